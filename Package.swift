@@ -1,0 +1,86 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "PlanJournal",
+    products: [
+        .executable(name: "planj", targets: ["planj"]),
+        .library(name: "PlanJournalCore", targets: ["PlanJournalCore"]),
+        .library(name: "PlanJournalStore", targets: ["PlanJournalStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "PlanJournalCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlanJournalStore",
+            dependencies: [
+                "PlanJournalCore",
+                "CLZ4",
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlanJournalCLI",
+            dependencies: [
+                "PlanJournalCore",
+                "PlanJournalStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "planj",
+            dependencies: [
+                "PlanJournalCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PlanJournalTestSupport",
+            dependencies: ["PlanJournalCore", "PlanJournalStore"],
+            path: "Tests/PlanJournalTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanJournalCoreTests",
+            dependencies: ["PlanJournalCore", "PlanJournalTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanJournalStoreTests",
+            dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanJournalCLITests",
+            dependencies: ["PlanJournalCLI", "PlanJournalCore", "PlanJournalStore", "PlanJournalTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,46 @@
+import ArgumentParser
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a run's events as JSON Lines (pipe to jq).",
+            discussion: "Example: planj events RUN --kind 'step.*' --from 10 | jq -c '{seq, kind, step: .data.step_id}'")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "The first seq to print.")
+        var from: Int64 = 1
+
+        @Option(help: "The last seq to print.")
+        var to: Int64 = .max
+
+        @Option(help: "Only events of this kind; a trailing * matches a prefix (step.*). Repeatable.")
+        var kind: [String] = []
+
+        func run() async throws {
+            try await reportingErrors(verbose: global.verbose) {
+                let journal = try global.open()
+                var block: [UInt8] = []
+                try journal.forEachEvent(of: run, from: from, to: to) { e in
+                    guard kind.isEmpty || kind.contains(where: { Self.matches($0, e.kind) }) else { return }
+                    block.append(contentsOf: e.bytes)
+                    block.append(UInt8(ascii: "\n"))
+                    if block.count > 1 << 20 {
+                        Output.write(block)
+                        block.removeAll(keepingCapacity: true)
+                    }
+                }
+                Output.write(block)
+            }
+        }
+
+        static func matches(_ pattern: String, _ kind: String) -> Bool {
+            pattern.hasSuffix("*") ? kind.hasPrefix(pattern.dropLast()) : pattern == kind
+        }
+    }
+}

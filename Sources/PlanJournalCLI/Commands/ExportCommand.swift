@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a run as JSON Lines or as a portable .pjl file.",
+            discussion: """
+                jsonl: the run's events, one canonical JSON object per line (pipe to jq).
+                pjl:   the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
+                       `planj import run.pjl` restores the run with identical hashes.
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case jsonl, pjl
+        }
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "The format: jsonl or pjl.")
+        var format: Format = .jsonl
+
+        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file (default: standard output).", valueName: "file"))
+        var output: String?
+
+        func run() async throws {
+            try await reportingErrors(verbose: global.verbose) {
+                if format == .pjl && output == nil && Output.stdoutIsTerminal {
+                    throw JournalError(.usage, "a .pjl file is binary: name a file with -o, or redirect the output")
+                }
+                let journal = try global.open()
+                _ = try journal.run(run)
+                let sink = try OutputFile(path: output)
+                switch format {
+                case .jsonl: try journal.exportJSONL(run: run, to: sink.write)
+                case .pjl: try journal.exportPJL(run: run, to: sink.write)
+                }
+                try sink.close()
+            }
+        }
+    }
+}
+
+/// Standard output or a file written through a temporary name and renamed when complete.
+final class OutputFile {
+    private let handle: FileHandle
+    private let path: String?
+    private let temporary: String?
+
+    init(path: String?) throws(JournalError) {
+        self.path = path
+        guard let path, path != "-" else {
+            handle = .standardOutput
+            temporary = nil
+            return
+        }
+        let temp = path + ".partial"
+        guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
+            throw JournalError(.usage, "cannot write the output file", context: .init(file: path))
+        }
+        handle = h
+        temporary = temp
+    }
+
+    func write(_ bytes: [UInt8]) throws(JournalError) {
+        do {
+            try handle.write(contentsOf: Data(bytes))
+        } catch {
+            throw JournalError(.io, "cannot write the output: \(error.localizedDescription)", context: .init(file: path))
+        }
+    }
+
+    func close() throws(JournalError) {
+        guard let temporary, let path else { return }
+        try? handle.close()
+        do {
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        } catch {
+            throw JournalError(.io, "cannot move the output into place", context: .init(file: path))
+        }
+    }
+}

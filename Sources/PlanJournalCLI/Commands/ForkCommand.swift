@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Fork: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a new run that shares a run's first events (nothing is copied).",
+            discussion: """
+                The fork reads events 1...SEQ through its parent and takes new events from SEQ+1 on
+                (`planj ingest` with its run id). `planj runs` shows its parent and fork seq.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run to fork.")
+        var run: String
+
+        @Option(help: "The last event the fork shares with its parent.")
+        var at: Int64
+
+        @Option(name: .customLong("as"), help: "The new run's id (default: a new UUID).")
+        var id: String?
+
+        @Flag(help: "Print the new run as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let fork = try global.open().fork(run, at: at, as: id ?? UUID().uuidString.lowercased())
+                if json {
+                    Output.json(RunJSON(summary: fork))
+                } else {
+                    Output.line(fork.id)
+                }
+            }
+        }
+    }
+}

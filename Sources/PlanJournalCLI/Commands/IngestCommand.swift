@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add events from a JSON Lines file in the wire format (- reads standard input).",
+            discussion: """
+                Each line is one event: {"v":1,"run":ID,"seq":N,"ts":TIME,"kind":KIND,"actor":WHO,"data":{...}}.
+                Runs may interleave. Every run is validated whole: a run with a bad line is rejected with an
+                error naming the line, run, seq and field, and nothing of it is written; the other runs land,
+                and the exit status is non-zero. Events already in the journal (same run, seq and bytes) are
+                skipped, so an interrupted ingest is finished by running it again; a different event at a
+                stored seq is a conflict. Appending to a run continues its seq.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The JSON Lines file, or - for standard input.", valueName: "file"))
+        var file: String
+
+        @Flag(help: "Print a JSON summary on standard output.")
+        var json = false
+
+        @Flag(help: "Print no progress on standard error.")
+        var quiet = false
+
+        @Option(help: "The longest line accepted as one event, in bytes.")
+        var maxLineBytes = 16 << 20
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let journal = try global.open()
+                let report = try journal.ingest(file: file, options: IngestCommandSupport.options(maxLineBytes, quiet))
+                try IngestCommandSupport.finish(report, json: json)
+            }
+        }
+    }
+}
+
+/// What `ingest` and `import` share: progress and the closing report.
+enum IngestCommandSupport {
+    static func options(_ maxLineBytes: Int, _ quiet: Bool) -> IngestOptions {
+        IngestOptions(maxLineBytes: maxLineBytes, progress: quiet ? nil : printProgress)
+    }
+
+    @Sendable static func printProgress(_ p: IngestProgress) {
+        let mb = Double(p.bytes) / 1_000_000
+        let rate = p.seconds > 0 ? Double(p.eventsWritten) / p.seconds : 0
+        let text = String(
+            format: "ingest: %d lines, %.1f MB, %d events written, %.0f events/s", p.lines, mb, p.eventsWritten, rate)
+        if Output.stderrIsTerminal {
+            FileHandle.standardError.write(Data(("\r" + text).utf8))
+        } else {
+            Output.error(text)
+        }
+    }
+
+    /// Prints the report and throws the exit status when something was rejected.
+    static func finish(_ report: IngestReport, json: Bool) throws {
+        if Output.stderrIsTerminal && report.seconds > 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        for r in report.rejected {
+            var text = "planj: rejected: " + r.error(source: report.source).description
+            if r.ignoredLines > 0 { text += " (\(r.ignoredLines) more lines of this run ignored)" }
+            Output.error(text)
+        }
+        if json {
+            Output.json(report)
+        } else {
+            var text =
+                "ingested \(report.eventsWritten) events of \(report.runsWritten.count) runs from \(report.source)"
+            if report.eventsSkipped > 0 { text += ", skipped \(report.eventsSkipped) already in the journal" }
+            if !report.rejected.isEmpty { text += ", rejected \(report.rejected.count) runs" }
+            text += String(format: " (%.2f s)", report.seconds)
+            Output.error(text)
+        }
+        if let first = report.rejected.first {
+            throw ExitCode(first.error(source: report.source).code.exitStatus)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a run's plan state: its plan versions and each step's status.",
+            discussion: """
+                Step statuses: pending, awaiting_approval, running, completed, failed, skipped, denied, removed.
+                --at SEQ shows the state right after event SEQ (time travel); --json prints the whole state.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "Show the state after this event.")
+        var at: Int64?
+
+        @Flag(help: "Print the state as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let state = try global.open().state(of: run, at: at)
+                if json {
+                    Output.json(state)
+                } else {
+                    Output.line(PlanStateText.render(state))
+                }
+            }
+        }
+    }
+}
+
+/// The text form of a ``PlanState``.
+enum PlanStateText {
+    static func render(_ s: PlanState) -> String {
+        var out: [String] = []
+        out.append("run \(s.run): \(s.status) (after seq \(s.seq))")
+        if let goal = s.goal { out.append("goal: \(goal)") }
+        if let plan = s.currentPlan { out.append("plan: version \(plan.version) of \(s.plans.count)") }
+        out.append("")
+        var table = TextTable(header: ["STEP", "STATUS", "ATTEMPTS", "TIME", "TOKENS", "COST", "OUTPUT / ERROR"])
+        for step in s.steps {
+            table.rows.append([
+                step.id, step.status.rawValue, String(step.attempts),
+                step.durationMs.map { String(format: "%.1fs", $0 / 1000) } ?? "-",
+                String(step.inputTokens + step.outputTokens), String(format: "$%.4f", step.costUSD),
+                step.error ?? step.outputSummary ?? "",
+            ])
+        }
+        out.append(table.render(maxWidth: 50))
+        out.append("")
+        out.append("plan versions:")
+        for p in s.plans {
+            var line = "  v\(p.version) at seq \(p.seq), \(p.origin)"
+            if let base = p.baseVersion {
+                line += " from v\(base):"
+                if !p.added.isEmpty { line += " added \(p.added.joined(separator: ", "));" }
+                if !p.removed.isEmpty { line += " removed \(p.removed.joined(separator: ", "));" }
+                if !p.changed.isEmpty { line += " changed \(p.changed.joined(separator: ", "));" }
+                if let reason = p.reason { line += " reason: \(reason)" }
+            } else {
+                line += ": \(p.steps.map(\.id).joined(separator: ", "))"
+            }
+            out.append(line)
+        }
+        for r in s.reviews { out.append("review of v\(r.version) at seq \(r.seq): \(r.verdict) by \(r.reviewer ?? "?")") }
+        for a in s.approvals {
+            let target = a.stepID.map { "step \($0)" } ?? a.version.map { "plan v\($0)" } ?? "run"
+            out.append("approval at seq \(a.seq): \(target) \(a.decision)\(a.actor.map { " by \($0)" } ?? "")")
+        }
+        for r in s.replans { out.append("replan at seq \(r.seq): \(r.reason)") }
+        let t = s.totals
+        out.append(
+            String(
+                format: "totals: %lld events, %lld input + %lld output tokens, $%.4f, %d model calls, %d tool calls",
+                t.events, t.inputTokens, t.outputTokens, t.costUSD, t.modelCalls, t.toolCalls))
+        if let answer = s.finalAnswer { out.append("final answer: \(TextTable.clip(answer, 200))") }
+        return out.joined(separator: "\n")
+    }
+}

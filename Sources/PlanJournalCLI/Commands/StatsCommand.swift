@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Count runs, events and bytes, and show the compression ratio.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let s = try global.open().stats()
+                if json {
+                    Output.json(s)
+                    return
+                }
+                Output.line(
+                    """
+                    journal:     \(global.journalPath)
+                    runs:        \(s.runs)
+                    events:      \(s.events)
+                    chunks:      \(s.chunks)
+                    snapshots:   \(s.snapshots)
+                    JSON Lines:  \(s.jsonlBytes) bytes
+                    on disk:     \(s.fileBytes) bytes (database and WAL)
+                    compression: \(String(format: "%.2f", s.compressionRatio))x
+                    """)
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The journal file (default: $PLANJOURNAL_PATH, else journals/planjournal.sqlite).", valueName: "path"))
+    var journal: String?
+
+    @Flag(name: .long, help: "Print errors with their causes.")
+    var verbose = false
+
+    /// The journal path after the default rules.
+    var journalPath: String {
+        if let journal { return journal }
+        if let env = ProcessInfo.processInfo.environment["PLANJOURNAL_PATH"], !env.isEmpty { return env }
+        return "journals/planjournal.sqlite"
+    }
+
+    /// Opens (creating if needed) the journal.
+    func open() throws(JournalError) -> Journal {
+        let path = journalPath
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw JournalError(.io, "cannot create the journal's folder \(dir)", context: .init(journalPath: path))
+            }
+        }
+        return try Journal(path: path)
+    }
+}

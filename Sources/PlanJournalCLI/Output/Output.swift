@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+
+/// Writing to standard output and error, and turning errors into exit statuses.
+enum Output {
+    static func write(_ bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    static func line(_ text: String) {
+        write(Array((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Whether standard error is a terminal.
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    /// Whether standard output is a terminal.
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// A JSON encoder with the wire's conventions: snake_case keys, sorted, no escaped slashes.
+    static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    /// Prints `value` as JSON on standard output.
+    static func json(_ value: some Encodable, pretty: Bool = true) {
+        guard let data = try? jsonEncoder(pretty: pretty).encode(value) else { return }
+        write(Array(data) + [UInt8(ascii: "\n")])
+    }
+
+    /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.
+    static func fail(_ error: JournalError, json: Bool, verbose: Bool) -> ExitCode {
+        if json {
+            let body = ErrorBody(
+                error: .init(
+                    code: error.code.name, message: error.message, journal: error.context.journalPath,
+                    file: error.context.file, line: error.context.line, run: error.context.run,
+                    seq: error.context.seq, field: error.context.field))
+            if let data = try? jsonEncoder().encode(body) {
+                FileHandle.standardError.write(data + Data([0x0A]))
+            }
+        } else {
+            self.error("planj: error: " + (verbose ? error.detailedDescription() : error.description))
+        }
+        return ExitCode(error.code.exitStatus)
+    }
+
+    private struct ErrorBody: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+            var journal: String?
+            var file: String?
+            var line: Int?
+            var run: String?
+            var seq: Int64?
+            var field: String?
+        }
+        var error: Detail
+    }
+}
+
+/// Runs a command body, turning a ``JournalError`` into its message and exit status.
+func reportingErrors(json: Bool = false, verbose: Bool = false, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as JournalError {
+        throw Output.fail(error, json: json, verbose: verbose)
+    }
+}

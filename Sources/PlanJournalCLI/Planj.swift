@@ -1,0 +1,37 @@
+import ArgumentParser
+
+/// The `planj` command: record, rebuild, audit and replay the runs of plan-and-execute agents.
+public struct Planj: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "planj",
+        abstract: "Record, rebuild, audit and replay the runs of plan-and-execute AI agents.",
+        discussion: """
+            A journal is one SQLite file holding every event of every run (goal, plan, review, step,
+            tool and model call, observation, replan, outcome), compressed with LZ4 and hash-chained.
+            It is journals/planjournal.sqlite unless --journal or $PLANJOURNAL_PATH names another,
+            and is created on first use.
+
+            Getting started:
+              planj ingest run.jsonl          add events written by any agent (JSON Lines)
+              planj runs                      list the runs
+              planj show RUN                  the plan and each step's status
+              planj show RUN --at 12          ... as it was after event 12
+              planj events RUN --kind 'step.*' | jq .
+              planj export RUN --format pjl -o run.pjl    a portable file (lz4 -dc run.pjl)
+              planj verify                    recompute every hash chain
+
+            Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
+            4 append conflict, 5 run not found, 6 corrupt journal, 7 journal too new, 8 I/O error.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Ingest.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
+            Fork.self,
+        ]
+    )
+
+    /// Accepted before the subcommand too (`planj --journal J runs`); each subcommand reads its own copy.
+    @OptionGroup var global: GlobalOptions
+
+    public init() {}
+}

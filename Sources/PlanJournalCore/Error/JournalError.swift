@@ -1,0 +1,126 @@
+/// The one error type of PlanJournal: a stable code, a message that names the journal, run, seq
+/// and field involved, and the error underneath when there is one.
+///
+/// Match codes with `catch let e as JournalError where e.code == .conflict`, or
+/// `catch JournalError.Code.conflict`.
+public struct JournalError: Error, Sendable, CustomStringConvertible {
+    /// A stable, growable error code; ``Code/name`` is the string scripts see (`append.conflict`).
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The stable dotted name, e.g. `event.invalid`.
+        public let name: String
+        /// The process exit status the command line uses for this code.
+        public let exitStatus: Int32
+
+        private init(_ name: String, _ exitStatus: Int32) {
+            self.name = name
+            self.exitStatus = exitStatus
+        }
+
+        /// A line is not JSON, not UTF-8, or cut off.
+        public static let syntax = Code("event.syntax", 3)
+        /// An event breaks the wire contract (missing field, wrong type, seq gap, cycle, unknown step...).
+        public static let invalidEvent = Code("event.invalid", 3)
+        /// Another writer appended first: the expected seq is stale.
+        public static let conflict = Code("append.conflict", 4)
+        /// The named run is not in the journal.
+        public static let notFound = Code("run.not_found", 5)
+        /// Stored bytes do not match their checksum, or cannot be decoded.
+        public static let corrupt = Code("journal.corrupt", 6)
+        /// A recomputed hash chain differs from the stored one.
+        public static let chainBroken = Code("journal.chain_broken", 6)
+        /// The journal was written by a newer PlanJournal.
+        public static let unsupportedVersion = Code("journal.unsupported_version", 7)
+        /// The file system or the database engine failed.
+        public static let io = Code("journal.io", 8)
+        /// A command was used wrongly (bad option value, unreadable input file).
+        public static let usage = Code("usage", 2)
+
+        public var description: String { name }
+    }
+
+    /// Where the error happened; every field is optional.
+    public struct Context: Sendable, Hashable {
+        public var journalPath: String?
+        public var file: String?
+        public var line: Int?
+        public var run: String?
+        public var seq: Int64?
+        public var kind: String?
+        public var field: String?
+
+        public init(
+            journalPath: String? = nil, file: String? = nil, line: Int? = nil, run: String? = nil, seq: Int64? = nil,
+            kind: String? = nil, field: String? = nil
+        ) {
+            self.journalPath = journalPath
+            self.file = file
+            self.line = line
+            self.run = run
+            self.seq = seq
+            self.kind = kind
+            self.field = field
+        }
+    }
+
+    public var code: Code
+    /// What went wrong and, where it helps, what to do next. Never holds payload content.
+    public var message: String
+    public var context: Context
+    /// The lower-level error (SQLite, LZ4, file system), when there is one.
+    public var cause: (any Error & Sendable)?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, context: Context = Context(), cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.context = context
+        self.cause = cause
+    }
+
+    /// One line: where, then what: `journal.sqlite: line 2: run r-bad seq 3: data.step_id: ...`.
+    public var description: String {
+        var parts: [String] = []
+        if let p = context.journalPath { parts.append(p) }
+        if let f = context.file { parts.append(f) }
+        if let l = context.line { parts.append("line \(l)") }
+        var where_: [String] = []
+        if let r = context.run { where_.append("run \(r)") }
+        if let s = context.seq { where_.append("seq \(s)") }
+        if !where_.isEmpty { parts.append(where_.joined(separator: " ")) }
+        if let f = context.field { parts.append("field \(f)") }
+        parts.append(message)
+        return parts.joined(separator: ": ")
+    }
+
+    /// A tree of this error and its causes, for `--verbose`.
+    public func detailedDescription() -> String {
+        var text = "[\(code.name)] \(description)"
+        if let cause { text += "\n  caused by: \(String(describing: cause))" }
+        return text
+    }
+
+    /// Returns a copy with context fields filled in where they were empty.
+    public func adding(
+        journalPath: String? = nil, file: String? = nil, line: Int? = nil, run: String? = nil, seq: Int64? = nil
+    ) -> JournalError {
+        var e = self
+        e.context.journalPath = e.context.journalPath ?? journalPath
+        e.context.file = e.context.file ?? file
+        e.context.line = e.context.line ?? line
+        e.context.run = e.context.run ?? run
+        e.context.seq = e.context.seq ?? seq
+        return e
+    }
+}
+
+/// Lets `catch JournalError.Code.conflict` match a ``JournalError`` by its code.
+public func ~= (code: JournalError.Code, error: any Error) -> Bool {
+    (error as? JournalError)?.code == code
+}
+
+extension JournalError {
+    /// An ``Code/invalidEvent`` error about `field`.
+    public static func invalid(_ field: String?, _ message: String, run: String? = nil, seq: Int64? = nil) -> JournalError {
+        JournalError(.invalidEvent, message, context: Context(run: run, seq: seq, field: field))
+    }
+}

@@ -1,0 +1,266 @@
+extension JournalEvent {
+    /// The longest run id accepted, in UTF-8 bytes.
+    public static let maxRunIDBytes = 128
+
+    /// Reads one wire-format JSON line and builds its canonical form.
+    ///
+    /// Checks JSON syntax, UTF-8 and the envelope (`run`, `seq`, `ts`, `kind`, `data` present with
+    /// the right types). It does not check the event against its run: ``RunValidator`` does.
+    /// - Parameter line: the line's bytes, without the newline.
+    /// - Throws: ``JournalError`` `.syntax` or `.invalidEvent`, naming the field.
+    public init(parsing line: [UInt8]) throws(JournalError) {
+        var p = EnvelopeParser(line)
+        do {
+            self = try p.parse()
+        } catch let e as JSONSyntaxError {
+            throw JournalError(.syntax, "not valid JSON: \(e)", context: .init(run: p.run, seq: p.seq))
+        } catch let e as JournalError {
+            throw e.adding(run: p.run, seq: p.seq)
+        } catch {
+            throw JournalError(.syntax, "\(error)")
+        }
+    }
+
+    /// Reads one wire-format JSON line given as text.
+    public init(parsing line: String) throws(JournalError) {
+        try self.init(parsing: Array(line.utf8))
+    }
+
+    /// Builds an event from its parts (for agents and tests written in Swift).
+    /// - Throws: ``JournalError`` `.invalidEvent` when a part breaks the envelope rules.
+    public init(
+        run: String, seq: Int64, ts: Timestamp, kind: String, actor: String? = nil, cause: Int64? = nil,
+        version: Int? = nil, data: JSONValue
+    ) throws(JournalError) {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        if let version { out.append(contentsOf: "\"v\":\(version),".utf8) }
+        out.append(contentsOf: "\"run\":".utf8)
+        JSONString.appendQuoted(run, to: &out)
+        out.append(contentsOf: ",\"seq\":\(seq),\"ts\":".utf8)
+        out.append(contentsOf: "\"\(ts)\"".utf8)
+        out.append(contentsOf: ",\"kind\":".utf8)
+        JSONString.appendQuoted(kind, to: &out)
+        if let actor {
+            out.append(contentsOf: ",\"actor\":".utf8)
+            JSONString.appendQuoted(actor, to: &out)
+        }
+        if let cause { out.append(contentsOf: ",\"cause\":\(cause)".utf8) }
+        out.append(contentsOf: ",\"data\":".utf8)
+        data.write(to: &out)
+        out.append(UInt8(ascii: "}"))
+        try self.init(parsing: out)
+    }
+}
+
+/// Parses the envelope of one line while writing the canonical form.
+private struct EnvelopeParser {
+    var s: JSONCompactor
+    var run: String?
+    var seq: Int64?
+
+    init(_ line: [UInt8]) {
+        s = JSONCompactor(line)
+    }
+
+    private struct Token {
+        var range: Range<Int>
+    }
+
+    mutating func parse() throws -> JournalEvent {
+        let src = s.src
+        try s.expect(UInt8(ascii: "{"), "'{' to open the event")
+        var v: (Int, Range<Int>)?
+        var runToken: Range<Int>?
+        var seqToken: Range<Int>?
+        var ts: Timestamp?
+        var kindToken: Range<Int>?
+        var actorToken: Range<Int>?
+        var causeToken: Range<Int>?
+        var cause: Int64?
+        var data: [UInt8]?
+        var fields: [JournalEvent.DataField] = []
+        var extras: [UInt8] = []
+        var seen = Set<String>()
+
+        if !s.consume(UInt8(ascii: "}")) {
+            while true {
+                let keyToken = try s.scanKey()
+                let key = JSONString.decode(src, keyToken)
+                try s.expect(UInt8(ascii: ":"), "':'")
+                s.skipWhitespace()
+                guard s.i < src.count else { throw JSONSyntaxError("unexpected end of line, expected a value", at: s.i) }
+                if !seen.insert(key).inserted {
+                    throw JournalError.invalid(key, "the key \"\(key)\" appears twice in the envelope")
+                }
+                let first = src[s.i]
+                switch key {
+                case "v":
+                    let r = try valueToken()
+                    guard let n = JSONNumber.int64(src[r]), n >= 1, n <= Int64(Int32.max) else {
+                        throw JournalError.invalid("v", "must be a positive integer")
+                    }
+                    v = (Int(n), r)
+                case "run":
+                    guard first == UInt8(ascii: "\"") else { throw typeError("run", "a string") }
+                    let r = try s.scanString()
+                    let id = JSONString.decode(src, r)
+                    guard !id.isEmpty else { throw JournalError.invalid("run", "must not be empty") }
+                    guard id.utf8.count <= JournalEvent.maxRunIDBytes else {
+                        throw JournalError.invalid("run", "is longer than \(JournalEvent.maxRunIDBytes) bytes")
+                    }
+                    run = id
+                    runToken = r
+                case "seq":
+                    let r = try valueToken()
+                    guard let n = JSONNumber.int64(src[r]), n >= 1 else {
+                        throw JournalError.invalid("seq", "must be an integer from 1")
+                    }
+                    seq = n
+                    seqToken = r
+                case "ts":
+                    let r = try valueToken()
+                    if first == UInt8(ascii: "\"") {
+                        guard let t = Timestamp(rfc3339: src[(r.lowerBound + 1)..<(r.upperBound - 1)]),
+                            Timestamp.microsRange.contains(t.microseconds)
+                        else {
+                            throw JournalError.invalid("ts", "is not an RFC 3339 time such as 2026-11-24T10:00:00.123456Z")
+                        }
+                        ts = t
+                    } else if let n = JSONNumber.int64(src[r]), Timestamp.microsRange.contains(n) {
+                        ts = Timestamp(microseconds: n)
+                    } else {
+                        throw JournalError.invalid("ts", "must be an RFC 3339 string or integer microseconds since the epoch")
+                    }
+                case "kind":
+                    guard first == UInt8(ascii: "\"") else { throw typeError("kind", "a string") }
+                    let r = try s.scanString()
+                    guard r.count > 2 else { throw JournalError.invalid("kind", "must not be empty") }
+                    kindToken = r
+                case "actor":
+                    let r = try valueToken()
+                    guard first == UInt8(ascii: "\"") || first == UInt8(ascii: "n") else {
+                        throw typeError("actor", "a string")
+                    }
+                    actorToken = r
+                case "cause":
+                    let r = try valueToken()
+                    if first != UInt8(ascii: "n") {
+                        guard let n = JSONNumber.int64(src[r]), n >= 0 else {
+                            throw JournalError.invalid("cause", "must be null or the seq of an event")
+                        }
+                        cause = n
+                    }
+                    causeToken = r
+                case "data":
+                    guard first == UInt8(ascii: "{") else { throw typeError("data", "an object") }
+                    var out: [UInt8] = []
+                    out.reserveCapacity(src.count)
+                    fields = try copyData(into: &out)
+                    data = out
+                default:
+                    if !extras.isEmpty { extras.append(UInt8(ascii: ",")) }
+                    extras.append(contentsOf: src[keyToken])
+                    extras.append(UInt8(ascii: ":"))
+                    try s.copyValue(into: &extras)
+                }
+                if s.consume(UInt8(ascii: ",")) { continue }
+                try s.expect(UInt8(ascii: "}"), "',' or '}'")
+                break
+            }
+        }
+        s.skipWhitespace()
+        guard s.atEnd else { throw JSONSyntaxError("characters after the event object", at: s.i) }
+
+        guard let runToken, let run else { throw JournalError.invalid("run", "is missing") }
+        guard let seqToken, let seq else { throw JournalError.invalid("seq", "is missing") }
+        guard let ts else { throw JournalError.invalid("ts", "is missing") }
+        guard let kindToken else { throw JournalError.invalid("kind", "is missing") }
+        guard let data else { throw JournalError.invalid("data", "is missing (use {} for none)") }
+
+        // Canonical envelope.
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count + extras.count + 160)
+        out.append(UInt8(ascii: "{"))
+        if let v {
+            out.append(contentsOf: "\"v\":".utf8)
+            out.append(contentsOf: src[v.1])
+            out.append(UInt8(ascii: ","))
+        }
+        out.append(contentsOf: "\"run\":".utf8)
+        out.append(contentsOf: src[runToken])
+        out.append(contentsOf: ",\"seq\":".utf8)
+        out.append(contentsOf: src[seqToken])
+        out.append(contentsOf: ",\"ts\":\"".utf8)
+        out.append(contentsOf: ts.rfc3339Bytes)
+        out.append(contentsOf: "\",\"kind\":".utf8)
+        out.append(contentsOf: src[kindToken])
+        var actor: String?
+        if let actorToken {
+            out.append(contentsOf: ",\"actor\":".utf8)
+            out.append(contentsOf: src[actorToken])
+            if src[actorToken.lowerBound] == UInt8(ascii: "\"") { actor = JSONString.decode(src, actorToken) }
+        }
+        if let causeToken {
+            out.append(contentsOf: ",\"cause\":".utf8)
+            out.append(contentsOf: src[causeToken])
+        }
+        out.append(contentsOf: ",\"data\":".utf8)
+        let base = out.count
+        out.append(contentsOf: data)
+        let dataRange = base..<out.count
+        if !extras.isEmpty {
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: extras)
+        }
+        out.append(UInt8(ascii: "}"))
+        for k in fields.indices {
+            fields[k].value = (fields[k].value.lowerBound + base)..<(fields[k].value.upperBound + base)
+        }
+        return JournalEvent(
+            bytes: out, run: run, seq: seq, ts: ts, kind: JSONString.decode(src, kindToken), actor: actor,
+            cause: cause, version: v?.0 ?? 1, dataRange: dataRange, dataFields: fields)
+    }
+
+    private func typeError(_ field: String, _ expected: String) -> JournalError {
+        JournalError.invalid(field, "must be \(expected)")
+    }
+
+    /// Validates the next value and returns its range (it is compact only for scalars).
+    private mutating func valueToken() throws -> Range<Int> {
+        let start = s.i
+        var sink: [UInt8] = []
+        try s.copyValue(into: &sink)
+        guard sink.count == s.i - start else {
+            throw JournalError.invalid(nil, "envelope fields other than data must be scalars")
+        }
+        return start..<s.i
+    }
+
+    /// Copies the `data` object compact, recording each top-level member.
+    private mutating func copyData(into out: inout [UInt8]) throws -> [JournalEvent.DataField] {
+        let src = s.src
+        var fields: [JournalEvent.DataField] = []
+        s.i += 1
+        out.append(UInt8(ascii: "{"))
+        if s.consume(UInt8(ascii: "}")) {
+            out.append(UInt8(ascii: "}"))
+            return fields
+        }
+        while true {
+            let key = try s.scanKey()
+            out.append(contentsOf: src[key])
+            try s.expect(UInt8(ascii: ":"), "':'")
+            out.append(UInt8(ascii: ":"))
+            let start = out.count
+            try s.copyValue(into: &out, depth: 1)
+            fields.append(.init(key: JSONString.decode(src, key), value: start..<out.count))
+            if s.consume(UInt8(ascii: ",")) {
+                out.append(UInt8(ascii: ","))
+                continue
+            }
+            try s.expect(UInt8(ascii: "}"), "',' or '}'")
+            out.append(UInt8(ascii: "}"))
+            return fields
+        }
+    }
+}

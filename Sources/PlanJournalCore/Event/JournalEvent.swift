@@ -1,0 +1,143 @@
+/// One event of a run in its canonical form: the compact JSON line that is hashed, stored and
+/// exported, with the envelope fields decoded.
+///
+/// The canonical bytes are the envelope keys in the order `v, run, seq, ts, kind, actor, cause,
+/// data` (each only when the writer gave it), then any envelope keys PlanJournal does not know, in
+/// the writer's order; whitespace between tokens removed; `ts` normalized to RFC 3339 UTC with
+/// microseconds. Strings and numbers keep the exact text they were written with, so `data` holds
+/// the same values it was given, unknown fields included.
+public struct JournalEvent: Sendable, Hashable {
+    /// The canonical JSON line, without a newline.
+    public let bytes: [UInt8]
+    /// The run id.
+    public let run: String
+    /// The position in the run, from 1.
+    public let seq: Int64
+    /// When it happened.
+    public let ts: Timestamp
+    /// The kind, e.g. `step.started`, `x.acme.heartbeat`.
+    public let kind: String
+    /// The kind as a known ``EventKind``; `nil` for `x.*` and kinds of newer versions.
+    public let knownKind: EventKind?
+    /// Who acted (`planner`, `executor`, `human:ana`, ...), when given.
+    public let actor: String?
+    /// The seq of the causing event, when given.
+    public let cause: Int64?
+    /// The payload schema version (`v`), 1 when absent.
+    public let version: Int
+    /// Where `data` sits in ``bytes``.
+    let dataRange: Range<Int>
+    /// Each top-level member of `data`: its key and where its value sits in ``bytes``.
+    let dataFields: [DataField]
+
+    struct DataField: Sendable, Hashable {
+        var key: String
+        var value: Range<Int>
+    }
+
+    init(
+        bytes: [UInt8], run: String, seq: Int64, ts: Timestamp, kind: String, actor: String?, cause: Int64?,
+        version: Int, dataRange: Range<Int>, dataFields: [DataField]
+    ) {
+        self.bytes = bytes
+        self.run = run
+        self.seq = seq
+        self.ts = ts
+        self.kind = kind
+        self.knownKind = EventKind(rawValue: kind)
+        self.actor = actor
+        self.cause = cause
+        self.version = version
+        self.dataRange = dataRange
+        self.dataFields = dataFields
+    }
+
+
+    /// The canonical line as text.
+    public var jsonLine: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The whole `data` object.
+    public var data: JSONValue {
+        (try? JSONValue(parsing: Array(bytes[dataRange]))) ?? .object([])
+    }
+
+    /// The compact JSON text of `data`.
+    public var dataBytes: ArraySlice<UInt8> { bytes[dataRange] }
+
+    /// The top-level keys of `data`, in order.
+    public var dataKeys: [String] { dataFields.map(\.key) }
+
+    /// The raw JSON of the top-level member `key` of `data`, if present.
+    public func rawData(_ key: String) -> ArraySlice<UInt8>? {
+        guard let f = dataFields.last(where: { $0.key == key }) else { return nil }
+        return bytes[f.value]
+    }
+
+    /// The top-level member `key` of `data`, parsed, if present.
+    public func data(_ key: String) -> JSONValue? {
+        guard let raw = rawData(key) else { return nil }
+        return try? JSONValue(parsing: Array(raw))
+    }
+
+    /// `data.key` when it is a string.
+    public func dataString(_ key: String) -> String? {
+        guard let f = dataFields.last(where: { $0.key == key }), bytes[f.value.lowerBound] == UInt8(ascii: "\"")
+        else { return nil }
+        return JSONString.decode(bytes, f.value)
+    }
+
+    /// `data.key` when it is an integer that fits 64 bits.
+    public func dataInt(_ key: String) -> Int64? {
+        guard let raw = rawData(key) else { return nil }
+        return JSONNumber.int64(raw)
+    }
+
+    /// `data.key` when it is a number.
+    public func dataDouble(_ key: String) -> Double? {
+        guard let raw = rawData(key), let first = raw.first, first == UInt8(ascii: "-") || JSONCompactor.isDigit(first)
+        else { return nil }
+        return Double(String(decoding: raw, as: UTF8.self))
+    }
+
+    /// `data.key` when it is a Boolean.
+    public func dataBool(_ key: String) -> Bool? {
+        guard let raw = rawData(key), let first = raw.first else { return nil }
+        switch first {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: return nil
+        }
+    }
+
+    /// Whether `data.key` is present and not `null`.
+    public func hasData(_ key: String) -> Bool {
+        guard let raw = rawData(key) else { return false }
+        return raw.first != UInt8(ascii: "n")
+    }
+}
+
+/// Fast reads of JSON number tokens.
+enum JSONNumber {
+    /// The token as an `Int64` when it is an integer literal that fits.
+    static func int64(_ raw: ArraySlice<UInt8>) -> Int64? {
+        var it = raw.startIndex
+        guard it < raw.endIndex else { return nil }
+        var negative = false
+        if raw[it] == UInt8(ascii: "-") {
+            negative = true
+            it += 1
+        }
+        guard it < raw.endIndex, raw.endIndex - it <= 19 else { return nil }
+        var v: Int64 = 0
+        while it < raw.endIndex {
+            let b = raw[it]
+            guard JSONCompactor.isDigit(b) else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(Int64(b - UInt8(ascii: "0")))
+            if o1 || o2 { return nil }
+            v = s
+            it += 1
+        }
+        return negative ? -v : v
+    }
+}

@@ -1,0 +1,183 @@
+/// Folds a run's events into its ``PlanState``: plan versions, step statuses, attempts, outputs,
+/// timings, tokens and cost, approvals, reviews, replans and totals.
+///
+/// Events that break the contract (a run written before validation existed, say) are folded as
+/// far as they make sense and never stop the fold.
+public struct PlanProjection: Projection {
+    /// The longest output summary kept per step, in characters.
+    public var summaryLength: Int
+
+    public init(summaryLength: Int = 160) {
+        self.summaryLength = summaryLength
+    }
+
+    public func initial(run: String) -> PlanState { PlanState(run: run) }
+
+    public func apply(_ s: inout PlanState, _ e: JournalEvent) {
+        s.seq = e.seq
+        s.totals.events += 1
+        s.updatedAt = e.ts
+        guard let kind = e.knownKind else { return }
+        switch kind {
+        case .runStarted:
+            s.goal = e.dataString("goal")
+            s.startedAt = e.ts
+        case .planProposed, .planRevised:
+            applyPlan(&s, e)
+        case .planReviewed:
+            s.reviews.append(
+                .init(
+                    seq: e.seq, version: Int(e.dataInt("version") ?? 0), verdict: e.dataString("verdict") ?? "",
+                    reviewer: e.dataString("reviewer") ?? e.actor))
+        case .approvalRequested, .approvalResolved:
+            applyApproval(&s, e, requested: kind == .approvalRequested)
+        case .stepStarted:
+            update(&s, e) { step in
+                step.status = .running
+                step.attempts = max(step.attempts + 1, Int(e.dataInt("attempt") ?? 0))
+                step.startedAt = e.ts
+                step.endedAt = nil
+                if let tool = e.dataString("tool") { step.tool = tool }
+            }
+        case .stepCompleted:
+            update(&s, e) { step in
+                step.status = .completed
+                step.endedAt = e.ts
+                step.durationMs = e.dataDouble("duration_ms") ?? step.startedAt.map { Self.ms($0, e.ts) }
+                step.outputSummary = summary(e)
+                step.error = nil
+            }
+        case .stepFailed:
+            update(&s, e) { step in
+                step.status = .failed
+                step.endedAt = e.ts
+                step.durationMs = step.startedAt.map { Self.ms($0, e.ts) }
+                step.error = e.data("error")?["message"]?.stringValue ?? e.data("error")?.stringValue ?? "failed"
+                if let attempt = e.dataInt("attempt") { step.attempts = max(step.attempts, Int(attempt)) }
+            }
+        case .stepSkipped:
+            update(&s, e) { step in
+                step.status = .skipped
+                step.endedAt = e.ts
+            }
+        case .stepObserved:
+            update(&s, e) { step in
+                step.observations += 1
+                if let ok = e.dataBool("ok") { step.lastObservationOK = ok }
+                if let m = e.dataBool("matches_expected") { step.matchesExpected = m }
+            }
+        case .callModel:
+            let usage = e.data("usage")
+            let input = usage?["input_tokens"]?.int64Value ?? 0
+            let output = usage?["output_tokens"]?.int64Value ?? 0
+            let cost = e.dataDouble("cost_usd") ?? 0
+            s.totals.inputTokens += input
+            s.totals.outputTokens += output
+            s.totals.costUSD += cost
+            s.totals.modelCalls += 1
+            update(&s, e) { step in
+                step.inputTokens += input
+                step.outputTokens += output
+                step.costUSD += cost
+                step.modelCalls += 1
+            }
+        case .callTool:
+            s.totals.toolCalls += 1
+            update(&s, e) { $0.toolCalls += 1 }
+        case .replanTriggered:
+            s.totals.replans += 1
+            s.replans.append(.init(seq: e.seq, reason: e.dataString("reason") ?? "", stepID: e.dataString("step_id")))
+        case .runCompleted:
+            s.status = e.dataString("status") ?? "succeeded"
+            s.endedAt = e.ts
+            if let answer = e.dataString("final_answer") {
+                s.finalAnswer = answer
+            } else if let raw = e.rawData("final_answer"), raw.first != UInt8(ascii: "n") {
+                s.finalAnswer = String(decoding: raw, as: UTF8.self)
+            }
+        case .goalAnalyzed, .note:
+            break
+        }
+    }
+
+    private static func ms(_ from: Timestamp, _ to: Timestamp) -> Double {
+        Double(to.microseconds - from.microseconds) / 1000
+    }
+
+    private func summary(_ e: JournalEvent) -> String? {
+        let text: String
+        if let s = e.dataString("summary") {
+            text = s
+        } else if let s = e.dataString("output") {
+            text = s
+        } else if let raw = e.rawData("output"), raw.first != UInt8(ascii: "n") {
+            text = String(decoding: raw, as: UTF8.self)
+        } else {
+            return nil
+        }
+        return text.count <= summaryLength ? text : String(text.prefix(summaryLength - 1)) + "…"
+    }
+
+    private func update(_ s: inout PlanState, _ e: JournalEvent, _ change: (inout PlanState.StepState) -> Void) {
+        guard let id = e.dataString("step_id") else { return }
+        if let k = s.stepIndex[id] {
+            change(&s.steps[k])
+        } else {
+            var step = PlanState.StepState(id: id)
+            change(&step)
+            s.steps.append(step)
+            s.stepIndex[id] = s.steps.count - 1
+        }
+    }
+
+    private func applyPlan(_ s: inout PlanState, _ e: JournalEvent) {
+        let plans = s.plans
+        guard
+            let revision = try? PlanRevision.read(e, base: { v in plans.last(where: { $0.version == v })?.steps })
+        else { return }
+        s.plans.append(
+            .init(
+                version: revision.version, seq: e.seq, origin: e.knownKind == .planRevised ? "revised" : "proposed",
+                baseVersion: revision.baseVersion, steps: revision.steps, added: revision.added,
+                removed: revision.removed, changed: revision.changed, reason: e.dataString("reason"),
+                rationale: e.dataString("rationale")))
+        s.currentVersion = revision.version
+        let held = Set(revision.steps.map(\.id))
+        for step in revision.steps {
+            let k: Int
+            if let existing = s.stepIndex[step.id] {
+                k = existing
+                if s.steps[k].status == .removed { s.steps[k].status = .pending }
+            } else {
+                s.steps.append(.init(id: step.id))
+                k = s.steps.count - 1
+                s.stepIndex[step.id] = k
+            }
+            s.steps[k].description = step.description
+            s.steps[k].tool = s.steps[k].tool ?? step.tool
+            if !s.steps[k].versions.contains(revision.version) { s.steps[k].versions.append(revision.version) }
+        }
+        for k in s.steps.indices where !held.contains(s.steps[k].id) {
+            switch s.steps[k].status {
+            case .pending, .awaitingApproval, .failed, .running, .denied: s.steps[k].status = .removed
+            case .completed, .skipped, .removed: break
+            }
+        }
+    }
+
+    private func applyApproval(_ s: inout PlanState, _ e: JournalEvent, requested: Bool) {
+        let decision = requested ? "requested" : (e.dataString("decision") ?? "")
+        let stepID = e.dataString("step_id")
+        s.approvals.append(
+            .init(
+                seq: e.seq, decision: decision, stepID: stepID, version: e.dataInt("version").map(Int.init),
+                actor: e.actor, text: e.dataString(requested ? "reason" : "comment")))
+        guard let stepID, let k = s.stepIndex[stepID] else { return }
+        switch (decision, s.steps[k].status) {
+        case ("requested", .pending): s.steps[k].status = .awaitingApproval
+        case ("granted", .awaitingApproval): s.steps[k].status = .pending
+        case ("denied", .pending), ("denied", .awaitingApproval): s.steps[k].status = .denied
+        default: break
+        }
+    }
+}

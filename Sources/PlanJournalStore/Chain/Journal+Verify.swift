@@ -1,0 +1,136 @@
+import PlanJournalCore
+
+/// What ``Journal/verify(run:)`` found.
+public struct VerifyReport: Sendable, Codable, Hashable {
+    public var runs: Int = 0
+    public var events: Int64 = 0
+    public var chunks: Int = 0
+    public var snapshots: Int = 0
+    public var problems: [Problem] = []
+
+    /// Whether every check passed.
+    public var ok: Bool { problems.isEmpty }
+
+    /// One failed check.
+    public struct Problem: Sendable, Codable, Hashable {
+        public var run: String
+        /// The first seq concerned, when known.
+        public var seq: Int64?
+        /// `journal.corrupt` or `journal.chain_broken`.
+        public var code: String
+        public var message: String
+    }
+}
+
+extension Journal {
+    /// Recomputes every hash chain and checks every stored byte that carries meaning: chunk bodies
+    /// (decoded, split, each event's run and seq), chunk and head hashes, fork links, and snapshots
+    /// (checksum, and equal to the fold of the events up to their seq).
+    /// - Parameter run: one run, or every run when `nil`.
+    /// - Throws: `.notFound` for an unknown run, `.io` when the database fails; problems found are in the report.
+    /// - Complexity: O(events); memory is one chunk.
+    public func verify(run: String? = nil) throws(JournalError) -> VerifyReport {
+        try withReader { (r) throws(JournalError) in
+            var report = VerifyReport()
+            let rows: [RunRow]
+            if let run {
+                rows = [try r.requireRun(run)]
+            } else {
+                rows = try r.allRuns().reversed()
+            }
+            for row in rows {
+                report.runs += 1
+                Self.verify(row, reader: r, into: &report)
+            }
+            return report
+        }
+    }
+
+    private static func verify(_ row: RunRow, reader r: JournalReader, into report: inout VerifyReport) {
+        func problem(_ seq: Int64?, _ code: JournalError.Code, _ message: String) {
+            report.problems.append(.init(run: row.id, seq: seq, code: code.name, message: message))
+        }
+        do throws(JournalError) {
+            var chain = HashChain()
+            var state = PlanState(run: row.id)
+            let projection = PlanProjection()
+            if let parent = row.parent, let forkSeq = row.forkSeq {
+                guard let parentRow = try r.run(rid: parent) else {
+                    return problem(nil, .corrupt, "the parent run of this fork is missing")
+                }
+                let expected = try r.chainHash(of: parentRow, at: forkSeq)
+                guard expected == row.forkHash else {
+                    return problem(forkSeq, .chainBroken, "the fork's start hash differs from its parent's hash at seq \(forkSeq)")
+                }
+                chain = HashChain(head: expected)
+                state = try r.state(of: parentRow, at: forkSeq)
+                state.run = row.id
+            }
+            var snapshots = try snapshotSeqs(row, r)
+            report.snapshots += snapshots.count
+            var next = row.firstOwnSeq
+            for chunk in try r.chunks(rid: row.rid, from: 0, to: .max) {
+                report.chunks += 1
+                guard chunk.firstSeq == next, chunk.lastSeq >= chunk.firstSeq else {
+                    return problem(
+                        next, .corrupt, "seq \(next) is missing: the next chunk starts at seq \(chunk.firstSeq)")
+                }
+                let lines: [ArraySlice<UInt8>]
+                do {
+                    lines = try chunk.lines(run: row.id, journal: r.path)
+                } catch {
+                    return problem(
+                        chunk.firstSeq, .corrupt,
+                        "the chunk of seq \(chunk.firstSeq)-\(chunk.lastSeq) is damaged: \(error.message)")
+                }
+                for (k, line) in lines.enumerated() {
+                    let seq = chunk.firstSeq + Int64(k)
+                    chain.append(line)
+                    guard let event = try? JournalEvent(parsing: Array(line)), event.seq == seq, event.run == row.id else {
+                        return problem(seq, .corrupt, "the stored event at seq \(seq) is damaged")
+                    }
+                    projection.apply(&state, event)
+                    if let first = snapshots.first, first == seq {
+                        snapshots.removeFirst()
+                        do {
+                            guard let snap = try r.snapshot(of: row, atOrBefore: seq), snap.seq == seq else {
+                                return problem(seq, .corrupt, "the snapshot at seq \(seq) cannot be read")
+                            }
+                            if snap != state {
+                                problem(seq, .corrupt, "the snapshot at seq \(seq) differs from the events it summarizes")
+                            }
+                        } catch {
+                            problem(seq, .corrupt, error.message)
+                        }
+                    }
+                    report.events += 1
+                }
+                guard chain.head == chunk.hash else {
+                    return problem(
+                        chunk.firstSeq, .chainBroken,
+                        "the hash chain breaks in seq \(chunk.firstSeq)-\(chunk.lastSeq): an event was changed")
+                }
+                next = chunk.lastSeq + 1
+            }
+            guard next == row.headSeq + 1 else {
+                return problem(next, .corrupt, "the catalog says the run ends at seq \(row.headSeq), the events end at \(next - 1)")
+            }
+            guard chain.head == row.headHash else {
+                return problem(row.headSeq, .chainBroken, "the run's head hash differs from its recomputed hash chain")
+            }
+            if let orphan = snapshots.first {
+                problem(orphan, .corrupt, "a snapshot at seq \(orphan) has no event")
+            }
+        } catch {
+            problem(error.context.seq, error.code, error.message)
+        }
+    }
+
+    private static func snapshotSeqs(_ row: RunRow, _ r: JournalReader) throws(JournalError) -> [Int64] {
+        let s = try r.db.statement("SELECT seq FROM snapshots WHERE rid = ? ORDER BY seq").bind(.int(row.rid))
+        defer { s.reset() }
+        var out: [Int64] = []
+        while try s.step() { out.append(s.int(0)) }
+        return out
+    }
+}

@@ -1,0 +1,56 @@
+import PlanJournalCore
+
+/// What an ingest did: events written and skipped, runs written and rejected.
+public struct IngestReport: Sendable, Codable, Hashable {
+    /// The input's name (a file path or `-`).
+    public var source: String
+    /// Lines read (blank lines included).
+    public var lines: Int = 0
+    /// Bytes read.
+    public var bytes: Int64 = 0
+    /// Events appended to the journal.
+    public var eventsWritten: Int = 0
+    /// Events skipped because the journal already held them (a re-run of the same ingest).
+    public var eventsSkipped: Int = 0
+    /// Runs that received events, in first-seen order.
+    public var runsWritten: [String] = []
+    /// Runs rejected whole, each with the first error found in it.
+    public var rejected: [Rejection] = []
+    /// Wall time in seconds.
+    public var seconds: Double = 0
+
+    /// Whether anything was rejected.
+    public var hasRejections: Bool { !rejected.isEmpty }
+
+    /// A run rejected whole (nothing of it was written by this ingest).
+    public struct Rejection: Sendable, Codable, Hashable {
+        /// The run, when the bad line named one.
+        public var run: String?
+        /// 1-based line number of the first bad line.
+        public var line: Int
+        public var seq: Int64?
+        public var field: String?
+        /// The error code, e.g. `event.invalid`.
+        public var code: String
+        public var message: String
+        /// Lines of this run ignored after the first error.
+        public var ignoredLines: Int = 0
+
+        /// The error this rejection reports.
+        public func error(source: String) -> JournalError {
+            var e = JournalError(.invalidEvent, message)
+            if code == JournalError.Code.syntax.name { e.code = .syntax }
+            if code == JournalError.Code.conflict.name { e.code = .conflict }
+            e.context = .init(file: source, line: line, run: run, seq: seq, field: field)
+            return e
+        }
+    }
+}
+
+/// Progress of a long ingest, reported about once a second.
+public struct IngestProgress: Sendable {
+    public var lines: Int
+    public var bytes: Int64
+    public var eventsWritten: Int
+    public var seconds: Double
+}

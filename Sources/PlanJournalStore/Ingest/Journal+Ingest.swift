@@ -1,0 +1,108 @@
+import Foundation
+import PlanJournalCore
+
+/// Options of ``Journal/ingest(file:options:)``.
+public struct IngestOptions: Sendable {
+    /// The longest line accepted as one event (default 16 MiB); a longer one rejects its run.
+    public var maxLineBytes: Int
+    /// Called about once a second during a long ingest.
+    public var progress: (@Sendable (IngestProgress) -> Void)?
+
+    public init(maxLineBytes: Int = 16 << 20, progress: (@Sendable (IngestProgress) -> Void)? = nil) {
+        self.maxLineBytes = maxLineBytes
+        self.progress = progress
+    }
+}
+
+extension Journal {
+    /// Ingests a JSON Lines file in the wire format (`-` reads standard input): any number of
+    /// interleaved runs, each validated whole. A run with a bad line is rejected and nothing of it is
+    /// written; the other runs land. Events the journal already holds (same run, seq and bytes) are
+    /// skipped, so an interrupted ingest is finished by running it again.
+    /// - Returns: the report; rejected runs are listed in it, not thrown.
+    /// - Throws: `.usage` when the file cannot be read, `.io` when the database fails (nothing is written).
+    public func ingest(file path: String, options: IngestOptions = IngestOptions()) throws(JournalError) -> IngestReport {
+        try ingest(source: path, options: options) { (push) throws(JournalError) in
+            try Self.readFile(path, push)
+        }
+    }
+
+    /// Ingests JSON Lines given as text (for tests and agents written in Swift).
+    public func ingest(text: String, source: String = "<text>", options: IngestOptions = IngestOptions())
+        throws(JournalError) -> IngestReport
+    {
+        try ingest(source: source, options: options) { (push) throws(JournalError) in try push(Array(text.utf8)) }
+    }
+
+    /// Ingests the bytes `produce` pushes, inside one transaction.
+    func ingest(
+        source: String, options: IngestOptions,
+        produce: (_ push: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void
+    ) throws(JournalError) -> IngestReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var lastProgress = started
+        return try withWriter { (writer) throws(JournalError) in
+            let session = IngestSession(writer: writer, source: source, maxLineBytes: options.maxLineBytes)
+            var splitter = LineSplitter(maxLineBytes: options.maxLineBytes)
+            var bytes: Int64 = 0
+            do throws(JournalError) {
+                try writer.db.execute("BEGIN IMMEDIATE")
+                try produce { (block) throws(JournalError) in
+                    bytes += Int64(block.count)
+                    try splitter.push(block) { (line, number, truncated) throws(JournalError) in
+                        try session.consume(line, number: number, truncatedFrom: truncated)
+                    }
+                    if let progress = options.progress, clock.now - lastProgress > .seconds(1) {
+                        lastProgress = clock.now
+                        progress(
+                            IngestProgress(
+                                lines: splitter.lineNumber, bytes: bytes, eventsWritten: session.report.eventsWritten,
+                                seconds: Self.seconds(clock.now - started)))
+                    }
+                }
+                try splitter.finish { (line, number, truncated) throws(JournalError) in
+                    try session.consume(line, number: number, truncatedFrom: truncated)
+                }
+                var report = try session.finish()
+                try writer.db.execute("COMMIT")
+                report.bytes = bytes
+                report.lines = splitter.lineNumber
+                report.seconds = Self.seconds(clock.now - started)
+                return report
+            } catch {
+                if writer.db.inTransaction { try? writer.db.execute("ROLLBACK") }
+                writer.dropCache()
+                throw error.adding(journalPath: path, file: source)
+            }
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Reads a file (or standard input for `-`) in blocks of 1 MiB.
+    static func readFile(_ path: String, _ push: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
+        let handle: FileHandle
+        if path == "-" {
+            handle = FileHandle.standardInput
+        } else {
+            guard let h = FileHandle(forReadingAtPath: path) else {
+                throw JournalError(.usage, "cannot open the input file (does it exist?)", context: .init(file: path))
+            }
+            handle = h
+        }
+        defer { if path != "-" { try? handle.close() } }
+        while true {
+            let data: Data?
+            do {
+                data = try handle.read(upToCount: 1 << 20)
+            } catch {
+                throw JournalError(.io, "cannot read the input: \(error.localizedDescription)", context: .init(file: path))
+            }
+            guard let data, !data.isEmpty else { return }
+            try push([UInt8](data))
+        }
+    }
+}

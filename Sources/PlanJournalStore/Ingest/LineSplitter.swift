@@ -1,0 +1,57 @@
+import PlanJournalCore
+
+/// Splits a byte stream into lines, holding at most `maxLineBytes` of one line: a longer line is
+/// reported with its start and its full length, and never buffered whole.
+struct LineSplitter {
+    let maxLineBytes: Int
+    private var pending: [UInt8] = []
+    private var overflowLength: Int?
+    private(set) var lineNumber = 0
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// A line: its bytes (only the start when `truncatedFrom` is set), its 1-based number.
+    typealias Sink = (_ line: [UInt8], _ number: Int, _ truncatedFrom: Int?) throws(JournalError) -> Void
+
+    /// Feeds `bytes`, calling `sink` for each complete line.
+    mutating func push(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
+        var start = 0
+        while start < bytes.count {
+            guard let nl = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+                take(bytes[start...])
+                return
+            }
+            take(bytes[start..<nl])
+            try emit(sink)
+            start = nl + 1
+        }
+    }
+
+    /// Flushes a last line without a newline.
+    mutating func finish(_ sink: Sink) throws(JournalError) {
+        if !pending.isEmpty || overflowLength != nil { try emit(sink) }
+    }
+
+    private mutating func take(_ part: ArraySlice<UInt8>) {
+        if let length = overflowLength {
+            overflowLength = length + part.count
+        } else if pending.count + part.count > maxLineBytes {
+            overflowLength = pending.count + part.count
+            pending.append(contentsOf: part.prefix(max(0, 4096 - pending.count)))
+        } else {
+            pending.append(contentsOf: part)
+        }
+    }
+
+    private mutating func emit(_ sink: Sink) throws(JournalError) {
+        lineNumber += 1
+        let line = pending
+        let overflow = overflowLength
+        pending.removeAll(keepingCapacity: true)
+        overflowLength = nil
+        try sink(line, lineNumber, overflow)
+    }
+}
+

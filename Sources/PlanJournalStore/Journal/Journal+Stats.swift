@@ -1,0 +1,45 @@
+import Foundation
+import PlanJournalCore
+
+/// Sizes and counts of a journal.
+public struct JournalStats: Sendable, Codable, Hashable {
+    public var runs: Int
+    public var events: Int64
+    public var chunks: Int
+    public var snapshots: Int
+    /// Bytes of the runs' canonical JSON Lines.
+    public var jsonlBytes: Int64
+    /// Bytes of the stored (compressed) chunk bodies.
+    public var chunkBytes: Int64
+    /// Bytes of the database file plus its WAL, on disk now.
+    public var fileBytes: Int64
+    /// `jsonlBytes / fileBytes`.
+    public var compressionRatio: Double
+}
+
+extension Journal {
+    /// Counts runs, events and bytes.
+    public func stats() throws(JournalError) -> JournalStats {
+        try withReader { (r) throws(JournalError) in
+            func scalar(_ sql: String) throws(JournalError) -> Int64 {
+                let s = try r.db.statement(sql)
+                defer { s.reset() }
+                return try s.step() ? s.int(0) : 0
+            }
+            let runs = try scalar("SELECT count(*) FROM runs")
+            let events = try scalar("SELECT coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) FROM runs")
+            let chunks = try scalar("SELECT count(*) FROM chunks")
+            let snapshots = try scalar("SELECT count(*) FROM snapshots")
+            let jsonl = try scalar("SELECT coalesce(sum(raw_bytes), 0) FROM runs")
+            let stored = try scalar("SELECT coalesce(sum(length(body)), 0) FROM chunks")
+            let files = Self.fileSize(path) + Self.fileSize(path + "-wal")
+            return JournalStats(
+                runs: Int(runs), events: events, chunks: Int(chunks), snapshots: Int(snapshots), jsonlBytes: jsonl,
+                chunkBytes: stored, fileBytes: files, compressionRatio: files > 0 ? Double(jsonl) / Double(files) : 0)
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}

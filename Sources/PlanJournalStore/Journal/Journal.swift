@@ -1,0 +1,152 @@
+import Dispatch
+import Foundation
+import PlanJournalCore
+import Synchronization
+
+/// A journal of plan-and-execute runs in one SQLite file (WAL mode): append-only, hash-chained,
+/// LZ4-compressed, with a run catalog, snapshots and forks.
+///
+/// `Journal` is `Sendable`: one writer connection behind a lock (appends from many tasks share
+/// transactions through group commit) and a small pool of reader connections. Several processes
+/// may open the same file; SQLite's locks order their writes.
+public final class Journal: Sendable {
+    /// The database file.
+    public let path: String
+    public let configuration: JournalConfiguration
+    let writer: WriterBox
+    private let readers = Mutex<[ReaderBox]>([])
+    private let committer = GroupCommitQueue()
+
+    /// Opens the journal at `path`, creating the file and its schema on first use.
+    /// - Throws: `.io` when the file cannot be opened, `.unsupportedVersion` when a newer planj wrote it.
+    public init(path: String, configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) {
+        self.path = path
+        self.configuration = configuration
+        writer = WriterBox(try JournalWriter(path: path, config: configuration))
+    }
+
+    // MARK: - Appending
+
+    /// Appends `events` (all of one run, continuing its seq) as one atomic batch.
+    ///
+    /// Concurrent appends are grouped into shared transactions (group commit); each still succeeds
+    /// or fails on its own.
+    /// - Parameters:
+    ///   - run: the run id every event must carry.
+    ///   - expecting: the head the caller believes the run has.
+    /// - Throws: `.conflict` (nothing written) when the head is not as expected; `.invalidEvent` when
+    ///   an event breaks the contract.
+    public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
+        -> AppendResult
+    {
+        let request = GroupCommitQueue.Request(events: events, run: run, expecting: expecting)
+        let result = await committer.submit(request, journal: self)
+        return try result.get()
+    }
+
+    /// Runs `body` with the writer, outside group commit (ingest, forks). Blocks the calling thread.
+    func withWriter<T>(_ body: (JournalWriter) throws(JournalError) -> T) throws(JournalError) -> T {
+        try writer.with(body)
+    }
+
+    // MARK: - Reading
+
+    /// Runs `body` with a reader connection from the pool.
+    func withReader<T>(_ body: (JournalReader) throws(JournalError) -> T) throws(JournalError) -> T {
+        let box: ReaderBox
+        if let pooled = readers.withLock({ $0.popLast() }) {
+            box = pooled
+        } else {
+            let db = try SQLiteConnection(path: path)
+            db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
+            box = ReaderBox(JournalReader(db: db))
+        }
+        defer { readers.withLock { if $0.count < 4 { $0.append(box) } } }
+        do {
+            return try body(box.reader)
+        } catch {
+            throw error.adding(journalPath: path)
+        }
+    }
+}
+
+/// The writer behind a lock.
+///
+/// `@unchecked Sendable`: the writer is reachable only inside ``with(_:)``, which holds the lock,
+/// so one thread at a time uses its connection.
+final class WriterBox: @unchecked Sendable {
+    private let writer: JournalWriter
+    private let lock = NSLock()
+
+    init(_ writer: JournalWriter) { self.writer = writer }
+
+    func with<T>(_ body: (JournalWriter) throws(JournalError) -> T) throws(JournalError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(writer)
+    }
+
+    func with<T>(_ body: (JournalWriter) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(writer)
+    }
+}
+
+/// A pooled reader connection.
+///
+/// `@unchecked Sendable`: a box is either in the pool or held by exactly one `withReader` call.
+final class ReaderBox: @unchecked Sendable {
+    let reader: JournalReader
+    init(_ reader: JournalReader) { self.reader = reader }
+}
+
+/// A queue of appends drained by one writer on its own thread, many per transaction.
+final class GroupCommitQueue: Sendable {
+    struct Request: Sendable {
+        var events: [JournalEvent]
+        var run: String
+        var expecting: ExpectedSeq
+    }
+
+    private struct Pending: Sendable {
+        var request: Request
+        var continuation: CheckedContinuation<Result<AppendResult, JournalError>, Never>
+    }
+
+    private let state = Mutex<(queue: [Pending], draining: Bool)>(([], false))
+    private let dispatch = DispatchQueue(label: "planjournal.group-commit")
+
+    func submit(_ request: Request, journal: Journal) async -> Result<AppendResult, JournalError> {
+        await withCheckedContinuation { continuation in
+            let start = state.withLock { s in
+                s.queue.append(Pending(request: request, continuation: continuation))
+                if s.draining { return false }
+                s.draining = true
+                return true
+            }
+            if start { dispatch.async { self.drain(journal) } }
+        }
+    }
+
+    private func drain(_ journal: Journal) {
+        let limit = max(1, journal.configuration.maxGroupCommit)
+        while true {
+            let batch: [Pending] = state.withLock { s in
+                if s.queue.isEmpty {
+                    s.draining = false
+                    return []
+                }
+                let n = min(limit, s.queue.count)
+                let taken = Array(s.queue.prefix(n))
+                s.queue.removeFirst(n)
+                return taken
+            }
+            if batch.isEmpty { return }
+            let results = journal.writer.with { writer in
+                writer.commitGroup(batch.map { ($0.request.events, $0.request.run, $0.request.expecting) })
+            }
+            for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+import PlanJournalCore
+
+/// The single writer of a journal file: validates, hashes, chunks, compresses and catalogs
+/// events inside the caller's transaction.
+///
+/// Not `Sendable`: ``Journal`` serializes access to it.
+final class JournalWriter {
+    let db: SQLiteConnection
+    let config: JournalConfiguration
+    let reader: JournalReader
+    private let projection = PlanProjection()
+    /// Cursors of runs this writer has seen, valid while the catalog's head matches.
+    private var cache: [String: RunCursor] = [:]
+
+    init(path: String, config: JournalConfiguration) throws(JournalError) {
+        db = try SQLiteConnection(path: path)
+        self.config = config
+        reader = JournalReader(db: db)
+        db.setBusyTimeout(milliseconds: config.busyTimeoutMilliseconds)
+        try Self.configure(db, durability: config.durability)
+        try Schema.migrate(db)
+    }
+
+    /// WAL mode and the sync level; shared with readers' connections.
+    static func configure(_ db: SQLiteConnection, durability: JournalConfiguration.Durability) throws(JournalError) {
+        try db.execute("PRAGMA journal_mode=WAL")
+        try db.execute(durability == .full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+        try db.execute("PRAGMA cache_size=-16000")
+    }
+
+    /// Forgets cached cursors (after a failed commit).
+    func dropCache() { cache.removeAll() }
+
+    /// Forgets the cached cursor of one run (after a rolled-back append).
+    func cacheDrop(_ run: String) { cache[run] = nil }
+
+    // MARK: - Runs
+
+    /// Where `run` stands now (inside the current transaction).
+    func cursor(for run: String) throws(JournalError) -> RunCursor {
+        guard let row = try reader.run(named: run) else { return RunCursor(newRun: run) }
+        if let cached = cache[run], cached.rid == row.rid, cached.headSeq == row.headSeq, cached.headHash == row.headHash {
+            return cached
+        }
+        let state = try reader.state(of: row)
+        return RunCursor(row: row, state: state)
+    }
+
+    /// Starts writing to `run` in the current transaction.
+    func begin(_ run: String) throws(JournalError) -> RunWrite {
+        RunWrite(try cursor(for: run))
+    }
+
+    /// What ``stage(_:into:idempotent:)`` did with an event.
+    enum Staged {
+        case accepted
+        /// The journal already held this very event.
+        case duplicate
+    }
+
+    /// Validates `event` as the run's next one and buffers it, writing a chunk when the buffer is full.
+    /// - Parameter idempotent: an event at a seq the journal already holds is skipped when its bytes are
+    ///   the same (and a conflict when not), instead of failing validation.
+    /// - Throws: `.invalidEvent`, or `.conflict` for a different event at a stored seq.
+    func stage(_ event: JournalEvent, into w: inout RunWrite, idempotent: Bool) throws(JournalError) -> Staged {
+        if idempotent && event.seq <= w.start.headSeq && w.accepted == 0 {
+            try checkStored(event, in: w.start)
+            w.skipped += 1
+            return .duplicate
+        }
+        try w.cursor.validator.validate(event)
+        projection.apply(&w.cursor.state, event)
+        var chain = HashChain(head: w.cursor.headHash)
+        chain.append(event.bytes)
+        w.cursor.headHash = chain.head
+        w.cursor.headSeq = event.seq
+        if w.buffer.isEmpty { w.bufferFirstSeq = event.seq }
+        w.buffer.append(contentsOf: event.bytes)
+        w.buffer.append(UInt8(ascii: "\n"))
+        w.accepted += 1
+        if event.seq % config.snapshotInterval == 0 { w.pendingSnapshots.append(w.cursor.state) }
+        if w.buffer.count >= config.chunkBytes { try flushChunk(&w) }
+        return .accepted
+    }
+
+    private var lastStoredLookup: (rid: Int64, chunk: ChunkRow, lines: [ArraySlice<UInt8>])?
+
+    /// Throws a conflict unless the journal holds exactly `event` at its seq.
+    private func checkStored(_ event: JournalEvent, in cursor: RunCursor) throws(JournalError) {
+        guard let rid = cursor.rid else { return }
+        var line: ArraySlice<UInt8>?
+        if let last = lastStoredLookup, last.rid == rid, last.chunk.firstSeq <= event.seq, event.seq <= last.chunk.lastSeq {
+            line = last.lines[Int(event.seq - last.chunk.firstSeq)]
+        } else if let chunk = try reader.chunks(rid: rid, from: event.seq, to: event.seq).first {
+            let lines = try chunk.lines(run: cursor.id, journal: db.path)
+            lastStoredLookup = (rid, chunk, lines)
+            line = lines[Int(event.seq - chunk.firstSeq)]
+        } else if let row = try reader.run(rid: rid) {
+            var found: [UInt8]?
+            try reader.forEachEvent(of: row, from: event.seq, to: event.seq) { e in found = e.bytes }
+            line = found.map { $0[...] }
+        }
+        guard let line, line.elementsEqual(event.bytes) else {
+            throw JournalError(
+                .conflict,
+                "the journal already holds a different event at this seq (head is \(cursor.headSeq)); events cannot be replaced",
+                context: .init(run: event.run, seq: event.seq))
+        }
+    }
+
+    /// Writes the buffered events as one chunk.
+    func flushChunk(_ w: inout RunWrite) throws(JournalError) {
+        guard !w.buffer.isEmpty else { return }
+        let rid = try ensureRow(&w)
+        let (codec, body) = Codec.encode(w.buffer, level: config.compressionLevel)
+        try db.statement(
+            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).bind(
+            .int(rid), .int(w.bufferFirstSeq), .int(w.cursor.headSeq), .int(codec.rawValue), .int(Int64(w.buffer.count)),
+            .blob(w.cursor.headHash), .blob(body)
+        ).run()
+        w.cursor.rawBytes += Int64(w.buffer.count)
+        if w.buffer.count < config.chunkBytes / 2 {
+            if w.cursor.tailFirstSeq == nil { w.cursor.tailFirstSeq = w.bufferFirstSeq }
+            w.cursor.tailBytes += Int64(w.buffer.count)
+        }
+        w.buffer.removeAll(keepingCapacity: true)
+        for state in w.pendingSnapshots {
+            let snap = try SnapshotCodec.encode(state)
+            try db.statement(
+                "INSERT OR REPLACE INTO snapshots(rid, seq, codec, raw_len, checksum, body) VALUES (?, ?, ?, ?, ?, ?)"
+            ).bind(
+                .int(rid), .int(state.seq), .int(snap.codec.rawValue), .int(Int64(snap.rawLength)), .blob(snap.checksum),
+                .blob(snap.body)
+            ).run()
+        }
+        w.pendingSnapshots.removeAll()
+    }
+
+    private func ensureRow(_ w: inout RunWrite) throws(JournalError) -> Int64 {
+        if let rid = w.cursor.rid { return rid }
+        try db.statement("INSERT INTO runs(id, head_seq, head_hash) VALUES (?, 0, ?)")
+            .bind(.text(w.cursor.id), .blob(HashChain.genesis)).run()
+        let rid = db.lastInsertRowID
+        w.cursor.rid = rid
+        return rid
+    }
+
+    /// Writes what is left of the run's events, compacts small chunks, and updates the catalog.
+    /// - Parameter mergeOlder: whether compaction may merge chunks written before this transaction
+    ///   (only when a rollback, not ``undo(_:)``, would take it back).
+    func finish(_ w: inout RunWrite, mergeOlder: Bool) throws(JournalError) {
+        guard w.accepted > 0 else { return }
+        try flushChunk(&w)
+        let done = w.cursor.state.endedAt != nil
+        if !mergeOlder, let t = w.cursor.tailFirstSeq, t <= w.start.headSeq {
+            // Chunks from before this transaction stay as they are: undo could not restore a merge.
+            w.cursor.tailFirstSeq = nil
+            w.cursor.tailBytes = 0
+        }
+        if w.cursor.tailFirstSeq != nil && (w.cursor.tailBytes >= Int64(config.chunkBytes) || done) {
+            try compactTail(&w)
+        }
+        let s = w.cursor.state
+        try writeCatalog(
+            rid: w.cursor.rid ?? 0, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
+            status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
+            inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
+            rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        if cache.count > 4096 { cache.removeAll() }
+        cache[w.cursor.id] = done ? nil : w.cursor
+    }
+
+    private func writeCatalog(
+        rid: Int64, headSeq: Int64, headHash: [UInt8], goal: String?, status: String, startedAt: Int64?,
+        endedAt: Int64?, inputTokens: Int64, outputTokens: Int64, costUSD: Double, rawBytes: Int64,
+        tailFirstSeq: Int64?, tailBytes: Int64
+    ) throws(JournalError) {
+        try db.statement(
+            """
+            UPDATE runs SET head_seq = ?, head_hash = ?, goal = ?, status = ?, started_at = ?, ended_at = ?,
+              input_tokens = ?, output_tokens = ?, cost_usd = ?, raw_bytes = ?, tail_first_seq = ?, tail_bytes = ?
+            WHERE rid = ?
+            """
+        ).bind(
+            .int(headSeq), .blob(headHash), goal.map { .text($0) } ?? .null, .text(status),
+            startedAt.map { .int($0) } ?? .null, endedAt.map { .int($0) } ?? .null, .int(inputTokens),
+            .int(outputTokens), .double(costUSD), .int(rawBytes), tailFirstSeq.map { .int($0) } ?? .null,
+            .int(tailBytes), .int(rid)
+        ).run()
+    }
+
+    /// Merges the run's small chunks into one, so appends of a few events at a time still end up
+    /// in well-compressed chunks.
+    private func compactTail(_ w: inout RunWrite) throws(JournalError) {
+        guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return }
+        let small = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
+        guard small.count > 1, let first = small.first, let last = small.last else {
+            w.cursor.tailFirstSeq = nil
+            w.cursor.tailBytes = 0
+            return
+        }
+        var raw: [UInt8] = []
+        for chunk in small {
+            guard let codec = Codec(rawValue: chunk.codec) else { throw JournalError(.corrupt, "unknown chunk codec") }
+            raw.append(contentsOf: try codec.decode(chunk.body, rawLength: chunk.rawLength))
+        }
+        try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq >= ?").bind(.int(rid), .int(from)).run()
+        let (codec, body) = Codec.encode(raw, level: config.compressionLevel)
+        try db.statement(
+            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).bind(
+            .int(rid), .int(first.firstSeq), .int(last.lastSeq), .int(codec.rawValue), .int(Int64(raw.count)),
+            .blob(last.hash), .blob(body)
+        ).run()
+        w.cursor.tailFirstSeq = nil
+        w.cursor.tailBytes = 0
+    }
+
+    /// Removes what this transaction wrote for the run (a rejected run).
+    func undo(_ w: RunWrite) throws(JournalError) {
+        try undo(w.undoRecord)
+    }
+
+    /// Removes what this transaction wrote for a run, from its undo record.
+    func undo(_ w: RunWrite.Undo) throws(JournalError) {
+        cache[w.id] = nil
+        guard let rid = w.rid else { return }
+        guard let row = w.startRow else {
+            try db.statement("DELETE FROM chunks WHERE rid = ?").bind(.int(rid)).run()
+            try db.statement("DELETE FROM snapshots WHERE rid = ?").bind(.int(rid)).run()
+            try db.statement("DELETE FROM runs WHERE rid = ?").bind(.int(rid)).run()
+            return
+        }
+        try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq > ?").bind(.int(rid), .int(row.headSeq)).run()
+        try db.statement("DELETE FROM snapshots WHERE rid = ? AND seq > ?").bind(.int(rid), .int(row.headSeq)).run()
+        try writeCatalog(
+            rid: rid, headSeq: row.headSeq, headHash: row.headHash, goal: row.goal, status: row.status,
+            startedAt: row.startedAt, endedAt: row.endedAt, inputTokens: row.inputTokens, outputTokens: row.outputTokens,
+            costUSD: row.costUSD, rawBytes: row.rawBytes, tailFirstSeq: row.tailFirstSeq, tailBytes: row.tailBytes)
+    }
+}
+
+extension JournalWriter {
+    /// Appends `events` to `run` atomically within the current transaction.
+    func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq) throws(JournalError) -> AppendResult {
+        var w = try begin(run)
+        let head = w.start.rid == nil ? nil : w.start.headSeq
+        switch expecting {
+        case .any: break
+        case .noRun:
+            if head != nil { throw AppendConflict(run: run, expected: expecting, actual: head).error }
+        case .exactly(let n):
+            if (head ?? 0) != n { throw AppendConflict(run: run, expected: expecting, actual: head).error }
+        }
+        guard let first = events.first else {
+            return AppendResult(
+                run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, headHash: HashChain.hex(w.start.headHash))
+        }
+        if first.seq <= w.start.headSeq {
+            throw AppendConflict(run: run, expected: expecting, actual: head).error
+        }
+        for e in events {
+            guard e.run == run else {
+                throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)
+            }
+            _ = try stage(e, into: &w, idempotent: false)
+        }
+        try finish(&w, mergeOlder: true)
+        return AppendResult(
+            run: run, firstSeq: first.seq, lastSeq: w.cursor.headSeq, headHash: HashChain.hex(w.cursor.headHash))
+    }
+
+    /// Runs several appends in one transaction (group commit); each succeeds or fails on its own.
+    func commitGroup(_ requests: [(events: [JournalEvent], run: String, expecting: ExpectedSeq)])
+        -> [Result<AppendResult, JournalError>]
+    {
+        var results: [Result<AppendResult, JournalError>] = []
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+        } catch {
+            return requests.map { _ in .failure(error) }
+        }
+        for r in requests {
+            do {
+                try db.execute("SAVEPOINT append")
+                let result = try append(r.events, to: r.run, expecting: r.expecting)
+                try db.execute("RELEASE append")
+                results.append(.success(result))
+            } catch {
+                try? db.execute("ROLLBACK TO append")
+                try? db.execute("RELEASE append")
+                cacheDrop(r.run)
+                results.append(.failure(error.adding(journalPath: db.path)))
+            }
+        }
+        do {
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            dropCache()
+            return requests.map { _ in .failure(error) }
+        }
+        return results
+    }
+}

@@ -1,0 +1,81 @@
+import PlanJournalCore
+
+/// Where a run stands for a writer: its catalog values, its validator and its folded state.
+struct RunCursor {
+    /// `nil` until the run has a catalog row.
+    var rid: Int64?
+    var id: String
+    var headSeq: Int64
+    var headHash: [UInt8]
+    var validator: RunValidator
+    var state: PlanState
+    var tailFirstSeq: Int64?
+    var tailBytes: Int64
+    var rawBytes: Int64
+    var parent: Int64?
+    var forkSeq: Int64?
+    /// The catalog row this cursor was read from (`nil` for a new run).
+    var row: RunRow?
+
+    /// A run with no events.
+    init(newRun id: String) {
+        self.id = id
+        headSeq = 0
+        headHash = HashChain.genesis
+        validator = RunValidator(run: id)
+        state = PlanState(run: id)
+        tailBytes = 0
+        rawBytes = 0
+    }
+
+    init(row: RunRow, state: PlanState) {
+        rid = row.rid
+        id = row.id
+        headSeq = row.headSeq
+        headHash = row.headHash
+        validator = RunValidator(state: state)
+        self.state = state
+        tailFirstSeq = row.tailFirstSeq
+        tailBytes = row.tailBytes
+        rawBytes = row.rawBytes
+        parent = row.parent
+        forkSeq = row.forkSeq
+        self.row = row
+    }
+}
+
+/// A run's writes inside the current transaction: the events accepted so far, buffered until
+/// they fill a chunk.
+struct RunWrite {
+    /// The run as it was before this transaction (to undo a rejected run).
+    let start: RunCursor
+    /// The run after the accepted events.
+    var cursor: RunCursor
+    /// Canonical lines (each ending in a newline) not yet in a chunk.
+    var buffer: [UInt8] = []
+    var bufferFirstSeq: Int64 = 0
+    /// Events accepted in this transaction.
+    var accepted = 0
+    /// Events skipped because the journal already holds them (idempotent ingest).
+    var skipped = 0
+    /// Snapshots taken but not yet written (their seq must be in a chunk first).
+    var pendingSnapshots: [PlanState] = []
+
+    init(_ cursor: RunCursor) {
+        start = cursor
+        self.cursor = cursor
+    }
+
+    /// What undoing this run's writes needs, without its buffers and state.
+    struct Undo {
+        var id: String
+        var rid: Int64?
+        /// The catalog row before this transaction (`nil` for a run it created).
+        var startRow: RunRow?
+        var accepted: Int
+    }
+
+    var undoRecord: Undo {
+        Undo(id: start.id, rid: cursor.rid, startRow: start.row, accepted: accepted)
+    }
+}

@@ -1,0 +1,45 @@
+import CLZ4
+import PlanJournalCore
+
+/// LZ4 block compression (liblz4): one buffer in, one buffer out, no framing.
+///
+/// The stored length of the original is kept beside the block (``decompress(_:originalLength:)``
+/// needs it). LZ4 block format: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
+enum LZ4Block {
+    /// Compresses `input`; level 0 is LZ4 fast, 1...12 LZ4 HC at that level.
+    static func compress(_ input: some Collection<UInt8>, level: Int32) -> [UInt8] {
+        let source = Array(input)
+        guard !source.isEmpty else { return [] }
+        let bound = Int(LZ4_compressBound(Int32(source.count)))
+        var out = [UInt8](repeating: 0, count: bound)
+        let written = source.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in
+                let s = src.baseAddress!.assumingMemoryBound(to: CChar.self)
+                let d = dst.baseAddress!.assumingMemoryBound(to: CChar.self)
+                return level <= 0
+                    ? LZ4_compress_default(s, d, Int32(source.count), Int32(bound))
+                    : LZ4_compress_HC(s, d, Int32(source.count), Int32(bound), level)
+            }
+        }
+        out.removeSubrange(Int(written)...)
+        return out
+    }
+
+    /// Decompresses a block whose original length is known.
+    /// - Throws: ``JournalError`` `.corrupt` when the block is damaged.
+    static func decompress(_ input: [UInt8], originalLength: Int) throws(JournalError) -> [UInt8] {
+        guard originalLength > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: originalLength)
+        let n = input.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in
+                LZ4_decompress_safe(
+                    src.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(input.count), Int32(originalLength))
+            }
+        }
+        guard n == originalLength else {
+            throw JournalError(.corrupt, "an LZ4 block does not decode (liblz4 returned \(n))")
+        }
+        return out
+    }
+}

@@ -1,0 +1,103 @@
+import CSQLite
+import PlanJournalCore
+
+/// One SQLite connection (the C API behind a small owning type).
+///
+/// Not `Sendable`: a connection is used by one thread at a time; ``Journal`` keeps its
+/// connections behind locks.
+final class SQLiteConnection {
+    private var db: OpaquePointer?
+    let path: String
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens (creating if needed) the database at `path`.
+    init(path: String, readOnly: Bool = false) throws(JournalError) {
+        self.path = path
+        let flags =
+            (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        var handle: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        db = handle
+        guard rc == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            db = nil
+            throw JournalError(.io, "cannot open the journal: \(message)", context: .init(journalPath: path))
+        }
+        sqlite3_extended_result_codes(handle, 1)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(db)
+    }
+
+    /// Runs one or more SQL statements that return no rows.
+    func execute(_ sql: String) throws(JournalError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(db, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? "error \(rc)"
+            sqlite3_free(message)
+            throw error(rc, text)
+        }
+    }
+
+    /// A cached prepared statement for `sql`, reset and with its bindings cleared.
+    func statement(_ sql: String) throws(JournalError) -> SQLiteStatement {
+        if let s = statements[sql] {
+            s.reset()
+            return s
+        }
+        var handle: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+        guard rc == SQLITE_OK, let handle else { throw error(rc, lastMessage) }
+        let s = SQLiteStatement(handle, connection: self)
+        statements[sql] = s
+        return s
+    }
+
+    /// The rowid of the last insert.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
+
+    /// Rows changed by the last statement.
+    var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// Whether a transaction is open.
+    var inTransaction: Bool { sqlite3_get_autocommit(db) == 0 }
+
+    var lastMessage: String { db.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection" }
+
+    /// Waits up to `milliseconds` for another connection's lock before failing with busy.
+    func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(db, milliseconds)
+    }
+
+    /// Runs `body` in a transaction (`BEGIN IMMEDIATE` takes the write lock at once), committing on
+    /// success and rolling back on error.
+    func transaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if inTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Maps a SQLite result code to a ``JournalError``.
+    func error(_ rc: Int32, _ message: String) -> JournalError {
+        let primary = rc & 0xFF
+        let code: JournalError.Code = (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? .corrupt : .io
+        return JournalError(
+            code, "SQLite: \(message) (code \(rc))", context: .init(journalPath: path), cause: SQLiteError(code: rc))
+    }
+}
+
+/// A SQLite result code, kept as the cause of a ``JournalError``.
+struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    var code: Int32
+    var description: String { "SQLite result code \(code): \(String(cString: sqlite3_errstr(code)))" }
+}

@@ -1,0 +1,83 @@
+import CSQLite
+import PlanJournalCore
+
+/// A prepared statement owned by one ``SQLiteConnection``; finalized in `deinit`.
+final class SQLiteStatement {
+    private let handle: OpaquePointer
+    private unowned let connection: SQLiteConnection
+
+    init(_ handle: OpaquePointer, connection: SQLiteConnection) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// A value to bind to a `?` parameter.
+    enum Value {
+        case null
+        case int(Int64)
+        case double(Double)
+        case text(String)
+        case blob([UInt8])
+    }
+
+    /// Binds `values` to parameters 1...n.
+    @discardableResult
+    func bind(_ values: Value...) -> SQLiteStatement {
+        for (k, v) in values.enumerated() {
+            let i = Int32(k + 1)
+            switch v {
+            case .null: sqlite3_bind_null(handle, i)
+            case .int(let n): sqlite3_bind_int64(handle, i, n)
+            case .double(let d): sqlite3_bind_double(handle, i, d)
+            case .text(let s): sqlite3_bind_text(handle, i, s, -1, csqlite_transient())
+            case .blob(let b):
+                b.withUnsafeBytes { raw in
+                    _ = sqlite3_bind_blob64(handle, i, raw.baseAddress, sqlite3_uint64(raw.count), csqlite_transient())
+                }
+            }
+        }
+        return self
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws(JournalError) {
+        let rc = sqlite3_step(handle)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw connection.error(rc, connection.lastMessage) }
+        sqlite3_reset(handle)
+    }
+
+    /// Steps to the next row; `false` when there is none.
+    func step() throws(JournalError) -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw connection.error(rc, connection.lastMessage)
+    }
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
+
+    func text(_ column: Int32) -> String? {
+        guard let p = sqlite3_column_text(handle, column) else { return nil }
+        let n = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(handle, column))
+        guard n > 0, let p = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
