@@ -26,6 +26,7 @@ import hashlib
 import heapq
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -131,7 +132,7 @@ TOOL_DOCS = {
 RULES = [
     "Never invent tool results; if an observation is missing, say so and replan.",
     "Prefer independent steps that can run in parallel; declare every dependency in depends_on.",
-    "Each step uses at most one tool call; split work that needs several calls.",
+    "Each step uses one tool; follow-up calls of the same tool (next page, another file) are allowed.",
     "Steps that are visible to other people (messages, emails, pull requests) require approval.",
     "Quote file paths, identifiers and error messages exactly as observed.",
     "Keep step ids short, lowercase, snake_case and unique within the plan.",
@@ -560,6 +561,24 @@ def zipf_pick(rng, seq, skew=2.0):
     return seq[min(len(seq) - 1, int(len(seq) * rng.random() ** skew))]
 
 
+def gen_manifest(rng, lang):
+    """A dependency manifest (pyproject.toml, Package.swift, go.mod or package.json)."""
+    deps = [(p, f"{rng.randint(0, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}") for p in rng.sample(PACKAGES, rng.randint(4, 12))]
+    name = ident(rng).replace("_", "-")
+    if lang == "python":
+        return (f"[project]\nname = \"{name}\"\nversion = \"0.{rng.randint(1, 40)}.0\"\nrequires-python = \">=3.11\"\ndependencies = [\n"
+                + "".join(f"    \"{p}>={v}\",\n" for p, v in deps) + "]\n\n[tool.pytest.ini_options]\naddopts = \"-q\"\n"), "application/toml"
+    if lang == "swift":
+        return ("// swift-tools-version:5.9\nimport PackageDescription\n\nlet package = Package(\n    name: \"" + name + "\",\n    dependencies: [\n"
+                + "".join(f"        .package(url: \"https://github.com/example/{p}.git\", from: \"{v}\"),\n" for p, v in deps)
+                + "    ],\n    targets: [.target(name: \"Core\"), .testTarget(name: \"CoreTests\", dependencies: [\"Core\"])]\n)\n"), "text/x-swift"
+    if lang == "go":
+        return (f"module github.com/example/{name}\n\ngo 1.22\n\nrequire (\n"
+                + "".join(f"\tgithub.com/example/{p} v{v}\n" for p, v in deps) + ")\n"), "text/plain"
+    return json.dumps({"name": name, "version": "1.0.0", "type": "module", "scripts": {"build": "vite build", "test": "vitest run"},
+                       "dependencies": {p: "^" + v for p, v in deps}}, indent=2) + "\n", "application/json"
+
+
 def build_file(path, lang):
     def build(rng):
         if path.endswith(("lock", ".sum", "lock.json", ".resolved")):
@@ -578,8 +597,8 @@ def build_file(path, lang):
             return gen_markdown(rng, size_ln(rng, 2000, 0.6, 500, 20000), path), "text/markdown"
         if path == "CHANGELOG.md":
             return gen_changelog(rng, size_ln(rng, 3000, 0.8, 600, 60000), path), "text/markdown"
-        if "." in path and path.rsplit(".", 1)[1] in ("toml", "swift", "mod", "json") and "/" not in path:
-            return gen_code(rng, size_ln(rng, 900, 0.5, 300, 4000), lang), "text/plain"
+        if "/" not in path and path.endswith((".toml", ".swift", ".mod", ".json")):
+            return gen_manifest(rng, lang)
         return gen_code(rng, size_ln(rng, 1100, 1.0, 250, 350000), lang), f"text/x-{lang}"
     return build
 
@@ -1309,7 +1328,11 @@ def main(argv=None):
         with open(a.out, "wb") as fh:
             r, e, b = generate(a.seed, runs, a.events, a.interleave, fh)
     else:
-        r, e, b = generate(a.seed, runs, a.events, a.interleave, sys.stdout.buffer)
+        try:
+            r, e, b = generate(a.seed, runs, a.events, a.interleave, sys.stdout.buffer)
+        except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
     print(f"gen_corpus: {r} runs, {e} events, {b} bytes in {time.time() - t0:.1f}s", file=sys.stderr)
 
 

@@ -22,7 +22,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens (creating if needed) the journal.
-    func open() throws(JournalError) -> Journal {
+    func open(configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) -> Journal {
         let path = journalPath
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
@@ -32,6 +32,6 @@ struct GlobalOptions: ParsableArguments {
                 throw JournalError(.io, "cannot create the journal's folder \(dir)", context: .init(journalPath: path))
             }
         }
-        return try Journal(path: path)
+        return try Journal(path: path, configuration: configuration)
     }
 }

@@ -25,7 +25,7 @@ public struct Planj: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Ingest.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
+            Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
             Fork.self,
         ]
     )

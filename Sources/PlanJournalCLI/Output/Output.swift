@@ -39,32 +39,13 @@ enum Output {
     /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.
     static func fail(_ error: JournalError, json: Bool, verbose: Bool) -> ExitCode {
         if json {
-            let body = ErrorBody(
-                error: .init(
-                    code: error.code.name, message: error.message, journal: error.context.journalPath,
-                    file: error.context.file, line: error.context.line, run: error.context.run,
-                    seq: error.context.seq, field: error.context.field))
-            if let data = try? jsonEncoder().encode(body) {
+            if let data = try? jsonEncoder().encode(["error": ErrorJSON(error)]) {
                 FileHandle.standardError.write(data + Data([0x0A]))
             }
         } else {
             self.error("planj: error: " + (verbose ? error.detailedDescription() : error.description))
         }
         return ExitCode(error.code.exitStatus)
-    }
-
-    private struct ErrorBody: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var journal: String?
-            var file: String?
-            var line: Int?
-            var run: String?
-            var seq: Int64?
-            var field: String?
-        }
-        var error: Detail
     }
 }
 

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Append: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append events read from standard input, acknowledging each once it is durable.",
+            discussion: """
+                The streaming side of the subprocess protocol: an agent in any language starts
+                `planj append` and writes one wire-format event per line to its standard input. Each line is
+                appended as its own atomic batch, and once it is committed planj prints one JSON line on
+                standard output:
+                  {"ok":true,"line":1,"run":"r1","seq":1,"head_hash":"…"}
+                or, when the event is rejected (the journal is unchanged by it):
+                  {"ok":false,"line":2,"error":{"code":"event.invalid","run":"r1","seq":2,"field":"data.goal","message":"…"}}
+                Lines after a rejected one are still appended. With --expect-head, the first event's seq must
+                follow the run's head exactly (an expected-version check). The exit status is 1 when any line
+                was rejected.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Make each append expect the run's head to be the previous seq exactly (a conflict otherwise).")
+        var expectHead = false
+
+        @Option(help: ArgumentHelp("SQLite durability: normal or full.", valueName: "mode"))
+        var durability: String = "normal"
+
+        func run() async throws {
+            try await reportingErrors(verbose: global.verbose) {
+                var config = JournalConfiguration()
+                switch durability {
+                case "normal": config.durability = .normal
+                case "full": config.durability = .full
+                default: throw JournalError(.usage, "--durability must be normal or full")
+                }
+                let journal = try global.open(configuration: config)
+                var rejected = 0
+                try await StreamLines.forEach(fileDescriptor: 0) { number, line in
+                    guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
+                    do {
+                        let event = try JournalEvent(parsing: line)
+                        let result = try await journal.append(
+                            [event], to: event.run, expecting: expectHead ? .exactly(event.seq - 1) : .any)
+                        Output.json(Ack(ok: true, line: number, run: result.run, seq: result.lastSeq, headHash: result.headHash), pretty: false)
+                    } catch let error as JournalError {
+                        rejected += 1
+                        Output.json(Nack(line: number, error: .init(error)), pretty: false)
+                    }
+                }
+                if rejected > 0 { throw ExitCode(1) }
+            }
+        }
+
+        struct Ack: Encodable {
+            var ok: Bool
+            var line: Int
+            var run: String
+            var seq: Int64
+            var headHash: String
+        }
+
+        struct Nack: Encodable {
+            var ok = false
+            var line: Int
+            var error: ErrorJSON
+        }
+    }
+}
+
+/// An error as the JSON outputs print it.
+struct ErrorJSON: Encodable {
+    var code: String
+    var message: String
+    var journal: String?
+    var file: String?
+    var line: Int?
+    var run: String?
+    var seq: Int64?
+    var field: String?
+
+    init(_ e: JournalError) {
+        code = e.code.name
+        message = e.message
+        journal = e.context.journalPath
+        file = e.context.file
+        line = e.context.line
+        run = e.context.run
+        seq = e.context.seq
+        field = e.context.field
+    }
+}
+
+/// Reads lines from a file descriptor as they arrive (no waiting for more input once a line is
+/// complete, so acknowledgements stay timely).
+enum StreamLines {
+    static func forEach(fileDescriptor fd: Int32, _ body: (Int, [UInt8]) async throws -> Void) async throws {
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        var pending: [UInt8] = []
+        var number = 0
+        while true {
+            let data = handle.availableData
+            if data.isEmpty { break }
+            pending.append(contentsOf: data)
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                number += 1
+                try await body(number, Array(pending[start..<nl]))
+                start = nl + 1
+            }
+            pending.removeSubrange(0..<start)
+        }
+        if !pending.isEmpty {
+            number += 1
+            try await body(number, pending)
+        }
+    }
+}
