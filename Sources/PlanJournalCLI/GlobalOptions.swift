@@ -35,3 +35,19 @@ struct GlobalOptions: ParsableArguments {
         return try Journal(path: path, configuration: configuration)
     }
 }
+
+/// Storage tuning for commands that write (defaults are the measured best; see the README).
+struct StorageOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Target bytes of JSON Lines per stored chunk.", visibility: .hidden))
+    var chunkBytes: Int?
+
+    @Option(help: ArgumentHelp("LZ4 level for chunks: 0 fast, 1-12 HC.", visibility: .hidden))
+    var compressionLevel: Int32?
+
+    var configuration: JournalConfiguration {
+        var c = JournalConfiguration()
+        if let chunkBytes { c.chunkBytes = chunkBytes }
+        if let compressionLevel { c.compressionLevel = compressionLevel }
+        return c
+    }
+}

@@ -30,9 +30,11 @@ extension Planj {
         @Option(help: "The longest line accepted as one event, in bytes.")
         var maxLineBytes = 16 << 20
 
+        @OptionGroup var storage: StorageOptions
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.open(configuration: storage.configuration)
                 let report = try journal.ingest(file: file, options: IngestCommandSupport.options(maxLineBytes, quiet))
                 try IngestCommandSupport.finish(report, json: json)
             }

@@ -80,11 +80,24 @@ struct ChunkRow {
     var lastSeq: Int64
     var codec: Int64
     var rawLength: Int
+    /// The chain hash after `lastSeq`.
     var hash: [UInt8]
+    /// The first 16 bytes of SHA-256 of `body`: catches a changed stored byte even where the
+    /// decoded events would come out the same.
+    var bodySum: [UInt8]
     var body: [UInt8]
+
+    static func checksum(_ body: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: body).prefix(16))
+    }
 
     /// The chunk's JSON Lines, decoded.
     func lines(run: String, journal: String) throws(JournalError) -> [ArraySlice<UInt8>] {
+        guard Self.checksum(body) == bodySum else {
+            throw JournalError(
+                .corrupt, "the stored bytes of seq \(firstSeq)-\(lastSeq) do not match their checksum",
+                context: .init(journalPath: journal, run: run, seq: firstSeq))
+        }
         guard let c = Codec(rawValue: codec) else {
             throw JournalError(
                 .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) has unknown codec \(codec)",
@@ -146,7 +159,7 @@ struct JournalReader {
     func chunks(rid: Int64, from: Int64, to: Int64) throws(JournalError) -> [ChunkRow] {
         let s = try db.statement(
             """
-            SELECT cid, first_seq, last_seq, codec, raw_len, hash, body FROM chunks
+            SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, body FROM chunks
             WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq
             """
         ).bind(.int(rid), .int(from), .int(to))
@@ -156,7 +169,7 @@ struct JournalReader {
             out.append(
                 ChunkRow(
                     cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
-                    hash: s.blob(5), body: s.blob(6)))
+                    hash: s.blob(5), bodySum: s.blob(6), body: s.blob(7)))
         }
         return out
     }

@@ -114,10 +114,10 @@ final class JournalWriter {
         let rid = try ensureRow(&w)
         let (codec, body) = Codec.encode(w.buffer, level: config.compressionLevel)
         try db.statement(
-            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body_sum, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ).bind(
             .int(rid), .int(w.bufferFirstSeq), .int(w.cursor.headSeq), .int(codec.rawValue), .int(Int64(w.buffer.count)),
-            .blob(w.cursor.headHash), .blob(body)
+            .blob(w.cursor.headHash), .blob(ChunkRow.checksum(body)), .blob(body)
         ).run()
         w.cursor.rawBytes += Int64(w.buffer.count)
         if w.buffer.count < config.chunkBytes / 2 {
@@ -202,16 +202,18 @@ final class JournalWriter {
         }
         var raw: [UInt8] = []
         for chunk in small {
-            guard let codec = Codec(rawValue: chunk.codec) else { throw JournalError(.corrupt, "unknown chunk codec") }
-            raw.append(contentsOf: try codec.decode(chunk.body, rawLength: chunk.rawLength))
+            for line in try chunk.lines(run: w.cursor.id, journal: db.path) {
+                raw.append(contentsOf: line)
+                raw.append(UInt8(ascii: "\n"))
+            }
         }
         try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq >= ?").bind(.int(rid), .int(from)).run()
         let (codec, body) = Codec.encode(raw, level: config.compressionLevel)
         try db.statement(
-            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body_sum, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         ).bind(
             .int(rid), .int(first.firstSeq), .int(last.lastSeq), .int(codec.rawValue), .int(Int64(raw.count)),
-            .blob(last.hash), .blob(body)
+            .blob(last.hash), .blob(ChunkRow.checksum(body)), .blob(body)
         ).run()
         w.cursor.tailFirstSeq = nil
         w.cursor.tailBytes = 0

@@ -37,6 +37,7 @@ enum Schema {
                 codec INTEGER NOT NULL,
                 raw_len INTEGER NOT NULL,
                 hash BLOB NOT NULL,
+                body_sum BLOB NOT NULL,
                 body BLOB NOT NULL,
                 UNIQUE(rid, first_seq)
             );

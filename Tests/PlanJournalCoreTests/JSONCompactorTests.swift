@@ -1,0 +1,54 @@
+import Testing
+
+@testable import PlanJournalCore
+
+@Suite struct JSONCompactorTests {
+    private func compact(_ text: String) throws -> String {
+        var c = JSONCompactor(Array(text.utf8))
+        var out: [UInt8] = []
+        try c.copyValue(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func dropsWhitespaceButKeepsTokensExactly() throws {
+        let input = #" { "a" : [ 1 , 2.50 , -0 , 1e-07 , 12345678901234567890 ] , "s" : "x \" \u00e9 \n" , "t" : true } "#
+        #expect(try compact(input) == #"{"a":[1,2.50,-0,1e-07,12345678901234567890],"s":"x \" \u00e9 \n","t":true}"#)
+    }
+
+    @Test(arguments: [
+        #"{"a":1"#, #"{"a":01}"#, #"{"a":1.}"#, #"{"a":"\x"}"#, #"[1,]"#, #"{"a" 1}"#, "\"tab\there\"", #"nul"#,
+        #""\u12G4""#,
+    ])
+    func rejectsMalformedJSON(_ input: String) {
+        #expect(throws: JSONSyntaxError.self) { try compact(input) }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC0, 0x80, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xE2, 0x82]] {
+            var c = JSONCompactor(bytes)
+            var out: [UInt8] = []
+            #expect(throws: JSONSyntaxError.self) { try c.copyValue(into: &out) }
+        }
+    }
+
+    @Test func acceptsMultiByteUTF8() throws {
+        #expect(try compact("\"Räkna 🧮 ✓\"") == "\"Räkna 🧮 ✓\"")
+    }
+
+    @Test func rejectsHostileNesting() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONSyntaxError.self) { try compact(deep) }
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONValue(parsing: #""a\"b\\c\/d\n\u00e9\ud83e\uddee""#)
+        #expect(value == .string("a\"b\\c/d\né🧮"))
+    }
+
+    @Test func valueRoundTripsThroughItsCompactText() throws {
+        let text = #"{"b":[1,2,{"c":null}],"a":"x","n":1e-07,"big":12345678901234567890,"f":false}"#
+        let value = try JSONValue(parsing: text)
+        #expect(value.jsonText == text)
+        #expect(value["big"] == .number("12345678901234567890"))
+    }
+}

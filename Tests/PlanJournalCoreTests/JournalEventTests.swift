@@ -1,0 +1,54 @@
+import PlanJournalTestSupport
+import Testing
+
+@testable import PlanJournalCore
+
+@Suite struct JournalEventTests {
+    @Test func canonicalFormOrdersTheEnvelopeAndKeepsEverythingElse() throws {
+        let line = #"{ "data": {"goal":"g", "team": "x", "n": 1.50}, "kind":"run.started", "extra":[1, 2], "seq":1, "run":"r", "ts":1795514400000001, "v":1, "actor":"system" }"#
+        let e = try JournalEvent(parsing: line)
+        #expect(
+            e.jsonLine
+                == #"{"v":1,"run":"r","seq":1,"ts":"2026-11-24T10:00:00.000001Z","kind":"run.started","actor":"system","data":{"goal":"g","team":"x","n":1.50},"extra":[1,2]}"#
+        )
+        #expect(e.dataString("goal") == "g")
+        #expect(e.dataKeys == ["goal", "team", "n"])
+        #expect(e.dataDouble("n") == 1.5)
+        #expect(e.version == 1)
+    }
+
+    @Test func canonicalFormIsAFixedPoint() throws {
+        for line in try Fixtures.lines(Fixtures.validContract) {
+            let once = try JournalEvent(parsing: line)
+            let twice = try JournalEvent(parsing: once.bytes)
+            #expect(once.bytes == twice.bytes)
+            #expect(try JSONComparison.normalized(once.jsonLine) == JSONComparison.normalized(line))
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note"}"#, "data"),
+        (#"{"run":"r","seq":0,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#, "seq"),
+        (#"{"run":"r","seq":"1","ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#, "seq"),
+        (#"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"","data":{}}"#, "kind"),
+        (#"{"run":7,"seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#, "run"),
+        (#"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":[]}"#, "data"),
+        (#"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{},"seq":2}"#, "seq"),
+        (#"{"run":"r","seq":1,"ts":true,"kind":"note","data":{}}"#, "ts"),
+        (#"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{},"cause":"x"}"#, "cause"),
+    ])
+    func envelopeErrorsNameTheField(_ line: String, _ field: String) {
+        #expect {
+            try JournalEvent(parsing: line)
+        } throws: { error in
+            (error as? JournalError)?.context.field == field && (error as? JournalError)?.code == .invalidEvent
+        }
+    }
+
+    @Test func aRunIDLongerThan128BytesIsRejected() {
+        let id = String(repeating: "é", count: 65)
+        #expect(throws: JournalError.self) {
+            try JournalEvent(parsing: #"{"run":"\#(id)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import PlanJournalTestSupport
+import Testing
+
+@testable import PlanJournalCore
+
+@Suite struct PlanProjectionTests {
+    private func contractState(_ run: String, upTo seq: Int64 = .max) throws -> PlanState {
+        let events = try Fixtures.lines(Fixtures.validContract).map { try JournalEvent(parsing: $0) }
+            .filter { $0.run == run && $0.seq <= seq }
+        return PlanProjection().fold(run: run, events)
+    }
+
+    @Test func foldsTheContractRun() throws {
+        let s = try contractState("01JDQ8Z7K2V3M4N5P6Q7R8S9T0")
+        #expect(s.status == "succeeded")
+        #expect(s.plans.map(\.version) == [1, 2])
+        #expect(s.currentVersion == 2)
+        #expect(s.plans[1].added == ["fetch_a_mirror"])
+        #expect(s.plans[1].removed == ["fetch_a"])
+        #expect(s.plans[1].changed == ["compare"])
+        let status = Dictionary(uniqueKeysWithValues: s.steps.map { ($0.id, $0.status) })
+        #expect(
+            status == [
+                "fetch_a": .removed, "fetch_b": .completed, "compare": .completed, "publish": .completed,
+                "fetch_a_mirror": .completed,
+            ])
+        #expect(s.step("fetch_a")?.error == "503 from example.org")
+        #expect(s.totals.inputTokens == 1113 && s.totals.outputTokens == 265)
+        #expect(abs(s.totals.costUSD - 0.0043) < 1e-9)
+        #expect(s.step("compare")?.inputTokens == 301)
+        #expect(s.approvals.map(\.decision) == ["requested", "granted"])
+        #expect(s.replans.first?.reason == "fetch_a failed with 503; use the mirror")
+        #expect(s.finalAnswer == "Posted m-991")
+        #expect(s.reviews.first?.verdict == "approved")
+    }
+
+    @Test func timeTravelShowsIntermediateStatuses() throws {
+        let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
+        #expect(try contractState(run, upTo: 7).step("fetch_a")?.status == .running)
+        #expect(try contractState(run, upTo: 13).step("fetch_a")?.status == .failed)
+        #expect(try contractState(run, upTo: 22).step("publish")?.status == .awaitingApproval)
+        #expect(try contractState(run, upTo: 23).step("publish")?.status == .pending)
+        #expect(try contractState(run, upTo: 25).status == "running")
+    }
+
+    @Test func stateSurvivesACodableRoundTrip() throws {
+        let s = try contractState("01JDQ8Z7K2V3M4N5P6Q7R8S9T0")
+        let data = try JSONEncoder().encode(s)
+        let back = try JSONDecoder().decode(PlanState.self, from: data)
+        #expect(back == s)
+        #expect(back.step("publish") == s.step("publish"))
+    }
+}

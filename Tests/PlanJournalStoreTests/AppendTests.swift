@@ -1,0 +1,104 @@
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+@Suite struct AppendTests {
+    @Test func appendsAreAtomicAndContinueTheRun() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        let r1 = try await t.journal.append(Array(run.events[0..<4]), to: "a", expecting: .noRun)
+        #expect(r1.firstSeq == 1 && r1.lastSeq == 4)
+        let r2 = try await t.journal.append(Array(run.events[4...]), to: "a", expecting: .exactly(4))
+        #expect(r2.lastSeq == Int64(run.events.count))
+        #expect(try t.journal.events(of: "a").map(\.bytes) == run.events.map(\.bytes))
+        #expect(try t.journal.run("a").status == "succeeded")
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test func aStaleExpectedSeqThrowsConflictAndWritesNothing() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "a", steps: 2)
+        _ = try await t.journal.append(Array(run.events[0..<3]), to: "a", expecting: .noRun)
+        await #expect {
+            try await t.journal.append(Array(run.events[3..<5]), to: "a", expecting: .exactly(2))
+        } throws: { ($0 as? JournalError)?.code == .conflict && ($0 as? JournalError)?.context.seq == 3 }
+        await #expect(throws: JournalError.self) {
+            try await t.journal.append(Array(run.events[0..<1]), to: "a", expecting: .noRun)
+        }
+        #expect(try t.journal.run("a").events == 3)
+    }
+
+    @Test func anInvalidEventRejectsTheWholeBatch() async throws {
+        let t = try TemporaryJournal()
+        var b = RunBuilder(run: "a")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("note", #"{"x":1}"#)
+        try b.add("step.started", #"{"step_id":"ghost"}"#)
+        await #expect {
+            try await t.journal.append(b.events, to: "a")
+        } throws: { ($0 as? JournalError)?.context.field == "data.step_id" }
+        #expect(try t.journal.runs().isEmpty)
+    }
+
+    @Test func concurrentWritersOnOneRunWinExactlyOncePerSeq() async throws {
+        let t = try TemporaryJournal()
+        var b = RunBuilder(run: "race")
+        try b.add("run.started", #"{"goal":"race"}"#)
+        _ = try await t.journal.append(b.events, to: "race", expecting: .noRun)
+        let second = try t.reopen()
+        var wins = 0
+        var conflicts = 0
+        for round in 0..<20 {
+            var next = b
+            try next.add("note", #"{"round":\#(round)}"#)
+            let event = next.events.last!
+            let head = Int64(round + 1)
+            let journals = [t.journal, second]
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for k in 0..<6 {
+                    group.addTask {
+                        do {
+                            _ = try await journals[k % 2].append([event], to: "race", expecting: .exactly(head))
+                            return true
+                        } catch let e as JournalError where e.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            wins += outcomes.filter { $0 }.count
+            conflicts += outcomes.filter { !$0 }.count
+            b = next
+        }
+        #expect(wins == 20)
+        #expect(conflicts == 100)
+        #expect(try t.journal.run("race").events == 21)
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test func groupCommitLandsEveryConcurrentAppend() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 4096, snapshotInterval: 10))
+        let runs = try (0..<8).map { try RunBuilder.complete(run: "w\($0)", steps: 6, payloadBytes: 300) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for run in runs {
+                group.addTask {
+                    var head: Int64 = 0
+                    for batch in stride(from: 0, to: run.events.count, by: 3) {
+                        let events = Array(run.events[batch..<min(batch + 3, run.events.count)])
+                        _ = try await t.journal.append(events, to: run.run, expecting: .exactly(head))
+                        head += Int64(events.count)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for run in runs {
+            #expect(try t.journal.events(of: run.run).map(\.bytes) == run.events.map(\.bytes))
+        }
+        let report = try t.journal.verify()
+        #expect(report.ok)
+        #expect(report.snapshots > 0)
+    }
+}

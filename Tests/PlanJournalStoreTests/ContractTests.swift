@@ -1,0 +1,141 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+/// The shared contract examples against a real journal file.
+@Suite struct ContractTests {
+    /// Every event of every run, as (run, seq, line), for comparing journals.
+    private func dump(_ journal: Journal) throws -> [String] {
+        var out: [String] = []
+        for run in try journal.runs().sorted(by: { $0.id < $1.id }) {
+            out.append("\(run.id) \(run.status) \(run.events) \(run.headHash)")
+            for e in try journal.events(of: run.id) { out.append(e.jsonLine) }
+        }
+        return out
+    }
+
+    @Test func validContractIngestsAndReadsBackValueForValue() throws {
+        let t = try TemporaryJournal()
+        let report = try t.journal.ingest(file: Fixtures.validContract)
+        #expect(report.rejected.isEmpty)
+        #expect(report.eventsWritten == 33)
+        let input = try Fixtures.lines(Fixtures.validContract)
+        var stored: [String: [String]] = [:]
+        for run in try t.journal.runs() {
+            stored[run.id] = try t.journal.events(of: run.id).map(\.jsonLine)
+        }
+        #expect(Set(stored.keys) == ["01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "run-2026-11-24/ünïcode ✓"])
+        var cursor: [String: Int] = [:]
+        for line in input {
+            let e = try JournalEvent(parsing: line)
+            let k = cursor[e.run, default: 0]
+            cursor[e.run] = k + 1
+            #expect(try JSONComparison.normalized(stored[e.run]![k]) == JSONComparison.normalized(line))
+        }
+        // Extra fields, big integers and tiny floats keep their exact text.
+        let note = try t.journal.events(of: "run-2026-11-24/ünïcode ✓", from: 4, to: 4)[0]
+        #expect(note.jsonLine.contains(#""big":12345678901234567890"#))
+        #expect(note.jsonLine.contains(#""float":1e-07"#))
+        let started = try t.journal.events(of: "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", to: 1)[0]
+        #expect(started.dataString("team") == "platform")
+        #expect(try t.journal.verify().ok)
+    }
+
+    /// Expected line and field of each invalid example (contract/invalid/README.md).
+    static let expectations: [String: (line: Int, field: String?)] = [
+        "seq-gap.jsonl": (2, "seq"), "first-not-started.jsonl": (1, "kind"), "missing-goal.jsonl": (1, "data.goal"),
+        "wrong-type.jsonl": (2, "data.version"), "cycle.jsonl": (2, "data.steps"),
+        "unknown-dependency.jsonl": (2, "data.steps[0].depends_on"), "duplicate-step-id.jsonl": (2, "data.steps[1].id"),
+        "unknown-step.jsonl": (3, "data.step_id"), "after-completed.jsonl": (3, "kind"),
+        "bad-status.jsonl": (2, "data.status"), "bad-timestamp.jsonl": (1, "ts"), "truncated-line.jsonl": (2, nil),
+        "empty-run-id.jsonl": (1, "run"), "not-utf8.jsonl": (1, nil),
+    ]
+
+    @Test(arguments: Fixtures.invalidContractFiles)
+    func invalidExampleIsRejectedWholeNamingItsLineAndLeavesTheJournalAsItWas(_ file: String) throws {
+        let name = (file as NSString).lastPathComponent
+        let expected = try #require(Self.expectations[name], "no expectation for \(name)")
+        let t = try TemporaryJournal()
+        _ = try t.journal.ingest(file: Fixtures.validContract)
+        let before = try dump(t.journal)
+        let report = try t.journal.ingest(file: file)
+        #expect(report.eventsWritten == 0)
+        #expect(report.rejected.count == 1)
+        let r = try #require(report.rejected.first)
+        #expect(r.line == expected.line)
+        if let field = expected.field { #expect(r.field == field) }
+        if name != "empty-run-id.jsonl" { #expect(r.run == "r-bad") }
+        let message = r.error(source: file).description
+        #expect(message.contains("line \(expected.line)"))
+        #expect(try dump(t.journal) == before)
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test func aBadRunIsRejectedWhileTheOtherRunsOfTheFileLand() throws {
+        let t = try TemporaryJournal()
+        let good = try RunBuilder.complete(run: "good", steps: 4)
+        var bad = RunBuilder(run: "bad")
+        try bad.add("run.started", #"{"goal":"g"}"#)
+        try bad.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+        try bad.add("step.started", #"{"step_id":"nope"}"#)
+        // Interleave the two runs line by line.
+        var lines: [String] = []
+        for k in 0..<max(good.events.count, bad.events.count) {
+            if k < good.events.count { lines.append(good.events[k].jsonLine) }
+            if k < bad.events.count { lines.append(bad.events[k].jsonLine) }
+        }
+        let report = try t.journal.ingest(text: lines.joined(separator: "\n") + "\n")
+        #expect(report.runsWritten == ["good"])
+        #expect(report.rejected.map(\.run) == ["bad"])
+        #expect(report.rejected.first?.line == 6)
+        #expect(try t.journal.runs().map(\.id) == ["good"])
+        #expect(try t.journal.events(of: "good").count == good.events.count)
+    }
+
+    @Test func reIngestSkipsWhatIsStoredContinuesRunsAndFlagsConflicts() throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "r1", steps: 5)
+        let half = run.events.count / 2
+        let first = try t.journal.ingest(text: run.events[..<half].map { $0.jsonLine + "\n" }.joined())
+        #expect(first.eventsWritten == half)
+        // The whole run again: the stored half is skipped, the rest appended.
+        let second = try t.journal.ingest(text: run.jsonl)
+        #expect(second.eventsSkipped == half)
+        #expect(second.eventsWritten == run.events.count - half)
+        let third = try t.journal.ingest(text: run.jsonl)
+        #expect(third.eventsWritten == 0 && third.eventsSkipped == run.events.count)
+        // A different event at a stored seq is a conflict, and nothing changes.
+        let headBefore = try t.journal.run("r1").headHash
+        let changed = run.events[2].jsonLine.replacingOccurrences(of: "\"attempt\":1", with: "\"attempt\":2")
+        let lines = run.events.map(\.jsonLine).enumerated().map { $0.offset == 2 ? changed : $0.element }
+        let fourth = try t.journal.ingest(text: lines.joined(separator: "\n"))
+        #expect(fourth.rejected.first?.code == JournalError.Code.conflict.name)
+        #expect(fourth.rejected.first?.seq == 3)
+        #expect(try t.journal.run("r1").headHash == headBefore)
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test func overlongLinesAndCutOffFilesLeaveTheJournalIntact() throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "big", steps: 2, payloadBytes: 4000)
+        let report = try t.journal.ingest(text: run.jsonl, options: IngestOptions(maxLineBytes: 1000))
+        #expect(report.rejected.first?.run == "big")
+        #expect(report.rejected.first?.message.contains("over the 1000-byte limit") == true)
+        #expect(try t.journal.runs().isEmpty)
+        let cut = String(run.jsonl.dropLast(40))
+        let partial = try t.journal.ingest(text: cut)
+        #expect(partial.rejected.first?.code == JournalError.Code.syntax.name)
+        #expect(try t.journal.runs().isEmpty)
+    }
+
+    @Test func linesThatNameNoRunRejectTheWholeInput() throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "r", steps: 1)
+        let report = try t.journal.ingest(text: run.jsonl + "{not json at all\n")
+        #expect(report.rejected.first?.run == nil)
+        #expect(report.rejected.contains { $0.run == "r" })
+        #expect(try t.journal.runs().isEmpty)
+    }
+}

@@ -1,0 +1,47 @@
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+@Suite struct ForkAndSnapshotTests {
+    @Test func aForkReadsItsPrefixThroughTheParentAndContinuesAlone() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "parent", steps: 4)
+        _ = try t.journal.ingest(text: run.jsonl)
+        let fork = try t.journal.fork("parent", at: 7, as: "child")
+        #expect(fork.parent == "parent" && fork.forkSeq == 7 && fork.events == 7)
+        #expect(try t.journal.events(of: "child").map(\.bytes) == run.events[0..<7].map(\.bytes))
+        // The fork continues with its own events.
+        let e8 = try JournalEvent(
+            run: "child", seq: 8, ts: Timestamp(microseconds: 1_795_514_500_000_000), kind: "step.failed",
+            data: JSONValue(parsing: #"{"step_id":"s1","error":{"message":"boom"}}"#))
+        _ = try await t.journal.append([e8], to: "child", expecting: .exactly(7))
+        let state = try t.journal.state(of: "child")
+        #expect(state.run == "child")
+        #expect(state.step("s1")?.status == .failed)
+        #expect(try t.journal.state(of: "parent").step("s1")?.status == .completed)
+        #expect(try t.journal.stats().events == Int64(run.events.count) + 1)
+        #expect(try t.journal.verify().ok)
+        #expect(try t.journal.runs().first { $0.id == "child" }?.parent == "parent")
+    }
+
+    @Test func stateAtEverySeqEqualsTheFoldFromScratch() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048, snapshotInterval: 7))
+        let run = try RunBuilder.complete(run: "s", steps: 8, payloadBytes: 150)
+        // Half by ingest (large chunks), half one event per append (small chunks, compaction).
+        let half = run.events.count / 2
+        _ = try t.journal.ingest(text: run.events[..<half].map { $0.jsonLine + "\n" }.joined())
+        for e in run.events[half...] {
+            _ = try await t.journal.append([e], to: "s", expecting: .exactly(e.seq - 1))
+        }
+        let projection = PlanProjection()
+        var folded = projection.initial(run: "s")
+        for e in run.events {
+            projection.apply(&folded, e)
+            #expect(try t.journal.state(of: "s", at: e.seq) == folded, "seq \(e.seq)")
+        }
+        let report = try t.journal.verify()
+        #expect(report.ok)
+        #expect(report.snapshots == run.events.count / 7)
+    }
+}
