@@ -83,9 +83,14 @@ extension Journal {
                         chunk.firstSeq, .corrupt,
                         "the chunk of seq \(chunk.firstSeq)-\(chunk.lastSeq) is damaged: \(error.message)")
                 }
+                for line in lines { chain.append(line) }
+                guard chain.head == chunk.hash else {
+                    return problem(
+                        chunk.firstSeq, .chainBroken,
+                        "the hash chain breaks in seq \(chunk.firstSeq)-\(chunk.lastSeq): an event was changed")
+                }
                 for (k, line) in lines.enumerated() {
                     let seq = chunk.firstSeq + Int64(k)
-                    chain.append(line)
                     guard let event = try? JournalEvent(parsing: Array(line)), event.seq == seq, event.run == row.id else {
                         return problem(seq, .corrupt, "the stored event at seq \(seq) is damaged")
                     }
@@ -104,11 +109,6 @@ extension Journal {
                         }
                     }
                     report.events += 1
-                }
-                guard chain.head == chunk.hash else {
-                    return problem(
-                        chunk.firstSeq, .chainBroken,
-                        "the hash chain breaks in seq \(chunk.firstSeq)-\(chunk.lastSeq): an event was changed")
                 }
                 next = chunk.lastSeq + 1
             }

@@ -1,0 +1,115 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalTestSupport
+import Testing
+
+@testable import PlanJournalStore
+
+/// Flipping any single stored byte that carries meaning makes `verify` fail naming the run.
+@Suite struct TamperTests {
+    /// A journal with two runs, several chunks each, and snapshots.
+    private func makeJournal() async throws -> TemporaryJournal {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 3000, snapshotInterval: 9))
+        _ = try t.journal.ingest(file: Fixtures.validContract)
+        let run = try RunBuilder.complete(run: "victim", steps: 6, payloadBytes: 500)
+        _ = try t.journal.ingest(text: run.jsonl)
+        #expect(try t.journal.verify().ok)
+        return t
+    }
+
+    /// Runs `body` with the raw database of the journal.
+    private func withDatabase(_ t: TemporaryJournal, _ body: (SQLiteConnection) throws -> Void) throws {
+        let db = try SQLiteConnection(path: t.path)
+        try body(db)
+    }
+
+    private func blobs(_ db: SQLiteConnection, _ sql: String) throws -> [(Int64, [UInt8])] {
+        let s = try db.statement(sql)
+        var out: [(Int64, [UInt8])] = []
+        while try s.step() { out.append((s.int(0), s.blob(1))) }
+        s.reset()
+        return out
+    }
+
+    private func flip(_ db: SQLiteConnection, table: String, column: String, key: String, id: Int64, bytes: [UInt8], at k: Int) throws {
+        var changed = bytes
+        changed[k] ^= 0x01
+        try db.statement("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?").bind(.blob(changed), .int(id)).run()
+    }
+
+    private func restore(_ db: SQLiteConnection, table: String, column: String, key: String, id: Int64, bytes: [UInt8]) throws {
+        try db.statement("UPDATE \(table) SET \(column) = ? WHERE \(key) = ?").bind(.blob(bytes), .int(id)).run()
+    }
+
+    private func expectCaught(_ t: TemporaryJournal, _ what: String) throws {
+        let report = try t.journal.verify()
+        #expect(!report.ok, "\(what) was not detected")
+        #expect(report.problems.allSatisfy { !$0.run.isEmpty })
+    }
+
+    @Test func everyByteOfEveryChunkBodyAndHashIsChecked() async throws {
+        let t = try await makeJournal()
+        try withDatabase(t) { db in
+            for column in ["body", "hash"] {
+                for (cid, bytes) in try blobs(db, "SELECT cid, \(column) FROM chunks") {
+                    // Every position of small values; a spread of positions in large ones.
+                    let positions = bytes.count <= 64 ? Array(bytes.indices) : Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 16))) + [bytes.count - 1]
+                    for k in positions {
+                        try flip(db, table: "chunks", column: column, key: "cid", id: cid, bytes: bytes, at: k)
+                        try expectCaught(t, "chunk \(cid) \(column) byte \(k)")
+                        try restore(db, table: "chunks", column: column, key: "cid", id: cid, bytes: bytes)
+                    }
+                }
+            }
+        }
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test func snapshotsAndHeadHashesAreChecked() async throws {
+        let t = try await makeJournal()
+        try withDatabase(t) { db in
+            let snaps = try blobs(db, "SELECT rowid, body FROM (SELECT rid * 1000000 + seq AS rowid, body FROM snapshots)")
+            #expect(!snaps.isEmpty)
+            let s = try db.statement("SELECT rid, seq, body FROM snapshots")
+            var rows: [(Int64, Int64, [UInt8])] = []
+            while try s.step() { rows.append((s.int(0), s.int(1), s.blob(2))) }
+            s.reset()
+            for (rid, seq, body) in rows {
+                for k in [0, body.count / 2, body.count - 1] {
+                    var changed = body
+                    changed[k] ^= 0x20
+                    try db.statement("UPDATE snapshots SET body = ? WHERE rid = ? AND seq = ?").bind(.blob(changed), .int(rid), .int(seq)).run()
+                    try expectCaught(t, "snapshot \(rid)/\(seq) byte \(k)")
+                    try db.statement("UPDATE snapshots SET body = ? WHERE rid = ? AND seq = ?").bind(.blob(body), .int(rid), .int(seq)).run()
+                }
+            }
+            for (rid, hash) in try blobs(db, "SELECT rid, head_hash FROM runs") {
+                try flip(db, table: "runs", column: "head_hash", key: "rid", id: rid, bytes: hash, at: 31)
+                try expectCaught(t, "head hash of run \(rid)")
+                try restore(db, table: "runs", column: "head_hash", key: "rid", id: rid, bytes: hash)
+            }
+        }
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test func aRewrittenEventWithARecomputedChecksumBreaksTheChain() async throws {
+        let t = try await makeJournal()
+        try withDatabase(t) { db in
+            let s = try db.statement("SELECT cid, codec, raw_len, body FROM chunks WHERE rid = (SELECT rid FROM runs WHERE id = 'victim') LIMIT 1")
+            #expect(try s.step())
+            let cid = s.int(0)
+            let raw = try Codec(rawValue: s.int(1))!.decode(s.blob(3), rawLength: Int(s.int(2)))
+            s.reset()
+            // Change a value inside an event, keep the length, re-encode, fix the body checksum.
+            var text = String(decoding: raw, as: UTF8.self)
+            text = text.replacingOccurrences(of: "test goal", with: "evil goal")
+            let (codec, body) = Codec.encode(Array(text.utf8), level: 0)
+            try db.statement("UPDATE chunks SET codec = ?, body = ?, body_sum = ? WHERE cid = ?")
+                .bind(.int(codec.rawValue), .blob(body), .blob(ChunkRow.checksum(body)), .int(cid)).run()
+        }
+        let report = try t.journal.verify(run: "victim")
+        #expect(report.problems.first?.code == JournalError.Code.chainBroken.name)
+        #expect(report.problems.first?.run == "victim")
+        #expect(report.problems.first?.seq == 1)
+    }
+}
