@@ -148,7 +148,7 @@ struct JournalReader {
 
     /// Every run, newest first.
     func allRuns() throws(JournalError) -> [RunRow] {
-        let s = try db.statement("SELECT \(RunRow.columns) FROM runs ORDER BY rid DESC")
+        let s = try db.statement("SELECT \(RunRow.columns) FROM runs ORDER BY started_at DESC, rid DESC")
         defer { s.reset() }
         var rows: [RunRow] = []
         while try s.step() { rows.append(RunRow(s)) }
