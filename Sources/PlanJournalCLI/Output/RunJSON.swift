@@ -25,7 +25,7 @@ struct RunJSON: Encodable {
         try c.encode(s.tokens, forKey: .tokens)
         try c.encode(s.inputTokens, forKey: .inputTokens)
         try c.encode(s.outputTokens, forKey: .outputTokens)
-        try c.encode(s.costUSD, forKey: .costUSD)
+        try c.encode((s.costUSD * 1e9).rounded() / 1e9, forKey: .costUSD)
         try c.encode(s.headHash, forKey: .headHash)
         try c.encode(s.rawBytes, forKey: .bytes)
     }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every command of README.md's ```sh blocks, in order, in one shell at the repository root,
+# against the default journal (journals/planjournal.sqlite, moved aside and restored), and fails
+# on the first command that fails. ```bash blocks (the set-up commands) are not run: CI runs them.
+# Usage: bash tools/check-readme.sh    Prints each command and its output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=""
+for b in .build/release .build/debug; do [ -x "$b/planj" ] && { bin="$PWD/$b"; break; }; done
+[ -n "$bin" ] || { echo "check-readme: build planj first (swift build)" >&2; exit 1; }
+script=$(mktemp)
+saved=$(mktemp -d)
+restore() {
+    rm -f journals/planjournal.sqlite journals/planjournal.sqlite-wal journals/planjournal.sqlite-shm
+    cp -a "$saved"/. journals/ 2>/dev/null || true
+    rm -rf "$saved" "$script"
+}
+trap restore EXIT
+for f in journals/planjournal.sqlite journals/planjournal.sqlite-wal journals/planjournal.sqlite-shm; do
+    [ -e "$f" ] && mv "$f" "$saved/"
+done
+{
+    echo 'set -euo pipefail'
+    echo "export PATH=\"$bin:\$PATH\""
+    echo 'unset PLANJOURNAL_PATH'
+    on=0
+    while IFS= read -r line; do
+        case "$line" in
+            '```sh') on=1; continue ;;
+            '```'*) on=0; continue ;;
+        esac
+        [ "$on" = 1 ] || continue
+        [ -z "${line// /}" ] && continue
+        case "$line" in '#'*) continue ;; esac
+        printf 'echo %q\n%s\n' "+ $line" "$line"
+    done < README.md
+} > "$script"
+count=$(grep -c '^echo ' "$script" || true)
+bash "$script"
+echo "check-readme: $count README commands passed"
