@@ -13,6 +13,8 @@ struct JSONCompactor {
     let src: [UInt8]
     /// The read position; after a successful read it is just past the value.
     var i: Int
+    /// Whether any whitespace between tokens was skipped (the input was not already compact).
+    var sawWhitespace = false
 
     init(_ src: [UInt8], at start: Int = 0) {
         self.src = src
@@ -24,7 +26,9 @@ struct JSONCompactor {
     mutating func skipWhitespace() {
         while i < src.count {
             switch src[i] {
-            case 0x20, 0x0A, 0x0D, 0x09: i += 1
+            case 0x20, 0x0A, 0x0D, 0x09:
+                i += 1
+                sawWhitespace = true
             default: return
             }
         }
@@ -49,7 +53,7 @@ struct JSONCompactor {
     }
 
     /// Copies the next value to `out`, compact.
-    mutating func copyValue(into out: inout [UInt8], depth: Int = 0) throws(JSONSyntaxError) {
+    mutating func copyValue<Out: JSONOutput>(into out: inout Out, depth: Int = 0) throws(JSONSyntaxError) {
         skipWhitespace()
         guard i < src.count else { throw JSONSyntaxError("unexpected end of line, expected a value", at: i) }
         switch src[i] {
@@ -74,7 +78,7 @@ struct JSONCompactor {
         }
     }
 
-    private mutating func copyLiteral(_ word: StaticString, into out: inout [UInt8]) throws(JSONSyntaxError) {
+    private mutating func copyLiteral<Out: JSONOutput>(_ word: StaticString, into out: inout Out) throws(JSONSyntaxError) {
         let n = word.utf8CodeUnitCount
         let start = i
         guard start + n <= src.count else { throw JSONSyntaxError("truncated literal", at: start) }
@@ -89,7 +93,7 @@ struct JSONCompactor {
         out.append(contentsOf: src[start..<i])
     }
 
-    private mutating func copyObject(into out: inout [UInt8], depth: Int) throws(JSONSyntaxError) {
+    private mutating func copyObject<Out: JSONOutput>(into out: inout Out, depth: Int) throws(JSONSyntaxError) {
         guard depth <= Self.maxDepth else { throw JSONSyntaxError("nesting deeper than \(Self.maxDepth)", at: i) }
         i += 1
         out.append(UInt8(ascii: "{"))
@@ -113,7 +117,7 @@ struct JSONCompactor {
         }
     }
 
-    private mutating func copyArray(into out: inout [UInt8], depth: Int) throws(JSONSyntaxError) {
+    private mutating func copyArray<Out: JSONOutput>(into out: inout Out, depth: Int) throws(JSONSyntaxError) {
         guard depth <= Self.maxDepth else { throw JSONSyntaxError("nesting deeper than \(Self.maxDepth)", at: i) }
         i += 1
         out.append(UInt8(ascii: "["))
@@ -146,9 +150,20 @@ struct JSONCompactor {
     mutating func scanString() throws(JSONSyntaxError) -> Range<Int> {
         let start = i
         i += 1
-        let n = src.count
+        let array = src
+        let bytes = array.span
+        let n = bytes.count
         while i < n {
-            let b = src[i]
+            // The common case: a run of plain printable ASCII.
+            var k = i
+            while k < n {
+                let b = bytes[k]
+                if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { break }
+                k += 1
+            }
+            i = k
+            guard i < n else { break }
+            let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
                 return start..<i
@@ -156,8 +171,6 @@ struct JSONCompactor {
                 try scanEscape()
             } else if b < 0x20 {
                 throw JSONSyntaxError("control character in string", at: i)
-            } else if b < 0x80 {
-                i += 1
             } else {
                 try scanUTF8Sequence()
             }
@@ -249,4 +262,21 @@ struct JSONCompactor {
     static func printable(_ b: UInt8) -> String {
         b >= 0x20 && b < 0x7F ? String(UnicodeScalar(b)) : "\\x" + String(b, radix: 16)
     }
+}
+
+/// Where ``JSONCompactor`` writes: a byte array, or nowhere (validation only).
+protocol JSONOutput {
+    /// Bytes written so far (0 when discarding).
+    var count: Int { get }
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: ArraySlice<UInt8>)
+}
+
+extension Array: JSONOutput where Element == UInt8 {}
+
+/// Discards what is written: ``JSONCompactor`` then only validates.
+struct DiscardingOutput: JSONOutput {
+    var count: Int { 0 }
+    @inline(__always) mutating func append(_ byte: UInt8) {}
+    @inline(__always) mutating func append(contentsOf bytes: ArraySlice<UInt8>) {}
 }

@@ -62,10 +62,6 @@ private struct EnvelopeParser {
         s = JSONCompactor(line)
     }
 
-    private struct Token {
-        var range: Range<Int>
-    }
-
     mutating func parse() throws -> JournalEvent {
         let src = s.src
         try s.expect(UInt8(ascii: "{"), "'{' to open the event")
@@ -77,21 +73,22 @@ private struct EnvelopeParser {
         var actorToken: Range<Int>?
         var causeToken: Range<Int>?
         var cause: Int64?
-        var data: [UInt8]?
+        var data: ArraySlice<UInt8>?
         var fields: [JournalEvent.DataField] = []
         var extras: [UInt8] = []
-        var seen = Set<String>()
+        var seen: [String] = []
 
         if !s.consume(UInt8(ascii: "}")) {
             while true {
                 let keyToken = try s.scanKey()
-                let key = JSONString.decode(src, keyToken)
+                let key = Self.knownKey(src, keyToken) ?? JSONString.decode(src, keyToken)
                 try s.expect(UInt8(ascii: ":"), "':'")
                 s.skipWhitespace()
                 guard s.i < src.count else { throw JSONSyntaxError("unexpected end of line, expected a value", at: s.i) }
-                if !seen.insert(key).inserted {
+                if seen.contains(key) {
                     throw JournalError.invalid(key, "the key \"\(key)\" appears twice in the envelope")
                 }
+                seen.append(key)
                 let first = src[s.i]
                 switch key {
                 case "v":
@@ -153,10 +150,7 @@ private struct EnvelopeParser {
                     causeToken = r
                 case "data":
                     guard first == UInt8(ascii: "{") else { throw typeError("data", "an object") }
-                    var out: [UInt8] = []
-                    out.reserveCapacity(src.count)
-                    fields = try copyData(into: &out)
-                    data = out
+                    (data, fields) = try readData()
                 default:
                     if !extras.isEmpty { extras.append(UInt8(ascii: ",")) }
                     extras.append(contentsOf: src[keyToken])
@@ -225,21 +219,55 @@ private struct EnvelopeParser {
         JournalError.invalid(field, "must be \(expected)")
     }
 
-    /// Validates the next value and returns its range (it is compact only for scalars).
+    /// Validates the next value and returns its range; it must be compact (a scalar, or a
+    /// container written without whitespace).
     private mutating func valueToken() throws -> Range<Int> {
         let start = s.i
-        var sink: [UInt8] = []
-        try s.copyValue(into: &sink)
-        guard sink.count == s.i - start else {
+        s.sawWhitespace = false
+        var discard = DiscardingOutput()
+        try s.copyValue(into: &discard)
+        guard !s.sawWhitespace else {
             throw JournalError.invalid(nil, "envelope fields other than data must be scalars")
         }
         return start..<s.i
     }
 
-    /// Copies the `data` object compact, recording each top-level member.
-    private mutating func copyData(into out: inout [UInt8]) throws -> [JournalEvent.DataField] {
+    /// The envelope keys, matched on their bytes without decoding.
+    private static let envelopeKeys: [(bytes: [UInt8], name: String)] = ["v", "run", "seq", "ts", "kind", "actor", "cause", "data"]
+        .map { (Array("\"\($0)\"".utf8), $0) }
+
+    /// The name of a known envelope key token, or `nil`.
+    private static func knownKey(_ src: [UInt8], _ token: Range<Int>) -> String? {
+        for k in envelopeKeys where k.bytes.count == token.count && src[token].elementsEqual(k.bytes) {
+            return k.name
+        }
+        return nil
+    }
+
+    /// Reads the `data` object: its compact bytes and each top-level member's key and value range
+    /// in them. Input that is already compact (the usual case) is validated without copying.
+    private mutating func readData() throws -> (ArraySlice<UInt8>, [JournalEvent.DataField]) {
+        let start = s.i
+        s.sawWhitespace = false
+        var discard = DiscardingOutput()
+        let fields = try readData(into: &discard, offset: start)
+        if !s.sawWhitespace { return (s.src[start..<s.i], fields) }
+        s.i = start
+        var out: [UInt8] = []
+        out.reserveCapacity(s.src.count - start)
+        let compactFields = try readData(into: &out, offset: 0)
+        return (out[...], compactFields)
+    }
+
+    /// Reads the `data` object into `out`, recording each member; value ranges are positions in
+    /// `out` when copying, else source positions counted from `offset`.
+    private mutating func readData<Out: JSONOutput>(into out: inout Out, offset: Int) throws
+        -> [JournalEvent.DataField]
+    {
         let src = s.src
+        let copying = Out.self != DiscardingOutput.self
         var fields: [JournalEvent.DataField] = []
+        fields.reserveCapacity(12)
         s.i += 1
         out.append(UInt8(ascii: "{"))
         if s.consume(UInt8(ascii: "}")) {
@@ -251,9 +279,11 @@ private struct EnvelopeParser {
             out.append(contentsOf: src[key])
             try s.expect(UInt8(ascii: ":"), "':'")
             out.append(UInt8(ascii: ":"))
-            let start = out.count
+            s.skipWhitespace()
+            let valueStart = copying ? out.count : s.i - offset
             try s.copyValue(into: &out, depth: 1)
-            fields.append(.init(key: JSONString.decode(src, key), value: start..<out.count))
+            let valueEnd = copying ? out.count : s.i - offset
+            fields.append(.init(key: JSONString.decode(src, key), value: valueStart..<valueEnd))
             if s.consume(UInt8(ascii: ",")) {
                 out.append(UInt8(ascii: ","))
                 continue

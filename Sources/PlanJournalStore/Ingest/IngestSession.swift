@@ -8,7 +8,6 @@ import PlanJournalCore
 final class IngestSession {
     private let writer: JournalWriter
     private(set) var report: IngestReport
-    private let maxLineBytes: Int
 
     private enum RunSlot {
         case active(RunWrite)
@@ -21,34 +20,25 @@ final class IngestSession {
     /// A line that names no run could not be attributed: every run of the input is rejected.
     private var unattributed: IngestReport.Rejection?
 
-    init(writer: JournalWriter, source: String, maxLineBytes: Int) {
+    init(writer: JournalWriter, source: String) {
         self.writer = writer
         self.report = IngestReport(source: source)
-        self.maxLineBytes = maxLineBytes
     }
 
-    /// Takes one line (without its newline). `truncatedFrom` is set when the line was longer than
-    /// the limit and only its start is given.
-    func consume(_ line: [UInt8], number: Int, truncatedFrom length: Int? = nil) throws(JournalError) {
-        report.lines = number
-        if let length {
-            reject(
-                run: Self.salvageRunID(line), line: number, seq: nil, field: nil, code: .syntax,
-                message: "the line is \(length) bytes, over the \(maxLineBytes)-byte limit for one event")
-            return
-        }
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        let event: JournalEvent
-        do {
-            event = try JournalEvent(parsing: line)
-        } catch {
-            let run = error.context.run ?? Self.salvageRunID(line)
+    /// Takes one parsed line.
+    func consume(_ parsed: ParsedLine) throws(JournalError) {
+        switch parsed {
+        case .blank(let number):
+            report.lines = number
+        case .event(let event, let number):
+            report.lines = number
+            try consume(event, number: number)
+        case .invalid(let error, let number, let run):
+            report.lines = number
             reject(
                 run: run, line: number, seq: error.context.seq, field: error.context.field, code: error.code,
                 message: error.message)
-            return
         }
-        try consume(event, number: number)
     }
 
     private func consume(_ event: JournalEvent, number: Int) throws(JournalError) {
@@ -146,30 +136,5 @@ final class IngestSession {
         let rejectedRuns = Set(report.rejected.compactMap(\.run))
         report.runsWritten.removeAll { rejectedRuns.contains($0) }
         return report
-    }
-
-    /// The run id of a line that does not parse, when the line still shows one (`"run":"..."`).
-    static func salvageRunID(_ line: [UInt8]) -> String? {
-        let key = Array("\"run\"".utf8)
-        guard line.count >= key.count else { return nil }
-        var i = 0
-        let limit = min(line.count, 4096)
-        while i + key.count <= limit {
-            if line[i] == key[0] && Array(line[i..<(i + key.count)]) == key {
-                var j = i + key.count
-                while j < line.count && (line[j] == 0x20 || line[j] == UInt8(ascii: ":")) { j += 1 }
-                guard j < line.count, line[j] == UInt8(ascii: "\"") else { return nil }
-                var k = j + 1
-                while k < line.count && line[k] != UInt8(ascii: "\"") {
-                    if line[k] == UInt8(ascii: "\\") { return nil }
-                    k += 1
-                }
-                guard k < line.count, k > j + 1 else { return nil }
-                let id = String(decoding: line[(j + 1)..<k], as: UTF8.self)
-                return id.utf8.elementsEqual(line[(j + 1)..<k]) ? id : nil
-            }
-            i += 1
-        }
-        return nil
     }
 }

@@ -34,43 +34,38 @@ extension Journal {
         try ingest(source: source, options: options) { (push) throws(JournalError) in try push(Array(text.utf8)) }
     }
 
-    /// Ingests the bytes `produce` pushes, inside one transaction.
+    /// Ingests the bytes `produce` pushes (on a reader thread), inside one transaction.
     func ingest(
         source: String, options: IngestOptions,
-        produce: (_ push: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void
+        produce: @escaping @Sendable (ParsePipeline.Push) throws(JournalError) -> Void
     ) throws(JournalError) -> IngestReport {
         let clock = ContinuousClock()
         let started = clock.now
         var lastProgress = started
         return try withWriter { (writer) throws(JournalError) in
-            let session = IngestSession(writer: writer, source: source, maxLineBytes: options.maxLineBytes)
-            var splitter = LineSplitter(maxLineBytes: options.maxLineBytes)
+            let session = IngestSession(writer: writer, source: source)
+            let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
             var bytes: Int64 = 0
             do throws(JournalError) {
                 try writer.db.execute("BEGIN IMMEDIATE")
-                try produce { (block) throws(JournalError) in
-                    bytes += Int64(block.count)
-                    try splitter.push(block) { (line, number, truncated) throws(JournalError) in
-                        try session.consume(line, number: number, truncatedFrom: truncated)
-                    }
+                while let batch = try pipeline.next() {
+                    bytes = batch.bytesRead
+                    for line in batch.lines { try session.consume(line) }
                     if let progress = options.progress, clock.now - lastProgress > .seconds(1) {
                         lastProgress = clock.now
                         progress(
                             IngestProgress(
-                                lines: splitter.lineNumber, bytes: bytes, eventsWritten: session.report.eventsWritten,
+                                lines: session.report.lines, bytes: bytes, eventsWritten: session.report.eventsWritten,
                                 seconds: Self.seconds(clock.now - started)))
                     }
-                }
-                try splitter.finish { (line, number, truncated) throws(JournalError) in
-                    try session.consume(line, number: number, truncatedFrom: truncated)
                 }
                 var report = try session.finish()
                 try writer.db.execute("COMMIT")
                 report.bytes = bytes
-                report.lines = splitter.lineNumber
                 report.seconds = Self.seconds(clock.now - started)
                 return report
             } catch {
+                pipeline.cancel()
                 if writer.db.inTransaction { try? writer.db.execute("ROLLBACK") }
                 writer.dropCache()
                 throw error.adding(journalPath: path, file: source)
@@ -83,7 +78,7 @@ extension Journal {
     }
 
     /// Reads a file (or standard input for `-`) in blocks of 1 MiB.
-    static func readFile(_ path: String, _ push: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
+    static func readFile(_ path: String, _ push: ParsePipeline.Push) throws(JournalError) {
         let handle: FileHandle
         if path == "-" {
             handle = FileHandle.standardInput

@@ -19,14 +19,30 @@ struct LineSplitter {
     mutating func push(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
         var start = 0
         while start < bytes.count {
-            guard let nl = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+            guard let nl = Self.newline(in: bytes, from: start) else {
                 take(bytes[start...])
                 return
             }
-            take(bytes[start..<nl])
-            try emit(sink)
+            if pending.isEmpty && overflowLength == nil && nl - start <= maxLineBytes {
+                // The whole line is in this block: hand it over with one copy.
+                lineNumber += 1
+                try sink(Array(bytes[start..<nl]), lineNumber, nil)
+            } else {
+                take(bytes[start..<nl])
+                try emit(sink)
+            }
             start = nl + 1
         }
+    }
+
+    private static func newline(in bytes: [UInt8], from start: Int) -> Int? {
+        let span = bytes.span
+        var k = start
+        while k < span.count {
+            if span[k] == UInt8(ascii: "\n") { return k }
+            k += 1
+        }
+        return nil
     }
 
     /// Flushes a last line without a newline.
@@ -49,7 +65,7 @@ struct LineSplitter {
         lineNumber += 1
         let line = pending
         let overflow = overflowLength
-        pending.removeAll(keepingCapacity: true)
+        pending = []
         overflowLength = nil
         try sink(line, lineNumber, overflow)
     }

@@ -1,0 +1,95 @@
+import Foundation
+import PlanJournalCore
+
+/// Reads and parses input on a thread of its own while the writer stores what came before: the
+/// two halves of ingest use both cores. A bounded queue of batches keeps memory flat.
+final class ParsePipeline: @unchecked Sendable {
+    // Invariant: every stored property below is read and written only with `condition` locked.
+    private let condition = NSCondition()
+    private var batches: [Batch] = []
+    private var finished = false
+    private var failure: JournalError?
+    private var cancelled = false
+    private let capacity = 4
+
+    /// Lines parsed together, with the input bytes read so far.
+    struct Batch: Sendable {
+        var lines: [ParsedLine]
+        var bytesRead: Int64
+    }
+
+    /// Pushes input bytes; throws to stop reading.
+    typealias Push = ([UInt8]) throws(JournalError) -> Void
+
+    /// Starts reading: `produce` pushes the input's bytes, which are split into lines and parsed.
+    init(maxLineBytes: Int, produce: @escaping @Sendable (Push) throws(JournalError) -> Void) {
+        let thread = Thread { [self] in
+            var splitter = LineSplitter(maxLineBytes: maxLineBytes)
+            var pending: [ParsedLine] = []
+            pending.reserveCapacity(512)
+            var bytes: Int64 = 0
+            let sink: LineSplitter.Sink = { (line, number, truncated) throws(JournalError) in
+                pending.append(ParsedLine.parse(line, number: number, truncatedFrom: truncated, maxLineBytes: maxLineBytes))
+                if pending.count >= 512 {
+                    try self.put(Batch(lines: pending, bytesRead: bytes))
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            do throws(JournalError) {
+                try produce { (block) throws(JournalError) in
+                    bytes += Int64(block.count)
+                    try splitter.push(block, sink)
+                }
+                try splitter.finish(sink)
+                try self.put(Batch(lines: pending, bytesRead: bytes))
+                self.close(nil)
+            } catch {
+                self.close(error)
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    private func put(_ batch: Batch) throws(JournalError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { throw JournalError(.io, "ingest was stopped") }
+        batches.append(batch)
+        condition.broadcast()
+    }
+
+    private func close(_ error: JournalError?) {
+        condition.lock()
+        finished = true
+        if failure == nil, !cancelled { failure = error }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, waiting for it; `nil` at the end of the input.
+    /// - Throws: what reading the input threw.
+    func next() throws(JournalError) -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+        if !batches.isEmpty {
+            let batch = batches.removeFirst()
+            condition.broadcast()
+            return batch
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Stops the reader (the writer failed): it ends at its next batch. Does not wait for it, as
+    /// it may be blocked reading an input that never ends.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        batches.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
