@@ -92,6 +92,27 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
+    @Test func aChangedDictionaryByteIsFound() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 4096, dictionaryTrainingBytes: 8192))
+        for k in 0..<6 {
+            _ = try t.journal.ingest(text: try RunBuilder.complete(run: "d\(k)", steps: 8, payloadBytes: 700).jsonl)
+        }
+        #expect(try t.journal.verify().ok)
+        try withDatabase(t) { db in
+            let dictionaries = try blobs(db, "SELECT id, bytes FROM dictionaries")
+            #expect(dictionaries.count == 1)
+            let used = try blobs(db, "SELECT count(*), x'' FROM chunks WHERE dict IS NOT NULL")
+            #expect((used.first?.0 ?? 0) > 0)
+            for (id, bytes) in dictionaries {
+                for k in [0, bytes.count / 2, bytes.count - 1] {
+                    try flip(db, table: "dictionaries", column: "bytes", key: "id", id: id, bytes: bytes, at: k)
+                    try expectCaught(t, "dictionary byte \(k)")
+                    try restore(db, table: "dictionaries", column: "bytes", key: "id", id: id, bytes: bytes)
+                }
+            }
+        }
+    }
+
     @Test func aRewrittenEventWithARecomputedChecksumBreaksTheChain() async throws {
         let t = try await makeJournal()
         try withDatabase(t) { db in

@@ -77,7 +77,7 @@ extension Journal {
                 }
                 let lines: [ArraySlice<UInt8>]
                 do {
-                    lines = try chunk.lines(run: row.id, journal: r.path)
+                    lines = try chunk.lines(run: row.id, journal: r.path, dictionaries: r.dictionaries)
                 } catch {
                     return problem(
                         chunk.firstSeq, .corrupt,

@@ -2,128 +2,16 @@ import Crypto
 import Foundation
 import PlanJournalCore
 
-/// How a chunk or snapshot body is encoded.
-enum Codec: Int64 {
-    case raw = 0
-    case lz4 = 1
-
-    /// Encodes `raw` (LZ4 at `level`, or raw when compression does not pay).
-    static func encode(_ raw: [UInt8], level: Int32) -> (Codec, [UInt8]) {
-        let packed = LZ4Block.compress(raw, level: level)
-        return packed.count < raw.count ? (.lz4, packed) : (.raw, raw)
-    }
-
-    func decode(_ body: [UInt8], rawLength: Int) throws(JournalError) -> [UInt8] {
-        switch self {
-        case .raw:
-            guard body.count == rawLength else { throw JournalError(.corrupt, "a stored body has the wrong length") }
-            return body
-        case .lz4:
-            return try LZ4Block.decompress(body, originalLength: rawLength)
-        }
-    }
-}
-
-/// One row of the run catalog.
-struct RunRow {
-    var rid: Int64
-    var id: String
-    var parent: Int64?
-    var forkSeq: Int64?
-    var forkHash: [UInt8]?
-    var headSeq: Int64
-    var headHash: [UInt8]
-    var goal: String?
-    var status: String
-    var startedAt: Int64?
-    var endedAt: Int64?
-    var inputTokens: Int64
-    var outputTokens: Int64
-    var costUSD: Double
-    var rawBytes: Int64
-    var tailFirstSeq: Int64?
-    var tailBytes: Int64
-
-    static let columns = """
-        rid, id, parent, fork_seq, fork_hash, head_seq, head_hash, goal, status, started_at, ended_at,
-        input_tokens, output_tokens, cost_usd, raw_bytes, tail_first_seq, tail_bytes
-        """
-
-    init(_ s: SQLiteStatement) {
-        rid = s.int(0)
-        id = s.text(1) ?? ""
-        parent = s.optionalInt(2)
-        forkSeq = s.optionalInt(3)
-        forkHash = s.isNull(4) ? nil : s.blob(4)
-        headSeq = s.int(5)
-        headHash = s.blob(6)
-        goal = s.text(7)
-        status = s.text(8) ?? "running"
-        startedAt = s.optionalInt(9)
-        endedAt = s.optionalInt(10)
-        inputTokens = s.int(11)
-        outputTokens = s.int(12)
-        costUSD = s.double(13)
-        rawBytes = s.int(14)
-        tailFirstSeq = s.optionalInt(15)
-        tailBytes = s.int(16)
-    }
-
-    /// The first seq stored in this run's own chunks (later ones come from the parent).
-    var firstOwnSeq: Int64 { (forkSeq ?? 0) + 1 }
-}
-
-/// One stored chunk: a run's consecutive events as JSON Lines, LZ4-compressed.
-struct ChunkRow {
-    var cid: Int64
-    var firstSeq: Int64
-    var lastSeq: Int64
-    var codec: Int64
-    var rawLength: Int
-    /// The chain hash after `lastSeq`.
-    var hash: [UInt8]
-    /// The first 16 bytes of SHA-256 of `body`: catches a changed stored byte even where the
-    /// decoded events would come out the same.
-    var bodySum: [UInt8]
-    var body: [UInt8]
-
-    static func checksum(_ body: [UInt8]) -> [UInt8] {
-        Array(SHA256.hash(data: body).prefix(16))
-    }
-
-    /// The chunk's JSON Lines, decoded.
-    func lines(run: String, journal: String) throws(JournalError) -> [ArraySlice<UInt8>] {
-        guard Self.checksum(body) == bodySum else {
-            throw JournalError(
-                .corrupt, "the stored bytes of seq \(firstSeq)-\(lastSeq) do not match their checksum",
-                context: .init(journalPath: journal, run: run, seq: firstSeq))
-        }
-        guard let c = Codec(rawValue: codec) else {
-            throw JournalError(
-                .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) has unknown codec \(codec)",
-                context: .init(journalPath: journal, run: run, seq: firstSeq))
-        }
-        let raw: [UInt8]
-        do {
-            raw = try c.decode(body, rawLength: rawLength)
-        } catch {
-            throw error.adding(journalPath: journal, run: run, seq: firstSeq)
-        }
-        var out = raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-        if out.count != Int(lastSeq - firstSeq + 1) || raw.last != UInt8(ascii: "\n") {
-            out = []
-            throw JournalError(
-                .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) holds the wrong number of events",
-                context: .init(journalPath: journal, run: run, seq: firstSeq))
-        }
-        return out
-    }
-}
-
 /// Reads runs, chunks, events and snapshots over one connection.
 struct JournalReader {
     let db: SQLiteConnection
+    let dictionaries: DictionaryCache
     var path: String { db.path }
+
+    init(db: SQLiteConnection) {
+        self.db = db
+        dictionaries = DictionaryCache(db: db)
+    }
 
     func run(named id: String) throws(JournalError) -> RunRow? {
         let s = try db.statement("SELECT \(RunRow.columns) FROM runs WHERE id = ?").bind(.text(id))
@@ -159,7 +47,7 @@ struct JournalReader {
     func chunks(rid: Int64, from: Int64, to: Int64) throws(JournalError) -> [ChunkRow] {
         let s = try db.statement(
             """
-            SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, body FROM chunks
+            SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body FROM chunks
             WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq
             """
         ).bind(.int(rid), .int(from), .int(to))
@@ -169,7 +57,7 @@ struct JournalReader {
             out.append(
                 ChunkRow(
                     cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
-                    hash: s.blob(5), bodySum: s.blob(6), body: s.blob(7)))
+                    hash: s.blob(5), bodySum: s.blob(6), dictionary: s.optionalInt(7), body: s.blob(8)))
         }
         return out
     }
@@ -190,7 +78,7 @@ struct JournalReader {
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
         for chunk in try chunks(rid: row.rid, from: ownFrom, to: upper) {
-            let lines = try chunk.lines(run: row.id, journal: path)
+            let lines = try chunk.lines(run: row.id, journal: path, dictionaries: dictionaries)
             for (k, line) in lines.enumerated() {
                 let seq = chunk.firstSeq + Int64(k)
                 guard seq >= ownFrom && seq <= upper else { continue }
@@ -269,40 +157,11 @@ struct JournalReader {
         }
         s.reset()
         for chunk in try chunks(rid: row.rid, from: from, to: seq) {
-            let lines = try chunk.lines(run: row.id, journal: path)
+            let lines = try chunk.lines(run: row.id, journal: path, dictionaries: dictionaries)
             for (k, line) in lines.enumerated() where chunk.firstSeq + Int64(k) <= seq {
                 chain.append(line)
             }
         }
         return chain.head
-    }
-}
-
-/// Encodes plan-state snapshots: JSON, LZ4, SHA-256 checksum of the stored body.
-enum SnapshotCodec {
-    static func encode(_ state: PlanState) throws(JournalError) -> (codec: Codec, rawLength: Int, checksum: [UInt8], body: [UInt8]) {
-        let raw: [UInt8]
-        do {
-            raw = Array(try JSONEncoder().encode(state))
-        } catch {
-            throw JournalError(.io, "cannot encode a snapshot: \(error)")
-        }
-        let (codec, body) = Codec.encode(raw, level: 0)
-        return (codec, raw.count, Array(SHA256.hash(data: body)), body)
-    }
-
-    static func decode(
-        codec: Int64, rawLength: Int, checksum: [UInt8], body: [UInt8], run: String, seq: Int64, journal: String
-    ) throws(JournalError) -> PlanState {
-        let context = JournalError.Context(journalPath: journal, run: run, seq: seq)
-        guard Array(SHA256.hash(data: body)) == checksum, let c = Codec(rawValue: codec) else {
-            throw JournalError(.corrupt, "the snapshot at seq \(seq) does not match its checksum", context: context)
-        }
-        do {
-            let raw = try c.decode(body, rawLength: rawLength)
-            return try JSONDecoder().decode(PlanState.self, from: Data(raw))
-        } catch {
-            throw JournalError(.corrupt, "the snapshot at seq \(seq) does not decode", context: context)
-        }
     }
 }

@@ -11,6 +11,11 @@ final class JournalWriter {
     private let projection = PlanProjection()
     /// Cursors of runs this writer has seen, valid while the catalog's head matches.
     private var cache: [String: RunCursor] = [:]
+    private let codec = LZ4DictionaryCodec()
+    /// The dictionary new chunks are compressed against; `nil` until one is trained.
+    private var dictionary: CompressionDictionary?
+    /// Samples chunks until there is enough to train a dictionary.
+    private var trainer: DictionaryTrainer?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         db = try SQLiteConnection(path: path)
@@ -19,6 +24,27 @@ final class JournalWriter {
         db.setBusyTimeout(milliseconds: config.busyTimeoutMilliseconds)
         try Self.configure(db, durability: config.durability)
         try Schema.migrate(db)
+        try loadDictionary()
+    }
+
+    private func loadDictionary() throws(JournalError) {
+        reader.dictionaries.reset()
+        dictionary = try reader.dictionaries.latest()
+        trainer = dictionary == nil && config.dictionaryTrainingBytes > 0 ? DictionaryTrainer() : nil
+    }
+
+    /// Compresses a chunk, training the dictionary from the first chunks written.
+    private func encodeChunk(_ raw: [UInt8]) throws(JournalError) -> (Codec, [UInt8], Int64?) {
+        if dictionary == nil, trainer != nil {
+            trainer?.add(raw)
+            if let t = trainer, t.sampled >= config.dictionaryTrainingBytes {
+                trainer = nil
+                let bytes = t.build()
+                if bytes.count >= 256 { dictionary = try reader.dictionaries.insert(bytes) }
+            }
+        }
+        let (c, body) = Codec.encode(raw, level: config.compressionLevel, dictionary: dictionary, codec: codec)
+        return (c, body, c == .lz4Dictionary ? dictionary?.id : nil)
     }
 
     /// WAL mode and the sync level; shared with readers' connections.
@@ -28,8 +54,11 @@ final class JournalWriter {
         try db.execute("PRAGMA cache_size=-16000")
     }
 
-    /// Forgets cached cursors (after a failed commit).
-    func dropCache() { cache.removeAll() }
+    /// Forgets cached cursors and the dictionary (after a rollback).
+    func dropCache() {
+        cache.removeAll()
+        try? loadDictionary()
+    }
 
     /// Forgets the cached cursor of one run (after a rolled-back append).
     func cacheDrop(_ run: String) { cache[run] = nil }
@@ -92,7 +121,7 @@ final class JournalWriter {
         if let last = lastStoredLookup, last.rid == rid, last.chunk.firstSeq <= event.seq, event.seq <= last.chunk.lastSeq {
             line = last.lines[Int(event.seq - last.chunk.firstSeq)]
         } else if let chunk = try reader.chunks(rid: rid, from: event.seq, to: event.seq).first {
-            let lines = try chunk.lines(run: cursor.id, journal: db.path)
+            let lines = try chunk.lines(run: cursor.id, journal: db.path, dictionaries: reader.dictionaries)
             lastStoredLookup = (rid, chunk, lines)
             line = lines[Int(event.seq - chunk.firstSeq)]
         } else if let row = try reader.run(rid: rid) {
@@ -112,13 +141,10 @@ final class JournalWriter {
     func flushChunk(_ w: inout RunWrite) throws(JournalError) {
         guard !w.buffer.isEmpty else { return }
         let rid = try ensureRow(&w)
-        let (codec, body) = Codec.encode(w.buffer, level: config.compressionLevel)
-        try db.statement(
-            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body_sum, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ).bind(
-            .int(rid), .int(w.bufferFirstSeq), .int(w.cursor.headSeq), .int(codec.rawValue), .int(Int64(w.buffer.count)),
-            .blob(w.cursor.headHash), .blob(ChunkRow.checksum(body)), .blob(body)
-        ).run()
+        let (codec, body, dict) = try encodeChunk(w.buffer)
+        try insertChunk(
+            rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: codec, rawLength: w.buffer.count,
+            hash: w.cursor.headHash, dictionary: dict, body: body)
         w.cursor.rawBytes += Int64(w.buffer.count)
         if w.buffer.count < config.chunkBytes / 2 {
             if w.cursor.tailFirstSeq == nil { w.cursor.tailFirstSeq = w.bufferFirstSeq }
@@ -135,6 +161,21 @@ final class JournalWriter {
             ).run()
         }
         w.pendingSnapshots.removeAll()
+    }
+
+    private func insertChunk(
+        rid: Int64, first: Int64, last: Int64, codec: Codec, rawLength: Int, hash: [UInt8], dictionary: Int64?,
+        body: [UInt8]
+    ) throws(JournalError) {
+        try db.statement(
+            """
+            INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).bind(
+            .int(rid), .int(first), .int(last), .int(codec.rawValue), .int(Int64(rawLength)), .blob(hash),
+            .blob(ChunkRow.checksum(body)), dictionary.map { .int($0) } ?? .null, .blob(body)
+        ).run()
     }
 
     private func ensureRow(_ w: inout RunWrite) throws(JournalError) -> Int64 {
@@ -202,19 +243,16 @@ final class JournalWriter {
         }
         var raw: [UInt8] = []
         for chunk in small {
-            for line in try chunk.lines(run: w.cursor.id, journal: db.path) {
+            for line in try chunk.lines(run: w.cursor.id, journal: db.path, dictionaries: reader.dictionaries) {
                 raw.append(contentsOf: line)
                 raw.append(UInt8(ascii: "\n"))
             }
         }
         try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq >= ?").bind(.int(rid), .int(from)).run()
-        let (codec, body) = Codec.encode(raw, level: config.compressionLevel)
-        try db.statement(
-            "INSERT INTO chunks(rid, first_seq, last_seq, codec, raw_len, hash, body_sum, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ).bind(
-            .int(rid), .int(first.firstSeq), .int(last.lastSeq), .int(codec.rawValue), .int(Int64(raw.count)),
-            .blob(last.hash), .blob(ChunkRow.checksum(body)), .blob(body)
-        ).run()
+        let (codec, body, dict) = try encodeChunk(raw)
+        try insertChunk(
+            rid: rid, first: first.firstSeq, last: last.lastSeq, codec: codec, rawLength: raw.count, hash: last.hash,
+            dictionary: dict, body: body)
         w.cursor.tailFirstSeq = nil
         w.cursor.tailBytes = 0
     }

@@ -38,8 +38,14 @@ enum Schema {
                 raw_len INTEGER NOT NULL,
                 hash BLOB NOT NULL,
                 body_sum BLOB NOT NULL,
+                dict INTEGER REFERENCES dictionaries(id),
                 body BLOB NOT NULL,
                 UNIQUE(rid, first_seq)
+            );
+            CREATE TABLE dictionaries(
+                id INTEGER PRIMARY KEY,
+                bytes BLOB NOT NULL,
+                checksum BLOB NOT NULL
             );
             CREATE TABLE snapshots(
                 rid INTEGER NOT NULL,

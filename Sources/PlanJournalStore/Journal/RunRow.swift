@@ -1,0 +1,50 @@
+import PlanJournalCore
+
+/// One row of the run catalog.
+struct RunRow {
+    var rid: Int64
+    var id: String
+    var parent: Int64?
+    var forkSeq: Int64?
+    var forkHash: [UInt8]?
+    var headSeq: Int64
+    var headHash: [UInt8]
+    var goal: String?
+    var status: String
+    var startedAt: Int64?
+    var endedAt: Int64?
+    var inputTokens: Int64
+    var outputTokens: Int64
+    var costUSD: Double
+    var rawBytes: Int64
+    var tailFirstSeq: Int64?
+    var tailBytes: Int64
+
+    static let columns = """
+        rid, id, parent, fork_seq, fork_hash, head_seq, head_hash, goal, status, started_at, ended_at,
+        input_tokens, output_tokens, cost_usd, raw_bytes, tail_first_seq, tail_bytes
+        """
+
+    init(_ s: SQLiteStatement) {
+        rid = s.int(0)
+        id = s.text(1) ?? ""
+        parent = s.optionalInt(2)
+        forkSeq = s.optionalInt(3)
+        forkHash = s.isNull(4) ? nil : s.blob(4)
+        headSeq = s.int(5)
+        headHash = s.blob(6)
+        goal = s.text(7)
+        status = s.text(8) ?? "running"
+        startedAt = s.optionalInt(9)
+        endedAt = s.optionalInt(10)
+        inputTokens = s.int(11)
+        outputTokens = s.int(12)
+        costUSD = s.double(13)
+        rawBytes = s.int(14)
+        tailFirstSeq = s.optionalInt(15)
+        tailBytes = s.int(16)
+    }
+
+    /// The first seq stored in this run's own chunks (later ones come from the parent).
+    var firstOwnSeq: Int64 { (forkSeq ?? 0) + 1 }
+}

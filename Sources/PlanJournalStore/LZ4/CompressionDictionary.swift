@@ -1,0 +1,62 @@
+import Crypto
+import PlanJournalCore
+
+/// A stored compression dictionary (see ``DictionaryTrainer``).
+struct CompressionDictionary {
+    var id: Int64
+    var bytes: [UInt8]
+
+    /// SHA-256 of the bytes, stored beside them.
+    static func checksum(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+}
+
+/// Dictionaries read over one connection, kept once read (they never change).
+///
+/// Not `Sendable`: it belongs to one connection.
+final class DictionaryCache {
+    private let db: SQLiteConnection
+    private var loaded: [Int64: CompressionDictionary] = [:]
+
+    init(db: SQLiteConnection) {
+        self.db = db
+    }
+
+    /// The dictionary `id`, checked against its checksum.
+    /// - Throws: `.corrupt` when it is missing or damaged.
+    func dictionary(_ id: Int64) throws(JournalError) -> CompressionDictionary {
+        if let d = loaded[id] { return d }
+        let s = try db.statement("SELECT bytes, checksum FROM dictionaries WHERE id = ?").bind(.int(id))
+        defer { s.reset() }
+        guard try s.step() else {
+            throw JournalError(.corrupt, "compression dictionary \(id) is missing", context: .init(journalPath: db.path))
+        }
+        let bytes = s.blob(0)
+        guard CompressionDictionary.checksum(bytes) == s.blob(1) else {
+            throw JournalError(
+                .corrupt, "compression dictionary \(id) does not match its checksum", context: .init(journalPath: db.path))
+        }
+        let d = CompressionDictionary(id: id, bytes: bytes)
+        loaded[id] = d
+        return d
+    }
+
+    /// The newest dictionary, if any.
+    func latest() throws(JournalError) -> CompressionDictionary? {
+        let s = try db.statement("SELECT max(id) FROM dictionaries")
+        let id = try s.step() ? s.optionalInt(0) : nil
+        s.reset()
+        return try id.map(dictionary)
+    }
+
+    /// Stores `bytes` as a new dictionary.
+    func insert(_ bytes: [UInt8]) throws(JournalError) -> CompressionDictionary {
+        try db.statement("INSERT INTO dictionaries(bytes, checksum) VALUES (?, ?)")
+            .bind(.blob(bytes), .blob(CompressionDictionary.checksum(bytes))).run()
+        let d = CompressionDictionary(id: db.lastInsertRowID, bytes: bytes)
+        loaded[d.id] = d
+        return d
+    }
+
+    /// Forgets what was read (after a rollback that may have removed an inserted dictionary).
+    func reset() { loaded.removeAll() }
+}
