@@ -31,6 +31,8 @@ extension Journal {
     /// - Complexity: O(events); memory is one chunk.
     public func verify(run: String? = nil) throws(JournalError) -> VerifyReport {
         try withReader { (r) throws(JournalError) in
+            // Read every dictionary again: verify trusts nothing it read before.
+            r.dictionaries.reset()
             var report = VerifyReport()
             let rows: [RunRow]
             if let run {
