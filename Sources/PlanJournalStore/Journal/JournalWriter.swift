@@ -1,3 +1,4 @@
+import Foundation
 import PlanJournalCore
 
 /// The single writer of a journal file: validates, hashes, chunks, compresses and catalogs
@@ -49,7 +50,18 @@ final class JournalWriter {
 
     /// WAL mode and the sync level; shared with readers' connections.
     static func configure(_ db: SQLiteConnection, durability: JournalConfiguration.Durability) throws(JournalError) {
-        try db.execute("PRAGMA journal_mode=WAL")
+        // Switching a new file to WAL needs an exclusive lock, and SQLite reports "busy" at once
+        // (without its busy handler) when other processes open the same new journal together.
+        var attempt = 0
+        while true {
+            do {
+                try db.execute("PRAGMA journal_mode=WAL")
+                break
+            } catch where db.isBusy(error) && attempt < 600 {
+                attempt += 1
+                usleep(useconds_t(5_000 + Int.random(in: 0..<20_000)))
+            }
+        }
         try db.execute(durability == .full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
         try db.execute("PRAGMA cache_size=-16000")
     }

@@ -87,6 +87,12 @@ final class SQLiteConnection {
         }
     }
 
+    /// Whether `error` is SQLite's "busy" or "locked" (another connection holds the lock).
+    func isBusy(_ error: JournalError) -> Bool {
+        guard let code = (error.cause as? SQLiteError)?.code else { return false }
+        return code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED
+    }
+
     /// Maps a SQLite result code to a ``JournalError``.
     func error(_ rc: Int32, _ message: String) -> JournalError {
         let primary = rc & 0xFF
