@@ -48,6 +48,7 @@ extension Journal {
             var bytes: Int64 = 0
             do throws(JournalError) {
                 try writer.db.execute("BEGIN IMMEDIATE")
+                writer.beginBackgroundCompression()
                 while let batch = try pipeline.next() {
                     bytes = batch.bytesRead
                     for line in batch.lines { try session.consume(line) }
@@ -60,6 +61,7 @@ extension Journal {
                     }
                 }
                 var report = try session.finish()
+                try writer.endBackgroundCompression()
                 try writer.db.execute("COMMIT")
                 report.bytes = bytes
                 report.seconds = Self.seconds(clock.now - started)

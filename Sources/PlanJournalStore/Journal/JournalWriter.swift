@@ -17,6 +17,8 @@ final class JournalWriter {
     private var dictionary: CompressionDictionary?
     /// Samples chunks until there is enough to train a dictionary.
     private var trainer: DictionaryTrainer?
+    /// During an ingest: compresses chunks off this thread.
+    private var compressor: ChunkCompressor?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         db = try SQLiteConnection(path: path)
@@ -34,8 +36,8 @@ final class JournalWriter {
         trainer = dictionary == nil && config.dictionaryTrainingBytes > 0 ? DictionaryTrainer() : nil
     }
 
-    /// Compresses a chunk, training the dictionary from the first chunks written.
-    private func encodeChunk(_ raw: [UInt8]) throws(JournalError) -> (Codec, [UInt8], Int64?) {
+    /// The dictionary to compress `raw` with, training one from the first chunks written.
+    private func dictionary(for raw: [UInt8]) throws(JournalError) -> CompressionDictionary? {
         if dictionary == nil, trainer != nil {
             trainer?.add(raw)
             if let t = trainer, t.sampled >= config.dictionaryTrainingBytes {
@@ -44,8 +46,39 @@ final class JournalWriter {
                 if bytes.count >= 256 { dictionary = try reader.dictionaries.insert(bytes) }
             }
         }
+        return dictionary
+    }
+
+    /// Compresses a chunk here and now.
+    private func encodeChunk(_ raw: [UInt8]) throws(JournalError) -> (Codec, [UInt8], Int64?) {
+        let dictionary = try dictionary(for: raw)
         let (c, body) = Codec.encode(raw, level: config.compressionLevel, dictionary: dictionary, codec: codec)
         return (c, body, c == .lz4Dictionary ? dictionary?.id : nil)
+    }
+
+    // MARK: - Compressing off the writer's thread
+
+    /// Compresses chunks on a second thread until ``endBackgroundCompression()``.
+    func beginBackgroundCompression() {
+        compressor = ChunkCompressor()
+    }
+
+    /// Inserts every chunk still being compressed and stops the compressor thread.
+    func endBackgroundCompression() throws(JournalError) {
+        try settleChunks()
+        compressor?.stop()
+        compressor = nil
+    }
+
+    /// Inserts the chunks compressed so far (with `wait`, every queued one: do this before reading
+    /// or deleting chunks).
+    func settleChunks(wait: Bool = true) throws(JournalError) {
+        guard let compressor else { return }
+        for d in compressor.take(all: wait) {
+            try insertChunk(
+                rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, rawLength: d.job.raw.count,
+                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body)
+        }
     }
 
     /// WAL mode and the sync level; shared with readers' connections.
@@ -69,6 +102,8 @@ final class JournalWriter {
     /// Forgets cached cursors and the dictionary (after a rollback).
     func dropCache() {
         cache.removeAll()
+        compressor?.stop()
+        compressor = nil
         try? loadDictionary()
     }
 
@@ -129,6 +164,7 @@ final class JournalWriter {
     /// Throws a conflict unless the journal holds exactly `event` at its seq.
     private func checkStored(_ event: JournalEvent, in cursor: RunCursor) throws(JournalError) {
         guard let rid = cursor.rid else { return }
+        try settleChunks()
         var line: ArraySlice<UInt8>?
         if let last = lastStoredLookup, last.rid == rid, last.chunk.firstSeq <= event.seq, event.seq <= last.chunk.lastSeq {
             line = last.lines[Int(event.seq - last.chunk.firstSeq)]
@@ -153,10 +189,19 @@ final class JournalWriter {
     func flushChunk(_ w: inout RunWrite) throws(JournalError) {
         guard !w.buffer.isEmpty else { return }
         let rid = try ensureRow(&w)
-        let (codec, body, dict) = try encodeChunk(w.buffer)
-        try insertChunk(
-            rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: codec, rawLength: w.buffer.count,
-            hash: w.cursor.headHash, dictionary: dict, body: body)
+        if let compressor {
+            compressor.submit(
+                .init(
+                    rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, raw: w.buffer, hash: w.cursor.headHash,
+                    dictionary: try dictionary(for: w.buffer), level: config.compressionLevel))
+            try settleChunks(wait: false)
+        } else {
+            let (codec, body, dict) = try encodeChunk(w.buffer)
+            try insertChunk(
+                rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: codec, rawLength: w.buffer.count,
+                hash: w.cursor.headHash, dictionary: dict, body: body)
+        }
+        w.lastChunkFirstSeq = w.bufferFirstSeq
         w.cursor.rawBytes += Int64(w.buffer.count)
         if w.buffer.count < config.chunkBytes / 2 {
             if w.cursor.tailFirstSeq == nil { w.cursor.tailFirstSeq = w.bufferFirstSeq }
@@ -247,6 +292,13 @@ final class JournalWriter {
     /// in well-compressed chunks.
     private func compactTail(_ w: inout RunWrite) throws(JournalError) {
         guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return }
+        if from == w.lastChunkFirstSeq {
+            // The tail is the one chunk just written: nothing to merge.
+            w.cursor.tailFirstSeq = nil
+            w.cursor.tailBytes = 0
+            return
+        }
+        try settleChunks()
         let small = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
         guard small.count > 1, let first = small.first, let last = small.last else {
             w.cursor.tailFirstSeq = nil
@@ -277,6 +329,7 @@ final class JournalWriter {
     /// Removes what this transaction wrote for a run, from its undo record.
     func undo(_ w: RunWrite.Undo) throws(JournalError) {
         cache[w.id] = nil
+        try settleChunks()
         guard let rid = w.rid else { return }
         guard let row = w.startRow else {
             try db.statement("DELETE FROM chunks WHERE rid = ?").bind(.int(rid)).run()

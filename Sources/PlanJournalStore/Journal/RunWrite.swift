@@ -60,6 +60,8 @@ struct RunWrite {
     var skipped = 0
     /// Snapshots taken but not yet written (their seq must be in a chunk first).
     var pendingSnapshots: [PlanState] = []
+    /// The first seq of the last chunk this transaction wrote for the run.
+    var lastChunkFirstSeq: Int64?
 
     init(_ cursor: RunCursor) {
         start = cursor

@@ -2,7 +2,7 @@ import Crypto
 import PlanJournalCore
 
 /// A stored compression dictionary (see ``DictionaryTrainer``).
-struct CompressionDictionary {
+struct CompressionDictionary: Sendable {
     var id: Int64
     var bytes: [UInt8]
 

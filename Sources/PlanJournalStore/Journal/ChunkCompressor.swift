@@ -1,0 +1,87 @@
+import Foundation
+import PlanJournalCore
+
+/// Compresses chunks on a thread of its own during ingest, so the writer goes on validating and
+/// hashing the next events; the writer inserts the results (any order is fine inside the
+/// transaction) and waits for all of them before it reads or deletes chunks, and before commit.
+final class ChunkCompressor: @unchecked Sendable {
+    /// A chunk to compress.
+    struct Job: Sendable {
+        var rid: Int64
+        var first: Int64
+        var last: Int64
+        var raw: [UInt8]
+        var hash: [UInt8]
+        var dictionary: CompressionDictionary?
+        var level: Int32
+    }
+
+    /// A compressed chunk, ready to insert.
+    struct Done: Sendable {
+        var job: Job
+        var codec: Codec
+        var body: [UInt8]
+    }
+
+    // Invariant: the properties below are used only with `condition` locked.
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var done: [Done] = []
+    private var busy = 0
+    private var stopped = false
+    private let capacity = 8
+
+    init() {
+        let thread = Thread { [self] in self.work() }
+        thread.start()
+    }
+
+    private func work() {
+        let codec = LZ4DictionaryCodec()
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            if queue.isEmpty && stopped {
+                condition.unlock()
+                return
+            }
+            let job = queue.removeFirst()
+            busy += 1
+            condition.broadcast()
+            condition.unlock()
+            let (c, body) = Codec.encode(job.raw, level: job.level, dictionary: job.dictionary, codec: codec)
+            condition.lock()
+            busy -= 1
+            done.append(Done(job: job, codec: c, body: body))
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// Queues a chunk, waiting while too many are outstanding.
+    func submit(_ job: Job) {
+        condition.lock()
+        while queue.count + busy >= capacity { condition.wait() }
+        queue.append(job)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The chunks compressed so far; with `all`, waits until every queued chunk is done.
+    func take(all: Bool) -> [Done] {
+        condition.lock()
+        defer { condition.unlock() }
+        if all { while !queue.isEmpty || busy > 0 { condition.wait() } }
+        let out = done
+        done.removeAll()
+        return out
+    }
+
+    /// Ends the worker thread once the queue is empty.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
