@@ -22,14 +22,15 @@ extension Planj {
                 }
                 Output.line(
                     """
-                    journal:     \(global.journalPath)
-                    runs:        \(s.runs)
-                    events:      \(s.events)
-                    chunks:      \(s.chunks)
-                    snapshots:   \(s.snapshots)
-                    JSON Lines:  \(s.jsonlBytes) bytes
-                    on disk:     \(s.fileBytes) bytes (database and WAL)
-                    compression: \(String(format: "%.2f", s.compressionRatio))x
+                    journal:      \(global.journalPath)
+                    runs:         \(s.runs)
+                    events:       \(s.events)
+                    chunks:       \(s.chunks)
+                    snapshots:    \(s.snapshots)
+                    dictionaries: \(s.dictionaries)
+                    JSON Lines:   \(s.jsonlBytes) bytes
+                    on disk:      \(s.fileBytes) bytes (database and WAL)
+                    compression:  \(String(format: "%.2f", s.compressionRatio))x
                     """)
             }
         }

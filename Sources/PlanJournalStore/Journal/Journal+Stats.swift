@@ -7,6 +7,8 @@ public struct JournalStats: Sendable, Codable, Hashable {
     public var events: Int64
     public var chunks: Int
     public var snapshots: Int
+    /// Shared compression dictionaries.
+    public var dictionaries: Int
     /// Bytes of the runs' canonical JSON Lines.
     public var jsonlBytes: Int64
     /// Bytes of the stored (compressed) chunk bodies.
@@ -30,11 +32,13 @@ extension Journal {
             let events = try scalar("SELECT coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) FROM runs")
             let chunks = try scalar("SELECT count(*) FROM chunks")
             let snapshots = try scalar("SELECT count(*) FROM snapshots")
+            let dictionaries = try scalar("SELECT count(*) FROM dictionaries")
             let jsonl = try scalar("SELECT coalesce(sum(raw_bytes), 0) FROM runs")
             let stored = try scalar("SELECT coalesce(sum(length(body)), 0) FROM chunks")
             let files = Self.fileSize(path) + Self.fileSize(path + "-wal")
             return JournalStats(
-                runs: Int(runs), events: events, chunks: Int(chunks), snapshots: Int(snapshots), jsonlBytes: jsonl,
+                runs: Int(runs), events: events, chunks: Int(chunks), snapshots: Int(snapshots),
+                dictionaries: Int(dictionaries), jsonlBytes: jsonl,
                 chunkBytes: stored, fileBytes: files, compressionRatio: files > 0 ? Double(jsonl) / Double(files) : 0)
         }
     }
