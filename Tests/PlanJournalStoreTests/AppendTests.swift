@@ -41,6 +41,19 @@ import Testing
         #expect(try t.journal.runs().isEmpty)
     }
 
+    @Test func aRejectedAppendTakesBackTheDictionaryItTrained() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 1024, dictionaryTrainingBytes: 4096))
+        var bad = try RunBuilder.complete(run: "bad", steps: 6, payloadBytes: 600)
+        try bad.add("note", "{}")  // after run.completed: the whole batch is rejected
+        await #expect(throws: JournalError.self) { try await t.journal.append(bad.events, to: "bad") }
+        let good = try RunBuilder.complete(run: "good", steps: 6, payloadBytes: 600)
+        _ = try await t.journal.append(good.events, to: "good")
+        let stats = try t.journal.stats()
+        #expect(stats.dictionaries == 1, "\(stats)")
+        #expect(try t.journal.verify().ok)
+        #expect(try t.journal.events(of: "good").count == good.events.count)
+    }
+
     @Test func concurrentWritersOnOneRunWinExactlyOncePerSeq() async throws {
         let t = try TemporaryJournal()
         var b = RunBuilder(run: "race")

@@ -396,6 +396,8 @@ extension JournalWriter {
                 try? db.execute("ROLLBACK TO append")
                 try? db.execute("RELEASE append")
                 cacheDrop(r.run)
+                // The rollback may have taken back a dictionary this append trained.
+                if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
                 results.append(.failure(error.adding(journalPath: db.path)))
             }
         }

@@ -40,6 +40,13 @@ final class DictionaryCache {
         return d
     }
 
+    /// Whether dictionary `id` is stored.
+    func exists(_ id: Int64) throws(JournalError) -> Bool {
+        let s = try db.statement("SELECT 1 FROM dictionaries WHERE id = ?").bind(.int(id))
+        defer { s.reset() }
+        return try s.step()
+    }
+
     /// The newest dictionary, if any.
     func latest() throws(JournalError) -> CompressionDictionary? {
         let s = try db.statement("SELECT max(id) FROM dictionaries")
