@@ -39,13 +39,29 @@ struct ChunkRow {
         } catch {
             throw error.adding(journalPath: journal, run: run, seq: firstSeq)
         }
-        var out = raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        let out = Self.lines(of: raw)
         if out.count != Int(lastSeq - firstSeq + 1) || raw.last != UInt8(ascii: "\n") {
-            out = []
             throw JournalError(
                 .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) holds the wrong number of events",
                 context: .init(journalPath: journal, run: run, seq: firstSeq))
         }
+        return out
+    }
+
+    /// The non-empty lines of `raw` (a scan for newlines; the generic `split` is several times slower).
+    static func lines(of raw: [UInt8]) -> [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        let bytes = raw.span
+        var start = 0
+        var k = 0
+        while k < bytes.count {
+            if bytes[k] == UInt8(ascii: "\n") {
+                if k > start { out.append(raw[start..<k]) }
+                start = k + 1
+            }
+            k += 1
+        }
+        if k > start { out.append(raw[start..<k]) }
         return out
     }
 }
