@@ -10,7 +10,8 @@ final class IngestSession {
     private(set) var report: IngestReport
 
     private enum RunSlot {
-        case active(RunWrite)
+        /// Boxed (`indirect`), so that the many finished and rejected slots stay small.
+        indirect case active(RunWrite)
         /// Completed in this ingest: enough to undo it if a later line breaks it.
         case finished(RunWrite.Undo)
         case rejected(Int)  // index into report.rejected

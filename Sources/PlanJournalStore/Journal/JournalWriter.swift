@@ -189,7 +189,24 @@ final class JournalWriter {
     func flushChunk(_ w: inout RunWrite) throws(JournalError) {
         guard !w.buffer.isEmpty else { return }
         let rid = try ensureRow(&w)
-        if let compressor {
+        let small = w.buffer.count < config.chunkBytes / 2
+        if !small && w.cursor.tailFirstSeq != nil {
+            // A full chunk closes the run of small ones before it: merge them now, as chunks cover
+            // consecutive seqs. (Ingest leaves chunks older than its transaction alone: see finish.)
+            if compressor == nil {
+                try compactTail(&w)
+            } else {
+                w.cursor.tailFirstSeq = nil
+                w.cursor.tailBytes = 0
+            }
+        }
+        if small && compressor == nil {
+            // A few events appended at a time: stored as they are, and compressed once, with their
+            // neighbours, when the tail is compacted.
+            try insertChunk(
+                rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: .raw, rawLength: w.buffer.count,
+                hash: w.cursor.headHash, dictionary: nil, body: w.buffer)
+        } else if let compressor {
             compressor.submit(
                 .init(
                     rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, raw: w.buffer, hash: w.cursor.headHash,
@@ -203,7 +220,7 @@ final class JournalWriter {
         }
         w.lastChunkFirstSeq = w.bufferFirstSeq
         w.cursor.rawBytes += Int64(w.buffer.count)
-        if w.buffer.count < config.chunkBytes / 2 {
+        if small {
             if w.cursor.tailFirstSeq == nil { w.cursor.tailFirstSeq = w.bufferFirstSeq }
             w.cursor.tailBytes += Int64(w.buffer.count)
         }
@@ -292,19 +309,14 @@ final class JournalWriter {
     /// in well-compressed chunks.
     private func compactTail(_ w: inout RunWrite) throws(JournalError) {
         guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return }
-        if from == w.lastChunkFirstSeq {
-            // The tail is the one chunk just written: nothing to merge.
-            w.cursor.tailFirstSeq = nil
-            w.cursor.tailBytes = 0
-            return
-        }
+        w.cursor.tailFirstSeq = nil
+        w.cursor.tailBytes = 0
+        // During ingest the tail is the one chunk just written, and the compressor already did it.
+        if compressor != nil && from == w.lastChunkFirstSeq { return }
         try settleChunks()
         let small = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
-        guard small.count > 1, let first = small.first, let last = small.last else {
-            w.cursor.tailFirstSeq = nil
-            w.cursor.tailBytes = 0
-            return
-        }
+        guard let first = small.first, let last = small.last else { return }
+        if small.count == 1 && first.codec != Codec.raw.rawValue { return }
         var raw: [UInt8] = []
         for chunk in small {
             for line in try chunk.lines(run: w.cursor.id, journal: db.path, dictionaries: reader.dictionaries) {
@@ -317,8 +329,6 @@ final class JournalWriter {
         try insertChunk(
             rid: rid, first: first.firstSeq, last: last.lastSeq, codec: codec, rawLength: raw.count, hash: last.hash,
             dictionary: dict, body: body)
-        w.cursor.tailFirstSeq = nil
-        w.cursor.tailBytes = 0
     }
 
     /// Removes what this transaction wrote for the run (a rejected run).
