@@ -434,11 +434,16 @@ class AppendWriter:
         self.err_file.close()
 
     def stderr_tail(self) -> str:
-        try:
-            with open(self.err_path, "rb") as f:
-                return f.read()[-600:].decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
+        return file_tail(self.err_path)
+
+
+def file_tail(path) -> str:
+    """The last 600 bytes of a file, as text ("" when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-600:].decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
 
 
 class IngestWriter:
@@ -496,11 +501,7 @@ class IngestWriter:
         self.err.close()
 
     def stderr_tail(self) -> str:
-        try:
-            with open(self.err_path, "rb") as f:
-                return f.read()[-600:].decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
+        return file_tail(self.err_path)
 
 
 # ----------------------------------------------------------------------------- checks
