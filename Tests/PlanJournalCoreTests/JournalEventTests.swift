@@ -52,3 +52,23 @@ import Testing
         }
     }
 }
+
+@Suite struct CanonicalReadingTests {
+    @Test func readingCanonicalBytesGivesTheSameEventAsParsing() throws {
+        var lines = try Fixtures.lines(Fixtures.validContract)
+        lines.append(
+            #"{"v":1,"run":"r\"q","seq":9,"ts":"2026-11-24T10:00:00Z","kind":"note","actor":null,"cause":3,"data":{"s":"a \"}\" ] { \\","n":[1,{"x":"}"}],"e":{},"z":-1.5e3},"extra":{"k":["]"]}}"#)
+        for line in lines {
+            let parsed = try JournalEvent(parsing: line)
+            let read = try JournalEvent(canonical: parsed.bytes)
+            #expect(read == parsed)
+            #expect(read.dataKeys == parsed.dataKeys)
+        }
+    }
+
+    @Test func nonCanonicalLinesFallBackToTheValidatingParser() throws {
+        let spaced = Array(#"{ "run":"r","seq":1,"ts":1795514400000000,"kind":"note","data":{ "a" : 1 } }"#.utf8)
+        #expect(try JournalEvent(canonical: spaced) == JournalEvent(parsing: spaced))
+        #expect(throws: JournalError.self) { try JournalEvent(canonical: Array(#"{"run":"r","seq":1,"#.utf8)) }
+    }
+}

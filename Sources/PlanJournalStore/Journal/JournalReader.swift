@@ -84,7 +84,7 @@ struct JournalReader {
                 guard seq >= ownFrom && seq <= upper else { continue }
                 let event: JournalEvent
                 do {
-                    event = try JournalEvent(parsing: Array(line))
+                    event = try JournalEvent(canonical: Array(line))
                 } catch {
                     throw JournalError(
                         .corrupt, "a stored event does not parse: \(error.message)",
