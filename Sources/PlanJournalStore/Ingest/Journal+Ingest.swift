@@ -47,7 +47,7 @@ extension Journal {
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
             var bytes: Int64 = 0
             do throws(JournalError) {
-                try writer.db.execute("BEGIN IMMEDIATE")
+                try writer.db.run("BEGIN IMMEDIATE")
                 writer.beginBackgroundCompression()
                 while let batch = try pipeline.next() {
                     bytes = batch.bytesRead
@@ -62,13 +62,13 @@ extension Journal {
                 }
                 var report = try session.finish()
                 try writer.endBackgroundCompression()
-                try writer.db.execute("COMMIT")
+                try writer.db.run("COMMIT")
                 report.bytes = bytes
                 report.seconds = Self.seconds(clock.now - started)
                 return report
             } catch {
                 pipeline.cancel()
-                if writer.db.inTransaction { try? writer.db.execute("ROLLBACK") }
+                if writer.db.inTransaction { try? writer.db.run("ROLLBACK") }
                 writer.dropCache()
                 throw error.adding(journalPath: path, file: source)
             }

@@ -392,19 +392,19 @@ extension JournalWriter {
     {
         var results: [Result<AppendResult, JournalError>] = []
         do {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.run("BEGIN IMMEDIATE")
         } catch {
             return requests.map { _ in .failure(error) }
         }
         for r in requests {
             do {
-                try db.execute("SAVEPOINT append")
+                try db.run("SAVEPOINT append")
                 let result = try append(r.events, to: r.run, expecting: r.expecting)
-                try db.execute("RELEASE append")
+                try db.run("RELEASE append")
                 results.append(.success(result))
             } catch {
-                try? db.execute("ROLLBACK TO append")
-                try? db.execute("RELEASE append")
+                try? db.run("ROLLBACK TO append")
+                try? db.run("RELEASE append")
                 cacheDrop(r.run)
                 // The rollback may have taken back a dictionary this append trained.
                 if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
@@ -412,9 +412,9 @@ extension JournalWriter {
             }
         }
         do {
-            try db.execute("COMMIT")
+            try db.run("COMMIT")
         } catch {
-            try? db.execute("ROLLBACK")
+            try? db.run("ROLLBACK")
             dropCache()
             return requests.map { _ in .failure(error) }
         }

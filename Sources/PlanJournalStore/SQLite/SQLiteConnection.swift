@@ -43,6 +43,12 @@ final class SQLiteConnection {
         }
     }
 
+    /// Runs one statement without parameters through the statement cache (transaction control on
+    /// the hot path: `BEGIN IMMEDIATE`, `COMMIT`, savepoints), so its SQL is parsed once.
+    func run(_ sql: String) throws(JournalError) {
+        try statement(sql).run()
+    }
+
     /// A cached prepared statement for `sql`, reset and with its bindings cleared.
     func statement(_ sql: String) throws(JournalError) -> SQLiteStatement {
         if let s = statements[sql] {
@@ -76,13 +82,13 @@ final class SQLiteConnection {
     /// Runs `body` in a transaction (`BEGIN IMMEDIATE` takes the write lock at once), committing on
     /// success and rolling back on error.
     func transaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
-        try execute("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
-            if inTransaction { try? execute("ROLLBACK") }
+            if inTransaction { try? run("ROLLBACK") }
             throw error
         }
     }
