@@ -423,18 +423,24 @@ class AppendWriter:
         self.stop.set()
 
     def wait(self, problems: list[str]) -> None:
-        try:
-            self.rc = self.proc.wait(timeout=CMD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            problems.append(f"{self.name}: hung: still running {CMD_TIMEOUT:.0f} s after its input was closed; killed")
-            self.proc.kill()
-            self.rc = self.proc.wait()
+        self.rc = wait_or_kill(
+            self.proc, problems, f"{self.name}: hung: still running {CMD_TIMEOUT:.0f} s after its input was closed; killed")
         self.feeder.join(timeout=30)
         self.reader.join(timeout=30)
         self.err_file.close()
 
     def stderr_tail(self) -> str:
         return file_tail(self.err_path)
+
+
+def wait_or_kill(proc, problems: list, message: str) -> int:
+    """Waits for a writer process; one that hangs is killed and reported with `message`."""
+    try:
+        return proc.wait(timeout=CMD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        problems.append(message)
+        proc.kill()
+        return proc.wait()
 
 
 def file_tail(path) -> str:
@@ -491,12 +497,8 @@ class IngestWriter:
         pass
 
     def wait(self, problems: list[str]) -> None:
-        try:
-            self.rc = self.proc.wait(timeout=CMD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            problems.append(f"{self.name}: hung: ingest still running after {CMD_TIMEOUT:.0f} s; killed")
-            self.proc.kill()
-            self.rc = self.proc.wait()
+        self.rc = wait_or_kill(
+            self.proc, problems, f"{self.name}: hung: ingest still running after {CMD_TIMEOUT:.0f} s; killed")
         self.out.close()
         self.err.close()
 

@@ -52,7 +52,8 @@ public struct PlanProjection: Projection {
                 step.status = .failed
                 step.endedAt = e.ts
                 step.durationMs = step.startedAt.map { Self.ms($0, e.ts) }
-                step.error = e.data("error")?["message"]?.stringValue ?? e.data("error")?.stringValue ?? "failed"
+                let error = e.data("error")
+                step.error = error?["message"]?.stringValue ?? error?.stringValue ?? "failed"
                 if let attempt = e.dataInt("attempt") { step.attempts = max(step.attempts, Int(attempt)) }
             }
         case .stepSkipped:

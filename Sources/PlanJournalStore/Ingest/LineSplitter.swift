@@ -19,7 +19,7 @@ struct LineSplitter {
     mutating func push(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
         var start = 0
         while start < bytes.count {
-            guard let nl = Self.newline(in: bytes, from: start) else {
+            guard let nl = ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: bytes, from: start) else {
                 take(bytes[start...])
                 return
             }
@@ -33,16 +33,6 @@ struct LineSplitter {
             }
             start = nl + 1
         }
-    }
-
-    private static func newline(in bytes: [UInt8], from start: Int) -> Int? {
-        let span = bytes.span
-        var k = start
-        while k < span.count {
-            if span[k] == UInt8(ascii: "\n") { return k }
-            k += 1
-        }
-        return nil
     }
 
     /// Flushes a last line without a newline.

@@ -48,20 +48,15 @@ struct ChunkRow {
         return out
     }
 
-    /// The non-empty lines of `raw` (a scan for newlines; the generic `split` is several times slower).
+    /// The non-empty lines of `raw`.
     static func lines(of raw: [UInt8]) -> [ArraySlice<UInt8>] {
         var out: [ArraySlice<UInt8>] = []
-        let bytes = raw.span
         var start = 0
-        var k = 0
-        while k < bytes.count {
-            if bytes[k] == UInt8(ascii: "\n") {
-                if k > start { out.append(raw[start..<k]) }
-                start = k + 1
-            }
-            k += 1
+        while start < raw.count {
+            let end = ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: raw, from: start) ?? raw.count
+            if end > start { out.append(raw[start..<end]) }
+            start = end + 1
         }
-        if k > start { out.append(raw[start..<k]) }
         return out
     }
 }

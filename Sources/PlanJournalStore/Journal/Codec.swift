@@ -35,7 +35,7 @@ enum Codec: Int64 {
             return try LZ4Block.decompress(body, originalLength: rawLength)
         case .lz4Dictionary:
             guard let dictionary else { throw JournalError(.corrupt, "a chunk names a dictionary that is missing") }
-            return try LZ4DictionaryCodec.decompress(body, dictionary: dictionary.bytes, originalLength: rawLength)
+            return try LZ4Block.decompress(body, dictionary: dictionary.bytes, originalLength: rawLength)
         }
     }
 }

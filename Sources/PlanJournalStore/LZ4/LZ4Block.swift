@@ -25,16 +25,22 @@ enum LZ4Block {
         return out
     }
 
-    /// Decompresses a block whose original length is known.
+    /// Decompresses a block whose original length is known; `dictionary` is the one it was
+    /// compressed against (empty for none).
     /// - Throws: ``JournalError`` `.corrupt` when the block is damaged.
-    static func decompress(_ input: [UInt8], originalLength: Int) throws(JournalError) -> [UInt8] {
+    static func decompress(_ input: [UInt8], dictionary: [UInt8] = [], originalLength: Int) throws(JournalError)
+        -> [UInt8]
+    {
         guard originalLength > 0 else { return [] }
         var out = [UInt8](repeating: 0, count: originalLength)
-        let n = input.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
-                LZ4_decompress_safe(
-                    src.baseAddress?.assumingMemoryBound(to: CChar.self),
-                    dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(input.count), Int32(originalLength))
+        let n = dictionary.withUnsafeBytes { dict in
+            input.withUnsafeBytes { src in
+                out.withUnsafeMutableBytes { dst in
+                    LZ4_decompress_safe_usingDict(
+                        src.baseAddress?.assumingMemoryBound(to: CChar.self),
+                        dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(input.count), Int32(originalLength),
+                        dict.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(dict.count))
+                }
             }
         }
         guard n == originalLength else {

@@ -74,25 +74,4 @@ final class LZ4DictionaryCodec {
         out.removeSubrange(Int(max(0, written))...)
         return out
     }
-
-    /// Decompresses a block written by ``compress(_:dictionary:level:)`` with the same dictionary.
-    /// - Throws: `.corrupt` when the block is damaged.
-    static func decompress(_ input: [UInt8], dictionary: [UInt8], originalLength: Int) throws(JournalError) -> [UInt8] {
-        guard originalLength > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: originalLength)
-        let n = dictionary.withUnsafeBytes { dict in
-            input.withUnsafeBytes { src in
-                out.withUnsafeMutableBytes { dst in
-                    LZ4_decompress_safe_usingDict(
-                        src.baseAddress?.assumingMemoryBound(to: CChar.self),
-                        dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(input.count), Int32(originalLength),
-                        dict.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(dict.count))
-                }
-            }
-        }
-        guard n == originalLength else {
-            throw JournalError(.corrupt, "an LZ4 block does not decode with its dictionary (liblz4 returned \(n))")
-        }
-        return out
-    }
 }

@@ -1,0 +1,13 @@
+/// Searching byte arrays without the generic `Collection` algorithms, which are several times slower.
+enum ByteScan {
+    /// The position of the first `byte` in `bytes` at or after `start`.
+    static func firstIndex(of byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
+        let span = bytes.span
+        var k = start
+        while k < span.count {
+            if span[k] == byte { return k }
+            k += 1
+        }
+        return nil
+    }
+}
