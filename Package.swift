@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "planj", targets: ["planj"]),
         .library(name: "PlanJournalCore", targets: ["PlanJournalCore"]),
         .library(name: "PlanJournalStore", targets: ["PlanJournalStore"]),
+        .library(name: "PlanJournalRuntime", targets: ["PlanJournalRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,10 +46,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PlanJournalRuntime",
+            dependencies: ["PlanJournalCore", "PlanJournalStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PlanJournalCLI",
             dependencies: [
                 "PlanJournalCore",
                 "PlanJournalStore",
+                "PlanJournalRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -75,6 +82,11 @@ let package = Package(
         .testTarget(
             name: "PlanJournalStoreTests",
             dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanJournalRuntimeTests",
+            dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime", "PlanJournalTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,44 @@
+import PlanJournalCore
+
+/// Carries out one plan step at a time.
+public protocol Executor: Sendable {
+    /// How the run records this executor (its model or program).
+    var name: String { get }
+    /// Executes `request.step`. Tool calls made through `context` are journaled as they happen.
+    /// - Throws: ``RuntimeError`` (or any error) when the step fails; `retryable` decides retries.
+    func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer
+}
+
+/// What an executor is asked: one step, with what it depends on.
+public struct StepRequest: Sendable {
+    public var run: String
+    public var goal: String
+    public var step: PlanStep
+    /// 1 for the first try.
+    public var attempt: Int
+    /// Outputs of the steps it depends on, by step id.
+    public var dependencyOutputs: [String: String]
+
+    public init(run: String, goal: String, step: PlanStep, attempt: Int, dependencyOutputs: [String: String]) {
+        self.run = run
+        self.goal = goal
+        self.step = step
+        self.attempt = attempt
+        self.dependencyOutputs = dependencyOutputs
+    }
+}
+
+/// An executor's result for a step.
+public struct StepAnswer: Sendable {
+    /// The step's output (text; JSON as its text).
+    public var output: String
+    public var summary: String?
+    /// Model calls not already recorded through the context.
+    public var calls: [ModelCall]
+
+    public init(output: String, summary: String? = nil, calls: [ModelCall] = []) {
+        self.output = output
+        self.summary = summary
+        self.calls = calls
+    }
+}

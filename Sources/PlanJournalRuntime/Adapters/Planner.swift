@@ -1,0 +1,63 @@
+import PlanJournalCore
+
+/// Writes the plan for a goal, and revises it when a step fails.
+public protocol Planner: Sendable {
+    /// How the run records this planner (its model or program), e.g. `gpt-4o-mini`.
+    var name: String { get }
+    /// Proposes a plan (when `request.previous` is `nil`) or a revised plan.
+    /// - Throws: ``RuntimeError`` (type `invalid_plan` when the reply is not a plan).
+    func plan(_ request: PlanningRequest) async throws -> PlanProposal
+}
+
+/// What a planner is asked.
+public struct PlanningRequest: Sendable {
+    public var goal: String
+    /// The tools the executor may call.
+    public var tools: [String]
+    /// The plan in force, when this is a replan.
+    public var previous: [PlanStep]?
+    /// Outputs of the steps completed so far, by step id.
+    public var completed: [String: String]
+    /// Why a replan is needed, when it is one.
+    public var replan: ReplanReason?
+
+    public init(
+        goal: String, tools: [String] = [], previous: [PlanStep]? = nil, completed: [String: String] = [:],
+        replan: ReplanReason? = nil
+    ) {
+        self.goal = goal
+        self.tools = tools
+        self.previous = previous
+        self.completed = completed
+        self.replan = replan
+    }
+}
+
+/// Why the runner asks for a new plan.
+public struct ReplanReason: Sendable, Hashable {
+    /// `step_failed` or `observation_mismatch`.
+    public var reason: String
+    public var stepID: String?
+    /// The error message or the mismatch explanation.
+    public var details: String?
+
+    public init(reason: String, stepID: String? = nil, details: String? = nil) {
+        self.reason = reason
+        self.stepID = stepID
+        self.details = details
+    }
+}
+
+/// A planner's answer: the full step list of the new plan version.
+public struct PlanProposal: Sendable {
+    public var steps: [PlanStep]
+    public var rationale: String?
+    /// The model calls made to write it (journaled as `call.model`).
+    public var calls: [ModelCall]
+
+    public init(steps: [PlanStep], rationale: String? = nil, calls: [ModelCall] = []) {
+        self.steps = steps
+        self.rationale = rationale
+        self.calls = calls
+    }
+}

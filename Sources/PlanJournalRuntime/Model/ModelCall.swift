@@ -1,0 +1,56 @@
+import PlanJournalCore
+
+/// One call to a language model, as journaled in a `call.model` event.
+public struct ModelCall: Sendable, Hashable {
+    /// The model's name, e.g. `gpt-4o-mini`.
+    public var model: String
+    /// Why it was called: `plan`, `replan`, `review`, `execute`, `judge`.
+    public var purpose: String
+    /// What was sent (usually the messages array).
+    public var prompt: JSONValue?
+    /// What came back (usually the reply text).
+    public var response: JSONValue?
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+    public var latencyMs: Double?
+    public var costUSD: Double?
+
+    /// Creates a call record.
+    public init(
+        model: String, purpose: String, prompt: JSONValue? = nil, response: JSONValue? = nil, inputTokens: Int64 = 0,
+        outputTokens: Int64 = 0, latencyMs: Double? = nil, costUSD: Double? = nil
+    ) {
+        self.model = model
+        self.purpose = purpose
+        self.prompt = prompt
+        self.response = response
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.latencyMs = latencyMs
+        self.costUSD = costUSD
+    }
+
+    /// The `data` of the `call.model` event for this call, made within `stepID` (`nil` for planning).
+    func eventData(stepID: String?) -> JSONValue {
+        .record([
+            "step_id": stepID.map(JSONValue.string) ?? .null,
+            "purpose": .string(purpose),
+            "model": .string(model),
+            "prompt": prompt,
+            "response": response,
+            "usage": .record(["input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens)]),
+            "latency_ms": latencyMs.map(JSONValue.double),
+            "cost_usd": costUSD.map(JSONValue.double),
+        ])
+    }
+
+    /// Reads a call from its wire object (as a subprocess adapter reports it).
+    init?(wire value: JSONValue, purpose defaultPurpose: String) {
+        guard let model = value["model"]?.stringValue else { return nil }
+        self.init(
+            model: model, purpose: value["purpose"]?.stringValue ?? defaultPurpose, prompt: value["prompt"],
+            response: value["response"], inputTokens: value["usage"]?["input_tokens"]?.int64Value ?? 0,
+            outputTokens: value["usage"]?["output_tokens"]?.int64Value ?? 0,
+            latencyMs: value["latency_ms"]?.doubleValue, costUSD: value["cost_usd"]?.doubleValue)
+    }
+}

@@ -1,0 +1,18 @@
+/// A failure of an adapter or of the runner, with a type that lands in the journal
+/// (`step.failed` `error.type`) and a message for people.
+public struct RuntimeError: Error, Sendable, CustomStringConvertible {
+    /// A short machine-readable type, e.g. `invalid_plan`, `http_status`, `subprocess`, `tool_not_found`.
+    public var type: String
+    public var message: String
+    /// Whether trying the same thing again may succeed.
+    public var retryable: Bool
+
+    /// Creates an error.
+    public init(_ type: String, _ message: String, retryable: Bool = false) {
+        self.type = type
+        self.message = message
+        self.retryable = retryable
+    }
+
+    public var description: String { message }
+}

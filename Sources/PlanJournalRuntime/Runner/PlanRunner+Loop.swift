@@ -1,0 +1,207 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension PlanRunner {
+    /// Why the loop stopped.
+    struct Ending: Sendable {
+        var stoppedBy: String?
+        var error: RuntimeError?
+        var cancelled = false
+
+        static let done = Ending()
+        static func limit(_ name: String, _ message: String) -> Ending {
+            Ending(stoppedBy: name, error: RuntimeError(name, message))
+        }
+    }
+
+    /// What wakes the loop.
+    enum Signal: Sendable {
+        case step(StepFinish)
+        case timeout
+        case tick
+    }
+
+    /// Plans (when there is no plan yet), then runs steps until the plan is done or something stops
+    /// the run, and journals `run.completed`.
+    func drive(_ p: inout RunProgress, recorder: RunRecorder) async throws -> RunResult {
+        var ending: Ending?
+        if p.plan.isEmpty {
+            ending = try await proposeFirstPlan(&p, recorder: recorder)
+        }
+        if ending == nil {
+            ending = try await executeSteps(&p, recorder: recorder)
+        }
+        return try await complete(p, ending ?? .done, recorder: recorder)
+    }
+
+    private func executeSteps(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending {
+        let timeout = options.timeout
+        let poll = options.pollInterval
+        return try await withThrowingTaskGroup(of: Signal.self) { group in
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    return Task.isCancelled ? .tick : .timeout
+                }
+            }
+            var running = 0
+            var ending: Ending?
+            while ending == nil {
+                if Task.isCancelled {
+                    ending = Ending(stoppedBy: "cancelled", cancelled: true)
+                    break
+                }
+                var waiting = false
+                ending = try await advance(&p, recorder: recorder, running: running, waiting: &waiting) { request in
+                    running += 1
+                    group.addTask { .step(try await self.runStep(request, recorder: recorder)) }
+                }
+                if ending != nil { break }
+                if running == 0 && !waiting {
+                    ending = .limit("stuck", "no step can run and none is running")
+                    break
+                }
+                if running == 0 {
+                    group.addTask {
+                        try? await Task.sleep(for: poll)
+                        return .tick
+                    }
+                }
+                switch try await group.next() {
+                case .step(let finish)?:
+                    running -= 1
+                    p.record(finish, maxAttempts: options.maxAttempts)
+                case .timeout?:
+                    ending = .limit("timeout", "the run took longer than --timeout")
+                case .tick?, nil:
+                    try await recorder.poll()
+                    for event in await recorder.takeExternal() { p.absorb(event) }
+                }
+            }
+            group.cancelAll()
+            while let signal = try await group.next() {
+                if case .step(let finish) = signal { p.record(finish, maxAttempts: options.maxAttempts) }
+            }
+            return ending ?? .done
+        }
+    }
+
+    /// One pass of decisions: limits, replans, approvals, skips, and launching ready steps.
+    /// - Returns: an ending when the run must stop.
+    private func advance(
+        _ p: inout RunProgress, recorder: RunRecorder, running: Int, waiting: inout Bool,
+        launch: (StepRequest) -> Void
+    ) async throws -> Ending? {
+        for event in await recorder.takeExternal() { p.absorb(event) }
+        if let budget = options.budgetUSD, await recorder.costUSD > budget {
+            return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget))
+        }
+        if let failure = p.finalFailure {
+            if running > 0 { return nil }
+            if let ending = try await replan(&p, failure, recorder: recorder) { return ending }
+        }
+        if p.allSettled && running == 0 { return .done }
+        switch p.planApproval {
+        case .denied: return Ending(stoppedBy: "plan_denied", error: RuntimeError("plan_denied", "the plan was denied"))
+        case .requested:
+            waiting = true
+            return nil
+        case .notNeeded, .granted: break
+        }
+        for (step, dep) in p.blocked {
+            try await recorder.record(
+                .stepSkipped, actor: "system",
+                data: .record(["step_id": .string(step.id), "reason": .string("dependency \(dep) did not run")]))
+            p.status[step.id] = .skipped
+        }
+        if p.allSettled && running == 0 { return .done }
+        var slots = options.parallel - running
+        for step in p.ready {
+            if step.requiresApproval && !p.approved.contains(step.id) {
+                try await requestApproval(&p, step: step, recorder: recorder)
+                if !p.approved.contains(step.id) {
+                    waiting = true
+                    continue
+                }
+            }
+            guard slots > 0 else { break }
+            guard p.stepsStarted < options.maxSteps else {
+                if options.parallel - slots > 0 { return nil }
+                return .limit("max_steps", "the run reached --max-steps \(options.maxSteps)")
+            }
+            let attempt = (p.attempts[step.id] ?? 0) + 1
+            try await recorder.record(
+                .stepStarted, actor: "executor",
+                data: .record([
+                    "step_id": .string(step.id), "attempt": .int(attempt), "tool": step.tool.map(JSONValue.string),
+                    "inputs": .record(["depends_on": .strings(step.dependsOn)]),
+                ]))
+            p.attempts[step.id] = attempt
+            p.tries[step.id, default: 0] += 1
+            p.status[step.id] = .running
+            p.stepsStarted += 1
+            slots -= 1
+            launch(
+                StepRequest(
+                    run: recorder.run, goal: p.goal, step: step, attempt: attempt,
+                    dependencyOutputs: p.dependencyOutputs(of: step)))
+        }
+        return nil
+    }
+
+    private func requestApproval(_ p: inout RunProgress, step: PlanStep, recorder: RunRecorder) async throws {
+        if !p.approvalRequested.contains(step.id) {
+            try await recorder.record(
+                .approvalRequested, actor: "system",
+                data: .record([
+                    "step_id": .string(step.id), "reason": .string("step \(step.id) requires approval"),
+                    "approvers": .strings([options.approval == .auto ? "policy" : "human"]),
+                ]))
+            p.approvalRequested.insert(step.id)
+        }
+        if options.approval == .auto {
+            try await recorder.record(
+                .approvalResolved, actor: "policy",
+                data: .record([
+                    "decision": .string("granted"), "step_id": .string(step.id),
+                    "comment": .string("granted by policy --approve auto"),
+                ]))
+            p.approved.insert(step.id)
+        }
+    }
+
+    /// Journals `run.completed` with the outcome and totals, and returns the final state.
+    private func complete(_ p: RunProgress, _ ending: Ending, recorder: RunRecorder) async throws -> RunResult {
+        let status: String
+        if ending.cancelled {
+            status = "cancelled"
+        } else if ending.stoppedBy == nil && p.allSucceeded {
+            status = "succeeded"
+        } else {
+            status = p.anyCompleted ? "partially_succeeded" : "failed"
+        }
+        let count = { (s: RunProgress.Status) in p.plan.filter { p.status[$0.id] == s }.count }
+        let answer = p.finalAnswer
+        try await recorder.record(
+            .runCompleted, actor: "system",
+            data: .record([
+                "status": .string(status),
+                "final_answer": answer.map(JSONValue.string) ?? .null,
+                "stopped_by": ending.stoppedBy.map(JSONValue.string),
+                "error": ending.error.map {
+                    .record(["type": .string($0.type), "message": .string($0.message)])
+                },
+                "totals": .record([
+                    "steps": .int(p.plan.count), "completed": .int(count(.completed)),
+                    "skipped": .int(count(.skipped)), "step_attempts": .int(p.stepsStarted),
+                    "replans": .int(p.replans), "input_tokens": .int(await recorder.inputTokens),
+                    "output_tokens": .int(await recorder.outputTokens),
+                    "cost_usd": .double(await recorder.costUSD),
+                ]),
+            ]))
+        let state = try journal.state(of: recorder.run)
+        return RunResult(
+            run: recorder.run, status: status, stoppedBy: ending.stoppedBy, finalAnswer: answer, state: state)
+    }
+}

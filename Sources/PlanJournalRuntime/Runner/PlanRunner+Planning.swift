@@ -1,0 +1,143 @@
+import PlanJournalCore
+import PlanJournalStore
+
+extension PlanRunner {
+    /// Asks the planner for the first plan and journals it (`call.model`, `plan.proposed`), then the
+    /// review and the plan approval point.
+    /// - Returns: an ending when the run cannot go on (planner error, invalid plan, rejection).
+    func proposeFirstPlan(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
+        let request = PlanningRequest(goal: p.goal, tools: tools.names)
+        let steps: [PlanStep]
+        switch try await askPlanner(request, purpose: "plan", recorder: recorder) {
+        case .failure(let ending): return ending
+        case .success(let proposal):
+            steps = proposal.steps
+            try await recorder.record(
+                .planProposed, actor: "planner",
+                data: .record([
+                    "version": .int(1), "steps": .array(steps.map(\.wireValue)),
+                    "rationale": proposal.rationale.map(JSONValue.string),
+                ]))
+        }
+        p.adopt(steps, version: 1, changed: Set(steps.map(\.id)))
+        return try await gate(&p, recorder: recorder)
+    }
+
+    /// Journals `replan.triggered`, asks the planner for a revised plan and journals it as
+    /// `plan.revised` (what was added, removed and changed against the plan in force).
+    func replan(_ p: inout RunProgress, _ failure: RunProgress.FinalFailure, recorder: RunRecorder) async throws
+        -> Ending?
+    {
+        guard p.replans < options.maxReplans else {
+            return .limit(
+                "max_replans",
+                "step \(failure.stepID) failed (\(failure.details)) and the run reached --max-replans \(options.maxReplans)")
+        }
+        try await recorder.record(
+            .replanTriggered, actor: "system",
+            data: .record([
+                "reason": .string(failure.reason), "step_id": .string(failure.stepID),
+                "details": .string(failure.details),
+            ]))
+        p.replans += 1
+        let request = PlanningRequest(
+            goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs,
+            replan: ReplanReason(reason: failure.reason, stepID: failure.stepID, details: failure.details))
+        let proposal: PlanProposal
+        switch try await askPlanner(request, purpose: "replan", recorder: recorder) {
+        case .failure(let ending): return ending
+        case .success(let value): proposal = value
+        }
+        let base = Dictionary(p.plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let newIDs = Set(proposal.steps.map(\.id))
+        let added = proposal.steps.filter { base[$0.id] == nil }
+        let changed = proposal.steps.filter { base[$0.id] != nil && base[$0.id] != $0 }
+        let removed = p.plan.map(\.id).filter { !newIDs.contains($0) }
+        let version = p.version + 1
+        try await recorder.record(
+            .planRevised, actor: "planner",
+            data: .record([
+                "version": .int(version), "base_version": .int(p.version),
+                "added": .array(added.map(\.wireValue)), "removed": .strings(removed),
+                "changed": .array(changed.map(\.wireValue)), "reason": .string(failure.reason),
+                "rationale": proposal.rationale.map(JSONValue.string),
+            ]))
+        p.adopt(proposal.steps, version: version, changed: Set(changed.map(\.id)))
+        return try await gate(&p, recorder: recorder)
+    }
+
+    private enum PlannerAnswer {
+        case success(PlanProposal)
+        case failure(Ending)
+    }
+
+    /// Calls the planner, journals its model calls and checks the plan (non-empty, unique ids,
+    /// known dependencies, no cycles). A planner error or an invalid plan ends the run.
+    private func askPlanner(_ request: PlanningRequest, purpose: String, recorder: RunRecorder) async throws
+        -> PlannerAnswer
+    {
+        let proposal: PlanProposal
+        do {
+            proposal = try await planner.plan(request)
+        } catch {
+            let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
+            return .failure(Ending(stoppedBy: failure.type == "invalid_plan" ? "invalid_plan" : "planner_error", error: failure))
+        }
+        for call in proposal.calls {
+            var call = call
+            if call.purpose.isEmpty { call.purpose = purpose }
+            try await recorder.record(call, stepID: nil, actor: "planner")
+        }
+        do throws(JournalError) {
+            guard !proposal.steps.isEmpty else { throw JournalError.invalid("steps", "the plan has no steps") }
+            try PlanGraph.validate(proposal.steps, path: "steps")
+        } catch {
+            return .failure(
+                Ending(stoppedBy: "invalid_plan", error: RuntimeError("invalid_plan", "the planner's plan is invalid: \(error.message)")))
+        }
+        return .success(proposal)
+    }
+
+    /// The review (when a reviewer is set) and the plan-level approval point of the plan in force.
+    private func gate(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
+        if let reviewer {
+            let review: PlanReview
+            do {
+                review = try await reviewer.review(goal: p.goal, steps: p.plan, version: p.version)
+            } catch {
+                let failure = (error as? RuntimeError) ?? RuntimeError("reviewer_error", "\(error)")
+                return Ending(stoppedBy: "reviewer_error", error: failure)
+            }
+            for call in review.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }
+            try await recorder.record(
+                .planReviewed, actor: "reviewer",
+                data: .record([
+                    "version": .int(p.version), "verdict": .string(review.verdict), "reviewer": .string(reviewer.name),
+                    "score": review.score.map(JSONValue.double), "comments": .strings(review.comments),
+                ]))
+            if review.verdict == "rejected" {
+                return Ending(
+                    stoppedBy: "plan_rejected",
+                    error: RuntimeError("plan_rejected", "the reviewer rejected plan version \(p.version)"))
+            }
+        }
+        guard options.approvePlan else { return nil }
+        try await recorder.record(
+            .approvalRequested, actor: "system",
+            data: .record([
+                "version": .int(p.version), "reason": .string("plan version \(p.version) needs approval"),
+                "approvers": .strings([options.approval == .auto ? "policy" : "human"]),
+            ]))
+        p.planApproval = .requested
+        if options.approval == .auto {
+            try await recorder.record(
+                .approvalResolved, actor: "policy",
+                data: .record([
+                    "decision": .string("granted"), "version": .int(p.version),
+                    "comment": .string("granted by policy --approve auto"),
+                ]))
+            p.planApproval = .granted
+        }
+        return nil
+    }
+}

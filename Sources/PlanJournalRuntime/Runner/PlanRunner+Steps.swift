@@ -1,0 +1,97 @@
+import PlanJournalCore
+import PlanJournalStore
+
+/// How one step attempt ended (after its events are in the journal).
+struct StepFinish: Sendable {
+    enum Outcome: Sendable {
+        case completed(output: String)
+        case failed(RuntimeError, mismatch: Bool)
+        case cancelled
+    }
+
+    var stepID: String
+    var outcome: Outcome
+}
+
+extension PlanRunner {
+    /// Runs one attempt of a step with the executor, observes its result and journals the outcome
+    /// (`step.observed`, then `step.completed` or `step.failed`).
+    /// - Throws: only when the journal cannot be written.
+    func runStep(_ request: StepRequest, recorder: RunRecorder) async throws -> StepFinish {
+        let id = request.step.id
+        let context = StepContext(recorder: recorder, tools: tools, stepID: id, actor: "executor")
+        let started = Timestamp.now
+        let answer: StepAnswer
+        do {
+            answer = try await executor.execute(request, context: context)
+            try Task.checkCancellation()
+        } catch {
+            if Task.isCancelled || error is CancellationError {
+                try await recordFailure(
+                    request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true),
+                    recorder: recorder)
+                return StepFinish(stepID: id, outcome: .cancelled)
+            }
+            let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
+            try await recordFailure(request, failure, recorder: recorder)
+            return StepFinish(stepID: id, outcome: .failed(failure, mismatch: false))
+        }
+        for call in answer.calls { try await recorder.record(call, stepID: id, actor: "executor") }
+        let produced = !answer.output.allSatisfy(\.isWhitespace)
+        let duration = started.milliseconds(to: .now)
+        try await recorder.record(
+            .stepObserved, actor: "system",
+            data: Observation(
+                stepID: id, callID: nil, ok: produced, content: answer.output, contentType: "text/plain",
+                durationMs: duration, matchesExpected: produced
+            ).eventData)
+        guard produced else {
+            let failure = RuntimeError("empty_output", "the executor returned no output", retryable: true)
+            try await recordFailure(request, failure, recorder: recorder)
+            return StepFinish(stepID: id, outcome: .failed(failure, mismatch: true))
+        }
+        try await recorder.record(
+            .stepCompleted, actor: "executor",
+            data: .record([
+                "step_id": .string(id), "output": .string(answer.output),
+                "summary": answer.summary.map(JSONValue.string), "duration_ms": .double(duration),
+            ]))
+        return StepFinish(stepID: id, outcome: .completed(output: answer.output))
+    }
+
+    private func recordFailure(_ request: StepRequest, _ failure: RuntimeError, recorder: RunRecorder) async throws {
+        try await recorder.record(
+            .stepFailed, actor: "executor",
+            data: .record([
+                "step_id": .string(request.step.id), "attempt": .int(request.attempt),
+                "error": .record(["type": .string(failure.type), "message": .string(failure.message)]),
+                "retryable": .bool(failure.retryable),
+            ]))
+    }
+}
+
+extension RunProgress {
+    /// Takes in a finished attempt: a completion stores the output; a failure is retried while
+    /// tries remain and it is retryable, and is otherwise final (the runner then replans).
+    mutating func record(_ finish: StepFinish, maxAttempts: Int) {
+        let id = finish.stepID
+        guard status[id] != nil else { return }
+        switch finish.outcome {
+        case .completed(let output):
+            status[id] = .completed
+            outputs[id] = output
+        case .cancelled:
+            status[id] = .pending
+        case .failed(let error, let mismatch):
+            if error.retryable && !mismatch && (tries[id] ?? 0) < maxAttempts {
+                status[id] = .pending
+            } else {
+                status[id] = .failed
+                if finalFailure == nil {
+                    finalFailure = FinalFailure(
+                        stepID: id, reason: mismatch ? "observation_mismatch" : "step_failed", details: error.message)
+                }
+            }
+        }
+    }
+}

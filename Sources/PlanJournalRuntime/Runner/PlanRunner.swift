@@ -1,0 +1,104 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+/// The plan-and-execute loop, journal first: the planner writes a plan, an optional reviewer and
+/// approval points gate it, the executor runs every ready step (independent steps concurrently),
+/// each result is observed, a final failure triggers a replan, and the run completes with an answer
+/// and totals. Every transition is an event in the journal before the runner acts on it, so a
+/// crashed run is resumed from the journal (``resume(run:)``).
+public struct PlanRunner: Sendable {
+    public let journal: Journal
+    public let planner: any Planner
+    public let executor: any Executor
+    public let reviewer: (any Reviewer)?
+    public let tools: ToolRegistry
+    public let options: RunnerOptions
+    /// Called with each event once it is in the journal (progress display).
+    public let observer: (@Sendable (JournalEvent) -> Void)?
+
+    public init(
+        journal: Journal, planner: any Planner, executor: any Executor, reviewer: (any Reviewer)? = nil,
+        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
+        observer: (@Sendable (JournalEvent) -> Void)? = nil
+    ) {
+        self.journal = journal
+        self.planner = planner
+        self.executor = executor
+        self.reviewer = reviewer
+        self.tools = tools
+        self.options = options
+        self.observer = observer
+    }
+
+    /// What a new run records about itself in `run.started`.
+    public struct Setup: Sendable {
+        public var goal: String
+        /// The run id; a new ULID when `nil`.
+        public var runID: String?
+        /// Extra `config` members (the CLI stores the adapter specs here, for `resume`).
+        public var config: [JSONValue.Member]
+        public var tags: [String]
+
+        public init(goal: String, runID: String? = nil, config: [JSONValue.Member] = [], tags: [String] = []) {
+            self.goal = goal
+            self.runID = runID
+            self.config = config
+            self.tags = tags
+        }
+    }
+
+    /// Starts a new run and drives it to its end.
+    /// - Throws: `JournalError` when the journal cannot be written (the run then stays resumable).
+    public func start(_ setup: Setup) async throws -> RunResult {
+        let run = setup.runID ?? RunID.make()
+        let recorder = RunRecorder(journal: journal, run: run, head: 0, observer: observer)
+        try await recorder.record(.runStarted, actor: "system", data: startedData(setup))
+        var progress = RunProgress(goal: setup.goal)
+        return try await drive(&progress, recorder: recorder)
+    }
+
+    /// Continues a run that was interrupted (crash, kill, a stop at an approval point) from its
+    /// journal: completed steps are not run again; a step started but never finished runs again as a
+    /// new attempt.
+    /// - Throws: ``RuntimeError`` `already_completed` when the run has ended; `JournalError` `.notFound`.
+    public func resume(run: String) async throws -> RunResult {
+        let events = try journal.events(of: run)
+        let state = try journal.state(of: run)
+        guard state.endedAt == nil else {
+            throw RuntimeError("already_completed", "run \(run) already completed with status \(state.status)")
+        }
+        guard let goal = state.goal else { throw RuntimeError("no_goal", "run \(run) has no run.started goal") }
+        let recorder = RunRecorder(journal: journal, run: run, head: state.seq, observer: observer)
+        await recorder.seedTotals(
+            costUSD: state.totals.costUSD, inputTokens: state.totals.inputTokens,
+            outputTokens: state.totals.outputTokens)
+        var progress = RunProgress(resuming: events, state: state, goal: goal, options: options)
+        try await recorder.record(
+            .note, actor: "system",
+            data: .record(["message": .string("resumed"), "resumed_after_seq": .int(state.seq)]))
+        return try await drive(&progress, recorder: recorder)
+    }
+
+    private func startedData(_ setup: Setup) -> JSONValue {
+        .record([
+            "goal": .string(setup.goal),
+            "agent": .record(["name": .string("planj"), "version": .string(PlanJournalRuntime.version)]),
+            "planner": .record(["model": .string(planner.name)]),
+            "executor": .record(["model": .string(executor.name)]),
+            "tools": .strings(tools.names),
+            "config": .object(
+                [
+                    .init("parallel", .int(options.parallel)), .init("max_attempts", .int(options.maxAttempts)),
+                    .init("max_steps", .int(options.maxSteps)), .init("max_replans", .int(options.maxReplans)),
+                    .init("approve", .string(options.approval.rawValue)),
+                ] + setup.config),
+            "tags": .strings(setup.tags),
+        ])
+    }
+}
+
+/// The runtime's version, recorded in `run.started`.
+public enum PlanJournalRuntime {
+    public static let version = "0.3.0"
+}

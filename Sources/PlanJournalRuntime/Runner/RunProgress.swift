@@ -1,0 +1,119 @@
+import PlanJournalCore
+
+/// The runner's working state of one run: the plan in force and where each of its steps stands.
+/// Pure data; ``PlanRunner`` changes it only after the matching event is in the journal.
+struct RunProgress: Sendable {
+    enum Status: Sendable, Equatable {
+        case pending, running, completed, failed, skipped, denied
+    }
+
+    /// Where the plan-level approval stands.
+    enum PlanApproval: Sendable, Equatable {
+        case notNeeded, requested, granted, denied
+    }
+
+    /// Why a step's failure is final.
+    struct FinalFailure: Sendable, Equatable {
+        var stepID: String
+        var reason: String
+        var details: String
+    }
+
+    var goal: String
+    var plan: [PlanStep] = []
+    var version = 0
+    var status: [String: Status] = [:]
+    var outputs: [String: String] = [:]
+    /// Attempts per step over the whole run (the `attempt` of `step.started`).
+    var attempts: [String: Int] = [:]
+    /// Attempts since the step last changed (what the retry limit counts).
+    var tries: [String: Int] = [:]
+    var approvalRequested: Set<String> = []
+    var approved: Set<String> = []
+    var planApproval = PlanApproval.notNeeded
+    var finalFailure: FinalFailure?
+    var replans = 0
+    var stepsStarted = 0
+
+    init(goal: String) {
+        self.goal = goal
+    }
+
+    /// Puts a new plan version in force: new and changed steps become pending, kept steps keep
+    /// their status, a kept failed step gets fresh tries.
+    mutating func adopt(_ steps: [PlanStep], version: Int, changed: Set<String>) {
+        let held = Set(steps.map(\.id))
+        for id in status.keys where !held.contains(id) { status[id] = nil }
+        for step in steps {
+            let fresh = changed.contains(step.id) || status[step.id] == nil || status[step.id] == .failed
+            if fresh {
+                status[step.id] = .pending
+                tries[step.id] = 0
+                outputs[step.id] = nil
+            }
+        }
+        plan = steps
+        self.version = version
+        finalFailure = nil
+    }
+
+    /// Whether every step of the plan completed or was skipped.
+    var allSucceeded: Bool {
+        plan.allSatisfy { status[$0.id] == .completed || status[$0.id] == .skipped }
+    }
+
+    /// Whether no step of the plan can change any more (completed, skipped or denied).
+    var allSettled: Bool {
+        plan.allSatisfy { [.completed, .skipped, .denied].contains(status[$0.id]) }
+    }
+
+    var anyCompleted: Bool { status.values.contains(.completed) }
+
+    /// Pending steps whose dependencies all completed, in plan order.
+    var ready: [PlanStep] {
+        plan.filter { step in
+            status[step.id] == .pending && step.dependsOn.allSatisfy { status[$0] == .completed }
+        }
+    }
+
+    /// Pending steps that can never run: a dependency was skipped or denied.
+    var blocked: [(step: PlanStep, dependency: String)] {
+        plan.compactMap { step in
+            guard status[step.id] == .pending else { return nil }
+            guard let dep = step.dependsOn.first(where: { status[$0] == .skipped || status[$0] == .denied }) else {
+                return nil
+            }
+            return (step, dep)
+        }
+    }
+
+    /// Outputs of the steps `step` depends on.
+    func dependencyOutputs(of step: PlanStep) -> [String: String] {
+        var result: [String: String] = [:]
+        for dep in step.dependsOn { result[dep] = outputs[dep] }
+        return result
+    }
+
+    /// The outputs of the completed steps no other step depends on, joined: the run's answer.
+    var finalAnswer: String? {
+        let needed = Set(plan.flatMap(\.dependsOn))
+        let sinks = plan.filter { !needed.contains($0.id) }.compactMap { outputs[$0.id] }
+        return sinks.isEmpty ? nil : sinks.joined(separator: "\n\n")
+    }
+
+    /// Applies a decision another process journaled (`planj approve`).
+    mutating func absorb(_ event: JournalEvent) {
+        guard event.knownKind == .approvalResolved else { return }
+        let granted = event.dataString("decision") == "granted"
+        if let stepID = event.dataString("step_id") {
+            guard status[stepID] == .pending else { return }
+            if granted {
+                approved.insert(stepID)
+            } else {
+                status[stepID] = .denied
+            }
+        } else if planApproval == .requested {
+            planApproval = granted ? .granted : .denied
+        }
+    }
+}
