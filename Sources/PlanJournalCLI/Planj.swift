@@ -12,6 +12,7 @@ public struct Planj: AsyncParsableCommand {
             and is created on first use.
 
             Getting started:
+              planj demo                      record a run of the offline demo agent
               planj ingest run.jsonl          add events written by any agent (JSON Lines)
               planj runs                      list the runs
               planj show RUN                  the plan and each step's status
@@ -26,7 +27,7 @@ public struct Planj: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
-            Fork.self,
+            Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Watch.self,
         ]
     )
 

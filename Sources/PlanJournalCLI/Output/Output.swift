@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlanJournalCore
+import PlanJournalRuntime
 
 /// Writing to standard output and error, and turning errors into exit statuses.
 enum Output {
@@ -36,6 +37,19 @@ enum Output {
         write(Array(data) + [UInt8(ascii: "\n")])
     }
 
+    /// Reports a runner or adapter error; exit status 2 for usage errors (a bad spec), else 1.
+    static func fail(_ error: RuntimeError, json: Bool) -> ExitCode {
+        if json {
+            let object = JSONValue.record([
+                "error": .record(["code": .string("runtime." + error.type), "message": .string(error.message)])
+            ])
+            FileHandle.standardError.write(Data((object.jsonText + "\n").utf8))
+        } else {
+            self.error("planj: error: \(error.message)")
+        }
+        return ExitCode(error.type == "usage" ? 2 : 1)
+    }
+
     /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.
     static func fail(_ error: JournalError, json: Bool, verbose: Bool) -> ExitCode {
         if json {
@@ -55,5 +69,9 @@ func reportingErrors(json: Bool = false, verbose: Bool = false, _ body: () async
         try await body()
     } catch let error as JournalError {
         throw Output.fail(error, json: json, verbose: verbose)
+    } catch let error as RuntimeError {
+        throw Output.fail(error, json: json)
+    } catch let failure as RuntimeFailure {
+        throw Output.fail(failure.error, json: json)
     }
 }

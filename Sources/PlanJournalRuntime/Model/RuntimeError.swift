@@ -6,12 +6,15 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Whether trying the same thing again may succeed.
     public var retryable: Bool
+    /// Model calls made before the failure (journaled all the same: they cost tokens).
+    public var calls: [ModelCall]
 
     /// Creates an error.
-    public init(_ type: String, _ message: String, retryable: Bool = false) {
+    public init(_ type: String, _ message: String, retryable: Bool = false, calls: [ModelCall] = []) {
         self.type = type
         self.message = message
         self.retryable = retryable
+        self.calls = calls
     }
 
     public var description: String { message }

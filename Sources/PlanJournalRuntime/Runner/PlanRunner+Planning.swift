@@ -81,6 +81,7 @@ extension PlanRunner {
             proposal = try await planner.plan(request)
         } catch {
             let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
+            for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
             return .failure(Ending(stoppedBy: failure.type == "invalid_plan" ? "invalid_plan" : "planner_error", error: failure))
         }
         for call in proposal.calls {
@@ -106,6 +107,7 @@ extension PlanRunner {
                 review = try await reviewer.review(goal: p.goal, steps: p.plan, version: p.version)
             } catch {
                 let failure = (error as? RuntimeError) ?? RuntimeError("reviewer_error", "\(error)")
+                for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }
                 return Ending(stoppedBy: "reviewer_error", error: failure)
             }
             for call in review.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }

@@ -26,30 +26,43 @@ public struct StepContext: Sendable {
     /// Calls the tool `name`: journals `call.tool`, runs it, journals `step.observed` with its output.
     /// - Throws: ``RuntimeError`` `tool_not_found` for an unknown tool; what the tool throws.
     public func callTool(_ name: String, args: JSONValue = .object([])) async throws -> ToolOutput {
-        let callID = "\(stepID).t\(callCounter.next())"
-        try await recorder.record(
-            .callTool, actor: actor,
-            data: .record(["step_id": .string(stepID), "call_id": .string(callID), "tool": .string(name), "args": args]))
+        let callID = try await begin(name, args: args)
         let started = Timestamp.now
-        let output: ToolOutput
         do {
             guard let tool = tools[name] else {
                 throw RuntimeError("tool_not_found", "no tool named '\(name)' (tools: \(tools.names.joined(separator: ", ")))")
             }
-            output = try await tool.call(args)
+            let output = try await tool.call(args)
+            try await observe(name, callID: callID, output, durationMs: started.milliseconds(to: .now))
+            return output
         } catch {
-            try await recorder.record(
-                .stepObserved, actor: "tool:\(name)",
-                data: Observation(stepID: stepID, callID: callID, ok: false, content: "\(error)", contentType: "text/plain",
-                    durationMs: started.milliseconds(to: .now), matchesExpected: nil).eventData)
+            try await observe(name, callID: callID, ToolOutput(ok: false, content: "\(error)"), durationMs: started.milliseconds(to: .now))
             throw error
         }
+    }
+
+    /// Journals a tool call the executor made by itself (a subprocess executor reporting its
+    /// calls): `call.tool`, then `step.observed` with the output.
+    public func recordToolCall(_ name: String, args: JSONValue, output: ToolOutput, durationMs: Double?) async throws {
+        let callID = try await begin(name, args: args)
+        try await observe(name, callID: callID, output, durationMs: durationMs)
+    }
+
+    private func begin(_ name: String, args: JSONValue) async throws -> String {
+        let callID = "\(stepID).t\(callCounter.next())"
+        try await recorder.record(
+            .callTool, actor: actor,
+            data: .record(["step_id": .string(stepID), "call_id": .string(callID), "tool": .string(name), "args": args]))
+        return callID
+    }
+
+    private func observe(_ name: String, callID: String, _ output: ToolOutput, durationMs: Double?) async throws {
         try await recorder.record(
             .stepObserved, actor: "tool:\(name)",
-            data: Observation(stepID: stepID, callID: callID, ok: output.ok, content: output.content,
-                contentType: output.contentType, durationMs: started.milliseconds(to: .now), matchesExpected: nil)
-                .eventData)
-        return output
+            data: Observation(
+                stepID: stepID, callID: callID, ok: output.ok, content: output.content, contentType: output.contentType,
+                durationMs: durationMs, matchesExpected: nil
+            ).eventData)
     }
 
     /// Records a model call the executor made for this step.

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+
+extension Planj {
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Continue a crashed or interrupted run from its journal.",
+            discussion: """
+                Completed steps are not run again; a step that was started but never finished runs again as
+                a new attempt; granted approvals stay granted. The planner, executor, reviewer and tools are
+                started again from the specs the run recorded (override them with the options below), and
+                so are its limits unless given here.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: ArgumentHelp("Override the recorded planner.", valueName: "spec"))
+        var planner: String?
+
+        @Option(help: ArgumentHelp("Override the recorded executor.", valueName: "spec"))
+        var executor: String?
+
+        @Option(name: .customLong("header"), help: ArgumentHelp("An extra HTTP header for OpenAI-compatible servers (repeatable).", valueName: "Name: value"))
+        var headers: [String] = []
+
+        @OptionGroup var limits: RunnerFlags
+
+        @Flag(help: "Print the summary as JSON.")
+        var json = false
+
+        @Flag(help: "No progress lines on stderr.")
+        var quiet = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let journal = try global.open()
+                guard let started = try journal.events(of: run, from: 1, to: 1).first else {
+                    throw JournalError(.notFound, "run \(run) has no events", context: .init(run: run))
+                }
+                let recorded = RecordedSpecs.read(started)
+                guard let plannerSpec = planner ?? recorded?.0.planner, let executorSpec = executor ?? recorded?.0.executor
+                else {
+                    throw JournalError(
+                        .usage, "run \(run) was not recorded by `planj run`: give --planner and --executor",
+                        context: .init(run: run))
+                }
+                let adapters = try Adapters(
+                    planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer,
+                    tools: recorded?.0.tools ?? [], http: try httpSettings(headers))
+                let runner = PlanRunner(
+                    journal: journal, planner: adapters.planner, executor: adapters.executor,
+                    reviewer: adapters.reviewer, tools: adapters.tools,
+                    options: try limits.options(base: recorded?.1 ?? RunnerOptions()),
+                    observer: RunDriver.observer(quiet: quiet))
+                let id = run
+                try await RunDriver.drive(json: json) { try await runner.resume(run: id) }
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+
+extension Planj {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a plan-and-execute agent on a goal, journaling every transition.",
+            discussion: """
+                The planner writes a plan, the reviewer (if any) reviews it, approval points are decided
+                (--approve), the executor runs every ready step (independent steps at once, --parallel),
+                each result is observed, a step that keeps failing makes the planner revise the plan, and
+                the run completes with an answer and totals. Progress goes to stderr, one line per step
+                transition; the run id and a summary go to stdout (--json for scripts). Exit status 0 when
+                the run succeeded, 1 otherwise. Ctrl-C ends the run as cancelled; `planj resume RUN`
+                continues a run that was killed.
+
+                Adapters (--planner, --executor, --reviewer):
+                  demo                       the offline demo agent (no network, no key)
+                  cmd:PROGRAM ARGS           a program speaking JSON Lines on stdin/stdout (see the README)
+                  openai:MODEL@BASE_URL      an OpenAI-compatible server, key from $OPENAI_API_KEY
+                                             e.g. openai:gpt-4o-mini@https://api.openai.com/v1
+                                                  openai:llama3@http://localhost:11434/v1
+
+                Examples:
+                  planj run --goal "Summarise the README" --planner cmd:python3 tools/agents/example_agent.py \\
+                            --executor cmd:python3 tools/agents/example_agent.py
+                  planj run --goal "..." --planner openai:gpt-4o@https://api.openai.com/v1 \\
+                            --executor openai:gpt-4o-mini@https://api.openai.com/v1 --budget-usd 0.50
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "What the agent should achieve.")
+        var goal: String
+
+        @Option(help: ArgumentHelp("Who writes the plan.", valueName: "spec"))
+        var planner: String
+
+        @Option(help: ArgumentHelp("Who carries out the steps.", valueName: "spec"))
+        var executor: String
+
+        @Option(help: ArgumentHelp("Who reviews each plan version before it runs.", valueName: "spec"))
+        var reviewer: String?
+
+        @Option(name: .customLong("tool"), help: ArgumentHelp("A tool the executor may call (repeatable).", valueName: "name=cmd:PROGRAM ARGS"))
+        var tools: [String] = []
+
+        @Option(name: .customLong("header"), help: ArgumentHelp("An extra HTTP header for OpenAI-compatible servers (repeatable).", valueName: "Name: value"))
+        var headers: [String] = []
+
+        @Option(help: ArgumentHelp("The run id (default: a new ULID).", valueName: "id"))
+        var runID: String?
+
+        @Option(name: .customLong("tag"), help: "A tag recorded with the run (repeatable).")
+        var tags: [String] = []
+
+        @OptionGroup var limits: RunnerFlags
+
+        @Flag(help: "Print the summary as JSON.")
+        var json = false
+
+        @Flag(help: "No progress lines on stderr.")
+        var quiet = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let journal = try global.open()
+                let adapters = try Adapters(
+                    planner: planner, executor: executor, reviewer: reviewer, tools: tools, http: try httpSettings(headers))
+                let runner = PlanRunner(
+                    journal: journal, planner: adapters.planner, executor: adapters.executor,
+                    reviewer: adapters.reviewer, tools: adapters.tools, options: try limits.options(),
+                    observer: RunDriver.observer(quiet: quiet))
+                let setup = PlanRunner.Setup(
+                    goal: goal, runID: runID,
+                    config: RecordedSpecs(planner: planner, executor: executor, reviewer: reviewer, tools: tools).members,
+                    tags: tags)
+                try await RunDriver.drive(json: json) { try await runner.start(setup) }
+            }
+        }
+    }
+}
+
+/// Reads `--header "Name: value"` options into OpenAI settings.
+func httpSettings(_ headers: [String]) throws -> OpenAISettings {
+    var settings = OpenAISettings()
+    for header in headers {
+        guard let colon = header.firstIndex(of: ":") else { throw ValidationError("--header must be 'Name: value', not '\(header)'") }
+        settings.headers[String(header[..<colon]).trimmingCharacters(in: .whitespaces)] =
+            String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    }
+    return settings
+}
+
+/// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again.
+struct RecordedSpecs {
+    var planner: String
+    var executor: String
+    var reviewer: String?
+    var tools: [String]
+
+    var members: [JSONValue.Member] {
+        var m: [JSONValue.Member] = [.init("planner_spec", .string(planner)), .init("executor_spec", .string(executor))]
+        if let reviewer { m.append(.init("reviewer_spec", .string(reviewer))) }
+        if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
+        return m
+    }
+
+    /// The specs and options recorded by the run's `run.started`.
+    static func read(_ started: JournalEvent) -> (RecordedSpecs, RunnerOptions)? {
+        let config = started.data("config")
+        guard let planner = config?["planner_spec"]?.stringValue, let executor = config?["executor_spec"]?.stringValue else {
+            return nil
+        }
+        var o = RunnerOptions()
+        if let v = config?["parallel"]?.int64Value { o.parallel = Int(v) }
+        if let v = config?["max_attempts"]?.int64Value { o.maxAttempts = Int(v) }
+        if let v = config?["max_steps"]?.int64Value { o.maxSteps = Int(v) }
+        if let v = config?["max_replans"]?.int64Value { o.maxReplans = Int(v) }
+        if let v = config?["approve"]?.stringValue, let mode = ApprovalMode(rawValue: v) { o.approval = mode }
+        if config?["approve_plan"]?.boolValue == true { o.approvePlan = true }
+        let specs = RecordedSpecs(
+            planner: planner, executor: executor, reviewer: config?["reviewer_spec"]?.stringValue,
+            tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        return (specs, o)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow a run live: its plan as a tree with each step's status, replans as they occur.",
+            discussion: """
+                Works on runs being written by `planj run` in another terminal, by other agents through
+                `planj append` or `ingest`, and on finished runs (it replays them and stops). On a terminal
+                the tree is redrawn after each event; otherwise one line per step transition is printed,
+                then the final tree. Stops after `run.completed`, or on Ctrl-C.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: ArgumentHelp("How often to look for new events, in milliseconds.", valueName: "ms"))
+        var interval: Int = 200
+
+        @Flag(help: "Print each event as a JSON line instead (like `events`, but following).")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let journal = try global.open()
+                _ = try journal.run(run)
+                let redraw = Output.stdoutIsTerminal && !json
+                var state = PlanState(run: run)
+                let projection = PlanProjection()
+                for try await event in journal.subscribe(to: run, pollInterval: .milliseconds(interval)) {
+                    projection.apply(&state, event)
+                    if json {
+                        Output.line(event.jsonLine)
+                    } else if redraw {
+                        Output.line("\u{1B}[H\u{1B}[2J" + PlanTree.render(state) + "\n\n" + (ProgressLine.render(event) ?? ""))
+                    } else if let line = ProgressLine.render(event) {
+                        Output.line(line)
+                    }
+                }
+                if !json && !redraw { Output.line("\n" + PlanTree.render(state)) }
+            }
+        }
+    }
+}
+
+/// The current plan as a tree: each step under the step it depends on last, with its status.
+enum PlanTree {
+    static func render(_ s: PlanState) -> String {
+        var out = ["run \(s.run): \(s.status)" + (s.currentPlan.map { ", plan v\($0.version) of \(s.plans.count)" } ?? "")]
+        if let goal = s.goal { out.append("goal: \(TextTable.clip(goal, 100))") }
+        guard let plan = s.currentPlan else { return (out + ["(no plan yet)"]).joined(separator: "\n") }
+        let ids = Set(plan.steps.map(\.id))
+        var children: [String: [PlanStep]] = [:]
+        var roots: [PlanStep] = []
+        for step in plan.steps {
+            if let parent = step.dependsOn.last(where: ids.contains) {
+                children[parent, default: []].append(step)
+            } else {
+                roots.append(step)
+            }
+        }
+        func walk(_ steps: [PlanStep], _ prefix: String) {
+            for (k, step) in steps.enumerated() {
+                let last = k == steps.count - 1
+                let st = s.step(step.id)
+                var line = prefix + (last ? "└─ " : "├─ ") + "\(icon(st?.status ?? .pending)) \(step.id) [\(st?.status.rawValue ?? "pending")]"
+                if let st, st.attempts > 1 { line += " attempt \(st.attempts)" }
+                let others = step.dependsOn.dropLast().filter(ids.contains)
+                if !others.isEmpty { line += " (also after \(others.joined(separator: ", ")))" }
+                if let detail = st?.error ?? st?.outputSummary { line += ": " + TextTable.clip(detail.replacingOccurrences(of: "\n", with: " "), 60) }
+                out.append(line)
+                walk(children[step.id] ?? [], prefix + (last ? "   " : "│  "))
+            }
+        }
+        walk(roots, "")
+        for r in s.replans { out.append("replan at seq \(r.seq): \(r.reason)\(r.stepID.map { " (\($0))" } ?? "")") }
+        return out.joined(separator: "\n")
+    }
+
+    static func icon(_ status: PlanState.StepStatus) -> String {
+        switch status {
+        case .pending: "·"
+        case .awaitingApproval: "?"
+        case .running: "▶"
+        case .completed: "✓"
+        case .failed: "✗"
+        case .skipped: "-"
+        case .denied: "⊘"
+        case .removed: "~"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+
+/// Runs a runner to its end for a command: progress lines on stderr, Ctrl-C cancels the run (it
+/// is journaled as `cancelled`), the summary on stdout, exit status 1 unless the run succeeded.
+enum RunDriver {
+    static func observer(quiet: Bool) -> (@Sendable (JournalEvent) -> Void)? {
+        if quiet { return nil }
+        return { event in
+            if let line = ProgressLine.render(event) { Output.error(line) }
+        }
+    }
+
+    static func drive(json: Bool, _ body: @escaping @Sendable () async throws -> RunResult) async throws {
+        let task = Task { try await body() }
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT)
+        source.setEventHandler {
+            Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+            task.cancel()
+            signal(SIGINT, SIG_DFL)
+        }
+        source.resume()
+        defer { source.cancel() }
+        let result: RunResult
+        do {
+            result = try await task.value
+        } catch let error as RuntimeError {
+            throw RuntimeFailure(error)
+        }
+        if json {
+            Output.json(RunResultJSON(result))
+        } else {
+            Output.line(summary(result))
+        }
+        if result.status != "succeeded" { throw ExitCode(1) }
+    }
+
+    static func summary(_ r: RunResult) -> String {
+        let t = r.state.totals
+        let done = r.state.steps.filter { $0.status == .completed }.count
+        let inPlan = r.state.currentPlan?.steps.count ?? 0
+        var seconds = 0.0
+        if let start = r.state.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
+        var lines = [
+            "run \(r.run): \(r.status)\(r.stoppedBy.map { " (stopped by \($0))" } ?? "")",
+            String(
+                format: "  %d of %d steps completed, %d replans, %lld tokens, $%.4f, %.2fs, %lld events", done, inPlan,
+                t.replans, t.tokens, t.costUSD, seconds, t.events),
+        ]
+        if let answer = r.finalAnswer { lines.append("  answer: \(TextTable.clip(answer.replacingOccurrences(of: "\n", with: " "), 160))") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The `--json` summary of a finished run.
+struct RunResultJSON: Encodable {
+    var run: String
+    var status: String
+    var stoppedBy: String?
+    var finalAnswer: String?
+    var steps: [Step]
+    var totals: PlanState.Totals
+
+    struct Step: Encodable {
+        var id: String
+        var status: String
+        var attempts: Int
+    }
+
+    init(_ r: RunResult) {
+        run = r.run
+        status = r.status
+        stoppedBy = r.stoppedBy
+        finalAnswer = r.finalAnswer
+        steps = r.state.steps.map { Step(id: $0.id, status: $0.status.rawValue, attempts: $0.attempts) }
+        totals = r.state.totals
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case run, status, stoppedBy = "stopped_by", finalAnswer = "final_answer", steps, totals
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(run, forKey: .run)
+        try c.encode(status, forKey: .status)
+        try c.encode(stoppedBy, forKey: .stoppedBy)
+        try c.encode(finalAnswer, forKey: .finalAnswer)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(totals, forKey: .totals)
+    }
+}
+
+/// A runtime error on its way to ``reportingErrors``.
+struct RuntimeFailure: Error {
+    var error: RuntimeError
+    init(_ error: RuntimeError) { self.error = error }
+}

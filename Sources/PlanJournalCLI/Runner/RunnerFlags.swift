@@ -1,0 +1,49 @@
+import ArgumentParser
+import PlanJournalRuntime
+
+/// The limits and policies `run`, `demo` and `resume` share.
+struct RunnerFlags: ParsableArguments {
+    @Option(help: "Steps executing at once.")
+    var parallel: Int?
+
+    @Option(help: ArgumentHelp("Approval points: auto (a policy grants them) or ask (wait for `planj approve`).", valueName: "auto|ask"))
+    var approve: String?
+
+    @Flag(help: "Make each plan version an approval point before any step runs.")
+    var approvePlan = false
+
+    @Option(help: "Tries per step before its failure is final and the planner is asked to replan.")
+    var maxAttempts: Int?
+
+    @Option(help: "Step executions per run.")
+    var maxSteps: Int?
+
+    @Option(help: "Replans per run.")
+    var maxReplans: Int?
+
+    @Option(name: .customLong("budget-usd"), help: "Stop when model calls cost more than this many US dollars.")
+    var budgetUSD: Double?
+
+    @Option(help: ArgumentHelp("Stop when the run takes longer than this many seconds.", valueName: "seconds"))
+    var timeout: Double?
+
+    /// The options, starting from `base` (a resumed run's recorded settings).
+    func options(base: RunnerOptions = RunnerOptions()) throws -> RunnerOptions {
+        var o = base
+        if let parallel {
+            guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+            o.parallel = parallel
+        }
+        if let approve {
+            guard let mode = ApprovalMode(rawValue: approve) else { throw ValidationError("--approve must be auto or ask") }
+            o.approval = mode
+        }
+        if approvePlan { o.approvePlan = true }
+        if let maxAttempts { o.maxAttempts = max(1, maxAttempts) }
+        if let maxSteps { o.maxSteps = maxSteps }
+        if let maxReplans { o.maxReplans = maxReplans }
+        if let budgetUSD { o.budgetUSD = budgetUSD }
+        if let timeout { o.timeout = .milliseconds(Int64(timeout * 1000)) }
+        return o
+    }
+}

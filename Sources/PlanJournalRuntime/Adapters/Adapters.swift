@@ -1,0 +1,56 @@
+import PlanJournalCore
+
+/// Builds the adapters a run's specs name. Programs named by `cmd:` are started once per role.
+public struct Adapters: Sendable {
+    public var planner: any Planner
+    public var executor: any Executor
+    public var reviewer: (any Reviewer)?
+    public var tools: ToolRegistry
+
+    /// - Parameters:
+    ///   - tools: extra tools as `NAME=cmd:PROGRAM ARGS`.
+    ///   - http: settings of OpenAI-compatible servers.
+    /// - Throws: ``RuntimeError`` for a bad spec or a program that cannot start.
+    public init(
+        planner: String, executor: String, reviewer: String? = nil, tools: [String] = [],
+        http: OpenAISettings = OpenAISettings()
+    ) throws {
+        self.planner = try Self.make(AdapterSpec(parsing: planner), role: .planner, http: http)
+        self.executor = try Self.make(AdapterSpec(parsing: executor), role: .executor, http: http)
+        self.reviewer = try reviewer.map { try Self.make(AdapterSpec(parsing: $0), role: .reviewer, http: http) }
+        var registry = ToolRegistry()
+        if case .demo = try AdapterSpec(parsing: executor) { registry = DemoExecutor.tools }
+        for tool in tools {
+            guard let eq = tool.firstIndex(of: "="), case .command(let words) = try AdapterSpec(parsing: String(tool[tool.index(after: eq)...])) else {
+                throw RuntimeError("usage", "write a tool as NAME=cmd:PROGRAM ARGS, not '\(tool)'")
+            }
+            registry.register(try SubprocessTool(name: String(tool[..<eq]), arguments: words))
+        }
+        self.tools = registry
+    }
+
+    enum Role { case planner, executor, reviewer }
+
+    private static func make<T: Sendable>(_ spec: AdapterSpec, role: Role, http: OpenAISettings) throws -> T {
+        let adapter: any Sendable
+        switch spec {
+        case .demo:
+            switch role {
+            case .planner: adapter = DemoPlanner()
+            case .executor: adapter = DemoExecutor()
+            case .reviewer: adapter = DemoReviewer()
+            }
+        case .command(let words):
+            adapter = try SubprocessAgent(arguments: words)
+        case .openAI(let model, let baseURL):
+            let client = OpenAIClient(model: model, baseURL: baseURL, settings: http)
+            switch role {
+            case .planner: adapter = OpenAIPlanner(client: client)
+            case .executor: adapter = OpenAIExecutor(client: client)
+            case .reviewer: adapter = OpenAIReviewer(client: client)
+            }
+        }
+        guard let typed = adapter as? T else { throw RuntimeError("usage", "\(spec) cannot act as \(role)") }
+        return typed
+    }
+}

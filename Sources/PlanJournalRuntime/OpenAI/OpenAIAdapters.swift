@@ -1,0 +1,138 @@
+import Foundation
+import PlanJournalCore
+
+/// A planner on an OpenAI-compatible server: asks for the plan as a JSON object and reads it from
+/// the reply (bare JSON or a fenced block). A reply that is not a valid plan is an `invalid_plan`
+/// failure, journaled with the call that produced it.
+public struct OpenAIPlanner: Planner {
+    public let client: OpenAIClient
+    public var name: String { client.model }
+
+    public init(client: OpenAIClient) { self.client = client }
+
+    static let system = """
+        You are the planner of a plan-and-execute agent. Break the goal into steps. Reply with only a JSON \
+        object: {"rationale": "...", "steps": [{"id": "short_snake_case", "description": "...", "tool": \
+        "tool name or null", "args": {}, "depends_on": ["ids of earlier steps"], "expected_output": "...", \
+        "requires_approval": false}]}. Steps without dependencies between them run in parallel.
+        """
+
+    public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
+        var user = "Goal: \(request.goal)\nTools: \(request.tools.isEmpty ? "none" : request.tools.joined(separator: ", "))"
+        if let previous = request.previous, let replan = request.replan {
+            user += "\n\nThe current plan:\n" + JSONValue.array(previous.map(\.wireValue)).jsonText
+            user += "\nCompleted steps and their outputs:\n"
+            for (id, output) in request.completed.sorted(by: { $0.key < $1.key }) { user += "- \(id): \(output.prefix(500))\n" }
+            user += "Replan because \(replan.reason)"
+            if let id = replan.stepID { user += " at step \(id)" }
+            if let details = replan.details { user += ": \(details)" }
+            user += ". Reply with the complete new plan; keep the ids of steps that stay."
+        }
+        let reply = try await client.chat(
+            [.record(["role": .string("system"), "content": .string(Self.system)]),
+             .record(["role": .string("user"), "content": .string(user)])],
+            purpose: request.replan == nil ? "plan" : "replan")
+        do {
+            return try PlanReply.proposal(from: .string(reply.content ?? ""), calls: [reply.call])
+        } catch var error as RuntimeError {
+            error.calls = [reply.call]
+            throw error
+        }
+    }
+}
+
+/// An executor on an OpenAI-compatible server: asked about one step at a time (the goal, the
+/// step's description and expected output, and the outputs of the steps it depends on), with the
+/// run's tools offered as functions; each function call is run through the journal.
+public struct OpenAIExecutor: Executor {
+    public let client: OpenAIClient
+    /// Model rounds per step (tool calls and answers) before giving up.
+    public var maxRounds = 8
+    public var name: String { client.model }
+
+    public init(client: OpenAIClient) { self.client = client }
+
+    static let system = """
+        You are the executor of a plan-and-execute agent. Carry out exactly one step of the plan and \
+        reply with its result only. Call a tool when the step needs one.
+        """
+
+    public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
+        let step = request.step
+        var user = "Goal: \(request.goal)\nStep \(step.id): \(step.description ?? step.id)"
+        if let tool = step.tool { user += "\nSuggested tool: \(tool)" }
+        if let args = step.args { user += "\nArguments: \(args.jsonText)" }
+        if let expected = step.expectedOutput?.textValue { user += "\nExpected output: \(expected)" }
+        for (id, output) in request.dependencyOutputs.sorted(by: { $0.key < $1.key }) {
+            user += "\n\nOutput of step \(id):\n\(output)"
+        }
+        var messages: [JSONValue] = [
+            .record(["role": .string("system"), "content": .string(Self.system)]),
+            .record(["role": .string("user"), "content": .string(user)]),
+        ]
+        let names = Dictionary(uniqueKeysWithValues: context.toolNames.map { (Self.functionName($0), $0) })
+        let functions: [JSONValue] = names.keys.sorted().map { fn in
+            .record([
+                "type": .string("function"),
+                "function": .record([
+                    "name": .string(fn), "description": .string("The \(names[fn]!) tool."),
+                    "parameters": .record(["type": .string("object"), "additionalProperties": .bool(true)]),
+                ]),
+            ])
+        }
+        for _ in 0..<maxRounds {
+            let reply = try await client.chat(messages, tools: functions, purpose: "execute")
+            try await context.record(reply.call)
+            guard !reply.toolCalls.isEmpty else {
+                guard let content = reply.content else {
+                    throw RuntimeError("bad_reply", "\(name) replied with neither content nor tool calls", retryable: true)
+                }
+                return StepAnswer(output: content)
+            }
+            messages.append(reply.message)
+            for call in reply.toolCalls {
+                let args = (try? JSONValue(parsing: call.arguments)) ?? .record(["raw": .string(call.arguments)])
+                let content: String
+                do {
+                    content = try await context.callTool(names[call.name] ?? call.name, args: args).content
+                } catch {
+                    content = "error: \(error)"
+                }
+                messages.append(
+                    .record(["role": .string("tool"), "tool_call_id": .string(call.id), "content": .string(content)]))
+            }
+        }
+        throw RuntimeError("too_many_rounds", "\(name) kept calling tools for \(maxRounds) rounds", retryable: false)
+    }
+
+    /// OpenAI function names allow `[a-zA-Z0-9_-]`; other characters become `_`.
+    static func functionName(_ tool: String) -> String {
+        String(tool.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
+    }
+}
+
+/// A reviewer on an OpenAI-compatible server: asks for `{"verdict", "score", "comments"}`.
+public struct OpenAIReviewer: Reviewer {
+    public let client: OpenAIClient
+    public var name: String { client.model }
+
+    public init(client: OpenAIClient) { self.client = client }
+
+    public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
+        let user = "Goal: \(goal)\nPlan version \(version):\n" + JSONValue.array(steps.map(\.wireValue)).jsonText
+        let reply = try await client.chat(
+            [.record([
+                "role": .string("system"),
+                "content": .string(
+                    "Review the plan of a plan-and-execute agent. Reply with only a JSON object: {\"verdict\": \"approved\" | \"changes_requested\" | \"rejected\", \"score\": 0.0-1.0, \"comments\": [\"...\"]}"),
+            ]),
+             .record(["role": .string("user"), "content": .string(user)])],
+            purpose: "review")
+        guard let value = try? PlanReply.parse(reply.content ?? ""), let verdict = value["verdict"]?.stringValue else {
+            throw RuntimeError("bad_reply", "\(name): the review is not a JSON verdict", calls: [reply.call])
+        }
+        return PlanReview(
+            verdict: verdict, score: value["score"]?.doubleValue,
+            comments: value["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], calls: [reply.call])
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// How to talk to OpenAI-compatible servers.
+public struct OpenAISettings: Sendable {
+    /// Sent as `Authorization: Bearer KEY`; by default `$OPENAI_API_KEY`.
+    public var apiKey: String?
+    /// Extra request headers (`X-Org: acme`).
+    public var headers: [String: String] = [:]
+    /// Per request.
+    public var timeout: Duration = .seconds(120)
+    /// Retries after a 429, a 5xx or a network error, with exponential backoff.
+    public var retries = 3
+    /// The first backoff; doubled each retry (a `Retry-After` header wins, up to 30 s).
+    public var backoff: Duration = .milliseconds(500)
+    /// USD per million input and output tokens, for `cost_usd` (unknown when `nil`).
+    public var pricePerMillion: (input: Double, output: Double)?
+    public var temperature: Double?
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        apiKey = environment["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

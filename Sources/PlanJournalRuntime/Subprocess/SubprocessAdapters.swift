@@ -1,0 +1,91 @@
+import PlanJournalCore
+
+/// A planner, executor, reviewer and tool provider in another program, spoken to over
+/// ``SubprocessChannel`` (`cmd:PROGRAM ARGS`). See the README's "Subprocess protocol".
+public struct SubprocessAgent: Planner, Executor, Reviewer {
+    public let name: String
+    let channel: SubprocessChannel
+
+    /// Starts the program.
+    public init(arguments: [String]) throws {
+        channel = try SubprocessChannel(arguments: arguments)
+        name = "cmd:" + arguments.joined(separator: " ")
+    }
+
+    public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
+        let result = try await channel.call(
+            "plan",
+            .record([
+                "goal": .string(request.goal), "tools": .strings(request.tools),
+                "previous": request.previous.map { .array($0.map(\.wireValue)) } ?? .null,
+                "completed": .object(request.completed.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }),
+                "replan": request.replan.map {
+                    .record([
+                        "reason": .string($0.reason), "step_id": $0.stepID.map(JSONValue.string),
+                        "details": $0.details.map(JSONValue.string),
+                    ])
+                } ?? .null,
+            ]))
+        return try PlanReply.proposal(from: result, calls: Self.calls(result, purpose: request.replan == nil ? "plan" : "replan"))
+    }
+
+    public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
+        let result = try await channel.call(
+            "execute",
+            .record([
+                "run": .string(request.run), "goal": .string(request.goal), "step": request.step.wireValue,
+                "attempt": .int(request.attempt),
+                "dependency_outputs": .object(
+                    request.dependencyOutputs.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }),
+                "tools": .strings(context.toolNames),
+            ]))
+        for call in result["tool_calls"]?.arrayValue ?? [] {
+            guard let tool = call["tool"]?.stringValue else { continue }
+            try await context.recordToolCall(
+                tool, args: call["args"] ?? .object([]),
+                output: ToolOutput(
+                    ok: call["ok"]?.boolValue ?? true, content: call["content"]?.textValue ?? "",
+                    contentType: call["content_type"]?.stringValue ?? "text/plain"),
+                durationMs: call["duration_ms"]?.doubleValue)
+        }
+        guard let output = result["output"]?.textValue else {
+            throw RuntimeError("bad_reply", "\(name): the execute reply has no \"output\"")
+        }
+        return StepAnswer(output: output, summary: result["summary"]?.stringValue, calls: Self.calls(result, purpose: "execute"))
+    }
+
+    public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
+        let result = try await channel.call(
+            "review", .record(["goal": .string(goal), "version": .int(version), "steps": .array(steps.map(\.wireValue))]))
+        guard let verdict = result["verdict"]?.stringValue else {
+            throw RuntimeError("bad_reply", "\(name): the review reply has no \"verdict\"")
+        }
+        return PlanReview(
+            verdict: verdict, score: result["score"]?.doubleValue,
+            comments: result["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            calls: Self.calls(result, purpose: "review"))
+    }
+
+    static func calls(_ result: JSONValue, purpose: String) -> [ModelCall] {
+        (result["calls"]?.arrayValue ?? []).compactMap { ModelCall(wire: $0, purpose: purpose) }
+    }
+}
+
+/// A tool in another program: each call is a `tool` request `{"name", "args"}` answered with
+/// `{"ok", "content", "content_type"}`.
+public struct SubprocessTool: Tool {
+    public let name: String
+    let channel: SubprocessChannel
+
+    public init(name: String, arguments: [String]) throws {
+        self.name = name
+        channel = try SubprocessChannel(arguments: arguments)
+    }
+
+    public func call(_ args: JSONValue) async throws -> ToolOutput {
+        let result = try await channel.call("tool", .record(["name": .string(name), "args": args]))
+        return ToolOutput(
+            ok: result["ok"]?.boolValue ?? true, content: result["content"]?.textValue ?? "",
+            contentType: result["content_type"]?.stringValue ?? "text/plain")
+    }
+}
