@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""A small OpenAI-compatible chat-completions server on loopback, for tests and offline trials.
+
+    python3 tools/fake_openai.py --model planner-m [--port 0] [--require-key KEY] [--fail-first N]
+                                 [--malformed-plan] [--differ-step ID] [--log FILE] [--exit-with-stdin]
+
+Prints `listening on http://127.0.0.1:PORT/v1` on stdout once it accepts connections, then serves
+POST /v1/chat/completions until killed. What it answers depends on the request's system message:
+- a planner prompt ("planner"): a plan in a ```json block (three steps: two in parallel, one after
+  both; on a replan, the failing step gets a `_v2` twin), or prose with no plan (--malformed-plan);
+- a review prompt ("Review"): {"verdict": "approved", ...};
+- anything else is an executor request for "Step ID: ...": when the request offers tools and has
+  no tool result yet, a function call to the first tool; otherwise the answer text
+  "MODEL did STEP", or "MODEL did STEP differently" for --differ-step.
+--fail-first N answers the first N requests with 429 (Retry-After: 0). --require-key answers 401
+unless `Authorization: Bearer KEY`. --log appends one JSON line per request: path, authorization,
+model, the last message.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+args = None
+lock = threading.Lock()
+counter = {"requests": 0}
+
+
+def plan_reply(messages):
+    user = messages[-1]["content"]
+    steps = [
+        {"id": "research", "description": "Collect the facts", "expected_output": "facts"},
+        {"id": "outline", "description": "Outline the answer", "expected_output": "an outline"},
+        {"id": "write", "description": "Write the answer", "depends_on": ["research", "outline"],
+         "expected_output": "the answer"},
+    ]
+    m = re.search(r"Replan because \w+ at step (\S+?)[:.]", user)
+    if m:
+        failed = m.group(1)
+        for s in steps:
+            if s["id"] == failed:
+                s["id"] = failed + "_v2"
+            s["depends_on"] = [d + "_v2" if d == failed else d for d in s.get("depends_on", [])]
+    return "Here is the plan:\n```json\n" + json.dumps({"rationale": "two parallel steps, then write", "steps": steps}) + "\n```"
+
+
+def executor_reply(body):
+    messages = body["messages"]
+    user = next((m["content"] for m in messages if m.get("role") == "user"), "")
+    m = re.search(r"Step (\S+?):", user)
+    step = m.group(1) if m else "?"
+    tools = body.get("tools") or []
+    has_tool_result = any(msg.get("role") == "tool" for msg in messages)
+    if tools and not has_tool_result:
+        name = tools[0]["function"]["name"]
+        return {"role": "assistant", "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function",
+                                "function": {"name": name, "arguments": json.dumps({"step": step})}}]}
+    text = f"{args.model} did {step}"
+    if step == args.differ_step:
+        text += " differently"
+    if has_tool_result:
+        text += " using " + next(m["content"] for m in messages if m.get("role") == "tool")
+    return {"role": "assistant", "content": text}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def send(self, status, obj, headers=None):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        auth = self.headers.get("Authorization")
+        with lock:
+            counter["requests"] += 1
+            n = counter["requests"]
+            if args.log:
+                with open(args.log, "a") as f:
+                    f.write(json.dumps({"n": n, "path": self.path, "authorization": auth, "model": body.get("model"),
+                                        "last": body.get("messages", [{}])[-1], "x_test": self.headers.get("X-Test")}) + "\n")
+        if not self.path.endswith("/chat/completions"):
+            return self.send(404, {"error": {"message": "not found"}})
+        if args.require_key and auth != f"Bearer {args.require_key}":
+            return self.send(401, {"error": {"message": "bad key"}})
+        if n <= args.fail_first:
+            return self.send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
+        messages = body.get("messages", [])
+        system = messages[0]["content"] if messages and messages[0].get("role") == "system" else ""
+        if "planner" in system:
+            message = {"role": "assistant", "content": "I would start by thinking about it." if args.malformed_plan
+                       else plan_reply(messages)}
+        elif "Review" in system:
+            message = {"role": "assistant", "content": json.dumps({"verdict": "approved", "score": 0.8, "comments": ["ok"]})}
+        else:
+            message = executor_reply(body)
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
+        self.send(200, {
+            "id": f"chatcmpl-{n}", "object": "chat.completion", "model": args.model,
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+            "usage": {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(str(message.get("content") or "")) // 4 + 1},
+        })
+
+
+def main():
+    global args
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="fake-model")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--require-key")
+    p.add_argument("--fail-first", type=int, default=0)
+    p.add_argument("--malformed-plan", action="store_true")
+    p.add_argument("--differ-step")
+    p.add_argument("--log")
+    p.add_argument("--exit-with-stdin", action="store_true", help="exit when standard input closes")
+    args = p.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.exit_with_stdin:
+        # Stop when whoever started us goes away (closes our stdin), even if SIGTERM is blocked.
+        threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+    print(f"listening on http://127.0.0.1:{server.server_address[1]}/v1", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
