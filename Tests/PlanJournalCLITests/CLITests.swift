@@ -5,11 +5,7 @@ import Testing
 
 /// End-to-end: the built `planj` binary in a temporary folder.
 @Suite(.serialized) struct CLITests {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = PlanjBinary.Result
 
     let directory: String
     let journal: String
@@ -22,36 +18,16 @@ import Testing
 
     @discardableResult
     func planj(_ arguments: String..., stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let binary = try #require(Fixtures.planjBinary, "build planj first (swift build)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var env = ProcessInfo.processInfo.environment
-        env["PLANJOURNAL_PATH"] = nil
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-            stderr: String(decoding: e, as: UTF8.self))
+        try PlanjBinary.run(arguments, in: directory, stdin: stdin, environment: environment)
     }
 
     @Test func helpTeachesTheCommands() throws {
         let help = try planj("--help")
         #expect(help.status == 0)
-        for command in ["ingest", "append", "import", "export", "runs", "show", "events", "verify", "stats", "fork"] {
+        for command in [
+            "ingest", "append", "import", "export", "runs", "show", "events", "verify", "stats", "fork", "run", "demo", "resume",
+            "approve", "watch",
+        ] {
             #expect(help.stdout.contains("  \(command) "), "\(command) missing from --help")
         }
         #expect(help.stdout.contains("PLANJOURNAL_PATH"))

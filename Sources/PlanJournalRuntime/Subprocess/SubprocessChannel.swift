@@ -26,8 +26,8 @@ public final class SubprocessChannel: Sendable {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
         commandLine = arguments.joined(separator: " ")
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: try Self.locate(program))
+        process.arguments = Array(arguments.dropFirst())
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin
@@ -42,6 +42,22 @@ public final class SubprocessChannel: Sendable {
         let thread = Thread { [self] in readReplies(from: output) }
         thread.name = "planj-subprocess-reader"
         thread.start()
+    }
+
+    /// The path of `program`: as given when it holds a `/`, else the first match on `$PATH`.
+    static func locate(_ program: String) throws -> String {
+        let fm = FileManager.default
+        if program.contains("/") {
+            guard fm.isExecutableFile(atPath: program) else {
+                throw RuntimeError("usage", "cannot find the program \(program) (or it is not executable)")
+            }
+            return program
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") where fm.isExecutableFile(atPath: "\(dir)/\(program)") {
+            return "\(dir)/\(program)"
+        }
+        throw RuntimeError("usage", "cannot find the program \(program) on $PATH")
     }
 
     deinit {

@@ -1,0 +1,138 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+/// `planj demo`, `run`, `approve`, `watch` and `resume` as real processes.
+@Suite(.serialized) struct RunnerCommandTests {
+    let directory: String
+    let journal: String
+    let agent = "cmd:python3 " + Fixtures.repositoryRoot + "/tools/agents/example_agent.py"
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "planj-runner-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        journal = directory + "/j.sqlite"
+    }
+
+    @discardableResult
+    func planj(_ arguments: String..., environment: [String: String] = [:]) throws -> PlanjBinary.Result {
+        try PlanjBinary.run(["--journal", journal] + arguments, in: directory, environment: environment)
+    }
+
+    func runID(_ json: String) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        return try #require(object?["run"] as? String)
+    }
+
+    @Test func theDemoRecordsOverlapAFailureAReplanAndAnApprovalAndVerifies() throws {
+        let demo = try planj("demo", "--json", "--pace", "0.5")
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let run = try runID(demo.stdout)
+        #expect(try planj("verify", run).status == 0)
+        let events = try Journal(path: journal).events(of: run)
+        // The three fetches overlap: all start before any completes.
+        let fetches = ["fetch_sqlite", "fetch_duckdb", "fetch_rocksdb"]
+        let starts = events.filter { $0.kind == "step.started" && fetches.contains($0.dataString("step_id") ?? "") }
+        let firstEnd = try #require(
+            events.first { ["step.completed", "step.failed"].contains($0.kind) && fetches.contains($0.dataString("step_id") ?? "") })
+        #expect(starts.prefix(3).allSatisfy { $0.seq < firstEnd.seq })
+        #expect(starts.prefix(3).count == 3)
+        #expect(events.contains { $0.kind == "step.failed" && $0.dataString("step_id") == "fetch_rocksdb" })
+        #expect(events.contains { $0.kind == "replan.triggered" })
+        #expect(events.contains { $0.kind == "plan.revised" })
+        #expect(events.contains { $0.kind == "approval.resolved" && $0.actor == "policy" })
+        #expect(events.last?.dataString("status") == "succeeded")
+        let show = try planj("show", run)
+        #expect(show.stdout.contains("fetch_rocksdb_archive") && show.stdout.contains("removed"))
+    }
+
+    @Test func aRunWithAPythonPlannerAndExecutorOverTheSubprocessProtocol() throws {
+        let result = try planj(
+            "run", "--goal", "count the words of this goal please", "--planner", agent, "--executor", agent,
+            "--reviewer", agent, "--json", environment: ["EXAMPLE_AGENT_FAIL": "count_first_half"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["final_answer"] as? String == "7")
+        let run = try runID(result.stdout)
+        let state = try Journal(path: journal).state(of: run)
+        #expect(state.reviews.map(\.verdict) == ["approved", "approved"])
+        #expect(state.step("count_first_half")?.status == .removed)
+        #expect(state.step("count_first_half_retry")?.status == .completed)
+        #expect(state.totals.toolCalls == 2)
+        #expect(result.stderr.contains("count_first_half failed (attempt 2)"))
+    }
+
+    @Test func badSpecsAreUsageErrors() throws {
+        let result = try planj("run", "--goal", "g", "--planner", "gpt4", "--executor", "demo")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown adapter 'gpt4'"))
+        let missing = try planj("run", "--goal", "g", "--planner", "cmd:/nonexistent/agent", "--executor", "demo")
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("planj: error: cannot find the program /nonexistent/agent"))
+    }
+
+    @Test func askModeWaitsForPlanjApproveFromAnotherProcess() async throws {
+        // The demo's publish step is gated; in ask mode the run waits for a human.
+        let p = try PlanjBinary.process(
+            ["--journal", journal, "run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--approve", "ask",
+             "--run-id", "ask1", "--json", "--quiet"], in: directory)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let j = try Journal(path: journal)
+        var waiting = false
+        for _ in 0..<300 {
+            if (try? j.events(of: "ask1"))?.contains(where: { $0.kind == "approval.requested" }) == true {
+                waiting = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(waiting)
+        let approve = try planj("approve", "ask1", "--comment", "ship it", "--as", "ana")
+        #expect(approve.status == 0, "\(approve.stderr)")
+        #expect(approve.stdout.contains("granted step publish of run ask1"))
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(String(decoding: output, as: UTF8.self).contains("\"succeeded\""))
+        let approvals = try j.state(of: "ask1").approvals
+        #expect(approvals.last.map { "\($0.decision) \($0.actor ?? "")" } == "granted human:ana")
+        let again = try planj("approve", "ask1")
+        #expect(again.status == 4 && again.stderr.contains("has completed"))
+        let watch = try planj("watch", "ask1")
+        #expect(watch.status == 0)
+        #expect(watch.stdout.contains("✓ publish [completed]") && watch.stdout.contains("run succeeded"))
+    }
+
+    @Test func aKilledRunIsFinishedByResumeWithEveryStepCompletedOnce() async throws {
+        let p = try PlanjBinary.process(
+            ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,
+             "--run-id", "killed", "--parallel", "1", "--quiet"], in: directory,
+            environment: ["EXAMPLE_AGENT_SLEEP": "0.3"])
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        let j = try Journal(path: journal)
+        var sawCompletion = false
+        for _ in 0..<400 where !sawCompletion {
+            sawCompletion = (try? j.events(of: "killed"))?.contains { $0.kind == "step.completed" } == true
+            if !sawCompletion { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(sawCompletion)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(try j.state(of: "killed").endedAt == nil)
+        let resumed = try planj("resume", "killed", "--json")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let events = try j.events(of: "killed")
+        let completions = events.filter { $0.kind == "step.completed" }.compactMap { $0.dataString("step_id") }
+        #expect(completions.sorted() == ["count_first_half", "count_second_half", "total"])
+        #expect(try j.state(of: "killed").finalAnswer == "6")
+        #expect(events.contains { $0.kind == "note" && $0.dataString("message") == "resumed" })
+        #expect(try planj("verify", "killed").status == 0)
+    }
+}

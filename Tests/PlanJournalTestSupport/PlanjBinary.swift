@@ -1,0 +1,52 @@
+import Foundation
+
+/// Runs the built `planj` binary as a real subprocess.
+public enum PlanjBinary {
+    /// What a finished `planj` printed and returned.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `planj arguments` in `directory` with `stdin` as its input, and waits for it.
+    /// `$PLANJOURNAL_PATH` is unset unless `environment` sets it.
+    public static func run(
+        _ arguments: [String], in directory: String, stdin: String? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
+        let p = try process(arguments, in: directory, environment: environment)
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A `planj` process, not started yet (for tests that kill it).
+    public static func process(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws
+        -> Process
+    {
+        guard let binary = Fixtures.planjBinary else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "build planj first (swift build)"])
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var env = ProcessInfo.processInfo.environment
+        env["PLANJOURNAL_PATH"] = nil
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        return p
+    }
+}
