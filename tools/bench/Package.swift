@@ -18,6 +18,7 @@ let package = Package(
             dependencies: [
                 .product(name: "PlanJournalStore", package: "PlanJournal"),
                 .product(name: "PlanJournalCore", package: "PlanJournal"),
+                .product(name: "PlanJournalRuntime", package: "PlanJournal"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [

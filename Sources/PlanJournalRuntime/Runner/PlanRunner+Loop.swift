@@ -101,7 +101,8 @@ extension PlanRunner {
             if running > 0 { return nil }
             if let ending = try await replan(&p, failure, recorder: recorder) { return ending }
         }
-        if p.allSettled && running == 0 { return .done }
+        var scan = p.scan()
+        if scan.settled && running == 0 { return .done }
         switch p.planApproval {
         case .denied: return Ending(stoppedBy: "plan_denied", error: RuntimeError("plan_denied", "the plan was denied"))
         case .requested:
@@ -109,15 +110,19 @@ extension PlanRunner {
             return nil
         case .notNeeded, .granted: break
         }
-        for (step, dep) in p.blocked {
+        for (step, dep) in scan.blocked {
             try await recorder.record(
                 .stepSkipped, actor: "system",
                 data: .record(["step_id": .string(step.id), "reason": .string("dependency \(dep) did not run")]))
             p.status[step.id] = .skipped
         }
-        if p.allSettled && running == 0 { return .done }
+        if !scan.blocked.isEmpty {
+            scan = p.scan()
+            if scan.settled && running == 0 { return .done }
+        }
         var slots = options.parallel - running
-        for step in p.ready {
+        var launching: [(step: PlanStep, attempt: Int)] = []
+        for step in scan.ready {
             if step.requiresApproval && !p.approved.contains(step.id) {
                 try await requestApproval(&p, step: step, recorder: recorder)
                 if !p.approved.contains(step.id) {
@@ -126,22 +131,29 @@ extension PlanRunner {
                 }
             }
             guard slots > 0 else { break }
-            guard p.stepsStarted < options.maxSteps else {
-                if options.parallel - slots > 0 { return nil }
+            guard p.stepsStarted + launching.count < options.maxSteps else {
+                if running + launching.count > 0 { break }
                 return .limit("max_steps", "the run reached --max-steps \(options.maxSteps)")
             }
-            let attempt = (p.attempts[step.id] ?? 0) + 1
-            try await recorder.record(
-                .stepStarted, actor: "executor",
-                data: .record([
-                    "step_id": .string(step.id), "attempt": .int(attempt), "tool": step.tool.map(JSONValue.string),
-                    "inputs": .record(["depends_on": .strings(step.dependsOn)]),
-                ]))
+            launching.append((step, (p.attempts[step.id] ?? 0) + 1))
+            slots -= 1
+        }
+        guard !launching.isEmpty else { return nil }
+        // Journal first: every step is started in the journal (one batch) before it runs.
+        try await recorder.record(
+            launching.map { step, attempt in
+                RunRecorder.Entry(
+                    .stepStarted, actor: "executor",
+                    data: .record([
+                        "step_id": .string(step.id), "attempt": .int(attempt), "tool": step.tool.map(JSONValue.string),
+                        "inputs": .record(["depends_on": .strings(step.dependsOn)]),
+                    ]))
+            })
+        for (step, attempt) in launching {
             p.attempts[step.id] = attempt
             p.tries[step.id, default: 0] += 1
             p.status[step.id] = .running
             p.stepsStarted += 1
-            slots -= 1
             launch(
                 StepRequest(
                     run: recorder.run, goal: p.goal, step: step, attempt: attempt,

@@ -39,7 +39,7 @@ extension PlanRunner {
         for call in answer.calls { try await recorder.record(call, stepID: id, actor: "executor") }
         let produced = !answer.output.allSatisfy(\.isWhitespace)
         let duration = started.milliseconds(to: .now)
-        try await recorder.record(
+        let observed = RunRecorder.Entry(
             .stepObserved, actor: "system",
             data: Observation(
                 stepID: id, callID: nil, ok: produced, content: answer.output, contentType: "text/plain",
@@ -47,20 +47,27 @@ extension PlanRunner {
             ).eventData)
         guard produced else {
             let failure = RuntimeError("empty_output", "the executor returned no output", retryable: true)
-            try await recordFailure(request, failure, recorder: recorder)
+            try await recorder.record([observed, failureEntry(request, failure)])
             return StepFinish(stepID: id, outcome: .failed(failure, mismatch: true))
         }
-        try await recorder.record(
-            .stepCompleted, actor: "executor",
-            data: .record([
-                "step_id": .string(id), "output": .string(answer.output),
-                "summary": answer.summary.map(JSONValue.string), "duration_ms": .double(duration),
-            ]))
+        try await recorder.record([
+            observed,
+            RunRecorder.Entry(
+                .stepCompleted, actor: "executor",
+                data: .record([
+                    "step_id": .string(id), "output": .string(answer.output),
+                    "summary": answer.summary.map(JSONValue.string), "duration_ms": .double(duration),
+                ])),
+        ])
         return StepFinish(stepID: id, outcome: .completed(output: answer.output))
     }
 
     private func recordFailure(_ request: StepRequest, _ failure: RuntimeError, recorder: RunRecorder) async throws {
-        try await recorder.record(
+        try await recorder.record([failureEntry(request, failure)])
+    }
+
+    private func failureEntry(_ request: StepRequest, _ failure: RuntimeError) -> RunRecorder.Entry {
+        RunRecorder.Entry(
             .stepFailed, actor: "executor",
             data: .record([
                 "step_id": .string(request.step.id), "attempt": .int(request.attempt),

@@ -62,29 +62,38 @@ struct RunProgress: Sendable {
         plan.allSatisfy { status[$0.id] == .completed || status[$0.id] == .skipped }
     }
 
-    /// Whether no step of the plan can change any more (completed, skipped or denied).
-    var allSettled: Bool {
-        plan.allSatisfy { [.completed, .skipped, .denied].contains(status[$0.id]) }
-    }
-
     var anyCompleted: Bool { status.values.contains(.completed) }
 
-    /// Pending steps whose dependencies all completed, in plan order.
-    var ready: [PlanStep] {
-        plan.filter { step in
-            status[step.id] == .pending && step.dependsOn.allSatisfy { status[$0] == .completed }
-        }
+    /// Where the plan's steps stand, from one pass over them.
+    struct Scan {
+        /// Pending steps whose dependencies all completed, in plan order.
+        var ready: [PlanStep] = []
+        /// Pending steps that can never run (a dependency was skipped or denied), with that dependency.
+        var blocked: [(step: PlanStep, dependency: String)] = []
+        /// Whether no step can change any more (each completed, skipped or denied).
+        var settled = true
     }
 
-    /// Pending steps that can never run: a dependency was skipped or denied.
-    var blocked: [(step: PlanStep, dependency: String)] {
-        plan.compactMap { step in
-            guard status[step.id] == .pending else { return nil }
-            guard let dep = step.dependsOn.first(where: { status[$0] == .skipped || status[$0] == .denied }) else {
-                return nil
+    func scan() -> Scan {
+        var result = Scan()
+        for step in plan {
+            let s = status[step.id]
+            if s != .completed && s != .skipped && s != .denied { result.settled = false }
+            guard s == .pending else { continue }
+            var runnable = true
+            for dep in step.dependsOn {
+                switch status[dep] {
+                case .completed?: continue
+                case .skipped?, .denied?:
+                    result.blocked.append((step, dep))
+                default: break
+                }
+                runnable = false
+                break
             }
-            return (step, dep)
+            if runnable { result.ready.append(step) }
         }
+        return result
     }
 
     /// Outputs of the steps `step` depends on.

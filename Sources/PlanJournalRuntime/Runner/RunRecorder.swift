@@ -38,31 +38,58 @@ public actor RunRecorder {
         self.outputTokens = outputTokens
     }
 
+    /// What to record: one event's kind, actor and data.
+    public struct Entry: Sendable {
+        public var kind: EventKind
+        public var actor: String
+        public var data: JSONValue
+
+        public init(_ kind: EventKind, actor: String, data: JSONValue) {
+            self.kind = kind
+            self.actor = actor
+            self.data = data
+        }
+    }
+
     /// Appends one event and returns it as stored.
     @discardableResult
     public func record(
         _ kind: EventKind, actor: String, cause: Int64? = nil, data: JSONValue
     ) async throws -> JournalEvent {
+        try await record([Entry(kind, actor: actor, data: data)], cause: cause)[0]
+    }
+
+    /// Appends `entries` as one atomic batch (one transaction) and returns them as stored.
+    @discardableResult
+    public func record(_ entries: [Entry], cause: Int64? = nil) async throws -> [JournalEvent] {
         await acquire()
         defer { release() }
         while true {
-            let event = try JournalEvent(
-                run: run, seq: head + 1, ts: .now, kind: kind.rawValue, actor: actor, cause: cause, data: data)
-            guard try await append(event) else {
+            let now = Timestamp.now
+            var events: [JournalEvent] = []
+            for (k, entry) in entries.enumerated() {
+                events.append(
+                    try JournalEvent(
+                        run: run, seq: head + 1 + Int64(k), ts: now, kind: entry.kind.rawValue, actor: entry.actor,
+                        cause: cause, data: entry.data))
+            }
+            guard try await append(events) else {
                 try catchUp()
                 continue
             }
-            head = event.seq
-            account(event)
-            observer?(event)
-            return event
+            for event in events {
+                head = event.seq
+                account(event)
+                observer?(event)
+            }
+            return events
         }
     }
 
-    /// Appends `event` expecting the head the recorder knows; `false` on a conflict.
-    private func append(_ event: JournalEvent) async throws -> Bool {
+    /// Appends `events` expecting the head the recorder knows; `false` on a conflict.
+    private func append(_ events: [JournalEvent]) async throws -> Bool {
         do {
-            _ = try await journal.append([event], to: run, expecting: head == 0 ? .noRun : .exactly(head))
+            _ = try await journal.append(events, to: run, expecting: head == 0 ? .noRun : .exactly(head))
             return true
         } catch {
             if error.code == .conflict { return false }

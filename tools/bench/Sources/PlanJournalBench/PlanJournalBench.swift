@@ -20,9 +20,13 @@ struct PlanJournalBench: AsyncParsableCommand {
               planj-bench append-concurrent --writers 8 --durability full
               planj-bench rebuild --events 100000
               planj-bench state-at --events 100000 --queries 2000
+              planj-bench runner-overhead --steps 2000
+              planj-bench runner-dag --steps 64
             Figures are medians of --reps repetitions; --json prints them as JSON.
             """,
-        subcommands: [AppendSingle.self, AppendConcurrent.self, Rebuild.self, StateAt.self])
+        subcommands: [
+            AppendSingle.self, AppendConcurrent.self, Rebuild.self, StateAt.self, RunnerOverhead.self, RunnerDAG.self,
+        ])
 }
 
 /// Options every benchmark takes.
