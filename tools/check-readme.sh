@@ -5,8 +5,9 @@
 # Usage: bash tools/check-readme.sh    Prints each command and its output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=""
-for b in .build/release .build/debug; do [ -x "$b/planj" ] && { bin="$PWD/$b"; break; }; done
+# The newest build of planj (debug or release).
+newest=$(ls -t .build/release/planj .build/debug/planj 2>/dev/null | head -1 || true)
+bin=${newest:+$PWD/$(dirname "$newest")}
 [ -n "$bin" ] || { echo "check-readme: build planj first (swift build)" >&2; exit 1; }
 script=$(mktemp)
 saved=$(mktemp -d)

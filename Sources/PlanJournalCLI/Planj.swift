@@ -24,7 +24,7 @@ public struct Planj: AsyncParsableCommand {
             Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
             4 append conflict, 5 run not found, 6 corrupt journal, 7 journal too new, 8 I/O error.
             """,
-        version: "0.1.0",
+        version: "0.2.0",
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
             Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Watch.self,
