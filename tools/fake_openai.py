@@ -102,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
         if "planner" in system:
             message = {"role": "assistant", "content": "I would start by thinking about it." if args.malformed_plan
                        else plan_reply(messages)}
+        elif "Judge" in system:
+            message = {"role": "assistant", "content": "I cannot tell." if args.differ_step else json.dumps({"matches": True, "reason": "fine"})}
         elif "Review" in system:
             message = {"role": "assistant", "content": json.dumps({"verdict": "approved", "score": 0.8, "comments": ["ok"]})}
         else:

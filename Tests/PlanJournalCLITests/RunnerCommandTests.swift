@@ -51,7 +51,7 @@ import Testing
     @Test func aRunWithAPythonPlannerAndExecutorOverTheSubprocessProtocol() throws {
         let result = try planj(
             "run", "--goal", "count the words of this goal please", "--planner", agent, "--executor", agent,
-            "--reviewer", agent, "--json", environment: ["EXAMPLE_AGENT_FAIL": "count_first_half"])
+            "--reviewer", agent, "--judge", agent, "--json", environment: ["EXAMPLE_AGENT_FAIL": "count_first_half"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(object?["final_answer"] as? String == "7")
@@ -61,6 +61,7 @@ import Testing
         #expect(state.step("count_first_half")?.status == .removed)
         #expect(state.step("count_first_half_retry")?.status == .completed)
         #expect(state.totals.toolCalls == 2)
+        #expect(state.steps.filter { $0.status == .completed }.allSatisfy { $0.matchesExpected == true })
         #expect(result.stderr.contains("count_first_half failed (attempt 2)"))
     }
 

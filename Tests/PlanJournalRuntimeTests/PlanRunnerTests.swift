@@ -192,3 +192,41 @@ import Testing
         }
     }
 }
+
+/// A judge that rejects the outputs of some steps and cannot read others.
+struct ScriptedJudge: Judge {
+    let name = "scripted-judge"
+    let rejects: Set<String>
+    let unreadable: Set<String>
+
+    func judge(goal: String, step: PlanStep, output: String) async throws -> Judgement {
+        if unreadable.contains(step.id) { return Judgement(matches: nil, reason: "could not parse") }
+        return Judgement(
+            matches: !rejects.contains(step.id), reason: "scripted",
+            calls: [ModelCall(model: "judge-m", purpose: "judge", inputTokens: 3, outputTokens: 1)])
+    }
+}
+
+@Suite struct JudgeTests {
+    @Test func aRejectedOutputTriggersAReplanAndAnUnreadableVerdictIsUnknown() async throws {
+        let t = try TemporaryJournal()
+        let first = [step("a"), step("b"), step("c", ["a", "b"])]
+        let second = [step("a"), step("b2"), step("c", ["a", "b2"])]
+        let runner = PlanRunner(
+            journal: t.journal, planner: ScriptedPlanner(plans: [first, second]), executor: ScriptedExecutor(),
+            judge: ScriptedJudge(rejects: ["b"], unreadable: ["a"]))
+        let result = try await runner.start(.init(goal: "judged"))
+        #expect(result.status == "succeeded")
+        let events = try t.journal.events(of: result.run)
+        let observed = Dictionary(
+            events.filter { $0.kind == "step.observed" }.map { ($0.dataString("step_id")!, $0.data("matches_expected")!) },
+            uniquingKeysWith: { a, _ in a })
+        #expect(observed["a"] == .null)
+        #expect(observed["b"] == .bool(false))
+        #expect(observed["c"] == .bool(true))
+        let replan = try #require(events.first { $0.kind == "replan.triggered" })
+        #expect(replan.dataString("reason") == "observation_mismatch" && replan.dataString("step_id") == "b")
+        #expect(result.state.step("b")?.matchesExpected == false)
+        #expect(events.contains { $0.kind == "call.model" && $0.actor == "judge" })
+    }
+}

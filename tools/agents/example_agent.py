@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A complete planj subprocess agent in Python: planner, executor, reviewer and tool in one program.
+"""A complete planj subprocess agent in Python: planner, executor, reviewer, judge and tool in one program.
 
 planj starts it once per role (`--planner cmd:python3 tools/agents/example_agent.py`) and speaks
 JSON Lines over stdin/stdout. Each request is one line:
@@ -16,6 +16,7 @@ Methods, their params and results:
   execute  {run, goal, step, attempt, dependency_outputs, tools}
                                                       ->  {output, summary, calls: [...], tool_calls: [...]}
   review   {goal, version, steps}                     ->  {verdict, score, comments, calls: [...]}
+  judge    {goal, step, output}                       ->  {matches, reason, calls: [...]}
   tool     {name, args}                               ->  {ok, content, content_type}
 
 `calls` are model calls to journal ({model, purpose, prompt, response, usage: {input_tokens,
@@ -96,6 +97,12 @@ def review(params):
     return {"verdict": "approved", "score": 1.0, "comments": [f"{len(params['steps'])} steps look fine"]}
 
 
+def judge(params):
+    # A number is what every step of this agent should produce.
+    output = params["output"].strip()
+    return {"matches": output.isdigit(), "reason": "a number" if output.isdigit() else "not a number"}
+
+
 def tool(params):
     if params["name"] == "word_count":
         return {"ok": True, "content": str(len(str(params["args"].get("text", "")).split()))}
@@ -108,7 +115,7 @@ class StepError(Exception):
         self.type, self.retryable = type_, retryable
 
 
-METHODS = {"plan": plan, "execute": execute, "review": review, "tool": tool}
+METHODS = {"plan": plan, "execute": execute, "review": review, "judge": judge, "tool": tool}
 
 
 def main():

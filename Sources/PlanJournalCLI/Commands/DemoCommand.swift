@@ -36,7 +36,7 @@ extension Planj {
                     tools: DemoExecutor.tools, options: options, observer: RunDriver.observer(quiet: quiet))
                 let setup = PlanRunner.Setup(
                     goal: DemoPlanner.goal,
-                    config: RecordedSpecs(planner: "demo", executor: "demo", reviewer: "demo", tools: []).members,
+                    config: RecordedSpecs(planner: "demo", executor: "demo", reviewer: "demo", judge: nil, tools: []).members,
                     tags: ["demo"])
                 let jsonOutput = json
                 let journalFlag = global.journal.map { " --journal \($0)" } ?? ""

@@ -51,11 +51,11 @@ extension Planj {
                         context: .init(run: run))
                 }
                 let adapters = try Adapters(
-                    planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer,
+                    planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer, judge: recorded?.0.judge,
                     tools: recorded?.0.tools ?? [], http: try httpSettings(headers))
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
-                    reviewer: adapters.reviewer, tools: adapters.tools,
+                    reviewer: adapters.reviewer, judge: adapters.judge, tools: adapters.tools,
                     options: try limits.options(base: recorded?.1 ?? RunnerOptions()),
                     observer: RunDriver.observer(quiet: quiet))
                 let id = run

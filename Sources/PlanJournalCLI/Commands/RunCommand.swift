@@ -45,6 +45,9 @@ extension Planj {
         @Option(help: ArgumentHelp("Who reviews each plan version before it runs.", valueName: "spec"))
         var reviewer: String?
 
+        @Option(help: ArgumentHelp("Who checks each output against the step's expected output (default: a local check that there is output and no error).", valueName: "spec"))
+        var judge: String?
+
         @Option(name: .customLong("tool"), help: ArgumentHelp("A tool the executor may call (repeatable).", valueName: "name=cmd:PROGRAM ARGS"))
         var tools: [String] = []
 
@@ -69,14 +72,15 @@ extension Planj {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open()
                 let adapters = try Adapters(
-                    planner: planner, executor: executor, reviewer: reviewer, tools: tools, http: try httpSettings(headers))
+                    planner: planner, executor: executor, reviewer: reviewer, judge: judge, tools: tools,
+                    http: try httpSettings(headers))
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
-                    reviewer: adapters.reviewer, tools: adapters.tools, options: try limits.options(),
+                    reviewer: adapters.reviewer, judge: adapters.judge, tools: adapters.tools, options: try limits.options(),
                     observer: RunDriver.observer(quiet: quiet))
                 let setup = PlanRunner.Setup(
                     goal: goal, runID: runID,
-                    config: RecordedSpecs(planner: planner, executor: executor, reviewer: reviewer, tools: tools).members,
+                    config: RecordedSpecs(planner: planner, executor: executor, reviewer: reviewer, judge: judge, tools: tools).members,
                     tags: tags)
                 try await RunDriver.drive(json: json) { try await runner.start(setup) }
             }
@@ -100,11 +104,13 @@ struct RecordedSpecs {
     var planner: String
     var executor: String
     var reviewer: String?
+    var judge: String?
     var tools: [String]
 
     var members: [JSONValue.Member] {
         var m: [JSONValue.Member] = [.init("planner_spec", .string(planner)), .init("executor_spec", .string(executor))]
         if let reviewer { m.append(.init("reviewer_spec", .string(reviewer))) }
+        if let judge { m.append(.init("judge_spec", .string(judge))) }
         if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
         return m
     }
@@ -124,7 +130,7 @@ struct RecordedSpecs {
         if config?["approve_plan"]?.boolValue == true { o.approvePlan = true }
         let specs = RecordedSpecs(
             planner: planner, executor: executor, reviewer: config?["reviewer_spec"]?.stringValue,
-            tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            judge: config?["judge_spec"]?.stringValue, tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         return (specs, o)
     }
 }

@@ -5,6 +5,7 @@ public struct Adapters: Sendable {
     public var planner: any Planner
     public var executor: any Executor
     public var reviewer: (any Reviewer)?
+    public var judge: (any Judge)?
     public var tools: ToolRegistry
 
     /// - Parameters:
@@ -12,12 +13,13 @@ public struct Adapters: Sendable {
     ///   - http: settings of OpenAI-compatible servers.
     /// - Throws: ``RuntimeError`` for a bad spec or a program that cannot start.
     public init(
-        planner: String, executor: String, reviewer: String? = nil, tools: [String] = [],
+        planner: String, executor: String, reviewer: String? = nil, judge: String? = nil, tools: [String] = [],
         http: OpenAISettings = OpenAISettings()
     ) throws {
         self.planner = try Self.make(AdapterSpec(parsing: planner), role: .planner, http: http)
         self.executor = try Self.make(AdapterSpec(parsing: executor), role: .executor, http: http)
         self.reviewer = try reviewer.map { try Self.make(AdapterSpec(parsing: $0), role: .reviewer, http: http) }
+        self.judge = try judge.map { try Self.make(AdapterSpec(parsing: $0), role: .judge, http: http) }
         var registry = ToolRegistry()
         if case .demo = try AdapterSpec(parsing: executor) { registry = DemoExecutor.tools }
         for tool in tools {
@@ -29,7 +31,7 @@ public struct Adapters: Sendable {
         self.tools = registry
     }
 
-    enum Role { case planner, executor, reviewer }
+    enum Role { case planner, executor, reviewer, judge }
 
     private static func make<T: Sendable>(_ spec: AdapterSpec, role: Role, http: OpenAISettings) throws -> T {
         let adapter: any Sendable
@@ -39,6 +41,7 @@ public struct Adapters: Sendable {
             case .planner: adapter = DemoPlanner()
             case .executor: adapter = DemoExecutor()
             case .reviewer: adapter = DemoReviewer()
+            case .judge: throw RuntimeError("usage", "the demo has no judge: use cmd: or openai:")
             }
         case .command(let words):
             adapter = try SubprocessAgent(arguments: words)
@@ -48,6 +51,7 @@ public struct Adapters: Sendable {
             case .planner: adapter = OpenAIPlanner(client: client)
             case .executor: adapter = OpenAIExecutor(client: client)
             case .reviewer: adapter = OpenAIReviewer(client: client)
+            case .judge: adapter = OpenAIExecutor(client: client)
             }
         }
         guard let typed = adapter as? T else { throw RuntimeError("usage", "\(spec) cannot act as \(role)") }

@@ -39,16 +39,26 @@ extension PlanRunner {
         for call in answer.calls { try await recorder.record(call, stepID: id, actor: "executor") }
         let produced = !answer.output.allSatisfy(\.isWhitespace)
         let duration = started.milliseconds(to: .now)
+        var matches: Bool? = produced
+        var mismatch: RuntimeError? =
+            produced ? nil : RuntimeError("empty_output", "the executor returned no output", retryable: true)
+        if produced, let judge, request.step.expectedOutput != nil {
+            let verdict = try await judgement(of: answer.output, for: request, by: judge, recorder: recorder)
+            matches = verdict.matches
+            if verdict.matches == false {
+                mismatch = RuntimeError(
+                    "observation_mismatch", "the output does not match the expected output: \(verdict.reason ?? "no reason given")")
+            }
+        }
         let observed = RunRecorder.Entry(
-            .stepObserved, actor: "system",
+            .stepObserved, actor: judge == nil ? "system" : "judge",
             data: Observation(
                 stepID: id, callID: nil, ok: produced, content: answer.output, contentType: "text/plain",
-                durationMs: duration, matchesExpected: produced
+                durationMs: duration, matchesExpected: matches
             ).eventData)
-        guard produced else {
-            let failure = RuntimeError("empty_output", "the executor returned no output", retryable: true)
-            try await recorder.record([observed, failureEntry(request, failure)])
-            return StepFinish(stepID: id, outcome: .failed(failure, mismatch: true))
+        if let mismatch {
+            try await recorder.record([observed, failureEntry(request, mismatch)])
+            return StepFinish(stepID: id, outcome: .failed(mismatch, mismatch: true))
         }
         try await recorder.record([
             observed,
@@ -60,6 +70,22 @@ extension PlanRunner {
                 ])),
         ])
         return StepFinish(stepID: id, outcome: .completed(output: answer.output))
+    }
+
+    /// Asks the judge; a judge that fails or answers unreadably gives an unknown verdict.
+    private func judgement(of output: String, for request: StepRequest, by judge: any Judge, recorder: RunRecorder)
+        async throws -> Judgement
+    {
+        let verdict: Judgement
+        do {
+            verdict = try await judge.judge(goal: request.goal, step: request.step, output: output)
+        } catch {
+            let calls = (error as? RuntimeError)?.calls ?? []
+            for call in calls { try await recorder.record(call, stepID: request.step.id, actor: "judge") }
+            return Judgement(matches: nil, reason: "\(error)")
+        }
+        for call in verdict.calls { try await recorder.record(call, stepID: request.step.id, actor: "judge") }
+        return verdict
     }
 
     private func recordFailure(_ request: StepRequest, _ failure: RuntimeError, recorder: RunRecorder) async throws {

@@ -12,6 +12,9 @@ public struct PlanRunner: Sendable {
     public let planner: any Planner
     public let executor: any Executor
     public let reviewer: (any Reviewer)?
+    /// Checks each output against the step's expected output; without one, the check is local
+    /// (the step produced output and no error).
+    public let judge: (any Judge)?
     public let tools: ToolRegistry
     public let options: RunnerOptions
     /// Called with each event once it is in the journal (progress display).
@@ -19,13 +22,14 @@ public struct PlanRunner: Sendable {
 
     public init(
         journal: Journal, planner: any Planner, executor: any Executor, reviewer: (any Reviewer)? = nil,
-        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
+        judge: (any Judge)? = nil, tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) {
         self.journal = journal
         self.planner = planner
         self.executor = executor
         self.reviewer = reviewer
+        self.judge = judge
         self.tools = tools
         self.options = options
         self.observer = observer
