@@ -42,21 +42,26 @@ extension Planj {
                 let journalFlag = global.journal.map { " --journal \($0)" } ?? ""
                 try await RunDriver.drive(json: json) {
                     let result = try await runner.start(setup)
-                    if !jsonOutput {
-                        Output.error(
-                            """
-
-                            What to try next:
-                              planj\(journalFlag) show \(result.run)                   the plan versions and each step
-                              planj\(journalFlag) show \(result.run) --at 20           the state after event 20 (time travel)
-                              planj\(journalFlag) events \(result.run) --kind 'step.*' the step events as JSON Lines
-                              planj\(journalFlag) verify \(result.run)                 recompute its hash chain
-                              planj\(journalFlag) export \(result.run) --format pjl -o demo.pjl
-                            """)
-                    }
+                    if !jsonOutput { Output.error(Self.nextSteps(run: result.run, journalFlag: journalFlag)) }
                     return result
                 }
             }
+        }
+
+        /// What to try on the recorded run, as aligned command lines.
+        private static func nextSteps(run: String, journalFlag: String) -> String {
+            let tips = [
+                ("show \(run)", "the plan versions and each step"),
+                ("show \(run) --at 20", "the state after event 20 (time travel)"),
+                ("watch \(run)", "the plan as a tree"),
+                ("events \(run) --kind 'step.*'", "the step events as JSON Lines"),
+                ("verify \(run)", "recompute its hash chain"),
+                ("export \(run) --format pjl -o demo.pjl", "a portable file (lz4 -dc demo.pjl)"),
+            ].map { ("planj\(journalFlag) " + $0.0, $0.1) }
+            let width = tips.map(\.0.count).max() ?? 0
+            return "\nWhat to try next:\n"
+                + tips.map { "  " + $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }
+                    .joined(separator: "\n")
         }
     }
 }

@@ -8,8 +8,14 @@ import PlanJournalStore
 /// Runs a runner to its end for a command: progress lines on stderr, Ctrl-C cancels the run (it
 /// is journaled as `cancelled`), the summary on stdout, exit status 1 unless the run succeeded.
 enum RunDriver {
+    /// Progress on stderr: a status line with notable transitions on a terminal, otherwise one
+    /// line per step transition; nothing with `quiet`.
     static func observer(quiet: Bool) -> (@Sendable (JournalEvent) -> Void)? {
         if quiet { return nil }
+        if Output.stderrIsTerminal {
+            let display = ProgressDisplay()
+            return { display.show($0) }
+        }
         return { event in
             if let line = ProgressLine.render(event) { Output.error(line) }
         }

@@ -1,0 +1,44 @@
+import Foundation
+import PlanJournalCore
+import Synchronization
+
+/// The live progress of a run on a terminal: notable transitions (plans, failures, replans,
+/// approvals) scroll as lines, and one status line at the bottom is redrawn after every event
+/// (plan version, steps done and running, tokens, cost, time).
+final class ProgressDisplay: Sendable {
+    private let state = Mutex(PlanState(run: ""))
+    private let projection = PlanProjection()
+
+    /// Folds `event` in and redraws.
+    func show(_ event: JournalEvent) {
+        let status = state.withLock { s in
+            projection.apply(&s, event)
+            return Self.statusLine(s)
+        }
+        var out = "\r\u{1B}[K"
+        if Self.isNotable(event), let line = ProgressLine.render(event) { out += line + "\n" }
+        if event.knownKind != .runCompleted { out += status }
+        FileHandle.standardError.write(Data(out.utf8))
+    }
+
+    static func isNotable(_ event: JournalEvent) -> Bool {
+        switch event.knownKind {
+        case .runStarted?, .planProposed?, .planRevised?, .planReviewed?, .approvalRequested?, .approvalResolved?,
+            .stepFailed?, .stepSkipped?, .replanTriggered?, .runCompleted?, .note?:
+            true
+        default: false
+        }
+    }
+
+    static func statusLine(_ s: PlanState) -> String {
+        let held = Set(s.currentPlan?.steps.map(\.id) ?? [])
+        let steps = s.steps.filter { held.contains($0.id) }
+        let done = steps.filter { $0.status == .completed }.count
+        let running = steps.filter { $0.status == .running }.map(\.id)
+        var line = "plan v\(s.currentVersion ?? 0) · \(done)/\(steps.count) done"
+        if !running.isEmpty { line += " · running \(TextTable.clip(running.joined(separator: ", "), 50))" }
+        if let start = s.startedAt, let now = s.updatedAt { line += String(format: " · %.1fs", start.milliseconds(to: now) / 1000) }
+        line += String(format: " · %lld tokens · $%.4f", s.totals.tokens, s.totals.costUSD)
+        return line
+    }
+}
