@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PlanJournalCore", targets: ["PlanJournalCore"]),
         .library(name: "PlanJournalStore", targets: ["PlanJournalStore"]),
         .library(name: "PlanJournalRuntime", targets: ["PlanJournalRuntime"]),
+        .library(name: "PlanJournalTools", targets: ["PlanJournalTools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,11 +52,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PlanJournalTools",
+            dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PlanJournalCLI",
             dependencies: [
                 "PlanJournalCore",
                 "PlanJournalStore",
                 "PlanJournalRuntime",
+                "PlanJournalTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -87,6 +94,13 @@ let package = Package(
         .testTarget(
             name: "PlanJournalRuntimeTests",
             dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime", "PlanJournalTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlanJournalToolsTests",
+            dependencies: [
+                "PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime", "PlanJournalTools", "PlanJournalTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -31,6 +31,16 @@ public struct Adapters: Sendable {
         self.tools = registry
     }
 
+    /// The planner a spec names.
+    public static func planner(_ spec: String, http: OpenAISettings = OpenAISettings()) throws -> any Planner {
+        try make(AdapterSpec(parsing: spec), role: .planner, http: http)
+    }
+
+    /// The executor a spec names.
+    public static func executor(_ spec: String, http: OpenAISettings = OpenAISettings()) throws -> any Executor {
+        try make(AdapterSpec(parsing: spec), role: .executor, http: http)
+    }
+
     enum Role { case planner, executor, reviewer, judge }
 
     private static func make<T: Sendable>(_ spec: AdapterSpec, role: Role, http: OpenAISettings) throws -> T {

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTools
+
+extension Planj {
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare two runs (typically a run and its fork) step by step.",
+            discussion: """
+                Each step is same, differs, only_in_a or only_in_b, decided by its outcome (status and
+                output); timings, tokens and cost are reported as deltas and never make a step differ.
+                Also: plan versions, the outputs' line diff, and the first divergence (the seq in each run).
+                Exit status 0 when the runs agree, 1 when they differ.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The first run.")
+        var runA: String
+
+        @Argument(help: "The second run.")
+        var runB: String
+
+        @Flag(help: "Print the comparison as JSON.")
+        var json = false
+
+        @Flag(help: "Print the comparison as Markdown.")
+        var md = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let diff = try RunDiff(runA, runB, in: global.open())
+                if json {
+                    Output.json(diff)
+                } else {
+                    Output.line(DiffText.render(diff, markdown: md))
+                }
+                if !diff.agree { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+/// The text and Markdown forms of a ``RunDiff``.
+enum DiffText {
+    static func render(_ d: RunDiff, markdown: Bool) -> String {
+        var out: [String] = []
+        let t = d.totals
+        let head = "\(d.runA) (\(t.statusA), \(t.planVersionsA) plan versions) vs \(d.runB) (\(t.statusB), \(t.planVersionsB) plan versions)"
+        out.append(markdown ? "# Run diff\n\n" + head + "\n" : head)
+        let header = ["STEP", "STATUS", "A", "B", "Δ TIME", "Δ TOKENS", "Δ COST"]
+        let rows = d.steps.map { s in
+            [
+                s.stepID, s.status, s.a?.status ?? "-", s.b?.status ?? "-",
+                s.durationMsDelta.map { String(format: "%+.0f ms", $0) } ?? "-", s.tokensDelta.map { String(format: "%+lld", $0) } ?? "-",
+                s.costUSDDelta.map { String(format: "%+.4f", $0) } ?? "-",
+            ]
+        }
+        if markdown {
+            out.append("| " + header.joined(separator: " | ") + " |")
+            out.append("|" + String(repeating: "---|", count: header.count))
+            for r in rows { out.append("| " + r.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |") }
+        } else {
+            var table = TextTable(header: header)
+            table.rows = rows
+            out.append(table.render(maxWidth: 40))
+        }
+        for s in d.steps where s.outputDiff != nil {
+            out.append("")
+            out.append(markdown ? "## \(s.stepID): output\n\n```diff" : "output of \(s.stepID):")
+            out.append(contentsOf: (s.outputDiff ?? []).prefix(40).map { $0.hasPrefix("  ") ? " " + $0.dropFirst(2) : String($0.prefix(1)) + $0.dropFirst(2) })
+            if markdown { out.append("```") }
+        }
+        out.append("")
+        if let div = d.firstDivergence {
+            out.append("first divergence: seq \(div.seqA.map(String.init) ?? "-") in a, seq \(div.seqB.map(String.init) ?? "-") in b (\(div.reason))")
+        } else {
+            out.append("no divergence")
+        }
+        out.append("steps: \(t.same) same, \(t.differs) differ, \(t.onlyInA) only in a, \(t.onlyInB) only in b")
+        out.append(String(format: "tokens %lld vs %lld, cost $%.4f vs $%.4f", t.tokensA, t.tokensB, t.costUSDA, t.costUSDB))
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,209 @@
+import PlanJournalCore
+import PlanJournalStore
+
+/// The comparison of two runs (typically a run and its fork): per step, whether its outcome (status
+/// and output) is the same; timings, tokens and cost as deltas; and the first divergence.
+public struct RunDiff: Sendable, Encodable {
+    /// One step's comparison.
+    public struct Step: Sendable, Encodable {
+        public var stepID: String
+        /// `same`, `differs`, `only_in_a` or `only_in_b`.
+        public var status: String
+        public var a: Side?
+        public var b: Side?
+        /// A line diff of the outputs (`-` a, `+` b), when they differ.
+        public var outputDiff: [String]?
+        public var durationMsDelta: Double?
+        public var tokensDelta: Int64?
+        public var costUSDDelta: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case stepID = "step_id", status, a, b, outputDiff = "output_diff", durationMsDelta = "duration_ms_delta"
+            case tokensDelta = "tokens_delta", costUSDDelta = "cost_usd_delta"
+        }
+    }
+
+    /// A step as one run left it.
+    public struct Side: Sendable, Encodable {
+        public var status: String
+        public var attempts: Int
+        public var output: String?
+        public var durationMs: Double?
+        public var tokens: Int64
+        public var costUSD: Double
+
+        enum CodingKeys: String, CodingKey {
+            case status, attempts, output, durationMs = "duration_ms", tokens, costUSD = "cost_usd"
+        }
+    }
+
+    /// Where the two runs first differ: the seq in each.
+    public struct Divergence: Sendable, Encodable {
+        public var seqA: Int64?
+        public var seqB: Int64?
+        public var reason: String
+
+        enum CodingKeys: String, CodingKey { case seqA = "seq_a", seqB = "seq_b", reason }
+    }
+
+    /// Run-wide figures of each run and their differences.
+    public struct Totals: Sendable, Encodable {
+        public var statusA: String
+        public var statusB: String
+        public var planVersionsA: Int
+        public var planVersionsB: Int
+        public var tokensA: Int64
+        public var tokensB: Int64
+        public var costUSDA: Double
+        public var costUSDB: Double
+        public var durationMsA: Double?
+        public var durationMsB: Double?
+        public var same: Int
+        public var differs: Int
+        public var onlyInA: Int
+        public var onlyInB: Int
+
+        enum CodingKeys: String, CodingKey {
+            case statusA = "status_a", statusB = "status_b", planVersionsA = "plan_versions_a"
+            case planVersionsB = "plan_versions_b", tokensA = "tokens_a", tokensB = "tokens_b", costUSDA = "cost_usd_a"
+            case costUSDB = "cost_usd_b", durationMsA = "duration_ms_a", durationMsB = "duration_ms_b", same, differs
+            case onlyInA = "only_in_a", onlyInB = "only_in_b"
+        }
+    }
+
+    public var runA: String
+    public var runB: String
+    public var steps: [Step]
+    public var firstDivergence: Divergence?
+    public var totals: Totals
+
+    /// Whether every step has the same outcome in both runs.
+    public var agree: Bool { steps.allSatisfy { $0.status == "same" } }
+
+    enum CodingKeys: String, CodingKey {
+        case runA = "run_a", runB = "run_b", steps, firstDivergence = "first_divergence", totals
+    }
+
+    /// Compares the runs `a` and `b` of `journal`.
+    public init(_ a: String, _ b: String, in journal: Journal) throws(JournalError) {
+        let eventsA = try journal.events(of: a)
+        let eventsB = try journal.events(of: b)
+        let stateA = try journal.state(of: a)
+        let stateB = try journal.state(of: b)
+        self.init(a: (a, eventsA, stateA), b: (b, eventsB, stateB))
+    }
+
+    init(a: (String, [JournalEvent], PlanState), b: (String, [JournalEvent], PlanState)) {
+        runA = a.0
+        runB = b.0
+        let outputsA = Self.outputs(a.1)
+        let outputsB = Self.outputs(b.1)
+        let idsA = Self.planned(a.2)
+        let idsB = Self.planned(b.2)
+        var steps: [Step] = []
+        for id in idsA + idsB.filter({ !idsA.contains($0) }) {
+            let sideA = idsA.contains(id) ? a.2.step(id).map { Self.side($0, output: outputsA[id]) } : nil
+            let sideB = idsB.contains(id) ? b.2.step(id).map { Self.side($0, output: outputsB[id]) } : nil
+            var step = Step(stepID: id, status: "same", a: sideA, b: sideB)
+            switch (sideA, sideB) {
+            case (let x?, let y?):
+                if x.status != y.status || x.output != y.output {
+                    step.status = "differs"
+                    if x.output != y.output { step.outputDiff = LineDiff.lines(x.output ?? "", y.output ?? "") }
+                }
+                if let dx = x.durationMs, let dy = y.durationMs { step.durationMsDelta = dy - dx }
+                step.tokensDelta = y.tokens - x.tokens
+                step.costUSDDelta = y.costUSD - x.costUSD
+            case (_?, nil): step.status = "only_in_a"
+            default: step.status = "only_in_b"
+            }
+            steps.append(step)
+        }
+        self.steps = steps
+        firstDivergence = Self.divergence(a.1, b.1)
+        let count = { (s: String) in steps.filter { $0.status == s }.count }
+        func duration(_ s: PlanState) -> Double? {
+            guard let start = s.startedAt, let end = s.endedAt else { return nil }
+            return start.milliseconds(to: end)
+        }
+        totals = Totals(
+            statusA: a.2.status, statusB: b.2.status, planVersionsA: a.2.plans.count, planVersionsB: b.2.plans.count,
+            tokensA: a.2.totals.tokens, tokensB: b.2.totals.tokens, costUSDA: a.2.totals.costUSD,
+            costUSDB: b.2.totals.costUSD, durationMsA: duration(a.2), durationMsB: duration(b.2), same: count("same"),
+            differs: count("differs"), onlyInA: count("only_in_a"), onlyInB: count("only_in_b"))
+    }
+
+    /// The steps of the run's current plan (all known steps when it has none).
+    static func planned(_ s: PlanState) -> [String] {
+        s.currentPlan?.steps.map(\.id) ?? s.steps.map(\.id)
+    }
+
+    static func side(_ s: PlanState.StepState, output: String?) -> Side {
+        Side(
+            status: s.status.rawValue, attempts: s.attempts, output: output, durationMs: s.durationMs,
+            tokens: s.inputTokens + s.outputTokens, costUSD: s.costUSD)
+    }
+
+    /// Each step's last `step.completed` output.
+    static func outputs(_ events: [JournalEvent]) -> [String: String] {
+        var result: [String: String] = [:]
+        for e in events where e.knownKind == .stepCompleted {
+            if let id = e.dataString("step_id") { result[id] = e.dataString("output") ?? e.data("output")?.textValue ?? "" }
+        }
+        return result
+    }
+
+    /// The first place where the runs' outcomes part: a step that ends differently (completed vs
+    /// failed, or another output), or a plan version that differs. Each step's outcomes are compared
+    /// in their own order, so parallel steps finishing in another order is no divergence; timings
+    /// are ignored.
+    static func divergence(_ a: [JournalEvent], _ b: [JournalEvent]) -> Divergence? {
+        let ma = Dictionary(grouping: milestones(a), by: \.thread)
+        let mb = Dictionary(grouping: milestones(b), by: \.thread)
+        var first: Divergence?
+        for thread in Set(ma.keys).union(mb.keys) {
+            let xs = ma[thread] ?? []
+            let ys = mb[thread] ?? []
+            for k in 0..<max(xs.count, ys.count) {
+                let x = k < xs.count ? xs[k] : nil
+                let y = k < ys.count ? ys[k] : nil
+                guard x?.key != y?.key else { continue }
+                let candidate = Divergence(
+                    seqA: x?.seq, seqB: y?.seq, reason: "\(x?.label ?? "nothing") in a, \(y?.label ?? "nothing") in b")
+                let at = { (d: Divergence) in min(d.seqA ?? .max, d.seqB ?? .max) }
+                if first == nil || at(candidate) < at(first!) { first = candidate }
+                break
+            }
+        }
+        return first
+    }
+
+    private struct Milestone {
+        /// The step id, or `plan` for plan versions: milestones are compared within a thread.
+        var thread: String
+        var seq: Int64
+        var key: String
+        var label: String
+    }
+
+    /// Each step's outcomes and each plan version.
+    private static func milestones(_ events: [JournalEvent]) -> [Milestone] {
+        var result: [Milestone] = []
+        for e in events {
+            switch e.knownKind {
+            case .stepCompleted?:
+                let id = e.dataString("step_id") ?? "?"
+                let output = e.dataString("output") ?? e.data("output")?.textValue ?? ""
+                result.append(Milestone(thread: id, seq: e.seq, key: "completed \(output)", label: "step \(id) completed"))
+            case .stepFailed?:
+                let id = e.dataString("step_id") ?? "?"
+                result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed"))
+            case .planProposed?, .planRevised?:
+                let steps = (e.data("steps") ?? e.data("added"))?.jsonText ?? ""
+                result.append(Milestone(thread: "plan", seq: e.seq, key: "plan \(steps) \(e.data("removed")?.jsonText ?? "")", label: "plan version \(e.dataInt("version") ?? 0)"))
+            default: break
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,50 @@
+import PlanJournalCore
+import PlanJournalRuntime
+
+/// What a recorded run answered: each step's last outcome and each plan revision, for the
+/// `recorded` planner and executor of a replay.
+public struct RecordedRun: Sendable {
+    /// A step's recorded outcome.
+    public enum Outcome: Sendable, Equatable {
+        case completed(output: String, summary: String?)
+        case failed(type: String, message: String, retryable: Bool)
+    }
+
+    public let run: String
+    public let goal: String
+    /// The last outcome of each step.
+    public private(set) var outcomes: [String: Outcome] = [:]
+    /// The full step list of every plan version, in order.
+    public private(set) var plans: [[PlanStep]] = []
+
+    /// Indexes `events` (all of one run, in order).
+    public init(run: String, events: [JournalEvent]) {
+        self.run = run
+        var goal = ""
+        var state = PlanState(run: run)
+        let projection = PlanProjection()
+        for e in events {
+            projection.apply(&state, e)
+            switch e.knownKind {
+            case .runStarted?: goal = e.dataString("goal") ?? ""
+            case .planProposed?, .planRevised?:
+                if let plan = state.plans.last, plan.seq == e.seq { plans.append(plan.steps) }
+            case .stepCompleted?:
+                if let id = e.dataString("step_id") {
+                    outcomes[id] = .completed(
+                        output: e.dataString("output") ?? e.data("output")?.textValue ?? "", summary: e.dataString("summary"))
+                }
+            case .stepFailed?:
+                if let id = e.dataString("step_id") {
+                    let error = e.data("error")
+                    outcomes[id] = .failed(
+                        type: error?["type"]?.stringValue ?? "recorded_failure",
+                        message: error?["message"]?.stringValue ?? error?.textValue ?? "failed",
+                        retryable: e.dataBool("retryable") ?? false)
+                }
+            default: break
+            }
+        }
+        self.goal = goal
+    }
+}

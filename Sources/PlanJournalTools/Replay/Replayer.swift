@@ -1,0 +1,40 @@
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+
+/// Re-executes a recorded run as a new run forked from it: the events before the fork point are
+/// read through the original, then the runner carries on with the given planner and executor.
+public struct Replayer: Sendable {
+    public let journal: Journal
+
+    public init(journal: Journal) { self.journal = journal }
+
+    /// Where a re-execution forks: right before the first `step.started` (of `step`, when given),
+    /// so the plan, its review and approvals are shared and every step from there runs again.
+    /// - Throws: `JournalError` `.notFound`; ``RuntimeError`` `usage` when the run never started
+    ///   that step or any step.
+    public func forkPoint(of run: String, step: String? = nil) throws -> Int64 {
+        let events = try journal.events(of: run)
+        guard let first = events.first(where: { $0.knownKind == .stepStarted && (step == nil || $0.dataString("step_id") == step) })
+        else {
+            throw RuntimeError("usage", "run \(run) never started \(step.map { "step \($0)" } ?? "a step"): nothing to replay from")
+        }
+        return first.seq - 1
+    }
+
+    /// Forks `run` at `seq` as `forkID` and drives the fork to its end with `planner` and
+    /// `executor` (`nil`: answers recorded in `run`).
+    public func reexecute(
+        _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
+        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
+        observer: (@Sendable (JournalEvent) -> Void)? = nil
+    ) async throws -> RunResult {
+        let recording = RecordedRun(run: run, events: try journal.events(of: run))
+        let shared = try journal.state(of: run, at: seq)
+        _ = try journal.fork(run, at: seq, as: forkID)
+        let runner = PlanRunner(
+            journal: journal, planner: planner ?? RecordedPlanner(recording, versionsAlreadyPlanned: shared.plans.count),
+            executor: executor ?? RecordedExecutor(recording), tools: tools, options: options, observer: observer)
+        return try await runner.resume(run: forkID)
+    }
+}
