@@ -114,13 +114,20 @@ final class GroupCommitQueue: Sendable {
         var continuation: CheckedContinuation<Result<AppendResult, JournalError>, Never>
     }
 
-    private let state = Mutex<(queue: [Pending], draining: Bool)>(([], false))
+    /// Appends waiting, whether a thread is committing, and appends in flight (inside `submit`).
+    private let state = Mutex<(queue: [Pending], draining: Bool, active: Int)>(([], false, 0))
     private let dispatch = DispatchQueue(label: "planjournal.group-commit")
 
     func submit(_ request: Request, journal: Journal) async -> Result<AppendResult, JournalError> {
-        // No group in progress: commit on the calling thread, saving two thread hand-offs. (Not on
-        // the main thread, which must not wait for the disk or another process's write lock.)
-        if !Thread.isMainThread, let result = commitAlone(request, journal: journal) { return result }
+        let alone = state.withLock { s in
+            s.active += 1
+            return s.active == 1 && !s.draining
+        }
+        defer { state.withLock { $0.active -= 1 } }
+        // The only append in flight: commit on the calling thread, saving two thread hand-offs.
+        // (Not on the main thread, which must not wait for the disk or another process's write
+        // lock.) With others in flight, queue for the drain thread so they share a transaction.
+        if alone, !Thread.isMainThread, let result = commitAlone(request, journal: journal) { return result }
         return await withCheckedContinuation { continuation in
             let start = state.withLock { s in
                 s.queue.append(Pending(request: request, continuation: continuation))
