@@ -294,31 +294,57 @@ enum DataKeys {
         "truncated", "duration_ms", "matches_expected", "output", "output_ref", "error", "retryable", "details",
         "base_version", "added", "removed", "changed", "status", "final_answer", "totals",
     ]
-    /// The names' bytes one after another (no per-name array to retain while searching).
-    private static let flat: [UInt8] = names.flatMap { Array($0.utf8) }
-    /// Where each name starts in ``flat``, and its end.
-    private static let starts: [Int] = names.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.utf8.count) }
+
+    /// An open-addressing table of the names, by ``slot(_:_:)``.
+    private struct Table {
+        /// The names' bytes one after another (no per-name array to retain while searching).
+        var flat: [UInt8] = []
+        /// Per slot: 0 when empty, else 1 + the index of a name in ``names``.
+        var slots = [Int](repeating: 0, count: DataKeys.slotCount)
+        /// Where each name starts in ``flat``, and where the last one ends.
+        var starts: [Int] = [0]
+    }
+
+    private static let slotCount = 256
+
+    private static let table: Table = {
+        var t = Table()
+        for (k, name) in names.enumerated() {
+            let bytes = Array(name.utf8)
+            t.flat.append(contentsOf: bytes)
+            t.starts.append(t.flat.count)
+            var slot = hash(count: bytes.count, first: bytes[0], last: bytes[bytes.count - 1])
+            while t.slots[slot] != 0 { slot = (slot + 1) & (slotCount - 1) }
+            t.slots[slot] = k + 1
+        }
+        return t
+    }()
+
+    @inline(__always)
+    private static func hash(count: Int, first: UInt8, last: UInt8) -> Int {
+        (count &* 31 &+ Int(first) &* 7 &+ Int(last) &* 13) & (slotCount - 1)
+    }
 
     /// The known key whose bytes are at `range` (the token without its quotes), if any.
     static func lookup(_ s: Span<UInt8>, _ range: Range<Int>) -> String? {
         let count = range.count
         guard count > 0 else { return nil }
-        let flatArray = flat
-        let startArray = starts
-        let f = flatArray.span
-        let st = startArray.span
-        let first = s[range.lowerBound]
-        var j = 0
-        while j < st.count - 1 {
-            let a = st[j]
-            if st[j + 1] - a == count && f[a] == first {
-                var k = 1
-                while k < count && f[a + k] == s[range.lowerBound + k] { k += 1 }
-                if k == count { return names[j] }
+        let t = table
+        let flat = t.flat.span
+        let slots = t.slots.span
+        let starts = t.starts.span
+        var slot = hash(count: count, first: s[range.lowerBound], last: s[range.upperBound - 1])
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            let a = starts[entry - 1]
+            if starts[entry] - a == count {
+                var k = 0
+                while k < count && flat[a + k] == s[range.lowerBound + k] { k += 1 }
+                if k == count { return names[entry - 1] }
             }
-            j += 1
+            slot = (slot + 1) & (slotCount - 1)
         }
-        return nil
     }
 }
 
@@ -354,20 +380,26 @@ extension Timestamp {
             s[b + 13] == UInt8(ascii: ":"), s[b + 16] == UInt8(ascii: ":"), s[b + 19] == UInt8(ascii: "."),
             s[b + 26] == UInt8(ascii: "Z")
         else { return nil }
-        func num(_ at: Int, _ width: Int) -> Int64? {
-            var v: Int64 = 0
-            for k in (b + at)..<(b + at + width) {
-                let d = s[k] &- UInt8(ascii: "0")
-                guard d <= 9 else { return nil }
-                v = v * 10 + Int64(d)
-            }
-            return v
-        }
-        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-            let sec = num(17, 2), let micros = num(20, 6), (1...12).contains(mo), d >= 1, d <= Self.daysIn(month: mo, year: y), h <= 23, mi <= 59,
-            sec <= 59
+        guard let y = Self.digits(s, b, 4), let mo = Self.digits(s, b + 5, 2), let d = Self.digits(s, b + 8, 2),
+            let h = Self.digits(s, b + 11, 2), let mi = Self.digits(s, b + 14, 2), let sec = Self.digits(s, b + 17, 2),
+            let micros = Self.digits(s, b + 20, 6), (1...12).contains(mo), d >= 1,
+            d <= Self.daysIn(month: mo, year: y), h <= 23, mi <= 59, sec <= 59
         else { return nil }
         let days = Self.days(fromCivil: y, mo, d)
         self.init(microseconds: (days * 86_400 + h * 3600 + mi * 60 + sec) * 1_000_000 + micros)
+    }
+
+    /// The decimal number of the `width` digits at `at`, if they are all digits.
+    @inline(__always)
+    private static func digits(_ s: Span<UInt8>, _ at: Int, _ width: Int) -> Int64? {
+        var v: Int64 = 0
+        var k = at
+        while k < at + width {
+            let d = s[k] &- UInt8(ascii: "0")
+            guard d <= 9 else { return nil }
+            v = v &* 10 &+ Int64(d)
+            k += 1
+        }
+        return v
     }
 }

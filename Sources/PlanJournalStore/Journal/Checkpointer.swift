@@ -49,17 +49,33 @@ final class Checkpointer: @unchecked Sendable {
     private func work() {
         // A connection of its own: SQLite connections are used by one thread at a time.
         let db = try? SQLiteConnection(path: path)
+        // Whether the last checkpoint left pages behind (commits that came in meanwhile, or a
+        // reader's snapshot): then it is tried again shortly, even without a request, until the
+        // WAL is all copied (readers then read the database file alone) or no progress is made.
+        var behind = false
+        var lastCopied = -1
         while true {
             condition.lock()
-            while !requested && !stopped { condition.wait() }
+            if behind {
+                if !requested && !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: 0.02)) }
+            } else {
+                while !requested && !stopped { condition.wait() }
+            }
             if stopped {
                 condition.unlock()
                 return
             }
+            let wasRequested = requested
             requested = false
             condition.unlock()
-            // A failed or partial checkpoint is retried on the next request; the WAL keeps every commit.
-            _ = try? db?.checkpointPassive()
+            // A failed or partial checkpoint is retried later; the WAL keeps every commit.
+            guard let result = try? db?.checkpointPassive() else {
+                behind = false
+                continue
+            }
+            let progress = wasRequested || result.copied != lastCopied
+            behind = result.copied < result.walPages && progress
+            lastCopied = result.copied
         }
     }
 }
