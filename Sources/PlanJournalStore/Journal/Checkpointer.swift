@@ -16,7 +16,7 @@ final class Checkpointer: @unchecked Sendable {
     /// runs at 1000).
     static let backgroundPages = 1000
     /// WAL pages past which the writer checkpoints on its own thread.
-    static let writerPages = 8000
+    static let writerPages = 4000
 
     private let path: String
     private let condition = NSCondition()
