@@ -1,5 +1,6 @@
+import Foundation
 import PlanJournalCore
-import PlanJournalStore
+@testable import PlanJournalStore
 import PlanJournalTestSupport
 import Testing
 
@@ -43,5 +44,18 @@ import Testing
         let report = try t.journal.verify()
         #expect(report.ok)
         #expect(report.snapshots == run.events.count / 7)
+    }
+}
+
+@Suite struct SnapshotFormatTests {
+    @Test func jsonSnapshotsOfFormatVersion1AreStillRead() throws {
+        let events = try RunBuilder.complete(run: "old", steps: 3).events
+        let state = PlanProjection().fold(run: "old", events)
+        let raw = Array(try JSONEncoder().encode(state))
+        let (codec, body) = Codec.encode(raw, level: 0)
+        let back = try SnapshotCodec.decode(
+            codec: codec.rawValue, rawLength: raw.count, checksum: CompressionDictionary.checksum(body), body: body,
+            run: "old", seq: state.seq, journal: "test")
+        #expect(back == state)
     }
 }

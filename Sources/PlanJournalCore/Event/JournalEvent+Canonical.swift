@@ -4,8 +4,8 @@ extension JournalEvent {
     /// several times faster. A line that is not in that form goes through ``init(parsing:)``.
     /// - Throws: what ``init(parsing:)`` throws, for lines that are not canonical.
     public init(canonical line: [UInt8]) throws(JournalError) {
-        var reader = CanonicalReader(line)
-        if let event = reader.read() {
+        let reader = CanonicalLineReader(runHint: nil)
+        if let (event, end) = reader.read(line, at: 0), end == line.count {
             self = event
         } else {
             try self.init(parsing: line)
@@ -13,155 +13,150 @@ extension JournalEvent {
     }
 }
 
-/// Finds the envelope fields and `data`'s members of a compact JSON line by skipping values
-/// without checking them. Never traps: any surprise returns `nil`.
-private struct CanonicalReader {
-    let b: [UInt8]
-    var i = 0
+/// Reads canonical events out of a buffer of JSON Lines (a decoded chunk) in one pass over the
+/// bytes: each line's envelope and `data` members are located by skipping values without
+/// checking them, and only the envelope strings are decoded. Never traps: any surprise makes
+/// ``read(_:at:)`` return `nil`, and the caller parses that line with ``JournalEvent/init(parsing:)``.
+package struct CanonicalLineReader {
+    /// The run id the events are expected to carry: when a line names it, the event shares this
+    /// string instead of decoding its own.
+    private let runHint: String?
+    private let runHintBytes: [UInt8]
 
-    init(_ bytes: [UInt8]) {
-        b = bytes
+    /// - Parameter runHint: the run the lines most likely belong to, if known.
+    package init(runHint: String?) {
+        self.runHint = runHint
+        runHintBytes = runHint.map { Array($0.utf8) } ?? []
     }
 
-    mutating func read() -> JournalEvent? {
-        guard next(UInt8(ascii: "{")) else { return nil }
+    /// Reads the canonical event that starts at `start` in `buffer`.
+    /// - Returns: the event and the index just past its closing brace (the caller checks what
+    ///   follows: the end of a line), or `nil` when the bytes there are not in canonical form.
+    package func read(_ buffer: [UInt8], at start: Int) -> (JournalEvent, Int)? {
+        let s = buffer.span
+        var i = start
+        guard i < s.count, s[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
         var version = 1
         var run: String?
         var seq: Int64?
         var ts: Timestamp?
         var kind: String?
+        var known: EventKind?
         var actor: String?
         var cause: Int64?
         var dataRange: Range<Int>?
         var fields: [JournalEvent.DataField] = []
         while true {
-            guard let key = stringToken(), next(UInt8(ascii: ":")) else { return nil }
+            guard i < s.count, s[i] == UInt8(ascii: "\""), let keyEnd = CanonicalScan.string(s, from: i) else { return nil }
+            let key = (i + 1)..<(keyEnd - 1)
+            i = keyEnd
+            guard i < s.count, s[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
             let valueStart = i
-            guard skipValue() else { return nil }
-            let value = valueStart..<i
-            switch b[key.lowerBound + 1..<key.upperBound - 1].count {
-            case 1 where b[key.lowerBound + 1] == UInt8(ascii: "v"):
-                guard let n = JSONNumber.int64(b[value]) else { return nil }
-                version = Int(n)
-            case 3 where keyIs(key, "run"):
-                guard b[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
-                run = JSONString.decode(b, value)
-            case 3 where keyIs(key, "seq"):
-                seq = JSONNumber.int64(b[value])
-            case 2 where keyIs(key, "ts"):
-                guard value.count > 2 else { return nil }
-                ts = Timestamp(rfc3339: b[(value.lowerBound + 1)..<(value.upperBound - 1)])
-            case 4 where keyIs(key, "kind"):
-                guard b[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
-                kind = JSONString.decode(b, value)
-            case 5 where keyIs(key, "actor"):
-                if b[value.lowerBound] == UInt8(ascii: "\"") { actor = JSONString.decode(b, value) }
-            case 5 where keyIs(key, "cause"):
-                cause = JSONNumber.int64(b[value])
-            case 4 where keyIs(key, "data"):
-                guard let members = dataMembers(value) else { return nil }
-                dataRange = value
+            if CanonicalScan.equals(s, key, "data") {
+                guard let (members, end) = Self.members(s, buffer, from: i, base: start) else { return nil }
                 fields = members
-            default:
-                break
+                i = end
+                dataRange = (valueStart - start)..<(end - start)
+            } else {
+                guard let end = CanonicalScan.value(s, from: i) else { return nil }
+                i = end
+                let value = valueStart..<end
+                switch key.count {
+                case 1 where s[key.lowerBound] == UInt8(ascii: "v"):
+                    guard let n = JSONNumber.int64(buffer[value]) else { return nil }
+                    version = Int(n)
+                case 3 where CanonicalScan.equals(s, key, "run"):
+                    guard s[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
+                    run = decodeRun(s, buffer, value)
+                case 3 where CanonicalScan.equals(s, key, "seq"):
+                    seq = JSONNumber.int64(buffer[value])
+                case 2 where CanonicalScan.equals(s, key, "ts"):
+                    guard value.count > 2 else { return nil }
+                    let body = (value.lowerBound + 1)..<(value.upperBound - 1)
+                    ts = Timestamp(canonical: s, body) ?? Timestamp(rfc3339: buffer[body])
+                case 4 where CanonicalScan.equals(s, key, "kind"):
+                    guard s[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
+                    let body = (value.lowerBound + 1)..<(value.upperBound - 1)
+                    if let k = EventKind.lookup(s, body) {
+                        known = k
+                        kind = k.rawValue
+                    } else {
+                        kind = JSONString.decode(buffer, value)
+                    }
+                case 5 where CanonicalScan.equals(s, key, "actor"):
+                    if s[value.lowerBound] == UInt8(ascii: "\"") { actor = JSONString.decode(buffer, value) }
+                case 5 where CanonicalScan.equals(s, key, "cause"):
+                    cause = JSONNumber.int64(buffer[value])
+                default:
+                    break
+                }
             }
-            if next(UInt8(ascii: ",")) { continue }
-            guard next(UInt8(ascii: "}")), i == b.count else { return nil }
+            guard i < s.count else { return nil }
+            if s[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard s[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
             break
         }
         guard let run, let seq, let ts, let kind, let dataRange else { return nil }
-        return JournalEvent(
-            bytes: b, run: run, seq: seq, ts: ts, kind: kind, actor: actor, cause: cause, version: version,
-            dataRange: dataRange, dataFields: fields)
+        let bytes = start == 0 && i == buffer.count ? buffer : Array(buffer[start..<i])
+        let event = JournalEvent(
+            bytes: bytes, run: run, seq: seq, ts: ts, kind: kind, knownKind: known, actor: actor, cause: cause,
+            version: version, dataRange: dataRange, dataFields: fields)
+        return (event, i)
     }
 
-    private func keyIs(_ key: Range<Int>, _ name: StaticString) -> Bool {
-        let body = (key.lowerBound + 1)..<(key.upperBound - 1)
-        guard body.count == name.utf8CodeUnitCount else { return false }
-        var k = 0
-        for p in body {
-            if b[p] != name.utf8Start[k] { return false }
-            k += 1
+    /// The run id of the string token at `token`: the hint itself when the bytes are the same.
+    private func decodeRun(_ s: Span<UInt8>, _ buffer: [UInt8], _ token: Range<Int>) -> String {
+        if let runHint, token.count == runHintBytes.count + 2 {
+            var k = 0
+            var same = true
+            let hint = runHintBytes.span
+            while k < hint.count {
+                if s[token.lowerBound + 1 + k] != hint[k] {
+                    same = false
+                    break
+                }
+                k += 1
+            }
+            if same { return runHint }
         }
-        return true
+        return JSONString.decode(buffer, token)
     }
 
-    private mutating func next(_ byte: UInt8) -> Bool {
-        guard i < b.count, b[i] == byte else { return false }
+    /// The members of the object at `from` (key and value range relative to `base`), and the index
+    /// past its closing brace.
+    private static func members(_ s: Span<UInt8>, _ buffer: [UInt8], from: Int, base: Int)
+        -> ([JournalEvent.DataField], Int)?
+    {
+        var i = from
+        guard i < s.count, s[i] == UInt8(ascii: "{") else { return nil }
         i += 1
-        return true
-    }
-
-    /// The string token at `i` (quotes included), moving past it.
-    private mutating func stringToken() -> Range<Int>? {
-        let start = i
-        guard next(UInt8(ascii: "\"")) else { return nil }
-        let array = b
-        let bytes = array.span
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") {
-                i += 1
-                return start..<i
-            }
-            i += c == UInt8(ascii: "\\") ? 2 : 1
-        }
-        return nil
-    }
-
-    /// Moves past one value.
-    private mutating func skipValue() -> Bool {
-        guard i < b.count else { return false }
-        switch b[i] {
-        case UInt8(ascii: "\""):
-            return stringToken() != nil
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            let array = b
-            let bytes = array.span
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\"") {
-                    guard stringToken() != nil else { return false }
-                    continue
-                }
-                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
-                if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
-                    depth -= 1
-                    if depth == 0 {
-                        i += 1
-                        return true
-                    }
-                }
-                i += 1
-            }
-            return false
-        default:
-            let start = i
-            while i < b.count {
-                let c = b[i]
-                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { break }
-                i += 1
-            }
-            return i > start
-        }
-    }
-
-    /// The members of the object at `range`, with value ranges in the line.
-    private func dataMembers(_ range: Range<Int>) -> [JournalEvent.DataField]? {
-        var r = CanonicalReader(b)
-        r.i = range.lowerBound
-        guard r.next(UInt8(ascii: "{")) else { return nil }
         var fields: [JournalEvent.DataField] = []
-        if r.next(UInt8(ascii: "}")) { return fields }
+        fields.reserveCapacity(8)
+        guard i < s.count else { return nil }
+        if s[i] == UInt8(ascii: "}") { return (fields, i + 1) }
         while true {
-            guard let key = r.stringToken(), r.next(UInt8(ascii: ":")) else { return nil }
-            let start = r.i
-            guard r.skipValue() else { return nil }
-            fields.append(.init(key: JSONString.decode(b, key), value: start..<r.i))
-            if r.next(UInt8(ascii: ",")) { continue }
-            guard r.next(UInt8(ascii: "}")), r.i == range.upperBound else { return nil }
-            return fields
+            guard i < s.count, s[i] == UInt8(ascii: "\""), let keyEnd = CanonicalScan.string(s, from: i) else { return nil }
+            let key = i..<keyEnd
+            i = keyEnd
+            guard i < s.count, s[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            guard let end = CanonicalScan.value(s, from: i) else { return nil }
+            let name = DataKeys.lookup(s, (key.lowerBound + 1)..<(key.upperBound - 1)) ?? JSONString.decode(buffer, key)
+            fields.append(.init(key: name, value: (i - base)..<(end - base)))
+            i = end
+            guard i < s.count else { return nil }
+            if s[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            guard s[i] == UInt8(ascii: "}") else { return nil }
+            return (fields, i + 1)
         }
     }
 }

@@ -39,12 +39,22 @@ public struct JournalEvent: Sendable, Hashable {
         bytes: [UInt8], run: String, seq: Int64, ts: Timestamp, kind: String, actor: String?, cause: Int64?,
         version: Int, dataRange: Range<Int>, dataFields: [DataField]
     ) {
+        self.init(
+            bytes: bytes, run: run, seq: seq, ts: ts, kind: kind, knownKind: EventKind(rawValue: kind), actor: actor,
+            cause: cause, version: version, dataRange: dataRange, dataFields: dataFields)
+    }
+
+    /// The memberwise form, for readers that already know `knownKind` (it must be `EventKind(rawValue: kind)`).
+    init(
+        bytes: [UInt8], run: String, seq: Int64, ts: Timestamp, kind: String, knownKind: EventKind?, actor: String?,
+        cause: Int64?, version: Int, dataRange: Range<Int>, dataFields: [DataField]
+    ) {
         self.bytes = bytes
         self.run = run
         self.seq = seq
         self.ts = ts
         self.kind = kind
-        self.knownKind = EventKind(rawValue: kind)
+        self.knownKind = knownKind
         self.actor = actor
         self.cause = cause
         self.version = version
@@ -107,6 +117,33 @@ public struct JournalEvent: Sendable, Hashable {
         case UInt8(ascii: "f"): return false
         default: return nil
         }
+    }
+
+    /// `data.key.member` when `data.key` is an object and that member an integer that fits 64 bits
+    /// (the last member of that name, as ``JSONValue/subscript(key:)`` picks), read without parsing
+    /// the object into a ``JSONValue``.
+    func dataMemberInt(_ key: String, _ member: String) -> Int64? {
+        guard let raw = rawData(key), raw.first == UInt8(ascii: "{") else { return nil }
+        let s = bytes.span
+        var i = raw.startIndex + 1
+        var found: Range<Int>?
+        guard i < raw.endIndex else { return nil }
+        if s[i] == UInt8(ascii: "}") { return nil }
+        while i < raw.endIndex {
+            guard s[i] == UInt8(ascii: "\""), let keyEnd = CanonicalScan.string(s, from: i) else { return nil }
+            let keyToken = i..<keyEnd
+            i = keyEnd
+            guard i < raw.endIndex, s[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            guard let end = CanonicalScan.value(s, from: i) else { return nil }
+            if JSONString.decode(bytes, keyToken) == member { found = i..<end }
+            i = end
+            guard i < raw.endIndex else { return nil }
+            if s[i] == UInt8(ascii: "}") { break }
+            guard s[i] == UInt8(ascii: ",") else { return nil }
+            i += 1
+        }
+        return found.flatMap { JSONNumber.int64(bytes[$0]) }
     }
 
     /// Whether `data.key` is present and not `null`.

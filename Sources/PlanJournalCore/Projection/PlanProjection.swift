@@ -68,9 +68,8 @@ public struct PlanProjection: Projection {
                 if let m = e.dataBool("matches_expected") { step.matchesExpected = m }
             }
         case .callModel:
-            let usage = e.data("usage")
-            let input = usage?["input_tokens"]?.int64Value ?? 0
-            let output = usage?["output_tokens"]?.int64Value ?? 0
+            let input = e.dataMemberInt("usage", "input_tokens") ?? 0
+            let output = e.dataMemberInt("usage", "output_tokens") ?? 0
             let cost = e.dataDouble("cost_usd") ?? 0
             s.totals.inputTokens += input
             s.totals.outputTokens += output
@@ -116,7 +115,13 @@ public struct PlanProjection: Projection {
         } else {
             return nil
         }
-        return text.count <= summaryLength ? text : String(text.prefix(summaryLength - 1)) + "…"
+        // At most summaryLength characters are walked: a long output is not counted to its end.
+        if text.utf8.count <= summaryLength
+            || text.index(text.startIndex, offsetBy: summaryLength, limitedBy: text.endIndex) == text.endIndex
+        {
+            return text
+        }
+        return String(text.prefix(summaryLength - 1)) + "…"
     }
 
     private func update(_ s: inout PlanState, _ e: JournalEvent, _ change: (inout PlanState.StepState) -> Void) {

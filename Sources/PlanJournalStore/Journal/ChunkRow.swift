@@ -23,6 +23,16 @@ struct ChunkRow {
 
     /// The chunk's JSON Lines, decoded.
     func lines(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [ArraySlice<UInt8>] {
+        let raw = try decoded(run: run, journal: journal, dictionaries: dictionaries)
+        let out = Self.lines(of: raw)
+        if out.count != Int(lastSeq - firstSeq + 1) || raw.last != UInt8(ascii: "\n") {
+            throw wrongCount(run: run, journal: journal)
+        }
+        return out
+    }
+
+    /// The chunk's body, checked against its checksum and decompressed.
+    func decoded(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [UInt8] {
         guard Self.checksum(body) == bodySum else {
             throw JournalError(
                 .corrupt, "the stored bytes of seq \(firstSeq)-\(lastSeq) do not match their checksum",
@@ -33,19 +43,61 @@ struct ChunkRow {
                 .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) has unknown codec \(codec)",
                 context: .init(journalPath: journal, run: run, seq: firstSeq))
         }
-        let raw: [UInt8]
         do {
-            raw = try c.decode(body, rawLength: rawLength, dictionary: try dictionary.map(dictionaries.dictionary))
+            return try c.decode(body, rawLength: rawLength, dictionary: try dictionary.map(dictionaries.dictionary))
         } catch {
             throw error.adding(journalPath: journal, run: run, seq: firstSeq)
         }
-        let out = Self.lines(of: raw)
-        if out.count != Int(lastSeq - firstSeq + 1) || raw.last != UInt8(ascii: "\n") {
-            throw JournalError(
-                .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) holds the wrong number of events",
-                context: .init(journalPath: journal, run: run, seq: firstSeq))
+    }
+
+    private func wrongCount(run: String, journal: String) -> JournalError {
+        JournalError(
+            .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) holds the wrong number of events",
+            context: .init(journalPath: journal, run: run, seq: firstSeq))
+    }
+
+    /// Calls `body` with each event of the chunk with seq in `from...to`, read in one pass over the
+    /// decoded lines (events before `from` are skipped unparsed; reading stops after `to`).
+    /// - Throws: `.corrupt` for a damaged chunk or a stored line that does not parse; what `body` throws.
+    func forEachEvent(
+        run: String, from: Int64, to: Int64, journal: String, dictionaries: DictionaryCache,
+        _ body: (JournalEvent) throws(JournalError) -> Void
+    ) throws(JournalError) {
+        let raw = try decoded(run: run, journal: journal, dictionaries: dictionaries)
+        let reader = CanonicalLineReader(runHint: run)
+        let newline = UInt8(ascii: "\n")
+        var pos = 0
+        var seq = firstSeq
+        while pos < raw.count {
+            if raw[pos] == newline {
+                pos += 1
+                continue
+            }
+            if seq > to { return }
+            var end: Int
+            if seq < from {
+                end = ByteScan.firstIndex(of: newline, in: raw, from: pos) ?? raw.count
+            } else {
+                let event: JournalEvent
+                if let (e, stop) = reader.read(raw, at: pos), stop < raw.count, raw[stop] == newline {
+                    event = e
+                    end = stop
+                } else {
+                    end = ByteScan.firstIndex(of: newline, in: raw, from: pos) ?? raw.count
+                    do {
+                        event = try JournalEvent(parsing: Array(raw[pos..<end]))
+                    } catch {
+                        throw JournalError(
+                            .corrupt, "a stored event does not parse: \(error.message)",
+                            context: .init(journalPath: journal, run: run, seq: seq))
+                    }
+                }
+                try body(event)
+            }
+            pos = end + 1
+            seq += 1
         }
-        return out
+        if seq - 1 != lastSeq || raw.last != newline { throw wrongCount(run: run, journal: journal) }
     }
 
     /// The non-empty lines of `raw`.

@@ -114,11 +114,21 @@ final class GroupCommitQueue: Sendable {
         var continuation: CheckedContinuation<Result<AppendResult, JournalError>, Never>
     }
 
-    private let state = Mutex<(queue: [Pending], draining: Bool)>(([], false))
+    /// Appends waiting, whether a thread is committing, and appends in flight (inside `submit`).
+    private let state = Mutex<(queue: [Pending], draining: Bool, active: Int)>(([], false, 0))
     private let dispatch = DispatchQueue(label: "planjournal.group-commit")
 
     func submit(_ request: Request, journal: Journal) async -> Result<AppendResult, JournalError> {
-        await withCheckedContinuation { continuation in
+        let alone = state.withLock { s in
+            s.active += 1
+            return s.active == 1 && !s.draining
+        }
+        defer { state.withLock { $0.active -= 1 } }
+        // The only append in flight: commit on the calling thread, saving two thread hand-offs.
+        // (Not on the main thread, which must not wait for the disk or another process's write
+        // lock.) With others in flight, queue for the drain thread so they share a transaction.
+        if alone, !Thread.isMainThread, let result = commitAlone(request, journal: journal) { return result }
+        return await withCheckedContinuation { continuation in
             let start = state.withLock { s in
                 s.queue.append(Pending(request: request, continuation: continuation))
                 if s.draining { return false }
@@ -127,6 +137,26 @@ final class GroupCommitQueue: Sendable {
             }
             if start { dispatch.async { self.drain(journal) } }
         }
+    }
+
+    /// Commits `request` as a group of one on this thread when no group is in progress (`nil`
+    /// otherwise); appends that queue meanwhile are handed to the drain thread afterwards.
+    private func commitAlone(_ request: Request, journal: Journal) -> Result<AppendResult, JournalError>? {
+        let lead = state.withLock { s in
+            if s.draining { return false }
+            s.draining = true
+            return true
+        }
+        guard lead else { return nil }
+        let result = journal.writer.with { writer in
+            writer.commitGroup([(request.events, request.run, request.expecting)])
+        }
+        let more = state.withLock { s in
+            if s.queue.isEmpty { s.draining = false }
+            return !s.queue.isEmpty
+        }
+        if more { dispatch.async { self.drain(journal) } }
+        return result.first ?? .failure(JournalError(.io, "group commit returned no result"))
     }
 
     private func drain(_ journal: Journal) {

@@ -78,20 +78,8 @@ struct JournalReader {
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
         for chunk in try chunks(rid: row.rid, from: ownFrom, to: upper) {
-            let lines = try chunk.lines(run: row.id, journal: path, dictionaries: dictionaries)
-            for (k, line) in lines.enumerated() {
-                let seq = chunk.firstSeq + Int64(k)
-                guard seq >= ownFrom && seq <= upper else { continue }
-                let event: JournalEvent
-                do {
-                    event = try JournalEvent(canonical: Array(line))
-                } catch {
-                    throw JournalError(
-                        .corrupt, "a stored event does not parse: \(error.message)",
-                        context: .init(journalPath: path, run: row.id, seq: seq))
-                }
-                try body(event)
-            }
+            try chunk.forEachEvent(
+                run: row.id, from: ownFrom, to: upper, journal: path, dictionaries: dictionaries, body)
         }
     }
 

@@ -12,6 +12,11 @@ final class JournalWriter {
     private let projection = PlanProjection()
     /// Cursors of runs this writer has seen, valid while the catalog's head matches.
     private var cache: [String: RunCursor] = [:]
+    /// `PRAGMA data_version` when this writer's last transaction began: while it stays the same, no
+    /// other connection has committed, so cached cursors are current without reading the catalog.
+    private var seenDataVersion: Int64?
+    /// Whether, in the current transaction, cached cursors may be used without reading the catalog.
+    private var cacheTrusted = false
     private let codec = LZ4DictionaryCodec()
     /// The dictionary new chunks are compressed against; `nil` until one is trained.
     private var dictionary: CompressionDictionary?
@@ -19,15 +24,31 @@ final class JournalWriter {
     private var trainer: DictionaryTrainer?
     /// During an ingest: compresses chunks off this thread.
     private var compressor: ChunkCompressor?
+    /// Checkpoints the WAL off this thread.
+    private let checkpointer: Checkpointer
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         db = try SQLiteConnection(path: path)
         self.config = config
         reader = JournalReader(db: db)
+        checkpointer = Checkpointer(path: path)
         db.setBusyTimeout(milliseconds: config.busyTimeoutMilliseconds)
         try Self.configure(db, durability: config.durability)
         try Schema.migrate(db)
         try loadDictionary()
+        let checkpointer = self.checkpointer
+        db.setWALHook { [unowned db] pages in
+            if pages >= Checkpointer.writerPages {
+                // The background checkpoints lag behind a steady stream of appends: catch up here.
+                _ = try? db.checkpointPassive()
+            } else if pages >= Checkpointer.backgroundPages {
+                checkpointer.request()
+            }
+        }
+    }
+
+    deinit {
+        checkpointer.stop()
     }
 
     private func loadDictionary() throws(JournalError) {
@@ -102,6 +123,8 @@ final class JournalWriter {
     /// Forgets cached cursors and the dictionary (after a rollback).
     func dropCache() {
         cache.removeAll()
+        seenDataVersion = nil
+        cacheTrusted = false
         compressor?.stop()
         compressor = nil
         try? loadDictionary()
@@ -114,12 +137,25 @@ final class JournalWriter {
 
     /// Where `run` stands now (inside the current transaction).
     func cursor(for run: String) throws(JournalError) -> RunCursor {
+        // Taken out of the cache, so the write below owns the cursor's state (no copy on change);
+        // finish puts it back.
+        let cached = cache.removeValue(forKey: run)
+        if cacheTrusted, let cached { return cached }
         guard let row = try reader.run(named: run) else { return RunCursor(newRun: run) }
-        if let cached = cache[run], cached.rid == row.rid, cached.headSeq == row.headSeq, cached.headHash == row.headHash {
+        if var cached, cached.rid == row.rid, cached.headSeq == row.headSeq, cached.headHash == row.headHash {
+            cached.row = row
             return cached
         }
         let state = try reader.state(of: row)
         return RunCursor(row: row, state: state)
+    }
+
+    /// Notes whether another connection committed since this writer's last transaction (call
+    /// right after `BEGIN`): if not, cached cursors are used without reading the catalog.
+    private func checkDataVersion() throws(JournalError) {
+        let version = try db.dataVersion()
+        cacheTrusted = version == seenDataVersion
+        seenDataVersion = version
     }
 
     /// Starts writing to `run` in the current transaction.
@@ -282,6 +318,12 @@ final class JournalWriter {
             status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
             inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
             rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        w.cursor.row = RunRow(
+            rid: w.cursor.rid ?? 0, id: w.cursor.id, parent: w.cursor.parent, forkSeq: w.cursor.forkSeq,
+            forkHash: w.cursor.row?.forkHash, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
+            status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
+            inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
+            rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
         if cache.count > 4096 { cache.removeAll() }
         cache[w.cursor.id] = done ? nil : w.cursor
     }
@@ -390,11 +432,28 @@ extension JournalWriter {
     func commitGroup(_ requests: [(events: [JournalEvent], run: String, expecting: ExpectedSeq)])
         -> [Result<AppendResult, JournalError>]
     {
+        defer { cacheTrusted = false }
         var results: [Result<AppendResult, JournalError>] = []
         do {
             try db.run("BEGIN IMMEDIATE")
+            try checkDataVersion()
         } catch {
+            if db.inTransaction { try? db.run("ROLLBACK") }
+            dropCache()
             return requests.map { _ in .failure(error) }
+        }
+        if requests.count == 1, let r = requests.first {
+            // One append: its own transaction, no savepoint.
+            do {
+                let result = try append(r.events, to: r.run, expecting: r.expecting)
+                try db.run("COMMIT")
+                return [.success(result)]
+            } catch {
+                if db.inTransaction { try? db.run("ROLLBACK") }
+                cacheDrop(r.run)
+                if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+                return [.failure(error.adding(journalPath: db.path))]
+            }
         }
         for r in requests {
             do {

@@ -45,6 +45,31 @@ struct RunRow {
         tailBytes = s.int(16)
     }
 
+    /// A row with these values (what the writer just wrote to the catalog).
+    init(
+        rid: Int64, id: String, parent: Int64?, forkSeq: Int64?, forkHash: [UInt8]?, headSeq: Int64, headHash: [UInt8],
+        goal: String?, status: String, startedAt: Int64?, endedAt: Int64?, inputTokens: Int64, outputTokens: Int64,
+        costUSD: Double, rawBytes: Int64, tailFirstSeq: Int64?, tailBytes: Int64
+    ) {
+        self.rid = rid
+        self.id = id
+        self.parent = parent
+        self.forkSeq = forkSeq
+        self.forkHash = forkHash
+        self.headSeq = headSeq
+        self.headHash = headHash
+        self.goal = goal
+        self.status = status
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costUSD = costUSD
+        self.rawBytes = rawBytes
+        self.tailFirstSeq = tailFirstSeq
+        self.tailBytes = tailBytes
+    }
+
     /// The first seq stored in this run's own chunks (later ones come from the parent).
     var firstOwnSeq: Int64 { (forkSeq ?? 0) + 1 }
 }

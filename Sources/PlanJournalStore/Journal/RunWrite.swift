@@ -47,7 +47,8 @@ struct RunCursor {
 /// A run's writes inside the current transaction: the events accepted so far, buffered until
 /// they fill a chunk.
 struct RunWrite {
-    /// The run as it was before this transaction (to undo a rejected run).
+    /// The run as it was before this transaction (to undo a rejected run): its catalog values; its
+    /// `state` and `validator` are left empty.
     let start: RunCursor
     /// The run after the accepted events.
     var cursor: RunCursor
@@ -64,7 +65,12 @@ struct RunWrite {
     var lastChunkFirstSeq: Int64?
 
     init(_ cursor: RunCursor) {
-        start = cursor
+        // `start` keeps the catalog values only: sharing the folded state and validator with
+        // `cursor` would make the first change to them copy both.
+        var start = cursor
+        start.state = PlanState(run: cursor.id)
+        start.validator = RunValidator(run: cursor.id)
+        self.start = start
         self.cursor = cursor
     }
 

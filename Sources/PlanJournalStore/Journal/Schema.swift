@@ -3,7 +3,7 @@ import PlanJournalCore
 /// The on-disk format: named migrations applied in order and recorded in `meta`.
 enum Schema {
     /// The format version this build writes; a journal with a higher one is refused.
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     /// Migrations, oldest first. Never edit one that has shipped: add the next.
     static let migrations: [(name: String, sql: String)] = [
@@ -57,7 +57,14 @@ enum Schema {
                 PRIMARY KEY(rid, seq)
             ) WITHOUT ROWID;
             """
-        )
+        ),
+        (
+            // Snapshots are written in PlanState's binary form from this version on (JSON ones are
+            // still read); the tables do not change. Older builds refuse the journal instead of
+            // reporting its new snapshots as corrupt.
+            "v2-binary-snapshots",
+            "SELECT 1"
+        ),
     ]
 
     /// Creates or upgrades the schema of `db`.

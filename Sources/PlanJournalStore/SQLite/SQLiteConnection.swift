@@ -9,6 +9,8 @@ final class SQLiteConnection {
     private var db: OpaquePointer?
     let path: String
     private var statements: [String: SQLiteStatement] = [:]
+    /// Keeps the WAL hook's closure alive while SQLite holds a pointer to it.
+    private var walHook: WALHookBox?
 
     /// Opens (creating if needed) the database at `path`.
     init(path: String, readOnly: Bool = false) throws(JournalError) {
@@ -29,6 +31,7 @@ final class SQLiteConnection {
 
     deinit {
         statements.removeAll()
+        if walHook != nil { sqlite3_wal_hook(db, nil, nil) }
         sqlite3_close_v2(db)
     }
 
@@ -61,6 +64,40 @@ final class SQLiteConnection {
         let s = SQLiteStatement(handle, connection: self)
         statements[sql] = s
         return s
+    }
+
+    /// `PRAGMA data_version`: changes when another connection (of this process or another) commits;
+    /// this connection's own commits leave it as it was.
+    func dataVersion() throws(JournalError) -> Int64 {
+        let s = try statement("PRAGMA data_version")
+        defer { s.reset() }
+        return try s.step() ? s.int(0) : 0
+    }
+
+    /// Calls `hook` after each commit with the number of pages in the WAL. Replaces SQLite's
+    /// automatic checkpoints on this connection (``checkpointPassive()`` is then the caller's job).
+    func setWALHook(_ hook: @escaping (Int) -> Void) {
+        let box = WALHookBox(hook)
+        walHook = box
+        sqlite3_wal_hook(
+            db,
+            { context, _, _, pages in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<WALHookBox>.fromOpaque(context).takeUnretainedValue().hook(Int(pages))
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    /// Copies as much of the WAL into the database file as can be done without waiting for
+    /// anyone (`SQLITE_CHECKPOINT_PASSIVE`).
+    /// - Returns: pages in the WAL and pages now copied.
+    @discardableResult
+    func checkpointPassive() throws(JournalError) -> (walPages: Int, copied: Int) {
+        var log: Int32 = 0
+        var copied: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+        guard rc == SQLITE_OK else { throw error(rc, lastMessage) }
+        return (Int(log), Int(copied))
     }
 
     /// The rowid of the last insert.
@@ -112,4 +149,10 @@ final class SQLiteConnection {
 struct SQLiteError: Error, Sendable, CustomStringConvertible {
     var code: Int32
     var description: String { "SQLite result code \(code): \(String(cString: sqlite3_errstr(code)))" }
+}
+
+/// The closure a WAL hook calls, at a fixed address for SQLite's context pointer.
+private final class WALHookBox {
+    let hook: (Int) -> Void
+    init(_ hook: @escaping (Int) -> Void) { self.hook = hook }
 }

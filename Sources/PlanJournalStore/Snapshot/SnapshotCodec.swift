@@ -2,15 +2,11 @@ import Crypto
 import Foundation
 import PlanJournalCore
 
-/// Encodes plan-state snapshots: JSON, LZ4, SHA-256 checksum of the stored body.
+/// Encodes plan-state snapshots: ``PlanState``'s binary form, LZ4, SHA-256 checksum of the stored
+/// body. Snapshots written before format version 2 hold JSON, which is still read.
 enum SnapshotCodec {
     static func encode(_ state: PlanState) throws(JournalError) -> (codec: Codec, rawLength: Int, checksum: [UInt8], body: [UInt8]) {
-        let raw: [UInt8]
-        do {
-            raw = Array(try JSONEncoder().encode(state))
-        } catch {
-            throw JournalError(.io, "cannot encode a snapshot: \(error)")
-        }
+        let raw = state.binaryEncoded()
         let (codec, body) = Codec.encode(raw, level: 0)
         return (codec, raw.count, Array(SHA256.hash(data: body)), body)
     }
@@ -24,6 +20,7 @@ enum SnapshotCodec {
         }
         do {
             let raw = try c.decode(body, rawLength: rawLength)
+            if PlanState.isBinary(raw) { return try PlanState(binary: raw) }
             return try JSONDecoder().decode(PlanState.self, from: Data(raw))
         } catch {
             throw JournalError(.corrupt, "the snapshot at seq \(seq) does not decode", context: context)

@@ -1,0 +1,121 @@
+/// Skipping compact JSON values without checking them, within one line.
+package enum CanonicalScan {
+    /// The index past the closing quote of the string token at `start` (which holds the opening
+    /// quote); `nil` when the line ends first.
+    @inline(__always)
+    static func string(_ s: Span<UInt8>, from start: Int) -> Int? {
+        var k = start + 1
+        let n = s.count
+        while true {
+            // Eight bytes at a time while none of them is a quote, a backslash or a newline.
+            while k <= n &- 8 && !hasSpecial(word(s, at: k)) { k &+= 8 }
+            // The next special byte is within eight bytes (or the line ends).
+            while k < n {
+                let c = s[k]
+                if c == UInt8(ascii: "\"") { return k + 1 }
+                if c == UInt8(ascii: "\\") {
+                    k += 2
+                    break
+                }
+                if c == UInt8(ascii: "\n") { return nil }
+                k += 1
+            }
+            if k >= n { return nil }
+        }
+    }
+
+    /// The eight bytes at `k` (little-endian), `k + 8 <= s.count`.
+    @inline(__always)
+    static func word(_ s: Span<UInt8>, at k: Int) -> UInt64 {
+        UInt64(s[k]) | UInt64(s[k &+ 1]) << 8 | UInt64(s[k &+ 2]) << 16 | UInt64(s[k &+ 3]) << 24
+            | UInt64(s[k &+ 4]) << 32 | UInt64(s[k &+ 5]) << 40 | UInt64(s[k &+ 6]) << 48 | UInt64(s[k &+ 7]) << 56
+    }
+
+    /// Whether any byte of `w` is `"`, `\` or a newline (the zero-byte test of each XOR is exact
+    /// about whether there is one).
+    @inline(__always)
+    static func hasSpecial(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        let nl = w ^ (ones &* 0x0A)
+        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((nl &- ones) & ~nl)) & highs != 0
+    }
+
+    /// Whether any byte of `w` is a newline.
+    @inline(__always)
+    static func hasNewline(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let nl = w ^ (ones &* 0x0A)
+        return (nl &- ones) & ~nl & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// The index of the first newline in `bytes` at or after `start`, if any.
+    package static func firstNewline(in bytes: [UInt8], from start: Int) -> Int? {
+        let s = bytes.span
+        let n = s.count
+        var k = max(0, start)
+        while k <= n &- 8 && !hasNewline(word(s, at: k)) { k &+= 8 }
+        while k < n {
+            if s[k] == UInt8(ascii: "\n") { return k }
+            k += 1
+        }
+        return nil
+    }
+
+    /// The index past the value at `start`; `nil` when the line ends first.
+    static func value(_ s: Span<UInt8>, from start: Int) -> Int? {
+        let n = s.count
+        guard start < n else { return nil }
+        switch s[start] {
+        case UInt8(ascii: "\""):
+            return string(s, from: start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var k = start
+            while k < n {
+                let c = s[k]
+                switch c {
+                case UInt8(ascii: "\""):
+                    guard let end = string(s, from: k) else { return nil }
+                    k = end
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return k + 1 }
+                case UInt8(ascii: "\n"):
+                    return nil
+                default:
+                    break
+                }
+                k += 1
+            }
+            return nil
+        default:
+            var k = start
+            while k < n {
+                let c = s[k]
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == UInt8(ascii: "\n") {
+                    break
+                }
+                k += 1
+            }
+            return k > start ? k : nil
+        }
+    }
+
+    /// Whether the bytes at `range` are `name`.
+    @inline(__always)
+    static func equals(_ s: Span<UInt8>, _ range: Range<Int>, _ name: StaticString) -> Bool {
+        guard range.count == name.utf8CodeUnitCount else { return false }
+        var k = 0
+        for p in range {
+            if s[p] != name.utf8Start[k] { return false }
+            k += 1
+        }
+        return true
+    }
+}
