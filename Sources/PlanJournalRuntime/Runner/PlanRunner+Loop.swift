@@ -97,7 +97,7 @@ extension PlanRunner {
         if let budget = options.budgetUSD, await recorder.costUSD > budget {
             return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget))
         }
-        if let failure = p.finalFailure {
+        if let failure = p.finalFailures.first {
             if running > 0 { return nil }
             if let ending = try await replan(&p, failure, recorder: recorder) { return ending }
         }
@@ -110,16 +110,16 @@ extension PlanRunner {
             return nil
         case .notNeeded, .granted: break
         }
-        for (step, dep) in scan.blocked {
-            try await recorder.record(
-                .stepSkipped, actor: "system",
-                data: .record(["step_id": .string(step.id), "reason": .string("dependency \(dep) did not run")]))
-            p.status[step.id] = .skipped
-        }
-        if !scan.blocked.isEmpty {
+        while !scan.blocked.isEmpty {
+            for (step, dep) in scan.blocked {
+                try await recorder.record(
+                    .stepSkipped, actor: "system",
+                    data: .record(["step_id": .string(step.id), "reason": .string("dependency \(dep) did not run")]))
+                p.status[step.id] = .skipped
+            }
             scan = p.scan()
-            if scan.settled && running == 0 { return .done }
         }
+        if scan.settled && running == 0 { return .done }
         var slots = options.parallel - running
         var launching: [(step: PlanStep, attempt: Int)] = []
         for step in scan.ready {

@@ -28,6 +28,11 @@ extension PlanRunner {
     func replan(_ p: inout RunProgress, _ failure: RunProgress.FinalFailure, recorder: RunRecorder) async throws
         -> Ending?
     {
+        let reason = ReplanReason(reason: failure.reason, stepID: failure.stepID, details: failure.details)
+        if let policy = planner as? any ReplanPolicy, !policy.shouldReplan(reason) {
+            p.abandonFirstFailure()
+            return nil
+        }
         guard p.replans < options.maxReplans else {
             return .limit(
                 "max_replans",
@@ -41,8 +46,7 @@ extension PlanRunner {
             ]))
         p.replans += 1
         let request = PlanningRequest(
-            goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs,
-            replan: ReplanReason(reason: failure.reason, stepID: failure.stepID, details: failure.details))
+            goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason)
         let proposal: PlanProposal
         switch try await askPlanner(request, purpose: "replan", recorder: recorder) {
         case .failure(let ending): return ending
@@ -62,7 +66,7 @@ extension PlanRunner {
                 "changed": .array(changed.map(\.wireValue)), "reason": .string(failure.reason),
                 "rationale": proposal.rationale.map(JSONValue.string),
             ]))
-        p.adopt(proposal.steps, version: version, changed: Set(changed.map(\.id)))
+        p.adopt(proposal.steps, version: version, changed: Set(changed.map(\.id)), retrying: failure.stepID)
         return try await gate(&p, recorder: recorder)
     }
 

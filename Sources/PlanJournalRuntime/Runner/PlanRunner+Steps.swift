@@ -4,7 +4,8 @@ import PlanJournalStore
 /// How one step attempt ended (after its events are in the journal).
 struct StepFinish: Sendable {
     enum Outcome: Sendable {
-        case completed(output: String)
+        /// `mismatch` explains why the output does not match the expected output, when a judge said so.
+        case completed(output: String, mismatch: String?)
         case failed(RuntimeError, mismatch: Bool)
         case cancelled
     }
@@ -40,14 +41,12 @@ extension PlanRunner {
         let produced = !answer.output.allSatisfy(\.isWhitespace)
         let duration = started.milliseconds(to: .now)
         var matches: Bool? = produced
-        var mismatch: RuntimeError? =
-            produced ? nil : RuntimeError("empty_output", "the executor returned no output", retryable: true)
+        var mismatch: String?
         if produced, let judge, request.step.expectedOutput != nil {
             let verdict = try await judgement(of: answer.output, for: request, by: judge, recorder: recorder)
             matches = verdict.matches
             if verdict.matches == false {
-                mismatch = RuntimeError(
-                    "observation_mismatch", "the output does not match the expected output: \(verdict.reason ?? "no reason given")")
+                mismatch = "the output does not match the expected output: \(verdict.reason ?? "no reason given")"
             }
         }
         let observed = RunRecorder.Entry(
@@ -56,9 +55,10 @@ extension PlanRunner {
                 stepID: id, callID: nil, ok: produced, content: answer.output, contentType: "text/plain",
                 durationMs: duration, matchesExpected: matches
             ).eventData)
-        if let mismatch {
-            try await recorder.record([observed, failureEntry(request, mismatch)])
-            return StepFinish(stepID: id, outcome: .failed(mismatch, mismatch: true))
+        guard produced else {
+            let failure = RuntimeError("empty_output", "the executor returned no output", retryable: true)
+            try await recorder.record([observed, failureEntry(request, failure)])
+            return StepFinish(stepID: id, outcome: .failed(failure, mismatch: true))
         }
         try await recorder.record([
             observed,
@@ -69,7 +69,7 @@ extension PlanRunner {
                     "summary": answer.summary.map(JSONValue.string), "duration_ms": .double(duration),
                 ])),
         ])
-        return StepFinish(stepID: id, outcome: .completed(output: answer.output))
+        return StepFinish(stepID: id, outcome: .completed(output: answer.output, mismatch: mismatch))
     }
 
     /// Asks the judge; a judge that fails or answers unreadably gives an unknown verdict.
@@ -104,15 +104,20 @@ extension PlanRunner {
 }
 
 extension RunProgress {
-    /// Takes in a finished attempt: a completion stores the output; a failure is retried while
-    /// tries remain and it is retryable, and is otherwise final (the runner then replans).
+    /// Takes in a finished attempt: a completion stores the output (and asks for a replan when its
+    /// output was judged not to match); a failure is retried while tries remain and it is
+    /// retryable, and is otherwise final (the runner then replans).
     mutating func record(_ finish: StepFinish, maxAttempts: Int) {
         let id = finish.stepID
         guard status[id] != nil else { return }
         switch finish.outcome {
-        case .completed(let output):
+        case .completed(let output, let mismatch):
             status[id] = .completed
             outputs[id] = output
+            if let mismatch {
+                finalFailures.append(
+                    FinalFailure(stepID: id, reason: "observation_mismatch", details: mismatch, completed: true))
+            }
         case .cancelled:
             status[id] = .pending
         case .failed(let error, let mismatch):
@@ -120,10 +125,8 @@ extension RunProgress {
                 status[id] = .pending
             } else {
                 status[id] = .failed
-                if finalFailure == nil {
-                    finalFailure = FinalFailure(
-                        stepID: id, reason: mismatch ? "observation_mismatch" : "step_failed", details: error.message)
-                }
+                finalFailures.append(
+                    FinalFailure(stepID: id, reason: mismatch ? "observation_mismatch" : "step_failed", details: error.message))
             }
         }
     }

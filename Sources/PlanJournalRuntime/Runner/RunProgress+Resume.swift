@@ -51,8 +51,7 @@ extension RunProgress {
                     status[step.id] = .pending
                 } else {
                     status[step.id] = .failed
-                    finalFailure = finalFailure
-                        ?? FinalFailure(stepID: step.id, reason: "step_failed", details: s?.error ?? "failed")
+                    finalFailures.append(FinalFailure(stepID: step.id, reason: "step_failed", details: s?.error ?? "failed"))
                 }
             case .pending, .running, .awaitingApproval, .removed: status[step.id] = .pending
             }

@@ -12,11 +12,13 @@ struct RunProgress: Sendable {
         case notNeeded, requested, granted, denied
     }
 
-    /// Why a step's failure is final.
+    /// Why a step needs a replan: its failure is final, or (`completed`) it completed with an
+    /// output judged not to match.
     struct FinalFailure: Sendable, Equatable {
         var stepID: String
         var reason: String
         var details: String
+        var completed = false
     }
 
     var goal: String
@@ -31,7 +33,10 @@ struct RunProgress: Sendable {
     var approvalRequested: Set<String> = []
     var approved: Set<String> = []
     var planApproval = PlanApproval.notNeeded
-    var finalFailure: FinalFailure?
+    /// Final failures not yet replanned or abandoned, in the order they happened.
+    var finalFailures: [FinalFailure] = []
+    /// Failed steps the planner declined to replan: their dependents are skipped.
+    var abandoned: Set<String> = []
     var replans = 0
     var stepsStarted = 0
 
@@ -39,27 +44,38 @@ struct RunProgress: Sendable {
         self.goal = goal
     }
 
-    /// Puts a new plan version in force: new and changed steps become pending, kept steps keep
-    /// their status, a kept failed step gets fresh tries.
-    mutating func adopt(_ steps: [PlanStep], version: Int, changed: Set<String>) {
+    /// Puts a new plan version in force: new and changed steps become pending, and so does the
+    /// failed step the replan was for (`retrying`); other steps keep their status, and other final
+    /// failures still wait for their own replan decision.
+    mutating func adopt(_ steps: [PlanStep], version: Int, changed: Set<String>, retrying: String? = nil) {
         let held = Set(steps.map(\.id))
         for id in status.keys where !held.contains(id) { status[id] = nil }
         for step in steps {
-            let fresh = changed.contains(step.id) || status[step.id] == nil || status[step.id] == .failed
+            let fresh = changed.contains(step.id) || status[step.id] == nil
+                || (status[step.id] == .failed && step.id == retrying)
             if fresh {
                 status[step.id] = .pending
                 tries[step.id] = 0
                 outputs[step.id] = nil
+                abandoned.remove(step.id)
             }
         }
+        finalFailures.removeAll { f in f.stepID == retrying || !held.contains(f.stepID) || status[f.stepID] == .pending }
         plan = steps
         self.version = version
-        finalFailure = nil
     }
 
     /// Whether every step of the plan completed or was skipped.
     var allSucceeded: Bool {
         plan.allSatisfy { status[$0.id] == .completed || status[$0.id] == .skipped }
+    }
+
+    /// Declines the first replan request: a failed step stays failed for good (its dependents will
+    /// be skipped); a completed step stays completed.
+    mutating func abandonFirstFailure() {
+        guard !finalFailures.isEmpty else { return }
+        let failure = finalFailures.removeFirst()
+        if !failure.completed { abandoned.insert(failure.stepID) }
     }
 
     var anyCompleted: Bool { status.values.contains(.completed) }
@@ -78,13 +94,16 @@ struct RunProgress: Sendable {
         var result = Scan()
         for step in plan {
             let s = status[step.id]
-            if s != .completed && s != .skipped && s != .denied { result.settled = false }
+            let dead = s == .skipped || s == .denied || (s == .failed && abandoned.contains(step.id))
+            if s != .completed && !dead { result.settled = false }
             guard s == .pending else { continue }
             var runnable = true
             for dep in step.dependsOn {
                 switch status[dep] {
                 case .completed?: continue
                 case .skipped?, .denied?:
+                    result.blocked.append((step, dep))
+                case .failed? where abandoned.contains(dep):
                     result.blocked.append((step, dep))
                 default: break
                 }

@@ -22,12 +22,12 @@ enum LineDiff {
                 out.append("  " + x[i])
                 i += 1
                 j += 1
-            } else if j < y.count && (i == x.count || table[i][j + 1] >= table[i + 1][j]) {
-                out.append("+ " + y[j])
-                j += 1
-            } else {
+            } else if i < x.count && (j == y.count || table[i + 1][j] >= table[i][j + 1]) {
                 out.append("- " + x[i])
                 i += 1
+            } else {
+                out.append("+ " + y[j])
+                j += 1
             }
         }
         return out

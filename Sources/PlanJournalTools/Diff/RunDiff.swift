@@ -189,7 +189,10 @@ public struct RunDiff: Sendable, Encodable {
     /// Each step's outcomes and each plan version.
     private static func milestones(_ events: [JournalEvent]) -> [Milestone] {
         var result: [Milestone] = []
+        let projection = PlanProjection()
+        var state = PlanState(run: "")
         for e in events {
+            projection.apply(&state, e)
             switch e.knownKind {
             case .stepCompleted?:
                 let id = e.dataString("step_id") ?? "?"
@@ -199,8 +202,10 @@ public struct RunDiff: Sendable, Encodable {
                 let id = e.dataString("step_id") ?? "?"
                 result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed"))
             case .planProposed?, .planRevised?:
-                let steps = (e.data("steps") ?? e.data("added"))?.jsonText ?? ""
-                result.append(Milestone(thread: "plan", seq: e.seq, key: "plan \(steps) \(e.data("removed")?.jsonText ?? "")", label: "plan version \(e.dataInt("version") ?? 0)"))
+                // The resolved step list, however the revision was written down.
+                guard let plan = state.plans.last, plan.seq == e.seq else { continue }
+                let steps = JSONValue.array(plan.steps.map(\.wireValue)).jsonText
+                result.append(Milestone(thread: "plan", seq: e.seq, key: steps, label: "plan version \(plan.version)"))
             default: break
             }
         }

@@ -18,6 +18,11 @@ public struct ReplayEntry: Sendable, Encodable {
     public struct Change<T: Sendable & Encodable & Equatable>: Sendable, Encodable, Equatable {
         public var from: T
         public var to: T
+
+        public init(from: T, to: T) {
+            self.from = from
+            self.to = to
+        }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -2,19 +2,25 @@ import Synchronization
 import PlanJournalCore
 import PlanJournalRuntime
 
-/// A planner that answers from a recorded run: the n-th request gets the run's n-th plan version.
-/// A request the recording has no answer for is an error naming it (a divergence).
-public struct RecordedPlanner: Planner {
+/// A planner that answers from a recorded run: the n-th request gets the run's n-th plan version,
+/// and it replans only where the recording did (after a failure of the same step). A request the
+/// recording has no answer for is an error naming it (a divergence).
+public struct RecordedPlanner: Planner, ReplanPolicy {
     public let recording: RecordedRun
     /// How many plan versions the fork already holds (the next request gets the next one).
     let offset: Int
     private let counter = Counter()
+    private let replans: Counter
 
     public var name: String { "recorded:\(recording.run)" }
 
-    public init(_ recording: RecordedRun, versionsAlreadyPlanned: Int) {
+    /// - Parameters:
+    ///   - versionsAlreadyPlanned: plan versions the replay already has (its fork point's).
+    ///   - replansAlreadyMade: replans the replay already has.
+    public init(_ recording: RecordedRun, versionsAlreadyPlanned: Int, replansAlreadyMade: Int = 0) {
         self.recording = recording
         offset = versionsAlreadyPlanned
+        replans = Counter(start: replansAlreadyMade)
     }
 
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
@@ -26,31 +32,62 @@ public struct RecordedPlanner: Planner {
         }
         return PlanProposal(steps: recording.plans[n], rationale: "recorded in run \(recording.run)")
     }
+
+    public func shouldReplan(_ reason: ReplanReason) -> Bool {
+        let next = replans.peek()
+        guard next < recording.replannedSteps.count, recording.replannedSteps[next] == (reason.stepID ?? "") else {
+            return false
+        }
+        _ = replans.next()
+        return true
+    }
 }
 
-/// An executor that answers each step with the recorded run's outcome for it: its output, or
-/// its failure. A step the recording never finished is an error naming it (a divergence).
-public struct RecordedExecutor: Executor {
+/// An executor (and judge) that answers each step attempt with the recorded run's outcome for
+/// the same attempt: its output or its failure (the last one once attempts run out), and its
+/// recorded judgement. A step the recording never finished is an error naming it (a divergence).
+public struct RecordedExecutor: Executor, Judge {
     public let recording: RecordedRun
+    private let attempts = Tally()
+    private let judged = Tally()
     public var name: String { "recorded:\(recording.run)" }
 
     public init(_ recording: RecordedRun) { self.recording = recording }
 
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
-        switch recording.outcomes[request.step.id] {
-        case .completed(let output, let summary)?:
+        let id = request.step.id
+        guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
+            throw RuntimeError("divergence", "run \(recording.run) has no recorded outcome for step \(id)")
+        }
+        let n = min(attempts.next(id), outcomes.count)
+        switch outcomes[n - 1] {
+        case .completed(let output, let summary):
             return StepAnswer(output: output, summary: summary)
-        case .failed(let type, let message, let retryable)?:
-            throw RuntimeError(type, message, retryable: retryable)
-        case nil:
-            throw RuntimeError(
-                "divergence", "run \(recording.run) has no recorded outcome for step \(request.step.id)")
+        case .failed(let type, let message, _):
+            // Retry exactly when the recording did: another attempt of this step follows.
+            throw RuntimeError(type, message, retryable: n < outcomes.count)
         }
     }
+
+    public func judge(goal: String, step: PlanStep, output: String) async throws -> Judgement {
+        let recorded = recording.judgements[step.id] ?? []
+        let n = judged.next(step.id)
+        guard !recorded.isEmpty else { return Judgement(matches: nil, reason: "no recorded judgement") }
+        return Judgement(matches: recorded[min(n, recorded.count) - 1], reason: "recorded")
+    }
+}
+
+/// Counts per key, from 1.
+final class Tally: Sendable {
+    private let counts = Synchronization.Mutex([String: Int]())
+    func next(_ key: String) -> Int { counts.withLock { $0[key, default: 0] += 1; return $0[key]! } }
 }
 
 /// Counts calls, from 1.
 final class Counter: Sendable {
-    private let value = Synchronization.Mutex(0)
+    private let value: Synchronization.Mutex<Int>
+    init(start: Int = 0) { value = Synchronization.Mutex(start) }
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    /// How many calls so far.
+    func peek() -> Int { value.withLock { $0 } }
 }

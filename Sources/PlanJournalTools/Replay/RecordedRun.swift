@@ -12,8 +12,13 @@ public struct RecordedRun: Sendable {
 
     public let run: String
     public let goal: String
-    /// The last outcome of each step.
-    public private(set) var outcomes: [String: Outcome] = [:]
+    /// Each step's outcomes, one per finished attempt, in order.
+    public private(set) var outcomes: [String: [Outcome]] = [:]
+    /// For each `step.completed` of a step, in order, the `matches_expected` of the step's last
+    /// observation before it (`nil` when none said).
+    public private(set) var judgements: [String: [Bool?]] = [:]
+    /// The steps whose failure made the run replan, in order.
+    public private(set) var replannedSteps: [String] = []
     /// The full step list of every plan version, in order.
     public private(set) var plans: [[PlanStep]] = []
 
@@ -22,6 +27,7 @@ public struct RecordedRun: Sendable {
         self.run = run
         var goal = ""
         var state = PlanState(run: run)
+        var lastMatch: [String: Bool?] = [:]
         let projection = PlanProjection()
         for e in events {
             projection.apply(&state, e)
@@ -31,17 +37,26 @@ public struct RecordedRun: Sendable {
                 if let plan = state.plans.last, plan.seq == e.seq { plans.append(plan.steps) }
             case .stepCompleted?:
                 if let id = e.dataString("step_id") {
-                    outcomes[id] = .completed(
-                        output: e.dataString("output") ?? e.data("output")?.textValue ?? "", summary: e.dataString("summary"))
+                    judgements[id, default: []].append(lastMatch[id] ?? nil)
+                    lastMatch[id] = nil
+                    outcomes[id, default: []].append(
+                        .completed(
+                            output: e.dataString("output") ?? e.data("output")?.textValue ?? "",
+                            summary: e.dataString("summary")))
                 }
             case .stepFailed?:
                 if let id = e.dataString("step_id") {
                     let error = e.data("error")
-                    outcomes[id] = .failed(
-                        type: error?["type"]?.stringValue ?? "recorded_failure",
-                        message: error?["message"]?.stringValue ?? error?.textValue ?? "failed",
-                        retryable: e.dataBool("retryable") ?? false)
+                    outcomes[id, default: []].append(
+                        .failed(
+                            type: error?["type"]?.stringValue ?? "recorded_failure",
+                            message: error?["message"]?.stringValue ?? error?.textValue ?? "failed",
+                            retryable: e.dataBool("retryable") ?? false))
                 }
+            case .stepObserved?:
+                if let id = e.dataString("step_id"), let m = e.dataBool("matches_expected") { lastMatch[id] = m }
+            case .replanTriggered?:
+                replannedSteps.append(e.dataString("step_id") ?? "")
             default: break
             }
         }

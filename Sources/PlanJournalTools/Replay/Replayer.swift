@@ -32,9 +32,14 @@ public struct Replayer: Sendable {
         let recording = RecordedRun(run: run, events: try journal.events(of: run))
         let shared = try journal.state(of: run, at: seq)
         _ = try journal.fork(run, at: seq, as: forkID)
+        let recordedExecutor = RecordedExecutor(recording)
         let runner = PlanRunner(
-            journal: journal, planner: planner ?? RecordedPlanner(recording, versionsAlreadyPlanned: shared.plans.count),
-            executor: executor ?? RecordedExecutor(recording), tools: tools, options: options, observer: observer)
+            journal: journal,
+            planner: planner
+                ?? RecordedPlanner(
+                    recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans),
+            executor: executor ?? recordedExecutor, judge: executor == nil ? recordedExecutor : nil, tools: tools,
+            options: options, observer: observer)
         return try await runner.resume(run: forkID)
     }
 }

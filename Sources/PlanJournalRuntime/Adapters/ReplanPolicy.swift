@@ -1,0 +1,5 @@
+/// A planner's say in whether a final failure is replanned. Without one, every final failure is
+/// (up to `--max-replans`); a planner that declines leaves the step failed and its dependents skipped.
+public protocol ReplanPolicy: Sendable {
+    func shouldReplan(_ reason: ReplanReason) -> Bool
+}

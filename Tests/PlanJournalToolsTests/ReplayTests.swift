@@ -1,0 +1,78 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+import PlanJournalTestSupport
+import PlanJournalTools
+import Testing
+
+@Suite struct ReplayTests {
+    /// Every sample run that started a step replays deterministically from its recording.
+    @Test func sampleRunsReplayDeterministicallyWithTheRecordedPlannerAndExecutor() async throws {
+        let t = try TemporaryJournal()
+        _ = try t.journal.importPJL(file: Fixtures.repositoryRoot + "/journals/agent-runs.pjl")
+        let replayer = Replayer(journal: t.journal)
+        var replayed = 0
+        for run in try t.journal.runs() {
+            guard let seq = try? replayer.forkPoint(of: run.id) else { continue }
+            let result = try await replayer.reexecute(run.id, at: seq, as: run.id + ".r", planner: nil, executor: nil)
+            let diff = try RunDiff(run.id, result.run, in: t.journal)
+            #expect(diff.agree, "\(run.id): \(diff.steps.filter { $0.status != "same" }.map(\.stepID))")
+            #expect(diff.firstDivergence == nil, "\(run.id): \(diff.firstDivergence?.reason ?? "")")
+            #expect(try t.journal.run(result.run).parent == run.id)
+            #expect(try t.journal.verify(run: result.run).ok)
+            replayed += 1
+        }
+        #expect(replayed >= 8)
+    }
+
+    /// Executor A and executor B are two HTTP servers; B answers one step differently. The fork
+    /// differs at exactly that step, and the diff says where.
+    @Test func aForkWithASwappedExecutorDiffersExactlyWhereTheExecutorDoes() async throws {
+        let serverA = try FakeOpenAIServer(["--model", "exec-a"])
+        let serverB = try FakeOpenAIServer(["--model", "exec-a", "--differ-step", "outline"])
+        let t = try TemporaryJournal()
+        var settings = OpenAISettings(environment: [:])
+        settings.backoff = .milliseconds(10)
+        let planner = OpenAIPlanner(client: OpenAIClient(model: "planner", baseURL: serverA.baseURL, settings: settings))
+        let original = try await PlanRunner(
+            journal: t.journal, planner: planner,
+            executor: OpenAIExecutor(client: OpenAIClient(model: "exec-a", baseURL: serverA.baseURL, settings: settings))
+        ).start(.init(goal: "swap", runID: "orig"))
+        #expect(original.status == "succeeded")
+        let replayer = Replayer(journal: t.journal)
+        let seq = try replayer.forkPoint(of: "orig")
+        let fork = try await replayer.reexecute(
+            "orig", at: seq, as: "orig.b", planner: nil,
+            executor: OpenAIExecutor(client: OpenAIClient(model: "exec-a", baseURL: serverB.baseURL, settings: settings)))
+        #expect(fork.status == "succeeded")
+        let fk = try t.journal.run("orig.b")
+        #expect(fk.parent == "orig" && fk.forkSeq == seq)
+        let diff = try RunDiff("orig", "orig.b", in: t.journal)
+        #expect(diff.steps.filter { $0.status == "differs" }.map(\.stepID) == ["outline"])
+        #expect(diff.steps.first { $0.stepID == "research" }?.status == "same")
+        #expect(diff.steps.first { $0.stepID == "outline" }?.outputDiff == ["- exec-a did outline", "+ exec-a did outline differently"])
+        let divergence = try #require(diff.firstDivergence)
+        #expect(divergence.reason.contains("outline"))
+        #expect(!diff.agree)
+        // Deterministic replay of the fork reproduces it.
+        let again = try await replayer.reexecute("orig.b", at: try replayer.forkPoint(of: "orig.b"), as: "orig.b.r", planner: nil, executor: nil)
+        #expect(try RunDiff("orig.b", again.run, in: t.journal).agree)
+    }
+
+    @Test func auditEntriesShowEachEventsStateChange() throws {
+        var r = RunBuilder(run: "audit")
+        try r.add("run.started", #"{"goal":"g"}"#)
+        try r.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]}]}"#)
+        try r.add("step.started", #"{"step_id":"a"}"#)
+        try r.add("call.model", #"{"step_id":"a","model":"m","usage":{"input_tokens":5,"output_tokens":2},"cost_usd":0.5}"#)
+        try r.add("step.completed", #"{"step_id":"a","output":"x"}"#)
+        let entries = ReplayEntry.entries(run: "audit", events: r.events)
+        #expect(entries.map(\.seq) == [1, 2, 3, 4, 5])
+        #expect(entries[1].planVersion == .init(from: nil, to: 1))
+        #expect(entries[1].steps["b"] == .init(from: nil, to: "pending"))
+        #expect(entries[2].steps == ["a": .init(from: "pending", to: "running")])
+        #expect(entries[3].tokens == 7 && entries[3].costUSD == 0.5 && entries[3].steps.isEmpty)
+        #expect(entries[4].steps == ["a": .init(from: "running", to: "completed")])
+    }
+}
