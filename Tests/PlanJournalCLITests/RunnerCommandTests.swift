@@ -136,4 +136,33 @@ import Testing
         #expect(events.contains { $0.kind == "note" && $0.dataString("message") == "resumed" })
         #expect(try planj("verify", "killed").status == 0)
     }
+
+    @Test func replayAuditsARunAndReexecutesItAsAForkThatDiffAgreesWith() throws {
+        let run = try runID(try planj("demo", "--json", "--pace", "0", "--quiet").stdout)
+        let audit = try planj("replay", run, "--json")
+        #expect(audit.status == 0)
+        let entries = audit.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(entries.count == 53)
+        let started = entries.first { $0["kind"] as? String == "step.started" }
+        #expect((started?["steps"] as? [String: Any])?["gather"] != nil)
+        let fork = try planj("replay", run, "--executor", "recorded", "--json", "--quiet")
+        #expect(fork.status == 0, "\(fork.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(fork.stdout.utf8)) as? [String: Any]
+        let forkID = try #require(object?["fork"] as? String)
+        #expect(forkID == run + ".replay-1")
+        let diff = try planj("diff", run, forkID, "--json")
+        #expect(diff.status == 0)
+        let md = try planj("diff", run, forkID, "--md")
+        #expect(md.stdout.contains("| STEP |") && md.stdout.contains("no divergence"))
+        // A fork from a step with a live executor: the demo again, so it agrees too.
+        let live = try planj("replay", run, "--executor", "demo", "--from-step", "compare", "--quiet")
+        #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
+        #expect(live.stdout.contains("fork \(run).replay-2"))
+        let other = try planj("run", "--goal", "a b c", "--planner", agent, "--executor", agent, "--json", "--quiet")
+        let differs = try planj("diff", run, try runID(other.stdout))
+        #expect(differs.status == 1)
+        #expect(differs.stdout.contains("only_in_a") && differs.stdout.contains("only_in_b"))
+    }
 }

@@ -129,8 +129,11 @@ def main():
             reply = {"id": request["id"], "error": {"type": e.type, "message": str(e), "retryable": e.retryable}}
         except Exception as e:  # a bug in the agent: report it, keep serving
             reply = {"id": request["id"], "error": {"type": type(e).__name__, "message": str(e), "retryable": False}}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(json.dumps(reply) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # planj went away (killed, or the run ended): nothing to answer
+            os._exit(0)
 
 
 if __name__ == "__main__":
