@@ -2,8 +2,10 @@ import Foundation
 import PlanJournalCore
 import PlanJournalStore
 
-/// Appends a run's events to the journal one at a time, in order, each acknowledged before the
-/// next is written (journal first: the runner acts only on what is recorded).
+/// Appends a run's events to the journal in order, each batch acknowledged before its caller goes
+/// on (journal first: the runner acts only on what is recorded). Batches recorded while an append
+/// is in flight are written together in the next one (one transaction), so parallel steps share
+/// commits.
 ///
 /// Other processes may append to the same run (`planj approve`): when the journal's head moved, the
 /// recorder reads their events, hands them to ``takeExternal()``, and appends after them.
@@ -19,6 +21,14 @@ public actor RunRecorder {
     private var external: [JournalEvent] = []
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var queued: [Queued] = []
+    private var draining = false
+
+    private struct Queued {
+        var entries: [Entry]
+        var cause: Int64?
+        var continuation: CheckedContinuation<[JournalEvent], any Error>
+    }
     private let observer: (@Sendable (JournalEvent) -> Void)?
 
     /// - Parameters:
@@ -59,19 +69,59 @@ public actor RunRecorder {
         try await record([Entry(kind, actor: actor, data: data)], cause: cause)[0]
     }
 
-    /// Appends `entries` as one atomic batch (one transaction) and returns them as stored.
+    /// Appends `entries` as one atomic batch and returns them as stored. Batches queued while an
+    /// append is in flight share the next transaction.
     @discardableResult
     public func record(_ entries: [Entry], cause: Int64? = nil) async throws -> [JournalEvent] {
+        try await withCheckedThrowingContinuation { continuation in
+            queued.append(Queued(entries: entries, cause: cause, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Writes the queued batches, all that are waiting at a time, until none is left.
+    private func drain() async {
         await acquire()
         defer { release() }
+        while !queued.isEmpty {
+            let batch = queued
+            queued.removeAll()
+            do {
+                let events = try await appendAll(batch)
+                var offset = 0
+                for item in batch {
+                    item.continuation.resume(returning: Array(events[offset..<offset + item.entries.count]))
+                    offset += item.entries.count
+                }
+            } catch {
+                // One batch's failure must not fail the others: write them one by one.
+                for item in batch {
+                    do {
+                        item.continuation.resume(returning: try await appendAll([item]))
+                    } catch {
+                        item.continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
+        draining = false
+    }
+
+    /// Appends the batches as one, after whatever other writers appended meanwhile.
+    private func appendAll(_ batch: [Queued]) async throws -> [JournalEvent] {
         while true {
             let now = Timestamp.now
             var events: [JournalEvent] = []
-            for (k, entry) in entries.enumerated() {
-                events.append(
-                    try JournalEvent(
-                        run: run, seq: head + 1 + Int64(k), ts: now, kind: entry.kind.rawValue, actor: entry.actor,
-                        cause: cause, data: entry.data))
+            for item in batch {
+                for entry in item.entries {
+                    events.append(
+                        try JournalEvent(
+                            run: run, seq: head + 1 + Int64(events.count), ts: now, kind: entry.kind.rawValue,
+                            actor: entry.actor, cause: item.cause, data: entry.data))
+                }
             }
             guard try await append(events) else {
                 try catchUp()
