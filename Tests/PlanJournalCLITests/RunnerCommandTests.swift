@@ -160,6 +160,11 @@ import Testing
         let live = try planj("replay", run, "--executor", "demo", "--from-step", "compare", "--quiet")
         #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
         #expect(live.stdout.contains("fork \(run).replay-2"))
+        let all = try planj("replay", "--all", "--executor", "recorded", "--json", "--quiet")
+        #expect(all.status == 0, "\(all.stderr)")
+        let outcomes = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]]
+        #expect(outcomes?.count == 1 && outcomes?.first?["agree"] as? Bool == true)
+        #expect(outcomes?.first?["newly_failing"] as? Int == 0)
         let other = try planj("run", "--goal", "a b c", "--planner", agent, "--executor", agent, "--json", "--quiet")
         let differs = try planj("diff", run, try runID(other.stdout))
         #expect(differs.status == 1)

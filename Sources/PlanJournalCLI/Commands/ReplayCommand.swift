@@ -21,13 +21,28 @@ extension Planj {
                 original outcome. The planner is only asked when the fork needs a replan.
                   planj replay RUN --executor recorded
                   planj replay RUN --executor openai:gpt-4o-mini@https://api.openai.com/v1 --from-step compare
-                Exit status with --executor: 0 when the fork agrees with the original, 1 when it differs.
+                  planj replay --all --status succeeded --executor cmd:python3 my_executor.py --concurrency 4
+                --all re-executes many runs and prints a summary (steps same / differing / newly failing /
+                fixed, cost and time deltas per run); --json for CI.
+                Exit status with --executor: 0 when every fork agrees with its original, 1 otherwise.
                 """)
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The run id.")
-        var run: String
+        @Argument(help: "The run id (omit with --all).")
+        var run: String?
+
+        @Flag(help: "Re-execute every run that started a step (not forks) with --executor: a regression check.")
+        var all = false
+
+        @Option(help: "With --all: only runs with this status.")
+        var status: String?
+
+        @Option(help: ArgumentHelp("With --all: only runs started at or after this time (RFC 3339).", valueName: "time"))
+        var since: String?
+
+        @Option(help: "With --all: runs re-executed at once.")
+        var concurrency = 2
 
         @Option(help: "Audit: start at this seq.")
         var at: Int64?
@@ -59,15 +74,21 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open()
+                if all {
+                    guard let executor else { throw ValidationError("--all needs --executor") }
+                    try await reexecuteAll(journal, executor: executor)
+                    return
+                }
+                guard let run else { throw ValidationError("give a run id, or --all with --executor") }
                 if let executor {
-                    try await reexecute(journal, executor: executor)
+                    try await reexecute(journal, run: run, executor: executor)
                 } else {
-                    try audit(journal)
+                    try audit(journal, run: run)
                 }
             }
         }
 
-        private func audit(_ journal: Journal) throws {
+        private func audit(_ journal: Journal, run: String) throws {
             let events = try journal.events(of: run)
             var entries = ReplayEntry.entries(run: run, events: events)
             if let at { entries.removeAll { $0.seq < at } }
@@ -90,16 +111,14 @@ extension Planj {
             }
         }
 
-        private func reexecute(_ journal: Journal, executor spec: String) async throws {
+        private func reexecute(_ journal: Journal, run: String, executor spec: String) async throws {
             let replayer = Replayer(journal: journal)
             let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep)
-            let plannerAdapter = try planner == "recorded" ? nil : Adapters.planner(planner)
-            let executorAdapter = try spec == "recorded" ? nil : Adapters.executor(spec)
-            let tools = spec == "demo" ? DemoExecutor.tools : ToolRegistry()
-            let id = try forkID ?? nextForkID(journal)
+            let id = try forkID ?? Self.nextForkID(of: run, in: journal)
             let result = try await replayer.reexecute(
-                run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter,
-                tools: tools, observer: RunDriver.observer(quiet: quiet))
+                run, at: seq, as: id, planner: try adapter(planner, Adapters.planner),
+                executor: try adapter(spec, Adapters.executor), tools: spec == "demo" ? DemoExecutor.tools : ToolRegistry(),
+                observer: RunDriver.observer(quiet: quiet))
             let diff = try RunDiff(run, result.run, in: journal)
             if json {
                 Output.json(ReplayJSON(fork: result.run, forkSeq: seq, diff: diff))
@@ -110,7 +129,76 @@ extension Planj {
             if !diff.agree { throw ExitCode(1) }
         }
 
-        private func nextForkID(_ journal: Journal) throws -> String {
+        /// Re-executes every selected run, `concurrency` at a time, and prints the summary.
+        private func reexecuteAll(_ journal: Journal, executor spec: String) async throws {
+            let cutoff = try since.map { text in
+                guard let t = Timestamp(rfc3339: Array(text.utf8)) else {
+                    throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
+                }
+                return t
+            }
+            let runs = try journal.runs(status: status).filter { r in
+                r.parent == nil && (cutoff.map { c in (r.startedAt ?? c) >= c } ?? true)
+            }
+            let replayer = Replayer(journal: journal)
+            let plannerAdapter = try adapter(planner, Adapters.planner)
+            let executorAdapter = try adapter(spec, Adapters.executor)
+            let tools = spec == "demo" ? DemoExecutor.tools : ToolRegistry()
+            var outcomes: [ReplayOutcome] = []
+            try await withThrowingTaskGroup(of: ReplayOutcome.self) { group in
+                var next = 0
+                func launch() throws {
+                    let run = runs[next].id
+                    let id = try Self.nextForkID(of: run, in: journal)
+                    next += 1
+                    group.addTask {
+                        do {
+                            let seq = try replayer.forkPoint(of: run)
+                            let result = try await replayer.reexecute(
+                                run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, tools: tools)
+                            return ReplayOutcome(try RunDiff(run, result.run, in: journal))
+                        } catch {
+                            return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
+                        }
+                    }
+                }
+                while next < min(max(1, concurrency), runs.count) { try launch() }
+                while let outcome = try await group.next() {
+                    outcomes.append(outcome)
+                    if !quiet {
+                        let verdict = outcome.error.map { "skipped: \($0)" } ?? (outcome.agree ? "agrees" : "differs")
+                        Output.error("[\(outcomes.count)/\(runs.count)] \(outcome.run): \(verdict)")
+                    }
+                    if next < runs.count { try launch() }
+                }
+            }
+            outcomes.sort { $0.run < $1.run }
+            if json {
+                Output.json(outcomes)
+            } else {
+                var table = TextTable(header: ["RUN", "RESULT", "SAME", "DIFFER", "NEWLY FAILING", "FIXED", "Δ COST", "Δ TIME"])
+                for o in outcomes {
+                    table.rows.append([
+                        o.run, o.error == nil ? (o.agree ? "agrees" : "differs") : "skipped", String(o.same),
+                        String(o.differing), String(o.newlyFailing), String(o.fixed), String(format: "%+.4f", o.costUSDDelta),
+                        o.durationMsDelta.map { String(format: "%+.0f ms", $0) } ?? "-",
+                    ])
+                }
+                Output.line(table.render(maxWidth: 40))
+                let replayed = outcomes.filter { $0.error == nil }
+                Output.line(
+                    "\(replayed.count) runs re-executed: \(replayed.filter(\.agree).count) agree, "
+                        + "\(replayed.filter { !$0.agree }.count) differ; \(outcomes.count - replayed.count) skipped")
+            }
+            if outcomes.contains(where: { $0.error == nil && !$0.agree }) { throw ExitCode(1) }
+        }
+
+        /// `nil` for `recorded` (answers from the journal), else the adapter the spec names.
+        private func adapter<T>(_ spec: String, _ make: (String, OpenAISettings) throws -> T) throws -> T? {
+            spec == "recorded" ? nil : try make(spec, OpenAISettings())
+        }
+
+        private static func nextForkID(of run: String, in journal: Journal) throws -> String {
             var n = 1
             while (try? journal.run("\(run).replay-\(n)")) != nil { n += 1 }
             return "\(run).replay-\(n)"

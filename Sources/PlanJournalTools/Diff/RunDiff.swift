@@ -56,6 +56,7 @@ public struct RunDiff: Sendable, Encodable {
         public var tokensB: Int64
         public var costUSDA: Double
         public var costUSDB: Double
+        /// From the first step's start to the last step's end.
         public var durationMsA: Double?
         public var durationMsB: Double?
         public var same: Int
@@ -122,8 +123,12 @@ public struct RunDiff: Sendable, Encodable {
         self.steps = steps
         firstDivergence = Self.divergence(a.1, b.1)
         let count = { (s: String) in steps.filter { $0.status == s }.count }
+        // From the first step's start to the last step's end: a fork shares its parent's
+        // run.started, so the run's own start would count the time between them.
         func duration(_ s: PlanState) -> Double? {
-            guard let start = s.startedAt, let end = s.endedAt else { return nil }
+            guard let start = s.steps.compactMap(\.startedAt).min(), let end = s.steps.compactMap(\.endedAt).max() else {
+                return nil
+            }
             return start.milliseconds(to: end)
         }
         totals = Totals(

@@ -1,0 +1,50 @@
+import PlanJournalCore
+
+/// How a re-executed run compares with its original, in the figures a regression check of a new
+/// executor over past runs wants.
+public struct ReplayOutcome: Sendable, Encodable {
+    public var run: String
+    public var fork: String?
+    /// Whether every step has the same outcome.
+    public var agree: Bool
+    public var same: Int
+    public var differing: Int
+    /// Steps that completed in the original and did not in the fork.
+    public var newlyFailing: Int
+    /// Steps that did not complete in the original and did in the fork.
+    public var fixed: Int
+    public var costUSDDelta: Double
+    public var durationMsDelta: Double?
+    /// Why the run could not be re-executed, when it could not.
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case run, fork, agree, same, differing, newlyFailing = "newly_failing", fixed, costUSDDelta = "cost_usd_delta"
+        case durationMsDelta = "duration_ms_delta", error
+    }
+
+    /// The outcome of a fork compared with its original.
+    public init(_ diff: RunDiff) {
+        run = diff.runA
+        fork = diff.runB
+        agree = diff.agree
+        same = diff.totals.same
+        differing = diff.steps.count - diff.totals.same
+        newlyFailing = diff.steps.filter { $0.a?.status == "completed" && $0.b?.status != "completed" }.count
+        fixed = diff.steps.filter { $0.a?.status != "completed" && $0.b?.status == "completed" }.count
+        costUSDDelta = diff.totals.costUSDB - diff.totals.costUSDA
+        if let a = diff.totals.durationMsA, let b = diff.totals.durationMsB { durationMsDelta = b - a }
+    }
+
+    /// A run that could not be re-executed.
+    public init(run: String, error: String) {
+        self.run = run
+        agree = false
+        same = 0
+        differing = 0
+        newlyFailing = 0
+        fixed = 0
+        costUSDDelta = 0
+        self.error = error
+    }
+}
