@@ -75,4 +75,27 @@ import Testing
         #expect(entries[3].tokens == 7 && entries[3].costUSD == 0.5 && entries[3].steps.isEmpty)
         #expect(entries[4].steps == ["a": .init(from: "running", to: "completed")])
     }
+
+    @Test func aWhatIfForkReplacesOneStepsOutputAndTheRestPlaysOut() async throws {
+        let t = try TemporaryJournal()
+        let plan = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"]), PlanStep(id: "c", dependsOn: ["b"])]
+        let planner = ClosurePlanner(name: "p") { _ in PlanProposal(steps: plan) }
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            StepAnswer(output: request.step.id + "(" + request.step.dependsOn.compactMap { request.dependencyOutputs[$0] }.joined() + ")")
+        }
+        let original = try await PlanRunner(journal: t.journal, planner: planner, executor: executor)
+            .start(.init(goal: "what if", runID: "w"))
+        #expect(original.finalAnswer == "c(b(a()))")
+        let replayer = Replayer(journal: t.journal)
+        let fork = try await replayer.reexecute(
+            "w", at: try replayer.forkPoint(of: "w", step: "b"), as: "w.what-if", planner: nil, executor: executor,
+            overrides: ["b": "B!"])
+        #expect(fork.finalAnswer == "c(B!)")
+        let sources = try t.journal.events(of: "w.what-if").filter { $0.kind == "step.completed" }
+            .map { "\($0.dataString("step_id")!)=\($0.dataString("source") ?? "-")" }
+        #expect(sources.suffix(2) == ["b=override", "c=live"])
+        let diff = try RunDiff("w", "w.what-if", in: t.journal)
+        #expect(diff.steps.map(\.status) == ["same", "differs", "differs"])
+        #expect(diff.firstDivergence?.reason.contains("step b") == true)
+    }
 }

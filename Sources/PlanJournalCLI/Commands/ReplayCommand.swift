@@ -56,6 +56,13 @@ extension Planj {
         @Option(help: ArgumentHelp("The planner for replans the original did not have (recorded or a spec).", valueName: "spec"))
         var planner: String = "recorded"
 
+        @Option(
+            name: .customLong("override"),
+            help: ArgumentHelp(
+                "Replace a step's output with a file's content in the fork (repeatable; what-if forks).",
+                valueName: "step_id=file"))
+        var overrides: [String] = []
+
         @Option(help: "Re-execute from this seq (the fork shares 1...SEQ-1).")
         var from: Int64?
 
@@ -113,12 +120,15 @@ extension Planj {
 
         private func reexecute(_ journal: Journal, run: String, executor spec: String) async throws {
             let replayer = Replayer(journal: journal)
-            let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep)
+            let replaced = try readOverrides()
+            // A what-if fork starts where the first overridden step first started, unless told otherwise.
+            let firstOverride = try replaced.keys.min { try replayer.forkPoint(of: run, step: $0) < replayer.forkPoint(of: run, step: $1) }
+            let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep ?? firstOverride)
             let id = try forkID ?? Self.nextForkID(of: run, in: journal)
             let result = try await replayer.reexecute(
                 run, at: seq, as: id, planner: try adapter(planner, Adapters.planner),
-                executor: try adapter(spec, Adapters.executor), tools: spec == "demo" ? DemoExecutor.tools : ToolRegistry(),
-                observer: RunDriver.observer(quiet: quiet))
+                executor: try adapter(spec, Adapters.executor), overrides: replaced,
+                tools: spec == "demo" ? DemoExecutor.tools : ToolRegistry(), observer: RunDriver.observer(quiet: quiet))
             let diff = try RunDiff(run, result.run, in: journal)
             if json {
                 Output.json(ReplayJSON(fork: result.run, forkSeq: seq, diff: diff))
@@ -191,6 +201,22 @@ extension Planj {
                         + "\(replayed.filter { !$0.agree }.count) differ; \(outcomes.count - replayed.count) skipped")
             }
             if outcomes.contains(where: { $0.error == nil && !$0.agree }) { throw ExitCode(1) }
+        }
+
+        /// `--override STEP_ID=FILE` as output by step id.
+        private func readOverrides() throws -> [String: String] {
+            var result: [String: String] = [:]
+            for item in overrides {
+                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                    throw ValidationError("--override must be STEP_ID=FILE, not '\(item)'")
+                }
+                let path = String(item[item.index(after: eq)...])
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw JournalError(.io, "cannot read the override file \(path)")
+                }
+                result[String(item[..<eq])] = text
+            }
+            return result
         }
 
         /// `nil` for `recorded` (answers from the journal), else the adapter the spec names.

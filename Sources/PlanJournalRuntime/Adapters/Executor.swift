@@ -36,9 +36,14 @@ public struct StepAnswer: Sendable {
     /// Model calls not already recorded through the context.
     public var calls: [ModelCall]
 
-    public init(output: String, summary: String? = nil, calls: [ModelCall] = []) {
+    /// Where the answer came from when it is not a live execution (`recorded`, `override`):
+    /// journaled as `step.completed` `source`.
+    public var source: String?
+
+    public init(output: String, summary: String? = nil, calls: [ModelCall] = [], source: String? = nil) {
         self.output = output
         self.summary = summary
         self.calls = calls
+        self.source = source
     }
 }

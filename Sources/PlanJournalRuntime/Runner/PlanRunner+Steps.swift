@@ -67,6 +67,7 @@ extension PlanRunner {
                 data: .record([
                     "step_id": .string(id), "output": .string(answer.output),
                     "summary": answer.summary.map(JSONValue.string), "duration_ms": .double(duration),
+                    "source": answer.source.map(JSONValue.string),
                 ])),
         ])
         return StepFinish(stepID: id, outcome: .completed(output: answer.output, mismatch: mismatch))

@@ -62,7 +62,7 @@ public struct RecordedExecutor: Executor, Judge {
         let n = min(attempts.next(id), outcomes.count)
         switch outcomes[n - 1] {
         case .completed(let output, let summary):
-            return StepAnswer(output: output, summary: summary)
+            return StepAnswer(output: output, summary: summary, source: "recorded")
         case .failed(let type, let message, _):
             // Retry exactly when the recording did: another attempt of this step follows.
             throw RuntimeError(type, message, retryable: n < outcomes.count)
@@ -90,4 +90,25 @@ final class Counter: Sendable {
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
     /// How many calls so far.
     func peek() -> Int { value.withLock { $0 } }
+}
+
+/// An executor that answers chosen steps with given outputs (what-if forks: "what if this step
+/// had returned X") and hands every other step to `base`.
+public struct OverridingExecutor: Executor {
+    public let base: any Executor
+    /// Output by step id.
+    public let overrides: [String: String]
+    public var name: String { base.name }
+
+    public init(base: any Executor, overrides: [String: String]) {
+        self.base = base
+        self.overrides = overrides
+    }
+
+    public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
+        if let output = overrides[request.step.id] { return StepAnswer(output: output, source: "override") }
+        var answer = try await base.execute(request, context: context)
+        if answer.source == nil { answer.source = "live" }
+        return answer
+    }
 }

@@ -23,9 +23,12 @@ public struct Replayer: Sendable {
     }
 
     /// Forks `run` at `seq` as `forkID` and drives the fork to its end with `planner` and
-    /// `executor` (`nil`: answers recorded in `run`).
+    /// `executor` (`nil`: answers recorded in `run`). Each step's `step.completed` says where its
+    /// answer came from (`source`: `recorded`, `live` or `override`).
+    /// - Parameter overrides: outputs that replace the executor's for these step ids (what-if forks).
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
+        overrides: [String: String] = [:],
         tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
@@ -33,13 +36,14 @@ public struct Replayer: Sendable {
         let shared = try journal.state(of: run, at: seq)
         _ = try journal.fork(run, at: seq, as: forkID)
         let recordedExecutor = RecordedExecutor(recording)
+        let base: any Executor = executor ?? recordedExecutor
         let runner = PlanRunner(
             journal: journal,
             planner: planner
                 ?? RecordedPlanner(
                     recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans),
-            executor: executor ?? recordedExecutor, judge: executor == nil ? recordedExecutor : nil, tools: tools,
-            options: options, observer: observer)
+            executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
+            judge: executor == nil ? recordedExecutor : nil, tools: tools, options: options, observer: observer)
         return try await runner.resume(run: forkID)
     }
 }
