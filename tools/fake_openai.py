@@ -11,7 +11,8 @@ POST /v1/chat/completions until killed. What it answers depends on the request's
 - a review prompt ("Review"): {"verdict": "approved", ...};
 - anything else is an executor request for "Step ID: ...": when the request offers tools and has
   no tool result yet, a function call to the first tool; otherwise the answer text
-  "MODEL did STEP", or "MODEL did STEP differently" for --differ-step.
+  "MODEL did STEP", or "MODEL did STEP differently" for --differ-step (and "... (after a different
+  input)" for steps whose dependency outputs say "differently").
 --fail-first N answers the first N requests with 429 (Retry-After: 0). --require-key answers 401
 unless `Authorization: Bearer KEY`. --log appends one JSON line per request: path, authorization,
 model, the last message.
@@ -62,6 +63,8 @@ def executor_reply(body):
     text = f"{args.model} did {step}"
     if step == args.differ_step:
         text += " differently"
+    elif "differently" in user:
+        text += " (after a different input)"
     if has_tool_result:
         text += " using " + next(m["content"] for m in messages if m.get("role") == "tool")
     return {"role": "assistant", "content": text}

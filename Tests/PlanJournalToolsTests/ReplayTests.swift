@@ -49,7 +49,9 @@ import Testing
         let fk = try t.journal.run("orig.b")
         #expect(fk.parent == "orig" && fk.forkSeq == seq)
         let diff = try RunDiff("orig", "orig.b", in: t.journal)
-        #expect(diff.steps.filter { $0.status == "differs" }.map(\.stepID) == ["outline"])
+        // outline answers differently; write, which depends on it, ran again with its new output.
+        #expect(diff.steps.filter { $0.status == "differs" }.map(\.stepID) == ["outline", "write"])
+        #expect(diff.steps.first { $0.stepID == "write" }?.b?.output == "exec-a did write (after a different input)")
         #expect(diff.steps.first { $0.stepID == "research" }?.status == "same")
         #expect(diff.steps.first { $0.stepID == "outline" }?.outputDiff == ["- exec-a did outline", "+ exec-a did outline differently"])
         let divergence = try #require(diff.firstDivergence)
@@ -97,5 +99,33 @@ import Testing
         let diff = try RunDiff("w", "w.what-if", in: t.journal)
         #expect(diff.steps.map(\.status) == ["same", "differs", "differs"])
         #expect(diff.firstDivergence?.reason.contains("step b") == true)
+    }
+
+    @Test func aChangedPlanIsReportedAsDivergingAtThePlanRevision() async throws {
+        let t = try TemporaryJournal()
+        let v1 = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"])]
+        let v2 = [PlanStep(id: "a"), PlanStep(id: "b2", dependsOn: ["a"])]
+        let v2Changed = [PlanStep(id: "a"), PlanStep(id: "b3", dependsOn: ["a"])]
+        let failing = ClosureExecutor(name: "e") { request, _ in
+            if request.step.id == "b" { throw RuntimeError("boom", "b fails") }
+            return StepAnswer(output: "ok " + request.step.id)
+        }
+        let original = try await PlanRunner(
+            journal: t.journal, planner: ClosurePlanner(name: "p") { r in PlanProposal(steps: r.replan == nil ? v1 : v2) },
+            executor: failing
+        ).start(.init(goal: "diverge", runID: "d"))
+        #expect(original.status == "succeeded")
+        let revisedAt = try #require(try t.journal.events(of: "d").first { $0.kind == "plan.revised" }?.seq)
+        let replayer = Replayer(journal: t.journal)
+        // The planner now revises the plan differently.
+        let fork = try await replayer.reexecute(
+            "d", at: try replayer.forkPoint(of: "d"), as: "d.new-planner",
+            planner: ClosurePlanner(name: "p2") { r in PlanProposal(steps: r.replan == nil ? v1 : v2Changed) }, executor: failing)
+        let forkRevisedAt = try #require(try t.journal.events(of: fork.run).first { $0.kind == "plan.revised" }?.seq)
+        let diff = try RunDiff("d", fork.run, in: t.journal)
+        let divergence = try #require(diff.firstDivergence)
+        #expect(divergence.seqA == revisedAt && divergence.seqB == forkRevisedAt)
+        #expect(divergence.reason.contains("plan version 2"))
+        #expect(diff.steps.map { "\($0.stepID):\($0.status)" } == ["a:same", "b2:only_in_a", "b3:only_in_b"])
     }
 }
