@@ -2,4 +2,11 @@
 /// (up to `--max-replans`); a planner that declines leaves the step failed and its dependents skipped.
 public protocol ReplanPolicy: Sendable {
     func shouldReplan(_ reason: ReplanReason) -> Bool
+    /// Which of several waiting requests to decide first: lower first (default: all equal, in the
+    /// order they happened).
+    func priority(of reason: ReplanReason) -> Int
+}
+
+extension ReplanPolicy {
+    public func priority(of reason: ReplanReason) -> Int { 0 }
 }

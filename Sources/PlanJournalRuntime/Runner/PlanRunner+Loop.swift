@@ -72,6 +72,7 @@ extension PlanRunner {
                 case .step(let finish)?:
                     running -= 1
                     p.record(finish, maxAttempts: options.maxAttempts)
+                    if let reason = p.cancelRequested { ending = Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true) }
                 case .timeout?:
                     ending = .limit("timeout", "the run took longer than --timeout")
                 case .tick?, nil:
@@ -97,9 +98,25 @@ extension PlanRunner {
         if let budget = options.budgetUSD, await recorder.costUSD > budget {
             return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget))
         }
-        if let failure = p.finalFailures.first {
+        // Every pending replan request is decided (replanned or declined) before anything else;
+        // each decision removes its request.
+        while !p.finalFailures.isEmpty {
             if running > 0 { return nil }
-            if let ending = try await replan(&p, failure, recorder: recorder) { return ending }
+            if let policy = planner as? any ReplanPolicy {
+                let ranked = p.finalFailures.enumerated().sorted { a, b in
+                    let (x, y) = (policy.priority(of: a.element.replanReason), policy.priority(of: b.element.replanReason))
+                    return x != y ? x < y : a.offset < b.offset
+                }
+                p.finalFailures = ranked.map(\.element)
+            }
+            if let ending = try await replan(&p, p.finalFailures[0], recorder: recorder) { return ending }
+        }
+        // A denied step will not run: journal it as skipped.
+        for step in p.plan where p.status[step.id] == .denied {
+            try await recorder.record(
+                .stepSkipped, actor: "system",
+                data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
+            p.status[step.id] = .skipped
         }
         var scan = p.scan()
         if scan.settled && running == 0 { return .done }
@@ -172,19 +189,37 @@ extension PlanRunner {
                 ]))
             p.approvalRequested.insert(step.id)
         }
-        if options.approval == .auto {
-            try await recorder.record(
-                .approvalResolved, actor: "policy",
-                data: .record([
-                    "decision": .string("granted"), "step_id": .string(step.id),
-                    "comment": .string("granted by policy --approve auto"),
-                ]))
+        let decision =
+            approvals?.decision(stepID: step.id, version: nil)
+            ?? (options.approval == .auto
+                ? ApprovalDecision(decision: "granted", actor: "policy", comment: "granted by policy --approve auto") : nil)
+        guard let decision else { return }
+        try await recorder.record(
+            .approvalResolved, actor: decision.actor,
+            data: .record([
+                "decision": .string(decision.decision), "step_id": .string(step.id),
+                "comment": decision.comment.map(JSONValue.string),
+            ]))
+        if decision.decision == "granted" {
             p.approved.insert(step.id)
+        } else {
+            p.status[step.id] = .denied
+            p.denied.insert(step.id)
         }
     }
 
     /// Journals `run.completed` with the outcome and totals, and returns the final state.
     private func complete(_ p: RunProgress, _ ending: Ending, recorder: RunRecorder) async throws -> RunResult {
+        var p = p
+        if ending.cancelled {
+            // A cancelled run's steps that did not run never will.
+            for step in p.plan where p.status[step.id] == .pending || p.status[step.id] == .running {
+                try await recorder.record(
+                    .stepSkipped, actor: "system",
+                    data: .record(["step_id": .string(step.id), "reason": .string("run cancelled")]))
+                p.status[step.id] = .skipped
+            }
+        }
         let status: String
         if ending.cancelled {
             status = "cancelled"

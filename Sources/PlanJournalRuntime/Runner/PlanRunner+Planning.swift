@@ -28,7 +28,7 @@ extension PlanRunner {
     func replan(_ p: inout RunProgress, _ failure: RunProgress.FinalFailure, recorder: RunRecorder) async throws
         -> Ending?
     {
-        let reason = ReplanReason(reason: failure.reason, stepID: failure.stepID, details: failure.details)
+        let reason = failure.replanReason
         if let policy = planner as? any ReplanPolicy, !policy.shouldReplan(reason) {
             p.abandonFirstFailure()
             return nil
@@ -135,14 +135,18 @@ extension PlanRunner {
                 "approvers": .strings([options.approval == .auto ? "policy" : "human"]),
             ]))
         p.planApproval = .requested
-        if options.approval == .auto {
+        let decision =
+            approvals?.decision(stepID: nil, version: p.version)
+            ?? (options.approval == .auto
+                ? ApprovalDecision(decision: "granted", actor: "policy", comment: "granted by policy --approve auto") : nil)
+        if let decision {
             try await recorder.record(
-                .approvalResolved, actor: "policy",
+                .approvalResolved, actor: decision.actor,
                 data: .record([
-                    "decision": .string("granted"), "version": .int(p.version),
-                    "comment": .string("granted by policy --approve auto"),
+                    "decision": .string(decision.decision), "version": .int(p.version),
+                    "comment": decision.comment.map(JSONValue.string),
                 ]))
-            p.planApproval = .granted
+            p.planApproval = decision.decision == "granted" ? .granted : .denied
         }
         return nil
     }

@@ -8,6 +8,8 @@ struct StepFinish: Sendable {
         case completed(output: String, mismatch: String?)
         case failed(RuntimeError, mismatch: Bool)
         case cancelled
+        /// The executor asked to cancel the whole run (`RuntimeError` type `run_cancelled`).
+        case runCancelled(String)
     }
 
     var stepID: String
@@ -34,6 +36,11 @@ extension PlanRunner {
                 return StepFinish(stepID: id, outcome: .cancelled)
             }
             let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
+            if failure.type == "run_cancelled" {
+                try await recorder.record(
+                    .stepSkipped, actor: "system", data: .record(["step_id": .string(id), "reason": .string(failure.message)]))
+                return StepFinish(stepID: id, outcome: .runCancelled(failure.message))
+            }
             try await recordFailure(request, failure, recorder: recorder)
             return StepFinish(stepID: id, outcome: .failed(failure, mismatch: false))
         }
@@ -121,6 +128,9 @@ extension RunProgress {
             }
         case .cancelled:
             status[id] = .pending
+        case .runCancelled(let reason):
+            status[id] = .skipped
+            cancelRequested = cancelRequested ?? reason
         case .failed(let error, let mismatch):
             if error.retryable && !mismatch && (tries[id] ?? 0) < maxAttempts {
                 status[id] = .pending

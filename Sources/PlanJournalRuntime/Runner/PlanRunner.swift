@@ -15,6 +15,8 @@ public struct PlanRunner: Sendable {
     /// Checks each output against the step's expected output; without one, the check is local
     /// (the step produced output and no error).
     public let judge: (any Judge)?
+    /// Decides approval points before `options.approval` does (replays of recorded decisions).
+    public let approvals: (any ApprovalSource)?
     public let tools: ToolRegistry
     public let options: RunnerOptions
     /// Called with each event once it is in the journal (progress display).
@@ -22,7 +24,7 @@ public struct PlanRunner: Sendable {
 
     public init(
         journal: Journal, planner: any Planner, executor: any Executor, reviewer: (any Reviewer)? = nil,
-        judge: (any Judge)? = nil, tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
+        judge: (any Judge)? = nil, approvals: (any ApprovalSource)? = nil, tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) {
         self.journal = journal
@@ -30,6 +32,7 @@ public struct PlanRunner: Sendable {
         self.executor = executor
         self.reviewer = reviewer
         self.judge = judge
+        self.approvals = approvals
         self.tools = tools
         self.options = options
         self.observer = observer

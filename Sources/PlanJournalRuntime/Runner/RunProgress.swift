@@ -19,6 +19,9 @@ struct RunProgress: Sendable {
         var reason: String
         var details: String
         var completed = false
+
+        /// As the planner is told.
+        var replanReason: ReplanReason { ReplanReason(reason: reason, stepID: stepID, details: details) }
     }
 
     var goal: String
@@ -39,6 +42,8 @@ struct RunProgress: Sendable {
     var abandoned: Set<String> = []
     var replans = 0
     var stepsStarted = 0
+    /// Why the run must be cancelled, once an executor asked for it.
+    var cancelRequested: String?
 
     init(goal: String) {
         self.goal = goal
@@ -65,9 +70,13 @@ struct RunProgress: Sendable {
         self.version = version
     }
 
-    /// Whether every step of the plan completed or was skipped.
+    /// Steps whose approval was denied.
+    var denied: Set<String> = []
+
+    /// Whether every step of the plan completed or was skipped, none for a denial or a failure.
     var allSucceeded: Bool {
         plan.allSatisfy { status[$0.id] == .completed || status[$0.id] == .skipped }
+            && abandoned.isEmpty && plan.allSatisfy { !denied.contains($0.id) }
     }
 
     /// Declines the first replan request: a failed step stays failed for good (its dependents will
@@ -139,6 +148,7 @@ struct RunProgress: Sendable {
                 approved.insert(stepID)
             } else {
                 status[stepID] = .denied
+                denied.insert(stepID)
             }
         } else if planApproval == .requested {
             planApproval = granted ? .granted : .denied

@@ -33,6 +33,12 @@ public struct RecordedPlanner: Planner, ReplanPolicy {
         return PlanProposal(steps: recording.plans[n], rationale: "recorded in run \(recording.run)")
     }
 
+    /// The recording's next replans come first, in its order.
+    public func priority(of reason: ReplanReason) -> Int {
+        let remaining = recording.replannedSteps.dropFirst(replans.peek())
+        return remaining.firstIndex(of: reason.stepID ?? "").map { $0 - remaining.startIndex } ?? .max
+    }
+
     public func shouldReplan(_ reason: ReplanReason) -> Bool {
         let next = replans.peek()
         guard next < recording.replannedSteps.count, recording.replannedSteps[next] == (reason.stepID ?? "") else {
@@ -57,6 +63,9 @@ public struct RecordedExecutor: Executor, Judge {
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         let id = request.step.id
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
+            if recording.finalStatus == "cancelled" {
+                throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled before step \(id) ran")
+            }
             throw RuntimeError("divergence", "run \(recording.run) has no recorded outcome for step \(id)")
         }
         let n = min(attempts.next(id), outcomes.count)

@@ -3,7 +3,7 @@ import PlanJournalRuntime
 
 /// What a recorded run answered: each step's last outcome and each plan revision, for the
 /// `recorded` planner and executor of a replay.
-public struct RecordedRun: Sendable {
+public struct RecordedRun: Sendable, ApprovalSource {
     /// A step's recorded outcome.
     public enum Outcome: Sendable, Equatable {
         case completed(output: String, summary: String?)
@@ -19,6 +19,10 @@ public struct RecordedRun: Sendable {
     public private(set) var judgements: [String: [Bool?]] = [:]
     /// The steps whose failure made the run replan, in order.
     public private(set) var replannedSteps: [String] = []
+    /// The approval decisions, by `step:ID` or `plan:VERSION`.
+    public private(set) var approvals: [String: ApprovalDecision] = [:]
+    /// The `run.completed` status, when the run ended.
+    public private(set) var finalStatus: String?
     /// The full step list of every plan version, in order.
     public private(set) var plans: [[PlanStep]] = []
 
@@ -57,9 +61,21 @@ public struct RecordedRun: Sendable {
                 if let id = e.dataString("step_id"), let m = e.dataBool("matches_expected") { lastMatch[id] = m }
             case .replanTriggered?:
                 replannedSteps.append(e.dataString("step_id") ?? "")
+            case .approvalResolved?:
+                let key = e.dataString("step_id").map { "step:\($0)" } ?? "plan:\(e.dataInt("version") ?? 0)"
+                approvals[key] = ApprovalDecision(
+                    decision: e.dataString("decision") ?? "granted", actor: e.actor ?? "human",
+                    comment: e.dataString("comment"))
+            case .runCompleted?:
+                finalStatus = e.dataString("status")
             default: break
             }
         }
         self.goal = goal
+    }
+
+    /// The recorded decision for a step or plan version.
+    public func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
+        approvals[stepID.map { "step:\($0)" } ?? "plan:\(version ?? 0)"]
     }
 }

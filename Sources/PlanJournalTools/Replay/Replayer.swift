@@ -23,7 +23,7 @@ public struct Replayer: Sendable {
     }
 
     /// Forks `run` at `seq` as `forkID` and drives the fork to its end with `planner` and
-    /// `executor` (`nil`: answers recorded in `run`). Each step's `step.completed` says where its
+    /// `executor` (`nil`: answers recorded in `run`); approval points get the recorded decisions. Each step's `step.completed` says where its
     /// answer came from (`source`: `recorded`, `live` or `override`).
     /// - Parameter overrides: outputs that replace the executor's for these step ids (what-if forks).
     public func reexecute(
@@ -35,6 +35,11 @@ public struct Replayer: Sendable {
         let recording = RecordedRun(run: run, events: try journal.events(of: run))
         let shared = try journal.state(of: run, at: seq)
         _ = try journal.fork(run, at: seq, as: forkID)
+        // Limits at least as loose as what the recording did, so the replay can do it too.
+        var options = options
+        options.maxAttempts = max(options.maxAttempts, recording.outcomes.values.map(\.count).max() ?? 0)
+        options.maxReplans = max(options.maxReplans, recording.replannedSteps.count)
+        options.maxSteps = max(options.maxSteps, recording.outcomes.values.reduce(0) { $0 + $1.count } * 2)
         let recordedExecutor = RecordedExecutor(recording)
         let base: any Executor = executor ?? recordedExecutor
         let runner = PlanRunner(
@@ -43,7 +48,8 @@ public struct Replayer: Sendable {
                 ?? RecordedPlanner(
                     recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans),
             executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
-            judge: executor == nil ? recordedExecutor : nil, tools: tools, options: options, observer: observer)
+            judge: executor == nil ? recordedExecutor : nil, approvals: recording, tools: tools, options: options,
+            observer: observer)
         return try await runner.resume(run: forkID)
     }
 }
