@@ -128,4 +128,30 @@ import Testing
         #expect(divergence.reason.contains("plan version 2"))
         #expect(diff.steps.map { "\($0.stepID):\($0.status)" } == ["a:same", "b2:only_in_a", "b3:only_in_b"])
     }
+
+    @Test func toolsAreAnsweredFromTheRecordingOrLiveAndDriftIsReported() async throws {
+        let t = try TemporaryJournal()
+        let plan = [PlanStep(id: "look", tool: "lookup", args: .record(["q": .string("x")])), PlanStep(id: "use", dependsOn: ["look"])]
+        let planner = ClosurePlanner(name: "p") { _ in PlanProposal(steps: plan) }
+        let executor = ClosureExecutor(name: "e") { request, context in
+            guard let tool = request.step.tool else { return StepAnswer(output: "used " + (request.dependencyOutputs["look"] ?? "")) }
+            return StepAnswer(output: try await context.callTool(tool, args: request.step.args ?? .null).content)
+        }
+        let v1 = ToolRegistry([ClosureTool("lookup") { _ in ToolOutput(content: "v1") }])
+        let v2 = ToolRegistry([ClosureTool("lookup") { _ in ToolOutput(content: "v2") }])
+        _ = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, tools: v1)
+            .start(.init(goal: "tools", runID: "t"))
+        let replayer = Replayer(journal: t.journal)
+        let seq = try replayer.forkPoint(of: "t")
+        // A live executor whose tool calls are answered from the recording: the same answer, marked recorded.
+        let recorded = try await replayer.reexecute("t", at: seq, as: "t.rec", planner: nil, executor: executor, toolMode: .recorded, tools: v2)
+        #expect(recorded.finalAnswer == "used v1")
+        let observed = try #require(try t.journal.events(of: "t.rec").last { $0.kind == "step.observed" && $0.dataString("call_id") != nil })
+        #expect(observed.dataString("source") == "recorded")
+        // The recorded executor with live tools: the model's decisions stay, the tool runs for real and drifted.
+        _ = try await replayer.reexecute("t", at: seq, as: "t.live", planner: nil, executor: nil, toolMode: .live, tools: v2)
+        let drift = ObservationDrift.find(original: try t.journal.events(of: "t"), fork: try t.journal.events(of: "t.live"))
+        #expect(drift.map(\.stepID) == ["look"])
+        #expect(drift.first?.tool == "lookup")
+    }
 }

@@ -63,6 +63,15 @@ extension Planj {
                 valueName: "step_id=file"))
         var overrides: [String] = []
 
+        @Option(
+            help: ArgumentHelp(
+                "Where the fork's tool calls are answered: recorded, live, or recorded-else-live.",
+                valueName: "mode"))
+        var tools: String = ToolMode.recordedElseLive.rawValue
+
+        @Option(name: .customLong("tool"), help: ArgumentHelp("A live tool (repeatable).", valueName: "name=cmd:PROGRAM ARGS"))
+        var liveTools: [String] = []
+
         @Option(help: "Re-execute from this seq (the fork shares 1...SEQ-1).")
         var from: Int64?
 
@@ -127,14 +136,19 @@ extension Planj {
             let id = try forkID ?? Self.nextForkID(of: run, in: journal)
             let result = try await replayer.reexecute(
                 run, at: seq, as: id, planner: try adapter(planner, Adapters.planner),
-                executor: try adapter(spec, Adapters.executor), overrides: replaced,
-                tools: spec == "demo" ? DemoExecutor.tools : ToolRegistry(), observer: RunDriver.observer(quiet: quiet))
+                executor: try adapter(spec, Adapters.executor), overrides: replaced, toolMode: try toolMode(),
+                tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
+                observer: RunDriver.observer(quiet: quiet))
             let diff = try RunDiff(run, result.run, in: journal)
+            let drift = ObservationDrift.find(original: try journal.events(of: run), fork: try journal.events(of: result.run))
             if json {
-                Output.json(ReplayJSON(fork: result.run, forkSeq: seq, diff: diff))
+                Output.json(ReplayJSON(fork: result.run, forkSeq: seq, diff: diff, drift: drift))
             } else {
                 Output.line("fork \(result.run) of \(run) at seq \(seq): \(result.status)\n")
                 Output.line(DiffText.render(diff, markdown: false))
+                for d in drift {
+                    Output.line("observation drifted: step \(d.stepID), tool \(d.tool), seq \(d.seq) (\(d.recordedBytes) bytes recorded, \(d.liveBytes) live)")
+                }
             }
             if !diff.agree { throw ExitCode(1) }
         }
@@ -153,7 +167,8 @@ extension Planj {
             let replayer = Replayer(journal: journal)
             let plannerAdapter = try adapter(planner, Adapters.planner)
             let executorAdapter = try adapter(spec, Adapters.executor)
-            let tools = spec == "demo" ? DemoExecutor.tools : ToolRegistry()
+            let tools = try liveToolRegistry(executor: spec)
+            let mode = try toolMode()
             var outcomes: [ReplayOutcome] = []
             try await withThrowingTaskGroup(of: ReplayOutcome.self) { group in
                 var next = 0
@@ -165,7 +180,8 @@ extension Planj {
                         do {
                             let seq = try replayer.forkPoint(of: run)
                             let result = try await replayer.reexecute(
-                                run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, tools: tools)
+                                run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, toolMode: mode,
+                                tools: tools)
                             return ReplayOutcome(try RunDiff(run, result.run, in: journal))
                         } catch {
                             return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
@@ -203,6 +219,21 @@ extension Planj {
             if outcomes.contains(where: { $0.error == nil && !$0.agree }) { throw ExitCode(1) }
         }
 
+        private func toolMode() throws -> ToolMode {
+            guard let mode = ToolMode(rawValue: tools) else {
+                throw ValidationError("--tools must be recorded, live or recorded-else-live")
+            }
+            return mode
+        }
+
+        /// The live tools: the demo's for the demo executor (or a run the demo recorded), and the
+        /// `--tool` ones.
+        private func liveToolRegistry(executor spec: String, recordedBy: String? = nil) throws -> ToolRegistry {
+            var registry = spec == "demo" || recordedBy == "demo" ? DemoExecutor.tools : ToolRegistry()
+            registry.merge(try Adapters.tools(liveTools))
+            return registry
+        }
+
         /// `--override STEP_ID=FILE` as output by step id.
         private func readOverrides() throws -> [String: String] {
             var result: [String: String] = [:]
@@ -224,6 +255,11 @@ extension Planj {
             spec == "recorded" ? nil : try make(spec, OpenAISettings())
         }
 
+        /// The executor spec `planj run` recorded for `run`, if it did.
+        private static func recordedExecutor(of run: String, in journal: Journal) throws -> String? {
+            try journal.events(of: run, from: 1, to: 1).first.flatMap { RecordedSpecs.read($0)?.0.executor }
+        }
+
         private static func nextForkID(of run: String, in journal: Journal) throws -> String {
             var n = 1
             while (try? journal.run("\(run).replay-\(n)")) != nil { n += 1 }
@@ -237,4 +273,5 @@ struct ReplayJSON: Encodable {
     var fork: String
     var forkSeq: Int64
     var diff: RunDiff
+    var drift: [ObservationDrift]
 }

@@ -22,13 +22,22 @@ public struct Adapters: Sendable {
         self.judge = try judge.map { try Self.make(AdapterSpec(parsing: $0), role: .judge, http: http) }
         var registry = ToolRegistry()
         if case .demo = try AdapterSpec(parsing: executor) { registry = DemoExecutor.tools }
-        for tool in tools {
-            guard let eq = tool.firstIndex(of: "="), case .command(let words) = try AdapterSpec(parsing: String(tool[tool.index(after: eq)...])) else {
+        registry.merge(try Self.tools(tools))
+        self.tools = registry
+    }
+
+    /// The tools `NAME=cmd:PROGRAM ARGS` specs name (each program started once).
+    public static func tools(_ specs: [String]) throws -> ToolRegistry {
+        var registry = ToolRegistry()
+        for tool in specs {
+            guard let eq = tool.firstIndex(of: "="),
+                case .command(let words) = try AdapterSpec(parsing: String(tool[tool.index(after: eq)...]))
+            else {
                 throw RuntimeError("usage", "write a tool as NAME=cmd:PROGRAM ARGS, not '\(tool)'")
             }
             registry.register(try SubprocessTool(name: String(tool[..<eq]), arguments: words))
         }
-        self.tools = registry
+        return registry
     }
 
     /// The planner a spec names.

@@ -12,11 +12,15 @@ public struct ToolOutput: Sendable, Hashable {
     public var content: String
     /// e.g. `text/plain`, `application/json`.
     public var contentType: String
+    /// Where the answer came from when it was not a live call (`recorded`): journaled as the
+    /// observation's `source`.
+    public var source: String?
 
-    public init(ok: Bool = true, content: String, contentType: String = "text/plain") {
+    public init(ok: Bool = true, content: String, contentType: String = "text/plain", source: String? = nil) {
         self.ok = ok
         self.content = content
         self.contentType = contentType
+        self.source = source
     }
 }
 
@@ -49,4 +53,9 @@ public struct ToolRegistry: Sendable {
 
     /// Adds or replaces a tool.
     public mutating func register(_ tool: any Tool) { tools[tool.name] = tool }
+
+    /// Adds or replaces the tools of `other`.
+    public mutating func merge(_ other: ToolRegistry) {
+        tools.merge(other.tools) { _, new in new }
+    }
 }

@@ -13,6 +13,8 @@ struct Observation {
     var durationMs: Double?
     /// `nil` when unknown (no check made, or a judge whose answer could not be read).
     var matchesExpected: Bool?
+    /// Where the content came from when not live (`recorded`).
+    var source: String? = nil
 
     var eventData: JSONValue {
         let bytes = content.utf8.count
@@ -28,6 +30,7 @@ struct Observation {
             "truncated": .bool(truncated),
             "duration_ms": durationMs.map(JSONValue.double),
             "matches_expected": matchesExpected.map(JSONValue.bool) ?? .null,
+            "source": source.map(JSONValue.string),
         ])
     }
 }

@@ -61,7 +61,7 @@ public struct StepContext: Sendable {
             .stepObserved, actor: "tool:\(name)",
             data: Observation(
                 stepID: stepID, callID: callID, ok: output.ok, content: output.content, contentType: output.contentType,
-                durationMs: durationMs, matchesExpected: nil
+                durationMs: durationMs, matchesExpected: nil, source: output.source
             ).eventData)
     }
 

@@ -54,14 +54,26 @@ public struct RecordedPlanner: Planner, ReplanPolicy {
 /// recorded judgement. A step the recording never finished is an error naming it (a divergence).
 public struct RecordedExecutor: Executor, Judge {
     public let recording: RecordedRun
+    /// Whether to make the step's recorded tool calls again (with the run's tools) before
+    /// answering: `--executor recorded --tools live` keeps the model's decisions and runs the tools
+    /// for real, so observations that drifted from the recording show.
+    public let reissueToolCalls: Bool
     private let attempts = Tally()
     private let judged = Tally()
     public var name: String { "recorded:\(recording.run)" }
 
-    public init(_ recording: RecordedRun) { self.recording = recording }
+    public init(_ recording: RecordedRun, reissueToolCalls: Bool = false) {
+        self.recording = recording
+        self.reissueToolCalls = reissueToolCalls
+    }
 
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         let id = request.step.id
+        if reissueToolCalls && attempts.peek(id) == 0 {
+            for call in recording.toolCalls where call.stepID == id {
+                _ = try? await context.callTool(call.tool, args: call.args)
+            }
+        }
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
             if recording.finalStatus == "cancelled" {
                 throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled before step \(id) ran")
@@ -90,6 +102,7 @@ public struct RecordedExecutor: Executor, Judge {
 final class Tally: Sendable {
     private let counts = Synchronization.Mutex([String: Int]())
     func next(_ key: String) -> Int { counts.withLock { $0[key, default: 0] += 1; return $0[key]! } }
+    func peek(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
 }
 
 /// Counts calls, from 1.

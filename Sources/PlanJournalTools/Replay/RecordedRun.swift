@@ -1,8 +1,8 @@
 import PlanJournalCore
 import PlanJournalRuntime
 
-/// What a recorded run answered: each step's last outcome and each plan revision, for the
-/// `recorded` planner and executor of a replay.
+/// What a recorded run answered: each step attempt's outcome, judgements, replans, approvals,
+/// tool calls and plan revisions, for the `recorded` planner, executor and tools of a replay.
 public struct RecordedRun: Sendable, ApprovalSource {
     /// A step's recorded outcome.
     public enum Outcome: Sendable, Equatable {
@@ -25,6 +25,16 @@ public struct RecordedRun: Sendable, ApprovalSource {
     public private(set) var finalStatus: String?
     /// The full step list of every plan version, in order.
     public private(set) var plans: [[PlanStep]] = []
+    /// Every tool call with what it returned, in order.
+    public private(set) var toolCalls: [ToolCall] = []
+
+    /// A recorded tool call and its observation.
+    public struct ToolCall: Sendable {
+        public var stepID: String
+        public var tool: String
+        public var args: JSONValue
+        public var output: ToolOutput?
+    }
 
     /// Indexes `events` (all of one run, in order).
     public init(run: String, events: [JournalEvent]) {
@@ -32,6 +42,7 @@ public struct RecordedRun: Sendable, ApprovalSource {
         var goal = ""
         var state = PlanState(run: run)
         var lastMatch: [String: Bool?] = [:]
+        var callIndex: [String: Int] = [:]
         let projection = PlanProjection()
         for e in events {
             projection.apply(&state, e)
@@ -57,8 +68,18 @@ public struct RecordedRun: Sendable, ApprovalSource {
                             message: error?["message"]?.stringValue ?? error?.textValue ?? "failed",
                             retryable: e.dataBool("retryable") ?? false))
                 }
+            case .callTool?:
+                if let id = e.dataString("step_id"), let tool = e.dataString("tool") {
+                    if let call = e.dataString("call_id") { callIndex[call] = toolCalls.count }
+                    toolCalls.append(ToolCall(stepID: id, tool: tool, args: e.data("args") ?? .object([])))
+                }
             case .stepObserved?:
                 if let id = e.dataString("step_id"), let m = e.dataBool("matches_expected") { lastMatch[id] = m }
+                if let call = e.dataString("call_id"), let k = callIndex.removeValue(forKey: call) {
+                    toolCalls[k].output = ToolOutput(
+                        ok: e.dataBool("ok") ?? true, content: e.dataString("content") ?? e.data("content")?.textValue ?? "",
+                        contentType: e.dataString("content_type") ?? "text/plain")
+                }
             case .replanTriggered?:
                 replannedSteps.append(e.dataString("step_id") ?? "")
             case .approvalResolved?:

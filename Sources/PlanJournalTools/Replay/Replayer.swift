@@ -25,10 +25,12 @@ public struct Replayer: Sendable {
     /// Forks `run` at `seq` as `forkID` and drives the fork to its end with `planner` and
     /// `executor` (`nil`: answers recorded in `run`); approval points get the recorded decisions. Each step's `step.completed` says where its
     /// answer came from (`source`: `recorded`, `live` or `override`).
-    /// - Parameter overrides: outputs that replace the executor's for these step ids (what-if forks).
+    /// - Parameters:
+    ///   - overrides: outputs that replace the executor's for these step ids (what-if forks).
+    ///   - toolMode: where tool calls are answered from (`tools` are the live ones).
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
-        overrides: [String: String] = [:],
+        overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive,
         tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
@@ -40,7 +42,7 @@ public struct Replayer: Sendable {
         options.maxAttempts = max(options.maxAttempts, recording.outcomes.values.map(\.count).max() ?? 0)
         options.maxReplans = max(options.maxReplans, recording.replannedSteps.count)
         options.maxSteps = max(options.maxSteps, recording.outcomes.values.reduce(0) { $0 + $1.count } * 2)
-        let recordedExecutor = RecordedExecutor(recording)
+        let recordedExecutor = RecordedExecutor(recording, reissueToolCalls: toolMode == .live)
         let base: any Executor = executor ?? recordedExecutor
         let runner = PlanRunner(
             journal: journal,
@@ -48,8 +50,8 @@ public struct Replayer: Sendable {
                 ?? RecordedPlanner(
                     recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans),
             executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
-            judge: executor == nil ? recordedExecutor : nil, approvals: recording, tools: tools, options: options,
-            observer: observer)
+            judge: executor == nil ? recordedExecutor : nil, approvals: recording,
+            tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
         return try await runner.resume(run: forkID)
     }
 }
