@@ -170,4 +170,15 @@ import Testing
         #expect(differs.status == 1)
         #expect(differs.stdout.contains("only_in_a") && differs.stdout.contains("only_in_b"))
     }
+
+    @Test func theInteractiveReplayStepsJumpsAndSearches() throws {
+        let run = try runID(try planj("demo", "--json", "--pace", "0", "--quiet").stdout)
+        let browse = try PlanjBinary.run(
+            ["--journal", journal, "replay", run, "--interactive"], in: directory,
+            stdin: "n\ns compare\np\ng 31\n/plan.revised\nbogus\nq\n")
+        #expect(browse.status == 0)
+        let headers = browse.stdout.split(separator: "\n").filter { $0.hasPrefix("── event ") }.map { $0.split(separator: ":")[0] }
+        #expect(headers == ["── event 1 of 53", "── event 2 of 53", "── event 41 of 53", "── event 40 of 53", "── event 31 of 53", "── event 33 of 53"])
+        #expect(browse.stdout.contains("✓ gather [completed]"))
+    }
 }

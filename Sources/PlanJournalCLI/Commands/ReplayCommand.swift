@@ -11,8 +11,9 @@ extension Planj {
             abstract: "Step through a recorded run, or re-execute it with another executor as a fork.",
             discussion: """
                 Without --executor: an audit of the run, one entry per event with what it changed (step
-                statuses, plan version, tokens and cost so far); JSON Lines with --json or when the output
-                is not a terminal. --at SEQ or --step ID start there.
+                statuses, plan version, tokens and cost so far). On a terminal (or with --interactive) it is
+                a browser: Enter/n next, p previous, g SEQ jump, s STEP a step's first event, /TEXT search,
+                q quit. Otherwise, and with --json, JSON Lines. --at SEQ or --step ID start there.
 
                 With --executor SPEC: the recorded plan runs again with that executor as a new run forked
                 from the original (events before the fork point are read through it), then the two are
@@ -81,6 +82,9 @@ extension Planj {
         @Option(name: .customLong("as"), help: ArgumentHelp("The fork's run id (default: RUN.replay-N).", valueName: "id"))
         var forkID: String?
 
+        @Flag(help: "Browse the run event by event (the default when standard input and output are terminals).")
+        var interactive = false
+
         @Flag(help: "JSON output.")
         var json = false
 
@@ -113,6 +117,12 @@ extension Planj {
                     throw JournalError(.notFound, "run \(run) has no event of step \(step)", context: .init(run: run))
                 }
                 entries.removeAll { $0.seq < first.seq }
+            }
+            if !json && (interactive || (Output.stdoutIsTerminal && isatty(0) == 1)) {
+                let all = ReplayEntry.entries(run: run, events: events)
+                let start = all.firstIndex { $0.seq == entries.first?.seq } ?? 0
+                ReplayBrowser(run: run, events: events, entries: all).browse(from: start) { readLine() }
+                return
             }
             for entry in entries {
                 if json || !Output.stdoutIsTerminal {
