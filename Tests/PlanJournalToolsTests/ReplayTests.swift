@@ -154,4 +154,29 @@ import Testing
         #expect(drift.map(\.stepID) == ["look"])
         #expect(drift.first?.tool == "lookup")
     }
+
+    @Test func aReplanTheOriginalDidNotHaveGoesToTheFallbackPlannerOrIsDeclined() async throws {
+        let t = try TemporaryJournal()
+        let v1 = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"]), PlanStep(id: "c", dependsOn: ["b"])]
+        let fine = ClosureExecutor(name: "ok") { request, _ in StepAnswer(output: "ok " + request.step.id) }
+        _ = try await PlanRunner(
+            journal: t.journal, planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: v1) }, executor: fine
+        ).start(.init(goal: "fallback", runID: "f"))
+        let breaksB = ClosureExecutor(name: "new") { request, _ in
+            if request.step.id == "b" { throw RuntimeError("boom", "b breaks with the new executor") }
+            return StepAnswer(output: "ok " + request.step.id)
+        }
+        let replayer = Replayer(journal: t.journal)
+        let seq = try replayer.forkPoint(of: "f")
+        let fallback = ClosurePlanner(name: "original-planner") { request in
+            PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "b_alt", dependsOn: ["a"]), PlanStep(id: "c", dependsOn: ["b_alt"])])
+        }
+        let replanned = try await replayer.reexecute(
+            "f", at: seq, as: "f.fallback", planner: nil, executor: breaksB, fallbackPlanner: fallback)
+        #expect(replanned.status == "succeeded")
+        #expect(Set(replanned.state.currentPlan?.steps.map(\.id) ?? []) == ["a", "b_alt", "c"])
+        let declined = try await replayer.reexecute("f", at: seq, as: "f.declined", planner: nil, executor: breaksB)
+        #expect(declined.state.step("b")?.status == .failed && declined.state.step("c")?.status == .skipped)
+        #expect(declined.state.replans.isEmpty)
+    }
 }

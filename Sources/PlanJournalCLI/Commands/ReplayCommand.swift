@@ -54,7 +54,10 @@ extension Planj {
         @Option(help: ArgumentHelp("Re-execute with this executor (recorded, demo, cmd:…, openai:…).", valueName: "spec"))
         var executor: String?
 
-        @Option(help: ArgumentHelp("The planner for replans the original did not have (recorded or a spec).", valueName: "spec"))
+        @Option(
+            help: ArgumentHelp(
+                "The planner: recorded (the original's plans, and its own planner only for replans the original did not have) or a spec.",
+                valueName: "spec"))
         var planner: String = "recorded"
 
         @Option(
@@ -147,6 +150,7 @@ extension Planj {
             let result = try await replayer.reexecute(
                 run, at: seq, as: id, planner: try adapter(planner, Adapters.planner),
                 executor: try adapter(spec, Adapters.executor), overrides: replaced, toolMode: try toolMode(),
+                fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec),
                 tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
                 observer: RunDriver.observer(quiet: quiet))
             let diff = try RunDiff(run, result.run, in: journal)
@@ -263,6 +267,15 @@ extension Planj {
         /// `nil` for `recorded` (answers from the journal), else the adapter the spec names.
         private func adapter<T>(_ spec: String, _ make: (String, OpenAISettings) throws -> T) throws -> T? {
             spec == "recorded" ? nil : try make(spec, OpenAISettings())
+        }
+
+        /// For replans a recorded run does not have: the planner `planj run` recorded for it (not for
+        /// a deterministic replay, which must not call anything live).
+        private static func recordedPlanner(of run: String, in journal: Journal, executor: String) throws -> (any Planner)? {
+            guard executor != "recorded",
+                let spec = try journal.events(of: run, from: 1, to: 1).first.flatMap({ RecordedSpecs.read($0)?.0.planner })
+            else { return nil }
+            return try Adapters.planner(spec)
         }
 
         /// The executor spec `planj run` recorded for `run`, if it did.

@@ -2,29 +2,41 @@ import Synchronization
 import PlanJournalCore
 import PlanJournalRuntime
 
-/// A planner that answers from a recorded run: the n-th request gets the run's n-th plan version,
-/// and it replans only where the recording did (after a failure of the same step). A request the
-/// recording has no answer for is an error naming it (a divergence).
+/// A planner that answers from a recorded run: it replans where the recording did (after a failure
+/// of the same step), answering with the recording's next plan version. A replan the recording does
+/// not have goes to `fallback` (the original's planner, say) when there is one, and is otherwise
+/// declined (the failed step stays failed, its dependents are skipped).
 public struct RecordedPlanner: Planner, ReplanPolicy {
     public let recording: RecordedRun
-    /// How many plan versions the fork already holds (the next request gets the next one).
+    /// Asked for replans the recording does not have.
+    public let fallback: (any Planner)?
+    /// How many plan versions the fork already holds (the next recorded answer is the next one).
     let offset: Int
-    private let counter = Counter()
+    private let served = Counter()
     private let replans: Counter
+    /// Whether the replan just agreed to is a recorded one (`plan` follows `shouldReplan`).
+    private let nextIsRecorded = Flag(true)
 
     public var name: String { "recorded:\(recording.run)" }
 
     /// - Parameters:
     ///   - versionsAlreadyPlanned: plan versions the replay already has (its fork point's).
     ///   - replansAlreadyMade: replans the replay already has.
-    public init(_ recording: RecordedRun, versionsAlreadyPlanned: Int, replansAlreadyMade: Int = 0) {
+    public init(
+        _ recording: RecordedRun, versionsAlreadyPlanned: Int, replansAlreadyMade: Int = 0, fallback: (any Planner)? = nil
+    ) {
         self.recording = recording
+        self.fallback = fallback
         offset = versionsAlreadyPlanned
         replans = Counter(start: replansAlreadyMade)
     }
 
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
-        let n = offset + counter.next() - 1
+        if !nextIsRecorded.value, let fallback {
+            nextIsRecorded.value = true
+            return try await fallback.plan(request)
+        }
+        let n = offset + served.next() - 1
         guard n < recording.plans.count else {
             throw RuntimeError(
                 "divergence",
@@ -41,10 +53,13 @@ public struct RecordedPlanner: Planner, ReplanPolicy {
 
     public func shouldReplan(_ reason: ReplanReason) -> Bool {
         let next = replans.peek()
-        guard next < recording.replannedSteps.count, recording.replannedSteps[next] == (reason.stepID ?? "") else {
-            return false
+        if next < recording.replannedSteps.count, recording.replannedSteps[next] == (reason.stepID ?? "") {
+            _ = replans.next()
+            nextIsRecorded.value = true
+            return true
         }
-        _ = replans.next()
+        guard fallback != nil else { return false }
+        nextIsRecorded.value = false
         return true
     }
 }
@@ -95,6 +110,16 @@ public struct RecordedExecutor: Executor, Judge {
         let n = judged.next(step.id)
         guard !recorded.isEmpty else { return Judgement(matches: nil, reason: "no recorded judgement") }
         return Judgement(matches: recorded[min(n, recorded.count) - 1], reason: "recorded")
+    }
+}
+
+/// A Boolean shared between tasks.
+final class Flag: Sendable {
+    private let state: Synchronization.Mutex<Bool>
+    init(_ value: Bool) { state = Synchronization.Mutex(value) }
+    var value: Bool {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }
 

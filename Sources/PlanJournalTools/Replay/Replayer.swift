@@ -28,9 +28,11 @@ public struct Replayer: Sendable {
     /// - Parameters:
     ///   - overrides: outputs that replace the executor's for these step ids (what-if forks).
     ///   - toolMode: where tool calls are answered from (`tools` are the live ones).
+    ///   - fallbackPlanner: with the recorded planner (`planner` nil), asked for the replans the
+    ///     recording does not have.
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
-        overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive,
+        overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive, fallbackPlanner: (any Planner)? = nil,
         tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
@@ -48,7 +50,8 @@ public struct Replayer: Sendable {
             journal: journal,
             planner: planner
                 ?? RecordedPlanner(
-                    recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans),
+                    recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans,
+                    fallback: fallbackPlanner),
             executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
             judge: executor == nil ? recordedExecutor : nil, approvals: recording,
             tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
