@@ -2,19 +2,25 @@ import ArgumentParser
 import Foundation
 import PlanJournalCore
 import PlanJournalStore
+import PlanJournalTools
 
 extension Planj {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a run as JSON Lines or as a portable .pjl file.",
+            abstract: "Write a run as JSON Lines, a portable .pjl file, a Chrome/Perfetto trace or a Markdown report.",
             discussion: """
-                jsonl: the run's events, one canonical JSON object per line (pipe to jq).
-                pjl:   the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
-                       `planj import run.pjl` restores the run with identical hashes.
+                jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
+                pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
+                        `planj import run.pjl` restores the run with identical hashes.
+                chrome: Chrome trace-event JSON; open it in https://ui.perfetto.dev or chrome://tracing: a
+                        track per parallel lane, steps, tool and model calls as spans, replans and approvals
+                        as instants.
+                md:     a Markdown report: goal, plan versions and revisions, steps with outcomes, approvals,
+                        replans, final answer, totals.
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case jsonl, pjl
+            case jsonl, pjl, chrome, md
         }
 
         @OptionGroup var global: GlobalOptions
@@ -22,7 +28,7 @@ extension Planj {
         @Argument(help: "The run id.")
         var run: String
 
-        @Option(help: "The format: jsonl or pjl.")
+        @Option(help: "The format: jsonl, pjl, chrome or md.")
         var format: Format = .jsonl
 
         @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file (default: standard output).", valueName: "file"))
@@ -39,6 +45,11 @@ extension Planj {
                 switch format {
                 case .jsonl: try journal.exportJSONL(run: run, to: sink.write)
                 case .pjl: try journal.exportPJL(run: run, to: sink.write)
+                case .chrome:
+                    var bytes: [UInt8] = []
+                    ChromeTrace.render(run: run, events: try journal.events(of: run)).write(to: &bytes)
+                    try sink.write(bytes + [0x0A])
+                case .md: try sink.write(Array(MarkdownReport.render(try journal.state(of: run)).utf8))
                 }
                 try sink.close()
             }

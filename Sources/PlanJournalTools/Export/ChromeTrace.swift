@@ -1,0 +1,111 @@
+import PlanJournalCore
+
+/// A run as Chrome trace-event JSON (opens in Perfetto and chrome://tracing): one track per
+/// parallel lane, each step attempt and each tool and model call as a complete event, plan
+/// versions, replans and approvals as instant events.
+public enum ChromeTrace {
+    /// The trace of one run's events (in order).
+    public static func render(run: String, events: [JournalEvent]) -> JSONValue {
+        var trace: [JSONValue] = [
+            meta("process_name", tid: 0, name: "run \(run)"), meta("thread_name", tid: 0, name: "run"),
+        ]
+        let lanes = Lanes()
+        var open: [String: (ts: Timestamp, lane: Int, attempt: Int64)] = [:]
+        var calls: [String: (event: JournalEvent, lane: Int)] = [:]
+        var laneOf: [String: Int] = [:]
+        for e in events {
+            let step = e.dataString("step_id")
+            switch e.knownKind {
+            case .stepStarted?:
+                guard let step else { continue }
+                let lane = lanes.take(at: e.ts)
+                laneOf[step] = lane
+                open[step] = (e.ts, lane, e.dataInt("attempt") ?? 1)
+            case .stepCompleted?, .stepFailed?, .stepSkipped?:
+                guard let step, let started = open.removeValue(forKey: step) else { continue }
+                lanes.free(started.lane, at: e.ts)
+                let status = e.knownKind == .stepCompleted ? "completed" : e.knownKind == .stepFailed ? "failed" : "skipped"
+                var args: [JSONValue.Member] = [.init("status", .string(status)), .init("attempt", .int(started.attempt))]
+                if let message = e.data("error")?["message"]?.stringValue { args.append(.init("error", .string(message))) }
+                if let summary = e.dataString("summary") ?? e.dataString("output") {
+                    args.append(.init("output", .string(String(summary.prefix(200)))))
+                }
+                trace.append(complete(step, cat: "step", tid: started.lane, from: started.ts, to: e.ts, args: .object(args)))
+            case .callTool?:
+                if let id = e.dataString("call_id") { calls[id] = (e, step.flatMap { laneOf[$0] } ?? 0) }
+            case .stepObserved?:
+                guard let id = e.dataString("call_id"), let call = calls.removeValue(forKey: id) else { continue }
+                trace.append(
+                    complete(
+                        call.event.dataString("tool") ?? "tool", cat: "tool", tid: call.lane, from: call.event.ts, to: e.ts,
+                        args: .record(["ok": e.data("ok"), "bytes": e.data("bytes"), "args": call.event.data("args")])))
+            case .callModel?:
+                let lane = step.flatMap { laneOf[$0] } ?? 0
+                let ms = e.dataDouble("latency_ms") ?? 0
+                let start = Timestamp(microseconds: e.ts.microseconds - Int64(ms * 1000))
+                trace.append(
+                    complete(
+                        e.dataString("model") ?? "model", cat: "model", tid: lane, from: start, to: e.ts,
+                        args: .record([
+                            "purpose": e.data("purpose"), "usage": e.data("usage"), "cost_usd": e.data("cost_usd"),
+                        ])))
+            case .planProposed?, .planRevised?:
+                trace.append(instant("plan v\(e.dataInt("version") ?? 0)", cat: "plan", at: e.ts, args: e.data("reason")))
+            case .replanTriggered?:
+                trace.append(instant("replan: \(e.dataString("reason") ?? "")", cat: "replan", at: e.ts, args: e.data("step_id")))
+            case .approvalRequested?, .approvalResolved?:
+                let what = e.dataString("decision") ?? "requested"
+                trace.append(instant("approval \(what)", cat: "approval", at: e.ts, args: e.data("step_id")))
+            case .runCompleted?:
+                if let first = events.first {
+                    trace.append(
+                        complete("run", cat: "run", tid: 0, from: first.ts, to: e.ts, args: .record(["status": e.data("status")])))
+                }
+            default: break
+            }
+        }
+        for lane in 1...max(1, lanes.count) { trace.append(meta("thread_name", tid: lane, name: "lane \(lane)")) }
+        return .record(["traceEvents": .array(trace), "displayTimeUnit": .string("ms")])
+    }
+
+    private static func meta(_ kind: String, tid: Int, name: String) -> JSONValue {
+        .record([
+            "ph": .string("M"), "name": .string(kind), "pid": .int(1), "tid": .int(tid),
+            "args": .record(["name": .string(name)]),
+        ])
+    }
+
+    private static func complete(_ name: String, cat: String, tid: Int, from: Timestamp, to: Timestamp, args: JSONValue)
+        -> JSONValue
+    {
+        .record([
+            "ph": .string("X"), "name": .string(name), "cat": .string(cat), "pid": .int(1), "tid": .int(tid),
+            "ts": .int(from.microseconds), "dur": .int(max(0, to.microseconds - from.microseconds)), "args": args,
+        ])
+    }
+
+    private static func instant(_ name: String, cat: String, at: Timestamp, args: JSONValue?) -> JSONValue {
+        .record([
+            "ph": .string("i"), "s": .string("g"), "name": .string(name), "cat": .string(cat), "pid": .int(1),
+            "tid": .int(0), "ts": .int(at.microseconds), "args": .record(["detail": args]),
+        ])
+    }
+}
+
+/// Assigns overlapping steps to lanes 1, 2, …: a step takes the first lane free when it starts.
+private final class Lanes {
+    /// When each lane becomes free (`.max` while a step runs on it).
+    private var freeAt: [Timestamp] = []
+
+    var count: Int { freeAt.count }
+
+    func take(at ts: Timestamp) -> Int {
+        let k = freeAt.firstIndex { $0 <= ts } ?? { freeAt.append(ts); return freeAt.count - 1 }()
+        freeAt[k] = Timestamp(microseconds: .max)
+        return k + 1
+    }
+
+    func free(_ lane: Int, at ts: Timestamp) {
+        freeAt[lane - 1] = ts
+    }
+}

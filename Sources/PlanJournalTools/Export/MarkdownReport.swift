@@ -1,0 +1,64 @@
+import Foundation
+import PlanJournalCore
+
+/// A run as a Markdown report: goal and outcome, plan versions and what each revision changed,
+/// steps with their outcomes, approvals, replans, the final answer and totals.
+public enum MarkdownReport {
+    public static func render(_ s: PlanState) -> String {
+        var out = ["# Run \(s.run)", ""]
+        if let goal = s.goal { out.append("**Goal:** \(goal)") }
+        out.append("**Status:** \(s.status)")
+        if let start = s.startedAt {
+            out.append("**Started:** \(start)" + (s.endedAt.map { " · **ended:** \($0)" } ?? ""))
+        }
+        let t = s.totals
+        out.append(
+            String(
+                format: "**Totals:** %lld events, %lld input + %lld output tokens, $%.4f, %d model calls, %d tool calls, %d replans",
+                t.events, t.inputTokens, t.outputTokens, t.costUSD, t.modelCalls, t.toolCalls, t.replans))
+        out += ["", "## Plan versions", ""]
+        for p in s.plans {
+            var line = "- **v\(p.version)** (seq \(p.seq), \(p.origin))"
+            if p.baseVersion != nil {
+                var parts: [String] = []
+                if !p.added.isEmpty { parts.append("added " + p.added.map(code).joined(separator: ", ")) }
+                if !p.removed.isEmpty { parts.append("removed " + p.removed.map(code).joined(separator: ", ")) }
+                if !p.changed.isEmpty { parts.append("changed " + p.changed.map(code).joined(separator: ", ")) }
+                line += ": " + parts.joined(separator: "; ")
+                if let reason = p.reason { line += " (reason: \(cell(reason)))" }
+            } else {
+                line += ": " + p.steps.map(\.id).map(code).joined(separator: " → ")
+            }
+            out.append(line)
+        }
+        out += ["", "## Steps", "", "| step | status | attempts | time | tokens | cost | output / error |", "|---|---|---|---|---|---|---|"]
+        for step in s.steps {
+            out.append(
+                "| \(code(step.id)) | \(step.status.rawValue) | \(step.attempts) | "
+                    + (step.durationMs.map { String(format: "%.2fs", $0 / 1000) } ?? "-")
+                    + " | \(step.inputTokens + step.outputTokens) | " + String(format: "$%.4f", step.costUSD) + " | "
+                    + cell(step.error ?? step.outputSummary ?? "") + " |")
+        }
+        if !s.approvals.isEmpty {
+            out += ["", "## Approvals", ""]
+            for a in s.approvals {
+                let target = a.stepID.map { "step \(code($0))" } ?? "plan v\(a.version ?? 0)"
+                out.append("- seq \(a.seq): \(target) \(a.decision)" + (a.actor.map { " by \($0)" } ?? "") + (a.text.map { ": \(cell($0))" } ?? ""))
+            }
+        }
+        if !s.replans.isEmpty {
+            out += ["", "## Replans", ""]
+            for r in s.replans { out.append("- seq \(r.seq): \(r.reason)" + (r.stepID.map { " at step \(code($0))" } ?? "")) }
+        }
+        if let answer = s.finalAnswer { out += ["", "## Final answer", "", answer] }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private static func code(_ s: String) -> String { "`\(s)`" }
+
+    /// Text made safe for one table cell: one line, pipes escaped, at most 160 characters.
+    private static func cell(_ s: String) -> String {
+        let flat = s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
+        return flat.count <= 160 ? flat : String(flat.prefix(159)) + "…"
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+import PlanJournalTestSupport
+import PlanJournalTools
+import Testing
+
+@Suite struct ExportTests {
+    /// The demo's run: parallel fetches, a failure, a replan, an approval.
+    func demoRun() async throws -> (TemporaryJournal, RunResult) {
+        let t = try TemporaryJournal()
+        let result = try await PlanRunner(
+            journal: t.journal, planner: DemoPlanner(), executor: DemoExecutor(pace: 0.3), tools: DemoExecutor.tools
+        ).start(.init(goal: DemoPlanner.goal))
+        return (t, result)
+    }
+
+    @Test func theChromeTraceHasALanePerParallelStepAndInstantsForReplansAndApprovals() async throws {
+        let (t, run) = try await demoRun()
+        let trace = ChromeTrace.render(run: run.run, events: try t.journal.events(of: run.run))
+        // It is JSON that Perfetto reads: an object with traceEvents.
+        let parsed = try JSONSerialization.jsonObject(with: Data(trace.jsonText.utf8)) as? [String: Any]
+        let events = try #require(parsed?["traceEvents"] as? [[String: Any]])
+        let steps = events.filter { $0["cat"] as? String == "step" }
+        #expect(steps.count == 8)  // 6 steps, fetch_rocksdb twice, the archive fetch
+        let fetchLanes = Set(steps.filter { ($0["name"] as? String)?.hasPrefix("fetch_") == true && $0["name"] as? String != "fetch_rocksdb_archive" }.compactMap { $0["tid"] as? Int })
+        #expect(fetchLanes.count == 3)
+        let instants = events.filter { $0["ph"] as? String == "i" }.compactMap { $0["name"] as? String }
+        #expect(instants.contains("replan: step_failed") && instants.contains("approval granted"))
+        #expect(events.filter { $0["cat"] as? String == "tool" }.count == 7)
+        #expect(steps.allSatisfy { ($0["dur"] as? Int ?? -1) >= 0 && $0["ts"] is Int })
+    }
+
+    @Test func theMarkdownReportShowsRevisionsStepsAndApprovals() async throws {
+        let (t, run) = try await demoRun()
+        let md = MarkdownReport.render(try t.journal.state(of: run.run))
+        #expect(md.hasPrefix("# Run \(run.run)\n"))
+        #expect(md.contains("added `fetch_rocksdb_archive`; removed `fetch_rocksdb`; changed `compare`"))
+        #expect(md.contains("| `fetch_rocksdb` | removed | 2 |"))
+        #expect(md.contains("step `publish` granted by policy"))
+        #expect(md.contains("## Final answer\n\nPublished the recommendation"))
+    }
+}
