@@ -20,27 +20,23 @@ extension Planj {
         @Option(help: "Multiply every step's duration by this (0 runs as fast as possible).")
         var pace: Double = 1
 
-        @Flag(help: "Print the summary as JSON.")
-        var json = false
-
-        @Flag(help: "No progress lines on stderr.")
-        var quiet = false
+        @OptionGroup var output: RunOutputFlags
 
         func run() async throws {
-            try await reportingErrors(json: json, verbose: global.verbose) {
+            try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
                 var options = RunnerOptions()
                 options.maxAttempts = 2
                 let runner = PlanRunner(
                     journal: journal, planner: DemoPlanner(), executor: DemoExecutor(pace: pace), reviewer: DemoReviewer(),
-                    tools: DemoExecutor.tools, options: options, observer: RunDriver.observer(quiet: quiet))
+                    tools: DemoExecutor.tools, options: options, observer: RunDriver.observer(quiet: output.quiet))
                 let setup = PlanRunner.Setup(
                     goal: DemoPlanner.goal,
                     config: RecordedSpecs(planner: "demo", executor: "demo", reviewer: "demo", judge: nil, tools: []).members,
                     tags: ["demo"])
-                let jsonOutput = json
+                let jsonOutput = output.json
                 let journalFlag = global.journal.map { " --journal \($0)" } ?? ""
-                try await RunDriver.drive(json: json) {
+                try await RunDriver.drive(json: output.json) {
                     let result = try await runner.start(setup)
                     if !jsonOutput { Output.error(Self.nextSteps(run: result.run, journalFlag: journalFlag)) }
                     return result

@@ -88,14 +88,10 @@ extension Planj {
         @Flag(help: "Browse the run event by event (the default when standard input and output are terminals).")
         var interactive = false
 
-        @Flag(help: "JSON output.")
-        var json = false
-
-        @Flag(help: "No progress lines on stderr.")
-        var quiet = false
+        @OptionGroup var output: RunOutputFlags
 
         func run() async throws {
-            try await reportingErrors(json: json, verbose: global.verbose) {
+            try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
                 if all {
                     guard let executor else { throw ValidationError("--all needs --executor") }
@@ -121,14 +117,14 @@ extension Planj {
                 }
                 entries.removeAll { $0.seq < first.seq }
             }
-            if !json && (interactive || (Output.stdoutIsTerminal && isatty(0) == 1)) {
+            if !output.json && (interactive || (Output.stdoutIsTerminal && isatty(0) == 1)) {
                 let all = ReplayEntry.entries(run: run, events: events)
                 let start = all.firstIndex { $0.seq == entries.first?.seq } ?? 0
                 ReplayBrowser(run: run, events: events, entries: all).browse(from: start) { readLine() }
                 return
             }
             for entry in entries {
-                if json || !Output.stdoutIsTerminal {
+                if output.json || !Output.stdoutIsTerminal {
                     Output.json(entry, pretty: false)
                 } else {
                     var line = String(format: "[%4lld] %@ %@", entry.seq, entry.kind.padding(toLength: 16, withPad: " ", startingAt: 0), entry.actor ?? "")
@@ -152,10 +148,10 @@ extension Planj {
                 executor: try adapter(spec, Adapters.executor), overrides: replaced, toolMode: try toolMode(),
                 fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec),
                 tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
-                observer: RunDriver.observer(quiet: quiet))
+                observer: RunDriver.observer(quiet: output.quiet))
             let diff = try RunDiff(run, result.run, in: journal)
             let drift = ObservationDrift.find(original: try journal.events(of: run), fork: try journal.events(of: result.run))
-            if json {
+            if output.json {
                 Output.json(ReplayJSON(fork: result.run, forkSeq: seq, diff: diff, drift: drift))
             } else {
                 Output.line("fork \(result.run) of \(run) at seq \(seq): \(result.status)\n")
@@ -205,7 +201,7 @@ extension Planj {
                 while next < min(max(1, concurrency), runs.count) { try launch() }
                 while let outcome = try await group.next() {
                     outcomes.append(outcome)
-                    if !quiet {
+                    if !output.quiet {
                         let verdict = outcome.error.map { "skipped: \($0)" } ?? (outcome.agree ? "agrees" : "differs")
                         Output.error("[\(outcomes.count)/\(runs.count)] \(outcome.run): \(verdict)")
                     }
@@ -213,7 +209,7 @@ extension Planj {
                 }
             }
             outcomes.sort { $0.run < $1.run }
-            if json {
+            if output.json {
                 Output.json(outcomes)
             } else {
                 var table = TextTable(header: ["RUN", "RESULT", "SAME", "DIFFER", "NEWLY FAILING", "FIXED", "Δ COST", "Δ TIME"])

@@ -26,19 +26,14 @@ extension Planj {
         @Option(help: ArgumentHelp("Override the recorded executor.", valueName: "spec"))
         var executor: String?
 
-        @Option(name: .customLong("header"), help: ArgumentHelp("An extra HTTP header for OpenAI-compatible servers (repeatable).", valueName: "Name: value"))
-        var headers: [String] = []
+        @OptionGroup var http: HTTPFlags
 
         @OptionGroup var limits: RunnerFlags
 
-        @Flag(help: "Print the summary as JSON.")
-        var json = false
-
-        @Flag(help: "No progress lines on stderr.")
-        var quiet = false
+        @OptionGroup var output: RunOutputFlags
 
         func run() async throws {
-            try await reportingErrors(json: json, verbose: global.verbose) {
+            try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
                 guard let started = try journal.events(of: run, from: 1, to: 1).first else {
                     throw JournalError(.notFound, "run \(run) has no events", context: .init(run: run))
@@ -52,14 +47,14 @@ extension Planj {
                 }
                 let adapters = try Adapters(
                     planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer, judge: recorded?.0.judge,
-                    tools: recorded?.0.tools ?? [], http: try httpSettings(headers))
+                    tools: recorded?.0.tools ?? [], http: try http.settings())
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, judge: adapters.judge, tools: adapters.tools,
                     options: try limits.options(base: recorded?.1 ?? RunnerOptions()),
-                    observer: RunDriver.observer(quiet: quiet))
+                    observer: RunDriver.observer(quiet: output.quiet))
                 let id = run
-                try await RunDriver.drive(json: json) { try await runner.resume(run: id) }
+                try await RunDriver.drive(json: output.json) { try await runner.resume(run: id) }
             }
         }
     }

@@ -51,8 +51,7 @@ extension Planj {
         @Option(name: .customLong("tool"), help: ArgumentHelp("A tool the executor may call (repeatable).", valueName: "name=cmd:PROGRAM ARGS"))
         var tools: [String] = []
 
-        @Option(name: .customLong("header"), help: ArgumentHelp("An extra HTTP header for OpenAI-compatible servers (repeatable).", valueName: "Name: value"))
-        var headers: [String] = []
+        @OptionGroup var http: HTTPFlags
 
         @Option(help: ArgumentHelp("The run id (default: a new ULID).", valueName: "id"))
         var runID: String?
@@ -62,41 +61,26 @@ extension Planj {
 
         @OptionGroup var limits: RunnerFlags
 
-        @Flag(help: "Print the summary as JSON.")
-        var json = false
-
-        @Flag(help: "No progress lines on stderr.")
-        var quiet = false
+        @OptionGroup var output: RunOutputFlags
 
         func run() async throws {
-            try await reportingErrors(json: json, verbose: global.verbose) {
+            try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
                 let adapters = try Adapters(
                     planner: planner, executor: executor, reviewer: reviewer, judge: judge, tools: tools,
-                    http: try httpSettings(headers))
+                    http: try http.settings())
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, judge: adapters.judge, tools: adapters.tools, options: try limits.options(),
-                    observer: RunDriver.observer(quiet: quiet))
+                    observer: RunDriver.observer(quiet: output.quiet))
                 let setup = PlanRunner.Setup(
                     goal: goal, runID: runID,
                     config: RecordedSpecs(planner: planner, executor: executor, reviewer: reviewer, judge: judge, tools: tools).members,
                     tags: tags)
-                try await RunDriver.drive(json: json) { try await runner.start(setup) }
+                try await RunDriver.drive(json: output.json) { try await runner.start(setup) }
             }
         }
     }
-}
-
-/// Reads `--header "Name: value"` options into OpenAI settings.
-func httpSettings(_ headers: [String]) throws -> OpenAISettings {
-    var settings = OpenAISettings()
-    for header in headers {
-        guard let colon = header.firstIndex(of: ":") else { throw ValidationError("--header must be 'Name: value', not '\(header)'") }
-        settings.headers[String(header[..<colon]).trimmingCharacters(in: .whitespaces)] =
-            String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-    }
-    return settings
 }
 
 /// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PlanJournalRuntime
 
 /// The limits and policies `run`, `demo` and `resume` share.
@@ -45,5 +46,35 @@ struct RunnerFlags: ParsableArguments {
         if let budgetUSD { o.budgetUSD = budgetUSD }
         if let timeout { o.timeout = .milliseconds(Int64(timeout * 1000)) }
         return o
+    }
+}
+
+/// How a command that drives a run reports: `--json` summary, `--quiet` progress.
+struct RunOutputFlags: ParsableArguments {
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+}
+
+/// Settings of OpenAI-compatible servers given on the command line.
+struct HTTPFlags: ParsableArguments {
+    @Option(
+        name: .customLong("header"),
+        help: ArgumentHelp("An extra HTTP header for OpenAI-compatible servers (repeatable).", valueName: "Name: value"))
+    var headers: [String] = []
+
+    /// The settings: `$OPENAI_API_KEY` and the headers.
+    func settings() throws -> OpenAISettings {
+        var settings = OpenAISettings()
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":") else {
+                throw ValidationError("--header must be 'Name: value', not '\(header)'")
+            }
+            settings.headers[String(header[..<colon]).trimmingCharacters(in: .whitespaces)] =
+                String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        }
+        return settings
     }
 }
