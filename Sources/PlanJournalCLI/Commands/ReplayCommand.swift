@@ -149,8 +149,9 @@ extension Planj {
                 fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec),
                 tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
                 observer: RunDriver.observer(quiet: output.quiet))
-            let diff = try RunDiff(run, result.run, in: journal)
-            let drift = ObservationDrift.find(original: try journal.events(of: run), fork: try journal.events(of: result.run))
+            let (original, fork) = (try journal.events(of: run), try journal.events(of: result.run))
+            let diff = RunDiff(run, events: original, result.run, events: fork)
+            let drift = ObservationDrift.find(original: original, fork: fork)
             if output.json {
                 Output.json(ReplayJSON(fork: result.run, forkSeq: seq, diff: diff, drift: drift))
             } else {
@@ -239,9 +240,7 @@ extension Planj {
         /// The live tools: the demo's for the demo executor (or a run the demo recorded), and the
         /// `--tool` ones.
         private func liveToolRegistry(executor spec: String, recordedBy: String? = nil) throws -> ToolRegistry {
-            var registry = spec == "demo" || recordedBy == "demo" ? DemoExecutor.tools : ToolRegistry()
-            registry.merge(try Adapters.tools(liveTools))
-            return registry
+            try Adapters.tools(liveTools, demo: spec == "demo" || recordedBy == "demo")
         }
 
         /// `--override STEP_ID=FILE` as output by step id.

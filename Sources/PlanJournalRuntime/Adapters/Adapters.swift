@@ -20,15 +20,16 @@ public struct Adapters: Sendable {
         self.executor = try Self.make(AdapterSpec(parsing: executor), role: .executor, http: http)
         self.reviewer = try reviewer.map { try Self.make(AdapterSpec(parsing: $0), role: .reviewer, http: http) }
         self.judge = try judge.map { try Self.make(AdapterSpec(parsing: $0), role: .judge, http: http) }
-        var registry = ToolRegistry()
-        if case .demo = try AdapterSpec(parsing: executor) { registry = DemoExecutor.tools }
-        registry.merge(try Self.tools(tools))
+        let demo: Bool
+        if case .demo = try AdapterSpec(parsing: executor) { demo = true } else { demo = false }
+        let registry = try Self.tools(tools, demo: demo)
         self.tools = registry
     }
 
-    /// The tools `NAME=cmd:PROGRAM ARGS` specs name (each program started once).
-    public static func tools(_ specs: [String]) throws -> ToolRegistry {
-        var registry = ToolRegistry()
+    /// The tools `NAME=cmd:PROGRAM ARGS` specs name (each program started once), after the demo's
+    /// tools when `demo`.
+    public static func tools(_ specs: [String], demo: Bool = false) throws -> ToolRegistry {
+        var registry = demo ? DemoExecutor.tools : ToolRegistry()
         for tool in specs {
             guard let eq = tool.firstIndex(of: "="),
                 case .command(let words) = try AdapterSpec(parsing: String(tool[tool.index(after: eq)...]))

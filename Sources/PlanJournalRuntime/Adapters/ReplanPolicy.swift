@@ -1,5 +1,7 @@
 /// A planner's say in whether a final failure is replanned. Without one, every final failure is
-/// (up to `--max-replans`); a planner that declines leaves the step failed and its dependents skipped.
+/// (up to `--max-replans`). A request it declines but ranks (`priority` below `.max`) waits for the
+/// next plan version; one it declines and does not rank leaves the step failed and its dependents
+/// skipped.
 public protocol ReplanPolicy: Sendable {
     func shouldReplan(_ reason: ReplanReason) -> Bool
     /// Which of several waiting requests to decide first: lower first (default: all equal, in the

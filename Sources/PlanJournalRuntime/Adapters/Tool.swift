@@ -53,9 +53,4 @@ public struct ToolRegistry: Sendable {
 
     /// Adds or replaces a tool.
     public mutating func register(_ tool: any Tool) { tools[tool.name] = tool }
-
-    /// Adds or replaces the tools of `other`.
-    public mutating func merge(_ other: ToolRegistry) {
-        tools.merge(other.tools) { _, new in new }
-    }
 }

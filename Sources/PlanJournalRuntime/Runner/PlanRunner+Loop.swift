@@ -59,6 +59,10 @@ extension PlanRunner {
                 }
                 if ending != nil { break }
                 if running == 0 && !waiting {
+                    guard p.deferredFailures.isEmpty else {
+                        p.abandonDeferred()
+                        continue
+                    }
                     ending = .limit("stuck", "no step can run and none is running")
                     break
                 }

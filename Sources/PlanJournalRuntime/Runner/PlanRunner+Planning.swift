@@ -30,7 +30,8 @@ extension PlanRunner {
     {
         let reason = failure.replanReason
         if let policy = planner as? any ReplanPolicy, !policy.shouldReplan(reason) {
-            p.abandonFirstFailure()
+            // A request the policy ranks (wants later) waits for the next plan version.
+            if policy.priority(of: reason) == .max { p.abandonFirstFailure() } else { p.deferFirstFailure() }
             return nil
         }
         guard p.replans < options.maxReplans else {

@@ -38,6 +38,8 @@ struct RunProgress: Sendable {
     var planApproval = PlanApproval.notNeeded
     /// Final failures not yet replanned or abandoned, in the order they happened.
     var finalFailures: [FinalFailure] = []
+    /// Replan requests set aside until the next plan version.
+    var deferredFailures: [FinalFailure] = []
     /// Failed steps the planner declined to replan: their dependents are skipped.
     var abandoned: Set<String> = []
     var replans = 0
@@ -65,6 +67,8 @@ struct RunProgress: Sendable {
                 abandoned.remove(step.id)
             }
         }
+        finalFailures += deferredFailures
+        deferredFailures.removeAll()
         finalFailures.removeAll { f in f.stepID == retrying || !held.contains(f.stepID) || status[f.stepID] == .pending }
         plan = steps
         self.version = version
@@ -83,7 +87,23 @@ struct RunProgress: Sendable {
     /// be skipped); a completed step stays completed.
     mutating func abandonFirstFailure() {
         guard !finalFailures.isEmpty else { return }
-        let failure = finalFailures.removeFirst()
+        abandon(finalFailures.removeFirst())
+    }
+
+    /// Sets the first replan request aside until the next plan version (the planner wants it, but
+    /// not yet).
+    mutating func deferFirstFailure() {
+        guard !finalFailures.isEmpty else { return }
+        deferredFailures.append(finalFailures.removeFirst())
+    }
+
+    /// Declines every request set aside (nothing else can happen before them).
+    mutating func abandonDeferred() {
+        for failure in deferredFailures { abandon(failure) }
+        deferredFailures.removeAll()
+    }
+
+    private mutating func abandon(_ failure: FinalFailure) {
         if !failure.completed { abandoned.insert(failure.stepID) }
     }
 

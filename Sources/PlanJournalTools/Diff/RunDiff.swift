@@ -87,11 +87,18 @@ public struct RunDiff: Sendable, Encodable {
 
     /// Compares the runs `a` and `b` of `journal`.
     public init(_ a: String, _ b: String, in journal: Journal) throws(JournalError) {
-        let eventsA = try journal.events(of: a)
-        let eventsB = try journal.events(of: b)
-        let stateA = try journal.state(of: a)
-        let stateB = try journal.state(of: b)
-        self.init(a: (a, eventsA, stateA), b: (b, eventsB, stateB))
+        self.init(a, events: try journal.events(of: a), b, events: try journal.events(of: b))
+    }
+
+    /// Compares runs whose events the caller already read (each run's events in order).
+    public init(_ a: String, events eventsA: [JournalEvent], _ b: String, events eventsB: [JournalEvent]) {
+        let fold = { (run: String, events: [JournalEvent]) -> PlanState in
+            let projection = PlanProjection()
+            var state = projection.initial(run: run)
+            for e in events { projection.apply(&state, e) }
+            return state
+        }
+        self.init(a: (a, eventsA, fold(a, eventsA)), b: (b, eventsB, fold(b, eventsB)))
     }
 
     init(a: (String, [JournalEvent], PlanState), b: (String, [JournalEvent], PlanState)) {
@@ -121,7 +128,7 @@ public struct RunDiff: Sendable, Encodable {
             steps.append(step)
         }
         self.steps = steps
-        firstDivergence = Self.divergence(a.1, b.1)
+        firstDivergence = Self.divergence((a.1, a.2), (b.1, b.2))
         let count = { (s: String) in steps.filter { $0.status == s }.count }
         // From the first step's start to the last step's end: a fork shares its parent's
         // run.started, so the run's own start would count the time between them.
@@ -162,7 +169,7 @@ public struct RunDiff: Sendable, Encodable {
     /// failed, or another output), or a plan version that differs. Each step's outcomes are compared
     /// in their own order, so parallel steps finishing in another order is no divergence; timings
     /// are ignored.
-    static func divergence(_ a: [JournalEvent], _ b: [JournalEvent]) -> Divergence? {
+    static func divergence(_ a: ([JournalEvent], PlanState), _ b: ([JournalEvent], PlanState)) -> Divergence? {
         let ma = Dictionary(grouping: milestones(a), by: \.thread)
         let mb = Dictionary(grouping: milestones(b), by: \.thread)
         var first: Divergence?
@@ -192,12 +199,14 @@ public struct RunDiff: Sendable, Encodable {
     }
 
     /// Each step's outcomes and each plan version.
-    private static func milestones(_ events: [JournalEvent]) -> [Milestone] {
-        var result: [Milestone] = []
-        let projection = PlanProjection()
-        var state = PlanState(run: "")
-        for e in events {
-            projection.apply(&state, e)
+    private static func milestones(_ run: ([JournalEvent], PlanState)) -> [Milestone] {
+        // Plan versions as the fold resolved them, however each revision was written down.
+        var result = run.1.plans.map { plan in
+            Milestone(
+                thread: "plan", seq: plan.seq, key: JSONValue.array(plan.steps.map(\.wireValue)).jsonText,
+                label: "plan version \(plan.version)")
+        }
+        for e in run.0 {
             switch e.knownKind {
             case .stepCompleted?:
                 let id = e.dataString("step_id") ?? "?"
@@ -206,11 +215,6 @@ public struct RunDiff: Sendable, Encodable {
             case .stepFailed?:
                 let id = e.dataString("step_id") ?? "?"
                 result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed"))
-            case .planProposed?, .planRevised?:
-                // The resolved step list, however the revision was written down.
-                guard let plan = state.plans.last, plan.seq == e.seq else { continue }
-                let steps = JSONValue.array(plan.steps.map(\.wireValue)).jsonText
-                result.append(Milestone(thread: "plan", seq: e.seq, key: steps, label: "plan version \(plan.version)"))
             default: break
             }
         }

@@ -6,16 +6,21 @@ import PlanJournalRuntime
 /// of the same step), answering with the recording's next plan version. A replan the recording does
 /// not have goes to `fallback` (the original's planner, say) when there is one, and is otherwise
 /// declined (the failed step stays failed, its dependents are skipped).
-public struct RecordedPlanner: Planner, ReplanPolicy {
+public final class RecordedPlanner: Planner, ReplanPolicy {
     public let recording: RecordedRun
     /// Asked for replans the recording does not have.
     public let fallback: (any Planner)?
-    /// How many plan versions the fork already holds (the next recorded answer is the next one).
-    let offset: Int
-    private let served = Counter()
-    private let replans: Counter
-    /// Whether the replan just agreed to is a recorded one (`plan` follows `shouldReplan`).
-    private let nextIsRecorded = Flag(true)
+    /// Where the replay is in the recording.
+    private let cursor: Synchronization.Mutex<Cursor>
+
+    private struct Cursor {
+        /// The next recorded plan version to answer with (an index into `recording.plans`).
+        var nextPlan: Int
+        /// The recorded replans made so far (an index into `recording.replannedSteps`).
+        var replans: Int
+        /// Whether the replan just agreed to is a recorded one (`plan` follows `shouldReplan`).
+        var nextIsRecorded = true
+    }
 
     public var name: String { "recorded:\(recording.run)" }
 
@@ -27,16 +32,17 @@ public struct RecordedPlanner: Planner, ReplanPolicy {
     ) {
         self.recording = recording
         self.fallback = fallback
-        offset = versionsAlreadyPlanned
-        replans = Counter(start: replansAlreadyMade)
+        cursor = Synchronization.Mutex(Cursor(nextPlan: versionsAlreadyPlanned, replans: replansAlreadyMade))
     }
 
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
-        if !nextIsRecorded.value, let fallback {
-            nextIsRecorded.value = true
-            return try await fallback.plan(request)
+        let (recorded, n) = cursor.withLock { c in
+            defer { c.nextIsRecorded = true }
+            if !c.nextIsRecorded && fallback != nil { return (false, 0) }
+            c.nextPlan += 1
+            return (true, c.nextPlan - 1)
         }
-        let n = offset + served.next() - 1
+        if !recorded, let fallback { return try await fallback.plan(request) }
         guard n < recording.plans.count else {
             throw RuntimeError(
                 "divergence",
@@ -47,20 +53,22 @@ public struct RecordedPlanner: Planner, ReplanPolicy {
 
     /// The recording's next replans come first, in its order.
     public func priority(of reason: ReplanReason) -> Int {
-        let remaining = recording.replannedSteps.dropFirst(replans.peek())
+        let remaining = recording.replannedSteps.dropFirst(cursor.withLock { $0.replans })
         return remaining.firstIndex(of: reason.stepID ?? "").map { $0 - remaining.startIndex } ?? .max
     }
 
     public func shouldReplan(_ reason: ReplanReason) -> Bool {
-        let next = replans.peek()
-        if next < recording.replannedSteps.count, recording.replannedSteps[next] == (reason.stepID ?? "") {
-            _ = replans.next()
-            nextIsRecorded.value = true
-            return true
+        cursor.withLock { c in
+            if c.replans < recording.replannedSteps.count, recording.replannedSteps[c.replans] == (reason.stepID ?? "") {
+                c.replans += 1
+                c.nextIsRecorded = true
+                return true
+            }
+            // A replan the recording makes later waits its turn; one it never makes goes to the fallback.
+            if recording.replannedSteps.dropFirst(c.replans).contains(reason.stepID ?? "") { return false }
+            c.nextIsRecorded = false
+            return fallback != nil
         }
-        guard fallback != nil else { return false }
-        nextIsRecorded.value = false
-        return true
     }
 }
 
@@ -113,30 +121,11 @@ public struct RecordedExecutor: Executor, Judge {
     }
 }
 
-/// A Boolean shared between tasks.
-final class Flag: Sendable {
-    private let state: Synchronization.Mutex<Bool>
-    init(_ value: Bool) { state = Synchronization.Mutex(value) }
-    var value: Bool {
-        get { state.withLock { $0 } }
-        set { state.withLock { $0 = newValue } }
-    }
-}
-
 /// Counts per key, from 1.
 final class Tally: Sendable {
     private let counts = Synchronization.Mutex([String: Int]())
     func next(_ key: String) -> Int { counts.withLock { $0[key, default: 0] += 1; return $0[key]! } }
     func peek(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
-}
-
-/// Counts calls, from 1.
-final class Counter: Sendable {
-    private let value: Synchronization.Mutex<Int>
-    init(start: Int = 0) { value = Synchronization.Mutex(start) }
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
-    /// How many calls so far.
-    func peek() -> Int { value.withLock { $0 } }
 }
 
 /// An executor that answers chosen steps with given outputs (what-if forks: "what if this step
