@@ -47,12 +47,17 @@ extension Planj {
                 case .pjl: try journal.exportPJL(run: run, to: sink.write)
                 case .chrome:
                     var bytes: [UInt8] = []
-                    ChromeTrace.render(run: run, events: try journal.events(of: run)).write(to: &bytes)
+                    ChromeTrace.render(run: run, events: try prepare(journal).events).write(to: &bytes)
                     try sink.write(bytes + [0x0A])
-                case .md: try sink.write(Array(MarkdownReport.render(try journal.state(of: run)).utf8))
+                case .md: try sink.write(Array(MarkdownReport.render(try prepare(journal).state).utf8))
                 }
                 try sink.close()
             }
+        }
+
+        /// The run as the rendered formats see it.
+        private func prepare(_ journal: Journal) throws(JournalError) -> RunExport {
+            RunExport(run: run, events: try journal.events(of: run))
         }
     }
 }

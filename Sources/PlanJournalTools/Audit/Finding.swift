@@ -1,0 +1,32 @@
+import PlanJournalCore
+
+/// One thing the audit noticed about a run: how serious it is, what rule it breaks, the event
+/// (and step) it concerns, and a one-line explanation.
+public struct Finding: Sendable, Hashable, Codable {
+    /// How serious a finding is; `--fail-on` compares against it.
+    public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+        case info, warning, error
+
+        private var rank: Int { Self.allCases.firstIndex(of: self)! }
+        public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+    }
+
+    public var severity: Severity
+    /// A stable dotted identifier of the rule, e.g. `integrity.chain` or `behaviour.tool-loop`.
+    public var code: String
+    public var run: String
+    /// The event the finding concerns, when there is one.
+    public var seq: Int64?
+    /// The step the finding concerns, when there is one.
+    public var step: String?
+    public var message: String
+
+    public init(_ severity: Severity, _ code: String, run: String, seq: Int64? = nil, step: String? = nil, _ message: String) {
+        self.severity = severity
+        self.code = code
+        self.run = run
+        self.seq = seq
+        self.step = step
+        self.message = message
+    }
+}
