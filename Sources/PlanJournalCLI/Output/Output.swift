@@ -17,6 +17,11 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// Rewrites the one-line progress display on standard error (`nil` clears it).
+    static func progress(_ text: String?) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (text.map { TextTable.clip($0, 100) } ?? "")).utf8))
+    }
+
     /// Whether standard error is a terminal.
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 

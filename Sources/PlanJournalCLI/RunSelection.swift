@@ -1,0 +1,49 @@
+import ArgumentParser
+import PlanJournalCore
+import PlanJournalStore
+
+/// `RUN` or `--all [--status S] [--since T]`: the runs a command works on.
+struct RunSelection: ParsableArguments {
+    @Argument(help: "The run id (omit with --all).")
+    var run: String?
+
+    @Flag(help: "Every run in the journal (not forks, unless --forks).")
+    var all = false
+
+    @Option(help: "With --all: only runs with this status (running, succeeded, failed, partially_succeeded, cancelled).")
+    var status: String?
+
+    @Option(help: ArgumentHelp("With --all: only runs started at or after this time (RFC 3339).", valueName: "time"))
+    var since: String?
+
+    @Flag(help: "With --all: forks too.")
+    var forks = false
+
+    func validate() throws {
+        if all && run != nil { throw ValidationError("give a run id or --all, not both") }
+        if !all && (status != nil || since != nil || forks) { throw ValidationError("--status, --since and --forks go with --all") }
+        if since != nil { _ = try cutoff() }
+    }
+
+    /// The run ids selected, oldest first for `--all`.
+    func runs(in journal: Journal, command: String) throws -> [String] {
+        guard all else {
+            guard let run else { throw ValidationError("give a run id, or --all") }
+            _ = try journal.run(run)
+            return [run]
+        }
+        let cutoff = try cutoff()
+        return try journal.runs(status: status).filter { r in
+            (forks || r.parent == nil) && (cutoff.map { c in (r.startedAt ?? c) >= c } ?? true)
+        }.map(\.id).reversed()
+    }
+
+    private func cutoff() throws -> Timestamp? {
+        try since.map { text in
+            guard let t = Timestamp(rfc3339: Array(text.utf8)) else {
+                throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
+            }
+            return t
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import PlanJournalCore
+
+/// What a run did that deserves a look although no invariant broke: tool loops, retry and replan
+/// storms, overrun limits, observations that did not match, steps the final answer never used,
+/// and steps much slower or more expensive than the run's own median.
+struct BehaviourRules {
+    let run: String
+    let policy: AuditPolicy
+    private var findings: [Finding] = []
+
+    /// The behaviour findings of a run's events (in seq order) and the state they fold to.
+    static func check(run: String, events: [JournalEvent], state: PlanState, policy: AuditPolicy) -> [Finding] {
+        var rules = BehaviourRules(run: run, policy: policy)
+        rules.toolLoops(events)
+        rules.storms(events)
+        rules.limits(events, state)
+        rules.unexpectedObservations(events)
+        rules.unusedSteps(state)
+        rules.outliers(state)
+        return rules.findings
+    }
+
+    private init(run: String, policy: AuditPolicy) {
+        self.run = run
+        self.policy = policy
+    }
+
+    /// The same tool with the same arguments called again and again. A retry that re-issues the
+    /// call its step made in an earlier attempt is not a loop (retry storms are their own finding),
+    /// nor are calls without arguments made by different steps.
+    private mutating func toolLoops(_ events: [JournalEvent]) {
+        struct Calls {
+            var count = 0
+            var first: Int64
+            var attempts: [String: Set<Int64>] = [:]
+            var flagged: JournalEvent?
+        }
+        var attempt: [String: Int64] = [:]
+        var calls: [String: Calls] = [:]
+        var order: [String] = []
+        for e in events {
+            let step = e.dataString("step_id") ?? ""
+            if e.knownKind == .stepStarted {
+                attempt[step] = e.dataInt("attempt") ?? (attempt[step] ?? 0) + 1
+                continue
+            }
+            guard e.knownKind == .callTool else { continue }
+            let args = String(decoding: e.rawData("args") ?? [], as: UTF8.self)
+            // Calls without arguments (a clock, a status check) repeat across steps by design.
+            let scope = args.isEmpty || args == "{}" || args == "null" ? step : ""
+            let key = [e.dataString("tool") ?? "?", args, scope].joined(separator: "\u{0}")
+            var entry = calls[key] ?? Calls(first: e.seq)
+            if entry.count == 0 { order.append(key) }
+            let now = attempt[step] ?? 1
+            let earlier = entry.attempts[step] ?? []
+            entry.attempts[step, default: []].insert(now)
+            if earlier.isEmpty || earlier.contains(now) {
+                entry.count += 1
+                if entry.count == policy.toolLoopRepeats { entry.flagged = e }
+            }
+            calls[key] = entry
+        }
+        for key in order {
+            guard let entry = calls[key], let e = entry.flagged else { continue }
+            add(
+                .warning, "behaviour.tool-loop", e.seq, e.dataString("step_id"),
+                "tool \(e.dataString("tool") ?? "?") was called \(entry.count) times with the same arguments (first at seq \(entry.first))")
+        }
+    }
+
+    private mutating func storms(_ events: [JournalEvent]) {
+        var starts: [String: Int] = [:]
+        var inARow = 0
+        var replans = 0
+        for e in events {
+            switch e.knownKind {
+            case .stepStarted?:
+                guard let step = e.dataString("step_id") else { continue }
+                starts[step, default: 0] += 1
+                if starts[step] == policy.retryStormAttempts {
+                    add(.warning, "behaviour.retry-storm", e.seq, step, "started \(policy.retryStormAttempts) times: a retry storm")
+                }
+            case .stepCompleted?:
+                inARow = 0
+            case .replanTriggered?:
+                inARow += 1
+                replans += 1
+                if inARow == policy.replanStormInARow {
+                    add(.warning, "behaviour.replan-storm", e.seq, e.dataString("step_id"), "\(inARow) replans in a row with no step completing between them")
+                } else if replans == policy.replanStormTotal {
+                    add(.warning, "behaviour.replan-storm", e.seq, e.dataString("step_id"), "\(replans) replans in one run")
+                }
+            default: break
+            }
+        }
+    }
+
+    /// The limits a run declares in `run.started` `config` (`budget_usd`, `max_tokens`,
+    /// `timeout_s`, `max_steps`, `max_replans`) against what it spent.
+    private mutating func limits(_ events: [JournalEvent], _ s: PlanState) {
+        guard let started = events.first, started.knownKind == .runStarted, let config = started.data("config") else { return }
+        if let budget = config["budget_usd"]?.doubleValue, s.totals.costUSD > budget {
+            add(.warning, "limit.budget", nil, nil, String(format: "cost $%.4f exceeds the run's budget of $%.4f", s.totals.costUSD, budget))
+        }
+        if let limit = config["max_tokens"]?.int64Value, s.totals.tokens > limit {
+            add(.warning, "limit.tokens", nil, nil, "used \(s.totals.tokens) tokens, more than the run's max_tokens of \(limit)")
+        }
+        if let timeout = config["timeout_s"]?.doubleValue, let start = s.startedAt, let end = s.endedAt ?? s.updatedAt {
+            let seconds = start.milliseconds(to: end) / 1000
+            if seconds > timeout {
+                add(.warning, "limit.time", nil, nil, String(format: "ran %.1f s, longer than the run's timeout of %.0f s", seconds, timeout))
+            }
+        }
+        let steps = s.steps.filter { $0.attempts > 0 }.count
+        if let limit = config["max_steps"]?.int64Value, steps > limit {
+            add(.warning, "limit.steps", nil, nil, "started \(steps) steps, more than the run's max_steps of \(limit)")
+        }
+        if let limit = config["max_replans"]?.int64Value, s.totals.replans > limit {
+            add(.warning, "limit.replans", nil, nil, "replanned \(s.totals.replans) times, more than the run's max_replans of \(limit)")
+        }
+    }
+
+    private mutating func unexpectedObservations(_ events: [JournalEvent]) {
+        for e in events where e.knownKind == .stepObserved && e.dataBool("matches_expected") == false {
+            add(.warning, "behaviour.unexpected-observation", e.seq, e.dataString("step_id"), "the observation did not match the step's expected output")
+        }
+    }
+
+    /// Steps of the final plan that nothing depends on, completed, whose output the final answer
+    /// does not contain, when another such step's output is in the final answer (so the answer is
+    /// built from step outputs, and these were left out).
+    private mutating func unusedSteps(_ s: PlanState) {
+        guard let answer = s.finalAnswer, let plan = s.currentPlan else { return }
+        let needed = Set(plan.steps.flatMap(\.dependsOn))
+        let sinks = plan.steps.filter { !needed.contains($0.id) }.compactMap { s.step($0.id) }.filter { $0.status == .completed }
+        func used(_ step: PlanState.StepState) -> Bool {
+            guard let output = step.outputSummary?.trimmingCharacters(in: .whitespacesAndNewlines), !output.isEmpty else { return true }
+            return answer.contains(String(output.prefix(60))) || answer.contains(step.id)
+        }
+        guard sinks.count > 1, sinks.contains(where: used) else { return }
+        for step in sinks where !used(step) {
+            add(.info, "behaviour.unused-step", nil, step.id, "completed, nothing depends on it, and the final answer does not use its output")
+        }
+    }
+
+    private mutating func outliers(_ s: PlanState) {
+        let done = s.steps.filter { $0.status == .completed }
+        guard done.count >= policy.outlierMinimumSteps else { return }
+        let durations = done.compactMap(\.durationMs)
+        if durations.count >= policy.outlierMinimumSteps {
+            let median = Self.median(durations)
+            for step in done {
+                guard let d = step.durationMs, d > median * policy.outlierFactor, d - median >= policy.slowStepMinimumMs else { continue }
+                add(.info, "behaviour.slow-step", nil, step.id, String(format: "took %.0f ms, %.1fx the run's median step (%.0f ms)", d, d / max(median, 1), median))
+            }
+        }
+        let median = Self.median(done.map(\.costUSD))
+        for step in done where step.costUSD > median * policy.outlierFactor && step.costUSD - median >= policy.expensiveStepMinimumUSD {
+            add(.info, "behaviour.expensive-step", nil, step.id, String(format: "cost $%.4f against the run's median step of $%.4f", step.costUSD, median))
+        }
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    private mutating func add(_ severity: Finding.Severity, _ code: String, _ seq: Int64?, _ step: String?, _ message: String) {
+        findings.append(Finding(severity, code, run: run, seq: seq, step: step, message))
+    }
+}

@@ -1,0 +1,125 @@
+import PlanJournalCore
+
+/// The plan invariants a correct runner keeps: a step starts only when the current plan holds it
+/// and its dependencies have completed, gated steps and plans are approved before they run, a
+/// denial is respected, nothing follows `run.completed`, and every started step ends unless the
+/// run was cancelled or crashed.
+struct OrderingRules {
+    private enum Gate {
+        case pending(Int64)
+        case granted
+        case denied(Int64)
+    }
+
+    let run: String
+    private var findings: [Finding] = []
+    private var state: PlanState
+    private var stepGates: [String: Gate] = [:]
+    private var planGates: [Int: Gate] = [:]
+    private var completedAt: Int64?
+    private var afterCompletion = 0
+
+    init(run: String) {
+        self.run = run
+        state = PlanState(run: run)
+    }
+
+    /// The ordering findings of a run's events (in seq order).
+    static func check(run: String, events: [JournalEvent]) -> [Finding] {
+        var rules = OrderingRules(run: run)
+        let projection = PlanProjection()
+        for e in events {
+            rules.inspect(e)
+            projection.apply(&rules.state, e)
+        }
+        return rules.finish()
+    }
+
+    private mutating func inspect(_ e: JournalEvent) {
+        if completedAt != nil {
+            if afterCompletion == 0 {
+                add(.error, "order.after-completion", e.seq, e.dataString("step_id"), "\(e.kind) follows run.completed (seq \(completedAt!))")
+            }
+            afterCompletion += 1
+        }
+        switch e.knownKind {
+        case .stepStarted?:
+            if let step = e.dataString("step_id") { checkStart(step, e) }
+        case .approvalRequested?:
+            setGate(e, .pending(e.seq))
+        case .approvalResolved?:
+            setGate(e, e.dataString("decision") == "granted" ? .granted : .denied(e.seq))
+        case .runCompleted?:
+            if completedAt == nil { completedAt = e.seq }
+        default: break
+        }
+    }
+
+    private mutating func setGate(_ e: JournalEvent, _ gate: Gate) {
+        if let step = e.dataString("step_id") {
+            stepGates[step] = gate
+        } else if let version = e.dataInt("version") {
+            planGates[Int(version)] = gate
+        }
+    }
+
+    private mutating func checkStart(_ id: String, _ e: JournalEvent) {
+        guard let plan = state.currentPlan else {
+            add(.error, "order.no-plan", e.seq, id, "step started before any plan was proposed")
+            return
+        }
+        guard let step = plan.steps.first(where: { $0.id == id }) else {
+            add(.error, "order.step-not-in-plan", e.seq, id, "step started while the current plan (version \(plan.version)) does not hold it")
+            return
+        }
+        for dep in step.dependsOn {
+            switch state.step(dep)?.status {
+            case .completed?: continue
+            case .skipped?:
+                add(.warning, "order.dependency-skipped", e.seq, id, "started although its dependency \(dep) was skipped")
+            case let status:
+                add(.error, "order.dependency", e.seq, id, "started before its dependency \(dep) completed (\(status?.rawValue ?? "never started"))")
+            }
+        }
+        switch planGates[plan.version] {
+        case .pending(let seq)?:
+            add(.error, "order.unapproved", e.seq, id, "started while plan version \(plan.version) awaited approval (requested at seq \(seq))")
+        case .denied(let seq)?:
+            add(.error, "order.denied", e.seq, id, "started although plan version \(plan.version) was denied at seq \(seq)")
+        default: break
+        }
+        switch stepGates[id] {
+        case .pending(let seq)?:
+            add(.error, "order.unapproved", e.seq, id, "started while its approval (requested at seq \(seq)) was pending")
+        case .denied(let seq)?:
+            add(.error, "order.denied", e.seq, id, "started although its approval was denied at seq \(seq)")
+        case .granted?: break
+        case nil:
+            if step.requiresApproval, planGates[plan.version] == nil {
+                add(.warning, "order.unapproved", e.seq, id, "requires approval, but no approval was recorded before it started")
+            }
+        }
+    }
+
+    private mutating func finish() -> [Finding] {
+        if afterCompletion > 1, let i = findings.firstIndex(where: { $0.code == "order.after-completion" }) {
+            findings[i].message += " (\(afterCompletion) events in all)"
+        }
+        let unfinished = state.steps.filter { $0.status == .running }
+        if completedAt == nil {
+            add(
+                .info, "run.incomplete", nil, nil,
+                "the run has no run.completed: it is still running or it crashed"
+                    + (unfinished.isEmpty ? "" : " (\(unfinished.count) steps started and not ended)"))
+        } else if state.status != "cancelled" {
+            for step in unfinished {
+                add(.error, "order.unfinished-step", nil, step.id, "started but never completed, failed or was skipped, and the run ended \(state.status)")
+            }
+        }
+        return findings
+    }
+
+    private mutating func add(_ severity: Finding.Severity, _ code: String, _ seq: Int64?, _ step: String?, _ message: String) {
+        findings.append(Finding(severity, code, run: run, seq: seq, step: step, message))
+    }
+}

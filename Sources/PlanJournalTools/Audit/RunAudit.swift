@@ -1,0 +1,41 @@
+import PlanJournalCore
+import PlanJournalStore
+
+/// One run's audit: its integrity (stored bytes, hash chain, seq), the plan invariants of
+/// ``OrderingRules`` and the behaviour findings of ``BehaviourRules``.
+public struct RunAudit: Sendable, Codable, Hashable {
+    public var run: String
+    public var status: String
+    public var events: Int64
+    public var findings: [Finding]
+
+    /// The most serious finding's severity, or nil when there is none.
+    public var worst: Finding.Severity? { findings.map(\.severity).max() }
+
+    /// Audits `run` in `journal`.
+    public init(run: String, in journal: Journal, policy: AuditPolicy = AuditPolicy()) throws(JournalError) {
+        let summary = try journal.run(run)
+        self.run = run
+        status = summary.status
+        events = summary.events
+        findings = try journal.verify(run: run).problems.map {
+            Finding(.error, "integrity.\($0.code)", run: $0.run, seq: $0.seq, $0.message)
+        }
+        let events: [JournalEvent]
+        do {
+            events = try journal.events(of: run)
+        } catch {
+            findings.append(Finding(.error, "integrity.unreadable", run: run, "the run's events cannot be read: \(error.message)"))
+            return
+        }
+        findings += Self.findings(run: run, events: events, policy: policy)
+    }
+
+    /// The ordering and behaviour findings of a run's events (in seq order), without the
+    /// journal's integrity checks: for events that are not (yet) in a journal.
+    public static func findings(run: String, events: [JournalEvent], policy: AuditPolicy = AuditPolicy()) -> [Finding] {
+        let state = PlanProjection().fold(run: run, events)
+        let all = OrderingRules.check(run: run, events: events) + BehaviourRules.check(run: run, events: events, state: state, policy: policy)
+        return all.sorted { ($0.seq ?? .max, $1.severity) < ($1.seq ?? .max, $0.severity) }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalTestSupport
+import Testing
+
+/// `planj audit` as a real process: its report, its JSON and its exit status.
+@Suite struct AuditCommandTests {
+    /// A journal with a clean run, a run with a warning (an observation that did not match) and,
+    /// when `broken`, a run with an error (a step before its dependency).
+    private func sandbox(broken: Bool) throws -> PlanjSandbox {
+        let s = try PlanjSandbox("planj-audit")
+        var lines = try RunBuilder.complete(run: "clean").jsonl
+        var warned = RunBuilder(run: "warned")
+        try warned.add("run.started", #"{"goal":"g"}"#)
+        try warned.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]}]}"#)
+        try warned.add("step.started", #"{"step_id":"a"}"#)
+        try warned.add("step.observed", #"{"step_id":"a","ok":true,"matches_expected":false}"#)
+        try warned.add("step.completed", #"{"step_id":"a"}"#)
+        if broken { try warned.add("step.started", #"{"step_id":"b"}"#) }
+        try warned.add("run.completed", #"{"status":"succeeded"}"#)
+        lines += warned.jsonl
+        #expect(try s.planj("ingest", "-", stdin: lines).status == 0)
+        return s
+    }
+
+    @Test func exitStatusFollowsFailOn() throws {
+        let s = try sandbox(broken: false)
+        let clean = try s.planj("audit", "clean")
+        #expect(clean.status == 0 && clean.stdout.contains("audited 1 run: 0 errors, 0 warnings, 0 info"))
+        let all = try s.planj("audit", "--all")
+        #expect(all.status == 0)
+        #expect(all.stdout.contains("warning behaviour.unexpected-observation  run warned seq 4 step a: "))
+        #expect(try s.planj("audit", "--all", "--fail-on", "warning").status == 1)
+        #expect(try s.planj("audit", "--all", "--fail-on", "info").status == 1)
+
+        let broken = try sandbox(broken: true)
+        let failed = try broken.planj("audit", "--all")
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("error   order.unfinished-step  run warned step b: "))
+        #expect(try broken.planj("audit", "--all", "--fail-on", "never").status == 0)
+    }
+
+    @Test func jsonListsFindingsPerRunWithCounts() throws {
+        let s = try sandbox(broken: true)
+        let r = try s.planj("audit", "--all", "--json")
+        #expect(r.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let counts = try #require(object["counts"] as? [String: Int])
+        #expect(counts == ["error": 1, "warning": 1, "info": 0])
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["run"] as? String } == ["clean", "warned"])
+        let finding = try #require((runs[1]["findings"] as? [[String: Any]])?.first)
+        #expect(finding["severity"] as? String == "warning" && finding["seq"] as? Int == 4 && finding["step"] as? String == "a")
+    }
+
+    @Test func anUnknownRunIsAClearError() throws {
+        let s = try sandbox(broken: false)
+        let r = try s.planj("audit", "nope")
+        #expect(r.status != 0 && r.stderr.contains("nope"))
+        #expect(try s.planj("audit", "clean", "--all").status != 0)
+    }
+}
