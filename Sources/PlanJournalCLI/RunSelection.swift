@@ -26,7 +26,7 @@ struct RunSelection: ParsableArguments {
     }
 
     /// The run ids selected, oldest first for `--all`.
-    func runs(in journal: Journal, command: String) throws -> [String] {
+    func runs(in journal: Journal) throws -> [String] {
         guard all else {
             guard let run else { throw ValidationError("give a run id, or --all") }
             _ = try journal.run(run)

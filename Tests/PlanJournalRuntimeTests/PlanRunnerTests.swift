@@ -128,6 +128,9 @@ import Testing
         ).start(.init(goal: "budget"))
         #expect(broke.stoppedBy == "budget_usd")
         #expect(broke.state.steps.filter { $0.status == .completed }.count == 2)
+        // The limits are recorded, for `resume` and for the audit.
+        #expect(try t.journal.events(of: timedOut.run, to: 1)[0].data("config")?["timeout_s"]?.doubleValue == 0.3)
+        #expect(try t.journal.events(of: broke.run, to: 1)[0].data("config")?["budget_usd"]?.doubleValue == 0.0012)
 
         var steps = RunnerOptions()
         steps.maxSteps = 2

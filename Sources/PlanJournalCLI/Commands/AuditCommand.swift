@@ -39,7 +39,7 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open()
-                let runs = try selection.runs(in: journal, command: "audit")
+                let runs = try selection.runs(in: journal)
                 var audits: [RunAudit] = []
                 for (k, run) in runs.enumerated() {
                     if runs.count > 1 && Output.stderrIsTerminal { Output.progress("auditing \(k + 1)/\(runs.count): \(run)") }

@@ -111,6 +111,8 @@ struct RecordedSpecs {
         if let v = config?["max_steps"]?.int64Value { o.maxSteps = Int(v) }
         if let v = config?["max_replans"]?.int64Value { o.maxReplans = Int(v) }
         if let v = config?["approve"]?.stringValue, let mode = ApprovalMode(rawValue: v) { o.approval = mode }
+        if let v = config?["budget_usd"]?.doubleValue { o.budgetUSD = v }
+        if let v = config?["timeout_s"]?.doubleValue { o.timeout = .milliseconds(Int64(v * 1000)) }
         if config?["approve_plan"]?.boolValue == true { o.approvePlan = true }
         let specs = RecordedSpecs(
             planner: planner, executor: executor, reviewer: config?["reviewer_spec"]?.stringValue,

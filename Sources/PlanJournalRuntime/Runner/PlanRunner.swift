@@ -88,7 +88,13 @@ public struct PlanRunner: Sendable {
     }
 
     private func startedData(_ setup: Setup) -> JSONValue {
-        .record([
+        var limits: [JSONValue.Member] = []
+        if let budget = options.budgetUSD { limits.append(.init("budget_usd", .double(budget))) }
+        if let timeout = options.timeout {
+            let c = timeout.components
+            limits.append(.init("timeout_s", .double(Double(c.seconds) + Double(c.attoseconds) / 1e18)))
+        }
+        return .record([
             "goal": .string(setup.goal),
             "agent": .record(["name": .string("planj"), "version": .string(PlanJournalRuntime.version)]),
             "planner": .record(["model": .string(planner.name)]),
@@ -99,7 +105,7 @@ public struct PlanRunner: Sendable {
                     .init("parallel", .int(options.parallel)), .init("max_attempts", .int(options.maxAttempts)),
                     .init("max_steps", .int(options.maxSteps)), .init("max_replans", .int(options.maxReplans)),
                     .init("approve", .string(options.approval.rawValue)),
-                ] + setup.config),
+                ] + limits + setup.config),
             "tags": .strings(setup.tags),
         ])
     }

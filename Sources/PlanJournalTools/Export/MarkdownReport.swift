@@ -2,9 +2,10 @@ import Foundation
 import PlanJournalCore
 
 /// A run as a Markdown report: goal and outcome, plan versions and what each revision changed,
-/// steps with their outcomes, approvals, replans, the final answer and totals.
+/// steps with their outcomes, approvals, replans, audit findings, the final answer and totals.
 public enum MarkdownReport {
-    public static func render(_ s: PlanState) -> String {
+    /// The report of a run's state, with the audit's `findings` (none: no findings section).
+    public static func render(_ s: PlanState, findings: [Finding] = []) -> String {
         var out = ["# Run \(s.run)", ""]
         if let goal = s.goal { out.append("**Goal:** \(goal)") }
         out.append("**Status:** \(s.status)")
@@ -49,6 +50,13 @@ public enum MarkdownReport {
         if !s.replans.isEmpty {
             out += ["", "## Replans", ""]
             for r in s.replans { out.append("- seq \(r.seq): \(r.reason)" + (r.stepID.map { " at step \(code($0))" } ?? "")) }
+        }
+        if !findings.isEmpty {
+            out += ["", "## Findings", ""]
+            for f in findings.sorted(by: { $0.severity > $1.severity }) {
+                let place = [f.seq.map { "seq \($0)" }, f.step.map { "step \(code($0))" }].compactMap { $0 }.joined(separator: ", ")
+                out.append("- **\(f.severity.rawValue)** `\(f.code)`" + (place.isEmpty ? "" : " (\(place))") + ": \(cell(f.message))")
+            }
         }
         if let answer = s.finalAnswer { out += ["", "## Final answer", "", answer] }
         return out.joined(separator: "\n") + "\n"

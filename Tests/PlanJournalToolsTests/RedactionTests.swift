@@ -1,0 +1,57 @@
+import PlanJournalCore
+import PlanJournalTestSupport
+import PlanJournalTools
+import Testing
+
+/// The built-in rules hide each kind of secret and leave ordinary agent text alone.
+@Suite struct RedactionTests {
+    private func redact(_ text: String) -> String {
+        var tally = Redactor.Tally()
+        return Redactor().redact(text, tally: &tally)
+    }
+
+    @Test func eachBuiltInRuleHidesItsSecret() {
+        #expect(redact("use sk-ant-api03-abcdefghijklmnop now") == "use [REDACTED:api-key] now")
+        #expect(redact("Authorization: Bearer abc.def-ghi_jkl~mno123") == "Authorization: [REDACTED:token]")
+        #expect(redact("curl -H 'bearer 0123456789abcdef0123'") == "curl -H 'bearer [REDACTED:token]'")
+        #expect(redact("id AKIAIOSFODNN7EXAMPLE.") == "id [REDACTED:aws-key].")
+        #expect(redact("https://bob:pa55word@git.example.org/repo") == "https://bob:[REDACTED]@git.example.org/repo")
+        #expect(redact("mail carol.d+ops@mail.example.co.uk today") == "mail [REDACTED:email] today")
+        #expect(redact("password=hunter22 next") == "password=[REDACTED] next")
+        #expect(redact("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----") == "[REDACTED:private-key]")
+    }
+
+    @Test func ordinaryTextIsLeftAlone() {
+        for text in [
+            "the token limit was exceeded after 4096 tokens", "basic functionality works", "Bearer of bad news",
+            "rotate the api key next week", "see user@localhost", "2026-11-25T10:00:00.123456Z", "sk-short",
+            "password reset flow documented", "https://example.com/a:b@c", "fetch_rocksdb_archive completed in 0.4s",
+        ] {
+            #expect(redact(text) == text)
+        }
+    }
+
+    @Test func fieldsNamedLikeSecretsAreHiddenWhateverTheirValue() throws {
+        let e = try JournalEvent(parsing: #"{"run":"r","seq":1,"ts":"2026-11-25T10:00:00Z","kind":"x.t","data":{"headers":{"X-Api-Key":"plain","accept":"json"},"api_key":"v"}}"#)
+        var tally = Redactor.Tally()
+        let out = Redactor().redact([e], tally: &tally)
+        #expect(out[0].data("headers")?["X-Api-Key"]?.stringValue == "[REDACTED]")
+        #expect(out[0].data("headers")?["accept"]?.stringValue == "json")
+        #expect(out[0].dataString("api_key") == "[REDACTED]")
+        #expect(tally.replacements == ["secret-field": 2] && tally.events == 1)
+    }
+
+    @Test func eventsWithNothingToHideStayByteForByte() throws {
+        let events = try RunBuilder.complete(run: "clean", steps: 4).events
+        var tally = Redactor.Tally()
+        #expect(Redactor().redact(events, tally: &tally) == events)
+        #expect(tally.total == 0)
+    }
+
+    @Test func userRulesComeFromAFileWithReplacementsAndGroups() throws {
+        let rule = try RedactionRule(name: "u", pattern: #"(customer_id=)\d+"#, template: "$1[id]")
+        var tally = Redactor.Tally()
+        #expect(Redactor(extra: [rule]).redact("customer_id=12345 ok", tally: &tally) == "customer_id=[id] ok")
+        #expect(tally.replacements == ["u": 1])
+    }
+}
