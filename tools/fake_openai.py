@@ -9,6 +9,7 @@ POST /v1/chat/completions until killed. What it answers depends on the request's
 - a planner prompt ("planner"): a plan in a ```json block (three steps: two in parallel, one after
   both; on a replan, the failing step gets a `_v2` twin), or prose with no plan (--malformed-plan);
 - a review prompt ("Review"): {"verdict": "approved", ...};
+- a goal analysis prompt ("Analyze the goal"): {"summary", "constraints", "success_criteria"};
 - anything else is an executor request for "Step ID: ...": when the request offers tools and has
   no tool result yet, a function call to the first tool; otherwise the answer text
   "MODEL did STEP", or "MODEL did STEP differently" for --differ-step (and "... (after a different
@@ -102,7 +103,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
         messages = body.get("messages", [])
         system = messages[0]["content"] if messages and messages[0].get("role") == "system" else ""
-        if "planner" in system:
+        if "Analyze the goal" in system:
+            message = {"role": "assistant", "content": json.dumps({"summary": "what is asked", "constraints": ["be brief"],
+                                                                   "success_criteria": ["an answer"]})}
+        elif "planner" in system:
             message = {"role": "assistant", "content": "I would start by thinking about it." if args.malformed_plan
                        else plan_reply(messages)}
         elif "Judge" in system:

@@ -51,7 +51,8 @@ import Testing
     @Test func aRunWithAPythonPlannerAndExecutorOverTheSubprocessProtocol() throws {
         let result = try planj(
             "run", "--goal", "count the words of this goal please", "--planner", agent, "--executor", agent,
-            "--reviewer", agent, "--judge", agent, "--json", environment: ["EXAMPLE_AGENT_FAIL": "count_first_half"])
+            "--reviewer", agent, "--analyzer", agent, "--judge", agent, "--json",
+            environment: ["EXAMPLE_AGENT_FAIL": "count_first_half"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(object?["final_answer"] as? String == "7")
@@ -63,6 +64,9 @@ import Testing
         #expect(state.totals.toolCalls == 2)
         #expect(state.steps.filter { $0.status == .completed }.allSatisfy { $0.matchesExpected == true })
         #expect(result.stderr.contains("count_first_half failed (attempt 2)"))
+        let analyzed = try Journal(path: journal).events(of: run).first { $0.kind == "goal.analyzed" }
+        #expect(analyzed?.dataString("summary") == "count words for: count the words of this goal please")
+        #expect(analyzed?.seq == 2)
     }
 
     @Test func badSpecsAreUsageErrors() throws {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""A complete planj subprocess agent in Python: planner, executor, reviewer, judge and tool in one program.
+"""A complete planj subprocess agent in Python: goal analyzer, planner, executor, reviewer, judge and tool in one program.
 
 planj starts it once per role (`--planner cmd:python3 tools/agents/example_agent.py`) and speaks
 JSON Lines over stdin/stdout. Each request is one line:
 
-    {"id": 7, "method": "plan" | "execute" | "review" | "tool", "params": {...}}
+    {"id": 7, "method": "analyze" | "plan" | "execute" | "review" | "judge" | "tool", "params": {...}}
 
 and the program answers each with one line carrying the same id (in any order):
 
@@ -93,6 +93,11 @@ def execute(params):
             "calls": [call("execute", step.get("description", ""), output)], "tool_calls": tool_calls}
 
 
+def analyze(params):
+    return {"summary": f"count words for: {params['goal']}", "constraints": ["use only " + ", ".join(params["tools"] or ["no tools"])],
+            "success_criteria": ["every step's output is a number"]}
+
+
 def review(params):
     return {"verdict": "approved", "score": 1.0, "comments": [f"{len(params['steps'])} steps look fine"]}
 
@@ -115,7 +120,7 @@ class StepError(Exception):
         self.type, self.retryable = type_, retryable
 
 
-METHODS = {"plan": plan, "execute": execute, "review": review, "judge": judge, "tool": tool}
+METHODS = {"analyze": analyze, "plan": plan, "execute": execute, "review": review, "judge": judge, "tool": tool}
 
 
 def main():

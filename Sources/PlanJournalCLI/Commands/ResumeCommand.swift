@@ -46,11 +46,12 @@ extension Planj {
                         context: .init(run: run))
                 }
                 let adapters = try Adapters(
-                    planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer, judge: recorded?.0.judge,
+                    planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer,
+                    analyzer: recorded?.0.analyzer, judge: recorded?.0.judge,
                     tools: recorded?.0.tools ?? [], http: try http.settings())
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
-                    reviewer: adapters.reviewer, judge: adapters.judge, tools: adapters.tools,
+                    reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
                     options: try limits.options(base: recorded?.1 ?? RunnerOptions()),
                     observer: RunDriver.observer(quiet: output.quiet))
                 let id = run

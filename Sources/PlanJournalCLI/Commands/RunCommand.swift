@@ -17,7 +17,7 @@ extension Planj {
                 the run succeeded, 1 otherwise. Ctrl-C ends the run as cancelled; `planj resume RUN`
                 continues a run that was killed.
 
-                Adapters (--planner, --executor, --reviewer):
+                Adapters (--planner, --executor, --reviewer, --analyzer, --judge):
                   demo                       the offline demo agent (no network, no key)
                   cmd:PROGRAM ARGS           a program speaking JSON Lines on stdin/stdout (see the README)
                   openai:MODEL@BASE_URL      an OpenAI-compatible server, key from $OPENAI_API_KEY
@@ -45,6 +45,9 @@ extension Planj {
         @Option(help: ArgumentHelp("Who reviews each plan version before it runs.", valueName: "spec"))
         var reviewer: String?
 
+        @Option(help: ArgumentHelp("Who analyzes the goal before the first plan (goal.analyzed; the planner is given the analysis).", valueName: "spec"))
+        var analyzer: String?
+
         @Option(help: ArgumentHelp("Who checks each output against the step's expected output (default: a local check that there is output and no error).", valueName: "spec"))
         var judge: String?
 
@@ -67,15 +70,18 @@ extension Planj {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
                 let adapters = try Adapters(
-                    planner: planner, executor: executor, reviewer: reviewer, judge: judge, tools: tools,
+                    planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
                     http: try http.settings())
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
-                    reviewer: adapters.reviewer, judge: adapters.judge, tools: adapters.tools, options: try limits.options(),
+                    reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
+                    options: try limits.options(),
                     observer: RunDriver.observer(quiet: output.quiet))
                 let setup = PlanRunner.Setup(
                     goal: goal, runID: runID,
-                    config: RecordedSpecs(planner: planner, executor: executor, reviewer: reviewer, judge: judge, tools: tools).members,
+                    config: RecordedSpecs(
+                        planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools
+                    ).members,
                     tags: tags)
                 try await RunDriver.drive(json: output.json) { try await runner.start(setup) }
             }
@@ -88,12 +94,14 @@ struct RecordedSpecs {
     var planner: String
     var executor: String
     var reviewer: String?
+    var analyzer: String?
     var judge: String?
     var tools: [String]
 
     var members: [JSONValue.Member] {
         var m: [JSONValue.Member] = [.init("planner_spec", .string(planner)), .init("executor_spec", .string(executor))]
         if let reviewer { m.append(.init("reviewer_spec", .string(reviewer))) }
+        if let analyzer { m.append(.init("analyzer_spec", .string(analyzer))) }
         if let judge { m.append(.init("judge_spec", .string(judge))) }
         if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
         return m
@@ -116,7 +124,7 @@ struct RecordedSpecs {
         if config?["approve_plan"]?.boolValue == true { o.approvePlan = true }
         let specs = RecordedSpecs(
             planner: planner, executor: executor, reviewer: config?["reviewer_spec"]?.stringValue,
-            judge: config?["judge_spec"]?.stringValue, tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            analyzer: config?["analyzer_spec"]?.stringValue, judge: config?["judge_spec"]?.stringValue, tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         return (specs, o)
     }
 }

@@ -5,6 +5,7 @@ public struct Adapters: Sendable {
     public var planner: any Planner
     public var executor: any Executor
     public var reviewer: (any Reviewer)?
+    public var analyzer: (any GoalAnalyzer)?
     public var judge: (any Judge)?
     public var tools: ToolRegistry
 
@@ -13,9 +14,10 @@ public struct Adapters: Sendable {
     ///   - http: settings of OpenAI-compatible servers.
     /// - Throws: ``RuntimeError`` for a bad spec or a program that cannot start.
     public init(
-        planner: String, executor: String, reviewer: String? = nil, judge: String? = nil, tools: [String] = [],
-        http: OpenAISettings = OpenAISettings()
+        planner: String, executor: String, reviewer: String? = nil, analyzer: String? = nil, judge: String? = nil,
+        tools: [String] = [], http: OpenAISettings = OpenAISettings()
     ) throws {
+        self.analyzer = try analyzer.map { try Self.make(AdapterSpec(parsing: $0), role: .analyzer, http: http) }
         self.planner = try Self.make(AdapterSpec(parsing: planner), role: .planner, http: http)
         self.executor = try Self.make(AdapterSpec(parsing: executor), role: .executor, http: http)
         self.reviewer = try reviewer.map { try Self.make(AdapterSpec(parsing: $0), role: .reviewer, http: http) }
@@ -51,7 +53,7 @@ public struct Adapters: Sendable {
         try make(AdapterSpec(parsing: spec), role: .executor, http: http)
     }
 
-    enum Role { case planner, executor, reviewer, judge }
+    enum Role { case planner, executor, reviewer, analyzer, judge }
 
     private static func make<T: Sendable>(_ spec: AdapterSpec, role: Role, http: OpenAISettings) throws -> T {
         let adapter: any Sendable
@@ -61,6 +63,7 @@ public struct Adapters: Sendable {
             case .planner: adapter = DemoPlanner()
             case .executor: adapter = DemoExecutor()
             case .reviewer: adapter = DemoReviewer()
+            case .analyzer: adapter = DemoAnalyzer()
             case .judge: throw RuntimeError("usage", "the demo has no judge: use cmd: or openai:")
             }
         case .command(let words):
@@ -71,6 +74,7 @@ public struct Adapters: Sendable {
             case .planner: adapter = OpenAIPlanner(client: client)
             case .executor: adapter = OpenAIExecutor(client: client)
             case .reviewer: adapter = OpenAIReviewer(client: client)
+            case .analyzer: adapter = OpenAIAnalyzer(client: client)
             case .judge: adapter = OpenAIExecutor(client: client)
             }
         }

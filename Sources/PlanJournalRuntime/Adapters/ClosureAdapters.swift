@@ -42,3 +42,18 @@ public struct ClosureReviewer: Reviewer {
         try await body(goal, steps, version)
     }
 }
+
+/// A goal analyzer made of a closure.
+public struct ClosureAnalyzer: GoalAnalyzer {
+    public let name: String
+    private let body: @Sendable (String, [String]) async throws -> GoalAnalysis
+
+    public init(name: String, _ body: @escaping @Sendable (String, [String]) async throws -> GoalAnalysis) {
+        self.name = name
+        self.body = body
+    }
+
+    public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
+        try await body(goal, tools)
+    }
+}

@@ -20,11 +20,14 @@ public struct PlanningRequest: Sendable {
     public var completed: [String: String]
     /// Why a replan is needed, when it is one.
     public var replan: ReplanReason?
+    /// The goal's analysis, when the run has one (`goal.analyzed`).
+    public var analysis: GoalAnalysis?
 
     public init(
         goal: String, tools: [String] = [], previous: [PlanStep]? = nil, completed: [String: String] = [:],
-        replan: ReplanReason? = nil
+        replan: ReplanReason? = nil, analysis: GoalAnalysis? = nil
     ) {
+        self.analysis = analysis
         self.goal = goal
         self.tools = tools
         self.previous = previous

@@ -104,3 +104,16 @@ public struct DemoReviewer: Reviewer {
             comments: ["\(steps.count) steps; the fetches are independent and can run in parallel"])
     }
 }
+
+/// The offline demo's goal analyzer: restates the goal with the demo's constraints.
+public struct DemoAnalyzer: GoalAnalyzer {
+    public let name = "demo-analyzer-1"
+
+    public init() {}
+
+    public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
+        GoalAnalysis(
+            summary: "answer: \(goal)", constraints: ["offline: only the tools \(tools.joined(separator: ", "))"],
+            successCriteria: ["every step completes", "a final answer that cites its sources"])
+    }
+}

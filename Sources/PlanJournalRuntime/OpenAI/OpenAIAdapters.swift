@@ -19,6 +19,7 @@ public struct OpenAIPlanner: Planner {
 
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
         var user = "Goal: \(request.goal)\nTools: \(request.tools.isEmpty ? "none" : request.tools.joined(separator: ", "))"
+        if let analysis = request.analysis { user += "\n" + analysis.promptText }
         if let previous = request.previous, let replan = request.replan {
             user += "\n\nThe current plan:\n" + JSONValue.array(previous.map(\.wireValue)).jsonText
             user += "\nCompleted steps and their outputs:\n"
@@ -134,5 +135,29 @@ public struct OpenAIReviewer: Reviewer {
         return PlanReview(
             verdict: verdict, score: value["score"]?.doubleValue,
             comments: value["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], calls: [reply.call])
+    }
+}
+
+/// A goal analyzer on an OpenAI-compatible server: asks for
+/// `{"summary", "constraints", "success_criteria"}`.
+public struct OpenAIAnalyzer: GoalAnalyzer {
+    public let client: OpenAIClient
+    public var name: String { client.model }
+
+    public init(client: OpenAIClient) { self.client = client }
+
+    public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
+        let reply = try await client.chat(
+            [.record([
+                "role": .string("system"),
+                "content": .string(
+                    "Analyze the goal of a plan-and-execute agent before it is planned. Reply with only a JSON object: {\"summary\": \"what is asked, in one sentence\", \"constraints\": [\"...\"], \"success_criteria\": [\"...\"]}"),
+            ]),
+             .record(["role": .string("user"), "content": .string("Goal: \(goal)\nTools: \(tools.isEmpty ? "none" : tools.joined(separator: ", "))")])],
+            purpose: "analyze")
+        guard let value = try? PlanReply.parse(reply.content ?? ""), let analysis = GoalAnalysis(wire: value, calls: [reply.call]) else {
+            throw RuntimeError("bad_reply", "\(name): the goal analysis is not a JSON object with a summary", calls: [reply.call])
+        }
+        return analysis
     }
 }

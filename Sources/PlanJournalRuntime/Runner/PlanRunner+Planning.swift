@@ -6,7 +6,10 @@ extension PlanRunner {
     /// review and the plan approval point.
     /// - Returns: an ending when the run cannot go on (planner error, invalid plan, rejection).
     func proposeFirstPlan(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
-        let request = PlanningRequest(goal: p.goal, tools: tools.names)
+        if let analyzer, p.analysis == nil, let ending = try await analyzeGoal(analyzer, &p, recorder: recorder) {
+            return ending
+        }
+        let request = PlanningRequest(goal: p.goal, tools: tools.names, analysis: p.analysis)
         let steps: [PlanStep]
         switch try await askPlanner(request, purpose: "plan", recorder: recorder) {
         case .failure(let ending): return ending
@@ -47,7 +50,7 @@ extension PlanRunner {
             ]))
         p.replans += 1
         let request = PlanningRequest(
-            goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason)
+            goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis)
         let proposal: PlanProposal
         switch try await askPlanner(request, purpose: "replan", recorder: recorder) {
         case .failure(let ending): return ending
@@ -69,6 +72,27 @@ extension PlanRunner {
             ]))
         p.adopt(proposal.steps, version: version, changed: Set(changed.map(\.id)), retrying: failure.stepID)
         return try await gate(&p, recorder: recorder)
+    }
+
+    /// Asks the analyzer about the goal and journals its model calls and `goal.analyzed`.
+    /// - Returns: an ending when the analyzer fails (the run ends as `analyzer_error`).
+    private func analyzeGoal(_ analyzer: any GoalAnalyzer, _ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
+        let analysis: GoalAnalysis
+        do {
+            analysis = try await analyzer.analyze(goal: p.goal, tools: tools.names)
+        } catch {
+            let failure = (error as? RuntimeError) ?? RuntimeError("analyzer_error", "\(error)")
+            for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
+            return Ending(stoppedBy: "analyzer_error", error: failure)
+        }
+        for call in analysis.calls {
+            var call = call
+            if call.purpose.isEmpty { call.purpose = "analyze" }
+            try await recorder.record(call, stepID: nil, actor: "planner")
+        }
+        try await recorder.record(.goalAnalyzed, actor: "planner", data: analysis.wireValue)
+        p.analysis = analysis
+        return nil
     }
 
     private enum PlannerAnswer {

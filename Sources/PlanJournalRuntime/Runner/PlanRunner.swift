@@ -12,6 +12,8 @@ public struct PlanRunner: Sendable {
     public let planner: any Planner
     public let executor: any Executor
     public let reviewer: (any Reviewer)?
+    /// Studies the goal before the first plan (`goal.analyzed`); none: the planner starts at once.
+    public let analyzer: (any GoalAnalyzer)?
     /// Checks each output against the step's expected output; without one, the check is local
     /// (the step produced output and no error).
     public let judge: (any Judge)?
@@ -24,13 +26,14 @@ public struct PlanRunner: Sendable {
 
     public init(
         journal: Journal, planner: any Planner, executor: any Executor, reviewer: (any Reviewer)? = nil,
-        judge: (any Judge)? = nil, approvals: (any ApprovalSource)? = nil, tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
+        analyzer: (any GoalAnalyzer)? = nil, judge: (any Judge)? = nil, approvals: (any ApprovalSource)? = nil, tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) {
         self.journal = journal
         self.planner = planner
         self.executor = executor
         self.reviewer = reviewer
+        self.analyzer = analyzer
         self.judge = judge
         self.approvals = approvals
         self.tools = tools

@@ -6,6 +6,9 @@ extension RunProgress {
     /// new attempt), granted approvals stay granted.
     init(resuming events: [JournalEvent], state: PlanState, goal: String, options: RunnerOptions) {
         self.init(goal: goal)
+        if let analyzed = events.last(where: { $0.knownKind == .goalAnalyzed }) {
+            analysis = GoalAnalysis(wire: analyzed.data) ?? GoalAnalysis(summary: nil)
+        }
         guard let plan = state.currentPlan else { return }
         self.plan = plan.steps
         version = plan.version

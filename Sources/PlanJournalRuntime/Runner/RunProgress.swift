@@ -25,6 +25,8 @@ struct RunProgress: Sendable {
     }
 
     var goal: String
+    /// The goal's analysis, once journaled.
+    var analysis: GoalAnalysis?
     var plan: [PlanStep] = []
     var version = 0
     var status: [String: Status] = [:]

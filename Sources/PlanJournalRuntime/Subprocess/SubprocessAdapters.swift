@@ -2,7 +2,7 @@ import PlanJournalCore
 
 /// A planner, executor, reviewer and tool provider in another program, spoken to over
 /// ``SubprocessChannel`` (`cmd:PROGRAM ARGS`). See the README's "Subprocess protocol".
-public struct SubprocessAgent: Planner, Executor, Reviewer {
+public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
     public let name: String
     let channel: SubprocessChannel
 
@@ -25,6 +25,7 @@ public struct SubprocessAgent: Planner, Executor, Reviewer {
                         "details": $0.details.map(JSONValue.string),
                     ])
                 } ?? .null,
+                "analysis": request.analysis?.wireValue ?? .null,
             ]))
         return try PlanReply.proposal(from: result, calls: Self.calls(result, purpose: request.replan == nil ? "plan" : "replan"))
     }
@@ -64,6 +65,14 @@ public struct SubprocessAgent: Planner, Executor, Reviewer {
             verdict: verdict, score: result["score"]?.doubleValue,
             comments: result["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             calls: Self.calls(result, purpose: "review"))
+    }
+
+    public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
+        let result = try await channel.call("analyze", .record(["goal": .string(goal), "tools": .strings(tools)]))
+        guard let analysis = GoalAnalysis(wire: result, calls: Self.calls(result, purpose: "analyze")) else {
+            throw RuntimeError("bad_reply", "\(name): the analyze reply has none of \"summary\", \"constraints\", \"success_criteria\"")
+        }
+        return analysis
     }
 
     static func calls(_ result: JSONValue, purpose: String) -> [ModelCall] {
