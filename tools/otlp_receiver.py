@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A minimal OTLP/HTTP receiver on loopback, for tests: stores what collectors would get.
 
-    python3 tools/otlp_receiver.py LOG [--port 0] [--fail PATH=STATUS ...] [--exit-with-stdin]
+    python3 tools/otlp_receiver.py LOG [--port 0] [--fail PATH=STATUS ...] [--hang PATH ...] [--exit-with-stdin]
 
 Prints `listening on http://127.0.0.1:PORT` on its first stdout line once it accepts
 connections. Each POST is appended to LOG as one JSON line {"path", "headers", "body"} (the
 body as text) and answered 200 with `{"partialSuccess": {}}`, or, for a path named by
---fail PATH=STATUS, with that status and the body `collector says no (STATUS)`.
+--fail PATH=STATUS, with that status and the body `collector says no (STATUS)`; a path named by
+--hang is never answered (for timeouts).
 --exit-with-stdin exits when standard input closes (test runners may block SIGTERM).
 """
 import argparse
@@ -14,6 +15,7 @@ import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 args = None
@@ -29,6 +31,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock, open(args.log, "a", encoding="utf-8") as f:
             f.write(json.dumps({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
                                 "body": body.decode("utf-8", "replace")}) + "\n")
+        if self.path in args.hang:
+            time.sleep(3600)
         status = args.fail.get(self.path, 200)
         data = b'{"partialSuccess":{}}' if status < 300 else f"collector says no ({status})\nsecond line".encode()
         self.send_response(status)
@@ -44,6 +48,7 @@ def main():
     p.add_argument("log")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--fail", action="append", default=[], metavar="PATH=STATUS")
+    p.add_argument("--hang", action="append", default=[], metavar="PATH")
     p.add_argument("--exit-with-stdin", action="store_true", help="exit when standard input closes")
     args = p.parse_args()
     args.fail = {path: int(status) for path, status in (f.rsplit("=", 1) for f in args.fail)}

@@ -94,6 +94,16 @@ import Testing
         #expect(closed.stderr.contains("OTLP collector at http://127.0.0.1:1/v1/traces"), "\(closed.stderr)")
     }
 
+    @Test func aCollectorThatDoesNotAnswerTimesOut() throws {
+        let run = try demoRun()
+        let receiver = try OTLPReceiver(hanging: ["/v1/traces"])
+        let started = Date()
+        let hung = try planj("export", run, "--otlp-endpoint", receiver.endpoint, "--otlp-timeout", "1")
+        #expect(hung.status == 1)
+        #expect(hung.stderr.contains("OTLP collector at \(receiver.endpoint)/v1/traces: no answer within 1 s"), "\(hung.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
     @Test func theEndpointOptionsAreCheckedBeforeAnythingIsSent() throws {
         let run = try demoRun()
         let chrome = try planj("export", run, "--format", "chrome", "--otlp-endpoint", "http://127.0.0.1:1")

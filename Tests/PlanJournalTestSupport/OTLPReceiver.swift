@@ -10,14 +10,15 @@ public final class OTLPReceiver {
     private let process: Process
     private let stdin: FileHandle
 
-    /// Starts the receiver; `failing` maps request paths to the HTTP status to answer them with.
-    public init(failing: [String: Int] = [:]) throws {
+    /// Starts the receiver; `failing` maps request paths to the HTTP status to answer them with,
+    /// and requests to a path of `hanging` get no answer.
+    public init(failing: [String: Int] = [:], hanging: [String] = []) throws {
         logPath = NSTemporaryDirectory() + "otlp-receiver-" + UUID().uuidString + ".log"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments =
             ["python3", Fixtures.repositoryRoot + "/tools/otlp_receiver.py", logPath, "--exit-with-stdin"]
-            + failing.flatMap { ["--fail", "\($0.key)=\($0.value)"] }
+            + failing.flatMap { ["--fail", "\($0.key)=\($0.value)"] } + hanging.flatMap { ["--hang", $0] }
         let out = Pipe()
         let input = Pipe()
         p.standardOutput = out

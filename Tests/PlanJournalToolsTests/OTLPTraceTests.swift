@@ -179,6 +179,21 @@ import Testing
         #expect(try self.spans(OTLPTrace.render(RunExport(run: "empty", events: []))).count == 1)
     }
 
+    @Test func aForkIsItsOwnTraceWithItsParentsEventsUpToTheForkPoint() async throws {
+        let (t, export) = try await demoRun()
+        let cut = try #require(export.events.first { $0.kind == "replan.triggered" }).seq
+        _ = try t.journal.fork(export.run, at: cut, as: "fork-1")
+        let fork = RunExport(run: "fork-1", events: try t.journal.events(of: "fork-1"))
+        let spans = try spans(OTLPTrace.render(fork))
+        #expect(Set(spans.compactMap { $0.json["traceId"] as? String }) == [OTLPIdentifiers.traceID(run: "fork-1")])
+        #expect(Set(spans.map(\.spanID)).count == spans.count)
+        let root = try #require(spans.first { $0.parent == nil })
+        // Cut before run.completed: the run is unfinished, its spans end at the fork point.
+        #expect(root.statusCode == 0 && root.value("planjournal.unfinished")?["boolValue"] as? Bool == true)
+        #expect(spans.allSatisfy { $0.end <= UInt64(fork.events.last!.ts.microseconds * 1000) && $0.end >= $0.start })
+        #expect(try OTLPCheck.run(OTLPTrace.render(fork).jsonText).status == 0)
+    }
+
     @Test func theExportParsesWithTheOfficialOpenTelemetryDefinitions() async throws {
         let (_, export) = try await demoRun()
         let check = try OTLPCheck.run(OTLPTrace.render(export).jsonText)

@@ -61,6 +61,10 @@ public struct OTLPHTTPExporter: Sendable {
         let response: URLResponse
         do {
             (data, response) = try await URLSession.shared.data(for: http)
+        } catch let error as URLError where error.code == .timedOut {
+            let seconds = http.timeoutInterval
+            let text = seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
+            throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable("no answer within \(text) s"))
         } catch {
             throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable(error.localizedDescription))
         }
@@ -90,6 +94,7 @@ public struct OTLPExportError: Error, Sendable, CustomStringConvertible {
 
     /// The URL the export was meant for.
     public var endpoint: String
+    /// What went wrong.
     public var reason: Reason
 
     /// Creates an error.
