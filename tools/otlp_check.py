@@ -56,8 +56,8 @@ def check_otlp_json(value, where, problems):
     for key, v in value.items():
         if (key == "intValue" or key.endswith("UnixNano")) and not (isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v)):
             problems.append(f"{where}.{key}: {v!r} is not a decimal string")
-        elif key in ("kind", "code") and not isinstance(v, int):
-            problems.append(f"{where}.{key}: {v!r} is not an integer enum value")
+        elif key in ("kind", "code") and not (isinstance(v, int) and 0 <= v <= (5 if key == "kind" else 2)):
+            problems.append(f"{where}.{key}: {v!r} is not a SpanKind / StatusCode integer")
         else:
             check_otlp_json(v, f"{where}.{key}", problems)
 

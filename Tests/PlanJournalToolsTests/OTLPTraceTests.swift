@@ -179,6 +179,30 @@ import Testing
         #expect(try self.spans(OTLPTrace.render(RunExport(run: "empty", events: []))).count == 1)
     }
 
+    @Test func aRestartedAttemptClosesTheOpenOneAndOnlyTheFirstCompletionCounts() throws {
+        var b = RunBuilder(run: "restarted")
+        try b.add("run.started", #"{"goal":"g","agent":{"name":""}}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+        try b.add("step.started", #"{"step_id":"a","attempt":1}"#)
+        try b.add("call.tool", #"{"step_id":"a","call_id":"c1","tool":"t"}"#)
+        let restart = try b.add("step.started", #"{"step_id":"a","attempt":2}"#)
+        try b.add("step.completed", #"{"step_id":"a","output":"done"}"#)
+        try b.add("run.completed", #"{"status":"failed","final_answer":"gave up"}"#)
+        try b.add("run.completed", #"{"status":"succeeded"}"#)
+        let trace = OTLPTrace.render(RunExport(run: b.run, events: b.events))
+        let spans = try spans(trace)
+        let attempts = spans.filter { $0.name == "step a" }
+        #expect(attempts.map { $0.int("planjournal.step.attempt") } == [1, 2])
+        #expect(attempts.first?.string("planjournal.step.status") == "unfinished")
+        #expect(attempts.first?.end == UInt64(restart.ts.microseconds * 1000))
+        #expect(spans.first { $0.name == "execute_tool t" }?.end == UInt64(restart.ts.microseconds * 1000))
+        #expect(attempts.last?.statusCode == 1)
+        let root = try #require(spans.first { $0.parent == nil })
+        #expect(root.name == "invoke_agent" && root.statusCode == 2 && root.statusMessage == "run failed: gave up")
+        #expect(root.string("planjournal.run.status") == "failed")
+        #expect(try OTLPCheck.run(trace.jsonText).services == ["planjournal"])
+    }
+
     @Test func aForkIsItsOwnTraceWithItsParentsEventsUpToTheForkPoint() async throws {
         let (t, export) = try await demoRun()
         let cut = try #require(export.events.first { $0.kind == "replan.triggered" }).seq

@@ -73,7 +73,7 @@ struct OTLPSpanBuilder {
     }
 
     private mutating func started(_ e: JournalEvent) {
-        agentName = e.data("agent")?["name"]?.stringValue
+        agentName = e.data("agent")?["name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         agentVersion = e.data("agent")?["version"]?.textValue
         plannerProvider = e.data("planner")?["provider"]?.stringValue
         executorProvider = e.data("executor")?["provider"]?.stringValue
@@ -92,7 +92,13 @@ struct OTLPSpanBuilder {
     }
 
     private mutating func stepStarted(_ step: String, _ e: JournalEvent) {
-        if let open = openStep[step] { close(open, at: e.ts, status: "unfinished") }
+        if let open = openStep[step] {
+            // A new attempt while the last one is open: that one ended unreported.
+            close(open, at: e.ts, status: "unfinished")
+            for call in openCallsOfStep.removeValue(forKey: step) ?? [] where spans[call].end == nil {
+                close(call, at: e.ts, status: nil)
+            }
+        }
         let attempt = e.dataInt("attempt") ?? 1
         var attributes: [OTLPAttribute] = [.string("planjournal.step.id", step), .int("planjournal.step.attempt", attempt)]
         if let tool = e.dataString("tool") ?? state.step(step)?.tool { attributes.append(.string("planjournal.step.tool", tool)) }
@@ -173,7 +179,8 @@ struct OTLPSpanBuilder {
         append(
             OTLPSpan(
                 name: model.map { "chat \($0)" } ?? "chat", spanID: id(e), parentSpanID: parent(of: step), kind: .client,
-                start: Timestamp(microseconds: e.ts.microseconds - Int64(latency * 1000)), end: e.ts,
+                start: max(spans[Self.rootIndex].start, Timestamp(microseconds: e.ts.microseconds - Int64(latency * 1000))),
+                end: e.ts,
                 attributes: attributes))
     }
 
@@ -224,6 +231,8 @@ struct OTLPSpanBuilder {
     }
 
     private mutating func completed(_ e: JournalEvent) {
+        // The first run.completed counts (an audit reports any later one).
+        guard spans[Self.rootIndex].end == nil else { return }
         var root = spans[Self.rootIndex]
         root.end = e.ts
         let status = e.dataString("status")
