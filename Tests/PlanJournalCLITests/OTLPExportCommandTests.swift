@@ -114,5 +114,9 @@ import Testing
         #expect(notURL.stderr.contains("'localhost:4318' is not an http or https URL"), "\(notURL.stderr)")
         let header = try planj("export", run, "--format", "otlp", "--header", "A: b")
         #expect(header.status != 0 && header.stderr.contains("--header"))
+        let badHeader = try planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--header", "no-colon")
+        #expect(badHeader.status != 0 && badHeader.stderr.contains("--header must be 'Name: value'"), "\(badHeader.stderr)")
+        let timeout = try planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--otlp-timeout", "1e30")
+        #expect(timeout.status != 0 && timeout.stderr.contains("--otlp-timeout must be"), "\(timeout.stderr)")
     }
 }

@@ -63,7 +63,10 @@ extension Planj {
             if otlpEndpoint == nil, !http.headers.isEmpty {
                 throw ValidationError("--header is for the collector of --otlp-endpoint")
             }
-            guard otlpTimeout > 0, otlpTimeout.isFinite else { throw ValidationError("--otlp-timeout must be more than 0") }
+            guard otlpTimeout > 0, otlpTimeout <= 86_400 else {
+                throw ValidationError("--otlp-timeout must be more than 0 and at most 86400 seconds")
+            }
+            _ = try http.settings()
         }
 
         func run() async throws {
