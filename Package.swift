@@ -53,7 +53,10 @@ let package = Package(
         ),
         .target(
             name: "PlanJournalTools",
-            dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime"],
+            dependencies: [
+                "PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -17,4 +17,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
     echo "setup: ${packages[*]} already installed"
 fi
+# The official OpenTelemetry protobuf definitions, for tools/otlp_check.py (the OTLP export tests).
+if ! python3 -c 'import opentelemetry.proto' 2>/dev/null; then
+    echo "setup: installing opentelemetry-proto (PyPI)"
+    python3 -m pip --version >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q python3-pip
+    python3 -m pip install --quiet opentelemetry-proto 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages opentelemetry-proto
+fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.2 or newer is needed)" >&2; exit 1; }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import PlanJournalCore
+import PlanJournalRuntime
 import PlanJournalStore
 import PlanJournalTools
 
 extension Planj {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write runs as JSON Lines, portable .pjl files, traces or reports, with secrets redacted.",
+            abstract: "Write runs as JSON Lines, .pjl files, Perfetto or OpenTelemetry traces or reports, secrets redacted.",
             discussion: """
                 jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
                 pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
@@ -17,6 +18,13 @@ extension Planj {
                         as instants.
                 md:     a Markdown report: goal, plan versions and revisions, steps with outcomes, approvals,
                         replans, audit findings, final answer, totals.
+                otlp:   an OTLP/JSON ExportTraceServiceRequest (OpenTelemetry GenAI conventions): a trace
+                        per run, a root invoke_agent span, a span per step attempt, chat spans for model
+                        calls, execute_tool spans for tool calls; observations, replans and approvals as
+                        span events. Ids derive from the run id: a run sent again is the same trace.
+                        --otlp-endpoint URL posts it to a collector over OTLP/HTTP (/v1/traces is added
+                        to a URL with no path; --header 'NAME: VALUE' for auth) instead of printing it
+                        (with -o, also to the file). --otlp-endpoint implies --format otlp.
 
                 Redaction: every format hides secrets by default, in every field of every event: private
                 key blocks, fields named like secrets (password, api_key, authorization, token…), bearer
@@ -31,13 +39,14 @@ extension Planj {
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case jsonl, pjl, chrome, md
+            case jsonl, pjl, chrome, md, otlp
 
             /// The file name extension of `export --all`.
             var fileExtension: String {
                 switch self {
                 case .jsonl, .pjl, .md: rawValue
                 case .chrome: "trace.json"
+                case .otlp: "otlp.json"
                 }
             }
         }
@@ -45,8 +54,8 @@ extension Planj {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var selection: RunSelection
 
-        @Option(help: "The format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var format: Format = .jsonl
+        @Option(help: "The format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")) (default: jsonl; otlp with --otlp-endpoint).")
+        var format: Format?
 
         @Option(
             name: [.short, .customLong("output")],
@@ -59,14 +68,39 @@ extension Planj {
         @Option(help: ArgumentHelp("More redaction rules, one `REGEX => REPLACEMENT` per line.", valueName: "file"))
         var redactRules: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Send the trace as OTLP/JSON to this OpenTelemetry collector over OTLP/HTTP (e.g. http://localhost:4318); implies --format otlp.",
+                valueName: "url"))
+        var otlpEndpoint: String?
+
+        @Option(help: ArgumentHelp("Seconds to wait for the OTLP collector.", valueName: "seconds"))
+        var otlpTimeout: Double = 10
+
+        @OptionGroup var http: HTTPFlags
+
+        /// The format given, or the one the other options imply.
+        private var chosenFormat: Format { format ?? (otlpEndpoint != nil ? .otlp : .jsonl) }
+
         func validate() throws {
+            if otlpEndpoint != nil, let format, format != .otlp {
+                throw ValidationError("--otlp-endpoint sends an OTLP trace: use --format otlp or leave --format out")
+            }
+            if otlpEndpoint == nil, !http.headers.isEmpty {
+                throw ValidationError("--header is for the collector of --otlp-endpoint")
+            }
+            guard otlpTimeout > 0, otlpTimeout <= 86_400 else {
+                throw ValidationError("--otlp-timeout must be more than 0 and at most 86400 seconds")
+            }
+            _ = try http.settings()
             if noRedact && redactRules != nil { throw ValidationError("--no-redact and --redact-rules contradict each other") }
-            if selection.all && output == nil && format != .jsonl {
+            if selection.all && output == nil && otlpEndpoint == nil && chosenFormat != .jsonl {
                 throw ValidationError("--all writes one file per run: name a folder with -o")
             }
         }
 
         func run() async throws {
+            let format = chosenFormat
             try await reportingErrors(verbose: global.verbose) {
                 if format == .pjl && output == nil && Output.stdoutIsTerminal {
                     throw JournalError(.usage, "a .pjl file is binary: name a file with -o, or redirect the output")
@@ -75,20 +109,21 @@ extension Planj {
                 let runs = try selection.runs(in: journal)
                 let redactor = noRedact ? nil : Redactor(extra: try redactRules.map(RedactionRule.load) ?? [])
                 var tally = Redactor.Tally()
+                let exporter = try collector()
                 if selection.all, let folder = output {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                     for (k, run) in runs.enumerated() {
                         if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
                         let sink = try OutputFile(path: folder + "/" + Self.fileName(run) + "." + format.fileExtension)
-                        try export(run, journal, redactor, &tally, to: sink)
+                        try await export(run, journal, redactor, &tally, to: sink, collector: exporter)
                         try sink.close()
                     }
                     if Output.stderrIsTerminal { Output.progress(nil) }
                     Output.error("exported \(runs.count) run\(runs.count == 1 ? "" : "s") to \(folder)/")
                 } else {
-                    let sink = try OutputFile(path: output)
-                    for run in runs { try export(run, journal, redactor, &tally, to: sink) }
-                    try sink.close()
+                    let sink = exporter != nil && output == nil ? nil : try OutputFile(path: output)
+                    for run in runs { try await export(run, journal, redactor, &tally, to: sink, collector: exporter) }
+                    try sink?.close()
                 }
                 if tally.total > 0 {
                     let rules = tally.replacements.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -100,9 +135,16 @@ extension Planj {
             }
         }
 
+        /// Writes one run to `sink` (when there is one) in the chosen format, and sends its OTLP
+        /// trace to `collector` (when there is one).
         private func export(
-            _ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile
-        ) throws {
+            _ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile?,
+            collector: OTLPHTTPExporter?
+        ) async throws {
+            let format = chosenFormat
+            guard let sink else {
+                return try await send(OTLPTrace.render(try prepare(run, journal, redactor, &tally)), run: run, to: collector)
+            }
             if redactor == nil, format == .jsonl || format == .pjl {
                 return format == .jsonl ? try journal.exportJSONL(run: run, to: sink.write) : try journal.exportPJL(run: run, to: sink.write)
             }
@@ -121,6 +163,39 @@ extension Planj {
                 ChromeTrace.render(run: export.run, events: export.events).write(to: &bytes)
                 try sink.write(bytes + [0x0A])
             case .md: try sink.write(Array(MarkdownReport.render(export.state, findings: export.findings).utf8))
+            case .otlp:
+                let trace = OTLPTrace.render(export)
+                var bytes: [UInt8] = []
+                trace.write(to: &bytes)
+                try sink.write(bytes + [0x0A])
+                try await send(trace, run: run, to: collector)
+            }
+        }
+
+        /// The collector of `--otlp-endpoint`, with only the `--header` values: `$OPENAI_API_KEY`
+        /// is for model servers, never for a collector.
+        private func collector() throws -> OTLPHTTPExporter? {
+            guard let otlpEndpoint else { return nil }
+            let headers = try http.settings().headers
+            do throws(OTLPExportError) {
+                return try OTLPHTTPExporter(endpoint: otlpEndpoint, headers: headers, timeout: .milliseconds(Int64(otlpTimeout * 1000)))
+            } catch {
+                throw RuntimeError("usage", error.description)
+            }
+        }
+
+        private func send(_ trace: JSONValue, run: String, to collector: OTLPHTTPExporter?) async throws {
+            guard let collector else { return }
+            do throws(OTLPExportError) {
+                let response = try await collector.send(trace)
+                let spans = OTLPTrace.spanCount(of: trace)
+                Output.error("planj: sent \(spans) span\(spans == 1 ? "" : "s") of run \(run) to \(collector.url.absoluteString)")
+                if response.rejectedSpans > 0 {
+                    Output.error(
+                        "planj: warning: the collector rejected \(response.rejectedSpans) span(s)\(response.message.map { ": " + $0 } ?? "")")
+                }
+            } catch {
+                throw RuntimeError("otlp_export", error.description)
             }
         }
 
@@ -129,7 +204,7 @@ extension Planj {
             throws(JournalError) -> RunExport
         {
             var events = try journal.events(of: run)
-            var findings = format == .md ? try RunAudit(run: run, in: journal).findings : []
+            var findings = chosenFormat == .md ? try RunAudit(run: run, in: journal).findings : []
             guard let redactor else { return RunExport(run: run, events: events, findings: findings) }
             events = redactor.redact(events, tally: &tally)
             for k in findings.indices {

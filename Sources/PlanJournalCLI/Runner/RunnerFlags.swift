@@ -62,7 +62,9 @@ struct RunOutputFlags: ParsableArguments {
 struct HTTPFlags: ParsableArguments {
     @Option(
         name: .customLong("header"),
-        help: ArgumentHelp("An extra HTTP header for OpenAI-compatible servers (repeatable).", valueName: "Name: value"))
+        help: ArgumentHelp(
+            "An extra HTTP header for the servers the command talks to: OpenAI-compatible models, or the OTLP collector of export (repeatable).",
+            valueName: "Name: value"))
     var headers: [String] = []
 
     /// The settings: `$OPENAI_API_KEY` and the headers.

@@ -1,0 +1,116 @@
+import Foundation
+import PlanJournalCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Sends OTLP/JSON trace exports to an OpenTelemetry collector over OTLP/HTTP
+/// (`POST …/v1/traces`, `Content-Type: application/json`).
+public struct OTLPHTTPExporter: Sendable {
+    /// Where the exports go: the endpoint given, with `/v1/traces` added when it has no path.
+    public let url: URL
+    /// Extra request headers (authorization, tenant).
+    public var headers: [String: String]
+    /// How long to wait for the collector.
+    public var timeout: Duration
+
+    /// An exporter for `endpoint` (`http://localhost:4318` or a full `…/v1/traces` URL).
+    /// - Throws: ``OTLPExportError`` with reason `badEndpoint` when it is not an http(s) URL with a host.
+    public init(endpoint: String, headers: [String: String] = [:], timeout: Duration = .seconds(10)) throws(OTLPExportError) {
+        guard let url = Self.tracesURL(endpoint) else { throw OTLPExportError(endpoint: endpoint, reason: .badEndpoint) }
+        self.url = url
+        self.headers = headers
+        self.timeout = timeout
+    }
+
+    /// The URL to post traces to: `endpoint` itself when it has a path, else `endpoint/v1/traces`
+    /// (as OTLP exporters treat `OTEL_EXPORTER_OTLP_ENDPOINT`); `nil` unless it is an http or https URL with a host.
+    public static func tracesURL(_ endpoint: String) -> URL? {
+        guard var parts = URLComponents(string: endpoint), let scheme = parts.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", parts.host?.isEmpty == false
+        else { return nil }
+        if parts.path.isEmpty || parts.path == "/" { parts.path = "/v1/traces" }
+        return parts.url
+    }
+
+    /// What the collector said about an accepted export.
+    public struct Response: Sendable {
+        /// The HTTP status (2xx).
+        public var status: Int
+        /// Spans the collector accepted only in part (`partialSuccess.rejectedSpans`), 0 when all were taken.
+        public var rejectedSpans: Int64
+        /// The collector's `partialSuccess.errorMessage`, if any.
+        public var message: String?
+    }
+
+    /// Posts one `ExportTraceServiceRequest`.
+    /// - Throws: ``OTLPExportError``: `refused` for a non-2xx answer, `unreachable` when no answer came.
+    @discardableResult
+    public func send(_ request: JSONValue) async throws(OTLPExportError) -> Response {
+        var bytes: [UInt8] = []
+        request.write(to: &bytes)
+        var http = URLRequest(url: url)
+        http.httpMethod = "POST"
+        let parts = timeout.components
+        http.timeoutInterval = max(0.001, Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { http.setValue(value, forHTTPHeaderField: name) }
+        http.httpBody = Data(bytes)
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: http)
+        } catch let error as URLError where error.code == .timedOut {
+            let seconds = http.timeoutInterval
+            let text = seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
+            throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable("no answer within \(text) s"))
+        } catch {
+            throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable(error.localizedDescription))
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            let firstLine = String(decoding: data.prefix(2000), as: UTF8.self)
+                .split(whereSeparator: \.isNewline).first.map { String($0.prefix(200)) } ?? ""
+            throw OTLPExportError(endpoint: url.absoluteString, reason: .refused(status: status, firstLine: firstLine))
+        }
+        let partial = (try? JSONValue(parsing: Array(data)))?["partialSuccess"]
+        let rejected = partial?["rejectedSpans"].flatMap { $0.int64Value ?? $0.stringValue.flatMap { Int64($0) } } ?? 0
+        return Response(status: status, rejectedSpans: rejected, message: partial?["errorMessage"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
+    }
+}
+
+/// Why an export did not reach a collector; the description names the endpoint.
+public struct OTLPExportError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Reason: Sendable, Equatable {
+        /// The endpoint is not an http or https URL with a host.
+        case badEndpoint
+        /// The collector answered with a status other than 2xx (and this first line of its body).
+        case refused(status: Int, firstLine: String)
+        /// No answer: connection refused, name not resolved, timed out.
+        case unreachable(String)
+    }
+
+    /// The URL the export was meant for.
+    public var endpoint: String
+    /// What went wrong.
+    public var reason: Reason
+
+    /// Creates an error.
+    public init(endpoint: String, reason: Reason) {
+        self.endpoint = endpoint
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .badEndpoint:
+            "the OTLP endpoint '\(endpoint)' is not an http or https URL (e.g. http://localhost:4318)"
+        case .refused(let status, let firstLine):
+            "the OTLP collector at \(endpoint) refused the export: HTTP \(status)" + (firstLine.isEmpty ? "" : ": \(firstLine)")
+        case .unreachable(let why):
+            "cannot send the export to the OTLP collector at \(endpoint): \(why)"
+        }
+    }
+}
