@@ -7,7 +7,7 @@ import PlanJournalTools
 extension Planj {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a run as JSON Lines, a portable .pjl file, a Chrome/Perfetto trace or a Markdown report.",
+            abstract: "Write a run as JSON Lines, a portable .pjl file, a Chrome/Perfetto trace, a Markdown or an HTML report.",
             discussion: """
                 jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
                 pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
@@ -17,10 +17,13 @@ extension Planj {
                         as instants.
                 md:     a Markdown report: goal, plan versions and revisions, steps with outcomes, approvals,
                         replans, final answer, totals.
+                html:   one self-contained HTML page (no network): header with goal, status, final answer and
+                        totals, findings, a timeline, the plan DAG coloured by step status, plan version
+                        diffs, and step details with attempts, outputs, errors and observations.
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case jsonl, pjl, chrome, md
+            case jsonl, pjl, chrome, md, html
         }
 
         @OptionGroup var global: GlobalOptions
@@ -28,7 +31,7 @@ extension Planj {
         @Argument(help: "The run id.")
         var run: String
 
-        @Option(help: "The format: jsonl, pjl, chrome or md.")
+        @Option(help: "The format: jsonl, pjl, chrome, md or html.")
         var format: Format = .jsonl
 
         @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file (default: standard output).", valueName: "file"))
@@ -50,6 +53,7 @@ extension Planj {
                     ChromeTrace.render(run: run, events: try prepare(journal).events).write(to: &bytes)
                     try sink.write(bytes + [0x0A])
                 case .md: try sink.write(Array(MarkdownReport.render(try prepare(journal).state).utf8))
+                case .html: try sink.write(Array(HTMLReport.render(try prepare(journal)).utf8))
                 }
                 try sink.close()
             }
