@@ -32,7 +32,10 @@ public enum HTMLReport {
             timelineLegend(),
             #"<div class="scroll">"#, TimelineSVG.render(RunTimeline(export.events), anchors: anchors), "</div></section>",
             #"<section class="card" id="plan"><h2>Plan"#
-                + (state.currentVersion.map { #" <span class="muted">(v\#($0), with the steps earlier versions removed)</span>"# } ?? "")
+                + (state.currentVersion.map { v in
+                    let removed = state.steps.contains { $0.status == .removed }
+                    return #" <span class="muted">(v\#(v)\#(removed ? ", and the steps revisions removed" : ""))</span>"#
+                } ?? "")
                 + "</h2>",
             PlanDAGSVG.legend(),
             #"<div class="scroll">"#, PlanDAGSVG.render(state, anchors: anchors), "</div></section>",

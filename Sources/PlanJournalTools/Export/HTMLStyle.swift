@@ -29,7 +29,7 @@ enum HTMLStyle {
         .bar rect{fill:var(--pend);stroke:rgba(0,0,0,.15)}.bar text{fill:#fff;font-size:11px;font-weight:600;pointer-events:none}
         .bar.o-completed rect{fill:var(--ok)}.bar.o-failed rect{fill:var(--bad)}.bar.o-skipped rect{fill:var(--skip)}
         .bar.o-skipped text{fill:var(--ink)}.bar.o-unfinished rect{fill:var(--run);fill-opacity:.55;stroke-dasharray:4 3;stroke:var(--run)}
-        .tick{stroke-width:2}.tick.tool{stroke:#1f2933}.tick.model{stroke:#7b4fd6}
+        .tick{stroke-width:2.5}.tick.tool{stroke:#1f2933}.tick.model{stroke:#7b4fd6}
         .marker line{stroke-width:1.5;stroke-dasharray:5 4}.marker.m-plan line{stroke:#3b7dd8}.marker.m-plan rect{fill:#3b7dd8}
         .marker.m-replan line{stroke:#e07a00}.marker.m-replan circle{fill:#e07a00}
         .marker.m-approval line{stroke:var(--ok)}.marker.m-approval path{fill:var(--ok)}

@@ -40,12 +40,12 @@ enum PlanDiffHTML {
             for id in plan.changed {
                 out.append(#"<li class="changed"><span class="tag">changed</span> \#(code(id))"#)
                 let lines = LineDiff.lines(fields(baseSteps[id]), fields(newSteps[id]))
-                out.append(#"<pre class="linediff">"#)
-                for line in lines {
+                // One span per line, no newline between them (each span is a block).
+                let spans = lines.map { line in
                     let cls = line.hasPrefix("+ ") ? "ins" : line.hasPrefix("- ") ? "del" : "same"
-                    out.append(#"<span class="\#(cls)">\#(H.text(line))</span>"#)
+                    return #"<span class="\#(cls)">\#(line.isEmpty ? " " : H.text(line))</span>"#
                 }
-                out.append("</pre></li>")
+                out.append(#"<pre class="linediff">"# + spans.joined() + "</pre></li>")
             }
             out.append("</ul></div>")
         }

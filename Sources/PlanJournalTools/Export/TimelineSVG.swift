@@ -5,14 +5,14 @@ import PlanJournalCore
 /// a lane per parallel step with a bar per attempt coloured by outcome, ticks for tool and model
 /// calls, vertical markers for plan versions, replans and approvals, and a time axis.
 enum TimelineSVG {
-    static let laneHeight = 26.0
+    static let laneHeight = 28.0
     static let labelWidth = 64.0
     static let top = 30.0
 
     /// The SVG of `timeline`; a bar links to `anchors[step]` when there is one.
     static func render(_ timeline: RunTimeline, anchors: [String: String]) -> String {
         typealias H = HTMLEscaping
-        let plot = max(1_100, min(20_000, Double(timeline.spans.count) * 8))
+        let plot = max(1_220, min(20_000, Double(timeline.spans.count) * 8))
         let rows = timeline.lanes + 1
         let width = labelWidth + plot + 16
         let height = top + Double(rows) * laneHeight + 8
