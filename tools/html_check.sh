@@ -7,15 +7,17 @@
 # Fails (exit 1) when the file names an external resource (an http(s) or protocol-relative URL in
 # src/href/url(), or @import), when the page logs anything to the console or throws (any console
 # message fails: Chromium's log does not tell levels apart, and the report logs nothing), or when
-# the rendered DOM lacks the plan DAG and timeline SVGs. With SCREENSHOT.png it also takes a
+# the rendered DOM lacks the plan DAG and timeline SVGs, or (when the page has steps) opening it at
+# #step-1 does not open that step's details (the page's script did not run). With SCREENSHOT.png it also takes a
 # 1400x2000 screenshot. The network is off for the page (every host resolves to nothing), so a
 # resource the page tries to load shows up as a console error too.
-# Exit 2: usage; 3: no Chromium ($CHROMIUM, chromium, chromium-browser or google-chrome).
+# Exit 2: usage; 3: no Chromium ($CHROMIUM when set, else chromium, chromium-browser or google-chrome).
 # --self-test checks that the checker reports a page that throws, and exits 0 when it does.
 set -uo pipefail
 
 find_chromium() {
-    for c in "${CHROMIUM:-}" chromium chromium-browser google-chrome; do
+    if [ -n "${CHROMIUM:-}" ]; then command -v "$CHROMIUM"; return; fi
+    for c in chromium chromium-browser google-chrome; do
         [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
     done
     return 1
@@ -60,7 +62,7 @@ run_chromium() {
     rm -rf "$work/profile"
     timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
         --user-data-dir="$work/profile" --host-resolver-rules="MAP * ~NOTFOUND" \
-        --enable-logging=stderr --v=0 --virtual-time-budget=3000 "$@" "file://$abs" >"$work/out" 2>"$work/log"
+        --enable-logging=stderr --v=0 --virtual-time-budget=3000 "$@" "file://$abs${fragment:-}" >"$work/out" 2>"$work/log"
 }
 
 # Console messages and exceptions of the page, from Chromium's log.
@@ -75,6 +77,13 @@ rc=$?
 if console_of >"$work/console"; then fail "console output or exceptions:"; cat "$work/console" >&2; fi
 grep -q '<svg class="dag"' "$work/out" || fail "the rendered DOM has no plan DAG (<svg class=\"dag\">)"
 grep -q '<svg class="timeline"' "$work/out" || fail "the rendered DOM has no timeline (<svg class=\"timeline\">)"
+
+# 2b. The page's script runs: opened at a step's anchor, it opens that step's details.
+if grep -q '<details class="step[^"]*" id="step-1"' "$file"; then
+    fragment="#step-1" run_chromium --dump-dom
+    if console_of >"$work/console"; then fail "console output or exceptions (at #step-1):"; cat "$work/console" >&2; fi
+    grep -q '<details class="step[^"]*" id="step-1" open' "$work/out" || fail "opened at #step-1, the page did not open step-1's details (its script did not run)"
+fi
 
 # 3. Screenshot.
 if [ -n "$shot" ]; then

@@ -18,8 +18,11 @@ import Testing
         journal = directory + "/j.sqlite"
     }
 
-    /// Where Chromium is, if anywhere on PATH.
+    /// Where Chromium is: `$CHROMIUM` when set (as the checker reads it), else on PATH.
     static var chromium: String? {
+        if let named = ProcessInfo.processInfo.environment["CHROMIUM"], !named.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: named) ? named : nil
+        }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             for name in ["chromium", "chromium-browser", "google-chrome"] {
