@@ -83,6 +83,61 @@ import Testing
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
     }
 
+    @Test func aRunOfHostileTextsRendersInertInChromium() throws {
+        // Each payload would log to the console if the page let it run (the checker fails on that).
+        let payloads = [
+            #"</script><script>console.error("xss1")</script>"#, #""><img src=x onerror=console.error("xss2")>"#,
+            #"'><svg onload=console.error('xss3')>"#, "ünïcødé 🚀 中文 \u{202E}rtl",
+        ]
+        func q(_ k: Int) -> String {
+            let data = try! JSONSerialization.data(withJSONObject: [payloads[k]], options: [.fragmentsAllowed])
+            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        }
+        let runID = #"r</script><script>console.error("xss0")</script>"#
+        var seq = 0
+        func line(_ kind: String, _ data: String, actor: String = "system") -> String {
+            seq += 1
+            let runJSON = String(decoding: try! JSONSerialization.data(withJSONObject: [runID]), as: UTF8.self).dropFirst().dropLast()
+            return #"{"v":1,"run":\#(runJSON),"seq":\#(seq),"ts":\#(1_795_514_400_000_000 + seq * 1000),"kind":"\#(kind)","actor":"\#(actor)","data":\#(data)}"#
+        }
+        let lines = [
+            line("run.started", #"{"goal":\#(q(0))}"#),
+            line(
+                "plan.proposed",
+                #"{"version":1,"steps":[{"id":\#(q(0)),"description":\#(q(1)),"tool":\#(q(2))},{"id":\#(q(1)),"depends_on":[\#(q(0))]},{"id":\#(q(3)),"depends_on":[\#(q(1))],"args":{"q":\#(q(2))}}]}"#),
+            line("step.started", #"{"step_id":\#(q(0))}"#),
+            line("call.tool", #"{"step_id":\#(q(0)),"call_id":\#(q(1)),"tool":\#(q(2)),"args":{"x":\#(q(0))}}"#),
+            line("step.observed", #"{"step_id":\#(q(0)),"ok":true,"content":\#(q(1))}"#),
+            line("step.completed", #"{"step_id":\#(q(0)),"output":\#(q(0))}"#),
+            line("step.started", #"{"step_id":\#(q(1))}"#),
+            line("step.failed", #"{"step_id":\#(q(1)),"error":{"type":\#(q(2)),"message":\#(q(1)),"traceback":\#(q(0))}}"#),
+            line("replan.triggered", #"{"reason":\#(q(1)),"step_id":\#(q(1))}"#),
+            line(
+                "plan.revised",
+                #"{"version":2,"base_version":1,"removed":[\#(q(1))],"changed":[{"id":\#(q(3)),"args":{"q":\#(q(0))}}],"reason":\#(q(2))}"#),
+            line("step.started", #"{"step_id":\#(q(3))}"#),
+            line("x.custom", #"{"step_id":\#(q(3)),"anything":\#(q(0))}"#),
+            line("step.completed", #"{"step_id":\#(q(3)),"output":\#(q(2))}"#),
+            line("run.completed", #"{"status":"succeeded","final_answer":\#(q(1))}"#),
+        ]
+        let ingest = try PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: lines.joined(separator: "\n") + "\n")
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let file = directory + "/hostile.html"
+        let export = try PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html", "-o", file], in: directory)
+        #expect(export.status == 0, "\(export.stderr)")
+        let html = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(!html.contains("<img") && html.contains("ünïcødé"))
+        guard chromiumAvailable() else { return }
+        let check = try run("/bin/bash", [Self.checker, file])
+        #expect(check.status == 0, "\(check.output)")
+        // The same page with one payload let through is caught: the check above would see a breach.
+        let breached = directory + "/breached.html"
+        try html.replacingOccurrences(of: "&lt;img src=x onerror=console.error(&quot;xss2&quot;)&gt;", with: #"<img src=x onerror=console.error("xss2")>"#)
+            .write(toFile: breached, atomically: true, encoding: .utf8)
+        let caught = try run("/bin/bash", [Self.checker, breached])
+        #expect(caught.status == 1 && caught.output.contains("xss2"), "\(caught.output)")
+    }
+
     @Test func theCheckerReportsAPageThatThrows() throws {
         guard chromiumAvailable() else { return }
         let page = directory + "/throws.html"

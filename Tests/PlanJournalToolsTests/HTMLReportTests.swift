@@ -174,6 +174,7 @@ import Testing
     @Test func escapingForScriptsAndAttributes() throws {
         #expect(HTMLEscaping.text(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
         #expect(HTMLEscaping.text("é\u{1}\u{85}\n") == "é\u{FFFD}\u{FFFD}\n")
+        #expect(HTMLEscaping.text("a\u{202E}cba\u{2066}") == "a[U+202E]cba[U+2066]")
         let json = JSONValue.string("</script><!-- \u{2028}&").jsonText
         let safe = HTMLEscaping.scriptJSON(json)
         #expect(!safe.contains("<") && !safe.contains(">") && !safe.contains("&") && !safe.contains("\u{2028}"))

@@ -6,8 +6,9 @@ import Foundation
 /// through ``text(_:)``; JSON placed in a `<script>` goes through ``scriptJSON(_:)``.
 public enum HTMLEscaping {
     /// `s` safe as element text and as a double- or single-quoted attribute value: `& < > " '`
-    /// become character references, and control characters other than tab and newline (which
-    /// HTML forbids) become U+FFFD.
+    /// become character references, control characters other than tab and newline (which HTML
+    /// forbids) become U+FFFD, and bidirectional controls (U+202A–U+202E, U+2066–U+2069) are shown
+    /// as `[U+202E]` instead of reordering the page.
     public static func text(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -22,7 +23,11 @@ public enum HTMLEscaping {
             case "\r": out += "\n"
             default:
                 let v = scalar.value
-                if v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE {
+                if (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+                    // Bidirectional embeddings, overrides and isolates would reorder the text
+                    // around them (and can make a report lie): shown, not applied.
+                    out += "[U+" + String(v, radix: 16, uppercase: true) + "]"
+                } else if v < 0x20 || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE {
                     out += "\u{FFFD}"
                 } else {
                     out.unicodeScalars.append(scalar)

@@ -12,7 +12,7 @@ enum PlanDAGSVG {
     static let rowGap = 14.0
     static let margin = 16.0
 
-    /// One placed node.
+    /// One placed node (its text is clipped to the node's box).
     struct Node {
         var id: String
         var status: PlanState.StepStatus
@@ -125,10 +125,11 @@ enum PlanDAGSVG {
                 .joined(separator: " · ")
             var node =
                 #"<g class="node s-\#(n.status.rawValue)" data-step-id="\#(H.text(n.id))"><title>\#(H.text(title))</title>"#
-                + #"<rect x="\#(H.num(x))" y="\#(H.num(y))" width="\#(H.num(nodeWidth))" height="\#(H.num(nodeHeight))" rx="7"/>"#
-                + #"<text class="name" x="\#(H.num(x + 10))" y="\#(H.num(y + 18))">\#(H.text(H.truncated(n.id, 24)))</text>"#
-                + #"<text class="sub" x="\#(H.num(x + 10))" y="\#(H.num(y + 34))">\#(H.text(H.truncated(sub, 28)))</text>"#
-                + "</g>"
+                + #"<svg x="\#(H.num(x))" y="\#(H.num(y))" width="\#(H.num(nodeWidth))" height="\#(H.num(nodeHeight))">"#
+                + #"<rect x="0.5" y="0.5" width="\#(H.num(nodeWidth - 1))" height="\#(H.num(nodeHeight - 1))" rx="7"/>"#
+                + #"<text class="name" x="10" y="18">\#(H.text(H.truncated(n.id, 22)))</text>"#
+                + #"<text class="sub" x="10" y="34">\#(H.text(H.truncated(sub, 28)))</text>"#
+                + "</svg></g>"
             if let anchor = anchors[n.id] {
                 node = #"<a class="step-link" \#(HTMLEscaping.href(anchor)) data-step="\#(anchor)">"# + node + "</a>"
             }

@@ -61,8 +61,10 @@ enum TimelineSVG {
             let chars = Int((w - 8) / 6.6)
             if chars >= 3 {
                 let name = span.attempt > 1 ? "\(span.step) #\(span.attempt)" : span.step
+                // In a nested svg, which clips the label to the bar.
                 bar +=
-                    #"<text x="\#(H.num(x0 + 4))" y="\#(H.num(y(span.lane) + laneHeight / 2 + 4))">\#(H.text(H.truncated(name, chars)))</text>"#
+                    #"<svg x="\#(H.num(x0))" y="\#(H.num(y(span.lane)))" width="\#(H.num(w))" height="\#(H.num(laneHeight))">"#
+                    + #"<text x="4" y="\#(H.num(laneHeight / 2 + 4))">\#(H.text(H.truncated(name, chars)))</text></svg>"#
             }
             bar += "</g>"
             if let anchor = anchors[span.step] {
