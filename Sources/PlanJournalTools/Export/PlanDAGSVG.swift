@@ -67,9 +67,10 @@ enum PlanDAGSVG {
         // Rows: by the mean row of the dependencies (fewer crossings), then first appearance.
         let columns = (depth.max() ?? -1) + 1
         var rowOf = [Double](repeating: 0, count: nodes.count)
+        var members = [[Int]](repeating: [], count: max(columns, 0))
+        for k in nodes.indices { members[depth[k]].append(k) }
         for c in 0..<max(columns, 0) {
-            let members = nodes.indices.filter { depth[$0] == c }
-            let keyed = members.map { k -> (Int, Double) in
+            let keyed = members[c].map { k -> (Int, Double) in
                 let parents = nodes[k].deps.compactMap { index[$0] }.filter { depth[$0] < c }
                 let key = parents.isEmpty ? Double(k) / 1e6 : parents.map { rowOf[$0] }.reduce(0, +) / Double(parents.count)
                 return (k, key)
