@@ -3,7 +3,7 @@
 # the lz4 command), SQLite's headers, Python 3. Swift 6.2+ must already be on PATH.
 # Usage: bash tools/setup.sh        Prints apt's progress; exits non-zero if an install fails.
 set -euo pipefail
-packages=(liblz4-dev libsqlite3-dev lz4 python3 pkg-config jq)
+packages=(liblz4-dev libsqlite3-dev lz4 python3 pkg-config jq chromium)
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 missing=()

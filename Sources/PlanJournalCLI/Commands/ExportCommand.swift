@@ -8,7 +8,7 @@ import PlanJournalTools
 extension Planj {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write runs as JSON Lines, .pjl files, Perfetto or OpenTelemetry traces or reports, secrets redacted.",
+            abstract: "Write runs as JSON Lines, .pjl files, Perfetto or OpenTelemetry traces, Markdown or HTML reports.",
             discussion: """
                 jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
                 pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
@@ -18,6 +18,9 @@ extension Planj {
                         as instants.
                 md:     a Markdown report: goal, plan versions and revisions, steps with outcomes, approvals,
                         replans, audit findings, final answer, totals.
+                html:   one self-contained HTML page (no network): goal, status, final answer and totals,
+                        audit findings, a timeline, the plan DAG coloured by step status, plan version
+                        diffs, and step details with attempts, outputs, errors and observations.
                 otlp:   an OTLP/JSON ExportTraceServiceRequest (OpenTelemetry GenAI conventions): a trace
                         per run, a root invoke_agent span, a span per step attempt, chat spans for model
                         calls, execute_tool spans for tool calls; observations, replans and approvals as
@@ -39,12 +42,12 @@ extension Planj {
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case jsonl, pjl, chrome, md, otlp
+            case jsonl, pjl, chrome, md, html, otlp
 
             /// The file name extension of `export --all`.
             var fileExtension: String {
                 switch self {
-                case .jsonl, .pjl, .md: rawValue
+                case .jsonl, .pjl, .md, .html: rawValue
                 case .chrome: "trace.json"
                 case .otlp: "otlp.json"
                 }
@@ -163,6 +166,7 @@ extension Planj {
                 ChromeTrace.render(run: export.run, events: export.events).write(to: &bytes)
                 try sink.write(bytes + [0x0A])
             case .md: try sink.write(Array(MarkdownReport.render(export.state, findings: export.findings).utf8))
+            case .html: try sink.write(Array(HTMLReport.render(export).utf8))
             case .otlp:
                 let trace = OTLPTrace.render(export)
                 var bytes: [UInt8] = []
@@ -204,7 +208,7 @@ extension Planj {
             throws(JournalError) -> RunExport
         {
             var events = try journal.events(of: run)
-            var findings = chosenFormat == .md ? try RunAudit(run: run, in: journal).findings : []
+            var findings = chosenFormat == .md || chosenFormat == .html ? try RunAudit(run: run, in: journal).findings : []
             guard let redactor else { return RunExport(run: run, events: events, findings: findings) }
             events = redactor.redact(events, tally: &tally)
             for k in findings.indices {
