@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs dependencies, builds, runs the Swift tests
 # (real SQLite files, real liblz4, the real planj binary), runs every README command, and kills
-# writer processes in the crash harness and `planj run` processes in the runner crash test.
+# writer processes in the crash harness and `planj run` processes in the runner crash test, and
+# takes a screenshot of the demo run's HTML report in headless Chromium ($ARTIFACTS).
 # Usage: bash tools/test.sh [--quick]   (--quick skips the README check and the crash harness)
 # Prints each stage's output; exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 swift build
-swift test
+# The HTML export tests must run in headless Chromium (tools/setup.sh installs it), not skip.
+PLANJ_REQUIRE_CHROMIUM=1 swift test
 if [ "${1:-}" != "--quick" ]; then
     bash tools/check-readme.sh
+    bash tools/report-screenshot.sh "${ARTIFACTS:-/tmp/planj-artifacts}"
     python3 tools/crash/crash_test.py --iterations "${CRASH_ITERATIONS:-30}"
     python3 tools/crash/runner_crash_test.py --iterations "${RUNNER_CRASH_ITERATIONS:-20}"
 fi
