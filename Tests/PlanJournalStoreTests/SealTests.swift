@@ -61,7 +61,7 @@ import Testing
     @Test func aFlippedSignatureByteIsReported() throws {
         let t = try makeJournal()
         let key = SealingKey()
-        _ = try t.journal.seal(run: "victim", with: key)
+        let seal = try t.journal.seal(run: "victim", with: key)
         let db = try SQLiteConnection(path: t.path)
         let s = try db.statement("SELECT sid, signature FROM seals")
         #expect(try s.step())
@@ -75,9 +75,17 @@ import Testing
             let report = try t.journal.verify(run: "victim")
             #expect(report.problems.map(\.code) == [JournalError.Code.sealBroken.name], "signature byte \(k)")
         }
-        // A seal whose stored hash was moved to another value is as broken.
+        // A seal whose stored hash, trail or time was changed is as broken.
         try db.statement("UPDATE seals SET signature = ?, hash = zeroblob(32) WHERE sid = ?").bind(.blob(signature), .int(sid)).run()
         #expect(statuses(try t.journal.checkSeals(run: "victim")) == [.signatureInvalid])
+        try db.statement("UPDATE seals SET hash = ?, trail = zeroblob(8) WHERE sid = ?")
+            .bind(.blob(HashChain.bytes(hex: seal.hash) ?? []), .int(sid)).run()
+        #expect(statuses(try t.journal.checkSeals(run: "victim")) == [.signatureInvalid])
+        try db.statement("UPDATE seals SET trail = ?, sealed_at = sealed_at + 1 WHERE sid = ?").bind(.blob(seal.trail), .int(sid)).run()
+        #expect(statuses(try t.journal.checkSeals(run: "victim")) == [.signatureInvalid])
+        // Restored, it holds again.
+        try db.statement("UPDATE seals SET sealed_at = sealed_at - 1 WHERE sid = ?").bind(.int(sid)).run()
+        #expect(statuses(try t.journal.checkSeals(run: "victim")) == [.valid])
     }
 
     /// The chunk holding `seq 1` of `victim`, its events rewritten by `edit`, stored with a fixed checksum.
@@ -112,6 +120,22 @@ import Testing
         #expect(throws: JournalError.self) { try t.journal.seal(run: "victim", with: key) }
     }
 
+    @Test func anEventInTheMiddleOfAChunkIsLocatedExactly() throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "victim", steps: 6, payloadBytes: 100)
+        _ = try t.journal.ingest(text: run.jsonl)
+        let key = SealingKey()
+        let seal = try t.journal.seal(run: "victim", with: key)
+        #expect(seal.trail.count == Seal.trailBytesPerEvent * Int(seal.seq))
+        let target = try #require(run.events.first { $0.kind == "step.completed" && $0.jsonLine.contains("done s3") })
+        try rewriteFirstChunk(t) { $0.replacingOccurrences(of: "done s3", with: "DONE s3") }
+        let checks = try t.journal.checkSeals(run: "victim", trusting: [key.publicKey])
+        #expect(statuses(checks) == [.changedAfterSealing])
+        #expect(checks.first?.seq == target.seq)
+        let report = try t.journal.verify(run: "victim")
+        #expect(report.problems.contains { $0.code == JournalError.Code.sealBroken.name && $0.seq == target.seq })
+    }
+
     @Test func aConsistentlyRewrittenChainIsCaughtOnlyByTheSeal() throws {
         let t = try makeJournal()
         let key = SealingKey()
@@ -125,13 +149,19 @@ import Testing
         s.reset()
         #expect(chunks.count > 2)
         var chain = HashChain()
+        var seq: Int64 = 0
+        var firstChanged: Int64?
         for (k, (cid, raw)) in chunks.enumerated() {
             var bytes = raw
             if k == 1 {
                 bytes = Array(String(decoding: raw, as: UTF8.self).replacingOccurrences(of: "lorem", with: "LOREM").utf8)
                 #expect(bytes != raw)
             }
-            for line in ChunkRow.lines(of: bytes) { chain.append(line) }
+            for (line, original) in zip(ChunkRow.lines(of: bytes), ChunkRow.lines(of: raw)) {
+                seq += 1
+                if firstChanged == nil && line != original { firstChanged = seq }
+                chain.append(line)
+            }
             let (codec, body) = Codec.encode(bytes, level: 0)
             try db.statement("UPDATE chunks SET codec = ?, body = ?, body_sum = ?, hash = ?, dict = NULL WHERE cid = ?")
                 .bind(.int(codec.rawValue), .blob(body), .blob(ChunkRow.checksum(body)), .blob(chain.head), .int(cid)).run()
@@ -140,9 +170,12 @@ import Testing
         let report = try t.journal.verify(run: "victim")
         #expect(report.problems.allSatisfy { $0.code != JournalError.Code.chainBroken.name })
         #expect(report.problems.contains { $0.code == JournalError.Code.sealBroken.name })
+        // The seal's signed trail locates the first changed event all the same.
         let checks = try t.journal.checkSeals(run: "victim")
         #expect(statuses(checks) == [.changedAfterSealing])
-        #expect(checks.first?.seq == nil)
+        #expect(firstChanged != nil && firstChanged! > 1)
+        #expect(checks.first?.seq == firstChanged)
+        #expect(checks.first?.message.contains("seq \(firstChanged!) was changed after sealing") == true)
     }
 
     @Test func anUntrustedKeyIsReported() throws {

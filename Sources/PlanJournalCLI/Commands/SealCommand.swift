@@ -16,10 +16,9 @@ extension Planj {
                 pjl` carries the run's seals and `planj import` restores them.
 
                 `planj verify` checks every seal: a seal changed in the journal, or an
-                event changed after sealing, is reported (with the first changed seq
-                where it can be located) and the exit status is 6. With --trust
-                KEY.pub, each run must also be sealed by that key (exit status 1 when
-                not).
+                event changed after sealing, is reported (with the first changed seq)
+                and the exit status is 6. With --trust KEY.pub, each run must also be
+                sealed by that key (exit status 1 when not).
 
                 A seal covers seq 1 to its seq: events appended later leave it valid.
                 Seal again to cover them; a run may have several seals, by one key or

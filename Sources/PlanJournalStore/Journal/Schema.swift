@@ -67,7 +67,8 @@ enum Schema {
         ),
         (
             // Seals: Ed25519 signatures over a run's chain hash at a seq (several per run: after
-            // more events, or by several keys). The signature covers run id, seq, hash and time.
+            // more events, or by several keys). The signature covers run id, seq, hash, trail (4
+            // bytes of the chain hash after each event, to locate a change) and time.
             "v3-seals",
             """
             CREATE TABLE seals(
@@ -75,6 +76,7 @@ enum Schema {
                 rid INTEGER NOT NULL REFERENCES runs(rid),
                 seq INTEGER NOT NULL,
                 hash BLOB NOT NULL,
+                trail BLOB NOT NULL,
                 key_id TEXT NOT NULL,
                 public_key BLOB NOT NULL,
                 signature BLOB NOT NULL,

@@ -14,14 +14,15 @@ extension Journal {
                 return try writer.db.transaction { () throws(JournalError) in
                     let r = JournalReader(db: writer.db)
                     let row = try r.requireRun(run)
-                    let walk = try r.walkChain(of: row, recording: [row.headSeq])
+                    let walk = try r.walkChain(of: row, wanted: [row.headSeq])
                     guard walk.hashes[row.headSeq] == row.headHash, walk.brokenChunk == nil else {
                         throw JournalError(
                             .chainBroken,
                             "the run's stored events do not match its hash chain, so it cannot be sealed (see `planj verify`)",
                             context: .init(run: run, seq: walk.brokenChunk?.lowerBound))
                     }
-                    let seal = try Seal.make(run: row.id, seq: row.headSeq, hash: row.headHash, key: key, at: .now)
+                    let seal = try Seal.make(
+                        run: row.id, seq: row.headSeq, hash: row.headHash, trail: walk.trail, key: key, at: .now)
                     try r.insert(seal, rid: row.rid)
                     return seal
                 }
@@ -59,32 +60,35 @@ extension Journal {
 extension JournalReader {
     /// What recomputing a run's chain found.
     struct ChainWalk {
-        /// The recomputed chain hash after each requested seq (seqs past a damaged chunk are missing).
+        /// The recomputed chain hash after each wanted seq (seqs past a damaged chunk are missing).
         var hashes: [Int64: [UInt8]] = [:]
+        /// The first ``Seal/trailBytesPerEvent`` bytes of each of those hashes, in seq order.
+        var trail: [UInt8] = []
         /// The seqs of the first fully read chunk whose recomputed hash differs from its stored one,
         /// or that cannot be decoded.
         var brokenChunk: ClosedRange<Int64>?
     }
 
     /// Recomputes `row`'s chain from its first event (through the parent of a fork) up to the
-    /// highest of `seqs`, trusting no stored hash, and compares it with the stored chunk hashes.
-    func walkChain(of row: RunRow, recording seqs: Set<Int64>) throws(JournalError) -> ChainWalk {
+    /// highest wanted seq, trusting no stored hash, and compares it with the stored chunk hashes.
+    /// - Parameter wanted: the seqs whose whole hash ``ChainWalk/hashes`` keeps; `limit` is the highest.
+    func walkChain(of row: RunRow, wanted: Set<Int64>) throws(JournalError) -> ChainWalk {
         var walk = ChainWalk()
-        guard let limit = seqs.max(), limit >= 1 else { return walk }
+        guard let limit = wanted.max(), limit >= 1 else { return walk }
         var chain = HashChain()
-        _ = try walkChain(row, upTo: min(limit, row.headSeq), seqs: seqs, chain: &chain, into: &walk)
+        _ = try walkChain(row, upTo: min(limit, row.headSeq), wanted: wanted, chain: &chain, into: &walk)
         return walk
     }
 
     /// Returns false when the walk stopped at a damaged chunk.
     private func walkChain(
-        _ row: RunRow, upTo limit: Int64, seqs: Set<Int64>, chain: inout HashChain, into walk: inout ChainWalk
+        _ row: RunRow, upTo limit: Int64, wanted: Set<Int64>, chain: inout HashChain, into walk: inout ChainWalk
     ) throws(JournalError) -> Bool {
         if let parent = row.parent, let forkSeq = row.forkSeq {
             guard let parentRow = try run(rid: parent) else {
                 throw JournalError(.corrupt, "the parent of this fork is missing", context: .init(run: row.id))
             }
-            guard try walkChain(parentRow, upTo: min(limit, forkSeq), seqs: seqs, chain: &chain, into: &walk) else {
+            guard try walkChain(parentRow, upTo: min(limit, forkSeq), wanted: wanted, chain: &chain, into: &walk) else {
                 return false
             }
             if limit <= forkSeq { return true }
@@ -103,7 +107,8 @@ extension JournalReader {
                 whole.append(line)
                 if seq <= limit {
                     chain = whole
-                    if seqs.contains(seq) { walk.hashes[seq] = chain.head }
+                    if wanted.contains(seq) { walk.hashes[seq] = chain.head }
+                    walk.trail += chain.head.prefix(Seal.trailBytesPerEvent)
                 }
             }
             if whole.head != chunk.hash, walk.brokenChunk == nil {
@@ -116,7 +121,7 @@ extension JournalReader {
     /// The seals of `row`, oldest first.
     func seals(of row: RunRow) throws(JournalError) -> [Seal] {
         let s = try db.statement(
-            "SELECT seq, hash, public_key, signature, sealed_at FROM seals WHERE rid = ? ORDER BY sid"
+            "SELECT seq, hash, trail, public_key, signature, sealed_at FROM seals WHERE rid = ? ORDER BY sid"
         ).bind(.int(row.rid))
         defer { s.reset() }
         var out: [Seal] = []
@@ -124,9 +129,9 @@ extension JournalReader {
             // A stored key that is not 32 bytes cannot verify anything: keep it so the signature check fails.
             out.append(
                 Seal(
-                    run: row.id, seq: s.int(0), hash: HashChain.hex(s.blob(1)),
-                    publicKey: SealPublicKey(trusted: s.blob(2)), signature: s.blob(3),
-                    sealedAt: Timestamp(microseconds: s.int(4))))
+                    run: row.id, seq: s.int(0), hash: HashChain.hex(s.blob(1)), trail: s.blob(2),
+                    publicKey: SealPublicKey(trusted: s.blob(3)), signature: s.blob(4),
+                    sealedAt: Timestamp(microseconds: s.int(5))))
         }
         return out
     }
@@ -139,11 +144,11 @@ extension JournalReader {
         }
         try db.statement(
             """
-            INSERT OR IGNORE INTO seals(rid, seq, hash, key_id, public_key, signature, sealed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO seals(rid, seq, hash, trail, key_id, public_key, signature, sealed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).bind(
-            .int(rid), .int(seal.seq), .blob(hash), .text(seal.keyID), .blob(seal.publicKey.rawRepresentation),
+            .int(rid), .int(seal.seq), .blob(hash), .blob(seal.trail), .text(seal.keyID), .blob(seal.publicKey.rawRepresentation),
             .blob(seal.signature), .int(seal.sealedAt.microseconds)
         ).run()
     }
@@ -157,7 +162,7 @@ extension JournalReader {
     func checkSeals(_ seals: [Seal], of row: RunRow, trusting trusted: Set<SealPublicKey>) throws(JournalError)
         -> [SealCheck]
     {
-        let walk = try walkChain(of: row, recording: Set(seals.map(\.seq)))
+        let walk = try walkChain(of: row, wanted: Set(seals.map(\.seq)))
         var out: [SealCheck] = []
         var trustedSeal = false
         for seal in seals {
@@ -177,19 +182,13 @@ extension JournalReader {
                 continue
             }
             if walk.hashes[seal.seq].map(HashChain.hex) != seal.hash {
-                if let broken = walk.brokenChunk, broken.lowerBound <= seal.seq {
-                    let range =
-                        broken.lowerBound == broken.upperBound
-                        ? "seq \(broken.lowerBound)" : "seq \(broken.lowerBound)-\(broken.upperBound)"
-                    result(
-                        .changedAfterSealing, broken.lowerBound,
-                        "an event in \(range) was changed after sealing: \(who) no longer matches the events")
-                } else {
-                    result(
-                        .changedAfterSealing, nil,
-                        "an event at or before seq \(seal.seq) was changed after sealing (and the stored hash chain rewritten to match): \(who) no longer matches the events"
-                    )
-                }
+                // The trail is signed, so where the recomputed chain leaves it is the first change;
+                // past a damaged chunk nothing was recomputed, so the change is there at the latest.
+                let first = seal.firstDifference(from: walk.trail) ?? walk.brokenChunk?.lowerBound
+                result(
+                    .changedAfterSealing, first,
+                    first.map { "the event at seq \($0) was changed after sealing: \(who) no longer matches the events" }
+                        ?? "an event at or before seq \(seal.seq) was changed after sealing: \(who) no longer matches the events")
                 continue
             }
             if !trusted.isEmpty, !trusted.contains(seal.publicKey) {

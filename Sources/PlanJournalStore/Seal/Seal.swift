@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PlanJournalCore
 
@@ -5,7 +6,9 @@ import PlanJournalCore
 /// (by the key ``publicKey``) over the run's chain hash at that seq.
 ///
 /// A seal covers a prefix of the run: events appended later leave it valid, while any changed,
-/// removed or reordered event at or before ``seq`` changes the chain hash and breaks it.
+/// removed or reordered event at or before ``seq`` changes the chain hash and breaks it. Its
+/// ``trail`` (4 bytes of the chain hash after each event, also signed) locates the first changed
+/// event.
 ///
 /// The signed message is domain-separated and versioned, so a seal cannot be mistaken for any
 /// other signature made with the same key:
@@ -14,16 +17,20 @@ import PlanJournalCore
 /// run "<run id as a JSON string>"
 /// seq <seq>
 /// hash <chain hash at seq, 64 lowercase hex digits>
+/// trail <SHA-256 of the trail, 64 lowercase hex digits>
 /// sealed_at <RFC 3339 UTC, microseconds>
 /// ```
 /// (each line ends with a line feed).
-public struct Seal: Sendable, Hashable, Codable {
+public struct Seal: Sendable, Hashable, Encodable {
     /// The run sealed.
     public var run: String
     /// The last seq the seal covers.
     public var seq: Int64
     /// The chain hash after event ``seq``, lowercase hex.
     public var hash: String
+    /// The first 4 bytes of the chain hash after each event 1...``seq``, in order (4 × ``seq``
+    /// bytes): where the recomputed chain first differs is the first changed event.
+    public var trail: [UInt8]
     /// The key that signed.
     public var publicKey: SealPublicKey
     /// The 64-byte Ed25519 signature of ``message``.
@@ -31,14 +38,21 @@ public struct Seal: Sendable, Hashable, Codable {
     /// When the seal was made (part of what is signed).
     public var sealedAt: Timestamp
 
+    /// The bytes of each chain hash the ``trail`` keeps.
+    public static let trailBytesPerEvent = 4
+
     /// The signer's key id (``SealPublicKey/keyID``).
     public var keyID: String { publicKey.keyID }
 
     /// Creates a seal from its parts (nothing is checked: see ``isSignatureValid``).
-    public init(run: String, seq: Int64, hash: String, publicKey: SealPublicKey, signature: [UInt8], sealedAt: Timestamp) {
+    public init(
+        run: String, seq: Int64, hash: String, trail: [UInt8], publicKey: SealPublicKey, signature: [UInt8],
+        sealedAt: Timestamp
+    ) {
         self.run = run
         self.seq = seq
         self.hash = hash
+        self.trail = trail
         self.publicKey = publicKey
         self.signature = signature
         self.sealedAt = sealedAt
@@ -46,16 +60,17 @@ public struct Seal: Sendable, Hashable, Codable {
 
     /// The bytes the signature covers.
     public var message: [UInt8] {
-        Self.message(run: run, seq: seq, hash: hash, sealedAt: sealedAt)
+        Self.message(run: run, seq: seq, hash: hash, trail: trail, sealedAt: sealedAt)
     }
 
-    static func message(run: String, seq: Int64, hash: String, sealedAt: Timestamp) -> [UInt8] {
+    static func message(run: String, seq: Int64, hash: String, trail: [UInt8], sealedAt: Timestamp) -> [UInt8] {
         Array(
             """
             planjournal-seal-v1
             run \(JSONValue.string(run).jsonText)
             seq \(seq)
             hash \(hash)
+            trail \(HashChain.hex(Array(SHA256.hash(data: trail))))
             sealed_at \(sealedAt)
 
             """.utf8)
@@ -67,14 +82,31 @@ public struct Seal: Sendable, Hashable, Codable {
         publicKey.isValidSignature(signature, for: message)
     }
 
-    /// Signs `hash` of `run` at `seq` with `key`.
-    static func make(run: String, seq: Int64, hash: [UInt8], key: SealingKey, at time: Timestamp) throws(JournalError) -> Seal {
-        let hex = HashChain.hex(hash)
-        let signature = try key.sign(message(run: run, seq: seq, hash: hex, sealedAt: time))
-        return Seal(run: run, seq: seq, hash: hex, publicKey: key.publicKey, signature: signature, sealedAt: time)
+    /// The seq of the first event whose recomputed chain hash (its first bytes in `trail`, as
+    /// ``JournalReader/ChainWalk`` keeps them) differs from this seal's trail; `nil` when none does.
+    func firstDifference(from recomputed: [UInt8]) -> Int64? {
+        let n = Self.trailBytesPerEvent
+        var k = 0
+        while k * n < trail.count {
+            let mine = trail[(k * n)..<min(trail.count, (k + 1) * n)]
+            let theirs = recomputed.dropFirst(k * n).prefix(n)
+            if !mine.elementsEqual(theirs) { return Int64(k + 1) }
+            k += 1
+        }
+        return nil
     }
 
-    // MARK: - Codable (the form `--json` prints)
+    /// Signs `hash` of `run` at `seq` with `key`.
+    static func make(
+        run: String, seq: Int64, hash: [UInt8], trail: [UInt8], key: SealingKey, at time: Timestamp
+    ) throws(JournalError) -> Seal {
+        let hex = HashChain.hex(hash)
+        let signature = try key.sign(message(run: run, seq: seq, hash: hex, trail: trail, sealedAt: time))
+        return Seal(
+            run: run, seq: seq, hash: hex, trail: trail, publicKey: key.publicKey, signature: signature, sealedAt: time)
+    }
+
+    // MARK: - Encodable (the form `--json` prints; the trail is left out: it is 4 bytes per event)
 
     private enum CodingKeys: String, CodingKey {
         case run, seq, hash
@@ -82,24 +114,6 @@ public struct Seal: Sendable, Hashable, Codable {
         case publicKey = "public_key"
         case signature
         case sealedAt = "sealed_at"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        run = try c.decode(String.self, forKey: .run)
-        seq = try c.decode(Int64.self, forKey: .seq)
-        hash = try c.decode(String.self, forKey: .hash)
-        sealedAt = try c.decode(Timestamp.self, forKey: .sealedAt)
-        guard let key = Data(base64Encoded: try c.decode(String.self, forKey: .publicKey)),
-            let pub = try? SealPublicKey(rawRepresentation: Array(key))
-        else {
-            throw DecodingError.dataCorruptedError(forKey: .publicKey, in: c, debugDescription: "not an Ed25519 key")
-        }
-        publicKey = pub
-        guard let sig = Data(base64Encoded: try c.decode(String.self, forKey: .signature)) else {
-            throw DecodingError.dataCorruptedError(forKey: .signature, in: c, debugDescription: "not base64")
-        }
-        signature = Array(sig)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -125,6 +139,7 @@ public struct Seal: Sendable, Hashable, Codable {
             "type": .string(Self.recordType), "v": .int(1), "run": .string(run), "seq": .int(seq), "hash": .string(hash),
             "key_id": .string(keyID), "public_key": .string(Data(publicKey.rawRepresentation).base64EncodedString()),
             "signature": .string(Data(signature).base64EncodedString()), "sealed_at": .string(sealedAt.description),
+            "trail": .string(Data(trail).base64EncodedString()),
         ]).write(to: &out)
         return out
     }
@@ -148,12 +163,14 @@ public struct Seal: Sendable, Hashable, Codable {
         guard let t = value["sealed_at"]?.stringValue, let time = Timestamp(rfc3339: Array(t.utf8)) else {
             throw bad("sealed_at")
         }
-        self.init(run: run, seq: seq, hash: hash, publicKey: key, signature: Array(s), sealedAt: time)
+        guard let trail = value["trail"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else { throw bad("trail") }
+        self.init(
+            run: run, seq: seq, hash: hash, trail: Array(trail), publicKey: key, signature: Array(s), sealedAt: time)
     }
 }
 
 /// What checking one seal (or a run's lack of one) found: see ``Journal/checkSeals(run:trusting:)``.
-public struct SealCheck: Sendable, Hashable, Codable {
+public struct SealCheck: Sendable, Hashable, Encodable {
     /// The verdict on a seal.
     public enum Status: String, Sendable, Hashable, Codable {
         /// The signature is good, the events still hash to the sealed hash, and (when trusted keys
@@ -163,7 +180,7 @@ public struct SealCheck: Sendable, Hashable, Codable {
         /// changed or forged (an integrity error).
         case signatureInvalid = "signature_invalid"
         /// An event at or before the sealed seq was changed, removed or reordered after sealing
-        /// (an integrity error); ``SealCheck/seq`` names the first seq found changed, when known.
+        /// (an integrity error); ``SealCheck/seq`` names the first changed seq (located by the seal's signed ``Seal/trail``).
         case changedAfterSealing = "changed_after_sealing"
         /// The seal is sound but its key is not one of the trusted keys.
         case untrustedKey = "untrusted_key"
@@ -176,8 +193,8 @@ public struct SealCheck: Sendable, Hashable, Codable {
     /// The seal checked; `nil` for ``Status/unsealed``.
     public var seal: Seal?
     public var status: Status
-    /// The seq concerned: the first changed seq for ``Status/changedAfterSealing`` (`nil` when the
-    /// stored chain was rewritten to match and the change cannot be located), else the sealed seq.
+    /// The seq concerned: the first changed seq for ``Status/changedAfterSealing``, `nil` for
+    /// ``Status/unsealed``, else the sealed seq.
     public var seq: Int64?
     /// One line for people, naming the key and the seqs.
     public var message: String
