@@ -20,6 +20,7 @@ public struct Planj: AsyncParsableCommand {
               planj events RUN --kind 'step.*' | jq .
               planj export RUN --format pjl -o run.pjl    a portable file (lz4 -dc run.pjl)
               planj verify                    recompute every hash chain
+              planj keygen; planj seal RUN --key planj-seal.key    sign a run (see `planj help seal`)
 
             Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
             4 append conflict, 5 run not found, 6 corrupt journal, 7 journal too new, 8 I/O error.
@@ -28,6 +29,7 @@ public struct Planj: AsyncParsableCommand {
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
             Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Watch.self, Replay.self, Diff.self, Audit.self,
+            Keygen.self, SealRun.self,
         ]
     )
 

@@ -8,7 +8,9 @@ extension Planj {
             abstract: "Add the runs of a .pjl file (an LZ4 frame of JSON Lines, as `export --format pjl` writes).",
             discussion: """
                 The same rules as `ingest`: runs come back with identical hashes (`planj verify` passes), and
-                importing a file twice changes nothing.
+                importing a file twice changes nothing. Seals in the file (`planj seal`) are restored
+                when they still hold for the events; a seal that does not is an error and nothing is
+                imported.
                 """)
 
         @OptionGroup var global: GlobalOptions

@@ -7,9 +7,20 @@ extension Planj {
         static let configuration = CommandConfiguration(
             abstract: "Recompute every hash chain and check every stored byte.",
             discussion: """
-                Checks each run's chunks (they decode, hold the right events in order), the SHA-256 hash chain
-                over every event, the catalog's head hashes, fork links and snapshots. A single changed byte
-                anywhere is reported with its run and seq, and the exit status is 6.
+                Checks each run's chunks (they decode, hold the right events in
+                order), the SHA-256 hash chain over every event, the catalog's head
+                hashes, fork links and snapshots. A single changed byte anywhere is
+                reported with its run and seq, and the exit status is 6.
+
+                Seals (`planj seal`) are checked too: each seal's Ed25519 signature,
+                and that the events it covers still hash to what it signed. A broken
+                seal or an event changed after sealing is a problem (seal.broken, exit
+                status 6). With --trust KEY.pub (repeatable), each seal must also be by
+                a trusted key and each run needs a seal by one; a run that fails only
+                that (seal.untrusted) gives exit status 1.
+
+                  planj verify                        every run, every stored seal
+                  planj verify RUN --trust ci.key.pub RUN sealed by this key, unchanged
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -17,12 +28,20 @@ extension Planj {
         @Argument(help: "One run (default: every run).")
         var run: String?
 
+        @Option(
+            name: .customLong("trust"),
+            help: ArgumentHelp(
+                "A public key (PEM, e.g. the .pub file of `planj keygen`) whose seals count; repeatable.",
+                valueName: "file"))
+        var trust: [String] = []
+
         @Flag(help: "Print the report as JSON.")
         var json = false
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let report = try global.open().verify(run: run)
+                let trusted = try trust.map { (file) throws(JournalError) in try SealPublicKey(file: file) }
+                let report = try global.open().verify(run: run, trusting: trusted)
                 if json {
                     Output.json(report)
                 } else {
@@ -31,10 +50,14 @@ extension Planj {
                             "planj: verify: \(global.journalPath): run \(p.run)\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")
                     }
                     Output.line(
-                        "\(report.ok ? "ok" : "FAILED"): \(report.runs) runs, \(report.events) events, \(report.chunks) chunks, \(report.snapshots) snapshots checked"
+                        "\(report.ok ? "ok" : "FAILED"): \(report.runs) runs, \(report.events) events, \(report.chunks) chunks, \(report.snapshots) snapshots, \(report.seals) seals checked"
                             + (report.ok ? "" : "; \(report.problems.count) problems"))
                 }
-                if !report.ok { throw ExitCode(JournalError.Code.corrupt.exitStatus) }
+                if !report.ok {
+                    // Only a question of trust (no trusted seal): 1; anything broken: 6.
+                    let trustOnly = report.problems.allSatisfy { $0.code == JournalError.Code.sealUntrusted.name }
+                    throw ExitCode(trustOnly ? JournalError.Code.sealUntrusted.exitStatus : JournalError.Code.corrupt.exitStatus)
+                }
             }
         }
     }

@@ -28,6 +28,10 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let corrupt = Code("journal.corrupt", 6)
         /// A recomputed hash chain differs from the stored one.
         public static let chainBroken = Code("journal.chain_broken", 6)
+        /// A seal does not hold: its signature does not verify, or an event it covers was changed.
+        public static let sealBroken = Code("seal.broken", 6)
+        /// A seal is by a key that is not trusted, or a run has no seal by a trusted key.
+        public static let sealUntrusted = Code("seal.untrusted", 1)
         /// The journal was written by a newer PlanJournal.
         public static let unsupportedVersion = Code("journal.unsupported_version", 7)
         /// The file system or the database engine failed.

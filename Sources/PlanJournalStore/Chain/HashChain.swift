@@ -45,3 +45,28 @@ extension Array: DataProtocolBytes where Element == UInt8 {
 extension ArraySlice: DataProtocolBytes where Element == UInt8 {
     func feed(into hasher: inout SHA256) { hasher.update(data: self) }
 }
+
+extension HashChain {
+    /// The 32 bytes of a hash written as 64 hex digits (either case); `nil` for anything else.
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        var k = 0
+        while k < 64 {
+            guard let hi = value(digits[k]), let lo = value(digits[k + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            k += 2
+        }
+        return out
+    }
+}

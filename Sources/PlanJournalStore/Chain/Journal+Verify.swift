@@ -6,6 +6,8 @@ public struct VerifyReport: Sendable, Codable, Hashable {
     public var events: Int64 = 0
     public var chunks: Int = 0
     public var snapshots: Int = 0
+    /// Seals checked (see ``Journal/checkSeals(run:trusting:)``).
+    public var seals: Int = 0
     public var problems: [Problem] = []
 
     /// Whether every check passed.
@@ -16,7 +18,9 @@ public struct VerifyReport: Sendable, Codable, Hashable {
         public var run: String
         /// The first seq concerned, when known.
         public var seq: Int64?
-        /// `journal.corrupt` or `journal.chain_broken`.
+        /// `journal.corrupt`, `journal.chain_broken`, `seal.broken` (a seal's signature does not
+        /// verify, or an event was changed after sealing) or `seal.untrusted` (with trusted keys: a
+        /// seal by another key, or a run with no trusted seal).
         public var code: String
         public var message: String
     }
@@ -26,10 +30,18 @@ extension Journal {
     /// Recomputes every hash chain and checks every stored byte that carries meaning: chunk bodies
     /// (decoded, split, each event's run and seq), chunk and head hashes, fork links, and snapshots
     /// (checksum, and equal to the fold of the events up to their seq).
-    /// - Parameter run: one run, or every run when `nil`.
+    ///
+    /// Seals are checked too: every stored seal's signature against its own public key, and that
+    /// the events up to its seq still hash to what it signed (a change after sealing is reported as
+    /// such, with the first changed seq). With `trusted` keys, every seal must also be by one of
+    /// them and every run needs at least one such seal.
+    /// - Parameters:
+    ///   - run: one run, or every run when `nil`.
+    ///   - trusted: the keys whose seals count; empty: seals are checked for integrity only.
     /// - Throws: `.notFound` for an unknown run, `.io` when the database fails; problems found are in the report.
-    /// - Complexity: O(events); memory is one chunk.
-    public func verify(run: String? = nil) throws(JournalError) -> VerifyReport {
+    /// - Complexity: O(events) (twice for a sealed run); memory is one chunk, plus 4 bytes per event
+    ///   of a sealed run.
+    public func verify(run: String? = nil, trusting trusted: [SealPublicKey] = []) throws(JournalError) -> VerifyReport {
         try withReader { (r) throws(JournalError) in
             // Read every dictionary again: verify trusts nothing it read before.
             r.dictionaries.reset()
@@ -43,6 +55,7 @@ extension Journal {
             for row in rows {
                 report.runs += 1
                 Self.verify(row, reader: r, into: &report)
+                Self.verifySeals(row, reader: r, trusting: Set(trusted), into: &report)
             }
             return report
         }
@@ -125,6 +138,25 @@ extension Journal {
             }
         } catch {
             problem(error.context.seq, error.code, error.message)
+        }
+    }
+
+    private static func verifySeals(
+        _ row: RunRow, reader r: JournalReader, trusting trusted: Set<SealPublicKey>, into report: inout VerifyReport
+    ) {
+        do throws(JournalError) {
+            for check in try r.checkSeals(of: row, trusting: trusted) {
+                if check.seal != nil { report.seals += 1 }
+                let code: JournalError.Code
+                switch check.status {
+                case .valid: continue
+                case .signatureInvalid, .changedAfterSealing: code = .sealBroken
+                case .untrustedKey, .unsealed: code = .sealUntrusted
+                }
+                report.problems.append(.init(run: row.id, seq: check.seq, code: code.name, message: check.message))
+            }
+        } catch {
+            report.problems.append(.init(run: row.id, seq: error.context.seq, code: error.code.name, message: error.message))
         }
     }
 

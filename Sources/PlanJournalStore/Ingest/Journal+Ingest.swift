@@ -34,10 +34,12 @@ extension Journal {
         try ingest(source: source, options: options) { (push) throws(JournalError) in try push(Array(text.utf8)) }
     }
 
-    /// Ingests the bytes `produce` pushes (on a reader thread), inside one transaction.
+    /// Ingests the bytes `produce` pushes (on a reader thread), inside one transaction; `beforeCommit`
+    /// runs in that transaction after every event is stored, and what it throws undoes the ingest.
     func ingest(
         source: String, options: IngestOptions,
-        produce: @escaping @Sendable (ParsePipeline.Push) throws(JournalError) -> Void
+        produce: @escaping @Sendable (ParsePipeline.Push) throws(JournalError) -> Void,
+        beforeCommit: ((JournalWriter, IngestReport) throws(JournalError) -> Void)? = nil
     ) throws(JournalError) -> IngestReport {
         let clock = ContinuousClock()
         let started = clock.now
@@ -62,6 +64,7 @@ extension Journal {
                 }
                 var report = try session.finish()
                 try writer.endBackgroundCompression()
+                try beforeCommit?(writer, report)
                 try writer.db.run("COMMIT")
                 report.bytes = bytes
                 report.seconds = Self.seconds(clock.now - started)

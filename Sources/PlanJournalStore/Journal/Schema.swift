@@ -3,7 +3,7 @@ import PlanJournalCore
 /// The on-disk format: named migrations applied in order and recorded in `meta`.
 enum Schema {
     /// The format version this build writes; a journal with a higher one is refused.
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     /// Migrations, oldest first. Never edit one that has shipped: add the next.
     static let migrations: [(name: String, sql: String)] = [
@@ -64,6 +64,27 @@ enum Schema {
             // reporting its new snapshots as corrupt.
             "v2-binary-snapshots",
             "SELECT 1"
+        ),
+        (
+            // Seals: Ed25519 signatures over a run's chain hash at a seq (several per run: after
+            // more events, or by several keys). The signature covers run id, seq, hash, trail (4
+            // bytes of the chain hash after each event, to locate a change) and time.
+            "v3-seals",
+            """
+            CREATE TABLE seals(
+                sid INTEGER PRIMARY KEY,
+                rid INTEGER NOT NULL REFERENCES runs(rid),
+                seq INTEGER NOT NULL,
+                hash BLOB NOT NULL,
+                trail BLOB NOT NULL,
+                key_id TEXT NOT NULL,
+                public_key BLOB NOT NULL,
+                signature BLOB NOT NULL,
+                sealed_at INTEGER NOT NULL,
+                UNIQUE(rid, signature)
+            );
+            CREATE INDEX seals_by_run ON seals(rid, seq);
+            """
         ),
     ]
 

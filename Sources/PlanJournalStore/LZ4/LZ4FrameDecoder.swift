@@ -2,27 +2,117 @@ import CLZ4
 import PlanJournalCore
 
 /// Reads standard LZ4 frames (one or several concatenated), piece by piece.
+///
+/// Skippable frames (magic `0x184D2A50`-`0x184D2A5F`, a 4-byte little-endian size, then that many
+/// bytes) are not decompressed: as the LZ4 frame format says, decoders skip them. Those with
+/// ``collectedSkippableMagic`` are handed to the caller (`.pjl` files carry their seals in one).
 final class LZ4FrameDecoder {
     private var context: OpaquePointer?
     private var output = [UInt8](repeating: 0, count: 1 << 20)
-    /// Whether the last frame ended cleanly (false while inside a frame).
-    private(set) var atFrameBoundary = true
+    /// The magic of the skippable frames whose payload ``decode(_:into:skippable:)`` passes on.
+    private let collectedSkippableMagic: UInt32?
+    /// The largest skippable payload collected (larger ones are an error, not a memory blow-up).
+    private let maxCollectedBytes: Int
 
-    init() throws(JournalError) {
+    private enum Mode {
+        /// Between frames, with the first bytes of the next frame's header read so far (up to 8).
+        case boundary([UInt8])
+        /// Inside an LZ4 frame: liblz4 reads it.
+        case frame
+        /// Inside a skippable frame, with the bytes still to come (and the payload, when collected).
+        case skipping(magic: UInt32, remaining: Int, payload: [UInt8]?)
+    }
+
+    private var mode = Mode.boundary([])
+
+    /// Whether the last frame ended cleanly (false while inside a frame).
+    var atFrameBoundary: Bool {
+        if case .boundary(let header) = mode { return header.isEmpty }
+        return false
+    }
+
+    /// - Parameters:
+    ///   - collectingSkippable: the magic of skippable frames to collect (others are skipped).
+    ///   - maxCollectedBytes: the largest such frame accepted.
+    init(collectingSkippable: UInt32? = nil, maxCollectedBytes: Int = 64 << 20) throws(JournalError) {
         var ctx: OpaquePointer?
         let rc = LZ4F_createDecompressionContext(&ctx, clz4_frame_version())
         guard LZ4F_isError(rc) == 0, let ctx else {
             throw JournalError(.io, "cannot create an LZ4 frame decoder")
         }
         context = ctx
+        collectedSkippableMagic = collectingSkippable
+        self.maxCollectedBytes = maxCollectedBytes
     }
 
     deinit { LZ4F_freeDecompressionContext(context) }
 
-    /// Decodes `input`, passing each piece of output to `sink`.
+    /// Whether `magic` opens a skippable frame.
+    static func isSkippable(_ magic: UInt32) -> Bool { magic & 0xFFFF_FFF0 == 0x184D_2A50 }
+
+    /// Decodes `input`, passing each piece of output to `sink` and the payload of each collected
+    /// skippable frame to `skippable`.
     /// - Throws: ``JournalError`` `.corrupt` when the input is not a valid LZ4 frame.
-    func decode(_ input: [UInt8], into sink: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
+    func decode(
+        _ input: [UInt8], into sink: ([UInt8]) throws(JournalError) -> Void,
+        skippable: ([UInt8]) throws(JournalError) -> Void = { _ in }
+    ) throws(JournalError) {
         var offset = 0
+        while offset < input.count {
+            switch mode {
+            case .boundary(var header):
+                // Read the magic (and, for a skippable frame, its size) before deciding who reads on.
+                let need = header.count < 4 ? 4 : 8
+                let take = min(need - header.count, input.count - offset)
+                header += input[offset..<(offset + take)]
+                offset += take
+                if header.count < 4 {
+                    mode = .boundary(header)
+                    continue
+                }
+                let magic = Self.littleEndian(header[0..<4])
+                if Self.isSkippable(magic) {
+                    if header.count < 8 {
+                        mode = .boundary(header)
+                        continue
+                    }
+                    let size = Int(Self.littleEndian(header[4..<8]))
+                    let collect = magic == collectedSkippableMagic
+                    if collect && size > maxCollectedBytes {
+                        throw JournalError(.corrupt, "a skippable LZ4 frame of \(size) bytes is larger than expected")
+                    }
+                    mode = .skipping(magic: magic, remaining: size, payload: collect ? [] : nil)
+                    try finishSkippable(skippable)
+                } else {
+                    mode = .frame
+                    _ = try decompress(header, from: 0, into: sink)
+                }
+            case .frame:
+                let before = offset
+                offset = try decompress(input, from: offset, into: sink)
+                if offset == before { return }  // liblz4 takes nothing more (cannot happen with room to write)
+            case .skipping(let magic, let remaining, var payload):
+                let take = min(remaining, input.count - offset)
+                payload?.append(contentsOf: input[offset..<(offset + take)])
+                offset += take
+                mode = .skipping(magic: magic, remaining: remaining - take, payload: payload)
+                try finishSkippable(skippable)
+            }
+        }
+    }
+
+    /// Hands over a skippable frame that has been read whole, and returns to the boundary.
+    private func finishSkippable(_ skippable: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
+        guard case .skipping(_, 0, let payload) = mode else { return }
+        mode = .boundary([])
+        if let payload { try skippable(payload) }
+    }
+
+    /// Feeds `input[offset...]` to liblz4 until the input or the frame ends; returns the new offset.
+    private func decompress(_ input: [UInt8], from start: Int, into sink: ([UInt8]) throws(JournalError) -> Void)
+        throws(JournalError) -> Int
+    {
+        var offset = start
         while offset < input.count {
             var srcSize = input.count - offset
             var dstSize = output.count
@@ -35,9 +125,19 @@ final class LZ4FrameDecoder {
                 throw JournalError(.corrupt, "not a valid LZ4 frame: \(String(cString: LZ4F_getErrorName(hint)))")
             }
             offset += srcSize
-            atFrameBoundary = hint == 0
             if dstSize > 0 { try sink(Array(output[0..<dstSize])) }
+            if hint == 0 {
+                mode = .boundary([])
+                return offset
+            }
             if srcSize == 0 && dstSize == 0 { break }
         }
+        return offset
+    }
+
+    private static func littleEndian(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var v: UInt32 = 0
+        for (k, b) in bytes.enumerated() { v |= UInt32(b) << (8 * UInt32(k)) }
+        return v
     }
 }

@@ -58,3 +58,17 @@ final class LZ4FrameEncoder {
         return Array(scratch[0..<n])
     }
 }
+
+extension LZ4FrameEncoder {
+    /// A skippable frame: `magic` (`0x184D2A50`-`0x184D2A5F`), the payload's size (4 bytes, little
+    /// endian), then the payload. LZ4 decoders (the `lz4` command too) skip it.
+    static func skippableFrame(magic: UInt32, payload: [UInt8]) -> [UInt8] {
+        precondition(LZ4FrameDecoder.isSkippable(magic) && payload.count <= Int(UInt32.max))
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + payload.count)
+        for v in [magic, UInt32(payload.count)] {
+            for k in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(k)))) }
+        }
+        return out + payload
+    }
+}

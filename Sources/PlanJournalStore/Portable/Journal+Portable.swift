@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PlanJournalCore
 
 extension Journal {
@@ -17,7 +18,12 @@ extension Journal {
         if !block.isEmpty { try write(block) }
     }
 
-    /// Writes `run` as a `.pjl` file: a standard LZ4 frame of its JSON Lines (`lz4 -dc` reads it).
+    /// The magic of the skippable LZ4 frame that carries a `.pjl` file's seals.
+    static let sealFrameMagic: UInt32 = 0x184D_2A5A
+
+    /// Writes `run` as a `.pjl` file: a standard LZ4 frame of its JSON Lines (`lz4 -dc` reads it),
+    /// then, when the run has seals, a skippable frame (magic `0x184D2A5A`) holding them as JSON
+    /// lines, which `lz4 -dc` skips and ``importPJL(file:options:)`` restores.
     /// - Parameter level: LZ4 level, 0 fast to 12 (default 9, like `lz4 -9`).
     public func exportPJL(run: String, level: Int32 = 9, to write: ([UInt8]) throws(JournalError) -> Void)
         throws(JournalError)
@@ -29,22 +35,81 @@ extension Journal {
             if !out.isEmpty { try write(out) }
         }
         try write(try encoder.end())
+        let seals = try seals(of: run)
+        if !seals.isEmpty {
+            var payload: [UInt8] = []
+            for seal in seals {
+                payload += seal.record
+                payload.append(UInt8(ascii: "\n"))
+            }
+            try write(LZ4FrameEncoder.skippableFrame(magic: Self.sealFrameMagic, payload: payload))
+        }
     }
 
     /// Imports a `.pjl` file (LZ4 frames of JSON Lines): the same rules as ``ingest(file:options:)``,
-    /// so the runs come back with identical hashes.
-    /// - Throws: `.corrupt` when the file is not an LZ4 frame stream (nothing is written).
+    /// so the runs come back with identical hashes. Seals in the file are restored when they still
+    /// hold for the imported events (signature and chain hash); seals of runs the import rejected
+    /// are dropped with them.
+    /// - Throws: `.corrupt` when the file is not an LZ4 frame stream, `.sealBroken` when a seal in it
+    ///   does not hold for the events (nothing is written in either case).
     public func importPJL(file path: String, options: IngestOptions = IngestOptions()) throws(JournalError)
         -> IngestReport
     {
-        try ingest(source: path, options: options) { (push) throws(JournalError) in
-            let decoder = try LZ4FrameDecoder()
-            try Self.readFile(path) { (block) throws(JournalError) in
-                try decoder.decode(block) { (out) throws(JournalError) in try push(out) }
+        let collected = SealCollector()
+        return try ingest(
+            source: path, options: options,
+            produce: { (push) throws(JournalError) in
+                let decoder = try LZ4FrameDecoder(collectingSkippable: Self.sealFrameMagic)
+                try Self.readFile(path) { (block) throws(JournalError) in
+                    try decoder.decode(block) { (out) throws(JournalError) in try push(out) } skippable: {
+                        (payload) throws(JournalError) in
+                        try collected.add(payload)
+                    }
+                }
+                guard decoder.atFrameBoundary else {
+                    throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+                }
+            },
+            beforeCommit: { (writer, report) throws(JournalError) in
+                try Self.restore(collected.seals, writer: writer, report: report)
+            })
+    }
+
+    /// Stores `seals` (inside the import's transaction) after checking each against its run.
+    private static func restore(_ seals: [Seal], writer: JournalWriter, report: IngestReport) throws(JournalError) {
+        guard !seals.isEmpty else { return }
+        let rejected = Set(report.rejected.compactMap(\.run))
+        let r = JournalReader(db: writer.db)
+        for (run, group) in Dictionary(grouping: seals, by: \.run) where !rejected.contains(run) {
+            guard let row = try r.run(named: run) else {
+                throw JournalError(
+                    .sealBroken, "the file has a seal of run \(run), but no events of that run",
+                    context: .init(run: run))
             }
-            guard decoder.atFrameBoundary else {
-                throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+            for check in try r.checkSeals(group, of: row, trusting: []) {
+                guard check.status == .valid, let seal = check.seal else {
+                    throw JournalError(
+                        .sealBroken, "a seal in the file does not hold for its events: \(check.message)",
+                        context: .init(run: run, seq: check.seq))
+                }
+                try r.insert(seal, rid: row.rid)
             }
         }
+    }
+}
+
+/// The seals a `.pjl` file's seal frames hold, collected on the reader thread.
+private final class SealCollector: Sendable {
+    private let collected = Mutex<[Seal]>([])
+
+    var seals: [Seal] { collected.withLock { $0 } }
+
+    /// Parses one seal frame's payload (JSON lines of seal records).
+    func add(_ payload: [UInt8]) throws(JournalError) {
+        var parsed: [Seal] = []
+        for line in payload.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            parsed.append(try Seal(record: line))
+        }
+        collected.withLock { $0 += parsed }
     }
 }

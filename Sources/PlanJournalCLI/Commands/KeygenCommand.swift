@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Keygen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an Ed25519 key pair for sealing runs.",
+            discussion: """
+                Writes the private key to FILE (PKCS#8 PEM, mode 0600: readable by you
+                only) and the public key to FILE.pub (SubjectPublicKeyInfo PEM), and
+                prints the key id (the first 16 hex digits of SHA-256 of the public
+                key) that `seal` and `verify` name the key by. An existing file is
+                kept unless --force is given.
+
+                These are the standard files openssl reads and writes: `openssl pkey
+                -in FILE -pubout` prints FILE.pub, and a key made with `openssl genpkey
+                -algorithm ed25519` seals runs too.
+
+                Keep FILE secret; give FILE.pub to whoever checks your runs.
+
+                A workflow:
+                  planj keygen -o ci.key                 writes ci.key, ci.key.pub
+                  planj seal RUN --key ci.key            sign the run as it stands
+                  planj export RUN --format pjl -o run.pjl
+                  planj --journal other.sqlite import run.pjl
+                  planj --journal other.sqlite verify --trust ci.key.pub
+                """)
+
+        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The private key file.", valueName: "file"))
+        var output = "planj-seal.key"
+
+        @Flag(help: "Replace existing key files.")
+        var force = false
+
+        @Flag(help: "Print the key id and paths as JSON.")
+        var json = false
+
+        @Flag(name: .long, help: "Print errors with their causes.")
+        var verbose = false
+
+        struct Made: Encodable {
+            var keyID: String
+            var privateKey: String
+            var publicKey: String
+        }
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: verbose) {
+                let key = SealingKey()
+                let publicPath = output + ".pub"
+                if !force {
+                    for path in [output, publicPath] where FileManager.default.fileExists(atPath: path) {
+                        throw JournalError(
+                            .usage, "the file exists: keep it, choose another with -o, or replace it with --force",
+                            context: .init(file: path))
+                    }
+                }
+                try KeyFiles.write(key.pemRepresentation, to: output, mode: 0o600)
+                try KeyFiles.write(key.publicKey.pemRepresentation, to: publicPath, mode: 0o644)
+                if json {
+                    Output.json(Made(keyID: key.publicKey.keyID, privateKey: output, publicKey: publicPath))
+                } else {
+                    Output.line("key \(key.publicKey.keyID)")
+                    Output.line("private key: \(output) (keep it secret)")
+                    Output.line("public key:  \(publicPath) (trust it with `planj verify --trust \(publicPath)`)")
+                }
+            }
+        }
+    }
+}
+
+/// Writing key files.
+enum KeyFiles {
+    /// Writes `text` to a new file at `path` created with `mode` (an existing file is replaced: the
+    /// caller decides whether it may be), so a private key is never readable by others, not even
+    /// for a moment.
+    static func write(_ text: String, to path: String, mode: mode_t) throws(JournalError) {
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw JournalError(.io, "cannot replace the file: \(error.localizedDescription)", context: .init(file: path))
+            }
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else {
+            throw JournalError(.io, "cannot create the file (errno \(errno))", context: .init(file: path))
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
+        } catch {
+            throw JournalError(.io, "cannot write the file: \(error.localizedDescription)", context: .init(file: path))
+        }
+        // The umask may have taken bits away from `mode` (never added any): set it exactly.
+        _ = chmod(path, mode)
+    }
+}
