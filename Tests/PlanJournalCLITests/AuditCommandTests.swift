@@ -53,6 +53,17 @@ import Testing
         #expect(finding["severity"] as? String == "warning" && finding["seq"] as? Int == 4 && finding["step"] as? String == "a")
     }
 
+    @Test func trustRequiresASealByATrustedKey() throws {
+        let s = try sandbox(broken: false)
+        #expect(try s.planj("keygen", "-o", s.path("ci.key")).status == 0)
+        #expect(try s.planj("seal", "clean", "--key", s.path("ci.key")).status == 0)
+        let sealed = try s.planj("audit", "clean", "--trust", s.path("ci.key.pub"))
+        #expect(sealed.status == 0, "\(sealed.stdout)\(sealed.stderr)")
+        let unsealed = try s.planj("audit", "warned", "--trust", s.path("ci.key.pub"))
+        #expect(unsealed.status == 1)
+        #expect(unsealed.stdout.contains("error   seal.untrusted  run warned"), "\(unsealed.stdout)")
+    }
+
     @Test func anUnknownRunIsAClearError() throws {
         let s = try sandbox(broken: false)
         let r = try s.planj("audit", "nope")

@@ -12,6 +12,8 @@ extension Planj {
                 Each finding has a severity (error, warning, info), a code, the seq and step it concerns, and
                 a one-line explanation:
                   error    integrity.*   a stored byte, the hash chain or a head hash does not check out
+                  error    seal.broken   a seal's signature fails, or an event changed after sealing
+                  error    seal.untrusted  with --trust: the run has no valid seal by a trusted key
                   error    order.*       a step ran outside its plan, before its dependencies, without its
                                          approval or after a denial; events after run.completed; a step
                                          that never ended in a run that was not cancelled
@@ -30,6 +32,11 @@ extension Planj {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var selection: RunSelection
 
+        @Option(
+            name: .customLong("trust"),
+            help: ArgumentHelp("A public key (PEM, the .pub of `planj keygen`) each run must be sealed by; repeatable.", valueName: "file"))
+        var trust: [String] = []
+
         @Option(help: "Exit 1 when a finding of this severity or worse exists: info, warning, error or never.")
         var failOn: Threshold = .error
 
@@ -40,10 +47,11 @@ extension Planj {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open()
                 let runs = try selection.runs(in: journal)
+                let trusted = try trust.map { (file) throws(JournalError) in try SealPublicKey(file: file) }
                 var audits: [RunAudit] = []
                 for (k, run) in runs.enumerated() {
                     if runs.count > 1 && Output.stderrIsTerminal { Output.progress("auditing \(k + 1)/\(runs.count): \(run)") }
-                    audits.append(try RunAudit(run: run, in: journal))
+                    audits.append(try RunAudit(run: run, in: journal, trusting: trusted))
                 }
                 if runs.count > 1 && Output.stderrIsTerminal { Output.progress(nil) }
                 let report = AuditReport(audits: audits)

@@ -1,8 +1,8 @@
 import PlanJournalCore
 import PlanJournalStore
 
-/// One run's audit: its integrity (stored bytes, hash chain, seq), the plan invariants of
-/// ``OrderingRules`` and the behaviour findings of ``BehaviourRules``.
+/// One run's audit: its integrity (stored bytes, hash chain, seq, seals), the plan invariants
+/// of ``OrderingRules`` and the behaviour findings of ``BehaviourRules``.
 public struct RunAudit: Sendable, Codable, Hashable {
     public var run: String
     public var status: String
@@ -12,14 +12,17 @@ public struct RunAudit: Sendable, Codable, Hashable {
     /// The most serious finding's severity, or nil when there is none.
     public var worst: Finding.Severity? { findings.map(\.severity).max() }
 
-    /// Audits `run` in `journal`.
-    public init(run: String, in journal: Journal, policy: AuditPolicy = AuditPolicy()) throws(JournalError) {
+    /// Audits `run` in `journal`; with `trusted` keys, the run must carry a valid seal by one of
+    /// them (`seal.untrusted` otherwise), and every seal is checked in any case (`seal.broken`).
+    public init(run: String, in journal: Journal, trusting trusted: [SealPublicKey] = [], policy: AuditPolicy = AuditPolicy())
+        throws(JournalError)
+    {
         let summary = try journal.run(run)
         self.run = run
         status = summary.status
         events = summary.events
-        findings = try journal.verify(run: run).problems.map {
-            Finding(.error, "integrity.\($0.code)", run: $0.run, seq: $0.seq, $0.message)
+        findings = try journal.verify(run: run, trusting: trusted).problems.map {
+            Finding(.error, $0.code.hasPrefix("seal.") ? $0.code : "integrity.\($0.code)", run: $0.run, seq: $0.seq, $0.message)
         }
         let events: [JournalEvent]
         do {
