@@ -7,7 +7,7 @@ import Testing
 @Suite struct AuditCommandTests {
     /// A journal with a clean run, a run with a warning (an observation that did not match) and,
     /// when `broken`, a run with an error (a step before its dependency).
-    private func sandbox(broken: Bool) throws -> PlanjSandbox {
+    private func sandbox(broken: Bool) async throws -> PlanjSandbox {
         let s = try PlanjSandbox("planj-audit")
         var lines = try RunBuilder.complete(run: "clean").jsonl
         var warned = RunBuilder(run: "warned")
@@ -19,30 +19,30 @@ import Testing
         if broken { try warned.add("step.started", #"{"step_id":"b"}"#) }
         try warned.add("run.completed", #"{"status":"succeeded"}"#)
         lines += warned.jsonl
-        #expect(try s.planj("ingest", "-", stdin: lines).status == 0)
+        #expect(try await s.planj("ingest", "-", stdin: lines).status == 0)
         return s
     }
 
-    @Test func exitStatusFollowsFailOn() throws {
-        let s = try sandbox(broken: false)
-        let clean = try s.planj("audit", "clean")
+    @Test func exitStatusFollowsFailOn() async throws {
+        let s = try await sandbox(broken: false)
+        let clean = try await s.planj("audit", "clean")
         #expect(clean.status == 0 && clean.stdout.contains("audited 1 run: 0 errors, 0 warnings, 0 info"))
-        let all = try s.planj("audit", "--all")
+        let all = try await s.planj("audit", "--all")
         #expect(all.status == 0)
         #expect(all.stdout.contains("warning behaviour.unexpected-observation  run warned seq 4 step a: "))
-        #expect(try s.planj("audit", "--all", "--fail-on", "warning").status == 1)
-        #expect(try s.planj("audit", "--all", "--fail-on", "info").status == 1)
+        #expect(try await s.planj("audit", "--all", "--fail-on", "warning").status == 1)
+        #expect(try await s.planj("audit", "--all", "--fail-on", "info").status == 1)
 
-        let broken = try sandbox(broken: true)
-        let failed = try broken.planj("audit", "--all")
+        let broken = try await sandbox(broken: true)
+        let failed = try await broken.planj("audit", "--all")
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("error   order.unfinished-step  run warned step b: "))
-        #expect(try broken.planj("audit", "--all", "--fail-on", "never").status == 0)
+        #expect(try await broken.planj("audit", "--all", "--fail-on", "never").status == 0)
     }
 
-    @Test func jsonListsFindingsPerRunWithCounts() throws {
-        let s = try sandbox(broken: true)
-        let r = try s.planj("audit", "--all", "--json")
+    @Test func jsonListsFindingsPerRunWithCounts() async throws {
+        let s = try await sandbox(broken: true)
+        let r = try await s.planj("audit", "--all", "--json")
         #expect(r.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let counts = try #require(object["counts"] as? [String: Int])
@@ -53,21 +53,21 @@ import Testing
         #expect(finding["severity"] as? String == "warning" && finding["seq"] as? Int == 4 && finding["step"] as? String == "a")
     }
 
-    @Test func trustRequiresASealByATrustedKey() throws {
-        let s = try sandbox(broken: false)
-        #expect(try s.planj("keygen", "-o", s.path("ci.key")).status == 0)
-        #expect(try s.planj("seal", "clean", "--key", s.path("ci.key")).status == 0)
-        let sealed = try s.planj("audit", "clean", "--trust", s.path("ci.key.pub"))
+    @Test func trustRequiresASealByATrustedKey() async throws {
+        let s = try await sandbox(broken: false)
+        #expect(try await s.planj("keygen", "-o", s.path("ci.key")).status == 0)
+        #expect(try await s.planj("seal", "clean", "--key", s.path("ci.key")).status == 0)
+        let sealed = try await s.planj("audit", "clean", "--trust", s.path("ci.key.pub"))
         #expect(sealed.status == 0, "\(sealed.stdout)\(sealed.stderr)")
-        let unsealed = try s.planj("audit", "warned", "--trust", s.path("ci.key.pub"))
+        let unsealed = try await s.planj("audit", "warned", "--trust", s.path("ci.key.pub"))
         #expect(unsealed.status == 1)
         #expect(unsealed.stdout.contains("error   seal.untrusted  run warned"), "\(unsealed.stdout)")
     }
 
-    @Test func anUnknownRunIsAClearError() throws {
-        let s = try sandbox(broken: false)
-        let r = try s.planj("audit", "nope")
+    @Test func anUnknownRunIsAClearError() async throws {
+        let s = try await sandbox(broken: false)
+        let r = try await s.planj("audit", "nope")
         #expect(r.status != 0 && r.stderr.contains("nope"))
-        #expect(try s.planj("audit", "clean", "--all").status != 0)
+        #expect(try await s.planj("audit", "clean", "--all").status != 0)
     }
 }

@@ -17,12 +17,12 @@ import Testing
     }
 
     @discardableResult
-    func planj(_ arguments: String..., stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        try PlanjBinary.run(arguments, in: directory, stdin: stdin, environment: environment)
+    func planj(_ arguments: String..., stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await PlanjBinary.run(arguments, in: directory, stdin: stdin, environment: environment)
     }
 
-    @Test func helpTeachesTheCommands() throws {
-        let help = try planj("--help")
+    @Test func helpTeachesTheCommands() async throws {
+        let help = try await planj("--help")
         #expect(help.status == 0)
         for command in [
             "ingest", "append", "import", "export", "runs", "show", "events", "verify", "stats", "fork", "run", "demo", "resume",
@@ -31,25 +31,25 @@ import Testing
             #expect(help.stdout.contains("  \(command) "), "\(command) missing from --help")
         }
         #expect(help.stdout.contains("PLANJOURNAL_PATH"))
-        let ingestHelp = try planj("ingest", "--help").stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let ingestHelp = try await planj("ingest", "--help").stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(ingestHelp.contains("a run with a bad line is rejected with an error naming the line, run, seq and field"))
     }
 
-    @Test func theDefaultJournalIsCreatedUnderJournals() throws {
-        let r = try planj("ingest", Fixtures.validContract)
+    @Test func theDefaultJournalIsCreatedUnderJournals() async throws {
+        let r = try await planj("ingest", Fixtures.validContract)
         #expect(r.status == 0)
         #expect(FileManager.default.fileExists(atPath: directory + "/journals/planjournal.sqlite"))
-        let env = try planj("runs", "--json", environment: ["PLANJOURNAL_PATH": journal])
+        let env = try await planj("runs", "--json", environment: ["PLANJOURNAL_PATH": journal])
         #expect(env.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || env.stdout.contains("[]"))
     }
 
-    @Test func ingestThenReadEverythingBack() throws {
-        let ingest = try planj("--journal", journal, "ingest", Fixtures.validContract, "--json")
+    @Test func ingestThenReadEverythingBack() async throws {
+        let ingest = try await planj("--journal", journal, "ingest", Fixtures.validContract, "--json")
         #expect(ingest.status == 0)
         let report = try JSONSerialization.jsonObject(with: Data(ingest.stdout.utf8)) as? [String: Any]
         #expect(report?["events_written"] as? Int == 33)
 
-        let runs = try planj("--journal", journal, "runs", "--json")
+        let runs = try await planj("--journal", journal, "runs", "--json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])
         #expect(list.count == 2)
         for key in ["id", "goal", "status", "events", "started_at", "ended_at", "parent", "fork_seq", "tokens", "cost_usd"] {
@@ -58,55 +58,55 @@ import Testing
         let main = try #require(list.first { $0["id"] as? String == "01JDQ8Z7K2V3M4N5P6Q7R8S9T0" })
         #expect(main["events"] as? Int == 26 && main["tokens"] as? Int == 1378 && main["parent"] is NSNull)
 
-        let show = try planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--at", "13", "--json")
+        let show = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--at", "13", "--json")
         let state = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         let steps = try #require(state["steps"] as? [[String: Any]])
         #expect(steps.first { $0["id"] as? String == "fetch_a" }?["status"] as? String == "failed")
-        #expect(try planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0").stdout.contains("fetch_a_mirror  completed"))
+        #expect(try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0").stdout.contains("fetch_a_mirror  completed"))
 
-        let events = try planj("--journal", journal, "events", "run-2026-11-24/ünïcode ✓", "--kind", "x.*")
+        let events = try await planj("--journal", journal, "events", "run-2026-11-24/ünïcode ✓", "--kind", "x.*")
         #expect(events.stdout.contains(#""kind":"x.acme.heartbeat""#))
         #expect(events.stdout.split(separator: "\n").count == 1)
 
-        let exported = try planj("--journal", journal, "export", "run-2026-11-24/ünïcode ✓", "--format", "jsonl")
+        let exported = try await planj("--journal", journal, "export", "run-2026-11-24/ünïcode ✓", "--format", "jsonl")
         let expected = try Fixtures.lines(Fixtures.validContract).filter { $0.contains("ünïcode") }
         let lines = exported.stdout.split(separator: "\n").map(String.init)
         #expect(try lines.map(JSONComparison.normalized) == expected.map(JSONComparison.normalized))
 
-        #expect(try planj("--journal", journal, "verify").stdout.hasPrefix("ok: 2 runs, 33 events"))
-        #expect(try planj("--journal", journal, "stats", "--json").stdout.contains("\"events\" : 33"))
+        #expect(try await planj("--journal", journal, "verify").stdout.hasPrefix("ok: 2 runs, 33 events"))
+        #expect(try await planj("--journal", journal, "stats", "--json").stdout.contains("\"events\" : 33"))
     }
 
-    @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() throws {
+    @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() async throws {
         let file = Fixtures.contract + "/invalid/unknown-step.jsonl"
-        let r = try planj("--journal", journal, "ingest", file)
+        let r = try await planj("--journal", journal, "ingest", file)
         #expect(r.status == 3)
         #expect(r.stderr.contains("line 3: run r-bad seq 3: field data.step_id:"))
-        let json = try planj("--journal", journal, "ingest", file, "--json")
+        let json = try await planj("--journal", journal, "ingest", file, "--json")
         #expect(json.stdout.contains("\"field\" : \"data.step_id\""))
-        let missing = try planj("--journal", journal, "show", "nope", "--json")
+        let missing = try await planj("--journal", journal, "show", "nope", "--json")
         #expect(missing.status == 5)
         #expect(missing.stderr.contains(#""code":"run.not_found""#))
-        let unreadable = try planj("--journal", journal, "ingest", directory + "/absent.jsonl")
+        let unreadable = try await planj("--journal", journal, "ingest", directory + "/absent.jsonl")
         #expect(unreadable.status == 2 && unreadable.stderr.contains("absent.jsonl"))
     }
 
-    @Test func pjlExportImportAndStandardInput() throws {
-        try planj("--journal", journal, "ingest", "-", stdin: try String(contentsOfFile: Fixtures.validContract, encoding: .utf8))
+    @Test func pjlExportImportAndStandardInput() async throws {
+        try await planj("--journal", journal, "ingest", "-", stdin: try String(contentsOfFile: Fixtures.validContract, encoding: .utf8))
         let pjl = directory + "/run.pjl"
-        #expect(try planj("--journal", journal, "export", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--format", "pjl", "-o", pjl).status == 0)
+        #expect(try await planj("--journal", journal, "export", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--format", "pjl", "-o", pjl).status == 0)
         let other = directory + "/other.sqlite"
-        #expect(try planj("--journal", other, "import", pjl).status == 0)
-        let a = try planj("--journal", journal, "runs", "--json").stdout
-        let b = try planj("--journal", other, "runs", "--json").stdout
+        #expect(try await planj("--journal", other, "import", pjl).status == 0)
+        let a = try await planj("--journal", journal, "runs", "--json").stdout
+        let b = try await planj("--journal", other, "runs", "--json").stdout
         let hash = { (s: String) in s.components(separatedBy: "\"head_hash\" : ").dropFirst().map { $0.prefix(66) } }
         #expect(hash(b).allSatisfy { hash(a).contains($0) })
-        #expect(try planj("--journal", other, "verify").status == 0)
+        #expect(try await planj("--journal", other, "verify").status == 0)
     }
 
-    @Test func appendAcknowledgesEachEvent() throws {
+    @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
-        let r = try planj("--journal", journal, "append", stdin: lines)
+        let r = try await planj("--journal", journal, "append", stdin: lines)
         let acks = r.stdout.split(separator: "\n")
         #expect(acks.count == 4)
         #expect(acks[0].contains(#""ok":true"#) && acks[0].contains(#""seq":1"#))

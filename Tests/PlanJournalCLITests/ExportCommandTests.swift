@@ -7,38 +7,31 @@ import Testing
 
 /// `planj export` as a real process: redaction in every format, user rules, `--all`.
 @Suite struct ExportCommandTests {
-    private func secretSandbox() throws -> PlanjSandbox {
+    private func secretSandbox() async throws -> PlanjSandbox {
         let s = try PlanjSandbox("planj-export")
         let lines = try SecretRun.events().map { $0.jsonLine + "\n" }.joined()
-        let ingest = try s.planj("ingest", "-", stdin: lines)
+        let ingest = try await s.planj("ingest", "-", stdin: lines)
         #expect(ingest.status == 0, "\(ingest.stderr)")
         try SecretRun.userRules.write(toFile: s.path("rules.txt"), atomically: true, encoding: .utf8)
         return s
     }
 
     /// The text of an export file (`.pjl` decompressed by the real `lz4`).
-    private func text(of path: String, format: String) throws -> String {
+    private func text(of path: String, format: String) async throws -> String {
         guard format == "pjl" else { return try String(contentsOfFile: path, encoding: .utf8) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["lz4", "-dc", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self)
+        let lz4 = try await ChildProcess.run("lz4", ["-dc", path])
+        #expect(lz4.status == 0)
+        return lz4.stdout
     }
 
-    @Test func noFormatLeaksASecretPlantedInAnyField() throws {
-        let s = try secretSandbox()
+    @Test func noFormatLeaksASecretPlantedInAnyField() async throws {
+        let s = try await secretSandbox()
         for format in Planj.Export.Format.allCases.map(\.rawValue) {
             let file = s.path("out.\(format)")
-            let r = try s.planj("export", SecretRun.run, "--format", format, "--redact-rules", s.path("rules.txt"), "-o", file)
+            let r = try await s.planj("export", SecretRun.run, "--format", format, "--redact-rules", s.path("rules.txt"), "-o", file)
             #expect(r.status == 0, "\(format): \(r.stderr)")
             #expect(r.stderr.contains("planj: export: redacted "), "\(format)")
-            let out = try text(of: file, format: format)
+            let out = try await text(of: file, format: format)
             #expect(out.count > 200, "\(format) is nearly empty")
             for secret in SecretRun.secrets {
                 #expect(!out.contains(secret), "\(format) leaks \(secret)")
@@ -47,38 +40,38 @@ import Testing
         }
         // The redacted JSON Lines are still a valid run: they ingest into another journal.
         let other = try PlanjSandbox("planj-export-other")
-        #expect(try other.planj("ingest", s.path("out.jsonl")).status == 0)
+        #expect(try await other.planj("ingest", s.path("out.jsonl")).status == 0)
     }
 
-    @Test func noRedactIsExplicitAndExportsTheBytesAsRecorded() throws {
-        let s = try secretSandbox()
-        let raw = try s.planj("export", SecretRun.run, "--no-redact")
+    @Test func noRedactIsExplicitAndExportsTheBytesAsRecorded() async throws {
+        let s = try await secretSandbox()
+        let raw = try await s.planj("export", SecretRun.run, "--no-redact")
         #expect(raw.status == 0 && raw.stderr.isEmpty)
         #expect(raw.stdout == (try SecretRun.events().map { $0.jsonLine + "\n" }.joined()))
-        #expect(try s.planj("export", SecretRun.run, "--no-redact", "--redact-rules", "x").status != 0)
+        #expect(try await s.planj("export", SecretRun.run, "--no-redact", "--redact-rules", "x").status != 0)
     }
 
-    @Test func aBadRuleNamesItsFileAndLine() throws {
-        let s = try secretSandbox()
+    @Test func aBadRuleNamesItsFileAndLine() async throws {
+        let s = try await secretSandbox()
         try "# fine\nok => x\n(unclosed => y\n".write(toFile: s.path("bad.txt"), atomically: true, encoding: .utf8)
-        let r = try s.planj("export", SecretRun.run, "--redact-rules", s.path("bad.txt"))
+        let r = try await s.planj("export", SecretRun.run, "--redact-rules", s.path("bad.txt"))
         #expect(r.status != 0)
         #expect(r.stderr.contains("bad.txt") && r.stderr.contains("line 3"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func allWritesOneFilePerRunIntoAFolder() throws {
-        let s = try secretSandbox()
+    @Test func allWritesOneFilePerRunIntoAFolder() async throws {
+        let s = try await secretSandbox()
         let clean = try RunBuilder.complete(run: "clean-run").jsonl + RunBuilder.complete(run: "ünï/cødé").jsonl
-        #expect(try s.planj("ingest", "-", stdin: clean).status == 0)
-        let r = try s.planj("export", "--all", "--format", "md", "-o", s.path("reports"))
+        #expect(try await s.planj("ingest", "-", stdin: clean).status == 0)
+        let r = try await s.planj("export", "--all", "--format", "md", "-o", s.path("reports"))
         #expect(r.status == 0, "\(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: s.path("reports")).sorted()
         #expect(files.count == 3)
         #expect(files.contains("clean-run.md"))
         #expect(files.allSatisfy { $0.hasSuffix(".md") && !$0.contains("/") && !$0.contains("@") })
-        #expect(try s.planj("export", "--all", "--format", "md").status != 0)
-        let jsonl = try s.planj("export", "--all", "--status", "succeeded")
+        #expect(try await s.planj("export", "--all", "--format", "md").status != 0)
+        let jsonl = try await s.planj("export", "--all", "--status", "succeeded")
         #expect(jsonl.status == 0 && jsonl.stdout.split(separator: "\n").count == 3 * 18)
     }
 }

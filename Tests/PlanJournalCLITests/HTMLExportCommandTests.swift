@@ -47,43 +47,34 @@ import Testing
     }
 
     /// Runs `command arguments` and waits; its output and status.
-    func run(_ command: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: command)
-        p.arguments = arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    func run(_ command: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let r = try await ChildProcess.run(command, arguments, in: directory)
+        return (r.status, r.stdout + r.stderr)
     }
 
-    @Test func theDemoRunsHTMLReportRendersInChromiumWithoutErrors() throws {
-        let demo = try PlanjBinary.run(["--journal", journal, "demo", "--json", "--pace", "0.2", "--quiet"], in: directory)
+    @Test func theDemoRunsHTMLReportRendersInChromiumWithoutErrors() async throws {
+        let demo = try await PlanjBinary.run(["--journal", journal, "demo", "--json", "--pace", "0.2", "--quiet"], in: directory)
         #expect(demo.status == 0, "\(demo.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(demo.stdout.utf8)) as? [String: Any]
         let runID = try #require(object?["run"] as? String)
         let file = directory + "/report.html"
-        let export = try PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html", "-o", file], in: directory)
+        let export = try await PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html", "-o", file], in: directory)
         #expect(export.status == 0, "\(export.stderr)")
         let html = try String(contentsOfFile: file, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains(#"<svg class="dag""#))
         // To standard output too.
-        let stdout = try PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html"], in: directory)
+        let stdout = try await PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html"], in: directory)
         #expect(stdout.status == 0 && stdout.stdout == html)
 
         guard chromiumAvailable() else { return }
         let shot = ProcessInfo.processInfo.environment["PLANJ_HTML_SCREENSHOT"] ?? directory + "/report.png"
-        let check = try run("/bin/bash", [Self.checker, file, shot])
+        let check = try await run("/bin/bash", [Self.checker, file, shot])
         #expect(check.status == 0, "\(check.output)")
         let png = try Data(contentsOf: URL(fileURLWithPath: shot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
     }
 
-    @Test func aRunOfHostileTextsRendersInertInChromium() throws {
+    @Test func aRunOfHostileTextsRendersInertInChromium() async throws {
         // Each payload would log to the console if the page let it run (the checker fails on that).
         let payloads = [
             #"</script><script>console.error("xss1")</script>"#, #""><img src=x onerror=console.error("xss2")>"#,
@@ -120,40 +111,40 @@ import Testing
             line("step.completed", #"{"step_id":\#(q(3)),"output":\#(q(2))}"#),
             line("run.completed", #"{"status":"succeeded","final_answer":\#(q(1))}"#),
         ]
-        let ingest = try PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: lines.joined(separator: "\n") + "\n")
+        let ingest = try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: lines.joined(separator: "\n") + "\n")
         #expect(ingest.status == 0, "\(ingest.stderr)")
         let file = directory + "/hostile.html"
-        let export = try PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html", "-o", file], in: directory)
+        let export = try await PlanjBinary.run(["--journal", journal, "export", runID, "--format", "html", "-o", file], in: directory)
         #expect(export.status == 0, "\(export.stderr)")
         let html = try String(contentsOfFile: file, encoding: .utf8)
         #expect(!html.contains("<img") && html.contains("ünïcødé"))
         guard chromiumAvailable() else { return }
-        let check = try run("/bin/bash", [Self.checker, file])
+        let check = try await run("/bin/bash", [Self.checker, file])
         #expect(check.status == 0, "\(check.output)")
         // The same page with one payload let through is caught: the check above would see a breach.
         let breached = directory + "/breached.html"
         try html.replacingOccurrences(of: "&lt;img src=x onerror=console.error(&quot;xss2&quot;)&gt;", with: #"<img src=x onerror=console.error("xss2")>"#)
             .write(toFile: breached, atomically: true, encoding: .utf8)
-        let caught = try run("/bin/bash", [Self.checker, breached])
+        let caught = try await run("/bin/bash", [Self.checker, breached])
         #expect(caught.status == 1 && caught.output.contains("xss2"), "\(caught.output)")
     }
 
-    @Test func theCheckerReportsAPageThatThrows() throws {
+    @Test func theCheckerReportsAPageThatThrows() async throws {
         guard chromiumAvailable() else { return }
         let page = directory + "/throws.html"
         try #"<!DOCTYPE html><html><head><meta charset="utf-8"><title>x</title></head><body><svg class="dag"></svg><svg class="timeline"></svg><script>throw new Error("deliberate")</script></body></html>"#
             .write(toFile: page, atomically: true, encoding: .utf8)
-        let check = try run("/bin/bash", [Self.checker, page])
+        let check = try await run("/bin/bash", [Self.checker, page])
         #expect(check.status == 1, "\(check.output)")
         #expect(check.output.contains("Uncaught Error: deliberate"))
         // And one that loads something from outside.
         let external = directory + "/external.html"
         try #"<!DOCTYPE html><html><body><svg class="dag"></svg><svg class="timeline"></svg><img src="https://example.invalid/x.png"></body></html>"#
             .write(toFile: external, atomically: true, encoding: .utf8)
-        let ext = try run("/bin/bash", [Self.checker, external])
+        let ext = try await run("/bin/bash", [Self.checker, external])
         #expect(ext.status == 1 && ext.output.contains("external resources"), "\(ext.output)")
         // The script's own self-test agrees.
-        let selfTest = try run("/bin/bash", [Self.checker, "--self-test"])
+        let selfTest = try await run("/bin/bash", [Self.checker, "--self-test"])
         #expect(selfTest.status == 0, "\(selfTest.output)")
     }
 }

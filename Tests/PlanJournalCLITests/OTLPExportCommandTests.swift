@@ -15,38 +15,38 @@ import Testing
     }
 
     @discardableResult
-    func planj(_ arguments: String..., environment: [String: String] = [:]) throws -> PlanjBinary.Result {
-        try PlanjBinary.run(["--journal", journal] + arguments, in: directory, environment: environment)
+    func planj(_ arguments: String..., environment: [String: String] = [:]) async throws -> PlanjBinary.Result {
+        try await PlanjBinary.run(["--journal", journal] + arguments, in: directory, environment: environment)
     }
 
     /// A demo run recorded by `planj demo`.
-    func demoRun() throws -> String {
-        let demo = try planj("demo", "--json", "--pace", "0", "--quiet")
+    func demoRun() async throws -> String {
+        let demo = try await planj("demo", "--json", "--pace", "0", "--quiet")
         #expect(demo.status == 0, "\(demo.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(demo.stdout.utf8)) as? [String: Any]
         return try #require(object?["run"] as? String)
     }
 
-    @Test func theOTLPExportParsesWithTheOfficialDefinitions() throws {
-        let run = try demoRun()
-        let export = try planj("export", run, "--format", "otlp")
+    @Test func theOTLPExportParsesWithTheOfficialDefinitions() async throws {
+        let run = try await demoRun()
+        let export = try await planj("export", run, "--format", "otlp")
         #expect(export.status == 0, "\(export.stderr)")
-        let check = try OTLPCheck.run(export.stdout)
+        let check = try await OTLPCheck.run(export.stdout)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.spans == 24)  // the root, 8 step attempts, 7 tool calls, 8 model calls
         #expect(check.names["invoke_agent planj"] == 1 && check.names["step fetch_rocksdb"] == 2)
         #expect(check.services == ["planj"])
         // -o writes the same bytes to a file; exporting again gives the same trace.
         let file = directory + "/trace.json"
-        #expect(try planj("export", run, "--format", "otlp", "-o", file).status == 0)
+        #expect(try await planj("export", run, "--format", "otlp", "-o", file).status == 0)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == export.stdout)
     }
 
-    @Test func theEndpointGetsThePostWithTheHeaderAndNothingOnStdout() throws {
-        let run = try demoRun()
+    @Test func theEndpointGetsThePostWithTheHeaderAndNothingOnStdout() async throws {
+        let run = try await demoRun()
         let receiver = try OTLPReceiver()
         // $OPENAI_API_KEY is for model servers: it must not reach the collector.
-        let sent = try planj(
+        let sent = try await planj(
             "export", run, "--otlp-endpoint", receiver.endpoint, "--header", "Authorization: Bearer collector-token",
             "--header", "X-Tenant: acme", environment: ["OPENAI_API_KEY": "sk-not-for-collectors"])
         #expect(sent.status == 0, "\(sent.stderr)")
@@ -60,26 +60,26 @@ import Testing
         #expect(request.headers["authorization"] == "Bearer collector-token")
         #expect(request.headers["x-tenant"] == "acme")
         #expect(!request.headers.values.contains { $0.contains("sk-not-for-collectors") })
-        let check = try OTLPCheck.run(request.body)
+        let check = try await OTLPCheck.run(request.body)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.spans == 24)
     }
 
-    @Test func anEndpointWithAPathIsUsedAsItIsAndOutputStillWritesTheFile() throws {
-        let run = try demoRun()
+    @Test func anEndpointWithAPathIsUsedAsItIsAndOutputStillWritesTheFile() async throws {
+        let run = try await demoRun()
         let receiver = try OTLPReceiver()
         let file = directory + "/sent.json"
-        let sent = try planj(
+        let sent = try await planj(
             "export", run, "--format", "otlp", "--otlp-endpoint", receiver.endpoint + "/collector/traces", "-o", file)
         #expect(sent.status == 0, "\(sent.stderr)")
         #expect(try receiver.requests().map(\.path) == ["/collector/traces"])
         #expect(try String(contentsOfFile: file, encoding: .utf8).hasPrefix(#"{"resourceSpans":"#))
     }
 
-    @Test func aRefusingCollectorIsAClearErrorNamingTheEndpointAndStatus() throws {
-        let run = try demoRun()
+    @Test func aRefusingCollectorIsAClearErrorNamingTheEndpointAndStatus() async throws {
+        let run = try await demoRun()
         let receiver = try OTLPReceiver(failing: ["/v1/traces": 500])
-        let refused = try planj("export", run, "--otlp-endpoint", receiver.endpoint)
+        let refused = try await planj("export", run, "--otlp-endpoint", receiver.endpoint)
         #expect(refused.status != 0)
         #expect(refused.stdout.isEmpty)
         #expect(
@@ -89,34 +89,34 @@ import Testing
         #expect(try receiver.requests().count == 1)
 
         // Nothing listening: the endpoint is named too.
-        let closed = try planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--otlp-timeout", "5")
+        let closed = try await planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--otlp-timeout", "5")
         #expect(closed.status != 0)
         #expect(closed.stderr.contains("OTLP collector at http://127.0.0.1:1/v1/traces"), "\(closed.stderr)")
     }
 
-    @Test func aCollectorThatDoesNotAnswerTimesOut() throws {
-        let run = try demoRun()
+    @Test func aCollectorThatDoesNotAnswerTimesOut() async throws {
+        let run = try await demoRun()
         let receiver = try OTLPReceiver(hanging: ["/v1/traces"])
         let started = Date()
-        let hung = try planj("export", run, "--otlp-endpoint", receiver.endpoint, "--otlp-timeout", "1")
+        let hung = try await planj("export", run, "--otlp-endpoint", receiver.endpoint, "--otlp-timeout", "1")
         #expect(hung.status == 1)
         #expect(hung.stderr.contains("OTLP collector at \(receiver.endpoint)/v1/traces: no answer within 1 s"), "\(hung.stderr)")
         #expect(Date().timeIntervalSince(started) < 20)
     }
 
-    @Test func theEndpointOptionsAreCheckedBeforeAnythingIsSent() throws {
-        let run = try demoRun()
-        let chrome = try planj("export", run, "--format", "chrome", "--otlp-endpoint", "http://127.0.0.1:1")
+    @Test func theEndpointOptionsAreCheckedBeforeAnythingIsSent() async throws {
+        let run = try await demoRun()
+        let chrome = try await planj("export", run, "--format", "chrome", "--otlp-endpoint", "http://127.0.0.1:1")
         #expect(chrome.status == 64 || chrome.status == 2, "\(chrome.stderr)")
         #expect(chrome.stderr.contains("--otlp-endpoint"))
-        let notURL = try planj("export", run, "--otlp-endpoint", "localhost:4318")
+        let notURL = try await planj("export", run, "--otlp-endpoint", "localhost:4318")
         #expect(notURL.status == 2)
         #expect(notURL.stderr.contains("'localhost:4318' is not an http or https URL"), "\(notURL.stderr)")
-        let header = try planj("export", run, "--format", "otlp", "--header", "A: b")
+        let header = try await planj("export", run, "--format", "otlp", "--header", "A: b")
         #expect(header.status != 0 && header.stderr.contains("--header"))
-        let badHeader = try planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--header", "no-colon")
+        let badHeader = try await planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--header", "no-colon")
         #expect(badHeader.status != 0 && badHeader.stderr.contains("--header must be 'Name: value'"), "\(badHeader.stderr)")
-        let timeout = try planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--otlp-timeout", "1e30")
+        let timeout = try await planj("export", run, "--otlp-endpoint", "http://127.0.0.1:1", "--otlp-timeout", "1e30")
         #expect(timeout.status != 0 && timeout.stderr.contains("--otlp-timeout must be"), "\(timeout.stderr)")
     }
 }

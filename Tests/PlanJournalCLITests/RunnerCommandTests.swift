@@ -17,8 +17,8 @@ import Testing
     }
 
     @discardableResult
-    func planj(_ arguments: String..., environment: [String: String] = [:]) throws -> PlanjBinary.Result {
-        try PlanjBinary.run(["--journal", journal] + arguments, in: directory, environment: environment)
+    func planj(_ arguments: String..., environment: [String: String] = [:]) async throws -> PlanjBinary.Result {
+        try await PlanjBinary.run(["--journal", journal] + arguments, in: directory, environment: environment)
     }
 
     func runID(_ json: String) throws -> String {
@@ -26,11 +26,11 @@ import Testing
         return try #require(object?["run"] as? String)
     }
 
-    @Test func theDemoRecordsOverlapAFailureAReplanAndAnApprovalAndVerifies() throws {
-        let demo = try planj("demo", "--json", "--pace", "0.5")
+    @Test func theDemoRecordsOverlapAFailureAReplanAndAnApprovalAndVerifies() async throws {
+        let demo = try await planj("demo", "--json", "--pace", "0.5")
         #expect(demo.status == 0, "\(demo.stderr)")
         let run = try runID(demo.stdout)
-        #expect(try planj("verify", run).status == 0)
+        #expect(try await planj("verify", run).status == 0)
         let events = try Journal(path: journal).events(of: run)
         // The three fetches overlap: all start before any completes.
         let fetches = ["fetch_sqlite", "fetch_duckdb", "fetch_rocksdb"]
@@ -44,12 +44,12 @@ import Testing
         #expect(events.contains { $0.kind == "plan.revised" })
         #expect(events.contains { $0.kind == "approval.resolved" && $0.actor == "policy" })
         #expect(events.last?.dataString("status") == "succeeded")
-        let show = try planj("show", run)
+        let show = try await planj("show", run)
         #expect(show.stdout.contains("fetch_rocksdb_archive") && show.stdout.contains("removed"))
     }
 
-    @Test func aRunWithAPythonPlannerAndExecutorOverTheSubprocessProtocol() throws {
-        let result = try planj(
+    @Test func aRunWithAPythonPlannerAndExecutorOverTheSubprocessProtocol() async throws {
+        let result = try await planj(
             "run", "--goal", "count the words of this goal please", "--planner", agent, "--executor", agent,
             "--reviewer", agent, "--analyzer", agent, "--judge", agent, "--json",
             environment: ["EXAMPLE_AGENT_FAIL": "count_first_half"])
@@ -69,11 +69,11 @@ import Testing
         #expect(analyzed?.seq == 2)
     }
 
-    @Test func badSpecsAreUsageErrors() throws {
-        let result = try planj("run", "--goal", "g", "--planner", "gpt4", "--executor", "demo")
+    @Test func badSpecsAreUsageErrors() async throws {
+        let result = try await planj("run", "--goal", "g", "--planner", "gpt4", "--executor", "demo")
         #expect(result.status == 2)
         #expect(result.stderr.contains("unknown adapter 'gpt4'"))
-        let missing = try planj("run", "--goal", "g", "--planner", "cmd:/nonexistent/agent", "--executor", "demo")
+        let missing = try await planj("run", "--goal", "g", "--planner", "cmd:/nonexistent/agent", "--executor", "demo")
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("planj: error: cannot find the program /nonexistent/agent"))
     }
@@ -97,7 +97,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(waiting)
-        let approve = try planj("approve", "ask1", "--comment", "ship it", "--as", "ana")
+        let approve = try await planj("approve", "ask1", "--comment", "ship it", "--as", "ana")
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains("granted step publish of run ask1"))
         let output = out.fileHandleForReading.readDataToEndOfFile()
@@ -106,9 +106,9 @@ import Testing
         #expect(String(decoding: output, as: UTF8.self).contains("\"succeeded\""))
         let approvals = try j.state(of: "ask1").approvals
         #expect(approvals.last.map { "\($0.decision) \($0.actor ?? "")" } == "granted human:ana")
-        let again = try planj("approve", "ask1")
+        let again = try await planj("approve", "ask1")
         #expect(again.status == 4 && again.stderr.contains("has completed"))
-        let watch = try planj("watch", "ask1")
+        let watch = try await planj("watch", "ask1")
         #expect(watch.status == 0)
         #expect(watch.stdout.contains("✓ publish [completed]") && watch.stdout.contains("run succeeded"))
     }
@@ -131,19 +131,19 @@ import Testing
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(try j.state(of: "killed").endedAt == nil)
-        let resumed = try planj("resume", "killed", "--json")
+        let resumed = try await planj("resume", "killed", "--json")
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let events = try j.events(of: "killed")
         let completions = events.filter { $0.kind == "step.completed" }.compactMap { $0.dataString("step_id") }
         #expect(completions.sorted() == ["count_first_half", "count_second_half", "total"])
         #expect(try j.state(of: "killed").finalAnswer == "6")
         #expect(events.contains { $0.kind == "note" && $0.dataString("message") == "resumed" })
-        #expect(try planj("verify", "killed").status == 0)
+        #expect(try await planj("verify", "killed").status == 0)
     }
 
-    @Test func replayAuditsARunAndReexecutesItAsAForkThatDiffAgreesWith() throws {
-        let run = try runID(try planj("demo", "--json", "--pace", "0", "--quiet").stdout)
-        let audit = try planj("replay", run, "--json")
+    @Test func replayAuditsARunAndReexecutesItAsAForkThatDiffAgreesWith() async throws {
+        let run = try runID(try await planj("demo", "--json", "--pace", "0", "--quiet").stdout)
+        let audit = try await planj("replay", run, "--json")
         #expect(audit.status == 0)
         let entries = audit.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -151,33 +151,33 @@ import Testing
         #expect(entries.count == 53)
         let started = entries.first { $0["kind"] as? String == "step.started" }
         #expect((started?["steps"] as? [String: Any])?["gather"] != nil)
-        let fork = try planj("replay", run, "--executor", "recorded", "--json", "--quiet")
+        let fork = try await planj("replay", run, "--executor", "recorded", "--json", "--quiet")
         #expect(fork.status == 0, "\(fork.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(fork.stdout.utf8)) as? [String: Any]
         let forkID = try #require(object?["fork"] as? String)
         #expect(forkID == run + ".replay-1")
-        let diff = try planj("diff", run, forkID, "--json")
+        let diff = try await planj("diff", run, forkID, "--json")
         #expect(diff.status == 0)
-        let md = try planj("diff", run, forkID, "--md")
+        let md = try await planj("diff", run, forkID, "--md")
         #expect(md.stdout.contains("| STEP |") && md.stdout.contains("no divergence"))
         // A fork from a step with a live executor: the demo again, so it agrees too.
-        let live = try planj("replay", run, "--executor", "demo", "--from-step", "compare", "--quiet")
+        let live = try await planj("replay", run, "--executor", "demo", "--from-step", "compare", "--quiet")
         #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
         #expect(live.stdout.contains("fork \(run).replay-2"))
-        let all = try planj("replay", "--all", "--executor", "recorded", "--json", "--quiet")
+        let all = try await planj("replay", "--all", "--executor", "recorded", "--json", "--quiet")
         #expect(all.status == 0, "\(all.stderr)")
         let outcomes = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]]
         #expect(outcomes?.count == 1 && outcomes?.first?["agree"] as? Bool == true)
         #expect(outcomes?.first?["newly_failing"] as? Int == 0)
-        let other = try planj("run", "--goal", "a b c", "--planner", agent, "--executor", agent, "--json", "--quiet")
-        let differs = try planj("diff", run, try runID(other.stdout))
+        let other = try await planj("run", "--goal", "a b c", "--planner", agent, "--executor", agent, "--json", "--quiet")
+        let differs = try await planj("diff", run, try runID(other.stdout))
         #expect(differs.status == 1)
         #expect(differs.stdout.contains("only_in_a") && differs.stdout.contains("only_in_b"))
     }
 
-    @Test func theInteractiveReplayStepsJumpsAndSearches() throws {
-        let run = try runID(try planj("demo", "--json", "--pace", "0", "--quiet").stdout)
-        let browse = try PlanjBinary.run(
+    @Test func theInteractiveReplayStepsJumpsAndSearches() async throws {
+        let run = try runID(try await planj("demo", "--json", "--pace", "0", "--quiet").stdout)
+        let browse = try await PlanjBinary.run(
             ["--journal", journal, "replay", run, "--interactive"], in: directory,
             stdin: "n\ns compare\np\ng 31\n/plan.revised\nbogus\nq\n")
         #expect(browse.status == 0)

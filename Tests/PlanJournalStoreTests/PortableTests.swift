@@ -6,39 +6,28 @@ import Testing
 
 @Suite struct PortableTests {
     /// Runs a command, feeding `input`, and returns its standard output.
-    private func run(_ arguments: [String], input: [UInt8]? = nil) throws -> (status: Int32, output: [UInt8]) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        try p.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input)) }
-        try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, Array(data))
+    private func run(_ arguments: [String], input: [UInt8]? = nil) async throws -> (status: Int32, output: [UInt8]) {
+        let r = try await ChildProcess.run(arguments[0], Array(arguments.dropFirst()), stdin: input.map { Data($0) })
+        return (r.status, Array(r.stdoutData))
     }
 
-    private func collect(_ body: (([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) throws -> [UInt8] {
+    private func collect(_ body: (([UInt8]) throws(JournalError) -> Void) throws(JournalError) -> Void) async throws -> [UInt8] {
         var out: [UInt8] = []
         try body { (b) throws(JournalError) in out.append(contentsOf: b) }
         return out
     }
 
-    @Test func pjlIsAStandardLZ4FrameThatImportsWithIdenticalHashes() throws {
+    @Test func pjlIsAStandardLZ4FrameThatImportsWithIdenticalHashes() async throws {
         let t = try TemporaryJournal()
         _ = try t.journal.ingest(file: Fixtures.validContract)
         let big = try RunBuilder.complete(run: "big", steps: 30, payloadBytes: 20_000)
         _ = try t.journal.ingest(text: big.jsonl)
         for run in try t.journal.runs() {
-            let jsonl = try collect { (sink) throws(JournalError) in try t.journal.exportJSONL(run: run.id, to: sink) }
-            let pjl = try collect { (sink) throws(JournalError) in try t.journal.exportPJL(run: run.id, to: sink) }
+            let jsonl = try await collect { (sink) throws(JournalError) in try t.journal.exportJSONL(run: run.id, to: sink) }
+            let pjl = try await collect { (sink) throws(JournalError) in try t.journal.exportPJL(run: run.id, to: sink) }
             #expect(pjl.count < jsonl.count)
             // The lz4 command reads it.
-            let decoded = try self.run(["lz4", "-dc"], input: pjl)
+            let decoded = try await self.run(["lz4", "-dc"], input: pjl)
             #expect(decoded.status == 0)
             #expect(decoded.output == jsonl)
             // And import restores the run bit for bit.
@@ -55,9 +44,9 @@ import Testing
         }
     }
 
-    @Test func aFileCompressedByTheLZ4CommandImports() throws {
+    @Test func aFileCompressedByTheLZ4CommandImports() async throws {
         let t = try TemporaryJournal()
-        let compressed = try run(["lz4", "-9", "-c", Fixtures.validContract])
+        let compressed = try await run(["lz4", "-9", "-c", Fixtures.validContract])
         #expect(compressed.status == 0)
         let file = t.directory + "/contract.pjl"
         try Data(compressed.output).write(to: URL(fileURLWithPath: file))
@@ -65,11 +54,11 @@ import Testing
         #expect(report.eventsWritten == 33)
     }
 
-    @Test func aCutOffOrForeignPJLIsRefusedAndWritesNothing() throws {
+    @Test func aCutOffOrForeignPJLIsRefusedAndWritesNothing() async throws {
         let t = try TemporaryJournal()
         let source = try TemporaryJournal()
         _ = try source.journal.ingest(file: Fixtures.validContract)
-        let pjl = try collect { (sink) throws(JournalError) in
+        let pjl = try await collect { (sink) throws(JournalError) in
             try source.journal.exportPJL(run: "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", to: sink)
         }
         let cut = t.directory + "/cut.pjl"

@@ -8,7 +8,7 @@ import Testing
 /// Seals: Ed25519 signatures over a run's chain hash, checked by `verify` and `checkSeals`, carried by `.pjl` files.
 @Suite struct SealTests {
     /// A journal with a sealable run (several chunks) and another run.
-    private func makeJournal() throws -> TemporaryJournal {
+    private func makeJournal() async throws -> TemporaryJournal {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 3000, snapshotInterval: 9))
         _ = try t.journal.ingest(file: Fixtures.validContract)
         _ = try t.journal.ingest(text: try RunBuilder.complete(run: "victim", steps: 6, payloadBytes: 500).jsonl)
@@ -18,27 +18,15 @@ import Testing
     private func statuses(_ checks: [SealCheck]) -> [SealCheck.Status] { checks.map(\.status) }
 
     /// Runs a command (through /usr/bin/env), feeding `input`; returns its status and standard output.
-    private func command(_ arguments: [String], input: [UInt8]? = nil) throws -> (status: Int32, output: [UInt8]) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        try p.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input)) }
-        try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, Array(data))
+    private func command(_ arguments: [String], input: [UInt8]? = nil) async throws -> (status: Int32, output: [UInt8]) {
+        let r = try await ChildProcess.run(arguments[0], Array(arguments.dropFirst()), stdin: input.map { Data($0) })
+        return (r.status, Array(r.stdoutData))
     }
 
     private static let hasOpenSSL = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
 
-    @Test func aSealedRunVerifiesAgainstItsTrustedKey() throws {
-        let t = try makeJournal()
+    @Test func aSealedRunVerifiesAgainstItsTrustedKey() async throws {
+        let t = try await makeJournal()
         let key = SealingKey()
         let seal = try t.journal.seal(run: "victim", with: key)
         let run = try t.journal.run("victim")
@@ -58,8 +46,8 @@ import Testing
         #expect(try t.reopen().seals(of: "victim") == [seal])
     }
 
-    @Test func aFlippedSignatureByteIsReported() throws {
-        let t = try makeJournal()
+    @Test func aFlippedSignatureByteIsReported() async throws {
+        let t = try await makeJournal()
         let key = SealingKey()
         let seal = try t.journal.seal(run: "victim", with: key)
         let db = try SQLiteConnection(path: t.path)
@@ -89,7 +77,7 @@ import Testing
     }
 
     /// The chunk holding `seq 1` of `victim`, its events rewritten by `edit`, stored with a fixed checksum.
-    private func rewriteFirstChunk(_ t: TemporaryJournal, _ edit: (String) -> String) throws {
+    private func rewriteFirstChunk(_ t: TemporaryJournal, _ edit: (String) -> String) async throws {
         let db = try SQLiteConnection(path: t.path)
         let s = try db.statement(
             "SELECT cid, codec, raw_len, body FROM chunks WHERE rid = (SELECT rid FROM runs WHERE id = 'victim') ORDER BY first_seq LIMIT 1")
@@ -104,11 +92,11 @@ import Testing
             .bind(.int(codec.rawValue), .int(Int64(text.utf8.count)), .blob(body), .blob(ChunkRow.checksum(body)), .int(cid)).run()
     }
 
-    @Test func anEventChangedAfterSealingIsReportedWithItsSeq() throws {
-        let t = try makeJournal()
+    @Test func anEventChangedAfterSealingIsReportedWithItsSeq() async throws {
+        let t = try await makeJournal()
         let key = SealingKey()
         _ = try t.journal.seal(run: "victim", with: key)
-        try rewriteFirstChunk(t) { $0.replacingOccurrences(of: "test goal", with: "evil goal") }
+        try await rewriteFirstChunk(t) { $0.replacingOccurrences(of: "test goal", with: "evil goal") }
         let checks = try t.journal.checkSeals(run: "victim", trusting: [key.publicKey])
         #expect(statuses(checks) == [.changedAfterSealing])
         #expect(checks.first?.seq == 1 && checks.first?.isIntegrityFailure == true)
@@ -120,7 +108,7 @@ import Testing
         #expect(throws: JournalError.self) { try t.journal.seal(run: "victim", with: key) }
     }
 
-    @Test func anEventInTheMiddleOfAChunkIsLocatedExactly() throws {
+    @Test func anEventInTheMiddleOfAChunkIsLocatedExactly() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "victim", steps: 6, payloadBytes: 100)
         _ = try t.journal.ingest(text: run.jsonl)
@@ -128,7 +116,7 @@ import Testing
         let seal = try t.journal.seal(run: "victim", with: key)
         #expect(seal.trail.count == Seal.trailBytesPerEvent * Int(seal.seq))
         let target = try #require(run.events.first { $0.kind == "step.completed" && $0.jsonLine.contains("done s3") })
-        try rewriteFirstChunk(t) { $0.replacingOccurrences(of: "done s3", with: "DONE s3") }
+        try await rewriteFirstChunk(t) { $0.replacingOccurrences(of: "done s3", with: "DONE s3") }
         let checks = try t.journal.checkSeals(run: "victim", trusting: [key.publicKey])
         #expect(statuses(checks) == [.changedAfterSealing])
         #expect(checks.first?.seq == target.seq)
@@ -136,8 +124,8 @@ import Testing
         #expect(report.problems.contains { $0.code == JournalError.Code.sealBroken.name && $0.seq == target.seq })
     }
 
-    @Test func aConsistentlyRewrittenChainIsCaughtOnlyByTheSeal() throws {
-        let t = try makeJournal()
+    @Test func aConsistentlyRewrittenChainIsCaughtOnlyByTheSeal() async throws {
+        let t = try await makeJournal()
         let key = SealingKey()
         _ = try t.journal.seal(run: "victim", with: key)
         // Rewrite an event and recompute every chunk hash and the head hash, as a careful forger would.
@@ -178,8 +166,8 @@ import Testing
         #expect(checks.first?.message.contains("seq \(firstChanged!) was changed after sealing") == true)
     }
 
-    @Test func anUntrustedKeyIsReported() throws {
-        let t = try makeJournal()
+    @Test func anUntrustedKeyIsReported() async throws {
+        let t = try await makeJournal()
         let mine = SealingKey()
         let theirs = SealingKey()
         _ = try t.journal.seal(run: "victim", with: theirs)
@@ -210,8 +198,8 @@ import Testing
         #expect(try t.journal.verify(trusting: [key.publicKey]).ok)
     }
 
-    @Test func aForkSealedPastItsForkPointVerifies() throws {
-        let t = try makeJournal()
+    @Test func aForkSealedPastItsForkPointVerifies() async throws {
+        let t = try await makeJournal()
         let fork = try t.journal.fork("victim", at: 12, as: "fork")
         let key = SealingKey()
         let seal = try t.journal.seal(run: fork.id, with: key)
@@ -219,8 +207,8 @@ import Testing
         #expect(try t.journal.verify(run: "fork", trusting: [key.publicKey]).ok)
     }
 
-    @Test func pjlCarriesSealsThatLZ4SkipsAndImportRestores() throws {
-        let t = try makeJournal()
+    @Test func pjlCarriesSealsThatLZ4SkipsAndImportRestores() async throws {
+        let t = try await makeJournal()
         let key = SealingKey()
         let other = SealingKey()
         let seals = [try t.journal.seal(run: "victim", with: key), try t.journal.seal(run: "victim", with: other)]
@@ -229,7 +217,7 @@ import Testing
         var pjl: [UInt8] = []
         try t.journal.exportPJL(run: "victim") { (b) throws(JournalError) in pjl += b }
         // `lz4 -dc` prints exactly the JSON Lines: the seal frame is skipped.
-        let decoded = try command(["lz4", "-dc"], input: pjl)
+        let decoded = try await command(["lz4", "-dc"], input: pjl)
         #expect(decoded.status == 0)
         #expect(decoded.output == jsonl)
         let file = t.directory + "/victim.pjl"
@@ -254,8 +242,8 @@ import Testing
         #expect(try fresh.journal.importPJL(file: plain).rejected.isEmpty)
     }
 
-    @Test func aPJLWhoseSealDoesNotHoldIsRefusedNamingTheFile() throws {
-        let t = try makeJournal()
+    @Test func aPJLWhoseSealDoesNotHoldIsRefusedNamingTheFile() async throws {
+        let t = try await makeJournal()
         let key = SealingKey()
         _ = try t.journal.seal(run: "victim", with: key)
         var pjl: [UInt8] = []
@@ -282,7 +270,7 @@ import Testing
         #expect(try fresh.journal.runs().isEmpty)
     }
 
-    @Test func theFrameDecoderHandsOverSkippableFramesSplitAnywhere() throws {
+    @Test func theFrameDecoderHandsOverSkippableFramesSplitAnywhere() async throws {
         let payload = Array("{\"a\":1}\n".utf8)
         let data = Array(String(repeating: "line of text\n", count: 50).utf8)
         let encoder = try LZ4FrameEncoder(level: 1)
@@ -315,7 +303,7 @@ import Testing
         #expect(!decoder.atFrameBoundary)
     }
 
-    @Test func keysRoundTripThroughPEM() throws {
+    @Test func keysRoundTripThroughPEM() async throws {
         let key = SealingKey()
         let again = try SealingKey(pem: key.pemRepresentation)
         #expect(again.rawRepresentation == key.rawRepresentation)
@@ -328,19 +316,19 @@ import Testing
         #expect(throws: JournalError.self) { try SealingKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
     }
 
-    @Test(.enabled(if: SealTests.hasOpenSSL)) func keysAndSignaturesInteroperateWithOpenSSL() throws {
+    @Test(.enabled(if: SealTests.hasOpenSSL)) func keysAndSignaturesInteroperateWithOpenSSL() async throws {
         let t = try TemporaryJournal()
         let dir = t.directory
         // openssl reads planj's private key and derives the same public key.
         let key = SealingKey()
         try key.pemRepresentation.write(toFile: dir + "/planj.key", atomically: true, encoding: .utf8)
-        let derived = try command(["openssl", "pkey", "-in", dir + "/planj.key", "-pubout"])
+        let derived = try await command(["openssl", "pkey", "-in", dir + "/planj.key", "-pubout"])
         #expect(derived.status == 0)
         #expect(String(decoding: derived.output, as: UTF8.self) == key.publicKey.pemRepresentation)
         // planj reads a key openssl made, and its public half as openssl writes it.
-        #expect(try command(["openssl", "genpkey", "-algorithm", "ed25519", "-out", dir + "/openssl.key"]).status == 0)
+        await #expect(try command(["openssl", "genpkey", "-algorithm", "ed25519", "-out", dir + "/openssl.key"]).status == 0)
         let theirs = try SealingKey(file: dir + "/openssl.key")
-        let theirPub = try command(["openssl", "pkey", "-in", dir + "/openssl.key", "-pubout"])
+        let theirPub = try await command(["openssl", "pkey", "-in", dir + "/openssl.key", "-pubout"])
         #expect(try SealPublicKey(pem: String(decoding: theirPub.output, as: UTF8.self)) == theirs.publicKey)
         // openssl verifies a seal's signature: it is plain Ed25519 over the documented message.
         _ = try t.journal.ingest(text: try RunBuilder.complete(run: "r").jsonl)
@@ -348,7 +336,7 @@ import Testing
         try Data(seal.message).write(to: URL(fileURLWithPath: dir + "/message"))
         try Data(seal.signature).write(to: URL(fileURLWithPath: dir + "/signature"))
         try Data(theirPub.output).write(to: URL(fileURLWithPath: dir + "/openssl.pub"))
-        let verified = try command([
+        let verified = try await command([
             "openssl", "pkeyutl", "-verify", "-pubin", "-inkey", dir + "/openssl.pub", "-rawin", "-in", dir + "/message",
             "-sigfile", dir + "/signature",
         ])

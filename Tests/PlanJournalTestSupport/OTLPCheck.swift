@@ -15,30 +15,12 @@ public enum OTLPCheck {
     }
 
     /// Pipes `json` (the text of an `ExportTraceServiceRequest`) through the check.
-    public static func run(_ json: String) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Fixtures.repositoryRoot + "/tools/otlp_check.py", "-", "--json"]
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        // Written from another thread: a large export would fill the pipe before the reads below start.
-        let writer = input.fileHandleForWriting
-        let data = Data(json.utf8)
-        Thread {
-            writer.write(data)
-            try? writer.close()
-        }.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let summary = (try? JSONSerialization.jsonObject(with: o)) as? [String: Any] ?? [:]
+    public static func run(_ json: String) async throws -> Result {
+        let r = try await ChildProcess.run(
+            "python3", [Fixtures.repositoryRoot + "/tools/otlp_check.py", "-", "--json"], stdin: Data(json.utf8))
+        let summary = (try? JSONSerialization.jsonObject(with: r.stdoutData)) as? [String: Any] ?? [:]
         return Result(
-            status: p.terminationStatus, spans: summary["spans"] as? Int ?? -1, names: summary["names"] as? [String: Int] ?? [:],
-            services: summary["services"] as? [String] ?? [], stderr: String(decoding: e, as: UTF8.self))
+            status: r.status, spans: summary["spans"] as? Int ?? -1, names: summary["names"] as? [String: Int] ?? [:],
+            services: summary["services"] as? [String] ?? [], stderr: r.stderr)
     }
 }

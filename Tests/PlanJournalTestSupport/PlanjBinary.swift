@@ -9,27 +9,14 @@ public enum PlanjBinary {
         public var stderr: String
     }
 
-    /// Runs `planj arguments` in `directory` with `stdin` as its input, and waits for it.
+    /// Runs `planj arguments` in `directory` with `stdin` as its input, and waits for it (without
+    /// holding a thread of the test pool: see ``ChildProcess``).
     /// `$PLANJOURNAL_PATH` is unset unless `environment` sets it.
     public static func run(
         _ arguments: [String], in directory: String, stdin: String? = nil, environment: [String: String] = [:]
-    ) throws -> Result {
-        let p = try process(arguments, in: directory, environment: environment)
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-            stderr: String(decoding: e, as: UTF8.self))
+    ) async throws -> Result {
+        let r = try await ChildProcess.run(process(arguments, in: directory, environment: environment), stdin: stdin.map { Data($0.utf8) })
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// A `planj` process, not started yet (for tests that kill it).

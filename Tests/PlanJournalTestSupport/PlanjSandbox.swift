@@ -15,8 +15,10 @@ public struct PlanjSandbox: Sendable {
 
     /// Runs `planj --journal JOURNAL arguments…` in the folder and waits for it.
     @discardableResult
-    public func planj(_ arguments: String..., stdin: String? = nil, environment: [String: String] = [:]) throws -> PlanjBinary.Result {
-        try PlanjBinary.run(["--journal", journal] + arguments, in: directory, stdin: stdin, environment: environment)
+    public func planj(_ arguments: String..., stdin: String? = nil, environment: [String: String] = [:]) async throws
+        -> PlanjBinary.Result
+    {
+        try await PlanjBinary.run(["--journal", journal] + arguments, in: directory, stdin: stdin, environment: environment)
     }
 
     /// A file in the folder.

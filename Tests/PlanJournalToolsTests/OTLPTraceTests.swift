@@ -18,7 +18,7 @@ import Testing
     }
 
     /// The spans of a rendered export, parsed back as plain JSON.
-    func spans(_ trace: JSONValue) throws -> [Span] {
+    func spans(_ trace: JSONValue) async throws -> [Span] {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(trace.jsonText.utf8)) as? [String: Any])
         let resources = try #require(object["resourceSpans"] as? [[String: Any]])
         return resources.flatMap { resource in
@@ -56,7 +56,7 @@ import Testing
 
     @Test func theDemoRunIsOneTraceWithARootStepSpansAndGenAISpans() async throws {
         let (_, export) = try await demoRun()
-        let spans = try spans(OTLPTrace.render(export))
+        let spans = try await spans(OTLPTrace.render(export))
         let roots = spans.filter { $0.parent == nil }
         let root = try #require(roots.first)
         #expect(roots.count == 1)
@@ -100,7 +100,7 @@ import Testing
     @Test func idsAreHexOfTheRightLengthUniqueAndDerivedFromTheRun() async throws {
         let (_, export) = try await demoRun()
         let trace = OTLPTrace.render(export)
-        let spans = try spans(trace)
+        let spans = try await spans(trace)
         let traceIDs = Set(spans.compactMap { $0.json["traceId"] as? String })
         #expect(traceIDs == [OTLPIdentifiers.traceID(run: export.run)])
         #expect(traceIDs.allSatisfy { isHex($0, length: 32) })
@@ -116,7 +116,7 @@ import Testing
 
     @Test func aFailedStepIsAnErrorWithItsMessageAndTheRunHasReplanAndApprovalEvents() async throws {
         let (_, export) = try await demoRun()
-        let spans = try spans(OTLPTrace.render(export))
+        let spans = try await spans(OTLPTrace.render(export))
         let failed = spans.filter { $0.name == "step fetch_rocksdb" }
         #expect(failed.count == 2)
         for step in failed {
@@ -136,7 +136,7 @@ import Testing
         #expect(attributes.contains { $0["key"] as? String == "planjournal.seq" })
     }
 
-    @Test func runsFromOtherGeneratorsExportWithoutCrashing() throws {
+    @Test func runsFromOtherGeneratorsExportWithoutCrashing() async throws {
         // No agent, a step that never ends, a tool call without call ids, an unknown kind, a failed
         // step with an error that is only a string, a step skipped without starting, no run.completed.
         var b = RunBuilder(run: "odd-run")
@@ -153,7 +153,7 @@ import Testing
         try b.add("note", #"{"text":"hi"}"#)
         let export = RunExport(run: b.run, events: b.events)
         let trace = OTLPTrace.render(export)
-        let spans = try spans(trace)
+        let spans = try await spans(trace)
         let object = try JSONSerialization.jsonObject(with: Data(trace.jsonText.utf8)) as? [String: Any]
         let resource = ((object?["resourceSpans"] as? [[String: Any]])?.first?["resource"] as? [String: Any])?["attributes"]
         #expect((resource as? [[String: Any]])?.first?["key"] as? String == "service.name")
@@ -176,10 +176,10 @@ import Testing
         #expect(spans.count == 6)
         #expect(spans.allSatisfy { $0.end >= $0.start })
         // An empty run is still a valid request with a root span.
-        #expect(try self.spans(OTLPTrace.render(RunExport(run: "empty", events: []))).count == 1)
+        await #expect(try self.spans(OTLPTrace.render(RunExport(run: "empty", events: []))).count == 1)
     }
 
-    @Test func aRestartedAttemptClosesTheOpenOneAndOnlyTheFirstCompletionCounts() throws {
+    @Test func aRestartedAttemptClosesTheOpenOneAndOnlyTheFirstCompletionCounts() async throws {
         var b = RunBuilder(run: "restarted")
         try b.add("run.started", #"{"goal":"g","agent":{"name":""}}"#)
         try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
@@ -190,7 +190,7 @@ import Testing
         try b.add("run.completed", #"{"status":"failed","final_answer":"gave up"}"#)
         try b.add("run.completed", #"{"status":"succeeded"}"#)
         let trace = OTLPTrace.render(RunExport(run: b.run, events: b.events))
-        let spans = try spans(trace)
+        let spans = try await spans(trace)
         let attempts = spans.filter { $0.name == "step a" }
         #expect(attempts.map { $0.int("planjournal.step.attempt") } == [1, 2])
         #expect(attempts.first?.string("planjournal.step.status") == "unfinished")
@@ -200,7 +200,7 @@ import Testing
         let root = try #require(spans.first { $0.parent == nil })
         #expect(root.name == "invoke_agent" && root.statusCode == 2 && root.statusMessage == "run failed: gave up")
         #expect(root.string("planjournal.run.status") == "failed")
-        #expect(try OTLPCheck.run(trace.jsonText).services == ["planjournal"])
+        #expect(try await OTLPCheck.run(trace.jsonText).services == ["planjournal"])
     }
 
     @Test func aForkIsItsOwnTraceWithItsParentsEventsUpToTheForkPoint() async throws {
@@ -208,19 +208,19 @@ import Testing
         let cut = try #require(export.events.first { $0.kind == "replan.triggered" }).seq
         _ = try t.journal.fork(export.run, at: cut, as: "fork-1")
         let fork = RunExport(run: "fork-1", events: try t.journal.events(of: "fork-1"))
-        let spans = try spans(OTLPTrace.render(fork))
+        let spans = try await spans(OTLPTrace.render(fork))
         #expect(Set(spans.compactMap { $0.json["traceId"] as? String }) == [OTLPIdentifiers.traceID(run: "fork-1")])
         #expect(Set(spans.map(\.spanID)).count == spans.count)
         let root = try #require(spans.first { $0.parent == nil })
         // Cut before run.completed: the run is unfinished, its spans end at the fork point.
         #expect(root.statusCode == 0 && root.value("planjournal.unfinished")?["boolValue"] as? Bool == true)
         #expect(spans.allSatisfy { $0.end <= UInt64(fork.events.last!.ts.microseconds * 1000) && $0.end >= $0.start })
-        #expect(try OTLPCheck.run(OTLPTrace.render(fork).jsonText).status == 0)
+        await #expect(try OTLPCheck.run(OTLPTrace.render(fork).jsonText).status == 0)
     }
 
     @Test func theExportParsesWithTheOfficialOpenTelemetryDefinitions() async throws {
         let (_, export) = try await demoRun()
-        let check = try OTLPCheck.run(OTLPTrace.render(export).jsonText)
+        let check = try await OTLPCheck.run(OTLPTrace.render(export).jsonText)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.spans == OTLPTrace.spanCount(of: OTLPTrace.render(export)))
         #expect(check.names["invoke_agent planj"] == 1)
