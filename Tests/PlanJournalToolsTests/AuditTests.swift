@@ -34,7 +34,8 @@ import Testing
         let demo = try await PlanRunner(
             journal: t.journal, planner: DemoPlanner(), executor: DemoExecutor(pace: 0.05), tools: DemoExecutor.tools
         ).start(.init(goal: DemoPlanner.goal))
-        #expect(try RunAudit(run: demo.run, in: t.journal).findings == [])
+        // Step times depend on the machine's load: a slow step is the one finding a busy machine may add.
+        #expect(try RunAudit(run: demo.run, in: t.journal).findings.filter { $0.code != "behaviour.slow-step" } == [])
         _ = try t.journal.ingest(file: Fixtures.validContract)
         for r in try t.journal.runs() {
             #expect(try RunAudit(run: r.id, in: t.journal).findings.allSatisfy { $0.severity < .error })
