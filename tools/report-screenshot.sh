@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-/tmp/planj-artifacts}
 mkdir -p "$out"
-planj=$(ls -t .build/release/planj .build/debug/planj 2>/dev/null | head -1)
+planj=$(ls -t .build/release/planj .build/debug/planj 2>/dev/null | head -1 || true)
 [ -n "$planj" ] || { echo "report-screenshot: build planj first (swift build)" >&2; exit 1; }
 journal=$(mktemp -d)/j.sqlite
 run=$("$planj" --journal "$journal" demo --json --pace 0.2 --quiet | jq -r .run)

@@ -176,33 +176,6 @@ extension Planj {
             }
         }
 
-        /// The collector of `--otlp-endpoint`, with only the `--header` values: `$OPENAI_API_KEY`
-        /// is for model servers, never for a collector.
-        private func collector() throws -> OTLPHTTPExporter? {
-            guard let otlpEndpoint else { return nil }
-            let headers = try http.settings().headers
-            do throws(OTLPExportError) {
-                return try OTLPHTTPExporter(endpoint: otlpEndpoint, headers: headers, timeout: .milliseconds(Int64(otlpTimeout * 1000)))
-            } catch {
-                throw RuntimeError("usage", error.description)
-            }
-        }
-
-        private func send(_ trace: JSONValue, run: String, to collector: OTLPHTTPExporter?) async throws {
-            guard let collector else { return }
-            do throws(OTLPExportError) {
-                let response = try await collector.send(trace)
-                let spans = OTLPTrace.spanCount(of: trace)
-                Output.error("planj: sent \(spans) span\(spans == 1 ? "" : "s") of run \(run) to \(collector.url.absoluteString)")
-                if response.rejectedSpans > 0 {
-                    Output.error(
-                        "planj: warning: the collector rejected \(response.rejectedSpans) span(s)\(response.message.map { ": " + $0 } ?? "")")
-                }
-            } catch {
-                throw RuntimeError("otlp_export", error.description)
-            }
-        }
-
         /// The run as the formats see it: its events redacted, and its audit findings for the reports.
         private func prepare(_ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally)
             throws(JournalError) -> RunExport
@@ -228,47 +201,6 @@ extension Planj {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for b in run.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
             return safe + "-" + String(hash, radix: 16)
-        }
-    }
-}
-
-/// Standard output or a file written through a temporary name and renamed when complete.
-final class OutputFile {
-    private let handle: FileHandle
-    private let path: String?
-    private let temporary: String?
-
-    init(path: String?) throws(JournalError) {
-        self.path = path
-        guard let path, path != "-" else {
-            handle = .standardOutput
-            temporary = nil
-            return
-        }
-        let temp = path + ".partial"
-        guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
-            throw JournalError(.usage, "cannot write the output file", context: .init(file: path))
-        }
-        handle = h
-        temporary = temp
-    }
-
-    func write(_ bytes: [UInt8]) throws(JournalError) {
-        do {
-            try handle.write(contentsOf: Data(bytes))
-        } catch {
-            throw JournalError(.io, "cannot write the output: \(error.localizedDescription)", context: .init(file: path))
-        }
-    }
-
-    func close() throws(JournalError) {
-        guard let temporary, let path else { return }
-        try? handle.close()
-        do {
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            throw JournalError(.io, "cannot move the output into place", context: .init(file: path))
         }
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import PlanJournalCore
+
+/// Standard output or a file written through a temporary name and renamed when complete.
+final class OutputFile {
+    private let handle: FileHandle
+    private let path: String?
+    private let temporary: String?
+
+    init(path: String?) throws(JournalError) {
+        self.path = path
+        guard let path, path != "-" else {
+            handle = .standardOutput
+            temporary = nil
+            return
+        }
+        let temp = path + ".partial"
+        guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
+            throw JournalError(.usage, "cannot write the output file", context: .init(file: path))
+        }
+        handle = h
+        temporary = temp
+    }
+
+    func write(_ bytes: [UInt8]) throws(JournalError) {
+        do {
+            try handle.write(contentsOf: Data(bytes))
+        } catch {
+            throw JournalError(.io, "cannot write the output: \(error.localizedDescription)", context: .init(file: path))
+        }
+    }
+
+    func close() throws(JournalError) {
+        guard let temporary, let path else { return }
+        try? handle.close()
+        do {
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        } catch {
+            throw JournalError(.io, "cannot move the output into place", context: .init(file: path))
+        }
+    }
+}
