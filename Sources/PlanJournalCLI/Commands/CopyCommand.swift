@@ -33,7 +33,9 @@ extension Planj {
                   planj copy prod.sqlite backup.sqlite --json | jq .events_written
                 """)
 
-        @OptionGroup var global: GlobalOptions
+        // No --journal: SOURCE and DEST name both ends.
+        @Flag(help: "Print errors with their causes.")
+        var verbose = false
 
         @Argument(help: ArgumentHelp("The journal or .pjl file to copy from.", valueName: "source"))
         var source: String
@@ -50,6 +52,9 @@ extension Planj {
         @Option(help: ArgumentHelp("Copy only runs with this status (running, succeeded, failed, ...).", valueName: "status"))
         var status: String?
 
+        @Option(help: ArgumentHelp("The most events written in one transaction.", visibility: .hidden))
+        var batchEvents = 2000
+
         @Flag(help: "Replace DEST when it is an existing .pjl file.")
         var force = false
 
@@ -63,15 +68,16 @@ extension Planj {
             if let since, Timestamp(rfc3339: Array(since.utf8)) == nil {
                 throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
             }
+            if batchEvents < 1 { throw ValidationError("--batch-events must be at least 1") }
         }
 
         func run() async throws {
-            try await reportingErrors(json: json, verbose: global.verbose) {
+            try await reportingErrors(json: json, verbose: verbose) {
                 let endpoints = try CopyEndpoints(source: source, destination: destination, force: force)
                 let progress = CopyProgressLine(enabled: !quiet && Output.stderrIsTerminal)
                 let options = CopyOptions(
                     runs: runs, since: since.flatMap { Timestamp(rfc3339: Array($0.utf8)) }, status: status,
-                    progress: progress.show)
+                    batchEvents: batchEvents, progress: progress.show)
                 let (from, into) = try endpoints.open()
                 let report = try await JournalCopier(from: from, to: into.destination, options: options).copy()
                 try into.finish()
