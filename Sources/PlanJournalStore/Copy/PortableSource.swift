@@ -97,6 +97,19 @@ public final class PortableSource: CopySource {
         sealsByRun = Dictionary(grouping: seals, by: \.run)
     }
 
+    /// Whether the `.pjl` file at `path` holds forks (written by `planj copy`), which only a copy
+    /// (``JournalCopier`` from a ``PortableSource``) can rebuild; plain import cannot.
+    /// - Throws: `.usage` when the file cannot be read, `.corrupt` when it is not LZ4 frames.
+    /// - Complexity: one pass over the file, decompressing it.
+    public static func hasForks(file path: String) throws(JournalError) -> Bool {
+        let decoder = try LZ4FrameDecoder(collectingSkippable: [PortableFork.frameMagic])
+        var found = false
+        try Journal.readFile(path) { (block) throws(JournalError) in
+            try decoder.decode(block) { _ in } skippable: { _ in found = true }
+        }
+        return found
+    }
+
     private func add(_ id: String, events: [JournalEvent], fork: PortableFork?) throws(JournalError) {
         var run = SourceRun(summary: PortableDestination.emptySummary(id), firstOwnSeq: 1)
         var chain = HashChain()
