@@ -80,4 +80,20 @@ import Testing
         #expect(Set(report.runsCopied) == ["parent", "child"])
         #expect(FileManager.default.contents(atPath: first) == FileManager.default.contents(atPath: second))
     }
+
+    @Test func aDestinationAheadOfTheSourceIsAConflict() async throws {
+        let source = try TemporaryJournal()
+        let dest = try TemporaryJournal()
+        var run = RunBuilder(run: "r")
+        try run.add("run.started", #"{"goal":"g"}"#)
+        try run.add("note", #"{"n":1}"#)
+        _ = try await source.journal.append(run.events, to: "r", expecting: .noRun)
+        try run.add("note", #"{"n":2}"#)
+        _ = try await dest.journal.append(run.events, to: "r", expecting: .noRun)
+        let report = try await JournalCopier(from: source.journal, to: dest.journal).copy()
+        #expect(report.runsSkipped == ["r"])
+        #expect(report.conflicts.first?.seq == 3)
+        #expect(report.conflicts.first?.message.contains("more events") == true)
+        #expect(try dest.journal.run("r").events == 3)
+    }
 }
