@@ -8,28 +8,33 @@ extension Planj {
         static let configuration = CommandConfiguration(
             abstract: "Copy runs between journals and into or out of .pjl files, with their hashes intact.",
             discussion: """
-                SOURCE and DEST are each a journal (an SQLite file) or, when the name ends in
-                .pjl, a portable file. Events are copied as stored, so every hash carries over:
-                `planj verify` passes on the copy and head hashes equal the source's. Seals come
-                along (`verify --trust KEY.pub` passes on the copy). A fork arrives as a fork of
-                the same parent at the same seq (its parent is copied first, whatever the filters
-                say), so nothing is stored twice.
+                SOURCE and DEST are each a journal (an SQLite file) or, when
+                the name ends in .pjl, a portable file. Events are copied as
+                stored, so every hash carries over: `planj verify` passes on
+                the copy and head hashes equal the source's. Seals come along
+                (`verify --trust KEY.pub` passes on the copy). A fork arrives
+                as a fork of the same parent at the same seq (its parent is
+                copied first, whatever the filters say): nothing is stored
+                twice.
 
-                Copying again is safe: runs the destination already holds are left alone, and a
-                copy that was interrupted continues where it stopped. A run that differs between
-                SOURCE and DEST (another event at some seq) is a conflict: it is reported with the
-                first differing seq, left as it is, and the other runs are still copied; the exit
-                status is then 4.
+                Copying again is safe: runs the destination already holds are
+                left alone, and an interrupted copy continues where it
+                stopped. A run that differs between SOURCE and DEST (another
+                event at some seq) is a conflict: it is reported with the
+                first differing seq and left as it is, the other runs are
+                still copied, and the exit status is 4.
 
-                Into a .pjl file, the selected runs go into one file (an LZ4 frame of JSON Lines:
-                `lz4 -dc FILE` reads it; `planj import FILE` adds it to a journal), written whole
-                or not at all. An existing file is replaced only with --force.
+                Into a .pjl file, the selected runs go into one file, written
+                whole or not at all: an LZ4 frame of JSON Lines that
+                `lz4 -dc FILE` prints and `planj import FILE` adds to a
+                journal. An existing file is replaced only with --force.
 
                 Examples:
-                  planj copy journals/planjournal.sqlite backup.sqlite       every run
-                  planj copy prod.sqlite mine.sqlite --run r-1 --run r-2      two runs (and their parents)
-                  planj copy prod.sqlite failed.pjl --status failed --since 2026-11-01T00:00:00Z
-                  planj copy failed.pjl mine.sqlite                          like `planj import`
+                  planj copy journals/planjournal.sqlite backup.sqlite
+                  planj copy prod.sqlite mine.sqlite --run r-1 --run r-2
+                  planj copy prod.sqlite failed.pjl --status failed \\
+                      --since 2026-11-01T00:00:00Z
+                  planj copy failed.pjl mine.sqlite       (like planj import)
                   planj copy prod.sqlite backup.sqlite --json | jq .events_written
                 """)
 
