@@ -20,6 +20,7 @@ public struct Planj: AsyncParsableCommand {
               planj events RUN --kind 'step.*' | jq .
               planj export RUN --format pjl -o run.pjl    a portable file (lz4 -dc run.pjl)
               planj verify                    recompute every hash chain
+              planj copy J1.sqlite J2.sqlite  copy runs to another journal (or a .pjl file), hashes intact
               planj keygen; planj seal RUN --key planj-seal.key    sign a run (see `planj help seal`)
 
             Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
@@ -29,7 +30,7 @@ public struct Planj: AsyncParsableCommand {
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
             Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Watch.self, Replay.self, Diff.self, Audit.self,
-            Keygen.self, SealRun.self,
+            Keygen.self, SealRun.self, Copy.self,
         ]
     )
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PlanJournalCore
 import PlanJournalStore
 
@@ -11,6 +12,10 @@ extension Planj {
                 importing a file twice changes nothing. Seals in the file (`planj seal`) are restored
                 when they still hold for the events; a seal that does not is an error and nothing is
                 imported.
+
+                A file written by `planj copy` may hold forks (their own events, and which run
+                and seq they continue); it is imported as `planj copy FILE JOURNAL` would, so the
+                forks arrive as forks.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -27,9 +32,25 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open()
+                if try PortableSource.hasForks(file: file) {
+                    return try await importWithForks(into: journal)
+                }
                 let report = try journal.importPJL(file: file, options: IngestCommandSupport.options(16 << 20, quiet))
                 try IngestCommandSupport.finish(report, json: json)
             }
+        }
+
+        /// Imports a file with forks through the copier; a run that differs from the journal's is
+        /// a conflict (exit status 4).
+        private func importWithForks(into journal: Journal) async throws {
+            let report = try await JournalCopier(from: try PortableSource(file: file), to: journal).copy()
+            for c in report.conflicts { Output.error("planj: conflict: " + c.error.description) }
+            if json { Output.json(report) }
+            var text = "imported \(report.eventsWritten) events of \(report.runsCopied.count) runs from \(file)"
+            if report.eventsAlreadyThere > 0 { text += ", skipped \(report.eventsAlreadyThere) already in the journal" }
+            if !report.runsSkipped.isEmpty { text += ", \(report.runsSkipped.count) runs in conflict" }
+            Output.error(text + String(format: " (%.2f s)", report.seconds))
+            if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
         }
     }
 }

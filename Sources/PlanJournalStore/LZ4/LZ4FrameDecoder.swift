@@ -5,12 +5,15 @@ import PlanJournalCore
 ///
 /// Skippable frames (magic `0x184D2A50`-`0x184D2A5F`, a 4-byte little-endian size, then that many
 /// bytes) are not decompressed: as the LZ4 frame format says, decoders skip them. Those with
-/// ``collectedSkippableMagic`` are handed to the caller (`.pjl` files carry their seals in one).
+/// one of ``collectedSkippableMagics`` are handed to the caller (`.pjl` files carry their seals in
+/// one, and the forks `planj copy` writes in another).
 final class LZ4FrameDecoder {
     private var context: OpaquePointer?
     private var output = [UInt8](repeating: 0, count: 1 << 20)
-    /// The magic of the skippable frames whose payload ``decode(_:into:skippable:)`` passes on.
-    private let collectedSkippableMagic: UInt32?
+    /// The magics of the skippable frames whose payload ``decode(_:into:skippable:)`` passes on.
+    private let collectedSkippableMagics: Set<UInt32>
+    /// The magic of the skippable frame last handed to the caller.
+    private(set) var lastCollectedMagic: UInt32 = 0
     /// The largest skippable payload collected (larger ones are an error, not a memory blow-up).
     private let maxCollectedBytes: Int
 
@@ -34,14 +37,22 @@ final class LZ4FrameDecoder {
     /// - Parameters:
     ///   - collectingSkippable: the magic of skippable frames to collect (others are skipped).
     ///   - maxCollectedBytes: the largest such frame accepted.
-    init(collectingSkippable: UInt32? = nil, maxCollectedBytes: Int = 64 << 20) throws(JournalError) {
+    convenience init(collectingSkippable: UInt32? = nil, maxCollectedBytes: Int = 64 << 20) throws(JournalError) {
+        try self.init(collectingSkippable: Set(collectingSkippable.map { [$0] } ?? []), maxCollectedBytes: maxCollectedBytes)
+    }
+
+    /// - Parameters:
+    ///   - collectingSkippable: the magics of skippable frames to collect (others are skipped);
+    ///     ``lastCollectedMagic`` tells which one a payload came in.
+    ///   - maxCollectedBytes: the largest such frame accepted.
+    init(collectingSkippable: Set<UInt32>, maxCollectedBytes: Int = 64 << 20) throws(JournalError) {
         var ctx: OpaquePointer?
         let rc = LZ4F_createDecompressionContext(&ctx, clz4_frame_version())
         guard LZ4F_isError(rc) == 0, let ctx else {
             throw JournalError(.io, "cannot create an LZ4 frame decoder")
         }
         context = ctx
-        collectedSkippableMagic = collectingSkippable
+        collectedSkippableMagics = collectingSkippable
         self.maxCollectedBytes = maxCollectedBytes
     }
 
@@ -77,7 +88,7 @@ final class LZ4FrameDecoder {
                         continue
                     }
                     let size = Int(Self.littleEndian(header[4..<8]))
-                    let collect = magic == collectedSkippableMagic
+                    let collect = collectedSkippableMagics.contains(magic)
                     if collect && size > maxCollectedBytes {
                         throw JournalError(.corrupt, "a skippable LZ4 frame of \(size) bytes is larger than expected")
                     }
@@ -103,9 +114,12 @@ final class LZ4FrameDecoder {
 
     /// Hands over a skippable frame that has been read whole, and returns to the boundary.
     private func finishSkippable(_ skippable: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
-        guard case .skipping(_, 0, let payload) = mode else { return }
+        guard case .skipping(let magic, 0, let payload) = mode else { return }
         mode = .boundary([])
-        if let payload { try skippable(payload) }
+        if let payload {
+            lastCollectedMagic = magic
+            try skippable(payload)
+        }
     }
 
     /// Feeds `input[offset...]` to liblz4 until the input or the frame ends; returns the new offset.

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct Copy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy runs between journals and into or out of .pjl files, with their hashes intact.",
+            discussion: """
+                SOURCE and DEST are each a journal (an SQLite file) or, when
+                the name ends in .pjl, a portable file. Events are copied as
+                stored, so every hash carries over: `planj verify` passes on
+                the copy and head hashes equal the source's. Seals come along
+                (`verify --trust KEY.pub` passes on the copy). A fork arrives
+                as a fork of the same parent at the same seq (its parent is
+                copied first, whatever the filters say): nothing is stored
+                twice.
+
+                Copying again is safe: runs the destination already holds are
+                left alone, and an interrupted copy continues where it
+                stopped. A run that differs between SOURCE and DEST (another
+                event at some seq) is a conflict: it is reported with the
+                first differing seq and left as it is, the other runs are
+                still copied, and the exit status is 4.
+
+                Into a .pjl file, the selected runs go into one file, written
+                whole or not at all: an LZ4 frame of JSON Lines that
+                `lz4 -dc FILE` prints and `planj import FILE` adds to a
+                journal. An existing file is replaced only with --force.
+
+                Examples:
+                  planj copy journals/planjournal.sqlite backup.sqlite
+                  planj copy prod.sqlite mine.sqlite --run r-1 --run r-2
+                  planj copy prod.sqlite failed.pjl --status failed \\
+                      --since 2026-11-01T00:00:00Z
+                  planj copy failed.pjl mine.sqlite       (like planj import)
+                  planj copy prod.sqlite backup.sqlite --json | jq .events_written
+                """)
+
+        // No --journal: SOURCE and DEST name both ends.
+        @Flag(help: "Print errors with their causes.")
+        var verbose = false
+
+        @Argument(help: ArgumentHelp("The journal or .pjl file to copy from.", valueName: "source"))
+        var source: String
+
+        @Argument(help: ArgumentHelp("The journal or .pjl file to copy into (a journal is created if needed).", valueName: "dest"))
+        var destination: String
+
+        @Option(name: .customLong("run"), help: ArgumentHelp("Copy only this run (repeatable).", valueName: "id"))
+        var runs: [String] = []
+
+        @Option(help: ArgumentHelp("Copy only runs started at or after this RFC 3339 time.", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Copy only runs with this status (running, succeeded, failed, ...).", valueName: "status"))
+        var status: String?
+
+        @Option(help: ArgumentHelp("The most events written in one transaction.", visibility: .hidden))
+        var batchEvents = 2000
+
+        @Flag(help: "Replace DEST when it is an existing .pjl file.")
+        var force = false
+
+        @Flag(help: "Print a JSON summary on standard output.")
+        var json = false
+
+        @Flag(help: "Print no progress on standard error.")
+        var quiet = false
+
+        func validate() throws {
+            if let since, Timestamp(rfc3339: Array(since.utf8)) == nil {
+                throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
+            }
+            if batchEvents < 1 { throw ValidationError("--batch-events must be at least 1") }
+        }
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: verbose) {
+                let endpoints = try CopyEndpoints(source: source, destination: destination, force: force)
+                let progress = CopyProgressLine(enabled: !quiet && Output.stderrIsTerminal)
+                let options = CopyOptions(
+                    runs: runs, since: since.flatMap { Timestamp(rfc3339: Array($0.utf8)) }, status: status,
+                    batchEvents: batchEvents, progress: progress.show)
+                let (from, into) = try endpoints.open()
+                let report = try await JournalCopier(from: from, to: into.destination, options: options).copy()
+                try into.finish()
+                progress.clear()
+                try finish(report)
+            }
+        }
+
+        /// Prints conflicts, the summary line and the JSON report; throws exit status 4 on a conflict.
+        private func finish(_ report: CopyReport) throws {
+            for c in report.conflicts {
+                Output.error("planj: conflict: " + c.error.description)
+            }
+            if json { Output.json(report) }
+            var text = "copied \(report.runsCopied.count) runs (\(report.eventsWritten) events"
+            if report.sealsWritten > 0 { text += ", \(report.sealsWritten) seals" }
+            text += ") from \(source) to \(destination)"
+            if !report.runsAlreadyThere.isEmpty { text += "; \(report.runsAlreadyThere.count) already there" }
+            if !report.runsSkipped.isEmpty { text += "; \(report.runsSkipped.count) skipped (conflict)" }
+            text += String(format: " (%.2f s)", report.seconds)
+            Output.error(text)
+            if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
+        }
+    }
+}

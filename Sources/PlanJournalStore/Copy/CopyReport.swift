@@ -1,0 +1,38 @@
+import PlanJournalCore
+
+/// What a copy did. A run that differs between source and destination is a conflict: it is
+/// left as it is in the destination and listed here, and the other runs are still copied.
+public struct CopyReport: Sendable, Codable, Hashable {
+    /// Runs that received events (or were created as forks) in this copy, in the order copied.
+    public var runsCopied: [String] = []
+    /// Runs the destination already held whole (same head seq and hash).
+    public var runsAlreadyThere: [String] = []
+    /// Runs not copied because of a conflict (see ``conflicts``).
+    public var runsSkipped: [String] = []
+    /// Events appended to the destination.
+    public var eventsWritten: Int64 = 0
+    /// Events of selected runs the destination already held (an earlier, interrupted copy).
+    public var eventsAlreadyThere: Int64 = 0
+    /// Seals newly stored in the destination.
+    public var sealsWritten: Int = 0
+    /// One entry per skipped run.
+    public var conflicts: [Conflict] = []
+    /// Wall time in seconds.
+    public var seconds: Double = 0
+
+    /// Whether every selected run is now in the destination.
+    public var ok: Bool { conflicts.isEmpty }
+
+    /// Why a run was not copied.
+    public struct Conflict: Sendable, Codable, Hashable {
+        public var run: String
+        /// The first seq where source and destination differ, when known.
+        public var seq: Int64?
+        public var message: String
+
+        /// The error this conflict reports (`append.conflict`).
+        public var error: JournalError {
+            JournalError(.conflict, message, context: .init(run: run, seq: seq))
+        }
+    }
+}

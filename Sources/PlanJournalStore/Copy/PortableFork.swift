@@ -1,0 +1,43 @@
+import PlanJournalCore
+
+/// A fork recorded in a `.pjl` file: the file holds only the fork's own events (from
+/// `forkSeq + 1`), and this record, in a skippable frame of magic `0x184D2A5B` (one JSON line
+/// each), says which run and seq it continues.
+struct PortableFork: Hashable {
+    /// The magic of the skippable LZ4 frame holding a file's fork records.
+    static let frameMagic: UInt32 = 0x184D_2A5B
+
+    var run: String
+    var parent: String
+    var forkSeq: Int64
+
+    /// `{"fork_seq":N,"parent":"P","run":"F"}`.
+    var record: [UInt8] {
+        let value = JSONValue.record([
+            "run": .string(run), "parent": .string(parent), "fork_seq": .int(forkSeq),
+        ])
+        return Array(value.jsonText.utf8)
+    }
+
+    init(run: String, parent: String, forkSeq: Int64) {
+        self.run = run
+        self.parent = parent
+        self.forkSeq = forkSeq
+    }
+
+    /// Parses one record line.
+    init(record line: ArraySlice<UInt8>) throws(JournalError) {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: Array(line))
+        } catch {
+            throw JournalError(.corrupt, "a fork record of the file is not JSON")
+        }
+        guard let run = value["run"]?.stringValue, let parent = value["parent"]?.stringValue,
+            let seq = value["fork_seq"]?.int64Value, seq >= 1
+        else {
+            throw JournalError(.corrupt, "a fork record of the file lacks run, parent or fork_seq")
+        }
+        self.init(run: run, parent: parent, forkSeq: seq)
+    }
+}

@@ -1,0 +1,201 @@
+import PlanJournalCore
+
+/// A `.pjl` file read as the source of a copy: its runs (forks rebuilt from the file's fork
+/// records), their events as stored, and their seals.
+///
+/// The file is read whole into memory when opened (its events, decompressed, plus a hash per
+/// event), which suits files of up to a few hundred MB; a journal is the source for more.
+public final class PortableSource: CopySource {
+    /// The file.
+    public let path: String
+    private var runsByID: [String: SourceRun] = [:]
+    private var sealsByRun: [String: [Seal]] = [:]
+
+    private struct SourceRun {
+        var summary: RunSummary
+        /// The run's own events, from ``firstOwnSeq``.
+        var events: [JournalEvent] = []
+        var hashes: [[UInt8]] = []
+        var firstOwnSeq: Int64
+    }
+
+    /// Reads and checks `path`: every line parses, each run's seqs continue without gaps (a fork's
+    /// from its fork point), and each fork names a parent in the file.
+    /// - Throws: `.usage` when the file cannot be read; `.corrupt` when it is not a stream of LZ4
+    ///   frames or its runs do not hold together; `.syntax`/`.invalidEvent` for a bad line.
+    public init(file path: String) throws(JournalError) {
+        self.path = path
+        let decoder = try LZ4FrameDecoder(collectingSkippable: [Journal.sealFrameMagic, PortableFork.frameMagic])
+        var pending: [UInt8] = []
+        var line = 0
+        var order: [String] = []
+        var forks: [PortableFork] = []
+        var seals: [Seal] = []
+        var parsed: [String: [JournalEvent]] = [:]
+        func take(_ raw: ArraySlice<UInt8>) throws(JournalError) {
+            line += 1
+            guard !raw.isEmpty else { return }
+            let event: JournalEvent
+            do {
+                event = try JournalEvent(parsing: Array(raw))
+            } catch {
+                throw error.adding(file: path, line: line)
+            }
+            if parsed[event.run] == nil { order.append(event.run) }
+            parsed[event.run, default: []].append(event)
+        }
+        try Journal.readFile(path) { (block) throws(JournalError) in
+            try decoder.decode(block) { (out) throws(JournalError) in
+                pending += out
+                var start = pending.startIndex
+                while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    try take(pending[start..<nl])
+                    start = nl + 1
+                }
+                pending.removeSubrange(..<start)
+            } skippable: { (payload) throws(JournalError) in
+                for record in payload.split(separator: UInt8(ascii: "\n")) where !record.isEmpty {
+                    if decoder.lastCollectedMagic == PortableFork.frameMagic {
+                        forks.append(try PortableFork(record: record))
+                    } else {
+                        seals.append(try Seal(record: record))
+                    }
+                }
+            }
+        }
+        guard decoder.atFrameBoundary else {
+            throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+        }
+        if !pending.isEmpty { try take(pending[...]) }
+        let forkOf = Dictionary(forks.map { ($0.run, $0) }, uniquingKeysWith: { a, _ in a })
+        for fork in forks where parsed[fork.run] == nil {
+            parsed[fork.run] = []
+            order.append(fork.run)
+        }
+        // Parents before forks, so each fork finds its parent's hashes.
+        var pendingRuns = order
+        while !pendingRuns.isEmpty {
+            let before = pendingRuns.count
+            var waiting: [String] = []
+            for id in pendingRuns {
+                if let fork = forkOf[id], runsByID[fork.parent] == nil {
+                    guard parsed[fork.parent] != nil || forkOf[fork.parent] != nil else {
+                        throw JournalError(
+                            .corrupt, "the file has fork \(id) of run \(fork.parent), but no events of that run",
+                            context: .init(file: path, run: id))
+                    }
+                    waiting.append(id)
+                } else {
+                    try add(id, events: parsed[id] ?? [], fork: forkOf[id])
+                }
+            }
+            pendingRuns = waiting
+            if pendingRuns.count == before {
+                throw JournalError(.corrupt, "the file's forks form a cycle", context: .init(file: path))
+            }
+        }
+        sealsByRun = Dictionary(grouping: seals, by: \.run)
+    }
+
+    /// Whether the `.pjl` file at `path` holds forks (written by `planj copy`), which only a copy
+    /// (``JournalCopier`` from a ``PortableSource``) can rebuild; plain import cannot.
+    /// - Throws: `.usage` when the file cannot be read, `.corrupt` when it is not LZ4 frames.
+    /// - Complexity: one pass over the file, decompressing it.
+    public static func hasForks(file path: String) throws(JournalError) -> Bool {
+        let decoder = try LZ4FrameDecoder(collectingSkippable: [PortableFork.frameMagic])
+        var found = false
+        try Journal.readFile(path) { (block) throws(JournalError) in
+            try decoder.decode(block) { _ in } skippable: { _ in found = true }
+        }
+        return found
+    }
+
+    private func add(_ id: String, events: [JournalEvent], fork: PortableFork?) throws(JournalError) {
+        var run = SourceRun(summary: PortableDestination.emptySummary(id), firstOwnSeq: 1)
+        var chain = HashChain()
+        if let fork, let parent = runsByID[fork.parent] {
+            guard fork.forkSeq <= parent.summary.events else {
+                throw JournalError(
+                    .corrupt, "fork \(id) starts after the end of its parent \(fork.parent)",
+                    context: .init(file: path, run: id, seq: fork.forkSeq))
+            }
+            chain = HashChain(head: try hash(of: fork.parent, at: fork.forkSeq))
+            run.firstOwnSeq = fork.forkSeq + 1
+            run.summary.parent = fork.parent
+            run.summary.forkSeq = fork.forkSeq
+            run.summary.events = fork.forkSeq
+            run.summary.goal = parent.summary.goal
+            run.summary.startedAt = parent.summary.startedAt
+        }
+        for e in events {
+            guard e.seq == run.summary.events + 1 else {
+                throw JournalError(
+                    .corrupt,
+                    "run \(id) has seq \(e.seq) after seq \(run.summary.events) in the file (is it a fork exported without its parent?)",
+                    context: .init(file: path, run: id, seq: e.seq))
+            }
+            chain.append(e.bytes)
+            run.hashes.append(chain.head)
+            run.summary.events = e.seq
+            run.summary.rawBytes += Int64(e.bytes.count + 1)
+            if e.seq == 1 {
+                run.summary.startedAt = e.ts
+                run.summary.goal = e.data["goal"]?.stringValue
+            }
+            if e.kind == "run.completed" {
+                run.summary.status = e.data["status"]?.stringValue ?? "completed"
+                run.summary.endedAt = e.ts
+            }
+        }
+        run.events = events
+        run.summary.headHash = HashChain.hex(chain.head)
+        runsByID[id] = run
+    }
+
+    private func require(_ run: String) throws(JournalError) -> SourceRun {
+        guard let r = runsByID[run] else {
+            throw JournalError(.notFound, "no run with this id in the file", context: .init(file: path, run: run))
+        }
+        return r
+    }
+
+    private func hash(of run: String, at seq: Int64) throws(JournalError) -> [UInt8] {
+        let r = try require(run)
+        guard seq >= 1, seq <= r.summary.events else {
+            throw JournalError.invalid(nil, "seq must be within 1...\(r.summary.events)", run: run, seq: seq)
+        }
+        if seq < r.firstOwnSeq, let parent = r.summary.parent { return try hash(of: parent, at: seq) }
+        return r.hashes[Int(seq - r.firstOwnSeq)]
+    }
+
+    /// The file's runs, newest first.
+    public func runs(status: String?, limit: Int?) throws(JournalError) -> [RunSummary] {
+        let all = runsByID.values.map(\.summary).filter { status == nil || $0.status == status }.sorted {
+            ($0.startedAt?.microseconds ?? 0, $0.id) > ($1.startedAt?.microseconds ?? 0, $1.id)
+        }
+        return limit.map { Array(all.prefix($0)) } ?? all
+    }
+
+    public func chainHash(of run: String, at seq: Int64) throws(JournalError) -> String {
+        HashChain.hex(try hash(of: run, at: seq))
+    }
+
+    public func forEachEvent(
+        of run: String, from: Int64, to: Int64, _ body: (JournalEvent) throws(JournalError) -> Void
+    ) throws(JournalError) {
+        let r = try require(run)
+        if from < r.firstOwnSeq, let parent = r.summary.parent {
+            try forEachEvent(of: parent, from: from, to: min(to, r.firstOwnSeq - 1), body)
+        }
+        var k = max(from, r.firstOwnSeq)
+        while k <= min(to, r.summary.events) {
+            try body(r.events[Int(k - r.firstOwnSeq)])
+            k += 1
+        }
+    }
+
+    public func seals(of run: String) throws(JournalError) -> [Seal] {
+        _ = try require(run)
+        return sealsByRun[run] ?? []
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+/// ``JournalCopier`` through `.pjl` files: ``PortableDestination`` and ``PortableSource``.
+@Suite struct CopyTests {
+    /// A journal with a parent, its fork with events of its own, and a sealed run.
+    private func makeSource() async throws -> (TemporaryJournal, SealingKey) {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048, snapshotInterval: 5))
+        let parent = try RunBuilder.complete(run: "parent", steps: 4, payloadBytes: 300)
+        _ = try await t.journal.append(parent.events, to: "parent", expecting: .noRun)
+        _ = try t.journal.fork("parent", at: 7, as: "child")
+        let e8 = try JournalEvent(
+            run: "child", seq: 8, ts: Timestamp(microseconds: parent.events[6].ts.microseconds + 5), kind: "step.failed",
+            data: JSONValue(parsing: #"{"step_id":"s1","error":{"message":"boom"}}"#))
+        _ = try await t.journal.append([e8], to: "child", expecting: .exactly(7))
+        _ = try t.journal.ingest(file: Fixtures.validContract)
+        let key = SealingKey()
+        _ = try t.journal.seal(run: "child", with: key)
+        return (t, key)
+    }
+
+    private func heads(_ j: any CopySource) throws -> [String: String] {
+        Dictionary(uniqueKeysWithValues: try j.runs(status: nil, limit: nil).map { ($0.id, $0.headHash) })
+    }
+
+    @Test func aPJLFileCarriesForksAndSealsBackIntoAJournal() async throws {
+        let (t, key) = try await makeSource()
+        let file = t.directory + "/all.pjl"
+        let writer = try PortableDestination(path: file)
+        let out = try await JournalCopier(from: t.journal, to: writer).copy()
+        #expect(!FileManager.default.fileExists(atPath: file), "the file appears only when finished")
+        try writer.finish()
+        #expect(out.ok && out.runsCopied.count == 4 && out.sealsWritten == 1)
+
+        let read = try PortableSource(file: file)
+        #expect(try PortableSource.hasForks(file: file))
+        #expect(try heads(read) == heads(t.journal))
+        let child = try #require(try read.runs(status: nil, limit: nil).first { $0.id == "child" })
+        #expect(child.parent == "parent" && child.forkSeq == 7 && child.events == 8 && child.status == "running")
+        var readBack: [JournalEvent] = []
+        try read.forEachEvent(of: "child", from: 1, to: .max) { readBack.append($0) }
+        #expect(readBack.map(\.bytes) == (try t.journal.events(of: "child")).map(\.bytes))
+        #expect(try read.seals(of: "child") == t.journal.seals(of: "child"))
+
+        let back = try TemporaryJournal()
+        let report = try await JournalCopier(from: read, to: back.journal).copy()
+        #expect(report.ok && report.sealsWritten == 1)
+        #expect(try heads(back.journal) == heads(t.journal))
+        #expect(try back.journal.run("child").parent == "parent")
+        #expect(try back.journal.verify(run: "child", trusting: [key.publicKey]).ok)
+        // A plain import (no fork records) still reads such a file's other runs.
+        #expect(try back.journal.importPJL(file: file).eventsWritten == 0)
+    }
+
+    @Test func aForkWithoutItsParentInTheFileIsCorrupt() async throws {
+        let (t, _) = try await makeSource()
+        // `export --format pjl` of a fork writes its parent's lines under the parent's id and no
+        // fork record: the fork's own events then start at seq 8 with nothing to continue.
+        let pjl = t.directory + "/exported.pjl"
+        #expect(FileManager.default.createFile(atPath: pjl, contents: nil))
+        let handle = try #require(FileHandle(forWritingAtPath: pjl))
+        try t.journal.exportPJL(run: "child") { (b) throws(JournalError) in handle.write(Data(b)) }
+        try handle.close()
+        #expect { try PortableSource(file: pjl) } throws: { ($0 as? JournalError)?.context.run == "child" }
+    }
+
+    @Test func copyingIntoTheSameKindOfFileTwiceNeedsNoJournal() async throws {
+        let (t, _) = try await makeSource()
+        let first = t.directory + "/a.pjl"
+        let second = t.directory + "/b.pjl"
+        let w1 = try PortableDestination(path: first)
+        _ = try await JournalCopier(from: t.journal, to: w1, options: CopyOptions(runs: ["child"])).copy()
+        try w1.finish()
+        let w2 = try PortableDestination(path: second)
+        let report = try await JournalCopier(from: try PortableSource(file: first), to: w2).copy()
+        try w2.finish()
+        #expect(Set(report.runsCopied) == ["parent", "child"])
+        #expect(FileManager.default.contents(atPath: first) == FileManager.default.contents(atPath: second))
+    }
+
+    @Test func aDestinationAheadOfTheSourceIsAConflict() async throws {
+        let source = try TemporaryJournal()
+        let dest = try TemporaryJournal()
+        var run = RunBuilder(run: "r")
+        try run.add("run.started", #"{"goal":"g"}"#)
+        try run.add("note", #"{"n":1}"#)
+        _ = try await source.journal.append(run.events, to: "r", expecting: .noRun)
+        try run.add("note", #"{"n":2}"#)
+        _ = try await dest.journal.append(run.events, to: "r", expecting: .noRun)
+        let report = try await JournalCopier(from: source.journal, to: dest.journal).copy()
+        #expect(report.runsSkipped == ["r"])
+        #expect(report.conflicts.first?.seq == 3)
+        #expect(report.conflicts.first?.message.contains("more events") == true)
+        #expect(try dest.journal.run("r").events == 3)
+    }
+}
