@@ -15,8 +15,8 @@ import Testing
     }
 
     @discardableResult
-    func planj(_ arguments: String...) throws -> PlanjBinary.Result {
-        try PlanjBinary.run(arguments, in: box.directory)
+    func planj(_ arguments: String...) async throws -> PlanjBinary.Result {
+        try await PlanjBinary.run(arguments, in: box.directory)
     }
 
     /// A source journal: the contract's two runs, "parent" and its fork "child" (with events of
@@ -39,16 +39,16 @@ import Testing
             ]
             _ = try await journal.append(own, to: "child", expecting: .exactly(7))
         }
-        #expect(try planj("keygen", "-o", "ci.key").status == 0)
-        for run in try runs(source).keys {
-            let sealed = try planj("--journal", source, "seal", run, "--key", "ci.key")
+        #expect(try await planj("keygen", "-o", "ci.key").status == 0)
+        for run in try await runs(source).keys {
+            let sealed = try await planj("--journal", source, "seal", run, "--key", "ci.key")
             #expect(sealed.status == 0, "\(sealed.stderr)")
         }
     }
 
     /// `planj runs --json` of `journal`: run id to (head hash, parent, fork seq).
-    func runs(_ journal: String) throws -> [String: [String]] {
-        let listed = try planj("--journal", journal, "runs", "--json")
+    func runs(_ journal: String) async throws -> [String: [String]] {
+        let listed = try await planj("--journal", journal, "runs", "--json")
         #expect(listed.status == 0, "\(listed.stderr)")
         let array = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
         var out: [String: [String]] = [:]
@@ -62,11 +62,11 @@ import Testing
     }
 
     /// The `--json` summary printed by a copy.
-    func summary(_ result: PlanjBinary.Result) throws -> [String: Any] {
+    func summary(_ result: PlanjBinary.Result) async throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
-    func lz4Lines(_ path: String) throws -> [String] {
+    func lz4Lines(_ path: String) async throws -> [String] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["lz4", "-dc", path]
@@ -82,22 +82,22 @@ import Testing
 
     @Test func journalToJournalKeepsHashesForksAndSeals() async throws {
         try await makeSource()
-        let copied = try planj("copy", "source.sqlite", "dest/copy.sqlite", "--json")
+        let copied = try await planj("copy", "source.sqlite", "dest/copy.sqlite", "--json")
         #expect(copied.status == 0, "\(copied.stderr)")
-        let s = try summary(copied)
+        let s = try await summary(copied)
         #expect((s["runs_copied"] as? [String])?.count == 4)
         #expect(s["seals_written"] as? Int == 4)
         #expect(copied.stderr.contains("copied 4 runs"))
         let dest = box.path("dest/copy.sqlite")
-        #expect(try runs(dest) == (try runs(source)))
-        #expect(try runs(dest)["child"]?[1...] == ["parent", "7"])
-        let verified = try planj("--journal", dest, "verify", "--trust", "ci.key.pub")
+        await #expect(try runs(dest) == (try runs(source)))
+        await #expect(try runs(dest)["child"]?[1...] == ["parent", "7"])
+        let verified = try await planj("--journal", dest, "verify", "--trust", "ci.key.pub")
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
 
         // Again: nothing to do.
-        let again = try planj("copy", "source.sqlite", "dest/copy.sqlite", "--json")
+        let again = try await planj("copy", "source.sqlite", "dest/copy.sqlite", "--json")
         #expect(again.status == 0)
-        let a = try summary(again)
+        let a = try await summary(again)
         #expect(a["events_written"] as? Int == 0)
         #expect((a["runs_already_there"] as? [String])?.count == 4)
         #expect(again.stderr.contains("4 already there"))
@@ -105,67 +105,67 @@ import Testing
 
     @Test func journalToPJLToJournal() async throws {
         try await makeSource()
-        let out = try planj("copy", "source.sqlite", "all.pjl")
+        let out = try await planj("copy", "source.sqlite", "all.pjl")
         #expect(out.status == 0, "\(out.stderr)")
         // One frame of lines: every run's own events (the fork's from seq 8), readable by lz4.
-        let sourceRuns = try runs(source)
-        let lines = try lz4Lines(box.path("all.pjl"))
+        let sourceRuns = try await runs(source)
+        let lines = try await lz4Lines(box.path("all.pjl"))
         let contractEvents = try Fixtures.lines(Fixtures.validContract).filter { !$0.isEmpty }.count
         #expect(lines.count == contractEvents + 23 + 2)
         #expect(lines.filter { $0.contains(#""run":"child""#) }.count == 2)
 
-        let back = try planj("copy", "all.pjl", "back.sqlite", "--json")
+        let back = try await planj("copy", "all.pjl", "back.sqlite", "--json")
         #expect(back.status == 0, "\(back.stderr)")
-        #expect(try runs(box.path("back.sqlite")) == sourceRuns)
-        #expect(try planj("--journal", "back.sqlite", "verify", "--trust", "ci.key.pub").status == 0)
+        await #expect(try runs(box.path("back.sqlite")) == sourceRuns)
+        #expect(try await planj("--journal", "back.sqlite", "verify", "--trust", "ci.key.pub").status == 0)
         // Copying the file again changes nothing.
-        #expect(try summary(try planj("copy", "all.pjl", "back.sqlite", "--json"))["events_written"] as? Int == 0)
+        await #expect(try summary(try await planj("copy", "all.pjl", "back.sqlite", "--json"))["events_written"] as? Int == 0)
 
         // `planj import` reads the file too, forks included.
-        let imported = try planj("--journal", "imported.sqlite", "import", "all.pjl")
+        let imported = try await planj("--journal", "imported.sqlite", "import", "all.pjl")
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(try runs(box.path("imported.sqlite")) == sourceRuns)
-        #expect(try planj("--journal", "imported.sqlite", "verify", "--trust", "ci.key.pub").status == 0)
-        #expect(try planj("--journal", "imported.sqlite", "import", "all.pjl").status == 0)
+        await #expect(try runs(box.path("imported.sqlite")) == sourceRuns)
+        #expect(try await planj("--journal", "imported.sqlite", "verify", "--trust", "ci.key.pub").status == 0)
+        #expect(try await planj("--journal", "imported.sqlite", "import", "all.pjl").status == 0)
         // Without forks, the file is imported as before.
-        #expect(try planj("copy", "source.sqlite", "plain.pjl", "--run", "parent").status == 0)
-        let plain = try planj("--journal", "plain.sqlite", "import", "plain.pjl", "--json")
+        #expect(try await planj("copy", "source.sqlite", "plain.pjl", "--run", "parent").status == 0)
+        let plain = try await planj("--journal", "plain.sqlite", "import", "plain.pjl", "--json")
         #expect(plain.status == 0)
-        #expect(try summary(plain)["runs_written"] as? [String] == ["parent"])
+        await #expect(try summary(plain)["runs_written"] as? [String] == ["parent"])
         // An existing .pjl is replaced only with --force.
-        #expect(try planj("copy", "source.sqlite", "all.pjl").status == 2)
-        #expect(try planj("copy", "source.sqlite", "all.pjl", "--force", "--run", "parent").status == 0)
-        #expect(try lz4Lines(box.path("all.pjl")).count == 23)
+        #expect(try await planj("copy", "source.sqlite", "all.pjl").status == 2)
+        #expect(try await planj("copy", "source.sqlite", "all.pjl", "--force", "--run", "parent").status == 0)
+        await #expect(try lz4Lines(box.path("all.pjl")).count == 23)
     }
 
     @Test func filtersSelectRunsAndBringParentsAlong() async throws {
         try await makeSource()
-        let fork = try planj("copy", "source.sqlite", "fork.sqlite", "--run", "child", "--json")
+        let fork = try await planj("copy", "source.sqlite", "fork.sqlite", "--run", "child", "--json")
         #expect(fork.status == 0, "\(fork.stderr)")
-        #expect(Set(try runs(box.path("fork.sqlite")).keys) == ["parent", "child"])
+        await #expect(Set(try runs(box.path("fork.sqlite")).keys) == ["parent", "child"])
 
-        let failed = try planj("copy", "source.sqlite", "failed.sqlite", "--status", "failed")
+        let failed = try await planj("copy", "source.sqlite", "failed.sqlite", "--status", "failed")
         #expect(failed.status == 0, "\(failed.stderr)")
-        #expect(Set(try runs(box.path("failed.sqlite")).keys) == ["parent", "child"])
+        await #expect(Set(try runs(box.path("failed.sqlite")).keys) == ["parent", "child"])
 
         // The contract's runs start at 10:00:00.000000 and .000001, RunBuilder's a millisecond later.
-        let recent = try planj("copy", "source.sqlite", "recent.pjl", "--since", "2026-11-24T10:00:00.0005Z")
+        let recent = try await planj("copy", "source.sqlite", "recent.pjl", "--since", "2026-11-24T10:00:00.0005Z")
         #expect(recent.status == 0, "\(recent.stderr)")
-        let lines = try lz4Lines(box.path("recent.pjl"))
+        let lines = try await lz4Lines(box.path("recent.pjl"))
         #expect(Set(lines.compactMap { try? JournalEvent(parsing: $0).run }) == ["parent", "child"])
 
-        let two = try planj("copy", "source.sqlite", "two.sqlite", "--run", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--run", "parent")
+        let two = try await planj("copy", "source.sqlite", "two.sqlite", "--run", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--run", "parent")
         #expect(two.status == 0)
-        #expect(Set(try runs(box.path("two.sqlite")).keys) == ["01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "parent"])
+        await #expect(Set(try runs(box.path("two.sqlite")).keys) == ["01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "parent"])
 
-        let missing = try planj("copy", "source.sqlite", "none.sqlite", "--run", "nope")
+        let missing = try await planj("copy", "source.sqlite", "none.sqlite", "--run", "nope")
         #expect(missing.status == 5)
         #expect(missing.stderr.contains("nope"))
-        let badTime = try planj("copy", "source.sqlite", "x.sqlite", "--since", "yesterday")
+        let badTime = try await planj("copy", "source.sqlite", "x.sqlite", "--since", "yesterday")
         #expect(badTime.status == 64 && badTime.stderr.contains("RFC 3339"))
     }
 
-    @Test func aKilledCopyIsFinishedByRunningItAgain() throws {
+    @Test func aKilledCopyIsFinishedByRunningItAgain() async throws {
         let corpus = box.path("corpus.jsonl")
         let gen = Process()
         gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -174,7 +174,7 @@ import Testing
         try gen.run()
         gen.waitUntilExit()
         try #require(gen.terminationStatus == 0)
-        #expect(try planj("--journal", "source.sqlite", "ingest", corpus, "--quiet").status == 0)
+        #expect(try await planj("--journal", "source.sqlite", "ingest", corpus, "--quiet").status == 0)
 
         // Small transactions, so the copy is surely mid-way when killed.
         let dest = box.path("dest.sqlite")
@@ -190,20 +190,20 @@ import Testing
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(p.terminationReason == .uncaughtSignal, "the copy ended before it was killed")
-        let partial = try runs(dest)
-        let all = try runs(source)
+        let partial = try await runs(dest)
+        let all = try await runs(source)
         #expect(partial.count < all.count || partial != all)
 
-        let again = try planj("copy", "source.sqlite", "dest.sqlite", "--json")
+        let again = try await planj("copy", "source.sqlite", "dest.sqlite", "--json")
         #expect(again.status == 0, "\(again.stderr)")
-        let s = try summary(again)
+        let s = try await summary(again)
         let written = try #require(s["events_written"] as? Int)
         let there = try #require(s["events_already_there"] as? Int)
         #expect(written > 0 && there > 0)
         #expect(written + there == 13731)
         #expect(((s["runs_copied"] as? [String])?.count ?? 0) + ((s["runs_already_there"] as? [String])?.count ?? 0) == 300)
-        #expect(try runs(dest) == all)
-        #expect(try planj("--journal", "dest.sqlite", "verify").status == 0)
+        await #expect(try runs(dest) == all)
+        #expect(try await planj("--journal", "dest.sqlite", "verify").status == 0)
     }
 
     @Test func aRunThatDiffersIsAConflictAndTheOthersStillCopy() async throws {
@@ -217,11 +217,11 @@ import Testing
                 run: "parent", seq: 5, ts: theirs[3].ts, kind: "note", data: JSONValue(parsing: #"{"mine":true}"#))
             _ = try await dest.append([other], to: "parent", expecting: .exactly(4))
         }
-        let copied = try planj("copy", "source.sqlite", "dest.sqlite", "--json")
+        let copied = try await planj("copy", "source.sqlite", "dest.sqlite", "--json")
         #expect(copied.status == 4)
         #expect(copied.stderr.contains("parent") && copied.stderr.contains("seq 5"), "\(copied.stderr)")
         #expect(copied.stderr.contains("child"), "the fork of a conflicting run is reported too")
-        let s = try summary(copied)
+        let s = try await summary(copied)
         #expect(Set(s["runs_skipped"] as? [String] ?? []) == ["parent", "child"])
         #expect(Set(s["runs_copied"] as? [String] ?? []) == ["01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "run-2026-11-24/ünïcode ✓"])
         let conflicts = try #require(s["conflicts"] as? [[String: Any]])
@@ -230,18 +230,18 @@ import Testing
 
     @Test func theSameFileAsSourceAndDestinationIsRefused() async throws {
         try await makeSource()
-        let before = try runs(source)
+        let before = try await runs(source)
         for dest in ["source.sqlite", "./source.sqlite", box.path("source.sqlite")] {
-            let refused = try planj("copy", "source.sqlite", dest)
+            let refused = try await planj("copy", "source.sqlite", dest)
             #expect(refused.status == 2)
             #expect(refused.stderr.contains("the same file"))
         }
         try FileManager.default.createSymbolicLink(atPath: box.path("link.sqlite"), withDestinationPath: source)
-        #expect(try planj("copy", "link.sqlite", "source.sqlite").status == 2)
-        #expect(try planj("copy", "missing.sqlite", "x.sqlite").status == 2)
+        #expect(try await planj("copy", "link.sqlite", "source.sqlite").status == 2)
+        #expect(try await planj("copy", "missing.sqlite", "x.sqlite").status == 2)
         #expect(!FileManager.default.fileExists(atPath: box.path("missing.sqlite")))
-        #expect(try runs(source) == before)
-        let help = try planj("copy", "--help")
+        await #expect(try runs(source) == before)
+        let help = try await planj("copy", "--help")
         #expect(help.stdout.contains("Examples:") && help.stdout.contains("planj copy"))
     }
 }
