@@ -21,6 +21,7 @@ struct RunSelection: ParsableArguments {
 
     func validate() throws {
         if all && run != nil { throw ValidationError("give a run id or --all, not both") }
+        if !all && run == nil { throw ValidationError("give a run id, or --all") }
         if !all && (status != nil || since != nil || forks) { throw ValidationError("--status, --since and --forks go with --all") }
         if since != nil { _ = try cutoff() }
     }

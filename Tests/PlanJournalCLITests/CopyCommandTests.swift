@@ -62,29 +62,21 @@ import Testing
     }
 
     /// The `--json` summary printed by a copy.
-    func summary(_ result: PlanjBinary.Result) async throws -> [String: Any] {
+    func summary(_ result: PlanjBinary.Result) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
     func lz4Lines(_ path: String) async throws -> [String] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["lz4", "-dc", path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let lz4 = try await ChildProcess.run("lz4", ["-dc", path])
+        #expect(lz4.status == 0)
+        return lz4.stdout.split(separator: "\n").map(String.init)
     }
 
     @Test func journalToJournalKeepsHashesForksAndSeals() async throws {
         try await makeSource()
         let copied = try await planj("copy", "source.sqlite", "dest/copy.sqlite", "--json")
         #expect(copied.status == 0, "\(copied.stderr)")
-        let s = try await summary(copied)
+        let s = try summary(copied)
         #expect((s["runs_copied"] as? [String])?.count == 4)
         #expect(s["seals_written"] as? Int == 4)
         #expect(copied.stderr.contains("copied 4 runs"))
@@ -97,7 +89,7 @@ import Testing
         // Again: nothing to do.
         let again = try await planj("copy", "source.sqlite", "dest/copy.sqlite", "--json")
         #expect(again.status == 0)
-        let a = try await summary(again)
+        let a = try summary(again)
         #expect(a["events_written"] as? Int == 0)
         #expect((a["runs_already_there"] as? [String])?.count == 4)
         #expect(again.stderr.contains("4 already there"))
@@ -119,7 +111,7 @@ import Testing
         await #expect(try runs(box.path("back.sqlite")) == sourceRuns)
         #expect(try await planj("--journal", "back.sqlite", "verify", "--trust", "ci.key.pub").status == 0)
         // Copying the file again changes nothing.
-        await #expect(try summary(try await planj("copy", "all.pjl", "back.sqlite", "--json"))["events_written"] as? Int == 0)
+        await #expect(try summary(try planj("copy", "all.pjl", "back.sqlite", "--json"))["events_written"] as? Int == 0)
 
         // `planj import` reads the file too, forks included.
         let imported = try await planj("--journal", "imported.sqlite", "import", "all.pjl")
@@ -131,7 +123,7 @@ import Testing
         #expect(try await planj("copy", "source.sqlite", "plain.pjl", "--run", "parent").status == 0)
         let plain = try await planj("--journal", "plain.sqlite", "import", "plain.pjl", "--json")
         #expect(plain.status == 0)
-        await #expect(try summary(plain)["runs_written"] as? [String] == ["parent"])
+        #expect(try summary(plain)["runs_written"] as? [String] == ["parent"])
         // An existing .pjl is replaced only with --force.
         #expect(try await planj("copy", "source.sqlite", "all.pjl").status == 2)
         #expect(try await planj("copy", "source.sqlite", "all.pjl", "--force", "--run", "parent").status == 0)
@@ -162,18 +154,14 @@ import Testing
         #expect(missing.status == 5)
         #expect(missing.stderr.contains("nope"))
         let badTime = try await planj("copy", "source.sqlite", "x.sqlite", "--since", "yesterday")
-        #expect(badTime.status == 64 && badTime.stderr.contains("RFC 3339"))
+        #expect(badTime.status == 2 && badTime.stderr.contains("RFC 3339"))
     }
 
     @Test func aKilledCopyIsFinishedByRunningItAgain() async throws {
         let corpus = box.path("corpus.jsonl")
-        let gen = Process()
-        gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        gen.arguments = ["python3", Fixtures.repositoryRoot + "/tools/gen_corpus.py", "--runs", "300", "--seed", "3", "--out", corpus]
-        gen.standardError = FileHandle.nullDevice
-        try gen.run()
-        gen.waitUntilExit()
-        try #require(gen.terminationStatus == 0)
+        let gen = try await ChildProcess.run(
+            "python3", [Fixtures.repositoryRoot + "/tools/gen_corpus.py", "--runs", "300", "--seed", "3", "--out", corpus])
+        try #require(gen.status == 0)
         #expect(try await planj("--journal", "source.sqlite", "ingest", corpus, "--quiet").status == 0)
 
         // Small transactions, so the copy is surely mid-way when killed.
@@ -185,7 +173,7 @@ import Testing
         try p.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, p.isRunning, ((try? FileManager.default.attributesOfItem(atPath: dest + "-wal")[.size] as? Int) ?? 0) < 200_000 {
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
@@ -196,7 +184,7 @@ import Testing
 
         let again = try await planj("copy", "source.sqlite", "dest.sqlite", "--json")
         #expect(again.status == 0, "\(again.stderr)")
-        let s = try await summary(again)
+        let s = try summary(again)
         let written = try #require(s["events_written"] as? Int)
         let there = try #require(s["events_already_there"] as? Int)
         #expect(written > 0 && there > 0)
@@ -221,7 +209,7 @@ import Testing
         #expect(copied.status == 4)
         #expect(copied.stderr.contains("parent") && copied.stderr.contains("seq 5"), "\(copied.stderr)")
         #expect(copied.stderr.contains("child"), "the fork of a conflicting run is reported too")
-        let s = try await summary(copied)
+        let s = try summary(copied)
         #expect(Set(s["runs_skipped"] as? [String] ?? []) == ["parent", "child"])
         #expect(Set(s["runs_copied"] as? [String] ?? []) == ["01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "run-2026-11-24/ünïcode ✓"])
         let conflicts = try #require(s["conflicts"] as? [[String: Any]])
