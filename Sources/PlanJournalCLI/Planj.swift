@@ -19,6 +19,9 @@ public struct Planj: AsyncParsableCommand {
               planj show RUN --at 12          ... as it was after event 12
               planj events RUN --kind 'step.*' | jq .
               planj export RUN --format pjl -o run.pjl    a portable file (lz4 -dc run.pjl)
+              planj export RUN --format html -o report.html   a report to open in a browser
+              planj export RUN --otlp-endpoint http://localhost:4318   a trace to an OpenTelemetry collector
+              planj audit --all               integrity, plan-invariant and behaviour findings
               planj verify                    recompute every hash chain
               planj copy J1.sqlite J2.sqlite  copy runs to another journal (or a .pjl file), hashes intact
               planj keygen; planj seal RUN --key planj-seal.key    sign a run (see `planj help seal`)

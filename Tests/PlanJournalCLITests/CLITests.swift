@@ -26,7 +26,7 @@ import Testing
         #expect(help.status == 0)
         for command in [
             "ingest", "append", "import", "export", "runs", "show", "events", "verify", "stats", "fork", "run", "demo", "resume",
-            "approve", "watch",
+            "approve", "watch", "replay", "diff", "audit", "copy", "keygen", "seal",
         ] {
             #expect(help.stdout.contains("  \(command) "), "\(command) missing from --help")
         }

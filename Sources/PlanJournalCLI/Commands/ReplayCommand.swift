@@ -30,17 +30,8 @@ extension Planj {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The run id (omit with --all).")
-        var run: String?
-
-        @Flag(help: "Re-execute every run that started a step (not forks) with --executor: a regression check.")
-        var all = false
-
-        @Option(help: "With --all: only runs with this status.")
-        var status: String?
-
-        @Option(help: ArgumentHelp("With --all: only runs started at or after this time (RFC 3339).", valueName: "time"))
-        var since: String?
+        /// `RUN`, or `--all` (with --executor: every run re-executed, a regression check).
+        @OptionGroup var selection: RunSelection
 
         @Option(help: "With --all: runs re-executed at once.")
         var concurrency = 2
@@ -93,12 +84,12 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
-                if all {
+                if selection.all {
                     guard let executor else { throw ValidationError("--all needs --executor") }
                     try await reexecuteAll(journal, executor: executor)
                     return
                 }
-                guard let run else { throw ValidationError("give a run id, or --all with --executor") }
+                guard let run = selection.run else { throw ValidationError("give a run id, or --all with --executor") }
                 if let executor {
                     try await reexecute(journal, run: run, executor: executor)
                 } else {
@@ -166,15 +157,7 @@ extension Planj {
 
         /// Re-executes every selected run, `concurrency` at a time, and prints the summary.
         private func reexecuteAll(_ journal: Journal, executor spec: String) async throws {
-            let cutoff = try since.map { text in
-                guard let t = Timestamp(rfc3339: Array(text.utf8)) else {
-                    throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
-                }
-                return t
-            }
-            let runs = try journal.runs(status: status).filter { r in
-                r.parent == nil && (cutoff.map { c in (r.startedAt ?? c) >= c } ?? true)
-            }
+            let runs = try selection.runs(in: journal)
             let replayer = Replayer(journal: journal)
             let plannerAdapter = try adapter(planner, Adapters.planner)
             let executorAdapter = try adapter(spec, Adapters.executor)
@@ -184,7 +167,7 @@ extension Planj {
             try await withThrowingTaskGroup(of: ReplayOutcome.self) { group in
                 var next = 0
                 func launch() throws {
-                    let run = runs[next].id
+                    let run = runs[next]
                     let id = try Self.nextForkID(of: run, in: journal)
                     next += 1
                     group.addTask {
