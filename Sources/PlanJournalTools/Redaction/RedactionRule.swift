@@ -11,10 +11,17 @@ public struct RedactionRule: Sendable {
     let template: String
     /// Whether the expression matches field names (the whole value is replaced) rather than text.
     let matchesFieldNames: Bool
+    /// Lowercase ASCII literals one of which every match contains: text holding none of them is
+    /// not searched (`nil`: always searched).
+    let triggers: [[UInt8]]?
 
     /// A rule replacing matches of `pattern` (ICU syntax) with `template`.
     /// - Throws: `.usage` when `pattern` is not a regular expression.
     public init(name: String, pattern: String, template: String, matchesFieldNames: Bool = false) throws(JournalError) {
+        try self.init(name: name, pattern: pattern, template: template, matchesFieldNames: matchesFieldNames, triggers: nil)
+    }
+
+    init(name: String, pattern: String, template: String, matchesFieldNames: Bool, triggers: [String]?) throws(JournalError) {
         do {
             expression = try NSRegularExpression(pattern: pattern)
         } catch {
@@ -23,6 +30,7 @@ public struct RedactionRule: Sendable {
         self.name = name
         self.template = template
         self.matchesFieldNames = matchesFieldNames
+        self.triggers = triggers?.map { Array($0.lowercased().utf8) }
     }
 
     /// `text` with every match replaced, and how many there were.
