@@ -48,14 +48,18 @@ struct OrderingRules {
         case .approvalRequested?:
             setGate(e, .pending(e.seq))
         case .approvalResolved?:
-            setGate(e, e.dataString("decision") == "granted" ? .granted : .denied(e.seq))
+            switch e.dataString("decision") {
+            case "granted"?: setGate(e, .granted)
+            case "denied"?: setGate(e, .denied(e.seq))
+            default: setGate(e, nil)  // a decision the contract does not name: as if none was recorded
+            }
         case .runCompleted?:
             if completedAt == nil { completedAt = e.seq }
         default: break
         }
     }
 
-    private mutating func setGate(_ e: JournalEvent, _ gate: Gate) {
+    private mutating func setGate(_ e: JournalEvent, _ gate: Gate?) {
         if let step = e.dataString("step_id") {
             stepGates[step] = gate
         } else if let version = e.dataInt("version") {
