@@ -1,0 +1,17 @@
+import PlanJournalCore
+
+extension Journal {
+    /// Whether `path` names a journal in a database server (`postgres://` or `postgresql://`)
+    /// rather than a SQLite file.
+    public static func isDatabaseURL(_ path: String) -> Bool { JournalBackend.isPostgres(path) }
+
+    /// The newest storage format this build reads and writes.
+    public static var supportedFormatVersion: Int { Schema.formatVersion }
+
+    /// The journal's storage format version (opening a journal upgrades it to
+    /// ``supportedFormatVersion``).
+    /// - Throws: `.io`.
+    public func formatVersion() throws(JournalError) -> Int {
+        try withReader { (r) throws(JournalError) in try Schema.version(r.db) }
+    }
+}
