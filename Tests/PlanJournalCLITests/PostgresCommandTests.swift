@@ -1,4 +1,5 @@
 import Foundation
+import PlanJournalCore
 import PlanJournalTestSupport
 import Testing
 
@@ -105,6 +106,32 @@ import Testing
         let twice = try await planj("copy", source, pg)
         #expect(twice.status == 0, "\(twice.stderr)")
         #expect(try await heads(pg) == expected)
+    }
+
+    @Test func processesRacingForOneSeqWinOnceTheOthersConflict() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        let run = try RunBuilder.complete(run: "race", steps: 3)
+        let head = run.events.prefix(4).map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()
+        let next = String(decoding: run.events[4].bytes, as: UTF8.self) + "\n"
+        let started = try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: head)
+        #expect(started.status == 0, "\(started.stdout)\(started.stderr)")
+        let results = try await withThrowingTaskGroup(of: PlanjBinary.Result.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: next)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let won = results.filter { $0.status == 0 && $0.stdout.contains(#""ok":true"#) }
+        let lost = results.filter { $0.status == 1 && $0.stdout.contains("append.conflict") }
+        #expect(won.count == 1, "\(results.map(\.stdout))")
+        #expect(lost.count == 5, "\(results.map { $0.stdout + $0.stderr })")
+        let heads = try await heads(journal)
+        #expect(heads["race"] != nil)
+        let verified = try await planj("--journal", journal, "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     }
 
     @Test func badURLsAndUnreachableServersAreClearErrors() async throws {

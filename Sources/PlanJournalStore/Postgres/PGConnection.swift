@@ -34,9 +34,11 @@ final class PGConnection: SQLDatabase {
     static let writeLockKey: Int64 = 0x706C_616E_6A6F_7572  // "planjour"
 
     /// Connects to the database `url` names.
+    /// - Parameter lockTimeoutMilliseconds: how long a write waits for another writer's lock
+    ///   before failing (PostgreSQL's `lock_timeout`; SQLite's busy timeout).
     /// - Throws: `.usage` for a malformed URL; `.io` naming the server when it cannot be reached
     ///   or refuses the login.
-    init(url: String) throws(JournalError) {
+    init(url: String, lockTimeoutMilliseconds: Int32 = 30_000) throws(JournalError) {
         let target = try PostgresURL(url)
         path = target.redacted
         logger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -45,7 +47,16 @@ final class PGConnection: SQLDatabase {
             database: target.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
         self.configuration = configuration
+        self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
         connection = try Self.connect(configuration, logger: logger, journal: target.redacted)
+        try applySettings()
+    }
+
+    private let lockTimeoutMilliseconds: Int32
+
+    /// Session settings, after each (re)connection.
+    private func applySettings() throws(JournalError) {
+        _ = try query("SET lock_timeout = \(lockTimeoutMilliseconds)", [])
     }
 
     private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, journal: String)
@@ -139,6 +150,7 @@ final class PGConnection: SQLDatabase {
             // The server went away between transactions (restart, failover, idle timeout):
             // connect again. Inside a transaction the error stands, and the caller rolls back.
             connection = try Self.connect(configuration, logger: logger, journal: path)
+            try applySettings()
         }
         let result: PostgresQueryResult
         do {

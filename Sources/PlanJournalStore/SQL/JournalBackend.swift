@@ -13,7 +13,9 @@ enum JournalBackend {
     /// PostgreSQL database must exist).
     /// - Throws: `.usage` for a malformed URL, `.io` when the engine cannot be reached.
     static func connect(_ path: String, configuration: JournalConfiguration) throws(JournalError) -> any SQLDatabase {
-        if isPostgres(path) { return try PGConnection(url: path) }
+        if isPostgres(path) {
+            return try PGConnection(url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        }
         let db = try SQLiteConnection(path: path)
         db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
         return db
