@@ -149,6 +149,12 @@ import Testing
         #expect(!unreachable.stderr.contains("s3cret"), "\(unreachable.stderr)")
         guard let server = Self.server() else { return }
         var parts = try #require(URLComponents(string: server))
+        // A password the server does not ask for (trust) is never printed.
+        parts.password = "s3cret"
+        let listed = try await planj("--journal", try #require(parts.string), "stats")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(!listed.stdout.contains("s3cret"), "\(listed.stdout)")
+        parts.password = nil
         parts.path = "/no_such_database_here"
         let missing = try await planj("--journal", try #require(parts.string), "runs")
         #expect(missing.status == 8, "\(missing.stderr)")

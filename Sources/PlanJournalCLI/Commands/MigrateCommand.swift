@@ -20,9 +20,9 @@ extension Planj {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let version = try global.open().formatVersion()
                 if json {
-                    Output.json(MigrateResult(journal: global.journalPath, formatVersion: version))
+                    Output.json(MigrateResult(journal: Journal.displayName(global.journalPath), formatVersion: version))
                 } else {
-                    Output.line("journal \(global.journalPath) is at format version \(version)")
+                    Output.line("journal \(Journal.displayName(global.journalPath)) is at format version \(version)")
                 }
             }
         }

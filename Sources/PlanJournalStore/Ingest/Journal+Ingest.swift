@@ -73,7 +73,7 @@ extension Journal {
                 pipeline.cancel()
                 if writer.db.inTransaction { try? writer.db.run("ROLLBACK") }
                 writer.dropCache()
-                throw error.adding(journalPath: path, file: source)
+                throw error.adding(journalPath: displayPath, file: source)
             }
         }
     }

@@ -69,7 +69,7 @@ public final class Journal: Sendable {
         do {
             return try body(box.reader)
         } catch {
-            throw error.adding(journalPath: path)
+            throw error.adding(journalPath: displayPath)
         }
     }
 }

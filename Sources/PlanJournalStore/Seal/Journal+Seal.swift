@@ -27,7 +27,7 @@ extension Journal {
                     return seal
                 }
             } catch {
-                throw error.adding(journalPath: path, run: run)
+                throw error.adding(journalPath: displayPath, run: run)
             }
         }
     }
