@@ -134,6 +134,34 @@ import Testing
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     }
 
+    @Test func appendersOfDisjointRunsAndAnIngestAtOnceLoseNothing() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "migrate").status == 0)
+        let runs = try (0..<4).map { try RunBuilder.complete(run: "agent-\($0)", steps: 6, payloadBytes: 400) }
+        let results = try await withThrowingTaskGroup(of: PlanjBinary.Result.self) { group in
+            for run in runs {
+                let lines = run.events.map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()
+                group.addTask {
+                    try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: lines)
+                }
+            }
+            group.addTask {
+                try await PlanjBinary.run(["--journal", journal, "ingest", "--quiet", Fixtures.validContract], in: box.directory)
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for r in results { #expect(r.status == 0, "\(r.stdout.suffix(300))\(r.stderr)") }
+        let heads = try await heads(journal)
+        for run in runs { #expect(heads[run.run] != nil, "run \(run.run) is missing") }
+        let stats = try await planj("--journal", journal, "stats", "--json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let contractEvents = try String(contentsOfFile: Fixtures.validContract, encoding: .utf8).split(separator: "\n").count
+        #expect(object["events"] as? Int == runs.map(\.events.count).reduce(0, +) + contractEvents, "\(stats.stdout)")
+        let verified = try await planj("--journal", journal, "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
     @Test func badURLsAndUnreachableServersAreClearErrors() async throws {
         let malformed = try await planj("--journal", "postgres://user@host:port/db", "runs")
         #expect(malformed.status == 2, "\(malformed.stderr)")

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Concurrent writers: N `planj ingest` processes writing disjoint runs into one journal at once,
-on SQLite and on PostgreSQL, side by side (issue #6).
+"""Concurrent writers: N `planj ingest` (or, with --mode append, `planj append`) processes writing
+disjoint runs into one journal at once, on SQLite and on PostgreSQL, side by side (issue #6).
 
 For each backend and each N in --writers (default 1,4,8):
   * N corpora of --events-per-writer events each, from tools/gen_corpus.py with seeds 1000+k (so
     their runs are disjoint), cached under --cache;
   * a fresh journal (a new SQLite file; a new PostgreSQL database made with psql), migrated first
     (`planj migrate`) so that schema creation is not timed;
-  * the N processes are started together; the wall time runs from the first start to the last exit;
+  * the N processes are started together; the wall time runs from the first start to the last exit
+    (`planj ingest FILE`: one transaction per process; `planj append < FILE`: one per event, as
+    agents append);
   * then the checks: every process exited 0, `planj stats --json` counts every event of the N
     corpora (nothing lost), and `planj verify --json` passes.
 It prints one row per backend and N: events, wall seconds, events/s, and whether the checks held.
@@ -18,6 +20,7 @@ databases), else one this script starts with tools/pg/start.sh --durable (fsync 
 How to run (from the repository root, after `swift build -c release`):
     python3 tools/bench/writers_bench.py                          # 1, 4, 8 writers, 3000 events each
     python3 tools/bench/writers_bench.py --writers 1,2 --events-per-writer 500 --planj .build/debug/planj
+    python3 tools/bench/writers_bench.py --mode append --events-per-writer 2000
     python3 tools/bench/writers_bench.py --json                   # JSON on stdout instead of the table
 Exits 1 when a check fails. Python 3.11 standard library only; needs psql for PostgreSQL.
 """
@@ -65,13 +68,17 @@ def new_journal(backend: str, server: str | None, tmp: str, label: str) -> str:
     return server.rsplit("/", 1)[0] + "/" + name
 
 
-def measure(binary: str, journal: str, files: list[tuple[str, int]]) -> dict:
+def measure(binary: str, journal: str, files: list[tuple[str, int]], mode: str) -> dict:
     migrated = planj(binary, journal, "migrate")
     if migrated.returncode != 0:
         raise SystemExit(f"planj migrate failed: {migrated.stderr}")
     start = time.monotonic()
-    procs = [subprocess.Popen([binary, "--journal", journal, "ingest", "--quiet", path],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for path, _ in files]
+    if mode == "ingest":
+        procs = [subprocess.Popen([binary, "--journal", journal, "ingest", "--quiet", path],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for path, _ in files]
+    else:
+        procs = [subprocess.Popen([binary, "--journal", journal, "append"], stdin=open(path, "rb"),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for path, _ in files]
     errors = []
     for p in procs:
         _, err = p.communicate()
@@ -93,6 +100,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--writers", default="1,4,8")
     ap.add_argument("--events-per-writer", type=int, default=3000)
+    ap.add_argument("--mode", choices=["ingest", "append"], default="ingest")
     ap.add_argument("--postgres", help="a server URL (default: start one with tools/pg/start.sh --durable)")
     ap.add_argument("--planj", default=os.path.join(ROOT, ".build/release/planj"))
     ap.add_argument("--cache", default=os.environ.get("PLANJ_BENCH_CACHE", "/tmp/planj-bench-cache"))
@@ -114,8 +122,8 @@ def main() -> int:
                 for backend in ("sqlite", "postgres"):
                     journal = new_journal(backend, server, tmp, f"{backend}-{n}")
                     log(f"{backend}: {n} writers ...")
-                    r = measure(a.planj, journal, files[:n])
-                    r.update(backend=backend, writers=n)
+                    r = measure(a.planj, journal, files[:n], a.mode)
+                    r.update(backend=backend, writers=n, mode=a.mode)
                     rows.append(r)
     finally:
         if pg_dir:
@@ -123,6 +131,7 @@ def main() -> int:
     if a.json:
         print(json.dumps(rows, indent=2))
     else:
+        print(f"planj {a.mode}, {a.events_per_writer} events per writer")
         print(f"{'writers':>7}  {'backend':<8} {'events':>8} {'seconds':>8} {'events/s':>9}  checks")
         for r in rows:
             mark = "ok" if r["ok"] else f"FAILED stored={r['stored']} verify={r['verify_status']} {r['errors'][:1]}"

@@ -444,7 +444,7 @@ extension JournalWriter {
         defer { cacheTrusted = false }
         var results: [Result<AppendResult, JournalError>] = []
         do {
-            try db.beginWrite()
+            try db.beginAppend(runs: requests.map(\.run))
             try checkDataVersion()
         } catch {
             if db.inTransaction { try? db.run("ROLLBACK") }

@@ -29,16 +29,24 @@ final class PGConnection: SQLDatabase {
     /// fails), and nothing the caller sends meanwhile can commit on a new connection.
     private var lostTransaction: JournalError?
 
-    /// The key of the transaction-level advisory lock every write transaction takes first, so
-    /// writers to one database take turns across processes and machines (as SQLite's write lock).
+    /// The key of the transaction-level advisory lock every write transaction takes first:
+    /// exclusively for whole-journal writes (ingest, forks, seals, copies, migrations), shared by
+    /// appends, which also lock each run they write (``PGLockKeys``). So writers take turns across
+    /// processes and machines as on SQLite, except appends to different runs, which run side by side.
     static let writeLockKey: Int64 = 0x706C_616E_6A6F_7572  // "planjour"
 
     /// Connects to the database `url` names.
-    /// - Parameter lockTimeoutMilliseconds: how long a write waits for another writer's lock
-    ///   before failing (PostgreSQL's `lock_timeout`; SQLite's busy timeout).
+    /// - Parameters:
+    ///   - lockTimeoutMilliseconds: how long a write waits for another writer's lock before
+    ///     failing (PostgreSQL's `lock_timeout`; SQLite's busy timeout).
+    ///   - durability: `.normal` commits without waiting for the server's WAL flush
+    ///     (`synchronous_commit=off`: a server crash may drop the last commits, never corrupt
+    ///     anything), as SQLite's `synchronous=NORMAL`; `.full` waits for it.
     /// - Throws: `.usage` for a malformed URL; `.io` naming the server when it cannot be reached
     ///   or refuses the login.
-    init(url: String, lockTimeoutMilliseconds: Int32 = 30_000) throws(JournalError) {
+    init(
+        url: String, lockTimeoutMilliseconds: Int32 = 30_000, durability: JournalConfiguration.Durability = .normal
+    ) throws(JournalError) {
         let target = try PostgresURL(url)
         path = target.redacted
         logger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -48,15 +56,18 @@ final class PGConnection: SQLDatabase {
         configuration.options.connectTimeout = .seconds(10)
         self.configuration = configuration
         self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
+        self.durability = durability
         connection = try Self.connect(configuration, logger: logger, journal: target.redacted)
         try applySettings()
     }
 
     private let lockTimeoutMilliseconds: Int32
+    private let durability: JournalConfiguration.Durability
 
     /// Session settings, after each (re)connection.
     private func applySettings() throws(JournalError) {
         _ = try query("SET lock_timeout = \(lockTimeoutMilliseconds)", [])
+        _ = try query("SET synchronous_commit = \(durability == .full ? "on" : "off")", [])
     }
 
     private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, journal: String)
@@ -101,11 +112,24 @@ final class PGConnection: SQLDatabase {
         return s
     }
 
-    /// `BEGIN`, then the journal's advisory write lock (released at `COMMIT` or `ROLLBACK`).
+    /// `BEGIN`, then the journal's advisory write lock, exclusively (released at `COMMIT` or
+    /// `ROLLBACK`).
     func beginWrite() throws(JournalError) {
+        try begin(locking: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+    }
+
+    /// `BEGIN`, the journal's write lock shared, then one lock per run, in key order (so two
+    /// groups of appends never wait for each other in a cycle).
+    func beginAppend(runs: [String]) throws(JournalError) {
+        let keys = Set(runs.map(PGLockKeys.key(run:))).sorted()
+        let locks = keys.map { "pg_advisory_xact_lock(\($0))" }.joined(separator: ", ")
+        try begin(locking: "SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))" + (locks.isEmpty ? "" : ", " + locks))
+    }
+
+    private func begin(locking sql: String) throws(JournalError) {
         try run("BEGIN")
         do {
-            _ = try query("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))", [])
+            _ = try query(sql, [])
         } catch {
             try? run("ROLLBACK")
             throw error

@@ -14,7 +14,9 @@ enum JournalBackend {
     /// - Throws: `.usage` for a malformed URL, `.io` when the engine cannot be reached.
     static func connect(_ path: String, configuration: JournalConfiguration) throws(JournalError) -> any SQLDatabase {
         if isPostgres(path) {
-            return try PGConnection(url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+            return try PGConnection(
+                url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                durability: configuration.durability)
         }
         let db = try SQLiteConnection(path: path)
         db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)

@@ -20,6 +20,10 @@ protocol SQLDatabase: AnyObject {
     /// Begins a write transaction that holds the journal's write lock until it ends, so writers
     /// (of any process or machine) take turns and expected-seq checks hold.
     func beginWrite() throws(JournalError)
+    /// Begins a write transaction that appends to `runs` only: it excludes every other writer of
+    /// those runs and every ``beginWrite()`` transaction, and may run beside appends to other runs
+    /// where the engine allows (PostgreSQL; SQLite has one write lock, as ``beginWrite()``).
+    func beginAppend(runs: [String]) throws(JournalError)
     /// A number that stays the same while no other connection commits; a connection that cannot
     /// tell returns a new number each time (cached state is then always checked against the catalog).
     func dataVersion() throws(JournalError) -> Int64

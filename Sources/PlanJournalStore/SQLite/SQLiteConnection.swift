@@ -58,6 +58,11 @@ final class SQLiteConnection: SQLDatabase {
         try run("BEGIN IMMEDIATE")
     }
 
+    /// SQLite has one write lock: as ``beginWrite()``.
+    func beginAppend(runs: [String]) throws(JournalError) {
+        try beginWrite()
+    }
+
     /// A cached prepared statement for `sql`, reset and with its bindings cleared.
     func statement(_ sql: String) throws(JournalError) -> any SQLStatement {
         try sqliteStatement(sql)
