@@ -20,17 +20,7 @@ import Testing
     }
 
     /// The server's URL, or `nil` after the banner (or a failure when it is required).
-    static func server() -> String? {
-        let env = ProcessInfo.processInfo.environment
-        if let url = env["PLANJ_TEST_POSTGRES_URL"], !url.isEmpty { return url }
-        if env["PLANJ_REQUIRE_POSTGRES"] == "1" {
-            Issue.record("PLANJ_REQUIRE_POSTGRES=1 but PLANJ_TEST_POSTGRES_URL is not set (see tools/pg/start.sh)")
-        } else {
-            let line = String(repeating: "!", count: 78)
-            print("\(line)\n!! SKIPPED: planj on PostgreSQL: PLANJ_TEST_POSTGRES_URL is not set (tools/pg/start.sh).\n\(line)")
-        }
-        return nil
-    }
+    static func server() -> String? { PostgresTestServer.url(skipping: "planj on PostgreSQL") }
 
     /// A new database on `server`, as a journal URL.
     func database(on server: String) async throws -> String {

@@ -2,7 +2,6 @@ import Foundation
 import PlanJournalCore
 import PlanJournalTestSupport
 import Synchronization
-import Testing
 
 @testable import PlanJournalStore
 
@@ -22,23 +21,7 @@ final class PostgresFixture: JournalBackendFixture {
     /// The fixture for `$PLANJ_TEST_POSTGRES_URL`; `nil` (after a loud banner, or a recorded
     /// failure when `PLANJ_REQUIRE_POSTGRES=1`) when it is not set.
     static func fromEnvironment() -> PostgresFixture? {
-        let env = ProcessInfo.processInfo.environment
-        if let url = env["PLANJ_TEST_POSTGRES_URL"], !url.isEmpty { return PostgresFixture(serverURL: url) }
-        if env["PLANJ_REQUIRE_POSTGRES"] == "1" {
-            Issue.record(
-                "PLANJ_REQUIRE_POSTGRES=1 but PLANJ_TEST_POSTGRES_URL is not set (start a server with tools/pg/start.sh, or run tools/test.sh)")
-        } else {
-            let line = String(repeating: "!", count: 78)
-            print(
-                """
-                \(line)
-                !! SKIPPED: PostgreSQL backend checks: PLANJ_TEST_POSTGRES_URL is not set.
-                !! Run tools/test.sh, or: export PLANJ_TEST_POSTGRES_URL=$(bash tools/pg/start.sh)
-                !! CI sets PLANJ_REQUIRE_POSTGRES=1 to make this a failure.
-                \(line)
-                """)
-        }
-        return nil
+        PostgresTestServer.url(skipping: "PostgreSQL backend checks").map(PostgresFixture.init(serverURL:))
     }
 
     /// The URL of a new, empty database on the server.
