@@ -59,6 +59,29 @@ import Testing
         }
     }
 
+    @Test func openingAndReadingDoNotWaitForAWriter() throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        _ = try journal.ingest(file: Fixtures.validContract)
+        // Another process holds the journal's write lock (a long ingest, say).
+        let other = try PGConnection(url: journal.path)
+        try other.beginWrite()
+        defer { try? other.run("ROLLBACK") }
+        let reopened = try fixture.reopen(journal, configuration: JournalConfiguration(busyTimeoutMilliseconds: 500))
+        #expect(try !reopened.runs().isEmpty)
+        #expect(try reopened.verify().ok)
+        // A write waits for the lock, then fails with the lock timeout, naming the journal.
+        let run = try #require(try reopened.runs().first?.id)
+        do {
+            _ = try reopened.fork(run, at: 1, as: "blocked")
+            Issue.record("a fork was written while another writer held the lock")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.message.contains("lock timeout"), "\(error)")
+            #expect(error.context.journalPath != nil)
+        }
+    }
+
     @Test func severalConnectionsMigrateTheSameNewDatabaseAtOnce() async throws {
         guard let fixture else { return }
         let url = try fixture.makeDatabase()

@@ -98,13 +98,11 @@ enum Schema {
     /// and the version is read again once the lock is held.
     /// - Throws: `.unsupportedVersion` when the journal is newer than this build.
     static func migrate(_ db: any SQLDatabase) throws(JournalError) {
-        if db.dialect == .sqlite {
-            // SQLite: a read without the write lock first, so opening a current journal writes nothing.
-            try db.execute(createMeta)
-            let current = try version(db)
-            try refuseNewer(current, db)
-            guard current < migrations.count else { return }
-        }
+        // A read without the write lock first, so opening a current journal neither writes nor
+        // waits for a writer (a long ingest holds the lock).
+        let current = try versionWithoutLock(db)
+        try refuseNewer(current, db)
+        guard current < migrations.count else { return }
         try db.transaction { () throws(JournalError) in
             if db.dialect == .postgres { try db.execute(createMeta) }
             // Re-read inside the write lock: another process may have migrated meanwhile.
@@ -121,6 +119,20 @@ enum Schema {
             }
             try setMeta("format_version", String(migrations.count), db)
         }
+    }
+
+    /// The format version, read without the write lock (0 for a new journal).
+    private static func versionWithoutLock(_ db: any SQLDatabase) throws(JournalError) -> Int {
+        switch db.dialect {
+        case .sqlite:
+            try db.execute(createMeta)
+        case .postgres:
+            // Creating `meta` here could race another process's migration: only look.
+            let exists = try db.statement("SELECT to_regclass('meta') IS NOT NULL")
+            defer { exists.reset() }
+            guard try exists.step(), exists.int(0) == 1 else { return 0 }
+        }
+        return try version(db)
     }
 
     /// The format version recorded in `meta` (0 for a new journal).
