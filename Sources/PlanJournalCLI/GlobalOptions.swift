@@ -8,7 +8,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The journal file (default: $PLANJOURNAL_PATH, else journals/planjournal.sqlite).", valueName: "path"))
+            "The journal: a SQLite file or postgres://user@host:port/database (default: $PLANJOURNAL_PATH, else journals/planjournal.sqlite).",
+            valueName: "path"))
     var journal: String?
 
     @Flag(name: .long, help: "Print errors with their causes.")
@@ -24,7 +25,7 @@ struct GlobalOptions: ParsableArguments {
     /// Opens (creating if needed) the journal.
     func open(configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) -> Journal {
         let path = journalPath
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = Journal.isDatabaseURL(path) ? "" : (path as NSString).deletingLastPathComponent
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

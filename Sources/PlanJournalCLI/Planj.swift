@@ -33,7 +33,7 @@ public struct Planj: AsyncParsableCommand {
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,
             Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Watch.self, Replay.self, Diff.self, Audit.self,
-            Keygen.self, SealRun.self, Copy.self,
+            Keygen.self, SealRun.self, Copy.self, Migrate.self,
         ]
     )
 

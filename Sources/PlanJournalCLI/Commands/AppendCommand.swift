@@ -25,7 +25,7 @@ extension Planj {
         @Flag(help: "Make each append expect the run's head to be the previous seq exactly (a conflict otherwise).")
         var expectHead = false
 
-        @Option(help: ArgumentHelp("SQLite durability: normal or full.", valueName: "mode"))
+        @Option(help: ArgumentHelp("Durability: normal or full (SQLite synchronous=NORMAL/FULL; PostgreSQL synchronous_commit off/on).", valueName: "mode"))
         var durability: String = "normal"
 
         func run() async throws {

@@ -99,7 +99,7 @@ extension Planj {
             if json { Output.json(report) }
             var text = "copied \(report.runsCopied.count) runs (\(report.eventsWritten) events"
             if report.sealsWritten > 0 { text += ", \(report.sealsWritten) seals" }
-            text += ") from \(source) to \(destination)"
+            text += ") from \(Journal.displayName(source)) to \(Journal.displayName(destination))"
             if !report.runsAlreadyThere.isEmpty { text += "; \(report.runsAlreadyThere.count) already there" }
             if !report.runsSkipped.isEmpty { text += "; \(report.runsSkipped.count) skipped (conflict)" }
             text += String(format: " (%.2f s)", report.seconds)

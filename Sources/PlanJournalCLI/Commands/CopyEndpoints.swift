@@ -17,7 +17,7 @@ struct CopyEndpoints {
     init(source: String, destination: String, force: Bool) throws(JournalError) {
         self.source = source
         self.destination = destination
-        guard FileManager.default.fileExists(atPath: source) else {
+        guard Journal.isDatabaseURL(source) || FileManager.default.fileExists(atPath: source) else {
             throw JournalError(.usage, "the copy's source does not exist", context: .init(file: source))
         }
         if Self.identity(source) == Self.identity(destination) {
@@ -34,8 +34,10 @@ struct CopyEndpoints {
     /// Whether `path` names a `.pjl` file (else a journal).
     static func isPortable(_ path: String) -> Bool { path.lowercased().hasSuffix(".pjl") }
 
-    /// The file's resolved absolute path (symbolic links followed), for comparing two names.
+    /// The file's resolved absolute path (symbolic links followed), or a database URL as it is,
+    /// for comparing two names.
     private static func identity(_ path: String) -> String {
+        if Journal.isDatabaseURL(path) { return path }
         let url = URL(fileURLWithPath: path).standardizedFileURL
         return url.resolvingSymlinksInPath().path
     }
@@ -48,7 +50,7 @@ struct CopyEndpoints {
             let file = try PortableDestination(path: destination)
             return (from, OpenedDestination(destination: file, finish: { () throws(JournalError) in try file.finish() }))
         }
-        let dir = (destination as NSString).deletingLastPathComponent
+        let dir = Journal.isDatabaseURL(destination) ? "" : (destination as NSString).deletingLastPathComponent
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -31,7 +31,7 @@ extension Planj {
                     return
                 }
                 guard !runs.isEmpty else {
-                    Output.error("no runs in \(global.journalPath) (add some with `planj ingest FILE`)")
+                    Output.error("no runs in \(Journal.displayName(global.journalPath)) (add some with `planj ingest FILE`)")
                     return
                 }
                 var table = TextTable(header: ["RUN", "STATUS", "EVENTS", "STARTED", "TOKENS", "COST", "GOAL"])

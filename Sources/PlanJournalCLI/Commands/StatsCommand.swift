@@ -22,7 +22,7 @@ extension Planj {
                 }
                 Output.line(
                     """
-                    journal:      \(global.journalPath)
+                    journal:      \(Journal.displayName(global.journalPath))
                     runs:         \(s.runs)
                     events:       \(s.events)
                     chunks:       \(s.chunks)

@@ -47,7 +47,7 @@ extension Planj {
                 } else {
                     for p in report.problems {
                         Output.error(
-                            "planj: verify: \(global.journalPath): run \(p.run)\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")
+                            "planj: verify: \(Journal.displayName(global.journalPath)): run \(p.run)\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")
                     }
                     Output.line(
                         "\(report.ok ? "ok" : "FAILED"): \(report.runs) runs, \(report.events) events, \(report.chunks) chunks, \(report.snapshots) snapshots, \(report.seals) seals checked"

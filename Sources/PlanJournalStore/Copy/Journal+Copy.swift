@@ -33,7 +33,7 @@ extension Journal {
                         guard check.status == .valid, let seal = check.seal else {
                             throw JournalError(
                                 .sealBroken, "a seal does not hold for the stored events: \(check.message)",
-                                context: .init(journalPath: path, run: run, seq: check.seq))
+                                context: .init(journalPath: displayPath, run: run, seq: check.seq))
                         }
                         try r.insert(seal, rid: row.rid)
                         stored += w.db.changes

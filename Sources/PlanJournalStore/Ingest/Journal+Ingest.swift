@@ -49,7 +49,7 @@ extension Journal {
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
             var bytes: Int64 = 0
             do throws(JournalError) {
-                try writer.db.run("BEGIN IMMEDIATE")
+                try writer.db.beginWrite()
                 writer.beginBackgroundCompression()
                 while let batch = try pipeline.next() {
                     bytes = batch.bytesRead
@@ -73,7 +73,7 @@ extension Journal {
                 pipeline.cancel()
                 if writer.db.inTransaction { try? writer.db.run("ROLLBACK") }
                 writer.dropCache()
-                throw error.adding(journalPath: path, file: source)
+                throw error.adding(journalPath: displayPath, file: source)
             }
         }
     }

@@ -13,7 +13,7 @@ public struct JournalStats: Sendable, Codable, Hashable {
     public var jsonlBytes: Int64
     /// Bytes of the stored (compressed) chunk bodies.
     public var chunkBytes: Int64
-    /// Bytes of the database file plus its WAL, on disk now.
+    /// Bytes of the database file plus its WAL, on disk now (PostgreSQL: the database's size).
     public var fileBytes: Int64
     /// `jsonlBytes / fileBytes`.
     public var compressionRatio: Double
@@ -29,13 +29,16 @@ extension Journal {
                 return try s.step() ? s.int(0) : 0
             }
             let runs = try scalar("SELECT count(*) FROM runs")
-            let events = try scalar("SELECT coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) FROM runs")
+            let events = try scalar("SELECT CAST(coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) AS BIGINT) FROM runs")
             let chunks = try scalar("SELECT count(*) FROM chunks")
             let snapshots = try scalar("SELECT count(*) FROM snapshots")
             let dictionaries = try scalar("SELECT count(*) FROM dictionaries")
-            let jsonl = try scalar("SELECT coalesce(sum(raw_bytes), 0) FROM runs")
-            let stored = try scalar("SELECT coalesce(sum(length(body)), 0) FROM chunks")
-            let files = Self.fileSize(path) + Self.fileSize(path + "-wal")
+            let jsonl = try scalar("SELECT CAST(coalesce(sum(raw_bytes), 0) AS BIGINT) FROM runs")
+            let stored = try scalar("SELECT CAST(coalesce(sum(length(body)), 0) AS BIGINT) FROM chunks")
+            let files =
+                r.db.dialect == .postgres
+                ? try scalar("SELECT pg_database_size(current_database())")
+                : Self.fileSize(path) + Self.fileSize(path + "-wal")
             return JournalStats(
                 runs: Int(runs), events: events, chunks: Int(chunks), snapshots: Int(snapshots),
                 dictionaries: Int(dictionaries), jsonlBytes: jsonl,

@@ -3,22 +3,27 @@ import Foundation
 import PlanJournalCore
 import Synchronization
 
-/// A journal of plan-and-execute runs in one SQLite file (WAL mode): append-only, hash-chained,
-/// LZ4-compressed, with a run catalog, snapshots and forks.
+/// A journal of plan-and-execute runs in one SQLite file (WAL mode) or one PostgreSQL database
+/// (named by a `postgres://user@host:port/database` URL): append-only, hash-chained,
+/// LZ4-compressed, with a run catalog, snapshots and forks. Both engines store the same tables,
+/// written by the same code.
 ///
 /// `Journal` is `Sendable`: one writer connection behind a lock (appends from many tasks share
 /// transactions through group commit) and a small pool of reader connections. Several processes
-/// may open the same file; SQLite's locks order their writes.
+/// (on PostgreSQL, several machines) may open the same journal; SQLite's write lock, or an
+/// advisory lock every PostgreSQL write transaction takes, orders their writes.
 public final class Journal: Sendable {
-    /// The database file.
+    /// The database file, or the PostgreSQL URL as given.
     public let path: String
     public let configuration: JournalConfiguration
     let writer: WriterBox
     private let readers = Mutex<[ReaderBox]>([])
     private let committer = GroupCommitQueue()
 
-    /// Opens the journal at `path`, creating the file and its schema on first use.
-    /// - Throws: `.io` when the file cannot be opened, `.unsupportedVersion` when a newer planj wrote it.
+    /// Opens the journal at `path` (a file, or a `postgres://` URL of an existing database),
+    /// creating the file and the schema on first use.
+    /// - Throws: `.io` when the file cannot be opened or the server reached, `.usage` for a
+    ///   malformed URL, `.unsupportedVersion` when a newer planj wrote it.
     public init(path: String, configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) {
         self.path = path
         self.configuration = configuration
@@ -57,15 +62,14 @@ public final class Journal: Sendable {
         if let pooled = readers.withLock({ $0.popLast() }) {
             box = pooled
         } else {
-            let db = try SQLiteConnection(path: path)
-            db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
+            let db = try JournalBackend.connect(path, configuration: configuration)
             box = ReaderBox(JournalReader(db: db))
         }
         defer { readers.withLock { if $0.count < 4 { $0.append(box) } } }
         do {
             return try body(box.reader)
         } catch {
-            throw error.adding(journalPath: path)
+            throw error.adding(journalPath: displayPath)
         }
     }
 }

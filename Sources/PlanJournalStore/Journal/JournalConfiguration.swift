@@ -3,9 +3,11 @@ public struct JournalConfiguration: Sendable {
     /// When a commit is durable.
     public enum Durability: Sendable {
         /// `synchronous=NORMAL` in WAL mode: a commit survives a crash of the process; a power loss may
-        /// drop the last commits, never corrupt the journal. The default.
+        /// drop the last commits, never corrupt the journal. The default. (PostgreSQL:
+        /// `synchronous_commit=off`, the same promise for a crash of the server.)
         case normal
-        /// `synchronous=FULL`: every commit is on disk before append returns.
+        /// `synchronous=FULL`: every commit is on disk before append returns. (PostgreSQL:
+        /// `synchronous_commit=on`.)
         case full
     }
 

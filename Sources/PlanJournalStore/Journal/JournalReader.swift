@@ -4,11 +4,11 @@ import PlanJournalCore
 
 /// Reads runs, chunks, events and snapshots over one connection.
 struct JournalReader {
-    let db: SQLiteConnection
+    let db: any SQLDatabase
     let dictionaries: DictionaryCache
     var path: String { db.path }
 
-    init(db: SQLiteConnection) {
+    init(db: any SQLDatabase) {
         self.db = db
         dictionaries = DictionaryCache(db: db)
     }

@@ -6,7 +6,7 @@ import PlanJournalCore
 ///
 /// Not `Sendable`: ``Journal`` serializes access to it.
 final class JournalWriter {
-    let db: SQLiteConnection
+    let db: any SQLDatabase
     let config: JournalConfiguration
     let reader: JournalReader
     private let projection = PlanProjection()
@@ -24,23 +24,24 @@ final class JournalWriter {
     private var trainer: DictionaryTrainer?
     /// During an ingest: compresses chunks off this thread.
     private var compressor: ChunkCompressor?
-    /// Checkpoints the WAL off this thread.
-    private let checkpointer: Checkpointer
+    /// Checkpoints the WAL off this thread (SQLite only).
+    private let checkpointer: Checkpointer?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
-        db = try SQLiteConnection(path: path)
+        let db = try JournalBackend.connect(path, configuration: config)
+        self.db = db
         self.config = config
         reader = JournalReader(db: db)
-        checkpointer = Checkpointer(path: path)
-        db.setBusyTimeout(milliseconds: config.busyTimeoutMilliseconds)
-        try Self.configure(db, durability: config.durability)
+        let sqlite = db as? SQLiteConnection
+        checkpointer = sqlite.map { _ in Checkpointer(path: path) }
+        if let sqlite { try Self.configure(sqlite, durability: config.durability) }
         try Schema.migrate(db)
         try loadDictionary()
-        let checkpointer = self.checkpointer
-        db.setWALHook { [unowned db] pages in
+        guard let sqlite, let checkpointer else { return }
+        sqlite.setWALHook { [unowned sqlite] pages in
             if pages >= Checkpointer.writerPages {
                 // The background checkpoints lag behind a steady stream of appends: catch up here.
-                _ = try? db.checkpointPassive()
+                _ = try? sqlite.checkpointPassive()
             } else if pages >= Checkpointer.backgroundPages {
                 checkpointer.request()
             }
@@ -48,7 +49,7 @@ final class JournalWriter {
     }
 
     deinit {
-        checkpointer.stop()
+        checkpointer?.stop()
     }
 
     private func loadDictionary() throws(JournalError) {
@@ -264,7 +265,11 @@ final class JournalWriter {
         for state in w.pendingSnapshots {
             let snap = try SnapshotCodec.encode(state)
             try db.statement(
-                "INSERT OR REPLACE INTO snapshots(rid, seq, codec, raw_len, checksum, body) VALUES (?, ?, ?, ?, ?, ?)"
+                """
+                INSERT INTO snapshots(rid, seq, codec, raw_len, checksum, body) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(rid, seq) DO UPDATE SET codec = excluded.codec, raw_len = excluded.raw_len,
+                  checksum = excluded.checksum, body = excluded.body
+                """
             ).bind(
                 .int(rid), .int(state.seq), .int(snap.codec.rawValue), .int(Int64(snap.rawLength)), .blob(snap.checksum),
                 .blob(snap.body)
@@ -290,9 +295,13 @@ final class JournalWriter {
 
     private func ensureRow(_ w: inout RunWrite) throws(JournalError) -> Int64 {
         if let rid = w.cursor.rid { return rid }
-        try db.statement("INSERT INTO runs(id, head_seq, head_hash) VALUES (?, 0, ?)")
-            .bind(.text(w.cursor.id), .blob(HashChain.genesis)).run()
-        let rid = db.lastInsertRowID
+        let s = try db.statement("INSERT INTO runs(id, head_seq, head_hash) VALUES (?, 0, ?) RETURNING rid")
+            .bind(.text(w.cursor.id), .blob(HashChain.genesis))
+        defer { s.reset() }
+        guard try s.step() else {
+            throw JournalError(.io, "the run was not added to the catalog", context: .init(run: w.cursor.id))
+        }
+        let rid = s.int(0)
         w.cursor.rid = rid
         return rid
     }
@@ -435,7 +444,7 @@ extension JournalWriter {
         defer { cacheTrusted = false }
         var results: [Result<AppendResult, JournalError>] = []
         do {
-            try db.run("BEGIN IMMEDIATE")
+            try db.beginAppend(runs: requests.map(\.run))
             try checkDataVersion()
         } catch {
             if db.inTransaction { try? db.run("ROLLBACK") }

@@ -25,7 +25,7 @@ struct RunRow {
         input_tokens, output_tokens, cost_usd, raw_bytes, tail_first_seq, tail_bytes
         """
 
-    init(_ s: SQLiteStatement) {
+    init(_ s: any SQLStatement) {
         rid = s.int(0)
         id = s.text(1) ?? ""
         parent = s.optionalInt(2)

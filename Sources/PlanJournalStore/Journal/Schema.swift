@@ -6,8 +6,8 @@ enum Schema {
     static let formatVersion = 3
 
     /// Migrations, oldest first. Never edit one that has shipped: add the next.
-    static let migrations: [(name: String, sql: String)] = [
-        (
+    static let migrations: [Migration] = [
+        Migration(
             "v1-core",
             """
             CREATE TABLE runs(
@@ -56,16 +56,18 @@ enum Schema {
                 body BLOB NOT NULL,
                 PRIMARY KEY(rid, seq)
             ) WITHOUT ROWID;
-            """
+            """,
+            postgres: PostgresSchema.v1
         ),
-        (
+        Migration(
             // Snapshots are written in PlanState's binary form from this version on (JSON ones are
             // still read); the tables do not change. Older builds refuse the journal instead of
             // reporting its new snapshots as corrupt.
             "v2-binary-snapshots",
-            "SELECT 1"
+            "SELECT 1",
+            postgres: []
         ),
-        (
+        Migration(
             // Seals: Ed25519 signatures over a run's chain hash at a seq (several per run: after
             // more events, or by several keys). The signature covers run id, seq, hash, trail (4
             // bytes of the chain hash after each event, to locate a change) and time.
@@ -84,36 +86,89 @@ enum Schema {
                 UNIQUE(rid, signature)
             );
             CREATE INDEX seals_by_run ON seals(rid, seq);
-            """
+            """,
+            postgres: PostgresSchema.v3
         ),
     ]
 
     /// Creates or upgrades the schema of `db`.
+    ///
+    /// Safe to run from several processes at once: the migrations run inside a write transaction
+    /// (SQLite's write lock; on PostgreSQL the journal's advisory lock, and DDL is transactional),
+    /// and the version is read again once the lock is held.
     /// - Throws: `.unsupportedVersion` when the journal is newer than this build.
-    static func migrate(_ db: SQLiteConnection) throws(JournalError) {
-        try db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        let read = try db.statement("SELECT value FROM meta WHERE key = 'format_version'")
-        let current = try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
-        read.reset()
-        if current > formatVersion {
-            throw JournalError(
-                .unsupportedVersion,
-                "the journal has format version \(current); this planj reads up to \(formatVersion): upgrade planj",
-                context: .init(journalPath: db.path))
-        }
+    static func migrate(_ db: any SQLDatabase) throws(JournalError) {
+        // A read without the write lock first, so opening a current journal neither writes nor
+        // waits for a writer (a long ingest holds the lock).
+        let current = try versionWithoutLock(db)
+        try refuseNewer(current, db)
         guard current < migrations.count else { return }
         try db.transaction { () throws(JournalError) in
+            if db.dialect == .postgres { try db.execute(createMeta) }
             // Re-read inside the write lock: another process may have migrated meanwhile.
-            let again = try db.statement("SELECT value FROM meta WHERE key = 'format_version'")
-            let now = try again.step() ? Int(again.text(0) ?? "0") ?? 0 : 0
-            again.reset()
+            let now = try version(db)
+            try refuseNewer(now, db)
+            guard now < migrations.count else { return }
+            let at = Timestamp.now.description
             for (k, m) in migrations.enumerated() where k >= now {
-                try db.execute(m.sql)
-                try db.statement("INSERT OR REPLACE INTO meta(key, value) VALUES ('migration.' || ?, datetime('now'))")
-                    .bind(.text(m.name)).run()
+                switch db.dialect {
+                case .sqlite: try db.execute(m.sqlite)
+                case .postgres: for sql in m.postgres { try db.execute(sql) }
+                }
+                try setMeta("migration." + m.name, at, db)
             }
-            try db.statement("INSERT OR REPLACE INTO meta(key, value) VALUES ('format_version', ?)")
-                .bind(.text(String(migrations.count))).run()
+            try setMeta("format_version", String(migrations.count), db)
         }
+    }
+
+    /// The format version, read without the write lock (0 for a new journal).
+    private static func versionWithoutLock(_ db: any SQLDatabase) throws(JournalError) -> Int {
+        switch db.dialect {
+        case .sqlite:
+            try db.execute(createMeta)
+        case .postgres:
+            // Creating `meta` here could race another process's migration: only look.
+            let exists = try db.statement("SELECT to_regclass('meta') IS NOT NULL")
+            defer { exists.reset() }
+            guard try exists.step(), exists.int(0) == 1 else { return 0 }
+        }
+        return try version(db)
+    }
+
+    /// The format version recorded in `meta` (0 for a new journal).
+    static func version(_ db: any SQLDatabase) throws(JournalError) -> Int {
+        let read = try db.statement("SELECT value FROM meta WHERE key = 'format_version'")
+        defer { read.reset() }
+        return try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
+    }
+
+    private static let createMeta = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+    private static func refuseNewer(_ version: Int, _ db: any SQLDatabase) throws(JournalError) {
+        guard version > formatVersion else { return }
+        throw JournalError(
+            .unsupportedVersion,
+            "the journal has format version \(version); this planj reads up to \(formatVersion): upgrade planj",
+            context: .init(journalPath: db.path))
+    }
+
+    private static func setMeta(_ key: String, _ value: String, _ db: any SQLDatabase) throws(JournalError) {
+        try db.statement(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        ).bind(.text(key), .text(value)).run()
+    }
+}
+
+/// One step of the schema: its SQLite script and the same tables in PostgreSQL's types, one
+/// statement a string.
+struct Migration: Sendable {
+    var name: String
+    var sqlite: String
+    var postgres: [String]
+
+    init(_ name: String, _ sqlite: String, postgres: [String]) {
+        self.name = name
+        self.sqlite = sqlite
+        self.postgres = postgres
     }
 }

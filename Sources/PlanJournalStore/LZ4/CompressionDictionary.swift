@@ -14,10 +14,10 @@ struct CompressionDictionary: Sendable {
 ///
 /// Not `Sendable`: it belongs to one connection.
 final class DictionaryCache {
-    private let db: SQLiteConnection
+    private let db: any SQLDatabase
     private var loaded: [Int64: CompressionDictionary] = [:]
 
-    init(db: SQLiteConnection) {
+    init(db: any SQLDatabase) {
         self.db = db
     }
 
@@ -57,9 +57,13 @@ final class DictionaryCache {
 
     /// Stores `bytes` as a new dictionary.
     func insert(_ bytes: [UInt8]) throws(JournalError) -> CompressionDictionary {
-        try db.statement("INSERT INTO dictionaries(bytes, checksum) VALUES (?, ?)")
-            .bind(.blob(bytes), .blob(CompressionDictionary.checksum(bytes))).run()
-        let d = CompressionDictionary(id: db.lastInsertRowID, bytes: bytes)
+        let s = try db.statement("INSERT INTO dictionaries(bytes, checksum) VALUES (?, ?) RETURNING id")
+            .bind(.blob(bytes), .blob(CompressionDictionary.checksum(bytes)))
+        defer { s.reset() }
+        guard try s.step() else {
+            throw JournalError(.io, "the compression dictionary was not stored", context: .init(journalPath: db.path))
+        }
+        let d = CompressionDictionary(id: s.int(0), bytes: bytes)
         loaded[d.id] = d
         return d
     }

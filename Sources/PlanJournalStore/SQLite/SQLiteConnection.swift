@@ -5,9 +5,10 @@ import PlanJournalCore
 ///
 /// Not `Sendable`: a connection is used by one thread at a time; ``Journal`` keeps its
 /// connections behind locks.
-final class SQLiteConnection {
+final class SQLiteConnection: SQLDatabase {
     private var db: OpaquePointer?
     let path: String
+    let dialect = SQLDialect.sqlite
     private var statements: [String: SQLiteStatement] = [:]
     /// Keeps the WAL hook's closure alive while SQLite holds a pointer to it.
     private var walHook: WALHookBox?
@@ -49,11 +50,26 @@ final class SQLiteConnection {
     /// Runs one statement without parameters through the statement cache (transaction control on
     /// the hot path: `BEGIN IMMEDIATE`, `COMMIT`, savepoints), so its SQL is parsed once.
     func run(_ sql: String) throws(JournalError) {
-        try statement(sql).run()
+        try sqliteStatement(sql).run()
+    }
+
+    /// `BEGIN IMMEDIATE`: takes SQLite's write lock at once.
+    func beginWrite() throws(JournalError) {
+        try run("BEGIN IMMEDIATE")
+    }
+
+    /// SQLite has one write lock: as ``beginWrite()``.
+    func beginAppend(runs: [String]) throws(JournalError) {
+        try beginWrite()
     }
 
     /// A cached prepared statement for `sql`, reset and with its bindings cleared.
-    func statement(_ sql: String) throws(JournalError) -> SQLiteStatement {
+    func statement(_ sql: String) throws(JournalError) -> any SQLStatement {
+        try sqliteStatement(sql)
+    }
+
+    /// ``statement(_:)`` with its concrete type.
+    func sqliteStatement(_ sql: String) throws(JournalError) -> SQLiteStatement {
         if let s = statements[sql] {
             s.reset()
             return s
@@ -69,7 +85,7 @@ final class SQLiteConnection {
     /// `PRAGMA data_version`: changes when another connection (of this process or another) commits;
     /// this connection's own commits leave it as it was.
     func dataVersion() throws(JournalError) -> Int64 {
-        let s = try statement("PRAGMA data_version")
+        let s = try sqliteStatement("PRAGMA data_version")
         defer { s.reset() }
         return try s.step() ? s.int(0) : 0
     }
@@ -100,9 +116,6 @@ final class SQLiteConnection {
         return (Int(log), Int(copied))
     }
 
-    /// The rowid of the last insert.
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
-
     /// Rows changed by the last statement.
     var changes: Int { Int(sqlite3_changes(db)) }
 
@@ -114,20 +127,6 @@ final class SQLiteConnection {
     /// Waits up to `milliseconds` for another connection's lock before failing with busy.
     func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(db, milliseconds)
-    }
-
-    /// Runs `body` in a transaction (`BEGIN IMMEDIATE` takes the write lock at once), committing on
-    /// success and rolling back on error.
-    func transaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
-        try run("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try run("COMMIT")
-            return result
-        } catch {
-            if inTransaction { try? run("ROLLBACK") }
-            throw error
-        }
     }
 
     /// Whether `error` is SQLite's "busy" or "locked" (another connection holds the lock).

@@ -2,7 +2,7 @@ import CSQLite
 import PlanJournalCore
 
 /// A prepared statement owned by one ``SQLiteConnection``; finalized in `deinit`.
-final class SQLiteStatement {
+final class SQLiteStatement: SQLStatement {
     private let handle: OpaquePointer
     private unowned let connection: SQLiteConnection
 
@@ -18,18 +18,9 @@ final class SQLiteStatement {
         sqlite3_clear_bindings(handle)
     }
 
-    /// A value to bind to a `?` parameter.
-    enum Value {
-        case null
-        case int(Int64)
-        case double(Double)
-        case text(String)
-        case blob([UInt8])
-    }
-
     /// Binds `values` to parameters 1...n.
     @discardableResult
-    func bind(_ values: Value...) -> SQLiteStatement {
+    func bind(_ values: SQLValue...) -> Self {
         for (k, v) in values.enumerated() {
             let i = Int32(k + 1)
             switch v {
@@ -66,8 +57,6 @@ final class SQLiteStatement {
     func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
-
-    func optionalInt(_ column: Int32) -> Int64? { isNull(column) ? nil : int(column) }
 
     func text(_ column: Int32) -> String? {
         guard let p = sqlite3_column_text(handle, column) else { return nil }

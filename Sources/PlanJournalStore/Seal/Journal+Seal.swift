@@ -27,7 +27,7 @@ extension Journal {
                     return seal
                 }
             } catch {
-                throw error.adding(journalPath: path, run: run)
+                throw error.adding(journalPath: displayPath, run: run)
             }
         }
     }
@@ -144,8 +144,8 @@ extension JournalReader {
         }
         try db.statement(
             """
-            INSERT OR IGNORE INTO seals(rid, seq, hash, trail, key_id, public_key, signature, sealed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO seals(rid, seq, hash, trail, key_id, public_key, signature, sealed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """
         ).bind(
             .int(rid), .int(seal.seq), .blob(hash), .blob(seal.trail), .text(seal.keyID), .blob(seal.publicKey.rawRepresentation),

@@ -1,0 +1,217 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PlanJournalCore
+import PostgresNIO
+import Synchronization
+
+/// One PostgreSQL connection (postgres-nio) behind the synchronous ``SQLDatabase`` interface.
+///
+/// The journal's API is synchronous, so each call sends its query and blocks the calling thread
+/// on the NIO future until the server answers. It never waits on an event-loop thread (the
+/// journal's threads are its callers' and its own), nor on Swift's cooperative pool: the future is
+/// completed by the event loop alone.
+///
+/// Not `Sendable`: a connection is used by one thread at a time, as ``SQLiteConnection`` is.
+final class PGConnection: SQLDatabase {
+    /// The URL without its password.
+    let path: String
+    let dialect = SQLDialect.postgres
+    private var connection: PostgresConnection
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private var statements: [String: PGStatement] = [:]
+    private(set) var changes = 0
+    private(set) var inTransaction = false
+    private var version: Int64 = 0
+    /// Set when the connection is lost inside a transaction: the server rolled it back, so every
+    /// statement fails until the caller ends the transaction (`ROLLBACK` then succeeds, `COMMIT`
+    /// fails), and nothing the caller sends meanwhile can commit on a new connection.
+    private var lostTransaction: JournalError?
+
+    /// The key of the transaction-level advisory lock every write transaction takes first:
+    /// exclusively for whole-journal writes (ingest, forks, seals, copies, migrations), shared by
+    /// appends, which also lock each run they write (``PGLockKeys``). So writers take turns across
+    /// processes and machines as on SQLite, except appends to different runs, which run side by side.
+    static let writeLockKey: Int64 = 0x706C_616E_6A6F_7572  // "planjour"
+
+    /// Connects to the database `url` names.
+    /// - Parameters:
+    ///   - lockTimeoutMilliseconds: how long a write waits for another writer's lock before
+    ///     failing (PostgreSQL's `lock_timeout`; SQLite's busy timeout).
+    ///   - durability: `.normal` commits without waiting for the server's WAL flush
+    ///     (`synchronous_commit=off`: a server crash may drop the last commits, never corrupt
+    ///     anything), as SQLite's `synchronous=NORMAL`; `.full` waits for it.
+    /// - Throws: `.usage` for a malformed URL; `.io` naming the server when it cannot be reached
+    ///   or refuses the login.
+    init(
+        url: String, lockTimeoutMilliseconds: Int32 = 30_000, durability: JournalConfiguration.Durability = .normal
+    ) throws(JournalError) {
+        let target = try PostgresURL(url)
+        path = target.redacted
+        logger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+        var configuration = PostgresConnection.Configuration(
+            host: target.host, port: target.port, username: target.user, password: target.password,
+            database: target.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        self.configuration = configuration
+        self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
+        self.durability = durability
+        connection = try Self.connect(configuration, logger: logger, journal: target.redacted)
+        try applySettings()
+    }
+
+    private let lockTimeoutMilliseconds: Int32
+    private let durability: JournalConfiguration.Durability
+
+    /// Session settings, after each (re)connection.
+    private func applySettings() throws(JournalError) {
+        _ = try query("SET lock_timeout = \(lockTimeoutMilliseconds)", [])
+        _ = try query("SET synchronous_commit = \(durability == .full ? "on" : "off")", [])
+    }
+
+    private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, journal: String)
+        throws(JournalError) -> PostgresConnection
+    {
+        do {
+            return try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
+            ).wait()
+        } catch {
+            throw PGErrors.journalError(error, journal: journal, connecting: true)
+        }
+    }
+
+    deinit {
+        statements.removeAll()
+        // postgres-nio wants a connection closed before it is released: keep it until then.
+        let connection = self.connection
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// Connection ids for postgres-nio's logs.
+    private static let nextID = Atomic<Int>(0)
+
+    func execute(_ sql: String) throws(JournalError) {
+        _ = try query(sql, [])
+    }
+
+    func run(_ sql: String) throws(JournalError) {
+        _ = try query(sql, [])
+    }
+
+    func statement(_ sql: String) throws(JournalError) -> any SQLStatement {
+        if let s = statements[sql] {
+            s.reset()
+            return s
+        }
+        let s = PGStatement(sql: PGPlaceholders.numbered(sql), connection: self)
+        statements[sql] = s
+        return s
+    }
+
+    /// `BEGIN`, then the journal's advisory write lock, exclusively (released at `COMMIT` or
+    /// `ROLLBACK`).
+    func beginWrite() throws(JournalError) {
+        try begin(locking: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+    }
+
+    /// `BEGIN`, the journal's write lock shared, then one lock per run, in key order (so two
+    /// groups of appends never wait for each other in a cycle).
+    func beginAppend(runs: [String]) throws(JournalError) {
+        let keys = Set(runs.map(PGLockKeys.key(run:))).sorted()
+        let locks = keys.map { "pg_advisory_xact_lock(\($0))" }.joined(separator: ", ")
+        try begin(locking: "SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))" + (locks.isEmpty ? "" : ", " + locks))
+    }
+
+    private func begin(locking sql: String) throws(JournalError) {
+        try run("BEGIN")
+        do {
+            _ = try query(sql, [])
+        } catch {
+            try? run("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A new number on every call: this connection cannot tell whether others committed, so the
+    /// writer checks its cached cursors against the catalog in every transaction.
+    func dataVersion() throws(JournalError) -> Int64 {
+        version += 1
+        return version
+    }
+
+    /// Runs `sql` with `binds` and returns its rows, decoded.
+    func query(_ sql: String, _ binds: [SQLValue]) throws(JournalError) -> [[SQLValue]] {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .null: bindings.appendNull()
+            case .int(let n): bindings.append(n)
+            case .double(let d): bindings.append(d)
+            case .text(let s): bindings.append(s)
+            case .blob(let b): bindings.append(ByteBuffer(bytes: b))
+            }
+        }
+        if connection.isClosed && inTransaction && lostTransaction == nil {
+            lostTransaction = JournalError(
+                .io, "the PostgreSQL server closed the connection; the transaction in progress was not committed",
+                context: .init(journalPath: path))
+        }
+        if let lost = lostTransaction {
+            let head = sql.prefix(12).uppercased()
+            let ends = head.hasPrefix("COMMIT") || head.hasPrefix("END") || head.hasPrefix("ROLLBACK") && !head.contains(" TO")
+            if ends {
+                lostTransaction = nil
+                inTransaction = false
+                if head.hasPrefix("ROLLBACK") { return [] }
+            }
+            throw lost
+        }
+        if connection.isClosed {
+            // The server went away between transactions (restart, failover, idle timeout):
+            // connect again. Inside a transaction the error stands, and the caller rolls back.
+            connection = try Self.connect(configuration, logger: logger, journal: path)
+            try applySettings()
+        }
+        let result: PostgresQueryResult
+        do {
+            result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+        } catch {
+            let mapped = PGErrors.journalError(error, journal: path, connecting: false)
+            if inTransaction && (connection.isClosed || PGErrors.isConnectionLoss(error)) { lostTransaction = mapped }
+            throw mapped
+        }
+        changes = result.metadata.rows ?? 0
+        noteTransactionControl(sql)
+        var rows: [[SQLValue]] = []
+        rows.reserveCapacity(result.rows.count)
+        for row in result.rows {
+            var values: [SQLValue] = []
+            for cell in row {
+                do {
+                    values.append(try PGCellDecoder.value(cell))
+                } catch {
+                    throw JournalError(
+                        .io, "PostgreSQL returned a value this planj cannot read (column \(cell.columnName))",
+                        context: .init(journalPath: path), cause: error)
+                }
+            }
+            rows.append(values)
+        }
+        return rows
+    }
+
+    /// Follows `BEGIN`/`COMMIT`/`ROLLBACK` (not savepoints) so ``inTransaction`` is known without
+    /// asking the server.
+    private func noteTransactionControl(_ sql: String) {
+        let head = sql.prefix(12).uppercased()
+        if head.hasPrefix("BEGIN") {
+            inTransaction = true
+        } else if head.hasPrefix("COMMIT") || head.hasPrefix("END") || (head.hasPrefix("ROLLBACK") && !head.contains(" TO")) {
+            inTransaction = false
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import PlanJournalCore
+import PostgresNIO
+
+/// Maps postgres-nio's errors to ``JournalError``s that name the journal and say what happened,
+/// without the password and without postgres-nio's deliberately vague descriptions.
+enum PGErrors {
+    /// - Parameter connecting: whether the error came while connecting (then it says the server
+    ///   could not be reached or refused the login).
+    static func journalError(_ error: any Error, journal: String, connecting: Bool) -> JournalError {
+        let context = JournalError.Context(journalPath: journal)
+        guard let e = error as? PSQLError else {
+            let what = connecting ? "cannot connect to the PostgreSQL server" : "the PostgreSQL connection failed"
+            return JournalError(.io, "\(what): \(error)", context: context, cause: error)
+        }
+        if let info = e.serverInfo {
+            let state = info[.sqlState] ?? ""
+            let message = info[.message] ?? "error"
+            let detail = info[.detail].map { " (\($0))" } ?? ""
+            // 23505: unique violation; 40001/40P01: serialization failure, deadlock.
+            let code: JournalError.Code =
+                switch state {
+                case "23505", "40001", "40P01": .conflict
+                default: .io
+                }
+            let prefix = connecting ? "the PostgreSQL server refused the connection: " : "PostgreSQL: "
+            return JournalError(code, "\(prefix)\(message)\(detail) (SQLSTATE \(state))", context: context, cause: error)
+        }
+        let message: String
+        switch e.code {
+        case .connectionError:
+            message =
+                connecting
+                ? "cannot connect to the PostgreSQL server (is it running, and is the host and port right?)"
+                : "the connection to the PostgreSQL server failed; the transaction in progress was not committed"
+        case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
+            message = "the PostgreSQL server closed the connection; the transaction in progress was not committed"
+        case .sslUnsupported:
+            message = "the PostgreSQL server does not support TLS"
+        case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
+            message = "the PostgreSQL server asks for a login this URL cannot give (a password?)"
+        default:
+            message = "PostgreSQL client error \(e.code)"
+        }
+        var underlying = ""
+        if let u = e.underlying { underlying = ": \(u)" }
+        return JournalError(.io, message + underlying, context: context, cause: error)
+    }
+
+    /// Whether `error` means the connection is gone (so is any transaction it had open).
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let e = error as? PSQLError else { return false }
+        switch e.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
+        default: return e.serverInfo?[.sqlState] == "57P01"  // admin_shutdown: terminated by the administrator
+        }
+    }
+}

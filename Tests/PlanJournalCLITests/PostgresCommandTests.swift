@@ -1,0 +1,181 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalTestSupport
+import Testing
+
+/// The commands on a PostgreSQL journal, end to end: the built binary against the server
+/// `$PLANJ_TEST_POSTGRES_URL` names (tools/test.sh starts one), each test in databases of its own
+/// made with `psql`. Without the server the checks that need it are skipped with a loud banner, or
+/// fail when `PLANJ_REQUIRE_POSTGRES=1` (CI).
+@Suite(.serialized) struct PostgresCommandTests {
+    let box: PlanjSandbox
+
+    init() throws {
+        box = try PlanjSandbox("planj-pg")
+    }
+
+    @discardableResult
+    func planj(_ arguments: String..., environment: [String: String] = [:]) async throws -> PlanjBinary.Result {
+        try await PlanjBinary.run(arguments, in: box.directory, environment: environment)
+    }
+
+    /// The server's URL, or `nil` after the banner (or a failure when it is required).
+    static func server() -> String? { PostgresTestServer.url(skipping: "planj on PostgreSQL") }
+
+    /// A new database on `server`, as a journal URL.
+    func database(on server: String) async throws -> String {
+        let name = "c_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let made = try await ChildProcess.run("psql", [server, "-q", "-c", "CREATE DATABASE \(name)"])
+        #expect(made.status == 0, "\(made.stderr)")
+        var parts = try #require(URLComponents(string: server))
+        parts.path = "/" + name
+        return try #require(parts.string)
+    }
+
+    /// `planj runs --json`: run id to head hash.
+    func heads(_ journal: String) async throws -> [String: String] {
+        let listed = try await planj("--journal", journal, "runs", "--json")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        var out: [String: String] = [:]
+        for r in array { out[try #require(r["id"] as? String)] = r["head_hash"] as? String }
+        return out
+    }
+
+    @Test func ingestRunsVerifyAndExportOnPostgres() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        let migrated = try await planj("--journal", journal, "migrate")
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stdout.contains("format version"))
+        let again = try await planj("--journal", journal, "migrate", "--json")
+        #expect(again.status == 0, "\(again.stderr)")
+        let ingested = try await planj("--journal", journal, "ingest", Fixtures.validContract)
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let heads = try await heads(journal)
+        #expect(!heads.isEmpty)
+        // $PLANJOURNAL_PATH selects the same journal.
+        let viaEnvironment = try await planj("runs", "--json", environment: ["PLANJOURNAL_PATH": journal])
+        #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+        for run in heads.keys { #expect(viaEnvironment.stdout.contains(run)) }
+        let verified = try await planj("--journal", journal, "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        // Each run exports byte for byte as it does from a SQLite journal of the same file.
+        let sqlite = box.path("same.sqlite")
+        #expect(try await planj("--journal", sqlite, "ingest", Fixtures.validContract).status == 0)
+        #expect(try await self.heads(sqlite) == heads)
+        for run in heads.keys.sorted() {
+            let exported = try await planj("--journal", journal, "export", run)
+            #expect(exported.status == 0, "\(exported.stderr)")
+            let expected = try await planj("--journal", sqlite, "export", run)
+            #expect(!exported.stdout.isEmpty)
+            #expect(exported.stdout == expected.stdout, "run \(run) exports differently from PostgreSQL")
+        }
+    }
+
+    @Test func copySQLiteToPostgresAndBackKeepsHeadHashes() async throws {
+        guard let server = Self.server() else { return }
+        let source = box.path("source.sqlite")
+        #expect(try await planj("--journal", source, "ingest", Fixtures.validContract).status == 0)
+        let someRun = try #require(try await heads(source).keys.sorted().first)
+        #expect(try await planj("--journal", source, "fork", someRun, "--at", "2", "--as", "forked").status == 0)
+        let pg = try await database(on: server)
+        let there = try await planj("copy", source, pg)
+        #expect(there.status == 0, "\(there.stderr)")
+        let back = box.path("back.sqlite")
+        let returned = try await planj("copy", pg, back)
+        #expect(returned.status == 0, "\(returned.stderr)")
+        let expected = try await heads(source)
+        #expect(try await heads(pg) == expected)
+        #expect(try await heads(back) == expected)
+        for journal in [pg, back] {
+            let verified = try await planj("--journal", journal, "verify")
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        }
+        // Copying again is resumable: nothing new, same heads.
+        let twice = try await planj("copy", source, pg)
+        #expect(twice.status == 0, "\(twice.stderr)")
+        #expect(try await heads(pg) == expected)
+    }
+
+    @Test func processesRacingForOneSeqWinOnceTheOthersConflict() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        let run = try RunBuilder.complete(run: "race", steps: 3)
+        let head = run.events.prefix(4).map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()
+        let next = String(decoding: run.events[4].bytes, as: UTF8.self) + "\n"
+        let started = try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: head)
+        #expect(started.status == 0, "\(started.stdout)\(started.stderr)")
+        let results = try await withThrowingTaskGroup(of: PlanjBinary.Result.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: next)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let won = results.filter { $0.status == 0 && $0.stdout.contains(#""ok":true"#) }
+        let lost = results.filter { $0.status == 1 && $0.stdout.contains("append.conflict") }
+        #expect(won.count == 1, "\(results.map(\.stdout))")
+        #expect(lost.count == 5, "\(results.map { $0.stdout + $0.stderr })")
+        let heads = try await heads(journal)
+        #expect(heads["race"] != nil)
+        let verified = try await planj("--journal", journal, "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
+    @Test func appendersOfDisjointRunsAndAnIngestAtOnceLoseNothing() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "migrate").status == 0)
+        let runs = try (0..<4).map { try RunBuilder.complete(run: "agent-\($0)", steps: 6, payloadBytes: 400) }
+        let results = try await withThrowingTaskGroup(of: PlanjBinary.Result.self) { group in
+            for run in runs {
+                let lines = run.events.map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()
+                group.addTask {
+                    try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: lines)
+                }
+            }
+            group.addTask {
+                try await PlanjBinary.run(["--journal", journal, "ingest", "--quiet", Fixtures.validContract], in: box.directory)
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for r in results { #expect(r.status == 0, "\(r.stdout.suffix(300))\(r.stderr)") }
+        let heads = try await heads(journal)
+        for run in runs { #expect(heads[run.run] != nil, "run \(run.run) is missing") }
+        let stats = try await planj("--journal", journal, "stats", "--json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let contractEvents = try String(contentsOfFile: Fixtures.validContract, encoding: .utf8).split(separator: "\n").count
+        #expect(object["events"] as? Int == runs.map(\.events.count).reduce(0, +) + contractEvents, "\(stats.stdout)")
+        let verified = try await planj("--journal", journal, "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
+    @Test func badURLsAndUnreachableServersAreClearErrors() async throws {
+        let malformed = try await planj("--journal", "postgres://user@host:port/db", "runs")
+        #expect(malformed.status == 2, "\(malformed.stderr)")
+        #expect(malformed.stderr.contains("not a PostgreSQL journal URL"))
+        let secret = try await planj("--journal", "postgres://me:s3cret@127.0.0.1:1/db?sslmode=verify-full", "runs")
+        #expect(secret.status == 2)
+        #expect(!secret.stderr.contains("s3cret"), "\(secret.stderr)")
+        // Port 1 on loopback: nothing listens there.
+        let unreachable = try await planj("--journal", "postgres://me:s3cret@127.0.0.1:1/db", "runs")
+        #expect(unreachable.status == 8, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot connect to the PostgreSQL server"), "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("127.0.0.1:1"), "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains("s3cret"), "\(unreachable.stderr)")
+        guard let server = Self.server() else { return }
+        var parts = try #require(URLComponents(string: server))
+        // A password the server does not ask for (trust) is never printed.
+        parts.password = "s3cret"
+        let listed = try await planj("--journal", try #require(parts.string), "stats")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(!listed.stdout.contains("s3cret"), "\(listed.stdout)")
+        parts.password = nil
+        parts.path = "/no_such_database_here"
+        let missing = try await planj("--journal", try #require(parts.string), "runs")
+        #expect(missing.status == 8, "\(missing.stderr)")
+        #expect(missing.stderr.contains("no_such_database_here"), "\(missing.stderr)")
+    }
+}

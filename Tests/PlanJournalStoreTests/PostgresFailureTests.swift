@@ -1,0 +1,95 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalTestSupport
+import Testing
+
+@testable import PlanJournalStore
+
+/// PostgreSQL-only failures: the server going away in the middle of a write, newer schemas, and
+/// concurrent first opens. Skipped loudly without `$PLANJ_TEST_POSTGRES_URL` (see
+/// ``PostgresFixture``).
+@Suite struct PostgresFailureTests {
+    let fixture = PostgresFixture.fromEnvironment()
+
+    /// Ends every other connection to the journal's database, as a server restart would.
+    static func terminateOthers(_ journal: String) throws {
+        let admin = try PGConnection(url: journal)
+        _ = try admin.query(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            [])
+    }
+
+    @Test func aConnectionLostMidIngestLeavesNoPartialRunAndTheJournalReconnects() throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let text = try String(contentsOfFile: Fixtures.validContract, encoding: .utf8)
+        let path = journal.path
+        do {
+            _ = try journal.ingest(
+                source: "contract", options: IngestOptions(),
+                produce: { (push) throws(JournalError) in try push(Array(text.utf8)) },
+                beforeCommit: { (_, _) throws(JournalError) in
+                    do { try Self.terminateOthers(path) } catch { throw JournalError(.io, "\(error)") }
+                })
+            Issue.record("the ingest committed although its connection was ended")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.message.contains("closed the connection") || error.message.contains("terminat"), "\(error)")
+            #expect(error.context.journalPath != nil)
+        }
+        // Nothing of the interrupted ingest is there, seen from another handle.
+        #expect(try fixture.reopen(journal).runs().isEmpty)
+        // The same journal connects again and ingests.
+        let report = try journal.ingest(text: text)
+        #expect(report.eventsWritten > 0)
+        #expect(try journal.verify(run: nil, trusting: []).ok)
+    }
+
+    @Test func aJournalFromANewerPlanjIsRefused() throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let db = try PGConnection(url: journal.path)
+        try db.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+        do {
+            _ = try fixture.reopen(journal)
+            Issue.record("a journal at format version 99 was opened")
+        } catch let e as JournalError {
+            #expect(e.code == .unsupportedVersion)
+            #expect(e.context.journalPath != nil)
+        }
+    }
+
+    @Test func openingAndReadingDoNotWaitForAWriter() throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        _ = try journal.ingest(file: Fixtures.validContract)
+        // Another process holds the journal's write lock (a long ingest, say).
+        let other = try PGConnection(url: journal.path)
+        try other.beginWrite()
+        defer { try? other.run("ROLLBACK") }
+        let reopened = try fixture.reopen(journal, configuration: JournalConfiguration(busyTimeoutMilliseconds: 500))
+        #expect(try !reopened.runs().isEmpty)
+        #expect(try reopened.verify().ok)
+        // A write waits for the lock, then fails with the lock timeout, naming the journal.
+        let run = try #require(try reopened.runs().first?.id)
+        do {
+            _ = try reopened.fork(run, at: 1, as: "blocked")
+            Issue.record("a fork was written while another writer held the lock")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.message.contains("lock timeout"), "\(error)")
+            #expect(error.context.journalPath != nil)
+        }
+    }
+
+    @Test func severalConnectionsMigrateTheSameNewDatabaseAtOnce() async throws {
+        guard let fixture else { return }
+        let url = try fixture.makeDatabase()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try Journal(path: url).formatVersion() }
+            }
+            for try await version in group { #expect(version == Journal.supportedFormatVersion) }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import PlanJournalCore
+import Testing
+
+@testable import PlanJournalStore
+
+/// Parsing `postgres://` journal names (no server needed).
+@Suite struct PostgresURLTests {
+    let env = ["USER": "ana"]
+
+    @Test func fullURL() throws {
+        let u = try PostgresURL("postgres://bob:p%40ss@db.example:6543/journal", environment: env)
+        #expect(u.host == "db.example" && u.port == 6543 && u.user == "bob" && u.password == "p@ss" && u.database == "journal")
+        #expect(u.redacted == "postgres://bob@db.example:6543/journal")
+    }
+
+    @Test func defaultsFollowLibpq() throws {
+        let u = try PostgresURL("postgresql://localhost", environment: ["USER": "ana", "PGPASSWORD": "pw"])
+        #expect(u.host == "localhost" && u.port == 5432 && u.user == "ana" && u.password == "pw" && u.database == "ana")
+        let v = try PostgresURL("postgres://[::1]:5433/j?sslmode=disable", environment: ["PGUSER": "svc"])
+        #expect(v.host == "::1" && v.port == 5433 && v.user == "svc" && v.database == "j")
+        #expect(v.redacted == "postgres://svc@[::1]:5433/j")
+    }
+
+    @Test func malformedURLsAreUsageErrorsWithoutThePassword() {
+        for bad in [
+            "postgres://me:secret@host:notaport/db", "postgres:///db", "postgres://me:secret@host/a/b",
+            "postgres://me:secret@host/db?sslmode=require", "postgres://me:secret@host/db?color=blue",
+        ] {
+            do {
+                _ = try PostgresURL(bad, environment: env)
+                Issue.record("accepted \(bad)")
+            } catch {
+                #expect(error.code == .usage, "\(bad)")
+                #expect(!error.description.contains("secret"), "\(error)")
+            }
+        }
+    }
+
+    @Test func displayNamesDropThePassword() {
+        #expect(Journal.displayName("postgres://me:secret@h:1/db") == "postgres://me@h:1/db")
+        #expect(Journal.displayName("journals/a.sqlite") == "journals/a.sqlite")
+        #expect(Journal.isDatabaseURL("POSTGRES://h/db") && !Journal.isDatabaseURL("postgres.sqlite"))
+    }
+
+    @Test func placeholdersAreNumberedOutsideQuotes() {
+        #expect(PGPlaceholders.numbered("SELECT ? , '?', \"a?\" WHERE x = ?") == "SELECT $1 , '?', \"a?\" WHERE x = $2")
+    }
+}
