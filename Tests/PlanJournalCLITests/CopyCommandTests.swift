@@ -25,19 +25,7 @@ import Testing
         do {
             let journal = try Journal(path: source)
             _ = try journal.ingest(file: Fixtures.validContract)
-            let parent = try RunBuilder.complete(run: "parent", steps: 4, payloadBytes: 300)
-            _ = try await journal.append(parent.events, to: "parent", expecting: .noRun)
-            _ = try journal.fork("parent", at: 7, as: "child")
-            let t = parent.events[6].ts.microseconds
-            let own = [
-                try JournalEvent(
-                    run: "child", seq: 8, ts: Timestamp(microseconds: t + 10), kind: "step.failed",
-                    data: JSONValue(parsing: #"{"step_id":"s1","error":{"message":"boom"}}"#)),
-                try JournalEvent(
-                    run: "child", seq: 9, ts: Timestamp(microseconds: t + 20), kind: "run.completed",
-                    data: JSONValue(parsing: #"{"status":"failed"}"#)),
-            ]
-            _ = try await journal.append(own, to: "child", expecting: .exactly(7))
+            _ = try await JournalConformance.makeParentAndFork(journal)
         }
         #expect(try await planj("keygen", "-o", "ci.key").status == 0)
         for run in try await runs(source).keys {

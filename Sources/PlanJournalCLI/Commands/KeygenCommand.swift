@@ -20,12 +20,7 @@ extension Planj {
 
                 Keep FILE secret; give FILE.pub to whoever checks your runs.
 
-                A workflow:
-                  planj keygen -o ci.key                 writes ci.key, ci.key.pub
-                  planj seal RUN --key ci.key            sign the run as it stands
-                  planj export RUN --format pjl -o run.pjl
-                  planj --journal other.sqlite import run.pjl
-                  planj --journal other.sqlite verify --trust ci.key.pub
+                \(sealWorkflow)
                 """)
 
         @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The private key file.", valueName: "file"))

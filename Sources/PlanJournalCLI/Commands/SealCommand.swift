@@ -24,12 +24,7 @@ extension Planj {
                 Seal again to cover them; a run may have several seals, by one key or
                 by several.
 
-                A workflow:
-                  planj keygen -o ci.key                 writes ci.key, ci.key.pub
-                  planj seal RUN --key ci.key            sign the run as it stands
-                  planj export RUN --format pjl -o run.pjl
-                  planj --journal other.sqlite import run.pjl
-                  planj --journal other.sqlite verify --trust ci.key.pub
+                \(sealWorkflow)
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -59,3 +54,13 @@ extension Planj {
         }
     }
 }
+
+/// The sealing workflow, as `keygen --help` and `seal --help` teach it.
+let sealWorkflow = """
+    A workflow:
+      planj keygen -o ci.key                 writes ci.key, ci.key.pub
+      planj seal RUN --key ci.key            sign the run as it stands
+      planj export RUN --format pjl --no-redact -o run.pjl
+      planj --journal other.sqlite import run.pjl
+      planj --journal other.sqlite verify --trust ci.key.pub
+    """

@@ -9,7 +9,7 @@ extension JournalConformance {
     /// the others still copy.
     public func copyBetweenTwoJournals() async throws {
         let source = try makeSmallChunkJournal()
-        _ = try await makeParentAndFork(source)
+        _ = try await Self.makeParentAndFork(source)
         let plain = try RunBuilder.complete(run: "plain", steps: 6, payloadBytes: 300)
         _ = try await source.append(plain.events, to: "plain", expecting: .noRun)
         let key = SealingKey()

@@ -5,7 +5,7 @@ import Testing
 extension JournalConformance {
     /// A parent and a fork with events of its own: the fork reads 1...N through the parent (the
     /// parent's run id and bytes), continues on its own, and its hashes chain on from the parent's.
-    func makeParentAndFork(_ journal: Journal) async throws -> (parent: RunBuilder, own: [JournalEvent]) {
+    public static func makeParentAndFork(_ journal: Journal) async throws -> (parent: RunBuilder, own: [JournalEvent]) {
         let parent = try RunBuilder.complete(run: "parent", steps: 4, payloadBytes: 300)
         _ = try await journal.append(parent.events, to: "parent", expecting: .noRun)
         _ = try journal.fork("parent", at: 7, as: "child")
@@ -26,7 +26,7 @@ extension JournalConformance {
     /// parent's at the fork point, and are listed with their parent.
     public func forksReadThroughTheirParent() async throws {
         let journal = try makeSmallChunkJournal()
-        let (parent, own) = try await makeParentAndFork(journal)
+        let (parent, own) = try await Self.makeParentAndFork(journal)
         let child = try journal.run("child")
         #expect(child.parent == "parent" && child.forkSeq == 7 && child.events == 9)
         #expect(child.status == "failed")

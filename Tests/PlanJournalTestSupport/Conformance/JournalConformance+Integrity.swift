@@ -7,7 +7,7 @@ extension JournalConformance {
     /// counts every event once.
     public func verifyPasses() async throws {
         let journal = try makeSmallChunkJournal()
-        let (parent, own) = try await makeParentAndFork(journal)
+        let (parent, own) = try await Self.makeParentAndFork(journal)
         let contract = try Fixtures.lines(Fixtures.validContract).filter { !$0.isEmpty }.map { try JournalEvent(parsing: $0) }
         for run in Set(contract.map(\.run)) {
             _ = try await journal.append(contract.filter { $0.run == run }, to: run, expecting: .noRun)
