@@ -181,7 +181,7 @@ extension Planj {
             throws(JournalError) -> RunExport
         {
             var events = try journal.events(of: run)
-            var findings = chosenFormat == .md || chosenFormat == .html ? try RunAudit(run: run, in: journal).findings : []
+            var findings = chosenFormat == .md || chosenFormat == .html ? try RunAudit(run: run, in: journal, events: events).findings : []
             guard let redactor else { return RunExport(run: run, events: events, findings: findings) }
             events = redactor.redact(events, tally: &tally)
             for k in findings.indices {

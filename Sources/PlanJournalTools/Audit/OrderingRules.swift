@@ -24,15 +24,16 @@ struct OrderingRules {
         state = PlanState(run: run)
     }
 
-    /// The ordering findings of a run's events (in seq order).
-    static func check(run: String, events: [JournalEvent]) -> [Finding] {
+    /// The ordering findings of a run's events (in seq order), and the state the events fold to
+    /// (the rules fold it event by event anyway).
+    static func check(run: String, events: [JournalEvent]) -> (findings: [Finding], state: PlanState) {
         var rules = OrderingRules(run: run)
         let projection = PlanProjection()
         for e in events {
             rules.inspect(e)
             projection.apply(&rules.state, e)
         }
-        return rules.finish()
+        return (rules.finish(), rules.state)
     }
 
     private mutating func inspect(_ e: JournalEvent) {

@@ -14,9 +14,11 @@ public struct RunAudit: Sendable, Codable, Hashable {
 
     /// Audits `run` in `journal`; with `trusted` keys, the run must carry a valid seal by one of
     /// them (`seal.untrusted` otherwise), and every seal is checked in any case (`seal.broken`).
-    public init(run: String, in journal: Journal, trusting trusted: [SealPublicKey] = [], policy: AuditPolicy = AuditPolicy())
-        throws(JournalError)
-    {
+    /// - Parameter events: the run's events when the caller has read them already.
+    public init(
+        run: String, in journal: Journal, events known: [JournalEvent]? = nil, trusting trusted: [SealPublicKey] = [],
+        policy: AuditPolicy = AuditPolicy()
+    ) throws(JournalError) {
         let summary = try journal.run(run)
         self.run = run
         status = summary.status
@@ -26,7 +28,7 @@ public struct RunAudit: Sendable, Codable, Hashable {
         }
         let events: [JournalEvent]
         do {
-            events = try journal.events(of: run)
+            if let known { events = known } else { events = try journal.events(of: run) }
         } catch {
             findings.append(Finding(.error, "integrity.unreadable", run: run, "the run's events cannot be read: \(error.message)"))
             return
@@ -37,8 +39,8 @@ public struct RunAudit: Sendable, Codable, Hashable {
     /// The ordering and behaviour findings of a run's events (in seq order), without the
     /// journal's integrity checks: for events that are not (yet) in a journal.
     public static func findings(run: String, events: [JournalEvent], policy: AuditPolicy = AuditPolicy()) -> [Finding] {
-        let state = PlanProjection().fold(run: run, events)
-        let all = OrderingRules.check(run: run, events: events) + BehaviourRules.check(run: run, events: events, state: state, policy: policy)
+        let ordering = OrderingRules.check(run: run, events: events)
+        let all = ordering.findings + BehaviourRules.check(run: run, events: events, state: ordering.state, policy: policy)
         return all.sorted { ($0.seq ?? .max, $1.severity) < ($1.seq ?? .max, $0.severity) }
     }
 }
