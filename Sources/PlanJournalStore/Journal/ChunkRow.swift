@@ -2,7 +2,7 @@ import Crypto
 import PlanJournalCore
 
 /// One stored chunk: a run's consecutive events as JSON Lines, LZ4-compressed.
-struct ChunkRow {
+struct ChunkRow: Sendable {
     var cid: Int64
     var firstSeq: Int64
     var lastSeq: Int64
@@ -33,6 +33,12 @@ struct ChunkRow {
 
     /// The chunk's body, checked against its checksum and decompressed.
     func decoded(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [UInt8] {
+        try decoded(run: run, journal: journal, dictionary: try dictionary.map(dictionaries.dictionary))
+    }
+
+    /// The chunk's body, checked against its checksum and decompressed against `dictionary` (the
+    /// one the chunk names, already loaded: this form needs no connection, so any thread may call it).
+    func decoded(run: String, journal: String, dictionary: CompressionDictionary?) throws(JournalError) -> [UInt8] {
         guard Self.checksum(body) == bodySum else {
             throw JournalError(
                 .corrupt, "the stored bytes of seq \(firstSeq)-\(lastSeq) do not match their checksum",
@@ -44,7 +50,7 @@ struct ChunkRow {
                 context: .init(journalPath: journal, run: run, seq: firstSeq))
         }
         do {
-            return try c.decode(body, rawLength: rawLength, dictionary: try dictionary.map(dictionaries.dictionary))
+            return try c.decode(body, rawLength: rawLength, dictionary: dictionary)
         } catch {
             throw error.adding(journalPath: journal, run: run, seq: firstSeq)
         }
@@ -60,10 +66,10 @@ struct ChunkRow {
     /// decoded lines (events before `from` are skipped unparsed; reading stops after `to`).
     /// - Throws: `.corrupt` for a damaged chunk or a stored line that does not parse; what `body` throws.
     func forEachEvent(
-        run: String, from: Int64, to: Int64, journal: String, dictionaries: DictionaryCache,
+        run: String, from: Int64, to: Int64, journal: String, dictionary: CompressionDictionary?,
         _ body: (JournalEvent) throws(JournalError) -> Void
     ) throws(JournalError) {
-        let raw = try decoded(run: run, journal: journal, dictionaries: dictionaries)
+        let raw = try decoded(run: run, journal: journal, dictionary: dictionary)
         let reader = CanonicalLineReader(runHint: run)
         let newline = UInt8(ascii: "\n")
         var pos = 0
@@ -98,6 +104,16 @@ struct ChunkRow {
             seq += 1
         }
         if seq - 1 != lastSeq || raw.last != newline { throw wrongCount(run: run, journal: journal) }
+    }
+
+    /// The events of the chunk with seq in `from...to` (see ``forEachEvent(run:from:to:journal:dictionary:_:)``).
+    func events(run: String, from: Int64, to: Int64, journal: String, dictionary: CompressionDictionary?)
+        throws(JournalError) -> [JournalEvent]
+    {
+        var out: [JournalEvent] = []
+        out.reserveCapacity(Int(min(lastSeq, to) - max(firstSeq, from) + 1))
+        try forEachEvent(run: run, from: from, to: to, journal: journal, dictionary: dictionary) { out.append($0) }
+        return out
     }
 
     /// The non-empty lines of `raw`.

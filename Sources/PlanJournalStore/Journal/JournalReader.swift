@@ -77,10 +77,23 @@ struct JournalReader {
         }
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
-        for chunk in try chunks(rid: row.rid, from: ownFrom, to: upper) {
-            try chunk.forEachEvent(
-                run: row.id, from: ownFrom, to: upper, journal: path, dictionaries: dictionaries, body)
+        let chunks = try chunks(rid: row.rid, from: ownFrom, to: upper)
+        guard ChunkPipeline.worthIt(chunks: chunks.count) else {
+            for chunk in chunks {
+                try chunk.forEachEvent(
+                    run: row.id, from: ownFrom, to: upper, journal: path,
+                    dictionary: try chunk.dictionary.map(dictionaries.dictionary), body)
+            }
+            return
         }
+        // Load the dictionaries here: the workers have no connection.
+        var loaded: [Int64: CompressionDictionary] = [:]
+        for id in Set(chunks.compactMap(\.dictionary)) { loaded[id] = try dictionaries.dictionary(id) }
+        let (run, journal, found) = (row.id, path, loaded)
+        try ChunkPipeline.forEachEvent(in: chunks, decode: { (chunk) throws(JournalError) in
+            try chunk.events(
+                run: run, from: ownFrom, to: upper, journal: journal, dictionary: chunk.dictionary.flatMap { found[$0] })
+        }, body)
     }
 
     /// The latest snapshot of `row` at or before `seq` (looking through the parent of a fork).
