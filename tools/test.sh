@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs dependencies, builds, runs the Swift tests
 # (real SQLite files, a real PostgreSQL server, real liblz4, the real planj binary), runs every README command, and kills
-# writer processes in the crash harness and `planj run` processes in the runner crash test, and
-# takes a screenshot of the demo run's HTML report in headless Chromium ($ARTIFACTS).
-# Usage: bash tools/test.sh [--quick]   (--quick skips the README check and the crash harness)
+# writer processes in the crash harness and `planj run` processes in the runner crash test, fuzzes
+# `planj ingest` with damaged input, and takes a screenshot of the demo run's HTML report in headless Chromium ($ARTIFACTS).
+# Usage: bash tools/test.sh [--quick]   (--quick skips the README check, the crash harnesses and the fuzzer)
 # Prints each stage's output; exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +22,5 @@ if [ "${1:-}" != "--quick" ]; then
     bash tools/report-screenshot.sh "${ARTIFACTS:-/tmp/planj-artifacts}"
     python3 tools/crash/crash_test.py --iterations "${CRASH_ITERATIONS:-30}"
     python3 tools/crash/runner_crash_test.py --iterations "${RUNNER_CRASH_ITERATIONS:-20}"
+    python3 tools/fuzz/ingest_fuzz.py --iterations "${FUZZ_ITERATIONS:-60}"
 fi
