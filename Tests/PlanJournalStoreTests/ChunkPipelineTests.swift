@@ -5,13 +5,13 @@ import Testing
 
 @testable import PlanJournalStore
 
-/// Reads long enough to be decoded by ``ChunkPipeline`` workers deliver the same events, in the
+/// Reads long enough to be fetched in batches and decoded by ``ChunkPipeline`` workers deliver the same events, in the
 /// same order, as reading chunk by chunk, and stop at a damaged chunk naming it.
 @Suite struct ChunkPipelineTests {
     /// A run of many small chunks, half of it a fork.
     private static func manyChunks() throws -> (TemporaryJournal, [JournalEvent]) {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048, snapshotInterval: 50))
-        let run = try RunBuilder.complete(run: "long", steps: 40, payloadBytes: 300)
+        let run = try RunBuilder.complete(run: "long", steps: 120, payloadBytes: 300)
         _ = try t.journal.ingest(text: run.jsonl)
         return (t, run.events)
     }
@@ -20,6 +20,7 @@ import Testing
         let (t, events) = try Self.manyChunks()
         let reader = JournalReader(db: try SQLiteConnection(path: t.journal.path))
         let chunks = try reader.chunks(rid: try reader.requireRun("long").rid, from: 1, to: .max)
+        #expect(chunks.count > JournalReader.chunksPerBatch, "several batches of chunks")
         #expect(ChunkPipeline.worthIt(chunks: chunks.count) || ProcessInfo.processInfo.activeProcessorCount == 1)
         let n = events.count
         for (from, to) in [(1, n), (2, n - 1), (n / 3, 2 * n / 3), (n / 2, n / 2), (1, 1), (n, n), (5, n + 40)] {

@@ -43,14 +43,14 @@ struct JournalReader {
         return rows
     }
 
-    /// The run's own chunks that hold any seq in `from...to`, in order.
-    func chunks(rid: Int64, from: Int64, to: Int64) throws(JournalError) -> [ChunkRow] {
+    /// The run's own chunks that hold any seq in `from...to`, in order (the first `limit` of them).
+    func chunks(rid: Int64, from: Int64, to: Int64, limit: Int = .max) throws(JournalError) -> [ChunkRow] {
         let s = try db.statement(
             """
             SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body FROM chunks
-            WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq
+            WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?
             """
-        ).bind(.int(rid), .int(from), .int(to))
+        ).bind(.int(rid), .int(from), .int(to), .int(Int64(limit)))
         defer { s.reset() }
         var out: [ChunkRow] = []
         while try s.step() {
@@ -77,11 +77,27 @@ struct JournalReader {
         }
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
-        let chunks = try chunks(rid: row.rid, from: ownFrom, to: upper)
+        // A batch of chunks at a time: memory stays bounded however long the run.
+        var next = ownFrom
+        while next <= upper {
+            let batch = try chunks(rid: row.rid, from: next, to: upper, limit: Self.chunksPerBatch)
+            guard let last = batch.last else { return }
+            try forEachEvent(in: batch, of: row.id, from: ownFrom, to: upper, body)
+            next = last.lastSeq + 1
+        }
+    }
+
+    /// Chunks read from the database at once by ``forEachEvent(of:from:to:_:)``.
+    static let chunksPerBatch = 32
+
+    /// Calls `body` with each event of `chunks` in `from...to`, decoding them in parallel when that pays.
+    private func forEachEvent(
+        in chunks: [ChunkRow], of run: String, from: Int64, to: Int64, _ body: (JournalEvent) throws(JournalError) -> Void
+    ) throws(JournalError) {
         guard ChunkPipeline.worthIt(chunks: chunks.count) else {
             for chunk in chunks {
                 try chunk.forEachEvent(
-                    run: row.id, from: ownFrom, to: upper, journal: path,
+                    run: run, from: from, to: to, journal: path,
                     dictionary: try chunk.dictionary.map(dictionaries.dictionary), body)
             }
             return
@@ -89,10 +105,10 @@ struct JournalReader {
         // Load the dictionaries here: the workers have no connection.
         var loaded: [Int64: CompressionDictionary] = [:]
         for id in Set(chunks.compactMap(\.dictionary)) { loaded[id] = try dictionaries.dictionary(id) }
-        let (run, journal, found) = (row.id, path, loaded)
+        let (journal, found) = (path, loaded)
         try ChunkPipeline.forEachEvent(in: chunks, decode: { (chunk) throws(JournalError) in
             try chunk.events(
-                run: run, from: ownFrom, to: upper, journal: journal, dictionary: chunk.dictionary.flatMap { found[$0] })
+                run: run, from: from, to: to, journal: journal, dictionary: chunk.dictionary.flatMap { found[$0] })
         }, body)
     }
 
