@@ -3,6 +3,7 @@
 
     python3 tools/fake_openai.py --model planner-m [--port 0] [--require-key KEY] [--fail-first N]
                                  [--malformed-plan] [--differ-step ID] [--log FILE] [--exit-with-stdin]
+                                 [--dialect openai|variant] [--error-first N]
 
 Prints `listening on http://127.0.0.1:PORT/v1` on stdout once it accepts connections, then serves
 POST /v1/chat/completions until killed. What it answers depends on the request's system message:
@@ -14,7 +15,10 @@ POST /v1/chat/completions until killed. What it answers depends on the request's
   no tool result yet, a function call to the first tool; otherwise the answer text
   "MODEL did STEP", or "MODEL did STEP differently" for --differ-step (and "... (after a different
   input)" for steps whose dependency outputs say "differently").
---fail-first N answers the first N requests with 429 (Retry-After: 0). --require-key answers 401
+--fail-first N answers the first N requests with 429 (Retry-After: 0); --error-first N answers them
+with HTTP 200 and an `error` object instead, as some proxies do. --dialect variant speaks the way
+other OpenAI-compatible servers do: `content` as an array of text parts, tool-call `arguments` as
+an object, `usage` as input_tokens/output_tokens, and plans after a <think> section with braces in it. --require-key answers 401
 unless `Authorization: Bearer KEY`. --log appends one JSON line per request: path, authorization,
 model, the last message.
 """
@@ -101,6 +105,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, {"error": {"message": "bad key"}})
         if n <= args.fail_first:
             return self.send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
+        if n <= args.error_first:
+            return self.send(200, {"error": {"message": "upstream overloaded", "type": "server_error"}})
         messages = body.get("messages", [])
         system = messages[0]["content"] if messages and messages[0].get("role") == "system" else ""
         if "Analyze the goal" in system:
@@ -116,11 +122,28 @@ class Handler(BaseHTTPRequestHandler):
         else:
             message = executor_reply(body)
         prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
+        usage = {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(str(message.get("content") or "")) // 4 + 1}
+        if args.dialect == "variant":
+            message, usage = variant(message, usage)
         self.send(200, {
             "id": f"chatcmpl-{n}", "object": "chat.completion", "model": args.model,
             "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-            "usage": {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(str(message.get("content") or "")) // 4 + 1},
+            "usage": usage,
         })
+
+
+def variant(message, usage):
+    """The message and usage as other OpenAI-compatible servers shape them."""
+    message = dict(message)
+    text = message.get("content")
+    if isinstance(text, str):
+        if "```json" in text:
+            text = "<think>A first draft:\n```json\n{\"steps\": [{\"id\": \"draft\"}]}\n```\nToo thin.</think>\n" + text
+        half = len(text) // 2
+        message["content"] = [{"type": "text", "text": text[:half]}, {"type": "text", "text": text[half:]}]
+    for call in message.get("tool_calls") or []:
+        call["function"]["arguments"] = json.loads(call["function"]["arguments"])
+    return message, {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"]}
 
 
 def main():
@@ -130,6 +153,8 @@ def main():
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--require-key")
     p.add_argument("--fail-first", type=int, default=0)
+    p.add_argument("--error-first", type=int, default=0)
+    p.add_argument("--dialect", choices=["openai", "variant"], default="openai")
     p.add_argument("--malformed-plan", action="store_true")
     p.add_argument("--differ-step")
     p.add_argument("--log")

@@ -80,5 +80,57 @@ import Testing
         let bare = try PlanReply.proposal(from: .string(#"[{"id":"x"},{"id":"y","depends_on":["x"]}]"#))
         #expect(bare.steps.map(\.id) == ["x", "y"])
         #expect(throws: RuntimeError.self) { try PlanReply.proposal(from: .string(#"{"steps":[{"name":"no id"}]}"#)) }
+        // An object in prose, with other braces around it, and a reasoning section before it.
+        let prose = try PlanReply.proposal(
+            from: .string(#"<think>maybe {"steps":[{"id":"no"}]}</think>Use {braces} sparingly. Plan: {"steps":[{"id":"p","description":"a } in text"}]} (set {x})"#))
+        #expect(prose.steps.map(\.id) == ["p"])
+    }
+}
+
+/// Servers that speak the chat-completions API their own way.
+@Suite struct OpenAIDialectTests {
+    private func settings() -> OpenAISettings {
+        var s = OpenAISettings(environment: [:])
+        s.backoff = .milliseconds(10)
+        return s
+    }
+
+    @Test func contentPartsObjectArgumentsThinkSectionsAndOtherUsageNamesAreUnderstood() async throws {
+        let server = try FakeOpenAIServer(["--model", "variant-m", "--dialect", "variant"])
+        let t = try TemporaryJournal()
+        // The base URL given with the endpoint's path on it.
+        let client = OpenAIClient(model: "variant-m", baseURL: server.baseURL + "/chat/completions", settings: settings())
+        let result = try await PlanRunner(
+            journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
+            tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "succeeded")
+        // The plan after the <think> section, not the draft inside it.
+        #expect(result.state.currentPlan?.steps.map(\.id) == ["research", "outline", "write"])
+        let events = try t.journal.events(of: result.run)
+        // Arguments sent as an object arrive as that object.
+        let args = events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args") }
+        #expect(args.count == 3)
+        #expect(args.allSatisfy { $0["step"]?.stringValue != nil })
+        #expect(result.finalAnswer == "variant-m did write using FACTS for write")
+        #expect(result.state.totals.inputTokens > 0 && result.state.totals.outputTokens > 0)
+        #expect(try server.requests().allSatisfy { $0["path"] as? String == "/v1/chat/completions" })
+    }
+
+    @Test func aReplyOf200WithAnErrorObjectIsRetriedAndNamedWhenItPersists() async throws {
+        let flaky = try FakeOpenAIServer(["--error-first", "1"])
+        var s = settings()
+        let message = JSONValue.record(["role": .string("user"), "content": .string("Step a: go")])
+        let reply = try await OpenAIClient(model: "m", baseURL: flaky.baseURL, settings: s).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+        #expect(try flaky.requests().count == 2)
+        let broken = try FakeOpenAIServer(["--error-first", "100"])
+        s.retries = 1
+        await #expect {
+            _ = try await OpenAIClient(model: "m", baseURL: broken.baseURL, settings: s).chat([message], purpose: "test")
+        } throws: { error in
+            let e = error as? RuntimeError
+            return e?.type == "bad_reply" && e?.message.contains("upstream overloaded") == true
+        }
     }
 }

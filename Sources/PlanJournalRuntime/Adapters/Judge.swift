@@ -24,7 +24,7 @@ public struct Judgement: Sendable {
     /// unreadable reply is an unknown verdict.
     static func read(_ reply: JSONValue, calls: [ModelCall]) -> Judgement {
         var value = reply
-        if case .string(let text) = reply { value = (try? PlanReply.parse(text)) ?? .null }
+        if case .string(let text) = reply { value = (try? PlanReply.parse(text, holding: "matches")) ?? .null }
         return Judgement(matches: value["matches"]?.boolValue, reason: value["reason"]?.stringValue, calls: calls)
     }
 }

@@ -129,7 +129,7 @@ public struct OpenAIReviewer: Reviewer {
             ]),
              .record(["role": .string("user"), "content": .string(user)])],
             purpose: "review")
-        guard let value = try? PlanReply.parse(reply.content ?? ""), let verdict = value["verdict"]?.stringValue else {
+        guard let value = try? PlanReply.parse(reply.content ?? "", holding: "verdict"), let verdict = value["verdict"]?.stringValue else {
             throw RuntimeError("bad_reply", "\(name): the review is not a JSON verdict", calls: [reply.call])
         }
         return PlanReview(
@@ -155,7 +155,7 @@ public struct OpenAIAnalyzer: GoalAnalyzer {
             ]),
              .record(["role": .string("user"), "content": .string("Goal: \(goal)\nTools: \(tools.isEmpty ? "none" : tools.joined(separator: ", "))")])],
             purpose: "analyze")
-        guard let value = try? PlanReply.parse(reply.content ?? ""), let analysis = GoalAnalysis(wire: value, calls: [reply.call]) else {
+        guard let value = try? PlanReply.parse(reply.content ?? "", holding: "summary"), let analysis = GoalAnalysis(wire: value, calls: [reply.call]) else {
             throw RuntimeError("bad_reply", "\(name): the goal analysis is not a JSON object with a summary", calls: [reply.call])
         }
         return analysis

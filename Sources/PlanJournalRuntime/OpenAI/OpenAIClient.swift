@@ -55,22 +55,15 @@ public struct OpenAIClient: Sendable {
         request.httpBody = Data(bytes)
 
         let started = ContinuousClock.now
-        let data = try await send(request)
+        let (reply, message) = try await send(request) { data in try completion(in: data) }
         let latency = started.duration(to: .now)
-        guard let reply = try? JSONValue(parsing: Array(data)),
-            let message = reply["choices"]?.arrayValue?.first?["message"]
-        else {
-            throw RuntimeError("bad_reply", "\(model)@\(baseURL): the reply is not a chat completion: \(String(decoding: data.prefix(200), as: UTF8.self))", retryable: true)
-        }
         let usage = reply["usage"]
-        let input = usage?["prompt_tokens"]?.int64Value ?? 0
-        let output = usage?["completion_tokens"]?.int64Value ?? 0
-        let content = message["content"]?.stringValue
+        let input = usage?["prompt_tokens"]?.int64Value ?? usage?["input_tokens"]?.int64Value ?? 0
+        let output = usage?["completion_tokens"]?.int64Value ?? usage?["output_tokens"]?.int64Value ?? 0
+        let content = Self.text(of: message["content"])
         let calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { call -> ToolCall? in
             guard let name = call["function"]?["name"]?.stringValue else { return nil }
-            return ToolCall(
-                id: call["id"]?.stringValue ?? name, name: name,
-                arguments: call["function"]?["arguments"]?.stringValue ?? "{}")
+            return ToolCall(id: call["id"]?.stringValue ?? name, name: name, arguments: Self.arguments(call["function"]?["arguments"]))
         }
         let cost = settings.pricePerMillion.map { (Double(input) * $0.input + Double(output) * $0.output) / 1_000_000 }
         let record = ModelCall(
@@ -81,35 +74,89 @@ public struct OpenAIClient: Sendable {
         return Reply(message: message, content: content, toolCalls: calls, call: record)
     }
 
+    /// The reply and its first choice's message.
+    /// - Throws: a retryable `bad_reply` when `data` is not a chat completion (naming the server's
+    ///   error when it sent one with a 2xx status).
+    private func completion(in data: Data) throws -> (JSONValue, JSONValue) {
+        let parsed = try? JSONValue(parsing: Array(data))
+        if let parsed, let message = parsed["choices"]?.arrayValue?.first?["message"] { return (parsed, message) }
+        if let error = parsed?["error"] {
+            // Some servers and proxies answer 2xx with an error object.
+            let text = error["message"]?.stringValue ?? error.stringValue ?? "\(error)"
+            throw RuntimeError("bad_reply", "\(model)@\(baseURL) answered with an error: \(text)", retryable: true)
+        }
+        throw RuntimeError(
+            "bad_reply",
+            "\(model)@\(baseURL): the reply is not a chat completion: \(String(decoding: data.prefix(200), as: UTF8.self))",
+            retryable: true)
+    }
+
+    /// A message's text: `content` as a string, or the text parts of a content array joined
+    /// (as some servers send it); `nil` when there is none.
+    static func text(of content: JSONValue?) -> String? {
+        if let text = content?.stringValue { return text }
+        guard let parts = content?.arrayValue else { return nil }
+        let texts = parts.compactMap { $0.stringValue ?? $0["text"]?.stringValue }
+        return texts.isEmpty ? nil : texts.joined()
+    }
+
+    /// A tool call's arguments as JSON text: servers send a string of JSON (OpenAI) or the object itself.
+    static func arguments(_ value: JSONValue?) -> String {
+        switch value {
+        case .string(let text)?: return text.isEmpty ? "{}" : text
+        case nil, .null?: return "{}"
+        case let other?:
+            var bytes: [UInt8] = []
+            other.write(to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
     private func endpoint() throws -> URL {
-        guard let url = URL(string: baseURL + "/chat/completions") else {
+        // A base URL given with the endpoint's path already on it is taken as it is.
+        let full = baseURL.hasSuffix("/chat/completions") ? baseURL : baseURL + "/chat/completions"
+        guard let url = URL(string: full) else {
             throw RuntimeError("usage", "'\(baseURL)' is not a URL")
         }
         return url
     }
 
-    /// Sends with retries; returns the body of the first 2xx reply.
-    private func send(_ request: URLRequest) async throws -> Data {
+    /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
+    /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx).
+    private func send<T>(_ request: URLRequest, read: (Data) throws -> T) async throws -> T {
         var delay = settings.backoff
         var attempt = 0
         while true {
             attempt += 1
             let failure: RuntimeError
             var retryAfter: Duration?
+            let exchange: Result<(Data, URLResponse), any Error>
             do {
-                let (data, response) = try await URLSession.shared.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return data }
-                let text = String(decoding: data.prefix(300), as: UTF8.self)
-                failure = RuntimeError(
-                    "http_status", "\(model)@\(baseURL) answered HTTP \(status): \(text)",
-                    retryable: status == 429 || status >= 500)
-                if let header = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After"),
-                    let seconds = Double(header)
-                {
-                    retryAfter = .milliseconds(min(seconds, 30) * 1000)
-                }
+                exchange = .success(try await URLSession.shared.data(for: request))
             } catch {
+                exchange = .failure(error)
+            }
+            switch exchange {
+            case .success(let (data, response)):
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                if (200..<300).contains(status) {
+                    do {
+                        return try read(data)
+                    } catch let error as RuntimeError where error.retryable {
+                        failure = error
+                    }
+                } else {
+                    let text = String(decoding: data.prefix(300), as: UTF8.self)
+                    failure = RuntimeError(
+                        "http_status", "\(model)@\(baseURL) answered HTTP \(status): \(text)",
+                        retryable: status == 429 || status >= 500)
+                    if let header = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After"),
+                        let seconds = Double(header)
+                    {
+                        retryAfter = .milliseconds(min(seconds, 30) * 1000)
+                    }
+                }
+            case .failure(let error):
                 failure = RuntimeError("network", "\(model)@\(baseURL): \(error.localizedDescription)", retryable: true)
             }
             guard failure.retryable, attempt <= settings.retries else { throw failure }
