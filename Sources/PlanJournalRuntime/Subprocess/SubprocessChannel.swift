@@ -126,7 +126,10 @@ public final class SubprocessChannel: Sendable {
     }
 
     private func deliver(_ line: [UInt8], lineNumber: Int) {
-        guard let reply = try? JSONValue(parsing: line), let id = reply["id"]?.int64Value else {
+        // The id as sent, or as a string of it (JSON-RPC libraries may echo ids as strings).
+        guard let reply = try? JSONValue(parsing: line),
+            let id = reply["id"]?.int64Value ?? reply["id"]?.stringValue.flatMap({ Int64($0) })
+        else {
             let text = String(decoding: line.prefix(200), as: UTF8.self)
             FileHandle.standardError.write(
                 Data("planj: \(commandLine): stdout line \(lineNumber) is not a reply (ignored): \(text)\n".utf8))
