@@ -72,7 +72,7 @@ def instant(ts):
         text = text[:-1] + "+00:00"
     main, _, rest = text.partition(".")
     if rest:
-        digits = "".join(c for c in rest if c.isdigit())
+        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
         zone = rest[len(digits):]
         frac = (digits + "000000")[:6]
         text = f"{main}.{frac}{zone}"
