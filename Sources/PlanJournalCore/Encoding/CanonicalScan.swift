@@ -6,10 +6,13 @@ package enum CanonicalScan {
     static func string(_ s: Span<UInt8>, from start: Int) -> Int? {
         var k = start + 1
         let n = s.count
+        let raw = s.bytes
         while true {
-            // Eight bytes at a time while none of them is a quote, a backslash or a newline.
-            while k <= n &- 8 && !hasSpecial(word(s, at: k)) { k &+= 8 }
-            // The next special byte is within eight bytes (or the line ends).
+            // Sixteen bytes at a time while none of them is a quote, a backslash or a newline.
+            while k <= n &- 16 && !hasSpecial(raw.unsafeLoadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)) {
+                k &+= 16
+            }
+            // The next special byte is within sixteen bytes (or the line ends).
             while k < n {
                 let c = s[k]
                 if c == UInt8(ascii: "\"") { return k + 1 }
@@ -24,39 +27,22 @@ package enum CanonicalScan {
         }
     }
 
-    /// The eight bytes at `k` (little-endian), `k + 8 <= s.count`.
+    /// Whether any byte of `v` is `"`, `\` or a newline (three vector compares: SSE2 on x86-64,
+    /// NEON on arm64; any bit pattern is a valid `SIMD16<UInt8>`, so the unaligned load is safe).
     @inline(__always)
-    static func word(_ s: Span<UInt8>, at k: Int) -> UInt64 {
-        UInt64(s[k]) | UInt64(s[k &+ 1]) << 8 | UInt64(s[k &+ 2]) << 16 | UInt64(s[k &+ 3]) << 24
-            | UInt64(s[k &+ 4]) << 32 | UInt64(s[k &+ 5]) << 40 | UInt64(s[k &+ 6]) << 48 | UInt64(s[k &+ 7]) << 56
-    }
-
-    /// Whether any byte of `w` is `"`, `\` or a newline (the zero-byte test of each XOR is exact
-    /// about whether there is one).
-    @inline(__always)
-    static func hasSpecial(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let q = w ^ (ones &* 0x22)
-        let b = w ^ (ones &* 0x5C)
-        let nl = w ^ (ones &* 0x0A)
-        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((nl &- ones) & ~nl)) & highs != 0
-    }
-
-    /// Whether any byte of `w` is a newline.
-    @inline(__always)
-    static func hasNewline(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let nl = w ^ (ones &* 0x0A)
-        return (nl &- ones) & ~nl & 0x8080_8080_8080_8080 != 0
+    static func hasSpecial(_ v: SIMD16<UInt8>) -> Bool {
+        any((v .== SIMD16(repeating: 0x22)) .| (v .== SIMD16(repeating: 0x5C)) .| (v .== SIMD16(repeating: 0x0A)))
     }
 
     /// The index of the first newline in `bytes` at or after `start`, if any.
     package static func firstNewline(in bytes: [UInt8], from start: Int) -> Int? {
         let s = bytes.span
+        let raw = s.bytes
         let n = s.count
         var k = max(0, start)
-        while k <= n &- 8 && !hasNewline(word(s, at: k)) { k &+= 8 }
+        while k <= n &- 16 && !any(raw.unsafeLoadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self) .== SIMD16(repeating: 0x0A)) {
+            k &+= 16
+        }
         while k < n {
             if s[k] == UInt8(ascii: "\n") { return k }
             k += 1

@@ -1,0 +1,46 @@
+import Testing
+
+@testable import PlanJournalCore
+
+/// The vectorized scans agree with a byte-at-a-time reading, wherever the special bytes fall
+/// relative to the 16-byte blocks.
+@Suite struct CanonicalScanTests {
+    /// Where the string token at 0 ends, read one byte at a time.
+    private func naiveStringEnd(_ b: [UInt8]) -> Int? {
+        var k = 1
+        while k < b.count {
+            switch b[k] {
+            case UInt8(ascii: "\""): return k + 1
+            case UInt8(ascii: "\\"): k += 2
+            case UInt8(ascii: "\n"): return nil
+            default: k += 1
+            }
+        }
+        return nil
+    }
+
+    @Test func stringEndsAgreeWithAByteAtATimeScan() {
+        var rng = SystemRandomNumberGenerator()
+        let specials: [UInt8] = [UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), 0xC3, 0xA9, 0x00, 0xFF]
+        for _ in 0..<4000 {
+            let length = Int.random(in: 1...80, using: &rng)
+            var b: [UInt8] = [UInt8(ascii: "\"")]
+            for _ in 0..<length {
+                b.append(Int.random(in: 0..<(length > 40 ? 50 : 6), using: &rng) == 0 ? specials.randomElement(using: &rng)! : UInt8.random(in: 0x20...0x7E, using: &rng))
+            }
+            #expect(CanonicalScan.string(b.span, from: 0) == naiveStringEnd(b), "\(b)")
+        }
+    }
+
+    @Test func firstNewlineAgreesWithFirstIndex() {
+        for length in 0..<70 {
+            for at in [-1] + Array(0..<length) {
+                var b = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                if at >= 0 { b[at] = UInt8(ascii: "\n") }
+                for start in [0, 1, 15, 16, 17] where start <= length {
+                    #expect(CanonicalScan.firstNewline(in: b, from: start) == b[start...].firstIndex(of: UInt8(ascii: "\n")))
+                }
+            }
+        }
+    }
+}
