@@ -8,11 +8,9 @@ package enum CanonicalScan {
         let n = s.count
         let raw = s.bytes
         while true {
-            // Sixteen bytes at a time while none of them is a quote, a backslash or a newline.
-            while k <= n &- 16 && !hasSpecial(raw.unsafeLoadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self)) {
-                k &+= 16
-            }
-            // The next special byte is within sixteen bytes (or the line ends).
+            // Eight bytes at a time while none of them is a quote, a backslash or a newline.
+            while k <= n &- 8 && !hasSpecial(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) { k &+= 8 }
+            // The next special byte is within eight bytes (or the line ends).
             while k < n {
                 let c = s[k]
                 if c == UInt8(ascii: "\"") { return k + 1 }
@@ -27,11 +25,25 @@ package enum CanonicalScan {
         }
     }
 
-    /// Whether any byte of `v` is `"`, `\` or a newline (three vector compares: SSE2 on x86-64,
-    /// NEON on arm64; any bit pattern is a valid `SIMD16<UInt8>`, so the unaligned load is safe).
+    /// Whether any byte of `w` is `"`, `\` or a newline (the zero-byte test of each XOR is exact
+    /// about whether there is one, whatever the byte order). Words are loaded unaligned from a
+    /// `RawSpan` (bounds-checked; any bit pattern is a valid `UInt64`).
     @inline(__always)
-    static func hasSpecial(_ v: SIMD16<UInt8>) -> Bool {
-        any((v .== SIMD16(repeating: 0x22)) .| (v .== SIMD16(repeating: 0x5C)) .| (v .== SIMD16(repeating: 0x0A)))
+    static func hasSpecial(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        let nl = w ^ (ones &* 0x0A)
+        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((nl &- ones) & ~nl)) & highs != 0
+    }
+
+    /// Whether any byte of `w` is a newline.
+    @inline(__always)
+    static func hasNewline(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let nl = w ^ (ones &* 0x0A)
+        return (nl &- ones) & ~nl & 0x8080_8080_8080_8080 != 0
     }
 
     /// The index of the first newline in `bytes` at or after `start`, if any.
@@ -40,9 +52,7 @@ package enum CanonicalScan {
         let raw = s.bytes
         let n = s.count
         var k = max(0, start)
-        while k <= n &- 16 && !any(raw.unsafeLoadUnaligned(fromByteOffset: k, as: SIMD16<UInt8>.self) .== SIMD16(repeating: 0x0A)) {
-            k &+= 16
-        }
+        while k <= n &- 8 && !hasNewline(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) { k &+= 8 }
         while k < n {
             if s[k] == UInt8(ascii: "\n") { return k }
             k += 1
