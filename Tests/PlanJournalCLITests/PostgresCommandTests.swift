@@ -152,6 +152,80 @@ import Testing
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
     }
 
+    @Test func ingestProcessesOfDisjointRunsAtOnceLoseNothing() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "migrate").status == 0)
+        var files: [String] = []
+        var total = 0
+        for k in 0..<4 {
+            let runs = try (0..<5).map { try RunBuilder.complete(run: "w\(k)-\($0)", steps: 5, payloadBytes: 600) }
+            let path = box.path("w\(k).jsonl")
+            try runs.map(\.jsonl).joined().write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+            total += runs.map(\.events.count).reduce(0, +)
+        }
+        let results = try await withThrowingTaskGroup(of: PlanjBinary.Result.self) { group in
+            for file in files {
+                group.addTask { try await PlanjBinary.run(["--journal", journal, "ingest", "--quiet", file], in: box.directory) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for r in results { #expect(r.status == 0, "\(r.stdout.suffix(300))\(r.stderr)") }
+        let stats = try await planj("--journal", journal, "stats", "--json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(object["events"] as? Int == total, "\(stats.stdout)")
+        let verified = try await planj("--journal", journal, "verify")
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func anIngestWhoseConnectionIsEndedMidWayFailsNamingTheJournalAndWritesNothing() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "migrate").status == 0)
+        let runs = try (0..<120).map { try RunBuilder.complete(run: "cut-\($0)", steps: 3, payloadBytes: 1000) }
+        let text = Data(runs.map(\.jsonl).joined().utf8)
+        let process = try PlanjBinary.process(["--journal", journal, "ingest", "-"], in: box.directory)
+        let input = Pipe()
+        let errors = box.path("ingest.stderr")
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        try process.run()
+        // More than one read block (1 MiB) of input, then a pause with stdin open: the ingest stores
+        // the first runs inside its transaction and waits for more.
+        let cut = min(text.count - 1, (1 << 20) + 200_000)
+        input.fileHandleForWriting.write(text.prefix(cut))
+        // Once it holds run locks (its runs are stored, uncommitted), end its connection.
+        var ended = ""
+        while ended.isEmpty {
+            let r = try await ChildProcess.run(
+                "psql",
+                [
+                    journal, "-Atc",
+                    """
+                    SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock'
+                    AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """,
+                ])
+            ended = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if ended.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        input.fileHandleForWriting.write(text.suffix(from: cut))
+        try input.fileHandleForWriting.close()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        let stderr = try String(contentsOfFile: errors, encoding: .utf8)
+        #expect(process.terminationStatus == 8, "\(stderr)")
+        #expect(stderr.contains("was not committed"), "\(stderr)")
+        #expect(stderr.contains(try #require(URLComponents(string: journal)?.path)), "\(stderr)")
+        // Nothing of it is in the journal.
+        let listed = try await planj("--journal", journal, "runs", "--json")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(try await heads(journal).isEmpty, "\(listed.stdout)")
+    }
+
     @Test func badURLsAndUnreachableServersAreClearErrors() async throws {
         let malformed = try await planj("--journal", "postgres://user@host:port/db", "runs")
         #expect(malformed.status == 2, "\(malformed.stderr)")

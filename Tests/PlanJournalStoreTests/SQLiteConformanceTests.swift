@@ -8,6 +8,7 @@ import Testing
 
     @Test func appendSingleAndBatch() async throws { try await suite.appendSingleAndBatch() }
     @Test func expectedSeqConflictsWriteNothing() async throws { try await suite.expectedSeqConflictsWriteNothing() }
+    @Test func staleCachedHeadConflictsAndWritesNothing() async throws { try await suite.staleCachedHeadConflictsAndWritesNothing() }
     @Test func concurrentAppendersToOneRunWinOncePerSeq() async throws { try await suite.concurrentAppendersToOneRunWinOncePerSeq() }
     @Test func concurrentWritersToDisjointRunsLoseNothing() async throws { try await suite.concurrentWritersToDisjointRunsLoseNothing() }
     @Test func validationErrorsLeaveTheJournalUnchanged() async throws { try await suite.validationErrorsLeaveTheJournalUnchanged() }

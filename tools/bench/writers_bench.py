@@ -12,7 +12,10 @@ For each backend and each N in --writers (default 1,4,8):
     agents append);
   * then the checks: every process exited 0, `planj stats --json` counts every event of the N
     corpora (nothing lost), and `planj verify --json` passes.
-It prints one row per backend and N: events, wall seconds, events/s, and whether the checks held.
+With --reps R (default 1) each measurement is repeated R times, each on a fresh journal; every
+repetition is printed to standard error as it ends, and the row gives the median events/s with the
+samples in brackets. It prints one row per backend and N: events, median wall seconds, median
+events/s, and whether the checks held in every repetition, after the 1-minute load average.
 
 The PostgreSQL server is --postgres URL (its database is used only to create the benchmark's
 databases), else one this script starts with tools/pg/start.sh --durable (fsync on) and stops.
@@ -21,6 +24,7 @@ How to run (from the repository root, after `swift build -c release`):
     python3 tools/bench/writers_bench.py                          # 1, 4, 8 writers, 3000 events each
     python3 tools/bench/writers_bench.py --writers 1,2 --events-per-writer 500 --planj .build/debug/planj
     python3 tools/bench/writers_bench.py --mode append --events-per-writer 2000
+    python3 tools/bench/writers_bench.py --reps 3                 # medians of 3 fresh journals each
     python3 tools/bench/writers_bench.py --json                   # JSON on stdout instead of the table
 Exits 1 when a check fails. Python 3.11 standard library only; needs psql for PostgreSQL.
 """
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,6 +109,7 @@ def main() -> int:
     ap.add_argument("--postgres", help="a server URL (default: start one with tools/pg/start.sh --durable)")
     ap.add_argument("--planj", default=os.path.join(ROOT, ".build/release/planj"))
     ap.add_argument("--cache", default=os.environ.get("PLANJ_BENCH_CACHE", "/tmp/planj-bench-cache"))
+    ap.add_argument("--reps", type=int, default=1, help="repetitions per measurement (median reported)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if not os.access(a.planj, os.X_OK):
@@ -120,22 +126,35 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="planj-writers-") as tmp:
             for n in counts:
                 for backend in ("sqlite", "postgres"):
-                    journal = new_journal(backend, server, tmp, f"{backend}-{n}")
-                    log(f"{backend}: {n} writers ...")
-                    r = measure(a.planj, journal, files[:n], a.mode)
-                    r.update(backend=backend, writers=n, mode=a.mode)
-                    rows.append(r)
+                    samples = []
+                    for rep_no in range(1, a.reps + 1):
+                        journal = new_journal(backend, server, tmp, f"{backend}-{n}-{rep_no}")
+                        r = measure(a.planj, journal, files[:n], a.mode)
+                        log(f"{backend}: {n} writers, rep {rep_no}: {r['events_per_s']} events/s "
+                            f"({r['seconds']} s){'' if r['ok'] else ' FAILED'}")
+                        samples.append(r)
+                    rates = [r["events_per_s"] or 0 for r in samples]
+                    row = dict(samples[len(samples) // 2])
+                    row.update(
+                        backend=backend, writers=n, mode=a.mode, reps=a.reps,
+                        events_per_s=round(statistics.median(rates)), samples=rates,
+                        seconds=round(statistics.median(r["seconds"] for r in samples), 3),
+                        ok=all(r["ok"] for r in samples),
+                        errors=[e for r in samples for e in r["errors"]])
+                    rows.append(row)
     finally:
         if pg_dir:
             subprocess.run(["bash", os.path.join(ROOT, "tools/pg/stop.sh"), pg_dir])
     if a.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(f"planj {a.mode}, {a.events_per_writer} events per writer")
-        print(f"{'writers':>7}  {'backend':<8} {'events':>8} {'seconds':>8} {'events/s':>9}  checks")
+        load = os.getloadavg()[0]
+        print(f"planj {a.mode}, {a.events_per_writer} events per writer, medians of {a.reps}, load average {load:.2f}")
+        print(f"{'writers':>7}  {'backend':<8} {'events':>8} {'seconds':>8} {'events/s':>9}  checks  samples")
         for r in rows:
             mark = "ok" if r["ok"] else f"FAILED stored={r['stored']} verify={r['verify_status']} {r['errors'][:1]}"
-            print(f"{r['writers']:>7}  {r['backend']:<8} {r['events']:>8} {r['seconds']:>8} {r['events_per_s']:>9}  {mark}")
+            print(f"{r['writers']:>7}  {r['backend']:<8} {r['events']:>8} {r['seconds']:>8} {r['events_per_s']:>9}  "
+                  f"{mark}  {r['samples']}")
     return 0 if all(r["ok"] for r in rows) else 1
 
 

@@ -36,6 +36,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let unsupportedVersion = Code("journal.unsupported_version", 7)
         /// The file system or the database engine failed.
         public static let io = Code("journal.io", 8)
+        /// The connection to the database server was lost while it committed: the write may or may
+        /// not be in the journal (read the run's head before writing it again).
+        public static let commitUncertain = Code("journal.commit_uncertain", 8)
         /// A command was used wrongly (bad option value, unreadable input file).
         public static let usage = Code("usage", 2)
 

@@ -21,8 +21,12 @@ final class IngestSession {
     /// A line that names no run could not be attributed: every run of the input is rejected.
     private var unattributed: IngestReport.Rejection?
 
-    init(writer: JournalWriter, source: String) {
+    /// Whether each run is locked (``SQLDatabase/lockRun(_:)``) before it is first read.
+    private let lockingRuns: Bool
+
+    init(writer: JournalWriter, source: String, lockingRuns: Bool) {
         self.writer = writer
+        self.lockingRuns = lockingRuns
         self.report = IngestReport(source: source)
     }
 
@@ -58,6 +62,7 @@ final class IngestSession {
             write = w
             runs[id] = nil  // drop the slot's copy so the buffer is not copied on write
         case nil:
+            if lockingRuns { try writer.db.lockRun(id) }
             write = try writer.begin(id)
             report.runsWritten.append(id)
         }

@@ -22,7 +22,7 @@ extension Journal {
     /// - Returns: the report; rejected runs are listed in it, not thrown.
     /// - Throws: `.usage` when the file cannot be read, `.io` when the database fails (nothing is written).
     public func ingest(file path: String, options: IngestOptions = IngestOptions()) throws(JournalError) -> IngestReport {
-        try ingest(source: path, options: options) { (push) throws(JournalError) in
+        try ingest(source: path, options: options, lockingRuns: true) { (push) throws(JournalError) in
             try Self.readFile(path, push)
         }
     }
@@ -31,13 +31,18 @@ extension Journal {
     public func ingest(text: String, source: String = "<text>", options: IngestOptions = IngestOptions())
         throws(JournalError) -> IngestReport
     {
-        try ingest(source: source, options: options) { (push) throws(JournalError) in try push(Array(text.utf8)) }
+        try ingest(source: source, options: options, lockingRuns: true) { (push) throws(JournalError) in
+            try push(Array(text.utf8))
+        }
     }
 
     /// Ingests the bytes `produce` pushes (on a reader thread), inside one transaction; `beforeCommit`
     /// runs in that transaction after every event is stored, and what it throws undoes the ingest.
+    /// - Parameter lockingRuns: lock each run as the input meets it (``SQLDatabase/lockRun(_:)``),
+    ///   so that ingests of disjoint runs commit side by side on PostgreSQL; otherwise the whole
+    ///   journal is locked (what `beforeCommit` writes may reach beyond the input's runs).
     func ingest(
-        source: String, options: IngestOptions,
+        source: String, options: IngestOptions, lockingRuns: Bool = false,
         produce: @escaping @Sendable (ParsePipeline.Push) throws(JournalError) -> Void,
         beforeCommit: ((JournalWriter, IngestReport) throws(JournalError) -> Void)? = nil
     ) throws(JournalError) -> IngestReport {
@@ -45,11 +50,11 @@ extension Journal {
         let started = clock.now
         var lastProgress = started
         return try withWriter { (writer) throws(JournalError) in
-            let session = IngestSession(writer: writer, source: source)
+            let session = IngestSession(writer: writer, source: source, lockingRuns: lockingRuns)
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
             var bytes: Int64 = 0
             do throws(JournalError) {
-                try writer.db.beginWrite()
+                if lockingRuns { try writer.db.beginRunWrites() } else { try writer.db.beginWrite() }
                 writer.beginBackgroundCompression()
                 while let batch = try pipeline.next() {
                     bytes = batch.bytesRead

@@ -64,8 +64,15 @@ final class JournalWriter {
             trainer?.add(raw)
             if let t = trainer, t.sampled >= config.dictionaryTrainingBytes {
                 trainer = nil
-                let bytes = t.build()
-                if bytes.count >= 256 { dictionary = try reader.dictionaries.insert(bytes) }
+                // Another writer (an ingest beside this one, on PostgreSQL) may have stored one
+                // meanwhile: use it rather than add a second. Two writers training at once each
+                // store their own (ids never repeat); each chunk names the one it was compressed with.
+                if let stored = try reader.dictionaries.latest() {
+                    dictionary = stored
+                } else {
+                    let bytes = t.build()
+                    if bytes.count >= 256 { dictionary = try reader.dictionaries.insert(bytes) }
+                }
             }
         }
         return dictionary
@@ -137,11 +144,13 @@ final class JournalWriter {
     // MARK: - Runs
 
     /// Where `run` stands now (inside the current transaction).
-    func cursor(for run: String) throws(JournalError) -> RunCursor {
+    /// - Parameter trustingCache: use a cached cursor without reading the catalog (the catalog
+    ///   update of ``finish(_:mergeOlder:)`` then checks that the head did not move).
+    func cursor(for run: String, trustingCache: Bool = false) throws(JournalError) -> RunCursor {
         // Taken out of the cache, so the write below owns the cursor's state (no copy on change);
         // finish puts it back.
         let cached = cache.removeValue(forKey: run)
-        if cacheTrusted, let cached { return cached }
+        if cacheTrusted || trustingCache, let cached { return cached }
         guard let row = try reader.run(named: run) else { return RunCursor(newRun: run) }
         if var cached, cached.rid == row.rid, cached.headSeq == row.headSeq, cached.headHash == row.headHash {
             cached.row = row
@@ -160,8 +169,23 @@ final class JournalWriter {
     }
 
     /// Starts writing to `run` in the current transaction.
-    func begin(_ run: String) throws(JournalError) -> RunWrite {
-        RunWrite(try cursor(for: run))
+    func begin(_ run: String, trustingCache: Bool = false) throws(JournalError) -> RunWrite {
+        RunWrite(try cursor(for: run, trustingCache: trustingCache))
+    }
+
+    /// Whether an append of events from `firstSeq` on may use the run's cached cursor without
+    /// reading the catalog (PostgreSQL, where every read is a round trip): when it continues the
+    /// cached head as `expecting` says. Heads only grow, so if another writer moved the head since,
+    /// these seqs are taken and the head check of the catalog update fails: a conflict either way.
+    func mayTrustCache(_ run: String, firstSeq: Int64?, expecting: ExpectedSeq) -> Bool {
+        guard db.dialect == .postgres, let cached = cache[run], cached.rid != nil, let firstSeq,
+            firstSeq == cached.headSeq + 1
+        else { return false }
+        switch expecting {
+        case .any: return true
+        case .exactly(let n): return n == cached.headSeq
+        case .noRun: return false
+        }
     }
 
     /// What ``stage(_:into:idempotent:)`` did with an event.
@@ -237,12 +261,13 @@ final class JournalWriter {
                 w.cursor.tailBytes = 0
             }
         }
+        try insertDeferredChunk(&w)
         if small && compressor == nil {
             // A few events appended at a time: stored as they are, and compressed once, with their
-            // neighbours, when the tail is compacted.
-            try insertChunk(
-                rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: .raw, rawLength: w.buffer.count,
-                hash: w.cursor.headHash, dictionary: nil, body: w.buffer)
+            // neighbours, when the tail is compacted. Held back until the catalog update, which
+            // writes it in the same statement (one round trip fewer on PostgreSQL).
+            w.deferredChunk = RunWrite.DeferredChunk(
+                first: w.bufferFirstSeq, last: w.cursor.headSeq, hash: w.cursor.headHash, body: w.buffer)
         } else if let compressor {
             compressor.submit(
                 .init(
@@ -278,7 +303,16 @@ final class JournalWriter {
         w.pendingSnapshots.removeAll()
     }
 
-    private func insertChunk(
+    /// Inserts the small chunk ``flushChunk(_:)`` held back, if any.
+    func insertDeferredChunk(_ w: inout RunWrite) throws(JournalError) {
+        guard let chunk = w.deferredChunk, let rid = w.cursor.rid else { return }
+        w.deferredChunk = nil
+        try insertChunk(
+            rid: rid, first: chunk.first, last: chunk.last, codec: .raw, rawLength: chunk.body.count, hash: chunk.hash,
+            dictionary: nil, body: chunk.body)
+    }
+
+    func insertChunk(
         rid: Int64, first: Int64, last: Int64, codec: Codec, rawLength: Int, hash: [UInt8], dictionary: Int64?,
         body: [UInt8]
     ) throws(JournalError) {
@@ -322,11 +356,21 @@ final class JournalWriter {
             try compactTail(&w)
         }
         let s = w.cursor.state
-        try writeCatalog(
-            rid: w.cursor.rid ?? 0, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
-            status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
-            inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
-            rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        let stored = try writeHead(
+            CatalogUpdate(
+                rid: w.cursor.rid ?? 0, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
+                status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
+                inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
+                rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes),
+            replacing: (w.start.headSeq, w.start.headHash), chunk: w.deferredChunk)
+        w.deferredChunk = nil
+        guard stored else {
+            // The catalog's head moved since this writer's cached cursor (another process appended):
+            // the events' seqs are taken. Nothing was written by the update.
+            cache[w.cursor.id] = nil
+            let actual = try reader.run(named: w.cursor.id)?.headSeq
+            throw AppendConflict(run: w.cursor.id, expected: .exactly(w.start.headSeq), actual: actual).error
+        }
         w.cursor.row = RunRow(
             rid: w.cursor.rid ?? 0, id: w.cursor.id, parent: w.cursor.parent, forkSeq: w.cursor.forkSeq,
             forkHash: w.cursor.row?.forkHash, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
@@ -335,25 +379,6 @@ final class JournalWriter {
             rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
         if cache.count > 4096 { cache.removeAll() }
         cache[w.cursor.id] = done ? nil : w.cursor
-    }
-
-    private func writeCatalog(
-        rid: Int64, headSeq: Int64, headHash: [UInt8], goal: String?, status: String, startedAt: Int64?,
-        endedAt: Int64?, inputTokens: Int64, outputTokens: Int64, costUSD: Double, rawBytes: Int64,
-        tailFirstSeq: Int64?, tailBytes: Int64
-    ) throws(JournalError) {
-        try db.statement(
-            """
-            UPDATE runs SET head_seq = ?, head_hash = ?, goal = ?, status = ?, started_at = ?, ended_at = ?,
-              input_tokens = ?, output_tokens = ?, cost_usd = ?, raw_bytes = ?, tail_first_seq = ?, tail_bytes = ?
-            WHERE rid = ?
-            """
-        ).bind(
-            .int(headSeq), .blob(headHash), goal.map { .text($0) } ?? .null, .text(status),
-            startedAt.map { .int($0) } ?? .null, endedAt.map { .int($0) } ?? .null, .int(inputTokens),
-            .int(outputTokens), .double(costUSD), .int(rawBytes), tailFirstSeq.map { .int($0) } ?? .null,
-            .int(tailBytes), .int(rid)
-        ).run()
     }
 
     /// Merges the run's small chunks into one, so appends of a few events at a time still end up
@@ -365,6 +390,7 @@ final class JournalWriter {
         // During ingest the tail is the one chunk just written, and the compressor already did it.
         if compressor != nil && from == w.lastChunkFirstSeq { return }
         try settleChunks()
+        try insertDeferredChunk(&w)
         let small = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
         guard let first = small.first, let last = small.last else { return }
         if small.count == 1 && first.codec != Codec.raw.rawValue { return }
@@ -401,16 +427,18 @@ final class JournalWriter {
         try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq > ?").bind(.int(rid), .int(row.headSeq)).run()
         try db.statement("DELETE FROM snapshots WHERE rid = ? AND seq > ?").bind(.int(rid), .int(row.headSeq)).run()
         try writeCatalog(
-            rid: rid, headSeq: row.headSeq, headHash: row.headHash, goal: row.goal, status: row.status,
-            startedAt: row.startedAt, endedAt: row.endedAt, inputTokens: row.inputTokens, outputTokens: row.outputTokens,
-            costUSD: row.costUSD, rawBytes: row.rawBytes, tailFirstSeq: row.tailFirstSeq, tailBytes: row.tailBytes)
+            CatalogUpdate(
+                rid: rid, headSeq: row.headSeq, headHash: row.headHash, goal: row.goal, status: row.status,
+                startedAt: row.startedAt, endedAt: row.endedAt, inputTokens: row.inputTokens,
+                outputTokens: row.outputTokens, costUSD: row.costUSD, rawBytes: row.rawBytes,
+                tailFirstSeq: row.tailFirstSeq, tailBytes: row.tailBytes))
     }
 }
 
 extension JournalWriter {
     /// Appends `events` to `run` atomically within the current transaction.
     func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq) throws(JournalError) -> AppendResult {
-        var w = try begin(run)
+        var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
         let head = w.start.rid == nil ? nil : w.start.headSeq
         switch expecting {
         case .any: break

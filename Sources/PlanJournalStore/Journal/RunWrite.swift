@@ -63,6 +63,17 @@ struct RunWrite {
     var pendingSnapshots: [PlanState] = []
     /// The first seq of the last chunk this transaction wrote for the run.
     var lastChunkFirstSeq: Int64?
+    /// A small uncompressed chunk not yet inserted: the catalog update writes it.
+    var deferredChunk: DeferredChunk?
+
+    /// A small chunk stored as it is (codec raw), waiting for the catalog update.
+    struct DeferredChunk {
+        var first: Int64
+        var last: Int64
+        /// The chain hash after `last`.
+        var hash: [UInt8]
+        var body: [UInt8]
+    }
 
     init(_ cursor: RunCursor) {
         // `start` keeps the catalog values only: sharing the folded state and validator with

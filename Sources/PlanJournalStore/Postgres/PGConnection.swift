@@ -49,11 +49,8 @@ final class PGConnection: SQLDatabase {
     ) throws(JournalError) {
         let target = try PostgresURL(url)
         path = target.redacted
-        logger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        var configuration = PostgresConnection.Configuration(
-            host: target.host, port: target.port, username: target.user, password: target.password,
-            database: target.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
+        logger = Self.quietLogger
+        let configuration = Self.configuration(target)
         self.configuration = configuration
         self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
         self.durability = durability
@@ -68,6 +65,23 @@ final class PGConnection: SQLDatabase {
     private func applySettings() throws(JournalError) {
         _ = try query("SET lock_timeout = \(lockTimeoutMilliseconds)", [])
         _ = try query("SET synchronous_commit = \(durability == .full ? "on" : "off")", [])
+    }
+
+    /// postgres-nio's logs go nowhere: errors reach the caller as ``JournalError``s.
+    static let quietLogger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    private static func configuration(_ target: PostgresURL) -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: target.host, port: target.port, username: target.user, password: target.password,
+            database: target.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
+    /// A bare postgres-nio connection to `target` (for ``PGListener``).
+    /// - Throws: `.io` naming the server when it cannot be reached or refuses the login.
+    static func open(_ target: PostgresURL) throws(JournalError) -> PostgresConnection {
+        try connect(configuration(target), logger: quietLogger, journal: target.redacted)
     }
 
     private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, journal: String)
@@ -126,13 +140,49 @@ final class PGConnection: SQLDatabase {
         try begin(locking: "SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))" + (locks.isEmpty ? "" : ", " + locks))
     }
 
+    /// `BEGIN` and the journal's write lock shared: runs are locked one by one with ``lockRun(_:)``
+    /// as the transaction meets them, so ingests of disjoint runs commit side by side.
+    func beginRunWrites() throws(JournalError) {
+        try begin(locking: "SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))")
+    }
+
+    /// The run's advisory lock, until the transaction ends. Runs are met in input order, not key
+    /// order, so two ingests that share runs may each hold one the other waits for: PostgreSQL
+    /// then refuses one of them (`deadlock detected`), which ends as a `.conflict`, nothing written.
+    func lockRun(_ run: String) throws(JournalError) {
+        _ = try query("SELECT pg_advisory_xact_lock(\(PGLockKeys.key(run: run)))", [])
+    }
+
+    /// Sends `BEGIN` and, without waiting for its answer, the lock statement `sql` (the server
+    /// answers them in order: one round trip instead of two).
     private func begin(locking sql: String) throws(JournalError) {
-        try run("BEGIN")
+        do {
+            try sendBegin(locking: sql)
+        } catch where connection.isClosed {
+            // The connection was found closed only now (the server ended it while idle): nothing was
+            // written in this transaction, so open a new connection and begin again, once.
+            try sendBegin(locking: sql)
+        }
+    }
+
+    private func sendBegin(locking sql: String) throws(JournalError) {
+        if try ready(for: "BEGIN") { return }
+        let begun = connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
+        inTransaction = true
+        var failure: JournalError?
         do {
             _ = try query(sql, [])
         } catch {
+            failure = error
+        }
+        do {
+            _ = try begun.wait()
+        } catch {
+            failure = failure ?? PGErrors.journalError(error, journal: path, connecting: false)
+        }
+        if let failure {
             try? run("ROLLBACK")
-            throw error
+            throw failure
         }
     }
 
@@ -155,33 +205,20 @@ final class PGConnection: SQLDatabase {
             case .blob(let b): bindings.append(ByteBuffer(bytes: b))
             }
         }
-        if connection.isClosed && inTransaction && lostTransaction == nil {
-            lostTransaction = JournalError(
-                .io, "the PostgreSQL server closed the connection; the transaction in progress was not committed",
-                context: .init(journalPath: path))
-        }
-        if let lost = lostTransaction {
-            let head = sql.prefix(12).uppercased()
-            let ends = head.hasPrefix("COMMIT") || head.hasPrefix("END") || head.hasPrefix("ROLLBACK") && !head.contains(" TO")
-            if ends {
-                lostTransaction = nil
-                inTransaction = false
-                if head.hasPrefix("ROLLBACK") { return [] }
-            }
-            throw lost
-        }
-        if connection.isClosed {
-            // The server went away between transactions (restart, failover, idle timeout):
-            // connect again. Inside a transaction the error stands, and the caller rolls back.
-            connection = try Self.connect(configuration, logger: logger, journal: path)
-            try applySettings()
-        }
+        if try ready(for: sql) { return [] }
         let result: PostgresQueryResult
         do {
             result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
         } catch {
-            let mapped = PGErrors.journalError(error, journal: path, connecting: false)
-            if inTransaction && (connection.isClosed || PGErrors.isConnectionLoss(error)) { lostTransaction = mapped }
+            var mapped = PGErrors.journalError(error, journal: path, connecting: false)
+            let lost = connection.isClosed || PGErrors.isConnectionLoss(error)
+            if lost && Self.isCommit(sql) {
+                // The server may have committed before the connection went: nobody can tell from here.
+                mapped = PGErrors.uncertainCommit(error, journal: path)
+                inTransaction = false
+            } else if inTransaction && lost {
+                lostTransaction = mapped
+            }
             throw mapped
         }
         changes = result.metadata.rows ?? 0
@@ -202,6 +239,39 @@ final class PGConnection: SQLDatabase {
             rows.append(values)
         }
         return rows
+    }
+
+    /// Checks the connection before `sql` is sent: inside a transaction the server has lost, every
+    /// statement fails until the caller ends it; between transactions a closed connection is opened
+    /// again. Returns `true` when `sql` needs no sending (the `ROLLBACK` of a lost transaction).
+    private func ready(for sql: String) throws(JournalError) -> Bool {
+        if connection.isClosed && inTransaction && lostTransaction == nil {
+            lostTransaction = JournalError(
+                .io, "the PostgreSQL server closed the connection; the transaction in progress was not committed",
+                context: .init(journalPath: path))
+        }
+        if let lost = lostTransaction {
+            let head = sql.prefix(12).uppercased()
+            let ends = head.hasPrefix("COMMIT") || head.hasPrefix("END") || head.hasPrefix("ROLLBACK") && !head.contains(" TO")
+            if ends {
+                lostTransaction = nil
+                inTransaction = false
+                if head.hasPrefix("ROLLBACK") { return true }
+            }
+            throw lost
+        }
+        if connection.isClosed {
+            // The server went away between transactions (restart, failover, idle timeout):
+            // connect again. Inside a transaction the error stands, and the caller rolls back.
+            connection = try Self.connect(configuration, logger: logger, journal: path)
+            try applySettings()
+        }
+        return false
+    }
+
+    private static func isCommit(_ sql: String) -> Bool {
+        let head = sql.prefix(8).uppercased()
+        return head.hasPrefix("COMMIT") || head.hasPrefix("END")
     }
 
     /// Follows `BEGIN`/`COMMIT`/`ROLLBACK` (not savepoints) so ``inTransaction`` is known without

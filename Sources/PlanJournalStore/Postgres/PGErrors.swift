@@ -22,8 +22,18 @@ enum PGErrors {
                 case "23505", "40001", "40P01": .conflict
                 default: .io
                 }
+            if state == "40P01" {
+                return JournalError(
+                    .conflict,
+                    "another writer holds a run this transaction also writes, and waits for one this transaction holds "
+                        + "(PostgreSQL: deadlock detected); this transaction was rolled back, nothing of it was written: run it again",
+                    context: context, cause: error)
+            }
             let prefix = connecting ? "the PostgreSQL server refused the connection: " : "PostgreSQL: "
-            return JournalError(code, "\(prefix)\(message)\(detail) (SQLSTATE \(state))", context: context, cause: error)
+            // 57P01-57P03: the server ended the session (terminated, shutting down, crashed).
+            let ended = !connecting && state.hasPrefix("57P") ? "; the transaction in progress was not committed" : ""
+            return JournalError(
+                code, "\(prefix)\(message)\(detail) (SQLSTATE \(state))\(ended)", context: context, cause: error)
         }
         let message: String
         switch e.code {
@@ -44,6 +54,15 @@ enum PGErrors {
         var underlying = ""
         if let u = e.underlying { underlying = ": \(u)" }
         return JournalError(.io, message + underlying, context: context, cause: error)
+    }
+
+    /// The error of a `COMMIT` whose connection was lost before the server answered.
+    static func uncertainCommit(_ error: any Error, journal: String) -> JournalError {
+        JournalError(
+            .commitUncertain,
+            "the connection to the PostgreSQL server was lost during COMMIT: the transaction may or may not have been "
+                + "committed (read the runs' heads, e.g. with `planj runs`, before writing them again)",
+            context: .init(journalPath: journal), cause: error)
     }
 
     /// Whether `error` means the connection is gone (so is any transaction it had open).

@@ -24,6 +24,11 @@ final class PGStatement: SQLStatement {
 
     @discardableResult
     func bind(_ values: SQLValue...) -> Self {
+        bindAll(values)
+    }
+
+    @discardableResult
+    func bindAll(_ values: [SQLValue]) -> Self {
         binds = values
         rows = nil
         index = -1

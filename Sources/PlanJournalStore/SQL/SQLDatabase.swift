@@ -24,6 +24,17 @@ protocol SQLDatabase: AnyObject {
     /// those runs and every ``beginWrite()`` transaction, and may run beside appends to other runs
     /// where the engine allows (PostgreSQL; SQLite has one write lock, as ``beginWrite()``).
     func beginAppend(runs: [String]) throws(JournalError)
+    /// Begins a write transaction for writes to runs not known in advance (an ingest): each run is
+    /// locked with ``lockRun(_:)`` before it is first read or written. It excludes every
+    /// ``beginWrite()`` transaction, and runs beside writers of other runs where the engine allows
+    /// (PostgreSQL; SQLite has one write lock, as ``beginWrite()``).
+    func beginRunWrites() throws(JournalError)
+    /// Inside a ``beginRunWrites()`` transaction, waits until no other transaction writes `run`
+    /// and keeps others from writing it until this one ends (a no-op on SQLite, whose write lock
+    /// already excludes every other writer).
+    /// - Throws: `.conflict` when waiting would deadlock with another writer (each holds a run the
+    ///   other wants: one of them is refused), `.io` on the lock timeout.
+    func lockRun(_ run: String) throws(JournalError)
     /// A number that stays the same while no other connection commits; a connection that cannot
     /// tell returns a new number each time (cached state is then always checked against the catalog).
     func dataVersion() throws(JournalError) -> Int64
@@ -55,6 +66,9 @@ protocol SQLStatement: AnyObject {
     /// Binds `values` to parameters 1...n.
     @discardableResult
     func bind(_ values: SQLValue...) -> Self
+    /// Binds `values` to parameters 1...n.
+    @discardableResult
+    func bindAll(_ values: [SQLValue]) -> Self
     /// Runs a statement and drops its rows.
     func run() throws(JournalError)
     /// Steps to the next row; `false` when there is none.

@@ -63,6 +63,14 @@ final class SQLiteConnection: SQLDatabase {
         try beginWrite()
     }
 
+    /// SQLite has one write lock: as ``beginWrite()``.
+    func beginRunWrites() throws(JournalError) {
+        try beginWrite()
+    }
+
+    /// The write lock already excludes every other writer.
+    func lockRun(_ run: String) throws(JournalError) {}
+
     /// A cached prepared statement for `sql`, reset and with its bindings cleared.
     func statement(_ sql: String) throws(JournalError) -> any SQLStatement {
         try sqliteStatement(sql)

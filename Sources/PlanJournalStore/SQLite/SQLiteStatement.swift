@@ -21,6 +21,11 @@ final class SQLiteStatement: SQLStatement {
     /// Binds `values` to parameters 1...n.
     @discardableResult
     func bind(_ values: SQLValue...) -> Self {
+        bindAll(values)
+    }
+
+    @discardableResult
+    func bindAll(_ values: [SQLValue]) -> Self {
         for (k, v) in values.enumerated() {
             let i = Int32(k + 1)
             switch v {

@@ -3,13 +3,27 @@ import PlanJournalCore
 extension Journal {
     /// The events of `run` from `seq` on: first those already in the journal, then each new one as
     /// it is appended (by this process or another). The stream ends after `run.completed`.
-    /// - Parameter pollInterval: how often the journal is checked for new events.
+    ///
+    /// On SQLite the journal is checked every `pollInterval`. On PostgreSQL a connection of the
+    /// subscription's own listens for the notification every commit that moves a run's head sends
+    /// (`LISTEN`/`NOTIFY`), so new events arrive as soon as they are committed; the journal is
+    /// still checked every `pollInterval`, so that a notification lost with its connection never
+    /// stalls the stream. When the listening connection cannot be opened it polls only.
+    /// - Parameter pollInterval: how often the journal is checked for new events without being
+    ///   told (default 50 ms on SQLite, 1 s on PostgreSQL).
     public func subscribe(
-        to run: String, from seq: Int64 = 1, pollInterval: Duration = .milliseconds(50)
+        to run: String, from seq: Int64 = 1, pollInterval: Duration? = nil
     ) -> AsyncThrowingStream<JournalEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(
             of: JournalEvent.self, throwing: (any Error).self, bufferingPolicy: .unbounded)
+        let postgres = JournalBackend.isPostgres(path)
+        let interval = pollInterval ?? (postgres ? .seconds(1) : .milliseconds(50))
         let task = Task {
+            let wake = WakeSignal()
+            // Listening starts before the first read, so nothing committed after it goes unseen.
+            var listener: PGListener?
+            if postgres { listener = try? PGListener(url: path, handler: { if $0 == run { wake.signal() } }) }
+            defer { listener?.close() }
             var next = seq
             do {
                 while !Task.isCancelled {
@@ -22,7 +36,8 @@ extension Journal {
                         }
                     }
                     if completed { break }
-                    try await Task.sleep(for: pollInterval)
+                    await wake.wait(atMost: interval)
+                    try Task.checkCancellation()
                 }
                 continuation.finish()
             } catch {

@@ -110,3 +110,25 @@ extension JournalConformance {
         #expect(try journal.verify().ok)
     }
 }
+
+extension JournalConformance {
+    /// A handle whose last append left it a cached head that another handle (another process) has
+    /// since moved: its next append at the old next seq is a conflict naming the actual head, and
+    /// writes nothing; it then appends after the actual head, and the run verifies.
+    public func staleCachedHeadConflictsAndWritesNothing() async throws {
+        let journal = try fixture.makeJournal()
+        let other = try fixture.reopen(journal)
+        let run = try RunBuilder.complete(run: "stale", steps: 2)
+        _ = try await journal.append(Array(run.events[0..<4]), to: "stale", expecting: .noRun)
+        _ = try await other.append([run.events[4]], to: "stale", expecting: .exactly(4))
+        for expected in [ExpectedSeq.any, .exactly(4)] {
+            await #expect {
+                try await journal.append([run.events[4]], to: "stale", expecting: expected)
+            } throws: { Self.conflict($0)?.context.run == "stale" }
+        }
+        #expect(try journal.events(of: "stale").map(\.bytes) == run.events[0..<5].map(\.bytes))
+        for e in run.events[5...] { _ = try await journal.append([e], to: "stale", expecting: .exactly(e.seq - 1)) }
+        #expect(try other.events(of: "stale").map(\.bytes) == run.events.map(\.bytes))
+        #expect(try other.verify().ok)
+    }
+}

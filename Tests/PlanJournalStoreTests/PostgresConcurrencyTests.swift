@@ -1,0 +1,181 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalTestSupport
+import Testing
+
+@testable import PlanJournalStore
+
+/// PostgreSQL-only concurrency: ingests of disjoint runs commit side by side, ingests of the same
+/// run take turns and win once per seq, and live subscriptions are woken by `NOTIFY`. Each check
+/// holds one writer's transaction open at a known point (a `beforeCommit` that waits) instead of
+/// timing anything. Skipped loudly without `$PLANJ_TEST_POSTGRES_URL` (see ``PostgresFixture``).
+@Suite struct PostgresConcurrencyTests {
+    let fixture = PostgresFixture.fromEnvironment()
+
+    /// Ingests `text` on a thread of its own with a transaction that, once every event is stored,
+    /// signals `reached` and stays open until `release` is signalled.
+    static func ingestHeldOpen(
+        _ journal: Journal, text: String, reached: DispatchSemaphore, release: DispatchSemaphore
+    ) -> Task<IngestReport, any Error> {
+        onThread {
+            try journal.ingest(
+                source: "held", options: IngestOptions(), lockingRuns: true,
+                produce: { (push) throws(JournalError) in try push(Array(text.utf8)) },
+                beforeCommit: { (_, _) throws(JournalError) in
+                    reached.signal()
+                    release.wait()
+                })
+        }
+    }
+
+    /// Runs blocking `body` on a thread of its own, not on the cooperative pool (which has as
+    /// many threads as cores: two blocked writers would starve the test itself).
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) -> Task<T, any Error> {
+        Task {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread { continuation.resume(with: Result { try body() }) }.start()
+            }
+        }
+    }
+
+    /// Waits (on a thread of its own) until `semaphore` is signalled.
+    static func wait(for semaphore: DispatchSemaphore) async {
+        _ = try? await onThread { semaphore.wait() }.value
+    }
+
+    /// Advisory locks some session waits for (to know a writer is blocked, without timing it).
+    static func waitingLocks(_ url: String) throws -> Int64 {
+        let db = try PGConnection(url: url)
+        let rows = try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", [])
+        if case .int(let n)? = rows.first?.first { return n }
+        return 0
+    }
+
+    @Test func ingestsOfDisjointRunsCommitWhileAnotherIngestIsOpen() async throws {
+        guard let fixture else { return }
+        // A small training size, so both ingests train a compression dictionary at once.
+        let configuration = JournalConfiguration(busyTimeoutMilliseconds: 5_000, dictionaryTrainingBytes: 4_096)
+        let journal = try fixture.makeJournal(configuration: configuration)
+        let other = try fixture.reopen(journal, configuration: configuration)
+        let first = try (0..<3).map { try RunBuilder.complete(run: "a\($0)", steps: 8, payloadBytes: 900) }
+        let second = try (0..<3).map { try RunBuilder.complete(run: "b\($0)", steps: 8, payloadBytes: 900) }
+        let reached = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let held = Self.ingestHeldOpen(journal, text: first.map(\.jsonl).joined(), reached: reached, release: release)
+        await Self.wait(for: reached)
+        // The first ingest's transaction is open (its runs stored, not committed): a second ingest
+        // of other runs commits meanwhile, waiting for no journal-wide lock (it would fail with
+        // the lock timeout if it did).
+        let report: IngestReport
+        do {
+            report = try other.ingest(text: second.map(\.jsonl).joined())
+        } catch {
+            release.signal()
+            _ = try? await held.value
+            throw error
+        }
+        #expect(report.eventsWritten == second.map(\.events.count).reduce(0, +))
+        #expect(try Set(other.runs().map(\.id)) == Set(second.map(\.run)))
+        release.signal()
+        let firstReport = try await held.value
+        #expect(firstReport.eventsWritten == first.map(\.events.count).reduce(0, +))
+        for run in first + second {
+            #expect(try other.events(of: run.run).map(\.bytes) == run.events.map(\.bytes))
+        }
+        #expect(try other.verify().ok)
+    }
+
+    @Test func ingestsOfTheSameRunTakeTurnsAndTheLaterOneConflicts() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let other = try fixture.reopen(journal)
+        let winner = try RunBuilder.complete(run: "same", steps: 3)
+        // The same run with other payloads: the same seqs, different events.
+        let loser = try RunBuilder.complete(run: "same", steps: 3, payloadBytes: 333)
+        let reached = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let held = Self.ingestHeldOpen(journal, text: winner.jsonl, reached: reached, release: release)
+        await Self.wait(for: reached)
+        // The first ingest holds the run, its events stored and not committed; a second ingest of
+        // the same run waits for the run's lock.
+        let second = Self.onThread { try other.ingest(text: loser.jsonl) }
+        while try Self.waitingLocks(journal.path) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        release.signal()
+        #expect(try await held.value.eventsWritten == winner.events.count)
+        // Then it reads the committed run: its events at the same seqs differ, a conflict.
+        let report = try await second.value
+        #expect(report.eventsWritten == 0)
+        #expect(report.rejected.first?.run == "same")
+        #expect(report.rejected.first?.code == JournalError.Code.conflict.name, "\(report.rejected)")
+        #expect(try other.events(of: "same").map(\.bytes) == winner.events.map(\.bytes))
+        // Ingesting the winner's events again skips them all.
+        let again = try other.ingest(text: winner.jsonl)
+        #expect(again.eventsSkipped == winner.events.count && again.eventsWritten == 0)
+        #expect(try other.verify().ok)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSubscriptionIsWokenByANotificationOfAnotherConnectionsCommit() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let writer = try fixture.reopen(journal)
+        let run = try RunBuilder.complete(run: "live", steps: 2)
+        _ = try await writer.append([run.events[0]], to: "live", expecting: .noRun)
+        // Polling once an hour: only the notifications can bring the later events.
+        var seen: [Int64] = []
+        for try await e in journal.subscribe(to: "live", pollInterval: .seconds(3600)) {
+            seen.append(e.seq)
+            if e.seq < run.events.count {
+                let next = run.events[Int(e.seq)]
+                _ = try await writer.append([next], to: "live", expecting: .exactly(e.seq))
+            }
+        }
+        #expect(seen == run.events.map(\.seq))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCommitWhoseConnectionIsLostSaysItIsUncertain() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let run = try RunBuilder.complete(run: "uncertain", steps: 2)
+        _ = try await journal.append([run.events[0]], to: "uncertain", expecting: .noRun)
+        // A deferred trigger makes COMMIT itself take its time; the connection is ended meanwhile.
+        let admin = try PGConnection(url: journal.path)
+        try admin.execute(
+            """
+            CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$
+            """)
+        try admin.execute(
+            """
+            CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON runs DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION slow_commit()
+            """)
+        let appending = Task {
+            try await journal.append([run.events[1]], to: "uncertain", expecting: .exactly(1))
+        }
+        var ended = false
+        while !ended {
+            let rows = try admin.query(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND query = 'COMMIT' AND state = 'active'
+                """, [])
+            ended = !rows.isEmpty
+            if !ended { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        do {
+            _ = try await appending.value
+            Issue.record("the append succeeded although its COMMIT's connection was ended")
+        } catch let error as JournalError {
+            #expect(error.code == .commitUncertain, "\(error)")
+            #expect(error.message.contains("may or may not have been committed"), "\(error)")
+            let named = try PostgresURL(journal.path).redacted
+            #expect(error.context.journalPath == named)
+        }
+        try admin.execute("DROP TRIGGER slow_commit ON runs")
+        // The journal connects again; here the server rolled the commit back, so seq 2 is free.
+        _ = try await journal.append([run.events[1]], to: "uncertain", expecting: .exactly(1))
+        #expect(try journal.verify().ok)
+    }
+}
