@@ -184,7 +184,7 @@ import Testing
         guard let server = Self.server() else { return }
         let journal = try await database(on: server)
         #expect(try await planj("--journal", journal, "migrate").status == 0)
-        let runs = try (0..<120).map { try RunBuilder.complete(run: "cut-\($0)", steps: 3, payloadBytes: 1000) }
+        let runs = try (0..<150).map { try RunBuilder.complete(run: "cut-\($0)", steps: 3, payloadBytes: 8000) }
         let text = Data(runs.map(\.jsonl).joined().utf8)
         let process = try PlanjBinary.process(["--journal", journal, "ingest", "-"], in: box.directory)
         let input = Pipe()
@@ -196,8 +196,9 @@ import Testing
         try process.run()
         // More than one read block (1 MiB) of input, then a pause with stdin open: the ingest stores
         // the first runs inside its transaction and waits for more.
-        let cut = min(text.count - 1, (1 << 20) + 200_000)
-        input.fileHandleForWriting.write(text.prefix(cut))
+        let cut = (1 << 20) + 200_000
+        #expect(text.count > cut + 100_000)
+        try input.fileHandleForWriting.write(contentsOf: text.prefix(cut))
         // Once it holds run locks (its runs are stored, uncommitted), end its connection.
         var ended = ""
         while ended.isEmpty {
@@ -213,8 +214,11 @@ import Testing
             ended = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if ended.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         }
-        input.fileHandleForWriting.write(text.suffix(from: cut))
-        try input.fileHandleForWriting.close()
+        // It may have failed already (if its connection was ended mid-statement): then the pipe
+        // is closed, which must not end this test process.
+        signal(SIGPIPE, SIG_IGN)
+        try? input.fileHandleForWriting.write(contentsOf: text.suffix(from: cut))
+        try? input.fileHandleForWriting.close()
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         let stderr = try String(contentsOfFile: errors, encoding: .utf8)
         #expect(process.terminationStatus == 8, "\(stderr)")

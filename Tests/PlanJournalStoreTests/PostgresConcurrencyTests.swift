@@ -114,6 +114,60 @@ import Testing
         #expect(try other.verify().ok)
     }
 
+    /// Runs locked by some session, exclusively (the per-run locks of writers).
+    static func heldRunLocks(_ url: String) throws -> Int64 {
+        let db = try PGConnection(url: url)
+        let rows = try db.query(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted", [])
+        if case .int(let n)? = rows.first?.first { return n }
+        return 0
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func ingestsThatMeetSharedRunsInOppositeOrdersEndWithOneConflictAndNothingLost() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let other = try fixture.reopen(journal)
+        // Runs of more than 512 events: the parser hands the writer its first batch of lines
+        // before the input goes on.
+        let one = try RunBuilder.complete(run: "one", steps: 110)
+        let two = try RunBuilder.complete(run: "two", steps: 110)
+        let go = DispatchSemaphore(value: 0)
+        func ingest(_ journal: Journal, _ first: RunBuilder, _ second: RunBuilder) -> Task<IngestReport, any Error> {
+            Self.onThread {
+                try journal.ingest(
+                    source: first.run + "-first", options: IngestOptions(), lockingRuns: true,
+                    produce: { (push) throws(JournalError) in
+                        try push(Array(first.jsonl.utf8))
+                        go.wait()
+                        try push(Array(second.jsonl.utf8))
+                    })
+            }
+        }
+        let a = ingest(journal, one, two)
+        let b = ingest(other, two, one)
+        // Each holds its first run; then each goes on to the run the other holds.
+        while try Self.heldRunLocks(journal.path) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        go.signal()
+        go.signal()
+        var reports: [IngestReport] = []
+        var conflicts: [JournalError] = []
+        for task in [a, b] {
+            do {
+                reports.append(try await task.value)
+            } catch let error as JournalError {
+                conflicts.append(error)
+            }
+        }
+        #expect(reports.count == 1 && conflicts.count == 1, "\(conflicts)")
+        #expect(conflicts.first?.code == .conflict, "\(conflicts)")
+        #expect(conflicts.first?.message.contains("deadlock") == true, "\(conflicts)")
+        #expect(reports.first?.eventsWritten == one.events.count + two.events.count)
+        #expect(try other.events(of: "one").map(\.bytes) == one.events.map(\.bytes))
+        #expect(try other.events(of: "two").map(\.bytes) == two.events.map(\.bytes))
+        #expect(try other.verify().ok)
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aSubscriptionIsWokenByANotificationOfAnotherConnectionsCommit() async throws {
         guard let fixture else { return }
