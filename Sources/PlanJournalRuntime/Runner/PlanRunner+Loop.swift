@@ -17,7 +17,8 @@ extension PlanRunner {
 
     /// What wakes the loop.
     enum Signal: Sendable {
-        case step(StepFinish)
+        /// A step finished; its ``StepFinish`` is in the loop's inbox.
+        case step
         case timeout
         case tick
     }
@@ -45,6 +46,7 @@ extension PlanRunner {
                     return Task.isCancelled ? .tick : .timeout
                 }
             }
+            let inbox = StepInbox()
             var running = 0
             var ending: Ending?
             while ending == nil {
@@ -55,7 +57,10 @@ extension PlanRunner {
                 var waiting = false
                 ending = try await advance(&p, recorder: recorder, running: running, waiting: &waiting) { request in
                     running += 1
-                    group.addTask { .step(try await self.runStep(request, recorder: recorder)) }
+                    group.addTask {
+                        inbox.put(try await self.runStep(request, recorder: recorder))
+                        return .step
+                    }
                 }
                 if ending != nil { break }
                 if running == 0 && !waiting {
@@ -66,28 +71,44 @@ extension PlanRunner {
                     ending = .limit("stuck", "no step can run and none is running")
                     break
                 }
-                if running == 0 {
-                    group.addTask {
-                        try? await Task.sleep(for: poll)
-                        return .tick
+                // Every step that finished meanwhile is taken in one go (their events and the next
+                // steps' `step.started` then share one transaction); the loop waits only when none has.
+                var finished = inbox.take()
+                if finished.isEmpty {
+                    // Nothing stays out of the journal while the loop waits.
+                    if recorder.hasStaged { try await recorder.flush() }
+                    if running == 0 {
+                        group.addTask {
+                            try? await Task.sleep(for: poll)
+                            return .tick
+                        }
+                    }
+                    wait: while true {
+                        switch try await group.next() {
+                        case .step?:
+                            finished = inbox.take()
+                            // The wake-up of a step whose finish an earlier pass took.
+                            if finished.isEmpty { continue wait }
+                        case .timeout?:
+                            ending = .limit("timeout", "the run took longer than --timeout")
+                        case .tick?, nil:
+                            try await recorder.poll()
+                            for event in recorder.takeExternal() { p.absorb(event) }
+                        }
+                        break wait
                     }
                 }
-                switch try await group.next() {
-                case .step(let finish)?:
+                for finish in finished {
                     running -= 1
                     p.record(finish, maxAttempts: options.maxAttempts)
-                    if let reason = p.cancelRequested { ending = Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true) }
-                case .timeout?:
-                    ending = .limit("timeout", "the run took longer than --timeout")
-                case .tick?, nil:
-                    try await recorder.poll()
-                    for event in await recorder.takeExternal() { p.absorb(event) }
+                }
+                if ending == nil, let reason = p.cancelRequested {
+                    ending = Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true)
                 }
             }
             group.cancelAll()
-            while let signal = try await group.next() {
-                if case .step(let finish) = signal { p.record(finish, maxAttempts: options.maxAttempts) }
-            }
+            while try await group.next() != nil {}
+            for finish in inbox.take() { p.record(finish, maxAttempts: options.maxAttempts) }
             return ending ?? .done
         }
     }
@@ -98,9 +119,11 @@ extension PlanRunner {
         _ p: inout RunProgress, recorder: RunRecorder, running: Int, waiting: inout Bool,
         launch: (StepRequest) -> Void
     ) async throws -> Ending? {
-        for event in await recorder.takeExternal() { p.absorb(event) }
-        if let budget = options.budgetUSD, await recorder.costUSD > budget {
-            return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget))
+        for event in recorder.takeExternal() { p.absorb(event) }
+        if let budget = options.budgetUSD {
+            // Staged model calls count against the budget too.
+            if recorder.hasStaged { try await recorder.flush() }
+            if recorder.costUSD > budget { return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget)) }
         }
         // Every pending replan request is decided (replanned or declined) before anything else;
         // each decision removes its request.
@@ -116,11 +139,13 @@ extension PlanRunner {
             if let ending = try await replan(&p, p.finalFailures[0], recorder: recorder) { return ending }
         }
         // A denied step will not run: journal it as skipped.
-        for step in p.plan where p.status[step.id] == .denied {
-            try await recorder.record(
-                .stepSkipped, actor: "system",
-                data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
-            p.status[step.id] = .skipped
+        if p.hasUnskippedDenials {
+            for step in p.plan where p.status[step.id] == .denied {
+                try await recorder.record(
+                    .stepSkipped, actor: "system",
+                    data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
+                p.status[step.id] = .skipped
+            }
         }
         var scan = p.scan()
         if scan.settled && running == 0 { return .done }
@@ -246,9 +271,9 @@ extension PlanRunner {
                 "totals": .record([
                     "steps": .int(p.plan.count), "completed": .int(count(.completed)),
                     "skipped": .int(count(.skipped)), "step_attempts": .int(p.stepsStarted),
-                    "replans": .int(p.replans), "input_tokens": .int(await recorder.inputTokens),
-                    "output_tokens": .int(await recorder.outputTokens),
-                    "cost_usd": .double(await recorder.costUSD),
+                    "replans": .int(p.replans), "input_tokens": .int(recorder.inputTokens),
+                    "output_tokens": .int(recorder.outputTokens),
+                    "cost_usd": .double(recorder.costUSD),
                 ]),
             ]))
         let state = try journal.state(of: recorder.run)

@@ -1,5 +1,6 @@
 import PlanJournalCore
 import PlanJournalStore
+import Synchronization
 
 /// How one step attempt ended (after its events are in the journal).
 struct StepFinish: Sendable {
@@ -16,10 +17,31 @@ struct StepFinish: Sendable {
     var outcome: Outcome
 }
 
+/// Where step tasks leave their ``StepFinish`` for the loop, which takes all that are there at
+/// once (so one pass of the loop handles every step that finished meanwhile).
+final class StepInbox: Sendable {
+    private let finished = Mutex<[StepFinish]>([])
+
+    func put(_ finish: StepFinish) {
+        finished.withLock { $0.append(finish) }
+    }
+
+    /// The finishes left since the last call, in the order they arrived.
+    func take() -> [StepFinish] {
+        finished.withLock { f in
+            guard !f.isEmpty else { return [] }
+            defer { f.removeAll(keepingCapacity: true) }
+            return f
+        }
+    }
+}
+
 extension PlanRunner {
-    /// Runs one attempt of a step with the executor, observes its result and journals the outcome
-    /// (`step.observed`, then `step.completed` or `step.failed`).
-    /// - Throws: only when the journal cannot be written.
+    /// Runs one attempt of a step with the executor, observes its result and stages the outcome
+    /// (the model calls the answer reports, `step.observed`, then `step.completed` or `step.failed`)
+    /// in the recorder: they go to the journal with the loop's next batch (the next `step.started`,
+    /// one transaction), or on their own before the loop waits.
+    /// - Throws: only when the journal cannot be written (a judge's model calls).
     func runStep(_ request: StepRequest, recorder: RunRecorder) async throws -> StepFinish {
         let id = request.step.id
         let context = StepContext(recorder: recorder, tools: tools, stepID: id, actor: "executor")
@@ -30,21 +52,26 @@ extension PlanRunner {
             try Task.checkCancellation()
         } catch {
             if Task.isCancelled || error is CancellationError {
-                try await recordFailure(
-                    request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true),
-                    recorder: recorder)
+                recorder.stage([
+                    failureEntry(request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true))
+                ])
                 return StepFinish(stepID: id, outcome: .cancelled)
             }
             let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
             if failure.type == "run_cancelled" {
-                try await recorder.record(
-                    .stepSkipped, actor: "system", data: .record(["step_id": .string(id), "reason": .string(failure.message)]))
+                recorder.stage([
+                    RunRecorder.Entry(
+                        .stepSkipped, actor: "system",
+                        data: .record(["step_id": .string(id), "reason": .string(failure.message)]))
+                ])
                 return StepFinish(stepID: id, outcome: .runCancelled(failure.message))
             }
-            try await recordFailure(request, failure, recorder: recorder)
+            recorder.stage([failureEntry(request, failure)])
             return StepFinish(stepID: id, outcome: .failed(failure, mismatch: false))
         }
-        for call in answer.calls { try await recorder.record(call, stepID: id, actor: "executor") }
+        // The answer's model calls go in front of its observation, staged with it (or, with a
+        // judge, recorded before the judge's calls).
+        recorder.stage(answer.calls.map { RunRecorder.Entry(.callModel, actor: "executor", data: $0.eventData(stepID: id)) })
         let produced = !answer.output.allSatisfy(\.isWhitespace)
         let duration = started.milliseconds(to: .now)
         var matches: Bool? = produced
@@ -64,10 +91,10 @@ extension PlanRunner {
             ).eventData)
         guard produced else {
             let failure = RuntimeError("empty_output", "the executor returned no output", retryable: true)
-            try await recorder.record([observed, failureEntry(request, failure)])
+            recorder.stage([observed, failureEntry(request, failure)])
             return StepFinish(stepID: id, outcome: .failed(failure, mismatch: true))
         }
-        try await recorder.record([
+        recorder.stage([
             observed,
             RunRecorder.Entry(
                 .stepCompleted, actor: "executor",
@@ -94,10 +121,6 @@ extension PlanRunner {
         }
         for call in verdict.calls { try await recorder.record(call, stepID: request.step.id, actor: "judge") }
         return verdict
-    }
-
-    private func recordFailure(_ request: StepRequest, _ failure: RuntimeError, recorder: RunRecorder) async throws {
-        try await recorder.record([failureEntry(request, failure)])
     }
 
     private func failureEntry(_ request: StepRequest, _ failure: RuntimeError) -> RunRecorder.Entry {

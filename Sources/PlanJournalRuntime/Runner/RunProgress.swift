@@ -27,9 +27,13 @@ struct RunProgress: Sendable {
     var goal: String
     /// The goal's analysis, once journaled.
     var analysis: GoalAnalysis?
-    var plan: [PlanStep] = []
+    var plan: [PlanStep] = [] {
+        didSet { schedule = nil }
+    }
     var version = 0
-    var status: [String: Status] = [:]
+    /// Each step's status; ``scan()`` re-examines only the steps whose status changed and their
+    /// dependents.
+    var status = StatusTable()
     var outputs: [String: String] = [:]
     /// Attempts per step over the whole run (the `attempt` of `step.started`).
     var attempts: [String: Int] = [:]
@@ -43,7 +47,11 @@ struct RunProgress: Sendable {
     /// Replan requests set aside until the next plan version.
     var deferredFailures: [FinalFailure] = []
     /// Failed steps the planner declined to replan: their dependents are skipped.
-    var abandoned: Set<String> = []
+    var abandoned: Set<String> = [] {
+        didSet {
+            for id in abandoned.symmetricDifference(oldValue) { status.touch(id) }
+        }
+    }
     var replans = 0
     var stepsStarted = 0
     /// Why the run must be cancelled, once an executor asked for it.
@@ -73,11 +81,18 @@ struct RunProgress: Sendable {
         deferredFailures.removeAll()
         finalFailures.removeAll { f in f.stepID == retrying || !held.contains(f.stepID) || status[f.stepID] == .pending }
         plan = steps
+        schedule = nil
         self.version = version
     }
 
     /// Steps whose approval was denied.
     var denied: Set<String> = []
+
+    /// Whether a denied step is still to be journaled as skipped.
+    var hasUnskippedDenials: Bool { denied.contains { status[$0] == .denied } }
+
+    /// What ``scan()`` knows of the plan in force (built on first use after the plan changes).
+    var schedule: Schedule?
 
     /// Whether every step of the plan completed or was skipped, none for a denial or a failure.
     var allSucceeded: Bool {
@@ -110,41 +125,6 @@ struct RunProgress: Sendable {
     }
 
     var anyCompleted: Bool { status.values.contains(.completed) }
-
-    /// Where the plan's steps stand, from one pass over them.
-    struct Scan {
-        /// Pending steps whose dependencies all completed, in plan order.
-        var ready: [PlanStep] = []
-        /// Pending steps that can never run (a dependency was skipped or denied), with that dependency.
-        var blocked: [(step: PlanStep, dependency: String)] = []
-        /// Whether no step can change any more (each completed, skipped or denied).
-        var settled = true
-    }
-
-    func scan() -> Scan {
-        var result = Scan()
-        for step in plan {
-            let s = status[step.id]
-            let dead = s == .skipped || s == .denied || (s == .failed && abandoned.contains(step.id))
-            if s != .completed && !dead { result.settled = false }
-            guard s == .pending else { continue }
-            var runnable = true
-            for dep in step.dependsOn {
-                switch status[dep] {
-                case .completed?: continue
-                case .skipped?, .denied?:
-                    result.blocked.append((step, dep))
-                case .failed? where abandoned.contains(dep):
-                    result.blocked.append((step, dep))
-                default: break
-                }
-                runnable = false
-                break
-            }
-            if runnable { result.ready.append(step) }
-        }
-        return result
-    }
 
     /// Outputs of the steps `step` depends on.
     func dependencyOutputs(of step: PlanStep) -> [String: String] {

@@ -9,6 +9,10 @@ import PlanJournalStore
 /// The runner's own cost per step: a chain-free plan of N steps whose executor returns at once, so
 /// the time is planning, scheduling, journaling (step.started, step.observed, step.completed) and
 /// the run's bookkeeping.
+///
+/// The journal's share: after each repetition the run's events are appended again to a new journal
+/// in the runner's batches (the events of one append share their timestamp), timed alone. That is
+/// the append path (group commit, SQLite, hashing, compression) without encoding the events.
 struct RunnerOverhead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner-overhead",
@@ -30,6 +34,8 @@ struct RunnerOverhead: AsyncParsableCommand {
         options.parallel = parallel
         options.maxSteps = steps * 2
         var perStep: [Double] = []
+        var journalPerStep: [Double] = []
+        var appendsPerStep: [Double] = []
         for rep in 1...common.reps {
             let scratch = Scratch("runner", in: common.dir)
             defer { scratch.remove(keep: common.keep) }
@@ -38,7 +44,16 @@ struct RunnerOverhead: AsyncParsableCommand {
             let (result, seconds) = try await timed { try await runner.start(.init(goal: "overhead")) }
             guard result.status == "succeeded" else { throw ValidationError("the run ended \(result.status)") }
             perStep.append(seconds / Double(steps) * 1e6)
-            FileHandle.standardError.write(Data("  rep \(rep): \(Int(perStep.last!)) µs/step\n".utf8))
+            let replay = Scratch("runner-replay", in: common.dir)
+            defer { replay.remove(keep: common.keep) }
+            let (appendSeconds, appends) = try await Self.replayAppends(
+                try journal.events(of: result.run), path: replay.journalPath)
+            journalPerStep.append(appendSeconds / Double(steps) * 1e6)
+            appendsPerStep.append(Double(appends) / Double(steps))
+            FileHandle.standardError.write(
+                Data(
+                    "  rep \(rep): \(Int(perStep.last!)) µs/step; appends alone \(Int(journalPerStep.last!)) µs/step, \(String(format: "%.2f", appendsPerStep.last!)) appends/step\n"
+                        .utf8))
         }
         let median = Stats.median(perStep)
         Report.print(
@@ -47,7 +62,31 @@ struct RunnerOverhead: AsyncParsableCommand {
                 figures: [
                     Figure(name: "overhead per step", value: median, unit: "µs", samples: perStep, target: "<= 100", met: median <= 100),
                     Figure(name: "steps/s", value: 1e6 / median, unit: "steps/s", samples: perStep.map { 1e6 / $0 }),
+                    Figure(
+                        name: "journal appends alone per step", value: Stats.median(journalPerStep), unit: "µs",
+                        samples: journalPerStep),
+                    Figure(name: "appends per step", value: Stats.median(appendsPerStep), unit: "", samples: appendsPerStep),
                 ])], json: common.json)
+    }
+
+    /// Appends a recorded run's events to a new journal at `path` in the runner's batches (events
+    /// of one append share their timestamp): the seconds it took and the number of appends.
+    static func replayAppends(_ events: [JournalEvent], path: String) async throws -> (Double, Int) {
+        var batches: [[JournalEvent]] = []
+        for event in events {
+            if let last = batches.last?.last, last.ts == event.ts {
+                batches[batches.count - 1].append(event)
+            } else {
+                batches.append([event])
+            }
+        }
+        let journal = try Journal(path: path)
+        let (_, seconds) = try await timed {
+            for batch in batches {
+                _ = try await journal.append(batch, to: batch[0].run, expecting: .exactly(batch[0].seq - 1))
+            }
+        }
+        return (seconds, batches.count)
     }
 }
 
