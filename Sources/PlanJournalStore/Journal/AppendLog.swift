@@ -20,7 +20,11 @@ import PlanJournalCore
 ///
 /// Format: per append a header line `@<count> <bytes>` and then its `count` canonical event
 /// lines (`bytes` bytes, each line ending in a newline). A record cut short by a crash was not
-/// acknowledged and is dropped on replay.
+/// acknowledged and is dropped on replay. The file is reused rather than truncated after each
+/// window (a truncate costs more than the window's writes): emptying it overwrites its first
+/// byte with `#`, and the next window writes from the start again. Records of older windows may
+/// follow the current ones; they were committed, so a replay skips them as it skips any event
+/// the journal already holds.
 ///
 /// Not `Sendable`: owned by one ``JournalWriter``.
 final class AppendLog {
@@ -55,7 +59,7 @@ final class AppendLog {
             }
             // Another writer is open (and its log empty), or it died in a window a moment ago.
             lock(LOCK_SH)
-            if currentSize() == 0 { return }
+            if !hasRecords() { return }
             _ = flock(fd, LOCK_UN)
             usleep(useconds_t(200 + Int.random(in: 0..<800)))
         }
@@ -71,7 +75,7 @@ final class AppendLog {
             return false
         }
         exclusive = true
-        size = currentSize()
+        size = hasRecords() ? currentSize() : 0
         return true
     }
 
@@ -84,6 +88,12 @@ final class AppendLog {
 
     private func lock(_ operation: Int32) {
         while flock(fd, operation) != 0 && errno == EINTR {}
+    }
+
+    /// Whether the log starts with a record (it is not empty, and not emptied).
+    private func hasRecords() -> Bool {
+        var first: UInt8 = 0
+        return pread(fd, &first, 1, 0) == 1 && first == UInt8(ascii: "@")
     }
 
     private func currentSize() -> Int {
@@ -126,19 +136,23 @@ final class AppendLog {
     /// Drops collected records that were not flushed (their appends failed to commit).
     func discardPending() { pending.removeAll(keepingCapacity: true) }
 
-    /// Empties the log (its records are committed).
+    /// Empties the log (its records are committed): marks its start, and truncates it only when
+    /// it has grown large.
     func empty() {
         guard size > 0 else { return }
-        if ftruncate(fd, 0) == 0 { size = 0 }
+        var mark = UInt8(ascii: "#")
+        let marked = size > 8 << 20 ? ftruncate(fd, 0) == 0 : pwrite(fd, &mark, 1, 0) == 1
+        if marked { size = 0 }
     }
 
     /// The complete records in the log, oldest first: each append's event lines (without newlines).
     func records() -> [[[UInt8]]] {
         guard size > 0 else { return [] }
-        var data = [UInt8](repeating: 0, count: size)
+        let total = currentSize()
+        var data = [UInt8](repeating: 0, count: total)
         var read = 0
-        while read < size {
-            let n = data.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + read, size - read, off_t(read)) }
+        while read < total {
+            let n = data.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + read, total - read, off_t(read)) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             read += n

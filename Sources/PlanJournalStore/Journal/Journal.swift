@@ -12,6 +12,11 @@ import Synchronization
 /// transactions through group commit) and a small pool of reader connections. Several processes
 /// (on PostgreSQL, several machines) may open the same journal; SQLite's write lock, or an
 /// advisory lock every PostgreSQL write transaction takes, orders their writes.
+///
+/// A SQLite journal with `.normal` durability that only one `Journal` has open commits appends
+/// in write windows of ``JournalConfiguration/commitWindowMicroseconds``: each append is in the
+/// append log (`<journal>-pjlog`) before it returns, reads through this `Journal` see it at once,
+/// and other processes see it when its window commits.
 public final class Journal: Sendable {
     /// The database file, or the PostgreSQL URL as given.
     public let path: String
