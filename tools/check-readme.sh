@@ -12,12 +12,12 @@ bin=${newest:+$PWD/$(dirname "$newest")}
 script=$(mktemp)
 saved=$(mktemp -d)
 restore() {
-    rm -f journals/planjournal.sqlite journals/planjournal.sqlite-wal journals/planjournal.sqlite-shm
+    rm -f journals/planjournal.sqlite journals/planjournal.sqlite-wal journals/planjournal.sqlite-shm journals/planjournal.sqlite-pjlog
     cp -a "$saved"/. journals/ 2>/dev/null || true
     rm -rf "$saved" "$script"
 }
 trap restore EXIT
-for f in journals/planjournal.sqlite journals/planjournal.sqlite-wal journals/planjournal.sqlite-shm; do
+for f in journals/planjournal.sqlite journals/planjournal.sqlite-wal journals/planjournal.sqlite-shm journals/planjournal.sqlite-pjlog; do
     [ -e "$f" ] && mv "$f" "$saved/"
 done
 {

@@ -136,7 +136,7 @@ def rss_via_time(cmd: list[str]) -> int | None:
 
 
 def remove_db(db: str) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-pjlog"):
         try:
             os.remove(db + suffix)
         except FileNotFoundError:

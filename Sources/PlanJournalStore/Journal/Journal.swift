@@ -12,6 +12,11 @@ import Synchronization
 /// transactions through group commit) and a small pool of reader connections. Several processes
 /// (on PostgreSQL, several machines) may open the same journal; SQLite's write lock, or an
 /// advisory lock every PostgreSQL write transaction takes, orders their writes.
+///
+/// A SQLite journal with `.normal` durability that only one `Journal` has open commits appends
+/// in write windows of ``JournalConfiguration/commitWindowMicroseconds``: each append is in the
+/// append log (`<journal>-pjlog`) before it returns, reads through this `Journal` see it at once,
+/// and other processes see it when its window commits.
 public final class Journal: Sendable {
     /// The database file, or the PostgreSQL URL as given.
     public let path: String
@@ -50,14 +55,31 @@ public final class Journal: Sendable {
     }
 
     /// Runs `body` with the writer, outside group commit (ingest, forks). Blocks the calling thread.
+    ///
+    /// The open write window, if any, commits first, and an append log left by a writer that died
+    /// is replayed, so `body` starts its own transaction on a current journal.
     func withWriter<T>(_ body: (JournalWriter) throws(JournalError) -> T) throws(JournalError) -> T {
-        try writer.with(body)
+        try writer.with { (w) throws(JournalError) in
+            try w.commitWindow()
+            // Reads inside `body` (through `withReader`) must not wait for this window again.
+            writer.noteWindow()
+            try w.recoverAppendLog()
+            return try body(w)
+        }
+    }
+
+    /// Commits the writer's open write window, so reads (of any connection) see every append
+    /// that has returned.
+    func commitWindow() {
+        guard writer.windowOpen.load(ordering: .acquiring) else { return }
+        writer.with { w in try? w.commitWindow() }
     }
 
     // MARK: - Reading
 
     /// Runs `body` with a reader connection from the pool.
     func withReader<T>(_ body: (JournalReader) throws(JournalError) -> T) throws(JournalError) -> T {
+        commitWindow()
         let box: ReaderBox
         if let pooled = readers.withLock({ $0.popLast() }) {
             box = pooled
@@ -81,18 +103,31 @@ public final class Journal: Sendable {
 final class WriterBox: @unchecked Sendable {
     private let writer: JournalWriter
     private let lock = NSLock()
+    /// Whether the writer has a write window open (set under the lock, read without it).
+    let windowOpen = Atomic<Bool>(false)
 
     init(_ writer: JournalWriter) { self.writer = writer }
 
+    /// Publishes whether the writer's window is open (with the lock held).
+    func noteWindow() {
+        windowOpen.store(writer.windowStart != nil, ordering: .releasing)
+    }
+
     func with<T>(_ body: (JournalWriter) throws(JournalError) -> T) throws(JournalError) -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            noteWindow()
+            lock.unlock()
+        }
         return try body(writer)
     }
 
     func with<T>(_ body: (JournalWriter) -> T) -> T {
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            noteWindow()
+            lock.unlock()
+        }
         return body(writer)
     }
 }
@@ -121,6 +156,24 @@ final class GroupCommitQueue: Sendable {
     /// Appends waiting, whether a thread is committing, and appends in flight (inside `submit`).
     private let state = Mutex<(queue: [Pending], draining: Bool, active: Int)>(([], false, 0))
     private let dispatch = DispatchQueue(label: "planjournal.group-commit")
+    /// Whether a commit of the writer's open window is scheduled.
+    private let timerArmed = Atomic<Bool>(false)
+
+    /// Makes sure the writer's open write window commits when it is due, even if no append
+    /// follows.
+    private func armWindowTimer(_ journal: Journal) {
+        guard journal.writer.windowOpen.load(ordering: .acquiring),
+            timerArmed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        let delay = max(100, journal.configuration.commitWindowMicroseconds)
+        dispatch.asyncAfter(deadline: .now() + .microseconds(delay)) {
+            self.timerArmed.store(false, ordering: .releasing)
+            journal.writer.with { w in
+                if w.windowDue { try? w.commitWindow() }
+            }
+            self.armWindowTimer(journal)
+        }
+    }
 
     func submit(_ request: Request, journal: Journal) async -> Result<AppendResult, JournalError> {
         let alone = state.withLock { s in
@@ -159,7 +212,7 @@ final class GroupCommitQueue: Sendable {
             if s.queue.isEmpty { s.draining = false }
             return !s.queue.isEmpty
         }
-        if more { dispatch.async { self.drain(journal) } }
+        if more { dispatch.async { self.drain(journal) } } else { armWindowTimer(journal) }
         return result.first ?? .failure(JournalError(.io, "group commit returned no result"))
     }
 
@@ -176,7 +229,10 @@ final class GroupCommitQueue: Sendable {
                 s.queue.removeFirst(n)
                 return taken
             }
-            if batch.isEmpty { return }
+            if batch.isEmpty {
+                armWindowTimer(journal)
+                return
+            }
             let results = journal.writer.with { writer in
                 writer.commitGroup(batch.map { ($0.request.events, $0.request.run, $0.request.expecting) })
             }

@@ -29,13 +29,23 @@ public struct JournalConfiguration: Sendable {
     /// Bytes of events sampled to train the journal's shared compression dictionary (default
     /// 512 KiB, the best of 256 KiB-4 MiB measured on generated agent traces; 0 disables them). Chunks written before it exists are compressed without one.
     public var dictionaryTrainingBytes: Int
+    /// How long a SQLite writer with `.normal` durability keeps one write transaction open over
+    /// successive appends, in microseconds (default 2000; 0 commits every append or group).
+    ///
+    /// Each append in the window is written to the journal's append log (`<journal>-pjlog`, one
+    /// `write`) before it returns, so a crash of the process loses nothing acknowledged; the window
+    /// commits when it is this old, when the journal is read, or when the `Journal` is released.
+    /// Other processes see the appends once it commits. `.full` durability and PostgreSQL always
+    /// commit before an append returns.
+    public var commitWindowMicroseconds: Int
 
     /// Creates a configuration; every parameter has the documented default.
     public init(
         durability: Durability = .normal, chunkBytes: Int = 128 * 1024, compressionLevel: Int32 = 2,
         snapshotInterval: Int64 = 250, busyTimeoutMilliseconds: Int32 = 30_000, maxGroupCommit: Int = 256,
-        dictionaryTrainingBytes: Int = 512 << 10
+        dictionaryTrainingBytes: Int = 512 << 10, commitWindowMicroseconds: Int = 2000
     ) {
+        self.commitWindowMicroseconds = commitWindowMicroseconds
         self.durability = durability
         self.chunkBytes = chunkBytes
         self.compressionLevel = compressionLevel

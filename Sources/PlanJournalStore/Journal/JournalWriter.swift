@@ -26,6 +26,12 @@ final class JournalWriter {
     private var compressor: ChunkCompressor?
     /// Checkpoints the WAL off this thread (SQLite only).
     private let checkpointer: Checkpointer?
+    /// Acknowledged appends of the open write window (SQLite with `.normal` durability only).
+    let appendLog: AppendLog?
+    /// When the open write window began (`nil`: none is open); see ``commitWindow()``.
+    var windowStart: ContinuousClock.Instant?
+    /// Events appended in the open window.
+    var windowEvents = 0
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -34,9 +40,13 @@ final class JournalWriter {
         reader = JournalReader(db: db)
         let sqlite = db as? SQLiteConnection
         checkpointer = sqlite.map { _ in Checkpointer(path: path) }
+        appendLog =
+            sqlite != nil && config.durability == .normal && config.commitWindowMicroseconds > 0
+            ? AppendLog(journalPath: path) : nil
         if let sqlite { try Self.configure(sqlite, durability: config.durability) }
         try Schema.migrate(db)
         try loadDictionary()
+        try appendLog?.attach { () throws(JournalError) in try self.replayLog() }
         guard let sqlite, let checkpointer else { return }
         sqlite.setWALHook { [unowned sqlite] pages in
             if pages >= Checkpointer.writerPages {
@@ -49,6 +59,7 @@ final class JournalWriter {
     }
 
     deinit {
+        try? commitWindow()
         checkpointer?.stop()
     }
 
@@ -466,21 +477,29 @@ extension JournalWriter {
     }
 
     /// Runs several appends in one transaction (group commit); each succeeds or fails on its own.
+    ///
+    /// With an append log (``AppendLog``) the transaction stays open as a write window after the
+    /// group: the successful appends are written to the log before this returns, and the window
+    /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old.
     func commitGroup(_ requests: [(events: [JournalEvent], run: String, expecting: ExpectedSeq)])
         -> [Result<AppendResult, JournalError>]
     {
-        defer { cacheTrusted = false }
-        var results: [Result<AppendResult, JournalError>] = []
-        do {
-            try db.beginAppend(runs: requests.map(\.run))
-            try checkDataVersion()
-        } catch {
-            if db.inTransaction { try? db.run("ROLLBACK") }
-            dropCache()
-            return requests.map { _ in .failure(error) }
+        var windowed = windowStart != nil
+        if !windowed {
+            do {
+                try db.beginAppend(runs: requests.map(\.run))
+                try checkDataVersion()
+                windowed = try openWindow()
+            } catch {
+                if db.inTransaction { try? db.run("ROLLBACK") }
+                windowStart = nil
+                dropCache()
+                return requests.map { _ in .failure(error) }
+            }
         }
-        if requests.count == 1, let r = requests.first {
+        if !windowed, requests.count == 1, let r = requests.first {
             // One append: its own transaction, no savepoint.
+            defer { cacheTrusted = false }
             do {
                 let result = try append(r.events, to: r.run, expecting: r.expecting)
                 try db.run("COMMIT")
@@ -492,21 +511,43 @@ extension JournalWriter {
                 return [.failure(error.adding(journalPath: db.path))]
             }
         }
+        var results: [Result<AppendResult, JournalError>] = []
+        var appended = 0
         for r in requests {
             do {
                 try db.run("SAVEPOINT append")
                 let result = try append(r.events, to: r.run, expecting: r.expecting)
                 try db.run("RELEASE append")
                 results.append(.success(result))
+                if windowed {
+                    appendLog?.add(r.events)
+                    appended += r.events.count
+                }
             } catch {
-                try? db.run("ROLLBACK TO append")
-                try? db.run("RELEASE append")
-                cacheDrop(r.run)
-                // The rollback may have taken back a dictionary this append trained.
-                if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+                rollBackSavepoint("append", run: r.run)
                 results.append(.failure(error.adding(journalPath: db.path)))
             }
         }
+        if windowed {
+            windowEvents += appended
+            var logged = true
+            do {
+                try appendLog?.flush()
+            } catch {
+                // Not in the log: commit before acknowledging.
+                appendLog?.discardPending()
+                logged = false
+            }
+            if logged && !windowDue { return results }
+            do {
+                try commitWindow()
+            } catch {
+                // Logged appends are replayed by the next write (``openWindow()``); these are not.
+                if !logged { return requests.map { _ in .failure(error.adding(journalPath: db.path)) } }
+            }
+            return results
+        }
+        defer { cacheTrusted = false }
         do {
             try db.run("COMMIT")
         } catch {
@@ -515,5 +556,91 @@ extension JournalWriter {
             return requests.map { _ in .failure(error) }
         }
         return results
+    }
+
+    /// Undoes what the current append did since `SAVEPOINT name`.
+    private func rollBackSavepoint(_ name: String, run: String) {
+        try? db.run("ROLLBACK TO \(name)")
+        try? db.run("RELEASE \(name)")
+        cacheDrop(run)
+        // The rollback may have taken back a dictionary this append trained.
+        if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+    }
+
+    // MARK: - Write windows
+
+    /// Whether the open window should commit now (old enough, or large).
+    var windowDue: Bool {
+        guard let windowStart else { return false }
+        if windowEvents >= 20_000 { return true }
+        let age = ContinuousClock.now - windowStart
+        return age >= .microseconds(config.commitWindowMicroseconds)
+    }
+
+    /// Makes the transaction just begun a write window when no other writer has the journal open,
+    /// replaying what a window that failed to commit left in the append log first.
+    /// - Returns: whether a window is open.
+    private func openWindow() throws(JournalError) -> Bool {
+        guard let log = appendLog, log.tryExclusive() else { return false }
+        if log.size > 0 { try replay(log) }
+        windowStart = .now
+        windowEvents = 0
+        return true
+    }
+
+    /// Commits the open write window (if any) and empties the append log.
+    /// - Throws: the commit's error; the window is rolled back, and its appends, still in the log,
+    ///   are replayed at once or by the next write.
+    func commitWindow() throws(JournalError) {
+        guard windowStart != nil else { return }
+        windowStart = nil
+        windowEvents = 0
+        cacheTrusted = false
+        do {
+            try db.run("COMMIT")
+        } catch {
+            if db.inTransaction { try? db.run("ROLLBACK") }
+            dropCache()
+            try? recoverAppendLog()
+            throw error
+        }
+        appendLog?.empty()
+        appendLog?.makeShared()
+    }
+
+    /// Replays the append log when a window failed to commit (it then holds records while no
+    /// window is open), in a transaction of its own.
+    func recoverAppendLog() throws(JournalError) {
+        guard let log = appendLog, windowStart == nil, log.exclusive else { return }
+        if log.size > 0 { try replayLog() }
+        log.makeShared()
+    }
+
+    /// Replays the append log (its exclusive lock held) in a transaction of its own, then empties it.
+    private func replayLog() throws(JournalError) {
+        guard let log = appendLog else { return }
+        try db.transaction { () throws(JournalError) in try replay(log) }
+        dropCache()
+        log.empty()
+    }
+
+    /// Appends the log's records that are not in the journal yet (inside the current transaction).
+    private func replay(_ log: AppendLog) throws(JournalError) {
+        for lines in log.records() {
+            var events: [JournalEvent] = []
+            for line in lines {
+                guard let e = try? JournalEvent(canonical: line) else { break }
+                events.append(e)
+            }
+            guard events.count == lines.count, let run = events.first?.run else { continue }
+            do {
+                try db.run("SAVEPOINT replay")
+                // Appends that were committed are conflicts here, and skipped.
+                _ = try append(events, to: run, expecting: .any)
+                try db.run("RELEASE replay")
+            } catch {
+                rollBackSavepoint("replay", run: run)
+            }
+        }
     }
 }

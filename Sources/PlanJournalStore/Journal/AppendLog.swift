@@ -1,0 +1,174 @@
+import Foundation
+import PlanJournalCore
+
+/// The append log beside a SQLite journal (`<journal>-pjlog`): acknowledged appends of a write
+/// window that is not committed yet.
+///
+/// A writer with `synchronous=NORMAL` that is alone on the journal keeps its write transaction
+/// open over many appends (a *window*) and commits it every couple of milliseconds. Each append
+/// in the window is written here (one `pwrite` of its lines) before it is acknowledged, so a
+/// crash of the process loses nothing acknowledged, which is the promise of `synchronous=NORMAL`;
+/// the next writer to open the journal replays the log before anything else.
+///
+/// Locking (`flock` on this file, one open file description per writer): every writer holds a
+/// shared lock while it is open. A window needs the exclusive lock, so it opens only while no
+/// other writer (of this or another process) has the journal open, and other writers never wait
+/// for a window behind SQLite's busy handler for longer than one window. The log is written only
+/// under the exclusive lock and is empty whenever a writer gives the exclusive lock back (after
+/// the window's commit); so a non-empty log without an exclusive holder was left by a writer that
+/// died, and whoever takes the exclusive lock next replays it (``JournalWriter/recoverAppendLog()``).
+///
+/// Format: per append a header line `@<count> <bytes>` and then its `count` canonical event
+/// lines (`bytes` bytes, each line ending in a newline). A record cut short by a crash was not
+/// acknowledged and is dropped on replay. The file is reused rather than truncated after each
+/// window (a truncate costs more than the window's writes): emptying it overwrites its first
+/// byte with `#`, and the next window writes from the start again. Records of older windows may
+/// follow the current ones; they were committed, so a replay skips them as it skips any event
+/// the journal already holds.
+///
+/// Not `Sendable`: owned by one ``JournalWriter``.
+final class AppendLog {
+    let path: String
+    private let fd: Int32
+    /// Whether the exclusive lock is held (otherwise the shared one is).
+    private(set) var exclusive = false
+    /// Bytes in the log.
+    private(set) var size: Int = 0
+    private var pending: [UInt8] = []
+
+    /// Opens (creating) the log of the journal at `journalPath`, unlocked; `nil` when it cannot be
+    /// opened (a read-only directory: that writer commits every append).
+    init?(journalPath: String) {
+        path = journalPath + "-pjlog"
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { return nil }
+    }
+
+    deinit {
+        close(fd)
+    }
+
+    /// Takes the shared lock for the writer's lifetime; when the log holds records (left by a
+    /// writer that died), first takes the exclusive lock and calls `recover` with it held.
+    func attach(recover: () throws(JournalError) -> Void) throws(JournalError) {
+        while true {
+            if tryExclusive(thenShared: false) {
+                if size > 0 { try recover() }
+                makeShared()
+                return
+            }
+            // Another writer is open (and its log empty), or it died in a window a moment ago.
+            lock(LOCK_SH)
+            if !hasRecords() { return }
+            _ = flock(fd, LOCK_UN)
+            usleep(useconds_t(200 + Int.random(in: 0..<800)))
+        }
+    }
+
+    /// Takes the exclusive lock without waiting: only when no other writer has the journal open.
+    /// - Parameter thenShared: on failure, take the shared lock back (a failed conversion drops it).
+    /// - Returns: whether it is held now.
+    func tryExclusive(thenShared: Bool = true) -> Bool {
+        if exclusive { return true }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            if thenShared { lock(LOCK_SH) }
+            return false
+        }
+        exclusive = true
+        size = hasRecords() ? currentSize() : 0
+        return true
+    }
+
+    /// Gives the exclusive lock back (the log must be empty, or its writer gone), keeping a shared one.
+    func makeShared() {
+        guard exclusive else { return }
+        lock(LOCK_SH)
+        exclusive = false
+    }
+
+    private func lock(_ operation: Int32) {
+        while flock(fd, operation) != 0 && errno == EINTR {}
+    }
+
+    /// Whether the log starts with a record (it is not empty, and not emptied).
+    private func hasRecords() -> Bool {
+        var first: UInt8 = 0
+        return pread(fd, &first, 1, 0) == 1 && first == UInt8(ascii: "@")
+    }
+
+    private func currentSize() -> Int {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    /// Adds one append's events to the next ``flush()``.
+    func add(_ events: [JournalEvent]) {
+        var bytes = 0
+        for e in events { bytes += e.bytes.count + 1 }
+        pending.append(contentsOf: "@\(events.count) \(bytes)\n".utf8)
+        for e in events {
+            pending.append(contentsOf: e.bytes)
+            pending.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Writes what ``add(_:)`` collected with one `pwrite` at the log's end.
+    /// - Throws: `.io` when the write fails (the caller must then commit before acknowledging).
+    func flush() throws(JournalError) {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
+        var done = 0
+        while done < pending.count {
+            let n = pending.withUnsafeBytes { raw in
+                pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(size + done))
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw JournalError(
+                    .io, "cannot write the append log: \(String(cString: strerror(errno)))",
+                    context: .init(journalPath: path))
+            }
+            done += n
+        }
+        size += done
+    }
+
+    /// Drops collected records that were not flushed (their appends failed to commit).
+    func discardPending() { pending.removeAll(keepingCapacity: true) }
+
+    /// Empties the log (its records are committed): marks its start, and truncates it only when
+    /// it has grown large.
+    func empty() {
+        guard size > 0 else { return }
+        var mark = UInt8(ascii: "#")
+        let marked = size > 8 << 20 ? ftruncate(fd, 0) == 0 : pwrite(fd, &mark, 1, 0) == 1
+        if marked { size = 0 }
+    }
+
+    /// The complete records in the log, oldest first: each append's event lines (without newlines).
+    func records() -> [[[UInt8]]] {
+        guard size > 0 else { return [] }
+        let total = currentSize()
+        var data = [UInt8](repeating: 0, count: total)
+        var read = 0
+        while read < total {
+            let n = data.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + read, total - read, off_t(read)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            read += n
+        }
+        var out: [[[UInt8]]] = []
+        var i = 0
+        while i < read, data[i] == UInt8(ascii: "@") {
+            guard let nl = data[i..<read].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            let header = String(decoding: data[(i + 1)..<nl], as: UTF8.self).split(separator: " ")
+            guard header.count == 2, let count = Int(header[0]), let bytes = Int(header[1]), nl + 1 + bytes <= read
+            else { break }
+            let lines = data[(nl + 1)..<(nl + 1 + bytes)].split(separator: UInt8(ascii: "\n")).map { Array($0) }
+            guard lines.count == count else { break }
+            out.append(lines)
+            i = nl + 1 + bytes
+        }
+        return out
+    }
+}
