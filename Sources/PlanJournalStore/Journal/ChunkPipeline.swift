@@ -22,10 +22,15 @@ final class ChunkPipeline: @unchecked Sendable {
     /// Chunks decoded ahead of the one the caller is reading.
     static let window = max(2, min(8, 2 * ProcessInfo.processInfo.activeProcessorCount))
 
-    /// Whether decoding `chunks` chunks in parallel pays.
+    /// Whether decoding `chunks` chunks in parallel pays. `PLANJOURNAL_SERIAL_DECODE=1` turns it
+    /// off (for machines whose cores are taken, and for A/B benchmarks).
     static func worthIt(chunks: Int) -> Bool {
-        chunks >= 3 && ProcessInfo.processInfo.activeProcessorCount > 1
+        chunks >= 3 && enabled
     }
+
+    private static let enabled =
+        ProcessInfo.processInfo.activeProcessorCount > 1
+        && ProcessInfo.processInfo.environment["PLANJOURNAL_SERIAL_DECODE"] != "1"
 
     private init(decode: @escaping Decode) {
         self.decode = decode
