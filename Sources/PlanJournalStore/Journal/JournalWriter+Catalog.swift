@@ -1,23 +1,8 @@
 import PlanJournalCore
 
-/// A run's catalog values, as ``JournalWriter`` writes them to `runs`.
-struct CatalogUpdate {
-    var rid: Int64
-    var headSeq: Int64
-    var headHash: [UInt8]
-    var goal: String?
-    var status: String
-    var startedAt: Int64?
-    var endedAt: Int64?
-    var inputTokens: Int64
-    var outputTokens: Int64
-    var costUSD: Double
-    var rawBytes: Int64
-    var tailFirstSeq: Int64?
-    var tailBytes: Int64
-
-    /// The `SET` list's values, in the order of ``setClause``.
-    var values: [SQLValue] {
+extension RunRow {
+    /// The values ``JournalWriter`` writes to the catalog, in the order of ``catalogSetClause``.
+    var catalogValues: [SQLValue] {
         [
             .int(headSeq), .blob(headHash), goal.map { .text($0) } ?? .null, .text(status),
             startedAt.map { .int($0) } ?? .null, endedAt.map { .int($0) } ?? .null, .int(inputTokens),
@@ -26,7 +11,7 @@ struct CatalogUpdate {
         ]
     }
 
-    static let setClause = """
+    static let catalogSetClause = """
         head_seq = ?, head_hash = ?, goal = ?, status = ?, started_at = ?, ended_at = ?,
           input_tokens = ?, output_tokens = ?, cost_usd = ?, raw_bytes = ?, tail_first_seq = ?, tail_bytes = ?
         """
@@ -34,9 +19,9 @@ struct CatalogUpdate {
 
 extension JournalWriter {
     /// Writes a run's catalog row as it is (undo).
-    func writeCatalog(_ update: CatalogUpdate) throws(JournalError) {
-        try db.statement("UPDATE runs SET \(CatalogUpdate.setClause) WHERE rid = ?")
-            .bindAll(update.values + [.int(update.rid)]).run()
+    func writeCatalog(_ row: RunRow) throws(JournalError) {
+        try db.statement("UPDATE runs SET \(RunRow.catalogSetClause) WHERE rid = ?")
+            .bindAll(row.catalogValues + [.int(row.rid)]).run()
     }
 
     /// Moves a run's head: writes `chunk` (the small chunk held back for this) and the catalog
@@ -44,22 +29,18 @@ extension JournalWriter {
     /// listeners (``PGNotifications``) at commit. One statement on PostgreSQL (one round trip).
     /// - Returns: `false`, writing nothing, when the row's head is not `replacing` any more.
     func writeHead(
-        _ update: CatalogUpdate, replacing head: (seq: Int64, hash: [UInt8]), chunk: RunWrite.DeferredChunk?
+        _ row: RunRow, replacing head: (seq: Int64, hash: [UInt8]), chunk: RunWrite.DeferredChunk?
     ) throws(JournalError) -> Bool {
-        let condition: [SQLValue] = [.int(update.rid), .int(head.seq), .blob(head.hash)]
+        let condition: [SQLValue] = [.int(row.rid), .int(head.seq), .blob(head.hash)]
         switch db.dialect {
         case .sqlite:
-            if let chunk {
-                try insertChunk(
-                    rid: update.rid, first: chunk.first, last: chunk.last, codec: .raw, rawLength: chunk.body.count,
-                    hash: chunk.hash, dictionary: nil, body: chunk.body)
-            }
+            if let chunk { try insertChunk(chunk, rid: row.rid) }
             try db.statement(
-                "UPDATE runs SET \(CatalogUpdate.setClause) WHERE rid = ? AND head_seq = ? AND head_hash = ?"
-            ).bindAll(update.values + condition).run()
+                "UPDATE runs SET \(RunRow.catalogSetClause) WHERE rid = ? AND head_seq = ? AND head_hash = ?"
+            ).bindAll(row.catalogValues + condition).run()
             return db.changes == 1
         case .postgres:
-            var binds = update.values + condition
+            var binds = row.catalogValues + condition
             var insert = ""
             if let chunk {
                 insert = """
@@ -75,7 +56,7 @@ extension JournalWriter {
             let s = try db.statement(
                 """
                 WITH moved AS (
-                  UPDATE runs SET \(CatalogUpdate.setClause)
+                  UPDATE runs SET \(RunRow.catalogSetClause)
                   WHERE rid = ? AND head_seq = ? AND head_hash = ? RETURNING rid, id, head_seq)\(insert)
                 SELECT count(*) FROM (SELECT \(PGNotifications.notifySQL(seq: "head_seq", run: "id")) FROM moved) notified
                 """

@@ -318,6 +318,11 @@ final class JournalWriter {
     func insertDeferredChunk(_ w: inout RunWrite) throws(JournalError) {
         guard let chunk = w.deferredChunk, let rid = w.cursor.rid else { return }
         w.deferredChunk = nil
+        try insertChunk(chunk, rid: rid)
+    }
+
+    /// Inserts a small chunk held back from ``flushChunk(_:)``, stored raw.
+    func insertChunk(_ chunk: RunWrite.DeferredChunk, rid: Int64) throws(JournalError) {
         try insertChunk(
             rid: rid, first: chunk.first, last: chunk.last, codec: .raw, rawLength: chunk.body.count, hash: chunk.hash,
             dictionary: nil, body: chunk.body)
@@ -367,13 +372,13 @@ final class JournalWriter {
             try compactTail(&w)
         }
         let s = w.cursor.state
-        let stored = try writeHead(
-            CatalogUpdate(
-                rid: w.cursor.rid ?? 0, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
-                status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
-                inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
-                rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes),
-            replacing: (w.start.headSeq, w.start.headHash), chunk: w.deferredChunk)
+        let row = RunRow(
+            rid: w.cursor.rid ?? 0, id: w.cursor.id, parent: w.cursor.parent, forkSeq: w.cursor.forkSeq,
+            forkHash: w.cursor.row?.forkHash, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
+            status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
+            inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
+            rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        let stored = try writeHead(row, replacing: (w.start.headSeq, w.start.headHash), chunk: w.deferredChunk)
         w.deferredChunk = nil
         guard stored else {
             // The catalog's head moved since this writer's cached cursor (another process appended):
@@ -382,12 +387,7 @@ final class JournalWriter {
             let actual = try reader.run(named: w.cursor.id)?.headSeq
             throw AppendConflict(run: w.cursor.id, expected: .exactly(w.start.headSeq), actual: actual).error
         }
-        w.cursor.row = RunRow(
-            rid: w.cursor.rid ?? 0, id: w.cursor.id, parent: w.cursor.parent, forkSeq: w.cursor.forkSeq,
-            forkHash: w.cursor.row?.forkHash, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
-            status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
-            inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
-            rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        w.cursor.row = row
         if cache.count > 4096 { cache.removeAll() }
         cache[w.cursor.id] = done ? nil : w.cursor
     }
@@ -437,12 +437,9 @@ final class JournalWriter {
         }
         try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq > ?").bind(.int(rid), .int(row.headSeq)).run()
         try db.statement("DELETE FROM snapshots WHERE rid = ? AND seq > ?").bind(.int(rid), .int(row.headSeq)).run()
-        try writeCatalog(
-            CatalogUpdate(
-                rid: rid, headSeq: row.headSeq, headHash: row.headHash, goal: row.goal, status: row.status,
-                startedAt: row.startedAt, endedAt: row.endedAt, inputTokens: row.inputTokens,
-                outputTokens: row.outputTokens, costUSD: row.costUSD, rawBytes: row.rawBytes,
-                tailFirstSeq: row.tailFirstSeq, tailBytes: row.tailBytes))
+        var restored = row
+        restored.rid = rid
+        try writeCatalog(restored)
     }
 }
 
