@@ -43,4 +43,22 @@ import Testing
             }
         }
     }
+    /// The word test of the validating string scan (`JSONCompactor.scanString`) agrees with its
+    /// byte test: a quote, a backslash, a control character or a non-ASCII byte anywhere in the word.
+    @Test func plainRunWordTestAgreesWithTheByteTest() {
+        func endsRun(_ b: UInt8) -> Bool { b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 }
+        func word(_ bytes: [UInt8]) -> UInt64 { bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        var rng = SystemRandomNumberGenerator()
+        for b in UInt8.min...UInt8.max {
+            for position in 0..<8 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
+                bytes[position] = b
+                #expect(JSONCompactor.endsPlainRun(word(bytes)) == endsRun(b), "byte \(b) at \(position)")
+            }
+        }
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in UInt8.random(in: Bool.random(using: &rng) ? 0x20...0x7E : 0...255, using: &rng) }
+            #expect(JSONCompactor.endsPlainRun(word(bytes)) == bytes.contains(where: endsRun), "\(bytes)")
+        }
+    }
 }

@@ -154,8 +154,10 @@ struct JSONCompactor {
         let bytes = array.span
         let n = bytes.count
         while i < n {
-            // The common case: a run of plain printable ASCII.
+            // The common case: a run of plain printable ASCII, eight bytes at a time.
             var k = i
+            let raw = bytes.bytes
+            while k <= n &- 8 && !Self.endsPlainRun(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) { k &+= 8 }
             while k < n {
                 let b = bytes[k]
                 if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 { break }
@@ -176,6 +178,19 @@ struct JSONCompactor {
             }
         }
         throw JSONSyntaxError("unterminated string", at: start)
+    }
+
+    /// Whether any byte of `w` ends a run of plain printable ASCII in a string: a quote, a
+    /// backslash, a control character or a byte of a multi-byte UTF-8 sequence. Exact about
+    /// whether there is one (each zero-byte or less-than test is), which is all the caller needs.
+    @inline(__always)
+    static func endsPlainRun(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        let control = (w &- ones &* 0x20) & ~w
+        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | control | w) & highs != 0
     }
 
     private mutating func scanEscape() throws(JSONSyntaxError) {

@@ -69,6 +69,8 @@ private struct EnvelopeParser {
         var runToken: Range<Int>?
         var seqToken: Range<Int>?
         var ts: Timestamp?
+        /// The `ts` token's text when it is already in the normalized form.
+        var canonicalTS: Range<Int>?
         var kindToken: Range<Int>?
         var actorToken: Range<Int>?
         var causeToken: Range<Int>?
@@ -76,19 +78,24 @@ private struct EnvelopeParser {
         var data: ArraySlice<UInt8>?
         var fields: [JournalEvent.DataField] = []
         var extras: [UInt8] = []
-        var seen: [String] = []
+        var seenKnown: UInt8 = 0
+        var seenOther: [String] = []
 
         if !s.consume(UInt8(ascii: "}")) {
             while true {
                 let keyToken = try s.scanKey()
-                let key = Self.knownKey(src, keyToken) ?? JSONString.decode(src, keyToken)
+                let known = Self.knownKey(src, keyToken)
+                let key = known.map { Self.envelopeKeys[$0].name } ?? JSONString.decode(src, keyToken)
                 try s.expect(UInt8(ascii: ":"), "':'")
                 s.skipWhitespace()
                 guard s.i < src.count else { throw JSONSyntaxError("unexpected end of line, expected a value", at: s.i) }
-                if seen.contains(key) {
-                    throw JournalError.invalid(key, "the key \"\(key)\" appears twice in the envelope")
+                if let known {
+                    guard seenKnown & (1 << known) == 0 else { throw Self.duplicate(key) }
+                    seenKnown |= 1 << known
+                } else {
+                    guard !seenOther.contains(key) else { throw Self.duplicate(key) }
+                    seenOther.append(key)
                 }
-                seen.append(key)
                 let first = src[s.i]
                 switch key {
                 case "v":
@@ -116,7 +123,13 @@ private struct EnvelopeParser {
                     seqToken = r
                 case "ts":
                     let r = try valueToken()
-                    if first == UInt8(ascii: "\"") {
+                    if first == UInt8(ascii: "\""), r.count > 2,
+                        let t = Timestamp(canonical: src.span, (r.lowerBound + 1)..<(r.upperBound - 1))
+                    {
+                        // Already in the normalized form: its bytes are kept as they are.
+                        ts = t
+                        canonicalTS = (r.lowerBound + 1)..<(r.upperBound - 1)
+                    } else if first == UInt8(ascii: "\"") {
                         guard let t = Timestamp(rfc3339: src[(r.lowerBound + 1)..<(r.upperBound - 1)]),
                             Timestamp.microsRange.contains(t.microseconds)
                         else {
@@ -185,7 +198,7 @@ private struct EnvelopeParser {
         out.append(contentsOf: ",\"seq\":".utf8)
         out.append(contentsOf: src[seqToken])
         out.append(contentsOf: ",\"ts\":\"".utf8)
-        out.append(contentsOf: ts.rfc3339Bytes)
+        if let canonicalTS { out.append(contentsOf: src[canonicalTS]) } else { ts.appendRFC3339(to: &out) }
         out.append(contentsOf: "\",\"kind\":".utf8)
         out.append(contentsOf: src[kindToken])
         var actor: String?
@@ -236,12 +249,16 @@ private struct EnvelopeParser {
     private static let envelopeKeys: [(bytes: [UInt8], name: String)] = ["v", "run", "seq", "ts", "kind", "actor", "cause", "data"]
         .map { (Array("\"\($0)\"".utf8), $0) }
 
-    /// The name of a known envelope key token, or `nil`.
-    private static func knownKey(_ src: [UInt8], _ token: Range<Int>) -> String? {
-        for k in envelopeKeys where k.bytes.count == token.count && src[token].elementsEqual(k.bytes) {
-            return k.name
+    /// The index in ``envelopeKeys`` of a known envelope key token, or `nil`.
+    private static func knownKey(_ src: [UInt8], _ token: Range<Int>) -> Int? {
+        for (index, k) in envelopeKeys.enumerated() where k.bytes.count == token.count && src[token].elementsEqual(k.bytes) {
+            return index
         }
         return nil
+    }
+
+    private static func duplicate(_ key: String) -> JournalError {
+        JournalError.invalid(key, "the key \"\(key)\" appears twice in the envelope")
     }
 
     /// Reads the `data` object: its compact bytes and each top-level member's key and value range
@@ -283,7 +300,8 @@ private struct EnvelopeParser {
             let valueStart = copying ? out.count : s.i - offset
             try s.copyValue(into: &out, depth: 1)
             let valueEnd = copying ? out.count : s.i - offset
-            fields.append(.init(key: JSONString.decode(src, key), value: valueStart..<valueEnd))
+            let name = DataKeys.lookup(src.span, (key.lowerBound + 1)..<(key.upperBound - 1)) ?? JSONString.decode(src, key)
+            fields.append(.init(key: name, value: valueStart..<valueEnd))
             if s.consume(UInt8(ascii: ",")) {
                 out.append(UInt8(ascii: ","))
                 continue

@@ -22,6 +22,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The normalized RFC 3339 form as UTF-8.
     public var rfc3339Bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        appendRFC3339(to: &out)
+        return out
+    }
+
+    /// Appends the normalized RFC 3339 form (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, 27 bytes) to `out`.
+    func appendRFC3339(to out: inout [UInt8]) {
         let us = microseconds
         var secs = us / 1_000_000
         var frac = us % 1_000_000
@@ -36,34 +44,25 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             days -= 1
         }
         let (y, m, d) = Self.civil(fromDays: days)
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        func put(_ v: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        func put(_ v: Int64, _ width: Int, then separator: UInt8?) {
+            let at = out.count
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
             var v = v
-            var k = width - 1
-            while k >= 0 {
-                digits[k] = UInt8(ascii: "0") + UInt8(v % 10)
+            var k = at + width - 1
+            while k >= at {
+                out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
                 v /= 10
                 k -= 1
             }
-            out.append(contentsOf: digits)
+            if let separator { out.append(separator) }
         }
-        put(y, 4)
-        out.append(UInt8(ascii: "-"))
-        put(m, 2)
-        out.append(UInt8(ascii: "-"))
-        put(d, 2)
-        out.append(UInt8(ascii: "T"))
-        put(rem / 3600, 2)
-        out.append(UInt8(ascii: ":"))
-        put(rem / 60 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        put(rem % 60, 2)
-        out.append(UInt8(ascii: "."))
-        put(frac, 6)
-        out.append(UInt8(ascii: "Z"))
-        return out
+        put(y, 4, then: UInt8(ascii: "-"))
+        put(m, 2, then: UInt8(ascii: "-"))
+        put(d, 2, then: UInt8(ascii: "T"))
+        put(rem / 3600, 2, then: UInt8(ascii: ":"))
+        put(rem / 60 % 60, 2, then: UInt8(ascii: ":"))
+        put(rem % 60, 2, then: UInt8(ascii: "."))
+        put(frac, 6, then: UInt8(ascii: "Z"))
     }
 
     /// Parses an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`).

@@ -9,9 +9,15 @@ final class IngestSession {
     private let writer: JournalWriter
     private(set) var report: IngestReport
 
+    /// A run being written, changed in place (a value in the dictionary would be copied out and
+    /// back, with its buffers and folded state, on every event).
+    private final class ActiveRun {
+        var write: RunWrite
+        init(_ write: RunWrite) { self.write = write }
+    }
+
     private enum RunSlot {
-        /// Boxed (`indirect`), so that the many finished and rejected slots stay small.
-        indirect case active(RunWrite)
+        case active(ActiveRun)
         /// Completed in this ingest: enough to undo it if a later line breaks it.
         case finished(RunWrite.Undo)
         case rejected(Int)  // index into report.rejected
@@ -48,7 +54,7 @@ final class IngestSession {
 
     private func consume(_ event: JournalEvent, number: Int) throws(JournalError) {
         let id = event.run
-        var write: RunWrite
+        let active: ActiveRun
         switch runs[id] {
         case .rejected(let k)?:
             report.rejected[k].ignoredLines += 1
@@ -58,31 +64,28 @@ final class IngestSession {
                 run: id, line: number, seq: event.seq, field: "kind", code: .invalidEvent,
                 message: "\(event.kind) after run.completed: a completed run takes no more events")
             return
-        case .active(let w)?:
-            write = w
-            runs[id] = nil  // drop the slot's copy so the buffer is not copied on write
+        case .active(let a)?:
+            active = a
         case nil:
             if lockingRuns { try writer.db.lockRun(id) }
-            write = try writer.begin(id)
+            active = ActiveRun(try writer.begin(id))
+            runs[id] = .active(active)
             report.runsWritten.append(id)
         }
         do {
-            switch try writer.stage(event, into: &write, idempotent: true) {
+            switch try writer.stage(event, into: &active.write, idempotent: true) {
             case .accepted: report.eventsWritten += 1
             case .duplicate: report.eventsSkipped += 1
             }
         } catch where error.code == .invalidEvent || error.code == .conflict {
-            runs[id] = .active(write)
             reject(
                 run: id, line: number, seq: event.seq, field: error.context.field, code: error.code,
                 message: error.message)
             return
         }
-        if write.cursor.state.endedAt != nil && write.accepted > 0 {
-            try writer.finish(&write, mergeOlder: false)
-            runs[id] = .finished(write.undoRecord)
-        } else {
-            runs[id] = .active(write)
+        if active.write.cursor.state.endedAt != nil && active.write.accepted > 0 {
+            try writer.finish(&active.write, mergeOlder: false)
+            runs[id] = .finished(active.write.undoRecord)
         }
     }
 
@@ -99,9 +102,9 @@ final class IngestSession {
         case .rejected(let k)?:
             report.rejected[k].ignoredLines += 1
             return
-        case .active(let w)?:
-            try? writer.undo(w)
-            report.eventsWritten -= w.accepted
+        case .active(let a)?:
+            try? writer.undo(a.write)
+            report.eventsWritten -= a.write.accepted
         case .finished(let undo)?:
             try? writer.undo(undo)
             report.eventsWritten -= undo.accepted
@@ -118,9 +121,9 @@ final class IngestSession {
             // A line we cannot attribute may belong to any run: reject them all.
             for (id, slot) in runs {
                 switch slot {
-                case .active(let w):
-                    try writer.undo(w)
-                    report.eventsWritten -= w.accepted
+                case .active(let a):
+                    try writer.undo(a.write)
+                    report.eventsWritten -= a.write.accepted
                 case .finished(let undo):
                     try writer.undo(undo)
                     report.eventsWritten -= undo.accepted
@@ -135,9 +138,9 @@ final class IngestSession {
             runs = [:]
         }
         for (id, slot) in runs {
-            guard case .active(var w) = slot else { continue }
-            try writer.finish(&w, mergeOlder: false)
-            runs[id] = .finished(w.undoRecord)
+            guard case .active(let a) = slot else { continue }
+            try writer.finish(&a.write, mergeOlder: false)
+            runs[id] = .finished(a.write.undoRecord)
         }
         let rejectedRuns = Set(report.rejected.compactMap(\.run))
         report.runsWritten.removeAll { rejectedRuns.contains($0) }
