@@ -61,4 +61,54 @@ import Testing
             #expect(JSONCompactor.endsPlainRun(word(bytes)) == bytes.contains(where: endsRun), "\(bytes)")
         }
     }
+    /// The word test that skips the inside of containers agrees with a byte test.
+    @Test func structuralWordTestAgreesWithTheByteTest() {
+        let structural: Set<UInt8> = [0x22, 0x0A, 0x5B, 0x5D, 0x7B, 0x7D]
+        func word(_ bytes: [UInt8]) -> UInt64 { bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        var rng = SystemRandomNumberGenerator()
+        for b in UInt8.min...UInt8.max {
+            for position in 0..<8 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
+                bytes[position] = b
+                #expect(CanonicalScan.hasStructural(word(bytes)) == structural.contains(b), "byte \(b) at \(position)")
+            }
+        }
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            #expect(CanonicalScan.hasStructural(word(bytes)) == bytes.contains(where: structural.contains), "\(bytes)")
+        }
+    }
+
+    /// Where the value at 0 ends, read one byte at a time (containers and strings of the compact form).
+    @Test func containerEndsAgreeWithAByteAtATimeScan() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = ["{", "}", "[", "]", "\"ab\"", "\"x\\\"y\"", ",", ":", "12345", "true", "\n", "Y_y", "\u{7F}"]
+            .map { Array($0.utf8) }
+        for _ in 0..<4000 {
+            var b: [UInt8] = [UInt8(ascii: Bool.random(using: &rng) ? "{" : "[")]
+            for _ in 0..<Int.random(in: 0...30, using: &rng) { b += pieces.randomElement(using: &rng)! }
+            #expect(CanonicalScan.value(b.span, from: 0) == naiveValueEnd(b), "\(String(decoding: b, as: UTF8.self))")
+        }
+    }
+
+    private func naiveValueEnd(_ b: [UInt8]) -> Int? {
+        var depth = 0
+        var k = 0
+        while k < b.count {
+            switch b[k] {
+            case UInt8(ascii: "\""):
+                guard let end = naiveStringEnd(Array(b[k...])) else { return nil }
+                k += end
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return k + 1 }
+            case UInt8(ascii: "\n"): return nil
+            default: break
+            }
+            k += 1
+        }
+        return nil
+    }
 }

@@ -38,6 +38,21 @@ package enum CanonicalScan {
         return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((nl &- ones) & ~nl)) & highs != 0
     }
 
+    /// Whether any byte of `w` is a quote, a bracket, a brace or a newline (what skipping a
+    /// container must stop at). `| 0x20` maps `[` to `{` and `]` to `}` and no other byte to
+    /// either, so four zero-byte tests cover the six bytes exactly.
+    @inline(__always)
+    static func hasStructural(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let folded = w | (ones &* 0x20)
+        let q = w ^ (ones &* 0x22)
+        let nl = w ^ (ones &* 0x0A)
+        let open = folded ^ (ones &* 0x7B)
+        let close = folded ^ (ones &* 0x7D)
+        return (((q &- ones) & ~q) | ((nl &- ones) & ~nl) | ((open &- ones) & ~open) | ((close &- ones) & ~close))
+            & 0x8080_8080_8080_8080 != 0
+    }
+
     /// Whether any byte of `w` is a newline.
     @inline(__always)
     static func hasNewline(_ w: UInt64) -> Bool {
@@ -70,7 +85,15 @@ package enum CanonicalScan {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             var depth = 0
             var k = start
+            let raw = s.bytes
             while k < n {
+                // Inside the container, eight bytes at a time while none of them is structural.
+                if depth > 0 {
+                    while k <= n &- 8 && !hasStructural(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) {
+                        k &+= 8
+                    }
+                    if k >= n { return nil }
+                }
                 let c = s[k]
                 switch c {
                 case UInt8(ascii: "\""):

@@ -37,8 +37,8 @@ final class IngestSession {
     }
 
     /// Takes one parsed line.
-    func consume(_ parsed: ParsedLine) throws(JournalError) {
-        switch parsed {
+    func consume(_ parsed: consuming ParsedLine) throws(JournalError) {
+        switch consume parsed {
         case .blank(let number):
             report.lines = number
         case .event(let event, let number):

@@ -56,9 +56,12 @@ extension Journal {
             do throws(JournalError) {
                 if lockingRuns { try writer.db.beginRunWrites() } else { try writer.db.beginWrite() }
                 writer.beginBackgroundCompression()
-                while let batch = try pipeline.next() {
+                while var batch = try pipeline.next() {
                     bytes = batch.bytesRead
-                    for line in batch.lines { try session.consume(line) }
+                    // Each line is moved out of the batch (iterating would copy it, retaining
+                    // every buffer of its event, and release them all again with the batch).
+                    batch.lines.reverse()
+                    while let line = batch.lines.popLast() { try session.consume(line) }
                     if let progress = options.progress, clock.now - lastProgress > .seconds(1) {
                         lastProgress = clock.now
                         progress(
