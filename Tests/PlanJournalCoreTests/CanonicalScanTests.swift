@@ -43,40 +43,39 @@ import Testing
             }
         }
     }
-    /// The word test of the validating string scan (`JSONCompactor.scanString`) agrees with its
-    /// byte test: a quote, a backslash, a control character or a non-ASCII byte anywhere in the word.
-    @Test func plainRunWordTestAgreesWithTheByteTest() {
-        func endsRun(_ b: UInt8) -> Bool { b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80 }
+    /// A word test agrees with its byte test: for every byte at every position of a word, and for
+    /// random words.
+    private func expectWordTest(_ wordTest: (UInt64) -> Bool, matches byteTest: (UInt8) -> Bool) {
         func word(_ bytes: [UInt8]) -> UInt64 { bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
         var rng = SystemRandomNumberGenerator()
         for b in UInt8.min...UInt8.max {
             for position in 0..<8 {
                 var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
                 bytes[position] = b
-                #expect(JSONCompactor.endsPlainRun(word(bytes)) == endsRun(b), "byte \(b) at \(position)")
+                #expect(wordTest(word(bytes)) == byteTest(b), "byte \(b) at \(position)")
             }
         }
         for _ in 0..<20_000 {
             let bytes = (0..<8).map { _ in UInt8.random(in: Bool.random(using: &rng) ? 0x20...0x7E : 0...255, using: &rng) }
-            #expect(JSONCompactor.endsPlainRun(word(bytes)) == bytes.contains(where: endsRun), "\(bytes)")
+            #expect(wordTest(word(bytes)) == bytes.contains(where: byteTest), "\(bytes)")
         }
     }
-    /// The word test that skips the inside of containers agrees with a byte test.
-    @Test func structuralWordTestAgreesWithTheByteTest() {
+
+    /// The word test of the validating string scan (`JSONCompactor.scanString`): a quote, a
+    /// backslash, a control character or a non-ASCII byte.
+    @Test func plainRunWordTestAgreesWithTheByteTest() {
+        expectWordTest(JSONCompactor.endsPlainRun) { b in
+            b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 || b >= 0x80
+        }
+    }
+
+    /// The word tests that skip strings and the inside of containers.
+    @Test func skippingWordTestsAgreeWithTheByteTests() {
+        let special: Set<UInt8> = [0x22, 0x5C, 0x0A]
         let structural: Set<UInt8> = [0x22, 0x0A, 0x5B, 0x5D, 0x7B, 0x7D]
-        func word(_ bytes: [UInt8]) -> UInt64 { bytes.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
-        var rng = SystemRandomNumberGenerator()
-        for b in UInt8.min...UInt8.max {
-            for position in 0..<8 {
-                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
-                bytes[position] = b
-                #expect(CanonicalScan.hasStructural(word(bytes)) == structural.contains(b), "byte \(b) at \(position)")
-            }
-        }
-        for _ in 0..<20_000 {
-            let bytes = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            #expect(CanonicalScan.hasStructural(word(bytes)) == bytes.contains(where: structural.contains), "\(bytes)")
-        }
+        expectWordTest(CanonicalScan.hasSpecial, matches: special.contains)
+        expectWordTest(CanonicalScan.hasStructural, matches: structural.contains)
+        expectWordTest(CanonicalScan.hasNewline) { $0 == 0x0A }
     }
 
     /// Where the value at 0 ends, read one byte at a time (containers and strings of the compact form).

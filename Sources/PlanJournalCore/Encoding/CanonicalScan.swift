@@ -25,40 +25,44 @@ package enum CanonicalScan {
         }
     }
 
-    /// Whether any byte of `w` is `"`, `\` or a newline (the zero-byte test of each XOR is exact
-    /// about whether there is one, whatever the byte order). Words are loaded unaligned from a
-    /// `RawSpan` (bounds-checked; any bit pattern is a valid `UInt64`).
+    /// The high bit of every byte of `w` that equals `byte`, and maybe of some bytes after one
+    /// that does: exact about whether there is one, which is all the word scans need. Words are
+    /// loaded unaligned from a `RawSpan` (bounds-checked; any bit pattern is a valid `UInt64`).
+    @inline(__always)
+    static func bytes(_ w: UInt64, equalTo byte: UInt8) -> UInt64 {
+        let x = w ^ (ones &* UInt64(byte))
+        return (x &- ones) & ~x & highs
+    }
+
+    /// The high bit of every byte of `w` below `limit` (at most 0x80), with the same exactness.
+    @inline(__always)
+    static func bytes(_ w: UInt64, below limit: UInt8) -> UInt64 {
+        (w &- ones &* UInt64(limit)) & ~w & highs
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any byte of `w` is `"`, `\` or a newline.
     @inline(__always)
     static func hasSpecial(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let q = w ^ (ones &* 0x22)
-        let b = w ^ (ones &* 0x5C)
-        let nl = w ^ (ones &* 0x0A)
-        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((nl &- ones) & ~nl)) & highs != 0
+        bytes(w, equalTo: 0x22) | bytes(w, equalTo: 0x5C) | bytes(w, equalTo: 0x0A) != 0
     }
 
     /// Whether any byte of `w` is a quote, a bracket, a brace or a newline (what skipping a
     /// container must stop at). `| 0x20` maps `[` to `{` and `]` to `}` and no other byte to
-    /// either, so four zero-byte tests cover the six bytes exactly.
+    /// either.
     @inline(__always)
     static func hasStructural(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
         let folded = w | (ones &* 0x20)
-        let q = w ^ (ones &* 0x22)
-        let nl = w ^ (ones &* 0x0A)
-        let open = folded ^ (ones &* 0x7B)
-        let close = folded ^ (ones &* 0x7D)
-        return (((q &- ones) & ~q) | ((nl &- ones) & ~nl) | ((open &- ones) & ~open) | ((close &- ones) & ~close))
-            & 0x8080_8080_8080_8080 != 0
+        return bytes(w, equalTo: 0x22) | bytes(w, equalTo: 0x0A) | bytes(folded, equalTo: 0x7B)
+            | bytes(folded, equalTo: 0x7D) != 0
     }
 
     /// Whether any byte of `w` is a newline.
     @inline(__always)
     static func hasNewline(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let nl = w ^ (ones &* 0x0A)
-        return (nl &- ones) & ~nl & 0x8080_8080_8080_8080 != 0
+        bytes(w, equalTo: 0x0A) != 0
     }
 
     /// The index of the first newline in `bytes` at or after `start`, if any.

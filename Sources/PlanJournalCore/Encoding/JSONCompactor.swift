@@ -181,16 +181,11 @@ struct JSONCompactor {
     }
 
     /// Whether any byte of `w` ends a run of plain printable ASCII in a string: a quote, a
-    /// backslash, a control character or a byte of a multi-byte UTF-8 sequence. Exact about
-    /// whether there is one (each zero-byte or less-than test is), which is all the caller needs.
+    /// backslash, a control character or a byte of a multi-byte UTF-8 sequence.
     @inline(__always)
     static func endsPlainRun(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let q = w ^ (ones &* 0x22)
-        let b = w ^ (ones &* 0x5C)
-        let control = (w &- ones &* 0x20) & ~w
-        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | control | w) & highs != 0
+        CanonicalScan.bytes(w, equalTo: 0x22) | CanonicalScan.bytes(w, equalTo: 0x5C) | CanonicalScan.bytes(w, below: 0x20)
+            | (w & 0x8080_8080_8080_8080) != 0
     }
 
     private mutating func scanEscape() throws(JSONSyntaxError) {
