@@ -241,7 +241,7 @@ import Testing
             if e.seq == 1 || e.seq == 4 {
                 let before = try Self.listeners(admin)
                 #expect(before.count == 1)
-                for pid in before { _ = try admin.query("SELECT pg_terminate_backend(?::int, 10000)", [.int(pid)]) }
+                for pid in before { _ = try admin.query("SELECT pg_terminate_backend(\(pid), 10000)", []) }
                 while try Self.listeners(admin).subtracting(before).isEmpty {
                     try await Task.sleep(for: .milliseconds(20))
                 }
