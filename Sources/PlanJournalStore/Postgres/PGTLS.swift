@@ -56,7 +56,7 @@ enum PGTLS {
         func unusable(_ why: String, _ cause: (any Error)? = nil) -> JournalError {
             JournalError(
                 .usage, "cannot use the root certificate file \(path) (sslrootcert) for \(target.sslModeSource): \(why)",
-                context: .init(journalPath: target.redacted, file: path), cause: cause)
+                context: .init(journalPath: target.redacted), cause: cause)
         }
         let data: Data
         do {
