@@ -9,9 +9,10 @@ import Synchronization
 /// each names, on the connection's event loop (the handler must be quick and must not block).
 ///
 /// When the connection is lost (a server restart, `pg_terminate_backend`, a network failure) it
-/// connects and listens again, waiting 100 ms after the first failed attempt and doubling up to
-/// ``maximumRetryDelay``, until ``close()``; once it listens again it calls `reconnected`, since
-/// notifications sent meanwhile were lost (callers read what they missed then, and poll anyway).
+/// connects and listens again, 100 ms later, then after a wait that doubles with each failed
+/// attempt up to ``maximumRetryDelay``, until ``close()``; once it listens again it calls
+/// `reconnected`, since notifications sent meanwhile were lost (callers read what they missed
+/// then, and poll anyway).
 ///
 /// `Sendable`: its state is behind a `Mutex`; the postgres-nio connection is `Sendable`.
 final class PGListener: Sendable {
@@ -28,8 +29,6 @@ final class PGListener: Sendable {
         /// Failed attempts since the last connection that listened.
         var failures = 0
         var retry: Scheduled<Void>?
-        /// How many times it listened again after losing its connection (for tests).
-        var reconnections = 0
     }
 
     /// Connects to the journal `url` and listens; notifications committed after this returns
@@ -56,9 +55,6 @@ final class PGListener: Sendable {
 
     /// Whether it is listening now (no notifications come while it reconnects: poll instead).
     var isListening: Bool { state.withLock { s in s.connection.map { !$0.isClosed } ?? false } }
-
-    /// How many times it listened again after a lost or failed connection.
-    var reconnections: Int { state.withLock { $0.reconnections } }
 
     /// Stops listening and closes the connection; no more attempts are made.
     func close() {
@@ -107,7 +103,6 @@ final class PGListener: Sendable {
             guard !s.closed else { return false }
             s.connection = connection
             s.failures = 0
-            if again { s.reconnections += 1 }
             return true
         }
         guard keep else {
