@@ -74,6 +74,25 @@ import Testing
         }
     }
 
+    @Test func verifyFullRefusesACertificateNotIssuedForTheHost() throws {
+        guard let server, let ca else { return }
+        // The IPv4-mapped IPv6 form of 127.0.0.1 reaches the same server under an address the
+        // certificate does not name (it names localhost and 127.0.0.1).
+        let mapped = "[::ffff:127.0.0.1]"
+        guard (try? Self.usesTLS(Self.url(server, host: mapped, ["sslmode": "verify-ca", "sslrootcert": ca]))) == true else {
+            print("PostgresTLSTests: IPv4-mapped IPv6 addresses are not reachable here; host name check not tested")
+            return
+        }
+        do {
+            _ = try PGConnection(url: Self.url(server, host: mapped, ["sslmode": "verify-full", "sslrootcert": ca]))
+            Issue.record("verify-full accepted a certificate that does not name the host")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.message.contains("TLS certificate verification failed for host ::ffff:127.0.0.1"), "\(error)")
+            #expect(error.message.contains("not issued for ::ffff:127.0.0.1"), "\(error)")
+        }
+    }
+
     @Test func anUnreadableRootCertificateFileIsAClearUsageError() throws {
         guard let server else { return }
         let missing = NSTemporaryDirectory() + "no-such-ca-\(UUID().uuidString).crt"
