@@ -43,8 +43,9 @@ final class PGConnection: SQLDatabase {
     ///   - durability: `.normal` commits without waiting for the server's WAL flush
     ///     (`synchronous_commit=off`: a server crash may drop the last commits, never corrupt
     ///     anything), as SQLite's `synchronous=NORMAL`; `.full` waits for it.
-    /// - Throws: `.usage` for a malformed URL; `.io` naming the server when it cannot be reached
-    ///   or refuses the login.
+    /// - Throws: `.usage` for a malformed URL or an unusable `sslrootcert` file; `.io` naming the
+    ///   server when it cannot be reached, refuses the login, or fails TLS as `sslmode` asks it
+    ///   (``PGTLS``).
     init(
         url: String, lockTimeoutMilliseconds: Int32 = 30_000, durability: JournalConfiguration.Durability = .normal
     ) throws(JournalError) {
