@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test PlanJournal: liblz4 (headers and
 # the lz4 command), SQLite's headers, Python 3, PostgreSQL (server and psql, for the PostgreSQL
-# backend's tests and tools/pg/start.sh). Swift 6.2+ must already be on PATH.
+# backend's tests and tools/pg/start.sh), openssl (its throwaway TLS certificates). Swift 6.2+
+# must already be on PATH.
 # Usage: bash tools/setup.sh        Prints apt's progress; exits non-zero if an install fails.
 set -euo pipefail
-packages=(liblz4-dev libsqlite3-dev lz4 python3 pkg-config jq chromium postgresql)
+packages=(liblz4-dev libsqlite3-dev lz4 python3 pkg-config jq chromium postgresql openssl)
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 missing=()

@@ -14,7 +14,9 @@ swift build
 pg_dir="$(mktemp -d /tmp/planj-pg.XXXXXX)"
 trap 'bash tools/pg/stop.sh "$pg_dir"' EXIT
 PLANJ_TEST_POSTGRES_URL="$(bash tools/pg/start.sh "$pg_dir")"
-export PLANJ_TEST_POSTGRES_URL PLANJ_REQUIRE_POSTGRES=1
+# The server has TLS on, with a certificate signed by this throwaway CA (for the TLS tests).
+PLANJ_TEST_POSTGRES_CA="$pg_dir/ca.crt"
+export PLANJ_TEST_POSTGRES_URL PLANJ_TEST_POSTGRES_CA PLANJ_REQUIRE_POSTGRES=1
 # The HTML export tests must run in headless Chromium (tools/setup.sh installs it), not skip.
 PLANJ_REQUIRE_CHROMIUM=1 swift test
 if [ "${1:-}" != "--quick" ]; then

@@ -8,7 +8,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The journal: a SQLite file or postgres://user@host:port/database (default: $PLANJOURNAL_PATH, else journals/planjournal.sqlite).",
+            "The journal: a SQLite file or postgres://user@host:port/database[?sslmode=MODE&sslrootcert=PATH] (see planj --help; default: $PLANJOURNAL_PATH, else journals/planjournal.sqlite).",
             valueName: "path"))
     var journal: String?
 

@@ -9,7 +9,12 @@ public struct Planj: AsyncParsableCommand {
             A journal is one SQLite file holding every event of every run (goal, plan, review, step,
             tool and model call, observation, replan, outcome), compressed with LZ4 and hash-chained.
             It is journals/planjournal.sqlite unless --journal or $PLANJOURNAL_PATH names another,
-            and is created on first use.
+            and is created on first use. A PostgreSQL database holds a journal too:
+            postgres://user[:password]@host[:port]/database[?sslmode=MODE&sslrootcert=CA.pem], with
+            sslmode disable, prefer (the default: TLS when the server has it, unverified), require
+            (TLS, unverified), verify-ca (TLS, a certificate signed by a trusted CA) or verify-full
+            (and issued for the host); the CAs are sslrootcert's (a PEM file), else the system's.
+            $PGSSLMODE, $PGSSLROOTCERT, $PGUSER and $PGPASSWORD are read as libpq reads them.
 
             Getting started:
               planj demo                      record a run of the offline demo agent

@@ -29,6 +29,24 @@ import Testing
         #expect(try t.journal.run("a").events == 3)
     }
 
+    @Test func anAnyConflictSaysWhatHeadItExpectedAndWhatItFound() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "a", steps: 2)
+        _ = try await t.journal.append(Array(run.events[0..<3]), to: "a", expecting: .noRun)
+        do {
+            _ = try await t.journal.append(Array(run.events[1..<4]), to: "a")
+            Issue.record("an append of seqs already taken was accepted")
+        } catch {
+            #expect(error.code == .conflict && error.context.run == "a" && error.context.seq == 3)
+            #expect(error.context.journalPath != nil)
+            #expect(
+                error.message
+                    == "another writer got there first: its events start at seq 2, so the append expected the head of run a "
+                    + "at seq 1, but found its head at seq 3; nothing of the append was written")
+        }
+        #expect(try t.journal.run("a").events == 3)
+    }
+
     @Test func anInvalidEventRejectsTheWholeBatch() async throws {
         let t = try TemporaryJournal()
         var b = RunBuilder(run: "a")

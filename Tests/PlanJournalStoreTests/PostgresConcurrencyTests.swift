@@ -187,6 +187,70 @@ import Testing
         #expect(seen == run.events.map(\.seq))
     }
 
+    @Test func anAnyAppendFromAStaleCachedHeadConflictsNamingTheHeadItExpectedAndFound() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let other = try fixture.reopen(journal)
+        var b = RunBuilder(run: "cached")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        for n in 1...3 { try b.add("note", #"{"n":\#(n)}"#) }
+        // `journal` keeps the head it wrote (2) and appends from it without reading the catalog.
+        _ = try await journal.append(Array(b.events[0..<2]), to: "cached", expecting: .noRun)
+        _ = try await other.append([b.events[2]], to: "cached", expecting: .exactly(2))
+        do {
+            _ = try await journal.append([b.events[2]], to: "cached")
+            Issue.record("an append from a stale head was accepted")
+        } catch {
+            #expect(error.code == .conflict && error.context.run == "cached" && error.context.seq == 3, "\(error)")
+            #expect(error.context.journalPath == (try PostgresURL(journal.path).redacted))
+            #expect(
+                error.message
+                    == "another writer got there first: its events start at seq 3, so the append expected the head of run "
+                    + "cached at seq 2 (the head this writer last saw), but found its head at seq 3; nothing of the "
+                    + "append was written", "\(error)")
+        }
+        // Read again, the run's head is known: the next append continues it.
+        _ = try await journal.append([b.events[3]], to: "cached")
+        #expect(try journal.verify().ok)
+    }
+
+    /// The backends of the journal's database that listen (a subscription's ``PGListener``).
+    static func listeners(_ admin: PGConnection) throws -> Set<Int64> {
+        let rows = try admin.query(
+            """
+            SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()
+            """, [])
+        return Set(rows.compactMap { if case .int(let pid)? = $0.first { pid } else { nil } })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aSubscriptionListensAgainAfterItsConnectionIsTerminated() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let writer = try fixture.reopen(journal)
+        let admin = try PGConnection(url: journal.path)
+        let run = try RunBuilder.complete(run: "relisten", steps: 2)
+        _ = try await writer.append([run.events[0]], to: "relisten", expecting: .noRun)
+        // Polling once an hour: only the notifications of a new listening connection can bring the
+        // events appended after the first one's backend is ended (twice).
+        var seen: [Int64] = []
+        for try await e in journal.subscribe(to: "relisten", pollInterval: .seconds(3600)) {
+            seen.append(e.seq)
+            guard e.seq < run.events.count else { continue }
+            if e.seq == 1 || e.seq == 4 {
+                let before = try Self.listeners(admin)
+                #expect(before.count == 1)
+                for pid in before { _ = try admin.query("SELECT pg_terminate_backend(\(pid), 10000)", []) }
+                while try Self.listeners(admin).subtracting(before).isEmpty {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            _ = try await writer.append([run.events[Int(e.seq)]], to: "relisten", expecting: .exactly(e.seq))
+        }
+        #expect(seen == run.events.map(\.seq))
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aCommitWhoseConnectionIsLostSaysItIsUncertain() async throws {
         guard let fixture else { return }

@@ -24,7 +24,8 @@ import Testing
     @Test func malformedURLsAreUsageErrorsWithoutThePassword() {
         for bad in [
             "postgres://me:secret@host:notaport/db", "postgres:///db", "postgres://me:secret@host/a/b",
-            "postgres://me:secret@host/db?sslmode=require", "postgres://me:secret@host/db?color=blue",
+            "postgres://me:secret@host/db?sslmode=allow", "postgres://me:secret@host/db?sslmode=bogus",
+            "postgres://me:secret@host/db?color=blue", "postgres://me@host/db?password=secret", "postgres://me:secret@host/db?sslmode=require&sslrootcert=system",
         ] {
             do {
                 _ = try PostgresURL(bad, environment: env)
@@ -33,6 +34,33 @@ import Testing
                 #expect(error.code == .usage, "\(bad)")
                 #expect(!error.description.contains("secret"), "\(error)")
             }
+        }
+    }
+
+    @Test func sslModesFollowLibpqWithPreferAsTheDefault() throws {
+        #expect(try PostgresURL("postgres://h/db", environment: env).sslMode == .prefer)
+        for mode in PostgresURL.SSLMode.allCases {
+            let u = try PostgresURL("postgres://h/db?sslmode=\(mode.rawValue)", environment: env)
+            #expect(u.sslMode == mode && u.sslRootCert == nil && u.sslModeSource == "sslmode=\(mode.rawValue)")
+        }
+        // $PGSSLMODE and $PGSSLROOTCERT when the URL says nothing; the URL wins over them.
+        let fromEnv = try PostgresURL(
+            "postgres://h/db", environment: ["USER": "ana", "PGSSLMODE": "verify-full", "PGSSLROOTCERT": "/etc/ca.pem"])
+        #expect(fromEnv.sslMode == .verifyFull && fromEnv.sslRootCert == "/etc/ca.pem" && fromEnv.sslModeSource == "PGSSLMODE=verify-full")
+        let overridden = try PostgresURL(
+            "postgres://h/db?sslmode=disable&sslrootcert=/ca.pem", environment: ["PGSSLMODE": "require", "PGSSLROOTCERT": "/x"])
+        #expect(overridden.sslMode == .disable && overridden.sslRootCert == "/ca.pem")
+        // As libpq: require with a root certificate verifies the chain; sslrootcert=system means
+        // the system's CAs and defaults to verify-full.
+        #expect(try PostgresURL("postgres://h/db?sslmode=require&sslrootcert=/ca.pem", environment: env).sslMode == .verifyCA)
+        let system = try PostgresURL("postgres://h/db?sslrootcert=system", environment: env)
+        #expect(system.sslMode == .verifyFull && system.sslRootCert == nil)
+        #expect(try PostgresURL("postgres://h/db?application_name=fleet", environment: env).applicationName == "fleet")
+        do {
+            _ = try PostgresURL("postgres://h/db", environment: ["USER": "ana", "PGSSLMODE": "verify"])
+            Issue.record("accepted PGSSLMODE=verify")
+        } catch {
+            #expect(error.message.contains("PGSSLMODE=verify is not supported"), "\(error)")
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// what it receives, its URL read from the first line it prints, and stopped when released (by
 /// closing its standard input: SIGTERM may be blocked in test runners, and is inherited).
 public final class LoopbackScript {
-    /// The `http://127.0.0.1:PORT…` URL the script printed.
+    /// The `http://127.0.0.1:PORT…` (or `postgres://…`) URL the script printed.
     public let url: String
     /// The script's log: one JSON line per request received.
     public let logPath: String
@@ -14,7 +14,7 @@ public final class LoopbackScript {
     /// Starts `tools/SCRIPT` with `arguments`; `arguments` gets the log path where the script
     /// expects it (`logArguments(logPath)`).
     public init(script: String, _ logArguments: (String) -> [String]) throws {
-        logPath = NSTemporaryDirectory() + script + "-" + UUID().uuidString + ".log"
+        logPath = NSTemporaryDirectory() + (script as NSString).lastPathComponent + "-" + UUID().uuidString + ".log"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", Fixtures.repositoryRoot + "/tools/" + script] + logArguments(logPath)
@@ -32,7 +32,7 @@ public final class LoopbackScript {
             line.append(contentsOf: byte)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "http://") else {
+        guard let range = text.range(of: "http://") ?? text.range(of: "postgres://") else {
             try? stdin.close()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(script) did not start: \(text)"])
         }

@@ -26,18 +26,43 @@ public struct AppendConflict: Sendable, Hashable {
     public var expected: ExpectedSeq
     /// The run's actual last seq (`nil` when the run does not exist).
     public var actual: Int64?
+    /// The seq of the append's first event, when known: under ``ExpectedSeq/any`` the append
+    /// expected the head just before it.
+    public var firstSeq: Int64?
+    /// Whether the expected head is the one this writer kept from its own last write (an append
+    /// that did not read the catalog again, as on PostgreSQL).
+    public var expectedFromCache: Bool
 
-    /// The error to throw for this conflict.
+    /// A conflict of an append to `run`.
+    public init(
+        run: String, expected: ExpectedSeq, actual: Int64?, firstSeq: Int64? = nil, expectedFromCache: Bool = false
+    ) {
+        self.run = run
+        self.expected = expected
+        self.actual = actual
+        self.firstSeq = firstSeq
+        self.expectedFromCache = expectedFromCache
+    }
+
+    /// The error to throw for this conflict: what the append expected and what it found, naming
+    /// the run (and, in its context, the actual head seq).
     public var error: JournalError {
         let expectedText: String
         switch expected {
-        case .any: expectedText = "the events' seqs to continue the run"
-        case .noRun: expectedText = "no such run yet"
-        case .exactly(let n): expectedText = "head seq \(n)"
+        case .any:
+            if let firstSeq {
+                let cached = expectedFromCache ? " (the head this writer last saw)" : ""
+                expectedText = "its events start at seq \(firstSeq), so the append expected the head of run \(run) "
+                    + "at seq \(firstSeq - 1)\(cached)"
+            } else {
+                expectedText = "the append expected its events' seqs to continue run \(run)"
+            }
+        case .noRun: expectedText = "the append expected no run \(run) yet"
+        case .exactly(let n): expectedText = "the append expected the head of run \(run) at seq \(n)"
         }
-        let actualText = actual.map { "its head is seq \($0)" } ?? "it does not exist"
+        let actualText = actual.map { "found its head at seq \($0)" } ?? "found no such run"
         return JournalError(
-            .conflict, "another writer got there first: expected \(expectedText), but \(actualText)",
+            .conflict, "another writer got there first: \(expectedText), but \(actualText); nothing of the append was written",
             context: .init(run: run, seq: actual))
     }
 }

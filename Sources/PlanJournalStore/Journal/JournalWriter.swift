@@ -385,7 +385,10 @@ final class JournalWriter {
             // the events' seqs are taken. Nothing was written by the update.
             cache[w.cursor.id] = nil
             let actual = try reader.run(named: w.cursor.id)?.headSeq
-            throw AppendConflict(run: w.cursor.id, expected: .exactly(w.start.headSeq), actual: actual).error
+            throw AppendConflict(
+                run: w.cursor.id, expected: w.expecting ?? .exactly(w.start.headSeq), actual: actual,
+                firstSeq: w.start.headSeq + 1, expectedFromCache: true
+            ).error
         }
         w.cursor.row = row
         if cache.count > 4096 { cache.removeAll() }
@@ -460,8 +463,9 @@ extension JournalWriter {
                 run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, headHash: HashChain.hex(w.start.headHash))
         }
         if first.seq <= w.start.headSeq {
-            throw AppendConflict(run: run, expected: expecting, actual: head).error
+            throw AppendConflict(run: run, expected: expecting, actual: head, firstSeq: first.seq).error
         }
+        w.expecting = expecting
         for e in events {
             guard e.run == run else {
                 throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)

@@ -65,6 +65,9 @@ struct RunWrite {
     var lastChunkFirstSeq: Int64?
     /// A small uncompressed chunk not yet inserted: the catalog update writes it.
     var deferredChunk: DeferredChunk?
+    /// What the append that writes this run expected (for the message of a conflict found at the
+    /// catalog update); `nil` outside appends.
+    var expecting: ExpectedSeq?
 
     /// A small chunk stored as it is (codec raw), waiting for the catalog update.
     struct DeferredChunk {

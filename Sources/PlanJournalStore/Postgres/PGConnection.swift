@@ -19,6 +19,7 @@ final class PGConnection: SQLDatabase {
     let dialect = SQLDialect.postgres
     private var connection: PostgresConnection
     private let configuration: PostgresConnection.Configuration
+    private let target: PostgresURL
     private let logger: Logger
     private var statements: [String: PGStatement] = [:]
     private(set) var changes = 0
@@ -42,19 +43,21 @@ final class PGConnection: SQLDatabase {
     ///   - durability: `.normal` commits without waiting for the server's WAL flush
     ///     (`synchronous_commit=off`: a server crash may drop the last commits, never corrupt
     ///     anything), as SQLite's `synchronous=NORMAL`; `.full` waits for it.
-    /// - Throws: `.usage` for a malformed URL; `.io` naming the server when it cannot be reached
-    ///   or refuses the login.
+    /// - Throws: `.usage` for a malformed URL or an unusable `sslrootcert` file; `.io` naming the
+    ///   server when it cannot be reached, refuses the login, or fails TLS as `sslmode` asks it
+    ///   (``PGTLS``).
     init(
         url: String, lockTimeoutMilliseconds: Int32 = 30_000, durability: JournalConfiguration.Durability = .normal
     ) throws(JournalError) {
         let target = try PostgresURL(url)
         path = target.redacted
+        self.target = target
         logger = Self.quietLogger
-        let configuration = Self.configuration(target)
+        let configuration = try Self.configuration(target)
         self.configuration = configuration
         self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
         self.durability = durability
-        connection = try Self.connect(configuration, logger: logger, journal: target.redacted)
+        connection = try Self.connect(configuration, logger: logger, target: target)
         try applySettings()
     }
 
@@ -70,21 +73,36 @@ final class PGConnection: SQLDatabase {
     /// postgres-nio's logs go nowhere: errors reach the caller as ``JournalError``s.
     static let quietLogger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    private static func configuration(_ target: PostgresURL) -> PostgresConnection.Configuration {
+    /// The postgres-nio configuration for `target`, TLS included (``PGTLS``).
+    /// - Throws: `.usage` when the root certificate file cannot be used.
+    static func configuration(_ target: PostgresURL) throws(JournalError) -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
             host: target.host, port: target.port, username: target.user, password: target.password,
-            database: target.database, tls: .disable)
+            database: target.database, tls: try PGTLS.mode(for: target))
         configuration.options.connectTimeout = .seconds(10)
+        if let name = target.applicationName {
+            configuration.options.additionalStartupParameters.append(("application_name", name))
+        }
         return configuration
     }
 
-    /// A bare postgres-nio connection to `target` (for ``PGListener``).
-    /// - Throws: `.io` naming the server when it cannot be reached or refuses the login.
-    static func open(_ target: PostgresURL) throws(JournalError) -> PostgresConnection {
-        try connect(configuration(target), logger: quietLogger, journal: target.redacted)
+    /// A bare postgres-nio connection to `target`, without waiting (for ``PGListener``): the future
+    /// fails with a ``JournalError``.
+    static func open(_ target: PostgresURL) -> EventLoopFuture<PostgresConnection> {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try Self.configuration(target)
+        } catch {
+            return loop.makeFailedFuture(error)
+        }
+        return PostgresConnection.connect(
+            on: loop, configuration: configuration, id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
+            logger: quietLogger
+        ).flatMapErrorThrowing { error in throw connectionError(error, target: target) }
     }
 
-    private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, journal: String)
+    private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, target: PostgresURL)
         throws(JournalError) -> PostgresConnection
     {
         do {
@@ -93,8 +111,16 @@ final class PGConnection: SQLDatabase {
                 id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
             ).wait()
         } catch {
-            throw PGErrors.journalError(error, journal: journal, connecting: true)
+            throw connectionError(error, target: target)
         }
+    }
+
+    /// The error of a failed connection attempt: about TLS when it failed there, else as
+    /// ``PGErrors`` says.
+    static func connectionError(_ error: any Error, target: PostgresURL) -> JournalError {
+        if let e = error as? JournalError { return e }
+        return PGTLS.connectionError(error, target: target)
+            ?? PGErrors.journalError(error, journal: target.redacted, connecting: true)
     }
 
     deinit {
@@ -263,7 +289,7 @@ final class PGConnection: SQLDatabase {
         if connection.isClosed {
             // The server went away between transactions (restart, failover, idle timeout):
             // connect again. Inside a transaction the error stands, and the caller rolls back.
-            connection = try Self.connect(configuration, logger: logger, journal: path)
+            connection = try Self.connect(configuration, logger: logger, target: target)
             try applySettings()
         }
         return false

@@ -1,20 +1,55 @@
 import Foundation
 import PlanJournalCore
 
-/// A `postgres://user[:password]@host[:port]/database` journal name, parsed and checked.
+/// A `postgres://user[:password]@host[:port]/database[?param=value&…]` journal name, parsed and
+/// checked.
 ///
 /// As with libpq, the user defaults to `$PGUSER` then `$USER`, the port to 5432, the database to
-/// the user's name, and the password to `$PGPASSWORD`. Only `sslmode=disable` (the default) is
-/// accepted in this version.
+/// the user's name, and the password to `$PGPASSWORD`. Parameters: `sslmode` (default
+/// `$PGSSLMODE`, else `prefer`, see ``SSLMode``), `sslrootcert` (default `$PGSSLROOTCERT`, else
+/// `~/.postgresql/root.crt` when it exists) and `application_name`.
 struct PostgresURL: Sendable, Equatable {
     var host: String
     var port: Int
     var user: String
     var password: String?
     var database: String
+    /// How the connection uses TLS.
+    var sslMode: SSLMode
+    /// The CA certificates (PEM) the server's certificate is checked against under `verify-ca` and
+    /// `verify-full` (and `require`, which then verifies as `verify-ca`, as in libpq); `nil` for
+    /// the system's trusted roots.
+    var sslRootCert: String?
+    /// Where ``sslMode`` and ``sslRootCert`` came from, for messages (`sslmode=require`,
+    /// `PGSSLMODE=require`, or the default).
+    var sslModeSource: String
+    var applicationName: String?
+
+    /// libpq's `sslmode` values this planj supports (`allow` is not: it would need a second
+    /// connection attempt without TLS).
+    enum SSLMode: String, Sendable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, else plain TCP; the certificate is not checked
+        /// (libpq's default, and this planj's).
+        case prefer
+        /// TLS or fail; the certificate is not checked unless a root certificate is given
+        /// (then as `verify-ca`, as libpq does).
+        case require
+        /// TLS, with a certificate signed by a trusted CA.
+        case verifyCA = "verify-ca"
+        /// TLS, with a certificate signed by a trusted CA and issued for the host connected to.
+        case verifyFull = "verify-full"
+
+        /// Whether the server's certificate chain is checked.
+        var verifiesChain: Bool { self == .verifyCA || self == .verifyFull }
+    }
 
     /// The URL without its password, for messages.
-    var redacted: String { "postgres://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)" }
+    var redacted: String { "postgres://\(user)@\(hostAndPort)/\(database)" }
+
+    /// `host:port` (`[::1]:5432` for an IPv6 address).
+    var hostAndPort: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// Parses `url`.
     /// - Throws: `.usage`, naming what is wrong.
@@ -42,18 +77,53 @@ struct PostgresURL: Sendable, Equatable {
         let path = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
         guard !path.contains("/") else { throw bad("the database name holds a slash") }
         database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
+        var mode: (value: String, source: String)?
+        var rootCert: String?
+        applicationName = nil
         for item in parts.queryItems ?? [] {
-            switch (item.name, item.value) {
-            case ("sslmode", "disable"?), ("application_name", _): continue
-            case ("sslmode", let mode):
-                throw bad("sslmode=\(mode ?? "") is not supported yet (only sslmode=disable)")
-            default: throw bad("unknown parameter \(item.name)")
+            let value = item.value ?? ""
+            switch item.name {
+            case "sslmode": mode = (value, "sslmode=\(value)")
+            case "sslrootcert": rootCert = value
+            case "application_name": applicationName = value
+            default:
+                throw bad("unknown parameter \(item.name) (known: sslmode, sslrootcert, application_name)")
             }
         }
+        if mode == nil, let env = environment["PGSSLMODE"], !env.isEmpty { mode = (env, "PGSSLMODE=\(env)") }
+        if rootCert == nil, let env = environment["PGSSLROOTCERT"], !env.isEmpty { rootCert = env }
+        let known = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+        if let mode {
+            guard let parsed = SSLMode(rawValue: mode.value) else {
+                throw bad("\(mode.source) is not supported (use one of \(known))")
+            }
+            sslMode = parsed
+            sslModeSource = mode.source
+        } else {
+            // libpq: with the system's roots asked for by name, the default is to verify the host too.
+            sslMode = rootCert == "system" ? .verifyFull : .prefer
+            sslModeSource = "sslmode=\(sslMode.rawValue) (the default)"
+        }
+        if rootCert == "system" {
+            // As libpq: trusting every public CA is only safe when the host name is checked too.
+            guard sslMode == .verifyFull else {
+                throw bad("sslrootcert=system needs sslmode=verify-full (\(sslModeSource) given)")
+            }
+            rootCert = nil
+        } else if rootCert == nil, let home = environment["HOME"], !home.isEmpty {
+            let standard = home + "/.postgresql/root.crt"
+            if FileManager.default.fileExists(atPath: standard) { rootCert = standard }
+        }
+        if rootCert?.isEmpty == true { rootCert = nil }
+        sslRootCert = rootCert
+        // libpq: under `require`, a root certificate that exists makes it verify the chain.
+        if sslMode == .require && sslRootCert != nil { sslMode = .verifyCA }
     }
 
-    /// `url` with any password replaced by `***`, for messages about a URL that does not parse.
+    /// `url` with any password (`user:password@`, or a `password=` parameter, which is refused)
+    /// replaced by `***`, for messages about a URL that does not parse.
     static func withoutPassword(_ url: String) -> String {
         url.replacingOccurrences(of: #"(://[^:/@]*):[^@/]*@"#, with: "$1:***@", options: .regularExpression)
+            .replacingOccurrences(of: #"([?&]password=)[^&]*"#, with: "$1***", options: [.regularExpression, .caseInsensitive])
     }
 }

@@ -8,7 +8,8 @@ extension Journal {
     /// subscription's own listens for the notification every commit that moves a run's head sends
     /// (`LISTEN`/`NOTIFY`), so new events arrive as soon as they are committed; the journal is
     /// still checked every `pollInterval`, so that a notification lost with its connection never
-    /// stalls the stream. When the listening connection cannot be opened it polls only.
+    /// stalls the stream. A listening connection that is lost (or cannot be opened) is opened again,
+    /// with backoff, while the stream keeps polling.
     /// - Parameter pollInterval: how often the journal is checked for new events without being
     ///   told (default 50 ms on SQLite, 1 s on PostgreSQL).
     public func subscribe(
@@ -22,7 +23,12 @@ extension Journal {
             let wake = WakeSignal()
             // Listening starts before the first read, so nothing committed after it goes unseen.
             var listener: PGListener?
-            if postgres { listener = try? PGListener(url: path, handler: { if $0 == run { wake.signal() } }) }
+            if postgres {
+                // It listens again by itself after losing its connection, and wakes the loop then to
+                // read what was committed meanwhile.
+                listener = try? PGListener(
+                    url: path, handler: { if $0 == run { wake.signal() } }, reconnected: { wake.signal() })
+            }
             defer { listener?.close() }
             var next = seq
             do {
