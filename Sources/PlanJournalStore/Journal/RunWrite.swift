@@ -65,6 +65,8 @@ struct RunWrite {
     var lastChunkFirstSeq: Int64?
     /// A small uncompressed chunk not yet inserted: the catalog update writes it.
     var deferredChunk: DeferredChunk?
+    /// Whether a tail compaction merged the chunk held for the run in the open write window.
+    var compactedHeld = false
 
     /// A small chunk stored as it is (codec raw), waiting for the catalog update.
     struct DeferredChunk {
@@ -97,4 +99,15 @@ struct RunWrite {
     var undoRecord: Undo {
         Undo(id: start.id, rid: cursor.rid, startRow: start.row, accepted: accepted)
     }
+}
+
+/// A run's appends of the open write window that are not in the tables yet (see
+/// ``JournalWriter/held``).
+struct HeldRun {
+    /// The catalog row after the held appends.
+    var row: RunRow
+    /// The head the catalog row has in the tables (the update checks it did not move).
+    var catalogHead: (seq: Int64, hash: [UInt8])
+    /// The run's small chunk of the window (codec raw), `nil` when a compaction merged it.
+    var chunk: RunWrite.DeferredChunk?
 }
