@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PlanJournalCore
 
 /// The append log beside a SQLite journal (`<journal>-pjlog`): acknowledged appends of a write
@@ -26,6 +27,13 @@ import PlanJournalCore
 /// follow the current ones; they were committed, so a replay skips them as it skips any event
 /// the journal already holds.
 ///
+/// Writes go through a shared memory mapping of the file's first ``mappedBytes`` (a `memcpy`
+/// instead of a `pwrite` per append: the kernel's page cache holds the bytes either way, so a
+/// killed process loses nothing written). Within the mapping a batch of records is copied first
+/// and its leading `@` last, and emptying the log zeroes what the window wrote, so a process
+/// killed in the middle of a copy leaves no byte that starts a record. Beyond the mapping (a very
+/// large window) records are written with `pwrite`.
+///
 /// Not `Sendable`: owned by one ``JournalWriter``.
 final class AppendLog {
     let path: String
@@ -35,6 +43,13 @@ final class AppendLog {
     /// Bytes in the log.
     private(set) var size: Int = 0
     private var pending: [UInt8] = []
+    /// The file's first ``mappedBytes``, mapped shared (`nil` if it could not be mapped).
+    private var map: UnsafeMutableRawPointer?
+    /// How many bytes of the file are mapped (4 MiB: a 2 ms window at 100,000 events/s of 1.2 KB
+    /// writes about 240 KB).
+    static let mappedBytes = 4 << 20
+    /// Bytes at the log's start written since it was last zeroed (within the mapping).
+    private var dirty = 0
 
     /// Opens (creating) the log of the journal at `journalPath`, unlocked; `nil` when it cannot be
     /// opened (a read-only directory: that writer commits every append).
@@ -45,7 +60,26 @@ final class AppendLog {
     }
 
     deinit {
+        if let map { munmap(map, Self.mappedBytes) }
         close(fd)
+    }
+
+    /// Makes sure the file covers the mapping (another writer may have truncated it) and maps it;
+    /// with the exclusive lock held.
+    private func prepareMapping() {
+        if currentSize() < Self.mappedBytes {
+            guard ftruncate(fd, off_t(Self.mappedBytes)) == 0 else { return unmap() }
+            // Whatever the file held beyond the old end reads as zeroes now.
+        }
+        if map == nil {
+            let p = mmap(nil, Self.mappedBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+            if let p, p != MAP_FAILED { map = p }
+        }
+    }
+
+    private func unmap() {
+        if let map { munmap(map, Self.mappedBytes) }
+        map = nil
     }
 
     /// Takes the shared lock for the writer's lifetime; when the log holds records (left by a
@@ -75,7 +109,14 @@ final class AppendLog {
             return false
         }
         exclusive = true
-        size = hasRecords() ? currentSize() : 0
+        size = 0
+        if hasRecords() {
+            // Left by a writer that died: new records go right after its complete ones, and the
+            // emptying after the replay zeroes whatever it left behind.
+            size = parse().end
+            dirty = Self.mappedBytes
+        }
+        prepareMapping()
         return true
     }
 
@@ -112,11 +153,23 @@ final class AppendLog {
         }
     }
 
-    /// Writes what ``add(_:)`` collected with one `pwrite` at the log's end.
+    /// Writes what ``add(_:)`` collected at the log's end (a copy into the mapping, else one `pwrite`).
     /// - Throws: `.io` when the write fails (the caller must then commit before acknowledging).
     func flush() throws(JournalError) {
         guard !pending.isEmpty else { return }
         defer { pending.removeAll(keepingCapacity: true) }
+        if let map, size + pending.count <= Self.mappedBytes {
+            // The batch's first byte last: until it is there, nothing at `size` starts a record.
+            pending.withUnsafeBytes { raw in
+                let base = raw.baseAddress!
+                (map + size + 1).copyMemory(from: base + 1, byteCount: raw.count - 1)
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
+                (map + size).copyMemory(from: base, byteCount: 1)
+            }
+            size += pending.count
+            dirty = max(dirty, size)
+            return
+        }
         var done = 0
         while done < pending.count {
             let n = pending.withUnsafeBytes { raw in
@@ -131,6 +184,7 @@ final class AppendLog {
             done += n
         }
         size += done
+        dirty = max(dirty, size)
     }
 
     /// Drops collected records that were not flushed (their appends failed to commit).
@@ -140,6 +194,17 @@ final class AppendLog {
     /// it has grown large.
     func empty() {
         guard size > 0 else { return }
+        if let map {
+            // The first byte first: the log is empty from here on, whatever the rest holds.
+            map.storeBytes(of: UInt8(ascii: "#"), as: UInt8.self)
+            atomicMemoryFence(ordering: .sequentiallyConsistent)
+            let zeroed = min(dirty, Self.mappedBytes)
+            if zeroed > 1 { (map + 1).initializeMemory(as: UInt8.self, repeating: 0, count: zeroed - 1) }
+            dirty = 0
+            if size > Self.mappedBytes { _ = ftruncate(fd, off_t(Self.mappedBytes)) }
+            size = 0
+            return
+        }
         var mark = UInt8(ascii: "#")
         let marked = size > 8 << 20 ? ftruncate(fd, 0) == 0 : pwrite(fd, &mark, 1, 0) == 1
         if marked { size = 0 }
@@ -148,6 +213,11 @@ final class AppendLog {
     /// The complete records in the log, oldest first: each append's event lines (without newlines).
     func records() -> [[[UInt8]]] {
         guard size > 0 else { return [] }
+        return parse().records
+    }
+
+    /// Reads the log's complete records and where they end.
+    private func parse() -> (records: [[[UInt8]]], end: Int) {
         let total = currentSize()
         var data = [UInt8](repeating: 0, count: total)
         var read = 0
@@ -169,6 +239,6 @@ final class AppendLog {
             out.append(lines)
             i = nl + 1 + bytes
         }
-        return out
+        return (out, i)
     }
 }

@@ -24,6 +24,9 @@ final class JournalWriter {
     private var trainer: DictionaryTrainer?
     /// During an ingest: compresses chunks off this thread.
     private var compressor: ChunkCompressor?
+    /// Compresses the tails of held runs (``held``) off this thread; their chunks are inserted
+    /// before the window commits (``settleWindowChunks()``). Started on first use.
+    private var windowCompressor: ChunkCompressor?
     /// Checkpoints the WAL off this thread (SQLite only).
     private let checkpointer: Checkpointer?
     /// Acknowledged appends of the open write window (SQLite with `.normal` durability only).
@@ -32,6 +35,10 @@ final class JournalWriter {
     var windowStart: ContinuousClock.Instant?
     /// Events appended in the open window.
     var windowEvents = 0
+    /// Runs appended to in the open write window whose small chunk and catalog row are still in
+    /// memory: written once per run when the window commits (``spillHeld()``), not per append.
+    /// The append log holds every acknowledged append meanwhile. Empty while no window is open.
+    var held: [String: HeldRun] = [:]
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -60,6 +67,7 @@ final class JournalWriter {
 
     deinit {
         try? commitWindow()
+        windowCompressor?.stop()
         checkpointer?.stop()
     }
 
@@ -142,6 +150,8 @@ final class JournalWriter {
     /// Forgets cached cursors and the dictionary (after a rollback).
     func dropCache() {
         cache.removeAll()
+        held.removeAll()
+        _ = windowCompressor?.take(all: true)  // their chunks belonged to the rolled-back window
         seenDataVersion = nil
         cacheTrusted = false
         compressor?.stop()
@@ -161,7 +171,8 @@ final class JournalWriter {
         // Taken out of the cache, so the write below owns the cursor's state (no copy on change);
         // finish puts it back.
         let cached = cache.removeValue(forKey: run)
-        if cacheTrusted || trustingCache, let cached { return cached }
+        // A held run's catalog row is behind its cursor; the window's lock keeps other writers out.
+        if cacheTrusted || trustingCache || held[run] != nil, let cached { return cached }
         guard let row = try reader.run(named: run) else { return RunCursor(newRun: run) }
         if var cached, cached.rid == row.rid, cached.headSeq == row.headSeq, cached.headHash == row.headHash {
             cached.row = row
@@ -368,8 +379,10 @@ final class JournalWriter {
             w.cursor.tailFirstSeq = nil
             w.cursor.tailBytes = 0
         }
+        let holding = windowStart != nil && db.dialect == .sqlite
         if w.cursor.tailFirstSeq != nil && (w.cursor.tailBytes >= Int64(config.chunkBytes) || done) {
-            try compactTail(&w)
+            // Held: nothing after this can fail, so the merged chunk may be compressed meanwhile.
+            try compactTail(&w, offload: holding)
         }
         let s = w.cursor.state
         let row = RunRow(
@@ -378,6 +391,14 @@ final class JournalWriter {
             status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
             inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
             rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        if holding {
+            // Nothing below can fail: a failed append leaves the held run as it was.
+            hold(&w, row: row)
+            w.cursor.row = row
+            if cache.count > 4096 { cache.removeAll() }
+            cache[w.cursor.id] = done ? nil : w.cursor
+            return
+        }
         let stored = try writeHead(row, replacing: (w.start.headSeq, w.start.headHash), chunk: w.deferredChunk)
         w.deferredChunk = nil
         guard stored else {
@@ -395,31 +416,109 @@ final class JournalWriter {
         cache[w.cursor.id] = done ? nil : w.cursor
     }
 
+    /// Keeps what ``finish(_:mergeOlder:)`` would write for the run (its small chunk, merged with
+    /// the one held from earlier appends of the window, and its catalog row) in ``held``.
+    private func hold(_ w: inout RunWrite, row: RunRow) {
+        var h =
+            held.removeValue(forKey: w.cursor.id)
+            ?? HeldRun(row: row, catalogHead: (w.start.headSeq, w.start.headHash), chunk: nil)
+        if w.compactedHeld { h.chunk = nil }
+        if let d = w.deferredChunk {
+            if var c = h.chunk {
+                h.chunk = nil  // `c` is the only reference: the append below does not copy the body
+                c.body.append(contentsOf: d.body)
+                c.last = d.last
+                c.hash = d.hash
+                h.chunk = c
+            } else {
+                h.chunk = d
+            }
+            w.deferredChunk = nil
+        }
+        h.row = row
+        held[w.cursor.id] = h
+    }
+
+    /// Writes the held chunk and catalog row of `run` (if any) in the current transaction.
+    /// - Throws: `.io` when the catalog row is not as the window left it (nothing is then held
+    ///   for the run any more: the caller rolls the window back).
+    func spillHeld(_ run: String) throws(JournalError) {
+        guard held[run] != nil else { return }
+        try settleWindowChunks()
+        guard let h = held.removeValue(forKey: run) else { return }
+        guard try writeHead(h.row, replacing: h.catalogHead, chunk: h.chunk) else {
+            throw JournalError(
+                .io, "the catalog row of the run changed during a write window", context: .init(run: run))
+        }
+    }
+
+    /// Writes every held chunk and catalog row (before the window commits).
+    func spillHeld() throws(JournalError) {
+        try settleWindowChunks()
+        for run in Array(held.keys) { try spillHeld(run) }
+    }
+
+    /// Inserts the tails ``windowCompressor`` compressed, waiting for the ones it is still on.
+    private func settleWindowChunks() throws(JournalError) {
+        guard let windowCompressor else { return }
+        for d in windowCompressor.take(all: true) {
+            try insertChunk(
+                rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, rawLength: d.job.raw.count,
+                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body)
+        }
+    }
+
     /// Merges the run's small chunks into one, so appends of a few events at a time still end up
-    /// in well-compressed chunks.
-    private func compactTail(_ w: inout RunWrite) throws(JournalError) {
-        guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return }
+    /// in well-compressed chunks. The chunk held for the run in the open window (``held``) and the
+    /// one this append holds back are merged from memory, without being inserted first.
+    /// - Returns: whether the held chunk is now in the merged chunk (``held`` itself is left as
+    ///   it is, so a failure after this leaves it intact).
+    @discardableResult
+    private func compactTail(_ w: inout RunWrite, offload: Bool = false) throws(JournalError) -> Bool {
+        guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return false }
+        let tailBytes = w.cursor.tailBytes
         w.cursor.tailFirstSeq = nil
         w.cursor.tailBytes = 0
         // During ingest the tail is the one chunk just written, and the compressor already did it.
-        if compressor != nil && from == w.lastChunkFirstSeq { return }
+        if compressor != nil && from == w.lastChunkFirstSeq { return false }
         try settleChunks()
-        try insertDeferredChunk(&w)
-        let small = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
-        guard let first = small.first, let last = small.last else { return }
-        if small.count == 1 && first.codec != Codec.raw.rawValue { return }
+        let heldChunk = held[w.cursor.id]?.chunk
+        var memory: [RunWrite.DeferredChunk] = []
+        if let heldChunk { memory.append(heldChunk) }
+        if let d = w.deferredChunk { memory.append(d) }
+        let stored = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
+        if memory.isEmpty, stored.count == 1, let only = stored.first, only.codec != Codec.raw.rawValue { return false }
+        guard let first = stored.first?.firstSeq ?? memory.first?.first,
+            let last = memory.last.map({ ($0.last, $0.hash) }) ?? stored.last.map({ ($0.lastSeq, $0.hash) })
+        else { return false }
         var raw: [UInt8] = []
-        for chunk in small {
+        raw.reserveCapacity(Int(min(tailBytes, 1 << 24)))
+        for chunk in stored {
             for line in try chunk.lines(run: w.cursor.id, journal: db.path, dictionaries: reader.dictionaries) {
                 raw.append(contentsOf: line)
                 raw.append(UInt8(ascii: "\n"))
             }
         }
-        try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq >= ?").bind(.int(rid), .int(from)).run()
-        let (codec, body, dict) = try encodeChunk(raw)
-        try insertChunk(
-            rid: rid, first: first.firstSeq, last: last.lastSeq, codec: codec, rawLength: raw.count, hash: last.hash,
-            dictionary: dict, body: body)
+        for chunk in memory { raw.append(contentsOf: chunk.body) }
+        if !stored.isEmpty {
+            try db.statement("DELETE FROM chunks WHERE rid = ? AND first_seq >= ?").bind(.int(rid), .int(from)).run()
+        }
+        if offload {
+            let compressor = windowCompressor ?? ChunkCompressor()
+            windowCompressor = compressor
+            compressor.submit(
+                .init(
+                    rid: rid, first: first, last: last.0, raw: raw, hash: last.1, dictionary: try dictionary(for: raw),
+                    level: config.compressionLevel))
+        } else {
+            let (codec, body, dict) = try encodeChunk(raw)
+            try insertChunk(
+                rid: rid, first: first, last: last.0, codec: codec, rawLength: raw.count, hash: last.1,
+                dictionary: dict, body: body)
+        }
+        w.deferredChunk = nil
+        if heldChunk != nil { w.compactedHeld = true }
+        return heldChunk != nil
     }
 
     /// Removes what this transaction wrote for the run (a rejected run).
@@ -515,6 +614,17 @@ extension JournalWriter {
         var results: [Result<AppendResult, JournalError>] = []
         var appended = 0
         for r in requests {
+            if windowed, held[r.run] != nil, cache[r.run] == nil || mayFillChunk(r.events) {
+                // The append will read the run's catalog row and chunks, or write a full chunk:
+                // write what is held for the run first, outside the append's savepoint.
+                do {
+                    try spillHeld(savepoint: r.run)
+                } catch {
+                    results.append(.failure(error.adding(journalPath: db.path)))
+                    abandonWindow(error, failing: requests.count - results.count, into: &results)
+                    return results
+                }
+            }
             do {
                 try db.run("SAVEPOINT append")
                 let result = try append(r.events, to: r.run, expecting: r.expecting)
@@ -527,6 +637,15 @@ extension JournalWriter {
             } catch {
                 rollBackSavepoint("append", run: r.run)
                 results.append(.failure(error.adding(journalPath: db.path)))
+                // The run's cursor is gone: write what is held for it, so the next append reads it back.
+                if windowed, held[r.run] != nil {
+                    do {
+                        try spillHeld(savepoint: r.run)
+                    } catch {
+                        abandonWindow(error, failing: requests.count - results.count, into: &results)
+                        return results
+                    }
+                }
             }
         }
         if windowed {
@@ -557,6 +676,50 @@ extension JournalWriter {
             return requests.map { _ in .failure(error) }
         }
         return results
+    }
+
+    /// Whether appending `events` may write a chunk of more than a few events (then nothing may
+    /// be held for the run: see ``flushChunk(_:)``).
+    private func mayFillChunk(_ events: [JournalEvent]) -> Bool {
+        var bytes = 0
+        for e in events { bytes += e.bytes.count + 1 }
+        return bytes >= config.chunkBytes / 2
+    }
+
+    /// ``spillHeld(_:)`` of one run inside a savepoint of its own: on failure nothing of it is
+    /// written and it stays held.
+    private func spillHeld(savepoint run: String) throws(JournalError) {
+        let h = held[run]
+        do {
+            try db.run("SAVEPOINT spill")
+            try spillHeld(run)
+            try db.run("RELEASE spill")
+        } catch {
+            try? db.run("ROLLBACK TO spill")
+            try? db.run("RELEASE spill")
+            held[run] = h
+            throw error
+        }
+    }
+
+    /// Gives up the open window after a failure that left it inconsistent: rolls it back and
+    /// replays the append log (the acknowledged appends, and this group's successful ones), and
+    /// fails the group's remaining `count` appends.
+    private func abandonWindow(
+        _ error: JournalError, failing count: Int, into results: inout [Result<AppendResult, JournalError>]
+    ) {
+        let flushed = (try? appendLog?.flush()) != nil
+        if !flushed {
+            appendLog?.discardPending()
+            for k in results.indices where (try? results[k].get()) != nil { results[k] = .failure(error) }
+        }
+        if db.inTransaction { try? db.run("ROLLBACK") }
+        windowStart = nil
+        windowEvents = 0
+        cacheTrusted = false
+        dropCache()
+        try? recoverAppendLog()
+        results += Array(repeating: .failure(error.adding(journalPath: db.path)), count: count)
     }
 
     /// Undoes what the current append did since `SAVEPOINT name`.
@@ -598,6 +761,7 @@ extension JournalWriter {
         windowEvents = 0
         cacheTrusted = false
         do {
+            try spillHeld()
             try db.run("COMMIT")
         } catch {
             if db.inTransaction { try? db.run("ROLLBACK") }

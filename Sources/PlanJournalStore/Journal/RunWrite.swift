@@ -68,6 +68,8 @@ struct RunWrite {
     /// What the append that writes this run expected (for the message of a conflict found at the
     /// catalog update); `nil` outside appends.
     var expecting: ExpectedSeq?
+    /// Whether a tail compaction merged the chunk held for the run in the open write window.
+    var compactedHeld = false
 
     /// A small chunk stored as it is (codec raw), waiting for the catalog update.
     struct DeferredChunk {
@@ -100,4 +102,15 @@ struct RunWrite {
     var undoRecord: Undo {
         Undo(id: start.id, rid: cursor.rid, startRow: start.row, accepted: accepted)
     }
+}
+
+/// A run's appends of the open write window that are not in the tables yet (see
+/// ``JournalWriter/held``).
+struct HeldRun {
+    /// The catalog row after the held appends.
+    var row: RunRow
+    /// The head the catalog row has in the tables (the update checks it did not move).
+    var catalogHead: (seq: Int64, hash: [UInt8])
+    /// The run's small chunk of the window (codec raw), `nil` when a compaction merged it.
+    var chunk: RunWrite.DeferredChunk?
 }
