@@ -65,12 +65,12 @@ def planj(binary: str, journal: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([binary, "--journal", journal, *args], capture_output=True, text=True)
 
 
-def new_journal(backend: str, server: str | None, tmp: str, label: str) -> str:
+def new_journal(backend: str, server: str | None, tmp: str, label: str, sslmode: str = "disable") -> str:
     if backend == "sqlite":
         return os.path.join(tmp, f"{label}.sqlite")
     name = "bench_" + uuid.uuid4().hex[:12]
     subprocess.run(["psql", server, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return server.rsplit("/", 1)[0] + "/" + name
+    return server.rsplit("/", 1)[0] + "/" + name + "?sslmode=" + sslmode
 
 
 def measure(binary: str, journal: str, files: list[tuple[str, int]], mode: str) -> dict:
@@ -107,6 +107,9 @@ def main() -> int:
     ap.add_argument("--events-per-writer", type=int, default=3000)
     ap.add_argument("--mode", choices=["ingest", "append"], default="ingest")
     ap.add_argument("--postgres", help="a server URL (default: start one with tools/pg/start.sh --durable)")
+    ap.add_argument("--sslmode", default="disable",
+                    help="sslmode of the PostgreSQL journals (default disable: loopback, comparable with the "
+                         "figures before TLS; prefer or require measures over TLS)")
     ap.add_argument("--planj", default=os.path.join(ROOT, ".build/release/planj"))
     ap.add_argument("--cache", default=os.environ.get("PLANJ_BENCH_CACHE", "/tmp/planj-bench-cache"))
     ap.add_argument("--reps", type=int, default=1, help="repetitions per measurement (median reported)")
@@ -128,7 +131,7 @@ def main() -> int:
                 for backend in ("sqlite", "postgres"):
                     samples = []
                     for rep_no in range(1, a.reps + 1):
-                        journal = new_journal(backend, server, tmp, f"{backend}-{n}-{rep_no}")
+                        journal = new_journal(backend, server, tmp, f"{backend}-{n}-{rep_no}", a.sslmode)
                         r = measure(a.planj, journal, files[:n], a.mode)
                         log(f"{backend}: {n} writers, rep {rep_no}: {r['events_per_s']} events/s "
                             f"({r['seconds']} s){'' if r['ok'] else ' FAILED'}")
