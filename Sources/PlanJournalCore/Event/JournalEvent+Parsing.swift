@@ -32,6 +32,13 @@ extension JournalEvent {
         run: String, seq: Int64, ts: Timestamp, kind: String, actor: String? = nil, cause: Int64? = nil,
         version: Int? = nil, data: JSONValue
     ) throws(JournalError) {
+        if let event = Self.built(
+            run: run, seq: seq, ts: ts, kind: kind, actor: actor, cause: cause, version: version, data: data)
+        {
+            self = event
+            return
+        }
+        // Something breaks a rule: written out and parsed, which names what.
         var out: [UInt8] = [UInt8(ascii: "{")]
         if let version { out.append(contentsOf: "\"v\":\(version),".utf8) }
         out.append(contentsOf: "\"run\":".utf8)

@@ -1,0 +1,114 @@
+extension JournalEvent {
+    /// Builds the canonical form of an event made from its parts directly, without writing it out
+    /// and reading it back: the runner makes several events per step, and parsing them again cost
+    /// about as much as everything else the runner does with them.
+    ///
+    /// - Returns: `nil` when a part breaks an envelope rule or `data` holds something only the
+    ///   parser can judge (a number literal that is not JSON, deep nesting); the caller then builds
+    ///   the event through ``init(parsing:)``, which reports the error.
+    static func built(
+        run: String, seq: Int64, ts: Timestamp, kind: String, actor: String?, cause: Int64?, version: Int?,
+        data: JSONValue
+    ) -> JournalEvent? {
+        guard !run.isEmpty, run.utf8.count <= maxRunIDBytes, seq >= 1, !kind.isEmpty,
+            Timestamp.microsRange.contains(ts.microseconds), version.map({ $0 >= 1 && $0 <= Int(Int32.max) }) ?? true,
+            (cause ?? 0) >= 0, case .object(let members) = data
+        else { return nil }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(256)
+        if let version { out.append(contentsOf: "\"v\":\(version),".utf8) }
+        out.append(contentsOf: "\"run\":".utf8)
+        JSONString.appendQuoted(run, to: &out)
+        out.append(contentsOf: ",\"seq\":\(seq),\"ts\":\"".utf8)
+        ts.appendRFC3339(to: &out)
+        out.append(contentsOf: "\",\"kind\":".utf8)
+        JSONString.appendQuoted(kind, to: &out)
+        if let actor {
+            out.append(contentsOf: ",\"actor\":".utf8)
+            JSONString.appendQuoted(actor, to: &out)
+        }
+        if let cause { out.append(contentsOf: ",\"cause\":\(cause)".utf8) }
+        out.append(contentsOf: ",\"data\":{".utf8)
+        let dataStart = out.count - 1
+        var fields: [DataField] = []
+        fields.reserveCapacity(members.count)
+        for (k, m) in members.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            JSONString.appendQuoted(m.key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            let valueStart = out.count
+            guard m.value.writeChecked(to: &out, depth: 1) else { return nil }
+            fields.append(DataField(key: m.key, value: valueStart..<out.count))
+        }
+        out.append(UInt8(ascii: "}"))
+        let dataRange = dataStart..<out.count
+        out.append(UInt8(ascii: "}"))
+        return JournalEvent(
+            bytes: out, run: run, seq: seq, ts: ts, kind: kind, actor: actor, cause: cause, version: version ?? 1,
+            dataRange: dataRange, dataFields: fields)
+    }
+}
+
+extension JSONValue {
+    /// Writes the compact JSON text, as ``write(to:)``, unless a number is not a JSON number
+    /// literal or containers nest deeper than half the parser's limit.
+    /// - Returns: whether the text was written whole (on `false`, `out` holds a partial value).
+    fileprivate func writeChecked(to out: inout [UInt8], depth: Int) -> Bool {
+        switch self {
+        case .null, .bool, .string:
+            write(to: &out)
+        case .number(let n):
+            guard Self.isNumberLiteral(n) else { return false }
+            out.append(contentsOf: n.utf8)
+        case .array(let elements):
+            guard depth < JSONCompactor.maxDepth / 2 else { return false }
+            out.append(UInt8(ascii: "["))
+            for (k, e) in elements.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                guard e.writeChecked(to: &out, depth: depth + 1) else { return false }
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            guard depth < JSONCompactor.maxDepth / 2 else { return false }
+            out.append(UInt8(ascii: "{"))
+            for (k, m) in members.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                JSONString.appendQuoted(m.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                guard m.value.writeChecked(to: &out, depth: depth + 1) else { return false }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        return true
+    }
+
+    /// Whether `text` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    static func isNumberLiteral(_ text: String) -> Bool {
+        var it = text.utf8.makeIterator()
+        var c = it.next()
+        func digits() -> Int {
+            var count = 0
+            while let d = c, JSONCompactor.isDigit(d) {
+                count += 1
+                c = it.next()
+            }
+            return count
+        }
+        if c == UInt8(ascii: "-") { c = it.next() }
+        if c == UInt8(ascii: "0") {
+            c = it.next()
+        } else if digits() == 0 {
+            return false
+        }
+        if c == UInt8(ascii: ".") {
+            c = it.next()
+            guard digits() > 0 else { return false }
+        }
+        if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            c = it.next()
+            if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { c = it.next() }
+            guard digits() > 0 else { return false }
+        }
+        return c == nil
+    }
+}
