@@ -14,21 +14,10 @@ extension JournalEvent {
             Timestamp.microsRange.contains(ts.microseconds), version.map({ $0 >= 1 && $0 <= Int(Int32.max) }) ?? true,
             (cause ?? 0) >= 0, case .object(let members) = data
         else { return nil }
-        var out: [UInt8] = [UInt8(ascii: "{")]
+        var out: [UInt8] = []
         out.reserveCapacity(256)
-        if let version { out.append(contentsOf: "\"v\":\(version),".utf8) }
-        out.append(contentsOf: "\"run\":".utf8)
-        JSONString.appendQuoted(run, to: &out)
-        out.append(contentsOf: ",\"seq\":\(seq),\"ts\":\"".utf8)
-        ts.appendRFC3339(to: &out)
-        out.append(contentsOf: "\",\"kind\":".utf8)
-        JSONString.appendQuoted(kind, to: &out)
-        if let actor {
-            out.append(contentsOf: ",\"actor\":".utf8)
-            JSONString.appendQuoted(actor, to: &out)
-        }
-        if let cause { out.append(contentsOf: ",\"cause\":\(cause)".utf8) }
-        out.append(contentsOf: ",\"data\":{".utf8)
+        appendEnvelope(run: run, seq: seq, ts: ts, kind: kind, actor: actor, cause: cause, version: version, to: &out)
+        out.append(UInt8(ascii: "{"))
         let dataStart = out.count - 1
         var fields: [DataField] = []
         fields.reserveCapacity(members.count)
@@ -46,6 +35,29 @@ extension JournalEvent {
         return JournalEvent(
             bytes: out, run: run, seq: seq, ts: ts, kind: kind, actor: actor, cause: cause, version: version ?? 1,
             dataRange: dataRange, dataFields: fields)
+    }
+}
+
+extension JournalEvent {
+    /// Appends the canonical envelope of an event made from its parts: from `{` to `"data":`.
+    static func appendEnvelope(
+        run: String, seq: Int64, ts: Timestamp, kind: String, actor: String?, cause: Int64?, version: Int?,
+        to out: inout [UInt8]
+    ) {
+        out.append(UInt8(ascii: "{"))
+        if let version { out.append(contentsOf: "\"v\":\(version),".utf8) }
+        out.append(contentsOf: "\"run\":".utf8)
+        JSONString.appendQuoted(run, to: &out)
+        out.append(contentsOf: ",\"seq\":\(seq),\"ts\":\"".utf8)
+        ts.appendRFC3339(to: &out)
+        out.append(contentsOf: "\",\"kind\":".utf8)
+        JSONString.appendQuoted(kind, to: &out)
+        if let actor {
+            out.append(contentsOf: ",\"actor\":".utf8)
+            JSONString.appendQuoted(actor, to: &out)
+        }
+        if let cause { out.append(contentsOf: ",\"cause\":\(cause)".utf8) }
+        out.append(contentsOf: ",\"data\":".utf8)
     }
 }
 

@@ -39,20 +39,8 @@ extension JournalEvent {
             return
         }
         // Something breaks a rule: written out and parsed, which names what.
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        if let version { out.append(contentsOf: "\"v\":\(version),".utf8) }
-        out.append(contentsOf: "\"run\":".utf8)
-        JSONString.appendQuoted(run, to: &out)
-        out.append(contentsOf: ",\"seq\":\(seq),\"ts\":".utf8)
-        out.append(contentsOf: "\"\(ts)\"".utf8)
-        out.append(contentsOf: ",\"kind\":".utf8)
-        JSONString.appendQuoted(kind, to: &out)
-        if let actor {
-            out.append(contentsOf: ",\"actor\":".utf8)
-            JSONString.appendQuoted(actor, to: &out)
-        }
-        if let cause { out.append(contentsOf: ",\"cause\":\(cause)".utf8) }
-        out.append(contentsOf: ",\"data\":".utf8)
+        var out: [UInt8] = []
+        Self.appendEnvelope(run: run, seq: seq, ts: ts, kind: kind, actor: actor, cause: cause, version: version, to: &out)
         data.write(to: &out)
         out.append(UInt8(ascii: "}"))
         try self.init(parsing: out)
