@@ -121,6 +121,11 @@ final class JournalWriter {
     /// Inserts the chunks compressed so far (with `wait`, every queued one: do this before reading
     /// or deleting chunks).
     func settleChunks(wait: Bool = true) throws(JournalError) {
+        try insertCompressed(by: compressor, wait: wait)
+    }
+
+    /// Inserts the chunks `compressor` has compressed (with `wait`, every queued one).
+    private func insertCompressed(by compressor: ChunkCompressor?, wait: Bool) throws(JournalError) {
         guard let compressor else { return }
         for d in compressor.take(all: wait) {
             try insertChunk(
@@ -394,9 +399,7 @@ final class JournalWriter {
         if holding {
             // Nothing below can fail: a failed append leaves the held run as it was.
             hold(&w, row: row)
-            w.cursor.row = row
-            if cache.count > 4096 { cache.removeAll() }
-            cache[w.cursor.id] = done ? nil : w.cursor
+            remember(&w, row: row, done: done)
             return
         }
         let stored = try writeHead(row, replacing: (w.start.headSeq, w.start.headHash), chunk: w.deferredChunk)
@@ -411,6 +414,11 @@ final class JournalWriter {
                 firstSeq: w.start.headSeq + 1, expectedFromCache: true
             ).error
         }
+        remember(&w, row: row, done: done)
+    }
+
+    /// Caches the run's cursor, now at `row`, for its next append (a completed run takes none).
+    private func remember(_ w: inout RunWrite, row: RunRow, done: Bool) {
         w.cursor.row = row
         if cache.count > 4096 { cache.removeAll() }
         cache[w.cursor.id] = done ? nil : w.cursor
@@ -460,37 +468,31 @@ final class JournalWriter {
 
     /// Inserts the tails ``windowCompressor`` compressed, waiting for the ones it is still on.
     private func settleWindowChunks() throws(JournalError) {
-        guard let windowCompressor else { return }
-        for d in windowCompressor.take(all: true) {
-            try insertChunk(
-                rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, rawLength: d.job.raw.count,
-                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body)
-        }
+        try insertCompressed(by: windowCompressor, wait: true)
     }
 
     /// Merges the run's small chunks into one, so appends of a few events at a time still end up
     /// in well-compressed chunks. The chunk held for the run in the open window (``held``) and the
     /// one this append holds back are merged from memory, without being inserted first.
-    /// - Returns: whether the held chunk is now in the merged chunk (``held`` itself is left as
-    ///   it is, so a failure after this leaves it intact).
-    @discardableResult
-    private func compactTail(_ w: inout RunWrite, offload: Bool = false) throws(JournalError) -> Bool {
-        guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return false }
+    /// When the held chunk is merged, `w.compactedHeld` says so (``held`` itself is left as it is,
+    /// so a failure after this leaves it intact).
+    private func compactTail(_ w: inout RunWrite, offload: Bool = false) throws(JournalError) {
+        guard let rid = w.cursor.rid, let from = w.cursor.tailFirstSeq else { return }
         let tailBytes = w.cursor.tailBytes
         w.cursor.tailFirstSeq = nil
         w.cursor.tailBytes = 0
         // During ingest the tail is the one chunk just written, and the compressor already did it.
-        if compressor != nil && from == w.lastChunkFirstSeq { return false }
+        if compressor != nil && from == w.lastChunkFirstSeq { return }
         try settleChunks()
         let heldChunk = held[w.cursor.id]?.chunk
         var memory: [RunWrite.DeferredChunk] = []
         if let heldChunk { memory.append(heldChunk) }
         if let d = w.deferredChunk { memory.append(d) }
         let stored = try reader.chunks(rid: rid, from: from, to: .max).filter { $0.firstSeq >= from }
-        if memory.isEmpty, stored.count == 1, let only = stored.first, only.codec != Codec.raw.rawValue { return false }
+        if memory.isEmpty, stored.count == 1, let only = stored.first, only.codec != Codec.raw.rawValue { return }
         guard let first = stored.first?.firstSeq ?? memory.first?.first,
             let last = memory.last.map({ ($0.last, $0.hash) }) ?? stored.last.map({ ($0.lastSeq, $0.hash) })
-        else { return false }
+        else { return }
         var raw: [UInt8] = []
         raw.reserveCapacity(Int(min(tailBytes, 1 << 24)))
         for chunk in stored {
@@ -518,7 +520,6 @@ final class JournalWriter {
         }
         w.deferredChunk = nil
         if heldChunk != nil { w.compactedHeld = true }
-        return heldChunk != nil
     }
 
     /// Removes what this transaction wrote for the run (a rejected run).
