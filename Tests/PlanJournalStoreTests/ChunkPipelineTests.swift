@@ -20,7 +20,7 @@ import Testing
         let (t, events) = try Self.manyChunks()
         let reader = JournalReader(db: try SQLiteConnection(path: t.journal.path))
         let chunks = try reader.chunks(rid: try reader.requireRun("long").rid, from: 1, to: .max)
-        #expect(chunks.count > JournalReader.chunksPerBatch, "several batches of chunks")
+        #expect(chunks.count > JournalReader.ChunkSource.batchSize, "several batches of chunks")
         #expect(ChunkPipeline.worthIt(chunks: chunks.count) || ProcessInfo.processInfo.activeProcessorCount == 1)
         let n = events.count
         for (from, to) in [(1, n), (2, n - 1), (n / 3, 2 * n / 3), (n / 2, n / 2), (1, 1), (n, n), (5, n + 40)] {

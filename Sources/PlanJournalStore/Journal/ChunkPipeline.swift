@@ -13,7 +13,7 @@ import PlanJournalCore
 /// Invariant: `results` is used only with `condition` locked.
 final class ChunkPipeline: @unchecked Sendable {
     /// How the chunks are decoded; everything it needs is loaded already, so any thread may run it.
-    typealias Decode = @Sendable (ChunkRow) throws(JournalError) -> [JournalEvent]
+    typealias Decode = @Sendable (ChunkRow, CompressionDictionary?) throws(JournalError) -> [JournalEvent]
 
     private let condition = NSCondition()
     private var results: [Int: Result<[JournalEvent], JournalError>] = [:]
@@ -36,27 +36,38 @@ final class ChunkPipeline: @unchecked Sendable {
         self.decode = decode
     }
 
-    /// Decodes `chunks` ahead of the caller and calls `body` with every event, in chunk order.
-    /// Stops at the first error (a chunk's or `body`'s); chunks still decoding then finish unread.
+    /// Decodes the chunks that `next` returns (called on the caller's thread, a few chunks ahead
+    /// of the one being read, until it returns `nil`) and calls `body` with every event, in chunk
+    /// order. Stops at the first error (`next`'s, a chunk's or `body`'s); chunks still decoding
+    /// then finish unread.
     static func forEachEvent(
-        in chunks: [ChunkRow], decode: @escaping Decode, _ body: (JournalEvent) throws(JournalError) -> Void
+        next: () throws(JournalError) -> (ChunkRow, CompressionDictionary?)?, decode: @escaping Decode,
+        _ body: (JournalEvent) throws(JournalError) -> Void
     ) throws(JournalError) {
         let pipeline = ChunkPipeline(decode: decode)
         var submitted = 0
-        for index in chunks.indices {
-            while submitted < chunks.count && submitted < index + window {
-                pipeline.submit(chunks[submitted], at: submitted)
-                submitted += 1
+        var exhausted = false
+        var index = 0
+        while true {
+            while !exhausted && submitted < index + window {
+                if let (chunk, dictionary) = try next() {
+                    pipeline.submit(chunk, dictionary, at: submitted)
+                    submitted += 1
+                } else {
+                    exhausted = true
+                }
             }
+            guard index < submitted else { return }
             for event in try pipeline.take(index).get() { try body(event) }
+            index += 1
         }
     }
 
-    private func submit(_ chunk: ChunkRow, at index: Int) {
+    private func submit(_ chunk: ChunkRow, _ dictionary: CompressionDictionary?, at index: Int) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let result: Result<[JournalEvent], JournalError>
             do throws(JournalError) {
-                result = .success(try decode(chunk))
+                result = .success(try decode(chunk, dictionary))
             } catch {
                 result = .failure(error)
             }

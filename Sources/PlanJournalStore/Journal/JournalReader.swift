@@ -77,39 +77,65 @@ struct JournalReader {
         }
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
-        // A batch of chunks at a time: memory stays bounded however long the run.
-        var next = ownFrom
-        while next <= upper {
-            let batch = try chunks(rid: row.rid, from: next, to: upper, limit: Self.chunksPerBatch)
-            guard let last = batch.last else { return }
-            try forEachEvent(in: batch, of: row.id, from: ownFrom, to: upper, body)
-            next = last.lastSeq + 1
-        }
-    }
-
-    /// Chunks read from the database at once by ``forEachEvent(of:from:to:_:)``.
-    static let chunksPerBatch = 32
-
-    /// Calls `body` with each event of `chunks` in `from...to`, decoding them in parallel when that pays.
-    private func forEachEvent(
-        in chunks: [ChunkRow], of run: String, from: Int64, to: Int64, _ body: (JournalEvent) throws(JournalError) -> Void
-    ) throws(JournalError) {
-        guard ChunkPipeline.worthIt(chunks: chunks.count) else {
-            for chunk in chunks {
-                try chunk.forEachEvent(
-                    run: run, from: from, to: to, journal: path,
-                    dictionary: try chunk.dictionary.map(dictionaries.dictionary), body)
+        var source = ChunkSource(reader: self, rid: row.rid, from: ownFrom, to: upper)
+        guard try ChunkPipeline.worthIt(chunks: source.countAtLeast(3)) else {
+            while let (chunk, dictionary) = try source.next() {
+                try chunk.forEachEvent(run: row.id, from: ownFrom, to: upper, journal: path, dictionary: dictionary, body)
             }
             return
         }
-        // Load the dictionaries here: the workers have no connection.
-        var loaded: [Int64: CompressionDictionary] = [:]
-        for id in Set(chunks.compactMap(\.dictionary)) { loaded[id] = try dictionaries.dictionary(id) }
-        let (journal, found) = (path, loaded)
-        try ChunkPipeline.forEachEvent(in: chunks, decode: { (chunk) throws(JournalError) in
-            try chunk.events(
-                run: run, from: from, to: to, journal: journal, dictionary: chunk.dictionary.flatMap { found[$0] })
-        }, body)
+        let (run, journal) = (row.id, path)
+        try ChunkPipeline.forEachEvent(
+            next: { () throws(JournalError) in try source.next() },
+            decode: { (chunk, dictionary) throws(JournalError) in
+                try chunk.events(run: run, from: ownFrom, to: upper, journal: journal, dictionary: dictionary)
+            }, body)
+    }
+
+    /// A run's chunks in `from...to`, read from the database a batch at a time as they are taken
+    /// (memory stays bounded however long the run), each with its dictionary loaded.
+    struct ChunkSource {
+        let reader: JournalReader
+        let rid: Int64
+        var from: Int64
+        let to: Int64
+        private var batch: [ChunkRow] = []
+        private var taken = 0
+        private var exhausted = false
+
+        /// Chunks read from the database at once.
+        static let batchSize = 32
+
+        init(reader: JournalReader, rid: Int64, from: Int64, to: Int64) {
+            self.reader = reader
+            self.rid = rid
+            self.from = from
+            self.to = to
+        }
+
+        /// How many chunks are left, counting no further than `limit`.
+        mutating func countAtLeast(_ limit: Int) throws(JournalError) -> Int {
+            if taken == batch.count { try refill() }
+            return min(limit, batch.count - taken)
+        }
+
+        /// The next chunk and the dictionary it was compressed against; `nil` after the last.
+        mutating func next() throws(JournalError) -> (ChunkRow, CompressionDictionary?)? {
+            if taken == batch.count { try refill() }
+            guard taken < batch.count else { return nil }
+            let chunk = batch[taken]
+            taken += 1
+            return (chunk, try chunk.dictionary.map(reader.dictionaries.dictionary))
+        }
+
+        private mutating func refill() throws(JournalError) {
+            batch = []
+            taken = 0
+            guard !exhausted, from <= to else { return }
+            batch = try reader.chunks(rid: rid, from: from, to: to, limit: Self.batchSize)
+            if let last = batch.last { from = last.lastSeq + 1 }
+            exhausted = batch.count < Self.batchSize
+        }
     }
 
     /// The latest snapshot of `row` at or before `seq` (looking through the parent of a fork).
