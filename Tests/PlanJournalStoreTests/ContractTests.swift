@@ -138,4 +138,15 @@ import Testing
         #expect(report.rejected.contains { $0.run == "r" })
         #expect(try t.journal.runs().isEmpty)
     }
+
+    @Test func aByteOrderMarkAndWindowsLineEndsAreReadAsThePlainText() throws {
+        let run = try RunBuilder.complete(run: "win", steps: 2)
+        let plain = try TemporaryJournal()
+        _ = try plain.journal.ingest(text: run.jsonl)
+        let windows = try TemporaryJournal()
+        let text = "\u{FEFF}" + run.jsonl.replacingOccurrences(of: "\n", with: "\r\n")
+        let report = try windows.journal.ingest(text: text)
+        #expect(report.rejected.isEmpty)
+        #expect(try dump(windows.journal) == dump(plain.journal))
+    }
 }

@@ -1,9 +1,13 @@
 import PlanJournalCore
 
 /// Splits a byte stream into lines, holding at most `maxLineBytes` of one line: a longer line is
-/// reported with its start and its full length, and never buffered whole.
+/// reported with its start and its full length, and never buffered whole. A UTF-8 byte order mark
+/// at the start of the input (Windows tools write one) is skipped, as RFC 8259 allows.
 struct LineSplitter {
     let maxLineBytes: Int
+    /// The input's first bytes while they may still be a byte order mark; `nil` once decided.
+    private var head: [UInt8]? = []
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
     private var pending: [UInt8] = []
     private var overflowLength: Int?
     private(set) var lineNumber = 0
@@ -17,6 +21,17 @@ struct LineSplitter {
 
     /// Feeds `bytes`, calling `sink` for each complete line.
     mutating func push(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
+        guard var first = head else { return try split(bytes, sink) }
+        first += bytes
+        if first.count < Self.byteOrderMark.count && Self.byteOrderMark.starts(with: first) {
+            head = first
+            return
+        }
+        head = nil
+        try split(first.starts(with: Self.byteOrderMark) ? Array(first.dropFirst(Self.byteOrderMark.count)) : first, sink)
+    }
+
+    private mutating func split(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
         var start = 0
         while start < bytes.count {
             guard let nl = ByteScan.firstIndex(of: UInt8(ascii: "\n"), in: bytes, from: start) else {
@@ -37,6 +52,10 @@ struct LineSplitter {
 
     /// Flushes a last line without a newline.
     mutating func finish(_ sink: Sink) throws(JournalError) {
+        if let first = head {
+            head = nil
+            try split(first, sink)
+        }
         if !pending.isEmpty || overflowLength != nil { try emit(sink) }
     }
 
