@@ -5,7 +5,7 @@ public struct Planj: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "planj",
         abstract: "Record, rebuild, audit and replay the runs of plan-and-execute AI agents.",
-        discussion: """
+        discussion: HelpText.reflow("""
             A journal is one SQLite file holding every event of every run (goal, plan, review, step,
             tool and model call, observation, replan, outcome), compressed with LZ4 and hash-chained.
             It is journals/planjournal.sqlite unless --journal or $PLANJOURNAL_PATH names another,
@@ -17,23 +17,24 @@ public struct Planj: AsyncParsableCommand {
             $PGSSLMODE, $PGSSLROOTCERT, $PGUSER and $PGPASSWORD are read as libpq reads them.
 
             Getting started:
-              planj demo                      record a run of the offline demo agent
-              planj ingest run.jsonl          add events written by any agent (JSON Lines)
-              planj runs                      list the runs
-              planj show RUN                  the plan and each step's status
-              planj show RUN --at 12          ... as it was after event 12
+              planj demo                       record a run of the offline demo agent
+              planj ingest run.jsonl           add events any agent wrote (JSON Lines)
+              planj runs                       list the runs
+              planj show RUN                   the plan and each step's status
+              planj show RUN --at 12           ... as it was after event 12
               planj events RUN --kind 'step.*' | jq .
-              planj export RUN --format pjl -o run.pjl    a portable file (lz4 -dc run.pjl)
-              planj export RUN --format html -o report.html   a report to open in a browser
-              planj export RUN --otlp-endpoint http://localhost:4318   a trace to an OpenTelemetry collector
-              planj audit --all               integrity, plan-invariant and behaviour findings
-              planj verify                    recompute every hash chain
-              planj copy J1.sqlite J2.sqlite  copy runs to another journal (or a .pjl file), hashes intact
-              planj keygen; planj seal RUN --key planj-seal.key    sign a run (see `planj help seal`)
+              planj export RUN --format pjl -o run.pjl       a portable file (lz4 -dc)
+              planj export RUN --format html -o report.html  a report for a browser
+              planj export RUN --otlp-endpoint http://localhost:4318
+                                               a trace to an OpenTelemetry collector
+              planj audit --all                integrity, plan and behaviour findings
+              planj verify                     recompute every hash chain
+              planj copy J1.sqlite J2.sqlite   copy runs (or to a .pjl), hashes intact
+              planj keygen; planj seal RUN --key planj-seal.key   sign a run
 
             Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
             4 append conflict, 5 run not found, 6 corrupt journal, 7 journal too new, 8 I/O error.
-            """,
+            """),
         version: "0.2.0",
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, Verify.self, Stats.self,

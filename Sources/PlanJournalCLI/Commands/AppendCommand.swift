@@ -7,18 +7,18 @@ extension Planj {
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append events read from standard input, acknowledging each once it is durable.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The streaming side of the subprocess protocol: an agent in any language starts
                 `planj append` and writes one wire-format event per line to its standard input. Each line is
                 appended as its own atomic batch, and once it is committed planj prints one JSON line on
                 standard output:
                   {"ok":true,"line":1,"run":"r1","seq":1,"head_hash":"…"}
                 or, when the event is rejected (the journal is unchanged by it):
-                  {"ok":false,"line":2,"error":{"code":"event.invalid","run":"r1","seq":2,"field":"data.goal","message":"…"}}
+                  {"ok":false,"line":2,"error":{"code":"event.invalid","field":"data.goal",…}}
                 Lines after a rejected one are still appended. With --expect-head, the first event's seq must
                 follow the run's head exactly (an expected-version check). The exit status is 1 when any line
                 was rejected.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

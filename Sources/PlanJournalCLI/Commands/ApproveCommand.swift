@@ -7,14 +7,14 @@ extension Planj {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Grant or deny an approval a run is waiting for.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Appends `approval.resolved` to the run. A run started with --approve ask that is waiting
                 continues at once; a stopped one continues with `planj resume RUN`. Without --step, the
                 run's one open request is answered (the plan's, or a single step's).
                   planj approve RUN                     grant the open request
                   planj approve RUN --step publish      grant step publish
                   planj approve RUN --deny --comment "not on Fridays"
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -7,7 +7,7 @@ extension Planj {
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy runs between journals and into or out of .pjl files, with their hashes intact.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 SOURCE and DEST are each a journal (an SQLite file) or, when
                 the name ends in .pjl, a portable file. Events are copied as
                 stored, so every hash carries over: `planj verify` passes on
@@ -36,7 +36,7 @@ extension Planj {
                       --since 2026-11-01T00:00:00Z
                   planj copy failed.pjl mine.sqlite       (like planj import)
                   planj copy prod.sqlite backup.sqlite --json | jq .events_written
-                """)
+                """))
 
         // No --journal: SOURCE and DEST name both ends.
         @Flag(help: "Print errors with their causes.")

@@ -8,12 +8,12 @@ extension Planj {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a realistic run of an offline demo agent (no network, no key).",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The demo agent researches three storage engines: its plan fetches three sources in
                 parallel (the steps really overlap), one source keeps failing so the planner revises the
                 plan, the publish step is an approval point granted by policy, and the run completes.
                 Everything is journaled; then try the commands it prints.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -8,12 +8,12 @@ extension Planj {
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare two runs (typically a run and its fork) step by step.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Each step is same, differs, only_in_a or only_in_b, decided by its outcome (status and
                 output); timings, tokens and cost are reported as deltas and never make a step differ.
                 Also: plan versions, the outputs' line diff, and the first divergence (the seq in each run).
                 Exit status 0 when the runs agree, 1 when they differ.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

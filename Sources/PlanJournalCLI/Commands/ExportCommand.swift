@@ -9,25 +9,30 @@ extension Planj {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write runs as JSON Lines, .pjl files, Perfetto or OpenTelemetry traces, Markdown or HTML reports.",
-            discussion: """
-                jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
-                pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .` reads it, and
-                        `planj import run.pjl` restores the run with identical hashes.
-                chrome: Chrome trace-event JSON; open it in https://ui.perfetto.dev or chrome://tracing: a
-                        track per parallel lane, steps, tool and model calls as spans, replans and approvals
-                        as instants.
-                md:     a Markdown report: goal, plan versions and revisions, steps with outcomes, approvals,
-                        replans, audit findings, final answer, totals.
-                html:   one self-contained HTML page (no network): goal, status, final answer and totals,
-                        audit findings, a timeline, the plan DAG coloured by step status, plan version
-                        diffs, and step details with attempts, outputs, errors and observations.
-                otlp:   an OTLP/JSON ExportTraceServiceRequest (OpenTelemetry GenAI conventions): a trace
-                        per run, a root invoke_agent span, a span per step attempt, chat spans for model
-                        calls, execute_tool spans for tool calls; observations, replans and approvals as
-                        span events. Ids derive from the run id: a run sent again is the same trace.
-                        --otlp-endpoint URL posts it to a collector over OTLP/HTTP (/v1/traces is added
-                        to a URL with no path; --header 'NAME: VALUE' for auth) instead of printing it
-                        (with -o, also to the file). --otlp-endpoint implies --format otlp.
+            discussion: HelpText.reflow("""
+                Formats:
+                  jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
+                  pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .`
+                          reads it, and `planj import run.pjl` restores the run with identical
+                          hashes.
+                  chrome: Chrome trace-event JSON; open it in https://ui.perfetto.dev or
+                          chrome://tracing: a track per parallel lane, steps, tool and model
+                          calls as spans, replans and approvals as instants.
+                  md:     a Markdown report: goal, plan versions and revisions, steps with
+                          outcomes, approvals, replans, audit findings, final answer, totals.
+                  html:   one self-contained HTML page (no network): goal, status, final
+                          answer and totals, audit findings, a timeline, the plan DAG coloured
+                          by step status, plan version diffs, and step details with attempts,
+                          outputs, errors and observations.
+                  otlp:   an OTLP/JSON ExportTraceServiceRequest (OpenTelemetry GenAI
+                          conventions): a trace per run, a root invoke_agent span, a span per
+                          step attempt, chat spans for model calls, execute_tool spans for
+                          tool calls; observations, replans and approvals as span events. Ids
+                          derive from the run id: a run sent again is the same trace.
+                          --otlp-endpoint URL posts it to a collector over OTLP/HTTP
+                          (/v1/traces is added to a URL with no path; --header 'NAME: VALUE'
+                          for auth) instead of printing it (with -o, also to the file).
+                          --otlp-endpoint implies --format otlp.
 
                 Redaction: every format hides secrets by default, in every field of every event: private
                 key blocks, fields named like secrets (password, api_key, authorization, token…), bearer
@@ -39,7 +44,7 @@ extension Planj {
                 --all exports every run (--status, --since filter them) into the folder -o names, one
                 file per run (jsonl may also go to standard output):
                   planj export --all --format md -o reports/
-                """)
+                """))
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case jsonl, pjl, chrome, md, html, otlp

@@ -7,10 +7,10 @@ extension Planj {
     struct Fork: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start a new run that shares a run's first events (nothing is copied).",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The fork reads events 1...SEQ through its parent and takes new events from SEQ+1 on
                 (`planj ingest` with its run id). `planj runs` shows its parent and fork seq.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -7,7 +7,7 @@ extension Planj {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the runs of a .pjl file (an LZ4 frame of JSON Lines, as `export --format pjl` writes).",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The same rules as `ingest`: runs come back with identical hashes (`planj verify` passes), and
                 importing a file twice changes nothing. Seals in the file (`planj seal`) are restored
                 when they still hold for the events; a seal that does not is an error and nothing is
@@ -16,7 +16,7 @@ extension Planj {
                 A file written by `planj copy` may hold forks (their own events, and which run
                 and seq they continue); it is imported as `planj copy FILE JOURNAL` would, so the
                 forks arrive as forks.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -7,7 +7,7 @@ extension Planj {
     struct Keygen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make an Ed25519 key pair for sealing runs.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Writes the private key to FILE (PKCS#8 PEM, mode 0600: readable by you
                 only) and the public key to FILE.pub (SubjectPublicKeyInfo PEM), and
                 prints the key id (the first 16 hex digits of SHA-256 of the public
@@ -21,7 +21,7 @@ extension Planj {
                 Keep FILE secret; give FILE.pub to whoever checks your runs.
 
                 \(sealWorkflow)
-                """)
+                """))
 
         @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The private key file.", valueName: "file"))
         var output = "planj-seal.key"

@@ -6,10 +6,10 @@ extension Planj {
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create or upgrade the journal's schema (other commands do this on first use).",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Safe to run from several processes at once, and again: a journal already at this planj's \
                 format version is left as it is. A journal written by a newer planj is refused (exit 7).
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -9,7 +9,7 @@ extension Planj {
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Step through a recorded run, or re-execute it with another executor as a fork.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Without --executor: an audit of the run, one entry per event with what it changed (step
                 statuses, plan version, tokens and cost so far). On a terminal (or with --interactive) it is
                 a browser: Enter/n next, p previous, g SEQ jump, s STEP a step's first event, /TEXT search,
@@ -21,12 +21,15 @@ extension Planj {
                 with the default `--planner recorded` is a deterministic replay that must reproduce the
                 original outcome. The planner is only asked when the fork needs a replan.
                   planj replay RUN --executor recorded
-                  planj replay RUN --executor openai:gpt-4o-mini@https://api.openai.com/v1 --from-step compare
-                  planj replay --all --status succeeded --executor cmd:python3 my_executor.py --concurrency 4
+                  planj replay RUN --from-step compare \\
+                      --executor openai:gpt-4o-mini@https://api.openai.com/v1
+                  planj replay --all --status succeeded --concurrency 4 \\
+                      --executor cmd:python3 my_executor.py
+
                 --all re-executes many runs and prints a summary (steps same / differing / newly failing /
                 fixed, cost and time deltas per run); --json for CI.
                 Exit status with --executor: 0 when every fork agrees with its original, 1 otherwise.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

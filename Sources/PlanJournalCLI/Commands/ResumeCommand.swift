@@ -8,12 +8,12 @@ extension Planj {
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Continue a crashed or interrupted run from its journal.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Completed steps are not run again; a step that was started but never finished runs again as
                 a new attempt; granted approvals stay granted. The planner, executor, reviewer and tools are
                 started again from the specs the run recorded (override them with the options below), and
                 so are its limits unless given here.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -8,7 +8,7 @@ extension Planj {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a plan-and-execute agent on a goal, journaling every transition.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 The planner writes a plan, the reviewer (if any) reviews it, approval points are decided
                 (--approve), the executor runs every ready step (independent steps at once, --parallel),
                 each result is observed, a step that keeps failing makes the planner revise the plan, and
@@ -18,18 +18,23 @@ extension Planj {
                 continues a run that was killed.
 
                 Adapters (--planner, --executor, --reviewer, --analyzer, --judge):
-                  demo                       the offline demo agent (no network, no key)
-                  cmd:PROGRAM ARGS           a program speaking JSON Lines on stdin/stdout (see the README)
-                  openai:MODEL@BASE_URL      an OpenAI-compatible server, key from $OPENAI_API_KEY
-                                             e.g. openai:gpt-4o-mini@https://api.openai.com/v1
-                                                  openai:llama3@http://localhost:11434/v1
+                  demo                   the offline demo agent (no network, no key)
+                  cmd:PROGRAM ARGS       a program speaking JSON Lines on stdin/stdout
+                                         (see the README)
+                  openai:MODEL@BASE_URL  an OpenAI-compatible server, key from
+                                         $OPENAI_API_KEY, e.g.
+                                         openai:gpt-4o-mini@https://api.openai.com/v1
+                                         openai:llama3@http://localhost:11434/v1
 
                 Examples:
-                  planj run --goal "Summarise the README" --planner cmd:python3 tools/agents/example_agent.py \\
-                            --executor cmd:python3 tools/agents/example_agent.py
-                  planj run --goal "..." --planner openai:gpt-4o@https://api.openai.com/v1 \\
-                            --executor openai:gpt-4o-mini@https://api.openai.com/v1 --budget-usd 0.50
-                """)
+                  planj run --goal "Summarise the README" \\
+                      --planner cmd:python3 tools/agents/example_agent.py \\
+                      --executor cmd:python3 tools/agents/example_agent.py
+                  planj run --goal "..." \\
+                      --planner openai:gpt-4o@https://api.openai.com/v1 \\
+                      --executor openai:gpt-4o-mini@https://api.openai.com/v1 \\
+                      --budget-usd 0.50
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -7,10 +7,10 @@ extension Planj {
     struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the runs in the journal, newest first.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 --json prints an array with one object per run: id, goal, status, events, started_at,
                 ended_at, parent, fork_seq, tokens, input_tokens, output_tokens, cost_usd, head_hash, bytes.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

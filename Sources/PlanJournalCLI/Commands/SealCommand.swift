@@ -8,7 +8,7 @@ extension Planj {
         static let configuration = CommandConfiguration(
             commandName: "seal",
             abstract: "Sign a run's hash chain with a private key, so changes after now are caught.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Recomputes the run's SHA-256 hash chain (a run whose stored events no
                 longer match it is refused), signs the hash at its last seq with an
                 Ed25519 key and stores the seal in the journal. The signed message
@@ -25,7 +25,7 @@ extension Planj {
                 by several.
 
                 \(sealWorkflow)
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

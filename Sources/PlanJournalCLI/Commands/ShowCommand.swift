@@ -7,10 +7,10 @@ extension Planj {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a run's plan state: its plan versions and each step's status.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Step statuses: pending, awaiting_approval, running, completed, failed, skipped, denied, removed.
                 --at SEQ shows the state right after event SEQ (time travel); --json prints the whole state.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

@@ -6,7 +6,7 @@ extension Planj {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute every hash chain and check every stored byte.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Checks each run's chunks (they decode, hold the right events in
                 order), the SHA-256 hash chain over every event, the catalog's head
                 hashes, fork links and snapshots. A single changed byte anywhere is
@@ -21,7 +21,7 @@ extension Planj {
 
                   planj verify                        every run, every stored seal
                   planj verify RUN --trust ci.key.pub RUN sealed by this key, unchanged
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 

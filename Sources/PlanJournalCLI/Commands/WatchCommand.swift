@@ -7,12 +7,12 @@ extension Planj {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow a run live: its plan as a tree with each step's status, replans as they occur.",
-            discussion: """
+            discussion: HelpText.reflow("""
                 Works on runs being written by `planj run` in another terminal, by other agents through
                 `planj append` or `ingest`, and on finished runs (it replays them and stops). On a terminal
                 the tree is redrawn after each event; otherwise one line per step transition is printed,
                 then the final tree. Stops after `run.completed`, or on Ctrl-C.
-                """)
+                """))
 
         @OptionGroup var global: GlobalOptions
 
