@@ -117,6 +117,45 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
+    /// Lines as one input: `ranges` of the run's events (by index), one after another.
+    private func lines(_ run: RunBuilder, _ ranges: Range<Int>...) -> String {
+        ranges.flatMap { run.events[$0].map { $0.jsonLine + "\n" } }.joined()
+    }
+
+    @Test(arguments: [128 * 1024, 600])
+    func anEventRepeatedInTheSameInputIsSkippedLikeOneStoredBefore(chunkBytes: Int) throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: chunkBytes))
+        let run = try RunBuilder.complete(run: "twice", steps: 6)
+        let open = try RunBuilder.complete(run: "open", steps: 6)
+        let n = run.events.count
+        // A finished run logged twice, and an unfinished one whose logs overlap (rotated with some
+        // lines in both files), interleaved: each lands once, the repeats are skipped.
+        let text =
+            lines(run, 0..<n) + lines(open, 0..<(n / 2)) + lines(run, 0..<n) + lines(open, (n / 2 - 3)..<(n - 1))
+        let report = try t.journal.ingest(text: text)
+        #expect(report.rejected.isEmpty)
+        #expect(report.eventsWritten == n + n - 1)
+        #expect(report.eventsSkipped == n + 3)
+        #expect(try t.journal.events(of: "twice").map(\.bytes) == run.events.map(\.bytes))
+        #expect(try t.journal.events(of: "open").map(\.bytes) == open.events[..<(n - 1)].map(\.bytes))
+        #expect(try t.journal.verify().ok)
+    }
+
+    @Test(arguments: [1, 5, 30])
+    func aDifferentEventAtASeqOfTheSameInputIsAConflictNamingItsLine(repeatedIndex: Int) throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 600))
+        let run = try RunBuilder.complete(run: "r", steps: 6)
+        let n = run.events.count
+        let e = run.events[repeatedIndex]
+        let changed = try JournalEvent(
+            run: e.run, seq: e.seq, ts: e.ts, kind: "note", actor: e.actor, cause: e.cause, data: .object([]))
+        let report = try t.journal.ingest(text: lines(run, 0..<n) + changed.jsonLine + "\n")
+        #expect(report.rejected.first?.code == JournalError.Code.conflict.name)
+        #expect(report.rejected.first?.line == n + 1)
+        #expect(report.rejected.first?.seq == e.seq)
+        #expect(try t.journal.runs().isEmpty)
+    }
+
     @Test func overlongLinesAndCutOffFilesLeaveTheJournalIntact() throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "big", steps: 2, payloadBytes: 4000)

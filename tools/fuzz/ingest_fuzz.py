@@ -329,8 +329,12 @@ def events_of(binary, journal, run):
 
 
 def expected_events(lines):
-    """The events a mutated run carries if it is valid, or None when Python cannot read it."""
+    """The events a mutated run carries if it is valid, or None when Python cannot read it.
+
+    A line repeating an event seen before (same run and seq; it landed, so the same event) is
+    skipped, as planj skips it."""
     out = []
+    seen = set()
     for raw in lines:
         b = as_bytes(raw)
         if b.startswith(b"\xef\xbb\xbf"):
@@ -338,7 +342,12 @@ def expected_events(lines):
         text = b.decode("utf-8", errors="strict").strip()
         if not text:
             continue
-        out.append(json.loads(text))
+        event = json.loads(text)
+        key = (event.get("run"), event.get("seq")) if isinstance(event, dict) else None
+        if key is not None and key in seen:
+            continue
+        seen.add(key)
+        out.append(event)
     return out
 
 

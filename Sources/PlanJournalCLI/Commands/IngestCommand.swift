@@ -11,9 +11,10 @@ extension Planj {
                 Each line is one event: {"v":1,"run":ID,"seq":N,"ts":TIME,"kind":KIND,"actor":WHO,"data":{...}}.
                 Runs may interleave. Every run is validated whole: a run with a bad line is rejected with an
                 error naming the line, run, seq and field, and nothing of it is written; the other runs land,
-                and the exit status is non-zero. Events already in the journal (same run, seq and bytes) are
-                skipped, so an interrupted ingest is finished by running it again; a different event at a
-                stored seq is a conflict. Appending to a run continues its seq.
+                and the exit status is non-zero. Events already in the journal (same run, seq and bytes), or
+                earlier in the same input, are skipped: an interrupted ingest is finished by running it
+                again, and logs that overlap may be ingested whole. A different event at a seq already
+                taken is a conflict. Appending to a run continues its seq.
                 """))
 
         @OptionGroup var global: GlobalOptions

@@ -18,8 +18,9 @@ final class IngestSession {
 
     private enum RunSlot {
         case active(ActiveRun)
-        /// Completed in this ingest: enough to undo it if a later line breaks it.
-        case finished(RunWrite.Undo)
+        /// Completed in this ingest: enough to undo it if a later line breaks it, and its head (a
+        /// repeat of one of its events is skipped).
+        case finished(RunWrite.Undo, head: Int64)
         case rejected(Int)  // index into report.rejected
     }
 
@@ -59,6 +60,16 @@ final class IngestSession {
         case .rejected(let k)?:
             report.rejected[k].ignoredLines += 1
             return
+        case .finished(let undo, let head)? where event.seq <= head:
+            do {
+                try writer.checkStored(event, rid: undo.rid, head: head)
+                report.eventsSkipped += 1
+            } catch where error.code == .conflict {
+                reject(
+                    run: id, line: number, seq: event.seq, field: error.context.field, code: error.code,
+                    message: error.message)
+            }
+            return
         case .finished?:
             reject(
                 run: id, line: number, seq: event.seq, field: "kind", code: .invalidEvent,
@@ -85,7 +96,7 @@ final class IngestSession {
         }
         if active.write.cursor.state.endedAt != nil && active.write.accepted > 0 {
             try writer.finish(&active.write, mergeOlder: false)
-            runs[id] = .finished(active.write.undoRecord)
+            runs[id] = .finished(active.write.undoRecord, head: active.write.cursor.headSeq)
         }
     }
 
@@ -105,7 +116,7 @@ final class IngestSession {
         case .active(let a)?:
             try? writer.undo(a.write)
             report.eventsWritten -= a.write.accepted
-        case .finished(let undo)?:
+        case .finished(let undo, _)?:
             try? writer.undo(undo)
             report.eventsWritten -= undo.accepted
         case nil:
@@ -124,7 +135,7 @@ final class IngestSession {
                 case .active(let a):
                     try writer.undo(a.write)
                     report.eventsWritten -= a.write.accepted
-                case .finished(let undo):
+                case .finished(let undo, _):
                     try writer.undo(undo)
                     report.eventsWritten -= undo.accepted
                 case .rejected: continue
@@ -140,7 +151,7 @@ final class IngestSession {
         for (id, slot) in runs {
             guard case .active(let a) = slot else { continue }
             try writer.finish(&a.write, mergeOlder: false)
-            runs[id] = .finished(a.write.undoRecord)
+            runs[id] = .finished(a.write.undoRecord, head: a.write.cursor.headSeq)
         }
         let rejectedRuns = Set(report.rejected.compactMap(\.run))
         report.runsWritten.removeAll { rejectedRuns.contains($0) }

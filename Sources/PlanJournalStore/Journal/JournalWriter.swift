@@ -223,12 +223,18 @@ final class JournalWriter {
     }
 
     /// Validates `event` as the run's next one and buffers it, writing a chunk when the buffer is full.
-    /// - Parameter idempotent: an event at a seq the journal already holds is skipped when its bytes are
-    ///   the same (and a conflict when not), instead of failing validation.
-    /// - Throws: `.invalidEvent`, or `.conflict` for a different event at a stored seq.
+    /// - Parameter idempotent: an event at a seq the run already holds (stored before, or written
+    ///   earlier in this transaction) is skipped when its bytes are the same (and a conflict when
+    ///   not), instead of failing validation.
+    /// - Throws: `.invalidEvent`, or `.conflict` for a different event at a held seq.
     func stage(_ event: JournalEvent, into w: inout RunWrite, idempotent: Bool) throws(JournalError) -> Staged {
-        if idempotent && event.seq <= w.start.headSeq && w.accepted == 0 {
-            try checkStored(event, in: w.start)
+        if idempotent && event.seq <= w.cursor.headSeq {
+            if !w.buffer.isEmpty && event.seq >= w.bufferFirstSeq {
+                let line = ChunkRow.line(Int(event.seq - w.bufferFirstSeq), of: w.buffer)
+                guard line.elementsEqual(event.bytes) else { throw Self.different(event, head: w.cursor.headSeq) }
+            } else {
+                try checkStored(event, rid: w.cursor.rid, head: w.cursor.headSeq)
+            }
             w.skipped += 1
             return .duplicate
         }
@@ -249,15 +255,16 @@ final class JournalWriter {
 
     private var lastStoredLookup: (rid: Int64, chunk: ChunkRow, lines: [ArraySlice<UInt8>])?
 
-    /// Throws a conflict unless the journal holds exactly `event` at its seq.
-    private func checkStored(_ event: JournalEvent, in cursor: RunCursor) throws(JournalError) {
-        guard let rid = cursor.rid else { return }
+    /// Throws a conflict unless the run `rid` (at `head`) holds exactly `event` at its seq, in the
+    /// tables (written before or in this transaction).
+    func checkStored(_ event: JournalEvent, rid: Int64?, head: Int64) throws(JournalError) {
+        guard let rid else { throw Self.different(event, head: head) }
         try settleChunks()
         var line: ArraySlice<UInt8>?
         if let last = lastStoredLookup, last.rid == rid, last.chunk.firstSeq <= event.seq, event.seq <= last.chunk.lastSeq {
             line = last.lines[Int(event.seq - last.chunk.firstSeq)]
         } else if let chunk = try reader.chunks(rid: rid, from: event.seq, to: event.seq).first {
-            let lines = try chunk.lines(run: cursor.id, journal: db.path, dictionaries: reader.dictionaries)
+            let lines = try chunk.lines(run: event.run, journal: db.path, dictionaries: reader.dictionaries)
             lastStoredLookup = (rid, chunk, lines)
             line = lines[Int(event.seq - chunk.firstSeq)]
         } else if let row = try reader.run(rid: rid) {
@@ -265,12 +272,14 @@ final class JournalWriter {
             try reader.forEachEvent(of: row, from: event.seq, to: event.seq) { e in found = e.bytes }
             line = found.map { $0[...] }
         }
-        guard let line, line.elementsEqual(event.bytes) else {
-            throw JournalError(
-                .conflict,
-                "the journal already holds a different event at this seq (head is \(cursor.headSeq)); events cannot be replaced",
-                context: .init(run: event.run, seq: event.seq))
-        }
+        guard let line, line.elementsEqual(event.bytes) else { throw Self.different(event, head: head) }
+    }
+
+    private static func different(_ event: JournalEvent, head: Int64) -> JournalError {
+        JournalError(
+            .conflict,
+            "the journal already holds a different event at this seq (head is \(head)); events cannot be replaced",
+            context: .init(run: event.run, seq: event.seq))
     }
 
     /// Writes the buffered events as one chunk.
@@ -530,6 +539,7 @@ final class JournalWriter {
     /// Removes what this transaction wrote for a run, from its undo record.
     func undo(_ w: RunWrite.Undo) throws(JournalError) {
         cache[w.id] = nil
+        lastStoredLookup = nil
         try settleChunks()
         guard let rid = w.rid else { return }
         guard let row = w.startRow else {
