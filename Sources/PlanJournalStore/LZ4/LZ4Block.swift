@@ -32,16 +32,18 @@ enum LZ4Block {
         -> [UInt8]
     {
         guard originalLength > 0 else { return [] }
-        var out = [UInt8](repeating: 0, count: originalLength)
-        let n = dictionary.withUnsafeBytes { dict in
-            input.withUnsafeBytes { src in
-                out.withUnsafeMutableBytes { dst in
+        var n: Int32 = 0
+        // Not zeroed first: liblz4 writes every byte, or fails (and the bytes are not used).
+        let out = [UInt8](unsafeUninitializedCapacity: originalLength) { dst, count in
+            n = dictionary.withUnsafeBytes { dict in
+                input.withUnsafeBytes { src in
                     LZ4_decompress_safe_usingDict(
                         src.baseAddress?.assumingMemoryBound(to: CChar.self),
-                        dst.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(input.count), Int32(originalLength),
-                        dict.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(dict.count))
+                        UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(input.count),
+                        Int32(originalLength), dict.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(dict.count))
                 }
             }
+            count = n == originalLength ? originalLength : 0
         }
         guard n == originalLength else {
             throw JournalError(.corrupt, "an LZ4 block does not decode (liblz4 returned \(n))")
