@@ -77,6 +77,27 @@ import Testing
         #expect(try await planj("--journal", journal, "stats", "--json").stdout.contains("\"events\" : 33"))
     }
 
+    @Test func severalFilesAreIngestedInTurnAndARunMayContinueAcrossThem() async throws {
+        let run = try RunBuilder.complete(run: "rotated", steps: 4)
+        let lines = run.events.map { $0.jsonLine + "\n" }
+        let half = lines.count / 2
+        try lines[..<half].joined().write(toFile: directory + "/a.jsonl", atomically: true, encoding: .utf8)
+        try lines[half...].joined().write(toFile: directory + "/b.jsonl", atomically: true, encoding: .utf8)
+        try "{\"run\":\"bad\",\"seq\":2}\n".write(toFile: directory + "/c.jsonl", atomically: true, encoding: .utf8)
+        let r = try await planj("--journal", journal, "ingest", "a.jsonl", "c.jsonl", "b.jsonl", "--json")
+        #expect(r.status == 3, "a rejection in any file sets the exit status")
+        let reports = try r.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(reports.map { $0["source"] as? String } == ["a.jsonl", "c.jsonl", "b.jsonl"])
+        #expect(reports.map { $0["events_written"] as? Int } == [half, 0, lines.count - half])
+        #expect(r.stderr.contains("c.jsonl: line 1: run bad"))
+        let events = try await planj("--journal", journal, "events", "rotated")
+        #expect(events.stdout.split(separator: "\n").count == lines.count)
+        let twice = try await planj("--journal", journal, "ingest", "-", "-")
+        #expect(twice.status == 2 && twice.stderr.contains("Standard input (-) can be read once"))
+    }
+
     @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() async throws {
         let file = Fixtures.contract + "/invalid/unknown-step.jsonl"
         let r = try await planj("--journal", journal, "ingest", file)

@@ -6,7 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add events from a JSON Lines file in the wire format (- reads standard input).",
+            abstract: "Add events from JSON Lines files in the wire format (- reads standard input).",
             discussion: HelpText.reflow("""
                 Each line is one event: {"v":1,"run":ID,"seq":N,"ts":TIME,"kind":KIND,"actor":WHO,"data":{...}}.
                 Runs may interleave. Every run is validated whole: a run with a bad line is rejected with an
@@ -15,14 +15,21 @@ extension Planj {
                 earlier in the same input, are skipped: an interrupted ingest is finished by running it
                 again, and logs that overlap may be ingested whole. A different event at a seq already
                 taken is a conflict. Appending to a run continues its seq.
+
+                Several files are ingested one after another, each in its own transaction (a run may
+                start in one and continue in the next, as rotated logs do):
+                  planj ingest logs/agent-*.jsonl --json | jq -c '{source, events_written}'
                 """))
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The JSON Lines file, or - for standard input.", valueName: "file"))
-        var file: String
+        @Argument(
+            help: ArgumentHelp(
+                "JSON Lines files, each ingested in turn (a run may continue in the next one), or - for standard input.",
+                valueName: "file"))
+        var files: [String]
 
-        @Flag(help: "Print a JSON summary on standard output.")
+        @Flag(help: "Print a JSON summary on standard output (for several files, one line per file).")
         var json = false
 
         @Flag(help: "Print no progress on standard error.")
@@ -33,11 +40,24 @@ extension Planj {
 
         @OptionGroup var storage: StorageOptions
 
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("Name a JSON Lines file to ingest, or - for standard input.") }
+            guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("Standard input (-) can be read once.") }
+        }
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open(configuration: storage.configuration)
-                let report = try journal.ingest(file: file, options: IngestCommandSupport.options(maxLineBytes, quiet))
-                try IngestCommandSupport.finish(report, json: json)
+                var failure: ExitCode?
+                for file in files {
+                    let report = try journal.ingest(file: file, options: IngestCommandSupport.options(maxLineBytes, quiet))
+                    do {
+                        try IngestCommandSupport.finish(report, json: json, oneLine: files.count > 1)
+                    } catch let code as ExitCode {
+                        failure = failure ?? code
+                    }
+                }
+                if let failure { throw failure }
             }
         }
     }
@@ -61,8 +81,9 @@ enum IngestCommandSupport {
         }
     }
 
-    /// Prints the report and throws the exit status when something was rejected.
-    static func finish(_ report: IngestReport, json: Bool) throws {
+    /// Prints the report (`oneLine`: its JSON on one line, for several reports in a row) and throws
+    /// the exit status when something was rejected.
+    static func finish(_ report: IngestReport, json: Bool, oneLine: Bool = false) throws {
         if Output.stderrIsTerminal && report.seconds > 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         for r in report.rejected {
             var text = "planj: rejected: " + r.error(source: report.source).description
@@ -70,7 +91,7 @@ enum IngestCommandSupport {
             Output.error(text)
         }
         if json {
-            Output.json(report)
+            Output.json(report, pretty: !oneLine)
         } else {
             var text =
                 "ingested \(report.eventsWritten) events of \(report.runsWritten.count) runs from \(report.source)"
