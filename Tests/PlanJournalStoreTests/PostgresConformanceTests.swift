@@ -14,6 +14,7 @@ import Testing
     @Test func concurrentAppendersToOneRunWinOncePerSeq() async throws { try await suite?.concurrentAppendersToOneRunWinOncePerSeq() }
     @Test func concurrentWritersToDisjointRunsLoseNothing() async throws { try await suite?.concurrentWritersToDisjointRunsLoseNothing() }
     @Test func validationErrorsLeaveTheJournalUnchanged() async throws { try await suite?.validationErrorsLeaveTheJournalUnchanged() }
+    @Test func repeatedEventsOfOneIngestAreSkipped() async throws { try await suite?.repeatedEventsOfOneIngestAreSkipped() }
     @Test func readsTheContractBackValueForValue() async throws { try await suite?.readsTheContractBackValueForValue() }
     @Test func readsInOrder() async throws { try await suite?.readsInOrder() }
     @Test func forksReadThroughTheirParent() async throws { try await suite?.forksReadThroughTheirParent() }

@@ -54,6 +54,24 @@ extension JournalConformance {
 
     /// The contract's valid examples (`../shared/contract/valid.jsonl`), appended run by run, read
     /// back value for value and byte for byte, and the same through a second handle.
+    /// An ingest skips an event it already wrote earlier in the same input (a run logged twice,
+    /// overlapping logs) and rejects a different event at a taken seq, naming its line.
+    public func repeatedEventsOfOneIngestAreSkipped() async throws {
+        let journal = try fixture.makeJournal()
+        let run = try RunBuilder.complete(run: "twice", steps: 4)
+        let report = try journal.ingest(text: run.jsonl + run.jsonl)
+        #expect(report.rejected.isEmpty)
+        #expect(report.eventsWritten == run.events.count && report.eventsSkipped == run.events.count)
+        #expect(try journal.events(of: "twice").map(\.bytes) == run.events.map(\.bytes))
+        let other = try RunBuilder.complete(run: "changed", steps: 4)
+        let e = other.events[2]
+        let changed = try JournalEvent(
+            run: e.run, seq: e.seq, ts: e.ts, kind: "note", actor: e.actor, cause: e.cause, data: .object([]))
+        let conflict = try journal.ingest(text: other.jsonl + changed.jsonLine + "\n")
+        #expect(conflict.rejected.first?.line == other.events.count + 1)
+        #expect(try journal.runs().map(\.id) == ["twice"])
+    }
+
     public func readsTheContractBackValueForValue() async throws {
         let journal = try fixture.makeJournal()
         let lines = try Fixtures.lines(Fixtures.validContract).filter { !$0.isEmpty }
