@@ -14,6 +14,12 @@ public struct PlanProjection: Projection {
     public func initial(run: String) -> PlanState { PlanState(run: run) }
 
     public func apply(_ s: inout PlanState, _ e: JournalEvent) {
+        apply(&s, e, revision: nil)
+    }
+
+    /// ``apply(_:_:)`` for an event a ``RunValidator`` has accepted: `revision` is the plan version
+    /// it returned for the event, so a plan is not read twice (`nil`: read it from the event).
+    public func apply(_ s: inout PlanState, _ e: JournalEvent, revision: PlanRevision?) {
         s.seq = e.seq
         s.totals.events += 1
         s.updatedAt = e.ts
@@ -23,7 +29,7 @@ public struct PlanProjection: Projection {
             s.goal = e.dataString("goal")
             s.startedAt = e.ts
         case .planProposed, .planRevised:
-            applyPlan(&s, e)
+            applyPlan(&s, e, revision)
         case .planReviewed:
             s.reviews.append(
                 .init(
@@ -136,10 +142,11 @@ public struct PlanProjection: Projection {
         }
     }
 
-    private func applyPlan(_ s: inout PlanState, _ e: JournalEvent) {
+    private func applyPlan(_ s: inout PlanState, _ e: JournalEvent, _ known: PlanRevision?) {
         let plans = s.plans
         guard
-            let revision = try? PlanRevision.read(e, base: { v in plans.last(where: { $0.version == v })?.steps })
+            let revision = known
+                ?? (try? PlanRevision.read(e, base: { v in plans.last(where: { $0.version == v })?.steps }))
         else { return }
         s.plans.append(
             .init(

@@ -238,8 +238,8 @@ final class JournalWriter {
             w.skipped += 1
             return .duplicate
         }
-        try w.cursor.validator.validate(event)
-        projection.apply(&w.cursor.state, event)
+        let revision = try w.cursor.validator.validate(event)
+        projection.apply(&w.cursor.state, event, revision: revision)
         var chain = HashChain(head: w.cursor.headHash)
         chain.append(event.bytes)
         w.cursor.headHash = chain.head
