@@ -78,7 +78,7 @@ struct JournalReader {
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
         var source = ChunkSource(reader: self, rid: row.rid, from: ownFrom, to: upper)
-        guard try ChunkPipeline.worthIt(chunks: source.countAtLeast(3)) else {
+        guard try ChunkPipeline.worthIt(chunks: source.count(upTo: 3)) else {
             while let (chunk, dictionary) = try source.next() {
                 try chunk.forEachEvent(run: row.id, from: ownFrom, to: upper, journal: path, dictionary: dictionary, body)
             }
@@ -113,8 +113,8 @@ struct JournalReader {
             self.to = to
         }
 
-        /// How many chunks are left, counting no further than `limit`.
-        mutating func countAtLeast(_ limit: Int) throws(JournalError) -> Int {
+        /// How many chunks are left, or `limit` when there are more.
+        mutating func count(upTo limit: Int) throws(JournalError) -> Int {
             if taken == batch.count { try refill() }
             return min(limit, batch.count - taken)
         }
