@@ -1,8 +1,9 @@
 import Foundation
 import PlanJournalCore
-import PlanJournalStore
 import PlanJournalTestSupport
 import Testing
+
+@testable import PlanJournalStore
 
 /// The append log (`<journal>-pjlog`) of write windows: what a writer that died leaves there is
 /// replayed by the next writer, and appends in a window are read at once within the process.
@@ -34,6 +35,48 @@ import Testing
         #expect(emptied.first != UInt8(ascii: "@"))
         let next = try await reopened.append(Array(run.events[6...]), to: "a", expecting: .exactly(6))
         #expect(next.lastSeq == Int64(run.events.count))
+    }
+
+    /// Gives the journal at `path` the id `id` (as the first writer with an append log would).
+    private func setJournalID(_ id: String, at path: String) throws {
+        try SQLiteConnection(path: path).execute("INSERT INTO meta(key, value) VALUES ('journal_id', '\(id)')")
+    }
+
+    /// The id of the journal at `path`, once a writer with an append log has made it.
+    private static func journalID(of path: String) throws -> String? {
+        let s = try SQLiteConnection(path: path).statement("SELECT value FROM meta WHERE key = 'journal_id'")
+        return try s.step() ? s.text(0) : nil
+    }
+
+    @Test func aWindowNamesItsJournalFirstInTheLog() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 5_000_000))
+        let e = try RunBuilder.complete(run: "a", steps: 1).events[0]
+        _ = try await t.journal.append([e], to: "a", expecting: .noRun)
+        let log = try Data(contentsOf: URL(fileURLWithPath: t.path + "-pjlog"))
+        let stored = try #require(try Self.journalID(of: t.path))
+        #expect(log.starts(with: Array("@=\(stored)\n@1 ".utf8)))
+        _ = try t.journal.runs()  // commits the window
+    }
+
+    @Test func aLogOfThisJournalIsReplayedAndOneOfAnotherJournalIsNot() async throws {
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        // A writer of this journal died with two appends in its log: they come back.
+        let mine = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        try setJournalID("journal-mine", at: mine.path)
+        try Data(Array("@=journal-mine\n".utf8) + record(run.events[0..<2]) + record(run.events[2..<4])).write(
+            to: URL(fileURLWithPath: mine.path + "-pjlog"))
+        #expect(try mine.reopen().events(of: "a").map(\.bytes) == run.events[0..<4].map(\.bytes))
+        // The journal file was deleted and made again (a new id), and the old journal's log lay
+        // beside it: none of it belongs here, and it is emptied.
+        let fresh = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        try Data(Array("@=journal-gone\n".utf8) + record(run.events[0..<2])).write(
+            to: URL(fileURLWithPath: fresh.path + "-pjlog"))
+        let reopened = try fresh.reopen()
+        #expect(try reopened.runs().isEmpty)
+        let emptied = try Data(contentsOf: URL(fileURLWithPath: fresh.path + "-pjlog"))
+        #expect(emptied.first != UInt8(ascii: "@"))
+        let next = try await reopened.append(Array(run.events[0..<1]), to: "a", expecting: .noRun)
+        #expect(next.lastSeq == 1)
     }
 
     @Test func appendsOfAnOpenWindowAreReadAtOnceAndByTheNextJournal() async throws {

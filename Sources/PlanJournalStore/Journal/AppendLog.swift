@@ -19,8 +19,11 @@ import PlanJournalCore
 /// the window's commit); so a non-empty log without an exclusive holder was left by a writer that
 /// died, and whoever takes the exclusive lock next replays it (``JournalWriter/recoverAppendLog()``).
 ///
-/// Format: per append a header line `@<count> <bytes>` and then its `count` canonical event
-/// lines (`bytes` bytes, each line ending in a newline). A record cut short by a crash was not
+/// Format: a window's first line `@=<journal id>` names the journal it belongs to (the random
+/// `journal_id` of its `meta` table): a log left beside a journal file that was since deleted and
+/// made again is not replayed into the new one. Then per append a header line `@<count> <bytes>`
+/// and its `count` canonical event lines (`bytes` bytes, each line ending in a newline). (Logs of
+/// older versions have no `@=` line and are replayed.) A record cut short by a crash was not
 /// acknowledged and is dropped on replay. The file is reused rather than truncated after each
 /// window (a truncate costs more than the window's writes): emptying it overwrites its first
 /// byte with `#`, and the next window writes from the start again. Records of older windows may
@@ -142,6 +145,13 @@ final class AppendLog {
         return fstat(fd, &st) == 0 ? Int(st.st_size) : 0
     }
 
+    /// Starts an empty log's records with the line naming the journal `id` it belongs to (written
+    /// with the first ``flush()``).
+    func stamp(_ id: String) {
+        guard size == 0 && pending.isEmpty else { return }
+        pending.append(contentsOf: "@=\(id)\n".utf8)
+    }
+
     /// Adds one append's events to the next ``flush()``.
     func add(_ events: [JournalEvent]) {
         var bytes = 0
@@ -210,14 +220,16 @@ final class AppendLog {
         if marked { size = 0 }
     }
 
-    /// The complete records in the log, oldest first: each append's event lines (without newlines).
-    func records() -> [[[UInt8]]] {
-        guard size > 0 else { return [] }
-        return parse().records
+    /// The journal the log belongs to (`nil` for a log without its `@=` line) and its complete
+    /// records, oldest first: each append's event lines (without newlines).
+    func records() -> (journal: String?, records: [[[UInt8]]]) {
+        guard size > 0 else { return (nil, []) }
+        let parsed = parse()
+        return (parsed.journal, parsed.records)
     }
 
-    /// Reads the log's complete records and where they end.
-    private func parse() -> (records: [[[UInt8]]], end: Int) {
+    /// Reads the log's journal id, its complete records and where they end.
+    private func parse() -> (journal: String?, records: [[[UInt8]]], end: Int) {
         let total = currentSize()
         var data = [UInt8](repeating: 0, count: total)
         var read = 0
@@ -229,6 +241,13 @@ final class AppendLog {
         }
         var out: [[[UInt8]]] = []
         var i = 0
+        var journal: String?
+        if read > 1, data[0] == UInt8(ascii: "@"), data[1] == UInt8(ascii: "="),
+            let nl = data[..<read].firstIndex(of: UInt8(ascii: "\n"))
+        {
+            journal = String(decoding: data[2..<nl], as: UTF8.self)
+            i = nl + 1
+        }
         while i < read, data[i] == UInt8(ascii: "@") {
             guard let nl = data[i..<read].firstIndex(of: UInt8(ascii: "\n")) else { break }
             let header = String(decoding: data[(i + 1)..<nl], as: UTF8.self).split(separator: " ")
@@ -239,6 +258,6 @@ final class AppendLog {
             out.append(lines)
             i = nl + 1 + bytes
         }
-        return (out, i)
+        return (journal, out, i)
     }
 }

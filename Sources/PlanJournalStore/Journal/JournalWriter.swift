@@ -39,6 +39,8 @@ final class JournalWriter {
     /// memory: written once per run when the window commits (``spillHeld()``), not per append.
     /// The append log holds every acknowledged append meanwhile. Empty while no window is open.
     var held: [String: HeldRun] = [:]
+    /// The journal's id, which the append log names (`nil` without a log).
+    private var journalID: String?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -53,6 +55,8 @@ final class JournalWriter {
         if let sqlite { try Self.configure(sqlite, durability: config.durability) }
         try Schema.migrate(db)
         try loadDictionary()
+        // A journal this process cannot write has no id made: its log is not replayed either.
+        if appendLog != nil { journalID = try? Self.journalID(db) }
         try appendLog?.attach { () throws(JournalError) in try self.replayLog() }
         guard let sqlite, let checkpointer else { return }
         sqlite.setWALHook { [unowned sqlite] pages in
@@ -757,10 +761,28 @@ extension JournalWriter {
     /// - Returns: whether a window is open.
     private func openWindow() throws(JournalError) -> Bool {
         guard let log = appendLog, log.tryExclusive() else { return false }
-        if log.size > 0 { try replay(log) }
+        // Another journal's records must not stay ahead of this window's.
+        if log.size > 0, try !replay(log) { log.empty() }
+        if let journalID { log.stamp(journalID) }
         windowStart = .now
         windowEvents = 0
         return true
+    }
+
+    /// The journal's random id (`meta.journal_id`, made in a transaction of its own the first
+    /// time a writer with an append log opens the journal); the log names it (see ``AppendLog``).
+    private static func journalID(_ db: any SQLDatabase) throws(JournalError) -> String? {
+        func read() throws(JournalError) -> String? {
+            let s = try db.statement("SELECT value FROM meta WHERE key = 'journal_id'")
+            defer { s.reset() }
+            return try s.step() ? s.text(0) : nil
+        }
+        if let id = try read() { return id }
+        try db.transaction { () throws(JournalError) in
+            try db.statement("INSERT INTO meta(key, value) VALUES ('journal_id', ?) ON CONFLICT(key) DO NOTHING")
+                .bind(.text(UUID().uuidString.lowercased())).run()
+        }
+        return try read()
     }
 
     /// Commits the open write window (if any) and empties the append log.
@@ -795,14 +817,18 @@ extension JournalWriter {
     /// Replays the append log (its exclusive lock held) in a transaction of its own, then empties it.
     private func replayLog() throws(JournalError) {
         guard let log = appendLog else { return }
-        try db.transaction { () throws(JournalError) in try replay(log) }
+        try db.transaction { () throws(JournalError) in _ = try replay(log) }
         dropCache()
         log.empty()
     }
 
     /// Appends the log's records that are not in the journal yet (inside the current transaction).
-    private func replay(_ log: AppendLog) throws(JournalError) {
-        for lines in log.records() {
+    /// - Returns: `false` when the log belongs to another journal (this file was deleted and made
+    ///   again since): nothing of it is replayed.
+    private func replay(_ log: AppendLog) throws(JournalError) -> Bool {
+        let (owner, records) = log.records()
+        if let owner, owner != journalID { return false }
+        for lines in records {
             var events: [JournalEvent] = []
             for line in lines {
                 guard let e = try? JournalEvent(canonical: line) else { break }
@@ -818,5 +844,6 @@ extension JournalWriter {
                 rollBackSavepoint("replay", run: run)
             }
         }
+        return true
     }
 }
