@@ -24,6 +24,8 @@ public final class Journal: Sendable {
     let writer: WriterBox
     private let readers = Mutex<[ReaderBox]>([])
     private let committer = GroupCommitQueue()
+    /// Runs' heads after this journal's appends, to chain an append's events before it is queued.
+    private let chainHeads = ChainHeads()
 
     /// Opens the journal at `path` (a file, or a `postgres://` URL of an existing database),
     /// creating the file and the schema on first use.
@@ -49,8 +51,15 @@ public final class Journal: Sendable {
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
         -> AppendResult
     {
-        let request = GroupCommitQueue.Request(events: events, run: run, expecting: expecting)
+        // Hashing and the append-log record need no writer: done here, beside other appends'
+        // commits, rather than on the thread that commits them.
+        let request = AppendRequest(
+            events: events, run: run, expecting: expecting, chain: chainHeads.chain(for: events, run: run),
+            logs: writer.logsAppends)
         let result = await committer.submit(request, journal: self)
+        if case .success(let appended) = result {
+            chainHeads.note(appended, completed: events.last?.knownKind == .runCompleted)
+        }
         return try result.get()
     }
 
@@ -105,8 +114,13 @@ final class WriterBox: @unchecked Sendable {
     private let lock = NSLock()
     /// Whether the writer has a write window open (set under the lock, read without it).
     let windowOpen = Atomic<Bool>(false)
+    /// Whether the writer writes appends to an append log (in write windows).
+    let logsAppends: Bool
 
-    init(_ writer: JournalWriter) { self.writer = writer }
+    init(_ writer: JournalWriter) {
+        self.writer = writer
+        logsAppends = writer.appendLog != nil
+    }
 
     /// Publishes whether the writer's window is open (with the lock held).
     func noteWindow() {
@@ -142,14 +156,8 @@ final class ReaderBox: @unchecked Sendable {
 
 /// A queue of appends drained by one writer on its own thread, many per transaction.
 final class GroupCommitQueue: Sendable {
-    struct Request: Sendable {
-        var events: [JournalEvent]
-        var run: String
-        var expecting: ExpectedSeq
-    }
-
     private struct Pending: Sendable {
-        var request: Request
+        var request: AppendRequest
         var continuation: CheckedContinuation<Result<AppendResult, JournalError>, Never>
     }
 
@@ -175,7 +183,7 @@ final class GroupCommitQueue: Sendable {
         }
     }
 
-    func submit(_ request: Request, journal: Journal) async -> Result<AppendResult, JournalError> {
+    func submit(_ request: AppendRequest, journal: Journal) async -> Result<AppendResult, JournalError> {
         let alone = state.withLock { s in
             s.active += 1
             return s.active == 1 && !s.draining
@@ -198,7 +206,7 @@ final class GroupCommitQueue: Sendable {
 
     /// Commits `request` as a group of one on this thread when no group is in progress (`nil`
     /// otherwise); appends that queue meanwhile are handed to the drain thread afterwards.
-    private func commitAlone(_ request: Request, journal: Journal) -> Result<AppendResult, JournalError>? {
+    private func commitAlone(_ request: AppendRequest, journal: Journal) -> Result<AppendResult, JournalError>? {
         let lead = state.withLock { s in
             if s.draining { return false }
             s.draining = true
@@ -206,7 +214,7 @@ final class GroupCommitQueue: Sendable {
         }
         guard lead else { return nil }
         let result = journal.writer.with { writer in
-            writer.commitGroup([(request.events, request.run, request.expecting)])
+            writer.commitGroup([request])
         }
         let more = state.withLock { s in
             if s.queue.isEmpty { s.draining = false }
@@ -234,7 +242,7 @@ final class GroupCommitQueue: Sendable {
                 return
             }
             let results = journal.writer.with { writer in
-                writer.commitGroup(batch.map { ($0.request.events, $0.request.run, $0.request.expecting) })
+                writer.commitGroup(batch.map(\.request))
             }
             for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
         }

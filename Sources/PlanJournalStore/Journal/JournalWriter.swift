@@ -223,10 +223,15 @@ final class JournalWriter {
     }
 
     /// Validates `event` as the run's next one and buffers it, writing a chunk when the buffer is full.
-    /// - Parameter idempotent: an event at a seq the journal already holds is skipped when its bytes are
-    ///   the same (and a conflict when not), instead of failing validation.
+    /// - Parameters:
+    ///   - idempotent: an event at a seq the journal already holds is skipped when its bytes are
+    ///     the same (and a conflict when not), instead of failing validation.
+    ///   - chainedHead: the chain head after `event`, computed ahead from the run's current head
+    ///     (``PrecomputedChain``); `nil`: hash it here.
     /// - Throws: `.invalidEvent`, or `.conflict` for a different event at a stored seq.
-    func stage(_ event: JournalEvent, into w: inout RunWrite, idempotent: Bool) throws(JournalError) -> Staged {
+    func stage(
+        _ event: JournalEvent, into w: inout RunWrite, idempotent: Bool, chainedHead: [UInt8]? = nil
+    ) throws(JournalError) -> Staged {
         if idempotent && event.seq <= w.start.headSeq && w.accepted == 0 {
             try checkStored(event, in: w.start)
             w.skipped += 1
@@ -234,9 +239,13 @@ final class JournalWriter {
         }
         try w.cursor.validator.validate(event)
         projection.apply(&w.cursor.state, event)
-        var chain = HashChain(head: w.cursor.headHash)
-        chain.append(event.bytes)
-        w.cursor.headHash = chain.head
+        if let chainedHead {
+            w.cursor.headHash = chainedHead
+        } else {
+            var chain = HashChain(head: w.cursor.headHash)
+            chain.append(event.bytes)
+            w.cursor.headHash = chain.head
+        }
         w.cursor.headSeq = event.seq
         if w.buffer.isEmpty { w.bufferFirstSeq = event.seq }
         w.buffer.append(contentsOf: event.bytes)
@@ -548,7 +557,10 @@ final class JournalWriter {
 
 extension JournalWriter {
     /// Appends `events` to `run` atomically within the current transaction.
-    func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq) throws(JournalError) -> AppendResult {
+    /// - Parameter chain: the events' chain heads computed ahead, used if they start from the run's head.
+    func append(
+        _ events: [JournalEvent], to run: String, expecting: ExpectedSeq, chain: PrecomputedChain? = nil
+    ) throws(JournalError) -> AppendResult {
         var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
         let head = w.start.rid == nil ? nil : w.start.headSeq
         switch expecting {
@@ -566,11 +578,12 @@ extension JournalWriter {
             throw AppendConflict(run: run, expected: expecting, actual: head, firstSeq: first.seq).error
         }
         w.expecting = expecting
-        for e in events {
+        let heads = chain?.heads(from: w.cursor.headHash)
+        for (i, e) in events.enumerated() {
             guard e.run == run else {
                 throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)
             }
-            _ = try stage(e, into: &w, idempotent: false)
+            _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
         }
         try finish(&w, mergeOlder: true)
         return AppendResult(
@@ -582,8 +595,7 @@ extension JournalWriter {
     /// With an append log (``AppendLog``) the transaction stays open as a write window after the
     /// group: the successful appends are written to the log before this returns, and the window
     /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old.
-    func commitGroup(_ requests: [(events: [JournalEvent], run: String, expecting: ExpectedSeq)])
-        -> [Result<AppendResult, JournalError>]
+    func commitGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>]
     {
         var windowed = windowStart != nil
         if !windowed {
@@ -602,7 +614,7 @@ extension JournalWriter {
             // One append: its own transaction, no savepoint.
             defer { cacheTrusted = false }
             do {
-                let result = try append(r.events, to: r.run, expecting: r.expecting)
+                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
                 try db.run("COMMIT")
                 return [.success(result)]
             } catch {
@@ -628,11 +640,11 @@ extension JournalWriter {
             }
             do {
                 try db.run("SAVEPOINT append")
-                let result = try append(r.events, to: r.run, expecting: r.expecting)
+                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
                 try db.run("RELEASE append")
                 results.append(.success(result))
-                if windowed {
-                    appendLog?.add(r.events)
+                if windowed, let appendLog {
+                    appendLog.add(r.logRecord ?? AppendLog.record(of: r.events))
                     appended += r.events.count
                 }
             } catch {
