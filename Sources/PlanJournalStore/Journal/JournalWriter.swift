@@ -50,7 +50,13 @@ final class JournalWriter {
         appendLog =
             sqlite != nil && config.durability == .normal && config.commitWindowMicroseconds > 0
             ? AppendLog(journalPath: path) : nil
-        if let sqlite { try Self.configure(sqlite, durability: config.durability) }
+        if let sqlite {
+            try Self.configure(sqlite, durability: config.durability)
+            // Savepoints' journals in memory: by default SQLite spills one past 64 KiB to a temp
+            // file, created, written and unlinked each time (an append that compacts a tail
+            // rewrites pages the window dirtied, and each is journaled first).
+            try sqlite.execute("PRAGMA temp_store=MEMORY")
+        }
         try Schema.migrate(db)
         try loadDictionary()
         try appendLog?.attach { () throws(JournalError) in try self.replayLog() }
