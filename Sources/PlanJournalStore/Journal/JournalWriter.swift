@@ -136,7 +136,8 @@ final class JournalWriter {
         for d in compressor.take(all: wait) {
             try insertChunk(
                 rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, rawLength: d.job.raw.count,
-                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body)
+                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body,
+                bodySum: d.bodySum)
         }
     }
 
@@ -359,9 +360,10 @@ final class JournalWriter {
             dictionary: nil, body: chunk.body)
     }
 
+    /// Inserts a chunk row; `bodySum` is the body's ``ChunkRow/checksum(_:)`` when already computed.
     func insertChunk(
         rid: Int64, first: Int64, last: Int64, codec: Codec, rawLength: Int, hash: [UInt8], dictionary: Int64?,
-        body: [UInt8]
+        body: [UInt8], bodySum: [UInt8]? = nil
     ) throws(JournalError) {
         try db.statement(
             """
@@ -370,7 +372,7 @@ final class JournalWriter {
             """
         ).bind(
             .int(rid), .int(first), .int(last), .int(codec.rawValue), .int(Int64(rawLength)), .blob(hash),
-            .blob(ChunkRow.checksum(body)), dictionary.map { .int($0) } ?? .null, .blob(body)
+            .blob(bodySum ?? ChunkRow.checksum(body)), dictionary.map { .int($0) } ?? .null, .blob(body)
         ).run()
     }
 
