@@ -152,15 +152,25 @@ final class AppendLog {
         pending.append(contentsOf: "@=\(id)\n".utf8)
     }
 
-    /// Adds one append's events to the next ``flush()``.
-    func add(_ events: [JournalEvent]) {
+    /// The record of one append's events: its header line, then the events' lines.
+    /// (A pure function of the events: ``AppendRequest`` builds it on the submitting thread.)
+    static func record(of events: [JournalEvent]) -> [UInt8] {
         var bytes = 0
         for e in events { bytes += e.bytes.count + 1 }
-        pending.append(contentsOf: "@\(events.count) \(bytes)\n".utf8)
+        let header = "@\(events.count) \(bytes)\n".utf8
+        var record: [UInt8] = []
+        record.reserveCapacity(header.count + bytes)
+        record.append(contentsOf: header)
         for e in events {
-            pending.append(contentsOf: e.bytes)
-            pending.append(UInt8(ascii: "\n"))
+            record.append(contentsOf: e.bytes)
+            record.append(UInt8(ascii: "\n"))
         }
+        return record
+    }
+
+    /// Adds one append's record (``record(of:)``) to the next ``flush()``.
+    func add(_ record: [UInt8]) {
+        pending.append(contentsOf: record)
     }
 
     /// Writes what ``add(_:)`` collected at the log's end (a copy into the mapping, else one `pwrite`).

@@ -21,6 +21,8 @@ final class ChunkCompressor: @unchecked Sendable {
         var job: Job
         var codec: Codec
         var body: [UInt8]
+        /// ``ChunkRow/checksum(_:)`` of `body`, computed here too.
+        var bodySum: [UInt8]
     }
 
     // Invariant: the properties below are used only with `condition` locked.
@@ -50,9 +52,10 @@ final class ChunkCompressor: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             let (c, body) = Codec.encode(job.raw, level: job.level, dictionary: job.dictionary, codec: codec)
+            let sum = ChunkRow.checksum(body)
             condition.lock()
             busy -= 1
-            done.append(Done(job: job, codec: c, body: body))
+            done.append(Done(job: job, codec: c, body: body, bodySum: sum))
             condition.broadcast()
             condition.unlock()
         }

@@ -24,6 +24,8 @@ public final class Journal: Sendable {
     let writer: WriterBox
     private let readers = Mutex<[ReaderBox]>([])
     private let committer = GroupCommitQueue()
+    /// Runs' heads after this journal's appends, to chain an append's events before it is queued.
+    private let chainHeads = ChainHeads()
 
     /// Opens the journal at `path` (a file, or a `postgres://` URL of an existing database),
     /// creating the file and the schema on first use.
@@ -49,8 +51,15 @@ public final class Journal: Sendable {
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
         -> AppendResult
     {
-        let request = GroupCommitQueue.Request(events: events, run: run, expecting: expecting)
+        // Hashing and the append-log record need no writer: done here, beside other appends'
+        // commits, rather than on the thread that commits them.
+        let request = AppendRequest(
+            events: events, run: run, expecting: expecting, chain: chainHeads.chain(for: events, run: run),
+            logs: writer.logsAppends)
         let result = await committer.submit(request, journal: self)
+        if case .success(let appended) = result {
+            chainHeads.note(appended, completed: events.last?.knownKind == .runCompleted)
+        }
         return try result.get()
     }
 
@@ -105,8 +114,13 @@ final class WriterBox: @unchecked Sendable {
     private let lock = NSLock()
     /// Whether the writer has a write window open (set under the lock, read without it).
     let windowOpen = Atomic<Bool>(false)
+    /// Whether the writer writes appends to an append log (in write windows).
+    let logsAppends: Bool
 
-    init(_ writer: JournalWriter) { self.writer = writer }
+    init(_ writer: JournalWriter) {
+        self.writer = writer
+        logsAppends = writer.appendLog != nil
+    }
 
     /// Publishes whether the writer's window is open (with the lock held).
     func noteWindow() {
@@ -140,21 +154,17 @@ final class ReaderBox: @unchecked Sendable {
     init(_ reader: JournalReader) { self.reader = reader }
 }
 
-/// A queue of appends drained by one writer on its own thread, many per transaction.
+/// A queue of appends committed many per transaction: by an append that finds no group in
+/// progress, on its caller's thread (a *leader*, which commits what queues meanwhile too), and
+/// by the drain thread when a leader has done its share, or when an append comes from the main thread.
 final class GroupCommitQueue: Sendable {
-    struct Request: Sendable {
-        var events: [JournalEvent]
-        var run: String
-        var expecting: ExpectedSeq
-    }
-
     private struct Pending: Sendable {
-        var request: Request
+        var request: AppendRequest
         var continuation: CheckedContinuation<Result<AppendResult, JournalError>, Never>
     }
 
-    /// Appends waiting, whether a thread is committing, and appends in flight (inside `submit`).
-    private let state = Mutex<(queue: [Pending], draining: Bool, active: Int)>(([], false, 0))
+    /// Appends waiting, and whether a thread is committing (a leader or the drain thread).
+    private let state = Mutex<(queue: [Pending], draining: Bool)>(([], false))
     private let dispatch = DispatchQueue(label: "planjournal.group-commit")
     /// Whether a commit of the writer's open window is scheduled.
     private let timerArmed = Atomic<Bool>(false)
@@ -175,16 +185,11 @@ final class GroupCommitQueue: Sendable {
         }
     }
 
-    func submit(_ request: Request, journal: Journal) async -> Result<AppendResult, JournalError> {
-        let alone = state.withLock { s in
-            s.active += 1
-            return s.active == 1 && !s.draining
-        }
-        defer { state.withLock { $0.active -= 1 } }
-        // The only append in flight: commit on the calling thread, saving two thread hand-offs.
-        // (Not on the main thread, which must not wait for the disk or another process's write
-        // lock.) With others in flight, queue for the drain thread so they share a transaction.
-        if alone, !Thread.isMainThread, let result = commitAlone(request, journal: journal) { return result }
+    func submit(_ request: AppendRequest, journal: Journal) async -> Result<AppendResult, JournalError> {
+        // No group in progress: commit on the calling thread, with whatever queues meanwhile,
+        // saving the hand-offs to the drain thread and back. (Not on the main thread, which must
+        // not wait for the disk or another process's write lock.)
+        if !Thread.isMainThread, let result = lead(request, journal: journal) { return result }
         return await withCheckedContinuation { continuation in
             let start = state.withLock { s in
                 s.queue.append(Pending(request: request, continuation: continuation))
@@ -196,47 +201,71 @@ final class GroupCommitQueue: Sendable {
         }
     }
 
-    /// Commits `request` as a group of one on this thread when no group is in progress (`nil`
-    /// otherwise); appends that queue meanwhile are handed to the drain thread afterwards.
-    private func commitAlone(_ request: Request, journal: Journal) -> Result<AppendResult, JournalError>? {
+    /// When no group is in progress (`nil` otherwise), commits `request` on this thread, in a
+    /// group with the appends queued by then, and then, for up to ``leaderRounds`` more groups,
+    /// the appends that queue meanwhile; whatever queues after that goes to the drain thread.
+    private func lead(_ request: AppendRequest, journal: Journal) -> Result<AppendResult, JournalError>? {
         let lead = state.withLock { s in
             if s.draining { return false }
             s.draining = true
             return true
         }
         guard lead else { return nil }
-        let result = journal.writer.with { writer in
-            writer.commitGroup([(request.events, request.run, request.expecting)])
+        let limit = max(1, journal.configuration.maxGroupCommit)
+        let others = dequeue(limit - 1)
+        let results = journal.writer.with { writer in
+            writer.commitGroup([request] + others.map(\.request))
         }
+        for (p, r) in zip(others, results.dropFirst()) { p.continuation.resume(returning: r) }
+        var more = true
+        for _ in 0..<Self.leaderRounds where more { more = commitNext(limit, journal: journal) }
+        if more { handOff(journal) }
+        return results.first ?? .failure(JournalError(.io, "group commit returned no result"))
+    }
+
+    /// Groups a leader commits after its own (a bound on how long its caller waits for others).
+    private static let leaderRounds = 4
+
+    /// Takes up to `limit` queued appends (with none queued, ends the drain when `ending`).
+    private func dequeue(_ limit: Int, ending: Bool = false) -> [Pending] {
+        state.withLock { s in
+            if s.queue.isEmpty {
+                if ending { s.draining = false }
+                return []
+            }
+            let n = min(limit, s.queue.count)
+            let taken = Array(s.queue.prefix(n))
+            s.queue.removeFirst(n)
+            return taken
+        }
+    }
+
+    /// Commits the next group of queued appends (up to `limit`) and resumes their callers; with
+    /// none queued, ends the drain and returns false.
+    private func commitNext(_ limit: Int, journal: Journal) -> Bool {
+        let batch = dequeue(limit, ending: true)
+        if batch.isEmpty {
+            armWindowTimer(journal)
+            return false
+        }
+        let results = journal.writer.with { writer in
+            writer.commitGroup(batch.map(\.request))
+        }
+        for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
+        return true
+    }
+
+    /// Ends the drain if nothing is queued, else passes it to the drain thread.
+    private func handOff(_ journal: Journal) {
         let more = state.withLock { s in
             if s.queue.isEmpty { s.draining = false }
             return !s.queue.isEmpty
         }
         if more { dispatch.async { self.drain(journal) } } else { armWindowTimer(journal) }
-        return result.first ?? .failure(JournalError(.io, "group commit returned no result"))
     }
 
     private func drain(_ journal: Journal) {
         let limit = max(1, journal.configuration.maxGroupCommit)
-        while true {
-            let batch: [Pending] = state.withLock { s in
-                if s.queue.isEmpty {
-                    s.draining = false
-                    return []
-                }
-                let n = min(limit, s.queue.count)
-                let taken = Array(s.queue.prefix(n))
-                s.queue.removeFirst(n)
-                return taken
-            }
-            if batch.isEmpty {
-                armWindowTimer(journal)
-                return
-            }
-            let results = journal.writer.with { writer in
-                writer.commitGroup(batch.map { ($0.request.events, $0.request.run, $0.request.expecting) })
-            }
-            for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
-        }
+        while commitNext(limit, journal: journal) {}
     }
 }

@@ -52,7 +52,13 @@ final class JournalWriter {
         appendLog =
             sqlite != nil && config.durability == .normal && config.commitWindowMicroseconds > 0
             ? AppendLog(journalPath: path) : nil
-        if let sqlite { try Self.configure(sqlite, durability: config.durability) }
+        if let sqlite {
+            try Self.configure(sqlite, durability: config.durability)
+            // Savepoints' journals in memory: by default SQLite spills one past 64 KiB to a temp
+            // file, created, written and unlinked each time (an append that compacts a tail
+            // rewrites pages the window dirtied, and each is journaled first).
+            try sqlite.execute("PRAGMA temp_store=MEMORY")
+        }
         try Schema.migrate(db)
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
@@ -134,7 +140,8 @@ final class JournalWriter {
         for d in compressor.take(all: wait) {
             try insertChunk(
                 rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, rawLength: d.job.raw.count,
-                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body)
+                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body,
+                bodySum: d.bodySum)
         }
     }
 
@@ -227,11 +234,16 @@ final class JournalWriter {
     }
 
     /// Validates `event` as the run's next one and buffers it, writing a chunk when the buffer is full.
-    /// - Parameter idempotent: an event at a seq the run already holds (stored before, or written
-    ///   earlier in this transaction) is skipped when its bytes are the same (and a conflict when
-    ///   not), instead of failing validation.
+    /// - Parameters:
+    ///   - idempotent: an event at a seq the run already holds (stored before, or written earlier
+    ///     in this transaction) is skipped when its bytes are the same (and a conflict when not),
+    ///     instead of failing validation.
+    ///   - chainedHead: the chain head after `event`, computed ahead from the run's current head
+    ///     (``PrecomputedChain``); `nil`: hash it here.
     /// - Throws: `.invalidEvent`, or `.conflict` for a different event at a held seq.
-    func stage(_ event: JournalEvent, into w: inout RunWrite, idempotent: Bool) throws(JournalError) -> Staged {
+    func stage(
+        _ event: JournalEvent, into w: inout RunWrite, idempotent: Bool, chainedHead: [UInt8]? = nil
+    ) throws(JournalError) -> Staged {
         if idempotent && event.seq <= w.cursor.headSeq {
             if !w.buffer.isEmpty && event.seq >= w.bufferFirstSeq {
                 let line = ChunkRow.line(Int(event.seq - w.bufferFirstSeq), of: w.buffer)
@@ -244,9 +256,13 @@ final class JournalWriter {
         }
         let revision = try w.cursor.validator.validate(event)
         projection.apply(&w.cursor.state, event, revision: revision)
-        var chain = HashChain(head: w.cursor.headHash)
-        chain.append(event.bytes)
-        w.cursor.headHash = chain.head
+        if let chainedHead {
+            w.cursor.headHash = chainedHead
+        } else {
+            var chain = HashChain(head: w.cursor.headHash)
+            chain.append(event.bytes)
+            w.cursor.headHash = chain.head
+        }
         w.cursor.headSeq = event.seq
         if w.buffer.isEmpty { w.bufferFirstSeq = event.seq }
         w.buffer.append(contentsOf: event.bytes)
@@ -357,9 +373,10 @@ final class JournalWriter {
             dictionary: nil, body: chunk.body)
     }
 
+    /// Inserts a chunk row; `bodySum` is the body's ``ChunkRow/checksum(_:)`` when already computed.
     func insertChunk(
         rid: Int64, first: Int64, last: Int64, codec: Codec, rawLength: Int, hash: [UInt8], dictionary: Int64?,
-        body: [UInt8]
+        body: [UInt8], bodySum: [UInt8]? = nil
     ) throws(JournalError) {
         try db.statement(
             """
@@ -368,7 +385,7 @@ final class JournalWriter {
             """
         ).bind(
             .int(rid), .int(first), .int(last), .int(codec.rawValue), .int(Int64(rawLength)), .blob(hash),
-            .blob(ChunkRow.checksum(body)), dictionary.map { .int($0) } ?? .null, .blob(body)
+            .blob(bodySum ?? ChunkRow.checksum(body)), dictionary.map { .int($0) } ?? .null, .blob(body)
         ).run()
     }
 
@@ -562,7 +579,10 @@ final class JournalWriter {
 
 extension JournalWriter {
     /// Appends `events` to `run` atomically within the current transaction.
-    func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq) throws(JournalError) -> AppendResult {
+    /// - Parameter chain: the events' chain heads computed ahead, used if they start from the run's head.
+    func append(
+        _ events: [JournalEvent], to run: String, expecting: ExpectedSeq, chain: PrecomputedChain? = nil
+    ) throws(JournalError) -> AppendResult {
         var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
         let head = w.start.rid == nil ? nil : w.start.headSeq
         switch expecting {
@@ -580,11 +600,12 @@ extension JournalWriter {
             throw AppendConflict(run: run, expected: expecting, actual: head, firstSeq: first.seq).error
         }
         w.expecting = expecting
-        for e in events {
+        let heads = chain?.heads(from: w.cursor.headHash)
+        for (i, e) in events.enumerated() {
             guard e.run == run else {
                 throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)
             }
-            _ = try stage(e, into: &w, idempotent: false)
+            _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
         }
         try finish(&w, mergeOlder: true)
         return AppendResult(
@@ -596,8 +617,7 @@ extension JournalWriter {
     /// With an append log (``AppendLog``) the transaction stays open as a write window after the
     /// group: the successful appends are written to the log before this returns, and the window
     /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old.
-    func commitGroup(_ requests: [(events: [JournalEvent], run: String, expecting: ExpectedSeq)])
-        -> [Result<AppendResult, JournalError>]
+    func commitGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>]
     {
         var windowed = windowStart != nil
         if !windowed {
@@ -616,7 +636,7 @@ extension JournalWriter {
             // One append: its own transaction, no savepoint.
             defer { cacheTrusted = false }
             do {
-                let result = try append(r.events, to: r.run, expecting: r.expecting)
+                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
                 try db.run("COMMIT")
                 return [.success(result)]
             } catch {
@@ -642,11 +662,11 @@ extension JournalWriter {
             }
             do {
                 try db.run("SAVEPOINT append")
-                let result = try append(r.events, to: r.run, expecting: r.expecting)
+                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
                 try db.run("RELEASE append")
                 results.append(.success(result))
-                if windowed {
-                    appendLog?.add(r.events)
+                if windowed, let appendLog {
+                    appendLog.add(r.logRecord ?? AppendLog.record(of: r.events))
                     appended += r.events.count
                 }
             } catch {
