@@ -11,15 +11,15 @@ final class JournalWriter {
     let reader: JournalReader
     private let projection = PlanProjection()
     /// Cursors of runs this writer has seen, valid while the catalog's head matches.
-    private var cache: [String: RunCursor] = [:]
+    var cache: [String: RunCursor] = [:]
     /// `PRAGMA data_version` when this writer's last transaction began: while it stays the same, no
     /// other connection has committed, so cached cursors are current without reading the catalog.
     private var seenDataVersion: Int64?
     /// Whether, in the current transaction, cached cursors may be used without reading the catalog.
-    private var cacheTrusted = false
+    var cacheTrusted = false
     private let codec = LZ4DictionaryCodec()
     /// The dictionary new chunks are compressed against; `nil` until one is trained.
-    private var dictionary: CompressionDictionary?
+    var dictionary: CompressionDictionary?
     /// Samples chunks until there is enough to train a dictionary.
     private var trainer: DictionaryTrainer?
     /// During an ingest: compresses chunks off this thread.
@@ -40,7 +40,7 @@ final class JournalWriter {
     /// The append log holds every acknowledged append meanwhile. Empty while no window is open.
     var held: [String: HeldRun] = [:]
     /// The journal's id, which the append log names (`nil` without a log).
-    private var journalID: String?
+    var journalID: String?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -62,7 +62,7 @@ final class JournalWriter {
         try Schema.migrate(db)
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
-        if appendLog != nil { journalID = try? Self.journalID(db) }
+        if appendLog != nil { journalID = try? Self.journalIdentity(db) }
         try appendLog?.attach { () throws(JournalError) in try self.replayLog() }
         guard let sqlite, let checkpointer else { return }
         sqlite.setWALHook { [unowned sqlite] pages in
@@ -81,7 +81,7 @@ final class JournalWriter {
         checkpointer?.stop()
     }
 
-    private func loadDictionary() throws(JournalError) {
+    func loadDictionary() throws(JournalError) {
         reader.dictionaries.reset()
         dictionary = try reader.dictionaries.latest()
         trainer = dictionary == nil && config.dictionaryTrainingBytes > 0 ? DictionaryTrainer() : nil
@@ -200,7 +200,7 @@ final class JournalWriter {
 
     /// Notes whether another connection committed since this writer's last transaction (call
     /// right after `BEGIN`): if not, cached cursors are used without reading the catalog.
-    private func checkDataVersion() throws(JournalError) {
+    func checkDataVersion() throws(JournalError) {
         let version = try db.dataVersion()
         cacheTrusted = version == seenDataVersion
         seenDataVersion = version
@@ -574,296 +574,5 @@ final class JournalWriter {
         var restored = row
         restored.rid = rid
         try writeCatalog(restored)
-    }
-}
-
-extension JournalWriter {
-    /// Appends `events` to `run` atomically within the current transaction.
-    /// - Parameter chain: the events' chain heads computed ahead, used if they start from the run's head.
-    func append(
-        _ events: [JournalEvent], to run: String, expecting: ExpectedSeq, chain: PrecomputedChain? = nil
-    ) throws(JournalError) -> AppendResult {
-        var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
-        let head = w.start.rid == nil ? nil : w.start.headSeq
-        switch expecting {
-        case .any: break
-        case .noRun:
-            if head != nil { throw AppendConflict(run: run, expected: expecting, actual: head).error }
-        case .exactly(let n):
-            if (head ?? 0) != n { throw AppendConflict(run: run, expected: expecting, actual: head).error }
-        }
-        guard let first = events.first else {
-            return AppendResult(
-                run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, headHash: HashChain.hex(w.start.headHash))
-        }
-        if first.seq <= w.start.headSeq {
-            throw AppendConflict(run: run, expected: expecting, actual: head, firstSeq: first.seq).error
-        }
-        w.expecting = expecting
-        let heads = chain?.heads(from: w.cursor.headHash)
-        for (i, e) in events.enumerated() {
-            guard e.run == run else {
-                throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)
-            }
-            _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
-        }
-        try finish(&w, mergeOlder: true)
-        return AppendResult(
-            run: run, firstSeq: first.seq, lastSeq: w.cursor.headSeq, headHash: HashChain.hex(w.cursor.headHash))
-    }
-
-    /// Runs several appends in one transaction (group commit); each succeeds or fails on its own.
-    ///
-    /// With an append log (``AppendLog``) the transaction stays open as a write window after the
-    /// group: the successful appends are written to the log before this returns, and the window
-    /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old.
-    func commitGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>]
-    {
-        var windowed = windowStart != nil
-        if !windowed {
-            do {
-                try db.beginAppend(runs: requests.map(\.run))
-                try checkDataVersion()
-                windowed = try openWindow()
-            } catch {
-                if db.inTransaction { try? db.run("ROLLBACK") }
-                windowStart = nil
-                dropCache()
-                return requests.map { _ in .failure(error) }
-            }
-        }
-        if !windowed, requests.count == 1, let r = requests.first {
-            // One append: its own transaction, no savepoint.
-            defer { cacheTrusted = false }
-            do {
-                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
-                try db.run("COMMIT")
-                return [.success(result)]
-            } catch {
-                if db.inTransaction { try? db.run("ROLLBACK") }
-                cacheDrop(r.run)
-                if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
-                return [.failure(error.adding(journalPath: db.path))]
-            }
-        }
-        var results: [Result<AppendResult, JournalError>] = []
-        var appended = 0
-        for r in requests {
-            if windowed, held[r.run] != nil, cache[r.run] == nil || mayFillChunk(r.events) {
-                // The append will read the run's catalog row and chunks, or write a full chunk:
-                // write what is held for the run first, outside the append's savepoint.
-                do {
-                    try spillHeld(savepoint: r.run)
-                } catch {
-                    results.append(.failure(error.adding(journalPath: db.path)))
-                    abandonWindow(error, failing: requests.count - results.count, into: &results)
-                    return results
-                }
-            }
-            do {
-                try db.run("SAVEPOINT append")
-                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
-                try db.run("RELEASE append")
-                results.append(.success(result))
-                if windowed, let appendLog {
-                    appendLog.add(r.logRecord ?? AppendLog.record(of: r.events))
-                    appended += r.events.count
-                }
-            } catch {
-                rollBackSavepoint("append", run: r.run)
-                results.append(.failure(error.adding(journalPath: db.path)))
-                // The run's cursor is gone: write what is held for it, so the next append reads it back.
-                if windowed, held[r.run] != nil {
-                    do {
-                        try spillHeld(savepoint: r.run)
-                    } catch {
-                        abandonWindow(error, failing: requests.count - results.count, into: &results)
-                        return results
-                    }
-                }
-            }
-        }
-        if windowed {
-            windowEvents += appended
-            var logged = true
-            do {
-                try appendLog?.flush()
-            } catch {
-                // Not in the log: commit before acknowledging.
-                appendLog?.discardPending()
-                logged = false
-            }
-            if logged && !windowDue { return results }
-            do {
-                try commitWindow()
-            } catch {
-                // Logged appends are replayed by the next write (``openWindow()``); these are not.
-                if !logged { return requests.map { _ in .failure(error.adding(journalPath: db.path)) } }
-            }
-            return results
-        }
-        defer { cacheTrusted = false }
-        do {
-            try db.run("COMMIT")
-        } catch {
-            try? db.run("ROLLBACK")
-            dropCache()
-            return requests.map { _ in .failure(error) }
-        }
-        return results
-    }
-
-    /// Whether appending `events` may write a chunk of more than a few events (then nothing may
-    /// be held for the run: see ``flushChunk(_:)``).
-    private func mayFillChunk(_ events: [JournalEvent]) -> Bool {
-        var bytes = 0
-        for e in events { bytes += e.bytes.count + 1 }
-        return bytes >= config.chunkBytes / 2
-    }
-
-    /// ``spillHeld(_:)`` of one run inside a savepoint of its own: on failure nothing of it is
-    /// written and it stays held.
-    private func spillHeld(savepoint run: String) throws(JournalError) {
-        let h = held[run]
-        do {
-            try db.run("SAVEPOINT spill")
-            try spillHeld(run)
-            try db.run("RELEASE spill")
-        } catch {
-            try? db.run("ROLLBACK TO spill")
-            try? db.run("RELEASE spill")
-            held[run] = h
-            throw error
-        }
-    }
-
-    /// Gives up the open window after a failure that left it inconsistent: rolls it back and
-    /// replays the append log (the acknowledged appends, and this group's successful ones), and
-    /// fails the group's remaining `count` appends.
-    private func abandonWindow(
-        _ error: JournalError, failing count: Int, into results: inout [Result<AppendResult, JournalError>]
-    ) {
-        let flushed = (try? appendLog?.flush()) != nil
-        if !flushed {
-            appendLog?.discardPending()
-            for k in results.indices where (try? results[k].get()) != nil { results[k] = .failure(error) }
-        }
-        if db.inTransaction { try? db.run("ROLLBACK") }
-        windowStart = nil
-        windowEvents = 0
-        cacheTrusted = false
-        dropCache()
-        try? recoverAppendLog()
-        results += Array(repeating: .failure(error.adding(journalPath: db.path)), count: count)
-    }
-
-    /// Undoes what the current append did since `SAVEPOINT name`.
-    private func rollBackSavepoint(_ name: String, run: String) {
-        try? db.run("ROLLBACK TO \(name)")
-        try? db.run("RELEASE \(name)")
-        cacheDrop(run)
-        // The rollback may have taken back a dictionary this append trained.
-        if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
-    }
-
-    // MARK: - Write windows
-
-    /// Whether the open window should commit now (old enough, or large).
-    var windowDue: Bool {
-        guard let windowStart else { return false }
-        if windowEvents >= 20_000 { return true }
-        let age = ContinuousClock.now - windowStart
-        return age >= .microseconds(config.commitWindowMicroseconds)
-    }
-
-    /// Makes the transaction just begun a write window when no other writer has the journal open,
-    /// replaying what a window that failed to commit left in the append log first.
-    /// - Returns: whether a window is open.
-    private func openWindow() throws(JournalError) -> Bool {
-        guard let log = appendLog, log.tryExclusive() else { return false }
-        // Another journal's records must not stay ahead of this window's.
-        if log.size > 0, try !replay(log) { log.empty() }
-        if let journalID { log.stamp(journalID) }
-        windowStart = .now
-        windowEvents = 0
-        return true
-    }
-
-    /// The journal's random id (`meta.journal_id`, made in a transaction of its own the first
-    /// time a writer with an append log opens the journal); the log names it (see ``AppendLog``).
-    private static func journalID(_ db: any SQLDatabase) throws(JournalError) -> String? {
-        func read() throws(JournalError) -> String? {
-            let s = try db.statement("SELECT value FROM meta WHERE key = 'journal_id'")
-            defer { s.reset() }
-            return try s.step() ? s.text(0) : nil
-        }
-        if let id = try read() { return id }
-        try db.transaction { () throws(JournalError) in
-            try db.statement("INSERT INTO meta(key, value) VALUES ('journal_id', ?) ON CONFLICT(key) DO NOTHING")
-                .bind(.text(UUID().uuidString.lowercased())).run()
-        }
-        return try read()
-    }
-
-    /// Commits the open write window (if any) and empties the append log.
-    /// - Throws: the commit's error; the window is rolled back, and its appends, still in the log,
-    ///   are replayed at once or by the next write.
-    func commitWindow() throws(JournalError) {
-        guard windowStart != nil else { return }
-        windowStart = nil
-        windowEvents = 0
-        cacheTrusted = false
-        do {
-            try spillHeld()
-            try db.run("COMMIT")
-        } catch {
-            if db.inTransaction { try? db.run("ROLLBACK") }
-            dropCache()
-            try? recoverAppendLog()
-            throw error
-        }
-        appendLog?.empty()
-        appendLog?.makeShared()
-    }
-
-    /// Replays the append log when a window failed to commit (it then holds records while no
-    /// window is open), in a transaction of its own.
-    func recoverAppendLog() throws(JournalError) {
-        guard let log = appendLog, windowStart == nil, log.exclusive else { return }
-        if log.size > 0 { try replayLog() }
-        log.makeShared()
-    }
-
-    /// Replays the append log (its exclusive lock held) in a transaction of its own, then empties it.
-    private func replayLog() throws(JournalError) {
-        guard let log = appendLog else { return }
-        try db.transaction { () throws(JournalError) in _ = try replay(log) }
-        dropCache()
-        log.empty()
-    }
-
-    /// Appends the log's records that are not in the journal yet (inside the current transaction).
-    /// - Returns: `false` when the log belongs to another journal (this file was deleted and made
-    ///   again since): nothing of it is replayed.
-    private func replay(_ log: AppendLog) throws(JournalError) -> Bool {
-        let (owner, records) = log.records()
-        if let owner, owner != journalID { return false }
-        for lines in records {
-            var events: [JournalEvent] = []
-            for line in lines {
-                guard let e = try? JournalEvent(canonical: line) else { break }
-                events.append(e)
-            }
-            guard events.count == lines.count, let run = events.first?.run else { continue }
-            do {
-                try db.run("SAVEPOINT replay")
-                // Appends that were committed are conflicts here, and skipped.
-                _ = try append(events, to: run, expecting: .any)
-                try db.run("RELEASE replay")
-            } catch {
-                rollBackSavepoint("replay", run: run)
-            }
-        }
-        return true
     }
 }

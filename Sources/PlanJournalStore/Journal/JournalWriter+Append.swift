@@ -1,0 +1,194 @@
+import Foundation
+import PlanJournalCore
+
+/// Appends and group commits: each append of a group is its own savepoint, so one that fails
+/// leaves the others of its transaction standing.
+extension JournalWriter {
+    /// Appends `events` to `run` atomically within the current transaction.
+    /// - Parameter chain: the events' chain heads computed ahead, used if they start from the run's head.
+    func append(
+        _ events: [JournalEvent], to run: String, expecting: ExpectedSeq, chain: PrecomputedChain? = nil
+    ) throws(JournalError) -> AppendResult {
+        var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
+        let head = w.start.rid == nil ? nil : w.start.headSeq
+        switch expecting {
+        case .any: break
+        case .noRun:
+            if head != nil { throw AppendConflict(run: run, expected: expecting, actual: head).error }
+        case .exactly(let n):
+            if (head ?? 0) != n { throw AppendConflict(run: run, expected: expecting, actual: head).error }
+        }
+        guard let first = events.first else {
+            return AppendResult(
+                run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, headHash: HashChain.hex(w.start.headHash))
+        }
+        if first.seq <= w.start.headSeq {
+            throw AppendConflict(run: run, expected: expecting, actual: head, firstSeq: first.seq).error
+        }
+        w.expecting = expecting
+        let heads = chain?.heads(from: w.cursor.headHash)
+        for (i, e) in events.enumerated() {
+            guard e.run == run else {
+                throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)
+            }
+            _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
+        }
+        try finish(&w, mergeOlder: true)
+        return AppendResult(
+            run: run, firstSeq: first.seq, lastSeq: w.cursor.headSeq, headHash: HashChain.hex(w.cursor.headHash))
+    }
+
+    /// Runs several appends in one transaction (group commit); each succeeds or fails on its own.
+    ///
+    /// With an append log (``AppendLog``) the transaction stays open as a write window after the
+    /// group: the successful appends are written to the log before this returns, and the window
+    /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old.
+    func commitGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>]
+    {
+        var windowed = windowStart != nil
+        if !windowed {
+            do {
+                try db.beginAppend(runs: requests.map(\.run))
+                try checkDataVersion()
+                windowed = try openWindow()
+            } catch {
+                if db.inTransaction { try? db.run("ROLLBACK") }
+                windowStart = nil
+                dropCache()
+                return requests.map { _ in .failure(error) }
+            }
+        }
+        if !windowed, requests.count == 1, let r = requests.first {
+            // One append: its own transaction, no savepoint.
+            defer { cacheTrusted = false }
+            do {
+                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
+                try db.run("COMMIT")
+                return [.success(result)]
+            } catch {
+                if db.inTransaction { try? db.run("ROLLBACK") }
+                cacheDrop(r.run)
+                if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+                return [.failure(error.adding(journalPath: db.path))]
+            }
+        }
+        var results: [Result<AppendResult, JournalError>] = []
+        var appended = 0
+        for r in requests {
+            if windowed, held[r.run] != nil, cache[r.run] == nil || mayFillChunk(r.events) {
+                // The append will read the run's catalog row and chunks, or write a full chunk:
+                // write what is held for the run first, outside the append's savepoint.
+                do {
+                    try spillHeld(savepoint: r.run)
+                } catch {
+                    results.append(.failure(error.adding(journalPath: db.path)))
+                    abandonWindow(error, failing: requests.count - results.count, into: &results)
+                    return results
+                }
+            }
+            do {
+                try db.run("SAVEPOINT append")
+                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
+                try db.run("RELEASE append")
+                results.append(.success(result))
+                if windowed, let appendLog {
+                    appendLog.add(r.logRecord ?? AppendLog.record(of: r.events))
+                    appended += r.events.count
+                }
+            } catch {
+                rollBackSavepoint("append", run: r.run)
+                results.append(.failure(error.adding(journalPath: db.path)))
+                // The run's cursor is gone: write what is held for it, so the next append reads it back.
+                if windowed, held[r.run] != nil {
+                    do {
+                        try spillHeld(savepoint: r.run)
+                    } catch {
+                        abandonWindow(error, failing: requests.count - results.count, into: &results)
+                        return results
+                    }
+                }
+            }
+        }
+        if windowed {
+            windowEvents += appended
+            var logged = true
+            do {
+                try appendLog?.flush()
+            } catch {
+                // Not in the log: commit before acknowledging.
+                appendLog?.discardPending()
+                logged = false
+            }
+            if logged && !windowDue { return results }
+            do {
+                try commitWindow()
+            } catch {
+                // Logged appends are replayed by the next write (``openWindow()``); these are not.
+                if !logged { return requests.map { _ in .failure(error.adding(journalPath: db.path)) } }
+            }
+            return results
+        }
+        defer { cacheTrusted = false }
+        do {
+            try db.run("COMMIT")
+        } catch {
+            try? db.run("ROLLBACK")
+            dropCache()
+            return requests.map { _ in .failure(error) }
+        }
+        return results
+    }
+
+    /// Whether appending `events` may write a chunk of more than a few events (then nothing may
+    /// be held for the run: see ``flushChunk(_:)``).
+    private func mayFillChunk(_ events: [JournalEvent]) -> Bool {
+        var bytes = 0
+        for e in events { bytes += e.bytes.count + 1 }
+        return bytes >= config.chunkBytes / 2
+    }
+
+    /// ``spillHeld(_:)`` of one run inside a savepoint of its own: on failure nothing of it is
+    /// written and it stays held.
+    private func spillHeld(savepoint run: String) throws(JournalError) {
+        let h = held[run]
+        do {
+            try db.run("SAVEPOINT spill")
+            try spillHeld(run)
+            try db.run("RELEASE spill")
+        } catch {
+            try? db.run("ROLLBACK TO spill")
+            try? db.run("RELEASE spill")
+            held[run] = h
+            throw error
+        }
+    }
+
+    /// Gives up the open window after a failure that left it inconsistent: rolls it back and
+    /// replays the append log (the acknowledged appends, and this group's successful ones), and
+    /// fails the group's remaining `count` appends.
+    private func abandonWindow(
+        _ error: JournalError, failing count: Int, into results: inout [Result<AppendResult, JournalError>]
+    ) {
+        let flushed = (try? appendLog?.flush()) != nil
+        if !flushed {
+            appendLog?.discardPending()
+            for k in results.indices where (try? results[k].get()) != nil { results[k] = .failure(error) }
+        }
+        if db.inTransaction { try? db.run("ROLLBACK") }
+        windowStart = nil
+        windowEvents = 0
+        cacheTrusted = false
+        dropCache()
+        try? recoverAppendLog()
+        results += Array(repeating: .failure(error.adding(journalPath: db.path)), count: count)
+    }
+
+    /// Undoes what the current append did since `SAVEPOINT name`.
+    func rollBackSavepoint(_ name: String, run: String) {
+        try? db.run("ROLLBACK TO \(name)")
+        try? db.run("RELEASE \(name)")
+        cacheDrop(run)
+        // The rollback may have taken back a dictionary this append trained.
+        if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import PlanJournalCore
+
+/// Write windows: one SQLite transaction kept open over successive appends while the writer is
+/// alone on the journal, each append first written to the append log (see ``AppendLog``), and
+/// the replay of a log that a writer which died left behind.
+extension JournalWriter {
+    /// Whether the open window should commit now (old enough, or large).
+    var windowDue: Bool {
+        guard let windowStart else { return false }
+        if windowEvents >= 20_000 { return true }
+        let age = ContinuousClock.now - windowStart
+        return age >= .microseconds(config.commitWindowMicroseconds)
+    }
+
+    /// Makes the transaction just begun a write window when no other writer has the journal open,
+    /// replaying what a window that failed to commit left in the append log first.
+    /// - Returns: whether a window is open.
+    func openWindow() throws(JournalError) -> Bool {
+        guard let log = appendLog, log.tryExclusive() else { return false }
+        // Another journal's records must not stay ahead of this window's.
+        if log.size > 0, try !replay(log) { log.empty() }
+        if let journalID { log.stamp(journalID) }
+        windowStart = .now
+        windowEvents = 0
+        return true
+    }
+
+    /// The journal's random id (`meta.journal_id`, made in a transaction of its own the first
+    /// time a writer with an append log opens the journal); the log names it (see ``AppendLog``).
+    static func journalIdentity(_ db: any SQLDatabase) throws(JournalError) -> String? {
+        func read() throws(JournalError) -> String? {
+            let s = try db.statement("SELECT value FROM meta WHERE key = 'journal_id'")
+            defer { s.reset() }
+            return try s.step() ? s.text(0) : nil
+        }
+        if let id = try read() { return id }
+        try db.transaction { () throws(JournalError) in
+            try db.statement("INSERT INTO meta(key, value) VALUES ('journal_id', ?) ON CONFLICT(key) DO NOTHING")
+                .bind(.text(UUID().uuidString.lowercased())).run()
+        }
+        return try read()
+    }
+
+    /// Commits the open write window (if any) and empties the append log.
+    /// - Throws: the commit's error; the window is rolled back, and its appends, still in the log,
+    ///   are replayed at once or by the next write.
+    func commitWindow() throws(JournalError) {
+        guard windowStart != nil else { return }
+        windowStart = nil
+        windowEvents = 0
+        cacheTrusted = false
+        do {
+            try spillHeld()
+            try db.run("COMMIT")
+        } catch {
+            if db.inTransaction { try? db.run("ROLLBACK") }
+            dropCache()
+            try? recoverAppendLog()
+            throw error
+        }
+        appendLog?.empty()
+        appendLog?.makeShared()
+    }
+
+    /// Replays the append log when a window failed to commit (it then holds records while no
+    /// window is open), in a transaction of its own.
+    func recoverAppendLog() throws(JournalError) {
+        guard let log = appendLog, windowStart == nil, log.exclusive else { return }
+        if log.size > 0 { try replayLog() }
+        log.makeShared()
+    }
+
+    /// Replays the append log (its exclusive lock held) in a transaction of its own, then empties it.
+    func replayLog() throws(JournalError) {
+        guard let log = appendLog else { return }
+        try db.transaction { () throws(JournalError) in _ = try replay(log) }
+        dropCache()
+        log.empty()
+    }
+
+    /// Appends the log's records that are not in the journal yet (inside the current transaction).
+    /// - Returns: `false` when the log belongs to another journal (this file was deleted and made
+    ///   again since): nothing of it is replayed.
+    private func replay(_ log: AppendLog) throws(JournalError) -> Bool {
+        let (owner, records) = log.records()
+        if let owner, owner != journalID { return false }
+        for lines in records {
+            var events: [JournalEvent] = []
+            for line in lines {
+                guard let e = try? JournalEvent(canonical: line) else { break }
+                events.append(e)
+            }
+            guard events.count == lines.count, let run = events.first?.run else { continue }
+            do {
+                try db.run("SAVEPOINT replay")
+                // Appends that were committed are conflicts here, and skipped.
+                _ = try append(events, to: run, expecting: .any)
+                try db.run("RELEASE replay")
+            } catch {
+                rollBackSavepoint("replay", run: run)
+            }
+        }
+        return true
+    }
+}
