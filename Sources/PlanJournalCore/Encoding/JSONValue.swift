@@ -94,28 +94,40 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     /// Appends the compact JSON text of this value to `out`.
     public func write(to out: inout [UInt8]) {
+        _ = write(to: &out, checkingFrom: nil)
+    }
+
+    /// ``write(to:)``; with `checkingFrom` (the value's nesting depth), only while every number
+    /// is a JSON number literal and containers nest less than half the parser's limit deep.
+    /// - Returns: whether the text was written whole (on `false`, `out` holds a partial value).
+    func write(to out: inout [UInt8], checkingFrom depth: Int?) -> Bool {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.utf8)
+        case .number(let n):
+            if depth != nil && !Self.isNumberLiteral(n) { return false }
+            out.append(contentsOf: n.utf8)
         case .string(let s): JSONString.appendQuoted(s, to: &out)
         case .array(let elements):
+            if let depth, depth >= JSONCompactor.maxDepth / 2 { return false }
             out.append(UInt8(ascii: "["))
             for (k, e) in elements.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                e.write(to: &out)
+                guard e.write(to: &out, checkingFrom: depth.map { $0 + 1 }) else { return false }
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
+            if let depth, depth >= JSONCompactor.maxDepth / 2 { return false }
             out.append(UInt8(ascii: "{"))
             for (k, m) in members.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
                 JSONString.appendQuoted(m.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                m.value.write(to: &out)
+                guard m.value.write(to: &out, checkingFrom: depth.map { $0 + 1 }) else { return false }
             }
             out.append(UInt8(ascii: "}"))
         }
+        return true
     }
 }
 

@@ -26,7 +26,7 @@ extension JournalEvent {
             JSONString.appendQuoted(m.key, to: &out)
             out.append(UInt8(ascii: ":"))
             let valueStart = out.count
-            guard m.value.writeChecked(to: &out, depth: 1) else { return nil }
+            guard m.value.write(to: &out, checkingFrom: 1) else { return nil }
             fields.append(DataField(key: m.key, value: valueStart..<out.count))
         }
         out.append(UInt8(ascii: "}"))
@@ -62,38 +62,6 @@ extension JournalEvent {
 }
 
 extension JSONValue {
-    /// Writes the compact JSON text, as ``write(to:)``, unless a number is not a JSON number
-    /// literal or containers nest deeper than half the parser's limit.
-    /// - Returns: whether the text was written whole (on `false`, `out` holds a partial value).
-    fileprivate func writeChecked(to out: inout [UInt8], depth: Int) -> Bool {
-        switch self {
-        case .null, .bool, .string:
-            write(to: &out)
-        case .number(let n):
-            guard Self.isNumberLiteral(n) else { return false }
-            out.append(contentsOf: n.utf8)
-        case .array(let elements):
-            guard depth < JSONCompactor.maxDepth / 2 else { return false }
-            out.append(UInt8(ascii: "["))
-            for (k, e) in elements.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                guard e.writeChecked(to: &out, depth: depth + 1) else { return false }
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            guard depth < JSONCompactor.maxDepth / 2 else { return false }
-            out.append(UInt8(ascii: "{"))
-            for (k, m) in members.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                JSONString.appendQuoted(m.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                guard m.value.writeChecked(to: &out, depth: depth + 1) else { return false }
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-        return true
-    }
-
     /// Whether `text` is a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
     static func isNumberLiteral(_ text: String) -> Bool {
         var it = text.utf8.makeIterator()

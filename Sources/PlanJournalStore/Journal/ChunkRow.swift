@@ -31,6 +31,20 @@ struct ChunkRow: Sendable {
         return out
     }
 
+    /// The chunk's JSON Lines as one buffer (each line ending in a newline), checked to hold its
+    /// events: for writing them into another chunk without splitting them.
+    func body(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [UInt8] {
+        let raw = try decoded(run: run, journal: journal, dictionaries: dictionaries)
+        var count = 0
+        var start = 0
+        while let end = CanonicalScan.firstNewline(in: raw, from: start), end > start {
+            count += 1
+            start = end + 1
+        }
+        guard count == Int(lastSeq - firstSeq + 1), start == raw.count else { throw wrongCount(run: run, journal: journal) }
+        return raw
+    }
+
     /// The chunk's body, checked against its checksum and decompressed.
     func decoded(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [UInt8] {
         try decoded(run: run, journal: journal, dictionary: try dictionary.map(dictionaries.dictionary))

@@ -67,8 +67,7 @@ extension JournalWriter {
                 return [.success(result)]
             } catch {
                 if db.inTransaction { try? db.run("ROLLBACK") }
-                cacheDrop(r.run)
-                if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+                forgetRolledBack(r.run)
                 return [.failure(error.adding(journalPath: db.path))]
             }
         }
@@ -187,8 +186,13 @@ extension JournalWriter {
     func rollBackSavepoint(_ name: String, run: String) {
         try? db.run("ROLLBACK TO \(name)")
         try? db.run("RELEASE \(name)")
+        forgetRolledBack(run)
+    }
+
+    /// Forgets what a rolled-back append of `run` left cached: the run's cursor, and a dictionary
+    /// the append trained (the rollback took it back).
+    private func forgetRolledBack(_ run: String) {
         cacheDrop(run)
-        // The rollback may have taken back a dictionary this append trained.
         if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
     }
 }

@@ -526,10 +526,7 @@ final class JournalWriter {
         var raw: [UInt8] = []
         raw.reserveCapacity(Int(min(tailBytes, 1 << 24)))
         for chunk in stored {
-            for line in try chunk.lines(run: w.cursor.id, journal: db.path, dictionaries: reader.dictionaries) {
-                raw.append(contentsOf: line)
-                raw.append(UInt8(ascii: "\n"))
-            }
+            raw.append(contentsOf: try chunk.body(run: w.cursor.id, journal: db.path, dictionaries: reader.dictionaries))
         }
         for chunk in memory { raw.append(contentsOf: chunk.body) }
         if !stored.isEmpty {
