@@ -7,9 +7,15 @@ package enum CanonicalScan {
         var k = start + 1
         let n = s.count
         let raw = s.bytes
+        var words = 0
         while true {
-            // Eight bytes at a time while none of them is a quote, a backslash or a newline.
-            while k <= n &- 8 && !hasSpecial(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) { k &+= 8 }
+            // Eight bytes at a time while none of them is a quote, a backslash or a newline; a
+            // string still going after four such words is long (a prompt, an observation): `memchr`.
+            while k <= n &- 8 && !hasSpecial(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) {
+                k &+= 8
+                words &+= 1
+                if words == 4 { return longString(s, at: k) }
+            }
             // The next special byte is within eight bytes (or the line ends).
             while k < n {
                 let c = s[k]
@@ -23,6 +29,37 @@ package enum CanonicalScan {
             }
             if k >= n { return nil }
         }
+    }
+
+    /// The end of a string whose bytes before `k` hold no quote, backslash or newline, found with
+    /// `memchr`: the first quote not escaped by an odd run of backslashes. A newline before it
+    /// (not in canonical JSON) hands over to the byte-at-a-time reading, which decides as
+    /// ``string(_:from:)`` always has.
+    private static func longString(_ s: Span<UInt8>, at start: Int) -> Int? {
+        var k = start
+        while let quote = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: s, k..<s.count) {
+            if ByteSearch.firstIndex(of: UInt8(ascii: "\n"), in: s, k..<quote) != nil { return bytewise(s, at: k) }
+            // The byte before `k` is no backslash, so the run stops at `k` at the latest.
+            var b = quote - 1
+            while b >= k && s[b] == UInt8(ascii: "\\") { b -= 1 }
+            if (quote - 1 - b) % 2 == 0 { return quote + 1 }
+            k = quote + 1
+        }
+        return nil
+    }
+
+    /// The end of the string that continues at `k` (not inside an escape), one byte at a time.
+    private static func bytewise(_ s: Span<UInt8>, at start: Int) -> Int? {
+        var k = start
+        while k < s.count {
+            switch s[k] {
+            case UInt8(ascii: "\""): return k + 1
+            case UInt8(ascii: "\\"): k += 2
+            case UInt8(ascii: "\n"): return nil
+            default: k += 1
+            }
+        }
+        return nil
     }
 
     /// The high bit of every byte of `w` that equals `byte`, and maybe of some bytes after one
@@ -59,24 +96,9 @@ package enum CanonicalScan {
             | bytes(folded, equalTo: 0x7D) != 0
     }
 
-    /// Whether any byte of `w` is a newline.
-    @inline(__always)
-    static func hasNewline(_ w: UInt64) -> Bool {
-        bytes(w, equalTo: 0x0A) != 0
-    }
-
     /// The index of the first newline in `bytes` at or after `start`, if any.
     package static func firstNewline(in bytes: [UInt8], from start: Int) -> Int? {
-        let s = bytes.span
-        let raw = s.bytes
-        let n = s.count
-        var k = max(0, start)
-        while k <= n &- 8 && !hasNewline(raw.unsafeLoadUnaligned(fromByteOffset: k, as: UInt64.self)) { k &+= 8 }
-        while k < n {
-            if s[k] == UInt8(ascii: "\n") { return k }
-            k += 1
-        }
-        return nil
+        ByteSearch.firstIndex(of: UInt8(ascii: "\n"), in: bytes.span, min(max(0, start), bytes.count)..<bytes.count)
     }
 
     /// The index past the value at `start`; `nil` when the line ends first.
