@@ -58,7 +58,10 @@ final class ChunkPipeline: @unchecked Sendable {
                 }
             }
             guard index < submitted else { return }
-            for event in try pipeline.take(index).get() { try body(event) }
+            // By index: each event is lent to `body` from the array (a `for in` would copy it,
+            // retaining every buffer it holds, and release them all again with the array).
+            let events = try pipeline.take(index).get()
+            for i in events.indices { try body(events[i]) }
             index += 1
         }
     }
