@@ -95,8 +95,24 @@ struct RunWrite {
         var id: String
         var rid: Int64?
         /// The catalog row before this transaction (`nil` for a run it created).
-        var startRow: RunRow?
+        var startRow: RunRow? { startBox?.row }
         var accepted: Int
+        /// `startRow` out of line: an ingest keeps an undo record for every run it finished, and
+        /// a catalog row inline made each of them (and each slot of the table holding them) over
+        /// 200 bytes larger.
+        private let startBox: StartRowBox?
+
+        init(id: String, rid: Int64?, startRow: RunRow?, accepted: Int) {
+            self.id = id
+            self.rid = rid
+            self.accepted = accepted
+            startBox = startRow.map(StartRowBox.init)
+        }
+
+        private final class StartRowBox {
+            let row: RunRow
+            init(_ row: RunRow) { self.row = row }
+        }
     }
 
     var undoRecord: Undo {
