@@ -102,4 +102,56 @@ import Testing
             #expect(try other.run("a").events == k + 1)
         }
     }
+
+    /// Waits (up to 5 s) until `condition` holds: a released `Journal` closes once a pending
+    /// window timer has let go of it.
+    private func eventually(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<500 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+
+    @Test func theLastWriterToCloseRemovesTheLog() async throws {
+        let t = try TemporaryJournal()
+        let path = t.directory + "/closing.sqlite"
+        let log = path + "-pjlog"
+        let run = try RunBuilder.complete(run: "a", steps: 2)
+        var first: Journal? = try Journal(path: path)
+        var second: Journal? = try Journal(path: path)
+        _ = try await first?.append(Array(run.events[0..<3]), to: "a", expecting: .noRun)
+        _ = try await second?.append(Array(run.events[3...]), to: "a", expecting: .exactly(3))
+        first = nil
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(FileManager.default.fileExists(atPath: log), "another writer still has the journal open")
+        second = nil
+        #expect(try await eventually { !FileManager.default.fileExists(atPath: log) })
+        let reopened = try Journal(path: path)
+        #expect(try reopened.events(of: "a").map(\.bytes) == run.events.map(\.bytes))
+        #expect(try reopened.verify().ok)
+    }
+
+    @Test func aWriterWhoseLogWasRemovedUnderItWritesTheNextWindowToTheLogsPath() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 60_000_000))
+        let log = t.path + "-pjlog"
+        let run = try RunBuilder.complete(run: "a", steps: 2)
+        _ = try await t.journal.append([run.events[0]], to: "a", expecting: .noRun)
+        _ = try t.journal.runs()  // commits the window
+        // As a writer closing between this one's opening of the file and its lock would.
+        #expect(unlink(log) == 0)
+        _ = try await t.journal.append([run.events[1]], to: "a", expecting: .exactly(1))
+        let written = try Data(contentsOf: URL(fileURLWithPath: log))
+        #expect(written.starts(with: Array("@=".utf8)))
+        #expect(written.range(of: Data(run.events[1].bytes)) != nil, "the open window's append is in the log")
+        // What a killed writer would leave: the next writer replays it.
+        let dir = t.directory + "/copy"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for suffix in ["", "-wal", "-pjlog"] where FileManager.default.fileExists(atPath: t.path + suffix) {
+            try FileManager.default.copyItem(atPath: t.path + suffix, toPath: dir + "/journal.sqlite" + suffix)
+        }
+        let recovered = try Journal(path: dir + "/journal.sqlite")
+        #expect(try recovered.events(of: "a").map(\.bytes) == run.events[0..<2].map(\.bytes))
+        _ = try t.journal.runs()
+    }
 }

@@ -37,10 +37,19 @@ import PlanJournalCore
 /// killed in the middle of a copy leaves no byte that starts a record. Beyond the mapping (a very
 /// large window) records are written with `pwrite`.
 ///
+/// The last writer to close the journal removes the (empty) log, as SQLite removes its WAL: it
+/// can take the exclusive lock only when no other writer has the journal open. A writer that
+/// opened the file just before it was removed finds that out when it gets its lock (the file at
+/// the path is another one, or none) and opens the path again; it checks the same whenever it
+/// takes the exclusive lock, so records never go to a file that no longer has the log's name.
+///
 /// Not `Sendable`: owned by one ``JournalWriter``.
 final class AppendLog {
     let path: String
-    private let fd: Int32
+    private var fd: Int32
+    /// Whether the file could not be opened again after it was removed (`fd` is -1): no window
+    /// opens then, and appends commit one by one.
+    private var lost = false
     /// Whether the exclusive lock is held (otherwise the shared one is).
     private(set) var exclusive = false
     /// Bytes in the log.
@@ -63,8 +72,39 @@ final class AppendLog {
     }
 
     deinit {
-        if let map { munmap(map, Self.mappedBytes) }
+        unmap()
+        // Alone on the journal, with every record committed: the log goes, as the WAL does.
+        if !lost, exclusive || flock(fd, LOCK_EX | LOCK_NB) == 0, isCurrent(), !hasRecords() { unlink(path) }
         close(fd)
+    }
+
+    /// Whether the open file is still the one at ``path`` (a closing writer may have removed it).
+    private func isCurrent() -> Bool {
+        var opened = stat()
+        var named = stat()
+        return fstat(fd, &opened) == 0 && stat(path, &named) == 0 && opened.st_dev == named.st_dev
+            && opened.st_ino == named.st_ino
+    }
+
+    /// Opens the file at ``path`` again (creating it), unlocked, when the one open was removed.
+    /// - Returns: `false` when it cannot be opened (the log is then ``lost``).
+    private func reopen() -> Bool {
+        unmap()
+        close(fd)
+        exclusive = false
+        size = 0
+        dirty = 0
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        lost = fd < 0
+        return !lost
+    }
+
+    /// Takes the shared lock on the file at ``path``, opening it again if it was removed.
+    private func lockShared() {
+        while true {
+            lock(LOCK_SH)
+            if lost || isCurrent() || !reopen() { return }
+        }
     }
 
     /// Makes sure the file covers the mapping (another writer may have truncated it) and maps it;
@@ -95,8 +135,8 @@ final class AppendLog {
                 return
             }
             // Another writer is open (and its log empty), or it died in a window a moment ago.
-            lock(LOCK_SH)
-            if !hasRecords() { return }
+            lockShared()
+            if lost || !hasRecords() { return }
             _ = flock(fd, LOCK_UN)
             usleep(useconds_t(200 + Int.random(in: 0..<800)))
         }
@@ -107,8 +147,14 @@ final class AppendLog {
     /// - Returns: whether it is held now.
     func tryExclusive(thenShared: Bool = true) -> Bool {
         if exclusive { return true }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            if thenShared { lock(LOCK_SH) }
+        guard !lost, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            if thenShared { lockShared() }
+            return false
+        }
+        guard isCurrent() else {
+            // Removed by the last writer closing, between this file's opening and its lock.
+            _ = flock(fd, LOCK_UN)
+            if reopen() { return tryExclusive(thenShared: thenShared) }
             return false
         }
         exclusive = true
