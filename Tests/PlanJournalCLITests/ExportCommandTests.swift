@@ -74,4 +74,25 @@ import Testing
         let jsonl = try await s.planj("export", "--all", "--status", "succeeded")
         #expect(jsonl.status == 0 && jsonl.stdout.split(separator: "\n").count == 3 * 18)
     }
+
+    @Test func jsonNamesTheFileOfEachRunAndWhatRedactionChanged() async throws {
+        let s = try await secretSandbox()
+        #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "ünï/cødé").jsonl).status == 0)
+        let r = try await s.planj("export", "--all", "--format", "html", "-o", s.path("site"), "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONValue(parsing: Array(r.stdout.utf8))
+        #expect(summary["format"]?.stringValue == "html")
+        let runs = try #require(summary["runs"]?.arrayValue)
+        #expect(runs.count == 2)
+        for entry in runs {
+            let file = try #require(entry["file"]?.stringValue)
+            let size = try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int
+            #expect(file.hasPrefix(s.path("site") + "/") && entry["bytes"]?.int64Value.map { Int($0) } == size)
+        }
+        #expect(runs.contains { $0["run"]?.stringValue == "ünï/cødé" })
+        #expect((summary["redacted_values"]?.int64Value ?? 0) > 0 && (summary["redacted_events"]?.int64Value ?? 0) > 0)
+        // The export itself on standard output leaves no room for a summary.
+        let refused = try await s.planj("export", "--all", "--json")
+        #expect(refused.status == 2 && refused.stderr.contains("-o"), "\(refused.stderr)")
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PlanJournalCore
 import PlanJournalTestSupport
 import Testing
 
@@ -52,8 +53,13 @@ import Testing
         #expect(sent.status == 0, "\(sent.stderr)")
         #expect(sent.stdout.isEmpty)
         #expect(sent.stderr.contains("sent 24 spans of run \(run) to \(receiver.endpoint)/v1/traces"), "\(sent.stderr)")
+        // With --json, a summary of what was sent.
+        let again = try await planj("export", run, "--otlp-endpoint", receiver.endpoint, "--json")
+        let entry = try #require(try JSONValue(parsing: Array(again.stdout.utf8))["runs"]?.arrayValue?.first)
+        #expect(entry["run"]?.stringValue == run && entry["spans_sent"]?.int64Value == 24)
+        #expect(entry["spans_rejected"]?.int64Value == 0 && entry["file"] == nil)
         let requests = try receiver.requests()
-        #expect(requests.count == 1)
+        #expect(requests.count == 2)
         let request = try #require(requests.first)
         #expect(request.path == "/v1/traces")
         #expect(request.headers["content-type"] == "application/json")

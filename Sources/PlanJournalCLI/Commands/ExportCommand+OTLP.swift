@@ -17,11 +17,16 @@ extension Planj.Export {
         }
     }
 
-    func send(_ trace: JSONValue, run: String, to collector: OTLPHTTPExporter?) async throws {
+    /// Sends `trace` to `collector` (when there is one), noting the spans sent in `entry`.
+    func send(_ trace: JSONValue, run: String, to collector: OTLPHTTPExporter?, noting entry: inout ExportSummary.Entry)
+        async throws
+    {
         guard let collector else { return }
         do throws(OTLPExportError) {
             let response = try await collector.send(trace)
             let spans = OTLPTrace.spanCount(of: trace)
+            entry.spansSent = spans
+            entry.spansRejected = Int(response.rejectedSpans)
             Output.error("planj: sent \(spans) span\(spans == 1 ? "" : "s") of run \(run) to \(collector.url.absoluteString)")
             if response.rejectedSpans > 0 {
                 Output.error(

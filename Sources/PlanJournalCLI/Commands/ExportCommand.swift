@@ -42,8 +42,10 @@ extension Planj {
                 export no longer has the journal's hashes; --no-redact exports the events as recorded.
 
                 --all exports every run (--status, --since filter them) into the folder -o names, one
-                file per run (jsonl may also go to standard output):
+                file per run (jsonl may also go to standard output). --json prints which file each
+                run went to:
                   planj export --all --format md -o reports/
+                  planj export --all --format html -o site/ --json | jq -r '.runs[].file'
                 """))
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -87,6 +89,9 @@ extension Planj {
 
         @OptionGroup var http: HTTPFlags
 
+        @Flag(help: "Print a summary as JSON on standard output: each run with the file it went to, its size and the spans sent.")
+        var json = false
+
         /// The format given, or the one the other options imply.
         private var chosenFormat: Format { format ?? (otlpEndpoint != nil ? .otlp : .jsonl) }
 
@@ -105,11 +110,14 @@ extension Planj {
             if selection.all && output == nil && otlpEndpoint == nil && chosenFormat != .jsonl {
                 throw ValidationError("--all writes one file per run: name a folder with -o")
             }
+            if json && (output == nil || output == "-") && otlpEndpoint == nil {
+                throw ValidationError("--json prints a summary on standard output: write the export to a file with -o")
+            }
         }
 
         func run() async throws {
             let format = chosenFormat
-            try await reportingErrors(verbose: global.verbose) {
+            try await reportingErrors(json: json, verbose: global.verbose) {
                 if format == .pjl && output == nil && Output.stdoutIsTerminal {
                     throw JournalError(.usage, "a .pjl file is binary: name a file with -o, or redirect the output")
                 }
@@ -117,22 +125,33 @@ extension Planj {
                 let runs = try selection.runs(in: journal)
                 let redactor = noRedact ? nil : Redactor(extra: try redactRules.map(RedactionRule.load) ?? [])
                 var tally = Redactor.Tally()
+                var summary = ExportSummary(format: format.rawValue)
                 let exporter = try collector()
                 if selection.all, let folder = output {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                     for (k, run) in runs.enumerated() {
                         if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
-                        let sink = try OutputFile(path: folder + "/" + Self.fileName(run) + "." + format.fileExtension)
-                        try await export(run, journal, redactor, &tally, to: sink, collector: exporter)
+                        let path = folder + "/" + Self.fileName(run) + "." + format.fileExtension
+                        let sink = try OutputFile(path: path)
+                        var entry = ExportSummary.Entry(run: run, file: path)
+                        try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
                         try sink.close()
+                        summary.runs.append(entry)
                     }
                     if Output.stderrIsTerminal { Output.progress(nil) }
                     Output.error("exported \(runs.count) run\(runs.count == 1 ? "" : "s") to \(folder)/")
                 } else {
                     let sink = exporter != nil && output == nil ? nil : try OutputFile(path: output)
-                    for run in runs { try await export(run, journal, redactor, &tally, to: sink, collector: exporter) }
+                    for run in runs {
+                        var entry = ExportSummary.Entry(run: run, file: sink == nil ? nil : output)
+                        try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
+                        summary.runs.append(entry)
+                    }
                     try sink?.close()
                 }
+                summary.redactedValues = tally.total
+                summary.redactedEvents = tally.events
+                if json { Output.json(summary) }
                 if tally.total > 0 {
                     let rules = tally.replacements.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                     Output.error(
@@ -147,12 +166,15 @@ extension Planj {
         /// trace to `collector` (when there is one).
         private func export(
             _ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile?,
-            collector: OTLPHTTPExporter?
+            collector: OTLPHTTPExporter?, noting entry: inout ExportSummary.Entry
         ) async throws {
             let format = chosenFormat
             guard let sink else {
-                return try await send(OTLPTrace.render(try prepare(run, journal, redactor, &tally)), run: run, to: collector)
+                let trace = OTLPTrace.render(try prepare(run, journal, redactor, &tally))
+                return try await send(trace, run: run, to: collector, noting: &entry)
             }
+            let start = sink.bytesWritten
+            defer { entry.bytes = sink.bytesWritten - start }
             if redactor == nil, format == .jsonl || format == .pjl {
                 return format == .jsonl ? try journal.exportJSONL(run: run, to: sink.write) : try journal.exportPJL(run: run, to: sink.write)
             }
@@ -177,7 +199,7 @@ extension Planj {
                 var bytes: [UInt8] = []
                 trace.write(to: &bytes)
                 try sink.write(bytes + [0x0A])
-                try await send(trace, run: run, to: collector)
+                try await send(trace, run: run, to: collector, noting: &entry)
             }
         }
 

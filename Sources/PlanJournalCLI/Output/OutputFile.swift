@@ -22,7 +22,11 @@ final class OutputFile {
         temporary = temp
     }
 
+    /// Bytes written so far.
+    private(set) var bytesWritten = 0
+
     func write(_ bytes: [UInt8]) throws(JournalError) {
+        bytesWritten += bytes.count
         do {
             try handle.write(contentsOf: Data(bytes))
         } catch {
