@@ -52,10 +52,15 @@ extension Journal {
             } else {
                 rows = try r.allRuns().reversed()
             }
-            for row in rows {
+            for listed in rows {
                 report.runs += 1
-                Self.verify(row, reader: r, into: &report)
-                Self.verifySeals(row, reader: r, trusting: Set(trusted), into: &report)
+                // The run's row, chunks, snapshots and seals as of one commit: a writer appending
+                // to it meanwhile is not a broken chain.
+                try r.consistently { () throws(JournalError) in
+                    let row = try r.run(rid: listed.rid) ?? listed
+                    Self.verify(row, reader: r, into: &report)
+                    Self.verifySeals(row, reader: r, trusting: Set(trusted), into: &report)
+                }
             }
             return report
         }
