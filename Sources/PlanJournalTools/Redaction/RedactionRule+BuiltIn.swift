@@ -24,7 +24,8 @@ extension RedactionRule {
         rule(
             "password-assignment",
             #"(?i)\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}"#,
-            "$1$2[REDACTED]", ["pass", "pwd", "secret", "api", "token"]),
+            "$1$2[REDACTED]",
+            ["password", "passwd", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token"]),
         rule("email", #"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"#, "[REDACTED:email]", ["@"]),
     ]
 
