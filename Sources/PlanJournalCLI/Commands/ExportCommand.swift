@@ -4,6 +4,7 @@ import PlanJournalCore
 import PlanJournalRuntime
 import PlanJournalStore
 import PlanJournalTools
+import Synchronization
 
 extension Planj {
     struct Export: AsyncParsableCommand {
@@ -129,14 +130,18 @@ extension Planj {
                 let exporter = try collector()
                 if selection.all, let folder = output {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                    for (k, run) in runs.enumerated() {
-                        if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
-                        let path = folder + "/" + Self.fileName(run) + "." + format.fileExtension
-                        let sink = try OutputFile(path: path)
-                        var entry = ExportSummary.Entry(run: run, file: path)
-                        try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
-                        try sink.close()
-                        summary.runs.append(entry)
+                    if exporter == nil {
+                        summary.runs = try exportInParallel(runs, journal, redactor, &tally, into: folder)
+                    } else {
+                        for (k, run) in runs.enumerated() {
+                            if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
+                            let path = folder + "/" + Self.fileName(run) + "." + format.fileExtension
+                            let sink = try OutputFile(path: path)
+                            var entry = ExportSummary.Entry(run: run, file: path)
+                            try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
+                            try sink.close()
+                            summary.runs.append(entry)
+                        }
                     }
                     if Output.stderrIsTerminal { Output.progress(nil) }
                     Output.error("exported \(runs.count) run\(runs.count == 1 ? "" : "s") to \(folder)/")
@@ -168,15 +173,25 @@ extension Planj {
             _ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile?,
             collector: OTLPHTTPExporter?, noting entry: inout ExportSummary.Entry
         ) async throws {
-            let format = chosenFormat
             guard let sink else {
                 let trace = OTLPTrace.render(try prepare(run, journal, redactor, &tally))
                 return try await send(trace, run: run, to: collector, noting: &entry)
             }
             let start = sink.bytesWritten
             defer { entry.bytes = sink.bytesWritten - start }
+            if let trace = try write(run, journal, redactor, &tally, to: sink) {
+                try await send(trace, run: run, to: collector, noting: &entry)
+            }
+        }
+
+        /// Writes one run to `sink` in the chosen format; for `otlp`, returns its trace (to send).
+        private func write(_ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile)
+            throws -> JSONValue?
+        {
+            let format = chosenFormat
             if redactor == nil, format == .jsonl || format == .pjl {
-                return format == .jsonl ? try journal.exportJSONL(run: run, to: sink.write) : try journal.exportPJL(run: run, to: sink.write)
+                try format == .jsonl ? journal.exportJSONL(run: run, to: sink.write) : journal.exportPJL(run: run, to: sink.write)
+                return nil
             }
             let before = tally.total
             let export = try prepare(run, journal, redactor, &tally)
@@ -184,7 +199,10 @@ extension Planj {
             case .jsonl:
                 try sink.write(export.events.flatMap { $0.bytes + [0x0A] })
             case .pjl:
-                if tally.total == before { return try journal.exportPJL(run: run, to: sink.write) }
+                if tally.total == before {
+                    try journal.exportPJL(run: run, to: sink.write)
+                    return nil
+                }
                 let writer = try PortableWriter(to: sink.write)
                 for e in export.events { try writer.append(line: e.bytes) }
                 try writer.finish()
@@ -199,8 +217,46 @@ extension Planj {
                 var bytes: [UInt8] = []
                 trace.write(to: &bytes)
                 try sink.write(bytes + [0x0A])
-                try await send(trace, run: run, to: collector, noting: &entry)
+                return trace
             }
+            return nil
+        }
+
+        /// `--all` into `folder` with no collector: runs are independent files, written on up to
+        /// four threads (redaction and rendering are CPU work); the entries come back in `runs` order.
+        private func exportInParallel(
+            _ runs: [String], _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, into folder: String
+        ) throws -> [ExportSummary.Entry] {
+            let extensionName = chosenFormat.fileExtension
+            let workers = min(runs.count, max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)))
+            let next = Atomic<Int>(0)
+            let done = Atomic<Int>(0)
+            let results = Mutex<[ExportSummary.Entry?]>(Array(repeating: nil, count: runs.count))
+            let tallies = Mutex(Redactor.Tally())
+            let failure = Mutex<(any Error)?>(nil)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                var mine = Redactor.Tally()
+                defer { tallies.withLock { $0.add(mine) } }
+                while failure.withLock({ $0 == nil }) {
+                    let k = next.add(1, ordering: .relaxed).oldValue
+                    guard k < runs.count else { return }
+                    let path = folder + "/" + Self.fileName(runs[k]) + "." + extensionName
+                    do {
+                        let sink = try OutputFile(path: path)
+                        _ = try write(runs[k], journal, redactor, &mine, to: sink)
+                        try sink.close()
+                        results.withLock { $0[k] = ExportSummary.Entry(run: runs[k], file: path, bytes: sink.bytesWritten) }
+                    } catch {
+                        failure.withLock { $0 = $0 ?? error }
+                        return
+                    }
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(runs[k])") }
+                }
+            }
+            if let error = failure.withLock({ $0 }) { throw error }
+            tally.add(tallies.withLock { $0 })
+            return results.withLock { $0.compactMap { $0 } }
         }
 
         /// The run as the formats see it: its events redacted, and its audit findings for the reports.

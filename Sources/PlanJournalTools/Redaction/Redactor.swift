@@ -12,6 +12,12 @@ public struct Redactor: Sendable {
 
         /// Values replaced by all rules together.
         public var total: Int { replacements.values.reduce(0, +) }
+
+        /// Adds what another tally counted (of other events).
+        public mutating func add(_ other: Tally) {
+            replacements.merge(other.replacements, uniquingKeysWith: +)
+            events += other.events
+        }
     }
 
     public let rules: [RedactionRule]
