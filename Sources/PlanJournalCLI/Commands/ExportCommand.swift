@@ -222,39 +222,28 @@ extension Planj {
             return nil
         }
 
-        /// `--all` into `folder` with no collector: runs are independent files, written on up to
-        /// four threads (redaction and rendering are CPU work); the entries come back in `runs` order.
+        /// `--all` into `folder` with no collector: runs are independent files, written on a few
+        /// threads (redaction and rendering are CPU work); the entries come back in `runs` order.
         private func exportInParallel(
             _ runs: [String], _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, into folder: String
         ) throws -> [ExportSummary.Entry] {
             let extensionName = chosenFormat.fileExtension
-            let workers = min(runs.count, max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)))
-            let next = Atomic<Int>(0)
             let done = Atomic<Int>(0)
             let results = Mutex<[ExportSummary.Entry?]>(Array(repeating: nil, count: runs.count))
             let tallies = Mutex(Redactor.Tally())
-            let failure = Mutex<(any Error)?>(nil)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            try ParallelWork.run(count: runs.count) { take in
                 var mine = Redactor.Tally()
                 defer { tallies.withLock { $0.add(mine) } }
-                while failure.withLock({ $0 == nil }) {
-                    let k = next.add(1, ordering: .relaxed).oldValue
-                    guard k < runs.count else { return }
+                while let k = take() {
                     let path = folder + "/" + Self.fileName(runs[k]) + "." + extensionName
-                    do {
-                        let sink = try OutputFile(path: path)
-                        _ = try write(runs[k], journal, redactor, &mine, to: sink)
-                        try sink.close()
-                        results.withLock { $0[k] = ExportSummary.Entry(run: runs[k], file: path, bytes: sink.bytesWritten) }
-                    } catch {
-                        failure.withLock { $0 = $0 ?? error }
-                        return
-                    }
+                    let sink = try OutputFile(path: path)
+                    _ = try write(runs[k], journal, redactor, &mine, to: sink)
+                    try sink.close()
+                    results.withLock { $0[k] = ExportSummary.Entry(run: runs[k], file: path, bytes: sink.bytesWritten) }
                     let finished = done.add(1, ordering: .relaxed).newValue
                     if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(runs[k])") }
                 }
             }
-            if let error = failure.withLock({ $0 }) { throw error }
             tally.add(tallies.withLock { $0 })
             return results.withLock { $0.compactMap { $0 } }
         }

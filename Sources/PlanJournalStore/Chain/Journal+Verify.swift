@@ -1,5 +1,3 @@
-import Dispatch
-import Foundation
 import PlanJournalCore
 import Synchronization
 
@@ -49,38 +47,28 @@ extension Journal {
             if let run { return [try r.requireRun(run)] }
             return try r.allRuns().reversed()
         }
-        // Runs are independent: checked on up to four threads, each with a reader of its own,
-        // and reported in the order listed.
+        // Runs are independent: checked on a few threads, each with a reader of its own, and
+        // reported in the order listed.
         let keys = Set(trusted)
-        let workers = min(rows.count, max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)))
-        let next = Atomic<Int>(0)
         let reports = Mutex([VerifyReport](repeating: VerifyReport(), count: rows.count))
-        let failure = Mutex<JournalError?>(nil)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            do throws(JournalError) {
-                try withReader { (r) throws(JournalError) in
-                    // Read every dictionary again: verify trusts nothing it read before.
-                    r.dictionaries.reset()
-                    while failure.withLock({ $0 == nil }) {
-                        let k = next.add(1, ordering: .relaxed).oldValue
-                        guard k < rows.count else { return }
-                        var report = VerifyReport()
-                        report.runs = 1
-                        // The run's row, chunks, snapshots and seals as of one commit: a writer
-                        // appending to it meanwhile is not a broken chain.
-                        try r.consistently { () throws(JournalError) in
-                            let row = try r.run(rid: rows[k].rid) ?? rows[k]
-                            Self.verify(row, reader: r, into: &report)
-                            Self.verifySeals(row, reader: r, trusting: keys, into: &report)
-                        }
-                        reports.withLock { $0[k] = report }
+        try ParallelWork.run(count: rows.count) { (take) throws(JournalError) in
+            try withReader { (r) throws(JournalError) in
+                // Read every dictionary again: verify trusts nothing it read before.
+                r.dictionaries.reset()
+                while let k = take() {
+                    var report = VerifyReport()
+                    report.runs = 1
+                    // The run's row, chunks, snapshots and seals as of one commit: a writer
+                    // appending to it meanwhile is not a broken chain.
+                    try r.consistently { () throws(JournalError) in
+                        let row = try r.run(rid: rows[k].rid) ?? rows[k]
+                        Self.verify(row, reader: r, into: &report)
+                        Self.verifySeals(row, reader: r, trusting: keys, into: &report)
                     }
+                    reports.withLock { $0[k] = report }
                 }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
         return reports.withLock { parts in
             var total = VerifyReport()
             for part in parts {
