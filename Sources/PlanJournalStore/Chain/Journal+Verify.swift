@@ -40,8 +40,8 @@ extension Journal {
     ///   - run: one run, or every run when `nil`.
     ///   - trusted: the keys whose seals count; empty: seals are checked for integrity only.
     /// - Throws: `.notFound` for an unknown run, `.io` when the database fails; problems found are in the report.
-    /// - Complexity: O(events) (twice for a sealed run); memory is one chunk, plus 4 bytes per event
-    ///   of a sealed run.
+    /// - Complexity: O(events) (twice for a sealed run); memory is a batch of chunks per thread,
+    ///   plus 4 bytes per event of a sealed run.
     public func verify(run: String? = nil, trusting trusted: [SealPublicKey] = []) throws(JournalError) -> VerifyReport {
         let rows = try withReader { (r) throws(JournalError) -> [RunRow] in
             if let run { return [try r.requireRun(run)] }
@@ -106,7 +106,9 @@ extension Journal {
             var snapshots = try snapshotSeqs(row, r)
             report.snapshots += snapshots.count
             var next = row.firstOwnSeq
-            for chunk in try r.chunks(rid: row.rid, from: 0, to: .max) {
+            // A batch of chunks at a time, as reads take them: memory stays bounded however long the run.
+            var source = JournalReader.ChunkSource(reader: r, rid: row.rid, from: 0, to: .max)
+            while let chunk = try source.nextChunk() {
                 report.chunks += 1
                 guard chunk.firstSeq == next, chunk.lastSeq >= chunk.firstSeq else {
                     return problem(

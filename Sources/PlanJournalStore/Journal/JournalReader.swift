@@ -137,11 +137,16 @@ struct JournalReader {
 
         /// The next chunk and the dictionary it was compressed against; `nil` after the last.
         mutating func next() throws(JournalError) -> (ChunkRow, CompressionDictionary?)? {
+            guard let chunk = try nextChunk() else { return nil }
+            return (chunk, try chunk.dictionary.map(reader.dictionaries.dictionary))
+        }
+
+        /// The next chunk, its dictionary not loaded; `nil` after the last.
+        mutating func nextChunk() throws(JournalError) -> ChunkRow? {
             if taken == batch.count { try refill() }
             guard taken < batch.count else { return nil }
-            let chunk = batch[taken]
             taken += 1
-            return (chunk, try chunk.dictionary.map(reader.dictionaries.dictionary))
+            return batch[taken - 1]
         }
 
         private mutating func refill() throws(JournalError) {

@@ -86,16 +86,16 @@ extension JournalWriter {
                 }
             }
             do {
-                try db.run("SAVEPOINT append")
-                let result = try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
-                try db.run("RELEASE append")
+                let result = try savepoint("append") { () throws(JournalError) in
+                    try append(r.events, to: r.run, expecting: r.expecting, chain: r.chain)
+                }
                 results.append(.success(result))
                 if windowed, let appendLog {
                     appendLog.add(r.logRecord ?? AppendLog.record(of: r.events))
                     appended += r.events.count
                 }
             } catch {
-                rollBackSavepoint("append", run: r.run)
+                forgetRolledBack(r.run)
                 results.append(.failure(error.adding(journalPath: db.path)))
                 // The run's cursor is gone: write what is held for it, so the next append reads it back.
                 if windowed, held[r.run] != nil {
@@ -151,12 +151,8 @@ extension JournalWriter {
     private func spillHeld(savepoint run: String) throws(JournalError) {
         let h = held[run]
         do {
-            try db.run("SAVEPOINT spill")
-            try spillHeld(run)
-            try db.run("RELEASE spill")
+            try savepoint("spill") { () throws(JournalError) in try spillHeld(run) }
         } catch {
-            try? db.run("ROLLBACK TO spill")
-            try? db.run("RELEASE spill")
             held[run] = h
             throw error
         }
@@ -182,16 +178,24 @@ extension JournalWriter {
         results += Array(repeating: .failure(error.adding(journalPath: db.path)), count: count)
     }
 
-    /// Undoes what the current append did since `SAVEPOINT name`.
-    func rollBackSavepoint(_ name: String, run: String) {
-        try? db.run("ROLLBACK TO \(name)")
-        try? db.run("RELEASE \(name)")
-        forgetRolledBack(run)
+    /// Runs `body` inside `SAVEPOINT name`: released when it returns, rolled back (and released)
+    /// when it or the release throws, so a failure leaves the transaction as it was before.
+    func savepoint<T>(_ name: String, _ body: () throws(JournalError) -> T) throws(JournalError) -> T {
+        try db.run("SAVEPOINT \(name)")
+        do {
+            let value = try body()
+            try db.run("RELEASE \(name)")
+            return value
+        } catch {
+            try? db.run("ROLLBACK TO \(name)")
+            try? db.run("RELEASE \(name)")
+            throw error
+        }
     }
 
     /// Forgets what a rolled-back append of `run` left cached: the run's cursor, and a dictionary
     /// the append trained (the rollback took it back).
-    private func forgetRolledBack(_ run: String) {
+    func forgetRolledBack(_ run: String) {
         cacheDrop(run)
         if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
     }

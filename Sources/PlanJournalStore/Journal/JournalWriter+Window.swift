@@ -93,12 +93,10 @@ extension JournalWriter {
             }
             guard events.count == lines.count, let run = events.first?.run else { continue }
             do {
-                try db.run("SAVEPOINT replay")
                 // Appends that were committed are conflicts here, and skipped.
-                _ = try append(events, to: run, expecting: .any)
-                try db.run("RELEASE replay")
+                _ = try savepoint("replay") { () throws(JournalError) in try append(events, to: run, expecting: .any) }
             } catch {
-                rollBackSavepoint("replay", run: run)
+                forgetRolledBack(run)
             }
         }
         return true
