@@ -60,7 +60,7 @@ extension Journal {
                     report.runs = 1
                     // The run's row, chunks, snapshots and seals as of one commit: a writer
                     // appending to it meanwhile is not a broken chain.
-                    try r.consistently { () throws(JournalError) in
+                    try r.db.readTransaction { () throws(JournalError) in
                         let row = try r.run(rid: rows[k].rid) ?? rows[k]
                         Self.verify(row, reader: r, into: &report)
                         Self.verifySeals(row, reader: r, trusting: keys, into: &report)

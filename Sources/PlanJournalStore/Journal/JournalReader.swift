@@ -25,22 +25,6 @@ struct JournalReader {
         return try s.step() ? RunRow(s) : nil
     }
 
-    /// Runs `body` in one read transaction: all its statements see the journal as of the same
-    /// commit, whatever other writers append or compact meanwhile (a run's catalog row and its
-    /// chunks read apart could disagree).
-    func consistently<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
-        guard !db.inTransaction else { return try body() }
-        try db.run(db.dialect == .postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN")
-        do {
-            let value = try body()
-            try db.run("COMMIT")
-            return value
-        } catch {
-            try? db.run("ROLLBACK")
-            throw error
-        }
-    }
-
     func requireRun(_ id: String) throws(JournalError) -> RunRow {
         guard let row = try run(named: id) else {
             throw JournalError(

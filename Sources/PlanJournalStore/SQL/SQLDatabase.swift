@@ -47,7 +47,23 @@ protocol SQLDatabase: AnyObject {
 extension SQLDatabase {
     /// Runs `body` in a write transaction, committing on success and rolling back on error.
     func transaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
-        try beginWrite()
+        try enclosed(begin: { () throws(JournalError) in try beginWrite() }, body)
+    }
+
+    /// Runs `body` in one read transaction: all its statements see the journal as of the same
+    /// commit, whatever other writers append or compact meanwhile (inside a transaction already,
+    /// `body` just runs in it).
+    func readTransaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
+        guard !inTransaction else { return try body() }
+        let begin = dialect == .postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
+        return try enclosed(begin: { () throws(JournalError) in try run(begin) }, body)
+    }
+
+    /// `body` between `begin` and `COMMIT`, rolled back when it throws.
+    private func enclosed<T>(begin: () throws(JournalError) -> Void, _ body: () throws(JournalError) -> T)
+        throws(JournalError) -> T
+    {
+        try begin()
         do {
             let result = try body()
             try run("COMMIT")
