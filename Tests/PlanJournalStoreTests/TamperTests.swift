@@ -50,7 +50,7 @@ import Testing
     @Test func everyByteOfEveryChunkBodyAndHashIsChecked() async throws {
         let t = try await makeJournal()
         try withDatabase(t) { db in
-            for column in ["body", "hash"] {
+            for column in ["body", "hash", "body_sum"] {
                 for (cid, bytes) in try blobs(db, "SELECT cid, \(column) FROM chunks") {
                     // Every position of small values; a spread of positions in large ones.
                     let positions = bytes.count <= 64 ? Array(bytes.indices) : Array(stride(from: 0, to: bytes.count, by: max(1, bytes.count / 16))) + [bytes.count - 1]

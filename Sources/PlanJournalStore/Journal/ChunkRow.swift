@@ -10,15 +10,26 @@ struct ChunkRow: Sendable {
     var rawLength: Int
     /// The chain hash after `lastSeq`.
     var hash: [UInt8]
-    /// The first 16 bytes of SHA-256 of `body`: catches a changed stored byte even where the
+    /// The checksum of `body` (``checksum(_:)``): catches a changed stored byte even where the
     /// decoded events would come out the same.
     var bodySum: [UInt8]
     /// The dictionary the body was compressed against, if any.
     var dictionary: Int64?
     var body: [UInt8]
 
+    /// The checksum a chunk written now carries: XXH64 of its body, eight bytes.
     static func checksum(_ body: [UInt8]) -> [UInt8] {
-        Array(SHA256.hash(data: body).prefix(16))
+        XXH64.digest(body)
+    }
+
+    /// Whether `sum` is the checksum of `body`: XXH64 (eight bytes, format version 4 on), or the
+    /// first 16 bytes of SHA-256 that chunks of older journals carry.
+    static func checksum(_ body: [UInt8], matches sum: [UInt8]) -> Bool {
+        switch sum.count {
+        case 8: XXH64.digest(body) == sum
+        case 16: Array(SHA256.hash(data: body).prefix(16)) == sum
+        default: false
+        }
     }
 
     /// The chunk's JSON Lines, decoded.
@@ -53,7 +64,7 @@ struct ChunkRow: Sendable {
     /// The chunk's body, checked against its checksum and decompressed against `dictionary` (the
     /// one the chunk names, already loaded: this form needs no connection, so any thread may call it).
     func decoded(run: String, journal: String, dictionary: CompressionDictionary?) throws(JournalError) -> [UInt8] {
-        guard Self.checksum(body) == bodySum else {
+        guard Self.checksum(body, matches: bodySum) else {
             throw JournalError(
                 .corrupt, "the stored bytes of seq \(firstSeq)-\(lastSeq) do not match their checksum",
                 context: .init(journalPath: journal, run: run, seq: firstSeq))

@@ -3,7 +3,7 @@ import PlanJournalCore
 /// The on-disk format: named migrations applied in order and recorded in `meta`.
 enum Schema {
     /// The format version this build writes; a journal with a higher one is refused.
-    static let formatVersion = 3
+    static let formatVersion = 4
 
     /// Migrations, oldest first. Never edit one that has shipped: add the next.
     static let migrations: [Migration] = [
@@ -88,6 +88,15 @@ enum Schema {
             CREATE INDEX seals_by_run ON seals(rid, seq);
             """,
             postgres: PostgresSchema.v3
+        ),
+        Migration(
+            // Chunks are written with an XXH64 body checksum (eight bytes) from this version on,
+            // which every read checks at a fraction of SHA-256's cost; the 16-byte SHA-256 sums of
+            // older chunks are still read. Older builds refuse the journal instead of reporting its
+            // new chunks as corrupt.
+            "v4-xxh64-chunk-sums",
+            "SELECT 1",
+            postgres: []
         ),
     ]
 

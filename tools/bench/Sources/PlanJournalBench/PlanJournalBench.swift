@@ -301,9 +301,20 @@ struct LargeRun {
     let rawBytes: Int
     let stats: JournalStats
 
-    static func build(events: Int, replanEvery: Int, seed: UInt64, dir: String?, mode: BuildMode) async throws -> LargeRun {
-        log("building one run of \(events) events (a plan.revised every \(replanEvery) events; --build \(mode.rawValue))")
+    static func build(events: Int, replanEvery: Int, seed: UInt64, dir: String?, mode: BuildMode, reuse: String? = nil)
+        async throws -> LargeRun
+    {
         let run = RunScript.runID(1, prefix: "01BENCHLARGE")
+        if let reuse, FileManager.default.fileExists(atPath: Scratch(reusing: reuse).journalPath) {
+            let scratch = Scratch(reusing: reuse)
+            let journal = try Journal(path: scratch.journalPath)
+            let head = try journal.run(run).events
+            log("reusing \(scratch.journalPath): \(head) events")
+            return LargeRun(
+                scratch: scratch, journal: journal, run: run, events: head, buildSeconds: .nan,
+                rawBytes: Int(try journal.run(run).rawBytes), stats: try journal.stats())
+        }
+        log("building one run of \(events) events (a plan.revised every \(replanEvery) events; --build \(mode.rawValue))")
         let batches = RunScript.batches(run: run, seed: seed, events: events, complete: false, replanEvery: replanEvery)
         var appends: [[JournalEvent]] = [[]]
         switch mode {
@@ -316,7 +327,7 @@ struct LargeRun {
             }
         }
         let rawBytes = batches.joined().reduce(0) { $0 + $1.bytes.count + 1 }
-        let scratch = Scratch("large", in: dir)
+        let scratch = reuse.map(Scratch.init(reusing:)) ?? Scratch("large", in: dir)
         let journal = try Journal(path: scratch.journalPath)
         let seconds: Double
         if mode == .ingest {
@@ -363,6 +374,9 @@ struct LargeRunOptions: ParsableArguments {
 
     @Option(help: "How the run is written: step (one append per step, as an agent does), bulk (appends of ~1000 events), ingest.")
     var build: BuildMode = .step
+
+    @Option(help: "A directory to keep the run's journal in: built there the first time, read from there after (for A/B runs of two builds).")
+    var reuse: String?
 }
 
 // MARK: - rebuild
@@ -377,27 +391,34 @@ struct Rebuild: AsyncParsableCommand {
 
     func run() async throws {
         let big = try await LargeRun.build(
-            events: large.events, replanEvery: large.replanEvery, seed: common.seed, dir: common.dir, mode: large.build)
+            events: large.events, replanEvery: large.replanEvery, seed: common.seed, dir: common.dir, mode: large.build,
+            reuse: large.reuse)
         defer { big.scratch.remove(keep: common.keep) }
         let journal = big.journal
         var foldRates: [Double] = []
+        var foldCPU: [Double] = []
         var decodeRates: [Double] = []
+        var decodeCPU: [Double] = []
         var decodeMBs: [Double] = []
         var headMs: [Double] = []
         var reference: PlanState?
         for rep in 1...common.reps {
+            var cpu0 = processCPUSeconds()
             let (state, seconds) = try await timed { try journal.fold(PlanProjection(), run: big.run) }
+            foldCPU.append((processCPUSeconds() - cpu0) * 1e6 / Double(big.events))
             guard state.seq == big.events else { throw ValidationError("the fold stopped at seq \(state.seq)") }
             reference = state
             foldRates.append(Double(big.events) / seconds)
             var count = 0
             var bytes = 0
+            cpu0 = processCPUSeconds()
             let (_, decodeSeconds) = try await timed {
                 try journal.forEachEvent(of: big.run) { e in
                     count += 1
                     bytes += e.bytes.count
                 }
             }
+            decodeCPU.append((processCPUSeconds() - cpu0) * 1e6 / Double(count))
             decodeRates.append(Double(count) / decodeSeconds)
             decodeMBs.append(Double(bytes) / decodeSeconds / 1e6)
             let (_, head) = try await timed { try journal.state(of: big.run) }
@@ -422,7 +443,13 @@ struct Rebuild: AsyncParsableCommand {
                         Figure(
                             name: "fold from seq 0 (events/s)", value: rate, unit: "ev/s", samples: foldRates,
                             target: ">= 500000", met: rate >= 500_000),
+                        Figure(
+                            name: "fold CPU, all threads (us/event)", value: Stats.median(foldCPU), unit: "us",
+                            samples: foldCPU),
                         Figure(name: "decode only (events/s)", value: Stats.median(decodeRates), unit: "ev/s", samples: decodeRates),
+                        Figure(
+                            name: "decode CPU, all threads (us/event)", value: Stats.median(decodeCPU), unit: "us",
+                            samples: decodeCPU),
                         Figure(name: "decode only (MB/s of JSONL)", value: Stats.median(decodeMBs), unit: "MB/s", samples: decodeMBs),
                         Figure(name: "state(of:) at head", value: Stats.median(headMs), unit: "ms", samples: headMs),
                         Figure(
@@ -451,7 +478,8 @@ struct StateAt: AsyncParsableCommand {
 
     func run() async throws {
         let big = try await LargeRun.build(
-            events: large.events, replanEvery: large.replanEvery, seed: common.seed, dir: common.dir, mode: large.build)
+            events: large.events, replanEvery: large.replanEvery, seed: common.seed, dir: common.dir, mode: large.build,
+            reuse: large.reuse)
         defer { big.scratch.remove(keep: common.keep) }
         let journal = big.journal
         var rng = SplitMix64(seed: common.seed &* 31)

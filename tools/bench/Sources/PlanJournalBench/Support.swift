@@ -44,9 +44,20 @@ func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
 struct Scratch {
     let directory: String
 
+    /// Whether ``remove(keep:)`` leaves the directory in place (one given with `--reuse`).
+    let reused: Bool
+
     init(_ name: String, in parent: String?) {
         let base = parent ?? FileManager.default.temporaryDirectory.path
         directory = base + "/planj-bench-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        reused = false
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// A directory kept between benchmark processes.
+    init(reusing directory: String) {
+        self.directory = directory
+        reused = true
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
@@ -62,6 +73,7 @@ struct Scratch {
 
     /// Removes the directory, or (with `keep`) says where it is.
     func remove(keep: Bool = false) {
+        if reused { return }
         if keep {
             FileHandle.standardError.write(Data("kept \(journalPath)\n".utf8))
         } else {
