@@ -53,6 +53,35 @@ import Testing
         #expect(finding["severity"] as? String == "warning" && finding["seq"] as? Int == 4 && finding["step"] as? String == "a")
     }
 
+    /// Runs are audited several at a time; the report still lists them oldest first, each with
+    /// its own findings.
+    @Test func manyRunsAreReportedInOrderWithTheirOwnFindings() async throws {
+        let s = try PlanjSandbox("planj-audit-many")
+        var lines = ""
+        let ids = (0..<24).map { String(format: "run-%02d", $0) }
+        for (k, id) in ids.enumerated() {
+            var b = RunBuilder(run: id)
+            try b.add("run.started", #"{"goal":"g"}"#)
+            try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+            try b.add("step.started", #"{"step_id":"a"}"#)
+            try b.add("step.observed", k % 3 == 0 ? #"{"step_id":"a","ok":true,"matches_expected":false}"# : #"{"step_id":"a","ok":true}"#)
+            try b.add("step.completed", #"{"step_id":"a"}"#)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+            lines += b.jsonl
+        }
+        #expect(try await s.planj("ingest", "-", stdin: lines).status == 0)
+        let r = try await s.planj("audit", "--all", "--json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["run"] as? String } == ids)
+        for (k, run) in runs.enumerated() {
+            let findings = try #require(run["findings"] as? [[String: Any]])
+            #expect(findings.count == (k % 3 == 0 ? 1 : 0), "run \(ids[k])")
+            #expect(findings.allSatisfy { $0["run"] as? String == ids[k] })
+        }
+        #expect((object["counts"] as? [String: Int])?["warning"] == 8)
+    }
+
     @Test func trustRequiresASealByATrustedKey() async throws {
         let s = try await sandbox(broken: false)
         #expect(try await s.planj("keygen", "-o", s.path("ci.key")).status == 0)

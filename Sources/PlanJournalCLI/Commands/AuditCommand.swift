@@ -3,6 +3,7 @@ import Foundation
 import PlanJournalCore
 import PlanJournalStore
 import PlanJournalTools
+import Synchronization
 
 extension Planj {
     struct Audit: AsyncParsableCommand {
@@ -53,12 +54,7 @@ extension Planj {
                 let journal = try global.open()
                 let runs = try selection.runs(in: journal)
                 let trusted = try trust.map { (file) throws(JournalError) in try SealPublicKey(file: file) }
-                var audits: [RunAudit] = []
-                for (k, run) in runs.enumerated() {
-                    if runs.count > 1 && Output.stderrIsTerminal { Output.progress("auditing \(k + 1)/\(runs.count): \(run)") }
-                    audits.append(try RunAudit(run: run, in: journal, trusting: trusted))
-                }
-                if runs.count > 1 && Output.stderrIsTerminal { Output.progress(nil) }
+                let audits = try Self.audit(runs, in: journal, trusting: trusted)
                 let report = AuditReport(audits: audits)
                 if json {
                     Output.json(report)
@@ -69,6 +65,24 @@ extension Planj {
                     throw ExitCode(1)
                 }
             }
+        }
+
+        /// Audits `runs` on a few threads at a time; the audits come back in the order of `runs`.
+        private static func audit(_ runs: [String], in journal: Journal, trusting trusted: [SealPublicKey])
+            throws(JournalError) -> [RunAudit]
+        {
+            let done = Atomic<Int>(0)
+            let results = Mutex<[RunAudit?]>(Array(repeating: nil, count: runs.count))
+            try ParallelWork.run(count: runs.count) { (take) throws(JournalError) in
+                while let k = take() {
+                    let audit = try RunAudit(run: runs[k], in: journal, trusting: trusted)
+                    results.withLock { $0[k] = audit }
+                    let finished = done.add(1, ordering: .relaxed).newValue
+                    if runs.count > 1 && Output.stderrIsTerminal { Output.progress("audited \(finished)/\(runs.count): \(runs[k])") }
+                }
+            }
+            if runs.count > 1 && Output.stderrIsTerminal { Output.progress(nil) }
+            return results.withLock { $0.compactMap { $0 } }
         }
 
         private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
