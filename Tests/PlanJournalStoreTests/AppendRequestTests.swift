@@ -48,10 +48,10 @@ import Testing
         var chain = HashChain()
         for e in first { chain.append(e.bytes) }
         heads.note(
-            AppendResult(run: run.run, firstSeq: 1, lastSeq: 2, headHash: HashChain.hex(chain.head)), completed: false)
+            AppendResult(run: run.run, firstSeq: 1, lastSeq: 2, head: chain.head), completed: false)
         #expect(heads.chain(for: second, run: run.run)?.start == chain.head)
         heads.note(
-            AppendResult(run: run.run, firstSeq: 3, lastSeq: Int64(run.events.count), headHash: "ab"), completed: true)
+            AppendResult(run: run.run, firstSeq: 3, lastSeq: Int64(run.events.count), head: [0xAB]), completed: true)
         #expect(heads.chain(for: second, run: run.run) == nil)
     }
 

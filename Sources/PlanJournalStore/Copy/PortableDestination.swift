@@ -104,7 +104,7 @@ public final class PortableDestination: CopyDestination {
         w.summary.headHash = HashChain.hex(chain.head)
         written[run] = w
         if block.count >= 1 << 20 { try flushBlock() }
-        return AppendResult(run: run, firstSeq: events.first?.seq ?? 0, lastSeq: w.summary.events, headHash: w.summary.headHash)
+        return AppendResult(run: run, firstSeq: events.first?.seq ?? 0, lastSeq: w.summary.events, head: chain.head)
     }
 
     /// Keeps seals for the seal frame, after checking each: its signature, and its hash against

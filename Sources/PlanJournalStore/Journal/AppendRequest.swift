@@ -73,10 +73,10 @@ final class ChainHeads: Sendable {
             heads.withLock { _ = $0.removeValue(forKey: result.run) }
             return
         }
-        guard let hash = HashChain.bytes(hex: result.headHash) else { return }
+        guard result.head.count == HashChain.genesis.count else { return }
         heads.withLock { h in
             if h.count >= Self.capacity { h.removeAll(keepingCapacity: true) }
-            h[result.run] = (result.lastSeq, hash)
+            h[result.run] = (result.lastSeq, result.head)
         }
     }
 }

@@ -141,16 +141,6 @@ struct ChunkRow: Sendable {
         return out
     }
 
-    /// Line `index` (from 0) of JSON Lines `raw`, without its newline.
-    static func line(_ index: Int, of raw: [UInt8]) -> ArraySlice<UInt8> {
-        var start = 0
-        for _ in 0..<index {
-            guard let end = CanonicalScan.firstNewline(in: raw, from: start) else { return [] }
-            start = end + 1
-        }
-        return raw[start..<(CanonicalScan.firstNewline(in: raw, from: start) ?? raw.count)]
-    }
-
     /// The non-empty lines of `raw`.
     static func lines(of raw: [UInt8]) -> [ArraySlice<UInt8>] {
         var out: [ArraySlice<UInt8>] = []

@@ -16,8 +16,18 @@ public struct AppendResult: Sendable, Hashable {
     public var run: String
     public var firstSeq: Int64
     public var lastSeq: Int64
-    /// The run's head hash after the append.
-    public var headHash: String
+    /// The run's head hash after the append (SHA-256, 32 bytes).
+    let head: [UInt8]
+
+    /// The run's head hash after the append, hex.
+    public var headHash: String { HashChain.hex(head) }
+
+    init(run: String, firstSeq: Int64, lastSeq: Int64, head: [UInt8]) {
+        self.run = run
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.head = head
+    }
 }
 
 /// The data of an expected-version conflict, for callers that retry.

@@ -20,7 +20,7 @@ extension JournalWriter {
         }
         guard let first = events.first else {
             return AppendResult(
-                run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, headHash: HashChain.hex(w.start.headHash))
+                run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, head: w.start.headHash)
         }
         if first.seq <= w.start.headSeq {
             throw AppendConflict(run: run, expected: expecting, actual: head, firstSeq: first.seq).error
@@ -35,7 +35,7 @@ extension JournalWriter {
         }
         try finish(&w, mergeOlder: true)
         return AppendResult(
-            run: run, firstSeq: first.seq, lastSeq: w.cursor.headSeq, headHash: HashChain.hex(w.cursor.headHash))
+            run: run, firstSeq: first.seq, lastSeq: w.cursor.headSeq, head: w.cursor.headHash)
     }
 
     /// Runs several appends in one transaction (group commit); each succeeds or fails on its own.

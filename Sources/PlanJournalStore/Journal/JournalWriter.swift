@@ -248,8 +248,7 @@ final class JournalWriter {
         _ event: JournalEvent, into w: inout RunWrite, idempotent: Bool, chainedHead: [UInt8]? = nil
     ) throws(JournalError) -> Staged {
         if idempotent && event.seq <= w.cursor.headSeq {
-            if !w.buffer.isEmpty && event.seq >= w.bufferFirstSeq {
-                let line = ChunkRow.line(Int(event.seq - w.bufferFirstSeq), of: w.buffer)
+            if let line = w.bufferedLine(event.seq) {
                 guard line.elementsEqual(event.bytes) else { throw Self.different(event, head: w.cursor.headSeq) }
             } else {
                 try checkStored(event, rid: w.cursor.rid, head: w.cursor.headSeq)
@@ -267,9 +266,7 @@ final class JournalWriter {
             w.cursor.headHash = chain.head
         }
         w.cursor.headSeq = event.seq
-        if w.buffer.isEmpty { w.bufferFirstSeq = event.seq }
-        w.buffer.append(contentsOf: event.bytes)
-        w.buffer.append(UInt8(ascii: "\n"))
+        w.buffer(event)
         w.accepted += 1
         if event.seq % config.snapshotInterval == 0 { w.pendingSnapshots.append(w.cursor.state) }
         if w.buffer.count >= config.chunkBytes { try flushChunk(&w) }
@@ -345,7 +342,7 @@ final class JournalWriter {
             if w.cursor.tailFirstSeq == nil { w.cursor.tailFirstSeq = w.bufferFirstSeq }
             w.cursor.tailBytes += Int64(w.buffer.count)
         }
-        w.buffer.removeAll(keepingCapacity: true)
+        w.clearBuffer()
         for state in w.pendingSnapshots {
             let snap = try SnapshotCodec.encode(state)
             try db.statement(

@@ -53,8 +53,11 @@ struct RunWrite {
     /// The run after the accepted events.
     var cursor: RunCursor
     /// Canonical lines (each ending in a newline) not yet in a chunk.
-    var buffer: [UInt8] = []
-    var bufferFirstSeq: Int64 = 0
+    private(set) var buffer: [UInt8] = []
+    /// The seq of the first line of `buffer`.
+    private(set) var bufferFirstSeq: Int64 = 0
+    /// Where each line of `buffer` starts.
+    private var lineStarts: [Int] = []
     /// Events accepted in this transaction.
     var accepted = 0
     /// Events skipped because the journal already holds them (idempotent ingest).
@@ -129,4 +132,28 @@ struct HeldRun {
     var catalogHead: (seq: Int64, hash: [UInt8])
     /// The run's small chunk of the window (codec raw), `nil` when a compaction merged it.
     var chunk: RunWrite.DeferredChunk?
+}
+
+extension RunWrite {
+    /// Appends `event`'s line (the run's next event) to the buffer.
+    mutating func buffer(_ event: JournalEvent) {
+        if buffer.isEmpty { bufferFirstSeq = event.seq }
+        lineStarts.append(buffer.count)
+        buffer.append(contentsOf: event.bytes)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    /// The buffered line of `seq` without its newline; `nil` when it is not in the buffer.
+    func bufferedLine(_ seq: Int64) -> ArraySlice<UInt8>? {
+        guard !buffer.isEmpty, seq >= bufferFirstSeq, seq - bufferFirstSeq < Int64(lineStarts.count) else { return nil }
+        let k = Int(seq - bufferFirstSeq)
+        let end = k + 1 < lineStarts.count ? lineStarts[k + 1] : buffer.count
+        return buffer[lineStarts[k]..<(end - 1)]
+    }
+
+    /// Empties the buffer once its lines are in a chunk.
+    mutating func clearBuffer() {
+        buffer.removeAll(keepingCapacity: true)
+        lineStarts.removeAll(keepingCapacity: true)
+    }
 }
