@@ -11,18 +11,17 @@ enum LZ4Block {
         let source = Array(input)
         guard !source.isEmpty else { return [] }
         let bound = Int(LZ4_compressBound(Int32(source.count)))
-        var out = [UInt8](repeating: 0, count: bound)
-        let written = source.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
+        // Not zeroed first: only the bytes liblz4 writes are kept (none when it fails).
+        return [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
+            let written = source.withUnsafeBytes { src in
                 let s = src.baseAddress!.assumingMemoryBound(to: CChar.self)
-                let d = dst.baseAddress!.assumingMemoryBound(to: CChar.self)
+                let d = UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self)
                 return level <= 0
                     ? LZ4_compress_default(s, d, Int32(source.count), Int32(bound))
                     : LZ4_compress_HC(s, d, Int32(source.count), Int32(bound), level)
             }
+            count = Int(max(0, written))
         }
-        out.removeSubrange(Int(written)...)
-        return out
     }
 
     /// Decompresses a block whose original length is known; `dictionary` is the one it was

@@ -57,11 +57,11 @@ final class LZ4DictionaryCodec {
         guard !input.isEmpty else { return [] }
         prepare(dictionary, level: level)
         let bound = Int(LZ4_compressBound(Int32(input.count)))
-        var out = [UInt8](repeating: 0, count: bound)
-        let written = input.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
+        // Not zeroed first: only the bytes liblz4 writes are kept (none when it fails).
+        return [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
+            let written = input.withUnsafeBytes { src in
                 let s = src.baseAddress!.assumingMemoryBound(to: CChar.self)
-                let o = dst.baseAddress!.assumingMemoryBound(to: CChar.self)
+                let o = UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self)
                 if level <= 0 {
                     workingFast.update(from: preparedFast, count: 1)
                     return LZ4_compress_fast_continue(workingFast, s, o, Int32(input.count), Int32(bound), 1)
@@ -70,8 +70,7 @@ final class LZ4DictionaryCodec {
                     return LZ4_compress_HC_continue(workingHC, s, o, Int32(input.count), Int32(bound))
                 }
             }
+            count = Int(max(0, written))
         }
-        out.removeSubrange(Int(max(0, written))...)
-        return out
     }
 }
