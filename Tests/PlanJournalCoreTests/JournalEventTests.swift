@@ -1,3 +1,4 @@
+import Foundation
 import PlanJournalTestSupport
 import Testing
 
@@ -15,6 +16,29 @@ import Testing
         #expect(e.dataKeys == ["goal", "team", "n"])
         #expect(e.dataDouble("n") == 1.5)
         #expect(e.version == 1)
+    }
+
+    /// Keys are matched by their decoded text: escaped keys, keys holding a backslash, keys that
+    /// only share a prefix, and repeated keys (the last one counts), through every way an event
+    /// is made (parsed, parsed with whitespace, read back canonical, built from parts).
+    @Test func dataKeysMatchByTheirDecodedText() throws {
+        let line = #"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{"st\u0065p_id":"a","a\\b":1,"step":"short","n":1,"n":2,"\u00e9t\u00e9":"summer"}}"#
+        let spaced = line.replacingOccurrences(of: "\":", with: "\" : ").replacingOccurrences(of: ",", with: " , ")
+        let parsed = try JournalEvent(parsing: line)
+        let built = try #require(
+            JournalEvent.built(
+                run: "r", seq: 1, ts: parsed.ts, kind: "note", actor: nil, cause: nil, version: nil, data: parsed.data))
+        for e in [parsed, try JournalEvent(parsing: spaced), try JournalEvent(canonical: parsed.bytes), built] {
+            #expect(e.dataKeys == ["step_id", "a\\b", "step", "n", "n", "été"])
+            #expect(e.dataString("step_id") == "a")
+            #expect(e.dataInt("a\\b") == 1)
+            #expect(e.dataInt("a\\\\b") == nil)
+            #expect(e.dataString("step") == "short")
+            #expect(e.dataString("ste") == nil)
+            #expect(e.dataInt("n") == 2)
+            #expect(e.dataString("été") == "summer")
+            #expect(e.rawData("t") == nil)
+        }
     }
 
     @Test func canonicalFormIsAFixedPoint() throws {

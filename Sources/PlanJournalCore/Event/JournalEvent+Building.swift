@@ -23,11 +23,12 @@ extension JournalEvent {
         fields.reserveCapacity(members.count)
         for (k, m) in members.enumerated() {
             if k > 0 { out.append(UInt8(ascii: ",")) }
+            let keyStart = out.count
             JSONString.appendQuoted(m.key, to: &out)
             out.append(UInt8(ascii: ":"))
             let valueStart = out.count
             guard m.value.write(to: &out, checkingFrom: 1) else { return nil }
-            fields.append(DataField(key: m.key, value: valueStart..<out.count))
+            fields.append(DataField(keyStart: keyStart, value: valueStart..<out.count))
         }
         out.append(UInt8(ascii: "}"))
         let dataRange = dataStart..<out.count

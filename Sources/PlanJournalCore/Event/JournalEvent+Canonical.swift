@@ -147,8 +147,7 @@ package struct CanonicalLineReader {
             guard i < s.count, s[i] == UInt8(ascii: ":") else { return nil }
             i += 1
             guard let end = CanonicalScan.value(s, from: i) else { return nil }
-            let name = DataKeys.lookup(s, (key.lowerBound + 1)..<(key.upperBound - 1)) ?? JSONString.decode(buffer, key)
-            fields.append(.init(key: name, value: (i - base)..<(end - base)))
+            fields.append(.init(keyStart: key.lowerBound - base, value: (i - base)..<(end - base)))
             i = end
             guard i < s.count else { return nil }
             if s[i] == UInt8(ascii: ",") {

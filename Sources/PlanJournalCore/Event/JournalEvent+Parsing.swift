@@ -216,6 +216,7 @@ private struct EnvelopeParser {
         }
         out.append(UInt8(ascii: "}"))
         for k in fields.indices {
+            fields[k].keyStart += base
             fields[k].value = (fields[k].value.lowerBound + base)..<(fields[k].value.upperBound + base)
         }
         return JournalEvent(
@@ -288,6 +289,7 @@ private struct EnvelopeParser {
         }
         while true {
             let key = try s.scanKey()
+            let keyStart = copying ? out.count : key.lowerBound - offset
             out.append(contentsOf: src[key])
             try s.expect(UInt8(ascii: ":"), "':'")
             out.append(UInt8(ascii: ":"))
@@ -295,8 +297,7 @@ private struct EnvelopeParser {
             let valueStart = copying ? out.count : s.i - offset
             try s.copyValue(into: &out, depth: 1)
             let valueEnd = copying ? out.count : s.i - offset
-            let name = DataKeys.lookup(src.span, (key.lowerBound + 1)..<(key.upperBound - 1)) ?? JSONString.decode(src, key)
-            fields.append(.init(key: name, value: valueStart..<valueEnd))
+            fields.append(.init(keyStart: keyStart, value: valueStart..<valueEnd))
             if s.consume(UInt8(ascii: ",")) {
                 out.append(UInt8(ascii: ","))
                 continue

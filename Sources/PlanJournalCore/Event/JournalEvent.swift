@@ -27,12 +27,19 @@ public struct JournalEvent: Sendable, Hashable {
     public let version: Int
     /// Where `data` sits in ``bytes``.
     let dataRange: Range<Int>
-    /// Each top-level member of `data`: its key and where its value sits in ``bytes``.
+    /// Each top-level member of `data`: where its key and value sit in ``bytes``.
     let dataFields: [DataField]
 
+    /// A member of `data`, by position only (no string is made for its key: reading a long run
+    /// back makes millions of these).
     struct DataField: Sendable, Hashable {
-        var key: String
+        /// Where the key's string token (quotes included) starts; in the canonical form it ends
+        /// just before the colon that precedes the value.
+        var keyStart: Int
         var value: Range<Int>
+
+        /// The key's string token, quotes included.
+        var keyToken: Range<Int> { keyStart..<(value.lowerBound - 1) }
     }
 
     init(
@@ -75,12 +82,47 @@ public struct JournalEvent: Sendable, Hashable {
     public var dataBytes: ArraySlice<UInt8> { bytes[dataRange] }
 
     /// The top-level keys of `data`, in order.
-    public var dataKeys: [String] { dataFields.map(\.key) }
+    public var dataKeys: [String] { dataFields.map { JSONString.decode(bytes, $0.keyToken) } }
 
     /// The raw JSON of the top-level member `key` of `data`, if present.
     public func rawData(_ key: String) -> ArraySlice<UInt8>? {
-        guard let f = dataFields.last(where: { $0.key == key }) else { return nil }
+        guard let f = field(key) else { return nil }
         return bytes[f.value]
+    }
+
+    /// The last top-level member of `data` named `key` (as ``JSONValue/subscript(key:)`` picks).
+    private func field(_ key: String) -> DataField? {
+        var contiguous = key
+        return contiguous.withUTF8 { k in
+            var n = dataFields.count
+            while n > 0 {
+                n -= 1
+                if keyMatches(dataFields[n].keyToken, k, key) { return dataFields[n] }
+            }
+            return nil
+        }
+    }
+
+    /// Whether the key token at `token` decodes to `key` (`utf8` its bytes). An escape sequence is
+    /// longer than what it stands for, so a token of another length can only match when it holds
+    /// one, and one of the same length only when it holds none (or decodes the same).
+    private func keyMatches(_ token: Range<Int>, _ utf8: UnsafeBufferPointer<UInt8>, _ key: String) -> Bool {
+        let s = bytes.span
+        let lo = token.lowerBound + 1
+        let n = token.count - 2
+        guard n >= utf8.count else { return false }
+        if n == utf8.count {
+            var k = 0
+            while k < n && s[lo + k] == utf8[k] { k += 1 }
+            guard k == n else { return false }
+        }
+        var escaped = false
+        for p in lo..<(lo + n) where s[p] == UInt8(ascii: "\\") {
+            escaped = true
+            break
+        }
+        if !escaped { return n == utf8.count }
+        return JSONString.decode(bytes, token) == key
     }
 
     /// The top-level member `key` of `data`, parsed, if present.
@@ -91,7 +133,7 @@ public struct JournalEvent: Sendable, Hashable {
 
     /// `data.key` when it is a string.
     public func dataString(_ key: String) -> String? {
-        guard let f = dataFields.last(where: { $0.key == key }), bytes[f.value.lowerBound] == UInt8(ascii: "\"")
+        guard let f = field(key), bytes[f.value.lowerBound] == UInt8(ascii: "\"")
         else { return nil }
         return JSONString.decode(bytes, f.value)
     }
