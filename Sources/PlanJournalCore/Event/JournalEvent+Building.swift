@@ -28,7 +28,10 @@ extension JournalEvent {
             out.append(UInt8(ascii: ":"))
             let valueStart = out.count
             guard m.value.write(to: &out, checkingFrom: 1) else { return nil }
-            fields.append(DataField(keyStart: keyStart, value: valueStart..<out.count))
+            fields.append(
+                DataField(
+                    keyStart: keyStart, value: valueStart..<out.count,
+                    keyEscaped: DataField.escapes(out.span, keyStart..<(valueStart - 1))))
         }
         out.append(UInt8(ascii: "}"))
         let dataRange = dataStart..<out.count

@@ -147,7 +147,10 @@ package struct CanonicalLineReader {
             guard i < s.count, s[i] == UInt8(ascii: ":") else { return nil }
             i += 1
             guard let end = CanonicalScan.value(s, from: i) else { return nil }
-            fields.append(.init(keyStart: key.lowerBound - base, value: (i - base)..<(end - base)))
+            fields.append(
+                .init(
+                    keyStart: key.lowerBound - base, value: (i - base)..<(end - base),
+                    keyEscaped: JournalEvent.DataField.escapes(s, key)))
             i = end
             guard i < s.count else { return nil }
             if s[i] == UInt8(ascii: ",") {

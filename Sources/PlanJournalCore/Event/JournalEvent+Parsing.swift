@@ -297,7 +297,10 @@ private struct EnvelopeParser {
             let valueStart = copying ? out.count : s.i - offset
             try s.copyValue(into: &out, depth: 1)
             let valueEnd = copying ? out.count : s.i - offset
-            fields.append(.init(keyStart: keyStart, value: valueStart..<valueEnd))
+            fields.append(
+                .init(
+                    keyStart: keyStart, value: valueStart..<valueEnd,
+                    keyEscaped: JournalEvent.DataField.escapes(src.span, key)))
             if s.consume(UInt8(ascii: ",")) {
                 out.append(UInt8(ascii: ","))
                 continue

@@ -37,6 +37,14 @@ public struct JournalEvent: Sendable, Hashable {
         /// just before the colon that precedes the value.
         var keyStart: Int
         var value: Range<Int>
+        /// Whether the key's token holds an escape sequence (its bytes are not its text).
+        var keyEscaped: Bool
+
+        /// Whether the string token at `token` in `bytes` holds an escape sequence.
+        static func escapes(_ bytes: Span<UInt8>, _ token: Range<Int>) -> Bool {
+            for k in token where bytes[k] == UInt8(ascii: "\\") { return true }
+            return false
+        }
 
         /// The key's string token, quotes included.
         var keyToken: Range<Int> { keyStart..<(value.lowerBound - 1) }
@@ -92,37 +100,29 @@ public struct JournalEvent: Sendable, Hashable {
 
     /// The last top-level member of `data` named `key` (as ``JSONValue/subscript(key:)`` picks).
     private func field(_ key: String) -> DataField? {
-        var contiguous = key
-        return contiguous.withUTF8 { k in
-            var n = dataFields.count
-            while n > 0 {
-                n -= 1
-                if keyMatches(dataFields[n].keyToken, k, key) { return dataFields[n] }
+        let count = key.utf8.count
+        var n = dataFields.count
+        while n > 0 {
+            n -= 1
+            let f = dataFields[n]
+            if f.keyEscaped {
+                if JSONString.decode(bytes, f.keyToken) == key { return f }
+            } else if f.keyToken.count - 2 == count && sameBytes(at: f.keyStart + 1, as: key) {
+                return f
             }
-            return nil
         }
+        return nil
     }
 
-    /// Whether the key token at `token` decodes to `key` (`utf8` its bytes). An escape sequence is
-    /// longer than what it stands for, so a token of another length can only match when it holds
-    /// one, and one of the same length only when it holds none (or decodes the same).
-    private func keyMatches(_ token: Range<Int>, _ utf8: UnsafeBufferPointer<UInt8>, _ key: String) -> Bool {
+    /// Whether ``bytes`` hold `key`'s UTF-8 at `start`.
+    private func sameBytes(at start: Int, as key: String) -> Bool {
         let s = bytes.span
-        let lo = token.lowerBound + 1
-        let n = token.count - 2
-        guard n >= utf8.count else { return false }
-        if n == utf8.count {
-            var k = 0
-            while k < n && s[lo + k] == utf8[k] { k += 1 }
-            guard k == n else { return false }
+        let same = key.utf8.withContiguousStorageIfAvailable { k in
+            var i = 0
+            while i < k.count && s[start + i] == k[i] { i += 1 }
+            return i == k.count
         }
-        var escaped = false
-        for p in lo..<(lo + n) where s[p] == UInt8(ascii: "\\") {
-            escaped = true
-            break
-        }
-        if !escaped { return n == utf8.count }
-        return JSONString.decode(bytes, token) == key
+        return same ?? bytes[start..<(start + key.utf8.count)].elementsEqual(key.utf8)
     }
 
     /// The top-level member `key` of `data`, parsed, if present.
