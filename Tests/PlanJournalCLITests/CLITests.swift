@@ -98,6 +98,26 @@ import Testing
         #expect(twice.status == 2 && twice.stderr.contains("Standard input (-) can be read once"))
     }
 
+    /// A `ts` finer than microseconds is kept rounded down, and ingest says how many there were.
+    @Test func ingestNotesTimestampsFinerThanMicroseconds() async throws {
+        let lines = [
+            #"{"run":"nano","seq":1,"ts":"2026-11-24T10:00:00.123456789Z","kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"nano","seq":2,"ts":"2026-11-24T10:00:01.5Z","kind":"note","data":{}}"#,
+            #"{"run":"nano","seq":3,"ts":"2026-11-24T10:00:02.000000100Z","kind":"note","data":{}}"#,
+        ].joined(separator: "\n") + "\n"
+        let r = try await planj("--journal", journal, "ingest", "-", stdin: lines)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("planj: note: 2 events of - have a ts finer than microseconds"))
+        let events = try await planj("--journal", journal, "events", "nano")
+        #expect(events.stdout.contains(#""ts":"2026-11-24T10:00:00.123456Z""#))
+        #expect(events.stdout.contains(#""ts":"2026-11-24T10:00:02.000000Z""#))
+        let again = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", "--json", stdin: lines)
+        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect(report?["timestamps_rounded"] as? Int == 2)
+        let clean = try await planj("--journal", directory + "/third.sqlite", "ingest", Fixtures.validContract)
+        #expect(!clean.stderr.contains("note:"))
+    }
+
     @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() async throws {
         let file = Fixtures.contract + "/invalid/unknown-step.jsonl"
         let r = try await planj("--journal", journal, "ingest", file)

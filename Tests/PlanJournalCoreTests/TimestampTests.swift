@@ -12,6 +12,18 @@ import Testing
         #expect(parse("2024-02-29t23:59:59.000001z")?.description == "2024-02-29T23:59:59.000001Z")
     }
 
+    @Test func saysWhenATimeIsFinerThanMicroseconds() {
+        func finer(_ s: String) -> Bool { Timestamp.isFinerThanMicroseconds(Array(s.utf8)) }
+        #expect(finer("2026-11-24T10:00:00.123456789Z"))
+        #expect(finer("2026-11-24T10:00:00.0000001+02:00"))
+        #expect(finer("2016-12-31T23:59:60Z"))
+        #expect(!finer("2026-11-24T10:00:00.123456000Z"))
+        #expect(!finer("2026-11-24T10:00:00.123456Z"))
+        #expect(!finer("2026-11-24T10:00:00.5Z"))
+        #expect(!finer("2026-11-24T10:00:00Z"))
+        #expect(!finer("2026-11-24T12:00:00+02:00"))
+    }
+
     @Test func integerMicrosecondsMatchTheStringForm() {
         #expect(Timestamp(microseconds: 1_795_514_400_000_000).description == "2026-11-24T10:00:00.000000Z")
         #expect(parse("2026-11-24T10:00:00Z")?.microseconds == 1_795_514_400_000_000)

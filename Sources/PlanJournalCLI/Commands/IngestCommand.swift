@@ -14,7 +14,9 @@ extension Planj {
                 and the exit status is non-zero. Events already in the journal (same run, seq and bytes), or
                 earlier in the same input, are skipped: an interrupted ingest is finished by running it
                 again, and logs that overlap may be ingested whole. A different event at a seq already
-                taken is a conflict. Appending to a run continues its seq.
+                taken is a conflict. Appending to a run continues its seq. TIME is RFC 3339 (any offset,
+                stored as UTC with microseconds; a finer time is rounded down, with a note) or integer
+                microseconds since the epoch.
 
                 Several files are ingested one after another, each in its own transaction (a run may
                 start in one and continue in the next, as rotated logs do):
@@ -99,6 +101,11 @@ enum IngestCommandSupport {
             if !report.rejected.isEmpty { text += ", rejected \(report.rejected.count) runs" }
             text += String(format: " (%.2f s)", report.seconds)
             Output.error(text)
+            if report.timestampsRounded > 0 {
+                Output.error(
+                    "planj: note: \(report.timestampsRounded) events of \(report.source) have a ts finer than microseconds "
+                        + "(or a leap second): the journal keeps it rounded down to the microsecond")
+            }
         }
         if let first = report.rejected.first {
             throw ExitCode(first.error(source: report.source).code.exitStatus)

@@ -9,7 +9,15 @@ extension JournalEvent {
     /// - Parameter line: the line's bytes, without the newline.
     /// - Throws: ``JournalError`` `.syntax` or `.invalidEvent`, naming the field.
     public init(parsing line: [UInt8]) throws(JournalError) {
+        var rounded = false
+        try self.init(parsing: line, roundedTimestamp: &rounded)
+    }
+
+    /// ``init(parsing:)`` that also says whether `ts` was rounded down to the microsecond (see
+    /// ``Timestamp/isFinerThanMicroseconds(_:)``), for ingest to report.
+    package init(parsing line: [UInt8], roundedTimestamp: inout Bool) throws(JournalError) {
         var p = EnvelopeParser(line)
+        defer { roundedTimestamp = p.roundedTimestamp }
         do {
             self = try p.parse()
         } catch let e as JSONSyntaxError {
@@ -52,6 +60,8 @@ private struct EnvelopeParser {
     var s: JSONCompactor
     var run: String?
     var seq: Int64?
+    /// Whether `ts` said more than microseconds and was rounded down.
+    var roundedTimestamp = false
 
     init(_ line: [UInt8]) {
         s = JSONCompactor(line)
@@ -131,6 +141,7 @@ private struct EnvelopeParser {
                             throw JournalError.invalid("ts", "is not an RFC 3339 time such as 2026-11-24T10:00:00.123456Z")
                         }
                         ts = t
+                        roundedTimestamp = Timestamp.isFinerThanMicroseconds(src[(r.lowerBound + 1)..<(r.upperBound - 1)])
                     } else if let n = JSONNumber.int64(src[r]), Timestamp.microsRange.contains(n) {
                         ts = Timestamp(microseconds: n)
                     } else {

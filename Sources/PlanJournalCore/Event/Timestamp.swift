@@ -119,6 +119,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.microseconds = seconds * 1_000_000 + micros
     }
 
+    /// Whether the RFC 3339 time `text` says more than a ``Timestamp`` keeps: a nonzero digit past
+    /// the microseconds, or a leap second (`:60`, kept as `:59`). Such times are stored rounded
+    /// down to the microsecond, as the wire contract allows.
+    package static func isFinerThanMicroseconds(_ text: some Collection<UInt8>) -> Bool {
+        let b = Array(text)
+        guard b.count >= 20 else { return false }
+        if b[17] == UInt8(ascii: "6") && b[18] == UInt8(ascii: "0") { return true }
+        guard b[19] == UInt8(ascii: ".") else { return false }
+        var i = 20
+        while i < b.count && JSONCompactor.isDigit(b[i]) {
+            if i >= 26 && b[i] != UInt8(ascii: "0") { return true }
+            i += 1
+        }
+        return false
+    }
+
     static func daysIn(month: Int64, year: Int64) -> Int64 {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -12,6 +12,9 @@ public struct IngestReport: Sendable, Codable, Hashable {
     public var eventsWritten: Int = 0
     /// Events skipped because the journal already held them (a re-run of the same ingest).
     public var eventsSkipped: Int = 0
+    /// Events read whose `ts` said more than microseconds (nanoseconds, a leap second): they are
+    /// stored rounded down to the microsecond, as the wire contract keeps times.
+    public var timestampsRounded: Int = 0
     /// Runs that received events, in first-seen order.
     public var runsWritten: [String] = []
     /// Runs rejected whole, each with the first error found in it.

@@ -42,8 +42,9 @@ final class IngestSession {
         switch consume parsed {
         case .blank(let number):
             report.lines = number
-        case .event(let event, let number):
+        case .event(let event, let number, let rounded):
             report.lines = number
+            if rounded { report.timestampsRounded += 1 }
             try consume(event, number: number)
         case .invalid(let error, let number, let run):
             report.lines = number
