@@ -14,7 +14,7 @@ extension JournalEvent {
     }
 
     /// ``init(parsing:)`` that also says whether `ts` was rounded down to the microsecond (see
-    /// ``Timestamp/isFinerThanMicroseconds(_:)``), for ingest to report.
+    /// ``Timestamp/parse(rfc3339:)``), for ingest to report.
     package init(parsing line: [UInt8], roundedTimestamp: inout Bool) throws(JournalError) {
         var p = EnvelopeParser(line)
         defer { roundedTimestamp = p.roundedTimestamp }
@@ -135,13 +135,13 @@ private struct EnvelopeParser {
                         ts = t
                         canonicalTS = (r.lowerBound + 1)..<(r.upperBound - 1)
                     } else if first == UInt8(ascii: "\"") {
-                        guard let t = Timestamp(rfc3339: src[(r.lowerBound + 1)..<(r.upperBound - 1)]),
+                        guard let (t, rounded) = Timestamp.parse(rfc3339: src[(r.lowerBound + 1)..<(r.upperBound - 1)]),
                             Timestamp.microsRange.contains(t.microseconds)
                         else {
                             throw JournalError.invalid("ts", "is not an RFC 3339 time such as 2026-11-24T10:00:00.123456Z")
                         }
                         ts = t
-                        roundedTimestamp = Timestamp.isFinerThanMicroseconds(src[(r.lowerBound + 1)..<(r.upperBound - 1)])
+                        roundedTimestamp = rounded
                     } else if let n = JSONNumber.int64(src[r]), Timestamp.microsRange.contains(n) {
                         ts = Timestamp(microseconds: n)
                     } else {

@@ -68,6 +68,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses an RFC 3339 date-time (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`).
     /// - Returns: `nil` when `text` is not one.
     public init?(rfc3339 text: some Collection<UInt8>) {
+        guard let (t, _) = Self.parse(rfc3339: text) else { return nil }
+        self = t
+    }
+
+    /// Parses an RFC 3339 date-time, and says whether it was rounded: whether it said more than a
+    /// ``Timestamp`` keeps (a nonzero digit past the microseconds, or a leap second, kept as `:59`).
+    package static func parse(rfc3339 text: some Collection<UInt8>) -> (Timestamp, rounded: Bool)? {
         let b = Array(text)
         func num(_ at: Int, _ width: Int) -> Int64? {
             guard at + width <= b.count else { return nil }
@@ -88,11 +95,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         else { return nil }
         var i = 19
         var micros: Int64 = 0
+        var rounded = s == 60
         if i < b.count && b[i] == UInt8(ascii: ".") {
             i += 1
             var digits = 0
             while i < b.count && JSONCompactor.isDigit(b[i]) {
-                if digits < 6 { micros = micros * 10 + Int64(b[i] - UInt8(ascii: "0")) }
+                if digits < 6 {
+                    micros = micros * 10 + Int64(b[i] - UInt8(ascii: "0"))
+                } else if b[i] != UInt8(ascii: "0") {
+                    rounded = true
+                }
                 digits += 1
                 i += 1
             }
@@ -116,23 +128,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: y, mo, d)
         let seconds = days * 86_400 + h * 3600 + mi * 60 + min(s, 59) - offsetSeconds
-        self.microseconds = seconds * 1_000_000 + micros
-    }
-
-    /// Whether the RFC 3339 time `text` says more than a ``Timestamp`` keeps: a nonzero digit past
-    /// the microseconds, or a leap second (`:60`, kept as `:59`). Such times are stored rounded
-    /// down to the microsecond, as the wire contract allows.
-    package static func isFinerThanMicroseconds(_ text: some Collection<UInt8>) -> Bool {
-        let b = Array(text)
-        guard b.count >= 20 else { return false }
-        if b[17] == UInt8(ascii: "6") && b[18] == UInt8(ascii: "0") { return true }
-        guard b[19] == UInt8(ascii: ".") else { return false }
-        var i = 20
-        while i < b.count && JSONCompactor.isDigit(b[i]) {
-            if i >= 26 && b[i] != UInt8(ascii: "0") { return true }
-            i += 1
-        }
-        return false
+        return (Timestamp(microseconds: seconds * 1_000_000 + micros), rounded)
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
