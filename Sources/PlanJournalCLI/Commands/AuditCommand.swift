@@ -72,17 +72,14 @@ extension Planj {
             throws(JournalError) -> [RunAudit]
         {
             let done = Atomic<Int>(0)
-            let results = Mutex<[RunAudit?]>(Array(repeating: nil, count: runs.count))
-            try ParallelWork.run(count: runs.count) { (take) throws(JournalError) in
-                while let k = take() {
-                    let audit = try RunAudit(run: runs[k], in: journal, trusting: trusted)
-                    results.withLock { $0[k] = audit }
-                    let finished = done.add(1, ordering: .relaxed).newValue
-                    if runs.count > 1 && Output.stderrIsTerminal { Output.progress("audited \(finished)/\(runs.count): \(runs[k])") }
-                }
+            let audits = try ParallelWork.map(count: runs.count) { (k) throws(JournalError) in
+                let audit = try RunAudit(run: runs[k], in: journal, trusting: trusted)
+                let finished = done.add(1, ordering: .relaxed).newValue
+                if runs.count > 1 && Output.stderrIsTerminal { Output.progress("audited \(finished)/\(runs.count): \(runs[k])") }
+                return audit
             }
             if runs.count > 1 && Output.stderrIsTerminal { Output.progress(nil) }
-            return results.withLock { $0.compactMap { $0 } }
+            return audits
         }
 
         private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }

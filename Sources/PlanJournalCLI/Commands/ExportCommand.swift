@@ -229,23 +229,18 @@ extension Planj {
         ) throws -> [ExportSummary.Entry] {
             let extensionName = chosenFormat.fileExtension
             let done = Atomic<Int>(0)
-            let results = Mutex<[ExportSummary.Entry?]>(Array(repeating: nil, count: runs.count))
-            let tallies = Mutex(Redactor.Tally())
-            try ParallelWork.run(count: runs.count) { take in
+            let exported = try ParallelWork.map(count: runs.count) { k in
+                let path = folder + "/" + Self.fileName(runs[k]) + "." + extensionName
+                let sink = try OutputFile(path: path)
                 var mine = Redactor.Tally()
-                defer { tallies.withLock { $0.add(mine) } }
-                while let k = take() {
-                    let path = folder + "/" + Self.fileName(runs[k]) + "." + extensionName
-                    let sink = try OutputFile(path: path)
-                    _ = try write(runs[k], journal, redactor, &mine, to: sink)
-                    try sink.close()
-                    results.withLock { $0[k] = ExportSummary.Entry(run: runs[k], file: path, bytes: sink.bytesWritten) }
-                    let finished = done.add(1, ordering: .relaxed).newValue
-                    if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(runs[k])") }
-                }
+                _ = try write(runs[k], journal, redactor, &mine, to: sink)
+                try sink.close()
+                let finished = done.add(1, ordering: .relaxed).newValue
+                if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(runs[k])") }
+                return (ExportSummary.Entry(run: runs[k], file: path, bytes: sink.bytesWritten), mine)
             }
-            tally.add(tallies.withLock { $0 })
-            return results.withLock { $0.compactMap { $0 } }
+            for (_, mine) in exported { tally.add(mine) }
+            return exported.map(\.0)
         }
 
         /// The run as the formats see it: its events redacted, and its audit findings for the reports.

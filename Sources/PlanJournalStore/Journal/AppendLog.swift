@@ -201,8 +201,7 @@ final class AppendLog {
     /// The record of one append's events: its header line, then the events' lines.
     /// (A pure function of the events: ``AppendRequest`` builds it on the submitting thread.)
     static func record(of events: [JournalEvent]) -> [UInt8] {
-        var bytes = 0
-        for e in events { bytes += e.bytes.count + 1 }
+        let bytes = events.jsonLinesByteCount
         let header = "@\(events.count) \(bytes)\n".utf8
         var record: [UInt8] = []
         record.reserveCapacity(header.count + bytes)

@@ -141,9 +141,7 @@ extension JournalWriter {
     /// Whether appending `events` may write a chunk of more than a few events (then nothing may
     /// be held for the run: see ``flushChunk(_:)``).
     private func mayFillChunk(_ events: [JournalEvent]) -> Bool {
-        var bytes = 0
-        for e in events { bytes += e.bytes.count + 1 }
-        return bytes >= config.chunkBytes / 2
+        events.jsonLinesByteCount >= config.chunkBytes / 2
     }
 
     /// ``spillHeld(_:)`` of one run inside a savepoint of its own: on failure nothing of it is

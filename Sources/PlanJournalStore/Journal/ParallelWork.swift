@@ -29,4 +29,19 @@ package enum ParallelWork {
         }
         if let error = failure.withLock({ $0 }) { throw error }
     }
+
+    /// `transform` of each index of `0..<count`, computed on up to `maxWorkers` threads (as
+    /// ``run(count:maxWorkers:_:)`` shares them) and returned in index order.
+    package static func map<T: Sendable, E: Error>(
+        count: Int, maxWorkers: Int = 4, _ transform: @Sendable (Int) throws(E) -> T
+    ) throws(E) -> [T] {
+        let results = Mutex<[T?]>(Array(repeating: nil, count: count))
+        try run(count: count, maxWorkers: maxWorkers) { (take) throws(E) in
+            while let k = take() {
+                let value = try transform(k)
+                results.withLock { $0[k] = value }
+            }
+        }
+        return results.withLock { $0.compactMap { $0 } }
+    }
 }
