@@ -36,6 +36,9 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CMalloc"
+        ),
         .target(
             name: "PlanJournalCore",
             swiftSettings: swiftSettings
@@ -46,6 +49,7 @@ let package = Package(
                 "PlanJournalCore",
                 "CLZ4",
                 "CSQLite",
+                "CMalloc",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -83,6 +87,7 @@ let package = Package(
             name: "planj",
             dependencies: [
                 "PlanJournalCLI",
+                "PlanJournalStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import PlanJournalCLI
+import PlanJournalStore
 
 @main
 struct PlanjMain {
     /// Runs `planj`; a usage error the argument parser finds exits 2, like every other usage error
     /// (the parser's own status would be 64).
     static func main() async {
+        AllocatorTuning.apply()
         do {
             var command = try Planj.parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

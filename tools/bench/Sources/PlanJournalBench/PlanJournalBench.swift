@@ -27,6 +27,21 @@ struct PlanJournalBench: AsyncParsableCommand {
         subcommands: [
             AppendSingle.self, AppendConcurrent.self, Rebuild.self, StateAt.self, RunnerOverhead.self, RunnerDAG.self,
         ])
+
+    /// Runs the benchmark with the allocator tuned as `planj` tunes it.
+    static func main() async {
+        AllocatorTuning.apply()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every benchmark takes.
