@@ -23,4 +23,5 @@ import Testing
     @Test func tamperIsDetected() async throws { try await suite?.tamperIsDetected() }
     @Test func sealsCatchChangesAfterSealing() async throws { try await suite?.sealsCatchChangesAfterSealing() }
     @Test func copyBetweenTwoJournals() async throws { try await suite?.copyBetweenTwoJournals() }
+    @Test func readModelFollowsTheRuns() async throws { try await suite?.readModelFollowsTheRuns() }
 }

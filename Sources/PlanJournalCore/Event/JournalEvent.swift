@@ -164,7 +164,7 @@ public struct JournalEvent: Sendable, Hashable {
     /// `data.key.member` when `data.key` is an object and that member an integer that fits 64 bits
     /// (the last member of that name, as ``JSONValue/subscript(key:)`` picks), read without parsing
     /// the object into a ``JSONValue``.
-    func dataMemberInt(_ key: String, _ member: String) -> Int64? {
+    package func dataMemberInt(_ key: String, _ member: String) -> Int64? {
         guard let raw = rawData(key), raw.first == UInt8(ascii: "{") else { return nil }
         let s = bytes.span
         var i = raw.startIndex + 1

@@ -221,6 +221,21 @@ final class PGConnection: SQLDatabase {
 
     /// Runs `sql` with `binds` and returns its rows, decoded.
     func query(_ sql: String, _ binds: [SQLValue]) throws(JournalError) -> [[SQLValue]] {
+        try queryWithColumns(sql, binds).rows
+    }
+
+    /// Runs one statement a user typed in a read-only transaction, rolled back after.
+    /// - Returns: the names of the columns (none when no row came back) and the rows.
+    func readOnlyQuery(_ sql: String) throws(JournalError) -> (columns: [String], rows: [[SQLValue]]) {
+        try run("BEGIN READ ONLY")
+        defer { try? run("ROLLBACK") }
+        return try queryWithColumns(sql, [])
+    }
+
+    /// ``query(_:_:)`` with the names of the columns (read from the first row: none without rows).
+    private func queryWithColumns(_ sql: String, _ binds: [SQLValue]) throws(JournalError)
+        -> (columns: [String], rows: [[SQLValue]])
+    {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -231,7 +246,7 @@ final class PGConnection: SQLDatabase {
             case .blob(let b): bindings.append(ByteBuffer(bytes: b))
             }
         }
-        if try ready(for: sql) { return [] }
+        if try ready(for: sql) { return ([], []) }
         let result: PostgresQueryResult
         do {
             result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
@@ -258,13 +273,14 @@ final class PGConnection: SQLDatabase {
                     values.append(try PGCellDecoder.value(cell))
                 } catch {
                     throw JournalError(
-                        .io, "PostgreSQL returned a value this planj cannot read (column \(cell.columnName))",
+                        .io,
+                        "PostgreSQL returned a value this planj cannot read (column \(cell.columnName)): cast it to text",
                         context: .init(journalPath: path), cause: error)
                 }
             }
             rows.append(values)
         }
-        return rows
+        return (result.rows.first.map { $0.map(\.columnName) } ?? [], rows)
     }
 
     /// Checks the connection before `sql` is sent: inside a transaction the server has lost, every

@@ -20,6 +20,9 @@ enum PGErrors {
             let code: JournalError.Code =
                 switch state {
                 case "23505", "40001", "40P01": .conflict
+                // Class 42: syntax error or access rule violation (SQL a user typed); 25006: a
+                // write in a read-only transaction.
+                case _ where state.hasPrefix("42"), "25006": .usage
                 default: .io
                 }
             if state == "40P01" {

@@ -90,6 +90,47 @@ final class SQLiteConnection: SQLDatabase {
         return s
     }
 
+    /// Prepares one statement that is not cached (a query a user typed).
+    /// - Throws: `.usage` when `sql` holds more than one statement or none, or SQL that SQLite does
+    ///   not accept (its message says why); `.io` when SQLite cannot prepare it for another reason.
+    func prepareOnce(_ sql: String) throws(JournalError) -> SQLiteStatement {
+        var handle: OpaquePointer?
+        var rest = ""
+        let rc = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v2(db, text, -1, &handle, &tail)
+            if let tail { rest = String(cString: tail) }
+            return rc
+        }
+        guard rc == SQLITE_OK else {
+            // SQLITE_ERROR is SQLite's word for SQL it does not accept (syntax, unknown table).
+            guard rc & 0xFF == SQLITE_ERROR else { throw error(rc, lastMessage) }
+            throw JournalError(.usage, "SQLite: \(lastMessage)", context: .init(journalPath: path))
+        }
+        guard let handle else { throw JournalError(.usage, "the query holds no SQL statement") }
+        let statement = SQLiteStatement(handle, connection: self)
+        guard rest.allSatisfy({ $0.isWhitespace || $0 == ";" }) else {
+            throw JournalError(.usage, "give one SQL statement at a time (found more after the first)")
+        }
+        return statement
+    }
+
+    /// Runs one statement a user typed, when it only reads.
+    /// - Returns: the names of the columns and at most `limit` rows.
+    /// - Throws: `.usage` for a statement that would write (and as ``prepareOnce(_:)``).
+    func readOnlyQuery(_ sql: String, limit: Int) throws(JournalError) -> (columns: [String], rows: [[SQLValue]]) {
+        let statement = try prepareOnce(sql)
+        guard statement.isReadOnly else {
+            throw JournalError(.usage, "the query would change the journal; only statements that read are run")
+        }
+        let columns = statement.columnNames
+        var rows: [[SQLValue]] = []
+        while rows.count < limit, try statement.step() {
+            rows.append((0..<Int32(columns.count)).map(statement.value))
+        }
+        return (columns, rows)
+    }
+
     /// `PRAGMA data_version`: changes when another connection (of this process or another) commits;
     /// this connection's own commits leave it as it was.
     func dataVersion() throws(JournalError) -> Int64 {

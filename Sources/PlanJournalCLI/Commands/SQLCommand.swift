@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+
+extension Planj {
+    struct SQL: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sql",
+            abstract: "Query runs, steps and calls with SQL (a read model kept beside the events).",
+            discussion: HelpText.reflow("""
+                The events are stored compressed; for SQL, planj keeps plain tables beside them: read_runs
+                (one row per run), read_steps (one per step of any plan version) and read_calls (one per
+                model or tool call). Each command brings them up to date first, reading only runs with new
+                events, then runs QUERY on a read-only connection. Without QUERY it lists the tables and
+                their columns. The tables are ordinary SQLite tables in the journal file, so `sqlite3`
+                and other tools can read them too (after a refresh); they are derived data, outside the
+                hash chain. A PostgreSQL journal gets the same tables: query them with psql.
+
+                Examples:
+                  planj sql "SELECT status, count(*) FROM read_runs GROUP BY status"
+                  planj sql "SELECT name, count(*), sum(cost_usd) FROM read_calls WHERE kind = 'model' GROUP BY name"
+                  planj sql "SELECT tool, avg(duration_ms) FROM read_steps WHERE status = 'completed' GROUP BY tool" --json
+                """))
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "One SQL statement that reads (SELECT, WITH ...).")
+        var query: String?
+
+        @Option(help: "At most this many rows.")
+        var limit: Int?
+
+        @Flag(help: "Print a JSON array of objects, one per row (without QUERY: the refresh report).")
+        var json = false
+
+        @Flag(help: "Query the tables as they are, without bringing them up to date first.")
+        var noRefresh = false
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                if let limit, limit < 0 { throw JournalError(.usage, "--limit must be 0 or more") }
+                let journal = try global.open()
+                var report: ReadModelReport?
+                if !noRefresh {
+                    let showProgress = Output.stderrIsTerminal
+                    report = try journal.refreshReadModel { done, total in
+                        if showProgress { Output.progress("read model: \(done) of \(total) runs") }
+                    }
+                    if showProgress { Output.progress(nil) }
+                }
+                guard let query else {
+                    if json, let report { Output.json(report) } else { Output.line(Self.tables()) }
+                    return
+                }
+                let result = try journal.query(query, limit: limit ?? .max)
+                if json {
+                    let rows = result.rows.map { row in
+                        JSONValue.object(zip(result.columns, row).map { JSONValue.Member($0, Self.json($1)) })
+                    }
+                    Output.line(JSONValue.array(rows).jsonText)
+                } else {
+                    var table = TextTable(header: result.columns)
+                    table.rows = result.rows.map { $0.map(Self.text) }
+                    Output.line(table.render())
+                    if result.rows.count == limit { Output.error("planj: note: showing the first \(result.rows.count) rows (--limit)") }
+                }
+            }
+        }
+
+        /// The tables and their columns, as `planj sql` without a query prints them.
+        static func tables() -> String {
+            ReadModelTables.all.map { table in
+                ([table.name] + table.columns.map { "  \($0.name)" + ($0.meaning.isEmpty ? "" : "  -- \($0.meaning)") })
+                    .joined(separator: "\n")
+            }.joined(separator: "\n\n")
+        }
+
+        static func text(_ value: QueryResult.Value) -> String {
+            switch value {
+            case .null: "NULL"
+            case .integer(let n): String(n)
+            case .real(let d): String(d)
+            case .text(let s): s.replacingOccurrences(of: "\n", with: " ")
+            case .blob(let b): "x'" + b.map { String(format: "%02x", $0) }.joined() + "'"
+            }
+        }
+
+        static func json(_ value: QueryResult.Value) -> JSONValue {
+            switch value {
+            case .null: .null
+            case .integer(let n): .int(n)
+            case .real(let d): .double(d)
+            case .text(let s): .string(s)
+            case .blob(let b): .string(b.map { String(format: "%02x", $0) }.joined())
+            }
+        }
+    }
+}

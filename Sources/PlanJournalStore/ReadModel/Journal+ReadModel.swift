@@ -1,0 +1,109 @@
+import PlanJournalCore
+
+/// What ``Journal/refreshReadModel(progress:)`` did.
+public struct ReadModelReport: Sendable, Equatable, Codable {
+    /// Runs in the journal.
+    public var runs: Int
+    /// Runs whose rows were written (new events since the last refresh).
+    public var refreshed: Int
+    /// Events read to do so.
+    public var events: Int64
+    /// Rows written (runs, steps, calls and call updates).
+    public var rows: Int
+    /// Whether the tables were (re)created from nothing: a first refresh, or tables of another version.
+    public var rebuilt: Bool
+}
+
+extension Journal {
+    /// Brings the SQL read model up to date: `read_runs`, `read_steps` and `read_calls`, plain
+    /// tables in the journal's own database, one row per run, per step of any plan version, and
+    /// per model or tool call, for queries in SQL (see ``query(_:)``).
+    ///
+    /// Only runs with events since the last refresh are read: each is folded to its last seq
+    /// (from its nearest snapshot) for its run and step rows, and its new events are scanned for
+    /// calls. Rows are written a few hundred runs per transaction, beside agents still appending
+    /// (what they append after a run is read waits for the next refresh). The tables are derived
+    /// data: the hash chain does not cover them and `verify` does not read them; tables of an
+    /// older definition are dropped and rebuilt.
+    /// - Parameter progress: called after each transaction with the runs done and the runs to do.
+    /// - Throws: `.io`; `.corrupt` when a run's events cannot be read.
+    public func refreshReadModel(progress: (Int, Int) -> Void = { _, _ in }) throws(JournalError) -> ReadModelReport {
+        let rebuilt = try prepareReadModel()
+        let catalog = try runs()
+        let folded = try readModelMarks()
+        let stale = catalog.filter { folded[$0.id] != $0.events }
+        var report = ReadModelReport(runs: catalog.count, refreshed: 0, events: 0, rows: 0, rebuilt: rebuilt)
+        var batch: [ReadModelRows] = []
+        var batchRows = 0
+        for summary in stale {
+            let state = try state(of: summary.id)
+            var rows = ReadModelRows(summary: summary, state: state)
+            let from = (folded[summary.id] ?? 0) + 1
+            if from <= state.seq {
+                try forEachEvent(of: summary.id, from: from, to: state.seq) { rows.add($0) }
+                report.events += state.seq - from + 1
+            }
+            batchRows += rows.count
+            batch.append(rows)
+            if batch.count >= 256 || batchRows >= 20_000 {
+                report.rows += try writeReadModel(batch)
+                report.refreshed += batch.count
+                progress(report.refreshed, stale.count)
+                batch.removeAll(keepingCapacity: true)
+                batchRows = 0
+            }
+        }
+        report.rows += try writeReadModel(batch)
+        report.refreshed += batch.count
+        if !batch.isEmpty { progress(report.refreshed, stale.count) }
+        return report
+    }
+
+    /// Creates the tables if missing, dropping those of another definition first.
+    /// - Returns: whether the tables are new.
+    private func prepareReadModel() throws(JournalError) -> Bool {
+        try withWriter { (w) throws(JournalError) in
+            try w.db.transaction { () throws(JournalError) -> Bool in
+                let read = try w.db.statement("SELECT value FROM meta WHERE key = 'read_model'")
+                let version = try read.step() ? read.text(0) : nil
+                read.reset()
+                if version == ReadModelSchema.version { return false }
+                for table in ReadModelSchema.tables.reversed() { try w.db.execute("DROP TABLE IF EXISTS \(table)") }
+                for sql in ReadModelSchema.create(w.db.dialect) { try w.db.execute(sql) }
+                try w.db.statement(
+                    "INSERT INTO meta(key, value) VALUES ('read_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                ).bind(.text(ReadModelSchema.version)).run()
+                return true
+            }
+        }
+    }
+
+    /// The seq each run's rows were made at.
+    private func readModelMarks() throws(JournalError) -> [String: Int64] {
+        try withReader { (r) throws(JournalError) in
+            let read = try r.db.statement("SELECT run, events FROM read_runs")
+            var out: [String: Int64] = [:]
+            while try read.step() { out[read.text(0) ?? ""] = read.int(1) }
+            return out
+        }
+    }
+
+    /// Writes `batch` in one transaction. - Returns: the rows written.
+    private func writeReadModel(_ batch: [ReadModelRows]) throws(JournalError) -> Int {
+        guard !batch.isEmpty else { return 0 }
+        return try withWriter { (w) throws(JournalError) in
+            try w.db.transaction { () throws(JournalError) -> Int in
+                var count = 0
+                for rows in batch {
+                    try w.db.statement("DELETE FROM read_steps WHERE run = ?").bind(rows.run[0]).run()
+                    try w.db.statement(ReadModelRows.insertRun).bindAll(rows.run).run()
+                    for step in rows.steps { try w.db.statement(ReadModelRows.insertStep).bindAll(step).run() }
+                    for call in rows.calls { try w.db.statement(ReadModelRows.insertCall).bindAll(call).run() }
+                    for o in rows.observations { try w.db.statement(ReadModelRows.observe).bindAll(o).run() }
+                    count += rows.count
+                }
+                return count
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import PlanJournalCore
+
+/// The read model's rows for one run, made from its plan state and its new events (no I/O).
+struct ReadModelRows {
+    /// The run's `read_runs` row.
+    var run: [SQLValue]
+    /// Its `read_steps` rows (all of them: they replace the stored ones).
+    var steps: [[SQLValue]] = []
+    /// `read_calls` rows of the events folded since the last refresh.
+    var calls: [[SQLValue]] = []
+    /// What the observations since the last refresh said of tool calls: ok, duration_ms, bytes,
+    /// then run and call_id (the parameters of ``ReadModelRows/observe``).
+    var observations: [[SQLValue]] = []
+
+    static let insertRun = """
+        INSERT INTO read_runs(run, goal, status, events, started_at, ended_at, duration_ms, parent, fork_seq,
+          plan_versions, steps, steps_completed, steps_failed, replans, model_calls, tool_calls, input_tokens,
+          output_tokens, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(run) DO UPDATE SET goal = excluded.goal, status = excluded.status, events = excluded.events,
+          started_at = excluded.started_at, ended_at = excluded.ended_at, duration_ms = excluded.duration_ms,
+          parent = excluded.parent, fork_seq = excluded.fork_seq, plan_versions = excluded.plan_versions,
+          steps = excluded.steps, steps_completed = excluded.steps_completed, steps_failed = excluded.steps_failed,
+          replans = excluded.replans, model_calls = excluded.model_calls, tool_calls = excluded.tool_calls,
+          input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd
+        """
+    static let insertStep = """
+        INSERT INTO read_steps(run, step_id, status, attempts, tool, description, first_version, last_version,
+          started_at, ended_at, duration_ms, model_calls, tool_calls, observations, matches_expected, input_tokens,
+          output_tokens, cost_usd, error, output_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    static let insertCall = """
+        INSERT INTO read_calls(run, seq, ts, kind, step_id, name, purpose, call_id, input_tokens, output_tokens,
+          cost_usd, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run, seq) DO NOTHING
+        """
+    static let observe = """
+        UPDATE read_calls SET ok = ?, duration_ms = ?, bytes = ? WHERE run = ? AND call_id = ? AND kind = 'tool'
+        """
+
+    /// The rows of `summary`'s run as `state` has it, without calls (see ``add(_:)``).
+    init(summary: RunSummary, state: PlanState) {
+        let current = state.currentPlan.map { Set($0.steps.map(\.id)) } ?? []
+        let inPlan = state.steps.filter { current.contains($0.id) }
+        var duration: Double?
+        if let start = state.startedAt, let end = state.endedAt { duration = Double(end.microseconds - start.microseconds) / 1000 }
+        run = [
+            .text(summary.id), Self.text(state.goal ?? summary.goal), .text(state.status), .int(state.seq),
+            Self.time(state.startedAt), Self.time(state.endedAt),
+            Self.real(duration),
+            Self.text(summary.parent), Self.int(summary.forkSeq), .int(Int64(state.plans.count)),
+            .int(Int64(inPlan.count)), .int(Int64(inPlan.count { $0.status == .completed })),
+            .int(Int64(inPlan.count { $0.status == .failed })), .int(Int64(state.totals.replans)),
+            .int(Int64(state.totals.modelCalls)), .int(Int64(state.totals.toolCalls)),
+            .int(state.totals.inputTokens), .int(state.totals.outputTokens), .double(state.totals.costUSD),
+        ]
+        steps = state.steps.map { s in
+            [
+                .text(summary.id), .text(s.id), .text(s.status.rawValue), .int(Int64(s.attempts)), Self.text(s.tool),
+                Self.text(s.description), Self.int(s.versions.min().map(Int64.init)),
+                Self.int(s.versions.max().map(Int64.init)), Self.time(s.startedAt), Self.time(s.endedAt),
+                Self.real(s.durationMs), .int(Int64(s.modelCalls)), .int(Int64(s.toolCalls)),
+                .int(Int64(s.observations)), Self.int(s.matchesExpected.map { $0 ? 1 : 0 }), .int(s.inputTokens),
+                .int(s.outputTokens), .double(s.costUSD), Self.text(s.error), Self.text(s.outputSummary),
+            ]
+        }
+    }
+
+    /// Adds what `event` (of this run, after the last refresh) holds for `read_calls`.
+    mutating func add(_ event: JournalEvent) {
+        switch event.knownKind {
+        case .callModel:
+            calls.append([
+                run[0], .int(event.seq), .text(event.ts.description), .text("model"), Self.text(event.dataString("step_id")),
+                Self.text(event.dataString("model")), Self.text(event.dataString("purpose")),
+                Self.text(event.dataString("call_id")), Self.int(event.dataMemberInt("usage", "input_tokens")),
+                Self.int(event.dataMemberInt("usage", "output_tokens")), Self.real(event.dataDouble("cost_usd")),
+                Self.real(event.dataDouble("latency_ms")),
+            ])
+        case .callTool:
+            calls.append([
+                run[0], .int(event.seq), .text(event.ts.description), .text("tool"), Self.text(event.dataString("step_id")),
+                Self.text(event.dataString("tool")), .null, Self.text(event.dataString("call_id")), .null, .null, .null,
+                .null,
+            ])
+        case .stepObserved:
+            guard let callID = event.dataString("call_id") else { return }
+            observations.append([
+                Self.int(event.dataBool("ok").map { $0 ? 1 : 0 }), Self.real(event.dataDouble("duration_ms")),
+                Self.int(event.dataInt("bytes")), run[0], .text(callID),
+            ])
+        default:
+            break
+        }
+    }
+
+    /// How many rows this writes.
+    var count: Int { 1 + steps.count + calls.count + observations.count }
+
+    private static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
+    private static func int(_ n: Int64?) -> SQLValue { n.map { .int($0) } ?? .null }
+    private static func real(_ d: Double?) -> SQLValue { d.map { .double($0) } ?? .null }
+    private static func time(_ t: Timestamp?) -> SQLValue { t.map { .text($0.description) } ?? .null }
+}

@@ -1,0 +1,115 @@
+/// The tables of the SQL read model: runs, steps and calls as plain rows, for queries in SQL
+/// (`planj sql`, `sqlite3`, `psql`). They are derived from the events (see
+/// ``Journal/refreshReadModel(progress:)``), never read by the journal itself, and not covered
+/// by the hash chain: dropping them loses nothing.
+enum ReadModelSchema {
+    /// The version of the tables' definitions; tables of another version are dropped and rebuilt.
+    static let version = "1"
+
+    /// The tables, in the order they are created (and dropped in reverse).
+    static var tables: [String] { ReadModelTables.all.map(\.name) }
+
+    /// The statements creating the tables (if missing) in `dialect`.
+    static func create(_ dialect: SQLDialect) -> [String] {
+        let int = dialect == .postgres ? "BIGINT" : "INTEGER"
+        let real = dialect == .postgres ? "DOUBLE PRECISION" : "REAL"
+        return [
+            """
+            CREATE TABLE IF NOT EXISTS read_runs(
+                run TEXT PRIMARY KEY, goal TEXT, status TEXT NOT NULL, events \(int) NOT NULL,
+                started_at TEXT, ended_at TEXT, duration_ms \(real), parent TEXT, fork_seq \(int),
+                plan_versions \(int) NOT NULL, steps \(int) NOT NULL, steps_completed \(int) NOT NULL,
+                steps_failed \(int) NOT NULL, replans \(int) NOT NULL, model_calls \(int) NOT NULL,
+                tool_calls \(int) NOT NULL, input_tokens \(int) NOT NULL, output_tokens \(int) NOT NULL,
+                cost_usd \(real) NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS read_steps(
+                run TEXT NOT NULL, step_id TEXT NOT NULL, status TEXT NOT NULL, attempts \(int) NOT NULL,
+                tool TEXT, description TEXT, first_version \(int), last_version \(int), started_at TEXT,
+                ended_at TEXT, duration_ms \(real), model_calls \(int) NOT NULL, tool_calls \(int) NOT NULL,
+                observations \(int) NOT NULL, matches_expected \(int), input_tokens \(int) NOT NULL,
+                output_tokens \(int) NOT NULL, cost_usd \(real) NOT NULL, error TEXT, output_summary TEXT,
+                PRIMARY KEY(run, step_id))
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS read_calls(
+                run TEXT NOT NULL, seq \(int) NOT NULL, ts TEXT NOT NULL, kind TEXT NOT NULL, step_id TEXT,
+                name TEXT, purpose TEXT, call_id TEXT, input_tokens \(int), output_tokens \(int),
+                cost_usd \(real), latency_ms \(real), ok \(int), duration_ms \(real), bytes \(int),
+                PRIMARY KEY(run, seq))
+            """,
+            "CREATE INDEX IF NOT EXISTS read_calls_by_call ON read_calls(run, call_id)",
+        ]
+    }
+}
+
+/// The tables of the SQL read model and what their columns hold (``Journal/refreshReadModel(progress:)``).
+public enum ReadModelTables {
+    /// One table.
+    public struct Table: Sendable {
+        public let name: String
+        public let columns: [Column]
+
+        init(_ name: String, _ columns: [Column]) {
+            self.name = name
+            self.columns = columns
+        }
+    }
+
+    /// One column and what it holds (empty when its name says it all).
+    public struct Column: Sendable {
+        public let name: String
+        public let meaning: String
+
+        init(_ name: String, _ meaning: String) {
+            self.name = name
+            self.meaning = meaning
+        }
+    }
+
+    /// Every table, in the order they are created.
+    public static let all: [Table] = [
+        .init(
+            "read_runs",
+            [
+                .init("run", "run id"), .init("goal", "the goal"), .init("status", "running, succeeded, failed, ..."),
+                .init("events", "events folded (the run's last seq when fresh)"),
+                .init("started_at", "RFC 3339 UTC"), .init("ended_at", "RFC 3339 UTC, when completed"),
+                .init("duration_ms", "from run.started to run.completed"), .init("parent", "the run it was forked from"),
+                .init("fork_seq", "the seq it was forked at"), .init("plan_versions", "plans proposed and revised"),
+                .init("steps", "steps of the current plan"), .init("steps_completed", "of them, completed"),
+                .init("steps_failed", "of them, failed"), .init("replans", "replans triggered"),
+                .init("model_calls", "call.model events"), .init("tool_calls", "call.tool events"),
+                .init("input_tokens", ""), .init("output_tokens", ""), .init("cost_usd", ""),
+            ]
+        ),
+        .init(
+            "read_steps",
+            [
+                .init("run", "run id"), .init("step_id", "the step's id"),
+                .init("status", "pending, awaiting_approval, running, completed, failed, skipped, denied, removed"),
+                .init("attempts", "times started"), .init("tool", "its tool"), .init("description", "its description"),
+                .init("first_version", "the first plan version holding it"),
+                .init("last_version", "the last plan version holding it"), .init("started_at", "RFC 3339 UTC"),
+                .init("ended_at", "RFC 3339 UTC"), .init("duration_ms", "of the last attempt"),
+                .init("model_calls", ""), .init("tool_calls", ""), .init("observations", "step.observed events"),
+                .init("matches_expected", "1 or 0 as last observed, else NULL"), .init("input_tokens", ""),
+                .init("output_tokens", ""), .init("cost_usd", ""), .init("error", "why it failed (cleared when an attempt succeeds)"),
+                .init("output_summary", "its output, summarized"),
+            ]
+        ),
+        .init(
+            "read_calls",
+            [
+                .init("run", "run id"), .init("seq", "the call's event"), .init("ts", "RFC 3339 UTC"),
+                .init("kind", "model or tool"), .init("step_id", "NULL for planning calls"),
+                .init("name", "the model or the tool"), .init("purpose", "a model call's purpose"),
+                .init("call_id", "links a tool call to its observation"), .init("input_tokens", ""),
+                .init("output_tokens", ""), .init("cost_usd", ""), .init("latency_ms", "a model call's latency"),
+                .init("ok", "1 or 0: the tool call's observation said ok"),
+                .init("duration_ms", "the tool call's observed duration"), .init("bytes", "the observed content's size"),
+            ]
+        ),
+    ]
+}
