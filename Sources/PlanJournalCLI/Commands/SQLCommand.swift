@@ -13,9 +13,9 @@ extension Planj {
                 (one row per run), read_steps (one per step of any plan version) and read_calls (one per
                 model or tool call). Each command brings them up to date first, reading only runs with new
                 events, then runs QUERY on a read-only connection. Without QUERY it lists the tables and
-                their columns. The tables are ordinary SQLite tables in the journal file, so `sqlite3`
-                and other tools can read them too (after a refresh); they are derived data, outside the
-                hash chain. A PostgreSQL journal gets the same tables: query them with psql.
+                their columns. They are ordinary tables in the journal's database, so `sqlite3` and `psql`
+                read them too (as of the last refresh); they are derived data, outside the hash chain.
+                Statements that would write are refused.
 
                 Examples:
                   planj sql "SELECT status, count(*) FROM read_runs GROUP BY status"
@@ -71,8 +71,11 @@ extension Planj {
         /// The tables and their columns, as `planj sql` without a query prints them.
         static func tables() -> String {
             ReadModelTables.all.map { table in
-                ([table.name] + table.columns.map { "  \($0.name)" + ($0.meaning.isEmpty ? "" : "  -- \($0.meaning)") })
-                    .joined(separator: "\n")
+                let width = table.columns.map(\.name.count).max() ?? 0
+                let columns = table.columns.map { c in
+                    "  " + c.name + (c.meaning.isEmpty ? "" : String(repeating: " ", count: width - c.name.count + 2) + c.meaning)
+                }
+                return ([table.name] + columns).joined(separator: "\n")
             }.joined(separator: "\n\n")
         }
 

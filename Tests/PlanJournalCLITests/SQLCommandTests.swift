@@ -1,0 +1,71 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalTestSupport
+import Synchronization
+import Testing
+
+/// `planj sql` as a real process: the read model's tables are brought up to date and queried,
+/// writes are refused, and refreshing beside a `planj append` process loses nothing.
+@Suite struct SQLCommandTests {
+    @Test func queriesRunsStepsAndCalls() async throws {
+        let s = try PlanjSandbox("planj-sql")
+        let runs = try (0..<3).map { try RunBuilder.complete(run: "r\($0)", steps: 4).jsonl }
+        #expect(try await s.planj("ingest", "-", stdin: runs.joined()).status == 0)
+
+        let r = try await s.planj("sql", "SELECT run, status, steps, model_calls, cost_usd FROM read_runs ORDER BY run", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONValue(parsing: Array(r.stdout.utf8)).arrayValue)
+        #expect(rows.map { $0["run"]?.stringValue } == ["r0", "r1", "r2"])
+        #expect(rows.allSatisfy { $0["status"]?.stringValue == "succeeded" && $0["steps"]?.int64Value == 4 })
+        #expect(rows.allSatisfy { $0["model_calls"]?.int64Value == 4 && abs(($0["cost_usd"]?.doubleValue ?? 0) - 0.004) < 1e-9 })
+        #expect(rows.first?.objectMembers?.map(\.key) == ["run", "status", "steps", "model_calls", "cost_usd"])
+
+        let text = try await s.planj("sql", "SELECT kind, count(*) AS n FROM read_calls GROUP BY kind ORDER BY kind")
+        #expect(text.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } == [["kind", "n"], ["model", "12"], ["tool", "12"]])
+        let limited = try await s.planj("sql", "SELECT step_id FROM read_steps", "--limit", "1")
+        #expect(limited.stdout.split(separator: "\n").count == 2 && limited.stderr.contains("first 1 rows"))
+
+        let refused = try await s.planj("sql", "DELETE FROM read_runs")
+        #expect(refused.status == 2 && refused.stderr.contains("only statements that read"), "\(refused.stderr)")
+        let bad = try await s.planj("sql", "SELECT * FROM nowhere")
+        #expect(bad.status == 2 && bad.stderr.contains("no such table: nowhere"), "\(bad.stderr)")
+
+        // A new run: only it is read by the next refresh.
+        #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "r3", steps: 2).jsonl).status == 0)
+        let report = try await s.planj("sql", "--json")
+        let parsed = try JSONValue(parsing: Array(report.stdout.utf8))
+        #expect(parsed["runs"]?.int64Value == 4 && parsed["refreshed"]?.int64Value == 1 && parsed["rebuilt"]?.boolValue == false)
+        let listing = try await s.planj("sql")
+        #expect(["read_runs", "read_steps", "read_calls", "call_id"].allSatisfy(listing.stdout.contains))
+        #expect(try await s.planj("verify").status == 0)
+    }
+
+    @Test func refreshingBesideAnAppendingProcessLosesNothing() async throws {
+        let s = try PlanjSandbox("planj-sql-live")
+        let live = try (0..<4).map { try RunBuilder.complete(run: "live-\($0)", steps: 60, payloadBytes: 200).events }
+        var lines = ""
+        for k in 0..<live.map(\.count).max()! {
+            for run in live where k < run.count { lines += run[k].jsonLine + "\n" }
+        }
+        let done = Mutex(false)
+        let appending = Task {
+            defer { done.withLock { $0 = true } }
+            return try await s.planj("append", stdin: lines)
+        }
+        var failures: [String] = []
+        var refreshes = 0
+        while !done.withLock({ $0 }) || refreshes == 0 {
+            let r = try await s.planj("sql", "SELECT count(*) FROM read_calls")
+            if r.status != 0 { failures.append(r.stderr) }
+            refreshes += 1
+        }
+        let appended = try await appending.value
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(failures.isEmpty, "\(failures.count) of \(refreshes) refreshes failed: \(failures.first ?? "")")
+        let final = try await s.planj("sql", "SELECT count(*) AS calls, sum(ok) AS ok FROM read_calls", "--json")
+        let row = try #require(try JSONValue(parsing: Array(final.stdout.utf8)).arrayValue?.first)
+        #expect(row["calls"]?.int64Value == Int64(4 * 60 * 2))
+        let steps = try await s.planj("sql", "SELECT count(*) AS n FROM read_steps WHERE status = 'completed'", "--json")
+        #expect(try JSONValue(parsing: Array(steps.stdout.utf8)).arrayValue?.first?["n"]?.int64Value == Int64(4 * 60))
+    }
+}
