@@ -36,13 +36,25 @@ extension Journal {
         var batch: [ReadModelRows] = []
         var batchRows = 0
         for summary in stale {
-            let state = try state(of: summary.id)
-            var rows = ReadModelRows(summary: summary, state: state)
-            let from = (folded[summary.id] ?? 0) + 1
-            if from <= state.seq {
-                try forEachEvent(of: summary.id, from: from, to: state.seq) { rows.add($0) }
-                report.events += state.seq - from + 1
+            var rows = ReadModelRows(run: summary.id)
+            let mark = folded[summary.id] ?? 0
+            let state: PlanState
+            if mark == 0 {
+                // A run not seen yet: one pass folds it and finds its calls.
+                let projection = PlanProjection()
+                var folding = projection.initial(run: summary.id)
+                try forEachEvent(of: summary.id) { e in
+                    projection.apply(&folding, e)
+                    rows.add(e)
+                }
+                state = folding
+            } else {
+                // From the nearest snapshot; only the events since the last refresh are scanned.
+                state = try self.state(of: summary.id)
+                if mark < state.seq { try forEachEvent(of: summary.id, from: mark + 1, to: state.seq) { rows.add($0) } }
             }
+            rows.fold(state, summary: summary)
+            report.events += max(0, state.seq - mark)
             batchRows += rows.count
             batch.append(rows)
             if batch.count >= 256 || batchRows >= 20_000 {
@@ -95,7 +107,7 @@ extension Journal {
             try w.db.transaction { () throws(JournalError) -> Int in
                 var count = 0
                 for rows in batch {
-                    try w.db.statement("DELETE FROM read_steps WHERE run = ?").bind(rows.run[0]).run()
+                    try w.db.statement("DELETE FROM read_steps WHERE run = ?").bind(rows.id).run()
                     try w.db.statement(ReadModelRows.insertRun).bindAll(rows.run).run()
                     for step in rows.steps { try w.db.statement(ReadModelRows.insertStep).bindAll(step).run() }
                     for call in rows.calls { try w.db.statement(ReadModelRows.insertCall).bindAll(call).run() }

@@ -1,9 +1,11 @@
 import PlanJournalCore
 
-/// The read model's rows for one run, made from its plan state and its new events (no I/O).
+/// The read model's rows for one run, made from its new events and its plan state (no I/O).
 struct ReadModelRows {
-    /// The run's `read_runs` row.
-    var run: [SQLValue]
+    /// The run id.
+    let id: SQLValue
+    /// The run's `read_runs` row (after ``fold(_:summary:)``).
+    var run: [SQLValue] = []
     /// Its `read_steps` rows (all of them: they replace the stored ones).
     var steps: [[SQLValue]] = []
     /// `read_calls` rows of the events folded since the last refresh.
@@ -36,14 +38,19 @@ struct ReadModelRows {
         UPDATE read_calls SET ok = ?, duration_ms = ?, bytes = ? WHERE run = ? AND call_id = ? AND kind = 'tool'
         """
 
-    /// The rows of `summary`'s run as `state` has it, without calls (see ``add(_:)``).
-    init(summary: RunSummary, state: PlanState) {
+    /// Rows for `run`, without any yet.
+    init(run: String) {
+        id = .text(run)
+    }
+
+    /// Sets the run's row and its step rows to what `state` says.
+    mutating func fold(_ state: PlanState, summary: RunSummary) {
         let current = state.currentPlan.map { Set($0.steps.map(\.id)) } ?? []
         let inPlan = state.steps.filter { current.contains($0.id) }
         var duration: Double?
         if let start = state.startedAt, let end = state.endedAt { duration = Double(end.microseconds - start.microseconds) / 1000 }
         run = [
-            .text(summary.id), Self.text(state.goal ?? summary.goal), .text(state.status), .int(state.seq),
+            id, Self.text(state.goal ?? summary.goal), .text(state.status), .int(state.seq),
             Self.time(state.startedAt), Self.time(state.endedAt),
             Self.real(duration),
             Self.text(summary.parent), Self.int(summary.forkSeq), .int(Int64(state.plans.count)),
@@ -54,7 +61,7 @@ struct ReadModelRows {
         ]
         steps = state.steps.map { s in
             [
-                .text(summary.id), .text(s.id), .text(s.status.rawValue), .int(Int64(s.attempts)), Self.text(s.tool),
+                id, .text(s.id), .text(s.status.rawValue), .int(Int64(s.attempts)), Self.text(s.tool),
                 Self.text(s.description), Self.int(s.versions.min().map(Int64.init)),
                 Self.int(s.versions.max().map(Int64.init)), Self.time(s.startedAt), Self.time(s.endedAt),
                 Self.real(s.durationMs), .int(Int64(s.modelCalls)), .int(Int64(s.toolCalls)),
@@ -69,7 +76,7 @@ struct ReadModelRows {
         switch event.knownKind {
         case .callModel:
             calls.append([
-                run[0], .int(event.seq), .text(event.ts.description), .text("model"), Self.text(event.dataString("step_id")),
+                id, .int(event.seq), .text(event.ts.description), .text("model"), Self.text(event.dataString("step_id")),
                 Self.text(event.dataString("model")), Self.text(event.dataString("purpose")),
                 Self.text(event.dataString("call_id")), Self.int(event.dataMemberInt("usage", "input_tokens")),
                 Self.int(event.dataMemberInt("usage", "output_tokens")), Self.real(event.dataDouble("cost_usd")),
@@ -77,7 +84,7 @@ struct ReadModelRows {
             ])
         case .callTool:
             calls.append([
-                run[0], .int(event.seq), .text(event.ts.description), .text("tool"), Self.text(event.dataString("step_id")),
+                id, .int(event.seq), .text(event.ts.description), .text("tool"), Self.text(event.dataString("step_id")),
                 Self.text(event.dataString("tool")), .null, Self.text(event.dataString("call_id")), .null, .null, .null,
                 .null,
             ])
@@ -85,7 +92,7 @@ struct ReadModelRows {
             guard let callID = event.dataString("call_id") else { return }
             observations.append([
                 Self.int(event.dataBool("ok").map { $0 ? 1 : 0 }), Self.real(event.dataDouble("duration_ms")),
-                Self.int(event.dataInt("bytes")), run[0], .text(callID),
+                Self.int(event.dataInt("bytes")), id, .text(callID),
             ])
         default:
             break

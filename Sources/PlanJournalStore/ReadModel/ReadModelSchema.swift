@@ -39,7 +39,7 @@ enum ReadModelSchema {
                 cost_usd \(real), latency_ms \(real), ok \(int), duration_ms \(real), bytes \(int),
                 PRIMARY KEY(run, seq))
             """,
-            "CREATE INDEX IF NOT EXISTS read_calls_by_call ON read_calls(run, call_id)",
+            "CREATE INDEX IF NOT EXISTS read_calls_by_call ON read_calls(run, call_id) WHERE call_id IS NOT NULL",
         ]
     }
 }
