@@ -25,6 +25,9 @@ import Testing
         let limited = try await s.planj("sql", "SELECT step_id FROM read_steps", "--limit", "1")
         #expect(limited.stdout.split(separator: "\n").count == 2 && limited.stderr.contains("first 1 rows"))
 
+        let csv = try await s.planj("sql", #"SELECT 'a,b' AS x, 'say "hi"' AS y, NULL AS z, 3 AS n, 0.5 AS r"#, "--csv")
+        #expect(csv.stdout == "x,y,z,n,r\r\n\"a,b\",\"say \"\"hi\"\"\",,3,0.5\r\n", "\(csv.stdout)")
+
         let refused = try await s.planj("sql", "DELETE FROM read_runs")
         #expect(refused.status == 2 && refused.stderr.contains("only statements that read"), "\(refused.stderr)")
         let bad = try await s.planj("sql", "SELECT * FROM nowhere")

@@ -16,8 +16,8 @@ extension Planj {
         @Option(help: "The first seq to print.")
         var from: Int64 = 1
 
-        @Option(help: "The last seq to print.")
-        var to: Int64 = .max
+        @Option(help: "The last seq to print (default: the run's last).")
+        var to: Int64?
 
         @Option(help: "Only events of this kind; a trailing * matches a prefix (step.*). Repeatable.")
         var kind: [String] = []
@@ -26,7 +26,7 @@ extension Planj {
             try await reportingErrors(verbose: global.verbose) {
                 let journal = try global.open()
                 var block: [UInt8] = []
-                try journal.forEachEvent(of: run, from: from, to: to) { e in
+                try journal.forEachEvent(of: run, from: from, to: to ?? .max) { e in
                     guard kind.isEmpty || kind.contains(where: { Self.matches($0, e.kind) }) else { return }
                     block.append(contentsOf: e.bytes)
                     block.append(UInt8(ascii: "\n"))

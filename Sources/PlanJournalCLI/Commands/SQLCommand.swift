@@ -34,12 +34,16 @@ extension Planj {
         @Flag(help: "Print a JSON array of objects, one per row (without QUERY: the refresh report).")
         var json = false
 
+        @Flag(help: "Print CSV (RFC 4180): a header line, then one line per row.")
+        var csv = false
+
         @Flag(help: "Query the tables as they are, without bringing them up to date first.")
         var noRefresh = false
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 if let limit, limit < 0 { throw JournalError(.usage, "--limit must be 0 or more") }
+                if json && csv { throw JournalError(.usage, "choose one of --json and --csv") }
                 let journal = try global.open()
                 var report: ReadModelReport?
                 if !noRefresh {
@@ -59,6 +63,9 @@ extension Planj {
                         JSONValue.object(zip(result.columns, row).map { JSONValue.Member($0, Self.json($1)) })
                     }
                     Output.line(JSONValue.array(rows).jsonText)
+                } else if csv {
+                    let lines = [result.columns.map(Self.csvField)] + result.rows.map { $0.map { Self.csvField(Self.csvText($0)) } }
+                    Output.write(Array(lines.map { $0.joined(separator: ",") + "\r\n" }.joined().utf8))
                 } else {
                     var table = TextTable(header: result.columns)
                     table.rows = result.rows.map { $0.map(Self.text) }
@@ -87,6 +94,19 @@ extension Planj {
             case .text(let s): s.replacingOccurrences(of: "\n", with: " ")
             case .blob(let b): "x'" + b.map { String(format: "%02x", $0) }.joined() + "'"
             }
+        }
+
+        /// A value as CSV text: NULL is an empty field.
+        static func csvText(_ value: QueryResult.Value) -> String {
+            if case .null = value { return "" }
+            if case .text(let s) = value { return s }
+            return text(value)
+        }
+
+        /// `field` quoted when it holds a comma, a quote or a line break (RFC 4180).
+        static func csvField(_ field: String) -> String {
+            guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
+            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
 
         static func json(_ value: QueryResult.Value) -> JSONValue {
