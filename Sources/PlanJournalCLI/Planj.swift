@@ -27,6 +27,8 @@ public struct Planj: AsyncParsableCommand {
               planj export RUN --format html -o report.html  a report for a browser
               planj export RUN --otlp-endpoint http://localhost:4318
                                                a trace to an OpenTelemetry collector
+              planj sql "SELECT * FROM read_steps WHERE status = 'failed'"
+                                               runs, steps and calls in SQL
               planj audit --all                integrity, plan and behaviour findings
               planj verify                     recompute every hash chain
               planj copy J1.sqlite J2.sqlite   copy runs (or to a .pjl), hashes intact

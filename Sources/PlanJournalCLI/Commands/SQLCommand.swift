@@ -19,8 +19,8 @@ extension Planj {
 
                 Examples:
                   planj sql "SELECT status, count(*) FROM read_runs GROUP BY status"
-                  planj sql "SELECT name, count(*), sum(cost_usd) FROM read_calls WHERE kind = 'model' GROUP BY name"
-                  planj sql "SELECT tool, avg(duration_ms) FROM read_steps WHERE status = 'completed' GROUP BY tool" --json
+                  planj sql "SELECT name, sum(cost_usd) FROM read_calls GROUP BY name" --csv
+                  planj sql "SELECT tool, avg(duration_ms) FROM read_steps GROUP BY tool"
                 """))
 
         @OptionGroup var global: GlobalOptions
