@@ -1,7 +1,6 @@
 import Foundation
 import PlanJournalCore
 import PlanJournalTestSupport
-import Synchronization
 import Testing
 
 /// `planj sql` as a real process: the read model's tables are brought up to date and queried,
@@ -46,25 +45,9 @@ import Testing
     @Test func refreshingBesideAnAppendingProcessLosesNothing() async throws {
         let s = try PlanjSandbox("planj-sql-live")
         let live = try (0..<4).map { try RunBuilder.complete(run: "live-\($0)", steps: 60, payloadBytes: 200).events }
-        var lines = ""
-        for k in 0..<live.map(\.count).max()! {
-            for run in live where k < run.count { lines += run[k].jsonLine + "\n" }
-        }
-        let done = Mutex(false)
-        let appending = Task {
-            defer { done.withLock { $0 = true } }
-            return try await s.planj("append", stdin: lines)
-        }
-        var failures: [String] = []
-        var refreshes = 0
-        while !done.withLock({ $0 }) || refreshes == 0 {
-            let r = try await s.planj("sql", "SELECT count(*) FROM read_calls")
-            if r.status != 0 { failures.append(r.stderr) }
-            refreshes += 1
-        }
-        let appended = try await appending.value
-        #expect(appended.status == 0, "\(appended.stderr)")
-        #expect(failures.isEmpty, "\(failures.count) of \(refreshes) refreshes failed: \(failures.first ?? "")")
+        let r = try await s.whileAppending(RunBuilder.interleaved(live), repeat: ["sql", "SELECT count(*) FROM read_calls"])
+        #expect(r.appended.status == 0, "\(r.appended.stderr)")
+        #expect(r.failures.isEmpty, "\(r.failures.count) of \(r.runs) refreshes failed: \(r.failures.first ?? "")")
         let final = try await s.planj("sql", "SELECT count(*) AS calls, sum(ok) AS ok FROM read_calls", "--json")
         let row = try #require(try JSONValue(parsing: Array(final.stdout.utf8)).arrayValue?.first)
         #expect(row["calls"]?.int64Value == Int64(4 * 60 * 2))

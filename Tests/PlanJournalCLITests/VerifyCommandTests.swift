@@ -1,7 +1,6 @@
 import Foundation
 import PlanJournalCore
 import PlanJournalTestSupport
-import Synchronization
 import Testing
 
 /// `planj verify` as a real process beside a real `planj append` process writing to the runs it
@@ -13,25 +12,9 @@ import Testing
         #expect(try await s.planj("ingest", "-", stdin: settled.joined()).status == 0)
         // Four live runs, their events interleaved one by one, each acknowledged before the next.
         let live = try (0..<4).map { try RunBuilder.complete(run: "live-\($0)", steps: 80, payloadBytes: 200).events }
-        var lines = ""
-        for k in 0..<live.map(\.count).max()! {
-            for run in live where k < run.count { lines += run[k].jsonLine + "\n" }
-        }
-        let done = Mutex(false)
-        let appending = Task {
-            defer { done.withLock { $0 = true } }
-            return try await s.planj("append", stdin: lines)
-        }
-        var verifies = 0
-        var failures: [String] = []
-        while !done.withLock({ $0 }) || verifies == 0 {
-            let v = try await s.planj("verify", "--json")
-            if v.status != 0 { failures.append(v.stdout + v.stderr) }
-            verifies += 1
-        }
-        let appended = try await appending.value
-        #expect(appended.status == 0, "\(appended.stderr)")
-        #expect(failures.isEmpty, "\(failures.count) of \(verifies) verifies failed: \(failures.first ?? "")")
+        let r = try await s.whileAppending(RunBuilder.interleaved(live), repeat: ["verify", "--json"])
+        #expect(r.appended.status == 0, "\(r.appended.stderr)")
+        #expect(r.failures.isEmpty, "\(r.failures.count) of \(r.runs) verifies failed: \(r.failures.first ?? "")")
         let last = try await s.planj("verify")
         #expect(last.status == 0, "\(last.stdout)")
     }

@@ -52,6 +52,16 @@ public struct RunBuilder: Sendable {
         return b
     }
 
+    /// The events of `runs` as JSON Lines, interleaved one by one (each run's first event, then
+    /// each run's second, ...), as agents writing at once would leave them.
+    public static func interleaved(_ runs: [[JournalEvent]]) -> String {
+        var lines = ""
+        for k in 0..<(runs.map(\.count).max() ?? 0) {
+            for run in runs where k < run.count { lines += run[k].jsonLine + "\n" }
+        }
+        return lines
+    }
+
     /// The events as JSON Lines.
     public var jsonl: String {
         events.map { $0.jsonLine + "\n" }.joined()
