@@ -57,22 +57,46 @@ extension Planj {
                     if json, let report { Output.json(report) } else { Output.line(Self.tables()) }
                     return
                 }
-                let result = try journal.query(query, limit: limit ?? .max)
-                if json {
-                    let rows = result.rows.map { row in
-                        JSONValue.object(zip(result.columns, row).map { JSONValue.Member($0, Self.json($1)) })
-                    }
-                    Output.line(JSONValue.array(rows).jsonText)
-                } else if csv {
-                    let lines = [result.columns.map(Self.csvField)] + result.rows.map { $0.map { Self.csvField(Self.csvText($0)) } }
-                    Output.write(Array(lines.map { $0.joined(separator: ",") + "\r\n" }.joined().utf8))
-                } else {
-                    var table = TextTable(header: result.columns)
-                    table.rows = result.rows.map { $0.map(Self.text) }
-                    Output.line(table.render())
-                    if result.rows.count == limit { Output.error("planj: note: showing the first \(result.rows.count) rows (--limit)") }
+                if json || csv {
+                    try stream(journal, query)
+                    return
                 }
+                let result = try journal.query(query, limit: limit ?? .max)
+                var table = TextTable(header: result.columns)
+                table.rows = result.rows.map { $0.map(Self.text) }
+                Output.line(table.render())
+                if result.rows.count == limit { Output.error("planj: note: showing the first \(result.rows.count) rows (--limit)") }
             }
+        }
+
+        /// Prints the rows as JSON or CSV as they are read, a block at a time.
+        private func stream(_ journal: Journal, _ query: String) throws(JournalError) {
+            var block: [UInt8] = []
+            var columns: [String] = []
+            var rows = 0
+            func flush(_ force: Bool) {
+                guard force || block.count > 1 << 20 else { return }
+                Output.write(block)
+                block.removeAll(keepingCapacity: true)
+            }
+            try journal.query(
+                query, limit: limit ?? .max,
+                header: { names in
+                    columns = names
+                    if csv { block += Array((names.map(Self.csvField).joined(separator: ",") + "\r\n").utf8) }
+                },
+                row: { values in
+                    if csv {
+                        block += Array((values.map { Self.csvField(Self.csvText($0)) }.joined(separator: ",") + "\r\n").utf8)
+                    } else {
+                        let object = JSONValue.object(zip(columns, values).map { JSONValue.Member($0, Self.json($1)) })
+                        block += Array(((rows == 0 ? "[" : ",\n") + object.jsonText).utf8)
+                    }
+                    rows += 1
+                    flush(false)
+                })
+            if json { block += Array((rows == 0 ? "[]\n" : "]\n").utf8) }
+            flush(true)
         }
 
         /// The tables and their columns, as `planj sql` without a query prints them.

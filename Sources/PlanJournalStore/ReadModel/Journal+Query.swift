@@ -25,18 +25,31 @@ extension Journal {
     /// - Throws: `.usage` for a statement that would write, for more than one statement, and for
     ///   SQL the engine does not accept (its message says why); `.io` when the engine fails.
     public func query(_ sql: String, limit: Int = .max) throws(JournalError) -> QueryResult {
+        var result = QueryResult(columns: [], rows: [])
+        try query(sql, limit: limit, header: { result.columns = $0 }, row: { result.rows.append($0) })
+        return result
+    }
+
+    /// ``query(_:limit:)`` one row at a time, for results too large to hold: `header` gets the
+    /// names of the columns first, then `row` each row. On SQLite rows are read as they are
+    /// passed on; PostgreSQL sends the whole result first (and names no columns when it is empty).
+    /// - Throws: as ``query(_:limit:)``, and what the closures throw.
+    public func query(
+        _ sql: String, limit: Int = .max, header: ([String]) throws(JournalError) -> Void,
+        row: ([QueryResult.Value]) throws(JournalError) -> Void
+    ) throws(JournalError) {
         do throws(JournalError) {
-            let (columns, rows): ([String], [[SQLValue]])
             if JournalBackend.isPostgres(path) {
                 let db = try JournalBackend.connect(path, configuration: configuration)
                 guard let pg = db as? PGConnection else { throw JournalError(.io, "not a PostgreSQL connection") }
-                (columns, rows) = try pg.readOnlyQuery(sql)
+                let (columns, rows) = try pg.readOnlyQuery(sql)
+                try header(columns)
+                for r in rows.prefix(limit) { try row(r.map(Self.cell)) }
             } else {
                 let db = try SQLiteConnection(path: path, readOnly: true)
                 db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
-                (columns, rows) = try db.readOnlyQuery(sql, limit: limit)
+                try db.readOnlyQuery(sql, limit: limit, header: header, row: { (r) throws(JournalError) in try row(r.map(Self.cell)) })
             }
-            return QueryResult(columns: columns, rows: rows.prefix(limit).map { $0.map(Self.cell) })
         } catch {
             throw error.adding(journalPath: displayPath)
         }

@@ -115,20 +115,25 @@ final class SQLiteConnection: SQLDatabase {
         return statement
     }
 
-    /// Runs one statement a user typed, when it only reads.
-    /// - Returns: the names of the columns and at most `limit` rows.
-    /// - Throws: `.usage` for a statement that would write (and as ``prepareOnce(_:)``).
-    func readOnlyQuery(_ sql: String, limit: Int) throws(JournalError) -> (columns: [String], rows: [[SQLValue]]) {
+    /// Runs one statement a user typed, when it only reads: `header` gets the names of the
+    /// columns, then `row` each row, one at a time, at most `limit` of them.
+    /// - Throws: `.usage` for a statement that would write (and as ``prepareOnce(_:)``); what the
+    ///   closures throw.
+    func readOnlyQuery(
+        _ sql: String, limit: Int, header: ([String]) throws(JournalError) -> Void,
+        row: ([SQLValue]) throws(JournalError) -> Void
+    ) throws(JournalError) {
         let statement = try prepareOnce(sql)
         guard statement.isReadOnly else {
             throw JournalError(.usage, "the query would change the journal; only statements that read are run")
         }
         let columns = statement.columnNames
-        var rows: [[SQLValue]] = []
-        while rows.count < limit, try statement.step() {
-            rows.append((0..<Int32(columns.count)).map(statement.value))
+        try header(columns)
+        var count = 0
+        while count < limit, try statement.step() {
+            try row((0..<Int32(columns.count)).map(statement.value))
+            count += 1
         }
-        return (columns, rows)
     }
 
     /// `PRAGMA data_version`: changes when another connection (of this process or another) commits;
