@@ -27,7 +27,7 @@ import Testing
         let csv = try await s.planj("sql", #"SELECT 'a,b' AS x, 'say "hi"' AS y, NULL AS z, 3 AS n, 0.5 AS r"#, "--csv")
         #expect(csv.stdout == "x,y,z,n,r\r\n\"a,b\",\"say \"\"hi\"\"\",,3,0.5\r\n", "\(csv.stdout)")
 
-        #expect(try await s.planj("sql", "SELECT * FROM read_runs WHERE 0", "--json").stdout == "[]\n")
+        #expect(try await s.planj("sql", "SELECT * FROM read_runs WHERE 0; -- none", "--json").stdout == "[]\n")
         let everyCall = try await s.planj("sql", "SELECT * FROM read_calls", "--json")
         #expect(try JSONValue(parsing: Array(everyCall.stdout.utf8)).arrayValue?.count == 24)
 

@@ -109,7 +109,11 @@ final class SQLiteConnection: SQLDatabase {
         }
         guard let handle else { throw JournalError(.usage, "the query holds no SQL statement") }
         let statement = SQLiteStatement(handle, connection: self)
-        guard rest.allSatisfy({ $0.isWhitespace || $0 == ";" }) else {
+        // What follows may be comments and semicolons, which prepare to no statement.
+        var next: OpaquePointer?
+        let restRC = sqlite3_prepare_v2(db, rest, -1, &next, nil)
+        sqlite3_finalize(next)
+        guard restRC == SQLITE_OK, next == nil else {
             throw JournalError(.usage, "give one SQL statement at a time (found more after the first)")
         }
         return statement
