@@ -30,7 +30,9 @@ extension Planj {
                     dictionaries: \(s.dictionaries)
                     JSON Lines:   \(s.jsonlBytes) bytes
                     on disk:      \(s.fileBytes) bytes (database and WAL)
-                    compression:  \(String(format: "%.2f", s.compressionRatio))x
+                    """ + (s.readModelBytes > 0 ? "\nread model:   \(s.readModelBytes) bytes of them (planj sql's tables)" : "") + """
+
+                    compression:  \(String(format: "%.2f", s.compressionRatio))x\(s.readModelBytes > 0 ? " (the events alone)" : "")
                     """)
             }
         }

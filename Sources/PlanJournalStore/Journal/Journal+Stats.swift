@@ -15,7 +15,10 @@ public struct JournalStats: Sendable, Codable, Hashable {
     public var chunkBytes: Int64
     /// Bytes of the database file plus its WAL, on disk now (PostgreSQL: the database's size).
     public var fileBytes: Int64
-    /// `jsonlBytes / fileBytes`.
+    /// Bytes of the SQL read model's tables and indexes, part of ``fileBytes`` (0 before the
+    /// first `planj sql`, or where the engine cannot tell).
+    public var readModelBytes: Int64
+    /// `jsonlBytes / (fileBytes - readModelBytes)`: what the events take, derived tables aside.
     public var compressionRatio: Double
 }
 
@@ -29,7 +32,7 @@ extension Journal {
                 return try s.step() ? s.int(0) : 0
             }
             let runs = try scalar("SELECT count(*) FROM runs")
-            let events = try scalar("SELECT CAST(coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) AS BIGINT) FROM runs")
+            let count = try scalar("SELECT CAST(coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) AS BIGINT) FROM runs")
             let chunks = try scalar("SELECT count(*) FROM chunks")
             let snapshots = try scalar("SELECT count(*) FROM snapshots")
             let dictionaries = try scalar("SELECT count(*) FROM dictionaries")
@@ -39,11 +42,28 @@ extension Journal {
                 r.db.dialect == .postgres
                 ? try scalar("SELECT pg_database_size(current_database())")
                 : Self.fileSize(path) + Self.fileSize(path + "-wal")
+            let readModel = min(files, (try? Self.readModelBytes(r.db)) ?? 0)
+            let events = files - readModel
             return JournalStats(
-                runs: Int(runs), events: events, chunks: Int(chunks), snapshots: Int(snapshots),
-                dictionaries: Int(dictionaries), jsonlBytes: jsonl,
-                chunkBytes: stored, fileBytes: files, compressionRatio: files > 0 ? Double(jsonl) / Double(files) : 0)
+                runs: Int(runs), events: count, chunks: Int(chunks), snapshots: Int(snapshots),
+                dictionaries: Int(dictionaries), jsonlBytes: jsonl, chunkBytes: stored, fileBytes: files,
+                readModelBytes: readModel, compressionRatio: events > 0 ? Double(jsonl) / Double(events) : 0)
         }
+    }
+
+    /// The bytes the read model's tables and indexes take: SQLite's `dbstat` (where SQLite was
+    /// built with it), PostgreSQL's relation sizes; 0 when the tables do not exist.
+    private static func readModelBytes(_ db: any SQLDatabase) throws(JournalError) -> Int64 {
+        let sql =
+            db.dialect == .postgres
+            ? ReadModelSchema.tables.map { "coalesce(pg_total_relation_size(to_regclass('\($0)')), 0)" }.joined(separator: " + ")
+            : """
+            SELECT coalesce(sum(pgsize), 0) FROM dbstat
+            WHERE name IN (SELECT name FROM sqlite_schema WHERE tbl_name LIKE 'read\\_%' ESCAPE '\\')
+            """
+        let s = try db.statement(db.dialect == .postgres ? "SELECT CAST(\(sql) AS BIGINT)" : sql)
+        defer { s.reset() }
+        return try s.step() ? s.int(0) : 0
     }
 
     static func fileSize(_ path: String) -> Int64 {

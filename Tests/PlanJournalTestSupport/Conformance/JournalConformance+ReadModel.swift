@@ -73,6 +73,10 @@ extension JournalConformance {
         #expect(try journal.query("SELECT count(*) AS n FROM read_runs").rows == [[.integer(3)]])
         let report = try journal.verify()
         #expect(report.ok)
+        // `stats` tells the tables' bytes apart from the events'.
+        let stats = try journal.stats()
+        #expect(stats.readModelBytes > 0 && stats.readModelBytes < stats.fileBytes, "\(stats)")
+        #expect(abs(stats.compressionRatio - Double(stats.jsonlBytes) / Double(stats.fileBytes - stats.readModelBytes)) < 1e-9)
     }
 
     /// Every run's `read_runs` and `read_steps` rows hold what its folded plan state says, and
