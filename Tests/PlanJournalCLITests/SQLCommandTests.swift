@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+@testable import PlanJournalStore
 import PlanJournalTestSupport
 import Testing
 
@@ -57,5 +58,22 @@ import Testing
         #expect(row["calls"]?.int64Value == Int64(4 * 60 * 2))
         let steps = try await s.planj("sql", "SELECT count(*) AS n FROM read_steps WHERE status = 'completed'", "--json")
         #expect(try JSONValue(parsing: Array(steps.stdout.utf8)).arrayValue?.first?["n"]?.int64Value == Int64(4 * 60))
+    }
+
+    @Test func aWriterHoldingTheJournalLeavesTheTablesAsTheyAre() async throws {
+        let s = try PlanjSandbox("planj-sql-busy")
+        #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "old", steps: 2).jsonl).status == 0)
+        #expect(try await s.planj("sql", "--json").status == 0)
+        #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "new", steps: 2).jsonl).status == 0)
+        // Another writer takes the write lock and keeps it (a long ingest does).
+        let writer = try SQLiteConnection(path: s.journal)
+        try writer.beginWrite()
+        let r = try await s.planj("sql", "SELECT run FROM read_runs", "--csv")
+        try writer.run("ROLLBACK")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("not brought up to date"), "\(r.stderr)")
+        #expect(r.stdout == "run\r\nold\r\n")
+        let after = try await s.planj("sql", "SELECT run FROM read_runs ORDER BY run", "--csv")
+        #expect(after.stdout == "run\r\nnew\r\nold\r\n" && after.stderr.isEmpty, "\(after.stderr)")
     }
 }

@@ -44,15 +44,10 @@ extension Planj {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 if let limit, limit < 0 { throw JournalError(.usage, "--limit must be 0 or more") }
                 if json && csv { throw JournalError(.usage, "choose one of --json and --csv") }
-                let journal = try global.open()
-                var report: ReadModelReport?
-                if !noRefresh {
-                    let showProgress = Output.stderrIsTerminal
-                    report = try journal.refreshReadModel { done, total in
-                        if showProgress { Output.progress("read model: \(done) of \(total) runs") }
-                    }
-                    if showProgress { Output.progress(nil) }
-                }
+                // A long ingest holds the write lock for its whole input: the refresh waits a
+                // little for it, then the query reads the tables as they are.
+                let journal = try global.open(configuration: JournalConfiguration(busyTimeoutMilliseconds: Self.lockWait))
+                let report = noRefresh ? nil : try refresh(journal)
                 guard let query else {
                     if json, let report { Output.json(report) } else { Output.line(Self.tables()) }
                     return
@@ -66,6 +61,23 @@ extension Planj {
                 table.rows = result.rows.map { $0.map(Self.text) }
                 Output.line(table.render())
                 if result.rows.count == limit { Output.error("planj: note: showing the first \(result.rows.count) rows (--limit)") }
+            }
+        }
+
+        /// Brings the read model up to date; `nil`, with a note, when another writer holds the
+        /// journal longer than ``lockWait``.
+        private func refresh(_ journal: Journal) throws(JournalError) -> ReadModelReport? {
+            let showProgress = Output.stderrIsTerminal
+            defer { if showProgress { Output.progress(nil) } }
+            do {
+                return try journal.refreshReadModel { done, total in
+                    if showProgress { Output.progress("read model: \(done) of \(total) runs") }
+                }
+            } catch where error.isLockTimeout {
+                Output.error(
+                    "planj: note: another process has been writing to the journal for \(Self.lockWait / 1000) s, so the "
+                        + "read model was not brought up to date: rows are as of the last refresh")
+                return nil
             }
         }
 
@@ -98,6 +110,9 @@ extension Planj {
             if json { block += Array((rows == 0 ? "[]\n" : "]\n").utf8) }
             flush(true)
         }
+
+        /// How long the refresh waits for another writer's lock, in milliseconds.
+        static let lockWait: Int32 = 3000
 
         /// The tables and their columns, as `planj sql` without a query prints them.
         static func tables() -> String {

@@ -189,8 +189,7 @@ final class SQLiteConnection: SQLDatabase {
 
     /// Whether `error` is SQLite's "busy" or "locked" (another connection holds the lock).
     func isBusy(_ error: JournalError) -> Bool {
-        guard let code = (error.cause as? SQLiteError)?.code else { return false }
-        return code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED
+        (error.cause as? SQLiteError)?.isBusy ?? false
     }
 
     /// Maps a SQLite result code to a ``JournalError``.
@@ -205,6 +204,8 @@ final class SQLiteConnection: SQLDatabase {
 /// A SQLite result code, kept as the cause of a ``JournalError``.
 struct SQLiteError: Error, Sendable, CustomStringConvertible {
     var code: Int32
+    /// Whether another connection held a lock for longer than the busy timeout.
+    var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
     var description: String { "SQLite result code \(code): \(String(cString: sqlite3_errstr(code)))" }
 }
 
