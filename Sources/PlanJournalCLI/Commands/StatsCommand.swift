@@ -20,20 +20,24 @@ extension Planj {
                     Output.json(s)
                     return
                 }
-                Output.line(
-                    """
-                    journal:      \(Journal.displayName(global.journalPath))
-                    runs:         \(s.runs)
-                    events:       \(s.events)
-                    chunks:       \(s.chunks)
-                    snapshots:    \(s.snapshots)
-                    dictionaries: \(s.dictionaries)
-                    JSON Lines:   \(s.jsonlBytes) bytes
-                    on disk:      \(s.fileBytes) bytes (database and WAL)
-                    """ + (s.readModelBytes > 0 ? "\nread model:   \(s.readModelBytes) bytes of them (planj sql's tables)" : "") + """
-
-                    compression:  \(String(format: "%.2f", s.compressionRatio))x\(s.readModelBytes > 0 ? " (the events alone)" : "")
-                    """)
+                var lines = [
+                    "journal:      \(Journal.displayName(global.journalPath))",
+                    "runs:         \(s.runs)",
+                    "events:       \(s.events)",
+                    "chunks:       \(s.chunks)",
+                    "snapshots:    \(s.snapshots)",
+                    "dictionaries: \(s.dictionaries)",
+                    "JSON Lines:   \(s.jsonlBytes) bytes",
+                    "on disk:      \(s.fileBytes) bytes (database and WAL)",
+                ]
+                let ratio = String(format: "%.2f", s.compressionRatio)
+                if s.readModelBytes > 0 {
+                    lines.append("read model:   \(s.readModelBytes) bytes of them (planj sql's tables)")
+                    lines.append("compression:  \(ratio)x (the events alone)")
+                } else {
+                    lines.append("compression:  \(ratio)x")
+                }
+                Output.line(lines.joined(separator: "\n"))
             }
         }
     }
