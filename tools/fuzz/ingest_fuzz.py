@@ -7,8 +7,10 @@ gaps, huge or deeply nested values, odd timestamps, unicode escapes, reordered k
 and CRLF, ...), interleaves it with an untouched run, and ingests the file into a journal that
 already holds a third run. Then it checks:
 
-  - planj exits 0 (everything landed) or 3 (some run rejected), never by a signal, a Swift trap or
-    a timeout, and `--json` prints a summary whose every rejection names a line of the file;
+  - planj exits 0 (everything landed), 3 (some run rejected) or 4 (a run rejected for a different
+    event at a seq an earlier line already gave: a conflict, as two logs of one run that disagree
+    are), never by a signal, a Swift trap or a timeout, and `--json` prints a summary whose every
+    rejection names a line of the file;
   - the untouched run landed and reads back value for value (`planj events`);
   - the run already in the journal is byte for byte what it was;
   - the mutated run either landed and reads back value for value, or was rejected and is absent;
@@ -381,7 +383,7 @@ def iteration(binary, runs, rng, work, n):
     except subprocess.TimeoutExpired:
         return mutation.__name__, f"planj ingest did not finish in {TIMEOUT} s", data
     err = p.stderr.decode(errors="replace")
-    if p.returncode < 0 or p.returncode not in (0, 3) or "Fatal error" in err or "Stack dump" in err:
+    if p.returncode < 0 or p.returncode not in (0, 3, 4) or "Fatal error" in err or "Stack dump" in err:
         return mutation.__name__, f"exit {p.returncode}: {err[:400]}", data
     try:
         summary = json.loads(p.stdout)
@@ -392,8 +394,10 @@ def iteration(binary, runs, rng, work, n):
         line = r.get("line")
         if not isinstance(line, int) or not 1 <= line <= lines_in_file or not r.get("message"):
             return mutation.__name__, f"a rejection names no line of the file: {r}", data
-    if (p.returncode == 3) != bool(summary.get("rejected")):
+    if (p.returncode in (3, 4)) != bool(summary.get("rejected")):
         return mutation.__name__, f"exit {p.returncode} but rejected = {summary.get('rejected')}", data
+    if p.returncode == 4 and not any(r.get("code") == "append.conflict" for r in summary["rejected"]):
+        return mutation.__name__, f"exit 4 but no rejection is a conflict: {summary['rejected']}", data
     if planj(binary, journal, "events", f"resident-{n}").stdout != before:
         return mutation.__name__, "the run already in the journal changed", data
     unattributed = any(r.get("run") is None for r in summary.get("rejected", []))
