@@ -131,7 +131,7 @@ extension Planj {
             case .integer(let n): String(n)
             case .real(let d): String(d)
             case .text(let s): s.replacingOccurrences(of: "\n", with: " ")
-            case .blob(let b): "x'" + b.map { String(format: "%02x", $0) }.joined() + "'"
+            case .blob: "x'" + (value.blobHex ?? "") + "'"
             }
         }
 
@@ -154,7 +154,7 @@ extension Planj {
             case .integer(let n): .int(n)
             case .real(let d): .double(d)
             case .text(let s): .string(s)
-            case .blob(let b): .string(b.map { String(format: "%02x", $0) }.joined())
+            case .blob: .string(value.blobHex ?? "")
             }
         }
     }

@@ -43,11 +43,11 @@ extension Journal {
                 ? try scalar("SELECT pg_database_size(current_database())")
                 : Self.fileSize(path) + Self.fileSize(path + "-wal")
             let readModel = min(files, (try? Self.readModelBytes(r.db)) ?? 0)
-            let events = files - readModel
+            let eventBytes = files - readModel
             return JournalStats(
                 runs: Int(runs), events: count, chunks: Int(chunks), snapshots: Int(snapshots),
                 dictionaries: Int(dictionaries), jsonlBytes: jsonl, chunkBytes: stored, fileBytes: files,
-                readModelBytes: readModel, compressionRatio: events > 0 ? Double(jsonl) / Double(events) : 0)
+                readModelBytes: readModel, compressionRatio: eventBytes > 0 ? Double(jsonl) / Double(eventBytes) : 0)
         }
     }
 

@@ -9,6 +9,12 @@ public struct QueryResult: Sendable, Equatable {
         case real(Double)
         case text(String)
         case blob([UInt8])
+
+        /// A blob's bytes as lowercase hex, as the journal prints hashes; `nil` for other values.
+        public var blobHex: String? {
+            if case .blob(let b) = self { return HashChain.hex(b) }
+            return nil
+        }
     }
 
     /// The columns' names, in order.

@@ -14,26 +14,12 @@ struct ReadModelRows {
     /// then run and call_id (the parameters of ``ReadModelRows/observe``).
     var observations: [[SQLValue]] = []
 
-    static let insertRun = """
-        INSERT INTO read_runs(run, goal, status, events, started_at, ended_at, duration_ms, parent, fork_seq,
-          plan_versions, steps, steps_completed, steps_failed, replans, model_calls, tool_calls, input_tokens,
-          output_tokens, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(run) DO UPDATE SET goal = excluded.goal, status = excluded.status, events = excluded.events,
-          started_at = excluded.started_at, ended_at = excluded.ended_at, duration_ms = excluded.duration_ms,
-          parent = excluded.parent, fork_seq = excluded.fork_seq, plan_versions = excluded.plan_versions,
-          steps = excluded.steps, steps_completed = excluded.steps_completed, steps_failed = excluded.steps_failed,
-          replans = excluded.replans, model_calls = excluded.model_calls, tool_calls = excluded.tool_calls,
-          input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd
-        """
-    static let insertStep = """
-        INSERT INTO read_steps(run, step_id, status, attempts, tool, description, first_version, last_version,
-          started_at, ended_at, duration_ms, model_calls, tool_calls, observations, matches_expected, input_tokens,
-          output_tokens, cost_usd, error, output_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-    static let insertCall = """
-        INSERT INTO read_calls(run, seq, ts, kind, step_id, name, purpose, call_id, input_tokens, output_tokens,
-          cost_usd, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run, seq) DO NOTHING
-        """
+    static let insertRun = ReadModelTables.insert(
+        into: "read_runs", conflict: "ON CONFLICT(run) DO UPDATE SET", updatingAllBut: ["run"])
+    static let insertStep = ReadModelTables.insert(into: "read_steps")
+    /// A call's row up to `latency_ms`: what the call event says (its observation fills the rest).
+    static let insertCall = ReadModelTables.insert(
+        into: "read_calls", through: "latency_ms", conflict: "ON CONFLICT(run, seq) DO NOTHING")
     static let observe = """
         UPDATE read_calls SET ok = ?, duration_ms = ?, bytes = ? WHERE run = ? AND call_id = ? AND kind = 'tool'
         """

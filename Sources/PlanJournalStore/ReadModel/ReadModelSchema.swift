@@ -68,6 +68,23 @@ public enum ReadModelTables {
         }
     }
 
+    /// An `INSERT` of `table`'s columns in their order (up to `through`, when given), with one
+    /// parameter each, then `conflict`; with `updatingAllBut`, an upsert setting every other
+    /// inserted column from `excluded`.
+    static func insert(
+        into table: String, through last: String? = nil, conflict: String = "", updatingAllBut keys: Set<String>? = nil
+    ) -> String {
+        let all = (all.first { $0.name == table }?.columns ?? []).map(\.name)
+        let names = last.flatMap { l in all.firstIndex(of: l).map { Array(all[...$0]) } } ?? all
+        var sql = "INSERT INTO \(table)(\(names.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")"
+        if !conflict.isEmpty { sql += " " + conflict }
+        if let keys {
+            sql += " " + names.filter { !keys.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        }
+        return sql
+    }
+
     /// Every table, in the order they are created.
     public static let all: [Table] = [
         .init(
