@@ -78,6 +78,20 @@ import Testing
         #expect(missing.stderr.contains("planj: error: cannot find the program /nonexistent/agent"))
     }
 
+    @Test func aPlannerThatDiesIsNamedWithItsExitStatusInTheSummary() async throws {
+        let script = directory + "/dies.py"
+        try "import sys\nsys.stdin.readline()\nsys.exit(3)\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let text = try await planj("run", "--goal", "g", "--planner", "cmd:python3 " + script, "--executor", "demo", "--quiet")
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("failed (stopped by planner_error)"))
+        #expect(text.stdout.contains("error: subprocess: python3 \(script) exited with status 3"), "\(text.stdout)")
+        let json = try await planj("run", "--goal", "g", "--planner", "cmd:python3 " + script, "--executor", "demo", "--json")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let error = object?["error"] as? [String: Any]
+        #expect(error?["type"] as? String == "subprocess")
+        #expect((error?["message"] as? String)?.contains("status 3") == true)
+    }
+
     @Test func askModeWaitsForPlanjApproveFromAnotherProcess() async throws {
         // The demo's publish step is gated; in ask mode the run waits for a human.
         let p = try PlanjBinary.process(

@@ -36,4 +36,44 @@ import Testing
             return e?.type == "subprocess" && e?.message.contains("status 7") == true
         }
     }
+
+    @Test func aCallAfterTheProgramExitedNamesItsExitStatus() async throws {
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", "import sys; sys.stdin.readline(); sys.exit(5)"])
+        _ = try? await channel.call("plan", .record([:]))
+        await #expect {
+            _ = try await channel.call("plan", .record([:]))
+        } throws: { error in
+            let e = error as? RuntimeError
+            return e?.type == "subprocess" && e?.message.contains("status 5") == true
+        }
+    }
+
+    /// Answers each request with `size` bytes of text, written a few KiB at a time with CRLF line
+    /// ends, and then three small replies in one write.
+    static let bulky = #"""
+        import json, sys
+        for line in sys.stdin:
+            request = json.loads(line)
+            size = request["params"]["size"]
+            text = "".join(chr(0x61 + i % 26) for i in range(size))
+            reply = json.dumps({"id": request["id"], "result": {"text": text}}) + "\r\n"
+            for i in range(0, len(reply), 4096):
+                sys.stdout.write(reply[i:i + 4096])
+                sys.stdout.flush()
+        """#
+
+    @Test(.timeLimit(.minutes(1))) func aReplyOfManyMegabytesComesBackWhole() async throws {
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", Self.bulky])
+        let size = 12 << 20
+        let reply = try await channel.call("echo", .record(["size": .int(size)]))
+        let text = try #require(reply["text"]?.stringValue)
+        #expect(text.utf8.count == size)
+        #expect(text.hasPrefix("abcdefghijklmnopqrstuvwxyzab"))
+        // Small replies after the large one, several to a read.
+        async let a = channel.call("echo", .record(["size": .int(3)]))
+        async let b = channel.call("echo", .record(["size": .int(5)]))
+        let (ra, rb) = try await (a, b)
+        #expect(ra["text"]?.stringValue == "abc")
+        #expect(rb["text"]?.stringValue == "abcde")
+    }
 }

@@ -58,6 +58,7 @@ enum RunDriver {
                 format: "  %d of %d steps completed, %d replans, %lld tokens, $%.4f, %.2fs, %lld events", done, inPlan,
                 t.replans, t.tokens, t.costUSD, seconds, t.events),
         ]
+        if let error = r.error { lines.append("  error: \(error.type): \(TextTable.clip(error.message, 300))") }
         if let answer = r.finalAnswer { lines.append("  answer: \(TextTable.clip(answer.replacingOccurrences(of: "\n", with: " "), 160))") }
         return lines.joined(separator: "\n")
     }
@@ -69,8 +70,15 @@ struct RunResultJSON: Encodable {
     var status: String
     var stoppedBy: String?
     var finalAnswer: String?
+    var error: Failure?
     var steps: [Step]
     var totals: PlanState.Totals
+
+    /// The `run.completed` error.
+    struct Failure: Encodable {
+        var type: String
+        var message: String
+    }
 
     struct Step: Encodable {
         var id: String
@@ -83,12 +91,13 @@ struct RunResultJSON: Encodable {
         status = r.status
         stoppedBy = r.stoppedBy
         finalAnswer = r.finalAnswer
+        error = r.error.map { Failure(type: $0.type, message: $0.message) }
         steps = r.state.steps.map { Step(id: $0.id, status: $0.status.rawValue, attempts: $0.attempts) }
         totals = r.state.totals
     }
 
     enum CodingKeys: String, CodingKey {
-        case run, status, stoppedBy = "stopped_by", finalAnswer = "final_answer", steps, totals
+        case run, status, stoppedBy = "stopped_by", finalAnswer = "final_answer", error, steps, totals
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -97,6 +106,7 @@ struct RunResultJSON: Encodable {
         try c.encode(status, forKey: .status)
         try c.encode(stoppedBy, forKey: .stoppedBy)
         try c.encode(finalAnswer, forKey: .finalAnswer)
+        try c.encode(error, forKey: .error)
         try c.encode(steps, forKey: .steps)
         try c.encode(totals, forKey: .totals)
     }

@@ -278,6 +278,7 @@ extension PlanRunner {
             ]))
         let state = try journal.state(of: recorder.run)
         return RunResult(
-            run: recorder.run, status: status, stoppedBy: ending.stoppedBy, finalAnswer: answer, state: state)
+            run: recorder.run, status: status, stoppedBy: ending.stoppedBy, finalAnswer: answer, error: ending.error,
+            state: state)
     }
 }

@@ -9,6 +9,9 @@ public struct RunResult: Sendable {
     /// `timeout`, `plan_rejected`, `plan_denied`, `planner_error`, `invalid_plan`, `cancelled`), if one did.
     public var stoppedBy: String?
     public var finalAnswer: String?
+    /// What stopped the run, when an error did (the `run.completed` `error`), e.g. the planner's
+    /// `subprocess` error naming the program and its exit status.
+    public var error: RuntimeError?
     /// The plan state after `run.completed`.
     public var state: PlanState
 }

@@ -70,15 +70,18 @@ public final class SubprocessChannel: Sendable {
     ///   wrote a line that is not a reply.
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         try await withCheckedThrowingContinuation { continuation in
-            let id: Int? = state.withLock { s in
-                if s.closed != nil { return nil }
+            let registered: Result<Int, RuntimeError> = state.withLock { s in
+                if let reason = s.closed { return .failure(RuntimeError("subprocess", reason)) }
                 let id = s.nextID
                 s.nextID += 1
                 s.pending[id] = continuation
-                return id
+                return .success(id)
             }
-            guard let id else {
-                continuation.resume(throwing: RuntimeError("subprocess", "\(commandLine) has exited"))
+            let id: Int
+            switch registered {
+            case .success(let registeredID): id = registeredID
+            case .failure(let error):
+                continuation.resume(throwing: error)
                 return
             }
             var line: [UInt8] = []
@@ -101,19 +104,30 @@ public final class SubprocessChannel: Sendable {
     }
 
     private func readReplies(from output: FileHandle) {
+        // `buffer[start...]` is the unfinished line; `scanned` is where the search for its newline
+        // goes on, so a reply of many megabytes is scanned once, not once per read.
         var buffer: [UInt8] = []
+        var start = 0
+        var scanned = 0
         var lineNumber = 0
         while true {
             let chunk = output.availableData
             if chunk.isEmpty { break }
+            if start > 0 && start * 2 >= buffer.count {
+                buffer.removeSubrange(..<start)
+                scanned -= start
+                start = 0
+            }
             buffer.append(contentsOf: chunk)
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Array(buffer[..<newline])
-                buffer.removeSubrange(...newline)
+            while let newline = buffer[scanned...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                scanned = start
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-                deliver(line, lineNumber: lineNumber)
+                deliver(Array(line), lineNumber: lineNumber)
             }
+            scanned = buffer.count
         }
         process.waitUntilExit()
         let reason = "\(commandLine) exited with status \(process.terminationStatus)"
