@@ -75,23 +75,20 @@ extension Planj {
 enum StreamLines {
     static func forEach(fileDescriptor fd: Int32, _ body: (Int, [UInt8]) async throws -> Void) async throws {
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
-        var pending: [UInt8] = []
+        var pending = LineBuffer()
         var number = 0
         while true {
             let data = handle.availableData
             if data.isEmpty { break }
-            pending.append(contentsOf: data)
-            var start = 0
-            while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            pending.append(data)
+            while let line = pending.nextLine() {
                 number += 1
-                try await body(number, Array(pending[start..<nl]))
-                start = nl + 1
+                try await body(number, Array(line))
             }
-            pending.removeSubrange(0..<start)
         }
-        if !pending.isEmpty {
+        if !pending.rest.isEmpty {
             number += 1
-            try await body(number, pending)
+            try await body(number, Array(pending.rest))
         }
     }
 }

@@ -104,30 +104,17 @@ public final class SubprocessChannel: Sendable {
     }
 
     private func readReplies(from output: FileHandle) {
-        // `buffer[start...]` is the unfinished line; `scanned` is where the search for its newline
-        // goes on, so a reply of many megabytes is scanned once, not once per read.
-        var buffer: [UInt8] = []
-        var start = 0
-        var scanned = 0
+        var buffer = LineBuffer()
         var lineNumber = 0
         while true {
             let chunk = output.availableData
             if chunk.isEmpty { break }
-            if start > 0 && start * 2 >= buffer.count {
-                buffer.removeSubrange(..<start)
-                scanned -= start
-                start = 0
-            }
-            buffer.append(contentsOf: chunk)
-            while let newline = buffer[scanned...].firstIndex(of: 0x0A) {
-                let line = buffer[start..<newline]
-                start = newline + 1
-                scanned = start
+            buffer.append(chunk)
+            while let line = buffer.nextLine() {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
                 deliver(Array(line), lineNumber: lineNumber)
             }
-            scanned = buffer.count
         }
         process.waitUntilExit()
         let reason = "\(commandLine) exited with status \(process.terminationStatus)"

@@ -26,7 +26,7 @@ public final class PortableSource: CopySource {
     public init(file path: String) throws(JournalError) {
         self.path = path
         let decoder = try LZ4FrameDecoder(collectingSkippable: [Journal.sealFrameMagic, PortableFork.frameMagic])
-        var pending: [UInt8] = []
+        var pending = LineBuffer()
         var line = 0
         var order: [String] = []
         var forks: [PortableFork] = []
@@ -46,13 +46,8 @@ public final class PortableSource: CopySource {
         }
         try Journal.readFile(path) { (block) throws(JournalError) in
             try decoder.decode(block) { (out) throws(JournalError) in
-                pending += out
-                var start = pending.startIndex
-                while let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                    try take(pending[start..<nl])
-                    start = nl + 1
-                }
-                pending.removeSubrange(..<start)
+                pending.append(out)
+                while let line = pending.nextLine() { try take(line) }
             } skippable: { (payload) throws(JournalError) in
                 for record in payload.split(separator: UInt8(ascii: "\n")) where !record.isEmpty {
                     if decoder.lastCollectedMagic == PortableFork.frameMagic {
@@ -66,7 +61,7 @@ public final class PortableSource: CopySource {
         guard decoder.atFrameBoundary else {
             throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
         }
-        if !pending.isEmpty { try take(pending[...]) }
+        if !pending.rest.isEmpty { try take(pending.rest) }
         let forkOf = Dictionary(forks.map { ($0.run, $0) }, uniquingKeysWith: { a, _ in a })
         for fork in forks where parsed[fork.run] == nil {
             parsed[fork.run] = []

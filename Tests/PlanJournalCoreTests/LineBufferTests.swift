@@ -1,0 +1,32 @@
+import PlanJournalCore
+import Testing
+
+@Suite struct LineBufferTests {
+    /// Feeds `input` in pieces of `size` bytes and collects the lines and the rest.
+    func split(_ input: [UInt8], pieces size: Int) -> (lines: [[UInt8]], rest: [UInt8]) {
+        var buffer = LineBuffer()
+        var lines: [[UInt8]] = []
+        var offset = 0
+        while offset < input.count {
+            buffer.append(input[offset..<min(offset + size, input.count)])
+            offset += size
+            while let line = buffer.nextLine() { lines.append(Array(line)) }
+        }
+        return (lines, Array(buffer.rest))
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64, 100_000])
+    func linesComeOutWholeHoweverTheReadsCutThem(pieces: Int) {
+        let long = [UInt8](repeating: UInt8(ascii: "x"), count: 50_000)
+        let input = Array("one\n\ntwo\r\n".utf8) + long + Array("\nlast".utf8)
+        let (lines, rest) = split(input, pieces: pieces)
+        #expect(lines == [Array("one".utf8), [], Array("two\r".utf8), long])
+        #expect(rest == Array("last".utf8))
+    }
+
+    @Test func aStreamEndingInANewlineLeavesNothing() {
+        let (lines, rest) = split(Array("a\nb\n".utf8), pieces: 3)
+        #expect(lines == [Array("a".utf8), Array("b".utf8)])
+        #expect(rest.isEmpty)
+    }
+}
