@@ -61,6 +61,13 @@ final class ChunkCompressor: @unchecked Sendable {
         }
     }
 
+    /// Whether a chunk is queued or being compressed.
+    var isBusy: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !queue.isEmpty || busy > 0
+    }
+
     /// Queues a chunk, waiting while too many are outstanding.
     func submit(_ job: Job) {
         condition.lock()

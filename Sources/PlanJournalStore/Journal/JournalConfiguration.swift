@@ -34,7 +34,9 @@ public struct JournalConfiguration: Sendable {
     ///
     /// Each append in the window is written to the journal's append log (`<journal>-pjlog`, one
     /// `write`) before it returns, so a crash of the process loses nothing acknowledged; the window
-    /// commits when it is this old, when the journal is read, or when the `Journal` is released.
+    /// commits when it is this old (up to four times as old while a full chunk of it is still
+    /// being compressed, so the commit need not wait for the compressor), when the journal is
+    /// read, or when the `Journal` is released.
     /// Other processes see the appends once it commits. `.full` durability and PostgreSQL always
     /// commit before an append returns.
     public var commitWindowMicroseconds: Int

@@ -5,12 +5,16 @@ import PlanJournalCore
 /// alone on the journal, each append first written to the append log (see ``AppendLog``), and
 /// the replay of a log that a writer which died left behind.
 extension JournalWriter {
-    /// Whether the open window should commit now (old enough, or large).
+    /// Whether the open window should commit now (old enough, or large). A window whose tails are
+    /// still being compressed gets up to three more window lengths to finish them, because the
+    /// commit would otherwise wait for the compressor while appends queue up behind it.
     var windowDue: Bool {
         guard let windowStart else { return false }
         if windowEvents >= 20_000 { return true }
         let age = ContinuousClock.now - windowStart
-        return age >= .microseconds(config.commitWindowMicroseconds)
+        let length = Duration.microseconds(config.commitWindowMicroseconds)
+        if age < length { return false }
+        return age >= length * 4 || windowCompressor?.isBusy != true
     }
 
     /// Makes the transaction just begun a write window when no other writer has the journal open,

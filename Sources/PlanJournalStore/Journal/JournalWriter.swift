@@ -26,7 +26,7 @@ final class JournalWriter {
     private var compressor: ChunkCompressor?
     /// Compresses the tails of held runs (``held``) off this thread; their chunks are inserted
     /// before the window commits (``settleWindowChunks()``). Started on first use.
-    private var windowCompressor: ChunkCompressor?
+    private(set) var windowCompressor: ChunkCompressor?
     /// Checkpoints the WAL off this thread (SQLite only).
     private let checkpointer: Checkpointer?
     /// Acknowledged appends of the open write window (SQLite with `.normal` durability only).
