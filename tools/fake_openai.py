@@ -3,7 +3,7 @@
 
     python3 tools/fake_openai.py --model planner-m [--port 0] [--require-key KEY] [--fail-first N]
                                  [--malformed-plan] [--differ-step ID] [--log FILE] [--exit-with-stdin]
-                                 [--dialect openai|variant] [--error-first N]
+                                 [--dialect openai|variant|functions] [--error-first N]
 
 Prints `listening on http://127.0.0.1:PORT/v1` on stdout once it accepts connections, then serves
 POST /v1/chat/completions until killed. What it answers depends on the request's system message:
@@ -18,7 +18,9 @@ POST /v1/chat/completions until killed. What it answers depends on the request's
 --fail-first N answers the first N requests with 429 (Retry-After: 0); --error-first N answers them
 with HTTP 200 and an `error` object instead, as some proxies do. --dialect variant speaks the way
 other OpenAI-compatible servers do: `content` as an array of text parts, tool-call `arguments` as
-an object, `usage` as input_tokens/output_tokens, and plans after a <think> section with braces in it. --require-key answers 401
+an object, `usage` as input_tokens/output_tokens, and plans after a <think> section with braces in it;
+--dialect functions asks for tools with the older `function_call` field and reads their results
+from `function` messages. --require-key answers 401
 unless `Authorization: Bearer KEY`. --log appends one JSON line per request: path, authorization,
 model, the last message.
 """
@@ -59,7 +61,7 @@ def executor_reply(body):
     m = re.search(r"Step (\S+?):", user)
     step = m.group(1) if m else "?"
     tools = body.get("tools") or []
-    has_tool_result = any(msg.get("role") == "tool" for msg in messages)
+    has_tool_result = any(msg.get("role") in ("tool", "function") for msg in messages)
     if tools and not has_tool_result:
         name = tools[0]["function"]["name"]
         return {"role": "assistant", "content": None,
@@ -71,7 +73,7 @@ def executor_reply(body):
     elif "differently" in user:
         text += " (after a different input)"
     if has_tool_result:
-        text += " using " + next(m["content"] for m in messages if m.get("role") == "tool")
+        text += " using " + next(m["content"] for m in messages if m.get("role") in ("tool", "function"))
     return {"role": "assistant", "content": text}
 
 
@@ -125,9 +127,12 @@ class Handler(BaseHTTPRequestHandler):
         usage = {"prompt_tokens": prompt_chars // 4 + 1, "completion_tokens": len(str(message.get("content") or "")) // 4 + 1}
         if args.dialect == "variant":
             message, usage = variant(message, usage)
+        elif args.dialect == "functions":
+            message = functions(message)
         self.send(200, {
             "id": f"chatcmpl-{n}", "object": "chat.completion", "model": args.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get("tool_calls")
+                         else "function_call" if message.get("function_call") else "stop"}],
             "usage": usage,
         })
 
@@ -146,6 +151,15 @@ def variant(message, usage):
     return message, {"input_tokens": usage["prompt_tokens"], "output_tokens": usage["completion_tokens"]}
 
 
+def functions(message):
+    """The message as servers of the function-calling API before tool calls shape it."""
+    message = dict(message)
+    calls = message.pop("tool_calls", None)
+    if calls:
+        message["function_call"] = calls[0]["function"]
+    return message
+
+
 def main():
     global args
     p = argparse.ArgumentParser()
@@ -154,7 +168,7 @@ def main():
     p.add_argument("--require-key")
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--error-first", type=int, default=0)
-    p.add_argument("--dialect", choices=["openai", "variant"], default="openai")
+    p.add_argument("--dialect", choices=["openai", "variant", "functions"], default="openai")
     p.add_argument("--malformed-plan", action="store_true")
     p.add_argument("--differ-step")
     p.add_argument("--log")

@@ -117,6 +117,24 @@ import Testing
         #expect(try server.requests().allSatisfy { $0["path"] as? String == "/v1/chat/completions" })
     }
 
+    @Test func aServerOfTheOlderFunctionCallAPIGetsItsCallsAndResults() async throws {
+        let server = try FakeOpenAIServer(["--model", "functions-m", "--dialect", "functions"])
+        let t = try TemporaryJournal()
+        let client = OpenAIClient(model: "functions-m", baseURL: server.baseURL, settings: settings())
+        let result = try await PlanRunner(
+            journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
+            tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "succeeded")
+        let events = try t.journal.events(of: result.run)
+        #expect(events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args")?["step"]?.stringValue }.sorted() == ["outline", "research", "write"])
+        #expect(result.finalAnswer == "functions-m did write using FACTS for write")
+        // Each result went back as a `function` message naming the function.
+        let results = try server.requests().compactMap { $0["last"] as? [String: Any] }.filter { $0["role"] as? String == "function" }
+        #expect(results.count == 3)
+        #expect(results.allSatisfy { $0["name"] as? String == "lookup_facts" && ($0["content"] as? String)?.hasPrefix("FACTS for ") == true })
+    }
+
     @Test func aReplyOf200WithAnErrorObjectIsRetriedAndNamedWhenItPersists() async throws {
         let flaky = try FakeOpenAIServer(["--error-first", "1"])
         var s = settings()

@@ -99,8 +99,7 @@ public struct OpenAIExecutor: Executor {
                 } catch {
                     content = "error: \(error)"
                 }
-                messages.append(
-                    .record(["role": .string("tool"), "tool_call_id": .string(call.id), "content": .string(content)]))
+                messages.append(call.resultMessage(content))
             }
         }
         throw RuntimeError("too_many_rounds", "\(name) kept calling tools for \(maxRounds) rounds", retryable: false)

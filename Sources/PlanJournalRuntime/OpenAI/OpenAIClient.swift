@@ -33,6 +33,16 @@ public struct OpenAIClient: Sendable {
         public var name: String
         /// The arguments JSON text as the model wrote it.
         public var arguments: String
+        /// Whether the server asked with the older `function_call` field instead of `tool_calls`
+        /// (its result then goes back as a `function` message, not a `tool` message).
+        public var isFunctionCall = false
+
+        /// The message that gives the model this call's result.
+        public func resultMessage(_ content: String) -> JSONValue {
+            isFunctionCall
+                ? .record(["role": .string("function"), "name": .string(name), "content": .string(content)])
+                : .record(["role": .string("tool"), "tool_call_id": .string(id), "content": .string(content)])
+        }
     }
 
     /// Posts `messages` (and `tools`, as function definitions) to `/chat/completions`, retrying
@@ -61,9 +71,13 @@ public struct OpenAIClient: Sendable {
         let input = usage?["prompt_tokens"]?.int64Value ?? usage?["input_tokens"]?.int64Value ?? 0
         let output = usage?["completion_tokens"]?.int64Value ?? usage?["output_tokens"]?.int64Value ?? 0
         let content = Self.text(of: message["content"])
-        let calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { call -> ToolCall? in
+        var calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { call -> ToolCall? in
             guard let name = call["function"]?["name"]?.stringValue else { return nil }
             return ToolCall(id: call["id"]?.stringValue ?? name, name: name, arguments: Self.arguments(call["function"]?["arguments"]))
+        }
+        if calls.isEmpty, let legacy = message["function_call"], let name = legacy["name"]?.stringValue {
+            // The function-calling API before tool calls, which some servers still speak.
+            calls = [ToolCall(id: name, name: name, arguments: Self.arguments(legacy["arguments"]), isFunctionCall: true)]
         }
         let cost = settings.pricePerMillion.map { (Double(input) * $0.input + Double(output) * $0.output) / 1_000_000 }
         let record = ModelCall(
