@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import PlanJournalCore
 import PlanJournalRuntime
 import PlanJournalStore
@@ -115,6 +119,23 @@ import Testing
         #expect(result.finalAnswer == "variant-m did write using FACTS for write")
         #expect(result.state.totals.inputTokens > 0 && result.state.totals.outputTokens > 0)
         #expect(try server.requests().allSatisfy { $0["path"] as? String == "/v1/chat/completions" })
+    }
+
+    @Test func theWaitARateLimitAsksForIsReadInItsThreeForms() throws {
+        func delay(_ headers: [String: String]) -> Duration? {
+            let now = Date(timeIntervalSince1970: 1_795_000_000)
+            let response = HTTPURLResponse(url: URL(string: "http://127.0.0.1/v1")!, statusCode: 429, httpVersion: "HTTP/1.1", headerFields: headers)
+            return OpenAIClient.retryDelay(asked: response, now: now)
+        }
+        #expect(delay(["Retry-After": "2"]) == .seconds(2))
+        #expect(delay(["Retry-After": "0.5"]) == .milliseconds(500))
+        #expect(delay(["retry-after-ms": "250", "Retry-After": "9"]) == .milliseconds(250))
+        // 1_795_000_000 is Wed, 18 Nov 2026 11:06:40 GMT: seven seconds later.
+        #expect(delay(["Retry-After": "Wed, 18 Nov 2026 11:06:47 GMT"]) == .seconds(7))
+        #expect(delay(["Retry-After": "Wed, 18 Nov 2026 11:00:00 GMT"]) == .zero)
+        #expect(delay(["Retry-After": "3600"]) == .seconds(30))
+        #expect(delay(["Retry-After": "soon"]) == nil)
+        #expect(delay([:]) == nil)
     }
 
     @Test func aServerOfTheOlderFunctionCallAPIGetsItsCallsAndResults() async throws {

@@ -126,6 +126,31 @@ public struct OpenAIClient: Sendable {
         }
     }
 
+    /// The wait a reply asks for before the next attempt, at most 30 s: `retry-after-ms` (as Azure
+    /// OpenAI sends it), else `Retry-After` in seconds or as an HTTP date; `nil` when it asks for none.
+    package static func retryDelay(asked response: HTTPURLResponse?, now: Date = Date()) -> Duration? {
+        guard let response else { return nil }
+        let seconds: Double
+        if let ms = response.value(forHTTPHeaderField: "retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+            seconds = ms / 1000
+        } else if let value = response.value(forHTTPHeaderField: "Retry-After")?.trimmingCharacters(in: .whitespaces) {
+            if let number = Double(value) {
+                seconds = number
+            } else {
+                let format = DateFormatter()
+                format.locale = Locale(identifier: "en_US_POSIX")
+                format.timeZone = TimeZone(identifier: "GMT")
+                format.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+                guard let date = format.date(from: value) else { return nil }
+                seconds = date.timeIntervalSince(now)
+            }
+        } else {
+            return nil
+        }
+        guard seconds.isFinite else { return nil }
+        return .milliseconds(Int((min(max(seconds, 0), 30) * 1000).rounded()))
+    }
+
     private func endpoint() throws -> URL {
         // A base URL given with the endpoint's path already on it is taken as it is.
         let full = baseURL.hasSuffix("/chat/completions") ? baseURL : baseURL + "/chat/completions"
@@ -164,11 +189,7 @@ public struct OpenAIClient: Sendable {
                     failure = RuntimeError(
                         "http_status", "\(model)@\(baseURL) answered HTTP \(status): \(text)",
                         retryable: status == 429 || status >= 500)
-                    if let header = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After"),
-                        let seconds = Double(header)
-                    {
-                        retryAfter = .milliseconds(min(seconds, 30) * 1000)
-                    }
+                    retryAfter = Self.retryDelay(asked: response as? HTTPURLResponse)
                 }
             case .failure(let error):
                 failure = RuntimeError("network", "\(model)@\(baseURL): \(error.localizedDescription)", retryable: true)
