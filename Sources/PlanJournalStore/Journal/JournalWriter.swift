@@ -154,7 +154,7 @@ final class JournalWriter {
             do {
                 try db.execute("PRAGMA journal_mode=WAL")
                 break
-            } catch where db.isBusy(error) && attempt < 600 {
+            } catch where error.isLockTimeout && attempt < 600 {
                 attempt += 1
                 usleep(useconds_t(5_000 + Int.random(in: 0..<20_000)))
             }

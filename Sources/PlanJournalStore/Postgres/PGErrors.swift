@@ -68,12 +68,12 @@ enum PGErrors {
             context: .init(journalPath: journal), cause: error)
     }
 
-    /// Whether `error` means the connection is gone (so is any transaction it had open).
     /// Whether `error` is a lock not granted within `lock_timeout` (SQLSTATE 55P03).
     static func isLockTimeout(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
     }
 
+    /// Whether `error` means the connection is gone (so is any transaction it had open).
     static func isConnectionLoss(_ error: any Error) -> Bool {
         guard let e = error as? PSQLError else { return false }
         switch e.code {

@@ -38,20 +38,13 @@ extension Journal {
         for summary in stale {
             var rows = ReadModelRows(run: summary.id)
             let mark = folded[summary.id] ?? 0
-            let state: PlanState
-            if mark == 0 {
-                // A run not seen yet: one pass folds it and finds its calls.
-                let projection = PlanProjection()
-                var folding = projection.initial(run: summary.id)
-                try forEachEvent(of: summary.id) { e in
-                    projection.apply(&folding, e)
-                    rows.add(e)
-                }
-                state = folding
-            } else {
-                // From the nearest snapshot; only the events since the last refresh are scanned.
-                state = try self.state(of: summary.id)
-                if mark < state.seq { try forEachEvent(of: summary.id, from: mark + 1, to: state.seq) { rows.add($0) } }
+            // The state at the last refresh (from its nearest snapshot), then one pass over the
+            // events since, which folds them and finds their calls: each event is decoded once.
+            let projection = PlanProjection()
+            var state = mark == 0 ? projection.initial(run: summary.id) : try self.state(of: summary.id, at: mark)
+            try forEachEvent(of: summary.id, from: mark + 1) { e in
+                projection.apply(&state, e)
+                rows.add(e)
             }
             rows.fold(state, summary: summary)
             report.events += max(0, state.seq - mark)

@@ -187,11 +187,6 @@ final class SQLiteConnection: SQLDatabase {
         sqlite3_busy_timeout(db, milliseconds)
     }
 
-    /// Whether `error` is SQLite's "busy" or "locked" (another connection holds the lock).
-    func isBusy(_ error: JournalError) -> Bool {
-        (error.cause as? SQLiteError)?.isBusy ?? false
-    }
-
     /// Maps a SQLite result code to a ``JournalError``.
     func error(_ rc: Int32, _ message: String) -> JournalError {
         let primary = rc & 0xFF
