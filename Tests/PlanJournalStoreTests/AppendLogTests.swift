@@ -79,6 +79,30 @@ import Testing
         #expect(next.lastSeq == 1)
     }
 
+    @Test(arguments: [JournalConfiguration.Durability.normal, .full])
+    func anAppendInAWindowIsInTheLogBeforeItReturnsAndSyncedWithFullDurability(
+        _ durability: JournalConfiguration.Durability
+    ) async throws {
+        let t = try TemporaryJournal(
+            configuration: JournalConfiguration(durability: durability, commitWindowMicroseconds: 5_000_000))
+        let run = try RunBuilder.complete(run: "a", steps: 2)
+        for (k, e) in run.events.prefix(4).enumerated() {
+            _ = try await t.journal.append([e], to: "a", expecting: .exactly(Int64(k)))
+            let log = try Data(contentsOf: URL(fileURLWithPath: t.path + "-pjlog"))
+            #expect(log.range(of: Data(e.bytes)) != nil, "seq \(k + 1) is in the log when its append returns")
+        }
+        let syncs = t.journal.writer.with { w in w.appendLog?.syncer?.syncs ?? -1 }
+        if durability == .full {
+            #expect(syncs >= 1, "the log was synced before the appends returned")
+        } else {
+            #expect(syncs == 0)
+        }
+        _ = try t.journal.runs()  // commits the window
+        let reopened = try t.reopen()
+        #expect(try reopened.events(of: "a").map(\.bytes) == run.events.prefix(4).map(\.bytes))
+        #expect(try reopened.verify().ok)
+    }
+
     @Test func appendsOfAnOpenWindowAreReadAtOnceAndByTheNextJournal() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "a", steps: 3)

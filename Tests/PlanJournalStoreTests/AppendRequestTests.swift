@@ -29,7 +29,7 @@ import Testing
         // A guess from a head the run does not have (as if another process had appended).
         let wrong = PrecomputedChain(rest, from: [UInt8](repeating: 7, count: 32))
         let request = AppendRequest(events: rest, run: run.run, expecting: .exactly(4), chain: wrong, logs: true)
-        let results = try t.journal.withWriter { w in w.commitGroup([request]) }
+        let results = try t.journal.withWriter { w in w.commitGroup([request]).results }
         var expected = HashChain()
         for e in run.events { expected.append(e.bytes) }
         #expect(try results[0].get().headHash == HashChain.hex(expected.head))

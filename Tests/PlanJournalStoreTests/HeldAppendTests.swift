@@ -78,8 +78,13 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
-    @Test func aWriterKilledWithAppendsHeldInItsWindowLosesNothingItAcknowledged() async throws {
-        let t = try TemporaryJournal(configuration: Self.longWindow)
+    @Test(arguments: [JournalConfiguration.Durability.normal, .full])
+    func aWriterKilledWithAppendsHeldInItsWindowLosesNothingItAcknowledged(
+        _ durability: JournalConfiguration.Durability
+    ) async throws {
+        var configuration = Self.longWindow
+        configuration.durability = durability
+        let t = try TemporaryJournal(configuration: configuration)
         let runs = try (0..<3).map { try RunBuilder.complete(run: "r\($0)", steps: 6, payloadBytes: 250) }
         // Commit a first part (a read commits the window), then leave a window open with appends held.
         for r in runs {

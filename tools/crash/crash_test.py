@@ -338,6 +338,10 @@ def run_planj(planj: str, journal: str, args: list[str], stdin: bytes | None = N
     return p.returncode, out, err
 
 
+# The share of `planj append` writers run with `--durability full` (`--full-share`).
+FULL_SHARE = 0.2
+
+
 class AppendWriter:
     """One `planj append` process fed a stream of interleaved events of its own runs."""
 
@@ -349,7 +353,7 @@ class AppendWriter:
         self.runs = [r.id for r in runs]
         self.acks: list[dict] = []
         self.rng = random.Random(rng.random())
-        self.durability = "full" if rng.random() < 0.2 else "normal"
+        self.durability = "full" if rng.random() < FULL_SHARE else "normal"
         self.cmd = [planj, "--journal", journal, "append", "--durability", self.durability]
         self.sent: list[tuple[str, int, bytes]] = []  # line k+1 -> (run, seq, bytes)
         self.raw_acks: list[bytes] = []
@@ -905,10 +909,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first", type=int, default=0, help="number of the first iteration (it starts a fresh journal)")
     ap.add_argument("--keep", action="store_true", help="keep every temp dir (failed ones are always kept)")
     ap.add_argument("--progress-every", type=int, default=10)
+    ap.add_argument("--full-share", type=float, default=0.2,
+                    help="share of append writers run with --durability full (default 0.2)")
     ap.add_argument("--tmp", default=None, help="parent directory for temp dirs (default: the system's)")
     args = ap.parse_args(argv)
     if args.iterations < 0 or args.writers < 1:
         ap.error("--iterations must be >= 0 and --writers >= 1")
+    if not 0 <= args.full_share <= 1:
+        ap.error("--full-share must be between 0 and 1")
+    global FULL_SHARE
+    FULL_SHARE = args.full_share
     planj = os.path.abspath(args.planj) if args.planj else default_planj()
     if not os.access(planj, os.X_OK):
         print(f"crash: no planj binary at {planj} (run `swift build` in {REPO}, or pass --planj)", file=sys.stderr)

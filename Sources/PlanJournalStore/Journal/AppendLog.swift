@@ -5,11 +5,13 @@ import PlanJournalCore
 /// The append log beside a SQLite journal (`<journal>-pjlog`): acknowledged appends of a write
 /// window that is not committed yet.
 ///
-/// A writer with `synchronous=NORMAL` that is alone on the journal keeps its write transaction
-/// open over many appends (a *window*) and commits it every couple of milliseconds. Each append
-/// in the window is written here (one `pwrite` of its lines) before it is acknowledged, so a
-/// crash of the process loses nothing acknowledged, which is the promise of `synchronous=NORMAL`;
-/// the next writer to open the journal replays the log before anything else.
+/// A writer that is alone on the journal keeps its write transaction open over many appends (a
+/// *window*) and commits it every couple of milliseconds. Each append in the window is written
+/// here (one copy of its lines) before it is acknowledged, so a crash of the process loses
+/// nothing acknowledged, which is the promise of `synchronous=NORMAL`; with `synchronous=FULL`
+/// the log is also synced to disk (``LogSyncer``) before the append is acknowledged, and the
+/// window commits with a sync of its own, so a power loss loses nothing acknowledged either.
+/// The next writer to open the journal replays the log before anything else.
 ///
 /// Locking (`flock` on this file, one open file description per writer): every writer holds a
 /// shared lock while it is open. A window needs the exclusive lock, so it opens only while no
@@ -62,6 +64,8 @@ final class AppendLog {
     static let mappedBytes = 4 << 20
     /// Bytes at the log's start written since it was last zeroed (within the mapping).
     private var dirty = 0
+    /// Syncs the open file for `.full` durability (`nil` if its descriptor could not be duplicated).
+    private(set) var syncer: LogSyncer?
 
     /// Opens (creating) the log of the journal at `journalPath`, unlocked; `nil` when it cannot be
     /// opened (a read-only directory: that writer commits every append).
@@ -69,6 +73,7 @@ final class AppendLog {
         path = journalPath + "-pjlog"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { return nil }
+        syncer = LogSyncer(duplicating: fd, path: path)
     }
 
     deinit {
@@ -96,6 +101,7 @@ final class AppendLog {
         dirty = 0
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         lost = fd < 0
+        syncer = lost ? nil : LogSyncer(duplicating: fd, path: path)
         return !lost
     }
 

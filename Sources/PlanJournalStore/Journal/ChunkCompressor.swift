@@ -1,9 +1,10 @@
 import Foundation
 import PlanJournalCore
 
-/// Compresses chunks on a thread of its own during ingest, so the writer goes on validating and
-/// hashing the next events; the writer inserts the results (any order is fine inside the
-/// transaction) and waits for all of them before it reads or deletes chunks, and before commit.
+/// Compresses chunks on a thread of its own, so the writer goes on validating and hashing the
+/// next events: during ingest, and for the full tails of a write window. The writer inserts the
+/// results (any order is fine inside the transaction) and waits for all of them before it reads
+/// or deletes chunks, and before commit.
 final class ChunkCompressor: @unchecked Sendable {
     /// A chunk to compress.
     struct Job: Sendable {

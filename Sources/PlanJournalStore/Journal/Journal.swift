@@ -13,10 +13,10 @@ import Synchronization
 /// (on PostgreSQL, several machines) may open the same journal; SQLite's write lock, or an
 /// advisory lock every PostgreSQL write transaction takes, orders their writes.
 ///
-/// A SQLite journal with `.normal` durability that only one `Journal` has open commits appends
-/// in write windows of ``JournalConfiguration/commitWindowMicroseconds``: each append is in the
-/// append log (`<journal>-pjlog`) before it returns, reads through this `Journal` see it at once,
-/// and other processes see it when its window commits.
+/// A SQLite journal that only one `Journal` has open commits appends in write windows of
+/// ``JournalConfiguration/commitWindowMicroseconds``: each append is in the append log
+/// (`<journal>-pjlog`; synced to disk first with `.full` durability) before it returns, reads
+/// through this `Journal` see it at once, and other processes see it when its window commits.
 public final class Journal: Sendable {
     /// The database file, or the PostgreSQL URL as given.
     public let path: String
@@ -166,6 +166,9 @@ final class GroupCommitQueue: Sendable {
     /// Appends waiting, and whether a thread is committing (a leader or the drain thread).
     private let state = Mutex<(queue: [Pending], draining: Bool)>(([], false))
     private let dispatch = DispatchQueue(label: "planjournal.group-commit")
+    /// Where groups wait for the append log to be synced (`.full` durability); concurrent, as
+    /// syncs overlap (see ``LogSyncer``).
+    private let syncQueue = DispatchQueue(label: "planjournal.log-sync", attributes: .concurrent)
     /// Whether a commit of the writer's open window is scheduled.
     private let timerArmed = Atomic<Bool>(false)
 
@@ -213,14 +216,59 @@ final class GroupCommitQueue: Sendable {
         guard lead else { return nil }
         let limit = max(1, journal.configuration.maxGroupCommit)
         let others = dequeue(limit - 1)
-        let results = journal.writer.with { writer in
+        let outcome = journal.writer.with { writer in
             writer.commitGroup([request] + others.map(\.request))
         }
-        for (p, r) in zip(others, results.dropFirst()) { p.continuation.resume(returning: r) }
+        resume(others, with: outcome.results.dropFirst(), after: outcome.ticket, journal: journal)
         var more = true
         for _ in 0..<Self.leaderRounds where more { more = commitNext(limit, journal: journal) }
         if more { handOff(journal) }
-        return results.first ?? .failure(JournalError(.io, "group commit returned no result"))
+        let own = Self.durable(outcome.results.prefix(1), after: outcome.ticket, journal: journal)
+        return own.first ?? .failure(JournalError(.io, "group commit returned no result"))
+    }
+
+    /// Resumes the appends of a group with their results once the group is durable: at once,
+    /// or (with a ticket to wait for) from the sync queue, so that the caller commits the next
+    /// group while the disk syncs this one.
+    private func resume(
+        _ pending: [Pending], with results: ArraySlice<Result<AppendResult, JournalError>>, after ticket: DurabilityTicket?,
+        journal: Journal
+    ) {
+        guard let ticket, !pending.isEmpty else {
+            for (p, r) in zip(pending, results) { p.continuation.resume(returning: r) }
+            return
+        }
+        syncQueue.async {
+            let durable = Self.durable(results, after: ticket, journal: journal)
+            for (p, r) in zip(pending, durable) { p.continuation.resume(returning: r) }
+        }
+    }
+
+    /// `results` once their group is durable. When the append log cannot be synced, the write
+    /// window is committed instead (`synchronous=FULL`); when that fails too, the appends that
+    /// succeeded fail with its error.
+    private static func durable(
+        _ results: ArraySlice<Result<AppendResult, JournalError>>, after ticket: DurabilityTicket?, journal: Journal
+    ) -> [Result<AppendResult, JournalError>] {
+        guard let ticket else { return Array(results) }
+        do {
+            try ticket.wait()
+            return Array(results)
+        } catch {
+            let failure = journal.writer.with { w -> JournalError? in
+                do throws(JournalError) {
+                    try w.commitWindow()
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            guard let failure else { return Array(results) }
+            return results.map { r in
+                if case .success = r { return .failure(failure) }
+                return r
+            }
+        }
     }
 
     /// Groups a leader commits after its own (a bound on how long its caller waits for others).
@@ -248,10 +296,10 @@ final class GroupCommitQueue: Sendable {
             armWindowTimer(journal)
             return false
         }
-        let results = journal.writer.with { writer in
+        let outcome = journal.writer.with { writer in
             writer.commitGroup(batch.map(\.request))
         }
-        for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
+        resume(batch, with: outcome.results[...], after: outcome.ticket, journal: journal)
         return true
     }
 

@@ -6,8 +6,9 @@ public struct JournalConfiguration: Sendable {
         /// drop the last commits, never corrupt the journal. The default. (PostgreSQL:
         /// `synchronous_commit=off`, the same promise for a crash of the server.)
         case normal
-        /// `synchronous=FULL`: every commit is on disk before append returns. (PostgreSQL:
-        /// `synchronous_commit=on`.)
+        /// `synchronous=FULL`: every append is on disk before it returns, committed or (in a write
+        /// window) in the append log, synced with `fdatasync`; a power loss loses nothing
+        /// acknowledged. (PostgreSQL: `synchronous_commit=on`.)
         case full
     }
 
@@ -29,16 +30,17 @@ public struct JournalConfiguration: Sendable {
     /// Bytes of events sampled to train the journal's shared compression dictionary (default
     /// 512 KiB, the best of 256 KiB-4 MiB measured on generated agent traces; 0 disables them). Chunks written before it exists are compressed without one.
     public var dictionaryTrainingBytes: Int
-    /// How long a SQLite writer with `.normal` durability keeps one write transaction open over
-    /// successive appends, in microseconds (default 2000; 0 commits every append or group).
+    /// How long a SQLite writer keeps one write transaction open over successive appends, in
+    /// microseconds (default 2000; 0 commits every append or group).
     ///
     /// Each append in the window is written to the journal's append log (`<journal>-pjlog`, one
-    /// `write`) before it returns, so a crash of the process loses nothing acknowledged; the window
+    /// `write`) before it returns, so a crash of the process loses nothing acknowledged (with
+    /// `.full` durability the log is also synced to disk first, so a power loss loses nothing
+    /// acknowledged either; the syncs of successive groups overlap the writer's work); the window
     /// commits when it is this old (up to four times as old while a full chunk of it is still
     /// being compressed, so the commit need not wait for the compressor), when the journal is
     /// read, or when the `Journal` is released.
-    /// Other processes see the appends once it commits. `.full` durability and PostgreSQL always
-    /// commit before an append returns.
+    /// Other processes see the appends once it commits. PostgreSQL commits before an append returns.
     public var commitWindowMicroseconds: Int
 
     /// Creates a configuration; every parameter has the documented default.

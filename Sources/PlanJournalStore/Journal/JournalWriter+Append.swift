@@ -38,13 +38,29 @@ extension JournalWriter {
             run: run, firstSeq: first.seq, lastSeq: w.cursor.headSeq, head: w.cursor.headHash)
     }
 
+    /// What ``commitGroup(_:)`` did: each append's result, and the ticket to wait for before
+    /// acknowledging any of them (with `.full` durability, when they are in a write window).
+    struct GroupOutcome {
+        var results: [Result<AppendResult, JournalError>]
+        var ticket: DurabilityTicket?
+    }
+
     /// Runs several appends in one transaction (group commit); each succeeds or fails on its own.
     ///
     /// With an append log (``AppendLog``) the transaction stays open as a write window after the
     /// group: the successful appends are written to the log before this returns, and the window
-    /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old.
-    func commitGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>]
-    {
+    /// commits once it is ``JournalConfiguration/commitWindowMicroseconds`` old. With `.full`
+    /// durability the log must be synced before they are acknowledged: the outcome's ticket
+    /// does that, outside the writer's lock, so the next group need not wait for the disk.
+    func commitGroup(_ requests: [AppendRequest]) -> GroupOutcome {
+        pendingTicket = nil
+        let results = appendGroup(requests)
+        defer { pendingTicket = nil }
+        return GroupOutcome(results: results, ticket: pendingTicket)
+    }
+
+    /// ``commitGroup(_:)`` but for the ticket (left in ``pendingTicket``).
+    private func appendGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>] {
         var windowed = windowStart != nil
         if !windowed {
             do {
@@ -112,7 +128,7 @@ extension JournalWriter {
             windowEvents += appended
             var logged = true
             do {
-                try appendLog?.flush()
+                try flushLog()
             } catch {
                 // Not in the log: commit before acknowledging.
                 appendLog?.discardPending()
@@ -136,6 +152,14 @@ extension JournalWriter {
             return requests.map { _ in .failure(error) }
         }
         return results
+    }
+
+    /// Writes the group's records to the append log; with `.full` durability, keeps the ticket
+    /// that makes them durable for ``commitGroup(_:)`` to hand out.
+    private func flushLog() throws(JournalError) {
+        guard let appendLog else { return }
+        try appendLog.flush()
+        if config.durability == .full, let syncer = appendLog.syncer { pendingTicket = syncer.wrote() }
     }
 
     /// Whether appending `events` may write a chunk of more than a few events (then nothing may
@@ -162,7 +186,7 @@ extension JournalWriter {
     private func abandonWindow(
         _ error: JournalError, failing count: Int, into results: inout [Result<AppendResult, JournalError>]
     ) {
-        let flushed = (try? appendLog?.flush()) != nil
+        let flushed = (try? flushLog()) != nil
         if !flushed {
             appendLog?.discardPending()
             for k in results.indices where (try? results[k].get()) != nil { results[k] = .failure(error) }

@@ -21,7 +21,10 @@ extension JournalWriter {
     /// replaying what a window that failed to commit left in the append log first.
     /// - Returns: whether a window is open.
     func openWindow() throws(JournalError) -> Bool {
-        guard let log = appendLog, log.tryExclusive() else { return false }
+        // `.full` durability acknowledges a window's appends only once the log is synced.
+        guard let log = appendLog, config.durability == .normal || log.syncer != nil, log.tryExclusive() else {
+            return false
+        }
         // Another journal's records must not stay ahead of this window's.
         if log.size > 0, try !replay(log) { log.empty() }
         if let journalID { log.stamp(journalID) }
@@ -57,6 +60,8 @@ extension JournalWriter {
         do {
             try spillHeld()
             try db.run("COMMIT")
+            // With `synchronous=FULL` the commit is on disk: the log need not be synced for it.
+            if config.durability == .full { appendLog?.syncer?.markDurable() }
         } catch {
             if db.inTransaction { try? db.run("ROLLBACK") }
             dropCache()

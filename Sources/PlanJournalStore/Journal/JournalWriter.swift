@@ -29,7 +29,7 @@ final class JournalWriter {
     private(set) var windowCompressor: ChunkCompressor?
     /// Checkpoints the WAL off this thread (SQLite only).
     private let checkpointer: Checkpointer?
-    /// Acknowledged appends of the open write window (SQLite with `.normal` durability only).
+    /// Acknowledged appends of the open write window (SQLite only).
     let appendLog: AppendLog?
     /// When the open write window began (`nil`: none is open); see ``commitWindow()``.
     var windowStart: ContinuousClock.Instant?
@@ -41,6 +41,8 @@ final class JournalWriter {
     var held: [String: HeldRun] = [:]
     /// The journal's id, which the append log names (`nil` without a log).
     var journalID: String?
+    /// The ticket of the group ``commitGroup(_:)`` is committing, once its records are in the log.
+    var pendingTicket: DurabilityTicket?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -50,7 +52,7 @@ final class JournalWriter {
         let sqlite = db as? SQLiteConnection
         checkpointer = sqlite.map { _ in Checkpointer(path: path) }
         appendLog =
-            sqlite != nil && config.durability == .normal && config.commitWindowMicroseconds > 0
+            sqlite != nil && config.commitWindowMicroseconds > 0
             ? AppendLog(journalPath: path) : nil
         if let sqlite {
             try Self.configure(sqlite, durability: config.durability)
