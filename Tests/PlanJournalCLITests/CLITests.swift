@@ -118,6 +118,25 @@ import Testing
         #expect(!clean.stderr.contains("note:"))
     }
 
+    /// An integer `ts` is microseconds; one before 1973 was most likely written in seconds or
+    /// milliseconds: it is stored as given, and ingest says so, naming the first line.
+    @Test func ingestNotesIntegerTimestampsThatLookLikeSecondsOrMilliseconds() async throws {
+        let lines = [
+            #"{"run":"units","seq":1,"ts":1764152000000000,"kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"units","seq":2,"ts":1764152001,"kind":"note","data":{}}"#,
+            #"{"run":"units","seq":3,"ts":1764152002000,"kind":"note","data":{}}"#,
+        ].joined(separator: "\n") + "\n"
+        let r = try await planj("--journal", journal, "ingest", "-", stdin: lines)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("planj: note: 2 events of - have an integer ts before 1973 (first at line 2)"))
+        let events = try await planj("--journal", journal, "events", "units")
+        #expect(events.stdout.contains(#""ts":"1970-01-01T00:29:24.152001Z""#))
+        let again = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", "--json", stdin: lines)
+        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect(report?["timestamps_near_epoch"] as? Int == 2)
+        #expect(report?["first_timestamp_near_epoch"] as? Int == 2)
+    }
+
     @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() async throws {
         let file = Fixtures.contract + "/invalid/unknown-step.jsonl"
         let r = try await planj("--journal", journal, "ingest", file)

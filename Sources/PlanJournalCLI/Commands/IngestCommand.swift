@@ -16,7 +16,8 @@ extension Planj {
                 again, and logs that overlap may be ingested whole. A different event at a seq already
                 taken is a conflict. Appending to a run continues its seq. TIME is RFC 3339 (any offset,
                 stored as UTC with microseconds; a finer time is rounded down, with a note) or integer
-                microseconds since the epoch.
+                microseconds since the epoch (one before 1973 gets a note: it was most likely meant as
+                seconds or milliseconds).
 
                 Several files are ingested one after another, each in its own transaction (a run may
                 start in one and continue in the next, as rotated logs do):
@@ -105,6 +106,13 @@ enum IngestCommandSupport {
                 Output.error(
                     "planj: note: \(report.timestampsRounded) events of \(report.source) have a ts finer than microseconds "
                         + "(or a leap second): the journal keeps it rounded down to the microsecond")
+            }
+            if report.timestampsNearEpoch > 0 {
+                let line = report.firstTimestampNearEpoch.map { " (first at line \($0))" } ?? ""
+                Output.error(
+                    "planj: note: \(report.timestampsNearEpoch) events of \(report.source) have an integer ts before 1973"
+                        + "\(line): an integer ts is microseconds since the epoch, so seconds or milliseconds "
+                        + "land in 1970; multiply by 1000000 or 1000, or write an RFC 3339 time")
             }
         }
         if let first = report.rejected.first {

@@ -9,15 +9,14 @@ extension JournalEvent {
     /// - Parameter line: the line's bytes, without the newline.
     /// - Throws: ``JournalError`` `.syntax` or `.invalidEvent`, naming the field.
     public init(parsing line: [UInt8]) throws(JournalError) {
-        var rounded = false
-        try self.init(parsing: line, roundedTimestamp: &rounded)
+        var note: TimestampNote?
+        try self.init(parsing: line, timestampNote: &note)
     }
 
-    /// ``init(parsing:)`` that also says whether `ts` was rounded down to the microsecond (see
-    /// ``Timestamp/parse(rfc3339:)``), for ingest to report.
-    package init(parsing line: [UInt8], roundedTimestamp: inout Bool) throws(JournalError) {
+    /// ``init(parsing:)`` that also says what is worth a note about `ts`, for ingest to report.
+    package init(parsing line: [UInt8], timestampNote: inout TimestampNote?) throws(JournalError) {
         var p = EnvelopeParser(line)
-        defer { roundedTimestamp = p.roundedTimestamp }
+        defer { timestampNote = p.timestampNote }
         do {
             self = try p.parse()
         } catch let e as JSONSyntaxError {
@@ -61,7 +60,7 @@ private struct EnvelopeParser {
     var run: String?
     var seq: Int64?
     /// Whether `ts` said more than microseconds and was rounded down.
-    var roundedTimestamp = false
+    var timestampNote: TimestampNote?
 
     init(_ line: [UInt8]) {
         s = JSONCompactor(line)
@@ -141,9 +140,10 @@ private struct EnvelopeParser {
                             throw JournalError.invalid("ts", "is not an RFC 3339 time such as 2026-11-24T10:00:00.123456Z")
                         }
                         ts = t
-                        roundedTimestamp = rounded
+                        if rounded { timestampNote = .rounded }
                     } else if let n = JSONNumber.int64(src[r]), Timestamp.microsRange.contains(n) {
                         ts = Timestamp(microseconds: n)
+                        if (0..<TimestampNote.nearEpoch).contains(n) { timestampNote = .integerNearEpoch }
                     } else {
                         throw JournalError.invalid("ts", "must be an RFC 3339 string or integer microseconds since the epoch")
                     }
@@ -321,4 +321,17 @@ private struct EnvelopeParser {
             return fields
         }
     }
+}
+
+/// What is worth a note about an event's `ts` on ingest (the event is accepted either way).
+package enum TimestampNote: Sendable {
+    /// It said more than microseconds (or a leap second), and was rounded down.
+    case rounded
+    /// Integer microseconds before 1973 (``nearEpoch``): most likely seconds or milliseconds since
+    /// the epoch, which the contract does not take.
+    case integerNearEpoch
+
+    /// 1973-03-03T09:46:40Z in microseconds since the epoch; seconds or milliseconds of any time
+    /// since 1973 read as microseconds fall before it.
+    package static let nearEpoch: Int64 = 100_000_000_000_000
 }

@@ -15,6 +15,11 @@ public struct IngestReport: Sendable, Codable, Hashable {
     /// Events read whose `ts` said more than microseconds (nanoseconds, a leap second): they are
     /// stored rounded down to the microsecond, as the wire contract keeps times.
     public var timestampsRounded: Int = 0
+    /// Events read whose `ts` is integer microseconds before 1973: most likely seconds or
+    /// milliseconds, which the contract does not take (they are stored as the microseconds given).
+    public var timestampsNearEpoch: Int = 0
+    /// The line of the first of them.
+    public var firstTimestampNearEpoch: Int?
     /// Runs that received events, in first-seen order.
     public var runsWritten: [String] = []
     /// Runs rejected whole, each with the first error found in it.

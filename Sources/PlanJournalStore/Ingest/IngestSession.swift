@@ -42,9 +42,15 @@ final class IngestSession {
         switch consume parsed {
         case .blank(let number):
             report.lines = number
-        case .event(let event, let number, let rounded):
+        case .event(let event, let number, let note):
             report.lines = number
-            if rounded { report.timestampsRounded += 1 }
+            switch note {
+            case .rounded?: report.timestampsRounded += 1
+            case .integerNearEpoch?:
+                report.timestampsNearEpoch += 1
+                if report.firstTimestampNearEpoch == nil { report.firstTimestampNearEpoch = number }
+            case nil: break
+            }
             try consume(event, number: number)
         case .invalid(let error, let number, let run):
             report.lines = number

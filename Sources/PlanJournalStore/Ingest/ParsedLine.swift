@@ -2,8 +2,8 @@ import PlanJournalCore
 
 /// One input line after parsing (done off the writer's thread).
 enum ParsedLine: Sendable {
-    /// `roundedTS`: the line's `ts` said more than microseconds and was rounded down.
-    case event(JournalEvent, line: Int, roundedTS: Bool)
+    /// `note`: what is worth a note about the line's `ts`.
+    case event(JournalEvent, line: Int, note: TimestampNote?)
     /// A line that is not a valid event; `run` is its run when the line still names one.
     case invalid(JournalError, line: Int, run: String?)
     case blank(line: Int)
@@ -18,9 +18,9 @@ enum ParsedLine: Sendable {
         }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank(line: number) }
         do {
-            var rounded = false
-            let event = try JournalEvent(parsing: line, roundedTimestamp: &rounded)
-            return .event(event, line: number, roundedTS: rounded)
+            var note: TimestampNote?
+            let event = try JournalEvent(parsing: line, timestampNote: &note)
+            return .event(event, line: number, note: note)
         } catch {
             return .invalid(error, line: number, run: error.context.run ?? salvageRunID(line))
         }
