@@ -59,7 +59,7 @@ private struct EnvelopeParser {
     var s: JSONCompactor
     var run: String?
     var seq: Int64?
-    /// Whether `ts` said more than microseconds and was rounded down.
+    /// What is worth a note about `ts` (rounded down, or an integer near the epoch).
     var timestampNote: TimestampNote?
 
     init(_ line: [UInt8]) {
