@@ -239,6 +239,7 @@ final class AppendLog {
             }
             size += pending.count
             dirty = max(dirty, size)
+            syncer?.wrote()
             return
         }
         var done = 0
@@ -256,6 +257,7 @@ final class AppendLog {
         }
         size += done
         dirty = max(dirty, size)
+        syncer?.wrote()
     }
 
     /// Drops collected records that were not flushed (their appends failed to commit).

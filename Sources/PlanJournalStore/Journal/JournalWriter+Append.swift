@@ -53,13 +53,13 @@ extension JournalWriter {
     /// durability the log must be synced before they are acknowledged: the outcome's ticket
     /// does that, outside the writer's lock, so the next group need not wait for the disk.
     func commitGroup(_ requests: [AppendRequest]) -> GroupOutcome {
-        pendingTicket = nil
         let results = appendGroup(requests)
-        defer { pendingTicket = nil }
-        return GroupOutcome(results: results, ticket: pendingTicket)
+        // What the group wrote to the log is synced unless a commit made it durable meanwhile.
+        let ticket = config.durability == .full ? appendLog?.syncer?.ticket() : nil
+        return GroupOutcome(results: results, ticket: ticket)
     }
 
-    /// ``commitGroup(_:)`` but for the ticket (left in ``pendingTicket``).
+    /// ``commitGroup(_:)`` but for the ticket.
     private func appendGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>] {
         var windowed = windowStart != nil
         if !windowed {
@@ -128,7 +128,7 @@ extension JournalWriter {
             windowEvents += appended
             var logged = true
             do {
-                try flushLog()
+                try appendLog?.flush()
             } catch {
                 // Not in the log: commit before acknowledging.
                 appendLog?.discardPending()
@@ -152,14 +152,6 @@ extension JournalWriter {
             return requests.map { _ in .failure(error) }
         }
         return results
-    }
-
-    /// Writes the group's records to the append log; with `.full` durability, keeps the ticket
-    /// that makes them durable for ``commitGroup(_:)`` to hand out.
-    private func flushLog() throws(JournalError) {
-        guard let appendLog else { return }
-        try appendLog.flush()
-        if config.durability == .full, let syncer = appendLog.syncer { pendingTicket = syncer.wrote() }
     }
 
     /// Whether appending `events` may write a chunk of more than a few events (then nothing may
@@ -186,7 +178,7 @@ extension JournalWriter {
     private func abandonWindow(
         _ error: JournalError, failing count: Int, into results: inout [Result<AppendResult, JournalError>]
     ) {
-        let flushed = (try? flushLog()) != nil
+        let flushed = (try? appendLog?.flush()) != nil
         if !flushed {
             appendLog?.discardPending()
             for k in results.indices where (try? results[k].get()) != nil { results[k] = .failure(error) }

@@ -41,8 +41,6 @@ final class JournalWriter {
     var held: [String: HeldRun] = [:]
     /// The journal's id, which the append log names (`nil` without a log).
     var journalID: String?
-    /// The ticket of the group ``commitGroup(_:)`` is committing, once its records are in the log.
-    var pendingTicket: DurabilityTicket?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)

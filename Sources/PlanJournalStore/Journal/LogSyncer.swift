@@ -45,11 +45,19 @@ final class LogSyncer: @unchecked Sendable {
     deinit { close(fd) }
 
     /// Notes one more flush of records written to the log; the ticket to wait for it with.
+    @discardableResult
     func wrote() -> DurabilityTicket {
         condition.lock()
         defer { condition.unlock() }
         written += 1
         return DurabilityTicket(syncer: self, flush: written)
+    }
+
+    /// The ticket to wait for everything written so far; `nil` when all of it is durable already.
+    func ticket() -> DurabilityTicket? {
+        condition.lock()
+        defer { condition.unlock() }
+        return durable < written ? DurabilityTicket(syncer: self, flush: written) : nil
     }
 
     /// Notes that everything written so far is durable another way (the window committed with
