@@ -1,7 +1,8 @@
 import PlanJournalCore
-import PlanJournalStore
 import PlanJournalTestSupport
 import Testing
+
+@testable import PlanJournalStore
 
 @Suite struct AppendTests {
     @Test func appendsAreAtomicAndContinueTheRun() async throws {
@@ -109,21 +110,35 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
-    @Test func groupCommitLandsEveryConcurrentAppend() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 4096, snapshotInterval: 10))
+    /// With `.full` durability, appends that arrive while earlier groups wait for the log's sync
+    /// go through the drain thread and are acknowledged from the sync queue.
+    @Test(arguments: [JournalConfiguration.Durability.normal, .full])
+    func groupCommitLandsEveryConcurrentAppend(_ durability: JournalConfiguration.Durability) async throws {
+        let t = try TemporaryJournal(
+            configuration: JournalConfiguration(durability: durability, chunkBytes: 4096, snapshotInterval: 10))
         let runs = try (0..<8).map { try RunBuilder.complete(run: "w\($0)", steps: 6, payloadBytes: 300) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let appends = try await withThrowingTaskGroup(of: Int.self) { group in
             for run in runs {
                 group.addTask {
                     var head: Int64 = 0
+                    var appends = 0
                     for batch in stride(from: 0, to: run.events.count, by: 3) {
                         let events = Array(run.events[batch..<min(batch + 3, run.events.count)])
-                        _ = try await t.journal.append(events, to: run.run, expecting: .exactly(head))
+                        let result = try await t.journal.append(events, to: run.run, expecting: .exactly(head))
+                        #expect(result.lastSeq == head + Int64(events.count))
                         head += Int64(events.count)
+                        appends += 1
                     }
+                    return appends
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(0, +)
+        }
+        let syncs = t.journal.writer.with { w in w.appendLog?.syncer?.syncs ?? -1 }
+        if durability == .full {
+            #expect((1...appends).contains(syncs), "\(syncs) syncs for \(appends) appends")
+        } else {
+            #expect(syncs == 0)
         }
         for run in runs {
             #expect(try t.journal.events(of: run.run).map(\.bytes) == run.events.map(\.bytes))

@@ -156,7 +156,8 @@ final class ReaderBox: @unchecked Sendable {
 
 /// A queue of appends committed many per transaction: by an append that finds no group in
 /// progress, on its caller's thread (a *leader*, which commits what queues meanwhile too), and
-/// by the drain thread when a leader has done its share, or when an append comes from the main thread.
+/// by the drain thread when a leader has done its share, when an append comes from the main
+/// thread, or while earlier groups wait for the append log to be synced (`.full` durability).
 final class GroupCommitQueue: Sendable {
     private struct Pending: Sendable {
         var request: AppendRequest
@@ -171,6 +172,8 @@ final class GroupCommitQueue: Sendable {
     private let syncQueue = DispatchQueue(label: "planjournal.log-sync", attributes: .concurrent)
     /// Whether a commit of the writer's open window is scheduled.
     private let timerArmed = Atomic<Bool>(false)
+    /// Groups committed but waiting for the append log to be synced (`.full` durability).
+    private let syncing = Atomic<Int>(0)
 
     /// Makes sure the writer's open write window commits when it is due, even if no append
     /// follows.
@@ -191,8 +194,13 @@ final class GroupCommitQueue: Sendable {
     func submit(_ request: AppendRequest, journal: Journal) async -> Result<AppendResult, JournalError> {
         // No group in progress: commit on the calling thread, with whatever queues meanwhile,
         // saving the hand-offs to the drain thread and back. (Not on the main thread, which must
-        // not wait for the disk or another process's write lock.)
-        if !Thread.isMainThread, let result = lead(request, journal: journal) { return result }
+        // not wait for the disk or another process's write lock.) While groups wait for a sync,
+        // appends queue for the drain thread instead: it takes all that arrived during the sync
+        // into one group, where leaders committed them one or two at a time, each with a sync of
+        // its own (8 writers with `.full`: 59,000 events/s against 44,000).
+        if !Thread.isMainThread, syncing.load(ordering: .acquiring) == 0, let result = lead(request, journal: journal) {
+            return result
+        }
         return await withCheckedContinuation { continuation in
             let start = state.withLock { s in
                 s.queue.append(Pending(request: request, continuation: continuation))
@@ -223,7 +231,7 @@ final class GroupCommitQueue: Sendable {
         var more = true
         for _ in 0..<Self.leaderRounds where more { more = commitNext(limit, journal: journal) }
         if more { handOff(journal) }
-        let own = Self.durable(outcome.results.prefix(1), after: outcome.ticket, journal: journal)
+        let own = durable(outcome.results.prefix(1), after: outcome.ticket, journal: journal)
         return own.first ?? .failure(JournalError(.io, "group commit returned no result"))
     }
 
@@ -238,8 +246,9 @@ final class GroupCommitQueue: Sendable {
             for (p, r) in zip(pending, results) { p.continuation.resume(returning: r) }
             return
         }
+        syncing.add(1, ordering: .acquiringAndReleasing)
         syncQueue.async {
-            let durable = Self.durable(results, after: ticket, journal: journal)
+            let durable = self.durable(results, after: ticket, journal: journal, counted: true)
             for (p, r) in zip(pending, durable) { p.continuation.resume(returning: r) }
         }
     }
@@ -247,10 +256,14 @@ final class GroupCommitQueue: Sendable {
     /// `results` once their group is durable. When the append log cannot be synced, the write
     /// window is committed instead (`synchronous=FULL`); when that fails too, the appends that
     /// succeeded fail with its error.
-    private static func durable(
-        _ results: ArraySlice<Result<AppendResult, JournalError>>, after ticket: DurabilityTicket?, journal: Journal
+    /// - Parameter counted: whether the caller counted the wait in ``syncing`` already.
+    private func durable(
+        _ results: ArraySlice<Result<AppendResult, JournalError>>, after ticket: DurabilityTicket?, journal: Journal,
+        counted: Bool = false
     ) -> [Result<AppendResult, JournalError>] {
         guard let ticket else { return Array(results) }
+        if !counted { syncing.add(1, ordering: .acquiringAndReleasing) }
+        defer { syncing.subtract(1, ordering: .acquiringAndReleasing) }
         do {
             try ticket.wait()
             return Array(results)
