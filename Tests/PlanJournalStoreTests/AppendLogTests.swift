@@ -103,6 +103,29 @@ import Testing
         #expect(try reopened.verify().ok)
     }
 
+    @Test func anAppendWhoseLogCannotBeSyncedIsCommittedBeforeItReturns() async throws {
+        let t = try TemporaryJournal(
+            configuration: JournalConfiguration(durability: .full, commitWindowMicroseconds: 5_000_000))
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer {
+            close(ends[0])
+            close(ends[1])
+        }
+        // A pipe cannot be synced (EINVAL), as a log on a failing disk cannot.
+        let failing = try #require(LogSyncer(duplicating: ends[1], path: t.path + "-pjlog"))
+        t.journal.writer.with { w in w.appendLog?.syncer = failing }
+        let run = try RunBuilder.complete(run: "a", steps: 1)
+        let result = try await t.journal.append(Array(run.events.prefix(2)), to: "a", expecting: .noRun)
+        #expect(result.lastSeq == 2)
+        // Not durable in the log, so the window was committed (with its sync) instead, and
+        // another connection sees the append without this journal's help.
+        #expect(t.journal.writer.with { w in w.windowStart == nil })
+        let s = try SQLiteConnection(path: t.path).statement("SELECT head_seq FROM runs WHERE id = 'a'")
+        #expect(try s.step())
+        #expect(s.int(0) == 2)
+    }
+
     @Test func appendsOfAnOpenWindowAreReadAtOnceAndByTheNextJournal() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "a", steps: 3)

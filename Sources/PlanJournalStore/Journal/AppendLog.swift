@@ -65,7 +65,8 @@ final class AppendLog {
     /// Bytes at the log's start written since it was last zeroed (within the mapping).
     private var dirty = 0
     /// Syncs the open file for `.full` durability (`nil` if its descriptor could not be duplicated).
-    private(set) var syncer: LogSyncer?
+    /// Settable so that tests can make syncs fail.
+    var syncer: LogSyncer?
 
     /// Opens (creating) the log of the journal at `journalPath`, unlocked; `nil` when it cannot be
     /// opened (a read-only directory: that writer commits every append).
