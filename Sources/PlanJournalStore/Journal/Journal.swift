@@ -197,7 +197,7 @@ final class GroupCommitQueue: Sendable {
         // not wait for the disk or another process's write lock.) While groups wait for a sync,
         // appends queue for the drain thread instead: it takes all that arrived during the sync
         // into one group, where leaders committed them one or two at a time, each with a sync of
-        // its own (8 writers with `.full`: 59,000 events/s against 44,000).
+        // its own (8 writers with `.full`: 30% more events/s; see tools/bench/README.md, session 12).
         if !Thread.isMainThread, syncing.load(ordering: .acquiring) == 0, let result = lead(request, journal: journal) {
             return result
         }
