@@ -157,7 +157,8 @@ final class ReaderBox: @unchecked Sendable {
 /// A queue of appends committed many per transaction: by an append that finds no group in
 /// progress, on its caller's thread (a *leader*, which commits what queues meanwhile too), and
 /// by the drain thread when a leader has done its share, when an append comes from the main
-/// thread, or while earlier groups wait for the append log to be synced (`.full` durability).
+/// thread, or while earlier groups wait for the append log to be synced (`.full` durability) and
+/// more appends are in flight.
 final class GroupCommitQueue: Sendable {
     private struct Pending: Sendable {
         var request: AppendRequest
@@ -174,6 +175,8 @@ final class GroupCommitQueue: Sendable {
     private let timerArmed = Atomic<Bool>(false)
     /// Groups committed but waiting for the append log to be synced (`.full` durability).
     private let syncing = Atomic<Int>(0)
+    /// Appends submitted and not returned yet.
+    private let inFlight = Atomic<Int>(0)
 
     /// Makes sure the writer's open write window commits when it is due, even if no append
     /// follows.
@@ -194,11 +197,17 @@ final class GroupCommitQueue: Sendable {
     func submit(_ request: AppendRequest, journal: Journal) async -> Result<AppendResult, JournalError> {
         // No group in progress: commit on the calling thread, with whatever queues meanwhile,
         // saving the hand-offs to the drain thread and back. (Not on the main thread, which must
-        // not wait for the disk or another process's write lock.) While groups wait for a sync,
-        // appends queue for the drain thread instead: it takes all that arrived during the sync
-        // into one group, where leaders committed them one or two at a time, each with a sync of
-        // its own (8 writers with `.full`: 30% more events/s; see tools/bench/README.md, session 12).
-        if !Thread.isMainThread, syncing.load(ordering: .acquiring) == 0, let result = lead(request, journal: journal) {
+        // not wait for the disk or another process's write lock.) While groups wait for a sync
+        // and more than one other append is in flight, appends queue for the drain thread
+        // instead: it takes all that arrived during the sync into one group, where leaders
+        // committed them one or two at a time, each with a sync of its own (8 writers with
+        // `.full`: 30% more events/s; with one other append there is nothing to batch, and the
+        // hand-offs would cost 13%: see tools/bench/README.md, session 12).
+        let concurrent = inFlight.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue
+        defer { inFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
+        if !Thread.isMainThread, concurrent <= 2 || syncing.load(ordering: .acquiring) == 0,
+            let result = lead(request, journal: journal)
+        {
             return result
         }
         return await withCheckedContinuation { continuation in
