@@ -108,4 +108,33 @@ import Testing
         #expect(try recovered.verify().ok)
         #expect(try t.journal.verify().ok)
     }
+
+    /// Concurrent appends go through group commit (with `.full`, through the drain thread while
+    /// syncs run): each one acknowledged is in the log of a writer killed with its window open.
+    @Test(arguments: [JournalConfiguration.Durability.normal, .full])
+    func concurrentAppendsAcknowledgedInAnOpenWindowSurviveAKill(_ durability: JournalConfiguration.Durability)
+        async throws
+    {
+        var configuration = Self.longWindow
+        configuration.durability = durability
+        let t = try TemporaryJournal(configuration: configuration)
+        let runs = try (0..<8).map { try RunBuilder.complete(run: "c\($0)", steps: 5, payloadBytes: 200) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for r in runs {
+                group.addTask {
+                    for (k, e) in r.events.enumerated() {
+                        _ = try await t.journal.append([e], to: r.run, expecting: .exactly(Int64(k)))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let copy = try crashCopy(of: t)
+        defer { try? FileManager.default.removeItem(atPath: (copy as NSString).deletingLastPathComponent) }
+        let recovered = try Journal(path: copy)
+        for r in runs {
+            #expect(try recovered.events(of: r.run).map(\.bytes) == r.events.map(\.bytes))
+        }
+        #expect(try recovered.verify().ok)
+    }
 }
