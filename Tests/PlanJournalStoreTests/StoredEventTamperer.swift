@@ -13,7 +13,7 @@ enum StoredEventTamperer {
         guard let chunk = try reader.chunks(rid: row.rid, from: seq, to: seq).first else {
             throw JournalError(.notFound, "no stored chunk holds this seq", context: .init(run: run, seq: seq))
         }
-        var raw = try chunk.decoded(run: run, journal: journal, dictionaries: reader.dictionaries)
+        var raw = try reader.expandedBody(of: chunk, run: run)
         let newline = UInt8(ascii: "\n")
         var start = 0
         for _ in chunk.firstSeq..<seq {

@@ -3,7 +3,7 @@ package enum CanonicalScan {
     /// The index past the closing quote of the string token at `start` (which holds the opening
     /// quote); `nil` when the line ends first.
     @inline(__always)
-    static func string(_ s: Span<UInt8>, from start: Int) -> Int? {
+    package static func string(_ s: Span<UInt8>, from start: Int) -> Int? {
         var k = start + 1
         let n = s.count
         let raw = s.bytes

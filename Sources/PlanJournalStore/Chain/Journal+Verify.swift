@@ -107,7 +107,7 @@ extension Journal {
             report.snapshots += snapshots.count
             var next = row.firstOwnSeq
             // A batch of chunks at a time, as reads take them: memory stays bounded however long the run.
-            var source = JournalReader.ChunkSource(reader: r, rid: row.rid, from: 0, to: .max)
+            var source = JournalReader.ChunkSource(reader: r, run: row.id, rid: row.rid, from: 0, to: .max)
             while let chunk = try source.nextChunk() {
                 report.chunks += 1
                 guard chunk.firstSeq == next, chunk.lastSeq >= chunk.firstSeq else {
@@ -116,7 +116,7 @@ extension Journal {
                 }
                 let lines: [ArraySlice<UInt8>]
                 do {
-                    lines = try chunk.lines(run: row.id, journal: r.path, dictionaries: r.dictionaries)
+                    lines = try chunk.lines(run: row.id, reader: r)
                 } catch {
                     return problem(
                         chunk.firstSeq, .corrupt,

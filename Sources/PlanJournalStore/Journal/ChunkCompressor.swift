@@ -15,6 +15,8 @@ final class ChunkCompressor: @unchecked Sendable {
         var hash: [UInt8]
         var dictionary: CompressionDictionary?
         var level: Int32
+        /// Whether long strings an earlier chunk holds are replaced by references (ingest).
+        var replacingRepeats = false
     }
 
     /// A compressed chunk, ready to insert.
@@ -22,6 +24,10 @@ final class ChunkCompressor: @unchecked Sendable {
         var job: Job
         var codec: Codec
         var body: [UInt8]
+        /// The length of what `body` decodes to: `job.raw` itself, or with repeats replaced.
+        var storedLength: Int
+        /// The runs whose strings `body` references (``StringReference``); `nil` when it holds none.
+        var targets: [Int64]?
         /// ``ChunkRow/checksum(_:)`` of `body`, computed here too.
         var bodySum: [UInt8]
     }
@@ -33,6 +39,8 @@ final class ChunkCompressor: @unchecked Sendable {
     private var busy = 0
     private var stopped = false
     private let capacity = 8
+    /// Used by the worker thread while it compresses, and by ``forget(rid:)`` while it is idle.
+    private let repeats = RepeatedStrings()
 
     init() {
         let thread = Thread { [self] in self.work() }
@@ -52,11 +60,14 @@ final class ChunkCompressor: @unchecked Sendable {
             busy += 1
             condition.broadcast()
             condition.unlock()
-            let (c, body) = Codec.encode(job.raw, level: job.level, dictionary: job.dictionary, codec: codec)
+            let replaced = job.replacingRepeats ? repeats.replace(in: job.raw, rid: job.rid, first: job.first) : nil
+            let stored = replaced?.bytes ?? job.raw
+            let (c, body) = Codec.encode(stored, level: job.level, dictionary: job.dictionary, codec: codec)
             let sum = ChunkRow.checksum(body)
             condition.lock()
             busy -= 1
-            done.append(Done(job: job, codec: c, body: body, bodySum: sum))
+            done.append(
+                Done(job: job, codec: c, body: body, storedLength: stored.count, targets: replaced?.targets, bodySum: sum))
             condition.broadcast()
             condition.unlock()
         }
@@ -86,6 +97,15 @@ final class ChunkCompressor: @unchecked Sendable {
         let out = done
         done.removeAll()
         return out
+    }
+
+    /// Forgets the strings of the run `rid` for later chunks' references (its events are being
+    /// undone), once every queued chunk is compressed.
+    func forget(rid: Int64) {
+        condition.lock()
+        defer { condition.unlock() }
+        while !queue.isEmpty || busy > 0 { condition.wait() }
+        repeats.forget(rid: rid)
     }
 
     /// Ends the worker thread once the queue is empty.

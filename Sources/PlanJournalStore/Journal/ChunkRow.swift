@@ -16,6 +16,15 @@ struct ChunkRow: Sendable {
     /// The dictionary the body was compressed against, if any.
     var dictionary: Int64?
     var body: [UInt8]
+    /// The chunk's events as appended, when its string references were resolved ahead
+    /// (``JournalReader/ChunkSource``), so that any thread may read them.
+    var expanded: [UInt8]? = nil
+
+    /// Set in `codec` when the chunk holds ``StringReference``s.
+    static let referencesFlag: Int64 = 8
+
+    /// Whether the chunk holds ``StringReference``s, resolved over a connection.
+    var hasReferences: Bool { codec & Self.referencesFlag != 0 }
 
     /// The checksum a chunk written now carries: XXH64 of its body, eight bytes.
     static func checksum(_ body: [UInt8]) -> [UInt8] {
@@ -33,8 +42,9 @@ struct ChunkRow: Sendable {
     }
 
     /// The chunk's JSON Lines, decoded.
-    func lines(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [ArraySlice<UInt8>] {
-        let raw = try decoded(run: run, journal: journal, dictionaries: dictionaries)
+    func lines(run: String, reader: JournalReader) throws(JournalError) -> [ArraySlice<UInt8>] {
+        let raw = try reader.expandedBody(of: self, run: run)
+        let journal = reader.path
         let out = Self.lines(of: raw)
         if out.count != Int(lastSeq - firstSeq + 1) || raw.last != UInt8(ascii: "\n") {
             throw wrongCount(run: run, journal: journal)
@@ -44,8 +54,9 @@ struct ChunkRow: Sendable {
 
     /// The chunk's JSON Lines as one buffer (each line ending in a newline), checked to hold its
     /// events: for writing them into another chunk without splitting them.
-    func body(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [UInt8] {
-        let raw = try decoded(run: run, journal: journal, dictionaries: dictionaries)
+    func body(run: String, reader: JournalReader) throws(JournalError) -> [UInt8] {
+        let raw = try reader.expandedBody(of: self, run: run)
+        let journal = reader.path
         var count = 0
         var start = 0
         while let end = CanonicalScan.firstNewline(in: raw, from: start), end > start {
@@ -56,20 +67,28 @@ struct ChunkRow: Sendable {
         return raw
     }
 
-    /// The chunk's body, checked against its checksum and decompressed.
-    func decoded(run: String, journal: String, dictionaries: DictionaryCache) throws(JournalError) -> [UInt8] {
-        try decoded(run: run, journal: journal, dictionary: try dictionary.map(dictionaries.dictionary))
+    /// The chunk's events as appended, from its body decompressed against `dictionary` (the one
+    /// the chunk names, already loaded: this form needs no connection, so any thread may call it);
+    /// a chunk with string references must have been resolved ahead (``expanded``).
+    func decoded(run: String, journal: String, dictionary: CompressionDictionary?) throws(JournalError) -> [UInt8] {
+        guard hasReferences else { return try stored(run: run, journal: journal, dictionary: dictionary) }
+        guard let expanded else {
+            throw JournalError(
+                .corrupt, "the string references of seq \(firstSeq)-\(lastSeq) were not resolved",
+                context: .init(journalPath: journal, run: run, seq: firstSeq))
+        }
+        return expanded
     }
 
-    /// The chunk's body, checked against its checksum and decompressed against `dictionary` (the
-    /// one the chunk names, already loaded: this form needs no connection, so any thread may call it).
-    func decoded(run: String, journal: String, dictionary: CompressionDictionary?) throws(JournalError) -> [UInt8] {
+    /// The chunk's body, checked against its checksum and decompressed against `dictionary`: its
+    /// events as appended, but for the ``StringReference``s it may hold.
+    func stored(run: String, journal: String, dictionary: CompressionDictionary?) throws(JournalError) -> [UInt8] {
         guard Self.checksum(body, matches: bodySum) else {
             throw JournalError(
                 .corrupt, "the stored bytes of seq \(firstSeq)-\(lastSeq) do not match their checksum",
                 context: .init(journalPath: journal, run: run, seq: firstSeq))
         }
-        guard let c = Codec(rawValue: codec) else {
+        guard let c = Codec(rawValue: codec & ~Self.referencesFlag) else {
             throw JournalError(
                 .corrupt, "chunk of seq \(firstSeq)-\(lastSeq) has unknown codec \(codec)",
                 context: .init(journalPath: journal, run: run, seq: firstSeq))

@@ -6,6 +6,8 @@ import PlanJournalCore
 struct JournalReader {
     let db: any SQLDatabase
     let dictionaries: DictionaryCache
+    /// Chunks that string references were resolved from lately.
+    let referencedChunks = ReferencedChunks()
     var path: String { db.path }
 
     init(db: any SQLDatabase) {
@@ -77,7 +79,7 @@ struct JournalReader {
         }
         let ownFrom = max(from, row.firstOwnSeq)
         guard ownFrom <= upper else { return }
-        var source = ChunkSource(reader: self, rid: row.rid, from: ownFrom, to: upper)
+        var source = ChunkSource(reader: self, run: row.id, rid: row.rid, from: ownFrom, to: upper)
         guard try ChunkPipeline.worthIt(chunks: source.count(upTo: 3)) else {
             while let (chunk, dictionary) = try source.next() {
                 try chunk.forEachEvent(run: row.id, from: ownFrom, to: upper, journal: path, dictionary: dictionary, body)
@@ -96,6 +98,7 @@ struct JournalReader {
     /// (memory stays bounded however long the run), each with its dictionary loaded.
     struct ChunkSource {
         let reader: JournalReader
+        let run: String
         let rid: Int64
         var from: Int64
         let to: Int64
@@ -106,8 +109,9 @@ struct JournalReader {
         /// Chunks read from the database at once.
         static let batchSize = 32
 
-        init(reader: JournalReader, rid: Int64, from: Int64, to: Int64) {
+        init(reader: JournalReader, run: String, rid: Int64, from: Int64, to: Int64) {
             self.reader = reader
+            self.run = run
             self.rid = rid
             self.from = from
             self.to = to
@@ -119,9 +123,11 @@ struct JournalReader {
             return min(limit, batch.count - taken)
         }
 
-        /// The next chunk and the dictionary it was compressed against; `nil` after the last.
+        /// The next chunk and the dictionary it was compressed against, its string references
+        /// resolved (``ChunkRow/expanded``); `nil` after the last.
         mutating func next() throws(JournalError) -> (ChunkRow, CompressionDictionary?)? {
-            guard let chunk = try nextChunk() else { return nil }
+            guard var chunk = try nextChunk() else { return nil }
+            if chunk.hasReferences { chunk.expanded = try reader.expandedBody(of: chunk, run: run) }
             return (chunk, try chunk.dictionary.map(reader.dictionaries.dictionary))
         }
 
@@ -205,7 +211,7 @@ struct JournalReader {
         }
         s.reset()
         for chunk in try chunks(rid: row.rid, from: from, to: seq) {
-            let lines = try chunk.lines(run: row.id, journal: path, dictionaries: dictionaries)
+            let lines = try chunk.lines(run: row.id, reader: self)
             for (k, line) in lines.enumerated() where chunk.firstSeq + Int64(k) <= seq {
                 chain.append(line)
             }

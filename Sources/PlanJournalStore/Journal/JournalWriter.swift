@@ -22,8 +22,12 @@ final class JournalWriter {
     var dictionary: CompressionDictionary?
     /// Samples chunks until there is enough to train a dictionary.
     private var trainer: DictionaryTrainer?
-    /// During an ingest: compresses chunks off this thread.
+    /// During an ingest: compresses chunks off this thread, replacing repeated long strings by
+    /// references (``RepeatedStrings``).
     private var compressor: ChunkCompressor?
+    /// The chunks written in this ingest that reference each run's strings, by run (rid): what
+    /// ``undo(_:)-(RunWrite.Undo)`` rewrites before it removes a run's events.
+    private var referrers: [Int64: [(rid: Int64, first: Int64)]] = [:]
     /// Compresses the tails of held runs (``held``) off this thread; their chunks are inserted
     /// before the window commits (``settleWindowChunks()``). Started on first use.
     private(set) var windowCompressor: ChunkCompressor?
@@ -126,6 +130,7 @@ final class JournalWriter {
         try settleChunks()
         compressor?.stop()
         compressor = nil
+        referrers.removeAll()
     }
 
     /// Inserts the chunks compressed so far (with `wait`, every queued one: do this before reading
@@ -139,9 +144,10 @@ final class JournalWriter {
         guard let compressor else { return }
         for d in compressor.take(all: wait) {
             try insertChunk(
-                rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, rawLength: d.job.raw.count,
-                hash: d.job.hash, dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body,
-                bodySum: d.bodySum)
+                rid: d.job.rid, first: d.job.first, last: d.job.last, codec: d.codec, references: d.targets != nil,
+                rawLength: d.storedLength, hash: d.job.hash,
+                dictionary: d.codec == .lz4Dictionary ? d.job.dictionary?.id : nil, body: d.body, bodySum: d.bodySum)
+            for target in d.targets ?? [] { referrers[target, default: []].append((d.job.rid, d.job.first)) }
         }
     }
 
@@ -175,6 +181,8 @@ final class JournalWriter {
         cacheTrusted = false
         compressor?.stop()
         compressor = nil
+        referrers.removeAll()
+        reader.referencedChunks.reset()
         try? loadDictionary()
     }
 
@@ -284,7 +292,7 @@ final class JournalWriter {
         if let last = lastStoredLookup, last.rid == rid, last.chunk.firstSeq <= event.seq, event.seq <= last.chunk.lastSeq {
             line = last.lines[Int(event.seq - last.chunk.firstSeq)]
         } else if let chunk = try reader.chunks(rid: rid, from: event.seq, to: event.seq).first {
-            let lines = try chunk.lines(run: event.run, journal: db.path, dictionaries: reader.dictionaries)
+            let lines = try chunk.lines(run: event.run, reader: reader)
             lastStoredLookup = (rid, chunk, lines)
             line = lines[Int(event.seq - chunk.firstSeq)]
         } else if let row = try reader.run(rid: rid) {
@@ -328,7 +336,7 @@ final class JournalWriter {
             compressor.submit(
                 .init(
                     rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, raw: w.buffer, hash: w.cursor.headHash,
-                    dictionary: try dictionary(for: w.buffer), level: config.compressionLevel))
+                    dictionary: try dictionary(for: w.buffer), level: config.compressionLevel, replacingRepeats: true))
             try settleChunks(wait: false)
         } else {
             let (codec, body, dict) = try encodeChunk(w.buffer)
@@ -373,10 +381,11 @@ final class JournalWriter {
             dictionary: nil, body: chunk.body)
     }
 
-    /// Inserts a chunk row; `bodySum` is the body's ``ChunkRow/checksum(_:)`` when already computed.
+    /// Inserts a chunk row; `bodySum` is the body's ``ChunkRow/checksum(_:)`` when already computed;
+    /// `references`: the body holds ``StringReference``s.
     func insertChunk(
-        rid: Int64, first: Int64, last: Int64, codec: Codec, rawLength: Int, hash: [UInt8], dictionary: Int64?,
-        body: [UInt8], bodySum: [UInt8]? = nil
+        rid: Int64, first: Int64, last: Int64, codec: Codec, references: Bool = false, rawLength: Int, hash: [UInt8],
+        dictionary: Int64?, body: [UInt8], bodySum: [UInt8]? = nil
     ) throws(JournalError) {
         try db.statement(
             """
@@ -384,8 +393,9 @@ final class JournalWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).bind(
-            .int(rid), .int(first), .int(last), .int(codec.rawValue), .int(Int64(rawLength)), .blob(hash),
-            .blob(bodySum ?? ChunkRow.checksum(body)), dictionary.map { .int($0) } ?? .null, .blob(body)
+            .int(rid), .int(first), .int(last), .int(codec.rawValue | (references ? ChunkRow.referencesFlag : 0)),
+            .int(Int64(rawLength)), .blob(hash), .blob(bodySum ?? ChunkRow.checksum(body)),
+            dictionary.map { .int($0) } ?? .null, .blob(body)
         ).run()
     }
 
@@ -526,7 +536,7 @@ final class JournalWriter {
         var raw: [UInt8] = []
         raw.reserveCapacity(Int(min(tailBytes, 1 << 24)))
         for chunk in stored {
-            raw.append(contentsOf: try chunk.body(run: w.cursor.id, journal: db.path, dictionaries: reader.dictionaries))
+            raw.append(contentsOf: try chunk.body(run: w.cursor.id, reader: reader))
         }
         for chunk in memory { raw.append(contentsOf: chunk.body) }
         if !stored.isEmpty {
@@ -560,6 +570,9 @@ final class JournalWriter {
         lastStoredLookup = nil
         try settleChunks()
         guard let rid = w.rid else { return }
+        // The run's rid may be given to the next new run: forget what was read of it.
+        defer { reader.referencedChunks.reset() }
+        try dropReferences(to: rid)
         guard let row = w.startRow else {
             try db.statement("DELETE FROM chunks WHERE rid = ?").bind(.int(rid)).run()
             try db.statement("DELETE FROM snapshots WHERE rid = ?").bind(.int(rid)).run()
@@ -571,5 +584,25 @@ final class JournalWriter {
         var restored = row
         restored.rid = rid
         try writeCatalog(restored)
+    }
+
+    /// Stops later chunks from referencing the strings of the run `rid`, and stores the chunks of
+    /// this ingest that do reference them with those strings in place: the run's events are about
+    /// to be removed.
+    private func dropReferences(to rid: Int64) throws(JournalError) {
+        compressor?.forget(rid: rid)
+        for (r, first) in referrers.removeValue(forKey: rid) ?? [] where r != rid {
+            guard let chunk = try reader.chunks(rid: r, from: first, to: first).first, chunk.firstSeq == first,
+                chunk.hasReferences
+            else { continue }
+            let raw = try reader.expandedBody(of: chunk, run: try reader.run(rid: r)?.id ?? "#\(r)")
+            let (codec, body, dict) = try encodeChunk(raw)
+            try db.statement(
+                "UPDATE chunks SET codec = ?, raw_len = ?, body_sum = ?, dict = ?, body = ? WHERE rid = ? AND first_seq = ?"
+            ).bind(
+                .int(codec.rawValue), .int(Int64(raw.count)), .blob(ChunkRow.checksum(body)),
+                dict.map { .int($0) } ?? .null, .blob(body), .int(r), .int(first)
+            ).run()
+        }
     }
 }

@@ -3,7 +3,7 @@ import PlanJournalCore
 /// The on-disk format: named migrations applied in order and recorded in `meta`.
 enum Schema {
     /// The format version this build writes; a journal with a higher one is refused.
-    static let formatVersion = 4
+    static let formatVersion = 5
 
     /// Migrations, oldest first. Never edit one that has shipped: add the next.
     static let migrations: [Migration] = [
@@ -95,6 +95,14 @@ enum Schema {
             // older chunks are still read. Older builds refuse the journal instead of reporting its
             // new chunks as corrupt.
             "v4-xxh64-chunk-sums",
+            "SELECT 1",
+            postgres: []
+        ),
+        Migration(
+            // Chunks written by ingest may hold references to long strings stored in earlier
+            // chunks (StringReference; flag 8 in `codec`). Older builds refuse the journal instead
+            // of reporting those chunks as corrupt.
+            "v5-string-references",
             "SELECT 1",
             postgres: []
         ),

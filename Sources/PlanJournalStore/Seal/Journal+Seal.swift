@@ -96,7 +96,7 @@ extension JournalReader {
         for chunk in try chunks(rid: row.rid, from: row.firstOwnSeq, to: limit) {
             let lines: [ArraySlice<UInt8>]
             do {
-                lines = try chunk.lines(run: row.id, journal: path, dictionaries: dictionaries)
+                lines = try chunk.lines(run: row.id, reader: self)
             } catch {
                 if walk.brokenChunk == nil { walk.brokenChunk = chunk.firstSeq...chunk.lastSeq }
                 return false

@@ -1,0 +1,100 @@
+import PlanJournalCore
+
+extension JournalReader {
+    /// The chunk's events as appended: its body decompressed and, when it holds
+    /// ``StringReference``s, with each replaced by the string it names (read over this reader's
+    /// connection, so inside a transaction the chunks written in it are found too).
+    /// - Throws: `.corrupt` for a damaged chunk, or a reference that names no stored string.
+    func expandedBody(of chunk: ChunkRow, run: String) throws(JournalError) -> [UInt8] {
+        try expandedBody(of: chunk, run: run, depth: 0)
+    }
+
+    private func expandedBody(of chunk: ChunkRow, run: String, depth: Int) throws(JournalError) -> [UInt8] {
+        if let expanded = chunk.expanded { return expanded }
+        let stored = try chunk.stored(run: run, journal: path, dictionary: try chunk.dictionary.map(dictionaries.dictionary))
+        guard chunk.hasReferences else { return stored }
+        do {
+            return try StringReference.expand(stored) { (reference) throws(JournalError) in
+                try string(reference, depth: depth + 1)
+            }
+        } catch {
+            throw error.adding(journalPath: path, run: run, seq: chunk.firstSeq)
+        }
+    }
+
+    /// The bytes `reference` names, from the (cached) chunk that holds its event.
+    private func string(_ reference: StringReference, depth: Int) throws(JournalError) -> ArraySlice<UInt8> {
+        // A reference always names an event stored before it; a longer path is a damaged journal.
+        guard depth <= 64 else { throw JournalError(.corrupt, "stored string references form a loop") }
+        let chunk: ReferencedChunks.Entry
+        if let cached = referencedChunks.entry(rid: reference.rid, seq: reference.seq) {
+            chunk = cached
+        } else {
+            guard let row = try chunks(rid: reference.rid, from: reference.seq, to: reference.seq).first else {
+                throw JournalError(
+                    .corrupt, "a stored string reference names seq \(reference.seq) of a run whose events are missing")
+            }
+            let name = try run(rid: reference.rid)?.id ?? "#\(reference.rid)"
+            let body = try expandedBody(of: row, run: name, depth: depth)
+            chunk = ReferencedChunks.Entry(rid: reference.rid, first: row.firstSeq, last: row.lastSeq, body: body)
+            referencedChunks.add(chunk)
+        }
+        guard let line = chunk.line(reference.seq),
+            reference.offset >= 0, reference.offset + reference.length <= line.count
+        else {
+            throw JournalError(.corrupt, "a stored string reference points past the event it names")
+        }
+        return line.dropFirst(reference.offset).prefix(reference.length)
+    }
+}
+
+/// The chunks string references were last resolved from, most recent first: the strings a chunk
+/// references mostly sit in a few chunks (the runs that first read a file, first sent a prompt).
+///
+/// Not `Sendable`: it belongs to one connection's reader.
+final class ReferencedChunks {
+    struct Entry {
+        var rid: Int64
+        var first: Int64
+        var last: Int64
+        var body: [UInt8]
+        /// Where each event's line starts in `body`.
+        var starts: [Int] = []
+
+        init(rid: Int64, first: Int64, last: Int64, body: [UInt8]) {
+            (self.rid, self.first, self.last, self.body) = (rid, first, last, body)
+            var k = 0
+            while k < body.count {
+                starts.append(k)
+                k = (CanonicalScan.firstNewline(in: body, from: k) ?? body.count) + 1
+            }
+        }
+
+        /// The line of event `seq` (without its newline).
+        func line(_ seq: Int64) -> ArraySlice<UInt8>? {
+            let k = Int(seq - first)
+            guard k >= 0, k < starts.count else { return nil }
+            let end =
+                k + 1 < starts.count ? starts[k + 1] - 1 : body.count - (body.last == UInt8(ascii: "\n") ? 1 : 0)
+            return body[starts[k]..<max(starts[k], end)]
+        }
+    }
+
+    private var entries: [Entry] = []
+    /// Chunks kept (about 128 KiB each).
+    private let capacity = 16
+
+    func entry(rid: Int64, seq: Int64) -> Entry? {
+        guard let k = entries.firstIndex(where: { $0.rid == rid && $0.first <= seq && seq <= $0.last }) else { return nil }
+        if k > 0 { entries.insert(entries.remove(at: k), at: 0) }
+        return entries[0]
+    }
+
+    func add(_ entry: Entry) {
+        entries.insert(entry, at: 0)
+        if entries.count > capacity { entries.removeLast() }
+    }
+
+    /// Forgets every chunk (the transaction that wrote some of them was rolled back or undone).
+    func reset() { entries.removeAll() }
+}
