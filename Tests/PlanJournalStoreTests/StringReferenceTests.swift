@@ -13,14 +13,14 @@ import Testing
         repeating: #"def handler(event):\n    return \"ok\" if event else None  # shared\n"#, count: 20)
 
     /// A complete run whose steps each observe `content` (JSON string contents) and something of their own.
-    static func run(_ id: String, observing content: String, steps: Int = 2) throws -> RunBuilder {
+    static func run(_ id: String, observing content: String, notes: String? = nil, steps: Int = 2) throws -> RunBuilder {
         var b = RunBuilder(run: id)
         try b.add("run.started", #"{"goal":"read the handler for \#(id)"}"#)
         let plan = (0..<steps).map { #"{"id":"s\#($0)","description":"read","depends_on":[]}"# }
         try b.add("plan.proposed", #"{"version":1,"steps":[\#(plan.joined(separator: ","))]}"#, actor: "planner")
         for k in 0..<steps {
             try b.add("step.started", #"{"step_id":"s\#(k)","attempt":1}"#, actor: "executor")
-            let own = String(repeating: "\(id) step \(k) line; ", count: 40)
+            let own = notes ?? String(repeating: "\(id) step \(k) line; ", count: 40)
             try b.add("step.observed", #"{"step_id":"s\#(k)","ok":true,"content":"\#(content)","notes":"\#(own)"}"#)
             try b.add("step.completed", #"{"step_id":"s\#(k)","output":"done"}"#, actor: "executor")
         }
@@ -62,6 +62,22 @@ import Testing
         defer { s.reset() }
         #expect(try s.step())
         #expect(s.int(0) + Int64(Self.sharedFile.utf8.count) * 2 - 100 < s.int(1))
+    }
+
+    @Test func aStringStoredAfterAReferenceInItsLineIsFoundWhereItWasAppended() throws {
+        let t = try TemporaryJournal()
+        let second = String(repeating: "a second file, read by b first; ", count: 30)
+        // b references a's copy of the shared file and holds `second` after it, in the same line;
+        // c references b's `second`, which sits behind that reference in b's stored line.
+        let runs = [
+            try Self.run("a", observing: Self.sharedFile),
+            try Self.run("b", observing: Self.sharedFile, notes: second),
+            try Self.run("c", observing: second),
+        ]
+        _ = try t.journal.ingest(text: runs.map(\.jsonl).joined())
+        #expect(try referencingChunks(t) == ["b", "c"])
+        try expectStored(try t.reopen(), runs)
+        #expect(try t.journal.verify().ok)
     }
 
     @Test func aRejectedRunsStringsStayReadableInTheRunsThatReferencedThem() throws {

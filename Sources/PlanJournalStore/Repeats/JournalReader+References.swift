@@ -6,26 +6,25 @@ extension JournalReader {
     /// connection, so inside a transaction the chunks written in it are found too).
     /// - Throws: `.corrupt` for a damaged chunk, or a reference that names no stored string.
     func expandedBody(of chunk: ChunkRow, run: String) throws(JournalError) -> [UInt8] {
-        try expandedBody(of: chunk, run: run, depth: 0)
-    }
-
-    private func expandedBody(of chunk: ChunkRow, run: String, depth: Int) throws(JournalError) -> [UInt8] {
         if let expanded = chunk.expanded { return expanded }
         let stored = try chunk.stored(run: run, journal: path, dictionary: try chunk.dictionary.map(dictionaries.dictionary))
         guard chunk.hasReferences else { return stored }
         do {
             return try StringReference.expand(stored) { (reference) throws(JournalError) in
-                try string(reference, depth: depth + 1)
+                try string(reference, depth: 1)
             }
         } catch {
             throw error.adding(journalPath: path, run: run, seq: chunk.firstSeq)
         }
     }
 
-    /// The bytes `reference` names, from the (cached) chunk that holds its event.
+    /// The bytes `reference` names, from the (cached) chunk that holds its event: sliced from its
+    /// line as stored, which holds the string itself (only its own references before the string,
+    /// if any, are resolved).
     private func string(_ reference: StringReference, depth: Int) throws(JournalError) -> ArraySlice<UInt8> {
         // A reference always names an event stored before it; a longer path is a damaged journal.
         guard depth <= 64 else { throw JournalError(.corrupt, "stored string references form a loop") }
+        if let known = referencedChunks.string(reference) { return known[...] }
         let chunk: ReferencedChunks.Entry
         if let cached = referencedChunks.entry(rid: reference.rid, seq: reference.seq) {
             chunk = cached
@@ -35,21 +34,31 @@ extension JournalReader {
                     .corrupt, "a stored string reference names seq \(reference.seq) of a run whose events are missing")
             }
             let name = try run(rid: reference.rid)?.id ?? "#\(reference.rid)"
-            let body = try expandedBody(of: row, run: name, depth: depth)
-            chunk = ReferencedChunks.Entry(rid: reference.rid, first: row.firstSeq, last: row.lastSeq, body: body)
+            let stored = try row.stored(run: name, journal: path, dictionary: try row.dictionary.map(dictionaries.dictionary))
+            chunk = ReferencedChunks.Entry(rid: reference.rid, first: row.firstSeq, last: row.lastSeq, stored: stored)
             referencedChunks.add(chunk)
         }
-        guard let line = chunk.line(reference.seq),
-            reference.offset >= 0, reference.offset + reference.length <= line.count
-        else {
+        guard var line = chunk.line(reference.seq) else {
+            throw JournalError(.corrupt, "a stored string reference names seq \(reference.seq) of a damaged chunk")
+        }
+        let end = reference.offset + reference.length
+        if ByteSearch.firstIndex(of: StringReference.marker, in: line.span, 0..<min(end, line.count)) != nil {
+            line = try StringReference.expand(Array(line)) { (inner) throws(JournalError) in
+                try string(inner, depth: depth + 1)
+            }[...]
+        }
+        guard reference.offset >= 0, end <= line.count else {
             throw JournalError(.corrupt, "a stored string reference points past the event it names")
         }
-        return line.dropFirst(reference.offset).prefix(reference.length)
+        let bytes = Array(line[(line.startIndex + reference.offset)..<(line.startIndex + end)])
+        referencedChunks.add(reference, bytes)
+        return bytes[...]
     }
 }
 
-/// The chunks string references were last resolved from, most recent first: the strings a chunk
-/// references mostly sit in a few chunks (the runs that first read a file, first sent a prompt).
+/// The strings references were last resolved to (a prompt or file repeated in many runs is
+/// read once), and the chunks they came from, most recent first: the strings a chunk references
+/// mostly sit in a few chunks (the runs that first read a file, first sent a prompt).
 ///
 /// Not `Sendable`: it belongs to one connection's reader.
 final class ReferencedChunks {
@@ -57,11 +66,12 @@ final class ReferencedChunks {
         var rid: Int64
         var first: Int64
         var last: Int64
+        /// The chunk's JSON Lines as stored (string references not resolved).
         var body: [UInt8]
         /// Where each event's line starts in `body`.
         var starts: [Int] = []
 
-        init(rid: Int64, first: Int64, last: Int64, body: [UInt8]) {
+        init(rid: Int64, first: Int64, last: Int64, stored body: [UInt8]) {
             (self.rid, self.first, self.last, self.body) = (rid, first, last, body)
             var k = 0
             while k < body.count {
@@ -82,7 +92,22 @@ final class ReferencedChunks {
 
     private var entries: [Entry] = []
     /// Chunks kept (about 128 KiB each).
-    private let capacity = 16
+    private let capacity = 8
+    private var strings: [StringReference: [UInt8]] = [:]
+    private var stringBytes = 0
+    /// Bytes of strings kept.
+    private let stringBudget = 1 << 20
+
+    func string(_ reference: StringReference) -> [UInt8]? { strings[reference] }
+
+    func add(_ reference: StringReference, _ bytes: [UInt8]) {
+        if stringBytes + bytes.count > stringBudget {
+            strings.removeAll()
+            stringBytes = 0
+        }
+        strings[reference] = bytes
+        stringBytes += bytes.count
+    }
 
     func entry(rid: Int64, seq: Int64) -> Entry? {
         guard let k = entries.firstIndex(where: { $0.rid == rid && $0.first <= seq && seq <= $0.last }) else { return nil }
@@ -96,5 +121,9 @@ final class ReferencedChunks {
     }
 
     /// Forgets every chunk (the transaction that wrote some of them was rolled back or undone).
-    func reset() { entries.removeAll() }
+    func reset() {
+        entries.removeAll()
+        strings.removeAll()
+        stringBytes = 0
+    }
 }

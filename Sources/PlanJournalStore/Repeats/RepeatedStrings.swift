@@ -8,8 +8,9 @@ import PlanJournalCore
 /// read, the same tool output, a plan quoted again), beyond the reach of LZ4's 64 KiB window:
 /// replacing them makes the journal 13% smaller at any LZ4 level, and leaves less to compress.
 ///
-/// Strings are keyed by SHA-256. Memory is bounded: the index remembers the strings of the last
-/// `2 * generation` distinct ones (two generations; the older is dropped when the newer fills).
+/// Strings are keyed by the first 128 bits of their SHA-256. Memory is bounded: the index
+/// remembers where the last `2 * generation` distinct strings are (two generations; the older is
+/// dropped when the newer fills), 40 bytes each.
 ///
 /// Not `Sendable`: the compressor thread owns it.
 final class RepeatedStrings {
@@ -17,22 +18,36 @@ final class RepeatedStrings {
     static let minimumLength = 512
 
     private struct Key: Hashable {
-        var a: UInt64, b: UInt64, c: UInt64, d: UInt64
+        var high: UInt64 = 0, low: UInt64 = 0
 
         init(_ bytes: ArraySlice<UInt8>) {
-            var words: [UInt64] = [0, 0, 0, 0]
-            for (k, byte) in SHA256.hash(data: bytes).enumerated() {
-                words[k / 8] = words[k / 8] << 8 | UInt64(byte)
+            for (k, byte) in SHA256.hash(data: bytes).prefix(16).enumerated() {
+                if k < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
             }
-            (a, b, c, d) = (words[0], words[1], words[2], words[3])
         }
     }
 
-    private var current: [Key: StringReference] = [:]
-    private var previous: [Key: StringReference] = [:]
+    /// Where a string is: ``StringReference`` in 24 bytes.
+    private struct Place {
+        var rid: Int64
+        var seq: Int64
+        var offset: UInt32
+        var length: UInt32
+
+        init(_ r: StringReference) {
+            (rid, seq, offset, length) = (r.rid, r.seq, UInt32(r.offset), UInt32(r.length))
+        }
+
+        var reference: StringReference {
+            StringReference(rid: rid, seq: seq, offset: Int(offset), length: Int(length))
+        }
+    }
+
+    private var current: [Key: Place] = [:]
+    private var previous: [Key: Place] = [:]
     private let generation: Int
 
-    init(generation: Int = 16_384) {
+    init(generation: Int = 8192) {
         self.generation = generation
     }
 
@@ -57,7 +72,8 @@ final class RepeatedStrings {
                 let contents = (quote + 1)..<(end - 1)
                 guard contents.count >= Self.minimumLength else { continue }
                 let key = Key(raw[contents])
-                if let earlier = current[key] ?? previous[key] {
+                if let place = current[key] ?? previous[key] {
+                    let earlier = place.reference
                     // One in this chunk is left to LZ4 (and a chunk never reads itself).
                     if earlier.rid == rid && earlier.seq >= first { continue }
                     if current[key] == nil { remember(key, earlier) }
@@ -81,12 +97,13 @@ final class RepeatedStrings {
     }
 
     private func remember(_ key: Key, _ reference: StringReference) {
+        guard reference.offset <= UInt32.max, reference.length <= UInt32.max else { return }
         if current.count >= generation {
             previous = current
             current = [:]
             current.reserveCapacity(generation)
         }
-        current[key] = reference
+        current[key] = Place(reference)
     }
 
     /// Forgets the strings of the run `rid` (its events are being undone).
