@@ -24,7 +24,7 @@ extension Planj {
                     "journal:      \(Journal.displayName(global.journalPath))",
                     "runs:         \(s.runs)",
                     "events:       \(s.events)",
-                    "chunks:       \(s.chunks)",
+                    "chunks:       \(s.chunks) (\(s.referencingChunks) referencing repeated strings stored earlier)",
                     "snapshots:    \(s.snapshots)",
                     "dictionaries: \(s.dictionaries)",
                     "JSON Lines:   \(s.jsonlBytes) bytes",

@@ -6,6 +6,9 @@ public struct JournalStats: Sendable, Codable, Hashable {
     public var runs: Int
     public var events: Int64
     public var chunks: Int
+    /// Chunks that reference long strings stored in earlier chunks instead of repeating them
+    /// (written by ingest since format version 5).
+    public var referencingChunks: Int
     public var snapshots: Int
     /// Shared compression dictionaries.
     public var dictionaries: Int
@@ -34,6 +37,7 @@ extension Journal {
             let runs = try scalar("SELECT count(*) FROM runs")
             let count = try scalar("SELECT CAST(coalesce(sum(head_seq - coalesce(fork_seq, 0)), 0) AS BIGINT) FROM runs")
             let chunks = try scalar("SELECT count(*) FROM chunks")
+            let referencing = try scalar("SELECT count(*) FROM chunks WHERE (codec & \(ChunkRow.referencesFlag)) != 0")
             let snapshots = try scalar("SELECT count(*) FROM snapshots")
             let dictionaries = try scalar("SELECT count(*) FROM dictionaries")
             let jsonl = try scalar("SELECT CAST(coalesce(sum(raw_bytes), 0) AS BIGINT) FROM runs")
@@ -45,7 +49,8 @@ extension Journal {
             let readModel = min(files, (try? Self.readModelBytes(r.db)) ?? 0)
             let eventBytes = files - readModel
             return JournalStats(
-                runs: Int(runs), events: count, chunks: Int(chunks), snapshots: Int(snapshots),
+                runs: Int(runs), events: count, chunks: Int(chunks), referencingChunks: Int(referencing),
+                snapshots: Int(snapshots),
                 dictionaries: Int(dictionaries), jsonlBytes: jsonl, chunkBytes: stored, fileBytes: files,
                 readModelBytes: readModel, compressionRatio: eventBytes > 0 ? Double(jsonl) / Double(eventBytes) : 0)
         }

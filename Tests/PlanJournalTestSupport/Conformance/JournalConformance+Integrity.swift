@@ -62,3 +62,40 @@ extension JournalConformance {
         #expect(!(try journal.verify().ok))
     }
 }
+
+extension JournalConformance {
+    /// A long string that an earlier run of the same ingest holds is stored once (a reference
+    /// to it); every run reads back as ingested, also after a run it referenced was rejected,
+    /// and `verify` passes.
+    public func repeatedStringsAreStoredOnce() async throws {
+        let journal = try fixture.makeJournal(configuration: JournalConfiguration())
+        let file = String(repeating: #"line of a file that every run reads, \"quoted\"\n"#, count: 30)
+        let other = String(repeating: "another file, first read by the second run; ", count: 20)
+        func run(_ id: String, content: String, notes: String) throws -> RunBuilder {
+            var b = RunBuilder(run: id)
+            try b.add("run.started", #"{"goal":"read the files"}"#)
+            try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"read","description":"read","depends_on":[]}]}"#)
+            try b.add("step.started", #"{"step_id":"read","attempt":1}"#)
+            try b.add("step.observed", #"{"step_id":"read","ok":true,"content":"\#(content)","notes":"\#(notes)"}"#)
+            try b.add("step.completed", #"{"step_id":"read","output":"done"}"#)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+            return b
+        }
+        // `second` references `file` in `first`; `first` is then rejected (a line after its
+        // run.completed), so `second` is stored with the file in place; `third` references
+        // `other` in `second`.
+        let first = try run("first", content: file, notes: "none")
+        let second = try run("second", content: file, notes: other)
+        let third = try run("third", content: other, notes: "none")
+        var late = first
+        try late.add("note", #"{"text":"too late"}"#)
+        let report = try journal.ingest(text: first.jsonl + second.jsonl + late.events.last!.jsonLine + "\n" + third.jsonl)
+        #expect(report.rejected.map(\.run) == ["first"])
+        #expect(try journal.stats().referencingChunks == 1)
+        let reopened = try fixture.reopen(journal)
+        for r in [second, third] {
+            #expect(try reopened.events(of: r.run).map(\.jsonLine) == r.events.map(\.jsonLine))
+        }
+        #expect(try reopened.verify().ok)
+    }
+}
