@@ -66,7 +66,10 @@ final class RepeatedStrings {
         while lineStart < raw.count {
             let lineEnd = CanonicalScan.firstNewline(in: raw, from: lineStart) ?? raw.count
             var k = lineStart
-            while let quote = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: span, k..<lineEnd) {
+            // Most events are shorter than one long string: their lines are not scanned.
+            while lineEnd - k > Self.minimumLength + 1,
+                let quote = ByteSearch.firstIndex(of: UInt8(ascii: "\""), in: span, k..<lineEnd)
+            {
                 guard let end = CanonicalScan.string(span, from: quote), end <= lineEnd else { return nil }
                 k = end
                 let contents = (quote + 1)..<(end - 1)
