@@ -91,12 +91,13 @@ final class ReferencedChunks {
     }
 
     private var entries: [Entry] = []
-    /// Chunks kept (about 128 KiB each).
-    private let capacity = 8
+    private var entryBytes = 0
+    /// Bytes of chunks kept (besides the latest): about four of 128 KiB.
+    private let chunkBudget = 512 << 10
     private var strings: [StringReference: [UInt8]] = [:]
     private var stringBytes = 0
     /// Bytes of strings kept.
-    private let stringBudget = 1 << 20
+    private let stringBudget = 512 << 10
 
     func string(_ reference: StringReference) -> [UInt8]? { strings[reference] }
 
@@ -117,12 +118,14 @@ final class ReferencedChunks {
 
     func add(_ entry: Entry) {
         entries.insert(entry, at: 0)
-        if entries.count > capacity { entries.removeLast() }
+        entryBytes += entry.body.count
+        while entries.count > 1 && entryBytes > chunkBudget { entryBytes -= entries.removeLast().body.count }
     }
 
     /// Forgets every chunk (the transaction that wrote some of them was rolled back or undone).
     func reset() {
         entries.removeAll()
+        entryBytes = 0
         strings.removeAll()
         stringBytes = 0
     }
