@@ -39,8 +39,14 @@ final class ChunkCompressor: @unchecked Sendable {
     private var busy = 0
     private var stopped = false
     private let capacity = 8
-    /// Used by the worker thread while it compresses, and by ``forget(rid:)`` while it is idle.
+
+    // The worker thread's own, outside the lock while it compresses (``forget(rid:)`` changes
+    // `repeats` only while the worker is idle, with the lock held).
     private let repeats = RepeatedStrings()
+    /// How many more (chunk, referenced run) pairs chunks may have: the writer keeps each until
+    /// the transaction ends (to undo a rejected run), so an ingest of any size holds at most
+    /// this many; past it, chunks are stored whole. (The 106 MB corpus has 3,300.)
+    private var referencesLeft = 1 << 17
 
     init() {
         let thread = Thread { [self] in self.work() }
@@ -60,7 +66,10 @@ final class ChunkCompressor: @unchecked Sendable {
             busy += 1
             condition.broadcast()
             condition.unlock()
-            let replaced = job.replacingRepeats ? repeats.replace(in: job.raw, rid: job.rid, first: job.first) : nil
+            let replaced =
+                job.replacingRepeats && referencesLeft > 0
+                ? repeats.replace(in: job.raw, rid: job.rid, first: job.first) : nil
+            referencesLeft -= replaced?.targets.count ?? 0
             let stored = replaced?.bytes ?? job.raw
             let (c, body) = Codec.encode(stored, level: job.level, dictionary: job.dictionary, codec: codec)
             let sum = ChunkRow.checksum(body)

@@ -4,9 +4,10 @@ import PlanJournalCore
 /// Replaces long JSON strings (512 bytes or more) that an earlier chunk of the same ingest
 /// already holds with a ``StringReference`` to it, before the chunk is compressed.
 ///
-/// On generated agent traces a tenth of the bytes are such repeats across runs (the same file
-/// read, the same tool output, a plan quoted again), beyond the reach of LZ4's 64 KiB window:
-/// replacing them makes the journal 13% smaller at any LZ4 level, and leaves less to compress.
+/// Such repeats come from other runs (the same file read, the same tool output, a plan quoted
+/// again), beyond the reach of LZ4's 64 KiB window and of the shared dictionary. On the
+/// generated 106 MB corpus, 3,237 of them make 9 MB; replacing them makes the journal a tenth
+/// smaller (0.946x `lz4 -9` instead of 1.06x), and leaves LZ4 HC 9% less to compress.
 ///
 /// Strings are keyed by the first 128 bits of their SHA-256. Memory is bounded: the index
 /// remembers where the last `2 * generation` distinct strings are (two generations; the older is
