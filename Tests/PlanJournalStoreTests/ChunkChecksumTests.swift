@@ -70,14 +70,7 @@ import Testing
         #expect(try reopened.events(of: "old") == before)
         #expect(try reopened.verify().ok)
 
-        let db = try SQLiteConnection(path: path)
-        let s = try db.statement("SELECT cid, body FROM chunks ORDER BY cid LIMIT 1")
-        #expect(try s.step())
-        let (cid, body) = (s.int(0), s.blob(1))
-        s.reset()
-        var changed = body
-        changed[changed.count / 2] ^= 0x01
-        try db.statement("UPDATE chunks SET body = ? WHERE cid = ?").bind(.blob(changed), .int(cid)).run()
+        try StoredEventTamperer.flipMiddleByte(ofChunk: "SELECT cid, body FROM chunks ORDER BY cid LIMIT 1", in: path)
         let report = try Journal(path: path).verify()
         #expect(!report.ok)
         #expect(report.problems.contains { $0.message.contains("checksum") })

@@ -32,4 +32,20 @@ enum StoredEventTamperer {
                 .int(chunk.cid)
             ).run()
     }
+
+    /// Flips one bit in the middle of the body of the chunk `select` names (its first row: cid,
+    /// body), leaving its checksum as it was.
+    static func flipMiddleByte(ofChunk select: String, in path: String) throws {
+        let db = try SQLiteConnection(path: path)
+        let s = try db.statement(select)
+        guard try s.step() else {
+            s.reset()
+            throw JournalError(.notFound, "no chunk matches \(select)")
+        }
+        let (cid, body) = (s.int(0), s.blob(1))
+        s.reset()
+        var changed = body
+        changed[changed.count / 2] ^= 0x01
+        try db.statement("UPDATE chunks SET body = ? WHERE cid = ?").bind(.blob(changed), .int(cid)).run()
+    }
 }

@@ -105,14 +105,8 @@ import Testing
         let runs = try ["a", "b"].map { try Self.run($0, observing: Self.sharedFile) }
         _ = try t.journal.ingest(text: runs.map(\.jsonl).joined())
         #expect(try referencingChunks(t) == ["b"])
-        let db = try SQLiteConnection(path: t.path)
-        let s = try db.statement("SELECT cid, body FROM chunks JOIN runs USING (rid) WHERE id = 'a'")
-        #expect(try s.step())
-        let (cid, body) = (s.int(0), s.blob(1))
-        s.reset()
-        var changed = body
-        changed[body.count / 2] ^= 0x01
-        try db.statement("UPDATE chunks SET body = ? WHERE cid = ?").bind(.blob(changed), .int(cid)).run()
+        try StoredEventTamperer.flipMiddleByte(
+            ofChunk: "SELECT cid, body FROM chunks JOIN runs USING (rid) WHERE id = 'a'", in: t.path)
         let report = try t.reopen().verify()
         #expect(Set(report.problems.map(\.run)) == ["a", "b"])
     }
