@@ -80,6 +80,32 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
+    @Test func filesIngestedOneAfterAnotherReferenceEachOthersStringsButNotRolledBackOnes() throws {
+        let t = try TemporaryJournal()
+        let a = try Self.run("a", observing: Self.sharedFile)
+        let b = try Self.run("b", observing: Self.sharedFile)
+        _ = try t.journal.ingest(text: a.jsonl, source: "a.jsonl")
+        _ = try t.journal.ingest(text: b.jsonl, source: "b.jsonl")
+        #expect(try referencingChunks(t) == ["b"])
+        // An ingest rolled back after its chunks were written: its strings are not referenced later.
+        let fresh = String(repeating: "a file only the rolled-back run read; ", count: 20)
+        let c = try Self.run("c", observing: fresh)
+        #expect(throws: JournalError.self) {
+            try t.journal.ingest(
+                source: "c.jsonl", options: IngestOptions(),
+                produce: { (push) throws(JournalError) in try push(Array(c.jsonl.utf8)) },
+                beforeCommit: { _, _ throws(JournalError) in throw JournalError(.io, "stopped before commit") })
+        }
+        #expect(try t.journal.runs().map(\.id).sorted() == ["a", "b"])
+        // e takes the catalog row c had; d then reads the file c read.
+        let e = try Self.run("e", observing: "nothing long")
+        let d = try Self.run("d", observing: fresh)
+        _ = try t.journal.ingest(text: e.jsonl + d.jsonl, source: "d.jsonl")
+        #expect(try referencingChunks(t) == ["b"])
+        try expectStored(try t.reopen(), [a, b, d, e])
+        #expect(try t.journal.verify().ok)
+    }
+
     @Test func aRejectedRunsStringsStayReadableInTheRunsThatReferencedThem() throws {
         let t = try TemporaryJournal()
         let a = try Self.run("a", observing: Self.sharedFile)

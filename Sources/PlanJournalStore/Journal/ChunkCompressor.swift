@@ -42,13 +42,17 @@ final class ChunkCompressor: @unchecked Sendable {
 
     // The worker thread's own, outside the lock while it compresses (``forget(rid:)`` changes
     // `repeats` only while the worker is idle, with the lock held).
-    private let repeats = RepeatedStrings()
+    /// Where jobs that ask for it have their repeated strings replaced; `nil`: never.
+    private let repeats: RepeatedStrings?
     /// How many more (chunk, referenced run) pairs chunks may have: the writer keeps each until
     /// the transaction ends (to undo a rejected run), so an ingest of any size holds at most
     /// this many; past it, chunks are stored whole. (The 106 MB corpus has 3,300.)
     private var referencesLeft = 1 << 17
 
-    init() {
+    /// A compressor thread; `repeats` (kept by the caller from one transaction to the next, used
+    /// here until ``stop()``) replaces repeated strings in the jobs that ask for it.
+    init(repeats: RepeatedStrings? = nil) {
+        self.repeats = repeats
         let thread = Thread { [self] in self.work() }
         thread.start()
     }
@@ -68,7 +72,7 @@ final class ChunkCompressor: @unchecked Sendable {
             condition.unlock()
             let replaced =
                 job.replacingRepeats && referencesLeft > 0
-                ? repeats.replace(in: job.raw, rid: job.rid, first: job.first) : nil
+                ? repeats?.replace(in: job.raw, rid: job.rid, first: job.first) : nil
             referencesLeft -= replaced?.targets.count ?? 0
             let stored = replaced?.bytes ?? job.raw
             let (c, body) = Codec.encode(stored, level: job.level, dictionary: job.dictionary, codec: codec)
@@ -114,7 +118,7 @@ final class ChunkCompressor: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !queue.isEmpty || busy > 0 { condition.wait() }
-        repeats.forget(rid: rid)
+        repeats?.forget(rid: rid)
     }
 
     /// Ends the worker thread once the queue is empty.

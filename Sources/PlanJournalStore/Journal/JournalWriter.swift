@@ -25,6 +25,10 @@ final class JournalWriter {
     /// During an ingest: compresses chunks off this thread, replacing repeated long strings by
     /// references (``RepeatedStrings``).
     private var compressor: ChunkCompressor?
+    /// The long strings ingests stored, for the next chunks to reference: kept from one committed
+    /// ingest to the next (files ingested one after another, each in its own transaction, refer
+    /// to each other's strings), dropped with a rollback.
+    private var repeats = RepeatedStrings()
     /// The chunks written in this ingest that reference each run's strings, by run (rid): what
     /// ``undo(_:)-(RunWrite.Undo)`` rewrites before it removes a run's events.
     private var referrers: [Int64: [(rid: Int64, first: Int64)]] = [:]
@@ -122,7 +126,7 @@ final class JournalWriter {
 
     /// Compresses chunks on a second thread until ``endBackgroundCompression()``.
     func beginBackgroundCompression() {
-        compressor = ChunkCompressor()
+        compressor = ChunkCompressor(repeats: repeats)
     }
 
     /// Inserts every chunk still being compressed and stops the compressor thread.
@@ -182,6 +186,7 @@ final class JournalWriter {
         compressor?.stop()
         compressor = nil
         referrers.removeAll()
+        repeats = RepeatedStrings()  // it may know strings of the rolled-back transaction
         reader.referencedChunks.reset()
         try? loadDictionary()
     }

@@ -1,8 +1,9 @@
 import Crypto
 import PlanJournalCore
 
-/// Replaces long JSON strings (512 bytes or more) that an earlier chunk of the same ingest
-/// already holds with a ``StringReference`` to it, before the chunk is compressed.
+/// Replaces long JSON strings (512 bytes or more) that an earlier chunk already holds (written
+/// by this ingest, or by a committed earlier one of the same writer) with a ``StringReference``
+/// to it, before the chunk is compressed.
 ///
 /// Such repeats come from other runs (the same file read, the same tool output, a plan quoted
 /// again), beyond the reach of LZ4's 64 KiB window and of the shared dictionary. On the
