@@ -54,7 +54,7 @@ final class IngestSession {
             try consume(event, number: number)
         case .invalid(let error, let number, let run):
             report.lines = number
-            reject(
+            try reject(
                 run: run, line: number, seq: error.context.seq, field: error.context.field, code: error.code,
                 message: error.message)
         }
@@ -72,13 +72,13 @@ final class IngestSession {
                 try writer.checkStored(event, rid: undo.rid, head: head)
                 report.eventsSkipped += 1
             } catch where error.code == .conflict {
-                reject(
+                try reject(
                     run: id, line: number, seq: event.seq, field: error.context.field, code: error.code,
                     message: error.message)
             }
             return
         case .finished?:
-            reject(
+            try reject(
                 run: id, line: number, seq: event.seq, field: "kind", code: .invalidEvent,
                 message: "\(event.kind) after run.completed: a completed run takes no more events")
             return
@@ -96,7 +96,7 @@ final class IngestSession {
             case .duplicate: report.eventsSkipped += 1
             }
         } catch where error.code == .invalidEvent || error.code == .conflict {
-            reject(
+            try reject(
                 run: id, line: number, seq: event.seq, field: error.context.field, code: error.code,
                 message: error.message)
             return
@@ -107,9 +107,12 @@ final class IngestSession {
         }
     }
 
+    /// Records a rejection and undoes what the run wrote in this transaction.
+    /// - Throws: what undoing throws (the whole ingest then fails and is rolled back, rather than
+    ///   commit a run it reports rejected).
     private func reject(
         run: String?, line: Int, seq: Int64?, field: String?, code: JournalError.Code, message: String
-    ) {
+    ) throws(JournalError) {
         let rejection = IngestReport.Rejection(
             run: run, line: line, seq: seq, field: field, code: code.name, message: message)
         guard let run else {
@@ -121,10 +124,10 @@ final class IngestSession {
             report.rejected[k].ignoredLines += 1
             return
         case .active(let a)?:
-            try? writer.undo(a.write)
+            try writer.undo(a.write)
             report.eventsWritten -= a.write.accepted
         case .finished(let undo, _)?:
-            try? writer.undo(undo)
+            try writer.undo(undo)
             report.eventsWritten -= undo.accepted
         case nil:
             report.runsWritten.append(run)
