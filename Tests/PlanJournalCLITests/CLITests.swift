@@ -98,22 +98,33 @@ import Testing
         #expect(twice.status == 2 && twice.stderr.contains("Standard input (-) can be read once"))
     }
 
+    /// What ingesting `lines` (one run's JSON Lines) from standard input says: its exit status and
+    /// standard error, the run's events read back, and the `--json` report of the same lines
+    /// ingested into another journal.
+    private func ingestFromStandardInput(_ lines: [String], run: String) async throws -> (
+        status: Int32, stderr: String, events: String, report: [String: Any]?
+    ) {
+        let text = lines.joined(separator: "\n") + "\n"
+        let r = try await planj("--journal", journal, "ingest", "-", stdin: text)
+        let events = try await planj("--journal", journal, "events", run)
+        let again = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", "--json", stdin: text)
+        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        return (r.status, r.stderr, events.stdout, report)
+    }
+
     /// A `ts` finer than microseconds is kept rounded down, and ingest says how many there were.
     @Test func ingestNotesTimestampsFinerThanMicroseconds() async throws {
-        let lines = [
-            #"{"run":"nano","seq":1,"ts":"2026-11-24T10:00:00.123456789Z","kind":"run.started","data":{"goal":"g"}}"#,
-            #"{"run":"nano","seq":2,"ts":"2026-11-24T10:00:01.5Z","kind":"note","data":{}}"#,
-            #"{"run":"nano","seq":3,"ts":"2026-11-24T10:00:02.000000100Z","kind":"note","data":{}}"#,
-        ].joined(separator: "\n") + "\n"
-        let r = try await planj("--journal", journal, "ingest", "-", stdin: lines)
+        let r = try await ingestFromStandardInput(
+            [
+                #"{"run":"nano","seq":1,"ts":"2026-11-24T10:00:00.123456789Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"nano","seq":2,"ts":"2026-11-24T10:00:01.5Z","kind":"note","data":{}}"#,
+                #"{"run":"nano","seq":3,"ts":"2026-11-24T10:00:02.000000100Z","kind":"note","data":{}}"#,
+            ], run: "nano")
         #expect(r.status == 0)
         #expect(r.stderr.contains("planj: note: 2 events of - have a ts finer than microseconds"))
-        let events = try await planj("--journal", journal, "events", "nano")
-        #expect(events.stdout.contains(#""ts":"2026-11-24T10:00:00.123456Z""#))
-        #expect(events.stdout.contains(#""ts":"2026-11-24T10:00:02.000000Z""#))
-        let again = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", "--json", stdin: lines)
-        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
-        #expect(report?["timestamps_rounded"] as? Int == 2)
+        #expect(r.events.contains(#""ts":"2026-11-24T10:00:00.123456Z""#))
+        #expect(r.events.contains(#""ts":"2026-11-24T10:00:02.000000Z""#))
+        #expect(r.report?["timestamps_rounded"] as? Int == 2)
         let clean = try await planj("--journal", directory + "/third.sqlite", "ingest", Fixtures.validContract)
         #expect(!clean.stderr.contains("note:"))
     }
@@ -121,20 +132,17 @@ import Testing
     /// An integer `ts` is microseconds; one before 1973 was most likely written in seconds or
     /// milliseconds: it is stored as given, and ingest says so, naming the first line.
     @Test func ingestNotesIntegerTimestampsThatLookLikeSecondsOrMilliseconds() async throws {
-        let lines = [
-            #"{"run":"units","seq":1,"ts":1764152000000000,"kind":"run.started","data":{"goal":"g"}}"#,
-            #"{"run":"units","seq":2,"ts":1764152001,"kind":"note","data":{}}"#,
-            #"{"run":"units","seq":3,"ts":1764152002000,"kind":"note","data":{}}"#,
-        ].joined(separator: "\n") + "\n"
-        let r = try await planj("--journal", journal, "ingest", "-", stdin: lines)
+        let r = try await ingestFromStandardInput(
+            [
+                #"{"run":"units","seq":1,"ts":1764152000000000,"kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"units","seq":2,"ts":1764152001,"kind":"note","data":{}}"#,
+                #"{"run":"units","seq":3,"ts":1764152002000,"kind":"note","data":{}}"#,
+            ], run: "units")
         #expect(r.status == 0)
         #expect(r.stderr.contains("planj: note: 2 events of - have an integer ts before 1973 (first at line 2)"))
-        let events = try await planj("--journal", journal, "events", "units")
-        #expect(events.stdout.contains(#""ts":"1970-01-01T00:29:24.152001Z""#))
-        let again = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", "--json", stdin: lines)
-        let report = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
-        #expect(report?["timestamps_near_epoch"] as? Int == 2)
-        #expect(report?["first_timestamp_near_epoch"] as? Int == 2)
+        #expect(r.events.contains(#""ts":"1970-01-01T00:29:24.152001Z""#))
+        #expect(r.report?["timestamps_near_epoch"] as? Int == 2)
+        #expect(r.report?["first_timestamp_near_epoch"] as? Int == 2)
     }
 
     @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() async throws {

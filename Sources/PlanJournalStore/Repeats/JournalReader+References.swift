@@ -33,8 +33,15 @@ extension JournalReader {
                 throw JournalError(
                     .corrupt, "a stored string reference names seq \(reference.seq) of a run whose events are missing")
             }
-            let name = try run(rid: reference.rid)?.id ?? "#\(reference.rid)"
-            let stored = try row.stored(run: name, journal: path, dictionary: try row.dictionary.map(dictionaries.dictionary))
+            let stored: [UInt8]
+            do {
+                stored = try row.stored(run: "", journal: path, dictionary: try row.dictionary.map(dictionaries.dictionary))
+            } catch {
+                // The run's name only for the message: not looked up on every read.
+                var named = error
+                named.context.run = (try? run(rid: reference.rid))??.id ?? "#\(reference.rid)"
+                throw named
+            }
             chunk = ReferencedChunks.Entry(rid: reference.rid, first: row.firstSeq, last: row.lastSeq, stored: stored)
             referencedChunks.add(chunk)
         }
