@@ -90,27 +90,9 @@ extension Journal {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    /// Reads a file (or standard input for `-`) in blocks of 1 MiB.
+    /// Reads a file (or standard input for `-`) in blocks of up to 1 MiB.
     static func readFile(_ path: String, _ push: ParsePipeline.Push) throws(JournalError) {
-        let handle: FileHandle
-        if path == "-" {
-            handle = FileHandle.standardInput
-        } else {
-            guard let h = FileHandle(forReadingAtPath: path) else {
-                throw JournalError(.usage, "cannot open the input file (does it exist?)", context: .init(file: path))
-            }
-            handle = h
-        }
-        defer { if path != "-" { try? handle.close() } }
-        while true {
-            let data: Data?
-            do {
-                data = try handle.read(upToCount: 1 << 20)
-            } catch {
-                throw JournalError(.io, "cannot read the input: \(error.localizedDescription)", context: .init(file: path))
-            }
-            guard let data, !data.isEmpty else { return }
-            try push([UInt8](data))
-        }
+        let input = try InputFile(path: path)
+        while let block = try input.nextBlock(upTo: 1 << 20) { try push(block) }
     }
 }
