@@ -98,6 +98,29 @@ import Testing
         #expect(twice.status == 2 && twice.stderr.contains("Standard input (-) can be read once"))
     }
 
+    @Test func aDirectoryStandsForItsJSONLinesFilesInPathOrder() async throws {
+        let logs = directory + "/logs"
+        try FileManager.default.createDirectory(atPath: logs + "/2026-11-25", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: logs + "/2026-11-24", withIntermediateDirectories: true)
+        let runs = try ["x", "y", "z"].map { try RunBuilder.complete(run: $0, steps: 2) }
+        try runs[0].jsonl.write(toFile: logs + "/2026-11-25/x.jsonl", atomically: true, encoding: .utf8)
+        try runs[1].jsonl.write(toFile: logs + "/2026-11-24/y.ndjson", atomically: true, encoding: .utf8)
+        try runs[2].jsonl.write(toFile: logs + "/z.jsonl", atomically: true, encoding: .utf8)
+        try "not json\n".write(toFile: logs + "/2026-11-24/notes.txt", atomically: true, encoding: .utf8)
+        let r = try await planj("--journal", journal, "ingest", "logs", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let sources = try r.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["source"] as? String
+        }
+        #expect(sources == ["logs/2026-11-24/y.ndjson", "logs/2026-11-25/x.jsonl", "logs/z.jsonl"])
+        #expect(try await planj("--journal", journal, "verify").stdout.hasPrefix("ok: 3 runs"))
+
+        try FileManager.default.createDirectory(atPath: directory + "/empty", withIntermediateDirectories: true)
+        let empty = try await planj("--journal", directory + "/other.sqlite", "ingest", "empty")
+        #expect(empty.status == 2 && empty.stderr.contains("empty: the directory holds no .jsonl or .ndjson file"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/other.sqlite"), "no journal is created for a usage error")
+    }
+
     /// What ingesting `lines` (one run's JSON Lines) from standard input says: its exit status and
     /// standard error, the run's events read back, and the `--json` report of the same lines
     /// ingested into another journal.

@@ -2,8 +2,9 @@
 """`planj ingest` of one JSON Lines file per run, all in one command, as agents that log each run
 to its own file leave them: journal size against `lz4 -9` of the whole corpus, and the time.
 
-Each file is ingested in its own transaction; long strings repeated across runs are still
-stored once, because the writer's index of them outlives each transaction.
+Each file is validated and reported on its own; consecutive small files share a transaction (up
+to 16 MB or half a second), and long strings repeated across runs are stored once, because the
+writer's index of them outlives each transaction.
 
 How to run (from the repository root, after `swift build -c release`):
     python3 tools/bench/per_run_files.py                 # the 60k-event corpus, 3 repetitions

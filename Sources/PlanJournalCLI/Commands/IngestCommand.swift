@@ -19,16 +19,20 @@ extension Planj {
                 microseconds since the epoch (one before 1973 gets a note: it was most likely meant as
                 seconds or milliseconds).
 
-                Several files are ingested one after another, each in its own transaction (a run may
-                start in one and continue in the next, as rotated logs do):
+                Several files are ingested one after another, each validated and reported on its own (a
+                run may start in one and continue in the next, as rotated logs do); a directory stands
+                for every .jsonl and .ndjson file under it, in the order of their paths. Small files are
+                committed together (up to 16 MB or half a second at a time), and a file's report is
+                printed once its events are committed:
                   planj ingest logs/agent-*.jsonl --json | jq -c '{source, events_written}'
+                  planj ingest logs/
                 """))
 
         @OptionGroup var global: GlobalOptions
 
         @Argument(
             help: ArgumentHelp(
-                "JSON Lines files, each ingested in turn (a run may continue in the next one), or - for standard input.",
+                "JSON Lines files (or directories of them), each ingested in turn (a run may continue in the next one), or - for standard input.",
                 valueName: "file"))
         var files: [String]
 
@@ -50,14 +54,14 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
+                let files = try InputFiles.expand(files)
                 let journal = try global.open(configuration: storage.configuration)
                 var failure: ExitCode?
-                for file in files {
-                    let report = try journal.ingest(file: file, options: IngestCommandSupport.options(maxLineBytes, quiet))
+                try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
                     do {
                         try IngestCommandSupport.finish(report, json: json, oneLine: files.count > 1)
-                    } catch let code as ExitCode {
-                        failure = failure ?? code
+                    } catch {
+                        failure = failure ?? (error as? ExitCode) ?? .failure
                     }
                 }
                 if let failure { throw failure }

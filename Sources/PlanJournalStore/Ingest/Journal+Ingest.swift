@@ -8,9 +8,20 @@ public struct IngestOptions: Sendable {
     /// Called about once a second during a long ingest.
     public var progress: (@Sendable (IngestProgress) -> Void)?
 
-    public init(maxLineBytes: Int = 16 << 20, progress: (@Sendable (IngestProgress) -> Void)? = nil) {
+    /// With ``Journal/ingest(files:options:report:)``: consecutive files share a transaction
+    /// until it holds this many bytes of input (default 16 MiB)...
+    public var groupBytes: Int64
+    /// ... or has been open this long (default 0.5 s); a file larger than either has its own.
+    public var groupSeconds: Double
+
+    public init(
+        maxLineBytes: Int = 16 << 20, progress: (@Sendable (IngestProgress) -> Void)? = nil,
+        groupBytes: Int64 = 16 << 20, groupSeconds: Double = 0.5
+    ) {
         self.maxLineBytes = maxLineBytes
         self.progress = progress
+        self.groupBytes = groupBytes
+        self.groupSeconds = groupSeconds
     }
 }
 
@@ -36,6 +47,65 @@ extension Journal {
         }
     }
 
+    /// Ingests files one after another, as one command: each is validated and reported on its
+    /// own (a run may start in one file and continue in the next, as rotated logs do), and
+    /// `report` is called for each, in order, once its events are committed.
+    ///
+    /// Consecutive files share a transaction until it holds ``IngestOptions/groupBytes`` of input
+    /// or has been open for ``IngestOptions/groupSeconds``: one file per run (how many agents log)
+    /// would otherwise pay a commit per file, and the writer would wait for each file's last chunk
+    /// to be compressed instead of going on with the next file.
+    /// - Throws: `.usage` when a file cannot be opened (checked for every file before anything is
+    ///   written), `.io` when the database fails; what the open transaction held is then rolled
+    ///   back, and the files it held are not reported.
+    public func ingest(
+        files: [String], options: IngestOptions = IngestOptions(), report: (IngestReport) -> Void
+    ) throws(JournalError) {
+        for file in files where file != "-" { _ = try InputFile(path: file) }
+        let clock = ContinuousClock()
+        try withWriter { (writer) throws(JournalError) in
+            let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes) { (push, endSource) throws(JournalError) in
+                for (k, file) in files.enumerated() {
+                    if k > 0 { try endSource() }
+                    try Self.readFile(file, push)
+                }
+            }
+            var index = 0
+            var committed: [IngestReport] = []
+            var groupStart = clock.now
+            var groupBytes: Int64 = 0
+            do throws(JournalError) {
+                while index < files.count {
+                    if !writer.db.inTransaction {
+                        try writer.db.beginRunWrites()
+                        writer.beginBackgroundCompression()
+                        groupStart = clock.now
+                        groupBytes = 0
+                    }
+                    let session = IngestSession(writer: writer, source: files[index], lockingRuns: true)
+                    committed.append(try consumeSource(pipeline, into: session, options: options))
+                    groupBytes += committed[committed.count - 1].bytes
+                    index += 1
+                    if index == files.count || groupBytes >= options.groupBytes
+                        || clock.now - groupStart >= .seconds(options.groupSeconds)
+                    {
+                        let committing = clock.now
+                        try writer.endBackgroundCompression()
+                        try writer.db.run("COMMIT")
+                        committed[committed.count - 1].seconds += Self.seconds(clock.now - committing)
+                        committed.forEach(report)
+                        committed.removeAll()
+                    }
+                }
+            } catch {
+                pipeline.cancel()
+                if writer.db.inTransaction { try? writer.db.run("ROLLBACK") }
+                writer.dropCache()
+                throw error.adding(journalPath: displayPath, file: files[min(index, files.count - 1)])
+            }
+        }
+    }
+
     /// Ingests the bytes `produce` pushes (on a reader thread), inside one transaction; `beforeCommit`
     /// runs in that transaction after every event is stored, and what it throws undoes the ingest.
     /// - Parameter lockingRuns: lock each run as the input meets it (``SQLDatabase/lockRun(_:)``),
@@ -48,33 +118,16 @@ extension Journal {
     ) throws(JournalError) -> IngestReport {
         let clock = ContinuousClock()
         let started = clock.now
-        var lastProgress = started
         return try withWriter { (writer) throws(JournalError) in
             let session = IngestSession(writer: writer, source: source, lockingRuns: lockingRuns)
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
-            var bytes: Int64 = 0
             do throws(JournalError) {
                 if lockingRuns { try writer.db.beginRunWrites() } else { try writer.db.beginWrite() }
                 writer.beginBackgroundCompression()
-                while var batch = try pipeline.next() {
-                    bytes = batch.bytesRead
-                    // Each line is moved out of the batch (iterating would copy it, retaining
-                    // every buffer of its event, and release them all again with the batch).
-                    batch.lines.reverse()
-                    while let line = batch.lines.popLast() { try session.consume(line) }
-                    if let progress = options.progress, clock.now - lastProgress > .seconds(1) {
-                        lastProgress = clock.now
-                        progress(
-                            IngestProgress(
-                                lines: session.report.lines, bytes: bytes, eventsWritten: session.report.eventsWritten,
-                                seconds: Self.seconds(clock.now - started)))
-                    }
-                }
-                var report = try session.finish()
+                var report = try consumeSource(pipeline, into: session, options: options)
                 try writer.endBackgroundCompression()
                 try beforeCommit?(writer, report)
                 try writer.db.run("COMMIT")
-                report.bytes = bytes
                 report.seconds = Self.seconds(clock.now - started)
                 return report
             } catch {
@@ -84,6 +137,36 @@ extension Journal {
                 throw error.adding(journalPath: displayPath, file: source)
             }
         }
+    }
+
+    /// Feeds the pipeline's lines of one source to `session`, up to the source's end, with
+    /// progress about once a second; the report's `bytes` and `seconds` are the source's.
+    private func consumeSource(_ pipeline: ParsePipeline, into session: IngestSession, options: IngestOptions)
+        throws(JournalError) -> IngestReport
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var lastProgress = started
+        var bytes: Int64 = 0
+        while var batch = try pipeline.next() {
+            bytes = batch.bytesRead
+            // Each line is moved out of the batch (iterating would copy it, retaining every
+            // buffer of its event, and release them all again with the batch).
+            batch.lines.reverse()
+            while let line = batch.lines.popLast() { try session.consume(line) }
+            if let progress = options.progress, clock.now - lastProgress > .seconds(1) {
+                lastProgress = clock.now
+                progress(
+                    IngestProgress(
+                        lines: session.report.lines, bytes: bytes, eventsWritten: session.report.eventsWritten,
+                        seconds: Self.seconds(clock.now - started)))
+            }
+            if batch.endsSource { break }
+        }
+        var report = try session.finish()
+        report.bytes = bytes
+        report.seconds = Self.seconds(clock.now - started)
+        return report
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -12,17 +12,30 @@ final class ParsePipeline: @unchecked Sendable {
     private var cancelled = false
     private let capacity = 4
 
-    /// Lines parsed together, with the input bytes read so far.
+    /// Lines parsed together, with the bytes of their source read so far.
     struct Batch: Sendable {
         var lines: [ParsedLine]
         var bytesRead: Int64
+        /// The last batch of its source: the next batch (if any) starts the next source.
+        var endsSource = false
     }
 
     /// Pushes input bytes; throws to stop reading.
     typealias Push = ([UInt8]) throws(JournalError) -> Void
+    /// Ends one source (a file) of several: its last line ends there, and the next source's
+    /// lines are numbered from 1.
+    typealias EndSource = () throws(JournalError) -> Void
+    /// Pushes the bytes of one or more sources, ending each but the last with `EndSource`.
+    typealias Produce = @Sendable (_ push: Push, _ endSource: EndSource) throws(JournalError) -> Void
 
     /// Starts reading: `produce` pushes the input's bytes, which are split into lines and parsed.
-    init(maxLineBytes: Int, produce: @escaping @Sendable (Push) throws(JournalError) -> Void) {
+    convenience init(maxLineBytes: Int, produce: @escaping @Sendable (Push) throws(JournalError) -> Void) {
+        self.init(maxLineBytes: maxLineBytes, sources: { (push, _) throws(JournalError) in try produce(push) })
+    }
+
+    /// Starts reading sources one after another (several files): the parser runs ahead into the
+    /// next source while the writer finishes the one before.
+    init(maxLineBytes: Int, sources produce: @escaping Produce) {
         let thread = Thread { [self] in
             var splitter = LineSplitter(maxLineBytes: maxLineBytes)
             var pending: [ParsedLine] = []
@@ -35,13 +48,20 @@ final class ParsePipeline: @unchecked Sendable {
                     pending.removeAll(keepingCapacity: true)
                 }
             }
-            do throws(JournalError) {
-                try produce { (block) throws(JournalError) in
-                    bytes += Int64(block.count)
-                    try splitter.push(block, sink)
-                }
+            let endSource = { () throws(JournalError) in
                 try splitter.finish(sink)
-                try self.put(Batch(lines: pending, bytesRead: bytes))
+                try self.put(Batch(lines: pending, bytesRead: bytes, endsSource: true))
+                pending.removeAll(keepingCapacity: true)
+                splitter = LineSplitter(maxLineBytes: maxLineBytes)
+                bytes = 0
+            }
+            do throws(JournalError) {
+                try produce(
+                    { (block) throws(JournalError) in
+                        bytes += Int64(block.count)
+                        try splitter.push(block, sink)
+                    }, endSource)
+                try endSource()
                 self.close(nil)
             } catch {
                 self.close(error)

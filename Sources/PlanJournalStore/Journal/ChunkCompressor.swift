@@ -47,7 +47,8 @@ final class ChunkCompressor: @unchecked Sendable {
     /// How many more (chunk, referenced run) pairs chunks may have: the writer keeps each until
     /// the transaction ends (to undo a rejected run), so an ingest of any size holds at most
     /// this many; past it, chunks are stored whole. (The 106 MB corpus has 3,300.)
-    private var referencesLeft = 1 << 17
+    private var referencesLeft = ChunkCompressor.referencesPerTransaction
+    private static let referencesPerTransaction = 1 << 17
 
     /// A compressor thread; `repeats` (kept by the caller from one transaction to the next, used
     /// here until ``stop()``) replaces repeated strings in the jobs that ask for it.
@@ -84,6 +85,15 @@ final class ChunkCompressor: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// Starts the budget of references afresh for a new transaction (call while idle: after
+    /// ``take(all:)`` with `all`).
+    func beginTransaction() {
+        condition.lock()
+        defer { condition.unlock() }
+        while !queue.isEmpty || busy > 0 { condition.wait() }
+        referencesLeft = Self.referencesPerTransaction
     }
 
     /// Whether a chunk is queued or being compressed.

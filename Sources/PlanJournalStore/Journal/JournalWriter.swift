@@ -25,6 +25,9 @@ final class JournalWriter {
     /// During an ingest: compresses chunks off this thread, replacing repeated long strings by
     /// references (``RepeatedStrings``).
     private var compressor: ChunkCompressor?
+    /// The compressor of the last ingest, idle, for the next one: files ingested one after another
+    /// by one command share its thread and its prepared dictionary state.
+    private var spareCompressor: ChunkCompressor?
     /// The long strings ingests stored, for the next chunks to reference: kept from one committed
     /// ingest to the next (files ingested one after another, each in its own transaction, refer
     /// to each other's strings), dropped with a rollback.
@@ -86,6 +89,8 @@ final class JournalWriter {
     deinit {
         try? commitWindow()
         windowCompressor?.stop()
+        compressor?.stop()
+        spareCompressor?.stop()
         checkpointer?.stop()
     }
 
@@ -126,13 +131,19 @@ final class JournalWriter {
 
     /// Compresses chunks on a second thread until ``endBackgroundCompression()``.
     func beginBackgroundCompression() {
-        compressor = ChunkCompressor(repeats: repeats)
+        if let spare = spareCompressor {
+            spare.beginTransaction()
+            compressor = spare
+            spareCompressor = nil
+        } else {
+            compressor = ChunkCompressor(repeats: repeats)
+        }
     }
 
-    /// Inserts every chunk still being compressed and stops the compressor thread.
+    /// Inserts every chunk still being compressed; the idle compressor is kept for the next ingest.
     func endBackgroundCompression() throws(JournalError) {
         try settleChunks()
-        compressor?.stop()
+        spareCompressor = compressor
         compressor = nil
         referrers.removeAll()
     }
@@ -185,6 +196,8 @@ final class JournalWriter {
         cacheTrusted = false
         compressor?.stop()
         compressor = nil
+        spareCompressor?.stop()  // it shares `repeats`, replaced below
+        spareCompressor = nil
         referrers.removeAll()
         repeats = RepeatedStrings()  // it may know strings of the rolled-back transaction
         reader.referencedChunks.reset()

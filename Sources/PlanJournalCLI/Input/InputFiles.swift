@@ -1,0 +1,45 @@
+import Foundation
+import PlanJournalCore
+
+/// The files an `ingest` names: a directory stands for every `*.jsonl` file under it.
+enum InputFiles {
+    /// The file name endings a directory's files are taken by.
+    static let extensions = [".jsonl", ".ndjson"]
+
+    /// `paths` with each directory replaced by the JSON Lines files under it (at any depth, in
+    /// byte order of their paths, so that `logs/2026-11-24/…` comes before `logs/2026-11-25/…`
+    /// and rotated files keep their order). Files and `-` are kept as given.
+    /// - Throws: `.usage` for a directory that cannot be read or holds no such file.
+    static func expand(_ paths: [String]) throws(JournalError) -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
+                out.append(path)
+                continue
+            }
+            guard let walker = FileManager.default.enumerator(atPath: path) else {
+                throw JournalError(.usage, "cannot read the directory", context: .init(file: path))
+            }
+            let base = path.hasSuffix("/") ? path : path + "/"
+            var found: [String] = []
+            while let relative = walker.nextObject() as? String {
+                guard extensions.contains(where: relative.hasSuffix) else { continue }
+                var isDir: ObjCBool = false
+                let full = base + relative
+                if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue {
+                    found.append(full)
+                }
+            }
+            guard !found.isEmpty else {
+                throw JournalError(
+                    .usage, "the directory holds no \(extensions.joined(separator: " or ")) file",
+                    context: .init(file: path))
+            }
+            out += found.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        return out
+    }
+}
