@@ -79,8 +79,10 @@ enum IngestCommandSupport {
     @Sendable static func printProgress(_ p: IngestProgress) {
         let mb = Double(p.bytes) / 1_000_000
         let rate = p.seconds > 0 ? Double(p.eventsWritten) / p.seconds : 0
-        let text = String(
-            format: "ingest: %d lines, %.1f MB, %d events written, %.0f events/s", p.lines, mb, p.eventsWritten, rate)
+        let files = p.filesTotal > 1 ? "\(p.filesDone) of \(p.filesTotal) files, " : ""
+        let text =
+            "ingest: " + files
+            + String(format: "%d lines, %.1f MB, %d events written, %.0f events/s", p.lines, mb, p.eventsWritten, rate)
         if Output.stderrIsTerminal {
             FileHandle.standardError.write(Data(("\r" + text).utf8))
         } else {
@@ -91,7 +93,8 @@ enum IngestCommandSupport {
     /// Prints the report (`oneLine`: its JSON on one line, for several reports in a row) and throws
     /// the exit status when something was rejected.
     static func finish(_ report: IngestReport, json: Bool, oneLine: Bool = false) throws {
-        if Output.stderrIsTerminal && report.seconds > 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        // Clears a progress line (of this file, or of the files committed with it).
+        if Output.stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         for r in report.rejected {
             var text = "planj: rejected: " + r.error(source: report.source).description
             if r.ignoredLines > 0 { text += " (\(r.ignoredLines) more lines of this run ignored)" }

@@ -55,10 +55,14 @@ public struct IngestReport: Sendable, Codable, Hashable {
     }
 }
 
-/// Progress of a long ingest, reported about once a second.
+/// Progress of a long ingest, reported about once a second: totals since it began, over every
+/// file of ``Journal/ingest(files:options:report:)``.
 public struct IngestProgress: Sendable {
     public var lines: Int
     public var bytes: Int64
     public var eventsWritten: Int
     public var seconds: Double
+    /// Files ingested whole so far, of `filesTotal`.
+    public var filesDone = 0
+    public var filesTotal = 1
 }

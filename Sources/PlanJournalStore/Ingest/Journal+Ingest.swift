@@ -71,6 +71,7 @@ extension Journal {
                 }
             }
             var index = 0
+            var tally = ProgressTally(filesTotal: files.count)
             var committed: [IngestReport] = []
             var groupStart = clock.now
             var groupBytes: Int64 = 0
@@ -83,7 +84,7 @@ extension Journal {
                         groupBytes = 0
                     }
                     let session = IngestSession(writer: writer, source: files[index], lockingRuns: true)
-                    committed.append(try consumeSource(pipeline, into: session, options: options))
+                    committed.append(try consumeSource(pipeline, into: session, options: options, tally: &tally))
                     groupBytes += committed[committed.count - 1].bytes
                     index += 1
                     if index == files.count || groupBytes >= options.groupBytes
@@ -124,7 +125,8 @@ extension Journal {
             do throws(JournalError) {
                 if lockingRuns { try writer.db.beginRunWrites() } else { try writer.db.beginWrite() }
                 writer.beginBackgroundCompression()
-                var report = try consumeSource(pipeline, into: session, options: options)
+                var tally = ProgressTally(filesTotal: 1)
+                var report = try consumeSource(pipeline, into: session, options: options, tally: &tally)
                 try writer.endBackgroundCompression()
                 try beforeCommit?(writer, report)
                 try writer.db.run("COMMIT")
@@ -139,14 +141,35 @@ extension Journal {
         }
     }
 
+    /// What the sources before this one added up to, for progress over a whole command.
+    struct ProgressTally {
+        let filesTotal: Int
+        var filesDone = 0
+        var lines = 0
+        var bytes: Int64 = 0
+        var eventsWritten = 0
+        let started = ContinuousClock.now
+        var lastReport = ContinuousClock.now
+
+        init(filesTotal: Int) {
+            self.filesTotal = filesTotal
+        }
+
+        mutating func add(_ report: IngestReport) {
+            filesDone += 1
+            lines += report.lines
+            bytes += report.bytes
+            eventsWritten += report.eventsWritten
+        }
+    }
+
     /// Feeds the pipeline's lines of one source to `session`, up to the source's end, with
     /// progress about once a second; the report's `bytes` and `seconds` are the source's.
-    private func consumeSource(_ pipeline: ParsePipeline, into session: IngestSession, options: IngestOptions)
-        throws(JournalError) -> IngestReport
-    {
+    private func consumeSource(
+        _ pipeline: ParsePipeline, into session: IngestSession, options: IngestOptions, tally: inout ProgressTally
+    ) throws(JournalError) -> IngestReport {
         let clock = ContinuousClock()
         let started = clock.now
-        var lastProgress = started
         var bytes: Int64 = 0
         while var batch = try pipeline.next() {
             bytes = batch.bytesRead
@@ -154,18 +177,21 @@ extension Journal {
             // buffer of its event, and release them all again with the batch).
             batch.lines.reverse()
             while let line = batch.lines.popLast() { try session.consume(line) }
-            if let progress = options.progress, clock.now - lastProgress > .seconds(1) {
-                lastProgress = clock.now
+            if let progress = options.progress, clock.now - tally.lastReport > .seconds(1) {
+                tally.lastReport = clock.now
                 progress(
                     IngestProgress(
-                        lines: session.report.lines, bytes: bytes, eventsWritten: session.report.eventsWritten,
-                        seconds: Self.seconds(clock.now - started)))
+                        lines: tally.lines + session.report.lines, bytes: tally.bytes + bytes,
+                        eventsWritten: tally.eventsWritten + session.report.eventsWritten,
+                        seconds: Self.seconds(clock.now - tally.started), filesDone: tally.filesDone,
+                        filesTotal: tally.filesTotal))
             }
             if batch.endsSource { break }
         }
         var report = try session.finish()
         report.bytes = bytes
         report.seconds = Self.seconds(clock.now - started)
+        tally.add(report)
         return report
     }
 
