@@ -52,18 +52,48 @@ extension Planj {
             guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("Standard input (-) can be read once.") }
         }
 
+        /// What the files of one command added up to (a run continued across files counts once; a
+        /// run rejected in two files, twice).
+        private struct Total {
+            var written = 0
+            var skipped = 0
+            var runs: Set<String> = []
+            var rejected = 0
+            let started = ContinuousClock.now
+
+            mutating func add(_ report: IngestReport) {
+                written += report.eventsWritten
+                skipped += report.eventsSkipped
+                runs.formUnion(report.runsWritten)
+                rejected += report.rejected.count
+            }
+
+            func summary(files: Int) -> String {
+                let elapsed = ContinuousClock.now - started
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                return IngestCommandSupport.summary(
+                    written: written, runs: runs.count, source: "\(files) files", skipped: skipped, rejected: rejected,
+                    seconds: seconds)
+            }
+        }
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let files = try InputFiles.expand(files)
                 let journal = try global.open(configuration: storage.configuration)
                 var failure: ExitCode?
+                // Several files in text: one line for them all (besides each file's rejections and notes).
+                let several = files.count > 1
+                var total = Total()
                 try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
+                    total.add(report)
                     do {
-                        try IngestCommandSupport.finish(report, json: json, oneLine: files.count > 1)
+                        try IngestCommandSupport.finish(report, json: json, oneLine: several, summaryLine: !several)
                     } catch {
                         failure = failure ?? (error as? ExitCode) ?? .failure
                     }
                 }
+                if several && !json { Output.error(total.summary(files: files.count)) }
                 if let failure { throw failure }
             }
         }
@@ -90,9 +120,24 @@ enum IngestCommandSupport {
         }
     }
 
+    /// "ingested N events of R runs from SOURCE ..." for a report.
+    static func summary(_ report: IngestReport) -> String {
+        summary(
+            written: report.eventsWritten, runs: report.runsWritten.count, source: report.source,
+            skipped: report.eventsSkipped, rejected: report.rejected.count, seconds: report.seconds)
+    }
+
+    static func summary(written: Int, runs: Int, source: String, skipped: Int, rejected: Int, seconds: Double) -> String {
+        var text = "ingested \(written) events of \(runs) runs from \(source)"
+        if skipped > 0 { text += ", skipped \(skipped) already in the journal" }
+        if rejected > 0 { text += ", rejected \(rejected) runs" }
+        return text + String(format: " (%.2f s)", seconds)
+    }
+
     /// Prints the report (`oneLine`: its JSON on one line, for several reports in a row) and throws
     /// the exit status when something was rejected.
-    static func finish(_ report: IngestReport, json: Bool, oneLine: Bool = false) throws {
+    /// - Parameter summaryLine: print the report's "ingested ..." line (text only).
+    static func finish(_ report: IngestReport, json: Bool, oneLine: Bool = false, summaryLine: Bool = true) throws {
         // Clears a progress line (of this file, or of the files committed with it).
         if Output.stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         for r in report.rejected {
@@ -103,12 +148,7 @@ enum IngestCommandSupport {
         if json {
             Output.json(report, pretty: !oneLine)
         } else {
-            var text =
-                "ingested \(report.eventsWritten) events of \(report.runsWritten.count) runs from \(report.source)"
-            if report.eventsSkipped > 0 { text += ", skipped \(report.eventsSkipped) already in the journal" }
-            if !report.rejected.isEmpty { text += ", rejected \(report.rejected.count) runs" }
-            text += String(format: " (%.2f s)", report.seconds)
-            Output.error(text)
+            if summaryLine { Output.error(summary(report)) }
             if report.timestampsRounded > 0 {
                 Output.error(
                     "planj: note: \(report.timestampsRounded) events of \(report.source) have a ts finer than microseconds "

@@ -35,6 +35,25 @@ struct InputFile: ~Copyable {
         ownsDescriptor = true
     }
 
+    /// Throws what opening `path` would, without opening it: a missing or unreadable file, or a
+    /// directory. Anything but a regular file (a FIFO waits for its writer when opened) is left
+    /// to the read.
+    static func check(path: String) throws(JournalError) {
+        guard path != "-" else { return }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw JournalError(.usage, "cannot open the input file: \(reason)", context: .init(file: path))
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw JournalError(.usage, "cannot read the input: it is a directory", context: .init(file: path))
+        }
+        if info.st_mode & S_IFMT == S_IFREG && access(path, R_OK) != 0 {
+            let reason = String(cString: strerror(errno))
+            throw JournalError(.usage, "cannot open the input file: \(reason)", context: .init(file: path))
+        }
+    }
+
     deinit {
         if ownsDescriptor { close(fd) }
     }

@@ -61,7 +61,7 @@ extension Journal {
     public func ingest(
         files: [String], options: IngestOptions = IngestOptions(), report: (IngestReport) -> Void
     ) throws(JournalError) {
-        for file in files where file != "-" { _ = try InputFile(path: file) }
+        for file in files { try InputFile.check(path: file) }
         let clock = ContinuousClock()
         try withWriter { (writer) throws(JournalError) in
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes) { (push, endSource) throws(JournalError) in
