@@ -113,6 +113,10 @@ import Testing
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["source"] as? String
         }
         #expect(sources == ["logs/2026-11-24/y.ndjson", "logs/2026-11-25/x.jsonl", "logs/z.jsonl"])
+        let events = runs.map(\.events.count).reduce(0, +)
+        let text = try await planj("--journal", directory + "/text.sqlite", "ingest", "logs")
+        #expect(text.stderr.contains("ingested \(events) events of 3 runs from 3 files ("), "one line for all: \(text.stderr)")
+        #expect(!text.stderr.contains("from logs/"))
         #expect(try await planj("--journal", journal, "verify").stdout.hasPrefix("ok: 3 runs"))
 
         try FileManager.default.createDirectory(atPath: directory + "/empty", withIntermediateDirectories: true)

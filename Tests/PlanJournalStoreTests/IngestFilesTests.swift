@@ -78,6 +78,22 @@ import Testing
         #expect(try t.journal.runs().isEmpty)
     }
 
+    /// A FIFO among the files is opened in its turn only: opening it earlier to check it would
+    /// wait for its writer, or take the writer's lines and drop them.
+    @Test(.timeLimit(.minutes(1))) func aFIFOIsReadInItsTurn() throws {
+        let t = try TemporaryJournal()
+        let logs = try Logs(in: t.directory)
+        let fifo = t.directory + "/live.jsonl"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let live = try RunBuilder.complete(run: "live", steps: 2).jsonl
+        let writer = Thread { try? live.write(toFile: fifo, atomically: false, encoding: .utf8) }
+        writer.start()
+        var reports: [IngestReport] = []
+        try t.journal.ingest(files: [logs.paths[0], fifo]) { reports.append($0) }
+        #expect(reports.map(\.source) == [logs.paths[0], fifo])
+        #expect(try t.journal.events(of: "live").map { $0.jsonLine + "\n" }.joined() == live)
+    }
+
     /// Ingesting the same files again writes nothing and skips what the first ingest wrote.
     @Test func aSecondIngestOfTheSameFilesSkipsEverything() throws {
         let t = try TemporaryJournal()
