@@ -457,13 +457,19 @@ def file_tail(path) -> str:
 
 
 class IngestWriter:
-    """One `planj ingest FILE` of a small whole file (new runs, sometimes continuing open ones)."""
+    """One `planj ingest FILE...` of 1-3 small whole files (new runs, sometimes continuing open
+    ones; each run in one file). Half the time each file commits on its own
+    (PLANJOURNAL_INGEST_GROUP_BYTES=0), so a kill can fall between two files' commits; a file is
+    never split, so a run is still all or nothing."""
 
     def __init__(self, name: str, planj: str, journal: str, runs: list[RunState], rng: random.Random,
                  workdir: str):
         self.name = name
         self.runs = [r.id for r in runs]
-        self.path = os.path.join(workdir, f"{name}.jsonl")
+        self.paths = [os.path.join(workdir, f"{name}-{k}.jsonl") for k in range(rng.randint(1, 3))]
+        self.env = dict(os.environ)
+        if rng.random() < 0.5:
+            self.env["PLANJOURNAL_INGEST_GROUP_BYTES"] = "0"
         self.err_path = os.path.join(workdir, f"{name}.stderr")
         self.out_path = os.path.join(workdir, f"{name}.stdout")
         gens = [Gen(r, random.Random(rng.random())) for r in runs]
@@ -474,21 +480,24 @@ class IngestWriter:
         for g in gens:
             order += [g] * counts[g.run]
         rng.shuffle(order)
-        with open(self.path, "wb") as f:
-            for g in order:
-                if g.completed:
-                    continue
-                seq, line = g.next_line()
-                self.lines[g.run][seq] = line
-                f.write(line)
-        self.cmd = [planj, "--journal", journal, "ingest", self.path, "--json", "--quiet"]
+        file_of = {g.run: rng.randrange(len(self.paths)) for g in gens}
+        files = [open(p, "wb") for p in self.paths]
+        for g in order:
+            if g.completed:
+                continue
+            seq, line = g.next_line()
+            self.lines[g.run][seq] = line
+            files[file_of[g.run]].write(line)
+        for f in files:
+            f.close()
+        self.cmd = [planj, "--journal", journal, "ingest", *self.paths, "--json", "--quiet"]
         self.killed = False
         self.rc: int | None = None
 
     def start(self) -> None:
         self.out = open(self.out_path, "wb")
         self.err = open(self.err_path, "wb")
-        self.proc = spawn(self.cmd, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+        self.proc = spawn(self.cmd, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err, env=self.env)
 
     def kill(self) -> None:
         self.killed = True
@@ -508,6 +517,25 @@ class IngestWriter:
 
     def stderr_tail(self) -> str:
         return file_tail(self.err_path)
+
+    def reported_runs(self) -> set[str]:
+        """The runs of the files whose `--json` report line was printed before the kill (one line
+        per file when there are several): a report is printed once its file is committed."""
+        if len(self.paths) < 2:
+            return set()
+        done: set[str] = set()
+        try:
+            with open(self.out_path, "rb") as f:
+                for line in f.read().split(b"\n"):
+                    try:
+                        report = json.loads(line)
+                    except ValueError:
+                        continue  # a line cut by the kill
+                    if report.get("source") in self.paths:
+                        done.update(report.get("runs_written", []))
+        except OSError:
+            pass
+        return done
 
 
 # ----------------------------------------------------------------------------- checks
@@ -826,6 +854,9 @@ def run_iteration(it: int, rng: random.Random, ep: Epoch, planj: str, n_writers:
                 if ingest_complete:
                     required = hi
                     where = "after a completed ingest"
+                elif rid in ingest.reported_runs():
+                    required = hi
+                    where = "after ingest reported its file (committed) and was killed"
                 elif st.head < len(lines) < hi:
                     problems.append(f"run {rid!r}: ingest is all-or-nothing per run, but the journal holds "
                                     f"seq {lo}..{len(lines)} of its seq {lo}..{hi}")
@@ -841,7 +872,7 @@ def run_iteration(it: int, rng: random.Random, ep: Epoch, planj: str, n_writers:
 
     # (4) the journal takes more writes: finish an interrupted ingest, then append one event.
     if ingest and not ingest_complete:
-        rc, out, err = run_planj(planj, ep.journal, ["ingest", ingest.path, "--json", "--quiet"])
+        rc, out, err = run_planj(planj, ep.journal, ["ingest", *ingest.paths, "--json", "--quiet"])
         if rc != 0:
             problems.append(f"re-running the interrupted ingest exited {rc}: "
                             f"{(out + err).decode('utf-8', 'replace').strip()[-600:]}")

@@ -102,8 +102,14 @@ extension Planj {
 
 /// What `ingest` and `import` share: progress and the closing report.
 enum IngestCommandSupport {
+    /// `PLANJOURNAL_INGEST_GROUP_BYTES` sets ``IngestOptions/groupBytes`` (0: a transaction per
+    /// file), for the crash harness and benchmarks.
     static func options(_ maxLineBytes: Int, _ quiet: Bool) -> IngestOptions {
-        IngestOptions(maxLineBytes: maxLineBytes, progress: quiet ? nil : printProgress)
+        var options = IngestOptions(maxLineBytes: maxLineBytes, progress: quiet ? nil : printProgress)
+        if let bytes = ProcessInfo.processInfo.environment["PLANJOURNAL_INGEST_GROUP_BYTES"].flatMap({ Int64($0) }) {
+            options.groupBytes = bytes
+        }
+        return options
     }
 
     @Sendable static func printProgress(_ p: IngestProgress) {
