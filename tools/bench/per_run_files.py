@@ -9,6 +9,7 @@ writer's index of them outlives each transaction.
 How to run (from the repository root, after `swift build -c release`):
     python3 tools/bench/per_run_files.py                 # the 60k-event corpus, 3 repetitions
     python3 tools/bench/per_run_files.py --planj BIN --reps 5
+    python3 tools/bench/per_run_files.py --directory     # `planj ingest DIR` instead of 1,340 names
 
 It prints the corpus, then the median seconds, events/s, journal bytes (database + WAL after
 the process exits) and their ratio to `lz4 -9` of the whole JSONL, with every sample. Python 3.11
@@ -52,18 +53,23 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--interleave", type=int, default=4)
     ap.add_argument("--planj", default=os.path.join(REPO, ".build", "release", "planj"))
+    ap.add_argument("--directory", action="store_true",
+                    help="name the directory of files (planj ingest DIR) instead of each file")
     ap.add_argument("--cache", default=os.environ.get("PLANJ_BENCH_CACHE", "/tmp/planj-bench-cache"))
     args = ap.parse_args()
 
     c = corpus(args.cache, args.seed, args.events, args.interleave)
     work = tempfile.mkdtemp(prefix="planj-per-run-")
     try:
-        files = split(c["path"], work)
+        runs_dir = os.path.join(work, "runs")
+        os.mkdir(runs_dir)
+        files = split(c["path"], runs_dir)
         log(f"{len(files)} files of one run each from {os.path.basename(c['path'])}")
         seconds, sizes = [], []
         for rep in range(1, args.reps + 1):
             db = os.path.join(work, "journal.sqlite")
-            r = run_measured([args.planj, "--journal", db, "ingest", "--quiet", *files])  # exits on failure
+            inputs = [runs_dir] if args.directory else files
+            r = run_measured([args.planj, "--journal", db, "ingest", "--quiet", *inputs])  # exits on failure
             seconds.append(r["seconds"])
             sizes.append(db_bytes(db))
             log(f"rep {rep}: {r['seconds']:.2f} s, {sizes[-1] / 1e6:.1f} MB")
@@ -74,7 +80,8 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"corpus {c['events']} events, {c['runs']} runs, {c['bytes'] / 1e6:.1f} MB, lz4 -9 "
-          f"{c['lz4_9_bytes'] / 1e6:.1f} MB; {len(files)} files, one per run, in one command")
+          f"{c['lz4_9_bytes'] / 1e6:.1f} MB; {len(files)} files, one per run, in one command"
+          f"{' (their directory named)' if args.directory else ''}")
     print(f"ingest        {med(seconds):.2f} s  {c['events'] / med(seconds):,.0f} ev/s  "
           f"samples {', '.join(f'{s:.2f}' for s in seconds)}")
     print(f"journal       {med(sizes) / 1e6:.2f} MB  {med(sizes) / c['lz4_9_bytes']:.3f}x lz4 -9")

@@ -64,6 +64,26 @@ struct JournalReader {
         return out
     }
 
+    /// The bodies of the chunks stored last, newest first, decompressed (references to repeated
+    /// strings left as they are), about `bytes` in all: samples to train a dictionary on.
+    func recentChunkBodies(upTo bytes: Int) throws(JournalError) -> [[UInt8]] {
+        let s = try db.statement(
+            "SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body FROM chunks ORDER BY cid DESC LIMIT 256"
+        )
+        defer { s.reset() }
+        var out: [[UInt8]] = []
+        var total = 0
+        while total < bytes, try s.step() {
+            let chunk = ChunkRow(
+                cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
+                hash: s.blob(5), bodySum: s.blob(6), dictionary: s.optionalInt(7), body: s.blob(8))
+            let body = try chunk.stored(run: "", journal: path, dictionary: try chunk.dictionary.map(dictionaries.dictionary))
+            total += body.count
+            out.append(body)
+        }
+        return out
+    }
+
     /// Calls `body` with each event of `row` in `from...to`, reading the part before a fork
     /// through the parent run.
     func forEachEvent(

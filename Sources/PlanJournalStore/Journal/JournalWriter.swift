@@ -97,7 +97,15 @@ final class JournalWriter {
     func loadDictionary() throws(JournalError) {
         reader.dictionaries.reset()
         dictionary = try reader.dictionaries.latest()
-        trainer = dictionary == nil && config.dictionaryTrainingBytes > 0 ? DictionaryTrainer() : nil
+        trainer = nil
+        guard dictionary == nil, config.dictionaryTrainingBytes > 0 else { return }
+        // What the journal already stores is sampled too: a journal written a little at a time
+        // (a process per run, a runner's appends) would otherwise train on one process's writes,
+        // often one run, whose text recurs little, or never write enough to train at all.
+        // Best effort: a chunk that cannot be read is left out.
+        var t = DictionaryTrainer()
+        for body in (try? reader.recentChunkBodies(upTo: config.dictionaryTrainingBytes)) ?? [] { t.add(body) }
+        trainer = t
     }
 
     /// The dictionary to compress `raw` with, training one from the first chunks written.
