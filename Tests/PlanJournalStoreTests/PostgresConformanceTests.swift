@@ -22,6 +22,7 @@ import Testing
     @Test func verifyPasses() async throws { try await suite?.verifyPasses() }
     @Test func tamperIsDetected() async throws { try await suite?.tamperIsDetected() }
     @Test func repeatedStringsAreStoredOnce() async throws { try await suite?.repeatedStringsAreStoredOnce() }
+    @Test func filesOfOneIngestLandAsTheirOwnReportsSay() async throws { try await suite?.filesOfOneIngestLandAsTheirOwnReportsSay() }
     @Test func sealsCatchChangesAfterSealing() async throws { try await suite?.sealsCatchChangesAfterSealing() }
     @Test func copyBetweenTwoJournals() async throws { try await suite?.copyBetweenTwoJournals() }
     @Test func readModelFollowsTheRuns() async throws { try await suite?.readModelFollowsTheRuns() }
