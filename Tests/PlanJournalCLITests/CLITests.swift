@@ -199,6 +199,27 @@ import Testing
         #expect(try await planj("--journal", other, "verify").status == 0)
     }
 
+    /// `export --all --format pjl -o DIR` and `import DIR` are each other's inverse.
+    @Test func aDirectoryOfPJLFilesImportsEveryRun() async throws {
+        try await planj("--journal", journal, "ingest", Fixtures.validContract)
+        let backup = directory + "/backup"
+        #expect(try await planj("--journal", journal, "export", "--all", "--format", "pjl", "-o", backup).status == 0)
+        let restored = directory + "/restored.sqlite"
+        let r = try await planj("--journal", restored, "import", backup, "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let sources = try r.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["source"] as? String
+        }
+        let pjls = try FileManager.default.contentsOfDirectory(atPath: backup).filter { $0.hasSuffix(".pjl") }
+        #expect(sources.count == pjls.count && pjls.count == 2)
+        let runs = { (path: String) in try await self.planj("--journal", path, "runs", "--json").stdout }
+        #expect(try await runs(restored) == runs(journal))
+        #expect(try await planj("--journal", restored, "verify").status == 0)
+        try FileManager.default.createDirectory(atPath: directory + "/none", withIntermediateDirectories: true)
+        let empty = try await planj("--journal", restored, "import", directory + "/none")
+        #expect(empty.status == 2 && empty.stderr.contains("the directory holds no .pjl file"))
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

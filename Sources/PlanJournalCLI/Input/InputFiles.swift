@@ -1,16 +1,18 @@
 import Foundation
 import PlanJournalCore
 
-/// The files an `ingest` names: a directory stands for every `*.jsonl` file under it.
+/// The files an `ingest` or `import` names: a directory stands for every file under it whose name
+/// ends as theirs do (`*.jsonl`, `*.pjl`).
 enum InputFiles {
-    /// The file name endings a directory's files are taken by.
-    static let extensions = [".jsonl", ".ndjson"]
+    /// What `ingest` takes from a directory.
+    static let jsonLines = [".jsonl", ".ndjson"]
 
-    /// `paths` with each directory replaced by the JSON Lines files under it (at any depth, in
-    /// byte order of their paths, so that `logs/2026-11-24/…` comes before `logs/2026-11-25/…`
-    /// and rotated files keep their order). Files and `-` are kept as given.
+    /// `paths` with each directory replaced by the files under it whose names end with one of
+    /// `extensions` (at any depth, in byte order of their paths, so that `logs/2026-11-24/…`
+    /// comes before `logs/2026-11-25/…` and rotated files keep their order). Files and `-` are
+    /// kept as given.
     /// - Throws: `.usage` for a directory that cannot be read or holds no such file.
-    static func expand(_ paths: [String]) throws(JournalError) -> [String] {
+    static func expand(_ paths: [String], extensions: [String] = jsonLines) throws(JournalError) -> [String] {
         var out: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
