@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "append",
             abstract: "Append events read from standard input, acknowledging each once it is durable.",
             discussion: HelpText.reflow("""
                 The streaming side of the subprocess protocol: an agent in any language starts

@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Grant or deny an approval a run is waiting for.",
             discussion: HelpText.reflow("""
                 Appends `approval.resolved` to the run. A run started with --approve ask that is waiting

@@ -8,6 +8,7 @@ import Synchronization
 extension Planj {
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "audit",
             abstract: "Check runs for broken integrity, broken plan invariants and suspicious behaviour.",
             discussion: HelpText.reflow("""
                 Each finding has a severity (error, warning, info), a code, the seq and step it concerns, and

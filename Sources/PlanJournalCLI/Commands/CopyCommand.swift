@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "copy",
             abstract: "Copy runs between journals and into or out of .pjl files, with their hashes intact.",
             discussion: HelpText.reflow("""
                 SOURCE and DEST are each a journal (an SQLite file) or, when

@@ -7,6 +7,7 @@ import PlanJournalStore
 extension Planj {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Record a realistic run of an offline demo agent (no network, no key).",
             discussion: HelpText.reflow("""
                 The demo agent researches three storage engines: its plan fetches three sources in

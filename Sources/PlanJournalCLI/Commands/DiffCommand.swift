@@ -7,6 +7,7 @@ import PlanJournalTools
 extension Planj {
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Compare two runs (typically a run and its fork) step by step.",
             discussion: HelpText.reflow("""
                 Each step is same, differs, only_in_a or only_in_b, decided by its outcome (status and

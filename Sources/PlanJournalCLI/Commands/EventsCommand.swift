@@ -5,6 +5,7 @@ import PlanJournalStore
 extension Planj {
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "events",
             abstract: "Print a run's events as JSON Lines (pipe to jq).",
             discussion: "Example: planj events RUN --kind 'step.*' --from 10 | jq -c '{seq, kind, step: .data.step_id}'")
 

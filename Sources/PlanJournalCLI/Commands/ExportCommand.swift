@@ -9,6 +9,7 @@ import Synchronization
 extension Planj {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write runs as JSON Lines, .pjl files, Perfetto or OpenTelemetry traces, Markdown or HTML reports.",
             discussion: HelpText.reflow("""
                 Formats:

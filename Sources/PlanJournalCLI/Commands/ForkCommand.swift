@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Fork: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fork",
             abstract: "Start a new run that shares a run's first events (nothing is copied).",
             discussion: HelpText.reflow("""
                 The fork reads events 1...SEQ through its parent and takes new events from SEQ+1 on

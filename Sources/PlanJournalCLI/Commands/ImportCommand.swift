@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Add the runs of .pjl files (LZ4 frames of JSON Lines, as `export --format pjl` writes).",
             discussion: HelpText.reflow("""
                 The same rules as `ingest`: runs come back with identical hashes (`planj verify` passes), and

@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "ingest",
             abstract: "Add events from JSON Lines files in the wire format (- reads standard input).",
             discussion: HelpText.reflow("""
                 Each line is one event: {"v":1,"run":ID,"seq":N,"ts":TIME,"kind":KIND,"actor":WHO,"data":{...}}.

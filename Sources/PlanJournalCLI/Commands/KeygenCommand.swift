@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Keygen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "keygen",
             abstract: "Make an Ed25519 key pair for sealing runs.",
             discussion: HelpText.reflow("""
                 Writes the private key to FILE (PKCS#8 PEM, mode 0600: readable by you

@@ -5,6 +5,7 @@ import PlanJournalStore
 extension Planj {
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Create or upgrade the journal's schema (other commands do this on first use).",
             discussion: HelpText.reflow("""
                 Safe to run from several processes at once, and again: a journal already at this planj's \

@@ -8,6 +8,7 @@ import PlanJournalTools
 extension Planj {
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Step through a recorded run, or re-execute it with another executor as a fork.",
             discussion: HelpText.reflow("""
                 Without --executor: an audit of the run, one entry per event with what it changed (step

@@ -7,6 +7,7 @@ import PlanJournalStore
 extension Planj {
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resume",
             abstract: "Continue a crashed or interrupted run from its journal.",
             discussion: HelpText.reflow("""
                 Completed steps are not run again; a step that was started but never finished runs again as

@@ -7,6 +7,7 @@ import PlanJournalStore
 extension Planj {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a plan-and-execute agent on a goal, journaling every transition.",
             discussion: HelpText.reflow("""
                 The planner writes a plan, the reviewer (if any) reviews it, approval points are decided

@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "runs",
             abstract: "List the runs in the journal, newest first.",
             discussion: HelpText.reflow("""
                 --json prints an array with one object per run: id, goal, status, events, started_at,

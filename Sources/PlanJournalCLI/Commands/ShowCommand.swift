@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a run's plan state: its plan versions and each step's status.",
             discussion: HelpText.reflow("""
                 Step statuses: pending, awaiting_approval, running, completed, failed, skipped, denied, removed.

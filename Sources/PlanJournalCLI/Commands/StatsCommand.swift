@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Count runs, events and bytes, and show the compression ratio.")
 
         @OptionGroup var global: GlobalOptions

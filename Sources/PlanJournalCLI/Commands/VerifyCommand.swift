@@ -5,6 +5,7 @@ import PlanJournalStore
 extension Planj {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Recompute every hash chain and check every stored byte.",
             discussion: HelpText.reflow("""
                 Checks each run's chunks (they decode, hold the right events in

@@ -6,6 +6,7 @@ import PlanJournalStore
 extension Planj {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "watch",
             abstract: "Follow a run live: its plan as a tree with each step's status, replans as they occur.",
             discussion: HelpText.reflow("""
                 Works on runs being written by `planj run` in another terminal, by other agents through
