@@ -44,29 +44,41 @@ extension Planj {
                 let files = try InputFiles.expand(files, extensions: [".pjl"])
                 let journal = try global.open()
                 var failure: ExitCode?
+                // Several files in text: one line for them all (besides each file's rejections).
+                let several = files.count > 1
+                var total = IngestCommandSupport.Total()
                 for file in files {
                     do {
                         if try PortableSource.hasForks(file: file) {
-                            try await importWithForks(file, into: journal, oneLine: files.count > 1)
+                            try await importWithForks(file, into: journal, several: several, total: &total)
                         } else {
                             let report = try journal.importPJL(
                                 file: file, options: IngestCommandSupport.options(16 << 20, quiet))
-                            try IngestCommandSupport.finish(report, json: json, oneLine: files.count > 1)
+                            total.add(report)
+                            try IngestCommandSupport.finish(report, json: json, oneLine: several, summaryLine: !several)
                         }
                     } catch let code as ExitCode {
                         failure = failure ?? code
                     }
                 }
+                if several && !json { Output.error(total.summary(files: files.count, verb: "imported")) }
                 if let failure { throw failure }
             }
         }
 
         /// Imports a file with forks through the copier; a run that differs from the journal's is
         /// a conflict (exit status 4).
-        private func importWithForks(_ file: String, into journal: Journal, oneLine: Bool) async throws {
+        private func importWithForks(
+            _ file: String, into journal: Journal, several: Bool, total: inout IngestCommandSupport.Total
+        ) async throws {
             let report = try await JournalCopier(from: try PortableSource(file: file), to: journal).copy()
+            total.add(
+                written: Int(report.eventsWritten), skipped: Int(report.eventsAlreadyThere), runs: report.runsCopied,
+                rejected: report.runsSkipped.count)
             for c in report.conflicts { Output.error("planj: conflict: " + c.error.description) }
-            if json { Output.json(report, pretty: !oneLine) }
+            if json { Output.json(report, pretty: !several) }
+            if let first = report.conflicts.first, several { throw ExitCode(first.error.code.exitStatus) }
+            guard !several else { return }
             var text = "imported \(report.eventsWritten) events of \(report.runsCopied.count) runs from \(file)"
             if report.eventsAlreadyThere > 0 { text += ", skipped \(report.eventsAlreadyThere) already in the journal" }
             if !report.runsSkipped.isEmpty { text += ", \(report.runsSkipped.count) runs in conflict" }

@@ -53,31 +53,6 @@ extension Planj {
             guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("Standard input (-) can be read once.") }
         }
 
-        /// What the files of one command added up to (a run continued across files counts once; a
-        /// run rejected in two files, twice).
-        private struct Total {
-            var written = 0
-            var skipped = 0
-            var runs: Set<String> = []
-            var rejected = 0
-            let started = ContinuousClock.now
-
-            mutating func add(_ report: IngestReport) {
-                written += report.eventsWritten
-                skipped += report.eventsSkipped
-                runs.formUnion(report.runsWritten)
-                rejected += report.rejected.count
-            }
-
-            func summary(files: Int) -> String {
-                let elapsed = ContinuousClock.now - started
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                return IngestCommandSupport.summary(
-                    written: written, runs: runs.count, source: "\(files) files", skipped: skipped, rejected: rejected,
-                    seconds: seconds)
-            }
-        }
-
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let files = try InputFiles.expand(files)
@@ -85,7 +60,7 @@ extension Planj {
                 var failure: ExitCode?
                 // Several files in text: one line for them all (besides each file's rejections and notes).
                 let several = files.count > 1
-                var total = Total()
+                var total = IngestCommandSupport.Total()
                 try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
                     total.add(report)
                     do {
@@ -127,6 +102,35 @@ enum IngestCommandSupport {
         }
     }
 
+    /// What the files of one command added up to (a run continued across files counts once; a
+    /// run rejected in two files, twice), for the one line printed for several files.
+    struct Total {
+        var written = 0
+        var skipped = 0
+        var runs: Set<String> = []
+        var rejected = 0
+        let started = ContinuousClock.now
+
+        mutating func add(_ report: IngestReport) {
+            add(written: report.eventsWritten, skipped: report.eventsSkipped, runs: report.runsWritten, rejected: report.rejected.count)
+        }
+
+        mutating func add(written: Int, skipped: Int, runs: [String], rejected: Int) {
+            self.written += written
+            self.skipped += skipped
+            self.runs.formUnion(runs)
+            self.rejected += rejected
+        }
+
+        func summary(files: Int, verb: String = "ingested") -> String {
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return IngestCommandSupport.summary(
+                verb: verb, written: written, runs: runs.count, source: "\(files) files", skipped: skipped,
+                rejected: rejected, seconds: seconds)
+        }
+    }
+
     /// "ingested N events of R runs from SOURCE ..." for a report.
     static func summary(_ report: IngestReport) -> String {
         summary(
@@ -134,8 +138,10 @@ enum IngestCommandSupport {
             skipped: report.eventsSkipped, rejected: report.rejected.count, seconds: report.seconds)
     }
 
-    static func summary(written: Int, runs: Int, source: String, skipped: Int, rejected: Int, seconds: Double) -> String {
-        var text = "ingested \(written) events of \(runs) runs from \(source)"
+    static func summary(
+        verb: String = "ingested", written: Int, runs: Int, source: String, skipped: Int, rejected: Int, seconds: Double
+    ) -> String {
+        var text = "\(verb) \(written) events of \(runs) runs from \(source)"
         if skipped > 0 { text += ", skipped \(skipped) already in the journal" }
         if rejected > 0 { text += ", rejected \(rejected) runs" }
         return text + String(format: " (%.2f s)", seconds)
