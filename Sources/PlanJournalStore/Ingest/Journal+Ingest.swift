@@ -61,15 +61,16 @@ extension Journal {
     public func ingest(
         files: [String], options: IngestOptions = IngestOptions(), report: (IngestReport) -> Void
     ) throws(JournalError) {
+        guard !files.isEmpty else { return }
         for file in files { try InputFile.check(path: file) }
         let clock = ContinuousClock()
         try withWriter { (writer) throws(JournalError) in
-            let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes) { (push, endSource) throws(JournalError) in
+            let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, sources: { (push, endSource) throws(JournalError) in
                 for (k, file) in files.enumerated() {
                     if k > 0 { try endSource() }
                     try Self.readFile(file, push)
                 }
-            }
+            })
             var index = 0
             var tally = ProgressTally(filesTotal: files.count)
             var committed: [IngestReport] = []

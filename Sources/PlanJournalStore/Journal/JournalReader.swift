@@ -48,36 +48,40 @@ struct JournalReader {
     /// The run's own chunks that hold any seq in `from...to`, in order (the first `limit` of them).
     func chunks(rid: Int64, from: Int64, to: Int64, limit: Int = .max) throws(JournalError) -> [ChunkRow] {
         let s = try db.statement(
-            """
-            SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body FROM chunks
-            WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?
-            """
+            "SELECT \(Self.chunkColumns) FROM chunks WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?"
         ).bind(.int(rid), .int(from), .int(to), .int(Int64(limit)))
         defer { s.reset() }
         var out: [ChunkRow] = []
-        while try s.step() {
-            out.append(
-                ChunkRow(
-                    cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
-                    hash: s.blob(5), bodySum: s.blob(6), dictionary: s.optionalInt(7), body: s.blob(8)))
-        }
+        while try s.step() { out.append(Self.chunk(s)) }
         return out
     }
 
+    /// The columns ``chunk(_:)`` reads, in its order.
+    private static let chunkColumns = "cid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body"
+
+    /// The chunk on the current row of a statement that selected ``chunkColumns``.
+    private static func chunk(_ s: any SQLStatement) -> ChunkRow {
+        ChunkRow(
+            cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
+            hash: s.blob(5), bodySum: s.blob(6), dictionary: s.optionalInt(7), body: s.blob(8))
+    }
+
     /// The bodies of the chunks stored last, newest first, decompressed (references to repeated
-    /// strings left as they are), about `bytes` in all: samples to train a dictionary on.
+    /// strings left as they are), about `bytes` in all: samples to train a dictionary on. A chunk
+    /// that does not decode is left out.
     func recentChunkBodies(upTo bytes: Int) throws(JournalError) -> [[UInt8]] {
-        let s = try db.statement(
-            "SELECT cid, first_seq, last_seq, codec, raw_len, hash, body_sum, dict, body FROM chunks ORDER BY cid DESC LIMIT 256"
-        )
+        let s = try db.statement("SELECT \(Self.chunkColumns) FROM chunks ORDER BY cid DESC LIMIT 256")
         defer { s.reset() }
         var out: [[UInt8]] = []
         var total = 0
         while total < bytes, try s.step() {
-            let chunk = ChunkRow(
-                cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
-                hash: s.blob(5), bodySum: s.blob(6), dictionary: s.optionalInt(7), body: s.blob(8))
-            let body = try chunk.stored(run: "", journal: path, dictionary: try chunk.dictionary.map(dictionaries.dictionary))
+            let chunk = Self.chunk(s)
+            let body: [UInt8]
+            do {
+                body = try chunk.stored(run: "", journal: path, dictionary: try chunk.dictionary.map(dictionaries.dictionary))
+            } catch {
+                continue
+            }
             total += body.count
             out.append(body)
         }

@@ -29,8 +29,8 @@ final class JournalWriter {
     /// by one command share its thread and its prepared dictionary state.
     private var spareCompressor: ChunkCompressor?
     /// The long strings ingests stored, for the next chunks to reference: kept from one committed
-    /// ingest to the next (files ingested one after another, each in its own transaction, refer
-    /// to each other's strings), dropped with a rollback.
+    /// transaction to the next (the files of one command refer to each other's strings), dropped
+    /// with a rollback.
     private var repeats = RepeatedStrings()
     /// The chunks written in this ingest that reference each run's strings, by run (rid): what
     /// ``undo(_:)-(RunWrite.Undo)`` rewrites before it removes a run's events.
@@ -102,7 +102,6 @@ final class JournalWriter {
         // What the journal already stores is sampled too: a journal written a little at a time
         // (a process per run, a runner's appends) would otherwise train on one process's writes,
         // often one run, whose text recurs little, or never write enough to train at all.
-        // Best effort: a chunk that cannot be read is left out.
         var t = DictionaryTrainer()
         for body in (try? reader.recentChunkBodies(upTo: config.dictionaryTrainingBytes)) ?? [] { t.add(body) }
         trainer = t
