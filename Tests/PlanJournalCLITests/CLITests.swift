@@ -218,6 +218,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory + "/none", withIntermediateDirectories: true)
         let empty = try await planj("--journal", restored, "import", directory + "/none")
         #expect(empty.status == 2 && empty.stderr.contains("the directory holds no .pjl file"))
+        let fresh = directory + "/fresh.sqlite"
+        let missing = try await planj("--journal", fresh, "import", backup, directory + "/missing.pjl")
+        #expect(missing.status == 2 && missing.stderr.contains("missing.pjl: cannot open the input file"))
+        #expect(!FileManager.default.fileExists(atPath: fresh), "a missing file is found before anything is imported")
     }
 
     @Test func appendAcknowledgesEachEvent() async throws {

@@ -11,14 +11,20 @@ enum InputFiles {
     /// `extensions` (at any depth, in byte order of their paths, so that `logs/2026-11-24/…`
     /// comes before `logs/2026-11-25/…` and rotated files keep their order). Files and `-` are
     /// kept as given.
-    /// - Throws: `.usage` for a directory that cannot be read or holds no such file.
+    /// - Throws: `.usage` for a path that does not exist (before anything is read), or a
+    ///   directory that cannot be read or holds no such file.
     static func expand(_ paths: [String], extensions: [String] = jsonLines) throws(JournalError) -> [String] {
         var out: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-                isDirectory.boolValue
-            else {
+            guard path != "-" else {
+                out.append(path)
+                continue
+            }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw JournalError(.usage, "cannot open the input file: No such file or directory", context: .init(file: path))
+            }
+            guard isDirectory.boolValue else {
                 out.append(path)
                 continue
             }
