@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import PlanJournalStore
 
 /// The files an `ingest` or `import` names: a directory stands for every file under it whose name
 /// ends as theirs do (`*.jsonl`, `*.pjl`).
@@ -11,20 +12,16 @@ enum InputFiles {
     /// `extensions` (at any depth, in byte order of their paths, so that `logs/2026-11-24/…`
     /// comes before `logs/2026-11-25/…` and rotated files keep their order). Files and `-` are
     /// kept as given.
-    /// - Throws: `.usage` for a path that does not exist (before anything is read), or a
-    ///   directory that cannot be read or holds no such file.
+    /// Every file is then checked (``Journal/checkInputs(_:)``) before anything is read.
+    /// - Throws: `.usage` for a directory that cannot be read or holds no such file, and for a
+    ///   file that is missing or unreadable.
     static func expand(_ paths: [String], extensions: [String] = jsonLines) throws(JournalError) -> [String] {
         var out: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard path != "-" else {
-                out.append(path)
-                continue
-            }
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw JournalError(.usage, "cannot open the input file: No such file or directory", context: .init(file: path))
-            }
-            guard isDirectory.boolValue else {
+            guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            else {
                 out.append(path)
                 continue
             }
@@ -48,6 +45,7 @@ enum InputFiles {
             }
             out += found.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         }
+        try Journal.checkInputs(out)
         return out
     }
 }

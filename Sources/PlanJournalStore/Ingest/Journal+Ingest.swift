@@ -62,7 +62,7 @@ extension Journal {
         files: [String], options: IngestOptions = IngestOptions(), report: (IngestReport) -> Void
     ) throws(JournalError) {
         guard !files.isEmpty else { return }
-        for file in files { try InputFile.check(path: file) }
+        try Self.checkInputs(files)
         let clock = ContinuousClock()
         try withWriter { (writer) throws(JournalError) in
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, sources: { (push, endSource) throws(JournalError) in
@@ -198,6 +198,14 @@ extension Journal {
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Throws what reading `files` would throw at once, without reading them: a file that is
+    /// missing, unreadable or a directory (`-` and anything but a regular file, a FIFO say, are
+    /// left to the read).
+    /// - Throws: `.usage` naming the file.
+    public static func checkInputs(_ files: [String]) throws(JournalError) {
+        for file in files { try InputFile.check(path: file) }
     }
 
     /// Reads a file (or standard input for `-`) in blocks of up to 1 MiB.

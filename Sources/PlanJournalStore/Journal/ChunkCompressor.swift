@@ -92,7 +92,7 @@ final class ChunkCompressor: @unchecked Sendable {
     func beginTransaction() {
         condition.lock()
         defer { condition.unlock() }
-        while !queue.isEmpty || busy > 0 { condition.wait() }
+        waitUntilIdle()
         referencesLeft = Self.referencesPerTransaction
     }
 
@@ -116,7 +116,7 @@ final class ChunkCompressor: @unchecked Sendable {
     func take(all: Bool) -> [Done] {
         condition.lock()
         defer { condition.unlock() }
-        if all { while !queue.isEmpty || busy > 0 { condition.wait() } }
+        if all { waitUntilIdle() }
         let out = done
         done.removeAll()
         return out
@@ -127,8 +127,13 @@ final class ChunkCompressor: @unchecked Sendable {
     func forget(rid: Int64) {
         condition.lock()
         defer { condition.unlock() }
-        while !queue.isEmpty || busy > 0 { condition.wait() }
+        waitUntilIdle()
         repeats?.forget(rid: rid)
+    }
+
+    /// Waits, with `condition` locked, until no chunk is queued or being compressed.
+    private func waitUntilIdle() {
+        while !queue.isEmpty || busy > 0 { condition.wait() }
     }
 
     /// Ends the worker thread once the queue is empty.
