@@ -131,17 +131,20 @@ import Testing
         let p = try PlanjBinary.process(
             ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,
              "--run-id", "killed", "--parallel", "1", "--quiet"], in: directory,
-            environment: ["EXAMPLE_AGENT_SLEEP": "0.3"])
+            environment: ["EXAMPLE_AGENT_STALL": "count_second_half"])
         p.standardOutput = Pipe()
         p.standardError = Pipe()
         try p.run()
         let j = try Journal(path: journal)
-        var sawCompletion = false
-        for _ in 0..<400 where !sawCompletion {
-            sawCompletion = (try? j.events(of: "killed"))?.contains { $0.kind == "step.completed" } == true
-            if !sawCompletion { try await Task.sleep(for: .milliseconds(20)) }
+        // The second step hangs (EXAMPLE_AGENT_STALL) until the kill, however slow the machine.
+        var stalled = false
+        for _ in 0..<1500 where !stalled {
+            stalled = (try? j.events(of: "killed"))?.contains {
+                $0.kind == "step.started" && $0.dataString("step_id") == "count_second_half"
+            } == true
+            if !stalled { try await Task.sleep(for: .milliseconds(20)) }
         }
-        #expect(sawCompletion)
+        #expect(stalled)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(try j.state(of: "killed").endedAt == nil)

@@ -25,7 +25,8 @@ output_tokens}, latency_ms, cost_usd}); `tool_calls` are tool calls the executor
 user. This agent needs no network: it counts words in the goal.
 
 Set EXAMPLE_AGENT_FAIL=step_id to make that step fail once per attempt (to see retries and a
-replan), EXAMPLE_AGENT_SLEEP=seconds to slow every step down.
+replan), EXAMPLE_AGENT_SLEEP=seconds to slow every step down, EXAMPLE_AGENT_STALL=step_id to make
+that step hang until planj goes away (to kill a run mid-step, as a crash would).
 """
 import json
 import os
@@ -34,6 +35,7 @@ import time
 
 FAIL = os.environ.get("EXAMPLE_AGENT_FAIL", "")
 SLEEP = float(os.environ.get("EXAMPLE_AGENT_SLEEP", "0"))
+STALL = os.environ.get("EXAMPLE_AGENT_STALL", "")
 
 
 def call(purpose, prompt, response):
@@ -77,6 +79,12 @@ def execute(params):
     step = params["step"]
     if SLEEP:
         time.sleep(SLEEP)
+    if step["id"] == STALL:
+        # Hang like a step that never returns, and leave once planj is gone (killed): no orphan left.
+        parent = os.getppid()
+        while os.getppid() == parent:
+            time.sleep(0.05)
+        os._exit(0)
     if step["id"] == FAIL:
         raise StepError("example_failure", f"step {step['id']} fails on purpose (EXAMPLE_AGENT_FAIL)", True)
     deps = params.get("dependency_outputs", {})
