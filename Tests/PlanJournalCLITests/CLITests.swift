@@ -224,6 +224,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: fresh), "a missing file is found before anything is imported")
     }
 
+    @Test func filesOfADirectoryThatCannotBeDecodedAreReportedAndTheOthersImported() async throws {
+        try await planj("--journal", journal, "ingest", Fixtures.validContract)
+        let backup = directory + "/backup"
+        #expect(try await planj("--journal", journal, "export", "--all", "--format", "pjl", "-o", backup).status == 0)
+        let good = try FileManager.default.contentsOfDirectory(atPath: backup).filter { $0.hasSuffix(".pjl") }.sorted()
+        let whole = try Data(contentsOf: URL(fileURLWithPath: backup + "/" + good[0]))
+        try Data("not an LZ4 frame\n".utf8).write(to: URL(fileURLWithPath: backup + "/0-garbage.pjl"))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: backup + "/1-cut.pjl"))
+
+        let restored = directory + "/restored.sqlite"
+        let r = try await planj("--journal", restored, "import", backup)
+        #expect(r.status == 6, "\(r.stderr)")
+        #expect(r.stderr.contains("0-garbage.pjl:") && r.stderr.contains("1-cut.pjl: the LZ4 frame stream is cut off"))
+        #expect(r.stderr.contains("from 4 files, 2 of them not imported"))
+        let runs = { (path: String) in try await self.planj("--journal", path, "runs", "--json").stdout }
+        #expect(try await runs(restored) == runs(journal), "every run of the good files is imported")
+        #expect(try await planj("--journal", restored, "verify").status == 0)
+
+        let json = try await planj("--journal", directory + "/json.sqlite", "import", backup, "--json")
+        #expect(json.status == 6)
+        #expect(json.stdout.split(separator: "\n").count == good.count)
+        #expect(json.stderr.split(separator: "\n").filter { $0.contains(#""code":"journal.corrupt""#) }.count == 2)
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

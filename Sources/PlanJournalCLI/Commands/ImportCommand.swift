@@ -18,8 +18,10 @@ extension Planj {
                 and seq they continue); it is imported as `planj copy FILE JOURNAL` would, so the
                 forks arrive as forks.
 
-                Several files are imported one after another, each in its own transaction; a
-                directory stands for every .pjl file under it, as `export --all` leaves them:
+                Several files are imported one after another, each in its own transaction. A file that
+                cannot be decoded (cut off, not LZ4, a seal that does not hold) is reported, naming it,
+                and nothing of it is written; the other files are imported, and the exit status is
+                non-zero. A directory stands for every .pjl file under it, as `export --all` leaves them:
                   planj export --all --format pjl -o backup/
                   planj --journal restored.sqlite import backup/
                 """))
@@ -59,11 +61,25 @@ extension Planj {
                         }
                     } catch let code as ExitCode {
                         failure = failure ?? code
+                    } catch let error as JournalError {
+                        let error = error.adding(journalPath: Journal.displayName(journal.path))
+                        // Only this file is at fault: the others are still imported.
+                        guard several && Self.isFault(error, of: file) else { throw error }
+                        total.failedFiles += 1
+                        let code = Output.fail(error, json: json, verbose: global.verbose)
+                        failure = failure ?? code
                     }
                 }
                 if several && !json { Output.error(total.summary(files: files.count, verb: "imported")) }
                 if let failure { throw failure }
             }
+        }
+
+        /// Whether `error` is about the content of the input `file` (it cannot be decoded, or a
+        /// seal in it does not hold), not about the journal or the machine: an import of several
+        /// files reports it and goes on with the next file.
+        static func isFault(_ error: JournalError, of file: String) -> Bool {
+            error.context.file == file && [.corrupt, .syntax, .invalidEvent, .sealBroken].contains(error.code)
         }
 
         /// Imports a file with forks through the copier; a run that differs from the journal's is

@@ -109,6 +109,8 @@ enum IngestCommandSupport {
         var skipped = 0
         var runs: Set<String> = []
         var rejected = 0
+        /// Files that could not be read or decoded (nothing of them written).
+        var failedFiles = 0
         let started = ContinuousClock.now
 
         mutating func add(_ report: IngestReport) {
@@ -125,8 +127,9 @@ enum IngestCommandSupport {
         func summary(files: Int, verb: String = "ingested") -> String {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let failed = failedFiles == 0 ? "" : ", \(failedFiles) of them not \(verb) (see above)"
             return IngestCommandSupport.summary(
-                verb: verb, written: written, runs: runs.count, source: "\(files) files", skipped: skipped,
+                verb: verb, written: written, runs: runs.count, source: "\(files) files" + failed, skipped: skipped,
                 rejected: rejected, seconds: seconds)
         }
     }

@@ -99,8 +99,12 @@ public final class PortableSource: CopySource {
     public static func hasForks(file path: String) throws(JournalError) -> Bool {
         let decoder = try LZ4FrameDecoder(collectingSkippable: [PortableFork.frameMagic])
         var found = false
-        try Journal.readFile(path) { (block) throws(JournalError) in
-            try decoder.decode(block) { _ in } skippable: { _ in found = true }
+        do throws(JournalError) {
+            try Journal.readFile(path) { (block) throws(JournalError) in
+                try decoder.decode(block) { _ in } skippable: { _ in found = true }
+            }
+        } catch {
+            throw error.adding(file: path)
         }
         return found
     }
