@@ -71,7 +71,7 @@ import Testing
 
         #expect(try await planj("--journal", journal, "verify", run, "--trust", "ci.key.pub").status == 0)
         let ok = try await planj("--journal", journal, "verify", run, "--trust", "ci.key.pub")
-        #expect(ok.stdout.hasPrefix("ok: 1 runs") && ok.stdout.contains("2 seals checked"))
+        #expect(ok.stdout.hasPrefix("ok: 1 run,") && ok.stdout.contains("2 seals checked"))
         // Another key's trust: a question of trust, exit status 1, naming the key.
         let untrusted = try await planj("--journal", journal, "verify", run, "--trust", "stranger.key.pub")
         #expect(untrusted.status == 1)

@@ -98,8 +98,8 @@ extension Planj {
                 Output.error("planj: conflict: " + c.error.description)
             }
             if json { Output.json(report) }
-            var text = "copied \(report.runsCopied.count) runs (\(report.eventsWritten) events"
-            if report.sealsWritten > 0 { text += ", \(report.sealsWritten) seals" }
+            var text = "copied \(Output.count(report.runsCopied.count, "run")) (\(Output.count(report.eventsWritten, "event"))"
+            if report.sealsWritten > 0 { text += ", \(Output.count(report.sealsWritten, "seal"))" }
             text += ") from \(Journal.displayName(source)) to \(Journal.displayName(destination))"
             if !report.runsAlreadyThere.isEmpty { text += "; \(report.runsAlreadyThere.count) already there" }
             if !report.runsSkipped.isEmpty { text += "; \(report.runsSkipped.count) skipped (conflict)" }

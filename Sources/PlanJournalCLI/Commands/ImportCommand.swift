@@ -95,9 +95,9 @@ extension Planj {
             if json { Output.json(report, pretty: !several) }
             if let first = report.conflicts.first, several { throw ExitCode(first.error.code.exitStatus) }
             guard !several else { return }
-            var text = "imported \(report.eventsWritten) events of \(report.runsCopied.count) runs from \(file)"
+            var text = "imported \(Output.count(report.eventsWritten, "event")) of \(Output.count(report.runsCopied.count, "run")) from \(file)"
             if report.eventsAlreadyThere > 0 { text += ", skipped \(report.eventsAlreadyThere) already in the journal" }
-            if !report.runsSkipped.isEmpty { text += ", \(report.runsSkipped.count) runs in conflict" }
+            if !report.runsSkipped.isEmpty { text += ", \(Output.count(report.runsSkipped.count, "run")) in conflict" }
             Output.error(text + String(format: " (%.2f s)", report.seconds))
             if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
         }

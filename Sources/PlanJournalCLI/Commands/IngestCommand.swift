@@ -129,7 +129,7 @@ enum IngestCommandSupport {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let failed = failedFiles == 0 ? "" : ", \(failedFiles) of them not \(verb) (see above)"
             return IngestCommandSupport.summary(
-                verb: verb, written: written, runs: runs.count, source: "\(files) files" + failed, skipped: skipped,
+                verb: verb, written: written, runs: runs.count, source: Output.count(files, "file") + failed, skipped: skipped,
                 rejected: rejected, seconds: seconds)
         }
     }
@@ -144,9 +144,9 @@ enum IngestCommandSupport {
     static func summary(
         verb: String = "ingested", written: Int, runs: Int, source: String, skipped: Int, rejected: Int, seconds: Double
     ) -> String {
-        var text = "\(verb) \(written) events of \(runs) runs from \(source)"
+        var text = "\(verb) \(Output.count(written, "event")) of \(Output.count(runs, "run")) from \(source)"
         if skipped > 0 { text += ", skipped \(skipped) already in the journal" }
-        if rejected > 0 { text += ", rejected \(rejected) runs" }
+        if rejected > 0 { text += ", rejected \(Output.count(rejected, "run"))" }
         return text + String(format: " (%.2f s)", seconds)
     }
 

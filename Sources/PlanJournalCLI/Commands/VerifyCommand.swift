@@ -51,8 +51,11 @@ extension Planj {
                             "planj: verify: \(Journal.displayName(global.journalPath)): run \(p.run)\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")
                     }
                     Output.line(
-                        "\(report.ok ? "ok" : "FAILED"): \(report.runs) runs, \(report.events) events, \(report.chunks) chunks, \(report.snapshots) snapshots, \(report.seals) seals checked"
-                            + (report.ok ? "" : "; \(report.problems.count) problems"))
+                        "\(report.ok ? "ok" : "FAILED"): " + [
+                            Output.count(report.runs, "run"), Output.count(report.events, "event"), Output.count(report.chunks, "chunk"),
+                            Output.count(report.snapshots, "snapshot"), Output.count(report.seals, "seal") + " checked",
+                        ].joined(separator: ", ")
+                            + (report.ok ? "" : "; " + Output.count(report.problems.count, "problem")))
                 }
                 if !report.ok {
                     // Only a question of trust (no trusted seal): 1; anything broken: 6.

@@ -22,6 +22,11 @@ enum Output {
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + (text.map { TextTable.clip($0, 100) } ?? "")).utf8))
     }
 
+    /// "1 run", "2 runs": `n` and the noun, plural unless `n` is 1.
+    static func count(_ n: some BinaryInteger, _ noun: String) -> String {
+        "\(n) " + (n == 1 ? noun : noun + "s")
+    }
+
     /// Whether standard error is a terminal.
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
