@@ -197,6 +197,14 @@ import Testing
         let hash = { (s: String) in s.components(separatedBy: "\"head_hash\" : ").dropFirst().map { $0.prefix(66) } }
         #expect(hash(b).allSatisfy { hash(a).contains($0) })
         #expect(try await planj("--journal", other, "verify").status == 0)
+        // Standard input: read whole, then imported as the file was.
+        let piped = directory + "/piped.sqlite"
+        let r = try await PlanjBinary.run(
+            ["--journal", piped, "import", "-"], in: directory, input: try Data(contentsOf: URL(fileURLWithPath: pjl)))
+        #expect(r.status == 0 && r.stderr.hasPrefix("imported 26 events of 1 run from - ("), "\(r.stderr)")
+        #expect(try await planj("--journal", piped, "runs", "--json").stdout == b)
+        let garbage = try await planj("--journal", piped, "import", "-", stdin: "not a pjl\n")
+        #expect(garbage.status == 6 && garbage.stderr.contains("-: not a valid LZ4 frame"))
     }
 
     /// `export --all --format pjl -o DIR` and `import DIR` are each other's inverse.

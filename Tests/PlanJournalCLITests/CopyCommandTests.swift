@@ -107,6 +107,12 @@ import Testing
         await #expect(try runs(box.path("imported.sqlite")) == sourceRuns)
         #expect(try await planj("--journal", "imported.sqlite", "verify", "--trust", "ci.key.pub").status == 0)
         #expect(try await planj("--journal", "imported.sqlite", "import", "all.pjl").status == 0)
+        // From standard input too (it is read twice: for forks, then to import).
+        let piped = try await PlanjBinary.run(
+            ["--journal", "piped.sqlite", "import", "-"], in: box.directory,
+            input: try Data(contentsOf: URL(fileURLWithPath: box.path("all.pjl"))))
+        #expect(piped.status == 0, "\(piped.stderr)")
+        await #expect(try runs(box.path("piped.sqlite")) == sourceRuns)
         // Without forks, the file is imported as before.
         #expect(try await planj("copy", "source.sqlite", "plain.pjl", "--run", "parent").status == 0)
         let plain = try await planj("--journal", "plain.sqlite", "import", "plain.pjl", "--json")

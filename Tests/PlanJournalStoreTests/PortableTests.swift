@@ -54,6 +54,47 @@ import Testing
         #expect(report.eventsWritten == 33)
     }
 
+    /// `hasForks` walks frames by their headers: every option of the frame format the `lz4`
+    /// command writes (content size, block and content checksums, small blocks, several frames)
+    /// is walked, a fork frame is found wherever it is, and a cut anywhere inside a frame is found.
+    @Test func forksAreFoundByWalkingTheFramesOfAnyLayout() async throws {
+        let t = try TemporaryJournal()
+        let contract = Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.validContract)))
+        let big = Array((0..<40).map { _ in contract }.joined())  // several 64 KiB blocks
+        var frames: [[UInt8]] = []
+        for options in [["-1"], ["-9", "--content-size"], ["-BX", "-B4"], ["--no-frame-crc", "-B4", "--content-size"]] {
+            let r = try await run(["lz4", "-c"] + options, input: big)
+            try #require(r.status == 0)
+            frames.append(r.output)
+        }
+        // A skippable frame with the magic of `planj copy`'s forks (0x184D2A5B), and another one.
+        let fork: [UInt8] = [0x5B, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 1, 2, 3]
+        let other: [UInt8] = [0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0]
+        let write = { (name: String, bytes: [UInt8]) throws -> String in
+            let path = t.directory + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let all = Array(frames.joined())
+        #expect(try !PortableSource.hasForks(file: write("plain.pjl", all + other)))
+        #expect(try PortableSource.hasForks(file: write("last.pjl", all + fork)))
+        #expect(try PortableSource.hasForks(file: write("between.pjl", frames[0] + fork + frames[1] + frames[3])))
+        #expect(try t.journal.importPJL(file: write("import.pjl", all + other)).eventsWritten == 33)
+
+        var cuts = 0
+        for frame in frames {
+            for end in stride(from: 1, to: frame.count, by: max(1, frame.count / 60)) {
+                let path = try write("cut.pjl", fork + Array(frame.prefix(end)))
+                #expect { try PortableSource.hasForks(file: path) } throws: { ($0 as? JournalError)?.code == .corrupt }
+                cuts += 1
+            }
+        }
+        #expect(cuts > 200)
+        #expect { try PortableSource.hasForks(file: write("foreign.pjl", Array("not lz4".utf8))) } throws: {
+            ($0 as? JournalError)?.message.contains("unknown magic") == true
+        }
+    }
+
     @Test func aCutOffOrForeignPJLIsRefusedAndWritesNothing() async throws {
         let t = try TemporaryJournal()
         let source = try TemporaryJournal()

@@ -15,7 +15,14 @@ public enum PlanjBinary {
     public static func run(
         _ arguments: [String], in directory: String, stdin: String? = nil, environment: [String: String] = [:]
     ) async throws -> Result {
-        let r = try await ChildProcess.run(process(arguments, in: directory, environment: environment), stdin: stdin.map { Data($0.utf8) })
+        try await run(arguments, in: directory, input: stdin.map { Data($0.utf8) }, environment: environment)
+    }
+
+    /// Runs `planj arguments` with the bytes `input` as its standard input.
+    public static func run(
+        _ arguments: [String], in directory: String, input: Data?, environment: [String: String] = [:]
+    ) async throws -> Result {
+        let r = try await ChildProcess.run(process(arguments, in: directory, environment: environment), stdin: input)
         return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 

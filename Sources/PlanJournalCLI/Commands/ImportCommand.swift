@@ -7,7 +7,7 @@ extension Planj {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Add the runs of .pjl files (LZ4 frames of JSON Lines, as `export --format pjl` writes).",
+            abstract: "Add the runs of .pjl files (LZ4 frames of JSON Lines, as `export --format pjl` writes; - reads standard input).",
             discussion: HelpText.reflow("""
                 The same rules as `ingest`: runs come back with identical hashes (`planj verify` passes), and
                 importing a file twice changes nothing. Seals in the file (`planj seal`) are restored
@@ -28,7 +28,7 @@ extension Planj {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The .pjl files (or directories of them).", valueName: "file"))
+        @Argument(help: ArgumentHelp("The .pjl files (or directories of them), or - for standard input.", valueName: "file"))
         var files: [String]
 
         @Flag(help: "Print a JSON summary on standard output (for several files, one line per file).")
@@ -51,14 +51,7 @@ extension Planj {
                 var total = IngestCommandSupport.Total()
                 for file in files {
                     do {
-                        if try PortableSource.hasForks(file: file) {
-                            try await importWithForks(file, into: journal, several: several, total: &total)
-                        } else {
-                            let report = try journal.importPJL(
-                                file: file, options: IngestCommandSupport.options(16 << 20, quiet))
-                            total.add(report)
-                            try IngestCommandSupport.finish(report, json: json, oneLine: several, summaryLine: !several)
-                        }
+                        try await importFile(file, into: journal, several: several, total: &total)
                     } catch let code as ExitCode {
                         failure = failure ?? code
                     } catch let error as JournalError {
@@ -75,6 +68,29 @@ extension Planj {
             }
         }
 
+        /// Imports one file, through the copier when it holds forks. Standard input or a pipe is
+        /// first copied to a temporary file, as the file is read twice (for forks, then to import).
+        private func importFile(
+            _ file: String, into journal: Journal, several: Bool, total: inout IngestCommandSupport.Total
+        ) async throws {
+            let spool = try SpooledInput(ifNeededFor: file)
+            let path = spool?.path ?? file
+            do {
+                if try PortableSource.hasForks(file: path) {
+                    try await importWithForks(path, named: file, into: journal, several: several, total: &total)
+                } else {
+                    var report = try journal.importPJL(file: path, options: IngestCommandSupport.options(16 << 20, quiet))
+                    report.source = file
+                    total.add(report)
+                    try IngestCommandSupport.finish(
+                        report, verb: "imported", json: json, oneLine: several, summaryLine: !several)
+                }
+            } catch var error as JournalError where error.context.file == path {
+                error.context.file = file
+                throw error
+            }
+        }
+
         /// Whether `error` is about the content of the input `file` (it cannot be decoded, or a
         /// seal in it does not hold), not about the journal or the machine: an import of several
         /// files reports it and goes on with the next file.
@@ -85,9 +101,10 @@ extension Planj {
         /// Imports a file with forks through the copier; a run that differs from the journal's is
         /// a conflict (exit status 4).
         private func importWithForks(
-            _ file: String, into journal: Journal, several: Bool, total: inout IngestCommandSupport.Total
+            _ path: String, named file: String, into journal: Journal, several: Bool,
+            total: inout IngestCommandSupport.Total
         ) async throws {
-            let report = try await JournalCopier(from: try PortableSource(file: file), to: journal).copy()
+            let report = try await JournalCopier(from: try PortableSource(file: path), to: journal).copy()
             total.add(
                 written: Int(report.eventsWritten), skipped: Int(report.eventsAlreadyThere), runs: report.runsCopied,
                 rejected: report.runsSkipped.count)

@@ -135,9 +135,9 @@ enum IngestCommandSupport {
     }
 
     /// "ingested N events of R runs from SOURCE ..." for a report.
-    static func summary(_ report: IngestReport) -> String {
+    static func summary(_ report: IngestReport, verb: String = "ingested") -> String {
         summary(
-            written: report.eventsWritten, runs: report.runsWritten.count, source: report.source,
+            verb: verb, written: report.eventsWritten, runs: report.runsWritten.count, source: report.source,
             skipped: report.eventsSkipped, rejected: report.rejected.count, seconds: report.seconds)
     }
 
@@ -153,7 +153,9 @@ enum IngestCommandSupport {
     /// Prints the report (`oneLine`: its JSON on one line, for several reports in a row) and throws
     /// the exit status when something was rejected.
     /// - Parameter summaryLine: print the report's "ingested ..." line (text only).
-    static func finish(_ report: IngestReport, json: Bool, oneLine: Bool = false, summaryLine: Bool = true) throws {
+    static func finish(
+        _ report: IngestReport, verb: String = "ingested", json: Bool, oneLine: Bool = false, summaryLine: Bool = true
+    ) throws {
         // Clears a progress line (of this file, or of the files committed with it).
         if Output.stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         for r in report.rejected {
@@ -164,7 +166,7 @@ enum IngestCommandSupport {
         if json {
             Output.json(report, pretty: !oneLine)
         } else {
-            if summaryLine { Output.error(summary(report)) }
+            if summaryLine { Output.error(summary(report, verb: verb)) }
             if report.timestampsRounded > 0 {
                 Output.error(
                     "planj: note: \(report.timestampsRounded) events of \(report.source) have a ts finer than microseconds "
