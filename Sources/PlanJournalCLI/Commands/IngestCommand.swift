@@ -20,6 +20,10 @@ extension Planj {
                 microseconds since the epoch (one before 1973 gets a note: it was most likely meant as
                 seconds or milliseconds).
 
+                An input is committed when it ends (for standard input, when its writer closes it). For
+                a stream that stays open while an agent runs, use `planj append`, which commits and
+                acknowledges each event as it comes.
+
                 Several files are ingested one after another, each validated and reported on its own (a
                 run may start in one and continue in the next, as rotated logs do); a directory stands
                 for every .jsonl and .ndjson file under it, in the order of their paths. Small files are
