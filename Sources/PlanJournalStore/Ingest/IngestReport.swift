@@ -24,6 +24,9 @@ public struct IngestReport: Sendable, Codable, Hashable {
     public var runsWritten: [String] = []
     /// Runs rejected whole, each with the first error found in it.
     public var rejected: [Rejection] = []
+    /// Bytes of events moved out of memory to a temporary file, and back, because many runs
+    /// were open at once (``IngestOptions/bufferedBytes``); 0 for most inputs.
+    public var spilledBytes: Int64 = 0
     /// Wall time in seconds.
     public var seconds: Double = 0
 

@@ -3,8 +3,9 @@ import PlanJournalCore
 /// Ingests JSON Lines into the journal inside one transaction: each run is validated as its
 /// events arrive; a run with a bad event is undone and rejected whole while the other runs go on.
 ///
-/// Memory stays flat in the input's size: a run's events are flushed in chunks, and a completed
-/// run keeps only a few numbers.
+/// Memory stays flat in the input's size: a run's events are flushed in chunks, a completed run
+/// keeps only a few numbers, and the events that open runs hold back are bounded
+/// (``IngestOptions/bufferedBytes``).
 final class IngestSession {
     private let writer: JournalWriter
     private(set) var report: IngestReport
@@ -31,9 +32,16 @@ final class IngestSession {
     /// Whether each run is locked (``SQLDatabase/lockRun(_:)``) before it is first read.
     private let lockingRuns: Bool
 
-    init(writer: JournalWriter, source: String, lockingRuns: Bool) {
+    /// Bytes of events in the buffers of active runs in memory, and the most they may hold.
+    private var buffered = 0
+    private let bufferedLimit: Int
+    /// Where buffers go past the limit (made when first needed).
+    private var spillFile: SpillFile?
+
+    init(writer: JournalWriter, source: String, lockingRuns: Bool, bufferedBytes: Int) {
         self.writer = writer
         self.lockingRuns = lockingRuns
+        self.bufferedLimit = bufferedBytes
         self.report = IngestReport(source: source)
     }
 
@@ -90,6 +98,7 @@ final class IngestSession {
             runs[id] = .active(active)
             report.runsWritten.append(id)
         }
+        let before = active.write.buffer.count
         do {
             switch try writer.stage(event, into: &active.write, idempotent: true) {
             case .accepted: report.eventsWritten += 1
@@ -101,9 +110,29 @@ final class IngestSession {
                 message: error.message)
             return
         }
+        buffered += active.write.buffer.count - before
         if active.write.cursor.state.endedAt != nil && active.write.accepted > 0 {
+            buffered -= active.write.buffer.count
             try writer.finish(&active.write, mergeOlder: false)
             runs[id] = .finished(active.write.undoRecord, head: active.write.cursor.headSeq)
+        } else if buffered > bufferedLimit {
+            try spillLargestBuffers()
+        }
+    }
+
+    /// Moves the buffers of the runs that hold the most to the spill file, until the buffers of
+    /// all active runs hold half of ``bufferedLimit`` in memory: many runs open at once would
+    /// otherwise keep up to a chunk each.
+    private func spillLargestBuffers() throws(JournalError) {
+        if spillFile == nil { spillFile = try SpillFile() }
+        guard let file = spillFile else { return }
+        var holding: [ActiveRun] = []
+        for case .active(let a) in runs.values where !a.write.buffer.isEmpty { holding.append(a) }
+        holding.sort { $0.write.buffer.count > $1.write.buffer.count }
+        for a in holding where buffered > bufferedLimit / 2 {
+            buffered -= a.write.buffer.count
+            report.spilledBytes += Int64(a.write.buffer.count)
+            try a.write.spill(to: file)
         }
     }
 
@@ -124,7 +153,9 @@ final class IngestSession {
             report.rejected[k].ignoredLines += 1
             return
         case .active(let a)?:
+            buffered -= a.write.buffer.count
             try writer.undo(a.write)
+            a.write.clearBuffer()
             report.eventsWritten -= a.write.accepted
         case .finished(let undo, _)?:
             try writer.undo(undo)
@@ -163,6 +194,7 @@ final class IngestSession {
             try writer.finish(&a.write, mergeOlder: false)
             runs[id] = .finished(a.write.undoRecord, head: a.write.cursor.headSeq)
         }
+        buffered = 0
         let rejectedRuns = Set(report.rejected.compactMap(\.run))
         report.runsWritten.removeAll { rejectedRuns.contains($0) }
         return report

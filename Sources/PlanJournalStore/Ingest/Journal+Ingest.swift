@@ -13,15 +13,21 @@ public struct IngestOptions: Sendable {
     public var groupBytes: Int64
     /// ... or has been open this long (default 0.5 s); a file larger than either has its own.
     public var groupSeconds: Double
+    /// The most bytes of events that runs still open may hold in memory until they fill a chunk
+    /// (default 32 MiB). Past it, the runs holding the most are written as shorter chunks: an
+    /// input where thousands of runs are open at once (events in time order, say) keeps memory
+    /// flat, for a little less compression.
+    public var bufferedBytes: Int
 
     public init(
         maxLineBytes: Int = 16 << 20, progress: (@Sendable (IngestProgress) -> Void)? = nil,
-        groupBytes: Int64 = 16 << 20, groupSeconds: Double = 0.5
+        groupBytes: Int64 = 16 << 20, groupSeconds: Double = 0.5, bufferedBytes: Int = 32 << 20
     ) {
         self.maxLineBytes = maxLineBytes
         self.progress = progress
         self.groupBytes = groupBytes
         self.groupSeconds = groupSeconds
+        self.bufferedBytes = bufferedBytes
     }
 }
 
@@ -84,7 +90,8 @@ extension Journal {
                         groupStart = clock.now
                         groupBytes = 0
                     }
-                    let session = IngestSession(writer: writer, source: files[index], lockingRuns: true)
+                    let session = IngestSession(
+                        writer: writer, source: files[index], lockingRuns: true, bufferedBytes: options.bufferedBytes)
                     committed.append(try consumeSource(pipeline, into: session, options: options, tally: &tally))
                     groupBytes += committed[committed.count - 1].bytes
                     index += 1
@@ -121,7 +128,8 @@ extension Journal {
         let clock = ContinuousClock()
         let started = clock.now
         return try withWriter { (writer) throws(JournalError) in
-            let session = IngestSession(writer: writer, source: source, lockingRuns: lockingRuns)
+            let session = IngestSession(
+                writer: writer, source: source, lockingRuns: lockingRuns, bufferedBytes: options.bufferedBytes)
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
             do throws(JournalError) {
                 if lockingRuns { try writer.db.beginRunWrites() } else { try writer.db.beginWrite() }

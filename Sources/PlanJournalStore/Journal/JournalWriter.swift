@@ -281,7 +281,7 @@ final class JournalWriter {
         _ event: JournalEvent, into w: inout RunWrite, idempotent: Bool, chainedHead: [UInt8]? = nil
     ) throws(JournalError) -> Staged {
         if idempotent && event.seq <= w.cursor.headSeq {
-            if let line = w.bufferedLine(event.seq) {
+            if let line = try w.bufferedLine(event.seq) {
                 guard line.elementsEqual(event.bytes) else { throw Self.different(event, head: w.cursor.headSeq) }
             } else {
                 try checkStored(event, rid: w.cursor.rid, head: w.cursor.headSeq)
@@ -302,7 +302,7 @@ final class JournalWriter {
         w.buffer(event)
         w.accepted += 1
         if event.seq % config.snapshotInterval == 0 { w.pendingSnapshots.append(w.cursor.state) }
-        if w.buffer.count >= config.chunkBytes { try flushChunk(&w) }
+        if w.bufferedBytes >= config.chunkBytes { try flushChunk(&w) }
         return .accepted
     }
 
@@ -337,9 +337,10 @@ final class JournalWriter {
 
     /// Writes the buffered events as one chunk.
     func flushChunk(_ w: inout RunWrite) throws(JournalError) {
-        guard !w.buffer.isEmpty else { return }
+        guard w.bufferedBytes > 0 else { return }
+        let raw = try w.bufferedLines()
         let rid = try ensureRow(&w)
-        let small = w.buffer.count < config.chunkBytes / 2
+        let small = raw.count < config.chunkBytes / 2
         if !small && w.cursor.tailFirstSeq != nil {
             // A full chunk closes the run of small ones before it: merge them now, as chunks cover
             // consecutive seqs. (Ingest leaves chunks older than its transaction alone: see finish.)
@@ -356,24 +357,24 @@ final class JournalWriter {
             // neighbours, when the tail is compacted. Held back until the catalog update, which
             // writes it in the same statement (one round trip fewer on PostgreSQL).
             w.deferredChunk = RunWrite.DeferredChunk(
-                first: w.bufferFirstSeq, last: w.cursor.headSeq, hash: w.cursor.headHash, body: w.buffer)
+                first: w.bufferFirstSeq, last: w.cursor.headSeq, hash: w.cursor.headHash, body: raw)
         } else if let compressor {
             compressor.submit(
                 .init(
-                    rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, raw: w.buffer, hash: w.cursor.headHash,
-                    dictionary: try dictionary(for: w.buffer), level: config.compressionLevel, replacingRepeats: true))
+                    rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, raw: raw, hash: w.cursor.headHash,
+                    dictionary: try dictionary(for: raw), level: config.compressionLevel, replacingRepeats: true))
             try settleChunks(wait: false)
         } else {
-            let (codec, body, dict) = try encodeChunk(w.buffer)
+            let (codec, body, dict) = try encodeChunk(raw)
             try insertChunk(
-                rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: codec, rawLength: w.buffer.count,
+                rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: codec, rawLength: raw.count,
                 hash: w.cursor.headHash, dictionary: dict, body: body)
         }
         w.lastChunkFirstSeq = w.bufferFirstSeq
-        w.cursor.rawBytes += Int64(w.buffer.count)
+        w.cursor.rawBytes += Int64(raw.count)
         if small {
             if w.cursor.tailFirstSeq == nil { w.cursor.tailFirstSeq = w.bufferFirstSeq }
-            w.cursor.tailBytes += Int64(w.buffer.count)
+            w.cursor.tailBytes += Int64(raw.count)
         }
         w.clearBuffer()
         for state in w.pendingSnapshots {

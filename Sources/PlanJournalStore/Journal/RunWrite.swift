@@ -52,11 +52,17 @@ struct RunWrite {
     let start: RunCursor
     /// The run after the accepted events.
     var cursor: RunCursor
-    /// Canonical lines (each ending in a newline) not yet in a chunk.
+    /// Canonical lines (each ending in a newline) not yet in a chunk, in memory. The first ones
+    /// may have been moved to a spill file (``spill(to:)``): the buffered lines are those of
+    /// `spilled`, then `buffer`.
     private(set) var buffer: [UInt8] = []
-    /// The seq of the first line of `buffer`.
+    /// The pieces of the buffered lines moved to a spill file, in order.
+    private var spilled: (file: SpillFile, segments: [SpillFile.Segment])?
+    /// Bytes of the buffered lines in the spill file.
+    private var spilledBytes = 0
+    /// The seq of the first buffered line.
     private(set) var bufferFirstSeq: Int64 = 0
-    /// Where each line of `buffer` starts.
+    /// Where each buffered line starts (counting the spilled ones first).
     private var lineStarts: [Int] = []
     /// Events accepted in this transaction.
     var accepted = 0
@@ -135,24 +141,55 @@ struct HeldRun {
 }
 
 extension RunWrite {
+    /// Bytes of the buffered lines, in memory and spilled.
+    var bufferedBytes: Int { spilledBytes + buffer.count }
+
     /// Appends `event`'s line (the run's next event) to the buffer.
     mutating func buffer(_ event: JournalEvent) {
-        if buffer.isEmpty { bufferFirstSeq = event.seq }
-        lineStarts.append(buffer.count)
+        if bufferedBytes == 0 { bufferFirstSeq = event.seq }
+        lineStarts.append(bufferedBytes)
         buffer.append(contentsOf: event.bytes)
         buffer.append(UInt8(ascii: "\n"))
     }
 
     /// The buffered line of `seq` without its newline; `nil` when it is not in the buffer.
-    func bufferedLine(_ seq: Int64) -> ArraySlice<UInt8>? {
-        guard !buffer.isEmpty, seq >= bufferFirstSeq, seq - bufferFirstSeq < Int64(lineStarts.count) else { return nil }
+    /// - Throws: `.io` when a spilled line cannot be read back.
+    func bufferedLine(_ seq: Int64) throws(JournalError) -> ArraySlice<UInt8>? {
+        guard bufferedBytes > 0, seq >= bufferFirstSeq, seq - bufferFirstSeq < Int64(lineStarts.count) else { return nil }
         let k = Int(seq - bufferFirstSeq)
-        let end = k + 1 < lineStarts.count ? lineStarts[k + 1] : buffer.count
-        return buffer[lineStarts[k]..<(end - 1)]
+        let start = lineStarts[k]
+        let end = (k + 1 < lineStarts.count ? lineStarts[k + 1] : bufferedBytes) - 1
+        if start >= spilledBytes { return buffer[(start - spilledBytes)..<(end - spilledBytes)] }
+        return try bufferedLines()[start..<end]
     }
 
-    /// Empties the buffer once its lines are in a chunk.
+    /// The buffered lines, spilled ones included.
+    /// - Throws: `.io` when spilled lines cannot be read back.
+    func bufferedLines() throws(JournalError) -> [UInt8] {
+        guard let spilled else { return buffer }
+        var lines: [UInt8] = []
+        lines.reserveCapacity(bufferedBytes)
+        for segment in spilled.segments { lines += try spilled.file.read(segment) }
+        return lines + buffer
+    }
+
+    /// Moves the lines in memory to `file`, giving their memory back (an ingest with many runs
+    /// open at once).
+    mutating func spill(to file: SpillFile) throws(JournalError) {
+        guard !buffer.isEmpty else { return }
+        let segment = try file.append(buffer)
+        spilled = (file, (spilled?.segments ?? []) + [segment])
+        spilledBytes += buffer.count
+        buffer = []
+    }
+
+    /// Empties the buffer once its lines are in a chunk (or dropped: the spilled ones are freed).
     mutating func clearBuffer() {
+        if let spilled {
+            spilled.segments.forEach(spilled.file.release)
+            self.spilled = nil
+            spilledBytes = 0
+        }
         buffer.removeAll(keepingCapacity: true)
         lineStarts.removeAll(keepingCapacity: true)
     }
