@@ -256,6 +256,24 @@ import Testing
         #expect(json.stderr.split(separator: "\n").filter { $0.contains(#""code":"journal.corrupt""#) }.count == 2)
     }
 
+    /// Past `PLANJOURNAL_INGEST_BUFFERED_BYTES` the events of open runs wait in a temporary
+    /// file; a temporary directory that cannot be written only keeps them in memory.
+    @Test func eventsOfOpenRunsWaitInATemporaryFileOrInMemoryWhenThereIsNone() async throws {
+        func ingest(_ name: String, tmp: String) async throws -> (status: Int32, spilled: Int?, runs: String) {
+            let path = directory + "/" + name
+            let r = try await planj(
+                "--journal", path, "ingest", Fixtures.validContract, "--json",
+                environment: ["PLANJOURNAL_INGEST_BUFFERED_BYTES": "2048", "TMPDIR": tmp])
+            let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return (r.status, report?["spilled_bytes"] as? Int, try await planj("--journal", path, "runs", "--json").stdout)
+        }
+        let spilled = try await ingest("spilled.sqlite", tmp: directory + "/")
+        #expect(spilled.status == 0 && (spilled.spilled ?? 0) > 0)
+        let inMemory = try await ingest("memory.sqlite", tmp: directory + "/missing/")
+        #expect(inMemory.status == 0 && inMemory.spilled == 0)
+        #expect(spilled.runs == inMemory.runs && spilled.runs.contains("01JDQ8Z7K2V3M4N5P6Q7R8S9T0"))
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

@@ -83,11 +83,16 @@ extension Planj {
 /// What `ingest` and `import` share: progress and the closing report.
 enum IngestCommandSupport {
     /// `PLANJOURNAL_INGEST_GROUP_BYTES` sets ``IngestOptions/groupBytes`` (0: a transaction per
-    /// file), for the crash harness and benchmarks.
+    /// file) and `PLANJOURNAL_INGEST_BUFFERED_BYTES` ``IngestOptions/bufferedBytes``, for tests,
+    /// the crash harness and benchmarks.
     static func options(_ maxLineBytes: Int, _ quiet: Bool) -> IngestOptions {
         var options = IngestOptions(maxLineBytes: maxLineBytes, progress: quiet ? nil : printProgress)
-        if let bytes = ProcessInfo.processInfo.environment["PLANJOURNAL_INGEST_GROUP_BYTES"].flatMap({ Int64($0) }) {
+        let environment = ProcessInfo.processInfo.environment
+        if let bytes = environment["PLANJOURNAL_INGEST_GROUP_BYTES"].flatMap({ Int64($0) }) {
             options.groupBytes = bytes
+        }
+        if let bytes = environment["PLANJOURNAL_INGEST_BUFFERED_BYTES"].flatMap({ Int($0) }) {
+            options.bufferedBytes = bytes
         }
         return options
     }

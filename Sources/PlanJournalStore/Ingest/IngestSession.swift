@@ -37,6 +37,8 @@ final class IngestSession {
     private let bufferedLimit: Int
     /// Where buffers go past the limit (made when first needed).
     private var spillFile: SpillFile?
+    /// Cleared when the spill file cannot be made or written: buffers then stay in memory.
+    private var canSpill = true
 
     init(writer: JournalWriter, source: String, lockingRuns: Bool, bufferedBytes: Int) {
         self.writer = writer
@@ -116,23 +118,33 @@ final class IngestSession {
             try writer.finish(&active.write, mergeOlder: false)
             runs[id] = .finished(active.write.undoRecord, head: active.write.cursor.headSeq)
         } else if buffered > bufferedLimit {
-            try spillLargestBuffers()
+            spillLargestBuffers()
         }
     }
 
     /// Moves the buffers of the runs that hold the most to the spill file, until the buffers of
     /// all active runs hold half of ``bufferedLimit`` in memory: many runs open at once would
     /// otherwise keep up to a chunk each.
-    private func spillLargestBuffers() throws(JournalError) {
-        if spillFile == nil { spillFile = try SpillFile() }
-        guard let file = spillFile else { return }
+    /// A temporary directory that cannot be written only costs memory: the ingest goes on.
+    private func spillLargestBuffers() {
+        guard canSpill, let file = spillFile ?? (try? SpillFile()) else {
+            canSpill = false
+            return
+        }
+        spillFile = file
         var holding: [ActiveRun] = []
         for case .active(let a) in runs.values where !a.write.buffer.isEmpty { holding.append(a) }
         holding.sort { $0.write.buffer.count > $1.write.buffer.count }
         for a in holding where buffered > bufferedLimit / 2 {
-            buffered -= a.write.buffer.count
-            report.spilledBytes += Int64(a.write.buffer.count)
-            try a.write.spill(to: file)
+            let count = a.write.buffer.count
+            do {
+                try a.write.spill(to: file)
+            } catch {
+                canSpill = false
+                return
+            }
+            buffered -= count
+            report.spilledBytes += Int64(count)
         }
     }
 

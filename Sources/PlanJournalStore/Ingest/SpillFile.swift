@@ -30,9 +30,7 @@ final class SpillFile {
     init() throws(JournalError) {
         var template = Array((NSTemporaryDirectory() + "planj-spill-XXXXXX").utf8CString)
         let opened = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard opened >= 0 else {
-            throw JournalError(.io, "cannot create a temporary file for ingest: \(String(cString: strerror(errno)))")
-        }
+        guard opened >= 0 else { throw Self.failure("create") }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         fd = opened
     }
@@ -40,6 +38,7 @@ final class SpillFile {
     deinit { close(fd) }
 
     /// Writes `bytes` at the end of the file.
+    /// - Throws: `.io` (nothing of `bytes` counts as written then).
     func append(_ bytes: [UInt8]) throws(JournalError) -> Segment {
         let segment = Segment(offset: end, count: bytes.count)
         var done = 0
