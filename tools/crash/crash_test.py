@@ -460,7 +460,8 @@ class IngestWriter:
     """One `planj ingest FILE...` of 1-3 small whole files (new runs, sometimes continuing open
     ones; each run in one file). Half the time each file commits on its own
     (PLANJOURNAL_INGEST_GROUP_BYTES=0), so a kill can fall between two files' commits; a file is
-    never split, so a run is still all or nothing."""
+    never split, so a run is still all or nothing. Half the time the events of open runs go to a
+    temporary file past 4 KiB (PLANJOURNAL_INGEST_BUFFERED_BYTES), so kills also hit that path."""
 
     def __init__(self, name: str, planj: str, journal: str, runs: list[RunState], rng: random.Random,
                  workdir: str):
@@ -470,6 +471,8 @@ class IngestWriter:
         self.env = dict(os.environ)
         if rng.random() < 0.5:
             self.env["PLANJOURNAL_INGEST_GROUP_BYTES"] = "0"
+        if rng.random() < 0.5:
+            self.env["PLANJOURNAL_INGEST_BUFFERED_BYTES"] = "4096"
         self.err_path = os.path.join(workdir, f"{name}.stderr")
         self.out_path = os.path.join(workdir, f"{name}.stdout")
         gens = [Gen(r, random.Random(rng.random())) for r in runs]

@@ -5,7 +5,8 @@ Each iteration takes one run (from ../shared/contract/valid.jsonl and generated 
 with one mutation (byte flips, truncation, lost or repeated lines, wrong types, missing fields, seq
 gaps, huge or deeply nested values, odd timestamps, unicode escapes, reordered keys, blank lines
 and CRLF, ...), interleaves it with an untouched run, and ingests the file into a journal that
-already holds a third run. Then it checks:
+already holds a third run (half the time with the events of open runs moved to a temporary file
+past 1 KiB: PLANJOURNAL_INGEST_BUFFERED_BYTES). Then it checks:
 
   - planj exits 0 (everything landed), 3 (some run rejected) or 4 (a run rejected for a different
     event at a seq an earlier line already gave: a conflict, as two logs of one run that disagree
@@ -315,9 +316,9 @@ def as_bytes(line):
     return line.encode() if isinstance(line, str) else bytes(line)
 
 
-def planj(binary, journal, *args, stdin=None):
+def planj(binary, journal, *args, stdin=None, env=None):
     return subprocess.run(
-        [binary, "--journal", journal, *args], capture_output=True, timeout=TIMEOUT, input=stdin)
+        [binary, "--journal", journal, *args], capture_output=True, timeout=TIMEOUT, input=stdin, env=env)
 
 
 def events_of(binary, journal, run):
@@ -379,7 +380,8 @@ def iteration(binary, runs, rng, work, n):
     with open(path, "wb") as f:
         f.write(data)
     try:
-        p = planj(binary, journal, "ingest", "--json", path)
+        spill = dict(os.environ, PLANJOURNAL_INGEST_BUFFERED_BYTES="1024") if rng.random() < 0.5 else None
+        p = planj(binary, journal, "ingest", "--json", path, env=spill)
     except subprocess.TimeoutExpired:
         return mutation.__name__, f"planj ingest did not finish in {TIMEOUT} s", data
     err = p.stderr.decode(errors="replace")
