@@ -45,6 +45,34 @@ import Testing
         #expect(report.ok)
         #expect(report.snapshots == run.events.count / 7)
     }
+
+    /// A state far larger than the events of an interval (a plan of 2,000 steps) gets snapshots
+    /// far apart: one per 250 events stored 20 MB of snapshots beside 0.2 MB of events.
+    @Test func aLargeStateIsSnapshottedFarApartAndStillTravelsInTime() throws {
+        let t = try TemporaryJournal()
+        var b = RunBuilder(run: "wide")
+        try b.add("run.started", #"{"goal":"a plan of 2000 steps"}"#)
+        let ids = (0..<2000).map { "step\($0)" }
+        let steps = ids.map { #"{"id":"\#($0)","description":"do \#($0)"}"# }.joined(separator: ",")
+        try b.add("plan.proposed", #"{"version":1,"steps":[\#(steps)]}"#, actor: "planner")
+        for id in ids {
+            try b.add("step.started", #"{"step_id":"\#(id)","attempt":1}"#, actor: "executor")
+            try b.add("step.completed", #"{"step_id":"\#(id)","output":"ok"}"#, actor: "executor")
+        }
+        try b.add("run.completed", #"{"status":"succeeded"}"#)
+        _ = try t.journal.ingest(text: b.jsonl)
+        let stats = try t.journal.stats()
+        #expect(stats.snapshots >= 1 && stats.snapshots <= 2, "\(stats.snapshots) snapshots for \(b.events.count) events")
+        let projection = PlanProjection()
+        var folded = projection.initial(run: "wide")
+        for e in b.events {
+            projection.apply(&folded, e)
+            if e.seq % 997 == 0 || e.seq == Int64(b.events.count) {
+                #expect(try t.journal.state(of: "wide", at: e.seq) == folded, "seq \(e.seq)")
+            }
+        }
+        #expect(try t.journal.verify().ok)
+    }
 }
 
 @Suite struct SnapshotFormatTests {

@@ -301,7 +301,13 @@ final class JournalWriter {
         w.cursor.headSeq = event.seq
         w.buffer(event)
         w.accepted += 1
-        if event.seq % config.snapshotInterval == 0 { w.pendingSnapshots.append(w.cursor.state) }
+        if event.seq % config.snapshotInterval == 0,
+            SnapshotSpacing.isDue(
+                seq: event.seq, interval: config.snapshotInterval, state: w.cursor.state,
+                eventBytes: w.cursor.rawBytes + Int64(w.bufferedBytes))
+        {
+            w.pendingSnapshots.append(w.cursor.state)
+        }
         if w.bufferedBytes >= config.chunkBytes { try flushChunk(&w) }
         return .accepted
     }
