@@ -124,8 +124,8 @@ final class IngestSession {
 
     /// Moves the buffers of the runs that hold the most to the spill file, until the buffers of
     /// all active runs hold half of ``bufferedLimit`` in memory: many runs open at once would
-    /// otherwise keep up to a chunk each.
-    /// A temporary directory that cannot be written only costs memory: the ingest goes on.
+    /// otherwise keep up to a chunk each. A temporary directory that cannot be written only costs
+    /// memory: the ingest goes on.
     private func spillLargestBuffers() {
         guard canSpill, let file = spillFile ?? (try? SpillFile()) else {
             canSpill = false

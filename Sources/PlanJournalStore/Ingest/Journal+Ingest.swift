@@ -14,9 +14,10 @@ public struct IngestOptions: Sendable {
     /// ... or has been open this long (default 0.5 s); a file larger than either has its own.
     public var groupSeconds: Double
     /// The most bytes of events that runs still open may hold in memory until they fill a chunk
-    /// (default 32 MiB). Past it, the runs holding the most are written as shorter chunks: an
-    /// input where thousands of runs are open at once (events in time order, say) keeps memory
-    /// flat, for a little less compression.
+    /// (default 32 MiB). Past it, the runs holding the most move theirs to a temporary file (in
+    /// `$TMPDIR`) until their chunk is written: an input where thousands of runs are open at once
+    /// (events in time order, say) does not hold nearly all of itself in memory. Chunks are the
+    /// same either way; if the temporary file cannot be written, the events stay in memory.
     public var bufferedBytes: Int
 
     public init(
