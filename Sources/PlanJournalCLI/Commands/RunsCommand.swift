@@ -28,7 +28,7 @@ extension Planj {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let runs = try global.open().runs(status: status, limit: limit)
                 if json {
-                    Output.json(runs.map(RunJSON.init))
+                    Output.jsonArray(runs.lazy.map(RunJSON.init))
                     return
                 }
                 guard !runs.isEmpty else {
