@@ -35,6 +35,21 @@ import Testing
         #expect(s.reviews.first?.verdict == "approved")
     }
 
+    /// Each step lists the plan versions that hold it, once each, also when a version number
+    /// comes again (the contract does not forbid it).
+    @Test func stepsListTheVersionsThatHoldThem() throws {
+        var b = RunBuilder(run: "v")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]}]}"#)
+        try b.add("plan.revised", #"{"version":2,"base_version":1,"removed":["b"]}"#)
+        try b.add("plan.revised", #"{"version":1,"base_version":2,"added":[{"id":"c"}]}"#)
+        try b.add("plan.revised", #"{"version":3,"base_version":1,"added":[{"id":"b"}]}"#)
+        let s = PlanProjection().fold(run: "v", b.events)
+        #expect(s.step("a")?.versions == [1, 2, 3])
+        #expect(s.step("b")?.versions == [1, 3])
+        #expect(s.step("c")?.versions == [1, 3])
+    }
+
     @Test func timeTravelShowsIntermediateStatuses() throws {
         let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
         #expect(try contractState(run, upTo: 7).step("fetch_a")?.status == .running)

@@ -143,11 +143,13 @@ public struct PlanProjection: Projection {
     }
 
     private func applyPlan(_ s: inout PlanState, _ e: JournalEvent, _ known: PlanRevision?) {
-        let plans = s.plans
         guard
             let revision = known
-                ?? (try? PlanRevision.read(e, base: { v in plans.last(where: { $0.version == v })?.steps }))
+                ?? (try? PlanRevision.read(e, base: { [plans = s.plans] v in plans.last(where: { $0.version == v })?.steps }))
         else { return }
+        // A version number seen before (the contract does not forbid it) may already be in a step's
+        // list; a new one cannot, which spares a scan of every step's versions per revision.
+        let seenBefore = s.plans.contains { $0.version == revision.version }
         s.plans.append(
             .init(
                 version: revision.version, seq: e.seq, origin: e.knownKind == .planRevised ? "revised" : "proposed",
@@ -168,7 +170,9 @@ public struct PlanProjection: Projection {
             }
             s.steps[k].description = step.description
             s.steps[k].tool = s.steps[k].tool ?? step.tool
-            if !s.steps[k].versions.contains(revision.version) { s.steps[k].versions.append(revision.version) }
+            if !seenBefore || !s.steps[k].versions.contains(revision.version) {
+                s.steps[k].versions.append(revision.version)
+            }
         }
         for k in s.steps.indices where !held.contains(s.steps[k].id) {
             switch s.steps[k].status {
