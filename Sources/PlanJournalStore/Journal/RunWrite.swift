@@ -170,7 +170,8 @@ extension RunWrite {
         var lines: [UInt8] = []
         lines.reserveCapacity(bufferedBytes)
         for segment in spilled.segments { lines += try spilled.file.read(segment) }
-        return lines + buffer
+        lines += buffer
+        return lines
     }
 
     /// Moves the lines in memory to `file`, giving their memory back (an ingest with many runs
