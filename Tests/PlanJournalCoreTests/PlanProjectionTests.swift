@@ -50,6 +50,26 @@ import Testing
         #expect(s.step("c")?.versions == [1, 3])
     }
 
+    /// `changed` replaces the step with its id in the base; an id the base lacks is added, and a
+    /// later entry with that id in the same list replaces the added step.
+    @Test func changedStepsReplaceTheirBaseStepOrAreAdded() throws {
+        var b = RunBuilder(run: "c")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]},{"id":"c"}]}"#)
+        try b.add(
+            "plan.revised",
+            #"{"version":2,"base_version":1,"removed":["a"],"changed":[{"id":"c","description":"c2"},{"id":"n","description":"n1"},{"id":"b"},{"id":"n","description":"n2"}],"added":[{"id":"z"}]}"#
+        )
+        let s = PlanProjection().fold(run: "c", b.events)
+        let v2 = try #require(s.plans.last)
+        #expect(v2.steps.map(\.id) == ["b", "c", "n", "z"])
+        #expect(v2.steps.map(\.description) == [nil, "c2", "n2", nil])
+        #expect(v2.steps[0].dependsOn == [])
+        #expect(v2.changed == ["c", "b", "n"])
+        #expect(v2.added == ["n", "z"])
+        #expect(v2.removed == ["a"])
+    }
+
     @Test func timeTravelShowsIntermediateStatuses() throws {
         let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
         #expect(try contractState(run, upTo: 7).step("fetch_a")?.status == .running)

@@ -67,6 +67,22 @@ import Testing
         #expect(findings(b).first?.seq == 6)
     }
 
+    /// Each start is checked against the plan current at that moment: a step a revision removed,
+    /// then one that added it back with another dependency.
+    @Test func eachStartIsCheckedAgainstThePlanCurrentThen() throws {
+        let b = try run { b in
+            try complete(&b, "a")
+            try b.add("plan.revised", #"{"version":2,"base_version":1,"removed":["b"],"reason":"simpler"}"#)
+            try b.add("step.started", #"{"step_id":"b"}"#)
+            try b.add("plan.revised", #"{"version":3,"base_version":2,"added":[{"id":"c"},{"id":"b","depends_on":["c"]}]}"#)
+            try b.add("step.started", #"{"step_id":"b"}"#)
+        }
+        let f = findings(b).filter { $0.code.hasPrefix("order.") && $0.severity == .error }
+        #expect(f.map(\.code) == ["order.step-not-in-plan", "order.dependency"])
+        #expect(f.map(\.seq) == [6, 8])
+        #expect(f.last?.message.contains("dependency c") == true)
+    }
+
     @Test func gatedStepsAndPlansMustBeApprovedAndDenialsRespected() throws {
         let gated = #"[{"id":"a","requires_approval":true},{"id":"b","requires_approval":true}]"#
         let pending = try run(steps: gated) { b in

@@ -55,7 +55,7 @@ import Testing
         #expect(diff.steps.first { $0.stepID == "research" }?.status == "same")
         #expect(diff.steps.first { $0.stepID == "outline" }?.outputDiff == ["- exec-a did outline", "+ exec-a did outline differently"])
         let divergence = try #require(diff.firstDivergence)
-        #expect(divergence.reason.contains("outline"))
+        #expect(divergence.reason == "step outline completed in both runs, with different outputs")
         #expect(!diff.agree)
         // Deterministic replay of the fork reproduces it.
         let again = try await replayer.reexecute("orig.b", at: try replayer.forkPoint(of: "orig.b"), as: "orig.b.r", planner: nil, executor: nil)
@@ -125,7 +125,7 @@ import Testing
         let diff = try RunDiff("d", fork.run, in: t.journal)
         let divergence = try #require(diff.firstDivergence)
         #expect(divergence.seqA == revisedAt && divergence.seqB == forkRevisedAt)
-        #expect(divergence.reason.contains("plan version 2"))
+        #expect(divergence.reason == "plan version 2 in both runs, with different steps")
         #expect(diff.steps.map { "\($0.stepID):\($0.status)" } == ["a:same", "b2:only_in_a", "b3:only_in_b"])
     }
 

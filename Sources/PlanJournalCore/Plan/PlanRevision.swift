@@ -55,17 +55,26 @@ public struct PlanRevision: Sendable, Hashable {
             steps = keep.map { steps[$0] }
             paths = keep.map { paths[$0] }
         }
+        // Where each step id first sits in `steps`, for `changed` (built only when it is used).
+        var positions: [String: Int]?
         for field in ["changed", "added"] {
             guard let list = e.data(field), list != .null else { continue }
             guard let items = list.arrayValue else { throw EventFields.typeError(e, field, "an array of steps") }
+            if field == "changed", positions == nil {
+                var index: [String: Int] = [:]
+                index.reserveCapacity(steps.count + items.count)
+                for (k, step) in steps.enumerated() where index[step.id] == nil { index[step.id] = k }
+                positions = index
+            }
             for (k, item) in items.enumerated() {
                 let path = "data.\(field)[\(k)]"
                 let step = try PlanStep(wire: item, path: path)
-                if field == "changed", let at = steps.firstIndex(where: { $0.id == step.id }) {
+                if field == "changed", let at = positions?[step.id] {
                     steps[at] = step
                     paths[at] = path
                     result.changed.append(step.id)
                 } else {
+                    if field == "changed" { positions?[step.id] = steps.count }
                     steps.append(step)
                     paths.append(path)
                     result.added.append(step.id)

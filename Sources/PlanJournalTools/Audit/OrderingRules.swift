@@ -18,6 +18,9 @@ struct OrderingRules {
     private var planGates: [Int: Gate] = [:]
     private var completedAt: Int64?
     private var afterCompletion = 0
+    /// Where each step sits in the current plan, for the plan version event at `seq`: built once
+    /// per plan version, so a step's start is not a scan of a plan of thousands of steps.
+    private var currentPlanIndex: (seq: Int64, positions: [String: Int])?
 
     init(run: String) {
         self.run = run
@@ -73,10 +76,17 @@ struct OrderingRules {
             add(.error, "order.no-plan", e.seq, id, "step started before any plan was proposed")
             return
         }
-        guard let step = plan.steps.first(where: { $0.id == id }) else {
+        if currentPlanIndex?.seq != plan.seq {
+            var positions: [String: Int] = [:]
+            positions.reserveCapacity(plan.steps.count)
+            for (k, step) in plan.steps.enumerated() where positions[step.id] == nil { positions[step.id] = k }
+            currentPlanIndex = (plan.seq, positions)
+        }
+        guard let k = currentPlanIndex?.positions[id] else {
             add(.error, "order.step-not-in-plan", e.seq, id, "step started while the current plan (version \(plan.version)) does not hold it")
             return
         }
+        let step = plan.steps[k]
         for dep in step.dependsOn {
             switch state.step(dep)?.status {
             case .completed?: continue

@@ -108,10 +108,12 @@ public struct RunDiff: Sendable, Encodable {
         let outputsB = Self.outputs(b.1)
         let idsA = Self.planned(a.2)
         let idsB = Self.planned(b.2)
+        let inA = Set(idsA)
+        let inB = Set(idsB)
         var steps: [Step] = []
-        for id in idsA + idsB.filter({ !idsA.contains($0) }) {
-            let sideA = idsA.contains(id) ? a.2.step(id).map { Self.side($0, output: outputsA[id]) } : nil
-            let sideB = idsB.contains(id) ? b.2.step(id).map { Self.side($0, output: outputsB[id]) } : nil
+        for id in idsA + idsB.filter({ !inA.contains($0) }) {
+            let sideA = inA.contains(id) ? a.2.step(id).map { Self.side($0, output: outputsA[id]) } : nil
+            let sideB = inB.contains(id) ? b.2.step(id).map { Self.side($0, output: outputsB[id]) } : nil
             var step = Step(stepID: id, status: "same", a: sideA, b: sideB)
             switch (sideA, sideB) {
             case (let x?, let y?):
@@ -129,7 +131,9 @@ public struct RunDiff: Sendable, Encodable {
         }
         self.steps = steps
         firstDivergence = Self.divergence((a.1, a.2), (b.1, b.2))
-        let count = { (s: String) in steps.filter { $0.status == s }.count }
+        var counts: [String: Int] = [:]
+        for step in steps { counts[step.status, default: 0] += 1 }
+        let count = { (s: String) in counts[s] ?? 0 }
         // From the first step's start to the last step's end: a fork shares its parent's
         // run.started, so the run's own start would count the time between them.
         func duration(_ s: PlanState) -> Double? {
@@ -180,8 +184,13 @@ public struct RunDiff: Sendable, Encodable {
                 let x = k < xs.count ? xs[k] : nil
                 let y = k < ys.count ? ys[k] : nil
                 guard x?.key != y?.key else { continue }
-                let candidate = Divergence(
-                    seqA: x?.seq, seqB: y?.seq, reason: "\(x?.label ?? "nothing") in a, \(y?.label ?? "nothing") in b")
+                let reason =
+                    if let x, let y, x.label == y.label {
+                        "\(x.label) in both runs, \(x.difference)"
+                    } else {
+                        "\(x?.label ?? "nothing") in a, \(y?.label ?? "nothing") in b"
+                    }
+                let candidate = Divergence(seqA: x?.seq, seqB: y?.seq, reason: reason)
                 let at = { (d: Divergence) in min(d.seqA ?? .max, d.seqB ?? .max) }
                 if first == nil || at(candidate) < at(first!) { first = candidate }
                 break
@@ -196,6 +205,8 @@ public struct RunDiff: Sendable, Encodable {
         var seq: Int64
         var key: String
         var label: String
+        /// What differs when both runs reach this milestone with different keys.
+        var difference: String
     }
 
     /// Each step's outcomes and each plan version.
@@ -204,17 +215,20 @@ public struct RunDiff: Sendable, Encodable {
         var result = run.1.plans.map { plan in
             Milestone(
                 thread: "plan", seq: plan.seq, key: JSONValue.array(plan.steps.map(\.wireValue)).jsonText,
-                label: "plan version \(plan.version)")
+                label: "plan version \(plan.version)", difference: "with different steps")
         }
         for e in run.0 {
             switch e.knownKind {
             case .stepCompleted?:
                 let id = e.dataString("step_id") ?? "?"
                 let output = e.dataString("output") ?? e.data("output")?.textValue ?? ""
-                result.append(Milestone(thread: id, seq: e.seq, key: "completed \(output)", label: "step \(id) completed"))
+                result.append(
+                    Milestone(
+                        thread: id, seq: e.seq, key: "completed \(output)", label: "step \(id) completed",
+                        difference: "with different outputs"))
             case .stepFailed?:
                 let id = e.dataString("step_id") ?? "?"
-                result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed"))
+                result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed", difference: "differently"))
             default: break
             }
         }
