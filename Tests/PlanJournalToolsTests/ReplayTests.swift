@@ -78,6 +78,44 @@ import Testing
         #expect(entries[4].steps == ["a": .init(from: "running", to: "completed")])
     }
 
+    /// The audit compares only the steps an event can change; its entries equal those of a full
+    /// comparison of every step before and after each event, on the contract's runs and on a run
+    /// with revisions, approvals and steps no plan holds.
+    @Test func auditEntriesEqualAFullComparisonOfEveryStep() throws {
+        var r = RunBuilder(run: "full")
+        try r.add("run.started", #"{"goal":"g"}"#)
+        try r.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]},{"id":"c"}]}"#)
+        try r.add("approval.requested", #"{"step_id":"c"}"#)
+        try r.add("step.started", #"{"step_id":"a"}"#)
+        try r.add("approval.resolved", #"{"step_id":"c","decision":"denied"}"#)
+        try r.add("step.failed", #"{"step_id":"a","error":{"type":"T","message":"m"}}"#)
+        try r.add("plan.revised", #"{"version":2,"base_version":1,"removed":["a","b"],"added":[{"id":"d"}]}"#)
+        try r.add("note", #"{"text":"between"}"#)
+        try r.add("plan.revised", #"{"version":3,"base_version":2,"added":[{"id":"b"}]}"#)
+        try r.add("step.started", #"{"step_id":"b"}"#)
+        try r.add("step.skipped", #"{"step_id":"d","reason":"not needed"}"#)
+        try r.add("run.completed", #"{"status":"partially_succeeded"}"#)
+        var runs: [(String, [JournalEvent])] = [("full", r.events)]
+        let contract = try Fixtures.lines(Fixtures.validContract).map { try JournalEvent(parsing: $0) }
+        for run in Set(contract.map(\.run)).sorted() { runs.append((run, contract.filter { $0.run == run })) }
+        for (run, events) in runs {
+            let projection = PlanProjection()
+            var state = PlanState(run: run)
+            var expected: [[String: ReplayEntry.Change<String?>]] = []
+            for e in events {
+                let before = Dictionary(state.steps.map { ($0.id, $0.status.rawValue) }, uniquingKeysWith: { a, _ in a })
+                projection.apply(&state, e)
+                var changes: [String: ReplayEntry.Change<String?>] = [:]
+                for step in state.steps where before[step.id] != step.status.rawValue {
+                    changes[step.id] = .init(from: before[step.id], to: step.status.rawValue)
+                }
+                expected.append(changes)
+            }
+            #expect(ReplayEntry.entries(run: run, events: events).map(\.steps) == expected, "\(run)")
+        }
+        #expect(ReplayEntry.entries(run: "full", events: r.events)[6].steps.keys.sorted() == ["a", "b", "d"])
+    }
+
     @Test func aWhatIfForkReplacesOneStepsOutputAndTheRestPlaysOut() async throws {
         let t = try TemporaryJournal()
         let plan = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"]), PlanStep(id: "c", dependsOn: ["b"])]

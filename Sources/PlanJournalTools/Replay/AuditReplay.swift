@@ -33,15 +33,27 @@ public struct ReplayEntry: Sendable, Encodable {
     public static func entries(run: String, events: [JournalEvent]) -> [ReplayEntry] {
         let projection = PlanProjection()
         var state = PlanState(run: run)
+        // Each step's status after the events so far, to compare the next event's state with.
+        var statuses: [String: String] = [:]
         var result: [ReplayEntry] = []
         result.reserveCapacity(events.count)
         for e in events {
-            let before = Dictionary(state.steps.map { ($0.id, $0.status.rawValue) }, uniquingKeysWith: { a, _ in a })
             let version = state.currentVersion
+            let known = state.steps.count
             projection.apply(&state, e)
             var changes: [String: Change<String?>] = [:]
-            for step in state.steps where before[step.id] != step.status.rawValue {
-                changes[step.id] = Change(from: before[step.id], to: step.status.rawValue)
+            func compare(_ step: PlanState.StepState) {
+                let status = step.status.rawValue
+                guard statuses[step.id] != status else { return }
+                changes[step.id] = Change(from: statuses[step.id], to: status)
+                statuses[step.id] = status
+            }
+            if changesManySteps(e) {
+                state.steps.forEach(compare)
+            } else {
+                // Other events change at most the step they name, or add it.
+                if let id = e.dataString("step_id"), let step = state.step(id) { compare(step) }
+                state.steps[known...].forEach(compare)
             }
             result.append(
                 ReplayEntry(
@@ -50,5 +62,14 @@ public struct ReplayEntry: Sendable, Encodable {
                     steps: changes, tokens: state.totals.tokens, costUSD: state.totals.costUSD))
         }
         return result
+    }
+
+    /// Whether `e` may change the status of steps it does not name: a plan version adds and
+    /// removes steps; approvals and the run's end are compared in full too, as the cost is small.
+    private static func changesManySteps(_ e: JournalEvent) -> Bool {
+        switch e.knownKind {
+        case .planProposed?, .planRevised?, .approvalRequested?, .approvalResolved?, .runCompleted?: true
+        default: false
+        }
     }
 }
