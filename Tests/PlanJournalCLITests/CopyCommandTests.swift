@@ -124,6 +124,42 @@ import Testing
         await #expect(try lz4Lines(box.path("all.pjl")).count == 23)
     }
 
+    /// `planj export` of a fork (and of a fork of a fork) writes the events the fork reads, its
+    /// ancestors' first ones under their own run ids, and fork records: the file imports as the
+    /// same fork with the same hashes, and into its own journal as nothing new.
+    @Test func anExportedForkImportsAsTheSameFork() async throws {
+        try await makeSource()
+        #expect(try await planj("--journal", source, "fork", "child", "--at", "8", "--as", "grandchild").status == 0)
+        let note = #"{"v":1,"run":"grandchild","seq":9,"ts":"2026-11-24T10:00:09Z","kind":"note","data":{"text":"own"}}"#
+        let ingested = try await PlanjBinary.run(
+            ["--journal", source, "ingest", "-"], in: box.directory, input: Data((note + "\n").utf8))
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        let sourceRuns = try await runs(source)
+        for (run, ancestors) in [("child", ["parent"]), ("grandchild", ["child", "parent"])] {
+            let file = "\(run).pjl"
+            let exported = try await planj("--journal", source, "export", run, "--format", "pjl", "--no-redact", "-o", file)
+            #expect(exported.status == 0, "\(exported.stderr)")
+            let jsonl = try await planj("--journal", source, "export", run, "--format", "jsonl", "--no-redact")
+            await #expect(try lz4Lines(box.path(file)) == jsonl.stdout.split(separator: "\n").map(String.init))
+
+            let fresh = box.path("fresh-\(run).sqlite")
+            let imported = try await planj("--journal", fresh, "import", file)
+            #expect(imported.status == 0, "\(imported.stderr)")
+            let freshRuns = try await runs(fresh)
+            #expect(freshRuns[run] == sourceRuns[run])
+            #expect(Set(freshRuns.keys) == Set([run] + ancestors))
+            #expect(try await planj("--journal", fresh, "verify").status == 0)
+            let events = try await planj("--journal", fresh, "events", run)
+            #expect(events.stdout == jsonl.stdout)
+
+            let again = try await planj("--journal", source, "import", file, "--json")
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try summary(again)["events_written"] as? Int == 0)
+        }
+        // The parent's first events alone are in the fresh journal; the source's parent has more.
+        await #expect(try runs(box.path("fresh-child.sqlite"))["parent"] != sourceRuns["parent"])
+    }
+
     @Test func filtersSelectRunsAndBringParentsAlong() async throws {
         try await makeSource()
         let fork = try await planj("copy", "source.sqlite", "fork.sqlite", "--run", "child", "--json")

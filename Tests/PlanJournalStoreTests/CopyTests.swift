@@ -55,16 +55,27 @@ import Testing
         #expect(try back.journal.importPJL(file: file).eventsWritten == 0)
     }
 
-    @Test func aForkWithoutItsParentInTheFileIsCorrupt() async throws {
+    @Test func aForkWithoutItsForkRecordIsCorrupt() async throws {
         let (t, _) = try await makeSource()
-        // `export --format pjl` of a fork writes its parent's lines under the parent's id and no
-        // fork record: the fork's own events then start at seq 8 with nothing to continue.
+        // The lines `export --format pjl` writes for a fork, without its fork record: the fork's
+        // own events then start at seq 8 with nothing to continue.
         let pjl = t.directory + "/exported.pjl"
         #expect(FileManager.default.createFile(atPath: pjl, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: pjl))
-        try t.journal.exportPJL(run: "child") { (b) throws(JournalError) in handle.write(Data(b)) }
+        let writer = try PortableWriter(to: { (b) throws(JournalError) in handle.write(Data(b)) })
+        for e in try t.journal.events(of: "child") { try writer.append(line: e.bytes) }
+        try writer.finish()
         try handle.close()
         #expect { try PortableSource(file: pjl) } throws: { ($0 as? JournalError)?.context.run == "child" }
+        // With it (as `exportPJL` writes it), the parent is held up to the fork point only.
+        let whole = t.directory + "/whole.pjl"
+        #expect(FileManager.default.createFile(atPath: whole, contents: nil))
+        let out = try #require(FileHandle(forWritingAtPath: whole))
+        try t.journal.exportPJL(run: "child") { (b) throws(JournalError) in out.write(Data(b)) }
+        try out.close()
+        let source = try PortableSource(file: whole)
+        #expect(source.holdsOnlyAPrefix(of: "parent") && !source.holdsOnlyAPrefix(of: "child"))
+        #expect(try source.runs(status: nil, limit: nil).map { "\($0.id):\($0.events)" }.sorted() == ["child:8", "parent:7"])
     }
 
     @Test func copyingIntoTheSameKindOfFileTwiceNeedsNoJournal() async throws {

@@ -13,10 +13,11 @@ extension Planj {
             abstract: "Write runs as JSON Lines, .pjl files, Perfetto or OpenTelemetry traces, Markdown or HTML reports.",
             discussion: HelpText.reflow("""
                 Formats:
-                  jsonl:  the run's events, one canonical JSON object per line (pipe to jq).
+                  jsonl:  the run's events, one canonical JSON object per line (pipe to jq);
+                          a fork's first lines are its parent's, under the parent's run id.
                   pjl:    the same lines in a standard LZ4 frame: `lz4 -dc run.pjl | jq .`
                           reads it, and `planj import run.pjl` restores the run with identical
-                          hashes.
+                          hashes (a fork as a fork, with its parent's first events).
                   chrome: Chrome trace-event JSON; open it in https://ui.perfetto.dev or
                           chrome://tracing: a track per parallel lane, steps, tool and model
                           calls as spans, replans and approvals as instants.
@@ -207,6 +208,7 @@ extension Planj {
                 let writer = try PortableWriter(to: sink.write)
                 for e in export.events { try writer.append(line: e.bytes) }
                 try writer.finish()
+                if let forks = try journal.portableForkFrame(of: run) { try sink.write(forks) }
             case .chrome:
                 var bytes: [UInt8] = []
                 ChromeTrace.render(run: export.run, events: export.events).write(to: &bytes)

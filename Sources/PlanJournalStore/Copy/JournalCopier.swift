@@ -10,7 +10,8 @@ import PlanJournalCore
 ///   head); one held whole is left alone. Copying again never duplicates anything.
 /// - A run that differs (another event at some seq, more events than the source, another fork
 ///   point) is a conflict naming the run and the first differing seq; it is skipped, with its
-///   forks, and the other runs are still copied.
+///   forks, and the other runs are still copied. A run the source holds only up to a fork point
+///   (``CopySource/holdsOnlyAPrefix(of:)``) may have more events in the destination.
 /// - Seals are copied after their run's events; the destination checks each.
 public struct JournalCopier {
     private let source: any CopySource
@@ -159,6 +160,8 @@ public struct JournalCopier {
         let first = (run.forkSeq ?? 0) + 1
         if existing.events > run.events {
             if try destination.chainHash(of: run.id, at: run.events) == run.headHash {
+                // The source holds only the part a fork shares: the destination has all of it.
+                if source.holdsOnlyAPrefix(of: run.id) { return run.events }
                 throw conflict(
                     run.id, run.events + 1,
                     "the destination has \(existing.events - run.events) more events than the source (from seq \(run.events + 1))")

@@ -10,6 +10,8 @@ public final class PortableSource: CopySource {
     public let path: String
     private var runsByID: [String: SourceRun] = [:]
     private var sealsByRun: [String: [Seal]] = [:]
+    /// Runs the file holds only up to a fork point (an exported fork's ancestors).
+    private var partialRuns: Set<String> = []
 
     private struct SourceRun {
         var summary: RunSummary
@@ -63,6 +65,7 @@ public final class PortableSource: CopySource {
         }
         if !pending.rest.isEmpty { try take(pending.rest) }
         let forkOf = Dictionary(forks.map { ($0.run, $0) }, uniquingKeysWith: { a, _ in a })
+        partialRuns = Set(forks.filter(\.parentPartial).map(\.parent))
         for fork in forks where parsed[fork.run] == nil {
             parsed[fork.run] = []
             order.append(fork.run)
@@ -184,6 +187,12 @@ public final class PortableSource: CopySource {
             try body(r.events[Int(k - r.firstOwnSeq)])
             k += 1
         }
+    }
+
+    /// Whether the file holds `run` only up to the point where a fork of it starts (the ancestors
+    /// of a fork `planj export` wrote): a destination holding more of it already holds the run.
+    public func holdsOnlyAPrefix(of run: String) -> Bool {
+        partialRuns.contains(run)
     }
 
     public func seals(of run: String) throws(JournalError) -> [Seal] {

@@ -22,8 +22,9 @@ extension Journal {
     static let sealFrameMagic: UInt32 = 0x184D_2A5A
 
     /// Writes `run` as a `.pjl` file: a standard LZ4 frame of its JSON Lines (`lz4 -dc` reads it),
-    /// then, when the run has seals, a skippable frame (magic `0x184D2A5A`) holding them as JSON
-    /// lines, which `lz4 -dc` skips and ``importPJL(file:options:)`` restores.
+    /// then, for a fork, its ``portableForkFrame(of:)``, and when the run has seals, a skippable
+    /// frame (magic `0x184D2A5A`) holding them as JSON lines, which `lz4 -dc` skips and
+    /// ``importPJL(file:options:)`` restores.
     /// - Parameter level: LZ4 level, 0 fast to 12 (default 9, like `lz4 -9`).
     public func exportPJL(run: String, level: Int32 = 9, to write: ([UInt8]) throws(JournalError) -> Void)
         throws(JournalError)
@@ -35,6 +36,7 @@ extension Journal {
             if !out.isEmpty { try write(out) }
         }
         try write(try encoder.end())
+        if let forks = try portableForkFrame(of: run) { try write(forks) }
         let seals = try seals(of: run)
         if !seals.isEmpty {
             var payload: [UInt8] = []
@@ -44,6 +46,21 @@ extension Journal {
             }
             try write(LZ4FrameEncoder.skippableFrame(magic: Self.sealFrameMagic, payload: payload))
         }
+    }
+
+    /// For a fork, the skippable frame (magic `0x184D2A5B`) of fork records from the run up to its
+    /// first ancestor that is no fork: a `.pjl` file of the run's events (whose first lines are
+    /// its ancestors', with their run ids) then imports as the same fork, with the same hashes.
+    /// `nil` for a run that is no fork.
+    public func portableForkFrame(of run: String) throws(JournalError) -> [UInt8]? {
+        var records: [UInt8] = []
+        var next = try self.run(run)
+        while let parent = next.parent, let seq = next.forkSeq {
+            records += PortableFork(run: next.id, parent: parent, forkSeq: seq, parentPartial: true).record
+            records.append(UInt8(ascii: "\n"))
+            next = try self.run(parent)
+        }
+        return records.isEmpty ? nil : LZ4FrameEncoder.skippableFrame(magic: PortableFork.frameMagic, payload: records)
     }
 
     /// Imports a `.pjl` file (LZ4 frames of JSON Lines): the same rules as ``ingest(file:options:)``,
