@@ -83,6 +83,23 @@ import Testing
         #expect(f.last?.message.contains("dependency c") == true)
     }
 
+    @Test func aCauseMustBeAnEarlierEvent() throws {
+        var b = RunBuilder(run: "c")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+        var events = b.events
+        for (seq, cause) in [(3, 2), (4, 4), (5, 9)] as [(Int64, Int64)] {
+            events.append(
+                try JournalEvent(
+                    run: "c", seq: seq, ts: Timestamp(microseconds: 1_000_000 * seq), kind: "note", cause: cause,
+                    data: JSONValue(parsing: #"{"n":1}"#)))
+        }
+        let f = RunAudit.findings(run: "c", events: events).filter { $0.code == "order.cause" }
+        #expect(f.map(\.seq) == [4, 5])
+        #expect(f.allSatisfy { $0.severity == .warning })
+        #expect(f.last?.message == "its cause 9 is not an earlier event of the run")
+    }
+
     @Test func gatedStepsAndPlansMustBeApprovedAndDenialsRespected() throws {
         let gated = #"[{"id":"a","requires_approval":true},{"id":"b","requires_approval":true}]"#
         let pending = try run(steps: gated) { b in

@@ -20,7 +20,8 @@ extension Planj {
                   error    order.*         a step ran outside its plan, before its dependencies,
                                            without its approval or after a denial; events after
                                            run.completed; a step that never ended in a run that
-                                           was not cancelled
+                                           was not cancelled; (warning) a cause that names no
+                                           earlier event
                   warning  behaviour.*     tool loops (same tool, same arguments), retry and
                                            replan storms, observations that did not match their
                                            expected output

@@ -2,8 +2,8 @@ import PlanJournalCore
 
 /// The plan invariants a correct runner keeps: a step starts only when the current plan holds it
 /// and its dependencies have completed, gated steps and plans are approved before they run, a
-/// denial is respected, nothing follows `run.completed`, and every started step ends unless the
-/// run was cancelled or crashed.
+/// denial is respected, nothing follows `run.completed`, every started step ends unless the
+/// run was cancelled or crashed, and an event's `cause` is an earlier event.
 struct OrderingRules {
     private enum Gate {
         case pending(Int64)
@@ -45,6 +45,9 @@ struct OrderingRules {
                 add(.error, "order.after-completion", e.seq, e.dataString("step_id"), "\(e.kind) follows run.completed (seq \(completedAt!))")
             }
             afterCompletion += 1
+        }
+        if let cause = e.cause, cause >= e.seq || cause < 1 {
+            add(.warning, "order.cause", e.seq, e.dataString("step_id"), "its cause \(cause) is not an earlier event of the run")
         }
         switch e.knownKind {
         case .stepStarted?:
