@@ -191,24 +191,13 @@ extension Planj {
             throws -> JSONValue?
         {
             let format = chosenFormat
-            if redactor == nil, format == .jsonl || format == .pjl {
-                try format == .jsonl ? journal.exportJSONL(run: run, to: sink.write) : journal.exportPJL(run: run, to: sink.write)
+            if format == .jsonl || format == .pjl {
+                try writeLines(run, journal, redactor, &tally, to: sink)
                 return nil
             }
-            let before = tally.total
             let export = try prepare(run, journal, redactor, &tally)
             switch format {
-            case .jsonl:
-                try sink.write(export.events.flatMap { $0.bytes + [0x0A] })
-            case .pjl:
-                if tally.total == before {
-                    try journal.exportPJL(run: run, to: sink.write)
-                    return nil
-                }
-                let writer = try PortableWriter(to: sink.write)
-                for e in export.events { try writer.append(line: e.bytes) }
-                try writer.finish()
-                if let forks = try journal.portableForkFrame(of: run) { try sink.write(forks) }
+            case .jsonl, .pjl: break
             case .chrome:
                 var bytes: [UInt8] = []
                 ChromeTrace.render(run: export.run, events: export.events).write(to: &bytes)
@@ -247,6 +236,35 @@ extension Planj {
         }
 
         /// The run as the formats see it: its events redacted, and its audit findings for the reports.
+        /// Writes one run as `jsonl` or `pjl` an event at a time, so a run of any size takes little
+        /// memory: redacted when there is a redactor. A `.pjl` keeps the run's fork records, and
+        /// its seals when nothing was redacted (they hold for the events as recorded only).
+        private func writeLines(
+            _ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile
+        ) throws(JournalError) {
+            let pjl = chosenFormat == .pjl
+            guard let redactor else {
+                return try pjl ? journal.exportPJL(run: run, to: sink.write) : journal.exportJSONL(run: run, to: sink.write)
+            }
+            let before = tally.total
+            let writer = pjl ? try PortableWriter(to: sink.write) : nil
+            var block: [UInt8] = []
+            try journal.forEachEvent(of: run) { (e) throws(JournalError) in
+                let line = redactor.redact(e, tally: &tally).bytes
+                if let writer { return try writer.append(line: line) }
+                block += line
+                block.append(0x0A)
+                if block.count >= 1 << 20 {
+                    try sink.write(block)
+                    block.removeAll(keepingCapacity: true)
+                }
+            }
+            guard let writer else { return try sink.write(block) }
+            try writer.finish()
+            if let forks = try journal.portableForkFrame(of: run) { try sink.write(forks) }
+            if tally.total == before, let seals = try journal.portableSealFrame(of: run) { try sink.write(seals) }
+        }
+
         private func prepare(_ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally)
             throws(JournalError) -> RunExport
         {

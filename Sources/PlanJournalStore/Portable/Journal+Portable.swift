@@ -37,15 +37,20 @@ extension Journal {
         }
         try write(try encoder.end())
         if let forks = try portableForkFrame(of: run) { try write(forks) }
+        if let seals = try portableSealFrame(of: run) { try write(seals) }
+    }
+
+    /// The skippable frame (magic `0x184D2A5A`) of `run`'s seals, one JSON line each, which
+    /// ``importPJL(file:options:)`` restores; `nil` when the run has none.
+    public func portableSealFrame(of run: String) throws(JournalError) -> [UInt8]? {
         let seals = try seals(of: run)
-        if !seals.isEmpty {
-            var payload: [UInt8] = []
-            for seal in seals {
-                payload += seal.record
-                payload.append(UInt8(ascii: "\n"))
-            }
-            try write(LZ4FrameEncoder.skippableFrame(magic: Self.sealFrameMagic, payload: payload))
+        guard !seals.isEmpty else { return nil }
+        var payload: [UInt8] = []
+        for seal in seals {
+            payload += seal.record
+            payload.append(UInt8(ascii: "\n"))
         }
+        return LZ4FrameEncoder.skippableFrame(magic: Self.sealFrameMagic, payload: payload)
     }
 
     /// For a fork, the skippable frame (magic `0x184D2A5B`) of fork records from the run up to its

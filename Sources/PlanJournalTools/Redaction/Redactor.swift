@@ -37,17 +37,20 @@ public struct Redactor: Sendable {
     /// `events` with secrets replaced; events with nothing to hide come back unchanged, byte for
     /// byte.
     public func redact(_ events: [JournalEvent], tally: inout Tally) -> [JournalEvent] {
-        events.map { e in
-            guard let value = try? JSONValue(parsing: e.bytes) else { return e }
-            var changed = 0
-            let redacted = redact(value, tally: &tally, changed: &changed)
-            guard changed > 0 else { return e }
-            var bytes: [UInt8] = []
-            redacted.write(to: &bytes)
-            guard let event = try? JournalEvent(parsing: bytes) else { return e }
-            tally.events += 1
-            return event
-        }
+        events.map { redact($0, tally: &tally) }
+    }
+
+    /// `e` with secrets replaced; unchanged, byte for byte, when it has nothing to hide.
+    public func redact(_ e: JournalEvent, tally: inout Tally) -> JournalEvent {
+        guard let value = try? JSONValue(parsing: e.bytes) else { return e }
+        var changed = 0
+        let redacted = redact(value, tally: &tally, changed: &changed)
+        guard changed > 0 else { return e }
+        var bytes: [UInt8] = []
+        redacted.write(to: &bytes)
+        guard let event = try? JournalEvent(parsing: bytes) else { return e }
+        tally.events += 1
+        return event
     }
 
     /// `text` with every rule applied.
