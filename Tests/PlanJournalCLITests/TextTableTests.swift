@@ -17,4 +17,11 @@ import Testing
         let lines = table.render().split(separator: "\n").map(String.init)
         #expect(lines == ["RUN        GOAL", "ünïcode ✓  a", "r1         b"])
     }
+
+    @Test func aPlanVersionLineListsAtMostADozenSteps() {
+        #expect(PlanStateText.list(["a", "b"]) == "a, b")
+        let ids = (0..<30).map { "s\($0)" }
+        #expect(PlanStateText.list(Array(ids.prefix(12))) == ids.prefix(12).joined(separator: ", "))
+        #expect(PlanStateText.list(ids) == ids.prefix(12).joined(separator: ", ") + " and 18 more")
+    }
 }

@@ -61,12 +61,12 @@ enum PlanStateText {
             var line = "  v\(p.version) at seq \(p.seq), \(p.origin)"
             if let base = p.baseVersion {
                 line += " from v\(base):"
-                if !p.added.isEmpty { line += " added \(p.added.joined(separator: ", "));" }
-                if !p.removed.isEmpty { line += " removed \(p.removed.joined(separator: ", "));" }
-                if !p.changed.isEmpty { line += " changed \(p.changed.joined(separator: ", "));" }
+                if !p.added.isEmpty { line += " added \(PlanStateText.list(p.added));" }
+                if !p.removed.isEmpty { line += " removed \(PlanStateText.list(p.removed));" }
+                if !p.changed.isEmpty { line += " changed \(PlanStateText.list(p.changed));" }
                 if let reason = p.reason { line += " reason: \(reason)" }
             } else {
-                line += ": \(p.steps.map(\.id).joined(separator: ", "))"
+                line += ": \(PlanStateText.list(p.steps.map(\.id)))"
             }
             out.append(line)
         }
@@ -83,5 +83,11 @@ enum PlanStateText {
                 t.events, t.inputTokens, t.outputTokens, t.costUSD, t.modelCalls, t.toolCalls))
         if let answer = s.finalAnswer { out.append("final answer: \(TextTable.clip(answer, 200))") }
         return out.joined(separator: "\n")
+    }
+
+    /// Step ids for one line: the first `limit`, then how many more (`--json` lists them all).
+    static func list(_ ids: [String], limit: Int = 12) -> String {
+        guard ids.count > limit else { return ids.joined(separator: ", ") }
+        return ids.prefix(limit).joined(separator: ", ") + " and \(ids.count - limit) more"
     }
 }
