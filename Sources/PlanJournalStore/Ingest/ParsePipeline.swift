@@ -2,7 +2,8 @@ import Foundation
 import PlanJournalCore
 
 /// Reads and parses input on a thread of its own while the writer stores what came before: the
-/// two halves of ingest use both cores. A bounded queue of batches keeps memory flat.
+/// two halves of ingest use both cores. A bounded queue of batches (in lines and in bytes) keeps
+/// memory flat.
 final class ParsePipeline: @unchecked Sendable {
     // Invariant: every stored property below is read and written only with `condition` locked.
     private let condition = NSCondition()
@@ -11,11 +12,18 @@ final class ParsePipeline: @unchecked Sendable {
     private var failure: JournalError?
     private var cancelled = false
     private let capacity = 4
+    private var queuedBytes = 0
+    /// A batch ends at this many lines or bytes, whichever comes first: the queue holds at most
+    /// `capacity` batches, so lines of megabytes each do not pile up ahead of the writer.
+    static let batchLines = 512
+    static let batchBytes = 4 << 20
 
     /// Lines parsed together, with the bytes of their source read so far.
     struct Batch: Sendable {
         var lines: [ParsedLine]
         var bytesRead: Int64
+        /// The bytes of the batch's lines.
+        var lineBytes = 0
         /// The last batch of its source: the next batch (if any) starts the next source.
         var endsSource = false
     }
@@ -39,19 +47,23 @@ final class ParsePipeline: @unchecked Sendable {
         let thread = Thread { [self] in
             var splitter = LineSplitter(maxLineBytes: maxLineBytes)
             var pending: [ParsedLine] = []
-            pending.reserveCapacity(512)
+            pending.reserveCapacity(Self.batchLines)
+            var pendingBytes = 0
             var bytes: Int64 = 0
             let sink: LineSplitter.Sink = { (line, number, truncated) throws(JournalError) in
                 pending.append(ParsedLine.parse(line, number: number, truncatedFrom: truncated, maxLineBytes: maxLineBytes))
-                if pending.count >= 512 {
-                    try self.put(Batch(lines: pending, bytesRead: bytes))
+                pendingBytes += line.count
+                if pending.count >= Self.batchLines || pendingBytes >= Self.batchBytes {
+                    try self.put(Batch(lines: pending, bytesRead: bytes, lineBytes: pendingBytes))
                     pending.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
                 }
             }
             let endSource = { () throws(JournalError) in
                 try splitter.finish(sink)
-                try self.put(Batch(lines: pending, bytesRead: bytes, endsSource: true))
+                try self.put(Batch(lines: pending, bytesRead: bytes, lineBytes: pendingBytes, endsSource: true))
                 pending.removeAll(keepingCapacity: true)
+                pendingBytes = 0
                 splitter = LineSplitter(maxLineBytes: maxLineBytes)
                 bytes = 0
             }
@@ -74,8 +86,13 @@ final class ParsePipeline: @unchecked Sendable {
     private func put(_ batch: Batch) throws(JournalError) {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count >= capacity && !cancelled { condition.wait() }
+        while (batches.count >= capacity || (queuedBytes > 0 && queuedBytes + batch.lineBytes > Self.batchBytes * capacity))
+            && !cancelled
+        {
+            condition.wait()
+        }
         if cancelled { throw JournalError(.io, "ingest was stopped") }
+        queuedBytes += batch.lineBytes
         batches.append(batch)
         condition.broadcast()
     }
@@ -96,6 +113,7 @@ final class ParsePipeline: @unchecked Sendable {
         while batches.isEmpty && !finished { condition.wait() }
         if !batches.isEmpty {
             let batch = batches.removeFirst()
+            queuedBytes -= batch.lineBytes
             condition.broadcast()
             return batch
         }
@@ -109,6 +127,7 @@ final class ParsePipeline: @unchecked Sendable {
         condition.lock()
         cancelled = true
         batches.removeAll()
+        queuedBytes = 0
         condition.broadcast()
         condition.unlock()
     }

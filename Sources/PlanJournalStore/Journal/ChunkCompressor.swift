@@ -38,7 +38,11 @@ final class ChunkCompressor: @unchecked Sendable {
     private var done: [Done] = []
     private var busy = 0
     private var stopped = false
+    /// Chunks queued or being compressed: at most `capacity`, and at most `byteCapacity` bytes
+    /// of them unless one chunk alone is larger (chunks of events of megabytes each).
     private let capacity = 8
+    private let byteCapacity = 16 << 20
+    private var outstandingBytes = 0
 
     // The worker thread's own, outside the lock while it compresses (``forget(rid:)`` changes
     // `repeats` only while the worker is idle, with the lock held).
@@ -80,6 +84,7 @@ final class ChunkCompressor: @unchecked Sendable {
             let sum = ChunkRow.checksum(body)
             condition.lock()
             busy -= 1
+            outstandingBytes -= job.raw.count
             done.append(
                 Done(job: job, codec: c, body: body, storedLength: stored.count, targets: replaced?.targets, bodySum: sum))
             condition.broadcast()
@@ -103,10 +108,13 @@ final class ChunkCompressor: @unchecked Sendable {
         return !queue.isEmpty || busy > 0
     }
 
-    /// Queues a chunk, waiting while too many are outstanding.
+    /// Queues a chunk, waiting while too many (or too many bytes) are outstanding.
     func submit(_ job: Job) {
         condition.lock()
-        while queue.count + busy >= capacity { condition.wait() }
+        while queue.count + busy >= capacity || (outstandingBytes > 0 && outstandingBytes + job.raw.count > byteCapacity) {
+            condition.wait()
+        }
+        outstandingBytes += job.raw.count
         queue.append(job)
         condition.broadcast()
         condition.unlock()
