@@ -11,26 +11,29 @@ extension RedactionRule {
         field(
             "secret-field",
             #"(?i)^(password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|authorization|proxy-authorization|private[_-]?key|secret[_-]?access[_-]?key|cookie|set-cookie)$"#),
-        rule("authorization", #"(?i)\b(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"]),
+        rule("authorization", #"(?i)\b(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"], .assignment),
         rule("bearer-token", #"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{16,}=*"#, "$1 [REDACTED:token]", ["bearer"]),
         rule(
             "api-key",
             #"\b(?:sk-[A-Za-z0-9_\-]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|[rs]k_(?:live|test)_[0-9A-Za-z]{16,}|hf_[A-Za-z0-9]{30,})"#,
             "[REDACTED:api-key]", ["sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "aiza", "k_live_", "k_test_", "hf_"]),
         rule("aws-access-key", #"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"#, "[REDACTED:aws-key]", ["akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"]),
-        rule("aws-secret-key", #"(?i)(aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}"#, "$1[REDACTED:aws-secret]", ["secret"]),
+        rule("aws-secret-key", #"(?i)(aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}"#, "$1[REDACTED:aws-secret]", ["aws_secret", "awssecret"]),
         rule("jwt", #"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"#, "[REDACTED:jwt]", ["eyj"]),
-        rule("url-password", #"\b([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):[^/\s@]+@"#, "$1:[REDACTED]@", ["://"]),
+        rule("url-password", #"\b([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):[^/\s@]+@"#, "$1:[REDACTED]@", ["://"], .urlPassword),
         rule(
             "password-assignment",
             #"(?i)\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}"#,
             "$1$2[REDACTED]",
-            ["password", "passwd", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token"]),
-        rule("email", #"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"#, "[REDACTED:email]", ["@"]),
+            ["password", "passwd", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token"],
+            .assignment),
+        rule("email", #"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"#, "[REDACTED:email]", ["@"], .email),
     ]
 
-    private static func rule(_ name: String, _ pattern: String, _ template: String, _ triggers: [String]) -> RedactionRule {
-        try! RedactionRule(name: name, pattern: pattern, template: template, matchesFieldNames: false, triggers: triggers)
+    private static func rule(
+        _ name: String, _ pattern: String, _ template: String, _ triggers: [String], _ check: TriggerCheck = .none
+    ) -> RedactionRule {
+        try! RedactionRule(name: name, pattern: pattern, template: template, matchesFieldNames: false, triggers: triggers, check: check)
     }
 
     private static func field(_ name: String, _ pattern: String) -> RedactionRule {

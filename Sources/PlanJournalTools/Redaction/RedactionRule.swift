@@ -14,6 +14,8 @@ public struct RedactionRule: Sendable {
     /// Lowercase ASCII literals one of which every match contains: text holding none of them is
     /// not searched (`nil`: always searched).
     let triggers: [[UInt8]]?
+    /// What must hold where a trigger occurs for the expression to be searched.
+    let check: TriggerCheck
 
     /// A rule replacing matches of `pattern` (ICU syntax) with `template`.
     /// - Throws: `.usage` when `pattern` is not a regular expression.
@@ -21,7 +23,10 @@ public struct RedactionRule: Sendable {
         try self.init(name: name, pattern: pattern, template: template, matchesFieldNames: matchesFieldNames, triggers: nil)
     }
 
-    init(name: String, pattern: String, template: String, matchesFieldNames: Bool, triggers: [String]?) throws(JournalError) {
+    init(
+        name: String, pattern: String, template: String, matchesFieldNames: Bool, triggers: [String]?,
+        check: TriggerCheck = .none
+    ) throws(JournalError) {
         do {
             expression = try NSRegularExpression(pattern: pattern)
         } catch {
@@ -31,6 +36,7 @@ public struct RedactionRule: Sendable {
         self.template = template
         self.matchesFieldNames = matchesFieldNames
         self.triggers = triggers?.map { Array($0.lowercased().utf8) }
+        self.check = check
     }
 
     /// `text` with every match replaced, and how many there were.

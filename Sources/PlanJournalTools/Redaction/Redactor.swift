@@ -104,39 +104,3 @@ public struct Redactor: Sendable {
         }
     }
 }
-
-/// Which rules a text may match, found in one pass over its bytes: each rule's trigger literals
-/// (lowercase ASCII) indexed by their first byte. Regular expressions run only for the rules
-/// whose trigger occurs, and most agent text holds none.
-struct TriggerIndex: Sendable {
-    private var byFirstByte: [[(rule: Int, needle: [UInt8])]] = Array(repeating: [], count: 256)
-    private var always: [Bool] = []
-
-    init(_ rules: [RedactionRule]) {
-        for (k, rule) in rules.enumerated() {
-            always.append(rule.triggers == nil)
-            for needle in rule.triggers ?? [] where !needle.isEmpty {
-                byFirstByte[Int(needle[0])].append((k, needle))
-            }
-        }
-    }
-
-    /// For each rule, whether `text` holds one of its triggers (ASCII letters compared
-    /// case-insensitively), or the rule has none.
-    func candidates(in text: String) -> [Bool] {
-        var hit = always
-        let bytes = Array(text.utf8)
-        for i in bytes.indices {
-            let entries = byFirstByte[Int(Self.lower(bytes[i]))]
-            guard !entries.isEmpty else { continue }
-            for (rule, needle) in entries where !hit[rule] && i + needle.count <= bytes.count {
-                var k = 1
-                while k < needle.count && Self.lower(bytes[i + k]) == needle[k] { k += 1 }
-                if k == needle.count { hit[rule] = true }
-            }
-        }
-        return hit
-    }
-
-    private static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-}
