@@ -3,7 +3,7 @@
 /// ``TriggerCheck``. Regular expressions run only for the rules that remain, and most agent text
 /// leaves none.
 struct TriggerIndex: Sendable {
-    /// Whether some trigger starts with the (lowercased) byte.
+    /// Whether some trigger starts with the byte, in either case.
     private var starts = [Bool](repeating: false, count: 256)
     /// The triggers starting with each byte: a range of the arrays below.
     private var byFirstByte = [Range<Int>](repeating: 0..<0, count: 256)
@@ -25,6 +25,7 @@ struct TriggerIndex: Sendable {
         for (k, entry) in entries.enumerated() {
             let first = Int(entry.first)
             starts[first] = true
+            if entry.first >= 0x61 && entry.first <= 0x7A { starts[first - 0x20] = true }
             byFirstByte[first] = byFirstByte[first].isEmpty ? k..<(k + 1) : byFirstByte[first].lowerBound..<(k + 1)
             ruleOf.append(entry.rule)
             checkOf.append(rules[entry.rule].check)
@@ -41,9 +42,8 @@ struct TriggerIndex: Sendable {
         let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count && left > 0 {
-            let b = Self.lower(bytes[i])
-            if starts[Int(b)] {
-                for k in byFirstByte[Int(b)] where !hit[ruleOf[k]] {
+            if starts[Int(bytes[i])] {
+                for k in byFirstByte[Int(Self.lower(bytes[i]))] where !hit[ruleOf[k]] {
                     let needle = needleRange[k]
                     guard i + needle.count <= bytes.count else { continue }
                     var j = 1
