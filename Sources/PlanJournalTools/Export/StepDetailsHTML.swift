@@ -140,7 +140,8 @@ enum StepDetailsHTML {
         let count = text.count
         var body = text
         if count > maxChars { body = String(text.prefix(maxChars)) + "\n… (\(count - maxChars) more characters)" }
-        let lines = text.utf8.lazy.filter { $0 == 0x0A }.count + 1
+        var lines = 1
+        for byte in text.utf8 where byte == 0x0A { lines += 1 }
         if count <= shortChars && lines <= shortLines {
             return #"<div class="blk"><span class="lbl">\#(label)</span><pre>\#(H.text(body))</pre></div>"#
         }

@@ -3,8 +3,11 @@
 /// ``TriggerCheck``. Regular expressions run only for the rules that remain, and most agent text
 /// leaves none.
 struct TriggerIndex: Sendable {
-    /// Whether some trigger starts with the byte, in either case.
-    private var starts = [Bool](repeating: false, count: 256)
+    /// Whether some trigger starts with the two bytes (indexed `first << 8 | second`), in either
+    /// case: most bytes of ordinary text start no trigger pair, and are passed at one lookup.
+    private var pairs = [Bool](repeating: false, count: 1 << 16)
+    /// Whether a trigger of one byte is that byte (for a text's last byte).
+    private var single = [Bool](repeating: false, count: 256)
     /// The triggers starting with each byte: a range of the arrays below.
     private var byFirstByte = [Range<Int>](repeating: 0..<0, count: 256)
     private var ruleOf: [Int] = []
@@ -24,8 +27,14 @@ struct TriggerIndex: Sendable {
         entries.sort { ($0.first, $0.rule) < ($1.first, $1.rule) }
         for (k, entry) in entries.enumerated() {
             let first = Int(entry.first)
-            starts[first] = true
-            if entry.first >= 0x61 && entry.first <= 0x7A { starts[first - 0x20] = true }
+            for a in Self.cases(entry.first) {
+                guard entry.needle.count > 1 else {
+                    single[Int(a)] = true
+                    for b in 0..<256 { pairs[Int(a) << 8 | b] = true }
+                    continue
+                }
+                for b in Self.cases(entry.needle[1]) { pairs[Int(a) << 8 | Int(b)] = true }
+            }
             byFirstByte[first] = byFirstByte[first].isEmpty ? k..<(k + 1) : byFirstByte[first].lowerBound..<(k + 1)
             ruleOf.append(entry.rule)
             checkOf.append(rules[entry.rule].check)
@@ -42,7 +51,8 @@ struct TriggerIndex: Sendable {
         let bytes = Array(text.utf8)
         var i = 0
         while i < bytes.count && left > 0 {
-            if starts[Int(bytes[i])] {
+            let maybe = i + 1 < bytes.count ? pairs[Int(bytes[i]) << 8 | Int(bytes[i + 1])] : single[Int(bytes[i])]
+            if maybe {
                 for k in byFirstByte[Int(Self.lower(bytes[i]))] where !hit[ruleOf[k]] {
                     let needle = needleRange[k]
                     guard i + needle.count <= bytes.count else { continue }
@@ -60,6 +70,9 @@ struct TriggerIndex: Sendable {
     }
 
     private static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    /// A lowercase trigger byte as it may occur: itself, and its capital for a letter.
+    private static func cases(_ b: UInt8) -> [UInt8] { b >= 0x61 && b <= 0x7A ? [b, b - 0x20] : [b] }
 }
 
 /// What must follow (or surround) a rule's trigger for its expression to have a chance to match
