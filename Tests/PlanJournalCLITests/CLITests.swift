@@ -77,6 +77,24 @@ import Testing
         #expect(try await planj("--journal", journal, "stats", "--json").stdout.contains("\"events\" : 33"))
     }
 
+    /// Goals, ids and outputs are an agent's: printed as text, their escape sequences and other
+    /// control characters cannot reach the terminal; as JSON they stay as recorded.
+    @Test func textOutputCarriesNoControlCharactersFromRuns() async throws {
+        let run = #"esc\u001b]0;owned\u0007"#
+        let line = #"{"v":1,"run":"\#(run)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"wipe \u001b[2J\u009b now"}}"#
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: line + "\n").status == 0)
+        let id = "esc\u{1B}]0;owned\u{07}"
+        for arguments in [["runs"], ["show", id], ["audit", id], ["show", id + "x"]] {
+            let out = try await PlanjBinary.run(["--journal", journal] + arguments, in: directory)
+            let text = out.stdout + out.stderr
+            #expect(text.contains("\u{FFFD}"), "\(arguments)")
+            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, "\(arguments)")
+        }
+        let json = try await planj("--journal", journal, "runs", "--json")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(list.first?["goal"] as? String == "wipe \u{1B}[2J\u{9B} now")
+    }
+
     @Test func severalFilesAreIngestedInTurnAndARunMayContinueAcrossThem() async throws {
         let run = try RunBuilder.complete(run: "rotated", steps: 4)
         let lines = run.events.map { $0.jsonLine + "\n" }

@@ -24,4 +24,10 @@ import Testing
         #expect(PlanStateText.list(Array(ids.prefix(12))) == ids.prefix(12).joined(separator: ", "))
         #expect(PlanStateText.list(ids) == ids.prefix(12).joined(separator: ", ") + " and 18 more")
     }
+
+    @Test func controlCharactersFromRunsAreMadeHarmless() {
+        #expect(TerminalText.safe("plain\ttext\nnext ünï ✓") == "plain\ttext\nnext ünï ✓")
+        #expect(TerminalText.safe("a\u{1B}[2Jb\u{07}c\rd\u{7F}e\u{9B}f\u{00}") == "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}")
+        #expect(TerminalText.safe("\u{C2}\u{A0}nbsp \u{0100}") == "\u{C2}\u{A0}nbsp \u{0100}")
+    }
 }

@@ -84,8 +84,6 @@ extension Planj {
             return audits
         }
 
-        private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-
         private func print(_ report: AuditReport) {
             for audit in report.runs {
                 for f in audit.findings {
@@ -94,7 +92,9 @@ extension Planj {
                 }
             }
             let c = report.counts
-            Output.line("audited \(count(report.runs.count, "run")): \(count(c.error, "error")), \(count(c.warning, "warning")), \(c.info) info")
+            Output.line(
+                "audited \(Output.count(report.runs.count, "run")): \(Output.count(c.error, "error")), "
+                    + "\(Output.count(c.warning, "warning")), \(c.info) info")
         }
     }
 }

@@ -38,7 +38,8 @@ extension Planj {
                     if json {
                         Output.line(event.jsonLine)
                     } else if redraw {
-                        Output.line("\u{1B}[H\u{1B}[2J" + PlanTree.render(state) + "\n\n" + (ProgressLine.render(event) ?? ""))
+                        Output.clearScreen()
+                        Output.line(PlanTree.render(state) + "\n\n" + (ProgressLine.render(event) ?? ""))
                     } else if let line = ProgressLine.render(event) {
                         Output.line(line)
                     }

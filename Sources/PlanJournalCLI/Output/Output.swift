@@ -9,17 +9,24 @@ enum Output {
         FileHandle.standardOutput.write(Data(bytes))
     }
 
+    /// Prints a line on standard output, its control characters made harmless (``TerminalText``).
     static func line(_ text: String) {
-        write(Array((text + "\n").utf8))
+        write(Array((TerminalText.safe(text) + "\n").utf8))
     }
 
+    /// Prints a line on standard error, its control characters made harmless.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((TerminalText.safe(text) + "\n").utf8))
     }
 
     /// Rewrites the one-line progress display on standard error (`nil` clears it).
     static func progress(_ text: String?) {
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (text.map { TextTable.clip($0, 100) } ?? "")).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (text.map { TerminalText.safe(TextTable.clip($0, 100)) } ?? "")).utf8))
+    }
+
+    /// Clears the terminal and moves the cursor home (for a display redrawn in place).
+    static func clearScreen() {
+        write(Array("\u{1B}[H\u{1B}[2J".utf8))
     }
 
     /// "1 run", "2 runs": `n` and the noun, plural unless `n` is 1.

@@ -15,10 +15,10 @@ final class ProgressDisplay: Sendable {
             projection.apply(&s, event)
             return Self.statusLine(s)
         }
-        var out = "\r\u{1B}[K"
+        var out = ""
         if Self.isNotable(event), let line = ProgressLine.render(event) { out += line + "\n" }
         if event.knownKind != .runCompleted { out += status }
-        FileHandle.standardError.write(Data(out.utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + TerminalText.safe(out)).utf8))
     }
 
     static func isNotable(_ event: JournalEvent) -> Bool {
