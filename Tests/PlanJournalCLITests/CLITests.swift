@@ -67,6 +67,10 @@ import Testing
         let events = try await planj("--journal", journal, "events", "run-2026-11-24/ünïcode ✓", "--kind", "x.*")
         #expect(events.stdout.contains(#""kind":"x.acme.heartbeat""#))
         #expect(events.stdout.split(separator: "\n").count == 1)
+        let range = try await planj("--journal", journal, "events", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--from", "5", "--to", "7")
+        #expect(range.stdout.split(separator: "\n").count == 3)
+        let backwards = try await planj("--journal", journal, "events", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--from", "5", "--to", "2")
+        #expect(backwards.status == 2 && backwards.stderr.contains("--to 2 comes before --from 5"))
 
         let exported = try await planj("--journal", journal, "export", "run-2026-11-24/ünïcode ✓", "--format", "jsonl")
         let expected = try Fixtures.lines(Fixtures.validContract).filter { $0.contains("ünïcode") }

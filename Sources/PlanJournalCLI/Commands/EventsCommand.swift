@@ -23,6 +23,10 @@ extension Planj {
         @Option(help: "Only events of this kind; a trailing * matches a prefix (step.*). Repeatable.")
         var kind: [String] = []
 
+        func validate() throws {
+            if let to, to < from { throw ValidationError("--to \(to) comes before --from \(from)") }
+        }
+
         func run() async throws {
             try await reportingErrors(verbose: global.verbose) {
                 let journal = try global.open()
