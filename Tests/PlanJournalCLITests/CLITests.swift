@@ -69,6 +69,8 @@ import Testing
         #expect(events.stdout.split(separator: "\n").count == 1)
         let range = try await planj("--journal", journal, "events", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--from", "5", "--to", "7")
         #expect(range.stdout.split(separator: "\n").count == 3)
+        let none = try await planj("--journal", journal, "runs", "--status", "cancelled")
+        #expect(none.status == 0 && none.stderr.hasPrefix("no cancelled runs in "))
         let backwards = try await planj("--journal", journal, "events", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--from", "5", "--to", "2")
         #expect(backwards.status == 2 && backwards.stderr.contains("--to 2 comes before --from 5"))
 

@@ -32,7 +32,10 @@ extension Planj {
                     return
                 }
                 guard !runs.isEmpty else {
-                    Output.error("no runs in \(Journal.displayName(global.journalPath)) (add some with `planj ingest FILE`)")
+                    let journal = Journal.displayName(global.journalPath)
+                    Output.error(
+                        status.map { "no \($0) runs in \(journal)" }
+                            ?? "no runs in \(journal) (add some with `planj ingest FILE`)")
                     return
                 }
                 var table = TextTable(header: ["RUN", "STATUS", "EVENTS", "STARTED", "TOKENS", "COST", "GOAL"])

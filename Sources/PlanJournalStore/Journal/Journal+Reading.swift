@@ -33,14 +33,13 @@ extension Journal {
     ///   - limit: at most this many.
     public func runs(status: String? = nil, limit: Int? = nil) throws(JournalError) -> [RunSummary] {
         try withReader { (r) throws(JournalError) in
-            let rows = try r.allRuns()
-            let byRID = Dictionary(rows.map { ($0.rid, $0.id) }, uniquingKeysWith: { a, _ in a })
-            var out: [RunSummary] = []
-            for row in rows where status == nil || row.status == status {
-                out.append(Self.summary(row, parentID: row.parent.flatMap { byRID[$0] }))
-                if let limit, out.count >= limit { break }
+            let rows = try r.runs(status: status, limit: limit)
+            var ids = Dictionary(rows.map { ($0.rid, $0.id) }, uniquingKeysWith: { a, _ in a })
+            return try rows.map { (row) throws(JournalError) in
+                // A fork's parent may be outside the rows read (another status, past the limit).
+                if let parent = row.parent, ids[parent] == nil { ids[parent] = try r.run(rid: parent)?.id }
+                return Self.summary(row, parentID: row.parent.flatMap { ids[$0] })
             }
-            return out
         }
     }
 

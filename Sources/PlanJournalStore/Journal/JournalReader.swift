@@ -38,7 +38,15 @@ struct JournalReader {
 
     /// Every run, newest first.
     func allRuns() throws(JournalError) -> [RunRow] {
-        let s = try db.statement("SELECT \(RunRow.columns) FROM runs ORDER BY started_at DESC, rid DESC")
+        try runs(status: nil, limit: nil)
+    }
+
+    /// The runs with `status` (any when `nil`), newest first, at most `limit` of them: the
+    /// database filters and stops, so the first few of a large journal come at once.
+    func runs(status: String?, limit: Int?) throws(JournalError) -> [RunRow] {
+        let filter = status == nil ? "" : " WHERE status = ?"
+        let s = try db.statement("SELECT \(RunRow.columns) FROM runs\(filter) ORDER BY started_at DESC, rid DESC LIMIT ?")
+            .bindAll((status.map { [SQLValue.text($0)] } ?? []) + [.int(Int64(limit ?? Int(Int64.max)))])
         defer { s.reset() }
         var rows: [RunRow] = []
         while try s.step() { rows.append(RunRow(s)) }

@@ -46,6 +46,13 @@ extension JournalConformance {
         let other = try fixture.reopen(journal)
         #expect(try other.events(of: "child").map(\.bytes) == read.map(\.bytes))
         #expect(try other.runs().first { $0.id == "child" }?.parent == "parent")
+        // Filtered and limited in the database, a fork still names a parent left out of the list.
+        let failed = try journal.runs(status: "failed")
+        #expect(failed.map(\.id) == ["child"] && failed.first?.parent == "parent")
+        #expect(try journal.runs(status: "succeeded").map(\.id) == ["parent"])
+        #expect(try journal.runs(limit: 1).count == 1)
+        #expect(try journal.runs(limit: 5).map(\.id).sorted() == ["child", "parent"])
+        #expect(try journal.runs(status: "cancelled").isEmpty)
         #expect { try journal.fork("parent", at: 3, as: "child") } throws: { Self.conflict($0) != nil }
         #expect(throws: JournalError.self) { try journal.fork("parent", at: 99, as: "late") }
         #expect(try journal.verify().ok)
