@@ -76,9 +76,10 @@ struct JournalReader {
 
     /// The bodies of the chunks stored last, newest first, decompressed (references to repeated
     /// strings left as they are), about `bytes` in all: samples to train a dictionary on. A chunk
-    /// that does not decode is left out.
+    /// that does not decode, or is larger than `bytes` alone (an event of megabytes), is left out.
     func recentChunkBodies(upTo bytes: Int) throws(JournalError) -> [[UInt8]] {
-        let s = try db.statement("SELECT \(Self.chunkColumns) FROM chunks ORDER BY cid DESC LIMIT 256")
+        let s = try db.statement("SELECT \(Self.chunkColumns) FROM chunks WHERE raw_len <= ? ORDER BY cid DESC LIMIT 256")
+            .bind(.int(Int64(bytes)))
         defer { s.reset() }
         var out: [[UInt8]] = []
         var total = 0

@@ -22,6 +22,8 @@ final class JournalWriter {
     var dictionary: CompressionDictionary?
     /// Samples chunks until there is enough to train a dictionary.
     private var trainer: DictionaryTrainer?
+    /// No dictionary yet: the first chunk written starts a trainer with the chunks stored last.
+    private var trainsOnStoredChunks = false
     /// During an ingest: compresses chunks off this thread, replacing repeated long strings by
     /// references (``RepeatedStrings``).
     private var compressor: ChunkCompressor?
@@ -98,17 +100,21 @@ final class JournalWriter {
         reader.dictionaries.reset()
         dictionary = try reader.dictionaries.latest()
         trainer = nil
-        guard dictionary == nil, config.dictionaryTrainingBytes > 0 else { return }
-        // What the journal already stores is sampled too: a journal written a little at a time
-        // (a process per run, a runner's appends) would otherwise train on one process's writes,
-        // often one run, whose text recurs little, or never write enough to train at all.
-        var t = DictionaryTrainer()
-        for body in (try? reader.recentChunkBodies(upTo: config.dictionaryTrainingBytes)) ?? [] { t.add(body) }
-        trainer = t
+        trainsOnStoredChunks = dictionary == nil && config.dictionaryTrainingBytes > 0
     }
 
     /// The dictionary to compress `raw` with, training one from the first chunks written.
     private func dictionary(for raw: [UInt8]) throws(JournalError) -> CompressionDictionary? {
+        if trainsOnStoredChunks {
+            // What the journal already stores is sampled too: a journal written a little at a time
+            // (a process per run, a runner's appends) would otherwise train on one process's writes,
+            // often one run, whose text recurs little, or never write enough to train at all.
+            // Sampled at the first chunk written, not on opening: a reader never pays for it.
+            trainsOnStoredChunks = false
+            var t = DictionaryTrainer()
+            for body in (try? reader.recentChunkBodies(upTo: config.dictionaryTrainingBytes)) ?? [] { t.add(body) }
+            trainer = t
+        }
         if dictionary == nil, trainer != nil {
             trainer?.add(raw)
             if let t = trainer, t.sampled >= config.dictionaryTrainingBytes {
