@@ -137,17 +137,22 @@ def commands(planj: str, journal: str, run: str, other: str, out: str) -> list[t
 
 
 def measure(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of `cmd`; exit statuses 0 and 1 (differs, findings) pass."""
-    with tempfile.TemporaryFile() as sink:
+    """Wall seconds and peak RSS (KiB) of `cmd`; exit statuses 0 and 1 (differs, findings) pass.
+
+    The RSS comes from GNU time when there is one: `wait4` of a child forked from this process
+    counts this process's memory too (the high-water mark survives exec), and the generator of
+    the huge shape holds a lot of it."""
+    timed = os.access("/usr/bin/time", os.X_OK)
+    with tempfile.NamedTemporaryFile("r") as report, tempfile.TemporaryFile() as sink:
+        full = ["/usr/bin/time", "-f", "%M", "-o", report.name] + cmd if timed else cmd
         start = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(p.pid, 0)
+        p = subprocess.Popen(full, stdout=sink, stderr=subprocess.PIPE)
+        _, err = p.communicate()
         seconds = time.perf_counter() - start
-        err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-    rc = os.waitstatus_to_exitcode(status)
-    if rc not in (0, 1):
-        raise SystemExit(f"command failed ({rc}): {' '.join(cmd)}\n{err[-2000:]}")
-    return seconds, usage.ru_maxrss
+        rss = int(report.read().split()[-1]) if timed else 0
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"command failed ({p.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')[-2000:]}")
+    return seconds, rss
 
 
 def run_shape(planj: str, shape: str, n: int, work: str) -> dict[str, tuple[float, int]]:

@@ -53,14 +53,19 @@ struct JournalReader {
         return rows
     }
 
-    /// The run's own chunks that hold any seq in `from...to`, in order (the first `limit` of them).
-    func chunks(rid: Int64, from: Int64, to: Int64, limit: Int = .max) throws(JournalError) -> [ChunkRow] {
+    /// The run's own chunks that hold any seq in `from...to`, in order: the first `limit` of them,
+    /// or fewer once their bodies come to `maxBytes` (chunks of events of megabytes each).
+    func chunks(rid: Int64, from: Int64, to: Int64, limit: Int = .max, maxBytes: Int = .max) throws(JournalError) -> [ChunkRow] {
         let s = try db.statement(
             "SELECT \(Self.chunkColumns) FROM chunks WHERE rid = ? AND last_seq >= ? AND first_seq <= ? ORDER BY first_seq LIMIT ?"
         ).bind(.int(rid), .int(from), .int(to), .int(Int64(limit)))
         defer { s.reset() }
         var out: [ChunkRow] = []
-        while try s.step() { out.append(Self.chunk(s)) }
+        var bytes = 0
+        while bytes < maxBytes, try s.step() {
+            out.append(Self.chunk(s))
+            bytes += out[out.count - 1].body.count
+        }
         return out
     }
 
@@ -139,8 +144,9 @@ struct JournalReader {
         private var taken = 0
         private var exhausted = false
 
-        /// Chunks read from the database at once.
+        /// Chunks read from the database at once: this many, or fewer of more bytes in all.
         static let batchSize = 32
+        static let batchBytes = 8 << 20
 
         init(reader: JournalReader, run: String, rid: Int64, from: Int64, to: Int64) {
             self.reader = reader
@@ -176,9 +182,9 @@ struct JournalReader {
             batch = []
             taken = 0
             guard !exhausted, from <= to else { return }
-            batch = try reader.chunks(rid: rid, from: from, to: to, limit: Self.batchSize)
+            batch = try reader.chunks(rid: rid, from: from, to: to, limit: Self.batchSize, maxBytes: Self.batchBytes)
             if let last = batch.last { from = last.lastSeq + 1 }
-            exhausted = batch.count < Self.batchSize
+            exhausted = batch.isEmpty || (batch.count < Self.batchSize && batch.reduce(0) { $0 + $1.body.count } < Self.batchBytes)
         }
     }
 
