@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How `planj` scales with the shape of a run: each shape is generated at a size and at twice
+"""How `planj` scales with the shape of a run: each shape is generated at a size N and at twice
 that size, every command is timed on both, and the growth of its time is printed. Twice the
 input should take about twice the time (growth 2); a growth near 4 is a command that is
 quadratic in that shape, the kind of cliff a run from an unseen generator falls off.
@@ -179,7 +179,7 @@ def run_shape(planj: str, shape: str, n: int, work: str) -> dict[str, tuple[floa
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--planj", default=os.path.join(REPO, ".build", "release", "planj"))
-    ap.add_argument("--n", type=int, default=50_000, help="events of the smaller size (default 50,000)")
+    ap.add_argument("--n", type=int, default=50_000, help="the smaller size N of each shape (default 50,000)")
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated (default: all)")
     ap.add_argument("--json", action="store_true", help="print the samples as JSON")
     args = ap.parse_args()
@@ -200,7 +200,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"planj at N = {args.n:,} and 2N events per shape: seconds (peak MiB), and the growth of the time")
+    print(f"planj on each shape at size N = {args.n:,} and 2N: seconds (peak MiB), and the growth of the time")
     print(f"{'shape':<10} {'command':<16} {'N':>16} {'2N':>16} {'growth':>7}")
     for shape, rows in report.items():
         for name, r in rows.items():
