@@ -235,7 +235,6 @@ extension Planj {
             return exported.map(\.0)
         }
 
-        /// The run as the formats see it: its events redacted, and its audit findings for the reports.
         /// Writes one run as `jsonl` or `pjl` an event at a time, so a run of any size takes little
         /// memory: redacted when there is a redactor. A `.pjl` keeps the run's fork records, and
         /// its seals when nothing was redacted (they hold for the events as recorded only).
@@ -265,6 +264,7 @@ extension Planj {
             if tally.total == before, let seals = try journal.portableSealFrame(of: run) { try sink.write(seals) }
         }
 
+        /// The run as the formats see it: its events redacted, and its audit findings for the reports.
         private func prepare(_ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally)
             throws(JournalError) -> RunExport
         {
