@@ -83,6 +83,19 @@ import Testing
         #expect(try await planj("--journal", journal, "stats", "--json").stdout.contains("\"events\" : 33"))
     }
 
+    /// On a terminal (`script` gives it one), `watch` of a finished run draws its tree once, not
+    /// once per event.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func watchOnATerminalDrawsAFinishedRunOnce() async throws {
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        let binary = try #require(Fixtures.planjBinary)
+        let command = "'\(binary)' --journal '\(journal)' watch 01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
+        let tty = try await ChildProcess.run("/usr/bin/script", ["-qec", command, "/dev/null"], in: directory)
+        #expect(tty.status == 0, "\(tty.stderr)")
+        #expect(tty.stdout.components(separatedBy: "\u{1B}[2J").count - 1 == 1)
+        #expect(tty.stdout.contains("run succeeded") && tty.stdout.contains("publish [completed]"))
+    }
+
     /// Goals, ids and outputs are an agent's: printed as text, their escape sequences and other
     /// control characters cannot reach the terminal; as JSON they stay as recorded.
     @Test func textOutputCarriesNoControlCharactersFromRuns() async throws {

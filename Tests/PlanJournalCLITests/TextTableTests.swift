@@ -1,3 +1,5 @@
+import PlanJournalCore
+import PlanJournalTestSupport
 import Testing
 
 @testable import PlanJournalCLI
@@ -29,5 +31,19 @@ import Testing
         #expect(TerminalText.safe("plain\ttext\nnext ünï ✓") == "plain\ttext\nnext ünï ✓")
         #expect(TerminalText.safe("a\u{1B}[2Jb\u{07}c\rd\u{7F}e\u{9B}f\u{00}") == "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}")
         #expect(TerminalText.safe("\u{C2}\u{A0}nbsp \u{0100}") == "\u{C2}\u{A0}nbsp \u{0100}")
+    }
+
+    /// A chain of 30,000 steps (each depending on the one before) is drawn without recursion,
+    /// indented at most `PlanTree.maxDepth` levels.
+    @Test func aDeepChainIsDrawnWithItsIndentationCapped() throws {
+        var b = RunBuilder(run: "deep")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        let steps = (0..<30_000).map { #"{"id":"s\#($0)"\#($0 > 0 ? #","depends_on":["s\#($0 - 1)"]"# : "")}"# }
+        try b.add("plan.proposed", #"{"version":1,"steps":[\#(steps.joined(separator: ","))]}"#)
+        let tree = PlanTree.render(PlanProjection().fold(run: "deep", b.events)).split(separator: "\n")
+        #expect(tree.count == 2 + 30_000)
+        #expect(tree.last?.hasSuffix("· s29999 [pending]") == true)
+        let widest = tree.dropFirst(2).map { $0.prefix { $0 == " " || $0 == "│" }.count }.max() ?? 0
+        #expect(widest == 3 * PlanTree.maxDepth)
     }
 }

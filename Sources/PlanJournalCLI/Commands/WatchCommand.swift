@@ -33,13 +33,31 @@ extension Planj {
                 let redraw = Output.stdoutIsTerminal && !json
                 var state = PlanState(run: run)
                 let projection = PlanProjection()
-                for try await event in journal.subscribe(to: run, pollInterval: .milliseconds(interval)) {
+                func draw(_ event: JournalEvent) {
+                    Output.clearScreen()
+                    Output.line(PlanTree.render(state) + "\n\n" + (ProgressLine.render(event) ?? ""))
+                }
+                var from: Int64 = 1
+                if redraw {
+                    // What the journal holds already is drawn once: a long run is not drawn again
+                    // for each of its events while catching up.
+                    var last: JournalEvent?
+                    try journal.forEachEvent(of: run) { (e) throws(JournalError) in
+                        projection.apply(&state, e)
+                        last = e
+                    }
+                    if let last {
+                        draw(last)
+                        if last.knownKind == .runCompleted { return }
+                        from = last.seq + 1
+                    }
+                }
+                for try await event in journal.subscribe(to: run, from: from, pollInterval: .milliseconds(interval)) {
                     projection.apply(&state, event)
                     if json {
                         Output.line(event.jsonLine)
                     } else if redraw {
-                        Output.clearScreen()
-                        Output.line(PlanTree.render(state) + "\n\n" + (ProgressLine.render(event) ?? ""))
+                        draw(event)
                     } else if let line = ProgressLine.render(event) {
                         Output.line(line)
                     }
@@ -52,6 +70,9 @@ extension Planj {
 
 /// The current plan as a tree: each step under the step it depends on last, with its status.
 enum PlanTree {
+    /// Levels of indentation at most; deeper steps are listed at this depth.
+    static let maxDepth = 24
+
     static func render(_ s: PlanState) -> String {
         var out = ["run \(s.run): \(s.status)" + (s.currentPlan.map { ", plan v\($0.version) of \(s.plans.count)" } ?? "")]
         if let goal = s.goal { out.append("goal: \(TextTable.clip(goal, 100))") }
@@ -66,20 +87,35 @@ enum PlanTree {
                 roots.append(step)
             }
         }
-        func walk(_ steps: [PlanStep], _ prefix: String) {
-            for (k, step) in steps.enumerated() {
-                let last = k == steps.count - 1
-                let st = s.step(step.id)
-                var line = prefix + (last ? "└─ " : "├─ ") + "\(icon(st?.status ?? .pending)) \(step.id) [\(st?.status.rawValue ?? "pending")]"
-                if let st, st.attempts > 1 { line += " attempt \(st.attempts)" }
-                let others = step.dependsOn.dropLast().filter(ids.contains)
-                if !others.isEmpty { line += " (also after \(others.joined(separator: ", ")))" }
-                if let detail = st?.error ?? st?.outputSummary { line += ": " + TextTable.clip(detail.replacingOccurrences(of: "\n", with: " "), 60) }
-                out.append(line)
-                walk(children[step.id] ?? [], prefix + (last ? "   " : "│  "))
+        // Depth first, without recursion (a chain of 100,000 steps is as deep), indented at most
+        // `maxDepth` levels (a deep chain's lines would otherwise grow with their depth).
+        struct Level {
+            var steps: [PlanStep]
+            var next = 0
+            var prefix: String
+            var depth: Int
+        }
+        var stack = [Level(steps: roots, prefix: "", depth: 0)]
+        while let top = stack.last {
+            guard top.next < top.steps.count else {
+                stack.removeLast()
+                continue
+            }
+            stack[stack.count - 1].next += 1
+            let step = top.steps[top.next]
+            let last = top.next == top.steps.count - 1
+            let st = s.step(step.id)
+            var line = top.prefix + (last ? "└─ " : "├─ ") + "\(icon(st?.status ?? .pending)) \(step.id) [\(st?.status.rawValue ?? "pending")]"
+            if let st, st.attempts > 1 { line += " attempt \(st.attempts)" }
+            let others = step.dependsOn.dropLast().filter(ids.contains)
+            if !others.isEmpty { line += " (also after \(others.joined(separator: ", ")))" }
+            if let detail = st?.error ?? st?.outputSummary { line += ": " + TextTable.clip(detail.replacingOccurrences(of: "\n", with: " "), 60) }
+            out.append(line)
+            if let kids = children[step.id], !kids.isEmpty {
+                let prefix = top.depth < maxDepth ? top.prefix + (last ? "   " : "│  ") : top.prefix
+                stack.append(Level(steps: kids, prefix: prefix, depth: top.depth + 1))
             }
         }
-        walk(roots, "")
         for r in s.replans { out.append("replan at seq \(r.seq): \(r.reason)\(r.stepID.map { " (\($0))" } ?? "")") }
         return out.joined(separator: "\n")
     }
