@@ -6,14 +6,15 @@ import Synchronization
 /// approvals) scroll as lines, and one status line at the bottom is redrawn after every event
 /// (plan version, steps done and running, tokens, cost, time).
 final class ProgressDisplay: Sendable {
-    private let state = Mutex(PlanState(run: ""))
+    private let state = Mutex((PlanState(run: ""), StepTally()))
     private let projection = PlanProjection()
 
     /// Folds `event` in and redraws.
     func show(_ event: JournalEvent) {
         let status = state.withLock { s in
-            projection.apply(&s, event)
-            return Self.statusLine(s)
+            projection.apply(&s.0, event)
+            s.1.update(s.0, after: event)
+            return Self.statusLine(s.0, s.1)
         }
         var out = ""
         if Self.isNotable(event), let line = ProgressLine.render(event) { out += line + "\n" }
@@ -30,13 +31,9 @@ final class ProgressDisplay: Sendable {
         }
     }
 
-    static func statusLine(_ s: PlanState) -> String {
-        let held = Set(s.currentPlan?.steps.map(\.id) ?? [])
-        let steps = s.steps.filter { held.contains($0.id) }
-        let done = steps.filter { $0.status == .completed }.count
-        let running = steps.filter { $0.status == .running }.map(\.id)
-        var line = "plan v\(s.currentVersion ?? 0) · \(done)/\(steps.count) done"
-        if !running.isEmpty { line += " · running \(TextTable.clip(running.joined(separator: ", "), 50))" }
+    static func statusLine(_ s: PlanState, _ tally: StepTally) -> String {
+        var line = "plan v\(s.currentVersion ?? 0) · \(tally.done)/\(tally.planned) done"
+        if !tally.running.isEmpty { line += " · running \(TextTable.clip(tally.running.prefix(20).joined(separator: ", "), 50))" }
         if let start = s.startedAt, let now = s.updatedAt { line += String(format: " · %.1fs", start.milliseconds(to: now) / 1000) }
         line += String(format: " · %lld tokens · $%.4f", s.totals.tokens, s.totals.costUSD)
         return line
