@@ -13,10 +13,10 @@ struct StepTally {
     /// Running steps, in the order they started.
     private(set) var running: [String] = []
 
-    /// Takes in the state `s` right after `event`: a new plan version, or the end of the run, is
-    /// counted afresh; any other event changes at most the step it names.
+    /// Takes in the state `s` right after `event`: counted afresh after an event that may change
+    /// other steps (``PlanProjection/changesStepsItDoesNotName(_:)``), else only the step it names.
     mutating func update(_ s: PlanState, after event: JournalEvent) {
-        if let plan = s.currentPlan, plan.seq != planSeq || event.knownKind == .runCompleted {
+        if let plan = s.currentPlan, plan.seq != planSeq || PlanProjection.changesStepsItDoesNotName(event) {
             return recount(s, plan)
         }
         guard let id = event.dataString("step_id"), status[id] != nil, let now = s.step(id)?.status else { return }

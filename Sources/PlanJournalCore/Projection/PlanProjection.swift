@@ -13,6 +13,17 @@ public struct PlanProjection: Projection {
 
     public func initial(run: String) -> PlanState { PlanState(run: run) }
 
+    /// Whether `e` may change the status of steps other than the one it names (`data.step_id`):
+    /// a plan version adds and removes steps; approvals and the run's end are counted in too, as
+    /// they are rare. Any other event changes at most the step it names, or adds it: what a view
+    /// kept up to date event by event (an audit's entries, a status line) needs to look at.
+    public static func changesStepsItDoesNotName(_ e: JournalEvent) -> Bool {
+        switch e.knownKind {
+        case .planProposed?, .planRevised?, .approvalRequested?, .approvalResolved?, .runCompleted?: true
+        default: false
+        }
+    }
+
     public func apply(_ s: inout PlanState, _ e: JournalEvent) {
         apply(&s, e, revision: nil)
     }

@@ -48,7 +48,7 @@ public struct ReplayEntry: Sendable, Encodable {
                 changes[step.id] = Change(from: statuses[step.id], to: status)
                 statuses[step.id] = status
             }
-            if changesManySteps(e) {
+            if PlanProjection.changesStepsItDoesNotName(e) {
                 state.steps.forEach(compare)
             } else {
                 // Other events change at most the step they name, or add it.
@@ -62,14 +62,5 @@ public struct ReplayEntry: Sendable, Encodable {
                     steps: changes, tokens: state.totals.tokens, costUSD: state.totals.costUSD))
         }
         return result
-    }
-
-    /// Whether `e` may change the status of steps it does not name: a plan version adds and
-    /// removes steps; approvals and the run's end are compared in full too, as the cost is small.
-    private static func changesManySteps(_ e: JournalEvent) -> Bool {
-        switch e.knownKind {
-        case .planProposed?, .planRevised?, .approvalRequested?, .approvalResolved?, .runCompleted?: true
-        default: false
-        }
     }
 }
