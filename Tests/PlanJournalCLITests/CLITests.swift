@@ -73,6 +73,12 @@ import Testing
         #expect(none.status == 0 && none.stderr.hasPrefix("no cancelled runs in "))
         let backwards = try await planj("--journal", journal, "events", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--from", "5", "--to", "2")
         #expect(backwards.status == 2 && backwards.stderr.contains("--to 2 comes before --from 5"))
+        let pastEnd = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--at", "27")
+        #expect(pastEnd.status == 2 && pastEnd.stderr.contains("--at 27 is past the run's end: it has 26 events"))
+        #expect(pastEnd.stderr.contains(journal))
+        let zero = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--at", "0")
+        #expect(zero.status == 2 && zero.stderr.contains("numbered from 1"))
+        #expect(try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--at", "26").status == 0)
 
         let exported = try await planj("--journal", journal, "export", "run-2026-11-24/ünïcode ✓", "--format", "jsonl")
         let expected = try Fixtures.lines(Fixtures.validContract).filter { $0.contains("ünïcode") }

@@ -24,9 +24,19 @@ extension Planj {
         @Flag(help: "Print the state as JSON.")
         var json = false
 
+        func validate() throws {
+            if let at, at < 1 { throw ValidationError("--at \(at): a run's events are numbered from 1") }
+        }
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let state = try global.open().state(of: run, at: at)
+                let journal = try global.open()
+                let state = try journal.state(of: run, at: at)
+                if let at, at > state.seq {
+                    throw JournalError(
+                        .usage, "--at \(at) is past the run's end: it has \(state.seq) events",
+                        context: .init(journalPath: journal.displayPath, run: state.run))
+                }
                 if json {
                     Output.json(state)
                 } else {

@@ -14,7 +14,7 @@ extension Journal {
     }
 
     /// ``path`` as messages show it (see ``displayName(_:)``).
-    var displayPath: String { Self.displayName(path) }
+    public var displayPath: String { Self.displayName(path) }
 
     /// The newest storage format this build reads and writes.
     public static var supportedFormatVersion: Int { Schema.formatVersion }
