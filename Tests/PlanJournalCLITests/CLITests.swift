@@ -120,6 +120,21 @@ import Testing
         #expect(list.first?["goal"] as? String == "wipe \u{1B}[2J\u{9B} now")
     }
 
+    /// A Markdown report printed on a terminal is text output too; written to a pipe or a file it
+    /// is the report as recorded.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func aReportOnATerminalCarriesNoControlCharactersFromRuns() async throws {
+        let line = #"{"v":1,"run":"ctl","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"wipe \u001b[2J now"}}"#
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: line + "\n").status == 0)
+        let binary = try #require(Fixtures.planjBinary)
+        let command = "'\(binary)' --journal '\(journal)' export ctl --format md"
+        let tty = try await ChildProcess.run("/usr/bin/script", ["-qec", command, "/dev/null"], in: directory)
+        #expect(tty.status == 0, "\(tty.stderr)")
+        #expect(tty.stdout.contains("wipe \u{FFFD}[2J now") && !tty.stdout.contains("\u{1B}"))
+        let piped = try await planj("--journal", journal, "export", "ctl", "--format", "md")
+        #expect(piped.stdout.contains("wipe \u{1B}[2J now"))
+    }
+
     @Test func severalFilesAreIngestedInTurnAndARunMayContinueAcrossThem() async throws {
         let run = try RunBuilder.complete(run: "rotated", steps: 4)
         let lines = run.events.map { $0.jsonLine + "\n" }

@@ -202,8 +202,8 @@ extension Planj {
                 var bytes: [UInt8] = []
                 ChromeTrace.render(run: export.run, events: export.events).write(to: &bytes)
                 try sink.write(bytes + [0x0A])
-            case .md: try sink.write(Array(MarkdownReport.render(export.state, findings: export.findings).utf8))
-            case .html: try sink.write(Array(HTMLReport.render(export).utf8))
+            case .md: try sink.write(report: MarkdownReport.render(export.state, findings: export.findings))
+            case .html: try sink.write(report: HTMLReport.render(export))
             case .otlp:
                 let trace = OTLPTrace.render(export)
                 var bytes: [UInt8] = []
