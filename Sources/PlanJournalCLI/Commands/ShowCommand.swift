@@ -60,7 +60,7 @@ enum PlanStateText {
             table.rows.append([
                 step.id, step.status.rawValue, String(step.attempts),
                 step.durationMs.map { String(format: "%.1fs", $0 / 1000) } ?? "-",
-                String(step.inputTokens + step.outputTokens), String(format: "$%.4f", step.costUSD),
+                String(step.tokens), String(format: "$%.4f", step.costUSD),
                 step.error ?? step.outputSummary ?? "",
             ])
         }

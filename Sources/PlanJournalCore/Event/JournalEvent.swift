@@ -144,11 +144,11 @@ public struct JournalEvent: Sendable, Hashable {
         return JSONNumber.int64(raw)
     }
 
-    /// `data.key` when it is a number.
+    /// `data.key` when it is a number a `Double` holds (`1e400` is not).
     public func dataDouble(_ key: String) -> Double? {
         guard let raw = rawData(key), let first = raw.first, first == UInt8(ascii: "-") || JSONCompactor.isDigit(first)
         else { return nil }
-        return Double(String(decoding: raw, as: UTF8.self))
+        return Double(String(decoding: raw, as: UTF8.self)).flatMap { $0.isFinite ? $0 : nil }
     }
 
     /// `data.key` when it is a Boolean.

@@ -51,7 +51,7 @@ public struct PlanProjection: Projection {
         case .stepStarted:
             update(&s, e) { step in
                 step.status = .running
-                step.attempts = max(step.attempts + 1, Int(e.dataInt("attempt") ?? 0))
+                step.attempts = max(step.attempts.saturatingAdd(1), Int(e.dataInt("attempt") ?? 0))
                 step.startedAt = e.ts
                 step.endedAt = nil
                 if let tool = e.dataString("tool") { step.tool = tool }
@@ -60,7 +60,7 @@ public struct PlanProjection: Projection {
             update(&s, e) { step in
                 step.status = .completed
                 step.endedAt = e.ts
-                step.durationMs = e.dataDouble("duration_ms") ?? step.startedAt.map { Self.ms($0, e.ts) }
+                step.durationMs = e.dataMilliseconds("duration_ms") ?? step.startedAt.map { Self.ms($0, e.ts) }
                 step.outputSummary = summary(e)
                 step.error = nil
             }
@@ -85,17 +85,16 @@ public struct PlanProjection: Projection {
                 if let m = e.dataBool("matches_expected") { step.matchesExpected = m }
             }
         case .callModel:
-            let input = e.dataMemberInt("usage", "input_tokens") ?? 0
-            let output = e.dataMemberInt("usage", "output_tokens") ?? 0
-            let cost = e.dataDouble("cost_usd") ?? 0
-            s.totals.inputTokens += input
-            s.totals.outputTokens += output
-            s.totals.costUSD += cost
+            let (input, output) = e.usageTokens
+            let cost = e.costUSD
+            s.totals.inputTokens +| input
+            s.totals.outputTokens +| output
+            s.totals.costUSD +| cost
             s.totals.modelCalls += 1
             update(&s, e) { step in
-                step.inputTokens += input
-                step.outputTokens += output
-                step.costUSD += cost
+                step.inputTokens +| input
+                step.outputTokens +| output
+                step.costUSD +| cost
                 step.modelCalls += 1
             }
         case .callTool:

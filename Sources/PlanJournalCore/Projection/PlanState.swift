@@ -110,6 +110,8 @@ public struct PlanState: Sendable, Codable, Equatable {
         public var costUSD: Double = 0
         public var modelCalls: Int = 0
         public var toolCalls: Int = 0
+        /// Tokens in and out.
+        public var tokens: Int64 { inputTokens.saturatingAdd(outputTokens) }
         /// The plan versions that hold this step.
         public var versions: [Int] = []
     }
@@ -151,6 +153,6 @@ public struct PlanState: Sendable, Codable, Equatable {
         public var toolCalls: Int = 0
         public var replans: Int = 0
         /// Tokens in and out.
-        public var tokens: Int64 { inputTokens + outputTokens }
+        public var tokens: Int64 { inputTokens.saturatingAdd(outputTokens) }
     }
 }

@@ -181,7 +181,7 @@ extension PlanRunner {
                 if running + launching.count > 0 { break }
                 return .limit("max_steps", "the run reached --max-steps \(options.maxSteps)")
             }
-            launching.append((step, (p.attempts[step.id] ?? 0) + 1))
+            launching.append((step, (p.attempts[step.id] ?? 0).saturatingAdd(1)))
             slots -= 1
         }
         guard !launching.isEmpty else { return nil }

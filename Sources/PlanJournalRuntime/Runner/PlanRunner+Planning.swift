@@ -61,7 +61,7 @@ extension PlanRunner {
         let added = proposal.steps.filter { base[$0.id] == nil }
         let changed = proposal.steps.filter { base[$0.id] != nil && base[$0.id] != $0 }
         let removed = p.plan.map(\.id).filter { !newIDs.contains($0) }
-        let version = p.version + 1
+        let version = p.version.saturatingAdd(1)
         try await recorder.record(
             .planRevised, actor: "planner",
             data: .record([

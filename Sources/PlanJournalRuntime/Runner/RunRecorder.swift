@@ -272,10 +272,9 @@ public actor RunRecorder {
         shared.withLock { s in
             if external { s.external += events }
             for event in calls {
-                s.costUSD += event.dataDouble("cost_usd") ?? 0
-                let usage = event.data("usage")
-                s.inputTokens += usage?["input_tokens"]?.int64Value ?? 0
-                s.outputTokens += usage?["output_tokens"]?.int64Value ?? 0
+                s.costUSD +| event.costUSD
+                s.inputTokens +| event.usageTokens.input
+                s.outputTokens +| event.usageTokens.output
             }
         }
     }

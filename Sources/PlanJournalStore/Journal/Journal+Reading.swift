@@ -23,7 +23,7 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var rawBytes: Int64
 
     /// Tokens in and out.
-    public var tokens: Int64 { inputTokens + outputTokens }
+    public var tokens: Int64 { inputTokens.saturatingAdd(outputTokens) }
 }
 
 extension Journal {

@@ -157,7 +157,7 @@ public struct RunDiff: Sendable, Encodable {
     static func side(_ s: PlanState.StepState, output: String?) -> Side {
         Side(
             status: s.status.rawValue, attempts: s.attempts, output: output, durationMs: s.durationMs,
-            tokens: s.inputTokens + s.outputTokens, costUSD: s.costUSD)
+            tokens: s.tokens, costUSD: s.costUSD)
     }
 
     /// Each step's last `step.completed` output.

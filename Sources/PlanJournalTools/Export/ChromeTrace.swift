@@ -41,7 +41,7 @@ public enum ChromeTrace {
                         args: .record(["ok": e.data("ok"), "bytes": e.data("bytes"), "args": call.event.data("args")])))
             case .callModel?:
                 let lane = step.flatMap { laneOf[$0] } ?? 0
-                let ms = e.dataDouble("latency_ms") ?? 0
+                let ms = e.dataMilliseconds("latency_ms") ?? 0
                 let start = Timestamp(microseconds: e.ts.microseconds - Int64(ms * 1000))
                 trace.append(
                     complete(

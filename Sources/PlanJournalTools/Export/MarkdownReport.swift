@@ -37,7 +37,7 @@ public enum MarkdownReport {
             out.append(
                 "| \(code(step.id)) | \(step.status.rawValue) | \(step.attempts) | "
                     + (step.durationMs.map { String(format: "%.2fs", $0 / 1000) } ?? "-")
-                    + " | \(step.inputTokens + step.outputTokens) | " + String(format: "$%.4f", step.costUSD) + " | "
+                    + " | \(step.tokens) | " + String(format: "$%.4f", step.costUSD) + " | "
                     + cell(step.error ?? step.outputSummary ?? "") + " |")
         }
         if !s.approvals.isEmpty {

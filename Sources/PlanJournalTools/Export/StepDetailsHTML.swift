@@ -35,7 +35,7 @@ enum StepDetailsHTML {
             var summary = #"<code class="step-id">\#(H.text(step.id))</code> "# + badge(step.status.rawValue)
             var facts: [String] = ["\(step.attempts) attempt\(step.attempts == 1 ? "" : "s")"]
             if let ms = step.durationMs { facts.append(TimelineSVG.formatMs(ms)) }
-            if step.inputTokens + step.outputTokens > 0 { facts.append("\(step.inputTokens + step.outputTokens) tokens") }
+            if step.tokens > 0 { facts.append("\(step.tokens) tokens") }
             if step.costUSD > 0 { facts.append(String(format: "$%.4f", step.costUSD)) }
             if step.toolCalls > 0 { facts.append("\(step.toolCalls) tool call\(step.toolCalls == 1 ? "" : "s")") }
             summary += #" <span class="muted">\#(facts.joined(separator: " · "))</span>"#
@@ -85,7 +85,7 @@ enum StepDetailsHTML {
                 parts.append("\(i) + \(o) tokens")
             }
             if let c = e.dataDouble("cost_usd") { parts.append(String(format: "$%.4f", c)) }
-            if let l = e.dataDouble("latency_ms") { parts.append(TimelineSVG.formatMs(l)) }
+            if let l = e.dataMilliseconds("latency_ms") { parts.append(TimelineSVG.formatMs(l)) }
             head = parts.joined(separator: " · ")
             if let p = e.data("prompt")?.textValue { blocks.append(block("prompt", p)) }
             if let r = e.data("response")?.textValue { blocks.append(block("response", r)) }

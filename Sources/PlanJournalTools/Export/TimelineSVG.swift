@@ -109,7 +109,7 @@ enum TimelineSVG {
 
     /// `850ms`, `1.5s`, `2m05s`, `1h02m`.
     static func formatMs(_ ms: Double) -> String {
-        guard ms.isFinite else { return "-" }
+        guard ms.isFinite, ms >= 0, ms < 1e15 else { return "-" }
         if ms < 1_000 { return "\(Int(ms.rounded()))ms" }
         if ms < 60_000 {
             let tenths = Int((ms / 100).rounded())

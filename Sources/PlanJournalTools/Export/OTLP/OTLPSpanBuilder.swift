@@ -157,7 +157,7 @@ struct OTLPSpanBuilder {
 
     private mutating func modelCall(_ step: String?, _ e: JournalEvent) {
         let model = e.dataString("model")
-        let latency = e.dataDouble("latency_ms").flatMap { $0.isFinite && $0 >= 0 && $0 < 1e12 ? $0 : nil } ?? 0
+        let latency = e.dataMilliseconds("latency_ms") ?? 0
         var attributes: [OTLPAttribute] = [.string("gen_ai.operation.name", "chat")]
         if let model { attributes.append(.string("gen_ai.request.model", model)) }
         let provider = e.dataString("provider") ?? e.dataString("system") ?? (step == nil ? plannerProvider : executorProvider)
@@ -165,12 +165,12 @@ struct OTLPSpanBuilder {
         let usage = e.data("usage")
         if let input = usage?["input_tokens"]?.int64Value {
             attributes.append(.int("gen_ai.usage.input_tokens", input))
-            inputTokens += input
+            inputTokens +| max(0, input)
             sawUsage = true
         }
         if let output = usage?["output_tokens"]?.int64Value {
             attributes.append(.int("gen_ai.usage.output_tokens", output))
-            outputTokens += output
+            outputTokens +| max(0, output)
             sawUsage = true
         }
         if let purpose = e.data("purpose").flatMap({ OTLPAttribute.from("planjournal.purpose", $0) }) { attributes.append(purpose) }

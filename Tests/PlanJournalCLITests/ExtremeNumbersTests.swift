@@ -1,0 +1,69 @@
+import Foundation
+import PlanJournalTestSupport
+import Testing
+
+/// Agents write whatever numbers they like where the contract asks for counts and durations:
+/// every command reads such a run without trapping, and sums stop at their bounds.
+@Suite struct ExtremeNumbersTests {
+    let directory: String
+    let journal: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "planj-numbers-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        journal = directory + "/j.sqlite"
+    }
+
+    /// A run whose tokens, attempts, versions, latencies, durations and costs sit at the limits of
+    /// `Int64` and `Double` (and beyond: `1e400`), positive and negative.
+    static let run: String = {
+        let max = "9223372036854775807"
+        let data = [
+            ("run.started", #"{"goal":"numbers at their limits"}"#),
+            ("plan.proposed", #"{"version":\#(max),"steps":[{"id":"a"},{"id":"b","depends_on":["a"]}]}"#),
+            ("plan.reviewed", #"{"version":\#(max),"verdict":"approved","score":1e400}"#),
+            ("call.model", #"{"step_id":null,"model":"m","usage":{"input_tokens":\#(max),"output_tokens":\#(max)},"latency_ms":1e20,"cost_usd":1e308}"#),
+            ("call.model", #"{"step_id":null,"model":"m","usage":{"input_tokens":\#(max),"output_tokens":-\#(max)},"latency_ms":1e400,"cost_usd":1e308}"#),
+            ("step.started", #"{"step_id":"a","attempt":\#(max)}"#),
+            ("call.model", #"{"step_id":"a","model":"m","usage":{"input_tokens":-\#(max),"output_tokens":-1},"latency_ms":-1e20,"cost_usd":-1e308}"#),
+            ("call.model", #"{"step_id":"a","model":"m","usage":{"input_tokens":\#(max)},"latency_ms":-1e400,"cost_usd":-1e308}"#),
+            ("call.tool", #"{"step_id":"a","tool":"t","call_id":"c1"}"#),
+            ("step.observed", #"{"step_id":"a","call_id":"c1","ok":true,"bytes":\#(max),"duration_ms":1e400}"#),
+            ("step.completed", #"{"step_id":"a","output":"x","duration_ms":1e300}"#),
+            ("step.started", #"{"step_id":"b","attempt":-\#(max)}"#),
+            ("step.failed", #"{"step_id":"b","attempt":\#(max),"error":{"type":"E","message":"m"}}"#),
+            ("replan.triggered", #"{"reason":"r","step_id":"b"}"#),
+            ("plan.revised", #"{"version":-\#(max),"base_version":\#(max),"added":[{"id":"c"}],"removed":["b"],"reason":"r"}"#),
+            ("step.started", #"{"step_id":"c","attempt":\#(max)}"#),
+            ("step.completed", #"{"step_id":"c","output":"y","duration_ms":-1e20}"#),
+            ("run.completed", #"{"status":"succeeded","totals":{"input_tokens":\#(max),"cost_usd":1e400}}"#),
+        ]
+        return data.enumerated().map { i, d in
+            #"{"v":1,"run":"extreme","seq":\#(i + 1),"ts":"2026-11-24T10:00:\#(10 + i).000000Z","kind":"\#(d.0)","data":\#(d.1)}"#
+        }.joined(separator: "\n") + "\n"
+    }()
+
+    @Test func everyCommandReadsARunOfExtremeNumbers() async throws {
+        let ingest = try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: Self.run)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let out = directory + "/out"
+        let commands: [[String]] = [
+            ["runs"], ["runs", "--json"], ["show", "extreme"], ["show", "extreme", "--json"], ["audit", "extreme"],
+            ["diff", "extreme", "extreme"], ["replay", "extreme", "--quiet"], ["stats"], ["verify"],
+            ["sql", "SELECT * FROM read_calls"], ["watch", "extreme"],
+            ["export", "extreme", "--format", "md", "-o", out + ".md"], ["export", "extreme", "--format", "html", "-o", out + ".html"],
+            ["export", "extreme", "--format", "chrome", "-o", out + ".json"], ["export", "extreme", "--format", "otlp", "-o", out + ".otlp"],
+            ["replay", "extreme", "--executor", "recorded", "--quiet"],
+        ]
+        for command in commands {
+            let r = try await PlanjBinary.run(["--journal", journal] + command, in: directory)
+            #expect(r.status < 2, "\(command): \(r.status) \(r.stderr.suffix(600))")
+        }
+        let show = try await PlanjBinary.run(["--journal", journal, "show", "extreme", "--json"], in: directory)
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        let totals = try #require(state["totals"] as? [String: Any])
+        // Negative counts count 0; the sums stop at Int64.max; the costs stay finite.
+        #expect(totals["input_tokens"] as? Int64 == Int64.max && totals["output_tokens"] as? Int64 == Int64.max)
+        #expect((totals["cost_usd"] as? Double)?.isFinite == true)
+    }
+}
