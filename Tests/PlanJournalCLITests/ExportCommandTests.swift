@@ -43,6 +43,27 @@ import Testing
         #expect(try await other.planj("ingest", s.path("out.jsonl")).status == 0)
     }
 
+    /// An output path names a file: a directory there, or a journal, is never written over.
+    @Test func anOutputNeverReplacesADirectoryOrADatabase() async throws {
+        let s = try await secretSandbox()
+        try FileManager.default.createDirectory(atPath: s.path("reports/2026"), withIntermediateDirectories: true)
+        try "keep".write(toFile: s.path("reports/2026/q1.md"), atomically: true, encoding: .utf8)
+        let intoFolder = try await s.planj("export", SecretRun.run, "-o", "reports")
+        #expect(intoFolder.status == 2 && intoFolder.stderr.contains("reports: is a directory"))
+        #expect(try String(contentsOfFile: s.path("reports/2026/q1.md"), encoding: .utf8) == "keep")
+        let pjlFolder = try await s.planj("copy", s.journal, "reports", "--force")
+        #expect(pjlFolder.status != 0 && FileManager.default.fileExists(atPath: s.path("reports/2026/q1.md")))
+        for target in [s.journal, s.journal + "-wal"] {
+            let overJournal = try await s.planj("export", SecretRun.run, "-o", target)
+            #expect(overJournal.status == 2 && overJournal.stderr.contains("refusing to write over it"), "\(target)")
+        }
+        #expect(try await s.planj("verify").status == 0)
+        let missing = try await s.planj("export", SecretRun.run, "-o", "nowhere/run.jsonl")
+        #expect(missing.status == 8 && missing.stderr.contains("no directory nowhere"))
+        #expect(try await s.planj("export", SecretRun.run, "-o", "run.jsonl").status == 0)
+        #expect(try await s.planj("export", SecretRun.run, "-o", "run.jsonl").status == 0, "a file is replaced")
+    }
+
     @Test func noRedactIsExplicitAndExportsTheBytesAsRecorded() async throws {
         let s = try await secretSandbox()
         let raw = try await s.planj("export", SecretRun.run, "--no-redact")

@@ -73,6 +73,7 @@ enum KeyFiles {
     /// caller decides whether it may be), so a private key is never readable by others, not even
     /// for a moment.
     static func write(_ text: String, to path: String, mode: mode_t) throws(JournalError) {
+        try OutputPath.checkReplaceable(path)
         if FileManager.default.fileExists(atPath: path) {
             do {
                 try FileManager.default.removeItem(atPath: path)

@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import PlanJournalStore
 
 /// Standard output or a file written through a temporary name and renamed when complete.
 final class OutputFile {
@@ -14,9 +15,12 @@ final class OutputFile {
             temporary = nil
             return
         }
+        try OutputPath.checkReplaceable(path)
         let temp = path + ".partial"
         guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
-            throw JournalError(.usage, "cannot write the output file", context: .init(file: path))
+            let folder = (path as NSString).deletingLastPathComponent
+            let reason = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? "permission denied?" : "no directory \(folder)"
+            throw JournalError(.io, "cannot write the output file (\(reason))", context: .init(file: path))
         }
         handle = h
         temporary = temp
@@ -43,11 +47,6 @@ final class OutputFile {
     func close() throws(JournalError) {
         guard let temporary, let path else { return }
         try? handle.close()
-        do {
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch {
-            throw JournalError(.io, "cannot move the output into place", context: .init(file: path))
-        }
+        try OutputPath.moveIntoPlace(temporary, path)
     }
 }

@@ -31,6 +31,7 @@ public final class PortableDestination: CopyDestination {
     /// - Throws: `.io` when the file cannot be created.
     public init(path: String, level: Int32 = 9) throws(JournalError) {
         self.path = path
+        try OutputPath.checkReplaceable(path)
         partialPath = path + ".partial"
         guard FileManager.default.createFile(atPath: partialPath, contents: nil),
             let h = FileHandle(forWritingAtPath: partialPath)
@@ -133,13 +134,8 @@ public final class PortableDestination: CopyDestination {
         if !seals.isEmpty {
             try write(LZ4FrameEncoder.skippableFrame(magic: Journal.sealFrameMagic, payload: Self.lines(seals.map(\.record))))
         }
-        do {
-            try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: partialPath, toPath: path)
-        } catch {
-            throw JournalError(.io, "cannot move the finished file into place: \(error.localizedDescription)", context: .init(file: path))
-        }
+        try? handle.close()
+        try OutputPath.moveIntoPlace(partialPath, path)
         finished = true
     }
 
