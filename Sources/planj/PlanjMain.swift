@@ -8,6 +8,7 @@ struct PlanjMain {
     /// Runs `planj`; a usage error the argument parser finds exits 2, like every other usage error
     /// (the parser's own status would be 64).
     static func main() async {
+        StandardDescriptors.openIfClosed()
         AllocatorTuning.apply()
         do {
             var command = try Planj.parseAsRoot()
@@ -18,7 +19,7 @@ struct PlanjMain {
             }
         } catch {
             guard Planj.exitCode(for: error) == .validationFailure else { Planj.exit(withError: error) }
-            FileHandle.standardError.write(Data((Planj.fullMessage(for: error) + "\n").utf8))
+            try? FileHandle.standardError.write(contentsOf: Data((Planj.fullMessage(for: error) + "\n").utf8))
             exit(2)
         }
     }

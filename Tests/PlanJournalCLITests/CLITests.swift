@@ -120,6 +120,23 @@ import Testing
         #expect(list.first?["goal"] as? String == "wipe \u{1B}[2J\u{9B} now")
     }
 
+    /// Standard output closed, or on a full disk: a message and exit status 8, or nothing printed;
+    /// never a crash, and never output written into the journal's files.
+    @Test func closedOrFullStandardStreamsEndCleanly() async throws {
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        let binary = try #require(Fixtures.planjBinary)
+        let run = "'\(binary)' --journal '\(journal)'"
+        for (command, status) in [("\(run) runs >&-", 0), ("\(run) events 01JDQ8Z7K2V3M4N5P6Q7R8S9T0 2>&-", 0), ("\(run) append <&-", 0)] {
+            let r = try await ChildProcess.run("/bin/sh", ["-c", command], in: directory)
+            #expect(r.status == status && !r.stderr.contains("Fatal error"), "\(command): \(r.status) \(r.stderr.prefix(300))")
+        }
+        if FileManager.default.fileExists(atPath: "/dev/full") {
+            let full = try await ChildProcess.run("/bin/sh", ["-c", "\(run) events 01JDQ8Z7K2V3M4N5P6Q7R8S9T0 > /dev/full"], in: directory)
+            #expect(full.status == 8 && full.stderr.contains("cannot write the output: No space left on device"))
+        }
+        #expect(try await planj("--journal", journal, "verify").status == 0)
+    }
+
     /// A Markdown report printed on a terminal is text output too; written to a pipe or a file it
     /// is the report as recorded.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))

@@ -105,7 +105,7 @@ enum IngestCommandSupport {
             "ingest: " + files
             + String(format: "%d lines, %.1f MB, %d events written, %.0f events/s", p.lines, mb, p.eventsWritten, rate)
         if Output.stderrIsTerminal {
-            FileHandle.standardError.write(Data(("\r" + text).utf8))
+            Output.writeError(Array(("\r" + text).utf8))
         } else {
             Output.error(text)
         }
@@ -166,7 +166,7 @@ enum IngestCommandSupport {
         _ report: IngestReport, verb: String = "ingested", json: Bool, oneLine: Bool = false, summaryLine: Bool = true
     ) throws {
         // Clears a progress line (of this file, or of the files committed with it).
-        if Output.stderrIsTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if Output.stderrIsTerminal { Output.writeError(Array("\r\u{1B}[K".utf8)) }
         for r in report.rejected {
             var text = "planj: rejected: " + r.error(source: report.source).description
             if r.ignoredLines > 0 { text += " (\(r.ignoredLines) more lines of this run ignored)" }

@@ -5,8 +5,33 @@ import PlanJournalRuntime
 
 /// Writing to standard output and error, and turning errors into exit statuses.
 enum Output {
+    /// Writes `bytes` to standard output. When it cannot be written (a full disk, a closed or bad
+    /// descriptor), the command ends with exit status 8, saying so on standard error.
     static func write(_ bytes: [UInt8]) {
-        FileHandle.standardOutput.write(Data(bytes))
+        guard let failure = writeAll(bytes, to: 1) else { return }
+        writeError(Array("planj: error: cannot write the output: \(failure)\n".utf8))
+        exit(8)
+    }
+
+    /// Writes `bytes` to standard error; failures are ignored (there is nowhere left to report them).
+    static func writeError(_ bytes: [UInt8]) {
+        _ = writeAll(bytes, to: 2)
+    }
+
+    /// Writes all of `bytes` to `fd`; the reason when that fails.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
+        bytes.withUnsafeBytes { buffer -> String? in
+            var done = 0
+            while done < buffer.count {
+                let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                done += n
+            }
+            return nil
+        }
     }
 
     /// Prints a line on standard output, its control characters made harmless (``TerminalText``).
@@ -16,12 +41,12 @@ enum Output {
 
     /// Prints a line on standard error, its control characters made harmless.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((TerminalText.safe(text) + "\n").utf8))
+        writeError(Array((TerminalText.safe(text) + "\n").utf8))
     }
 
     /// Rewrites the one-line progress display on standard error (`nil` clears it).
     static func progress(_ text: String?) {
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (text.map { TerminalText.safe(TextTable.clip($0, 100)) } ?? "")).utf8))
+        writeError(Array(("\r\u{1B}[K" + (text.map { TerminalText.safe(TextTable.clip($0, 100)) } ?? "")).utf8))
     }
 
     /// Clears the terminal and moves the cursor home (for a display redrawn in place).
@@ -86,7 +111,7 @@ enum Output {
             let object = JSONValue.record([
                 "error": .record(["code": .string("runtime." + error.type), "message": .string(error.message)])
             ])
-            FileHandle.standardError.write(Data((object.jsonText + "\n").utf8))
+            writeError(Array((object.jsonText + "\n").utf8))
         } else {
             self.error("planj: error: \(error.message)")
         }
@@ -97,7 +122,7 @@ enum Output {
     static func fail(_ error: JournalError, json: Bool, verbose: Bool) -> ExitCode {
         if json {
             if let data = try? jsonEncoder().encode(["error": ErrorJSON(error)]) {
-                FileHandle.standardError.write(data + Data([0x0A]))
+                writeError(Array(data) + [0x0A])
             }
         } else {
             self.error("planj: error: " + (verbose ? error.detailedDescription() : error.description))

@@ -19,7 +19,7 @@ final class ProgressDisplay: Sendable {
         var out = ""
         if Self.isNotable(event), let line = ProgressLine.render(event) { out += line + "\n" }
         if event.knownKind != .runCompleted { out += status }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + TerminalText.safe(out)).utf8))
+        Output.writeError(Array(("\r\u{1B}[K" + TerminalText.safe(out)).utf8))
     }
 
     static func isNotable(_ event: JournalEvent) -> Bool {

@@ -132,8 +132,8 @@ public final class SubprocessChannel: Sendable {
             let id = reply["id"]?.int64Value ?? reply["id"]?.stringValue.flatMap({ Int64($0) })
         else {
             let text = String(decoding: line.prefix(200), as: UTF8.self)
-            FileHandle.standardError.write(
-                Data("planj: \(commandLine): stdout line \(lineNumber) is not a reply (ignored): \(text)\n".utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data("planj: \(commandLine): stdout line \(lineNumber) is not a reply (ignored): \(text)\n".utf8))
             return
         }
         guard let continuation = state.withLock({ $0.pending.removeValue(forKey: Int(id)) }) else { return }
