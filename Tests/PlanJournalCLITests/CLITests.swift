@@ -137,6 +137,23 @@ import Testing
         #expect(try await planj("--journal", journal, "verify").status == 0)
     }
 
+    /// Writers on a full disk end with exit status 8 (the append log was a sparse file written
+    /// through a mapping: SIGBUS). Needs root, for a tmpfs of 300 KB.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/bin/mount")))
+    func writersOnAFullDiskFailWithAnError() async throws {
+        let disk = directory + "/full"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        guard try await ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=300k", "tmpfs", disk]).status == 0 else { return }
+        defer { _ = Foundation.system("umount '\(disk)'") }
+        let full = disk + "/j.sqlite"
+        #expect(try await planj("--journal", full, "import", Fixtures.repositoryRoot + "/journals/agent-runs.pjl").status == 8)
+        for _ in 0..<2 {
+            let demo = try await planj("--journal", full, "demo", "--pace", "0", "--quiet")
+            #expect(demo.status == 8 && demo.stderr.contains("disk is full"), "\(demo.status) \(demo.stderr.suffix(300))")
+        }
+        #expect(try await planj("--journal", full, "verify").status == 0)
+    }
+
     /// A Markdown report printed on a terminal is text output too; written to a pipe or a file it
     /// is the report as recorded.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))

@@ -117,8 +117,11 @@ final class AppendLog {
     /// Makes sure the file covers the mapping (another writer may have truncated it) and maps it;
     /// with the exclusive lock held.
     private func prepareMapping() {
-        if currentSize() < Self.mappedBytes {
-            guard ftruncate(fd, off_t(Self.mappedBytes)) == 0 else { return unmap() }
+        if map == nil || currentSize() < Self.mappedBytes {
+            // Blocks allocated, not only a length: on a full disk, writing through the mapping
+            // into a hole of a sparse file faults with SIGBUS, where this fails cleanly (and the
+            // log is then written with pwrite, whose errors are reported).
+            guard posix_fallocate(fd, 0, off_t(Self.mappedBytes)) == 0 else { return unmap() }
             // Whatever the file held beyond the old end reads as zeroes now.
         }
         if map == nil {
