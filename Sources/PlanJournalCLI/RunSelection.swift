@@ -20,6 +20,7 @@ struct RunSelection: ParsableArguments {
     var forks = false
 
     func validate() throws {
+        try Self.check(status: status)
         if all && run != nil { throw ValidationError("give a run id or --all, not both") }
         if !all && run == nil { throw ValidationError("give a run id, or --all") }
         if !all && (status != nil || since != nil || forks) { throw ValidationError("--status, --since and --forks go with --all") }
@@ -37,6 +38,14 @@ struct RunSelection: ParsableArguments {
         return try journal.runs(status: status).filter { r in
             (forks || r.parent == nil) && (cutoff.map { c in (r.startedAt ?? c) >= c } ?? true)
         }.map(\.id).reversed()
+    }
+
+    /// Throws when `status` is not a run status: a misspelled `--status` selected nothing, and an
+    /// audit gate passed on no runs.
+    static func check(status: String?) throws {
+        guard let status, status != "running", !RunValidator.runStatuses.contains(status) else { return }
+        let known = ["running"] + RunValidator.runStatuses.sorted()
+        throw ValidationError("--status \(status) is not a run status: \(known.joined(separator: ", "))")
     }
 
     private func cutoff() throws -> Timestamp? {

@@ -71,6 +71,10 @@ import Testing
         #expect(range.stdout.split(separator: "\n").count == 3)
         let none = try await planj("--journal", journal, "runs", "--status", "cancelled")
         #expect(none.status == 0 && none.stderr.hasPrefix("no cancelled runs in "))
+        for command in [["runs", "--status", "failled"], ["audit", "--all", "--status", "failled"], ["export", "--all", "--status", "failled", "-o", "out"]] {
+            let misspelled = try await PlanjBinary.run(["--journal", journal] + command, in: directory)
+            #expect(misspelled.status == 2 && misspelled.stderr.contains("--status failled is not a run status"), "\(command)")
+        }
         let backwards = try await planj("--journal", journal, "events", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--from", "5", "--to", "2")
         #expect(backwards.status == 2 && backwards.stderr.contains("--to 2 comes before --from 5"))
         let pastEnd = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--at", "27")

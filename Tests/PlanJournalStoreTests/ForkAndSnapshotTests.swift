@@ -26,6 +26,22 @@ import Testing
         #expect(try t.journal.runs().first { $0.id == "child" }?.parent == "parent")
     }
 
+    /// A catalog damaged into a cycle of forks (a run its own parent, or two runs each other's) is
+    /// reported corrupt: readers followed the parents until the stack overflowed.
+    @Test func aCycleOfParentsIsCorruptNotACrash() throws {
+        let t = try TemporaryJournal()
+        _ = try t.journal.ingest(text: try RunBuilder.complete(run: "parent", steps: 4).jsonl)
+        _ = try t.journal.fork("parent", at: 7, as: "child")
+        let db = try SQLiteConnection(path: t.path)
+        try db.run("UPDATE runs SET parent = (SELECT rid FROM runs WHERE id = 'child'), fork_seq = 5 WHERE id = 'parent'")
+        let reopened = try Journal(path: t.path)
+        for read in [{ _ = try reopened.events(of: "child") }, { _ = try reopened.state(of: "parent") }] {
+            #expect(throws: JournalError.self) { try read() }
+        }
+        let report = try reopened.verify()
+        #expect(!report.ok && report.problems.contains { $0.message.contains("not an earlier run") })
+    }
+
     @Test func stateAtEverySeqEqualsTheFoldFromScratch() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048, snapshotInterval: 7))
         let run = try RunBuilder.complete(run: "s", steps: 8, payloadBytes: 150)

@@ -71,6 +71,7 @@ extension Planj {
         var quiet = false
 
         func validate() throws {
+            try RunSelection.check(status: status)
             if let since, Timestamp(rfc3339: Array(since.utf8)) == nil {
                 throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
             }

@@ -24,6 +24,11 @@ extension Planj {
         @Flag(help: "Print a JSON array.")
         var json = false
 
+        func validate() throws {
+            try RunSelection.check(status: status)
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let runs = try global.open().runs(status: status, limit: limit)

@@ -91,10 +91,7 @@ extension Journal {
             var chain = HashChain()
             var state = PlanState(run: row.id)
             let projection = PlanProjection()
-            if let parent = row.parent, let forkSeq = row.forkSeq {
-                guard let parentRow = try r.run(rid: parent) else {
-                    return problem(nil, .corrupt, "the parent run of this fork is missing")
-                }
+            if let forkSeq = row.forkSeq, let parentRow = try r.parentRow(of: row) {
                 let expected = try r.chainHash(of: parentRow, at: forkSeq)
                 guard expected == row.forkHash else {
                     return problem(forkSeq, .chainBroken, "the fork's start hash differs from its parent's hash at seq \(forkSeq)")

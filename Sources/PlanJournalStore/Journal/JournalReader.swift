@@ -27,6 +27,19 @@ struct JournalReader {
         return try s.step() ? RunRow(s) : nil
     }
 
+    /// The run `row` was forked from, `nil` for a run that is not a fork.
+    /// - Throws: `.corrupt` when the parent is missing or is not an earlier run (a parent is always
+    ///   written before its forks: a damaged catalog could otherwise send readers round a cycle).
+    func parentRow(of row: RunRow) throws(JournalError) -> RunRow? {
+        guard let parent = row.parent else { return nil }
+        guard parent < row.rid, let parentRow = try run(rid: parent) else {
+            throw JournalError(
+                .corrupt, parent < row.rid ? "the parent of this fork is missing" : "the parent of this fork is not an earlier run",
+                context: .init(journalPath: path, run: row.id))
+        }
+        return parentRow
+    }
+
     func requireRun(_ id: String) throws(JournalError) -> RunRow {
         guard let row = try run(named: id) else {
             throw JournalError(
@@ -109,10 +122,7 @@ struct JournalReader {
     ) throws(JournalError) {
         let upper = min(to, row.headSeq)
         guard from <= upper else { return }
-        if let parent = row.parent, let forkSeq = row.forkSeq, from <= forkSeq {
-            guard let parentRow = try run(rid: parent) else {
-                throw JournalError(.corrupt, "the parent of this fork is missing", context: .init(run: row.id))
-            }
+        if let forkSeq = row.forkSeq, from <= forkSeq, let parentRow = try parentRow(of: row) {
             try forEachEvent(of: parentRow, from: from, to: min(upper, forkSeq), body)
         }
         let ownFrom = max(from, row.firstOwnSeq)
@@ -205,7 +215,7 @@ struct JournalReader {
                 journal: path)
         }
         s.reset()
-        if let parent = row.parent, let forkSeq = row.forkSeq, let parentRow = try run(rid: parent),
+        if let forkSeq = row.forkSeq, let parentRow = try parentRow(of: row),
             var state = try snapshot(of: parentRow, atOrBefore: min(seq, forkSeq))
         {
             state.run = row.id
@@ -229,10 +239,7 @@ struct JournalReader {
     /// The chain hash of `row` after event `seq` (for forks).
     func chainHash(of row: RunRow, at seq: Int64) throws(JournalError) -> [UInt8] {
         if seq == row.headSeq { return row.headHash }
-        if let parent = row.parent, let forkSeq = row.forkSeq, seq <= forkSeq {
-            guard let parentRow = try self.run(rid: parent) else {
-                throw JournalError(.corrupt, "the parent of this fork is missing", context: .init(run: row.id))
-            }
+        if let forkSeq = row.forkSeq, seq <= forkSeq, let parentRow = try parentRow(of: row) {
             return try chainHash(of: parentRow, at: seq)
         }
         // Start from the hash at the end of the chunk before the one holding `seq`.

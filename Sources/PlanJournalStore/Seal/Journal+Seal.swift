@@ -84,10 +84,7 @@ extension JournalReader {
     private func walkChain(
         _ row: RunRow, upTo limit: Int64, wanted: Set<Int64>, chain: inout HashChain, into walk: inout ChainWalk
     ) throws(JournalError) -> Bool {
-        if let parent = row.parent, let forkSeq = row.forkSeq {
-            guard let parentRow = try run(rid: parent) else {
-                throw JournalError(.corrupt, "the parent of this fork is missing", context: .init(run: row.id))
-            }
+        if let forkSeq = row.forkSeq, let parentRow = try parentRow(of: row) {
             guard try walkChain(parentRow, upTo: min(limit, forkSeq), wanted: wanted, chain: &chain, into: &walk) else {
                 return false
             }
