@@ -158,6 +158,26 @@ import Testing
         #expect(try await planj("--journal", full, "verify").status == 0)
     }
 
+    /// A SQLite file of another application is not a journal: no command adds planj's tables to
+    /// it. A damaged format version is corruption, not an attempt to create the tables again.
+    @Test func aForeignOrDamagedDatabaseIsRefusedUntouched() async throws {
+        let other = directory + "/other.sqlite"
+        let create = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(other)'); c.execute('create table foo(a)'); c.commit()"])
+        try #require(create.status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: other))
+        for command in [["runs"], ["ingest", Fixtures.validContract]] {
+            let r = try await PlanjBinary.run(["--journal", other] + command, in: directory)
+            #expect(r.status == 6 && r.stderr.contains("not a planj journal (it holds foo)"), "\(command): \(r.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == before)
+
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        let damage = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(journal)'); c.execute(\"update meta set value = 'abc' where key = 'format_version'\"); c.commit()"])
+        try #require(damage.status == 0)
+        let damaged = try await planj("--journal", journal, "runs")
+        #expect(damaged.status == 6 && damaged.stderr.contains("format version is damaged"))
+    }
+
     /// A Markdown report printed on a terminal is text output too; written to a pipe or a file it
     /// is the report as recorded.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))

@@ -57,6 +57,8 @@ final class JournalWriter {
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
+        // Before anything writes to the file (WAL mode, the checkpointer, the append log).
+        if db.dialect == .sqlite { try Schema.refuseForeignTables(db) }
         self.db = db
         self.config = config
         reader = JournalReader(db: db)

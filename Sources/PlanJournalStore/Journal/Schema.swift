@@ -121,7 +121,7 @@ enum Schema {
         try refuseNewer(current, db)
         guard current < migrations.count else { return }
         try db.transaction { () throws(JournalError) in
-            if db.dialect == .postgres { try db.execute(createMeta) }
+            try db.execute(createMeta)
             // Re-read inside the write lock: another process may have migrated meanwhile.
             let now = try version(db)
             try refuseNewer(now, db)
@@ -138,25 +138,46 @@ enum Schema {
         }
     }
 
-    /// The format version, read without the write lock (0 for a new journal).
+    /// The format version, read without the write lock (0 for a new journal). It only looks:
+    /// a read-only command must not write, and creating `meta` could race another process's
+    /// migration.
     private static func versionWithoutLock(_ db: any SQLDatabase) throws(JournalError) -> Int {
-        switch db.dialect {
-        case .sqlite:
-            try db.execute(createMeta)
-        case .postgres:
-            // Creating `meta` here could race another process's migration: only look.
-            let exists = try db.statement("SELECT to_regclass('meta') IS NOT NULL")
-            defer { exists.reset() }
-            guard try exists.step(), exists.int(0) == 1 else { return 0 }
-        }
+        let exists = try db.statement(
+            db.dialect == .sqlite
+                ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+                : "SELECT to_regclass('meta') IS NOT NULL")
+        defer { exists.reset() }
+        guard try exists.step(), exists.int(0) == 1 else { return 0 }
         return try version(db)
+    }
+
+    /// Throws when the SQLite database `db` holds tables but not planj's `meta`: a file of
+    /// another application, which must not get planj's tables (nor be switched to WAL mode).
+    /// - Throws: `.corrupt` naming a few of its tables.
+    static func refuseForeignTables(_ db: any SQLDatabase) throws(JournalError) {
+        let tables = try db.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        defer { tables.reset() }
+        var names: [String] = []
+        while try tables.step() { names.append(tables.text(0) ?? "") }
+        guard !names.isEmpty, !names.contains("meta") else { return }
+        let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", ..." : "")
+        throw JournalError(
+            .corrupt, "a SQLite database but not a planj journal (it holds \(shown)): name another file",
+            context: .init(journalPath: db.path))
     }
 
     /// The format version recorded in `meta` (0 for a new journal).
     static func version(_ db: any SQLDatabase) throws(JournalError) -> Int {
         let read = try db.statement("SELECT value FROM meta WHERE key = 'format_version'")
         defer { read.reset() }
-        return try read.step() ? Int(read.text(0) ?? "0") ?? 0 : 0
+        guard try read.step() else { return 0 }
+        let text = read.text(0) ?? ""
+        guard let version = Int(text), version >= 0 else {
+            throw JournalError(
+                .corrupt, "the journal's format version is damaged: '\(text.prefix(40))' is not a version number",
+                context: .init(journalPath: db.path))
+        }
+        return version
     }
 
     private static let createMeta = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
