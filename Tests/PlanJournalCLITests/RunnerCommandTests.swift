@@ -26,6 +26,39 @@ import Testing
         return try #require(object?["run"] as? String)
     }
 
+    /// An executor that dies on its first step is started again for the next attempt; a planner
+    /// that ignores the end of its input does not outlive the run.
+    @Test func aDeadAgentIsStartedAgainAndNoAgentOutlivesTheRun() async throws {
+        let marker = directory + "/died-once"
+        let pidFile = directory + "/planner.pid"
+        let planner = """
+            import json, os, sys, time
+            open('\(pidFile)', 'w').write(str(os.getpid()))
+            for line in sys.stdin:
+                r = json.loads(line)
+                print(json.dumps({"id": r["id"], "result": {"steps": [{"id": "a", "description": "a step"}]}}), flush=True)
+            while True: time.sleep(1)
+            """
+        let executor = """
+            import json, os, signal, sys
+            for line in sys.stdin:
+                r = json.loads(line)
+                if not os.path.exists('\(marker)'):
+                    open('\(marker)', 'w').close()
+                    os.kill(os.getpid(), signal.SIGKILL)
+                print(json.dumps({"id": r["id"], "result": {"output": "done"}}), flush=True)
+            """
+        try planner.write(toFile: directory + "/planner.py", atomically: true, encoding: .utf8)
+        try executor.write(toFile: directory + "/executor.py", atomically: true, encoding: .utf8)
+        let run = try await planj(
+            "run", "--goal", "survive a crash", "--planner", "cmd:python3 \(directory)/planner.py",
+            "--executor", "cmd:python3 \(directory)/executor.py", "--json")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("was killed by signal 9 (SIGKILL): starting it again"))
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+        #expect(kill(pid, 0) == -1, "the planner still runs")
+    }
+
     @Test func theDemoRecordsOverlapAFailureAReplanAndAnApprovalAndVerifies() async throws {
         let demo = try await planj("demo", "--json", "--pace", "0.5")
         #expect(demo.status == 0, "\(demo.stderr)")

@@ -23,15 +23,24 @@ enum RunDriver {
 
     static func drive(json: Bool, _ body: @escaping @Sendable () async throws -> RunResult) async throws {
         let task = Task { try await body() }
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT)
-        source.setEventHandler {
-            Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
-            task.cancel()
-            signal(SIGINT, SIG_DFL)
+        // Ctrl-C or SIGTERM (a service manager, `timeout`) cancels the run, which is journaled
+        // as cancelled; a second one ends planj at once.
+        let sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                Output.error("planj: interrupted: cancelling the run (\(number == SIGINT ? "Ctrl-C" : "SIGTERM") again to quit at once)")
+                task.cancel()
+                signal(number, SIG_DFL)
+            }
+            source.resume()
+            return source
         }
-        source.resume()
-        defer { source.cancel() }
+        defer {
+            sources.forEach { $0.cancel() }
+            // The agent programs the run started end with it.
+            SubprocessChannel.stopAll()
+        }
         let result: RunResult
         do {
             result = try await task.value

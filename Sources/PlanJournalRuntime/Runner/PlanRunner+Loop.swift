@@ -27,6 +27,7 @@ extension PlanRunner {
     /// the run, and journals `run.completed`.
     func drive(_ p: inout RunProgress, recorder: RunRecorder) async throws -> RunResult {
         var ending: Ending?
+        p.deadline = RunDeadline(options.timeout)
         if p.plan.isEmpty {
             ending = try await proposeFirstPlan(&p, recorder: recorder)
         }
@@ -37,12 +38,11 @@ extension PlanRunner {
     }
 
     private func executeSteps(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending {
-        let timeout = options.timeout
         let poll = options.pollInterval
         return try await withThrowingTaskGroup(of: Signal.self) { group in
-            if let timeout {
+            if let deadline = p.deadline.instant {
                 group.addTask {
-                    try? await Task.sleep(for: timeout)
+                    try? await Task.sleep(until: deadline)
                     return Task.isCancelled ? .tick : .timeout
                 }
             }

@@ -11,7 +11,7 @@ extension PlanRunner {
         }
         let request = PlanningRequest(goal: p.goal, tools: tools.names, analysis: p.analysis)
         let steps: [PlanStep]
-        switch try await askPlanner(request, purpose: "plan", recorder: recorder) {
+        switch try await askPlanner(request, purpose: "plan", deadline: p.deadline, recorder: recorder) {
         case .failure(let ending): return ending
         case .success(let proposal):
             steps = proposal.steps
@@ -52,7 +52,7 @@ extension PlanRunner {
         let request = PlanningRequest(
             goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis)
         let proposal: PlanProposal
-        switch try await askPlanner(request, purpose: "replan", recorder: recorder) {
+        switch try await askPlanner(request, purpose: "replan", deadline: p.deadline, recorder: recorder) {
         case .failure(let ending): return ending
         case .success(let value): proposal = value
         }
@@ -79,8 +79,10 @@ extension PlanRunner {
     private func analyzeGoal(_ analyzer: any GoalAnalyzer, _ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
         let analysis: GoalAnalysis
         do {
-            analysis = try await analyzer.analyze(goal: p.goal, tools: tools.names)
+            let (goal, names) = (p.goal, tools.names)
+            analysis = try await p.deadline.bound { try await analyzer.analyze(goal: goal, tools: names) }
         } catch {
+            if let ending = Ending.interrupted(by: error) { return ending }
             let failure = (error as? RuntimeError) ?? RuntimeError("analyzer_error", "\(error)")
             for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
             return Ending(stoppedBy: "analyzer_error", error: failure)
@@ -102,13 +104,14 @@ extension PlanRunner {
 
     /// Calls the planner, journals its model calls and checks the plan (non-empty, unique ids,
     /// known dependencies, no cycles). A planner error or an invalid plan ends the run.
-    private func askPlanner(_ request: PlanningRequest, purpose: String, recorder: RunRecorder) async throws
-        -> PlannerAnswer
+    private func askPlanner(_ request: PlanningRequest, purpose: String, deadline: RunDeadline, recorder: RunRecorder)
+        async throws -> PlannerAnswer
     {
         let proposal: PlanProposal
         do {
-            proposal = try await planner.plan(request)
+            proposal = try await deadline.bound { try await planner.plan(request) }
         } catch {
+            if let ending = Ending.interrupted(by: error) { return .failure(ending) }
             let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
             for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
             return .failure(Ending(stoppedBy: failure.type == "invalid_plan" ? "invalid_plan" : "planner_error", error: failure))
@@ -133,13 +136,22 @@ extension PlanRunner {
         if let reviewer {
             let review: PlanReview
             do {
-                review = try await reviewer.review(goal: p.goal, steps: p.plan, version: p.version)
+                let (goal, steps, version) = (p.goal, p.plan, p.version)
+                review = try await p.deadline.bound { try await reviewer.review(goal: goal, steps: steps, version: version) }
             } catch {
+                if let ending = Ending.interrupted(by: error) { return ending }
                 let failure = (error as? RuntimeError) ?? RuntimeError("reviewer_error", "\(error)")
                 for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }
                 return Ending(stoppedBy: "reviewer_error", error: failure)
             }
             for call in review.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }
+            guard RunValidator.verdicts.contains(review.verdict) else {
+                // Journaled as it came, the run would be rejected, left open, and resumed unreviewed.
+                let allowed = RunValidator.verdicts.sorted().joined(separator: ", ")
+                return Ending(
+                    stoppedBy: "reviewer_error",
+                    error: RuntimeError("bad_reply", "\(reviewer.name): the verdict \"\(review.verdict)\" is not one of \(allowed)"))
+            }
             try await recorder.record(
                 .planReviewed, actor: "reviewer",
                 data: .record([

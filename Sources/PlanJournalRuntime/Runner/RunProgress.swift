@@ -25,6 +25,8 @@ struct RunProgress: Sendable {
     }
 
     var goal: String
+    /// When `--timeout` ends the run (set as the runner starts driving it).
+    var deadline = RunDeadline(nil)
     /// The goal's analysis, once journaled.
     var analysis: GoalAnalysis?
     var plan: [PlanStep] = [] {

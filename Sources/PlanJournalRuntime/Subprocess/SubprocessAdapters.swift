@@ -4,11 +4,11 @@ import PlanJournalCore
 /// ``SubprocessChannel`` (`cmd:PROGRAM ARGS`). See the README's "Subprocess protocol".
 public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
     public let name: String
-    let channel: SubprocessChannel
+    let channel: RestartingChannel
 
     /// Starts the program.
     public init(arguments: [String]) throws {
-        channel = try SubprocessChannel(arguments: arguments)
+        channel = try RestartingChannel(arguments: arguments)
         name = "cmd:" + arguments.joined(separator: " ")
     }
 
@@ -84,11 +84,11 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
 /// `{"ok", "content", "content_type"}`.
 public struct SubprocessTool: Tool {
     public let name: String
-    let channel: SubprocessChannel
+    let channel: RestartingChannel
 
     public init(name: String, arguments: [String]) throws {
         self.name = name
-        channel = try SubprocessChannel(arguments: arguments)
+        channel = try RestartingChannel(arguments: arguments)
     }
 
     public func call(_ args: JSONValue) async throws -> ToolOutput {

@@ -9,101 +9,153 @@ import Synchronization
 public final class SubprocessChannel: Sendable {
     /// The command line, for messages.
     public let commandLine: String
-    private let process: Process
-    private let input: FileHandle
-    private let state = Mutex<State>(State())
-    private let writeLock = Mutex(())
+    private let process: SpawnedProcess
+    private let shared = Shared()
+
+    /// What the channel, its reader thread and its waiter thread share.
+    private final class Shared: Sendable {
+        let state = Mutex<State>(State())
+    }
 
     private struct State {
         var nextID = 1
         var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+        /// Why no call can succeed any more (the program ended or closed its output).
         var closed: String?
+        /// How the program ended, once it has.
+        var ended: SpawnedProcess.Termination?
+        var outputEnded = false
     }
 
+    /// The channels whose programs may still run, for ``stopAll()``.
+    private static let live = Mutex<[ObjectIdentifier: SubprocessChannel]>([:])
+
     /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments.
-    /// - Throws: ``RuntimeError`` `subprocess` when it cannot be started.
+    /// - Throws: ``RuntimeError`` `usage` when there is no such program, `subprocess` when it
+    ///   cannot be started.
     public init(arguments: [String]) throws {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
         commandLine = arguments.joined(separator: " ")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.locate(program))
-        process.arguments = Array(arguments.dropFirst())
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        input = stdin.fileHandleForWriting
-        do {
-            try process.run()
-        } catch {
-            throw RuntimeError("subprocess", "cannot start \(program): \(error)")
-        }
-        let output = stdout.fileHandleForReading
-        let thread = Thread { [self] in readReplies(from: output) }
-        thread.name = "planj-subprocess-reader"
-        thread.start()
+        process = try SpawnedProcess(executable: try Self.locate(program), arguments: arguments)
+        Self.live.withLock { $0[ObjectIdentifier(self)] = self }
+        // The threads hold what they use, not the channel.
+        let (process, shared, commandLine) = (process, shared, commandLine)
+        let reader = Thread { Self.readReplies(from: process.output, shared: shared, commandLine: commandLine) }
+        reader.name = "planj-subprocess-reader"
+        reader.start()
+        let waiter = Thread { Self.awaitExit(of: process, shared: shared, commandLine: commandLine) }
+        waiter.name = "planj-subprocess-waiter"
+        waiter.start()
     }
 
     /// The path of `program`: as given when it holds a `/`, else the first match on `$PATH`.
     static func locate(_ program: String) throws -> String {
         let fm = FileManager.default
+        var isDirectory: ObjCBool = false
         if program.contains("/") {
-            guard fm.isExecutableFile(atPath: program) else {
-                throw RuntimeError("usage", "cannot find the program \(program) (or it is not executable)")
+            guard fm.fileExists(atPath: program, isDirectory: &isDirectory), !isDirectory.boolValue,
+                fm.isExecutableFile(atPath: program)
+            else {
+                throw RuntimeError(
+                    "usage",
+                    isDirectory.boolValue
+                        ? "\(program) is a directory, not a program" : "cannot find the program \(program) (or it is not executable)")
             }
             return program
         }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") where fm.isExecutableFile(atPath: "\(dir)/\(program)") {
-            return "\(dir)/\(program)"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(program)"
+            if fm.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+                fm.isExecutableFile(atPath: candidate)
+            {
+                return candidate
+            }
         }
         throw RuntimeError("usage", "cannot find the program \(program) on $PATH")
     }
 
-    deinit {
-        try? input.close()
-        if process.isRunning { process.terminate() }
+    /// Why calls fail, once the program has ended or closed its output (`nil` while it runs).
+    public var ending: String? { shared.state.withLock { $0.closed } }
+
+    /// Ends the program: its standard input is closed (the protocol's signal to exit), then it
+    /// gets SIGTERM after `grace`, then SIGKILL after `grace` again. Returns once it has ended.
+    public func stop(grace: Duration = .milliseconds(500)) {
+        Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        process.closeInput()
+        for signal in [SIGTERM, SIGKILL] {
+            if waitForEnd(upTo: grace) { return }
+            process.send(signal)
+        }
+        _ = waitForEnd(upTo: grace)
     }
 
-    /// Sends a request and waits for its reply's `result`.
-    /// - Throws: ``RuntimeError``: the reply's `error`, or `subprocess` when the process exited or
-    ///   wrote a line that is not a reply.
+    /// Stops the programs of every channel still open (at the end of a command, or when it is
+    /// interrupted), side by side.
+    public static func stopAll() {
+        let channels = live.withLock { Array($0.values) }
+        DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
+    }
+
+    private func waitForEnd(upTo limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if shared.state.withLock({ $0.ended != nil }) { return true }
+            usleep(10_000)
+        }
+        return shared.state.withLock { $0.ended != nil }
+    }
+
+    /// Sends a request and waits for its reply's `result`. A cancelled task stops waiting at
+    /// once (the reply, if it comes, is dropped).
+    /// - Throws: ``RuntimeError``: the reply's `error`, or `subprocess` when the program ended or
+    ///   closed its output; `CancellationError` when the task was cancelled.
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
-        try await withCheckedThrowingContinuation { continuation in
-            let registered: Result<Int, RuntimeError> = state.withLock { s in
-                if let reason = s.closed { return .failure(RuntimeError("subprocess", reason)) }
-                let id = s.nextID
-                s.nextID += 1
-                s.pending[id] = continuation
-                return .success(id)
-            }
-            let id: Int
-            switch registered {
-            case .success(let registeredID): id = registeredID
-            case .failure(let error):
-                continuation.resume(throwing: error)
-                return
-            }
-            var line: [UInt8] = []
-            JSONValue.record(["id": .int(id), "method": .string(method), "params": params]).write(to: &line)
-            line.append(0x0A)
-            let written: Bool = writeLock.withLock { _ in
-                do {
-                    try input.write(contentsOf: Data(line))
-                    return true
-                } catch {
-                    return false
+        let id = shared.state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let refusal: RuntimeError? = shared.state.withLock { s in
+                    if let reason = s.closed { return RuntimeError("subprocess", reason) }
+                    s.pending[id] = continuation
+                    return nil
                 }
+                if let refusal {
+                    continuation.resume(throwing: refusal)
+                    return
+                }
+                if Task.isCancelled {
+                    fail(id, CancellationError())
+                    return
+                }
+                var line: [UInt8] = []
+                JSONValue.record(["id": .int(id), "method": .string(method), "params": params]).write(to: &line)
+                line.append(0x0A)
+                let written = process.write(line)
+                if !written { fail(id, RuntimeError("subprocess", "cannot write to \(commandLine): it has exited")) }
             }
-            if !written { fail(id, RuntimeError("subprocess", "cannot write to \(commandLine): it has exited")) }
+        } onCancel: {
+            fail(id, CancellationError())
         }
     }
 
-    private func fail(_ id: Int, _ error: RuntimeError) {
-        state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
+    private func fail(_ id: Int, _ error: any Error) {
+        shared.state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
     }
 
-    private func readReplies(from output: FileHandle) {
+    /// Fails every waiting call with `reason`, and every later one.
+    private static func close(_ shared: Shared, reason: String) {
+        let waiting = shared.state.withLock { s in
+            if s.closed == nil { s.closed = reason }
+            defer { s.pending.removeAll() }
+            return Array(s.pending.values)
+        }
+        for continuation in waiting { continuation.resume(throwing: RuntimeError("subprocess", reason, retryable: false)) }
+    }
+
+    private static func readReplies(from output: FileHandle, shared: Shared, commandLine: String) {
         var buffer = LineBuffer()
         var lineNumber = 0
         while true {
@@ -113,30 +165,50 @@ public final class SubprocessChannel: Sendable {
             while let line = buffer.nextLine() {
                 lineNumber += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-                deliver(Array(line), lineNumber: lineNumber)
+                deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
             }
         }
-        process.waitUntilExit()
-        let reason = "\(commandLine) exited with status \(process.terminationStatus)"
-        let waiting = state.withLock { s in
-            s.closed = reason
-            defer { s.pending.removeAll() }
-            return Array(s.pending.values)
+        if !buffer.rest.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
+            // A last reply without its newline.
+            deliver(Array(buffer.rest), lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
         }
-        for continuation in waiting { continuation.resume(throwing: RuntimeError("subprocess", reason, retryable: false)) }
+        shared.state.withLock { $0.outputEnded = true }
+        // A program that ended is named by how it ended (the waiter closes the channel then); one
+        // that closed its output and keeps running fails the calls now.
+        let deadline = ContinuousClock.now + .milliseconds(200)
+        while shared.state.withLock({ $0.ended == nil }) && ContinuousClock.now < deadline { usleep(5_000) }
+        if shared.state.withLock({ $0.ended == nil }) { close(shared, reason: "\(commandLine) closed its standard output") }
     }
 
-    private func deliver(_ line: [UInt8], lineNumber: Int) {
-        // The id as sent, or as a string of it (JSON-RPC libraries may echo ids as strings).
-        guard let reply = try? JSONValue(parsing: line),
-            let id = reply["id"]?.int64Value ?? reply["id"]?.stringValue.flatMap({ Int64($0) })
-        else {
+    /// Waits for the program to end; its calls then fail, once the reader has taken what the
+    /// program wrote, or after a second (a child of the program may hold its output open).
+    private static func awaitExit(of process: SpawnedProcess, shared: Shared, commandLine: String) {
+        let termination = process.waitForExit()
+        let deadline = ContinuousClock.now + .seconds(1)
+        shared.state.withLock { $0.ended = termination }
+        while !shared.state.withLock({ $0.outputEnded }) && ContinuousClock.now < deadline { usleep(5_000) }
+        close(shared, reason: "\(commandLine) \(termination)")
+    }
+
+    private static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
+        var line = line[...]
+        // A byte order mark (some runtimes write one at the start of their output).
+        if line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
+        // A reply with bytes that are not UTF-8 is read with them replaced (U+FFFD).
+        let parsed = (try? JSONValue(parsing: Array(line))) ?? (try? JSONValue(parsing: Array(String(decoding: line, as: UTF8.self).utf8)))
+        // The id as sent, or as a string of it or a number with a fraction of zero (JSON-RPC
+        // libraries may echo ids so).
+        guard let reply = parsed, let id = Self.id(of: reply["id"]) else {
             let text = String(decoding: line.prefix(200), as: UTF8.self)
             try? FileHandle.standardError.write(
                 contentsOf: Data("planj: \(commandLine): stdout line \(lineNumber) is not a reply (ignored): \(text)\n".utf8))
             return
         }
-        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: Int(id)) }) else { return }
+        guard let continuation = shared.state.withLock({ $0.pending.removeValue(forKey: id) }) else {
+            try? FileHandle.standardError.write(
+                contentsOf: Data("planj: \(commandLine): stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)\n".utf8))
+            return
+        }
         if let error = reply["error"], error != .null {
             continuation.resume(
                 throwing: RuntimeError(
@@ -146,5 +218,11 @@ public final class SubprocessChannel: Sendable {
         } else {
             continuation.resume(returning: reply["result"] ?? .null)
         }
+    }
+
+    private static func id(of value: JSONValue?) -> Int? {
+        if let n = value?.int64Value { return Int(n) }
+        if let d = value?.doubleValue, d == d.rounded(), abs(d) < 1e15 { return Int(d) }
+        return value?.stringValue.flatMap { Int($0) }
     }
 }

@@ -36,7 +36,7 @@ final class LogSyncer: @unchecked Sendable {
 
     /// A syncer for the log open as `fd` (`nil` when the descriptor cannot be duplicated).
     init?(duplicating fd: Int32, path: String) {
-        let copy = dup(fd)
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else { return nil }
         self.fd = copy
         self.path = path

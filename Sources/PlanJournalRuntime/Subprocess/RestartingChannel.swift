@@ -1,0 +1,33 @@
+import Foundation
+import PlanJournalCore
+import Synchronization
+
+/// A ``SubprocessChannel`` whose program is started again when a call finds that it has ended
+/// (it crashed, or was killed, on an earlier call): one dead agent fails the calls it was
+/// answering, not every call after them.
+final class RestartingChannel: Sendable {
+    private let arguments: [String]
+    private let current: Mutex<SubprocessChannel>
+
+    init(arguments: [String]) throws {
+        self.arguments = arguments
+        current = Mutex(try SubprocessChannel(arguments: arguments))
+    }
+
+    /// ``SubprocessChannel/call(_:_:)`` on the running program, started again first if it ended.
+    func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
+        try await channel().call(method, params)
+    }
+
+    private func channel() throws -> SubprocessChannel {
+        try current.withLock { channel in
+            guard let ending = channel.ending else { return channel }
+            try? FileHandle.standardError.write(contentsOf: Data("planj: \(ending): starting it again\n".utf8))
+            // One that closed its output may still run.
+            let old = channel
+            DispatchQueue.global().async { old.stop() }
+            channel = try SubprocessChannel(arguments: arguments)
+            return channel
+        }
+    }
+}

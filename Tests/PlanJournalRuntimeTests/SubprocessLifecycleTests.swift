@@ -1,0 +1,106 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import Testing
+
+/// How agent programs start, end and misbehave, with real child processes.
+@Suite(.timeLimit(.minutes(1))) struct SubprocessLifecycleTests {
+    /// Answers a request with the shell's blocked and ignored signal masks (a shell, as Python
+    /// ignores SIGPIPE and SIGXFSZ itself).
+    static let masks = #"""
+        read line
+        id=$(echo "$line" | sed 's/.*"id":\([0-9]*\).*/\1/')
+        b=$(grep SigBlk /proc/$$/status | cut -f2); i=$(grep SigIgn /proc/$$/status | cut -f2)
+        echo "{\"id\":$id,\"result\":{\"blocked\":\"$b\",\"ignored\":\"$i\"}}"
+        """#
+
+    /// An agent starts with no signal blocked and none ignored, whatever the thread that starts it
+    /// blocks (dispatch workers block most) and whatever planj ignores (SIGINT while a run is
+    /// cancellable): otherwise `kill` does not stop it, nor `timeout` a tool it runs.
+    @Test func anAgentStartsWithNoSignalBlockedOrIgnored() async throws {
+        signal(SIGINT, SIG_IGN)
+        defer { signal(SIGINT, SIG_DFL) }
+        var block = sigset_t()
+        sigfillset(&block)
+        var old = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        let channel = try SubprocessChannel(arguments: ["/bin/sh", "-c", Self.masks])
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+        defer { channel.stop() }
+        let reply = try await channel.call("masks", .record([:]))
+        // Signals 1-31 (glibc keeps its own real-time signals 32 and 33 as it likes).
+        let standard = { (mask: String?) in mask.flatMap { UInt64($0, radix: 16) }.map { $0 & 0x7FFF_FFFF } }
+        #expect(standard(reply["blocked"]?.stringValue) == 0)
+        #expect(standard(reply["ignored"]?.stringValue) == 0)
+    }
+
+    /// A cancelled call returns at once, though the program never answers it.
+    @Test func aCancelledCallReturnsAtOnce() async throws {
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", "import sys, time\nfor line in sys.stdin: time.sleep(3600)"])
+        defer { channel.stop() }
+        let call = Task { try await channel.call("plan", .record([:])) }
+        try await Task.sleep(for: .milliseconds(100))
+        call.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await call.value }
+    }
+
+    /// A program that exits while a child of it keeps its output open fails its calls (they
+    /// waited for the output to close); the message says how it ended, killed by a signal too.
+    @Test(arguments: [
+        ("import os, subprocess, sys\nsys.stdin.readline()\nsubprocess.Popen(['sleep', '30'])\nos._exit(3)", "exited with status 3"),
+        ("import os, signal, sys\nsys.stdin.readline()\nos.kill(os.getpid(), signal.SIGKILL)", "was killed by signal 9 (SIGKILL)"),
+    ])
+    func aProgramThatEndsFailsItsCallsSayingHow(script: String, ending: String) async throws {
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        defer { channel.stop() }
+        await #expect {
+            _ = try await channel.call("plan", .record([:]))
+        } throws: { error in
+            (error as? RuntimeError)?.message.hasSuffix(ending) == true
+        }
+    }
+
+    /// A program that closes its output and keeps running fails the calls waiting on it.
+    @Test func aProgramThatClosesItsOutputFailsItsCalls() async throws {
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", "import os, sys, time\nsys.stdin.readline()\nos.close(1)\ntime.sleep(30)"])
+        defer { channel.stop() }
+        await #expect {
+            _ = try await channel.call("plan", .record([:]))
+        } throws: { error in
+            (error as? RuntimeError)?.message.hasSuffix("closed its standard output") == true
+        }
+    }
+
+    /// Replies as some runtimes write them: a byte order mark, an id as a float, a byte that is
+    /// not UTF-8, and a last reply without its newline.
+    @Test func oddlyWrittenRepliesAreUnderstood() async throws {
+        let script = #"""
+            import json, sys
+            out = sys.stdout.buffer
+            r = json.loads(sys.stdin.readline()); out.write(b"\xef\xbb\xbf" + json.dumps({"id": r["id"], "result": {"n": 1}}).encode() + b"\n"); out.flush()
+            r = json.loads(sys.stdin.readline()); out.write(json.dumps({"id": float(r["id"]), "result": {"n": 2}}).encode() + b"\n"); out.flush()
+            r = json.loads(sys.stdin.readline()); out.write(b'{"id": %d, "result": {"n": 3, "text": "caf\xe9"}}\n' % r["id"]); out.flush()
+            r = json.loads(sys.stdin.readline()); out.write(json.dumps({"id": r["id"], "result": {"n": 4}}).encode()); out.flush()
+            """#
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        defer { channel.stop() }
+        for n in 1...4 {
+            let reply = try await channel.call("plan", .record([:]))
+            #expect(reply["n"]?.int64Value == Int64(n))
+            if n == 3 { #expect(reply["text"]?.stringValue == "caf\u{FFFD}") }
+        }
+    }
+
+    /// `stop()` ends a program that ignores the end of its input (with SIGTERM, then SIGKILL).
+    @Test func stopEndsAProgramThatIgnoresTheEndOfItsInput() async throws {
+        let pidFile = NSTemporaryDirectory() + "planj-agent-\(UUID().uuidString).pid"
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let script = "import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nopen('\(pidFile)', 'w').write(str(os.getpid()))\nprint('{\"id\": 1, \"result\": {}}', flush=True)\nwhile True: time.sleep(1)"
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        _ = try await channel.call("ping", .record([:]))
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+        channel.stop(grace: .milliseconds(100))
+        #expect(kill(pid, 0) == -1 && errno == ESRCH)
+        #expect(channel.ending?.contains("was killed by signal 9") == true)
+    }
+}
