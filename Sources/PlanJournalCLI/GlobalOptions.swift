@@ -15,6 +15,10 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print errors with their causes.")
     var verbose = false
 
+    func validate() throws {
+        if journal?.isEmpty == true { throw ValidationError("--journal needs a path (a SQLite file or a postgres:// URL)") }
+    }
+
     /// The journal path after the default rules.
     var journalPath: String {
         if let journal { return journal }

@@ -31,6 +31,15 @@ import Testing
         }
     }
 
+    /// A UTF-16 surrogate alone is no character: jq and Python's strict readers refuse it, so a
+    /// journal that kept one could not be read back through `planj events | jq`.
+    @Test func rejectsLoneSurrogatesButNotPairs() throws {
+        for lone in [#""\ud800""#, #""\udc00""#, #""\ud800x""#, #""\ud800\u0041""#, #""\udbff\ud800""#] {
+            #expect(throws: JSONSyntaxError.self, "\(lone)") { try compact(lone) }
+        }
+        #expect(try compact(#""\ud83d\ude00 \uD83D\uDE00""#) == #""\ud83d\ude00 \uD83D\uDE00""#)
+    }
+
     @Test func acceptsMultiByteUTF8() throws {
         #expect(try compact("\"Räkna 🧮 ✓\"") == "\"Räkna 🧮 ✓\"")
     }

@@ -69,6 +69,20 @@ import Testing
         }
     }
 
+    /// NUL ends a C string and cannot be in PostgreSQL's text: a run id or step id holding one
+    /// was cut short in the catalog and read back as a different run.
+    @Test func idsMustNotContainNUL() throws {
+        #expect(throws: JournalError.self) {
+            try JournalEvent(parsing: #"{"run":"a\u0000b","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#)
+        }
+        #expect(throws: JournalError.self) {
+            try PlanStep(wire: JSONValue(parsing: #"{"id":"a\u0000b"}"#), path: "steps[0]")
+        }
+        // Elsewhere a NUL is text like any other.
+        let goal = try JournalEvent(parsing: #"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"a\u0000b"}}"#)
+        #expect(goal.dataString("goal") == "a\u{0}b")
+    }
+
     @Test func aRunIDLongerThan128BytesIsRejected() {
         let id = String(repeating: "é", count: 65)
         #expect(throws: JournalError.self) {

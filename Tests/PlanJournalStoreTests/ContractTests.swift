@@ -16,6 +16,14 @@ import Testing
         return out
     }
 
+    /// Text with a NUL (a goal, say) is stored whole in the catalog, not cut at the NUL as a C
+    /// string would be.
+    @Test func aNULInsideTextIsKeptInTheCatalog() throws {
+        let t = try TemporaryJournal()
+        _ = try t.journal.ingest(text: #"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"a\u0000b"}}"# + "\n")
+        #expect(try t.journal.runs().first?.goal == "a\u{0}b")
+    }
+
     @Test func validContractIngestsAndReadsBackValueForValue() throws {
         let t = try TemporaryJournal()
         let report = try t.journal.ingest(file: Fixtures.validContract)

@@ -197,14 +197,34 @@ struct JSONCompactor {
             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             i += 1
         case UInt8(ascii: "u"):
-            guard i + 4 < src.count else { throw JSONSyntaxError("truncated \\u escape", at: at) }
-            for k in 1...4 where Self.hexValue(src[i + k]) == nil {
-                throw JSONSyntaxError("invalid \\u escape", at: at)
+            let unit = try hexEscape(at: at)
+            // UTF-16 surrogates come in pairs: one alone is no character (jq, Python and
+            // browsers reject it, and no UTF-8 spells it).
+            if unit >= 0xDC00 && unit <= 0xDFFF { throw JSONSyntaxError("lone surrogate in a \\u escape", at: at) }
+            if unit >= 0xD800 && unit <= 0xDBFF {
+                guard i + 1 < src.count, src[i] == UInt8(ascii: "\\"), src[i + 1] == UInt8(ascii: "u") else {
+                    throw JSONSyntaxError("lone surrogate in a \\u escape", at: at)
+                }
+                let low = i
+                i += 1
+                let second = try hexEscape(at: low)
+                guard second >= 0xDC00 && second <= 0xDFFF else { throw JSONSyntaxError("lone surrogate in a \\u escape", at: at) }
             }
-            i += 5
         default:
             throw JSONSyntaxError("invalid escape", at: at)
         }
+    }
+
+    /// The four hex digits after the `u` at `i` (moving past them); `at` is where the escape began.
+    private mutating func hexEscape(at: Int) throws(JSONSyntaxError) -> UInt32 {
+        guard i + 4 < src.count else { throw JSONSyntaxError("truncated \\u escape", at: at) }
+        var unit: UInt32 = 0
+        for k in 1...4 {
+            guard let digit = Self.hexValue(src[i + k]) else { throw JSONSyntaxError("invalid \\u escape", at: at) }
+            unit = unit << 4 | UInt32(digit)
+        }
+        i += 5
+        return unit
     }
 
     /// Validates one multi-byte UTF-8 sequence at `i` (no overlongs, no surrogates, at most U+10FFFF).

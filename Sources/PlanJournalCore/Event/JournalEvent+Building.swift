@@ -10,7 +10,7 @@ extension JournalEvent {
         run: String, seq: Int64, ts: Timestamp, kind: String, actor: String?, cause: Int64?, version: Int?,
         data: JSONValue
     ) -> JournalEvent? {
-        guard !run.isEmpty, run.utf8.count <= maxRunIDBytes, seq >= 1, !kind.isEmpty,
+        guard runIDProblem(run) == nil, seq >= 1, !kind.isEmpty,
             Timestamp.microsRange.contains(ts.microseconds), version.map({ $0 >= 1 && $0 <= Int(Int32.max) }) ?? true,
             (cause ?? 0) >= 0, case .object(let members) = data
         else { return nil }

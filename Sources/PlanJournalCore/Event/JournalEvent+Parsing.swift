@@ -2,6 +2,15 @@ extension JournalEvent {
     /// The longest run id accepted, in UTF-8 bytes.
     public static let maxRunIDBytes = 128
 
+    /// What is wrong with `id` as a run id (`nil`: nothing): it must be 1 to ``maxRunIDBytes``
+    /// bytes, none of them NUL (which C strings, and PostgreSQL's text, end at).
+    public static func runIDProblem(_ id: String) -> String? {
+        if id.isEmpty { return "must not be empty" }
+        if id.utf8.count > maxRunIDBytes { return "is longer than \(maxRunIDBytes) bytes" }
+        if id.utf8.contains(0) { return "must not contain U+0000" }
+        return nil
+    }
+
     /// Reads one wire-format JSON line and builds its canonical form.
     ///
     /// Checks JSON syntax, UTF-8 and the envelope (`run`, `seq`, `ts`, `kind`, `data` present with
@@ -112,10 +121,7 @@ private struct EnvelopeParser {
                     guard first == UInt8(ascii: "\"") else { throw typeError("run", "a string") }
                     let r = try s.scanString()
                     let id = JSONString.decode(src, r)
-                    guard !id.isEmpty else { throw JournalError.invalid("run", "must not be empty") }
-                    guard id.utf8.count <= JournalEvent.maxRunIDBytes else {
-                        throw JournalError.invalid("run", "is longer than \(JournalEvent.maxRunIDBytes) bytes")
-                    }
+                    if let problem = JournalEvent.runIDProblem(id) { throw JournalError.invalid("run", problem) }
                     run = id
                     runToken = r
                 case "seq":

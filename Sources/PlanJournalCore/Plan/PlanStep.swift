@@ -36,6 +36,7 @@ public struct PlanStep: Sendable, Hashable, Codable {
         guard let id = value["id"]?.stringValue, !id.isEmpty else {
             throw JournalError.invalid("\(path).id", "must be a non-empty string")
         }
+        guard !id.utf8.contains(0) else { throw JournalError.invalid("\(path).id", "must not contain U+0000") }
         var deps: [String] = []
         switch value["depends_on"] {
         case nil, .null?: break

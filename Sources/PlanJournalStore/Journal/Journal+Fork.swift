@@ -14,9 +14,7 @@ extension Journal {
                 guard seq >= 1 && seq <= parent.headSeq else {
                     throw JournalError.invalid(nil, "a fork point must be within 1...\(parent.headSeq)", run: run, seq: seq)
                 }
-                guard !id.isEmpty, id.utf8.count <= JournalEvent.maxRunIDBytes else {
-                    throw JournalError.invalid("run", "a run id must be 1 to \(JournalEvent.maxRunIDBytes) bytes")
-                }
+                if let problem = JournalEvent.runIDProblem(id) { throw JournalError.invalid("run", "a run id \(problem)") }
                 guard try w.reader.run(named: id) == nil else {
                     throw JournalError(.conflict, "a run with this id already exists", context: .init(run: id))
                 }

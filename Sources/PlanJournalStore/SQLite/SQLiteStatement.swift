@@ -32,7 +32,15 @@ final class SQLiteStatement: SQLStatement {
             case .null: sqlite3_bind_null(handle, i)
             case .int(let n): sqlite3_bind_int64(handle, i, n)
             case .double(let d): sqlite3_bind_double(handle, i, d)
-            case .text(let s): sqlite3_bind_text(handle, i, s, -1, csqlite_transient())
+            case .text(var s):
+                // By length: a NUL inside the text is kept (as a C string it would end there).
+                s.withUTF8 { utf8 in
+                    if let base = utf8.baseAddress {
+                        _ = sqlite3_bind_text(handle, i, base, Int32(utf8.count), csqlite_transient())
+                    } else {
+                        _ = sqlite3_bind_text(handle, i, "", 0, csqlite_transient())
+                    }
+                }
             case .blob(let b):
                 b.withUnsafeBytes { raw in
                     _ = sqlite3_bind_blob64(handle, i, raw.baseAddress, sqlite3_uint64(raw.count), csqlite_transient())
