@@ -16,6 +16,30 @@ import Testing
         return out
     }
 
+    /// Run ids are compared byte for byte, as the catalog compares them: `café` in NFC and in
+    /// NFD are two runs, also when their events interleave in one input (Swift's `String`
+    /// equality merged them, and both were lost to a false conflict).
+    @Test func runIDsThatDifferOnlyInNormalizationAreTwoRuns() async throws {
+        let t = try TemporaryJournal()
+        let (nfc, nfd) = ("caf\u{E9}", "cafe\u{301}")
+        let line = { (run: String, seq: Int, kind: String, data: String) in
+            #"{"run":"\#(run)","seq":\#(seq),"ts":"2026-11-24T10:00:0\#(seq)Z","kind":"\#(kind)","data":\#(data)}"# + "\n"
+        }
+        let input = line(nfc, 1, "run.started", #"{"goal":"nfc"}"#) + line(nfd, 1, "run.started", #"{"goal":"nfd"}"#)
+            + line(nfc, 2, "note", "{}") + line(nfd, 2, "note", "{}")
+        let report = try t.journal.ingest(text: input)
+        #expect(report.rejected.isEmpty && report.eventsWritten == 4)
+        let goals = try t.journal.runs().map { ($0.id.utf8.count, $0.goal) }.sorted { $0.0 < $1.0 }
+        #expect(goals.map(\.1) == ["nfc", "nfd"])
+        #expect(try t.journal.events(of: nfd).count == 2 && t.journal.verify().ok)
+        // Appends keep them apart too (the chain heads a writer remembers are per run).
+        let e3 = try JournalEvent(parsing: line(nfc, 3, "note", "{}"))
+        let f3 = try JournalEvent(parsing: line(nfd, 3, "note", "{}"))
+        _ = try await t.journal.append([e3], to: nfc, expecting: .exactly(2))
+        _ = try await t.journal.append([f3], to: nfd, expecting: .exactly(2))
+        #expect(try t.journal.verify().ok)
+    }
+
     /// Text with a NUL (a goal, say) is stored whole in the catalog, not cut at the NUL as a C
     /// string would be.
     @Test func aNULInsideTextIsKeptInTheCatalog() throws {

@@ -116,7 +116,8 @@ enum IngestCommandSupport {
     struct Total {
         var written = 0
         var skipped = 0
-        var runs: Set<String> = []
+        /// By their bytes (two spellings of one text are two runs, as in the journal).
+        var runs: Set<[UInt8]> = []
         var rejected = 0
         /// Files that could not be read or decoded (nothing of them written).
         var failedFiles = 0
@@ -129,7 +130,7 @@ enum IngestCommandSupport {
         mutating func add(written: Int, skipped: Int, runs: [String], rejected: Int) {
             self.written += written
             self.skipped += skipped
-            self.runs.formUnion(runs)
+            self.runs.formUnion(runs.map { Array($0.utf8) })
             self.rejected += rejected
         }
 

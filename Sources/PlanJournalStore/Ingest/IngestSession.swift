@@ -25,7 +25,7 @@ final class IngestSession {
         case rejected(Int)  // index into report.rejected
     }
 
-    private var runs: [String: RunSlot] = [:]
+    private var runs = RunKeyed<RunSlot>()
     /// A line that names no run could not be attributed: every run of the input is rejected.
     private var unattributed: IngestReport.Rejection?
 
@@ -199,7 +199,7 @@ final class IngestSession {
                 report.rejected.append(r)
             }
             report.rejected.insert(unattributed, at: 0)
-            runs = [:]
+            runs.removeAll()
         }
         for (id, slot) in runs {
             guard case .active(let a) = slot else { continue }

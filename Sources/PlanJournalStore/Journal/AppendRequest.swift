@@ -53,7 +53,7 @@ struct PrecomputedChain: Sendable {
 /// The head each run had after this journal's last append to it: the guess an append's chain is
 /// computed from on the submitting thread (``PrecomputedChain``).
 final class ChainHeads: Sendable {
-    private let heads = Mutex<[String: (seq: Int64, hash: [UInt8])]>([:])
+    private let heads = Mutex(RunKeyed<(seq: Int64, hash: [UInt8])>())
     /// Runs remembered at most (the table is emptied when it grows past this).
     private static let capacity = 4096
 

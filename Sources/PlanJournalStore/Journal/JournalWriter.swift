@@ -11,7 +11,7 @@ final class JournalWriter {
     let reader: JournalReader
     private let projection = PlanProjection()
     /// Cursors of runs this writer has seen, valid while the catalog's head matches.
-    var cache: [String: RunCursor] = [:]
+    var cache = RunKeyed<RunCursor>()
     /// `PRAGMA data_version` when this writer's last transaction began: while it stays the same, no
     /// other connection has committed, so cached cursors are current without reading the catalog.
     private var seenDataVersion: Int64?
@@ -51,7 +51,7 @@ final class JournalWriter {
     /// Runs appended to in the open write window whose small chunk and catalog row are still in
     /// memory: written once per run when the window commits (``spillHeld()``), not per append.
     /// The append log holds every acknowledged append meanwhile. Empty while no window is open.
-    var held: [String: HeldRun] = [:]
+    var held = RunKeyed<HeldRun>()
     /// The journal's id, which the append log names (`nil` without a log).
     var journalID: String?
 
