@@ -85,7 +85,7 @@ import Testing
         for frame in frames {
             for end in stride(from: 1, to: frame.count, by: max(1, frame.count / 60)) {
                 let path = try write("cut.pjl", fork + Array(frame.prefix(end)))
-                #expect { try PortableSource.hasForks(file: path) } throws: { ($0 as? JournalError)?.code == .corrupt }
+                #expect { try PortableSource.hasForks(file: path) } throws: { ($0 as? JournalError)?.code == .badInput }
                 cuts += 1
             }
         }
@@ -107,7 +107,7 @@ import Testing
         #expect(throws: JournalError.self) { try t.journal.importPJL(file: cut) }
         let foreign = t.directory + "/foreign.pjl"
         try Data("not lz4 at all".utf8).write(to: URL(fileURLWithPath: foreign))
-        #expect { try t.journal.importPJL(file: foreign) } throws: { ($0 as? JournalError)?.code == .corrupt }
+        #expect { try t.journal.importPJL(file: foreign) } throws: { ($0 as? JournalError)?.code == .badInput }
         #expect(try t.journal.runs().isEmpty)
     }
 }

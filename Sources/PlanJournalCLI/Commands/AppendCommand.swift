@@ -84,7 +84,9 @@ enum StreamLines {
             pending.append(data)
             while let line = pending.nextLine() {
                 number += 1
-                try await body(number, Array(line))
+                // A byte order mark before the first line (Windows and .NET writers put one), as
+                // ingest and import allow.
+                try await body(number, Array(number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? line.dropFirst(3) : line))
             }
         }
         if !pending.rest.isEmpty {

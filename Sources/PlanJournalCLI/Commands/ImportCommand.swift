@@ -37,6 +37,9 @@ extension Planj {
         @Flag(help: "Print no progress on standard error.")
         var quiet = false
 
+        @Option(help: "The longest line accepted as one event, in bytes (as for ingest; append takes longer ones).")
+        var maxLineBytes = 16 << 20
+
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("Name a .pjl file to import.") }
         }
@@ -79,7 +82,7 @@ extension Planj {
                 if try PortableSource.hasForks(file: path) {
                     try await importWithForks(path, named: file, into: journal, several: several, total: &total)
                 } else {
-                    var report = try journal.importPJL(file: path, options: IngestCommandSupport.options(16 << 20, quiet))
+                    var report = try journal.importPJL(file: path, options: IngestCommandSupport.options(maxLineBytes, quiet))
                     report.source = file
                     total.add(report)
                     try IngestCommandSupport.finish(
@@ -95,7 +98,7 @@ extension Planj {
         /// seal in it does not hold), not about the journal or the machine: an import of several
         /// files reports it and goes on with the next file.
         static func isFault(_ error: JournalError, of file: String) -> Bool {
-            error.context.file == file && [.corrupt, .syntax, .invalidEvent, .sealBroken].contains(error.code)
+            error.context.file == file && [.badInput, .corrupt, .syntax, .invalidEvent, .sealBroken].contains(error.code)
         }
 
         /// Imports a file with forks through the copier; a run that differs from the journal's is

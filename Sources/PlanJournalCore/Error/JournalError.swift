@@ -20,6 +20,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let syntax = Code("event.syntax", 3)
         /// An event breaks the wire contract (missing field, wrong type, seq gap, cycle, unknown step...).
         public static let invalidEvent = Code("event.invalid", 3)
+        /// An input file is not what it should be: not a stream of LZ4 frames, cut off, a frame
+        /// whose checksum fails, a damaged record of the file (a `.pjl` to import or copy).
+        public static let badInput = Code("input.invalid", 3)
         /// Another writer appended first: the expected seq is stale.
         public static let conflict = Code("append.conflict", 4)
         /// The named run is not in the journal.

@@ -38,12 +38,12 @@ struct PortableFork: Hashable {
         do {
             value = try JSONValue(parsing: Array(line))
         } catch {
-            throw JournalError(.corrupt, "a fork record of the file is not JSON")
+            throw JournalError(.badInput, "a fork record of the file is not JSON")
         }
         guard let run = value["run"]?.stringValue, let parent = value["parent"]?.stringValue,
             let seq = value["fork_seq"]?.int64Value, seq >= 1
         else {
-            throw JournalError(.corrupt, "a fork record of the file lacks run, parent or fork_seq")
+            throw JournalError(.badInput, "a fork record of the file lacks run, parent or fork_seq")
         }
         self.init(run: run, parent: parent, forkSeq: seq, parentPartial: value["parent_partial"]?.boolValue == true)
     }

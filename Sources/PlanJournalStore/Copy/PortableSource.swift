@@ -23,7 +23,7 @@ public final class PortableSource: CopySource {
 
     /// Reads and checks `path`: every line parses, each run's seqs continue without gaps (a fork's
     /// from its fork point), and each fork names a parent in the file.
-    /// - Throws: `.usage` when the file cannot be read; `.corrupt` when it is not a stream of LZ4
+    /// - Throws: `.usage` when the file cannot be read; `.badInput` when it is not a stream of LZ4
     ///   frames or its runs do not hold together; `.syntax`/`.invalidEvent` for a bad line.
     public init(file path: String) throws(JournalError) {
         self.path = path
@@ -36,6 +36,8 @@ public final class PortableSource: CopySource {
         var parsed: [String: [JournalEvent]] = [:]
         func take(_ raw: ArraySlice<UInt8>) throws(JournalError) {
             line += 1
+            // A byte order mark before the first line, as `import` and `ingest` allow.
+            let raw = line == 1 && raw.starts(with: [0xEF, 0xBB, 0xBF]) ? raw.dropFirst(3) : raw
             guard !raw.isEmpty else { return }
             let event: JournalEvent
             do {
@@ -46,22 +48,26 @@ public final class PortableSource: CopySource {
             if parsed[event.run] == nil { order.append(event.run) }
             parsed[event.run, default: []].append(event)
         }
-        try Journal.readFile(path) { (block) throws(JournalError) in
-            try decoder.decode(block) { (out) throws(JournalError) in
-                pending.append(out)
-                while let line = pending.nextLine() { try take(line) }
-            } skippable: { (payload) throws(JournalError) in
-                for record in payload.split(separator: UInt8(ascii: "\n")) where !record.isEmpty {
-                    if decoder.lastCollectedMagic == PortableFork.frameMagic {
-                        forks.append(try PortableFork(record: record))
-                    } else {
-                        seals.append(try Seal(record: record))
+        do {
+            try Journal.readFile(path) { (block) throws(JournalError) in
+                try decoder.decode(block) { (out) throws(JournalError) in
+                    pending.append(out)
+                    while let line = pending.nextLine() { try take(line) }
+                } skippable: { (payload) throws(JournalError) in
+                    for record in payload.split(separator: UInt8(ascii: "\n")) where !record.isEmpty {
+                        if decoder.lastCollectedMagic == PortableFork.frameMagic {
+                            forks.append(try PortableFork(record: record))
+                        } else {
+                            seals.append(try Seal(record: record))
+                        }
                     }
                 }
             }
+        } catch {
+            throw error.adding(file: path)
         }
         guard decoder.atFrameBoundary else {
-            throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+            throw JournalError(.badInput, "the LZ4 frame stream is cut off", context: .init(file: path))
         }
         if !pending.rest.isEmpty { try take(pending.rest) }
         let forkOf = Dictionary(forks.map { ($0.run, $0) }, uniquingKeysWith: { a, _ in a })
@@ -79,7 +85,7 @@ public final class PortableSource: CopySource {
                 if let fork = forkOf[id], runsByID[fork.parent] == nil {
                     guard parsed[fork.parent] != nil || forkOf[fork.parent] != nil else {
                         throw JournalError(
-                            .corrupt, "the file has fork \(id) of run \(fork.parent), but no events of that run",
+                            .badInput, "the file has fork \(id) of run \(fork.parent), but no events of that run",
                             context: .init(file: path, run: id))
                     }
                     waiting.append(id)
@@ -89,7 +95,7 @@ public final class PortableSource: CopySource {
             }
             pendingRuns = waiting
             if pendingRuns.count == before {
-                throw JournalError(.corrupt, "the file's forks form a cycle", context: .init(file: path))
+                throw JournalError(.badInput, "the file's forks form a cycle", context: .init(file: path))
             }
         }
         sealsByRun = Dictionary(grouping: seals, by: \.run)
@@ -98,7 +104,7 @@ public final class PortableSource: CopySource {
     /// Whether the `.pjl` file at `path` holds forks (written by `planj copy`), which only a copy
     /// (``JournalCopier`` from a ``PortableSource``) can rebuild; plain import cannot.
     /// - Parameter path: a regular file (it is read twice: here, then by the import).
-    /// - Throws: `.usage` when the file cannot be opened, `.corrupt` when it is not LZ4 frames or
+    /// - Throws: `.usage` when the file cannot be opened, `.badInput` when it is not LZ4 frames or
     ///   is cut off.
     /// - Complexity: a few bytes read per LZ4 block; nothing is decompressed.
     public static func hasForks(file path: String) throws(JournalError) -> Bool {
@@ -111,7 +117,7 @@ public final class PortableSource: CopySource {
         if let fork, let parent = runsByID[fork.parent] {
             guard fork.forkSeq <= parent.summary.events else {
                 throw JournalError(
-                    .corrupt, "fork \(id) starts after the end of its parent \(fork.parent)",
+                    .badInput, "fork \(id) starts after the end of its parent \(fork.parent)",
                     context: .init(file: path, run: id, seq: fork.forkSeq))
             }
             chain = HashChain(head: try hash(of: fork.parent, at: fork.forkSeq))
@@ -125,7 +131,7 @@ public final class PortableSource: CopySource {
         for e in events {
             guard e.seq == run.summary.events + 1 else {
                 throw JournalError(
-                    .corrupt,
+                    .badInput,
                     "run \(id) has seq \(e.seq) after seq \(run.summary.events) in the file (is it a fork exported without its parent?)",
                     context: .init(file: path, run: id, seq: e.seq))
             }

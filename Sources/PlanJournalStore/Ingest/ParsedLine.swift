@@ -13,7 +13,7 @@ enum ParsedLine: Sendable {
     static func parse(_ line: [UInt8], number: Int, truncatedFrom length: Int?, maxLineBytes: Int) -> ParsedLine {
         if let length {
             let error = JournalError(
-                .syntax, "the line is \(length) bytes, over the \(maxLineBytes)-byte limit for one event")
+                .syntax, "the line is \(length) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
             return .invalid(error, line: number, run: salvageRunID(line))
         }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank(line: number) }

@@ -63,7 +63,7 @@ final class LZ4FrameDecoder {
 
     /// Decodes `input`, passing each piece of output to `sink` and the payload of each collected
     /// skippable frame to `skippable`.
-    /// - Throws: ``JournalError`` `.corrupt` when the input is not a valid LZ4 frame.
+    /// - Throws: ``JournalError`` `.badInput` when the input is not a valid LZ4 frame.
     func decode(
         _ input: [UInt8], into sink: ([UInt8]) throws(JournalError) -> Void,
         skippable: ([UInt8]) throws(JournalError) -> Void = { _ in }
@@ -90,7 +90,7 @@ final class LZ4FrameDecoder {
                     let size = Int(Self.littleEndian(header[4..<8]))
                     let collect = collectedSkippableMagics.contains(magic)
                     if collect && size > maxCollectedBytes {
-                        throw JournalError(.corrupt, "a skippable LZ4 frame of \(size) bytes is larger than expected")
+                        throw JournalError(.badInput, "a skippable LZ4 frame of \(size) bytes is larger than expected")
                     }
                     mode = .skipping(magic: magic, remaining: size, payload: collect ? [] : nil)
                     try finishSkippable(skippable)
@@ -136,7 +136,7 @@ final class LZ4FrameDecoder {
                 }
             }
             guard LZ4F_isError(hint) == 0 else {
-                throw JournalError(.corrupt, "not a valid LZ4 frame: \(String(cString: LZ4F_getErrorName(hint)))")
+                throw JournalError(.badInput, "not a valid LZ4 frame: \(String(cString: LZ4F_getErrorName(hint)))")
             }
             offset += srcSize
             if dstSize > 0 { try sink(Array(output[0..<dstSize])) }

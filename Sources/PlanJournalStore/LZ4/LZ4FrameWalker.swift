@@ -10,7 +10,7 @@ enum LZ4FrameWalker {
     private static let frameMagic: UInt32 = 0x184D_2204
 
     /// The magics of the skippable frames of the file at `path`, in the order they come.
-    /// - Throws: `.usage` when the file cannot be opened, `.corrupt` when it is not LZ4 frames or
+    /// - Throws: `.usage` when the file cannot be opened, `.badInput` when it is not LZ4 frames or
     ///   is cut off, `.io` when it cannot be read.
     static func skippableMagics(inFile path: String) throws(JournalError) -> [UInt32] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -33,19 +33,19 @@ enum LZ4FrameWalker {
         /// `count` bytes at `offset` (and moves past them), or a "cut off" error.
         func read(_ count: Int) throws -> [UInt8] {
             guard offset + UInt64(count) <= size else {
-                throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+                throw JournalError(.badInput, "the LZ4 frame stream is cut off", context: .init(file: path))
             }
             try handle.seek(toOffset: offset)
             let bytes = [UInt8](try handle.read(upToCount: count) ?? Data())
             guard bytes.count == count else {
-                throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+                throw JournalError(.badInput, "the LZ4 frame stream is cut off", context: .init(file: path))
             }
             offset += UInt64(count)
             return bytes
         }
         func skip(_ count: UInt64) throws {
             guard offset + count <= size else {
-                throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+                throw JournalError(.badInput, "the LZ4 frame stream is cut off", context: .init(file: path))
             }
             offset += count
         }
@@ -61,13 +61,13 @@ enum LZ4FrameWalker {
             }
             guard magic == frameMagic else {
                 throw JournalError(
-                    .corrupt, String(format: "not a valid LZ4 frame: unknown magic 0x%08X at byte %llu", magic, offset - 4),
+                    .badInput, String(format: "not a valid LZ4 frame: unknown magic 0x%08X at byte %llu", magic, offset - 4),
                     context: .init(file: path))
             }
             let descriptor = try read(2)
             let flags = descriptor[0]
             guard flags >> 6 == 1 else {
-                throw JournalError(.corrupt, "not a valid LZ4 frame: unknown frame version", context: .init(file: path))
+                throw JournalError(.badInput, "not a valid LZ4 frame: unknown frame version", context: .init(file: path))
             }
             let blockChecksums = flags & 0x10 != 0
             // Content size (8), dictionary id (4), then the header checksum (1).

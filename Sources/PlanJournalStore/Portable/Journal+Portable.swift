@@ -72,7 +72,7 @@ extension Journal {
     /// so the runs come back with identical hashes. Seals in the file are restored when they still
     /// hold for the imported events (signature and chain hash); seals of runs the import rejected
     /// are dropped with them.
-    /// - Throws: `.corrupt` when the file is not an LZ4 frame stream, `.sealBroken` when a seal in it
+    /// - Throws: `.badInput` when the file is not an LZ4 frame stream, `.sealBroken` when a seal in it
     ///   does not hold for the events (nothing is written in either case).
     public func importPJL(file path: String, options: IngestOptions = IngestOptions()) throws(JournalError)
         -> IngestReport
@@ -89,7 +89,7 @@ extension Journal {
                     }
                 }
                 guard decoder.atFrameBoundary else {
-                    throw JournalError(.corrupt, "the LZ4 frame stream is cut off", context: .init(file: path))
+                    throw JournalError(.badInput, "the LZ4 frame stream is cut off", context: .init(file: path))
                 }
             },
             beforeCommit: { (writer, report) throws(JournalError) in
