@@ -26,6 +26,13 @@ import Testing
         return try #require(object?["run"] as? String)
     }
 
+    /// `--run-id` of a run that exists is a conflict (exit status 4), not an invalid event.
+    @Test func aRunIDThatExistsIsAConflict() async throws {
+        #expect(try await planj("run", "--goal", "one", "--planner", "demo", "--executor", "demo", "--run-id", "taken", "--quiet").status == 0)
+        let again = try await planj("run", "--goal", "two", "--planner", "demo", "--executor", "demo", "--run-id", "taken", "--quiet")
+        #expect(again.status == 4 && again.stderr.contains("a run with this id already exists"), "\(again.stderr)")
+    }
+
     /// An executor that dies on its first step is started again for the next attempt; a planner
     /// that ignores the end of its input does not outlive the run.
     @Test func aDeadAgentIsStartedAgainAndNoAgentOutlivesTheRun() async throws {

@@ -18,6 +18,7 @@ import Testing
     @Test func readsTheContractBackValueForValue() async throws { try await suite?.readsTheContractBackValueForValue() }
     @Test func readsInOrder() async throws { try await suite?.readsInOrder() }
     @Test func forksReadThroughTheirParent() async throws { try await suite?.forksReadThroughTheirParent() }
+    @Test func aRunIsDrivenByOneClaimAtATime() throws { try suite?.aRunIsDrivenByOneClaimAtATime() }
     @Test func snapshotsMatchAFullFold() async throws { try await suite?.snapshotsMatchAFullFold() }
     @Test func verifyPasses() async throws { try await suite?.verifyPasses() }
     @Test func tamperIsDetected() async throws { try await suite?.tamperIsDetected() }

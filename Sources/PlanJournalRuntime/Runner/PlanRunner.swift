@@ -59,9 +59,17 @@ public struct PlanRunner: Sendable {
     }
 
     /// Starts a new run and drives it to its end.
-    /// - Throws: `JournalError` when the journal cannot be written (the run then stays resumable).
+    /// - Throws: `JournalError` when the journal cannot be written (the run then stays resumable);
+    ///   `.conflict` when a run with the given id exists or another process drives it.
     public func start(_ setup: Setup) async throws -> RunResult {
         let run = setup.runID ?? RunID.make()
+        let claim = try journal.claim(run: run)
+        defer { withExtendedLifetime(claim) {} }
+        if setup.runID != nil, (try? journal.run(run)) != nil {
+            throw JournalError(
+                .conflict, "a run with this id already exists: choose another --run-id, or `planj resume` it",
+                context: .init(journalPath: journal.displayPath, run: run))
+        }
         let recorder = RunRecorder(journal: journal, run: run, head: 0, observer: observer)
         try await recorder.record(.runStarted, actor: "system", data: startedData(setup))
         var progress = RunProgress(goal: setup.goal)
@@ -71,8 +79,12 @@ public struct PlanRunner: Sendable {
     /// Continues a run that was interrupted (crash, kill, a stop at an approval point) from its
     /// journal: completed steps are not run again; a step started but never finished runs again as a
     /// new attempt.
-    /// - Throws: ``RuntimeError`` `already_completed` when the run has ended; `JournalError` `.notFound`.
+    /// - Throws: ``RuntimeError`` `already_completed` when the run has ended; `JournalError` `.notFound`,
+    ///   or `.conflict` when another process drives the run.
     public func resume(run: String) async throws -> RunResult {
+        // Before its state is read: another driver's steps would otherwise run a second time.
+        let claim = try journal.claim(run: run)
+        defer { withExtendedLifetime(claim) {} }
         let events = try journal.events(of: run)
         let state = try journal.state(of: run)
         guard state.endedAt == nil else {

@@ -84,3 +84,19 @@ extension JournalConformance {
         #expect(report.snapshots > 0)
     }
 }
+
+extension JournalConformance {
+    /// A run claimed by one driver cannot be claimed by another until the claim is released
+    /// (another journal object stands for another process: the locks are per open file or per
+    /// database session, not per process). Other runs are not held up.
+    public func aRunIsDrivenByOneClaimAtATime() throws {
+        let journal = try makeSmallChunkJournal()
+        let other = try Journal(path: journal.path, configuration: journal.configuration)
+        var first: RunClaim? = try journal.claim(run: "r")
+        #expect { _ = try other.claim(run: "r") } throws: { ($0 as? JournalError)?.code == .conflict }
+        let unrelated = try other.claim(run: "s")
+        first = nil
+        let second = try other.claim(run: "r")
+        withExtendedLifetime((first, unrelated, second)) {}
+    }
+}
