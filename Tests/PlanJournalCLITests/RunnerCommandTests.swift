@@ -26,6 +26,17 @@ import Testing
         return try #require(object?["run"] as? String)
     }
 
+    /// A replay from a seq the run does not have, or after its end, is refused before a fork is made.
+    @Test func aReplayFromOutsideTheRunLeavesNoFork() async throws {
+        #expect(try await planj("run", "--goal", "one", "--planner", "demo", "--executor", "demo", "--run-id", "orig", "--quiet").status == 0)
+        let count = try Journal(path: journal).run("orig").events
+        for from in ["0", "1", String(count + 1), String(count + 5)] {
+            let r = try await planj("replay", "orig", "--from", from, "--executor", "demo", "--quiet")
+            #expect(r.status == 2, "--from \(from): \(r.stderr)")
+        }
+        #expect(try Journal(path: journal).runs().count == 1)
+    }
+
     /// `--run-id` of a run that exists is a conflict (exit status 4), not an invalid event.
     @Test func aRunIDThatExistsIsAConflict() async throws {
         #expect(try await planj("run", "--goal", "one", "--planner", "demo", "--executor", "demo", "--run-id", "taken", "--quiet").status == 0)

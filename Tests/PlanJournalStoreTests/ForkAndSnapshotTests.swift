@@ -26,6 +26,17 @@ import Testing
         #expect(try t.journal.runs().first { $0.id == "child" }?.parent == "parent")
     }
 
+    /// A fork that shares its parent's `run.completed` has ended as the parent did (it was listed
+    /// as running for ever).
+    @Test func aForkOfACompletedRunsLastEventHasItsStatus() throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "done", steps: 3)
+        _ = try t.journal.ingest(text: run.jsonl)
+        let fork = try t.journal.fork("done", at: Int64(run.events.count), as: "copy")
+        #expect(fork.status == "succeeded" && fork.endedAt != nil)
+        #expect(try t.journal.fork("done", at: 3, as: "early").status == "running")
+    }
+
     /// A catalog damaged into a cycle of forks (a run its own parent, or two runs each other's) is
     /// reported corrupt: readers followed the parents until the stack overflowed.
     @Test func aCycleOfParentsIsCorruptNotACrash() throws {

@@ -23,12 +23,14 @@ extension Journal {
                 try w.db.statement(
                     """
                     INSERT INTO runs(id, parent, fork_seq, fork_hash, head_seq, head_hash, goal, status, started_at,
-                      input_tokens, output_tokens, cost_usd)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+                      ended_at, input_tokens, output_tokens, cost_usd)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
                 ).bind(
                     .text(id), .int(parent.rid), .int(seq), .blob(hash), .int(seq), .blob(hash),
-                    state.goal.map { .text($0) } ?? .null, state.startedAt.map { .int($0.microseconds) } ?? .null,
+                    // A fork at or after the parent's run.completed has ended as the parent did.
+                    state.goal.map { .text($0) } ?? .null, .text(state.status),
+                    state.startedAt.map { .int($0.microseconds) } ?? .null, state.endedAt.map { .int($0.microseconds) } ?? .null,
                     .int(state.totals.inputTokens), .int(state.totals.outputTokens), .double(state.totals.costUSD)
                 ).run()
                 guard let row = try w.reader.run(named: id) else {

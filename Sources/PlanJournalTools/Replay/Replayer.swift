@@ -36,8 +36,17 @@ public struct Replayer: Sendable {
         tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
-        let recording = RecordedRun(run: run, events: try journal.events(of: run))
+        let events = try journal.events(of: run)
+        let recording = RecordedRun(run: run, events: events)
+        // Checked before the fork is made: a fork that could not run would stay behind.
+        let count = events.count
+        guard seq >= 1, seq <= count else {
+            throw RuntimeError("usage", "--from \(seq + 1): run \(run) has \(count) events; re-execute from 2...\(count) (the fork shares the events before)")
+        }
         let shared = try journal.state(of: run, at: seq)
+        guard shared.endedAt == nil else {
+            throw RuntimeError("usage", "run \(run) had completed by seq \(seq): re-execute from an earlier seq")
+        }
         _ = try journal.fork(run, at: seq, as: forkID)
         // Limits at least as loose as what the recording did, so the replay can do it too.
         var options = options
