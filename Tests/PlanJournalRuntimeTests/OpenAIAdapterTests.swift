@@ -1,8 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import PlanJournalCore
 import PlanJournalRuntime
 import PlanJournalStore
@@ -124,8 +121,7 @@ import Testing
     @Test func theWaitARateLimitAsksForIsReadInItsThreeForms() throws {
         func delay(_ headers: [String: String]) -> Duration? {
             let now = Date(timeIntervalSince1970: 1_795_000_000)
-            let response = HTTPURLResponse(url: URL(string: "http://127.0.0.1/v1")!, statusCode: 429, httpVersion: "HTTP/1.1", headerFields: headers)
-            return OpenAIClient.retryDelay(asked: response, now: now)
+            return OpenAIClient.retryDelay(asked: { name in headers.first { $0.key.lowercased() == name.lowercased() }?.value }, now: now)
         }
         #expect(delay(["Retry-After": "2"]) == .seconds(2))
         #expect(delay(["Retry-After": "0.5"]) == .milliseconds(500))
@@ -171,5 +167,43 @@ import Testing
             let e = error as? RuntimeError
             return e?.type == "bad_reply" && e?.message.contains("upstream overloaded") == true
         }
+    }
+}
+
+/// How replies travel: compressed, in chunks, through a proxy.
+@Suite struct OpenAITransportTests {
+    private func settings() -> OpenAISettings {
+        var s = OpenAISettings(environment: [:])
+        s.backoff = .milliseconds(10)
+        s.retries = 0
+        return s
+    }
+
+    private let message = JSONValue.record(["role": .string("user"), "content": .string("Step a: go")])
+
+    @Test(arguments: ["gzip", "chunked"])
+    func aCompressedOrChunkedReplyIsRead(format: String) async throws {
+        let server = try FakeOpenAIServer(["--reply-format", format])
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+    }
+
+    @Test func requestsGoThroughTheProxyOfHttpProxyUnlessNoProxyNamesTheHost() async throws {
+        let proxy = try FakeOpenAIServer(["--model", "via-proxy"])
+        var s = settings()
+        s.proxies = OpenAIProxies(environment: ["http_proxy": proxy.baseURL.replacingOccurrences(of: "/v1", with: ""), "no_proxy": "localhost"])
+        // No server listens on the origin: only the proxy can answer.
+        let reply = try await OpenAIClient(model: "m", baseURL: "http://model.invalid:9/v1", settings: s).chat([message], purpose: "test")
+        #expect(reply.content == "via-proxy did a")
+        // A tunnel to the origin, then the request through it.
+        let requests = try proxy.requests()
+        #expect(requests.first?["connect"] as? String == "model.invalid:9")
+        #expect(requests.last?["host"] as? String == "model.invalid:9")
+        // A host no_proxy names is reached directly.
+        let direct = try FakeOpenAIServer(["--model", "direct"])
+        let port = try #require(URLComponents(string: direct.baseURL)?.port)
+        let again = try await OpenAIClient(model: "m", baseURL: "http://localhost:\(port)/v1", settings: s).chat([message], purpose: "test")
+        #expect(again.content == "direct did a")
+        #expect(try proxy.requests().count == 2)
     }
 }

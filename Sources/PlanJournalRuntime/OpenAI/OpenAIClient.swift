@@ -1,10 +1,6 @@
 import Foundation
 import PlanJournalCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// One model on an OpenAI-compatible chat-completions server (OpenAI, vLLM, llama.cpp, Ollama…).
 public struct OpenAIClient: Sendable {
     public let model: String
@@ -54,18 +50,16 @@ public struct OpenAIClient: Sendable {
             "tools": tools.isEmpty ? nil : .array(tools),
             "temperature": settings.temperature.map(JSONValue.double),
         ])
-        var request = URLRequest(url: try endpoint())
-        request.httpMethod = "POST"
-        request.timeoutInterval = Double(settings.timeout.components.seconds)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let key = settings.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in settings.headers { request.setValue(value, forHTTPHeaderField: name) }
+        var headers = [("Content-Type", "application/json")]
+        if let key = settings.apiKey { headers.append(("Authorization", "Bearer \(key)")) }
+        for (name, value) in settings.headers { headers.append((name, value)) }
         var bytes: [UInt8] = []
         body.write(to: &bytes)
-        request.httpBody = Data(bytes)
 
         let started = ContinuousClock.now
-        let (reply, message) = try await send(request) { data in try completion(in: data) }
+        let (reply, message) = try await send(to: try endpoint(), headers: headers, body: bytes) { data in
+            try completion(in: data)
+        }
         let latency = started.duration(to: .now)
         let usage = reply["usage"]
         let input = usage?["prompt_tokens"]?.int64Value ?? usage?["input_tokens"]?.int64Value ?? 0
@@ -91,8 +85,8 @@ public struct OpenAIClient: Sendable {
     /// The reply and its first choice's message.
     /// - Throws: a retryable `bad_reply` when `data` is not a chat completion (naming the server's
     ///   error when it sent one with a 2xx status).
-    private func completion(in data: Data) throws -> (JSONValue, JSONValue) {
-        let parsed = try? JSONValue(parsing: Array(data))
+    private func completion(in data: [UInt8]) throws -> (JSONValue, JSONValue) {
+        let parsed = try? JSONValue(parsing: data)
         if let parsed, let message = parsed["choices"]?.arrayValue?.first?["message"] { return (parsed, message) }
         if let error = parsed?["error"] {
             // Some servers and proxies answer 2xx with an error object.
@@ -128,12 +122,12 @@ public struct OpenAIClient: Sendable {
 
     /// The wait a reply asks for before the next attempt, at most 30 s: `retry-after-ms` (as Azure
     /// OpenAI sends it), else `Retry-After` in seconds or as an HTTP date; `nil` when it asks for none.
-    package static func retryDelay(asked response: HTTPURLResponse?, now: Date = Date()) -> Duration? {
-        guard let response else { return nil }
+    /// - Parameter header: the reply's header of a name (any case).
+    package static func retryDelay(asked header: (String) -> String?, now: Date = Date()) -> Duration? {
         let seconds: Double
-        if let ms = response.value(forHTTPHeaderField: "retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+        if let ms = header("retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
             seconds = ms / 1000
-        } else if let value = response.value(forHTTPHeaderField: "Retry-After")?.trimmingCharacters(in: .whitespaces) {
+        } else if let value = header("Retry-After")?.trimmingCharacters(in: .whitespaces) {
             if let number = Double(value) {
                 seconds = number
             } else {
@@ -151,10 +145,10 @@ public struct OpenAIClient: Sendable {
         return .milliseconds(Int((min(max(seconds, 0), 30) * 1000).rounded()))
     }
 
-    private func endpoint() throws -> URL {
+    private func endpoint() throws -> URLComponents {
         // A base URL given with the endpoint's path already on it is taken as it is.
         let full = baseURL.hasSuffix("/chat/completions") ? baseURL : baseURL + "/chat/completions"
-        guard let url = URL(string: full) else {
+        guard let url = URLComponents(string: full), url.host != nil else {
             throw RuntimeError("usage", "'\(baseURL)' is not a URL")
         }
         return url
@@ -162,37 +156,37 @@ public struct OpenAIClient: Sendable {
 
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
     /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx).
-    private func send<T>(_ request: URLRequest, read: (Data) throws -> T) async throws -> T {
+    private func send<T>(
+        to url: URLComponents, headers: [(String, String)], body: [UInt8], read: ([UInt8]) throws -> T
+    ) async throws -> T {
+        let proxy = settings.proxies.proxy(scheme: url.scheme ?? "http", host: url.host ?? "")
+        let target = url.string ?? baseURL
         var delay = settings.backoff
         var attempt = 0
         while true {
             attempt += 1
             let failure: RuntimeError
             var retryAfter: Duration?
-            let exchange: Result<(Data, URLResponse), any Error>
             do {
-                exchange = .success(try await URLSession.shared.data(for: request))
-            } catch {
-                exchange = .failure(error)
-            }
-            switch exchange {
-            case .success(let (data, response)):
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) {
+                let reply = try await OpenAITransport.post(
+                    target, headers: headers, body: body, timeout: settings.timeout, proxy: proxy)
+                if (200..<300).contains(reply.status) {
                     do {
-                        return try read(data)
+                        return try read(reply.body)
                     } catch let error as RuntimeError where error.retryable {
                         failure = error
                     }
                 } else {
-                    let text = String(decoding: data.prefix(300), as: UTF8.self)
+                    let text = String(decoding: reply.body.prefix(300), as: UTF8.self)
                     failure = RuntimeError(
-                        "http_status", "\(model)@\(baseURL) answered HTTP \(status): \(text)",
-                        retryable: status == 429 || status >= 500)
-                    retryAfter = Self.retryDelay(asked: response as? HTTPURLResponse)
+                        "http_status", "\(model)@\(baseURL) answered HTTP \(reply.status): \(text)",
+                        retryable: reply.status == 429 || reply.status >= 500)
+                    retryAfter = Self.retryDelay(asked: reply.header)
                 }
-            case .failure(let error):
-                failure = RuntimeError("network", "\(model)@\(baseURL): \(error.localizedDescription)", retryable: true)
+            } catch TransportFailure.timedOut {
+                failure = RuntimeError("network", "\(model)@\(baseURL): the request timed out", retryable: true)
+            } catch TransportFailure.failed(let reason) {
+                failure = RuntimeError("network", "\(model)@\(baseURL): \(reason)", retryable: true)
             }
             guard failure.retryable, attempt <= settings.retries else { throw failure }
             try await Task.sleep(for: retryAfter ?? delay)

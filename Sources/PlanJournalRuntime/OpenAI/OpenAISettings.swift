@@ -15,8 +15,13 @@ public struct OpenAISettings: Sendable {
     /// USD per million input and output tokens, for `cost_usd` (unknown when `nil`).
     public var pricePerMillion: (input: Double, output: Double)?
     public var temperature: Double?
+    /// The proxies requests go through; by default those of `http_proxy`, `https_proxy` and
+    /// `no_proxy` (see ``OpenAIProxies``).
+    public var proxies: OpenAIProxies
 
+    /// The settings `environment` gives: `$OPENAI_API_KEY` and the proxy variables.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         apiKey = environment["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        proxies = OpenAIProxies(environment: environment)
     }
 }
