@@ -207,3 +207,35 @@ import Testing
         #expect(try proxy.requests().count == 2)
     }
 }
+
+/// Base URLs taken apart: credentials, query strings, the path of the endpoint.
+@Suite struct OpenAIEndpointTests {
+    @Test func thePasswordIsHiddenInEveryURLOfAText() throws {
+        let endpoint = try OpenAIEndpoint(parsing: "http://bob:hunter2@host:8080/v1")
+        #expect(endpoint.description == "http://bob:***@host:8080/v1")
+        #expect(endpoint.chatCompletionsURL == "http://host:8080/v1/chat/completions")
+        #expect(endpoint.user == "bob" && endpoint.password == "hunter2")
+        #expect(
+            OpenAIEndpoint.redacting("openai:m@http://bob:p@ss@h/v1 and https://u:x@y.example/?a=b@c")
+                == "openai:m@http://bob:***@h/v1 and https://u:***@y.example/?a=b@c")
+        #expect(OpenAIEndpoint.redacting("http://bob@host/v1 http://host/v1") == "http://bob@host/v1 http://host/v1")
+    }
+
+    @Test func theEndpointsPathGoesBeforeTheQueryString() throws {
+        let azure = try OpenAIEndpoint(parsing: "https://acme.openai.azure.com/openai/deployments/gpt4o/?api-version=2024-06-01")
+        #expect(azure.chatCompletionsURL == "https://acme.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01")
+        let full = try OpenAIEndpoint(parsing: "HTTP://Host/v1/chat/completions?x=1")
+        #expect(full.chatCompletionsURL == "http://Host/v1/chat/completions?x=1")
+        #expect(throws: RuntimeError.self) { try OpenAIEndpoint(parsing: "ftp://host/v1") }
+    }
+
+    @Test func aQueryStringReachesTheServerAfterThePath() async throws {
+        let server = try FakeOpenAIServer([])
+        var s = OpenAISettings(environment: [:])
+        s.retries = 0
+        let client = OpenAIClient(model: "m", baseURL: server.baseURL + "?api-version=2024-06-01", settings: s)
+        let reply = try await client.chat([.record(["role": .string("user"), "content": .string("Step a: go")])], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+        #expect(try server.requests().first?["path"] as? String == "/v1/chat/completions?api-version=2024-06-01")
+    }
+}

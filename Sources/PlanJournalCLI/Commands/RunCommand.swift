@@ -95,7 +95,8 @@ extension Planj {
     }
 }
 
-/// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again.
+/// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again
+/// (passwords in `openai:` base URLs recorded as `***`: such a run is resumed with the spec given again).
 struct RecordedSpecs {
     var planner: String
     var executor: String
@@ -105,10 +106,11 @@ struct RecordedSpecs {
     var tools: [String]
 
     var members: [JSONValue.Member] {
-        var m: [JSONValue.Member] = [.init("planner_spec", .string(planner)), .init("executor_spec", .string(executor))]
-        if let reviewer { m.append(.init("reviewer_spec", .string(reviewer))) }
-        if let analyzer { m.append(.init("analyzer_spec", .string(analyzer))) }
-        if let judge { m.append(.init("judge_spec", .string(judge))) }
+        func spec(_ text: String) -> JSONValue { .string(AdapterSpec.redacting(text)) }
+        var m: [JSONValue.Member] = [.init("planner_spec", spec(planner)), .init("executor_spec", spec(executor))]
+        if let reviewer { m.append(.init("reviewer_spec", spec(reviewer))) }
+        if let analyzer { m.append(.init("analyzer_spec", spec(analyzer))) }
+        if let judge { m.append(.init("judge_spec", spec(judge))) }
         if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
         return m
     }

@@ -4,7 +4,9 @@ import PlanJournalCore
 /// Where a planner, executor, reviewer or tool comes from, as written on the command line:
 /// - `demo`: the offline demo agent;
 /// - `cmd:PROGRAM ARGS`: a program speaking the subprocess JSON Lines protocol;
-/// - `openai:MODEL@BASE_URL`: an OpenAI-compatible chat-completions server (key from `$OPENAI_API_KEY`).
+/// - `openai:MODEL@BASE_URL`: an OpenAI-compatible chat-completions server (key from `$OPENAI_API_KEY`;
+///   credentials in the URL, `http://user:password@host/v1`, are sent as Basic authorization and
+///   shown and journaled as `user:***@`).
 public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
     case demo
     case command([String])
@@ -26,7 +28,7 @@ public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
             }
             let url = String(rest[rest.index(after: at)...])
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw RuntimeError("usage", "the base URL of '\(text)' must start with http:// or https://")
+                throw RuntimeError("usage", "the base URL of '\(OpenAIEndpoint.redacting(text))' must start with http:// or https://")
             }
             self = .openAI(model: String(rest[..<at]), baseURL: url)
         } else {
@@ -39,8 +41,14 @@ public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .demo: "demo"
         case .command(let words): "cmd:" + words.joined(separator: " ")
-        case .openAI(let model, let url): "openai:\(model)@\(url)"
+        case .openAI(let model, let url): "openai:\(model)@\(OpenAIEndpoint.redacting(url))"
         }
+    }
+
+    /// `text` as it may be journaled and shown: the password of an `openai:` base URL as `***`
+    /// (other specs as they are).
+    public static func redacting(_ text: String) -> String {
+        text.hasPrefix("openai:") ? OpenAIEndpoint.redacting(text) : text
     }
 
     /// Splits a command line on spaces, keeping 'single' and "double" quoted words together.

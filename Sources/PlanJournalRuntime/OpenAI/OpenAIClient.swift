@@ -4,13 +4,25 @@ import PlanJournalCore
 /// One model on an OpenAI-compatible chat-completions server (OpenAI, vLLM, llama.cpp, Ollama…).
 public struct OpenAIClient: Sendable {
     public let model: String
+    /// The base URL as it is shown: its password, if it has one, as `***`.
     public let baseURL: String
     public let settings: OpenAISettings
+    /// The base URL taken apart, or why it cannot be.
+    private let endpoint: Result<OpenAIEndpoint, RuntimeError>
 
+    /// A client of `model` at `baseURL` (`https://api.openai.com/v1`; credentials written in it
+    /// are sent as Basic authorization and never shown).
     public init(model: String, baseURL: String, settings: OpenAISettings = OpenAISettings()) {
         self.model = model
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.settings = settings
+        do {
+            let endpoint = try OpenAIEndpoint(parsing: baseURL)
+            self.endpoint = .success(endpoint)
+            self.baseURL = endpoint.description
+        } catch {
+            self.endpoint = .failure(error as? RuntimeError ?? RuntimeError("usage", "\(error)"))
+            self.baseURL = OpenAIEndpoint.redacting(baseURL)
+        }
     }
 
     /// One reply of the model.
@@ -50,14 +62,16 @@ public struct OpenAIClient: Sendable {
             "tools": tools.isEmpty ? nil : .array(tools),
             "temperature": settings.temperature.map(JSONValue.double),
         ])
+        let endpoint = try endpoint.get()
         var headers = [("Content-Type", "application/json")]
+        if let basic = endpoint.basicAuthorization { headers.append(("Authorization", basic)) }
         if let key = settings.apiKey { headers.append(("Authorization", "Bearer \(key)")) }
         for (name, value) in settings.headers { headers.append((name, value)) }
         var bytes: [UInt8] = []
         body.write(to: &bytes)
 
         let started = ContinuousClock.now
-        let (reply, message) = try await send(to: try endpoint(), headers: headers, body: bytes) { data in
+        let (reply, message) = try await send(to: endpoint, headers: headers, body: bytes) { data in
             try completion(in: data)
         }
         let latency = started.duration(to: .now)
@@ -145,22 +159,13 @@ public struct OpenAIClient: Sendable {
         return .milliseconds(Int((min(max(seconds, 0), 30) * 1000).rounded()))
     }
 
-    private func endpoint() throws -> URLComponents {
-        // A base URL given with the endpoint's path already on it is taken as it is.
-        let full = baseURL.hasSuffix("/chat/completions") ? baseURL : baseURL + "/chat/completions"
-        guard let url = URLComponents(string: full), url.host != nil else {
-            throw RuntimeError("usage", "'\(baseURL)' is not a URL")
-        }
-        return url
-    }
-
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
     /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx).
     private func send<T>(
-        to url: URLComponents, headers: [(String, String)], body: [UInt8], read: ([UInt8]) throws -> T
+        to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: ([UInt8]) throws -> T
     ) async throws -> T {
-        let proxy = settings.proxies.proxy(scheme: url.scheme ?? "http", host: url.host ?? "")
-        let target = url.string ?? baseURL
+        let proxy = settings.proxies.proxy(scheme: endpoint.scheme, host: endpoint.host)
+        let target = endpoint.chatCompletionsURL
         var delay = settings.backoff
         var attempt = 0
         while true {
@@ -177,7 +182,10 @@ public struct OpenAIClient: Sendable {
                         failure = error
                     }
                 } else {
-                    let text = String(decoding: reply.body.prefix(300), as: UTF8.self)
+                    var text = String(decoding: reply.body.prefix(300), as: UTF8.self)
+                    if endpoint.isPasswordHidden && (reply.status == 401 || reply.status == 403) {
+                        text += " (the password of the base URL was not journaled: give the spec again with it)"
+                    }
                     failure = RuntimeError(
                         "http_status", "\(model)@\(baseURL) answered HTTP \(reply.status): \(text)",
                         retryable: reply.status == 429 || reply.status >= 500)

@@ -1,0 +1,49 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+/// `planj run`, `resume` and `replay` with OpenAI-compatible models on loopback
+/// (`tools/fake_openai.py`), as real processes.
+@Suite struct OpenAICommandTests {
+    let sandbox: PlanjSandbox
+
+    init() throws { sandbox = try PlanjSandbox("planj-openai") }
+
+    /// No key and no proxy from the test's own environment.
+    let environment = ["OPENAI_API_KEY": "", "no_proxy": "*"]
+
+    /// Every event of every run, as text.
+    func journalText() throws -> String {
+        let journal = try Journal(path: sandbox.journal)
+        return try journal.runs().flatMap { try journal.events(of: $0.id) }.map { String(decoding: $0.dataBytes, as: UTF8.self) }.joined(separator: "\n")
+    }
+
+    /// `http://bob:hunter2@127.0.0.1:PORT/v1` for a server at `http://127.0.0.1:PORT/v1`.
+    func withCredentials(_ url: String) -> String {
+        url.replacingOccurrences(of: "http://", with: "http://bob:hunter2@")
+    }
+
+    @Test func aPasswordInTheBaseURLIsSentAsBasicAuthButNeverShownOrJournaled() async throws {
+        let server = try FakeOpenAIServer(["--model", "pm"])
+        let spec = "openai:pm@" + withCredentials(server.baseURL)
+        let result = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", spec, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let requests = try server.requests()
+        #expect(!requests.isEmpty)
+        #expect(requests.allSatisfy { $0["authorization"] as? String == "Basic " + Data("bob:hunter2".utf8).base64EncodedString() })
+        let journaled = try journalText()
+        #expect(!journaled.contains("hunter2"))
+        #expect(journaled.contains("bob:***@127.0.0.1"))
+
+        // A server that refuses: the error names the server, without the password.
+        let refusing = try FakeOpenAIServer(["--require-key", "k"])
+        let refused = "openai:pm@" + withCredentials(refusing.baseURL)
+        let failed = try await sandbox.planj("run", "--goal", "g", "--planner", refused, "--executor", "demo", environment: environment)
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("pm@http://bob:***@127.0.0.1") && failed.stdout.contains("401"), "\(failed.stdout)")
+        #expect(!(failed.stdout + failed.stderr).contains("hunter2"))
+        #expect(!(try journalText()).contains("hunter2"))
+    }
+}
