@@ -239,3 +239,18 @@ import Testing
         #expect(try server.requests().first?["path"] as? String == "/v1/chat/completions?api-version=2024-06-01")
     }
 }
+
+/// `openai:MODEL@BASE_URL` specs.
+@Suite struct AdapterSpecTests {
+    @Test func theModelEndsAtTheAtSignThatStartsTheURL() throws {
+        #expect(
+            try AdapterSpec(parsing: "openai:claude-3-5-sonnet@20240620@https://proxy.example/v1")
+                == .openAI(model: "claude-3-5-sonnet@20240620", baseURL: "https://proxy.example/v1"))
+        #expect(
+            try AdapterSpec(parsing: "openai:pm@HTTP://bob:pw@host:8080/v1")
+                == .openAI(model: "pm", baseURL: "HTTP://bob:pw@host:8080/v1"))
+        #expect(try AdapterSpec(parsing: "openai:pm@HTTP://bob:pw@host:8080/v1").description == "openai:pm@HTTP://bob:***@host:8080/v1")
+        #expect(throws: RuntimeError.self) { try AdapterSpec(parsing: "openai:@http://host/v1") }
+        #expect(throws: RuntimeError.self) { try AdapterSpec(parsing: "openai:m@ftp://host/v1") }
+    }
+}
