@@ -188,6 +188,28 @@ import Testing
         #expect(reply.content == "fake-model did a")
     }
 
+    @Test(arguments: [307, 308])
+    func aRedirectKeepsThePOSTAndItsBodyAndTheCredentialsStayWithTheirOrigin(status: Int) async throws {
+        var s = settings()
+        s.apiKey = "k"
+        s.headers = ["X-Api-Key": "secret", "X-Test": "yes"]
+        // To another server: the body follows, the credentials do not.
+        let target = try FakeOpenAIServer(["--model", "moved-to"])
+        let elsewhere = try FakeOpenAIServer(["--redirect", "\(status)", "--redirect-to", target.baseURL + "/chat/completions"])
+        let reply = try await OpenAIClient(model: "m", baseURL: elsewhere.baseURL, settings: s).chat([message], purpose: "test")
+        #expect(reply.content == "moved-to did a")
+        let moved = try #require(try target.requests().first)
+        #expect((moved["body_len"] as? Int ?? 0) > 0 && (moved["last"] as? [String: Any])?["content"] as? String == "Step a: go")
+        #expect(moved["authorization"] is NSNull && moved["x_api_key"] is NSNull && moved["x_test"] as? String == "yes")
+        // On the same server: everything follows.
+        let same = try FakeOpenAIServer(["--redirect", "\(status)", "--redirect-to", "/moved/v1/chat/completions"])
+        _ = try await OpenAIClient(model: "m", baseURL: same.baseURL, settings: s).chat([message], purpose: "test")
+        let requests = try same.requests()
+        #expect(requests.map { $0["path"] as? String } == ["/v1/chat/completions", "/moved/v1/chat/completions"])
+        #expect(requests.allSatisfy { $0["authorization"] as? String == "Bearer k" && $0["x_api_key"] as? String == "secret" })
+        #expect((requests.last?["body_len"] as? Int ?? 0) > 0)
+    }
+
     @Test func requestsGoThroughTheProxyOfHttpProxyUnlessNoProxyNamesTheHost() async throws {
         let proxy = try FakeOpenAIServer(["--model", "via-proxy"])
         var s = settings()

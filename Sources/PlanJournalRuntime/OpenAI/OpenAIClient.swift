@@ -164,7 +164,6 @@ public struct OpenAIClient: Sendable {
     private func send<T>(
         to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: ([UInt8]) throws -> T
     ) async throws -> T {
-        let proxy = settings.proxies.proxy(scheme: endpoint.scheme, host: endpoint.host)
         let target = endpoint.chatCompletionsURL
         var delay = settings.backoff
         var attempt = 0
@@ -174,7 +173,7 @@ public struct OpenAIClient: Sendable {
             var retryAfter: Duration?
             do {
                 let reply = try await OpenAITransport.post(
-                    target, headers: headers, body: body, timeout: settings.timeout, proxy: proxy)
+                    target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
                 if (200..<300).contains(reply.status) {
                     do {
                         return try read(reply.body)
