@@ -75,6 +75,44 @@ import Testing
         #expect(try server.requests().count == 1)
     }
 
+    @Test func anExecutorReplyCutOffIsAStepFailureAndEveryFinishReasonIsJournaled() async throws {
+        let planner = try FakeOpenAIServer(["--model", "planner-m"])
+        let executor = try FakeOpenAIServer(["--model", "cut-m", "--finish-reason", "length"])
+        let t = try TemporaryJournal()
+        var options = RunnerOptions()
+        options.maxReplans = 0
+        let result = try await PlanRunner(
+            journal: t.journal,
+            planner: OpenAIPlanner(client: OpenAIClient(model: "planner-m", baseURL: planner.baseURL, settings: settings(key: nil))),
+            executor: OpenAIExecutor(client: OpenAIClient(model: "cut-m", baseURL: executor.baseURL, settings: settings(key: nil))),
+            options: options
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "failed")
+        let events = try t.journal.events(of: result.run)
+        let failures = events.filter { $0.kind == "step.failed" }
+        #expect(!failures.isEmpty)
+        #expect(failures.allSatisfy {
+            $0.data("error")?["type"]?.stringValue == "cut_off"
+                && $0.data("error")?["message"]?.stringValue == "cut-m: the model's reply was cut off (finish_reason: length)"
+        })
+        #expect(!events.contains { $0.kind == "step.completed" })
+        let reasons = events.filter { $0.kind == "call.model" }.map { ($0.dataString("purpose") ?? "", $0.dataString("finish_reason")) }
+        #expect(reasons.filter { $0.0 == "plan" }.map(\.1) == ["stop"])
+        #expect(!reasons.filter { $0.0 == "execute" }.isEmpty && reasons.filter { $0.0 == "execute" }.allSatisfy { $0.1 == "length" })
+    }
+
+    @Test func aPlanCutOffSaysSoInItsInvalidPlanError() async throws {
+        let server = try FakeOpenAIServer(["--model", "cut-m", "--finish-reason", "length"])
+        let t = try TemporaryJournal()
+        let client = OpenAIClient(model: "cut-m", baseURL: server.baseURL, settings: settings(key: nil))
+        let result = try await PlanRunner(journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client))
+            .start(.init(goal: "anything"))
+        #expect(result.status == "failed" && result.stoppedBy == "invalid_plan")
+        let completed = try #require(try t.journal.events(of: result.run).last)
+        let message = try #require(completed.data("error")?["message"]?.stringValue)
+        #expect(message.hasSuffix("(the model's reply was cut off (finish_reason: length))"), "\(message)")
+    }
+
     @Test func plansAreReadFromJSONFencedBlocksAndBareArrays() throws {
         let fenced = try PlanReply.proposal(from: .string("Sure!\n```json\n{\"steps\":[{\"id\":\"a\"}]}\n```\nDone."))
         #expect(fenced.steps.map(\.id) == ["a"])

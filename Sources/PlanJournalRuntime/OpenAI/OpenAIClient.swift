@@ -31,8 +31,20 @@ public struct OpenAIClient: Sendable {
         public var message: JSONValue
         public var content: String?
         public var toolCalls: [ToolCall]
+        /// Why the model stopped (`stop`, `length`, `content_filter`, `tool_calls`…), if the
+        /// server said.
+        public var finishReason: String?
         /// The call, ready to journal.
         public var call: ModelCall
+
+        /// Whether the reply was cut off before the model finished it: it hit the token limit
+        /// (`length`) or a content filter (`content_filter`).
+        public var isCutOff: Bool { finishReason == "length" || finishReason == "content_filter" }
+
+        /// "the model's reply was cut off (finish_reason: length)" when ``isCutOff``, else `nil`.
+        public var cutOffNote: String? {
+            isCutOff ? "the model's reply was cut off (finish_reason: \(finishReason ?? ""))" : nil
+        }
     }
 
     /// A function call the model asked for.
@@ -71,7 +83,7 @@ public struct OpenAIClient: Sendable {
         body.write(to: &bytes)
 
         let started = ContinuousClock.now
-        let (reply, message) = try await send(to: endpoint, headers: headers, body: bytes) { data in
+        let (reply, message, finishReason) = try await send(to: endpoint, headers: headers, body: bytes) { data in
             try completion(in: data)
         }
         let latency = started.duration(to: .now)
@@ -92,16 +104,18 @@ public struct OpenAIClient: Sendable {
             model: reply["model"]?.stringValue ?? model, purpose: purpose, prompt: .array(messages),
             response: content.map(JSONValue.string) ?? message, inputTokens: input, outputTokens: output,
             latencyMs: Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15,
-            costUSD: cost)
-        return Reply(message: message, content: content, toolCalls: calls, call: record)
+            costUSD: cost, finishReason: finishReason)
+        return Reply(message: message, content: content, toolCalls: calls, finishReason: finishReason, call: record)
     }
 
-    /// The reply and its first choice's message.
+    /// The reply, its first choice's message and that choice's finish reason.
     /// - Throws: a retryable `bad_reply` when `data` is not a chat completion (naming the server's
     ///   error when it sent one with a 2xx status).
-    private func completion(in data: [UInt8]) throws -> (JSONValue, JSONValue) {
+    private func completion(in data: [UInt8]) throws -> (JSONValue, JSONValue, String?) {
         let parsed = try? JSONValue(parsing: data)
-        if let parsed, let message = parsed["choices"]?.arrayValue?.first?["message"] { return (parsed, message) }
+        if let parsed, let choice = parsed["choices"]?.arrayValue?.first, let message = choice["message"] {
+            return (parsed, message, choice["finish_reason"]?.stringValue)
+        }
         if let error = parsed?["error"] {
             // Some servers and proxies answer 2xx with an error object.
             let text = error["message"]?.stringValue ?? error.stringValue ?? "\(error)"
