@@ -248,6 +248,41 @@ import Testing
         #expect((requests.last?["body_len"] as? Int ?? 0) > 0)
     }
 
+    @Test func aReplyWithAByteOrderMarkIsRead() async throws {
+        let server = try FakeOpenAIServer(["--reply-format", "bom"])
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+    }
+
+    @Test func aStreamedReplyIsPutTogetherWithItsToolCallsUsageAndFinishReason() async throws {
+        let server = try FakeOpenAIServer(["--model", "streamer", "--reply-format", "sse"])
+        let t = try TemporaryJournal()
+        let client = OpenAIClient(model: "streamer", baseURL: server.baseURL, settings: settings())
+        let result = try await PlanRunner(
+            journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
+            tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "succeeded")
+        #expect(result.state.currentPlan?.steps.map(\.id) == ["research", "outline", "write"])
+        #expect(result.finalAnswer == "streamer did write using FACTS for write")
+        let events = try t.journal.events(of: result.run)
+        #expect(events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args")?["step"]?.stringValue }.sorted() == ["outline", "research", "write"])
+        let calls = events.filter { $0.kind == "call.model" }
+        #expect(calls.allSatisfy { $0.dataString("model") == "streamer" && ($0.data("usage")?["input_tokens"]?.int64Value ?? 0) > 0 })
+        #expect(Set(calls.compactMap { $0.dataString("finish_reason") }) == ["stop", "tool_calls"])
+    }
+
+    @Test(arguments: [("html", "answered HTTP 200 with an HTML page (Content-Type: text/html): <html>"), ("empty", "answered HTTP 200 with an empty body")])
+    func aReplyThatIsNoCompletionIsARetryableErrorNamingWhatCame(format: String, named: String) async throws {
+        let server = try FakeOpenAIServer(["--reply-format", format])
+        await #expect {
+            _ = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        } throws: { error in
+            let e = error as? RuntimeError
+            return e?.type == "bad_reply" && e?.retryable == true && e?.message.contains(named) == true
+        }
+    }
+
     @Test func requestsGoThroughTheProxyOfHttpProxyUnlessNoProxyNamesTheHost() async throws {
         let proxy = try FakeOpenAIServer(["--model", "via-proxy"])
         var s = settings()

@@ -108,13 +108,24 @@ public struct OpenAIClient: Sendable {
         return Reply(message: message, content: content, toolCalls: calls, finishReason: finishReason, call: record)
     }
 
-    /// The reply, its first choice's message and that choice's finish reason.
-    /// - Throws: a retryable `bad_reply` when `data` is not a chat completion (naming the server's
-    ///   error when it sent one with a 2xx status).
-    private func completion(in data: [UInt8]) throws -> (JSONValue, JSONValue, String?) {
-        let parsed = try? JSONValue(parsing: data)
-        if let parsed, let choice = parsed["choices"]?.arrayValue?.first, let message = choice["message"] {
-            return (parsed, message, choice["finish_reason"]?.stringValue)
+    /// The reply, its first choice's message and that choice's finish reason. The body may open
+    /// with a UTF-8 byte order mark, and may be a server-sent event stream of
+    /// `chat.completion.chunk`s (put together by ``ChatCompletionStream``).
+    /// - Throws: a retryable `bad_reply` when `reply` is not a chat completion, naming what it is
+    ///   (the server's error when it sent one with a 2xx status).
+    private func completion(in reply: HTTPReply) throws -> (JSONValue, JSONValue, String?) {
+        var body = reply.body[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let contentType = reply.header("Content-Type") ?? ""
+        let isStream = contentType.lowercased().hasPrefix("text/event-stream") || ChatCompletionStream.looksLikeEventStream(body)
+        let parsed = isStream ? ChatCompletionStream.completion(from: body) : try? JSONValue(parsing: Array(body))
+        if let parsed, let choice = parsed["choices"]?.arrayValue?.first {
+            if let message = choice["message"] { return (parsed, message, choice["finish_reason"]?.stringValue) }
+            if let text = choice["text"]?.stringValue {
+                // The shape of the older completions API, which some servers give chat requests.
+                let message = JSONValue.record(["role": .string("assistant"), "content": .string(text)])
+                return (parsed, message, choice["finish_reason"]?.stringValue)
+            }
         }
         if let error = parsed?["error"] {
             // Some servers and proxies answer 2xx with an error object.
@@ -122,11 +133,23 @@ public struct OpenAIClient: Sendable {
             throw RuntimeError("bad_reply", "\(model)@\(baseURL) answered with an error: \(text)", retryable: true)
         }
         throw RuntimeError(
-            "bad_reply",
-            "\(model)@\(baseURL): the reply is not a chat completion: \(String(decoding: data.prefix(200), as: UTF8.self))",
+            "bad_reply", "\(model)@\(baseURL) answered HTTP \(reply.status) with \(Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)), not a chat completion",
             retryable: true)
     }
 
+    /// What a 2xx body that is not a chat completion is, in words, with its start.
+    static func describe(_ body: ArraySlice<UInt8>, contentType: String, isStream: Bool, parsed: JSONValue?) -> String {
+        let type = contentType.isEmpty ? "" : " (Content-Type: \(contentType))"
+        let start = String(decoding: body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return "an empty body" + type }
+        if isStream { return "an event stream without chat.completion.chunk data" + type + ": " + start }
+        let lowered = start.lowercased()
+        if contentType.lowercased().contains("html") || lowered.hasPrefix("<!doctype html") || lowered.hasPrefix("<html") {
+            return "an HTML page" + type + ": " + start
+        }
+        if parsed != nil { return "JSON" + type + ": " + start }
+        return "text that is not JSON" + type + ": " + start
+    }
     /// A message's text: `content` as a string, or the text parts of a content array joined
     /// (as some servers send it); `nil` when there is none.
     static func text(of content: JSONValue?) -> String? {
@@ -176,7 +199,7 @@ public struct OpenAIClient: Sendable {
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
     /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx).
     private func send<T>(
-        to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: ([UInt8]) throws -> T
+        to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: (HTTPReply) throws -> T
     ) async throws -> T {
         let target = endpoint.chatCompletionsURL
         var delay = settings.backoff
@@ -190,7 +213,7 @@ public struct OpenAIClient: Sendable {
                     target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
                 if (200..<300).contains(reply.status) {
                     do {
-                        return try read(reply.body)
+                        return try read(reply)
                     } catch let error as RuntimeError where error.retryable {
                         failure = error
                     }

@@ -152,6 +152,10 @@ enum OpenAITransport {
             default: return "\(error)"
             }
         }
+        if let error = error as? HTTPParserError {
+            return error == .invalidEOFState
+                ? "the server closed the connection before its reply was complete" : "the reply is not valid HTTP (\(error))"
+        }
         if error is NIOTooManyBytesError { return "the reply is larger than \(maxBodyBytes >> 20) MiB" }
         if let error = error as? NIOConnectionError {
             let causes = error.connectionErrors.map { "\($0.error)" } + [error.dnsAError, error.dnsAAAAError].compactMap { $0.map { "\($0)" } }
