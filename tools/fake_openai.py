@@ -6,6 +6,7 @@
                                  [--dialect openai|variant|functions] [--error-first N]
                                  [--reply-format json|gzip|chunked|sse|bom|html|empty]
                                  [--finish-reason REASON] [--redirect CODE --redirect-to URL] [--hang]
+                                 [--strict-model]
 
 Prints `listening on http://127.0.0.1:PORT/v1` on stdout once it accepts connections, then serves
 POST /v1/chat/completions until killed. What it answers depends on the request's system message:
@@ -29,7 +30,8 @@ model, the last message, the Host and X-Api-Key headers.
 chat.completion.chunk deltas, with a UTF-8 BOM before it, or not a completion at all (an HTML
 page, an empty body). --finish-reason sets every reply's finish_reason (`length` also cuts a
 plan's text in half). --redirect 307 --redirect-to URL answers requests whose path does not start
-with /moved/ with that redirect. --hang reads requests and never answers. The server also answers
+with /moved/ with that redirect. --hang reads requests and never answers. --strict-model answers
+404 (model_not_found) to requests for another model than --model. The server also answers
 requests sent to it as an HTTP proxy: a request line with the absolute URL, or a CONNECT, which it
 answers itself (as if the tunnel led to it), logging {"connect": "HOST:PORT"}.
 """
@@ -159,6 +161,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(args.redirect, {}, {"Location": args.redirect_to})
         if not path.endswith("/chat/completions"):
             return self.send(404, {"error": {"message": "not found"}})
+        if args.strict_model and body.get("model") != args.model:
+            return self.send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
+                                             "code": "model_not_found"}})
         if args.require_key and auth != f"Bearer {args.require_key}":
             return self.send(401, {"error": {"message": "bad key"}})
         if n <= args.fail_first:
@@ -260,6 +265,7 @@ def main():
     p.add_argument("--redirect", type=int)
     p.add_argument("--redirect-to")
     p.add_argument("--hang", action="store_true")
+    p.add_argument("--strict-model", action="store_true")
     p.add_argument("--differ-step")
     p.add_argument("--log")
     p.add_argument("--exit-with-stdin", action="store_true", help="exit when standard input closes")

@@ -46,4 +46,28 @@ import Testing
         #expect(!(failed.stdout + failed.stderr).contains("hunter2"))
         #expect(!(try journalText()).contains("hunter2"))
     }
+
+    @Test func aRequestTimeoutIsSetOnTheCommandLineAndNamedWithItsAttempts() async throws {
+        let server = try FakeOpenAIServer(["--hang"])
+        let result = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", "openai:pm@" + server.baseURL, "--executor", "demo", "--request-timeout", "0.2",
+            environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("error: timeout: pm@\(server.baseURL): timed out after 0.2 s (4 attempts)"), "\(result.stdout)")
+        #expect(try server.requests().count == 4)
+        let help = try await sandbox.planj("run", "--help")
+        #expect(help.stdout.contains("--request-timeout <seconds>"))
+        let bad = try await sandbox.planj("run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--request-timeout", "0")
+        #expect(bad.status != 0 && bad.stderr.contains("--request-timeout must be a number of seconds above 0"))
+    }
+
+    @Test func anUnknownModelIsNotRetriedAndTheErrorNamesModelAndServer() async throws {
+        let server = try FakeOpenAIServer(["--model", "small", "--strict-model"])
+        let result = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", "openai:gpt-5@" + server.baseURL, "--executor", "demo", environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("gpt-5@\(server.baseURL) answered HTTP 404"), "\(result.stdout)")
+        #expect(result.stdout.contains("check the model name 'gpt-5' and the base URL"), "\(result.stdout)")
+        #expect(try server.requests().count == 1)
+    }
 }

@@ -27,7 +27,7 @@ extension Planj {
         @Option(help: ArgumentHelp("Override the recorded executor.", valueName: "spec"))
         var executor: String?
 
-        @OptionGroup var http: HTTPFlags
+        @OptionGroup var openAI: OpenAIFlags
 
         @OptionGroup var limits: RunnerFlags
 
@@ -49,7 +49,7 @@ extension Planj {
                 let adapters = try Adapters(
                     planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer,
                     analyzer: recorded?.0.analyzer, judge: recorded?.0.judge,
-                    tools: recorded?.0.tools ?? [], http: try http.settings())
+                    tools: recorded?.0.tools ?? [], http: try openAI.settings())
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,

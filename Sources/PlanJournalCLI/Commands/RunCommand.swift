@@ -60,7 +60,7 @@ extension Planj {
         @Option(name: .customLong("tool"), help: ArgumentHelp("A tool the executor may call (repeatable).", valueName: "name=cmd:PROGRAM ARGS"))
         var tools: [String] = []
 
-        @OptionGroup var http: HTTPFlags
+        @OptionGroup var openAI: OpenAIFlags
 
         @Option(help: ArgumentHelp("The run id (default: a new ULID).", valueName: "id"))
         var runID: String?
@@ -77,7 +77,7 @@ extension Planj {
                 let journal = try global.open()
                 let adapters = try Adapters(
                     planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
-                    http: try http.settings())
+                    http: try openAI.settings())
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,

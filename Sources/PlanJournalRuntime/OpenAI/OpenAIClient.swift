@@ -67,7 +67,8 @@ public struct OpenAIClient: Sendable {
 
     /// Posts `messages` (and `tools`, as function definitions) to `/chat/completions`, retrying
     /// 429, 5xx and network errors with backoff.
-    /// - Throws: ``RuntimeError`` `http_status` / `network` / `bad_reply`.
+    /// - Throws: ``RuntimeError`` `http_status` (401, 403, 404… are not retried), `network`,
+    ///   `timeout` ("timed out after 120 s (4 attempts)") or `bad_reply`, naming the model and server.
     public func chat(_ messages: [JSONValue], tools: [JSONValue] = [], purpose: String) async throws -> Reply {
         let body = JSONValue.record([
             "model": .string(model), "messages": .array(messages),
@@ -221,6 +222,10 @@ public struct OpenAIClient: Sendable {
                     var text = String(decoding: reply.body.prefix(300), as: UTF8.self)
                     if endpoint.isPasswordHidden && (reply.status == 401 || reply.status == 403) {
                         text += " (the password of the base URL was not journaled: give the spec again with it)"
+                    } else if reply.status == 401 || reply.status == 403 {
+                        text += " (check the key in $OPENAI_API_KEY, or the --header that authorizes)"
+                    } else if reply.status == 404 {
+                        text += " (check the model name '\(model)' and the base URL)"
                     }
                     failure = RuntimeError(
                         "http_status", "\(model)@\(baseURL) answered HTTP \(reply.status): \(text)",
@@ -228,7 +233,12 @@ public struct OpenAIClient: Sendable {
                     retryAfter = Self.retryDelay(asked: reply.header)
                 }
             } catch TransportFailure.timedOut {
-                failure = RuntimeError("network", "\(model)@\(baseURL): the request timed out", retryable: true)
+                let exact = Double(settings.timeout.components.seconds) + Double(settings.timeout.components.attoseconds) / 1e18
+                let seconds = exact == exact.rounded() ? String(Int64(exact)) : String(exact)
+                failure = RuntimeError(
+                    "timeout",
+                    "\(model)@\(baseURL): timed out after \(seconds) s (\(attempt) attempt\(attempt == 1 ? "" : "s"))",
+                    retryable: true)
             } catch TransportFailure.failed(let reason) {
                 failure = RuntimeError("network", "\(model)@\(baseURL): \(reason)", retryable: true)
             }

@@ -6,7 +6,8 @@ public struct OpenAISettings: Sendable {
     public var apiKey: String?
     /// Extra request headers (`X-Org: acme`).
     public var headers: [String: String] = [:]
-    /// Per request.
+    /// How long one request may take, reply body included, before it counts as failed (and is
+    /// retried); 120 s by default.
     public var timeout: Duration = .seconds(120)
     /// Retries after a 429, a 5xx or a network error, with exponential backoff.
     public var retries = 3
