@@ -70,4 +70,21 @@ import Testing
         #expect(result.stdout.contains("check the model name 'gpt-5' and the base URL"), "\(result.stdout)")
         #expect(try server.requests().count == 1)
     }
+
+    @Test func replayTakesTheOpenAIOptionsOfRun() async throws {
+        let server = try FakeOpenAIServer(["--model", "m", "--require-key", "k"])
+        let spec = "openai:m@" + server.baseURL
+        let original = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--header", "Authorization: Bearer k", "--json",
+            environment: environment)
+        #expect(original.status == 0, "\(original.stdout)")
+        let run = try #require((try JSONSerialization.jsonObject(with: Data(original.stdout.utf8)) as? [String: Any])?["run"] as? String)
+        let before = try server.requests().count
+        let replay = try await sandbox.planj(
+            "replay", run, "--executor", spec, "--header", "Authorization: Bearer k", "--request-timeout", "30",
+            environment: environment)
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        let replayed = try server.requests().dropFirst(before)
+        #expect(!replayed.isEmpty && replayed.allSatisfy { $0["authorization"] as? String == "Bearer k" })
+    }
 }
