@@ -87,4 +87,31 @@ import Testing
         let replayed = try server.requests().dropFirst(before)
         #expect(!replayed.isEmpty && replayed.allSatisfy { $0["authorization"] as? String == "Bearer k" })
     }
+
+    @Test func pricesLetABudgetCountOpenAICallsAndAnUnpricedModelIsWarnedAbout() async throws {
+        let server = try FakeOpenAIServer(["--model", "m"])
+        let spec = "openai:m@" + server.baseURL
+        // Priced: the first calls cost more than the budget, which stops the run.
+        let priced = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--budget-usd", "0.001", "--price", "m=100,100", "--json",
+            environment: environment)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(priced.stdout.utf8)) as? [String: Any])
+        #expect(summary["stopped_by"] as? String == "budget_usd", "\(priced.stdout)")
+        #expect(((summary["totals"] as? [String: Any])?["cost_usd"] as? Double ?? 0) > 0.001)
+        #expect(!priced.stderr.contains("warning"))
+        // Unpriced: a warning at the start, once per model.
+        let unpriced = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--budget-usd", "0.001", "--quiet", environment: environment)
+        #expect(unpriced.status == 0)
+        let warnings = unpriced.stderr.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(
+            warnings == [
+                "planj: warning: --budget-usd cannot count the calls of \(spec): its price is unknown (give --price m=IN,OUT, US dollars per million input and output tokens)"
+            ], "\(unpriced.stderr)")
+        // No budget, no warning; a malformed price is a usage error.
+        let noBudget = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", "demo", "--quiet", environment: environment)
+        #expect(!noBudget.stderr.contains("warning"))
+        let bad = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", "demo", "--price", "m=1")
+        #expect(bad.status != 0 && bad.stderr.contains("--price must be MODEL=IN,OUT"), "\(bad.stderr)")
+    }
 }

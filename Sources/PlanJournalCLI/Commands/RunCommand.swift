@@ -34,6 +34,7 @@ extension Planj {
                   planj run --goal "..." \\
                       --planner openai:gpt-4o@https://api.openai.com/v1 \\
                       --executor openai:gpt-4o-mini@https://api.openai.com/v1 \\
+                      --price gpt-4o=2.50,10 --price gpt-4o-mini=0.15,0.60 \\
                       --budget-usd 0.50
                 """))
 
@@ -75,13 +76,20 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
+                let settings = try openAI.settings()
+                let options = try limits.options()
+                for warning in OpenAIFlags.unpricedWarnings(
+                    specs: [planner, executor, reviewer, analyzer, judge], settings: settings, budgetUSD: options.budgetUSD)
+                {
+                    Output.error(warning)
+                }
                 let adapters = try Adapters(
                     planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
-                    http: try openAI.settings())
+                    http: settings)
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
-                    options: try limits.options(),
+                    options: options,
                     observer: RunDriver.observer(quiet: output.quiet))
                 let setup = PlanRunner.Setup(
                     goal: goal, runID: runID,

@@ -3,7 +3,7 @@ import Foundation
 import PlanJournalRuntime
 
 /// The settings of OpenAI-compatible models (`openai:` specs) that `run`, `resume` and `replay`
-/// share: headers, the request timeout.
+/// share: headers, the request timeout, the models' prices.
 struct OpenAIFlags: ParsableArguments {
     @OptionGroup var http: HTTPFlags
 
@@ -14,6 +14,13 @@ struct OpenAIFlags: ParsableArguments {
             valueName: "seconds"))
     var requestTimeout: Double?
 
+    @Option(
+        name: .customLong("price"),
+        help: ArgumentHelp(
+            "What an openai: model's tokens cost, in US dollars per million input and output tokens, for cost_usd and --budget-usd (repeatable; e.g. gpt-4o-mini=0.15,0.60). Without it, the model's calls cost $0.",
+            valueName: "model=in,out"))
+    var prices: [String] = []
+
     /// The settings: `$OPENAI_API_KEY`, the proxy variables, and the options.
     func settings() throws -> OpenAISettings {
         var settings = try http.settings()
@@ -23,6 +30,34 @@ struct OpenAIFlags: ParsableArguments {
             }
             settings.timeout = .milliseconds(Int64((requestTimeout * 1000).rounded(.up)))
         }
+        for price in prices {
+            // A model's name may hold '=': the price follows the last one.
+            guard let eq = price.lastIndex(of: "="), eq != price.startIndex else { throw Self.badPrice(price) }
+            let numbers = price[price.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false)
+                .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard numbers.count == 2, let input = numbers[0], let output = numbers[1], input >= 0, output >= 0,
+                input.isFinite, output.isFinite
+            else { throw Self.badPrice(price) }
+            settings.prices[String(price[..<eq])] = TokenPrice(input: input, output: output)
+        }
         return settings
+    }
+
+    private static func badPrice(_ text: String) -> ValidationError {
+        ValidationError("--price must be MODEL=IN,OUT (US dollars per million input and output tokens), not '\(text)'")
+    }
+
+    /// The warnings to print before a run with a budget: one per `openai:` spec whose model has
+    /// no price, since the budget cannot count its calls.
+    static func unpricedWarnings(specs: [String?], settings: OpenAISettings, budgetUSD: Double?) -> [String] {
+        guard budgetUSD != nil else { return [] }
+        var seen: Set<String> = []
+        return specs.compactMap { text in
+            guard let text, case .openAI(let model, _)? = try? AdapterSpec(parsing: text), settings.price(of: model) == nil,
+                seen.insert(model).inserted
+            else { return nil }
+            return "planj: warning: --budget-usd cannot count the calls of \(AdapterSpec.redacting(text)): "
+                + "its price is unknown (give --price \(model)=IN,OUT, US dollars per million input and output tokens)"
+        }
     }
 }

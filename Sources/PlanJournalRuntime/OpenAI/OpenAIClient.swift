@@ -100,7 +100,8 @@ public struct OpenAIClient: Sendable {
             // The function-calling API before tool calls, which some servers still speak.
             calls = [ToolCall(id: name, name: name, arguments: Self.arguments(legacy["arguments"]), isFunctionCall: true)]
         }
-        let cost = settings.pricePerMillion.map { (Double(input) * $0.input + Double(output) * $0.output) / 1_000_000 }
+        let price = settings.price(of: model) ?? reply["model"]?.stringValue.flatMap { settings.prices[$0] }
+        let cost = price?.cost(input: input, output: output)
         let record = ModelCall(
             model: reply["model"]?.stringValue ?? model, purpose: purpose, prompt: .array(messages),
             response: content.map(JSONValue.string) ?? message, inputTokens: input, outputTokens: output,
