@@ -9,9 +9,13 @@ import Foundation
 public struct OpenAIProxies: Sendable, Hashable {
     /// One HTTP proxy (`http://[user:password@]host[:port]`, port 1080 when not given, as curl).
     public struct Proxy: Sendable, Hashable {
+        /// The proxy's host name or address.
         public var host: String
+        /// The proxy's port.
         public var port: Int
+        /// The user of `Proxy-Authorization: Basic`, if the proxy URL names one.
         public var user: String?
+        /// That user's password.
         public var password: String?
 
         /// Parses `http://[user:password@]host[:port]` or `host[:port]`; `nil` for an empty value,

@@ -18,6 +18,7 @@ public struct OpenAISettings: Sendable {
     public var pricePerMillion: (input: Double, output: Double)?
     /// USD per million input and output tokens by model name (as in `openai:MODEL@…`).
     public var prices: [String: TokenPrice] = [:]
+    /// The sampling temperature sent with each request; the server's default when `nil`.
     public var temperature: Double?
     /// The proxies requests go through; by default those of `http_proxy`, `https_proxy` and
     /// `no_proxy` (see ``OpenAIProxies``).
@@ -40,7 +41,9 @@ extension OpenAISettings {
 
 /// What a model's tokens cost: US dollars per million input (prompt) and output (completion) tokens.
 public struct TokenPrice: Sendable, Hashable {
+    /// US dollars per million input (prompt) tokens.
     public var input: Double
+    /// US dollars per million output (completion) tokens.
     public var output: Double
 
     /// A price per million input and output tokens.
