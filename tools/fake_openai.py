@@ -4,6 +4,9 @@
     python3 tools/fake_openai.py --model planner-m [--port 0] [--require-key KEY] [--fail-first N]
                                  [--malformed-plan] [--differ-step ID] [--log FILE] [--exit-with-stdin]
                                  [--dialect openai|variant|functions] [--error-first N]
+                                 [--reply-format json|gzip|chunked|sse|bom|html|empty]
+                                 [--finish-reason REASON] [--redirect CODE --redirect-to URL] [--hang]
+                                 [--strict-model]
 
 Prints `listening on http://127.0.0.1:PORT/v1` on stdout once it accepts connections, then serves
 POST /v1/chat/completions until killed. What it answers depends on the request's system message:
@@ -22,15 +25,26 @@ an object, `usage` as input_tokens/output_tokens, and plans after a <think> sect
 --dialect functions asks for tools with the older `function_call` field and reads their results
 from `function` messages. --require-key answers 401
 unless `Authorization: Bearer KEY`. --log appends one JSON line per request: path, authorization,
-model, the last message.
+model, the last message, the Host and X-Api-Key headers.
+--reply-format sends the 200 reply gzip-compressed, in chunks, as a server-sent event stream of
+chat.completion.chunk deltas, with a UTF-8 BOM before it, or not a completion at all (an HTML
+page, an empty body). --finish-reason sets every reply's finish_reason (`length` also cuts a
+plan's text in half). --redirect 307 --redirect-to URL answers requests whose path does not start
+with /moved/ with that redirect. --hang reads requests and never answers. --strict-model answers
+404 (model_not_found) to requests for another model than --model. The server also answers
+requests sent to it as an HTTP proxy: a request line with the absolute URL, or a CONNECT, which it
+answers itself (as if the tunnel led to it), logging {"connect": "HOST:PORT"}.
 """
+import gzip
 import argparse
 import json
 import os
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 args = None
 lock = threading.Lock()
@@ -78,31 +92,78 @@ def executor_reply(body):
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *a):
         pass
 
-    def send(self, status, obj, headers=None):
-        data = json.dumps(obj).encode()
+    def send(self, status, obj, headers=None, data=None, content_type="application/json"):
+        data = json.dumps(obj).encode() if data is None else data
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
+    def send_completion(self, reply):
+        """A 200 reply holding the completion `reply`, in the --reply-format."""
+        data = json.dumps(reply).encode()
+        form = args.reply_format
+        if form == "gzip":
+            return self.send(200, None, {"Content-Encoding": "gzip"}, data=gzip.compress(data))
+        if form == "bom":
+            return self.send(200, None, data=b"\xef\xbb\xbf" + data)
+        if form == "html":
+            return self.send(200, None, data=b"<html><body><h1>Welcome to nginx!</h1></body></html>", content_type="text/html")
+        if form == "empty":
+            return self.send(200, None, data=b"")
+        if form == "sse":
+            return self.send(200, None, data=sse(reply), content_type="text/event-stream")
+        if form == "chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(data), 17):
+                piece = data[i:i + 17]
+                self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self.send(200, reply)
+
+    def do_CONNECT(self):
+        if args.log:
+            with lock, open(args.log, "a") as f:
+                f.write(json.dumps({"connect": self.path}) + "\n")
+        self.send_response(200, "Connection established")
+        self.end_headers()
+
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.loads(raw or b"{}")
         auth = self.headers.get("Authorization")
+        path = urlsplit(self.path).path
         with lock:
             counter["requests"] += 1
             n = counter["requests"]
             if args.log:
                 with open(args.log, "a") as f:
                     f.write(json.dumps({"n": n, "path": self.path, "authorization": auth, "model": body.get("model"),
-                                        "last": body.get("messages", [{}])[-1], "x_test": self.headers.get("X-Test")}) + "\n")
-        if not self.path.endswith("/chat/completions"):
+                                        "last": body.get("messages", [{}])[-1], "x_test": self.headers.get("X-Test"),
+                                        "host": self.headers.get("Host"), "x_api_key": self.headers.get("X-Api-Key"),
+                                        "body_len": len(raw)}) + "\n")
+        if args.hang:
+            while True:
+                time.sleep(3600)
+        if args.redirect and not path.startswith("/moved/"):
+            return self.send(args.redirect, {}, {"Location": args.redirect_to})
+        if not path.endswith("/chat/completions"):
             return self.send(404, {"error": {"message": "not found"}})
+        if args.strict_model and body.get("model") != args.model:
+            return self.send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
+                                             "code": "model_not_found"}})
         if args.require_key and auth != f"Bearer {args.require_key}":
             return self.send(401, {"error": {"message": "bad key"}})
         if n <= args.fail_first:
@@ -117,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
         elif "planner" in system:
             message = {"role": "assistant", "content": "I would start by thinking about it." if args.malformed_plan
                        else plan_reply(messages)}
+            if args.finish_reason == "length":
+                message["content"] = message["content"][:len(message["content"]) // 2]
         elif "Judge" in system:
             message = {"role": "assistant", "content": "I cannot tell." if args.differ_step else json.dumps({"matches": True, "reason": "fine"})}
         elif "Review" in system:
@@ -129,12 +192,39 @@ class Handler(BaseHTTPRequestHandler):
             message, usage = variant(message, usage)
         elif args.dialect == "functions":
             message = functions(message)
-        self.send(200, {
+        finish = args.finish_reason or ("tool_calls" if message.get("tool_calls")
+                                        else "function_call" if message.get("function_call") else "stop")
+        self.send_completion({
             "id": f"chatcmpl-{n}", "object": "chat.completion", "model": args.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if message.get("tool_calls")
-                         else "function_call" if message.get("function_call") else "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": usage,
         })
+
+
+def sse(reply):
+    """`reply` as a stream of chat.completion.chunk events: the role, the text in pieces of 10
+    characters, each tool call (its name, then its arguments in two pieces), then the finish
+    reason with the usage, then [DONE]."""
+    message = reply["choices"][0]["message"]
+    chunks = [{"role": "assistant"}]
+    text = message.get("content")
+    if isinstance(text, str):
+        chunks += [{"content": text[i:i + 10]} for i in range(0, len(text), 10)]
+    for i, call in enumerate(message.get("tool_calls") or []):
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        chunks.append({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                       "function": {"name": call["function"]["name"], "arguments": arguments[:half]}}]})
+        chunks.append({"tool_calls": [{"index": i, "function": {"arguments": arguments[half:]}}]})
+    out = b": a comment line\n\n"
+    for delta in chunks:
+        chunk = {"id": reply["id"], "object": "chat.completion.chunk", "model": reply["model"],
+                 "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+        out += b"data: " + json.dumps(chunk).encode() + b"\n\n"
+    last = {"id": reply["id"], "object": "chat.completion.chunk", "model": reply["model"],
+            "choices": [{"index": 0, "delta": {}, "finish_reason": reply["choices"][0]["finish_reason"]}],
+            "usage": reply["usage"]}
+    return out + b"data: " + json.dumps(last).encode() + b"\n\ndata: [DONE]\n\n"
 
 
 def variant(message, usage):
@@ -170,6 +260,12 @@ def main():
     p.add_argument("--error-first", type=int, default=0)
     p.add_argument("--dialect", choices=["openai", "variant", "functions"], default="openai")
     p.add_argument("--malformed-plan", action="store_true")
+    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "bom", "html", "empty"], default="json")
+    p.add_argument("--finish-reason")
+    p.add_argument("--redirect", type=int)
+    p.add_argument("--redirect-to")
+    p.add_argument("--hang", action="store_true")
+    p.add_argument("--strict-model", action="store_true")
     p.add_argument("--differ-step")
     p.add_argument("--log")
     p.add_argument("--exit-with-stdin", action="store_true", help="exit when standard input closes")

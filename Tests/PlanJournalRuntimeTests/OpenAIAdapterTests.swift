@@ -1,8 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import PlanJournalCore
 import PlanJournalRuntime
 import PlanJournalStore
@@ -78,6 +75,44 @@ import Testing
         #expect(try server.requests().count == 1)
     }
 
+    @Test func anExecutorReplyCutOffIsAStepFailureAndEveryFinishReasonIsJournaled() async throws {
+        let planner = try FakeOpenAIServer(["--model", "planner-m"])
+        let executor = try FakeOpenAIServer(["--model", "cut-m", "--finish-reason", "length"])
+        let t = try TemporaryJournal()
+        var options = RunnerOptions()
+        options.maxReplans = 0
+        let result = try await PlanRunner(
+            journal: t.journal,
+            planner: OpenAIPlanner(client: OpenAIClient(model: "planner-m", baseURL: planner.baseURL, settings: settings(key: nil))),
+            executor: OpenAIExecutor(client: OpenAIClient(model: "cut-m", baseURL: executor.baseURL, settings: settings(key: nil))),
+            options: options
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "failed")
+        let events = try t.journal.events(of: result.run)
+        let failures = events.filter { $0.kind == "step.failed" }
+        #expect(!failures.isEmpty)
+        #expect(failures.allSatisfy {
+            $0.data("error")?["type"]?.stringValue == "cut_off"
+                && $0.data("error")?["message"]?.stringValue == "cut-m: the model's reply was cut off (finish_reason: length)"
+        })
+        #expect(!events.contains { $0.kind == "step.completed" })
+        let reasons = events.filter { $0.kind == "call.model" }.map { ($0.dataString("purpose") ?? "", $0.dataString("finish_reason")) }
+        #expect(reasons.filter { $0.0 == "plan" }.map(\.1) == ["stop"])
+        #expect(!reasons.filter { $0.0 == "execute" }.isEmpty && reasons.filter { $0.0 == "execute" }.allSatisfy { $0.1 == "length" })
+    }
+
+    @Test func aPlanCutOffSaysSoInItsInvalidPlanError() async throws {
+        let server = try FakeOpenAIServer(["--model", "cut-m", "--finish-reason", "length"])
+        let t = try TemporaryJournal()
+        let client = OpenAIClient(model: "cut-m", baseURL: server.baseURL, settings: settings(key: nil))
+        let result = try await PlanRunner(journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client))
+            .start(.init(goal: "anything"))
+        #expect(result.status == "failed" && result.stoppedBy == "invalid_plan")
+        let completed = try #require(try t.journal.events(of: result.run).last)
+        let message = try #require(completed.data("error")?["message"]?.stringValue)
+        #expect(message.hasSuffix("(the model's reply was cut off (finish_reason: length))"), "\(message)")
+    }
+
     @Test func plansAreReadFromJSONFencedBlocksAndBareArrays() throws {
         let fenced = try PlanReply.proposal(from: .string("Sure!\n```json\n{\"steps\":[{\"id\":\"a\"}]}\n```\nDone."))
         #expect(fenced.steps.map(\.id) == ["a"])
@@ -124,8 +159,7 @@ import Testing
     @Test func theWaitARateLimitAsksForIsReadInItsThreeForms() throws {
         func delay(_ headers: [String: String]) -> Duration? {
             let now = Date(timeIntervalSince1970: 1_795_000_000)
-            let response = HTTPURLResponse(url: URL(string: "http://127.0.0.1/v1")!, statusCode: 429, httpVersion: "HTTP/1.1", headerFields: headers)
-            return OpenAIClient.retryDelay(asked: response, now: now)
+            return OpenAIClient.retryDelay(asked: { name in headers.first { $0.key.lowercased() == name.lowercased() }?.value }, now: now)
         }
         #expect(delay(["Retry-After": "2"]) == .seconds(2))
         #expect(delay(["Retry-After": "0.5"]) == .milliseconds(500))
@@ -171,5 +205,147 @@ import Testing
             let e = error as? RuntimeError
             return e?.type == "bad_reply" && e?.message.contains("upstream overloaded") == true
         }
+    }
+}
+
+/// How replies travel: compressed, in chunks, through a proxy.
+@Suite struct OpenAITransportTests {
+    private func settings() -> OpenAISettings {
+        var s = OpenAISettings(environment: [:])
+        s.backoff = .milliseconds(10)
+        s.retries = 0
+        return s
+    }
+
+    private let message = JSONValue.record(["role": .string("user"), "content": .string("Step a: go")])
+
+    @Test(arguments: ["gzip", "chunked"])
+    func aCompressedOrChunkedReplyIsRead(format: String) async throws {
+        let server = try FakeOpenAIServer(["--reply-format", format])
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+    }
+
+    @Test(arguments: [307, 308])
+    func aRedirectKeepsThePOSTAndItsBodyAndTheCredentialsStayWithTheirOrigin(status: Int) async throws {
+        var s = settings()
+        s.apiKey = "k"
+        s.headers = ["X-Api-Key": "secret", "X-Test": "yes"]
+        // To another server: the body follows, the credentials do not.
+        let target = try FakeOpenAIServer(["--model", "moved-to"])
+        let elsewhere = try FakeOpenAIServer(["--redirect", "\(status)", "--redirect-to", target.baseURL + "/chat/completions"])
+        let reply = try await OpenAIClient(model: "m", baseURL: elsewhere.baseURL, settings: s).chat([message], purpose: "test")
+        #expect(reply.content == "moved-to did a")
+        let moved = try #require(try target.requests().first)
+        #expect((moved["body_len"] as? Int ?? 0) > 0 && (moved["last"] as? [String: Any])?["content"] as? String == "Step a: go")
+        #expect(moved["authorization"] is NSNull && moved["x_api_key"] is NSNull && moved["x_test"] as? String == "yes")
+        // On the same server: everything follows.
+        let same = try FakeOpenAIServer(["--redirect", "\(status)", "--redirect-to", "/moved/v1/chat/completions"])
+        _ = try await OpenAIClient(model: "m", baseURL: same.baseURL, settings: s).chat([message], purpose: "test")
+        let requests = try same.requests()
+        #expect(requests.map { $0["path"] as? String } == ["/v1/chat/completions", "/moved/v1/chat/completions"])
+        #expect(requests.allSatisfy { $0["authorization"] as? String == "Bearer k" && $0["x_api_key"] as? String == "secret" })
+        #expect((requests.last?["body_len"] as? Int ?? 0) > 0)
+    }
+
+    @Test func aReplyWithAByteOrderMarkIsRead() async throws {
+        let server = try FakeOpenAIServer(["--reply-format", "bom"])
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+    }
+
+    @Test func aStreamedReplyIsPutTogetherWithItsToolCallsUsageAndFinishReason() async throws {
+        let server = try FakeOpenAIServer(["--model", "streamer", "--reply-format", "sse"])
+        let t = try TemporaryJournal()
+        let client = OpenAIClient(model: "streamer", baseURL: server.baseURL, settings: settings())
+        let result = try await PlanRunner(
+            journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
+            tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "succeeded")
+        #expect(result.state.currentPlan?.steps.map(\.id) == ["research", "outline", "write"])
+        #expect(result.finalAnswer == "streamer did write using FACTS for write")
+        let events = try t.journal.events(of: result.run)
+        #expect(events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args")?["step"]?.stringValue }.sorted() == ["outline", "research", "write"])
+        let calls = events.filter { $0.kind == "call.model" }
+        #expect(calls.allSatisfy { $0.dataString("model") == "streamer" && ($0.data("usage")?["input_tokens"]?.int64Value ?? 0) > 0 })
+        #expect(Set(calls.compactMap { $0.dataString("finish_reason") }) == ["stop", "tool_calls"])
+    }
+
+    @Test(arguments: [("html", "answered HTTP 200 with an HTML page (Content-Type: text/html): <html>"), ("empty", "answered HTTP 200 with an empty body")])
+    func aReplyThatIsNoCompletionIsARetryableErrorNamingWhatCame(format: String, named: String) async throws {
+        let server = try FakeOpenAIServer(["--reply-format", format])
+        await #expect {
+            _ = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        } throws: { error in
+            let e = error as? RuntimeError
+            return e?.type == "bad_reply" && e?.retryable == true && e?.message.contains(named) == true
+        }
+    }
+
+    @Test func requestsGoThroughTheProxyOfHttpProxyUnlessNoProxyNamesTheHost() async throws {
+        let proxy = try FakeOpenAIServer(["--model", "via-proxy"])
+        var s = settings()
+        s.proxies = OpenAIProxies(environment: ["http_proxy": proxy.baseURL.replacingOccurrences(of: "/v1", with: ""), "no_proxy": "localhost"])
+        // No server listens on the origin: only the proxy can answer.
+        let reply = try await OpenAIClient(model: "m", baseURL: "http://model.invalid:9/v1", settings: s).chat([message], purpose: "test")
+        #expect(reply.content == "via-proxy did a")
+        // A tunnel to the origin, then the request through it.
+        let requests = try proxy.requests()
+        #expect(requests.first?["connect"] as? String == "model.invalid:9")
+        #expect(requests.last?["host"] as? String == "model.invalid:9")
+        // A host no_proxy names is reached directly.
+        let direct = try FakeOpenAIServer(["--model", "direct"])
+        let port = try #require(URLComponents(string: direct.baseURL)?.port)
+        let again = try await OpenAIClient(model: "m", baseURL: "http://localhost:\(port)/v1", settings: s).chat([message], purpose: "test")
+        #expect(again.content == "direct did a")
+        #expect(try proxy.requests().count == 2)
+    }
+}
+
+/// Base URLs taken apart: credentials, query strings, the path of the endpoint.
+@Suite struct OpenAIEndpointTests {
+    @Test func thePasswordIsHiddenInEveryURLOfAText() throws {
+        let endpoint = try OpenAIEndpoint(parsing: "http://bob:hunter2@host:8080/v1")
+        #expect(endpoint.description == "http://bob:***@host:8080/v1")
+        #expect(endpoint.chatCompletionsURL == "http://host:8080/v1/chat/completions")
+        #expect(endpoint.user == "bob" && endpoint.password == "hunter2")
+        #expect(
+            OpenAIEndpoint.redacting("openai:m@http://bob:p@ss@h/v1 and https://u:x@y.example/?a=b@c")
+                == "openai:m@http://bob:***@h/v1 and https://u:***@y.example/?a=b@c")
+        #expect(OpenAIEndpoint.redacting("http://bob@host/v1 http://host/v1") == "http://bob@host/v1 http://host/v1")
+    }
+
+    @Test func theEndpointsPathGoesBeforeTheQueryString() throws {
+        let azure = try OpenAIEndpoint(parsing: "https://acme.openai.azure.com/openai/deployments/gpt4o/?api-version=2024-06-01")
+        #expect(azure.chatCompletionsURL == "https://acme.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-06-01")
+        let full = try OpenAIEndpoint(parsing: "HTTP://Host/v1/chat/completions?x=1")
+        #expect(full.chatCompletionsURL == "http://Host/v1/chat/completions?x=1")
+        #expect(throws: RuntimeError.self) { try OpenAIEndpoint(parsing: "ftp://host/v1") }
+    }
+
+    @Test func aQueryStringReachesTheServerAfterThePath() async throws {
+        let server = try FakeOpenAIServer([])
+        var s = OpenAISettings(environment: [:])
+        s.retries = 0
+        let client = OpenAIClient(model: "m", baseURL: server.baseURL + "?api-version=2024-06-01", settings: s)
+        let reply = try await client.chat([.record(["role": .string("user"), "content": .string("Step a: go")])], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+        #expect(try server.requests().first?["path"] as? String == "/v1/chat/completions?api-version=2024-06-01")
+    }
+}
+
+/// `openai:MODEL@BASE_URL` specs.
+@Suite struct AdapterSpecTests {
+    @Test func theModelEndsAtTheAtSignThatStartsTheURL() throws {
+        #expect(
+            try AdapterSpec(parsing: "openai:claude-3-5-sonnet@20240620@https://proxy.example/v1")
+                == .openAI(model: "claude-3-5-sonnet@20240620", baseURL: "https://proxy.example/v1"))
+        #expect(
+            try AdapterSpec(parsing: "openai:pm@HTTP://bob:pw@host:8080/v1")
+                == .openAI(model: "pm", baseURL: "HTTP://bob:pw@host:8080/v1"))
+        #expect(try AdapterSpec(parsing: "openai:pm@HTTP://bob:pw@host:8080/v1").description == "openai:pm@HTTP://bob:***@host:8080/v1")
+        #expect(throws: RuntimeError.self) { try AdapterSpec(parsing: "openai:@http://host/v1") }
+        #expect(throws: RuntimeError.self) { try AdapterSpec(parsing: "openai:m@ftp://host/v1") }
     }
 }

@@ -83,6 +83,9 @@ extension Planj {
         @Flag(help: "Browse the run event by event (the default when standard input and output are terminals).")
         var interactive = false
 
+        /// For `openai:` planners and executors, as `planj run` takes them.
+        @OptionGroup var openAI: OpenAIFlags
+
         @OptionGroup var output: RunOutputFlags
 
         func run() async throws {
@@ -141,7 +144,7 @@ extension Planj {
             let result = try await replayer.reexecute(
                 run, at: seq, as: id, planner: try adapter(planner, Adapters.planner),
                 executor: try adapter(spec, Adapters.executor), overrides: replaced, toolMode: try toolMode(),
-                fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec),
+                fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings()),
                 tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
                 observer: RunDriver.observer(quiet: output.quiet))
             let (original, fork) = (try journal.events(of: run), try journal.events(of: result.run))
@@ -248,16 +251,18 @@ extension Planj {
 
         /// `nil` for `recorded` (answers from the journal), else the adapter the spec names.
         private func adapter<T>(_ spec: String, _ make: (String, OpenAISettings) throws -> T) throws -> T? {
-            spec == "recorded" ? nil : try make(spec, OpenAISettings())
+            spec == "recorded" ? nil : try make(spec, try openAI.settings())
         }
 
         /// For replans a recorded run does not have: the planner `planj run` recorded for it (not for
         /// a deterministic replay, which must not call anything live).
-        private static func recordedPlanner(of run: String, in journal: Journal, executor: String) throws -> (any Planner)? {
+        private static func recordedPlanner(
+            of run: String, in journal: Journal, executor: String, http: OpenAISettings
+        ) throws -> (any Planner)? {
             guard executor != "recorded",
                 let spec = try journal.events(of: run, from: 1, to: 1).first.flatMap({ RecordedSpecs.read($0)?.0.planner })
             else { return nil }
-            return try Adapters.planner(spec)
+            return try Adapters.planner(spec, http: http)
         }
 
         /// The executor spec `planj run` recorded for `run`, if it did.

@@ -27,7 +27,7 @@ extension Planj {
         @Option(help: ArgumentHelp("Override the recorded executor.", valueName: "spec"))
         var executor: String?
 
-        @OptionGroup var http: HTTPFlags
+        @OptionGroup var openAI: OpenAIFlags
 
         @OptionGroup var limits: RunnerFlags
 
@@ -46,14 +46,22 @@ extension Planj {
                         .usage, "run \(run) was not recorded by `planj run`: give --planner and --executor",
                         context: .init(run: run))
                 }
+                let settings = try openAI.settings()
+                let options = try limits.options(base: recorded?.1 ?? RunnerOptions())
+                for warning in OpenAIFlags.unpricedWarnings(
+                    specs: [plannerSpec, executorSpec, recorded?.0.reviewer, recorded?.0.analyzer, recorded?.0.judge],
+                    settings: settings, budgetUSD: options.budgetUSD)
+                {
+                    Output.error(warning)
+                }
                 let adapters = try Adapters(
                     planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer,
                     analyzer: recorded?.0.analyzer, judge: recorded?.0.judge,
-                    tools: recorded?.0.tools ?? [], http: try http.settings())
+                    tools: recorded?.0.tools ?? [], http: settings)
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
-                    options: try limits.options(base: recorded?.1 ?? RunnerOptions()),
+                    options: options,
                     observer: RunDriver.observer(quiet: output.quiet))
                 let id = run
                 try await RunDriver.drive(json: output.json) { try await runner.resume(run: id) }

@@ -34,6 +34,7 @@ extension Planj {
                   planj run --goal "..." \\
                       --planner openai:gpt-4o@https://api.openai.com/v1 \\
                       --executor openai:gpt-4o-mini@https://api.openai.com/v1 \\
+                      --price gpt-4o=2.50,10 --price gpt-4o-mini=0.15,0.60 \\
                       --budget-usd 0.50
                 """))
 
@@ -60,7 +61,7 @@ extension Planj {
         @Option(name: .customLong("tool"), help: ArgumentHelp("A tool the executor may call (repeatable).", valueName: "name=cmd:PROGRAM ARGS"))
         var tools: [String] = []
 
-        @OptionGroup var http: HTTPFlags
+        @OptionGroup var openAI: OpenAIFlags
 
         @Option(help: ArgumentHelp("The run id (default: a new ULID).", valueName: "id"))
         var runID: String?
@@ -75,13 +76,20 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
+                let settings = try openAI.settings()
+                let options = try limits.options()
+                for warning in OpenAIFlags.unpricedWarnings(
+                    specs: [planner, executor, reviewer, analyzer, judge], settings: settings, budgetUSD: options.budgetUSD)
+                {
+                    Output.error(warning)
+                }
                 let adapters = try Adapters(
                     planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
-                    http: try http.settings())
+                    http: settings)
                 let runner = PlanRunner(
                     journal: journal, planner: adapters.planner, executor: adapters.executor,
                     reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
-                    options: try limits.options(),
+                    options: options,
                     observer: RunDriver.observer(quiet: output.quiet))
                 let setup = PlanRunner.Setup(
                     goal: goal, runID: runID,
@@ -95,7 +103,8 @@ extension Planj {
     }
 }
 
-/// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again.
+/// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again
+/// (passwords in `openai:` base URLs recorded as `***`: such a run is resumed with the spec given again).
 struct RecordedSpecs {
     var planner: String
     var executor: String
@@ -105,10 +114,11 @@ struct RecordedSpecs {
     var tools: [String]
 
     var members: [JSONValue.Member] {
-        var m: [JSONValue.Member] = [.init("planner_spec", .string(planner)), .init("executor_spec", .string(executor))]
-        if let reviewer { m.append(.init("reviewer_spec", .string(reviewer))) }
-        if let analyzer { m.append(.init("analyzer_spec", .string(analyzer))) }
-        if let judge { m.append(.init("judge_spec", .string(judge))) }
+        func spec(_ text: String) -> JSONValue { .string(AdapterSpec.redacting(text)) }
+        var m: [JSONValue.Member] = [.init("planner_spec", spec(planner)), .init("executor_spec", spec(executor))]
+        if let reviewer { m.append(.init("reviewer_spec", spec(reviewer))) }
+        if let analyzer { m.append(.init("analyzer_spec", spec(analyzer))) }
+        if let judge { m.append(.init("judge_spec", spec(judge))) }
         if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
         return m
     }

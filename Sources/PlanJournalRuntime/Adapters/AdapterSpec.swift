@@ -4,7 +4,9 @@ import PlanJournalCore
 /// Where a planner, executor, reviewer or tool comes from, as written on the command line:
 /// - `demo`: the offline demo agent;
 /// - `cmd:PROGRAM ARGS`: a program speaking the subprocess JSON Lines protocol;
-/// - `openai:MODEL@BASE_URL`: an OpenAI-compatible chat-completions server (key from `$OPENAI_API_KEY`).
+/// - `openai:MODEL@BASE_URL`: an OpenAI-compatible chat-completions server (key from `$OPENAI_API_KEY`;
+///   credentials in the URL, `http://user:password@host/v1`, are sent as Basic authorization and
+///   shown and journaled as `user:***@`).
 public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
     case demo
     case command([String])
@@ -21,17 +23,23 @@ public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
             self = .command(words)
         } else if text.hasPrefix("openai:") {
             let rest = text.dropFirst(7)
-            guard let at = rest.firstIndex(of: "@"), at != rest.startIndex else {
-                throw RuntimeError("usage", "write an OpenAI-compatible model as openai:MODEL@BASE_URL, e.g. openai:gpt-4o-mini@https://api.openai.com/v1")
+            // The URL starts at the first '@http://' or '@https://' (any case): a model's name may
+            // hold an '@' of its own (claude-3-5-sonnet@20240620), and the URL's credentials do.
+            let urlStart = rest.indices.first { i in
+                rest[i] == "@" && ["http://", "https://"].contains { rest[rest.index(after: i)...].prefix(8).lowercased().hasPrefix($0) }
             }
-            let url = String(rest[rest.index(after: at)...])
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw RuntimeError("usage", "the base URL of '\(text)' must start with http:// or https://")
+            guard let split = urlStart else {
+                throw RuntimeError(
+                    "usage",
+                    "write an OpenAI-compatible model as openai:MODEL@BASE_URL with an http:// or https:// URL, e.g. openai:gpt-4o-mini@https://api.openai.com/v1, not '\(OpenAIEndpoint.redacting(text))'")
             }
-            self = .openAI(model: String(rest[..<at]), baseURL: url)
+            guard split != rest.startIndex else {
+                throw RuntimeError("usage", "'\(OpenAIEndpoint.redacting(text))' names no model before its base URL")
+            }
+            self = .openAI(model: String(rest[..<split]), baseURL: String(rest[rest.index(after: split)...]))
         } else {
             throw RuntimeError(
-                "usage", "unknown adapter '\(text)': use demo, cmd:PROGRAM ARGS or openai:MODEL@BASE_URL")
+                "usage", "unknown adapter '\(OpenAIEndpoint.redacting(text))': use demo, cmd:PROGRAM ARGS or openai:MODEL@BASE_URL")
         }
     }
 
@@ -39,8 +47,14 @@ public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .demo: "demo"
         case .command(let words): "cmd:" + words.joined(separator: " ")
-        case .openAI(let model, let url): "openai:\(model)@\(url)"
+        case .openAI(let model, let url): "openai:\(model)@\(OpenAIEndpoint.redacting(url))"
         }
+    }
+
+    /// `text` as it may be journaled and shown: the password of an `openai:` base URL as `***`
+    /// (other specs as they are).
+    public static func redacting(_ text: String) -> String {
+        text.hasPrefix("openai:") ? OpenAIEndpoint.redacting(text) : text
     }
 
     /// Splits a command line on spaces, keeping 'single' and "double" quoted words together.

@@ -14,11 +14,14 @@ public struct ModelCall: Sendable, Hashable {
     public var outputTokens: Int64
     public var latencyMs: Double?
     public var costUSD: Double?
+    /// Why the model stopped, as the server said (`stop`, `length`, `content_filter`,
+    /// `tool_calls`…); `nil` when it did not say.
+    public var finishReason: String?
 
     /// Creates a call record.
     public init(
         model: String, purpose: String, prompt: JSONValue? = nil, response: JSONValue? = nil, inputTokens: Int64 = 0,
-        outputTokens: Int64 = 0, latencyMs: Double? = nil, costUSD: Double? = nil
+        outputTokens: Int64 = 0, latencyMs: Double? = nil, costUSD: Double? = nil, finishReason: String? = nil
     ) {
         self.model = model
         self.purpose = purpose
@@ -28,6 +31,7 @@ public struct ModelCall: Sendable, Hashable {
         self.outputTokens = outputTokens
         self.latencyMs = latencyMs
         self.costUSD = costUSD
+        self.finishReason = finishReason
     }
 
     /// The `data` of the `call.model` event for this call, made within `stepID` (`nil` for planning).
@@ -41,6 +45,7 @@ public struct ModelCall: Sendable, Hashable {
             "usage": .record(["input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens)]),
             "latency_ms": latencyMs.map(JSONValue.double),
             "cost_usd": costUSD.map(JSONValue.double),
+            "finish_reason": finishReason.map(JSONValue.string),
         ])
     }
 
@@ -51,6 +56,7 @@ public struct ModelCall: Sendable, Hashable {
             model: model, purpose: value["purpose"]?.stringValue ?? defaultPurpose, prompt: value["prompt"],
             response: value["response"], inputTokens: value["usage"]?["input_tokens"]?.int64Value ?? 0,
             outputTokens: value["usage"]?["output_tokens"]?.int64Value ?? 0,
-            latencyMs: value["latency_ms"]?.doubleValue, costUSD: value["cost_usd"]?.doubleValue)
+            latencyMs: value["latency_ms"]?.doubleValue, costUSD: value["cost_usd"]?.doubleValue,
+            finishReason: value["finish_reason"]?.stringValue)
     }
 }

@@ -37,6 +37,7 @@ public struct OpenAIPlanner: Planner {
             return try PlanReply.proposal(from: .string(reply.content ?? ""), calls: [reply.call])
         } catch var error as RuntimeError {
             error.calls = [reply.call]
+            if let note = reply.cutOffNote { error.message += " (\(note))" }
             throw error
         }
     }
@@ -84,6 +85,10 @@ public struct OpenAIExecutor: Executor {
         for _ in 0..<maxRounds {
             let reply = try await client.chat(messages, tools: functions, purpose: "execute")
             try await context.record(reply.call)
+            if let note = reply.cutOffNote {
+                // A truncated answer is no result, and calls with cut arguments are not to be run.
+                throw RuntimeError("cut_off", "\(name): \(note)", retryable: false)
+            }
             guard !reply.toolCalls.isEmpty else {
                 guard let content = reply.content else {
                     throw RuntimeError("bad_reply", "\(name) replied with neither content nor tool calls", retryable: true)
@@ -129,7 +134,9 @@ public struct OpenAIReviewer: Reviewer {
              .record(["role": .string("user"), "content": .string(user)])],
             purpose: "review")
         guard let value = try? PlanReply.parse(reply.content ?? "", holding: "verdict"), let verdict = value["verdict"]?.stringValue else {
-            throw RuntimeError("bad_reply", "\(name): the review is not a JSON verdict", calls: [reply.call])
+            throw RuntimeError(
+                "bad_reply", "\(name): the review is not a JSON verdict" + (reply.cutOffNote.map { " (\($0))" } ?? ""),
+                calls: [reply.call])
         }
         return PlanReview(
             verdict: verdict, score: value["score"]?.doubleValue,
@@ -155,7 +162,10 @@ public struct OpenAIAnalyzer: GoalAnalyzer {
              .record(["role": .string("user"), "content": .string("Goal: \(goal)\nTools: \(tools.isEmpty ? "none" : tools.joined(separator: ", "))")])],
             purpose: "analyze")
         guard let value = try? PlanReply.parse(reply.content ?? "", holding: "summary"), let analysis = GoalAnalysis(wire: value, calls: [reply.call]) else {
-            throw RuntimeError("bad_reply", "\(name): the goal analysis is not a JSON object with a summary", calls: [reply.call])
+            throw RuntimeError(
+                "bad_reply",
+                "\(name): the goal analysis is not a JSON object with a summary" + (reply.cutOffNote.map { " (\($0))" } ?? ""),
+                calls: [reply.call])
         }
         return analysis
     }

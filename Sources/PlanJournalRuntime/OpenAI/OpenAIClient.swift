@@ -1,20 +1,28 @@
 import Foundation
 import PlanJournalCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// One model on an OpenAI-compatible chat-completions server (OpenAI, vLLM, llama.cpp, Ollama…).
 public struct OpenAIClient: Sendable {
     public let model: String
+    /// The base URL as it is shown: its password, if it has one, as `***`.
     public let baseURL: String
     public let settings: OpenAISettings
+    /// The base URL taken apart, or why it cannot be.
+    private let endpoint: Result<OpenAIEndpoint, RuntimeError>
 
+    /// A client of `model` at `baseURL` (`https://api.openai.com/v1`; credentials written in it
+    /// are sent as Basic authorization and never shown).
     public init(model: String, baseURL: String, settings: OpenAISettings = OpenAISettings()) {
         self.model = model
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.settings = settings
+        do {
+            let endpoint = try OpenAIEndpoint(parsing: baseURL)
+            self.endpoint = .success(endpoint)
+            self.baseURL = endpoint.description
+        } catch {
+            self.endpoint = .failure(error as? RuntimeError ?? RuntimeError("usage", "\(error)"))
+            self.baseURL = OpenAIEndpoint.redacting(baseURL)
+        }
     }
 
     /// One reply of the model.
@@ -23,8 +31,20 @@ public struct OpenAIClient: Sendable {
         public var message: JSONValue
         public var content: String?
         public var toolCalls: [ToolCall]
+        /// Why the model stopped (`stop`, `length`, `content_filter`, `tool_calls`…), if the
+        /// server said.
+        public var finishReason: String?
         /// The call, ready to journal.
         public var call: ModelCall
+
+        /// Whether the reply was cut off before the model finished it: it hit the token limit
+        /// (`length`) or a content filter (`content_filter`).
+        public var isCutOff: Bool { finishReason == "length" || finishReason == "content_filter" }
+
+        /// "the model's reply was cut off (finish_reason: length)" when ``isCutOff``, else `nil`.
+        public var cutOffNote: String? {
+            isCutOff ? "the model's reply was cut off (finish_reason: \(finishReason ?? ""))" : nil
+        }
     }
 
     /// A function call the model asked for.
@@ -47,25 +67,26 @@ public struct OpenAIClient: Sendable {
 
     /// Posts `messages` (and `tools`, as function definitions) to `/chat/completions`, retrying
     /// 429, 5xx and network errors with backoff.
-    /// - Throws: ``RuntimeError`` `http_status` / `network` / `bad_reply`.
+    /// - Throws: ``RuntimeError`` `http_status` (401, 403, 404… are not retried), `network`,
+    ///   `timeout` ("timed out after 120 s (4 attempts)") or `bad_reply`, naming the model and server.
     public func chat(_ messages: [JSONValue], tools: [JSONValue] = [], purpose: String) async throws -> Reply {
         let body = JSONValue.record([
             "model": .string(model), "messages": .array(messages),
             "tools": tools.isEmpty ? nil : .array(tools),
             "temperature": settings.temperature.map(JSONValue.double),
         ])
-        var request = URLRequest(url: try endpoint())
-        request.httpMethod = "POST"
-        request.timeoutInterval = Double(settings.timeout.components.seconds)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let key = settings.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        for (name, value) in settings.headers { request.setValue(value, forHTTPHeaderField: name) }
+        let endpoint = try endpoint.get()
+        var headers = [("Content-Type", "application/json")]
+        if let basic = endpoint.basicAuthorization { headers.append(("Authorization", basic)) }
+        if let key = settings.apiKey { headers.append(("Authorization", "Bearer \(key)")) }
+        for (name, value) in settings.headers { headers.append((name, value)) }
         var bytes: [UInt8] = []
         body.write(to: &bytes)
-        request.httpBody = Data(bytes)
 
         let started = ContinuousClock.now
-        let (reply, message) = try await send(request) { data in try completion(in: data) }
+        let (reply, message, finishReason) = try await send(to: endpoint, headers: headers, body: bytes) { data in
+            try completion(in: data)
+        }
         let latency = started.duration(to: .now)
         let usage = reply["usage"]
         let input = usage?["prompt_tokens"]?.int64Value ?? usage?["input_tokens"]?.int64Value ?? 0
@@ -79,32 +100,58 @@ public struct OpenAIClient: Sendable {
             // The function-calling API before tool calls, which some servers still speak.
             calls = [ToolCall(id: name, name: name, arguments: Self.arguments(legacy["arguments"]), isFunctionCall: true)]
         }
-        let cost = settings.pricePerMillion.map { (Double(input) * $0.input + Double(output) * $0.output) / 1_000_000 }
+        let price = settings.price(of: model) ?? reply["model"]?.stringValue.flatMap { settings.prices[$0] }
+        let cost = price?.cost(input: input, output: output)
         let record = ModelCall(
             model: reply["model"]?.stringValue ?? model, purpose: purpose, prompt: .array(messages),
             response: content.map(JSONValue.string) ?? message, inputTokens: input, outputTokens: output,
             latencyMs: Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15,
-            costUSD: cost)
-        return Reply(message: message, content: content, toolCalls: calls, call: record)
+            costUSD: cost, finishReason: finishReason)
+        return Reply(message: message, content: content, toolCalls: calls, finishReason: finishReason, call: record)
     }
 
-    /// The reply and its first choice's message.
-    /// - Throws: a retryable `bad_reply` when `data` is not a chat completion (naming the server's
-    ///   error when it sent one with a 2xx status).
-    private func completion(in data: Data) throws -> (JSONValue, JSONValue) {
-        let parsed = try? JSONValue(parsing: Array(data))
-        if let parsed, let message = parsed["choices"]?.arrayValue?.first?["message"] { return (parsed, message) }
+    /// The reply, its first choice's message and that choice's finish reason. The body may open
+    /// with a UTF-8 byte order mark, and may be a server-sent event stream of
+    /// `chat.completion.chunk`s (put together by ``ChatCompletionStream``).
+    /// - Throws: a retryable `bad_reply` when `reply` is not a chat completion, naming what it is
+    ///   (the server's error when it sent one with a 2xx status).
+    private func completion(in reply: HTTPReply) throws -> (JSONValue, JSONValue, String?) {
+        var body = reply.body[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let contentType = reply.header("Content-Type") ?? ""
+        let isStream = contentType.lowercased().hasPrefix("text/event-stream") || ChatCompletionStream.looksLikeEventStream(body)
+        let parsed = isStream ? ChatCompletionStream.completion(from: body) : try? JSONValue(parsing: Array(body))
+        if let parsed, let choice = parsed["choices"]?.arrayValue?.first {
+            if let message = choice["message"] { return (parsed, message, choice["finish_reason"]?.stringValue) }
+            if let text = choice["text"]?.stringValue {
+                // The shape of the older completions API, which some servers give chat requests.
+                let message = JSONValue.record(["role": .string("assistant"), "content": .string(text)])
+                return (parsed, message, choice["finish_reason"]?.stringValue)
+            }
+        }
         if let error = parsed?["error"] {
             // Some servers and proxies answer 2xx with an error object.
             let text = error["message"]?.stringValue ?? error.stringValue ?? "\(error)"
             throw RuntimeError("bad_reply", "\(model)@\(baseURL) answered with an error: \(text)", retryable: true)
         }
         throw RuntimeError(
-            "bad_reply",
-            "\(model)@\(baseURL): the reply is not a chat completion: \(String(decoding: data.prefix(200), as: UTF8.self))",
+            "bad_reply", "\(model)@\(baseURL) answered HTTP \(reply.status) with \(Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)), not a chat completion",
             retryable: true)
     }
 
+    /// What a 2xx body that is not a chat completion is, in words, with its start.
+    static func describe(_ body: ArraySlice<UInt8>, contentType: String, isStream: Bool, parsed: JSONValue?) -> String {
+        let type = contentType.isEmpty ? "" : " (Content-Type: \(contentType))"
+        let start = String(decoding: body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return "an empty body" + type }
+        if isStream { return "an event stream without chat.completion.chunk data" + type + ": " + start }
+        let lowered = start.lowercased()
+        if contentType.lowercased().contains("html") || lowered.hasPrefix("<!doctype html") || lowered.hasPrefix("<html") {
+            return "an HTML page" + type + ": " + start
+        }
+        if parsed != nil { return "JSON" + type + ": " + start }
+        return "text that is not JSON" + type + ": " + start
+    }
     /// A message's text: `content` as a string, or the text parts of a content array joined
     /// (as some servers send it); `nil` when there is none.
     static func text(of content: JSONValue?) -> String? {
@@ -128,12 +175,12 @@ public struct OpenAIClient: Sendable {
 
     /// The wait a reply asks for before the next attempt, at most 30 s: `retry-after-ms` (as Azure
     /// OpenAI sends it), else `Retry-After` in seconds or as an HTTP date; `nil` when it asks for none.
-    package static func retryDelay(asked response: HTTPURLResponse?, now: Date = Date()) -> Duration? {
-        guard let response else { return nil }
+    /// - Parameter header: the reply's header of a name (any case).
+    package static func retryDelay(asked header: (String) -> String?, now: Date = Date()) -> Duration? {
         let seconds: Double
-        if let ms = response.value(forHTTPHeaderField: "retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+        if let ms = header("retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
             seconds = ms / 1000
-        } else if let value = response.value(forHTTPHeaderField: "Retry-After")?.trimmingCharacters(in: .whitespaces) {
+        } else if let value = header("Retry-After")?.trimmingCharacters(in: .whitespaces) {
             if let number = Double(value) {
                 seconds = number
             } else {
@@ -151,48 +198,50 @@ public struct OpenAIClient: Sendable {
         return .milliseconds(Int((min(max(seconds, 0), 30) * 1000).rounded()))
     }
 
-    private func endpoint() throws -> URL {
-        // A base URL given with the endpoint's path already on it is taken as it is.
-        let full = baseURL.hasSuffix("/chat/completions") ? baseURL : baseURL + "/chat/completions"
-        guard let url = URL(string: full) else {
-            throw RuntimeError("usage", "'\(baseURL)' is not a URL")
-        }
-        return url
-    }
-
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
     /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx).
-    private func send<T>(_ request: URLRequest, read: (Data) throws -> T) async throws -> T {
+    private func send<T>(
+        to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: (HTTPReply) throws -> T
+    ) async throws -> T {
+        let target = endpoint.chatCompletionsURL
         var delay = settings.backoff
         var attempt = 0
         while true {
             attempt += 1
             let failure: RuntimeError
             var retryAfter: Duration?
-            let exchange: Result<(Data, URLResponse), any Error>
             do {
-                exchange = .success(try await URLSession.shared.data(for: request))
-            } catch {
-                exchange = .failure(error)
-            }
-            switch exchange {
-            case .success(let (data, response)):
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) {
+                let reply = try await OpenAITransport.post(
+                    target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
+                if (200..<300).contains(reply.status) {
                     do {
-                        return try read(data)
+                        return try read(reply)
                     } catch let error as RuntimeError where error.retryable {
                         failure = error
                     }
                 } else {
-                    let text = String(decoding: data.prefix(300), as: UTF8.self)
+                    var text = String(decoding: reply.body.prefix(300), as: UTF8.self)
+                    if endpoint.isPasswordHidden && (reply.status == 401 || reply.status == 403) {
+                        text += " (the password of the base URL was not journaled: give the spec again with it)"
+                    } else if reply.status == 401 || reply.status == 403 {
+                        text += " (check the key in $OPENAI_API_KEY, or the --header that authorizes)"
+                    } else if reply.status == 404 {
+                        text += " (check the model name '\(model)' and the base URL)"
+                    }
                     failure = RuntimeError(
-                        "http_status", "\(model)@\(baseURL) answered HTTP \(status): \(text)",
-                        retryable: status == 429 || status >= 500)
-                    retryAfter = Self.retryDelay(asked: response as? HTTPURLResponse)
+                        "http_status", "\(model)@\(baseURL) answered HTTP \(reply.status): \(text)",
+                        retryable: reply.status == 429 || reply.status >= 500)
+                    retryAfter = Self.retryDelay(asked: reply.header)
                 }
-            case .failure(let error):
-                failure = RuntimeError("network", "\(model)@\(baseURL): \(error.localizedDescription)", retryable: true)
+            } catch TransportFailure.timedOut {
+                let exact = Double(settings.timeout.components.seconds) + Double(settings.timeout.components.attoseconds) / 1e18
+                let seconds = exact == exact.rounded() ? String(Int64(exact)) : String(exact)
+                failure = RuntimeError(
+                    "timeout",
+                    "\(model)@\(baseURL): timed out after \(seconds) s (\(attempt) attempt\(attempt == 1 ? "" : "s"))",
+                    retryable: true)
+            } catch TransportFailure.failed(let reason) {
+                failure = RuntimeError("network", "\(model)@\(baseURL): \(reason)", retryable: true)
             }
             guard failure.retryable, attempt <= settings.retries else { throw failure }
             try await Task.sleep(for: retryAfter ?? delay)

@@ -1,0 +1,124 @@
+import Foundation
+import PlanJournalCore
+
+/// A chat completion put together from a server-sent event stream of `chat.completion.chunk`s
+/// (`data: {...}` events until `data: [DONE]`), as a server that streams whether asked or not
+/// sends it.
+///
+/// Event stream format: <https://html.spec.whatwg.org/multipage/server-sent-events.html>.
+struct ChatCompletionStream {
+    private var model: JSONValue?
+    private var usage: JSONValue?
+    private var role: String?
+    private var content: String?
+    private var finishReason: String?
+    private var toolCalls: [Int: ToolCallParts] = [:]
+    private var functionCall: ToolCallParts?
+    private var error: JSONValue?
+    private var chunks = 0
+
+    /// A tool call as its deltas build it.
+    private struct ToolCallParts {
+        var id: String?
+        var name = ""
+        var arguments = ""
+    }
+
+    /// Whether `bytes` (after any byte order mark) look like an event stream: they open with a
+    /// `data:` or `event:` field or a `:` comment.
+    static func looksLikeEventStream(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let start = bytes.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        return start.starts(with: Array("data:".utf8)) || start.starts(with: Array("event:".utf8)) || start.first == UInt8(ascii: ":")
+    }
+
+    /// The completion `bytes` stream, shaped as a non-streamed reply (`model`, `choices[0]`
+    /// with `message` and `finish_reason`, `usage`), or an object with the `error` a chunk
+    /// carried; `nil` when the stream holds no chunk.
+    static func completion(from bytes: ArraySlice<UInt8>) -> JSONValue? {
+        var stream = ChatCompletionStream()
+        var data: [String] = []
+        let text = String(decoding: bytes, as: UTF8.self)
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if line.isEmpty {
+                // A blank line ends an event.
+                if !data.isEmpty, !stream.take(data.joined(separator: "\n")) { break }
+                data = []
+            } else if line.hasPrefix("data:") {
+                var value = line.dropFirst(5)
+                if value.first == " " { value = value.dropFirst() }
+                data.append(String(value))
+            }
+        }
+        if !data.isEmpty { _ = stream.take(data.joined(separator: "\n")) }
+        return stream.result
+    }
+
+    /// Takes in one event's data; `false` at `[DONE]`.
+    private mutating func take(_ data: String) -> Bool {
+        if data.trimmingCharacters(in: .whitespaces) == "[DONE]" { return false }
+        guard let chunk = try? JSONValue(parsing: data) else { return true }
+        if let error = chunk["error"], error != .null {
+            self.error = error
+            return true
+        }
+        chunks += 1
+        if let model = chunk["model"], model != .null { self.model = model }
+        if let usage = chunk["usage"], usage != .null { self.usage = usage }
+        guard let choice = chunk["choices"]?.arrayValue?.first(where: { ($0["index"]?.int64Value ?? 0) == 0 }) else { return true }
+        if let reason = choice["finish_reason"]?.stringValue { finishReason = reason }
+        guard let delta = choice["delta"] ?? choice["message"] else { return true }
+        if let role = delta["role"]?.stringValue { self.role = role }
+        if let text = OpenAIClient.text(of: delta["content"]) { content = (content ?? "") + text }
+        for call in delta["tool_calls"]?.arrayValue ?? [] {
+            let index = Int(call["index"]?.int64Value ?? 0)
+            var parts = toolCalls[index] ?? ToolCallParts()
+            if let id = call["id"]?.stringValue { parts.id = id }
+            parts.name += call["function"]?["name"]?.stringValue ?? ""
+            parts.arguments += call["function"]?["arguments"]?.stringValue ?? ""
+            toolCalls[index] = parts
+        }
+        if let call = delta["function_call"] {
+            var parts = functionCall ?? ToolCallParts()
+            parts.name += call["name"]?.stringValue ?? ""
+            parts.arguments += call["arguments"]?.stringValue ?? ""
+            functionCall = parts
+        }
+        return true
+    }
+
+    private var result: JSONValue? {
+        if chunks == 0 { return error.map { .record(["error": $0]) } }
+        var message: [JSONValue.Member] = [
+            .init("role", .string(role ?? "assistant")), .init("content", content.map(JSONValue.string) ?? .null),
+        ]
+        if !toolCalls.isEmpty {
+            message.append(
+                .init(
+                    "tool_calls",
+                    .array(
+                        toolCalls.sorted { $0.key < $1.key }.map { index, parts in
+                            .record([
+                                "id": .string(parts.id ?? "call_\(index)"), "type": .string("function"),
+                                "function": .record(["name": .string(parts.name), "arguments": .string(parts.arguments)]),
+                            ])
+                        })))
+        }
+        if let functionCall {
+            message.append(
+                .init(
+                    "function_call",
+                    .record(["name": .string(functionCall.name), "arguments": .string(functionCall.arguments)])))
+        }
+        return .record([
+            "object": .string("chat.completion"), "model": model,
+            "choices": .array([
+                .record([
+                    "index": .number("0"), "message": .object(message),
+                    "finish_reason": finishReason.map(JSONValue.string) ?? .null,
+                ])
+            ]),
+            "usage": usage,
+        ])
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The base URL of an OpenAI-compatible server taken apart: where its chat completions are, the
+/// credentials written in it (`http://user:password@host/v1`), and how it is shown.
+///
+/// The password never leaves this type in text: ``description`` shows it as `***`, which is how a
+/// spec is journaled and printed. It is sent as HTTP Basic authorization (as curl and
+/// `URLSession` send it), unless an API key or an `Authorization` header says otherwise.
+public struct OpenAIEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// What ``description`` shows in place of a password.
+    public static let hiddenPassword = "***"
+
+    /// The user of the URL's credentials, percent-decoded.
+    public let user: String?
+    /// The password of the URL's credentials, percent-decoded.
+    public let password: String?
+    /// The URL without its credentials.
+    private let url: URLComponents
+
+    /// Takes `text` apart.
+    /// - Throws: ``RuntimeError`` `usage` when it is not an `http://` or `https://` URL with a host.
+    public init(parsing text: String) throws {
+        guard var url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+        else {
+            throw RuntimeError("usage", "'\(Self.redacting(text))' is not an http:// or https:// URL with a host")
+        }
+        url.scheme = scheme
+        user = url.user
+        password = url.password
+        url.user = nil
+        url.password = nil
+        self.url = url
+    }
+
+    /// `http` or `https`.
+    public var scheme: String { url.scheme ?? "http" }
+
+    /// The host, as written (an IPv6 address without its brackets).
+    public var host: String { url.host ?? "" }
+
+    /// The URL requests are posted to: the base URL's path followed by `/chat/completions` (unless
+    /// it already ends so), without the credentials.
+    public var chatCompletionsURL: String {
+        var target = url
+        var path = target.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        if !path.hasSuffix("/chat/completions") { path += "/chat/completions" }
+        target.percentEncodedPath = path
+        return target.string ?? ""
+    }
+
+    /// Whether the password was hidden when the spec was journaled (it reads `***`): a resumed
+    /// run needs the spec given again.
+    public var isPasswordHidden: Bool { password == Self.hiddenPassword }
+
+    /// The value of an `Authorization: Basic` header for the URL's credentials, if it has any.
+    var basicAuthorization: String? {
+        guard let user, !isPasswordHidden else { return nil }
+        return "Basic " + Data("\(user):\(password ?? "")".utf8).base64EncodedString()
+    }
+
+    /// The base URL as given, its password shown as `***`.
+    public var description: String {
+        var shown = url
+        if let user {
+            shown.user = user
+            if password != nil { shown.percentEncodedPassword = Self.hiddenPassword }
+        }
+        return shown.string ?? ""
+    }
+
+    /// `text` with the password of each `scheme://user:password@host` in it shown as `***`: for
+    /// specs and messages that may hold URLs.
+    public static func redacting(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            result += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            // The authority ends at the path, query or fragment (or a space, in a message); its
+            // credentials end at its last '@'.
+            let end = rest.firstIndex { "/?# \t\n".contains($0) } ?? rest.endIndex
+            let authority = rest[..<end]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result += authority[...colon] + hiddenPassword + authority[at...]
+            } else {
+                result += authority
+            }
+            rest = rest[end...]
+        }
+        return result + rest
+    }
+}

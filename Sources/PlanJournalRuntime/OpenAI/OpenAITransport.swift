@@ -1,0 +1,175 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+import NIOPosix
+import Synchronization
+
+/// One HTTP reply, read whole.
+struct HTTPReply: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+
+    /// The value of the first header named `name` (any case).
+    func header(_ name: String) -> String? { headers.first(name: name) }
+}
+
+/// Why an exchange got no reply.
+enum TransportFailure: Error {
+    /// No complete reply within the request timeout.
+    case timedOut
+    /// Anything else: refused, reset, TLS, DNS…, in words.
+    case failed(String)
+}
+
+/// Sends requests to OpenAI-compatible servers over SwiftNIO (AsyncHTTPClient).
+///
+/// Foundation's `URLSession` on Linux (libcurl under `FoundationNetworking`) keeps a socket it
+/// waits on registered for writability, so its event loop wakes thousands of times a second while
+/// a model thinks: a 15 s reply cost about 12 s of CPU. An idle NIO channel costs nothing.
+///
+/// Replies compressed with gzip or deflate are inflated, chunked ones joined; proxies come from
+/// ``OpenAIProxies`` (`http_proxy`, `https_proxy`, `no_proxy`, as curl reads them). Redirects
+/// (301, 302, 303, 307, 308; at most 5) are followed with the same POST and body; the credentials
+/// (`Authorization`, and headers whose name says key, token, secret, auth or cookie) go only to
+/// the origin they were meant for.
+enum OpenAITransport {
+    /// The largest reply body read, inflated.
+    static let maxBodyBytes = 64 << 20
+    /// The most redirects followed for one request.
+    static let maxRedirects = 5
+
+    /// One client per proxy (a proxy is a setting of the client, not of a request), kept for the
+    /// life of the process.
+    private static let clients = Mutex<[OpenAIProxies.Proxy?: HTTPClient]>([:])
+
+    private static func client(via proxy: OpenAIProxies.Proxy?) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[proxy] { return client }
+            var configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                decompression: .enabled(limit: .size(maxBodyBytes)))
+            configuration.proxy = proxy.map { .server(host: $0.host, port: $0.port, authorization: $0.authorization) }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[proxy] = client
+            return client
+        }
+    }
+
+    /// POSTs `body` to `url` and reads the whole reply, following redirects, all within `timeout`.
+    /// - Throws: ``TransportFailure``; `CancellationError` when the task is cancelled.
+    static func post(
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: OpenAIProxies
+    ) async throws -> HTTPReply {
+        do {
+            // The deadline of `execute` ends with the reply's head; the race with a sleep covers
+            // the body and the redirects too.
+            return try await withThrowingTaskGroup(of: HTTPReply?.self) { group in
+                group.addTask {
+                    try await following(url, headers: headers, body: body, timeout: timeout, proxies: proxies)
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let reply = try await group.next(), let reply else { throw TransportFailure.timedOut }
+                return reply
+            }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw TransportFailure.timedOut
+        } catch let error as TransportFailure {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try Task.checkCancellation()
+            throw TransportFailure.failed(describe(error))
+        }
+    }
+
+    /// The exchange and the redirects after it.
+    private static func following(
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: OpenAIProxies
+    ) async throws -> HTTPReply {
+        var url = url
+        var headers = headers
+        for _ in 0...maxRedirects {
+            let reply = try await once(url, headers: headers, body: body, timeout: timeout, proxies: proxies)
+            guard [301, 302, 303, 307, 308].contains(reply.status), let location = reply.header("Location"),
+                let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL, next.host != nil
+            else { return reply }
+            if let current = URL(string: url), !sameOrigin(current, next) {
+                headers.removeAll { isCredential($0.0) }
+            }
+            url = next.absoluteString
+        }
+        throw TransportFailure.failed("more than \(maxRedirects) redirects")
+    }
+
+    /// One request, no redirect followed.
+    private static func once(
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: OpenAIProxies
+    ) async throws -> HTTPReply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Accept-Encoding", value: "gzip, deflate")
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let parts = URLComponents(string: url)
+        let client = client(via: proxies.proxy(scheme: parts?.scheme ?? "http", host: parts?.host ?? ""))
+        let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+        let bytes = try await response.body.collect(upTo: maxBodyBytes)
+        return HTTPReply(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+    }
+
+    /// Whether two URLs have the same scheme, host and port.
+    static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
+        func port(_ url: URL) -> Int? { url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80) }
+        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased()
+            && port(a) == port(b)
+    }
+
+    /// Whether a header carries credentials: `Authorization`, `Cookie`, or a name that says key,
+    /// token, secret or auth (`api-key`, `X-Auth-Token`).
+    static func isCredential(_ name: String) -> Bool {
+        let name = name.lowercased()
+        return ["auth", "key", "token", "secret", "cookie"].contains { name.contains($0) }
+    }
+
+    /// An error of the exchange in words.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .remoteConnectionClosed: return "the server closed the connection before its reply was complete"
+            case .connectTimeout: return "could not connect (timed out)"
+            case .bodyLengthMismatch: return "the reply ended before its Content-Length"
+            case .redirectLimitReached, .redirectCycleDetected: return "too many redirects"
+            case .proxyAuthenticationRequired: return "the proxy asks for authentication"
+            case .invalidProxyResponse: return "the proxy refused the connection"
+            default: return "\(error)"
+            }
+        }
+        if let error = error as? HTTPParserError {
+            return error == .invalidEOFState
+                ? "the server closed the connection before its reply was complete" : "the reply is not valid HTTP (\(error))"
+        }
+        if error is NIOTooManyBytesError { return "the reply is larger than \(maxBodyBytes >> 20) MiB" }
+        if let error = error as? NIOConnectionError {
+            let causes = error.connectionErrors.map { "\($0.error)" } + [error.dnsAError, error.dnsAAAAError].compactMap { $0.map { "\($0)" } }
+            return "could not connect to \(error.host):\(error.port)" + (causes.isEmpty ? "" : " (" + causes.joined(separator: "; ") + ")")
+        }
+        return "\(error)"
+    }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds (saturating).
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+/// `planj run`, `resume` and `replay` with OpenAI-compatible models on loopback
+/// (`tools/fake_openai.py`), as real processes.
+@Suite struct OpenAICommandTests {
+    let sandbox: PlanjSandbox
+
+    init() throws { sandbox = try PlanjSandbox("planj-openai") }
+
+    /// No key and no proxy from the test's own environment.
+    let environment = ["OPENAI_API_KEY": "", "no_proxy": "*"]
+
+    /// Every event of every run, as text.
+    func journalText() throws -> String {
+        let journal = try Journal(path: sandbox.journal)
+        return try journal.runs().flatMap { try journal.events(of: $0.id) }.map { String(decoding: $0.dataBytes, as: UTF8.self) }.joined(separator: "\n")
+    }
+
+    /// `http://bob:hunter2@127.0.0.1:PORT/v1` for a server at `http://127.0.0.1:PORT/v1`.
+    func withCredentials(_ url: String) -> String {
+        url.replacingOccurrences(of: "http://", with: "http://bob:hunter2@")
+    }
+
+    @Test func aPasswordInTheBaseURLIsSentAsBasicAuthButNeverShownOrJournaled() async throws {
+        let server = try FakeOpenAIServer(["--model", "pm"])
+        let spec = "openai:pm@" + withCredentials(server.baseURL)
+        let result = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", spec, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let requests = try server.requests()
+        #expect(!requests.isEmpty)
+        #expect(requests.allSatisfy { $0["authorization"] as? String == "Basic " + Data("bob:hunter2".utf8).base64EncodedString() })
+        let journaled = try journalText()
+        #expect(!journaled.contains("hunter2"))
+        #expect(journaled.contains("bob:***@127.0.0.1"))
+
+        // A server that refuses: the error names the server, without the password.
+        let refusing = try FakeOpenAIServer(["--require-key", "k"])
+        let refused = "openai:pm@" + withCredentials(refusing.baseURL)
+        let failed = try await sandbox.planj("run", "--goal", "g", "--planner", refused, "--executor", "demo", environment: environment)
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("pm@http://bob:***@127.0.0.1") && failed.stdout.contains("401"), "\(failed.stdout)")
+        #expect(!(failed.stdout + failed.stderr).contains("hunter2"))
+        #expect(!(try journalText()).contains("hunter2"))
+    }
+
+    @Test func aRequestTimeoutIsSetOnTheCommandLineAndNamedWithItsAttempts() async throws {
+        let server = try FakeOpenAIServer(["--hang"])
+        let result = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", "openai:pm@" + server.baseURL, "--executor", "demo", "--request-timeout", "0.2",
+            environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("error: timeout: pm@\(server.baseURL): timed out after 0.2 s (4 attempts)"), "\(result.stdout)")
+        #expect(try server.requests().count == 4)
+        let help = try await sandbox.planj("run", "--help")
+        #expect(help.stdout.contains("--request-timeout <seconds>"))
+        let bad = try await sandbox.planj("run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--request-timeout", "0")
+        #expect(bad.status != 0 && bad.stderr.contains("--request-timeout must be a number of seconds above 0"))
+    }
+
+    @Test func anUnknownModelIsNotRetriedAndTheErrorNamesModelAndServer() async throws {
+        let server = try FakeOpenAIServer(["--model", "small", "--strict-model"])
+        let result = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", "openai:gpt-5@" + server.baseURL, "--executor", "demo", environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("gpt-5@\(server.baseURL) answered HTTP 404"), "\(result.stdout)")
+        #expect(result.stdout.contains("check the model name 'gpt-5' and the base URL"), "\(result.stdout)")
+        #expect(try server.requests().count == 1)
+    }
+
+    @Test func replayTakesTheOpenAIOptionsOfRun() async throws {
+        let server = try FakeOpenAIServer(["--model", "m", "--require-key", "k"])
+        let spec = "openai:m@" + server.baseURL
+        let original = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--header", "Authorization: Bearer k", "--json",
+            environment: environment)
+        #expect(original.status == 0, "\(original.stdout)")
+        let run = try #require((try JSONSerialization.jsonObject(with: Data(original.stdout.utf8)) as? [String: Any])?["run"] as? String)
+        let before = try server.requests().count
+        let replay = try await sandbox.planj(
+            "replay", run, "--executor", spec, "--header", "Authorization: Bearer k", "--request-timeout", "30",
+            environment: environment)
+        #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
+        let replayed = try server.requests().dropFirst(before)
+        #expect(!replayed.isEmpty && replayed.allSatisfy { $0["authorization"] as? String == "Bearer k" })
+    }
+
+    @Test func pricesLetABudgetCountOpenAICallsAndAnUnpricedModelIsWarnedAbout() async throws {
+        let server = try FakeOpenAIServer(["--model", "m"])
+        let spec = "openai:m@" + server.baseURL
+        // Priced: the first calls cost more than the budget, which stops the run.
+        let priced = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--budget-usd", "0.001", "--price", "m=100,100", "--json",
+            environment: environment)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(priced.stdout.utf8)) as? [String: Any])
+        #expect(summary["stopped_by"] as? String == "budget_usd", "\(priced.stdout)")
+        #expect(((summary["totals"] as? [String: Any])?["cost_usd"] as? Double ?? 0) > 0.001)
+        #expect(!priced.stderr.contains("warning"))
+        // Unpriced: a warning at the start, once per model.
+        let unpriced = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--budget-usd", "0.001", "--quiet", environment: environment)
+        #expect(unpriced.status == 0)
+        let warnings = unpriced.stderr.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(
+            warnings == [
+                "planj: warning: --budget-usd cannot count the calls of \(spec): its price is unknown (give --price m=IN,OUT, US dollars per million input and output tokens)"
+            ], "\(unpriced.stderr)")
+        // No budget, no warning; a malformed price is a usage error.
+        let noBudget = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", "demo", "--quiet", environment: environment)
+        #expect(!noBudget.stderr.contains("warning"))
+        let bad = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", "demo", "--price", "m=1")
+        #expect(bad.status != 0 && bad.stderr.contains("--price must be MODEL=IN,OUT"), "\(bad.stderr)")
+    }
+}
