@@ -201,6 +201,30 @@ import Testing
         }
     }
 
+    /// Smaller habits of a tool: the export format follows `-o`'s extension, `--all -o FILE` says
+    /// it needs a folder, the demo's hints quote the journal's path for the shell, and an overlong
+    /// run id is shortened in messages.
+    @Test func outputsFollowWhatTheUserTyped() async throws {
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
+        #expect(try await planj("--journal", journal, "export", run, "-o", "run.pjl").status == 0)
+        let lz4 = try await ChildProcess.run("lz4", ["-dc", directory + "/run.pjl"])
+        #expect(lz4.status == 0 && lz4.stdout.hasPrefix(#"{"v":1"#))
+        #expect(try await planj("--journal", journal, "export", run, "-o", "report.html").status == 0)
+        #expect(try String(contentsOfFile: directory + "/report.html", encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+        let intoFile = try await planj("--journal", journal, "export", "--all", "-o", "run.pjl")
+        #expect(intoFile.status == 2 && intoFile.stderr.contains("with --all, -o names a folder"))
+
+        let spaced = directory + "/my journal's.sqlite"
+        let demo = try await planj("--journal", spaced, "demo", "--pace", "0")
+        #expect(demo.stderr.contains(#"planj --journal '\#(directory)/my journal'\''s.sqlite' show "#))
+
+        let long = String(repeating: "x", count: 5_000)
+        let line = #"{"v":1,"run":"\#(long)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
+        let rejected = try await planj("--journal", journal, "ingest", "-", stdin: line + "\n")
+        #expect(rejected.status == 3 && rejected.stderr.contains("… (5000 bytes)") && rejected.stderr.utf8.count < 1_000)
+    }
+
     /// A Markdown report printed on a terminal is text output too; written to a pipe or a file it
     /// is the report as recorded.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))

@@ -36,13 +36,19 @@ extension Planj {
                     config: RecordedSpecs(planner: "demo", executor: "demo", reviewer: "demo", judge: nil, tools: []).members,
                     tags: ["demo"])
                 let jsonOutput = output.json
-                let journalFlag = global.journal.map { " --journal \($0)" } ?? ""
+                let journalFlag = global.journal.map { " --journal " + Self.shellWord($0) } ?? ""
                 try await RunDriver.drive(json: output.json) {
                     let result = try await runner.start(setup)
                     if !jsonOutput { Output.error(Self.nextSteps(run: result.run, journalFlag: journalFlag)) }
                     return result
                 }
             }
+        }
+
+        /// `text` as one word of a shell command line: as it is when it is plain, else in single quotes.
+        static func shellWord(_ text: String) -> String {
+            let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-:@+=,".unicodeScalars.contains($0)) }
+            return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
         }
 
         /// What to try on the recorded run, as aligned command lines.

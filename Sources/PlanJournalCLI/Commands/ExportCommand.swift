@@ -67,7 +67,7 @@ extension Planj {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var selection: RunSelection
 
-        @Option(help: "The format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")) (default: jsonl; otlp with --otlp-endpoint).")
+        @Option(help: "The format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")) (default: from -o's extension, else jsonl; otlp with --otlp-endpoint).")
         var format: Format?
 
         @Option(
@@ -95,8 +95,15 @@ extension Planj {
         @Flag(help: "Print a summary as JSON on standard output: each run with the file it went to, its size and the spans sent.")
         var json = false
 
-        /// The format given, or the one the other options imply.
-        private var chosenFormat: Format { format ?? (otlpEndpoint != nil ? .otlp : .jsonl) }
+        /// The format given, or the one the other options imply: OTLP for a collector, else the
+        /// output file's extension (`-o run.pjl`, `report.html`), else JSON Lines.
+        private var chosenFormat: Format {
+            if let format { return format }
+            if otlpEndpoint != nil { return .otlp }
+            guard let output, !selection.all else { return .jsonl }
+            let name = output.lowercased()
+            return Format.allCases.first { name.hasSuffix("." + $0.fileExtension) } ?? (name.hasSuffix(".markdown") ? .md : .jsonl)
+        }
 
         func validate() throws {
             if otlpEndpoint != nil, let format, format != .otlp {
@@ -121,7 +128,7 @@ extension Planj {
         func run() async throws {
             let format = chosenFormat
             try await reportingErrors(json: json, verbose: global.verbose) {
-                if format == .pjl && output == nil && Output.stdoutIsTerminal {
+                if format == .pjl && output == nil && Output.stdoutIsATTY {
                     throw JournalError(.usage, "a .pjl file is binary: name a file with -o, or redirect the output")
                 }
                 let journal = try global.open()
@@ -131,7 +138,15 @@ extension Planj {
                 var summary = ExportSummary(format: format.rawValue)
                 let exporter = try collector()
                 if selection.all, let folder = output {
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+                        throw JournalError(.usage, "is a file: with --all, -o names a folder (one file per run)", context: .init(file: folder))
+                    }
+                    do {
+                        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    } catch {
+                        throw JournalError(.io, "cannot create the folder: \(error.localizedDescription)", context: .init(file: folder))
+                    }
                     if exporter == nil {
                         summary.runs = try exportInParallel(runs, journal, redactor, &tally, into: folder)
                     } else {

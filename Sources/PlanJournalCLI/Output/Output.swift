@@ -59,11 +59,18 @@ enum Output {
         "\(n) " + (n == 1 ? noun : noun + "s")
     }
 
-    /// Whether standard error is a terminal.
-    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+    /// Whether standard error is a terminal that takes cursor movement (not `TERM=dumb`):
+    /// progress is then redrawn in place on one line.
+    static var stderrIsTerminal: Bool { isatty(2) == 1 && !dumbTerminal }
 
-    /// Whether standard output is a terminal.
-    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+    /// Whether standard output is a terminal that takes cursor movement (not `TERM=dumb`).
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 && !dumbTerminal }
+
+    /// Whether standard output is a terminal of any kind (for what must not reach one: binary
+    /// data, control characters from runs).
+    static var stdoutIsATTY: Bool { isatty(1) == 1 }
+
+    private static var dumbTerminal: Bool { ProcessInfo.processInfo.environment["TERM"] == "dumb" }
 
     /// A JSON encoder with the wire's conventions: snake_case keys, sorted, no escaped slashes.
     static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {

@@ -41,7 +41,7 @@ final class OutputFile {
     /// Writes a report for people (Markdown, HTML): on a terminal, with the control characters
     /// from runs made harmless (``TerminalText``); into a file or a pipe, as it is.
     func write(report text: String) throws(JournalError) {
-        try write(Array((temporary == nil && Output.stdoutIsTerminal ? TerminalText.safe(text) : text).utf8))
+        try write(Array((temporary == nil && Output.stdoutIsATTY ? TerminalText.safe(text) : text).utf8))
     }
 
     func close() throws(JournalError) {

@@ -94,7 +94,8 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         if let f = context.file { parts.append(f) }
         if let l = context.line { parts.append("line \(l)") }
         var where_: [String] = []
-        if let r = context.run { where_.append("run \(r)") }
+        // A run id is at most 128 bytes, but the one of a rejected line may be anything.
+        if let r = context.run { where_.append("run " + (r.count > 160 ? r.prefix(160) + "… (\(r.utf8.count) bytes)" : r)) }
         if let s = context.seq { where_.append("seq \(s)") }
         if !where_.isEmpty { parts.append(where_.joined(separator: " ")) }
         if let f = context.field { parts.append("field \(f)") }
