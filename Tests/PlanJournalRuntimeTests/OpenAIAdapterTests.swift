@@ -209,7 +209,7 @@ import Testing
 }
 
 /// How replies travel: compressed, in chunks, through a proxy.
-@Suite struct OpenAITransportTests {
+@Suite struct HTTPTransportTests {
     private func settings() -> OpenAISettings {
         var s = OpenAISettings(environment: [:])
         s.backoff = .milliseconds(10)
@@ -286,7 +286,7 @@ import Testing
     @Test func requestsGoThroughTheProxyOfHttpProxyUnlessNoProxyNamesTheHost() async throws {
         let proxy = try FakeOpenAIServer(["--model", "via-proxy"])
         var s = settings()
-        s.proxies = OpenAIProxies(environment: ["http_proxy": proxy.baseURL.replacingOccurrences(of: "/v1", with: ""), "no_proxy": "localhost"])
+        s.proxies = HTTPProxies(environment: ["http_proxy": proxy.baseURL.replacingOccurrences(of: "/v1", with: ""), "no_proxy": "localhost"])
         // No server listens on the origin: only the proxy can answer.
         let reply = try await OpenAIClient(model: "m", baseURL: "http://model.invalid:9/v1", settings: s).chat([message], purpose: "test")
         #expect(reply.content == "via-proxy did a")

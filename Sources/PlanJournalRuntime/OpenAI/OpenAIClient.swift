@@ -211,7 +211,7 @@ public struct OpenAIClient: Sendable {
             let failure: RuntimeError
             var retryAfter: Duration?
             do {
-                let reply = try await OpenAITransport.post(
+                let reply = try await HTTPTransport.post(
                     target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
                 if (200..<300).contains(reply.status) {
                     do {

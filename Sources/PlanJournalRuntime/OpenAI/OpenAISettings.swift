@@ -21,13 +21,13 @@ public struct OpenAISettings: Sendable {
     /// The sampling temperature sent with each request; the server's default when `nil`.
     public var temperature: Double?
     /// The proxies requests go through; by default those of `http_proxy`, `https_proxy` and
-    /// `no_proxy` (see ``OpenAIProxies``).
-    public var proxies: OpenAIProxies
+    /// `no_proxy` (see ``HTTPProxies``).
+    public var proxies: HTTPProxies
 
     /// The settings `environment` gives: `$OPENAI_API_KEY` and the proxy variables.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         apiKey = environment["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        proxies = OpenAIProxies(environment: environment)
+        proxies = HTTPProxies(environment: environment)
     }
 }
 

@@ -1,9 +1,6 @@
 import Foundation
 import PlanJournalCore
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import PlanJournalRuntime
 
 /// Sends OTLP/JSON trace exports to an OpenTelemetry collector over OTLP/HTTP
 /// (`POST …/v1/traces`, `Content-Type: application/json`).
@@ -50,25 +47,23 @@ public struct OTLPHTTPExporter: Sendable {
     public func send(_ request: JSONValue) async throws(OTLPExportError) -> Response {
         var bytes: [UInt8] = []
         request.write(to: &bytes)
-        var http = URLRequest(url: url)
-        http.httpMethod = "POST"
-        let parts = timeout.components
-        http.timeoutInterval = max(0.001, Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
-        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { http.setValue(value, forHTTPHeaderField: name) }
-        http.httpBody = Data(bytes)
-        let data: Data
-        let response: URLResponse
+        let reply: HTTPReply
         do {
-            (data, response) = try await URLSession.shared.data(for: http)
-        } catch let error as URLError where error.code == .timedOut {
-            let seconds = http.timeoutInterval
+            // Over SwiftNIO, as the model calls: URLSession on Linux spins a core while it waits.
+            reply = try await HTTPTransport.post(
+                url.absoluteString, headers: [("Content-Type", "application/json")] + headers.map { ($0.key, $0.value) },
+                body: bytes, timeout: timeout, proxies: HTTPProxies(environment: ProcessInfo.processInfo.environment))
+        } catch TransportFailure.timedOut {
+            let parts = timeout.components
+            let seconds = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
             let text = seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
             throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable("no answer within \(text) s"))
+        } catch TransportFailure.failed(let why) {
+            throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable(why))
         } catch {
-            throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable(error.localizedDescription))
+            throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable("\(error)"))
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let (status, data) = (reply.status, reply.body)
         guard (200..<300).contains(status) else {
             let firstLine = String(decoding: data.prefix(2000), as: UTF8.self)
                 .split(whereSeparator: \.isNewline).first.map { String($0.prefix(200)) } ?? ""

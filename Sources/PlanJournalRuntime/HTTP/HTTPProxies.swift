@@ -6,7 +6,7 @@ import Foundation
 /// `https_proxy` or `HTTPS_PROXY` for https URLs, `all_proxy` / `ALL_PROXY` for either, and
 /// `no_proxy` / `NO_PROXY`: hosts and domains (`.example.com`, `example.com`) reached directly,
 /// or `*` for all.
-public struct OpenAIProxies: Sendable, Hashable {
+public struct HTTPProxies: Sendable, Hashable {
     /// One HTTP proxy (`http://[user:password@]host[:port]`, port 1080 when not given, as curl).
     public struct Proxy: Sendable, Hashable {
         /// The proxy's host name or address.
@@ -46,7 +46,7 @@ public struct OpenAIProxies: Sendable, Hashable {
     public var noProxy: [String]
 
     /// No proxy at all.
-    public static let none = OpenAIProxies(http: nil, https: nil, noProxy: [])
+    public static let none = HTTPProxies(http: nil, https: nil, noProxy: [])
 
     /// Proxies set one by one.
     public init(http: Proxy?, https: Proxy?, noProxy: [String]) {

@@ -7,35 +7,35 @@ import NIOPosix
 import Synchronization
 
 /// One HTTP reply, read whole.
-struct HTTPReply: Sendable {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: [UInt8]
+package struct HTTPReply: Sendable {
+    package var status: Int
+    package var headers: HTTPHeaders
+    package var body: [UInt8]
 
     /// The value of the first header named `name` (any case).
-    func header(_ name: String) -> String? { headers.first(name: name) }
+    package func header(_ name: String) -> String? { headers.first(name: name) }
 }
 
 /// Why an exchange got no reply.
-enum TransportFailure: Error {
+package enum TransportFailure: Error {
     /// No complete reply within the request timeout.
     case timedOut
     /// Anything else: refused, reset, TLS, DNS…, in words.
     case failed(String)
 }
 
-/// Sends requests to OpenAI-compatible servers over SwiftNIO (AsyncHTTPClient).
+/// Sends requests to OpenAI-compatible servers and OTLP collectors over SwiftNIO (AsyncHTTPClient).
 ///
 /// Foundation's `URLSession` on Linux (libcurl under `FoundationNetworking`) keeps a socket it
 /// waits on registered for writability, so its event loop wakes thousands of times a second while
 /// a model thinks: a 15 s reply cost about 12 s of CPU. An idle NIO channel costs nothing.
 ///
 /// Replies compressed with gzip or deflate are inflated, chunked ones joined; proxies come from
-/// ``OpenAIProxies`` (`http_proxy`, `https_proxy`, `no_proxy`, as curl reads them). Redirects
+/// ``HTTPProxies`` (`http_proxy`, `https_proxy`, `no_proxy`, as curl reads them). Redirects
 /// (301, 302, 303, 307, 308; at most 5) are followed with the same POST and body; the credentials
 /// (`Authorization`, and headers whose name says key, token, secret, auth or cookie) go only to
 /// the origin they were meant for.
-enum OpenAITransport {
+package enum HTTPTransport {
     /// The largest reply body read, inflated.
     static let maxBodyBytes = 64 << 20
     /// The most redirects followed for one request.
@@ -43,9 +43,9 @@ enum OpenAITransport {
 
     /// One client per proxy (a proxy is a setting of the client, not of a request), kept for the
     /// life of the process.
-    private static let clients = Mutex<[OpenAIProxies.Proxy?: HTTPClient]>([:])
+    private static let clients = Mutex<[HTTPProxies.Proxy?: HTTPClient]>([:])
 
-    private static func client(via proxy: OpenAIProxies.Proxy?) -> HTTPClient {
+    private static func client(via proxy: HTTPProxies.Proxy?) -> HTTPClient {
         clients.withLock { clients in
             if let client = clients[proxy] { return client }
             var configuration = HTTPClient.Configuration(
@@ -60,8 +60,8 @@ enum OpenAITransport {
 
     /// POSTs `body` to `url` and reads the whole reply, following redirects, all within `timeout`.
     /// - Throws: ``TransportFailure``; `CancellationError` when the task is cancelled.
-    static func post(
-        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: OpenAIProxies
+    package static func post(
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: HTTPProxies
     ) async throws -> HTTPReply {
         do {
             // The deadline of `execute` ends with the reply's head; the race with a sleep covers
@@ -92,7 +92,7 @@ enum OpenAITransport {
 
     /// The exchange and the redirects after it.
     private static func following(
-        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: OpenAIProxies
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: HTTPProxies
     ) async throws -> HTTPReply {
         var url = url
         var headers = headers
@@ -111,7 +111,7 @@ enum OpenAITransport {
 
     /// One request, no redirect followed.
     private static func once(
-        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: OpenAIProxies
+        _ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, proxies: HTTPProxies
     ) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
