@@ -191,8 +191,14 @@ final class SQLiteConnection: SQLDatabase {
     func error(_ rc: Int32, _ message: String) -> JournalError {
         let primary = rc & 0xFF
         let code: JournalError.Code = (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? .corrupt : .io
+        // What to do about it: reading a journal in WAL mode writes its -shm file beside it.
+        let hint =
+            primary == SQLITE_READONLY
+            ? ": this user cannot write the journal or its folder (in WAL mode even readers write the -shm file beside it);"
+                + " make both writable, or copy the journal (with its -wal file) somewhere writable"
+            : ""
         return JournalError(
-            code, "SQLite: \(message) (code \(rc))", context: .init(journalPath: path), cause: SQLiteError(code: rc))
+            code, "SQLite: \(message) (code \(rc))\(hint)", context: .init(journalPath: path), cause: SQLiteError(code: rc))
     }
 }
 
