@@ -47,6 +47,21 @@ import Testing
         #expect(report.problems.allSatisfy { !$0.run.isEmpty })
     }
 
+    /// The catalog (what `planj runs` lists) is not under the hash chain, but verify folds the
+    /// events and checks it against them.
+    @Test(arguments: [
+        ("status = 'failed'", "status"), ("goal = 'another goal'", "goal"), ("input_tokens = input_tokens + 1", "input_tokens"),
+        ("cost_usd = cost_usd + 0.5", "cost_usd"), ("ended_at = NULL", "ended_at"),
+    ])
+    func aChangedCatalogIsFound(change: String, field: String) throws {
+        let t = try TemporaryJournal()
+        _ = try t.journal.ingest(text: try RunBuilder.complete(run: "r", steps: 3).jsonl)
+        #expect(try t.journal.verify().ok)
+        try withDatabase(t) { try $0.execute("UPDATE runs SET \(change) WHERE id = 'r'") }
+        let report = try Journal(path: t.path).verify()
+        #expect(!report.ok && report.problems.contains { $0.message == "the run catalog's \(field) differs from what the run's events say" })
+    }
+
     @Test func everyByteOfEveryChunkBodyAndHashIsChecked() async throws {
         let t = try await makeJournal()
         try withDatabase(t) { db in

@@ -157,9 +157,30 @@ extension Journal {
             if let orphan = snapshots.first {
                 problem(orphan, .corrupt, "a snapshot at seq \(orphan) has no event")
             }
+            if let field = catalogMismatch(row, state) {
+                problem(nil, .corrupt, "the run catalog's \(field) differs from what the run's events say")
+            }
         } catch {
             problem(error.context.seq, error.code, error.message)
         }
+    }
+
+    /// The first column of the catalog row (what `planj runs` lists) that differs from the state
+    /// the run's events fold to; `nil` when they agree. The catalog is kept with the events, but
+    /// is not covered by their hash chain.
+    private static func catalogMismatch(_ row: RunRow, _ state: PlanState) -> String? {
+        let cost = state.totals.costUSD
+        let checks: [(String, Bool)] = [
+            ("status", row.status == state.status),
+            // PostgreSQL's text holds no NUL: a catalog there has U+FFFD for it.
+            ("goal", row.goal?.withNULReplaced == state.goal?.withNULReplaced),
+            ("started_at", row.startedAt == state.startedAt?.microseconds),
+            ("ended_at", row.endedAt == state.endedAt?.microseconds),
+            ("input_tokens", row.inputTokens == state.totals.inputTokens),
+            ("output_tokens", row.outputTokens == state.totals.outputTokens),
+            ("cost_usd", abs(row.costUSD - cost) <= 1e-9 * max(1, abs(cost))),
+        ]
+        return checks.first { !$0.1 }?.0
     }
 
     private static func verifySeals(

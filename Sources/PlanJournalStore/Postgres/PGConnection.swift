@@ -243,11 +243,8 @@ final class PGConnection: SQLDatabase {
             case .int(let n): bindings.append(n)
             case .double(let d): bindings.append(d)
             case .text(let s):
-                // PostgreSQL's text holds no NUL; ids cannot contain one (the contract's
-                // validation), so this is text derived from events (a goal, an error message),
-                // whose events keep every byte.
-                bindings.append(
-                    s.utf8.contains(0) ? String(String.UnicodeScalarView(s.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 })) : s)
+                // Text derived from events (a goal, an error message), whose events keep every byte.
+                bindings.append(s.withNULReplaced)
             case .blob(let b): bindings.append(ByteBuffer(bytes: b))
             }
         }
