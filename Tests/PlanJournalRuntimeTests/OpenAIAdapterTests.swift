@@ -75,6 +75,22 @@ import Testing
         #expect(try server.requests().count == 1)
     }
 
+    /// An executor whose key the server refuses cannot do any step: the run stops at the first
+    /// such failure instead of replanning (each replan a paid planner call).
+    @Test func anExecutorWhoseKeyIsRefusedStopsTheRun() async throws {
+        let planner = try FakeOpenAIServer(["--model", "planner-m"])
+        let executor = try FakeOpenAIServer(["--model", "exec-m", "--require-key", "right"])
+        let t = try TemporaryJournal()
+        let result = try await PlanRunner(
+            journal: t.journal,
+            planner: OpenAIPlanner(client: OpenAIClient(model: "planner-m", baseURL: planner.baseURL, settings: settings(key: nil))),
+            executor: OpenAIExecutor(client: OpenAIClient(model: "exec-m", baseURL: executor.baseURL, settings: settings(key: "wrong")))
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "failed" && result.stoppedBy == "executor_error")
+        #expect(result.error?.message.contains("HTTP 401") == true)
+        #expect(result.state.totals.replans == 0)
+    }
+
     @Test func anExecutorReplyCutOffIsAStepFailureAndEveryFinishReasonIsJournaled() async throws {
         let planner = try FakeOpenAIServer(["--model", "planner-m"])
         let executor = try FakeOpenAIServer(["--model", "cut-m", "--finish-reason", "length"])

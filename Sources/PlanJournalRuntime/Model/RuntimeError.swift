@@ -8,13 +8,19 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     public var retryable: Bool
     /// Model calls made before the failure (journaled all the same: they cost tokens).
     public var calls: [ModelCall]
+    /// Whether the adapter cannot work at all (a key the server refuses, a model it does not
+    /// have): no other plan can help, so a step failing so stops the run instead of a replan.
+    public var adapterUnusable: Bool
 
     /// Creates an error.
-    public init(_ type: String, _ message: String, retryable: Bool = false, calls: [ModelCall] = []) {
+    public init(
+        _ type: String, _ message: String, retryable: Bool = false, calls: [ModelCall] = [], adapterUnusable: Bool = false
+    ) {
         self.type = type
         self.message = message
         self.retryable = retryable
         self.calls = calls
+        self.adapterUnusable = adapterUnusable
     }
 
     public var description: String { message }

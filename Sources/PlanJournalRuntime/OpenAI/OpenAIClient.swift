@@ -230,7 +230,8 @@ public struct OpenAIClient: Sendable {
                     }
                     failure = RuntimeError(
                         "http_status", "\(model)@\(baseURL) answered HTTP \(reply.status): \(text)",
-                        retryable: reply.status == 429 || reply.status >= 500)
+                        retryable: reply.status == 429 || reply.status >= 500,
+                        adapterUnusable: [401, 403, 404].contains(reply.status))
                     retryAfter = Self.retryDelay(asked: reply.header)
                 }
             } catch TransportFailure.timedOut {

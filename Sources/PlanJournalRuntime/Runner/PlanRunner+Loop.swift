@@ -102,6 +102,9 @@ extension PlanRunner {
                     running -= 1
                     p.record(finish, maxAttempts: options.maxAttempts)
                 }
+                if ending == nil, let failure = p.unusableExecutor {
+                    ending = Ending(stoppedBy: "executor_error", error: failure)
+                }
                 if ending == nil, let reason = p.cancelRequested {
                     ending = Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true)
                 }

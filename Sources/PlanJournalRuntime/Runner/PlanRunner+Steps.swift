@@ -155,6 +155,7 @@ extension RunProgress {
             status[id] = .skipped
             cancelRequested = cancelRequested ?? reason
         case .failed(let error, let mismatch):
+            if error.adapterUnusable { unusableExecutor = unusableExecutor ?? error }
             if error.retryable && !mismatch && (tries[id] ?? 0) < maxAttempts {
                 status[id] = .pending
             } else {

@@ -25,6 +25,8 @@ struct RunProgress: Sendable {
     }
 
     var goal: String
+    /// The failure of a step that showed the executor cannot work at all (the run then stops).
+    var unusableExecutor: RuntimeError?
     /// When `--timeout` ends the run (set as the runner starts driving it).
     var deadline = RunDeadline(nil)
     /// The goal's analysis, once journaled.

@@ -6,7 +6,7 @@ public struct RunResult: Sendable {
     /// `succeeded`, `failed`, `partially_succeeded` or `cancelled` (the `run.completed` status).
     public var status: String
     /// The limit or decision that stopped the run early (`max_steps`, `max_replans`, `budget_usd`,
-    /// `timeout`, `plan_rejected`, `plan_denied`, `planner_error`, `invalid_plan`, `cancelled`), if one did.
+    /// `timeout`, `plan_rejected`, `plan_denied`, `planner_error`, `invalid_plan`, `executor_error`, `cancelled`), if one did.
     public var stoppedBy: String?
     public var finalAnswer: String?
     /// What stopped the run, when an error did (the `run.completed` `error`), e.g. the planner's
