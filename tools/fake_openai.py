@@ -21,7 +21,7 @@ POST /v1/chat/completions until killed. What it answers depends on the request's
 --fail-first N answers the first N requests with 429 (Retry-After: 0); --error-first N answers them
 with HTTP 200 and an `error` object instead, as some proxies do. --dialect variant speaks the way
 other OpenAI-compatible servers do: `content` as an array of text parts, tool-call `arguments` as
-an object, `usage` as input_tokens/output_tokens, and plans after a <think> section with braces in it;
+an object, `usage` as input_tokens/output_tokens, and plans and answers after a <think> section (with braces in it);
 --dialect functions asks for tools with the older `function_call` field and reads their results
 from `function` messages. --require-key answers 401
 unless `Authorization: Bearer KEY`. --log appends one JSON line per request: path, authorization,
@@ -234,6 +234,8 @@ def variant(message, usage):
     if isinstance(text, str):
         if "```json" in text:
             text = "<think>A first draft:\n```json\n{\"steps\": [{\"id\": \"draft\"}]}\n```\nToo thin.</think>\n" + text
+        elif text:
+            text = "<think>Checking the facts first.</think>\n" + text
         half = len(text) // 2
         message["content"] = [{"type": "text", "text": text[:half]}, {"type": "text", "text": text[half:]}]
     for call in message.get("tool_calls") or []:

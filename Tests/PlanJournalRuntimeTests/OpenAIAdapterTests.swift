@@ -139,6 +139,12 @@ import Testing
         let prose = try PlanReply.proposal(
             from: .string(#"<think>maybe {"steps":[{"id":"no"}]}</think>Use {braces} sparingly. Plan: {"steps":[{"id":"p","description":"a } in text"}]} (set {x})"#))
         #expect(prose.steps.map(\.id) == ["p"])
+        // Reasoning whose <think> was in the prompt's template: only its </think> is in the reply.
+        let closeOnly = try PlanReply.proposal(
+            from: .string(#"draft {"steps":[{"id":"draft_only"}]} hmm</think>\n\n{"steps":[{"id":"real"}]}"#))
+        #expect(closeOnly.steps.map(\.id) == ["real"])
+        #expect(PlanReply.withoutReasoning("<think>a</think>answer") == "answer")
+        #expect(PlanReply.withoutReasoning("so {x}</think>\nthe answer is 42") == "\nthe answer is 42")
     }
 }
 

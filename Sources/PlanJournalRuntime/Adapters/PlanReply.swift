@@ -50,10 +50,14 @@ public enum PlanReply {
     }
 
     /// `text` without the `<think>…</think>` sections reasoning models put before their answer (an
-    /// unclosed one runs to the end).
-    static func withoutReasoning(_ text: String) -> String {
+    /// unclosed one runs to the end; a `</think>` before any `<think>` ends reasoning that began in
+    /// the prompt's template, as DeepSeek-R1's and QwQ's do).
+    package static func withoutReasoning(_ text: String) -> String {
         var out = ""
         var rest = text[...]
+        if let close = rest.range(of: "</think>"), rest[..<close.lowerBound].range(of: "<think>") == nil {
+            rest = rest[close.upperBound...]
+        }
         while let open = rest.range(of: "<think>") {
             out += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].range(of: "</think>") else { return out }

@@ -93,7 +93,8 @@ public struct OpenAIExecutor: Executor {
                 guard let content = reply.content else {
                     throw RuntimeError("bad_reply", "\(name) replied with neither content nor tool calls", retryable: true)
                 }
-                return StepAnswer(output: content)
+                // The answer without the model's reasoning (the call keeps the whole reply).
+                return StepAnswer(output: PlanReply.withoutReasoning(content).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             messages.append(reply.message)
             for call in reply.toolCalls {
