@@ -11,6 +11,14 @@ struct PlanjMain {
         StandardDescriptors.openIfClosed()
         AllocatorTuning.apply()
         do {
+            // `planj help NAME` of no command printed the overview and succeeded.
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.count >= 2, arguments[0] == "help", !arguments[1].hasPrefix("-") {
+                let names = Planj.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+                guard names.contains(arguments[1]) else {
+                    throw ValidationError("no command '\(arguments[1])': the commands are \(names.joined(separator: ", "))")
+                }
+            }
             var command = try Planj.parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()

@@ -33,6 +33,9 @@ import Testing
         #expect(help.stdout.contains("PLANJOURNAL_PATH"))
         let ingestHelp = try await planj("ingest", "--help").stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(ingestHelp.contains("a run with a bad line is rejected with an error naming the line, run, seq and field"))
+        #expect(try await planj("help", "run").status == 0)
+        let unknown = try await planj("help", "nosuch")
+        #expect(unknown.status == 2 && unknown.stderr.contains("no command 'nosuch': the commands are ingest"))
     }
 
     @Test func theDefaultJournalIsCreatedUnderJournals() async throws {
