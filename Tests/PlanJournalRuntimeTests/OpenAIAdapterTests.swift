@@ -75,6 +75,17 @@ import Testing
         #expect(try server.requests().count == 1)
     }
 
+    /// A call's latency is the answered attempt's: not the retries and the backoff before it.
+    @Test func theLatencyOfACallLeavesOutItsRetries() async throws {
+        let server = try FakeOpenAIServer(["--model", "m", "--error-first", "1"])
+        var s = settings(key: nil)
+        s.backoff = .seconds(2)
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: s)
+            .chat([.record(["role": .string("user"), "content": .string("hi")])], purpose: "test")
+        #expect(try server.requests().count == 2)
+        #expect(try #require(reply.call.latencyMs) < 2000, "the latency holds the 2 s backoff")
+    }
+
     /// An executor whose key the server refuses cannot do any step: the run stops at the first
     /// such failure instead of replanning (each replan a paid planner call).
     @Test func anExecutorWhoseKeyIsRefusedStopsTheRun() async throws {

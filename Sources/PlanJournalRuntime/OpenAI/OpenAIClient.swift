@@ -83,11 +83,10 @@ public struct OpenAIClient: Sendable {
         var bytes: [UInt8] = []
         body.write(to: &bytes)
 
-        let started = ContinuousClock.now
-        let (reply, message, finishReason) = try await send(to: endpoint, headers: headers, body: bytes) { data in
+        // The latency of the attempt answered, not of the retries and waits before it.
+        let ((reply, message, finishReason), latency) = try await send(to: endpoint, headers: headers, body: bytes) { data in
             try completion(in: data)
         }
-        let latency = started.duration(to: .now)
         let usage = reply["usage"]
         let input = usage?["prompt_tokens"]?.int64Value ?? usage?["input_tokens"]?.int64Value ?? 0
         let output = usage?["completion_tokens"]?.int64Value ?? usage?["output_tokens"]?.int64Value ?? 0
@@ -199,10 +198,10 @@ public struct OpenAIClient: Sendable {
     }
 
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
-    /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx).
+    /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx), and how long that attempt took.
     private func send<T>(
         to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: (HTTPReply) throws -> T
-    ) async throws -> T {
+    ) async throws -> (T, latency: Duration) {
         let target = endpoint.chatCompletionsURL
         var delay = settings.backoff
         var attempt = 0
@@ -211,11 +210,12 @@ public struct OpenAIClient: Sendable {
             let failure: RuntimeError
             var retryAfter: Duration?
             do {
+                let attemptStarted = ContinuousClock.now
                 let reply = try await HTTPTransport.post(
                     target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
                 if (200..<300).contains(reply.status) {
                     do {
-                        return try read(reply)
+                        return (try read(reply), attemptStarted.duration(to: .now))
                     } catch let error as RuntimeError where error.retryable {
                         failure = error
                     }
