@@ -29,13 +29,16 @@ extension Planj {
                 whole or not at all: an LZ4 frame of JSON Lines that
                 `lz4 -dc FILE` prints and `planj import FILE` adds to a
                 journal. An existing file is replaced only with --force.
+                From a .pjl file, the file is read whole first: one that is
+                damaged anywhere is refused and nothing is copied (`planj
+                import` takes the runs that are whole and rejects the others).
 
                 Examples:
                   planj copy journals/planjournal.sqlite backup.sqlite
                   planj copy prod.sqlite mine.sqlite --run r-1 --run r-2
                   planj copy prod.sqlite failed.pjl --status failed \\
                       --since 2026-11-01T00:00:00Z
-                  planj copy failed.pjl mine.sqlite       (like planj import)
+                  planj copy failed.pjl mine.sqlite --status failed
                   planj copy prod.sqlite backup.sqlite --json | jq .events_written
                 """))
 
