@@ -104,3 +104,22 @@ import Testing
         #expect(channel.ending?.contains("was killed by signal 9") == true)
     }
 }
+
+/// `planj resume` in another directory than `planj run` was in.
+@Suite struct RelativePathTests {
+    @Test func relativePathsToFilesOfTheRunsDirectoryAreMadeAbsolute() throws {
+        let directory = NSTemporaryDirectory() + "planj-paths-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory + "/my agents", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: directory + "/my agents/agent.py", contents: Data()))
+        let resolve = { AdapterSpec.resolvingRelativePaths($0, against: directory) }
+        #expect(resolve("cmd:python3 'my agents/agent.py' --fast") == "cmd:python3 '\(directory)/my agents/agent.py' --fast")
+        #expect(resolve("search=cmd:python3 'my agents/agent.py'") == "search=cmd:python3 '\(directory)/my agents/agent.py'")
+        // Words that name nothing there, absolute paths and other specs are left as they are.
+        #expect(resolve("cmd:python3 other/agent.py") == "cmd:python3 other/agent.py")
+        #expect(resolve("cmd:/usr/bin/python3 x") == "cmd:/usr/bin/python3 x")
+        #expect(resolve("openai:m@http://host/v1") == "openai:m@http://host/v1")
+        let words = try AdapterSpec(parsing: resolve("cmd:python3 'my agents/agent.py' --fast"))
+        guard case .command(let parsed) = words else { Issue.record("not a command"); return }
+        #expect(parsed == ["python3", directory + "/my agents/agent.py", "--fast"])
+    }
+}

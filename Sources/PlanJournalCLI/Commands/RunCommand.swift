@@ -120,6 +120,8 @@ struct RecordedSpecs {
         if let analyzer { m.append(.init("analyzer_spec", spec(analyzer))) }
         if let judge { m.append(.init("judge_spec", spec(judge))) }
         if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
+        // Where relative paths in cmd: specs start from, for a resume elsewhere.
+        m.append(.init("cwd", .string(FileManager.default.currentDirectoryPath)))
         return m
     }
 
@@ -136,11 +138,16 @@ struct RecordedSpecs {
         if let v = config?["max_replans"]?.int64Value { o.maxReplans = Int(v) }
         if let v = config?["approve"]?.stringValue, let mode = ApprovalMode(rawValue: v) { o.approval = mode }
         if let v = config?["budget_usd"]?.doubleValue { o.budgetUSD = v }
-        if let v = config?["timeout_s"]?.doubleValue { o.timeout = .milliseconds(Int64(v * 1000)) }
+        if let v = config?["timeout_s"]?.doubleValue { o.timeout = .milliseconds(Int64(saturating: v * 1000)) }
         if config?["approve_plan"]?.boolValue == true { o.approvePlan = true }
+        // Relative paths in cmd: specs name files where the run started.
+        let cwd = config?["cwd"]?.stringValue
+        let here = FileManager.default.currentDirectoryPath
+        let resolve = { (spec: String) in cwd.map { $0 == here ? spec : AdapterSpec.resolvingRelativePaths(spec, against: $0) } ?? spec }
         let specs = RecordedSpecs(
-            planner: planner, executor: executor, reviewer: config?["reviewer_spec"]?.stringValue,
-            analyzer: config?["analyzer_spec"]?.stringValue, judge: config?["judge_spec"]?.stringValue, tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            planner: resolve(planner), executor: resolve(executor), reviewer: config?["reviewer_spec"]?.stringValue.map(resolve),
+            analyzer: config?["analyzer_spec"]?.stringValue.map(resolve), judge: config?["judge_spec"]?.stringValue.map(resolve),
+            tools: (config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve))
         return (specs, o)
     }
 }

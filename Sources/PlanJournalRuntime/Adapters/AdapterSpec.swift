@@ -57,6 +57,25 @@ public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
         text.hasPrefix("openai:") ? OpenAIEndpoint.redacting(text) : text
     }
 
+    /// `text` (a spec, or a tool's `NAME=cmd:...`) with each word of its command that is a
+    /// relative path to a file in `directory` made absolute: `planj resume` in another directory
+    /// starts the programs `planj run` started there. Other specs come back as they are.
+    public static func resolvingRelativePaths(_ text: String, against directory: String) -> String {
+        let prefix = text.hasPrefix("cmd:") ? "cmd:" : text.range(of: "=cmd:").map { String(text[..<$0.upperBound]) }
+        guard let prefix else { return text }
+        var changed = false
+        let words = split(String(text.dropFirst(prefix.count))).map { word -> String in
+            guard word.contains("/"), !word.hasPrefix("/") else { return word }
+            let full = (directory as NSString).appendingPathComponent(word)
+            guard FileManager.default.fileExists(atPath: full) else { return word }
+            changed = true
+            return full
+        }
+        guard changed else { return text }
+        let quoted = words.map { $0.contains(where: { " \t'\"".contains($0) }) ? "'" + $0 + "'" : $0 }
+        return prefix + quoted.joined(separator: " ")
+    }
+
     /// Splits a command line on spaces, keeping 'single' and "double" quoted words together.
     static func split(_ line: String) -> [String] {
         var words: [String] = []
