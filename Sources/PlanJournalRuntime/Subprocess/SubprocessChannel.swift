@@ -5,7 +5,9 @@ import Synchronization
 /// A long-lived child process spoken to in JSON Lines: each request is one line on its standard
 /// input, `{"id":N,"method":M,"params":{…}}`; each reply is one line on its standard output,
 /// `{"id":N,"result":{…}}` or `{"id":N,"error":{"type":…,"message":…,"retryable":…}}`. Replies may
-/// come in any order; its standard error passes through to ours.
+/// come in any order; its standard error passes through to ours. The program runs until
+/// ``stop(grace:)`` or ``stopAll()`` (a channel is not stopped when it is released: its program
+/// may outlive it otherwise).
 public final class SubprocessChannel: Sendable {
     /// The command line, for messages.
     public let commandLine: String
@@ -31,8 +33,7 @@ public final class SubprocessChannel: Sendable {
     private static let live = Mutex<[ObjectIdentifier: SubprocessChannel]>([:])
 
     /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments.
-    /// - Throws: ``RuntimeError`` `usage` when there is no such program, `subprocess` when it
-    ///   cannot be started.
+    /// - Throws: ``RuntimeError`` `usage` when there is no such program or it cannot be started.
     public init(arguments: [String]) throws {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
         commandLine = arguments.joined(separator: " ")
