@@ -41,6 +41,22 @@ import Testing
         #expect(tally.replacements == ["secret-field": 2] && tally.events == 1)
     }
 
+    /// Secret names as configurations and environments spell them, and names that only look so.
+    @Test func fieldNamesThatHoldASecretAnywhereAreHidden() throws {
+        let secret = ["db_password", "OPENAI_API_KEY", "aws_secret_access_key", "github_token", "HF_TOKEN", "x-auth-token",
+                      "X-Goog-Api-Key", "webhook_secret", "encryption_key", "passphrase", "credentials", "set-cookie", "sessionid"]
+        let plain = ["input_tokens", "max_tokens", "tokens_used", "key", "author", "description", "tokenizer"]
+        let members = (secret + plain).map { #""\#($0)":"value-of-it""# }.joined(separator: ",")
+        let e = try JournalEvent(parsing: #"{"run":"r","seq":1,"ts":"2026-11-25T10:00:00Z","kind":"x.t","data":{"config":{\#(members)}}}"#)
+        var tally = Redactor.Tally()
+        let config = try #require(Redactor().redact([e], tally: &tally)[0].data("config"))
+        for name in secret { #expect(config[name]?.stringValue == "[REDACTED]", "\(name)") }
+        for name in plain { #expect(config[name]?.stringValue == "value-of-it", "\(name)") }
+        // A quoted value is hidden whole, and a token in a query string.
+        #expect(redact(#"pwd="two words" next"#) == "pwd=[REDACTED] next")
+        #expect(redact("https://api.example.com/v1?token=abcd1234&x=1") == "https://api.example.com/v1?token=[REDACTED]&x=1")
+    }
+
     @Test func eventsWithNothingToHideStayByteForByte() throws {
         let events = try RunBuilder.complete(run: "clean", steps: 4).events
         var tally = Redactor.Tally()

@@ -10,7 +10,10 @@ extension RedactionRule {
         rule("private-key", #"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----"#, "[REDACTED:private-key]", ["-----begin"]),
         field(
             "secret-field",
-            #"(?i)^(password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|auth[_-]?token|token|authorization|proxy-authorization|private[_-]?key|secret[_-]?access[_-]?key|cookie|set-cookie)$"#),
+            // Names that hold a secret anywhere in them (db_password, OPENAI_API_KEY, webhook_secret,
+            // x-goog-api-key, set-cookie), or end as a token does (github_token, HF_TOKEN,
+            // x-auth-token; not input_tokens, whose values are counts anyway).
+            #"(?i)(password|passwd|passphrase|secret|credential|cookie|authorization|api[_-]?key|apikey|(access|private|encryption|signing|master|ssh)[_-]?key|session[_-]?id|token$|(^|[_-])pwd$)"#),
         rule("authorization", #"(?i)\b(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"], .assignment),
         rule("bearer-token", #"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{16,}=*"#, "$1 [REDACTED:token]", ["bearer"]),
         rule(
@@ -23,9 +26,9 @@ extension RedactionRule {
         rule("url-password", #"\b([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):[^/\s@]+@"#, "$1:[REDACTED]@", ["://"], .urlPassword),
         rule(
             "password-assignment",
-            #"(?i)\b(password|passwd|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]{4,}"#,
+            #"(?i)\b(password|passwd|passphrase|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret|token)(["']?\s*[:=]\s*)(?:"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;&]{4,})"#,
             "$1$2[REDACTED]",
-            ["password", "passwd", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token"],
+            ["password", "passwd", "passphrase", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token", "token"],
             .assignment),
         rule("email", #"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"#, "[REDACTED:email]", ["@"], .email),
     ]
