@@ -38,7 +38,7 @@ struct ChatCompletionStream {
         var stream = ChatCompletionStream()
         var data: [String] = []
         let text = String(decoding: bytes, as: UTF8.self)
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.lines {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty {
                 // A blank line ends an event.

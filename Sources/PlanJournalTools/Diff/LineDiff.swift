@@ -1,3 +1,4 @@
+import PlanJournalCore
 /// A line diff of two texts (longest common subsequence): unchanged lines prefixed `  `, removed
 /// `- `, added `+ `.
 enum LineDiff {
@@ -5,8 +6,8 @@ enum LineDiff {
     static let maxLines = 2_000
 
     static func lines(_ a: String, _ b: String) -> [String] {
-        let x = a.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let y = b.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let x = a.lines.map(String.init)
+        let y = b.lines.map(String.init)
         guard x.count <= maxLines && y.count <= maxLines else { return x.map { "- " + $0 } + y.map { "+ " + $0 } }
         var table = Array(repeating: Array(repeating: 0, count: y.count + 1), count: x.count + 1)
         for i in stride(from: x.count - 1, through: 0, by: -1) {

@@ -68,7 +68,7 @@ enum PlanDiffHTML {
     static func fields(_ step: PlanStep?) -> String {
         guard let step else { return "" }
         var lines: [String] = []
-        if let d = step.description { lines += d.split(separator: "\n", omittingEmptySubsequences: false).map { "description: " + $0 } }
+        if let d = step.description { lines += d.lines.map { "description: " + $0 } }
         if let tool = step.tool { lines.append("tool: " + tool) }
         switch step.args {
         case .object(let members)?: lines += members.map { "args.\($0.key): \($0.value.jsonText)" }

@@ -17,7 +17,7 @@ extension RedactionRule {
             throw JournalError(.usage, "cannot read the redaction rules", context: .init(file: path))
         }
         var rules: [RedactionRule] = []
-        for (k, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (k, raw) in String(decoding: data, as: UTF8.self).lines.enumerated() {
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             guard !line.allSatisfy(\.isWhitespace), !line.hasPrefix("#") else { continue }
             let parts = line.components(separatedBy: " => ")
