@@ -11,6 +11,9 @@ import Testing
         let u = try PostgresURL("postgres://bob:p%40ss@db.example:6543/journal", environment: env)
         #expect(u.host == "db.example" && u.port == 6543 && u.user == "bob" && u.password == "p@ss" && u.database == "journal")
         #expect(u.redacted == "postgres://bob@db.example:6543/journal")
+        // Decoded once, as libpq does: %25 is a percent sign, and %2541 is %41, not A.
+        let p = try PostgresURL("postgres://b%25b:100%25sure%2541@h/x%2541", environment: env)
+        #expect(p.user == "b%b" && p.password == "100%sure%41" && p.database == "x%41")
     }
 
     @Test func defaultsFollowLibpq() throws {

@@ -36,7 +36,8 @@ extension Planj {
                     config: RecordedSpecs(planner: "demo", executor: "demo", reviewer: "demo", judge: nil, tools: []).members,
                     tags: ["demo"])
                 let jsonOutput = output.json
-                let journalFlag = global.journal.map { " --journal " + Self.shellWord($0) } ?? ""
+                // A database URL without its password (it must not reach a terminal or a log).
+                let journalFlag = global.journal.map { " --journal " + Self.shellWord(Journal.displayName($0)) } ?? ""
                 try await RunDriver.drive(json: output.json) {
                     let result = try await runner.start(setup)
                     if !jsonOutput { Output.error(Self.nextSteps(run: result.run, journalFlag: journalFlag)) }

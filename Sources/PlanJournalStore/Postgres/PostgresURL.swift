@@ -70,13 +70,15 @@ struct PostgresURL: Sendable, Equatable {
         } else {
             port = 5432
         }
-        let user = parts.user.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
+        // URLComponents' user, password and path are decoded already: `%25` is a `%` (decoded again,
+        // `100%sure` was no password at all).
+        let user = parts.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         guard !user.isEmpty else { throw bad("the user name is empty") }
         self.user = user
-        password = parts.password.flatMap { $0.removingPercentEncoding } ?? environment["PGPASSWORD"]
+        password = parts.password ?? environment["PGPASSWORD"]
         let path = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
         guard !path.contains("/") else { throw bad("the database name holds a slash") }
-        database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
+        database = path.isEmpty ? user : path
         var mode: (value: String, source: String)?
         var rootCert: String?
         applicationName = nil
