@@ -73,6 +73,25 @@ import Testing
         }
     }
 
+    /// `planj sql` reads PostgreSQL's numeric, time and uuid columns as their values (numeric
+    /// sums came back as 0, times as raw bytes), and names the column of a type it cannot read.
+    @Test func sqlReadsNumbersAndTimesOnPostgres() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        let sqlite = box.path("sums.sqlite")
+        #expect(try await planj("--journal", sqlite, "ingest", Fixtures.validContract).status == 0)
+        let query = "SELECT sum(input_tokens) AS s, count(*) AS c FROM read_calls"
+        let expected = try await planj("--journal", sqlite, "sql", query, "--json")
+        let got = try await planj("--journal", journal, "sql", query, "--json")
+        #expect(got.status == 0 && got.stdout == expected.stdout && !got.stdout.contains(#""s":0"#), "\(got.stdout) \(got.stderr)")
+        let typed = try await planj(
+            "--journal", journal, "sql", "SELECT 12345.678::numeric AS n, timestamptz '2026-01-02 03:04:05+00' AS t, date '2026-01-02' AS d", "--json")
+        #expect(typed.stdout.contains(#""n":12345.678"#) && typed.stdout.contains(#""t":"2026-01-02T03:04:05.000Z""#) && typed.stdout.contains(#""d":"2026-01-02""#), "\(typed.stdout)")
+        let array = try await planj("--journal", journal, "sql", "SELECT array[1,2] AS arr")
+        #expect(array.status == 2 && array.stderr.contains("cast it to text (arr::text)"))
+    }
+
     @Test func copySQLiteToPostgresAndBackKeepsHeadHashes() async throws {
         guard let server = Self.server() else { return }
         let source = box.path("source.sqlite")

@@ -275,8 +275,8 @@ final class PGConnection: SQLDatabase {
                     values.append(try PGCellDecoder.value(cell))
                 } catch {
                     throw JournalError(
-                        .io,
-                        "PostgreSQL returned a value this planj cannot read (column \(cell.columnName)): cast it to text",
+                        .usage,
+                        "PostgreSQL returned a value this planj cannot read (column \(cell.columnName), of type \(cell.dataType)): cast it to text (\(cell.columnName)::text)",
                         context: .init(journalPath: path), cause: error)
                 }
             }
