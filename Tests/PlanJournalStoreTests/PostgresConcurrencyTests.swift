@@ -51,6 +51,23 @@ import Testing
         return 0
     }
 
+    /// A claim whose session the server ended (a restart, idle_session_timeout) is taken again
+    /// when the driver confirms it, unless another process took the run meanwhile.
+    @Test func aClaimWhoseSessionEndedIsTakenAgainOrFoundTaken() throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal(configuration: JournalConfiguration())
+        let admin = try PGConnection(url: journal.path, lockTimeoutMilliseconds: 5000, durability: .normal)
+        let endClaims = "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1347"
+        let claim = try journal.claim(run: "r")
+        _ = try admin.query(endClaims, [])
+        try claim.confirm()
+        #expect(throws: JournalError.self) { _ = try journal.claim(run: "r") }
+        _ = try admin.query(endClaims, [])
+        let other = try Journal(path: journal.path).claim(run: "r")
+        #expect { try claim.confirm() } throws: { ($0 as? JournalError)?.code == .conflict }
+        withExtendedLifetime(other) {}
+    }
+
     @Test func ingestsOfDisjointRunsCommitWhileAnotherIngestIsOpen() async throws {
         guard let fixture else { return }
         // A small training size, so both ingests train a compression dictionary at once.

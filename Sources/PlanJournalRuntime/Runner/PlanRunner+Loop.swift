@@ -50,6 +50,8 @@ extension PlanRunner {
             var running = 0
             var ending: Ending?
             while ending == nil {
+                // Another driver must not have taken the run over (a lost database session).
+                try p.claim?.confirm()
                 if Task.isCancelled {
                     ending = Ending(stoppedBy: "cancelled", cancelled: true)
                     break

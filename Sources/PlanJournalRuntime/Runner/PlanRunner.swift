@@ -64,7 +64,6 @@ public struct PlanRunner: Sendable {
     public func start(_ setup: Setup) async throws -> RunResult {
         let run = setup.runID ?? RunID.make()
         let claim = try journal.claim(run: run)
-        defer { withExtendedLifetime(claim) {} }
         if setup.runID != nil, (try? journal.run(run)) != nil {
             throw JournalError(
                 .conflict, "a run with this id already exists: choose another --run-id, or `planj resume` it",
@@ -73,6 +72,7 @@ public struct PlanRunner: Sendable {
         let recorder = RunRecorder(journal: journal, run: run, head: 0, observer: observer)
         try await recorder.record(.runStarted, actor: "system", data: startedData(setup))
         var progress = RunProgress(goal: setup.goal)
+        progress.claim = claim
         return try await drive(&progress, recorder: recorder)
     }
 
@@ -84,7 +84,6 @@ public struct PlanRunner: Sendable {
     public func resume(run: String) async throws -> RunResult {
         // Before its state is read: another driver's steps would otherwise run a second time.
         let claim = try journal.claim(run: run)
-        defer { withExtendedLifetime(claim) {} }
         let events = try journal.events(of: run)
         let state = try journal.state(of: run)
         guard state.endedAt == nil else {
@@ -96,6 +95,7 @@ public struct PlanRunner: Sendable {
             costUSD: state.totals.costUSD, inputTokens: state.totals.inputTokens,
             outputTokens: state.totals.outputTokens)
         var progress = RunProgress(resuming: events, state: state, goal: goal, options: options)
+        progress.claim = claim
         try await recorder.record(
             .note, actor: "system",
             data: .record(["message": .string("resumed"), "resumed_after_seq": .int(state.seq)]))

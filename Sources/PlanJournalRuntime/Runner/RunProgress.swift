@@ -1,4 +1,5 @@
 import PlanJournalCore
+import PlanJournalStore
 
 /// The runner's working state of one run: the plan in force and where each of its steps stands.
 /// Pure data; ``PlanRunner`` changes it only after the matching event is in the journal.
@@ -27,6 +28,8 @@ struct RunProgress: Sendable {
     var goal: String
     /// The failure of a step that showed the executor cannot work at all (the run then stops).
     var unusableExecutor: RuntimeError?
+    /// This process's claim on the run, held while it drives it (confirmed as it goes).
+    var claim: RunClaim?
     /// When `--timeout` ends the run (set as the runner starts driving it).
     var deadline = RunDeadline(nil)
     /// The goal's analysis, once journaled.

@@ -14,12 +14,39 @@ import PlanJournalCore
 public final class RunClaim: @unchecked Sendable {
     /// The descriptor holding the lock in a SQLite journal (-1 in PostgreSQL).
     private let fd: Int32
-    /// The session holding the lock in PostgreSQL (the lock ends with it).
-    private let session: PGConnection?
+    /// The session holding the lock in PostgreSQL (the lock ends with it), used with `lock` held.
+    private var session: PGConnection?
+    private let lock = NSLock()
+    /// What ``confirm()`` needs to claim the run again.
+    private let run: String
+    private let path: String
+    private let configuration: JournalConfiguration
 
-    private init(fd: Int32 = -1, session: PGConnection? = nil) {
+    private init(fd: Int32 = -1, session: PGConnection? = nil, run: String, path: String, configuration: JournalConfiguration) {
         self.fd = fd
         self.session = session
+        self.run = run
+        self.path = path
+        self.configuration = configuration
+    }
+
+    /// Makes sure the claim still holds, as a driver should before it goes on. A PostgreSQL
+    /// session can end under it (a restarted server, `idle_session_timeout`, a terminated
+    /// backend), and its lock with it: the run is then claimed again on a new session.
+    /// - Throws: `.conflict` when another process claimed the run meanwhile; `.io` when the
+    ///   database cannot be reached.
+    public func confirm() throws(JournalError) {
+        guard fd < 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        // Taking the lock again is a no-op for the session that holds it (the count goes up); a
+        // session that reconnected under us takes it anew when it is free.
+        if let held = try? session?.query(Self.tryLock(run), []) {
+            guard case .int(1)? = held.first?.first else { throw Self.taken(run, path) }
+            return
+        }
+        session = nil
+        session = try Self.claim(run, journal: path, configuration: configuration).session
     }
 
     deinit {
@@ -40,20 +67,29 @@ public final class RunClaim: @unchecked Sendable {
         return hash
     }
 
+    private static func taken(_ run: String, _ path: String) -> JournalError {
+        JournalError(
+            .conflict, "another process is driving this run (planj run, resume or replay): wait for it to end, or stop it",
+            context: .init(journalPath: Journal.displayName(path), run: run))
+    }
+
+    /// The statement that takes the run's session lock, in the two-key space (apart from the
+    /// one-key locks of write transactions).
+    private static func tryLock(_ run: String) -> String {
+        "SELECT pg_try_advisory_lock(1347, \(Int32(truncatingIfNeeded: hash(run))))"
+    }
+
     /// Claims `run` of the journal at `path`.
     /// - Throws: `.conflict` when another process holds the claim; `.io` when the lock cannot be
     ///   taken.
     static func claim(_ run: String, journal path: String, configuration: JournalConfiguration) throws(JournalError) -> RunClaim {
-        let taken = JournalError(
-            .conflict, "another process is driving this run (planj run, resume or replay): wait for it to end, or stop it",
-            context: .init(journalPath: Journal.displayName(path), run: run))
+        let taken = Self.taken(run, path)
         if JournalBackend.isPostgres(path) {
             let connection = try PGConnection(
                 url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, durability: configuration.durability)
-            let key = Int32(truncatingIfNeeded: hash(run))
-            let rows = try connection.query("SELECT pg_try_advisory_lock(1347, \(key))", [])
+            let rows = try connection.query(tryLock(run), [])
             guard case .int(1)? = rows.first?.first else { throw taken }
-            return RunClaim(session: connection)
+            return RunClaim(session: connection, run: run, path: path, configuration: configuration)
         }
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
@@ -71,7 +107,7 @@ public final class RunClaim: @unchecked Sendable {
             if code == EAGAIN || code == EACCES { throw taken }
             throw JournalError(.io, "cannot lock the journal to claim the run (\(String(cString: strerror(code))))", context: .init(journalPath: path, run: run))
         }
-        return RunClaim(fd: fd)
+        return RunClaim(fd: fd, run: run, path: path, configuration: configuration)
     }
 }
 
