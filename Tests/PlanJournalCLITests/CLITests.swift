@@ -158,6 +158,10 @@ import Testing
             let demo = try await planj("--journal", full, "demo", "--pace", "0", "--quiet")
             #expect(demo.status == 8 && demo.stderr.contains("disk is full"), "\(demo.status) \(demo.stderr.suffix(300))")
         }
+        // append stops at the first line the journal cannot take (it went on, one error a line).
+        let lines = (1...50).map { #"{"v":1,"run":"a\#($0)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"\#(String(repeating: "g", count: 4000))"}}"# }
+        let append = try await planj("--journal", full, "append", stdin: lines.joined(separator: "\n") + "\n")
+        #expect(append.status == 8 && append.stdout.split(separator: "\n").filter { $0.contains(#""ok":false"#) }.count == 1, "\(append.status) \(append.stdout.suffix(300))")
         #expect(try await planj("--journal", full, "verify").status == 0)
     }
 

@@ -7,7 +7,7 @@ extension Planj {
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "append",
-            abstract: "Append events read from standard input, acknowledging each once it is durable.",
+            abstract: "Append events read from standard input, acknowledging each once it is committed.",
             discussion: HelpText.reflow("""
                 The streaming side of the subprocess protocol: an agent in any language starts
                 `planj append` and writes one wire-format event per line to its standard input. Each line is
@@ -18,7 +18,10 @@ extension Planj {
                   {"ok":false,"line":2,"error":{"code":"event.invalid","field":"data.goal",…}}
                 Lines after a rejected one are still appended. With --expect-head, the first event's seq must
                 follow the run's head exactly (an expected-version check). The exit status is 1 when any line
-                was rejected.
+                was rejected. When the journal itself fails (a full disk, a database server gone), that
+                line's error is printed and planj stops with exit status 8: the lines after it are not read.
+                An acknowledged event survives a crash of planj or of the agent; with --durability full, also
+                of the machine or the database server.
                 """))
 
         @OptionGroup var global: GlobalOptions
@@ -49,6 +52,8 @@ extension Planj {
                     } catch let error as JournalError {
                         rejected += 1
                         Output.json(Nack(line: number, error: .init(error)), pretty: false)
+                        // The event was fine, the journal is not: every later line would fail too.
+                        if ![.syntax, .invalidEvent, .conflict, .notFound].contains(error.code) { throw error }
                     }
                 }
                 if rejected > 0 { throw ExitCode(1) }
