@@ -177,6 +177,12 @@ import Testing
             #expect(r.status == 6 && r.stderr.contains("not a planj journal (it holds foo)"), "\(command): \(r.stderr)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == before)
+        // A table named meta that is not planj's does not make a journal either.
+        let meta = directory + "/meta.sqlite"
+        let made = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(meta)'); c.execute('create table meta(key, value)'); c.commit()"])
+        try #require(made.status == 0)
+        let metaRuns = try await planj("--journal", meta, "runs")
+        #expect(metaRuns.status == 6 && metaRuns.stderr.contains("table meta is not planj's"))
 
         #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
         let damage = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(journal)'); c.execute(\"update meta set value = 'abc' where key = 'format_version'\"); c.commit()"])

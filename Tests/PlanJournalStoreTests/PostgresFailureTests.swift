@@ -19,6 +19,23 @@ import Testing
             [])
     }
 
+    /// A database shared with another application that has a table `meta` of its own: planj
+    /// refuses it and writes nothing (it overwrote the other application's format_version).
+    @Test func anotherApplicationsMetaTableIsLeftAlone() throws {
+        guard let fixture else { return }
+        let url = try fixture.makeDatabase()
+        let other = try PGConnection(url: url)
+        try other.execute("CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL)")
+        try other.execute("INSERT INTO meta VALUES ('format_version', '2'), ('app', 'billing')")
+        #expect { _ = try Journal(path: url).runs() } throws: { ($0 as? JournalError)?.message.contains("table meta is not planj's") == true }
+        let kept = try other.query("SELECT count(*) FROM meta WHERE (key, value) IN (('format_version', '2'), ('app', 'billing'))", [])
+        let tables = try other.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", [])
+        guard case .int(2)? = kept.first?.first, case .int(1)? = tables.first?.first else {
+            Issue.record("the other application's meta table was changed, or tables were added: \(kept) \(tables)")
+            return
+        }
+    }
+
     @Test func aConnectionLostMidIngestLeavesNoPartialRunAndTheJournalReconnects() throws {
         guard let fixture else { return }
         let journal = try fixture.makeJournal()

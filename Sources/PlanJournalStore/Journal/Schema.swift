@@ -148,18 +148,33 @@ enum Schema {
                 : "SELECT to_regclass('meta') IS NOT NULL")
         defer { exists.reset() }
         guard try exists.step(), exists.int(0) == 1 else { return 0 }
+        try refuseForeignMeta(db)
         return try version(db)
+    }
+
+    /// Throws when the `meta` table is another application's (a database shared with it): planj
+    /// records each of its migrations there, in the transaction that made the table.
+    private static func refuseForeignMeta(_ db: any SQLDatabase) throws(JournalError) {
+        let ours = try? db.statement("SELECT count(*) FROM meta WHERE key LIKE 'migration.%'")
+        defer { ours?.reset() }
+        guard let ours, (try? ours.step()) == true, ours.int(0) > 0 else {
+            throw JournalError(
+                .corrupt, "its table meta is not planj's (another application's?): refusing to use it; name another journal",
+                context: .init(journalPath: db.path))
+        }
     }
 
     /// Throws when the SQLite database `db` holds tables but not planj's `meta`: a file of
     /// another application, which must not get planj's tables (nor be switched to WAL mode).
+    /// Called before anything writes to the file.
     /// - Throws: `.corrupt` naming a few of its tables.
     static func refuseForeignTables(_ db: any SQLDatabase) throws(JournalError) {
         let tables = try db.statement("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         defer { tables.reset() }
         var names: [String] = []
         while try tables.step() { names.append(tables.text(0) ?? "") }
-        guard !names.isEmpty, !names.contains("meta") else { return }
+        if names.contains("meta") { return try refuseForeignMeta(db) }
+        guard !names.isEmpty else { return }
         let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", ..." : "")
         throw JournalError(
             .corrupt, "a SQLite database but not a planj journal (it holds \(shown)): name another file",
