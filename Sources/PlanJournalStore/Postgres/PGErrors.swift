@@ -20,6 +20,8 @@ enum PGErrors {
             let code: JournalError.Code =
                 switch state {
                 case "23505", "40001", "40P01": .conflict
+                // 42501: a privilege the role lacks (the database's setup, not the command's).
+                case "42501": .io
                 // Class 42: syntax error or access rule violation (SQL a user typed); 25006: a
                 // write in a read-only transaction.
                 case _ where state.hasPrefix("42"), "25006": .usage
@@ -46,7 +48,10 @@ enum PGErrors {
                 ? "cannot connect to the PostgreSQL server (is it running, and is the host and port right?)"
                 : "the connection to the PostgreSQL server failed; the transaction in progress was not committed"
         case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
-            message = "the PostgreSQL server closed the connection; the transaction in progress was not committed"
+            message =
+                connecting
+                ? "the server closed the connection before the login ended (is this a PostgreSQL server? is the port right?)"
+                : "the PostgreSQL server closed the connection; the transaction in progress was not committed"
         case .sslUnsupported:
             message = "the PostgreSQL server does not support TLS"
         case .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
@@ -54,8 +59,10 @@ enum PGErrors {
         default:
             message = "PostgreSQL client error \(e.code)"
         }
+        // postgres-nio's own description of an error is a placeholder ("Generic description to
+        // prevent accidental leakage..."): only an underlying error says more.
         var underlying = ""
-        if let u = e.underlying { underlying = ": \(u)" }
+        if let u = e.underlying, !(u is PSQLError) { underlying = ": \(u)" }
         return JournalError(.io, message + underlying, context: context, cause: error)
     }
 
