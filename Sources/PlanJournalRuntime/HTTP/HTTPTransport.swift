@@ -52,6 +52,9 @@ package enum HTTPTransport {
                 redirectConfiguration: .disallow,
                 decompression: .enabled(limit: .size(maxBodyBytes)))
             configuration.proxy = proxy.map { .server(host: $0.host, port: $0.port, authorization: $0.authorization) }
+            // A refused connection or an unknown host fails at once (the callers retry as they
+            // see fit); by default it was retried until the whole timeout had passed.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[proxy] = client
             return client
@@ -158,9 +161,14 @@ package enum HTTPTransport {
         }
         if error is NIOTooManyBytesError { return "the reply is larger than \(maxBodyBytes >> 20) MiB" }
         if let error = error as? NIOConnectionError {
-            let causes = error.connectionErrors.map { "\($0.error)" } + [error.dnsAError, error.dnsAAAAError].compactMap { $0.map { "\($0)" } }
+            if error.dnsAError != nil && error.dnsAAAAError != nil && error.connectionErrors.isEmpty {
+                return "cannot resolve the host \(error.host)"
+            }
+            let causes = Set(error.connectionErrors.map { describe($0.error) }).sorted()
             return "could not connect to \(error.host):\(error.port)" + (causes.isEmpty ? "" : " (" + causes.joined(separator: "; ") + ")")
         }
+        // The errno of a failed system call, in words (`connection refused`).
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
         return "\(error)"
     }
 }
