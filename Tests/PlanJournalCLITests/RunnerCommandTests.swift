@@ -162,6 +162,9 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(waiting)
+        // A step that is not waiting is a conflict with the run's state, as a completed run is.
+        let wrongStep = try await planj("approve", "ask1", "--step", "gather")
+        #expect(wrongStep.status == 4 && wrongStep.stderr.contains("is not waiting for an approval of step gather (open: publish)"))
         let approve = try await planj("approve", "ask1", "--comment", "ship it", "--as", "ana")
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains("granted step publish of run ask1"))

@@ -98,8 +98,9 @@ struct OpenApprovals {
     func target(step: String?, run: String) throws(JournalError) -> (step: String?, version: Int?) {
         if let step {
             guard steps.contains(step) else {
+                // The run exists: what it is waiting for is its state, as a completed run's (exit 4).
                 throw JournalError(
-                    .notFound,
+                    .conflict,
                     "run \(run) is not waiting for an approval of step \(step)" + (steps.isEmpty ? "" : " (open: \(steps.joined(separator: ", ")))"),
                     context: .init(run: run))
             }
@@ -108,7 +109,7 @@ struct OpenApprovals {
         if let planVersion { return (nil, planVersion) }
         guard steps.count == 1 else {
             throw JournalError(
-                steps.isEmpty ? .notFound : .usage,
+                steps.isEmpty ? .conflict : .usage,
                 steps.isEmpty ? "run \(run) is not waiting for any approval" : "run \(run) waits for several approvals; choose one with --step (\(steps.joined(separator: ", ")))",
                 context: .init(run: run))
         }
