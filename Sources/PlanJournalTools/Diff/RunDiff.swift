@@ -169,8 +169,9 @@ public struct RunDiff: Sendable, Encodable {
         return result
     }
 
-    /// The first place where the runs' outcomes part: a step that ends differently (completed vs
-    /// failed, or another output), or a plan version that differs. Each step's outcomes are compared
+    /// The first place where the runs' outcomes part: a step that ends differently (completed,
+    /// failed or skipped, or another output), or a plan version that differs. (The runs' statuses
+    /// are shown, not compared: a replay's runner may sum up the same steps differently.) Each step's outcomes are compared
     /// in their own order, so parallel steps finishing in another order is no divergence; timings
     /// are ignored.
     static func divergence(_ a: ([JournalEvent], PlanState), _ b: ([JournalEvent], PlanState)) -> Divergence? {
@@ -229,6 +230,9 @@ public struct RunDiff: Sendable, Encodable {
             case .stepFailed?:
                 let id = e.dataString("step_id") ?? "?"
                 result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed", difference: "differently"))
+            case .stepSkipped?:
+                let id = e.dataString("step_id") ?? "?"
+                result.append(Milestone(thread: id, seq: e.seq, key: "skipped", label: "step \(id) skipped", difference: "differently"))
             default: break
             }
         }
