@@ -41,4 +41,18 @@ import Testing
         #expect(md.contains("step `publish` granted by policy"))
         #expect(md.contains("## Final answer\n\nPublished the recommendation"))
     }
+
+    /// Step ids with a pipe or backticks keep the Steps table's columns and their code spans.
+    @Test func stepIDsWithPipesAndBackticksStayInTheirCell() throws {
+        let t = try TemporaryJournal()
+        _ = try t.journal.ingest(
+            text: [
+                #"{"run":"m","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"m","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"fetch|parse"},{"id":"x`y"}]}}"#,
+            ].joined(separator: "\n") + "\n")
+        let md = MarkdownReport.render(try t.journal.state(of: "m"))
+        #expect(md.contains(#"| `fetch\|parse` | pending |"#))
+        #expect(md.contains("| ``x`y`` | pending |"))
+        #expect(md.contains("`fetch|parse` → ``x`y``"))
+    }
 }

@@ -22,20 +22,20 @@ public enum MarkdownReport {
             var line = "- **v\(p.version)** (seq \(p.seq), \(p.origin))"
             if p.baseVersion != nil {
                 var parts: [String] = []
-                if !p.added.isEmpty { parts.append("added " + p.added.map(code).joined(separator: ", ")) }
-                if !p.removed.isEmpty { parts.append("removed " + p.removed.map(code).joined(separator: ", ")) }
-                if !p.changed.isEmpty { parts.append("changed " + p.changed.map(code).joined(separator: ", ")) }
+                if !p.added.isEmpty { parts.append("added " + p.added.map { code($0) }.joined(separator: ", ")) }
+                if !p.removed.isEmpty { parts.append("removed " + p.removed.map { code($0) }.joined(separator: ", ")) }
+                if !p.changed.isEmpty { parts.append("changed " + p.changed.map { code($0) }.joined(separator: ", ")) }
                 line += ": " + parts.joined(separator: "; ")
                 if let reason = p.reason { line += " (reason: \(cell(reason)))" }
             } else {
-                line += ": " + p.steps.map(\.id).map(code).joined(separator: " → ")
+                line += ": " + p.steps.map { code($0.id) }.joined(separator: " → ")
             }
             out.append(line)
         }
         out += ["", "## Steps", "", "| step | status | attempts | time | tokens | cost | output / error |", "|---|---|---|---|---|---|---|"]
         for step in s.steps {
             out.append(
-                "| \(code(step.id)) | \(step.status.rawValue) | \(step.attempts) | "
+                "| \(code(step.id, inTable: true)) | \(step.status.rawValue) | \(step.attempts) | "
                     + (step.durationMs.map { String(format: "%.2fs", $0 / 1000) } ?? "-")
                     + " | \(step.tokens) | " + String(format: "$%.4f", step.costUSD) + " | "
                     + cell(step.error ?? step.outputSummary ?? "") + " |")
@@ -62,11 +62,26 @@ public enum MarkdownReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    private static func code(_ s: String) -> String { "`\(s)`" }
+    /// `s` as inline code: on one line, fenced by more backticks than any run of them inside it
+    /// (and spaced from a backtick at its ends); in a table, its pipes escaped too (GFM splits
+    /// cells at a `|` even inside a code span).
+    private static func code(_ s: String, inTable: Bool = false) -> String {
+        var text = s.lines.joined(separator: " ")
+        if inTable { text = text.replacingOccurrences(of: "|", with: "\\|") }
+        var longest = 0
+        var run = 0
+        for c in text {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = text.hasPrefix("`") || text.hasSuffix("`") ? " " : ""
+        return fence + pad + text + pad + fence
+    }
 
     /// Text made safe for one table cell: one line, pipes escaped, at most 160 characters.
     private static func cell(_ s: String) -> String {
-        let flat = s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
+        let flat = s.lines.joined(separator: " ").replacingOccurrences(of: "|", with: "\\|")
         return flat.count <= 160 ? flat : String(flat.prefix(159)) + "…"
     }
 }
