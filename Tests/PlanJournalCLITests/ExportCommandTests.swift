@@ -43,6 +43,31 @@ import Testing
         #expect(try await other.planj("ingest", s.path("out.jsonl")).status == 0)
     }
 
+    /// Runs whose ids redaction hides alike stay apart: two traces, two files, no id in a name;
+    /// and a redacted fork's .pjl names its parent as its events do, so it imports.
+    @Test func runsWhoseIDsAreRedactedStayApartAndImport() async throws {
+        let s = try PlanjSandbox("planj-export-ids")
+        let lines = ["a@example.com", "b@example.com"].map {
+            #"{"run":"\#($0)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
+        }.joined(separator: "\n") + "\n"
+        #expect(try await s.planj("ingest", "-", stdin: lines).status == 0)
+        #expect(try await s.planj("export", "--all", "--format", "otlp", "-o", "traces").status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: s.path("traces"))
+        #expect(files.count == 2 && !files.contains { $0.contains("example") })
+        let traceIDs = try Set(files.map { file in
+            let data = try Data(contentsOf: URL(fileURLWithPath: s.path("traces/" + file)))
+            let text = String(decoding: data, as: UTF8.self)
+            return try #require(text.range(of: #""traceId":"[0-9a-f]{32}""#, options: .regularExpression).map { String(text[$0]) })
+        })
+        #expect(traceIDs.count == 2)
+
+        #expect(try await s.planj("fork", "a@example.com", "--at", "1", "--as", "f1").status == 0)
+        #expect(try await s.planj("export", "f1", "-o", "f1.pjl").status == 0)
+        let imported = try await PlanjBinary.run(["--journal", s.path("other.sqlite"), "import", "f1.pjl"], in: s.directory)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(!(try String(contentsOfFile: s.path("f1.pjl"), encoding: .isoLatin1)).contains("a@example.com"))
+    }
+
     /// An output path names a file: a directory there, or a journal, is never written over.
     @Test func anOutputNeverReplacesADirectoryOrADatabase() async throws {
         let s = try await secretSandbox()

@@ -152,7 +152,7 @@ extension Planj {
                     } else {
                         for (k, run) in runs.enumerated() {
                             if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
-                            let path = folder + "/" + Self.fileName(run) + "." + format.fileExtension
+                            let path = folder + "/" + (try Self.fileName(run, journal, redactor)) + "." + format.fileExtension
                             let sink = try OutputFile(path: path)
                             var entry = ExportSummary.Entry(run: run, file: path)
                             try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
@@ -237,7 +237,7 @@ extension Planj {
             let extensionName = chosenFormat.fileExtension
             let done = Atomic<Int>(0)
             let exported = try ParallelWork.map(count: runs.count) { k in
-                let path = folder + "/" + Self.fileName(runs[k]) + "." + extensionName
+                let path = folder + "/" + (try Self.fileName(runs[k], journal, redactor)) + "." + extensionName
                 let sink = try OutputFile(path: path)
                 var mine = Redactor.Tally()
                 _ = try write(runs[k], journal, redactor, &mine, to: sink)
@@ -275,7 +275,12 @@ extension Planj {
             }
             guard let writer else { return try sink.write(block) }
             try writer.finish()
-            if let forks = try journal.portableForkFrame(of: run) { try sink.write(forks) }
+            // Run ids as the events give them (redacted the same way), so the fork imports.
+            let forks = try journal.portableForkFrame(of: run) { id in
+                var scratch = Redactor.Tally()
+                return redactor.redact(id, tally: &scratch)
+            }
+            if let forks { try sink.write(forks) }
             if tally.total == before, let seals = try journal.portableSealFrame(of: run) { try sink.write(seals) }
         }
 
@@ -291,19 +296,35 @@ extension Planj {
                 findings[k].message = redactor.redact(findings[k].message, tally: &tally)
                 findings[k].step = findings[k].step.map { redactor.redact($0, tally: &tally) }
             }
-            return RunExport(run: events.first?.run ?? run, events: events, findings: findings)
+            let shown = events.first?.run ?? run
+            return RunExport(run: shown, events: events, findings: findings, identity: try Self.identity(run, shown: shown, journal))
         }
 
         /// A file name for a run id: safe characters kept, others replaced, and a hash of the id
         /// added when anything was replaced, so two ids never share a file.
-        static func fileName(_ run: String) -> String {
+        static func fileName(_ run: String, identity: String? = nil) -> String {
             let safe = String(run.unicodeScalars.map { s in
                 s.isASCII && (CharacterSet.alphanumerics.contains(s) || "-_.".unicodeScalars.contains(s)) ? Character(s) : "_"
             })
-            guard safe != run || run.hasPrefix(".") else { return run }
+            guard safe != run || run.hasPrefix(".") || identity != nil else { return run }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in run.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+            for b in (identity ?? run).utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
             return safe + "-" + String(hash, radix: 16)
+        }
+
+        /// The file name of `run` in an export: from its id as the export shows it (redacted),
+        /// told apart from others by its ``identity(_:shown:_:)``.
+        private static func fileName(_ run: String, _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> String {
+            var scratch = Redactor.Tally()
+            let shown = redactor?.redact(run, tally: &scratch) ?? run
+            return shown == run ? fileName(run) : fileName(shown, identity: try identity(run, shown: shown, journal))
+        }
+
+        /// What tells a run apart once redaction changed its id (two runs whose ids redact alike
+        /// stay two traces and two files): the recorded id with the hash of the recorded first
+        /// event, which the export does not carry, so that it gives nothing of the id away.
+        private static func identity(_ run: String, shown: String, _ journal: Journal) throws(JournalError) -> String {
+            shown == run ? run : run + "\u{0}" + (try journal.chainHash(of: run, at: 1))
         }
     }
 }

@@ -57,11 +57,13 @@ extension Journal {
     /// first ancestor that is no fork: a `.pjl` file of the run's events (whose first lines are
     /// its ancestors', with their run ids) then imports as the same fork, with the same hashes.
     /// `nil` for a run that is no fork.
-    public func portableForkFrame(of run: String) throws(JournalError) -> [UInt8]? {
+    /// - Parameter id: the run id the file gives a run (an export that redacts the events' run ids
+    ///   redacts the records' the same way).
+    public func portableForkFrame(of run: String, id: (String) -> String = { $0 }) throws(JournalError) -> [UInt8]? {
         var records: [UInt8] = []
         var next = try self.run(run)
         while let parent = next.parent, let seq = next.forkSeq {
-            records += PortableFork(run: next.id, parent: parent, forkSeq: seq, parentPartial: true).record
+            records += PortableFork(run: id(next.id), parent: id(parent), forkSeq: seq, parentPartial: true).record
             records.append(UInt8(ascii: "\n"))
             next = try self.run(parent)
         }

@@ -33,7 +33,7 @@ public enum OTLPTrace {
 
     private static func resourceSpans(_ export: RunExport) -> JSONValue {
         let builder = OTLPSpanBuilder(export)
-        let traceID = OTLPIdentifiers.traceID(run: export.run)
+        let traceID = OTLPIdentifiers.traceID(run: export.identity)
         var resource: [OTLPAttribute] = [.string("service.name", builder.agentName ?? "planjournal")]
         if let version = builder.agentVersion { resource.append(.string("service.version", version)) }
         resource.append(.string("planjournal.run.id", export.run))

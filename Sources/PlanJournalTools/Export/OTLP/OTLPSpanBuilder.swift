@@ -8,7 +8,8 @@ import PlanJournalCore
 /// ignored, a step that ends without starting gets a span of no length, and spans still open
 /// at the end (a crashed or running run) end at the run's last timestamp.
 struct OTLPSpanBuilder {
-    private let run: String
+    /// What the span ids derive from (``RunExport/identity``).
+    private let identity: String
     private let state: PlanState
     private(set) var spans: [OTLPSpan]
     /// The open attempt of each step, and the latest attempt (open or not): indexes into `spans`.
@@ -31,13 +32,13 @@ struct OTLPSpanBuilder {
     static let rootIndex = 0
 
     init(_ export: RunExport) {
-        run = export.run
+        identity = export.identity
         state = export.state
         let first = export.events.map(\.ts).min() ?? Timestamp(microseconds: 0)
         lastTime = export.events.map(\.ts).max() ?? first
         spans = [
             OTLPSpan(
-                name: "invoke_agent", spanID: OTLPIdentifiers.spanID(run: export.run, seq: 0), parentSpanID: nil,
+                name: "invoke_agent", spanID: OTLPIdentifiers.spanID(run: export.identity, seq: 0), parentSpanID: nil,
                 kind: .internal, start: first,
                 attributes: [
                     .string("gen_ai.operation.name", "invoke_agent"), .string("gen_ai.conversation.id", export.run),
@@ -279,7 +280,7 @@ struct OTLPSpanBuilder {
     }
 
     private func id(_ e: JournalEvent) -> String {
-        OTLPIdentifiers.spanID(run: run, seq: e.seq)
+        OTLPIdentifiers.spanID(run: identity, seq: e.seq)
     }
 
     @discardableResult
