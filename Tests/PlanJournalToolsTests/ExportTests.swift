@@ -30,6 +30,13 @@ import Testing
         #expect(instants.contains("replan: step_failed") && instants.contains("approval granted"))
         #expect(events.filter { $0["cat"] as? String == "tool" }.count == 7)
         #expect(steps.allSatisfy { ($0["dur"] as? Int ?? -1) >= 0 && $0["ts"] is Int })
+
+        // Cut short (a crash): the step still running and the run are drawn up to the last event.
+        let cut = try t.journal.events(of: run.run).prefix { $0.kind != "step.completed" }
+        let partial = ChromeTrace.render(run: run.run, events: Array(cut)).jsonText
+        let open = try #require(try JSONSerialization.jsonObject(with: Data(partial.utf8)) as? [String: Any])["traceEvents"] as? [[String: Any]]
+        let unfinished = (open ?? []).filter { ($0["args"] as? [String: Any])?["status"] as? String == "unfinished" }
+        #expect(unfinished.contains { $0["cat"] as? String == "run" } && unfinished.contains { $0["cat"] as? String == "step" })
     }
 
     @Test func theMarkdownReportShowsRevisionsStepsAndApprovals() async throws {

@@ -64,6 +64,15 @@ public enum ChromeTrace {
             default: break
             }
         }
+        // A run that has not completed (still running, or crashed): what was open at its last
+        // event is drawn up to it, the part a reader of a crash looks for first.
+        if let first = events.first, let last = events.last, last.knownKind != .runCompleted {
+            for (step, started) in open.sorted(by: { $0.value.ts.microseconds < $1.value.ts.microseconds }) {
+                let args = JSONValue.record(["status": .string("unfinished"), "attempt": .int(started.attempt)])
+                trace.append(complete(step, cat: "step", tid: started.lane, from: started.ts, to: last.ts, args: args))
+            }
+            trace.append(complete("run", cat: "run", tid: 0, from: first.ts, to: last.ts, args: .record(["status": .string("unfinished")])))
+        }
         for lane in 1...max(1, lanes.count) { trace.append(meta("thread_name", tid: lane, name: "lane \(lane)")) }
         return .record(["traceEvents": .array(trace), "displayTimeUnit": .string("ms")])
     }
