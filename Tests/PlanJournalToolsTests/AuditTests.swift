@@ -56,6 +56,35 @@ import Testing
         #expect(f.first?.message.contains("dependency a") == true)
     }
 
+    /// An attempt ends once and after it started; a replan answers a failure; a success is borne
+    /// out by its plan; a limit names the model call that crossed it.
+    @Test func endsRepliesAndOutcomesAreCheckedAgainstWhatHappened() throws {
+        let twice = try run { b in
+            try complete(&b, "a")
+            try b.add("step.completed", #"{"step_id":"a","output":"again"}"#)
+        }
+        #expect(findings(twice).contains { $0.code == "order.ended-twice" && $0.seq == 5 && $0.step == "a" })
+        let unstarted = try run { b in try b.add("step.failed", #"{"step_id":"a","error":{"message":"m"}}"#) }
+        #expect(findings(unstarted).contains { $0.code == "order.end-without-start" && $0.seq == 3 })
+        let replan = try run { b in
+            try complete(&b, "a")
+            try b.add("replan.triggered", #"{"reason":"step_failed","step_id":"a"}"#)
+        }
+        #expect(findings(replan).contains { $0.code == "order.replan-without-failure" && $0.seq == 5 })
+        let success = try run { b in
+            try b.add("step.started", #"{"step_id":"a"}"#)
+            try b.add("step.failed", #"{"step_id":"a","error":{"message":"m"}}"#)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+        }
+        #expect(findings(success).filter { $0.code == "outcome.status" }.map(\.step) == ["a", "b"])
+        let budget = try run(config: #"{"budget_usd":0.01}"#) { b in
+            try b.add("step.started", #"{"step_id":"a"}"#)
+            try b.add("call.model", #"{"step_id":"a","model":"m","cost_usd":0.006}"#)
+            try b.add("call.model", #"{"step_id":"a","model":"m","cost_usd":0.006}"#)
+        }
+        #expect(findings(budget).contains { $0.code == "limit.budget" && $0.seq == 5 && $0.step == "a" })
+    }
+
     @Test func aStepTheCurrentPlanNoLongerHoldsIsAnError() throws {
         let b = try run { b in
             try b.add("plan.revised", #"{"version":2,"base_version":1,"removed":["b"],"reason":"simpler"}"#)

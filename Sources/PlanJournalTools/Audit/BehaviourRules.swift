@@ -100,11 +100,31 @@ struct BehaviourRules {
     /// `timeout_s`, `max_steps`, `max_replans`) against what it spent.
     private mutating func limits(_ events: [JournalEvent], _ s: PlanState) {
         guard let started = events.first, started.knownKind == .runStarted, let config = started.data("config") else { return }
-        if let budget = config["budget_usd"]?.doubleValue, s.totals.costUSD > budget {
-            add(.warning, "limit.budget", nil, nil, String(format: "cost $%.4f exceeds the run's budget of $%.4f", s.totals.costUSD, budget))
+        let budget = config["budget_usd"]?.doubleValue
+        let maxTokens = config["max_tokens"]?.int64Value
+        // Where each limit was first crossed: the model call (and its step) that crossed it, as
+        // the finding's seq and step.
+        var cost = 0.0
+        var tokens: Int64 = 0
+        var costCrossed: JournalEvent?
+        var tokensCrossed: JournalEvent?
+        if budget != nil || maxTokens != nil {
+            for e in events where e.knownKind == .callModel {
+                cost +| e.costUSD
+                tokens +| e.usageTokens.input.saturatingAdd(e.usageTokens.output)
+                if let budget, costCrossed == nil, cost > budget { costCrossed = e }
+                if let maxTokens, tokensCrossed == nil, tokens > maxTokens { tokensCrossed = e }
+            }
         }
-        if let limit = config["max_tokens"]?.int64Value, s.totals.tokens > limit {
-            add(.warning, "limit.tokens", nil, nil, "used \(s.totals.tokens) tokens, more than the run's max_tokens of \(limit)")
+        if let budget, s.totals.costUSD > budget {
+            add(
+                .warning, "limit.budget", costCrossed?.seq, costCrossed?.dataString("step_id"),
+                String(format: "cost $%.4f exceeds the run's budget of $%.4f", s.totals.costUSD, budget))
+        }
+        if let maxTokens, s.totals.tokens > maxTokens {
+            add(
+                .warning, "limit.tokens", tokensCrossed?.seq, tokensCrossed?.dataString("step_id"),
+                "used \(s.totals.tokens) tokens, more than the run's max_tokens of \(maxTokens)")
         }
         if let timeout = config["timeout_s"]?.doubleValue, let start = s.startedAt, let end = s.endedAt ?? s.updatedAt {
             let seconds = start.milliseconds(to: end) / 1000

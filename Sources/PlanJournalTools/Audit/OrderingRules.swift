@@ -2,8 +2,9 @@ import PlanJournalCore
 
 /// The plan invariants a correct runner keeps: a step starts only when the current plan holds it
 /// and its dependencies have completed, gated steps and plans are approved before they run, a
-/// denial is respected, nothing follows `run.completed`, every started step ends unless the
-/// run was cancelled or crashed, and an event's `cause` is an earlier event.
+/// denial is respected, nothing follows `run.completed`, every started step ends (once) unless
+/// the run was cancelled or crashed, a replan follows a failure, a successful run's plan was
+/// carried out, and an event's `cause` is an earlier event.
 struct OrderingRules {
     private enum Gate {
         case pending(Int64)
@@ -52,6 +53,21 @@ struct OrderingRules {
         switch e.knownKind {
         case .stepStarted?:
             if let step = e.dataString("step_id") { checkStart(step, e) }
+        case .stepCompleted?, .stepFailed?:
+            // An attempt ends once, after it started (the state is still the one before `e`).
+            if let step = e.dataString("step_id"), let status = state.step(step)?.status, status != .running {
+                let ended = e.knownKind == .stepCompleted ? "completed" : "failed"
+                switch status {
+                case .completed, .failed:
+                    add(.error, "order.ended-twice", e.seq, step, "\(ended) again without a new start (it had \(status.rawValue))")
+                default:
+                    add(.error, "order.end-without-start", e.seq, step, "\(ended) but never started")
+                }
+            }
+        case .replanTriggered?:
+            if e.dataString("reason") == "step_failed", let step = e.dataString("step_id"), state.step(step)?.status == .completed {
+                add(.warning, "order.replan-without-failure", e.seq, step, "a replan for the failure of a step that completed")
+            }
         case .approvalRequested?:
             setGate(e, .pending(e.seq))
         case .approvalResolved?:
@@ -132,6 +148,16 @@ struct OrderingRules {
         } else if state.status != "cancelled" {
             for step in unfinished {
                 add(.error, "order.unfinished-step", nil, step.id, "started but never completed, failed or was skipped, and the run ended \(state.status)")
+            }
+        }
+        if state.status == "succeeded", let plan = state.currentPlan {
+            // A success its own plan does not bear out: a step of it failed, or never ran.
+            for step in plan.steps {
+                switch state.step(step.id)?.status {
+                case .failed?: add(.warning, "outcome.status", completedAt, step.id, "the run says succeeded, but this step of its plan failed")
+                case .pending?, nil: add(.warning, "outcome.status", completedAt, step.id, "the run says succeeded, but this step of its plan never ran")
+                default: break
+                }
             }
         }
         return findings
