@@ -36,6 +36,10 @@ import Testing
         #expect(refused.status == 2 && refused.stderr.contains("only statements that read"), "\(refused.stderr)")
         let bad = try await s.planj("sql", "SELECT * FROM nowhere")
         #expect(bad.status == 2 && bad.stderr.contains("no such table: nowhere"), "\(bad.stderr)")
+        // SQL that fails as it runs is the query's fault too, not an I/O error.
+        for sql in ["SELECT load_extension('x')", "ATTACH '/nonexistent/a.db' AS a"] {
+            #expect(try await s.planj("sql", sql).status == 2, "\(sql)")
+        }
 
         // A new run: only it is read by the next refresh.
         #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "r3", steps: 2).jsonl).status == 0)

@@ -134,9 +134,24 @@ final class SQLiteConnection: SQLDatabase {
         let columns = statement.columnNames
         try header(columns)
         var count = 0
-        while count < limit, try statement.step() {
+        while count < limit, try Self.asQueryError({ () throws(JournalError) in try statement.step() }) {
             try row((0..<Int32(columns.count)).map(statement.value))
             count += 1
+        }
+    }
+
+    /// What `step` throws, as a user's query's error when it is one: SQL that fails as it runs (a
+    /// function it may not call, a file ATTACH cannot open) is `.usage`, like SQL that does not
+    /// prepare; the journal's own failures stay what they are.
+    private static func asQueryError<T>(_ step: () throws(JournalError) -> T) throws(JournalError) -> T {
+        do {
+            return try step()
+        } catch {
+            let primary = (error.cause as? SQLiteError).map { $0.code & 0xFF }
+            guard let primary, [SQLITE_ERROR, SQLITE_AUTH, SQLITE_CANTOPEN, SQLITE_RANGE, SQLITE_MISMATCH].contains(primary) else {
+                throw error
+            }
+            throw JournalError(.usage, error.message, context: error.context, cause: error.cause)
         }
     }
 
@@ -190,7 +205,9 @@ final class SQLiteConnection: SQLDatabase {
     /// Maps a SQLite result code to a ``JournalError``.
     func error(_ rc: Int32, _ message: String) -> JournalError {
         let primary = rc & 0xFF
-        let code: JournalError.Code = (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? .corrupt : .io
+        // SQLITE_AUTH comes from the authorizer of `planj sql`, refusing what a query may not do.
+        let code: JournalError.Code =
+            (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? .corrupt : primary == SQLITE_AUTH ? .usage : .io
         // What to do about it: reading a journal in WAL mode writes its -shm file beside it.
         let hint =
             primary == SQLITE_READONLY
