@@ -5,14 +5,6 @@ import Testing
 /// Agents write whatever numbers they like where the contract asks for counts and durations:
 /// every command reads such a run without trapping, and sums stop at their bounds.
 @Suite struct ExtremeNumbersTests {
-    let directory: String
-    let journal: String
-
-    init() throws {
-        directory = NSTemporaryDirectory() + "planj-numbers-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        journal = directory + "/j.sqlite"
-    }
 
     /// A run whose tokens, attempts, versions, latencies, durations and costs sit at the limits of
     /// `Int64` and `Double` (and beyond: `1e400`), positive and negative.
@@ -44,9 +36,10 @@ import Testing
     }()
 
     @Test func everyCommandReadsARunOfExtremeNumbers() async throws {
-        let ingest = try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: Self.run)
+        let s = try PlanjSandbox("planj-numbers")
+        let ingest = try await s.planj("ingest", "-", stdin: Self.run)
         #expect(ingest.status == 0, "\(ingest.stderr)")
-        let out = directory + "/out"
+        let out = s.path("out")
         let commands: [[String]] = [
             ["runs"], ["runs", "--json"], ["show", "extreme"], ["show", "extreme", "--json"], ["audit", "extreme"],
             ["diff", "extreme", "extreme"], ["replay", "extreme", "--quiet"], ["stats"], ["verify"],
@@ -56,10 +49,10 @@ import Testing
             ["replay", "extreme", "--executor", "recorded", "--quiet"],
         ]
         for command in commands {
-            let r = try await PlanjBinary.run(["--journal", journal] + command, in: directory)
+            let r = try await PlanjBinary.run(["--journal", s.journal] + command, in: s.directory)
             #expect(r.status < 2, "\(command): \(r.status) \(r.stderr.suffix(600))")
         }
-        let show = try await PlanjBinary.run(["--journal", journal, "show", "extreme", "--json"], in: directory)
+        let show = try await s.planj("show", "extreme", "--json")
         let state = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
         let totals = try #require(state["totals"] as? [String: Any])
         // Negative counts count 0; the sums stop at Int64.max; the costs stay finite.

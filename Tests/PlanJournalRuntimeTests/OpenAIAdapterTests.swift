@@ -207,14 +207,8 @@ import Testing
 
     @Test func aServerOfTheOlderFunctionCallAPIGetsItsCallsAndResults() async throws {
         let server = try FakeOpenAIServer(["--model", "functions-m", "--dialect", "functions"])
-        let t = try TemporaryJournal()
-        let client = OpenAIClient(model: "functions-m", baseURL: server.baseURL, settings: settings())
-        let result = try await PlanRunner(
-            journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
-            tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
-        ).start(.init(goal: "explain WAL"))
+        let (result, events) = try await explainWAL(with: OpenAIClient(model: "functions-m", baseURL: server.baseURL, settings: settings()))
         #expect(result.status == "succeeded")
-        let events = try t.journal.events(of: result.run)
         #expect(events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args")?["step"]?.stringValue }.sorted() == ["outline", "research", "write"])
         #expect(result.finalAnswer == "functions-m did write using FACTS for write")
         // Each result went back as a `function` message naming the function.
@@ -289,16 +283,10 @@ import Testing
 
     @Test func aStreamedReplyIsPutTogetherWithItsToolCallsUsageAndFinishReason() async throws {
         let server = try FakeOpenAIServer(["--model", "streamer", "--reply-format", "sse"])
-        let t = try TemporaryJournal()
-        let client = OpenAIClient(model: "streamer", baseURL: server.baseURL, settings: settings())
-        let result = try await PlanRunner(
-            journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
-            tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
-        ).start(.init(goal: "explain WAL"))
+        let (result, events) = try await explainWAL(with: OpenAIClient(model: "streamer", baseURL: server.baseURL, settings: settings()))
         #expect(result.status == "succeeded")
         #expect(result.state.currentPlan?.steps.map(\.id) == ["research", "outline", "write"])
         #expect(result.finalAnswer == "streamer did write using FACTS for write")
-        let events = try t.journal.events(of: result.run)
         #expect(events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args")?["step"]?.stringValue }.sorted() == ["outline", "research", "write"])
         let calls = events.filter { $0.kind == "call.model" }
         #expect(calls.allSatisfy { $0.dataString("model") == "streamer" && ($0.data("usage")?["input_tokens"]?.int64Value ?? 0) > 0 })
@@ -381,4 +369,15 @@ import Testing
         #expect(throws: RuntimeError.self) { try AdapterSpec(parsing: "openai:@http://host/v1") }
         #expect(throws: RuntimeError.self) { try AdapterSpec(parsing: "openai:m@ftp://host/v1") }
     }
+}
+
+/// A run of the goal "explain WAL" with `client` as planner and executor and a `lookup.facts`
+/// tool, and its events.
+private func explainWAL(with client: OpenAIClient) async throws -> (result: RunResult, events: [JournalEvent]) {
+    let t = try TemporaryJournal()
+    let result = try await PlanRunner(
+        journal: t.journal, planner: OpenAIPlanner(client: client), executor: OpenAIExecutor(client: client),
+        tools: ToolRegistry([ClosureTool("lookup.facts") { args in ToolOutput(content: "FACTS for \(args["step"]?.stringValue ?? "?")") }])
+    ).start(.init(goal: "explain WAL"))
+    return (result, try t.journal.events(of: result.run))
 }
