@@ -11,7 +11,7 @@ extension Planj.Export {
         guard let otlpEndpoint else { return nil }
         let headers = try http.settings().headers
         do throws(OTLPExportError) {
-            return try OTLPHTTPExporter(endpoint: otlpEndpoint, headers: headers, timeout: .milliseconds(Int64(otlpTimeout * 1000)))
+            return try OTLPHTTPExporter(endpoint: otlpEndpoint, headers: headers, timeout: .milliseconds(Int64(saturating: otlpTimeout * 1000)))
         } catch {
             throw RuntimeError("usage", error.description)
         }

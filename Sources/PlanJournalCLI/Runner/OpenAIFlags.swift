@@ -1,3 +1,4 @@
+import PlanJournalCore
 import ArgumentParser
 import Foundation
 import PlanJournalRuntime
@@ -28,7 +29,7 @@ struct OpenAIFlags: ParsableArguments {
             guard requestTimeout > 0, requestTimeout.isFinite else {
                 throw ValidationError("--request-timeout must be a number of seconds above 0, not \(requestTimeout)")
             }
-            settings.timeout = .milliseconds(Int64((requestTimeout * 1000).rounded(.up)))
+            settings.timeout = .milliseconds(Int64(saturating: (requestTimeout * 1000).rounded(.up)))
         }
         for price in prices {
             // A model's name may hold '=': the price follows the last one.

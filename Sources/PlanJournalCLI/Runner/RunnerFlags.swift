@@ -1,3 +1,4 @@
+import PlanJournalCore
 import ArgumentParser
 import Foundation
 import PlanJournalRuntime
@@ -44,7 +45,7 @@ struct RunnerFlags: ParsableArguments {
         if let maxSteps { o.maxSteps = maxSteps }
         if let maxReplans { o.maxReplans = maxReplans }
         if let budgetUSD { o.budgetUSD = budgetUSD }
-        if let timeout { o.timeout = .milliseconds(Int64(timeout * 1000)) }
+        if let timeout { o.timeout = .milliseconds(Int64(saturating: timeout * 1000)) }
         return o
     }
 }
