@@ -92,6 +92,27 @@ import Testing
         #expect(FileManager.default.contents(atPath: first) == FileManager.default.contents(atPath: second))
     }
 
+    /// Copies of one source into one destination at once (three processes, say) all succeed:
+    /// what another copy wrote meanwhile is checked like a run that was there (it was reported as
+    /// a conflict, "another writer got there first", though the runs were the same).
+    @Test func copiesOfOneSourceAtOnceAllSucceed() async throws {
+        let source = try TemporaryJournal()
+        let dest = try TemporaryJournal()
+        for k in 0..<12 { _ = try source.journal.ingest(text: try RunBuilder.complete(run: "r\(k)", steps: 4).jsonl) }
+        let reports = try await withThrowingTaskGroup(of: CopyReport.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    var options = CopyOptions()
+                    options.batchEvents = 3
+                    return try await JournalCopier(from: source.journal, to: try Journal(path: dest.path), options: options).copy()
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reports.allSatisfy { $0.conflicts.isEmpty && $0.runsSkipped.isEmpty })
+        #expect(try dest.journal.runs().count == 12 && dest.journal.verify().ok)
+    }
+
     @Test func aDestinationAheadOfTheSourceIsAConflict() async throws {
         let source = try TemporaryJournal()
         let dest = try TemporaryJournal()

@@ -110,9 +110,15 @@ public struct JournalCopier {
             else {
                 throw conflict(run.id, forkSeq, "its parent \(parent) differs in the destination up to the fork point")
             }
-            _ = try destination.fork(parent, at: forkSeq, as: run.id)
-            head = forkSeq
-            created = true
+            do {
+                _ = try destination.fork(parent, at: forkSeq, as: run.id)
+                head = forkSeq
+                created = true
+            } catch where error.code == .conflict {
+                // Another copy made the fork meanwhile: go on from it, if it is the same run.
+                guard let existing = try destination.existingRun(run.id) else { throw error }
+                head = try checkExisting(existing, against: run)
+            }
         } else {
             head = 0
         }
@@ -133,7 +139,17 @@ public struct JournalCopier {
                         .corrupt, "the source gave \(batch.count) events for seq \(next)-\(upper)",
                         context: .init(run: run.id, seq: next))
                 }
-                let result = try await destination.append(batch, to: run.id, expecting: head == 0 ? .noRun : .exactly(head))
+                let result: AppendResult
+                do {
+                    result = try await destination.append(batch, to: run.id, expecting: head == 0 ? .noRun : .exactly(head))
+                } catch where error.code == .conflict {
+                    // Another copy (of the same source, say) wrote this run meanwhile: what it
+                    // wrote is checked like a run that was there, and the copy goes on after it.
+                    guard let existing = try destination.existingRun(run.id) else { throw error }
+                    head = try checkExisting(existing, against: run)
+                    next = head + 1
+                    continue
+                }
                 report.eventsWritten += Int64(batch.count)
                 head = result.lastSeq
                 next = upper + 1
