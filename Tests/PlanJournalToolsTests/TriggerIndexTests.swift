@@ -14,6 +14,9 @@ import Testing
         "x.io", ".", "-", "/", "/path", " ", "localhost", "AWS_SECRET_ACCESS_KEY", "aws_secret_access_key=",
         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAIOSFODNN7EXAMPLE", "sk-", "sk-ant-api03-abcdefghijklmnop",
         "ghp_0123456789abcdefghijklmnopqrstuvwxyz", "eyJhbGciOiJIUzI1NiJ9", ".eyJzdWIiOiIxMjM0NTY3ODkwIn0", ".SflKxwRJSMeKKF2QT4fwpM",
+        // A whole token too: its three parts in a row are too rare among random fragments for
+        // every run of the test to meet one.
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpM",
         "0123456789abcdef0123456789", "hunter22", "é", "日本", "-----BEGIN RSA PRIVATE KEY-----", "MIIEow", "-----END RSA PRIVATE KEY-----",
     ]
 
