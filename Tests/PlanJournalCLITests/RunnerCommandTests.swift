@@ -35,6 +35,9 @@ import Testing
             #expect(r.status == 2, "--from \(from): \(r.stderr)")
         }
         #expect(try Journal(path: journal).runs().count == 1)
+        // The audit view, too, starts only at a seq the run has.
+        let past = try await planj("replay", "orig", "--at", String(count + 1))
+        #expect(past.status == 2 && past.stderr.contains("the run has \(count) events"))
     }
 
     /// `--run-id` of a run that exists is a conflict (exit status 4), not an invalid event.

@@ -108,7 +108,13 @@ extension Planj {
         private func audit(_ journal: Journal, run: String) throws {
             let events = try journal.events(of: run)
             var entries = ReplayEntry.entries(run: run, events: events)
-            if let at { entries.removeAll { $0.seq < at } }
+            if let at {
+                guard (1...Int64(events.count)).contains(at) else {
+                    throw JournalError(
+                        .usage, "--at \(at): the run has \(events.count) events", context: .init(journalPath: journal.displayPath, run: run))
+                }
+                entries.removeAll { $0.seq < at }
+            }
             if let step {
                 guard let first = events.first(where: { $0.dataString("step_id") == step }) else {
                     throw JournalError(.notFound, "run \(run) has no event of step \(step)", context: .init(run: run))
