@@ -54,6 +54,27 @@ import Testing
         #expect(report.eventsWritten == 33)
     }
 
+    /// The legacy format (`lz4 -l`: blocks of 8 MiB after their sizes), alone or before a frame
+    /// of the standard format, imports and copies like the standard one.
+    @Test func aFileOfTheLegacyLZ4FormatImportsAndCopies() async throws {
+        let t = try TemporaryJournal()
+        let big = try RunBuilder.complete(run: "big", steps: 40, payloadBytes: 300_000)
+        let source = t.directory + "/big.jsonl"
+        try big.jsonl.write(toFile: source, atomically: true, encoding: .utf8)
+        let legacy = try await run(["lz4", "-l", "-c", source])
+        let standard = try await run(["lz4", "-9", "-c", Fixtures.validContract])
+        #expect(legacy.status == 0 && standard.status == 0 && legacy.output.count > 0)
+        let file = t.directory + "/mixed.pjl"
+        try Data(legacy.output + standard.output).write(to: URL(fileURLWithPath: file))
+        let report = try t.journal.importPJL(file: file)
+        #expect(report.rejected.isEmpty && report.eventsWritten == big.events.count + 33)
+        #expect(try t.journal.events(of: "big").map(\.bytes) == big.events.map(\.bytes))
+        let copied = try TemporaryJournal()
+        let copy = try await JournalCopier(from: try PortableSource(file: file), to: copied.journal).copy()
+        let (copiedHead, head) = (try copied.journal.run("big").headHash, try t.journal.run("big").headHash)
+        #expect(copy.conflicts.isEmpty && copiedHead == head)
+    }
+
     /// `hasForks` walks frames by their headers: every option of the frame format the `lz4`
     /// command writes (content size, block and content checksums, small blocks, several frames)
     /// is walked, a fork frame is found wherever it is, and a cut anywhere inside a frame is found.

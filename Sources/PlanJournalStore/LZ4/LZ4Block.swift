@@ -24,6 +24,24 @@ enum LZ4Block {
         }
     }
 
+    /// Decompresses a block of at most `capacity` bytes once decoded, whose length is not stored
+    /// (the blocks of the legacy frame format, `lz4 -l`).
+    /// - Throws: ``JournalError`` `.badInput` when the block does not decode.
+    static func decompress(_ input: [UInt8], upTo capacity: Int) throws(JournalError) -> [UInt8] {
+        var n: Int32 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { dst, count in
+            n = input.withUnsafeBytes { src in
+                LZ4_decompress_safe(
+                    src.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(input.count),
+                    Int32(capacity))
+            }
+            count = max(0, Int(n))
+        }
+        guard n >= 0 else { throw JournalError(.badInput, "a block of the legacy LZ4 format does not decode") }
+        return out
+    }
+
     /// Decompresses a block whose original length is known; `dictionary` is the one it was
     /// compressed against (empty for none).
     /// - Throws: ``JournalError`` `.corrupt` when the block is damaged.

@@ -1,7 +1,8 @@
 import CLZ4
 import PlanJournalCore
 
-/// Reads standard LZ4 frames (one or several concatenated), piece by piece.
+/// Reads standard LZ4 frames (one or several concatenated), piece by piece, and frames of the
+/// legacy format (`lz4 -l`: blocks of at most 8 MiB decoded, each after its compressed size).
 ///
 /// Skippable frames (magic `0x184D2A50`-`0x184D2A5F`, a 4-byte little-endian size, then that many
 /// bytes) are not decompressed: as the LZ4 frame format says, decoders skip them. Those with
@@ -24,14 +25,27 @@ final class LZ4FrameDecoder {
         case frame
         /// Inside a skippable frame, with the bytes still to come (and the payload, when collected).
         case skipping(magic: UInt32, remaining: Int, payload: [UInt8]?)
+        /// In a legacy frame, between blocks, with the bytes of the next block's size read so far.
+        case legacy([UInt8])
+        /// In a legacy frame, inside a block: its bytes so far and the bytes still to come.
+        case legacyBlock(block: [UInt8], remaining: Int)
     }
+
+    /// The magic of a frame of the legacy format.
+    static let legacyMagic: UInt32 = 0x184C_2102
+
+    /// Whether `magic` opens a frame (standard, legacy or skippable): in a legacy frame, a block
+    /// size equal to one is the next frame.
+    static func opensFrame(_ magic: UInt32) -> Bool { magic == 0x184D_2204 || magic == legacyMagic || isSkippable(magic) }
 
     private var mode = Mode.boundary([])
 
     /// Whether the last frame ended cleanly (false while inside a frame).
     var atFrameBoundary: Bool {
-        if case .boundary(let header) = mode { return header.isEmpty }
-        return false
+        switch mode {
+        case .boundary(let header), .legacy(let header): header.isEmpty
+        default: false
+        }
     }
 
     /// - Parameters:
@@ -73,7 +87,7 @@ final class LZ4FrameDecoder {
             switch mode {
             case .boundary(var header):
                 // Read the magic (and, for a skippable frame, its size) before deciding who reads on.
-                let need = header.count < 4 ? 4 : 8
+                let need = header.count < 4 ? 4 : Self.isSkippable(Self.littleEndian(header[0..<4])) ? 8 : 4
                 let take = min(need - header.count, input.count - offset)
                 header += input[offset..<(offset + take)]
                 offset += take
@@ -82,7 +96,9 @@ final class LZ4FrameDecoder {
                     continue
                 }
                 let magic = Self.littleEndian(header[0..<4])
-                if Self.isSkippable(magic) {
+                if magic == Self.legacyMagic {
+                    mode = .legacy([])
+                } else if Self.isSkippable(magic) {
                     if header.count < 8 {
                         mode = .boundary(header)
                         continue
@@ -102,6 +118,30 @@ final class LZ4FrameDecoder {
                 let before = offset
                 offset = try decompress(input, from: offset, into: sink)
                 if offset == before { return }  // liblz4 takes nothing more (cannot happen with room to write)
+            case .legacy(var size):
+                let take = min(4 - size.count, input.count - offset)
+                size += input[offset..<(offset + take)]
+                offset += take
+                guard size.count == 4 else {
+                    mode = .legacy(size)
+                    continue
+                }
+                let length = Self.littleEndian(size[...])
+                if Self.opensFrame(length) {
+                    mode = .boundary(size)  // the next frame's magic
+                } else {
+                    guard length <= Self.legacyMaxCompressed else {
+                        throw JournalError(.badInput, "not a valid LZ4 frame: a legacy block of \(length) bytes")
+                    }
+                    mode = .legacyBlock(block: [], remaining: Int(length))
+                    try finishLegacyBlock(into: sink)
+                }
+            case .legacyBlock(var block, let remaining):
+                let take = min(remaining, input.count - offset)
+                block += input[offset..<(offset + take)]
+                offset += take
+                mode = .legacyBlock(block: block, remaining: remaining - take)
+                try finishLegacyBlock(into: sink)
             case .skipping(let magic, let remaining, var payload):
                 let take = min(remaining, input.count - offset)
                 payload?.append(contentsOf: input[offset..<(offset + take)])
@@ -110,6 +150,16 @@ final class LZ4FrameDecoder {
                 try finishSkippable(skippable)
             }
         }
+    }
+
+    /// The largest compressed block of the legacy format: the bound of LZ4 for 8 MiB.
+    private static let legacyMaxCompressed: UInt32 = (8 << 20) + (8 << 20) / 255 + 16
+
+    /// Decodes a legacy block that has been read whole, and waits for the next one.
+    private func finishLegacyBlock(into sink: ([UInt8]) throws(JournalError) -> Void) throws(JournalError) {
+        guard case .legacyBlock(let block, 0) = mode else { return }
+        mode = .legacy([])
+        try sink(try LZ4Block.decompress(block, upTo: 8 << 20))
     }
 
     /// Hands over a skippable frame that has been read whole, and returns to the boundary.

@@ -52,11 +52,25 @@ enum LZ4FrameWalker {
         func le32(_ b: [UInt8], _ at: Int = 0) -> UInt32 {
             UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
         }
-        while offset < size {
-            let magic = le32(try read(4))
+        var pending: UInt32?
+        while offset < size || pending != nil {
+            let magic = try pending ?? le32(read(4))
+            pending = nil
             if LZ4FrameDecoder.isSkippable(magic) {
                 found.append(magic)
                 try skip(UInt64(le32(try read(4))))
+                continue
+            }
+            if magic == LZ4FrameDecoder.legacyMagic {
+                // Blocks, each after its compressed size, until the file ends or a magic comes.
+                while offset < size {
+                    let block = le32(try read(4))
+                    if LZ4FrameDecoder.opensFrame(block) {
+                        pending = block
+                        break
+                    }
+                    try skip(UInt64(block))
+                }
                 continue
             }
             guard magic == frameMagic else {
