@@ -18,19 +18,17 @@ enum Output {
         _ = writeAll(bytes, to: 2)
     }
 
-    /// Writes all of `bytes` to `fd`; the reason when that fails.
+    /// Writes all of `bytes` to `fd`; the reason when that fails (FileHandle's non-throwing
+    /// `write` traps instead).
     private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
-        bytes.withUnsafeBytes { buffer -> String? in
-            var done = 0
-            while done < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                done += n
-            }
+        do {
+            try FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(contentsOf: bytes)
             return nil
+        } catch {
+            let e = error as NSError
+            let posix = (e.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain ? $0.code : 0 }
+            let code = e.domain == NSPOSIXErrorDomain ? e.code : posix ?? 0
+            return code != 0 ? String(cString: strerror(Int32(code))) : e.localizedDescription
         }
     }
 
