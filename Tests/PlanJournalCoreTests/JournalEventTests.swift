@@ -41,6 +41,23 @@ import Testing
         }
     }
 
+    /// Escapes in `ts` are decoded before it is read (.NET writes `+` as `\u002B`), and whole
+    /// numbers written as floats are integers, as JSON Schema's `integer` takes them; the bytes
+    /// stay as written.
+    @Test func escapedTimesAndWholeFloatsAreRead() throws {
+        let line = #"{"v":1.0,"run":"r","seq":2.0,"ts":"2026-11-24T12:00:00\u002B02:00","kind":"plan.proposed","cause":1e0,"data":{"version":1.0,"steps":[{"id":"a"}]}}"#
+        let e = try JournalEvent(parsing: line)
+        #expect(e.ts.description == "2026-11-24T10:00:00.000000Z")
+        #expect(e.seq == 2 && e.version == 1 && e.cause == 1 && e.dataInt("version") == 1)
+        #expect(e.jsonLine.contains(#""seq":2.0"#))
+        #expect(try JournalEvent(parsing: #"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00\u005a","kind":"note","data":{}}"#).ts.description == "2026-11-24T10:00:00.000000Z")
+        for bad in ["2.5", "1e300", "-1.0"] {
+            #expect(throws: JournalError.self) {
+                try JournalEvent(parsing: #"{"run":"r","seq":\#(bad),"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#)
+            }
+        }
+    }
+
     @Test func canonicalFormIsAFixedPoint() throws {
         for line in try Fixtures.lines(Fixtures.validContract) {
             let once = try JournalEvent(parsing: line)

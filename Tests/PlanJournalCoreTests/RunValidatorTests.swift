@@ -92,7 +92,7 @@ import Testing
         let unknownBase = try event(3, "plan.revised", #"{"version":2,"base_version":7}"#)
         #expect(firstErrorField([s, p, unknownBase])?.field == "data.base_version")
         let danglingDependency = try event(3, "plan.revised", #"{"version":2,"base_version":1,"removed":["a"]}"#)
-        #expect(firstErrorField([s, p, danglingDependency])?.field?.hasSuffix(".depends_on") == true)
+        #expect(firstErrorField([s, p, danglingDependency])?.field == "data.removed")
         let duplicateAdd = try event(3, "plan.revised", #"{"version":2,"base_version":1,"added":[{"id":"a"}]}"#)
         #expect(firstErrorField([s, p, duplicateAdd])?.field == "data.added[0].id")
     }
@@ -103,6 +103,24 @@ import Testing
         try v.validate(try event(2, "x.acme.heartbeat", #"{"cpu":0.3}"#))
         try v.validate(try event(3, "future.kind", #"{"anything":[1]}"#))
         #expect(v.lastSeq == 3)
+    }
+
+    /// Ids are compared byte for byte: `é` and `e` + U+0301 are two steps (JSON, jq and Python
+    /// say so), and a step event naming one does not match the other.
+    @Test func stepIDsAreComparedByteForByte() throws {
+        var v = RunValidator(run: "r")
+        try v.validate(try started)
+        try v.validate(
+            try event(2, "plan.proposed", #"{"version":1,"steps":[{"id":"\u00e9"},{"id":"e\u0301","depends_on":["\u00e9"]}]}"#))
+        #expect(v.plans[1]?.count == 2)
+        try v.validate(try event(3, "step.started", #"{"step_id":"e\u0301"}"#))
+        var w = RunValidator(run: "r")
+        try w.validate(try started)
+        try w.validate(try event(2, "plan.proposed", #"{"version":1,"steps":[{"id":"\u00e9"}]}"#))
+        #expect(throws: JournalError.self) { try w.validate(try event(3, "step.started", #"{"step_id":"e\u0301"}"#)) }
+        let revised = try event(3, "plan.revised", #"{"version":2,"base_version":1,"removed":["e\u0301"]}"#)
+        try w.validate(revised)
+        #expect(w.plans[2]?.map(\.id) == ["\u{e9}"])
     }
 
     @Test func aFailedEventLeavesTheValidatorAsItWas() throws {

@@ -180,7 +180,8 @@ enum IngestCommandSupport {
             if report.timestampsRounded > 0 {
                 Output.error(
                     "planj: note: \(report.timestampsRounded) events of \(report.source) have a ts finer than microseconds "
-                        + "(or a leap second): the journal keeps it rounded down to the microsecond")
+                        + "or a leap second: the journal keeps times to the microsecond (rounded down) and a leap second "
+                        + "as :59.999999")
             }
             if report.timestampsNearEpoch > 0 {
                 let line = report.firstTimestampNearEpoch.map { " (first at line \($0))" } ?? ""

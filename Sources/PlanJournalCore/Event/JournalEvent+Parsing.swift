@@ -140,7 +140,11 @@ private struct EnvelopeParser {
                         ts = t
                         canonicalTS = (r.lowerBound + 1)..<(r.upperBound - 1)
                     } else if first == UInt8(ascii: "\"") {
-                        guard let (t, rounded) = Timestamp.parse(rfc3339: src[(r.lowerBound + 1)..<(r.upperBound - 1)]),
+                        // Escapes are decoded first: some encoders write `+` as `\u002B`.
+                        let text =
+                            src[r].contains(UInt8(ascii: "\\"))
+                            ? Array(JSONString.decode(src, r).utf8) : Array(src[(r.lowerBound + 1)..<(r.upperBound - 1)])
+                        guard let (t, rounded) = Timestamp.parse(rfc3339: text),
                             Timestamp.microsRange.contains(t.microseconds)
                         else {
                             throw JournalError.invalid("ts", "is not an RFC 3339 time such as 2026-11-24T10:00:00.123456Z")

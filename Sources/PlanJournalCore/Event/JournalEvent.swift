@@ -197,8 +197,20 @@ public struct JournalEvent: Sendable, Hashable {
 
 /// Fast reads of JSON number tokens.
 enum JSONNumber {
-    /// The token as an `Int64` when it is an integer literal that fits.
+    /// The token as an `Int64` when it is an integer: an integer literal that fits, or a number
+    /// with a fraction or exponent whose value is a whole number up to 2^53 (`2.0`, `1e3`), as
+    /// JSON Schema's `integer` takes it (JSON has one number type; some encoders write every
+    /// number as a float).
     static func int64(_ raw: ArraySlice<UInt8>) -> Int64? {
+        if let v = integerLiteral(raw) { return v }
+        guard raw.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }),
+            let first = raw.first, first == UInt8(ascii: "-") || JSONCompactor.isDigit(first),
+            let d = Double(String(decoding: raw, as: UTF8.self)), d == d.rounded(), abs(d) <= 9_007_199_254_740_992
+        else { return nil }
+        return Int64(d)
+    }
+
+    private static func integerLiteral(_ raw: ArraySlice<UInt8>) -> Int64? {
         var it = raw.startIndex
         guard it < raw.endIndex else { return nil }
         var negative = false

@@ -73,7 +73,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Parses an RFC 3339 date-time, and says whether it was rounded: whether it said more than a
-    /// ``Timestamp`` keeps (a nonzero digit past the microseconds, or a leap second, kept as `:59`).
+    /// ``Timestamp`` keeps (a nonzero digit past the microseconds, or a leap second, kept as
+    /// `:59.999999`).
     package static func parse(rfc3339 text: some Collection<UInt8>) -> (Timestamp, rounded: Bool)? {
         let b = Array(text)
         func num(_ at: Int, _ width: Int) -> Int64? {
@@ -95,8 +96,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         else { return nil }
         var i = 19
         var micros: Int64 = 0
-        var rounded = s == 60
+        var rounded = false
         if i < b.count && b[i] == UInt8(ascii: ".") {
+            // RFC 3339 allows any number of digits; a Timestamp keeps six.
             i += 1
             var digits = 0
             while i < b.count && JSONCompactor.isDigit(b[i]) {
@@ -108,8 +110,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 digits += 1
                 i += 1
             }
-            guard digits >= 1 && digits <= 9 else { return nil }
+            guard digits >= 1 else { return nil }
             for _ in digits..<max(digits, 6) { micros *= 10 }
+        }
+        if s == 60 {
+            // A leap second has no place on a scale without them: it is kept as the last
+            // microsecond of the minute, after every other time in it.
+            rounded = true
+            micros = 999_999
         }
         guard i < b.count else { return nil }
         var offsetSeconds: Int64 = 0

@@ -49,35 +49,47 @@ public struct PlanRevision: Sendable, Hashable {
             guard ids.count == removed.arrayValue?.count else {
                 throw EventFields.typeError(e, "removed", "an array of step ids")
             }
-            let gone = Set(ids)
-            let keep = steps.indices.filter { !gone.contains(steps[$0].id) }
-            result.removed = steps.filter { gone.contains($0.id) }.map(\.id)
+            let gone = Set(ids.map(ExactString.init))
+            let keep = steps.indices.filter { !gone.contains(ExactString(steps[$0].id)) }
+            result.removed = steps.filter { gone.contains(ExactString($0.id)) }.map(\.id)
             steps = keep.map { steps[$0] }
             paths = keep.map { paths[$0] }
         }
         // Where each step id first sits in `steps`, for `changed` (built only when it is used).
-        var positions: [String: Int]?
+        var positions: [ExactString: Int]?
         for field in ["changed", "added"] {
             guard let list = e.data(field), list != .null else { continue }
             guard let items = list.arrayValue else { throw EventFields.typeError(e, field, "an array of steps") }
             if field == "changed", positions == nil {
-                var index: [String: Int] = [:]
+                var index: [ExactString: Int] = [:]
                 index.reserveCapacity(steps.count + items.count)
-                for (k, step) in steps.enumerated() where index[step.id] == nil { index[step.id] = k }
+                for (k, step) in steps.enumerated() where index[ExactString(step.id)] == nil { index[ExactString(step.id)] = k }
                 positions = index
             }
             for (k, item) in items.enumerated() {
                 let path = "data.\(field)[\(k)]"
                 let step = try PlanStep(wire: item, path: path)
-                if field == "changed", let at = positions?[step.id] {
+                if field == "changed", let at = positions?[ExactString(step.id)] {
                     steps[at] = step
                     paths[at] = path
                     result.changed.append(step.id)
                 } else {
-                    if field == "changed" { positions?[step.id] = steps.count }
+                    if field == "changed" { positions?[ExactString(step.id)] = steps.count }
                     steps.append(step)
                     paths.append(path)
                     result.added.append(step.id)
+                }
+            }
+        }
+        if !result.removed.isEmpty {
+            // A kept step may still depend on a removed one: the fault is in `removed`.
+            let ids = Set(steps.map { ExactString($0.id) })
+            for (k, step) in steps.enumerated() where paths[k] == "data.base_version" {
+                if let dep = step.dependsOn.first(where: { !ids.contains(ExactString($0)) }) {
+                    throw .invalid(
+                        "data.removed",
+                        "step \"\(step.id)\" of plan version \(baseVersion) depends on \"\(dep)\", which this revision "
+                            + "removes (remove or change that step too)")
                 }
             }
         }

@@ -101,7 +101,7 @@ extension PlanState {
         totals.toolCalls = Int(try r.int())
         totals.replans = Int(try r.int())
         guard r.at == bytes.count else { throw BinaryStateError() }
-        for (k, step) in steps.enumerated() { stepIndex[step.id] = k }
+        for (k, step) in steps.enumerated() { stepIndex[ExactString(step.id)] = k }
     }
 }
 

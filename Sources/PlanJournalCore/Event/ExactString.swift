@@ -1,0 +1,20 @@
+/// A string compared byte for byte, as the wire contract compares ids.
+///
+/// Swift's `String` equality is canonical equivalence: `é` (U+00E9) and `e` + U+0301 are one key of
+/// a `[String: V]` or a `Set<String>`, though they are two distinct JSON strings (and two step or
+/// run ids to jq, Python and SQLite). Keys of this type keep them apart. The hash is `String`'s
+/// own (canonically equivalent strings hash alike, so byte-equal ones do too), which keeps ASCII
+/// ids on its fast path.
+public struct ExactString: Hashable, Sendable, CustomStringConvertible {
+    public let string: String
+
+    public init(_ string: String) {
+        self.string = string
+    }
+
+    public static func == (a: ExactString, b: ExactString) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(string) }
+
+    public var description: String { string }
+}
