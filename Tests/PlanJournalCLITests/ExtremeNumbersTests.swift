@@ -58,5 +58,15 @@ import Testing
         // Negative counts count 0; the sums stop at Int64.max; the costs stay finite.
         #expect(totals["input_tokens"] as? Int64 == Int64.max && totals["output_tokens"] as? Int64 == Int64.max)
         #expect((totals["cost_usd"] as? Double)?.isFinite == true)
+        // A cost past 1e299 used to round to infinity and drop the run from `runs --json`.
+        let costly = [
+            #"{"run":"costly","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"costly","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"call.model","data":{"model":"m","cost_usd":1e300}}"#,
+        ]
+        #expect(try await s.planj("ingest", "-", stdin: costly.joined(separator: "\n")).status == 0)
+        let runs = try await s.planj("runs", "--json")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])
+        #expect(Set(list.compactMap { $0["id"] as? String }).isSuperset(of: ["extreme", "costly"]))
+        #expect(list.contains { ($0["cost_usd"] as? Double) == 1e300 })
     }
 }

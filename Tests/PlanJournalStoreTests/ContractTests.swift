@@ -126,6 +126,37 @@ import Testing
         #expect(try t.journal.events(of: "good").count == good.events.count)
     }
 
+    /// A line that names no run may be an event of any run open at that line: those are
+    /// rejected whole; a run completed before it, or started after it, lands (it used to reject
+    /// every run of the input).
+    @Test func aLineThatNamesNoRunRejectsOnlyTheRunsOpenAtIt() throws {
+        let t = try TemporaryJournal()
+        let before = try RunBuilder.complete(run: "before", steps: 2)
+        let open = try RunBuilder.complete(run: "open", steps: 2)
+        let after = try RunBuilder.complete(run: "after", steps: 2)
+        var lines = before.events.map(\.jsonLine)
+        lines += open.events[..<3].map(\.jsonLine)
+        lines.append(#"{"v":1,"ru"#)
+        lines.append("[1,2]")
+        lines += open.events[3...].map(\.jsonLine)
+        lines += after.events.map(\.jsonLine)
+        let report = try t.journal.ingest(text: lines.joined(separator: "\n") + "\n")
+        #expect(try t.journal.runs().map(\.id).sorted() == ["after", "before"])
+        #expect(report.rejected.map(\.run) == [nil, "open"])
+        #expect(report.rejected.first?.line == before.events.count + 4)
+        #expect(report.rejected.first?.ignoredLines == 1)
+        #expect(report.rejected.last?.message.contains("names no run") == true)
+        #expect(report.eventsWritten == before.events.count + after.events.count)
+        #expect(try t.journal.verify().ok)
+
+        // A "run" inside data (or inside a string) is not the line's run.
+        let v3 = try RunBuilder.complete(run: "v3", steps: 1)
+        let garbled = #"{"seq":1,"data":{"goal":"x","run":"v3"},"note":"\"run\":\"v3\"","kind":"run.started"} trailing"#
+        let second = try t.journal.ingest(text: ([garbled] + v3.events.map(\.jsonLine)).joined(separator: "\n") + "\n")
+        #expect(second.rejected.map(\.run) == [nil])
+        #expect(second.runsWritten == ["v3"])
+    }
+
     @Test func reIngestSkipsWhatIsStoredContinuesRunsAndFlagsConflicts() throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "r1", steps: 5)
@@ -198,15 +229,6 @@ import Testing
         let cut = String(run.jsonl.dropLast(40))
         let partial = try t.journal.ingest(text: cut)
         #expect(partial.rejected.first?.code == JournalError.Code.syntax.name)
-        #expect(try t.journal.runs().isEmpty)
-    }
-
-    @Test func linesThatNameNoRunRejectTheWholeInput() throws {
-        let t = try TemporaryJournal()
-        let run = try RunBuilder.complete(run: "r", steps: 1)
-        let report = try t.journal.ingest(text: run.jsonl + "{not json at all\n")
-        #expect(report.rejected.first?.run == nil)
-        #expect(report.rejected.contains { $0.run == "r" })
         #expect(try t.journal.runs().isEmpty)
     }
 

@@ -170,7 +170,9 @@ enum IngestCommandSupport {
         if Output.stderrIsTerminal { Output.writeError(Array("\r\u{1B}[K".utf8)) }
         for r in report.rejected {
             var text = "planj: rejected: " + r.error(source: report.source).description
-            if r.ignoredLines > 0 { text += " (\(r.ignoredLines) more lines of this run ignored)" }
+            if r.ignoredLines > 0 {
+                text += r.run == nil ? " (and \(r.ignoredLines) more lines that name no run)" : " (\(r.ignoredLines) more lines of this run ignored)"
+            }
             Output.error(text)
         }
         if json {

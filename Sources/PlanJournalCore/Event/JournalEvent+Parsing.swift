@@ -271,7 +271,10 @@ private struct EnvelopeParser {
         for (index, k) in envelopeKeys.enumerated() where k.bytes.count == token.count && src[token].elementsEqual(k.bytes) {
             return index
         }
-        return nil
+        // An escaped spelling (`"s\u0065q"`) is the same key: a repeat of it must be seen.
+        guard src[token].contains(UInt8(ascii: "\\")) else { return nil }
+        let decoded = JSONString.decode(src, token)
+        return envelopeKeys.firstIndex { $0.name == decoded }
     }
 
     private static func duplicate(_ key: String) -> JournalError {

@@ -44,7 +44,8 @@ public struct IngestReport: Sendable, Codable, Hashable {
         /// The error code, e.g. `event.invalid`.
         public var code: String
         public var message: String
-        /// Lines of this run ignored after the first error.
+        /// Lines of this run ignored after the first error (for a line that names no run: the
+        /// other lines that name none).
         public var ignoredLines: Int = 0
 
         /// The error this rejection reports.

@@ -26,8 +26,13 @@ final class IngestSession {
     }
 
     private var runs = RunKeyed<RunSlot>()
-    /// A line that names no run could not be attributed: every run of the input is rejected.
+    /// The first line that names no run (a cut or garbled line, a line that is not an object);
+    /// its `ignoredLines` counts the others.
     private var unattributed: IngestReport.Rejection?
+    /// The runs that were open when such a line came, each with the first such line: the line
+    /// may be one of their events, so they are rejected whole. Runs completed before it, and runs
+    /// that start after it, cannot own it (their seq would show a gap) and still land.
+    private var suspects = RunKeyed<IngestReport.Rejection>()
 
     /// Whether each run is locked (``SQLDatabase/lockRun(_:)``) before it is first read.
     private let lockingRuns: Bool
@@ -157,7 +162,10 @@ final class IngestSession {
         let rejection = IngestReport.Rejection(
             run: run, line: line, seq: seq, field: field, code: code.name, message: message)
         guard let run else {
-            if unattributed == nil { unattributed = rejection }
+            if unattributed == nil { unattributed = rejection } else { unattributed?.ignoredLines += 1 }
+            for (id, slot) in runs {
+                if case .active = slot, suspects[id] == nil { suspects[id] = rejection }
+            }
             return
         }
         switch runs[run] {
@@ -181,26 +189,28 @@ final class IngestSession {
 
     /// Writes what is left of every run. Throws what the database throws; rejections are in the report.
     func finish() throws(JournalError) -> IngestReport {
-        if let unattributed {
-            // A line we cannot attribute may belong to any run: reject them all.
-            for (id, slot) in runs {
-                switch slot {
-                case .active(let a):
-                    try writer.undo(a.write)
-                    report.eventsWritten -= a.write.accepted
-                case .finished(let undo, _):
-                    try writer.undo(undo)
-                    report.eventsWritten -= undo.accepted
-                case .rejected: continue
-                }
-                var r = unattributed
-                r.run = id
-                r.message = "rejected because line \(unattributed.line) names no run: \(unattributed.message)"
-                report.rejected.append(r)
+        for (id, line) in suspects {
+            guard let slot = runs[id] else { continue }
+            switch slot {
+            case .active(let a):
+                try writer.undo(a.write)
+                report.eventsWritten -= a.write.accepted
+            case .finished(let undo, _):
+                try writer.undo(undo)
+                report.eventsWritten -= undo.accepted
+            case .rejected: continue
             }
-            report.rejected.insert(unattributed, at: 0)
-            runs.removeAll()
+            var r = line
+            r.run = id
+            r.seq = nil
+            r.field = nil
+            r.message =
+                "rejected because line \(line.line), which names no run, came while it was open "
+                + "(it may be one of its events): \(line.message)"
+            report.rejected.append(r)
+            runs[id] = nil
         }
+        if let unattributed { report.rejected.insert(unattributed, at: 0) }
         for (id, slot) in runs {
             guard case .active(let a) = slot else { continue }
             try writer.finish(&a.write, mergeOlder: false)

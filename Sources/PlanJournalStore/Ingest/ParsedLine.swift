@@ -26,27 +26,49 @@ enum ParsedLine: Sendable {
         }
     }
 
-    /// The run id of a line that does not parse, when the line still shows one (`"run":"..."`).
+    /// The run id of a line that does not parse, when the line still shows one: a `"run"` key of
+    /// the outer object with a string value (a `"run"` inside `data` or inside a string is not the
+    /// envelope's, and must not get another run rejected).
     static func salvageRunID(_ line: [UInt8]) -> String? {
-        let key = Array("\"run\"".utf8)
-        guard line.count >= key.count else { return nil }
+        var depth = 0
         var i = 0
-        let limit = min(line.count, 4096)
-        while i + key.count <= limit {
-            if line[i] == key[0] && Array(line[i..<(i + key.count)]) == key {
-                var j = i + key.count
-                while j < line.count && (line[j] == 0x20 || line[j] == UInt8(ascii: ":")) { j += 1 }
-                guard j < line.count, line[j] == UInt8(ascii: "\"") else { return nil }
-                var k = j + 1
-                while k < line.count && line[k] != UInt8(ascii: "\"") {
-                    if line[k] == UInt8(ascii: "\\") { return nil }
-                    k += 1
+        while i < line.count {
+            switch line[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: "\""):
+                guard let end = stringEnd(line, from: i) else { return nil }
+                if depth == 1, end - i == 4, line[(i + 1)..<end].elementsEqual("run".utf8) {
+                    var j = end + 1
+                    while j < line.count && (line[j] == 0x20 || line[j] == 0x09) { j += 1 }
+                    if j < line.count && line[j] == UInt8(ascii: ":") {
+                        j += 1
+                        while j < line.count && (line[j] == 0x20 || line[j] == 0x09) { j += 1 }
+                        guard j < line.count, line[j] == UInt8(ascii: "\""), let close = stringEnd(line, from: j),
+                            close > j + 1, !line[(j + 1)..<close].contains(UInt8(ascii: "\\"))
+                        else { return nil }
+                        let id = String(decoding: line[(j + 1)..<close], as: UTF8.self)
+                        return id.utf8.elementsEqual(line[(j + 1)..<close]) ? id : nil
+                    }
                 }
-                guard k < line.count, k > j + 1 else { return nil }
-                let id = String(decoding: line[(j + 1)..<k], as: UTF8.self)
-                return id.utf8.elementsEqual(line[(j + 1)..<k]) ? id : nil
+                i = end
+            default: break
             }
             i += 1
+        }
+        return nil
+    }
+
+    /// The index of the quote that closes the string opening at `start`, if the line has it.
+    private static func stringEnd(_ line: [UInt8], from start: Int) -> Int? {
+        var k = start + 1
+        while k < line.count {
+            if line[k] == UInt8(ascii: "\\") {
+                k += 2
+                continue
+            }
+            if line[k] == UInt8(ascii: "\"") { return k }
+            k += 1
         }
         return nil
     }
