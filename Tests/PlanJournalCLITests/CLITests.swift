@@ -458,5 +458,19 @@ import Testing
         #expect(acks[0].contains(#""ok":true"#) && acks[0].contains(#""seq":1"#))
         #expect(acks[3].contains(#""ok":false"#) && acks[3].contains(#""code":"event.syntax""#))
         #expect(r.status == 1)
+        // A line sent again (a lost acknowledgement) is acknowledged as a duplicate, with or without
+        // --expect-head; a different event at a stored seq is still a conflict.
+        let first = try Fixtures.lines(Fixtures.validContract)[0]
+        let run = try JournalEvent(parsing: first).run
+        let before = try await planj("--journal", journal, "events", run).stdout
+        for flags in [[], ["--expect-head"]] {
+            let again = try await PlanjBinary.run(["--journal", journal, "append"] + flags, in: directory, stdin: first + "\n")
+            #expect(again.status == 0, "\(again.stdout)")
+            #expect(again.stdout.contains(#""ok":true"#) && again.stdout.contains(#""duplicate":true"#))
+        }
+        let changed = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":1,"other":1,"#)
+        let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")
+        #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
+        #expect(try await planj("--journal", journal, "events", run).stdout == before)
     }
 }

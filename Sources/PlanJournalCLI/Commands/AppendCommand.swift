@@ -14,7 +14,9 @@ extension Planj {
                 appended as its own atomic batch, and once it is committed planj prints one JSON line on
                 standard output:
                   {"ok":true,"line":1,"run":"r1","seq":1,"head_hash":"…"}
-                or, when the event is rejected (the journal is unchanged by it):
+                An event the journal already holds, byte for byte, is acknowledged again with
+                "duplicate":true and not written twice, so an agent that lost an acknowledgement can send
+                the line again. Otherwise, when the event is rejected (the journal is unchanged by it):
                   {"ok":false,"line":2,"error":{"code":"event.invalid","field":"data.goal",…}}
                 Lines after a rejected one are still appended. With --expect-head, the first event's seq must
                 follow the run's head exactly (an expected-version check). The exit status is 1 when any line
@@ -50,6 +52,10 @@ extension Planj {
                             [event], to: event.run, expecting: expectHead ? .exactly(event.seq - 1) : .any)
                         Output.json(Ack(ok: true, line: number, run: result.run, seq: result.lastSeq, headHash: result.headHash), pretty: false)
                     } catch let error as JournalError {
+                        if error.code == .conflict, let ack = try duplicate(of: line, number: number, in: journal) {
+                            Output.json(ack, pretty: false)
+                            return
+                        }
                         rejected += 1
                         Output.json(Nack(line: number, error: .init(error)), pretty: false)
                         // The event was fine, the journal is not: every later line would fail too.
@@ -60,12 +66,25 @@ extension Planj {
             }
         }
 
+        /// The acknowledgement of a line whose event the journal already holds with the same bytes
+        /// (a retry after a lost acknowledgement), or `nil`.
+        private func duplicate(of line: [UInt8], number: Int, in journal: Journal) throws -> Ack? {
+            guard let event = try? JournalEvent(parsing: line),
+                let stored = try journal.events(of: event.run, from: event.seq, to: event.seq).first,
+                stored.bytes == event.bytes
+            else { return nil }
+            let head = try journal.run(event.run)
+            return Ack(ok: true, line: number, run: event.run, seq: event.seq, headHash: head.headHash, duplicate: true)
+        }
+
         struct Ack: Encodable {
             var ok: Bool
             var line: Int
             var run: String
             var seq: Int64
             var headHash: String
+            /// Set when the journal already held the event (nothing was written).
+            var duplicate: Bool?
         }
 
         struct Nack: Encodable {
