@@ -157,6 +157,20 @@ import Testing
         #expect(second.runsWritten == ["v3"])
     }
 
+    /// Two different events at one seq of the same input are bad input naming `seq`, not a
+    /// conflict with the journal (which held nothing of the run).
+    @Test func aSeqTwiceInTheInputIsInvalidNotAConflict() throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "twice", steps: 2)
+        var lines = run.events.map(\.jsonLine)
+        lines.insert(lines[2].replacingOccurrences(of: #""seq":3,"#, with: #""seq":3,"again":true,"#), at: 3)
+        let report = try t.journal.ingest(text: lines.joined(separator: "\n") + "\n")
+        let r = try #require(report.rejected.first)
+        #expect(r.code == JournalError.Code.invalidEvent.name && r.field == "seq" && r.seq == 3 && r.line == 4)
+        #expect(r.message.contains("twice in the input"))
+        #expect(try t.journal.runs().isEmpty)
+    }
+
     @Test func reIngestSkipsWhatIsStoredContinuesRunsAndFlagsConflicts() throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "r1", steps: 5)

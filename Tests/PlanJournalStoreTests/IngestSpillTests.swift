@@ -51,7 +51,7 @@ import Testing
         let report = try t.journal.ingest(text: text, options: IngestOptions(bufferedBytes: 4 << 10))
         #expect(report.spilledBytes > 0)
         #expect(report.eventsSkipped == 2 * runs.count)
-        #expect(report.rejected.map(\.run) == ["r3"] && report.rejected.first?.code == "append.conflict")
+        #expect(report.rejected.map(\.run) == ["r3"] && report.rejected.first?.code == "event.invalid")
         #expect(try t.journal.runs().count == runs.count - 1)
         #expect(try t.journal.events(of: "r7").map(\.bytes) == runs[7].map(\.bytes))
         #expect(try t.journal.verify().ok)

@@ -289,10 +289,17 @@ final class JournalWriter {
         _ event: JournalEvent, into w: inout RunWrite, idempotent: Bool, chainedHead: [UInt8]? = nil
     ) throws(JournalError) -> Staged {
         if idempotent && event.seq <= w.cursor.headSeq {
-            if let line = try w.bufferedLine(event.seq) {
-                guard line.elementsEqual(event.bytes) else { throw Self.different(event, head: w.cursor.headSeq) }
-            } else {
-                try checkStored(event, rid: w.cursor.rid, head: w.cursor.headSeq)
+            do throws(JournalError) {
+                if let line = try w.bufferedLine(event.seq) {
+                    guard line.elementsEqual(event.bytes) else { throw Self.different(event, head: w.cursor.headSeq) }
+                } else {
+                    try checkStored(event, rid: w.cursor.rid, head: w.cursor.headSeq)
+                }
+            } catch where error.code == .conflict && event.seq > w.start.headSeq {
+                // Not the journal's event: an earlier line of the same input.
+                throw JournalError(
+                    .invalidEvent, "seq \(event.seq) comes twice in the input, as two different events",
+                    context: .init(run: event.run, seq: event.seq, field: "seq"))
             }
             w.skipped += 1
             return .duplicate
