@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    /// A fork of a fork taken before its parent's own fork point reads only the first run's
+    /// events: its file names that run as the parent, and imports (it named the middle run, as a
+    /// fork past the end of what the file holds, and the import refused it).
+    @Test func aForkOfAForkBeforeItsParentsForkPointImports() async throws {
+        let t = try TemporaryJournal()
+        let origin = try RunBuilder.complete(run: "o", steps: 6)
+        _ = try t.journal.ingest(text: origin.jsonl)
+        func note(_ run: String, _ seq: Int64) -> String {
+            #"{"run":"\#(run)","seq":\#(seq),"ts":"2026-11-24T10:00:00Z","kind":"note","data":{"x":1}}"# + "\n"
+        }
+        _ = try t.journal.fork("o", at: 20, as: "a")
+        _ = try t.journal.ingest(text: note("a", 21))
+        _ = try t.journal.fork("a", at: 10, as: "b")
+        _ = try t.journal.ingest(text: note("b", 11))
+        let pjl = try await collect { (sink) throws(JournalError) in try t.journal.exportPJL(run: "b", to: sink) }
+        let file = t.directory + "/b.pjl"
+        try Data(pjl).write(to: URL(fileURLWithPath: file))
+        let other = try TemporaryJournal()
+        let report = try await JournalCopier(from: try PortableSource(file: file), to: other.journal).copy()
+        #expect(report.ok)
+        #expect(try other.journal.run("b").headHash == t.journal.run("b").headHash)
+        #expect(try other.journal.events(of: "b").map(\.bytes) == t.journal.events(of: "b").map(\.bytes))
+        #expect(try other.journal.verify().ok)
+    }
+
     @Test func aFileCompressedByTheLZ4CommandImports() async throws {
         let t = try TemporaryJournal()
         let compressed = try await run(["lz4", "-9", "-c", Fixtures.validContract])

@@ -63,9 +63,16 @@ extension Journal {
         var records: [UInt8] = []
         var next = try self.run(run)
         while let parent = next.parent, let seq = next.forkSeq {
-            records += PortableFork(run: id(next.id), parent: id(parent), forkSeq: seq, parentPartial: true).record
+            // An ancestor that forked at or after `seq` recorded none of the events read up to it
+            // (they are labeled with an earlier run, and the file holds only those): the record
+            // names the run that did, or the file would name a fork point past its parent's end.
+            var owner = try self.run(parent)
+            while let ownerSeq = owner.forkSeq, ownerSeq >= seq, let grandparent = owner.parent {
+                owner = try self.run(grandparent)
+            }
+            records += PortableFork(run: id(next.id), parent: id(owner.id), forkSeq: seq, parentPartial: true).record
             records.append(UInt8(ascii: "\n"))
-            next = try self.run(parent)
+            next = owner
         }
         return records.isEmpty ? nil : LZ4FrameEncoder.skippableFrame(magic: PortableFork.frameMagic, payload: records)
     }
