@@ -70,6 +70,20 @@ import Testing
         #expect(v2.removed == ["a"])
     }
 
+    /// A step's tool is the plan in force's (it kept the first one given), and a model call
+    /// naming a step no plan holds counts in the totals without making up a step.
+    @Test func toolsFollowThePlanAndUnplannedStepsAreNotMadeUp() throws {
+        var b = RunBuilder(run: "t")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"b","tool":"t1"}]}"#)
+        try b.add("plan.revised", #"{"version":2,"base_version":1,"changed":[{"id":"b","tool":"t2"}]}"#)
+        try b.add("call.model", #"{"step_id":"zzz","model":"m","usage":{"input_tokens":7},"cost_usd":0.25}"#)
+        let s = PlanProjection().fold(run: "t", b.events)
+        #expect(s.step("b")?.tool == "t2")
+        #expect(s.step("zzz") == nil && s.steps.count == 1)
+        #expect(s.totals.inputTokens == 7 && s.totals.costUSD == 0.25)
+    }
+
     @Test func timeTravelShowsIntermediateStatuses() throws {
         let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
         #expect(try contractState(run, upTo: 7).step("fetch_a")?.status == .running)

@@ -140,16 +140,12 @@ public struct PlanProjection: Projection {
         return String(text.prefix(summaryLength - 1)) + "…"
     }
 
+    /// Changes the step the event names. A step no plan version holds (a `call.model` may name
+    /// any step id; validation lets only planned ones through elsewhere) is not made up: the
+    /// event counts in the run's totals only.
     private func update(_ s: inout PlanState, _ e: JournalEvent, _ change: (inout PlanState.StepState) -> Void) {
-        guard let id = e.dataString("step_id") else { return }
-        if let k = s.stepIndex[ExactString(id)] {
-            change(&s.steps[k])
-        } else {
-            var step = PlanState.StepState(id: id)
-            change(&step)
-            s.steps.append(step)
-            s.stepIndex[ExactString(id)] = s.steps.count - 1
-        }
+        guard let id = e.dataString("step_id"), let k = s.stepIndex[ExactString(id)] else { return }
+        change(&s.steps[k])
     }
 
     private func applyPlan(_ s: inout PlanState, _ e: JournalEvent, _ known: PlanRevision?) {
@@ -179,7 +175,8 @@ public struct PlanProjection: Projection {
                 s.stepIndex[ExactString(step.id)] = k
             }
             s.steps[k].description = step.description
-            s.steps[k].tool = s.steps[k].tool ?? step.tool
+            // The plan in force defines the step (a `step.started` naming its tool says more).
+            s.steps[k].tool = step.tool
             if !seenBefore || !s.steps[k].versions.contains(revision.version) {
                 s.steps[k].versions.append(revision.version)
             }

@@ -1,15 +1,22 @@
 /// A compact binary form of ``PlanState`` for snapshots: several times faster to write and read
 /// than its JSON form, and exact (doubles by bit pattern, JSON values as their text).
 ///
-/// Layout: the magic bytes `PJS` and a format byte (1), then every field in declaration order:
+/// Layout: the magic bytes `PJS` and a version byte, then every field in declaration order:
 /// integers as zigzag LEB128 varints, strings as a length and UTF-8 bytes, optionals as a 0/1
 /// byte then the value, arrays as a count then the elements, doubles as their 64-bit pattern.
 /// A JSON snapshot starts with `{`, so both forms can be told apart by the first byte.
+///
+/// The version byte is also the projection's: it goes up whenever ``PlanProjection`` folds the
+/// same events into a different state, so that a snapshot an earlier planj took (which summarizes
+/// the events the earlier way) is known to be stale and is not used. Version 2: a step's tool is
+/// the plan in force's, step ids compare byte for byte, a model call naming no planned step makes
+/// up no step.
 extension PlanState {
-    /// The first bytes of the binary form.
-    package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 1]
+    /// The first bytes of the binary form of this version.
+    package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 2]
 
-    /// Whether `bytes` hold the binary form (rather than JSON).
+    /// Whether `bytes` hold the binary form of this version (rather than JSON, or an earlier
+    /// version's, which this projection would not produce any more).
     package static func isBinary(_ bytes: [UInt8]) -> Bool {
         bytes.count >= binaryMagic.count && bytes[0..<binaryMagic.count].elementsEqual(binaryMagic)
     }

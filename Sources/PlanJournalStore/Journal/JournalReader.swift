@@ -200,21 +200,10 @@ struct JournalReader {
 
     /// The latest snapshot of `row` at or before `seq` (looking through the parent of a fork).
     func snapshot(of row: RunRow, atOrBefore seq: Int64) throws(JournalError) -> PlanState? {
-        let s = try db.statement(
-            "SELECT seq, codec, raw_len, checksum, body FROM snapshots WHERE rid = ? AND seq <= ? ORDER BY seq DESC LIMIT 1"
-        ).bind(.int(row.rid), .int(seq))
-        if try s.step() {
-            let snapSeq = s.int(0)
-            let codec = s.int(1)
-            let rawLength = Int(s.int(2))
-            let checksum = s.blob(3)
-            let body = s.blob(4)
-            s.reset()
-            return try SnapshotCodec.decode(
-                codec: codec, rawLength: rawLength, checksum: checksum, body: body, run: row.id, seq: snapSeq,
-                journal: path)
+        if let stored = try storedSnapshot(of: row, atOrBefore: seq) {
+            // A stale one (an earlier planj's) is not used: the events are folded from the start.
+            return stored.state
         }
-        s.reset()
         if let forkSeq = row.forkSeq, let parentRow = try parentRow(of: row),
             var state = try snapshot(of: parentRow, atOrBefore: min(seq, forkSeq))
         {
@@ -222,6 +211,21 @@ struct JournalReader {
             return state
         }
         return nil
+    }
+
+    /// The run's own last snapshot at or before `seq`, checked against its checksum: its seq, and
+    /// its state unless it is stale (``SnapshotCodec/decode(codec:rawLength:checksum:body:run:seq:journal:)``).
+    func storedSnapshot(of row: RunRow, atOrBefore seq: Int64) throws(JournalError) -> (seq: Int64, state: PlanState?)? {
+        let s = try db.statement(
+            "SELECT seq, codec, raw_len, checksum, body FROM snapshots WHERE rid = ? AND seq <= ? ORDER BY seq DESC LIMIT 1"
+        ).bind(.int(row.rid), .int(seq))
+        defer { s.reset() }
+        guard try s.step() else { return nil }
+        let snapSeq = s.int(0)
+        let state = try SnapshotCodec.decode(
+            codec: s.int(1), rawLength: Int(s.int(2)), checksum: s.blob(3), body: s.blob(4), run: row.id, seq: snapSeq,
+            journal: path)
+        return (snapSeq, state)
     }
 
     /// The plan state of `row` after event `seq` (the head when `nil`), from the nearest snapshot.

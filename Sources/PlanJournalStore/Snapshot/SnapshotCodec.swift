@@ -11,9 +11,12 @@ enum SnapshotCodec {
         return (codec, raw.count, Array(SHA256.hash(data: body)), body)
     }
 
+    /// The state a stored snapshot holds, or `nil` when it is stale: taken by an earlier planj whose
+    /// projection folded the events differently (its bytes are still checked).
+    /// - Throws: `.corrupt` when it does not match its checksum or does not decode.
     static func decode(
         codec: Int64, rawLength: Int, checksum: [UInt8], body: [UInt8], run: String, seq: Int64, journal: String
-    ) throws(JournalError) -> PlanState {
+    ) throws(JournalError) -> PlanState? {
         let context = JournalError.Context(journalPath: journal, run: run, seq: seq)
         guard Array(SHA256.hash(data: body)) == checksum, let c = Codec(rawValue: codec) else {
             throw JournalError(.corrupt, "the snapshot at seq \(seq) does not match its checksum", context: context)
@@ -21,7 +24,9 @@ enum SnapshotCodec {
         do {
             let raw = try c.decode(body, rawLength: rawLength)
             if PlanState.isBinary(raw) { return try PlanState(binary: raw) }
-            return try JSONDecoder().decode(PlanState.self, from: Data(raw))
+            // An earlier version's binary form, or the JSON form before it: decoded only to check it.
+            if raw.first == UInt8(ascii: "{") { _ = try JSONDecoder().decode(PlanState.self, from: Data(raw)) }
+            return nil
         } catch {
             throw JournalError(.corrupt, "the snapshot at seq \(seq) does not decode", context: context)
         }
