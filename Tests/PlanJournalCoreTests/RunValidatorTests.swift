@@ -93,6 +93,8 @@ import Testing
         #expect(firstErrorField([s, p, unknownBase])?.field == "data.base_version")
         let danglingDependency = try event(3, "plan.revised", #"{"version":2,"base_version":1,"removed":["a"]}"#)
         #expect(firstErrorField([s, p, danglingDependency])?.field == "data.removed")
+        let numberRemoved = try event(3, "plan.revised", #"{"version":2,"base_version":1,"removed":["c",5]}"#)
+        #expect(firstErrorField([s, p, numberRemoved])?.field == "data.removed[1]")
         let duplicateAdd = try event(3, "plan.revised", #"{"version":2,"base_version":1,"added":[{"id":"a"}]}"#)
         #expect(firstErrorField([s, p, duplicateAdd])?.field == "data.added[0].id")
     }

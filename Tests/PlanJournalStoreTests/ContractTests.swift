@@ -171,6 +171,16 @@ import Testing
         #expect(try t.journal.runs().isEmpty)
     }
 
+    /// An error found before the envelope's seq was read still names the seq the line shows.
+    @Test func anErrorBeforeTheSeqStillNamesIt() throws {
+        let t = try TemporaryJournal()
+        let line = #"{"ts":"yesterday","run":"r","data":{"seq":9},"seq":3,"kind":"note"}"#
+        let report = try t.journal.ingest(text: line + "\n")
+        #expect(report.rejected.first?.seq == 3 && report.rejected.first?.field == "ts")
+        let year10000 = #"{"run":"r","seq":1,"ts":253402300800000000,"kind":"run.started","data":{"goal":"g"}}"#
+        #expect(try t.journal.ingest(text: year10000 + "\n").rejected.first?.message.contains("0001-9999") == true)
+    }
+
     @Test func reIngestSkipsWhatIsStoredContinuesRunsAndFlagsConflicts() throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "r1", steps: 5)

@@ -18,7 +18,9 @@ extension Planj {
                 taken is a conflict. Appending to a run continues its seq. TIME is RFC 3339 (any offset,
                 stored as UTC with microseconds; a finer time is rounded down, with a note) or integer
                 microseconds since the epoch (one before 1973 gets a note: it was most likely meant as
-                seconds or milliseconds).
+                seconds or milliseconds). Integers may be written as whole floats (2.0, 1e3), as JSON
+                Schema takes them. JSON nested deeper than 200 levels is refused. A line that names no run
+                (cut off, or not an object) rejects the runs open at it, which it may belong to.
 
                 An input is committed when it ends (for standard input, when its writer closes it). For
                 a stream that stays open while an agent runs, use `planj append`, which commits and

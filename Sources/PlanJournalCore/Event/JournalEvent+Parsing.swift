@@ -154,6 +154,10 @@ private struct EnvelopeParser {
                     } else if let n = JSONNumber.int64(src[r]), Timestamp.microsRange.contains(n) {
                         ts = Timestamp(microseconds: n)
                         if (0..<TimestampNote.nearEpoch).contains(n) { timestampNote = .integerNearEpoch }
+                    } else if JSONNumber.int64(src[r]) != nil {
+                        throw JournalError.invalid(
+                            "ts", "is outside the years 0001-9999 (integer microseconds since the epoch, from "
+                                + "\(Timestamp.microsRange.lowerBound) to \(Timestamp.microsRange.upperBound))")
                     } else {
                         throw JournalError.invalid("ts", "must be an RFC 3339 string or integer microseconds since the epoch")
                     }

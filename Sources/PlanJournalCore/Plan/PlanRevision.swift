@@ -45,9 +45,13 @@ public struct PlanRevision: Sendable, Hashable {
         var result = PlanRevision(version: version, baseVersion: baseVersion, steps: [])
         var paths = steps.map { _ in "data.base_version" }
         if let removed = e.data("removed"), removed != .null {
-            let ids = removed.arrayValue?.compactMap(\.stringValue) ?? []
-            guard ids.count == removed.arrayValue?.count else {
-                throw EventFields.typeError(e, "removed", "an array of step ids")
+            guard let items = removed.arrayValue else { throw EventFields.typeError(e, "removed", "an array of step ids") }
+            var ids: [String] = []
+            for (k, item) in items.enumerated() {
+                guard let id = item.stringValue else {
+                    throw .invalid("data.removed[\(k)]", "must be a step id (a string), found \(item.typeName)")
+                }
+                ids.append(id)
             }
             let gone = Set(ids.map(ExactString.init))
             let keep = steps.indices.filter { !gone.contains(ExactString(steps[$0].id)) }

@@ -91,7 +91,7 @@ public struct PlanProjection: Projection {
             s.totals.outputTokens +| output
             s.totals.costUSD +| cost
             s.totals.modelCalls += 1
-            update(&s, e) { step in
+            update(&s, e, adding: false) { step in
                 step.inputTokens +| input
                 step.outputTokens +| output
                 step.costUSD +| cost
@@ -99,7 +99,7 @@ public struct PlanProjection: Projection {
             }
         case .callTool:
             s.totals.toolCalls += 1
-            update(&s, e) { $0.toolCalls += 1 }
+            update(&s, e, adding: false) { $0.toolCalls += 1 }
         case .replanTriggered:
             s.totals.replans += 1
             s.replans.append(.init(seq: e.seq, reason: e.dataString("reason") ?? "", stepID: e.dataString("step_id")))
@@ -140,12 +140,21 @@ public struct PlanProjection: Projection {
         return String(text.prefix(summaryLength - 1)) + "…"
     }
 
-    /// Changes the step the event names. A step no plan version holds (a `call.model` may name
-    /// any step id; validation lets only planned ones through elsewhere) is not made up: the
-    /// event counts in the run's totals only.
-    private func update(_ s: inout PlanState, _ e: JournalEvent, _ change: (inout PlanState.StepState) -> Void) {
-        guard let id = e.dataString("step_id"), let k = s.stepIndex[ExactString(id)] else { return }
-        change(&s.steps[k])
+    /// Changes the step the event names. A step no plan version holds is added for a `step.*`
+    /// event (validation lets none through, but exports also fold runs nobody validated), not
+    /// for a call: a `call.model` may name any step id, and then counts in the run's totals only.
+    private func update(
+        _ s: inout PlanState, _ e: JournalEvent, adding: Bool = true, _ change: (inout PlanState.StepState) -> Void
+    ) {
+        guard let id = e.dataString("step_id") else { return }
+        if let k = s.stepIndex[ExactString(id)] {
+            change(&s.steps[k])
+        } else if adding {
+            var step = PlanState.StepState(id: id)
+            change(&step)
+            s.steps.append(step)
+            s.stepIndex[ExactString(id)] = s.steps.count - 1
+        }
     }
 
     private func applyPlan(_ s: inout PlanState, _ e: JournalEvent, _ known: PlanRevision?) {

@@ -22,6 +22,9 @@ enum ParsedLine: Sendable {
             let event = try JournalEvent(parsing: line, timestampNote: &note)
             return .event(event, line: number, note: note)
         } catch {
+            var error = error
+            // An error found before the envelope's seq was read (a bad `v` or `ts` written first).
+            if error.context.seq == nil { error.context.seq = salvageSeq(line) }
             return .invalid(error, line: number, run: error.context.run ?? salvageRunID(line))
         }
     }
@@ -30,6 +33,24 @@ enum ParsedLine: Sendable {
     /// the outer object with a string value (a `"run"` inside `data` or inside a string is not the
     /// envelope's, and must not get another run rejected).
     static func salvageRunID(_ line: [UInt8]) -> String? {
+        guard let j = topLevelValue(line, key: "run"), line[j] == UInt8(ascii: "\""), let close = stringEnd(line, from: j),
+            close > j + 1, !line[(j + 1)..<close].contains(UInt8(ascii: "\\"))
+        else { return nil }
+        let id = String(decoding: line[(j + 1)..<close], as: UTF8.self)
+        return id.utf8.elementsEqual(line[(j + 1)..<close]) ? id : nil
+    }
+
+    /// The seq of a line that does not parse, when its outer object shows an integer one.
+    static func salvageSeq(_ line: [UInt8]) -> Int64? {
+        guard let j = topLevelValue(line, key: "seq") else { return nil }
+        var end = j
+        while end < line.count && ((0x30...0x39).contains(line[end]) || line[end] == UInt8(ascii: "-")) { end += 1 }
+        return Int64(String(decoding: line[j..<end], as: UTF8.self)).flatMap { $0 >= 1 ? $0 : nil }
+    }
+
+    /// Where the value of `key` in the line's outer object starts, if the line shows it.
+    private static func topLevelValue(_ line: [UInt8], key: String) -> Int? {
+        let name = Array(key.utf8)
         var depth = 0
         var i = 0
         while i < line.count {
@@ -38,17 +59,13 @@ enum ParsedLine: Sendable {
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             case UInt8(ascii: "\""):
                 guard let end = stringEnd(line, from: i) else { return nil }
-                if depth == 1, end - i == 4, line[(i + 1)..<end].elementsEqual("run".utf8) {
+                if depth == 1, line[(i + 1)..<end].elementsEqual(name) {
                     var j = end + 1
                     while j < line.count && (line[j] == 0x20 || line[j] == 0x09) { j += 1 }
                     if j < line.count && line[j] == UInt8(ascii: ":") {
                         j += 1
                         while j < line.count && (line[j] == 0x20 || line[j] == 0x09) { j += 1 }
-                        guard j < line.count, line[j] == UInt8(ascii: "\""), let close = stringEnd(line, from: j),
-                            close > j + 1, !line[(j + 1)..<close].contains(UInt8(ascii: "\\"))
-                        else { return nil }
-                        let id = String(decoding: line[(j + 1)..<close], as: UTF8.self)
-                        return id.utf8.elementsEqual(line[(j + 1)..<close]) ? id : nil
+                        return j < line.count ? j : nil
                     }
                 }
                 i = end
