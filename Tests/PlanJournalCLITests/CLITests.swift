@@ -472,5 +472,9 @@ import Testing
         let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")
         #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
         #expect(try await planj("--journal", journal, "events", run).stdout == before)
+        // With --expect-head, a seq past the head + 1 is a gap, not another writer's doing.
+        let ahead = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":99,"#)
+        let gap = try await planj("--journal", journal, "append", "--expect-head", stdin: ahead + "\n")
+        #expect(gap.status == 1 && gap.stdout.contains(#""code":"event.invalid""#) && gap.stdout.contains(#""field":"seq""#))
     }
 }

@@ -51,11 +51,12 @@ extension Planj {
                         let result = try await journal.append(
                             [event], to: event.run, expecting: expectHead ? .exactly(event.seq - 1) : .any)
                         Output.json(Ack(ok: true, line: number, run: result.run, seq: result.lastSeq, headHash: result.headHash), pretty: false)
-                    } catch let error as JournalError {
-                        if error.code == .conflict, let ack = try duplicate(of: line, number: number, in: journal) {
+                    } catch let thrown as JournalError {
+                        if thrown.code == .conflict, let ack = try duplicate(of: line, number: number, in: journal) {
                             Output.json(ack, pretty: false)
                             return
                         }
+                        let error = thrown.code == .conflict && expectHead ? gap(in: line, of: journal) ?? thrown : thrown
                         rejected += 1
                         Output.json(Nack(line: number, error: .init(error)), pretty: false)
                         // The event was fine, the journal is not: every later line would fail too.
@@ -75,6 +76,17 @@ extension Planj {
             else { return nil }
             let head = try journal.run(event.run)
             return Ack(ok: true, line: number, run: event.run, seq: event.seq, headHash: head.headHash, duplicate: true)
+        }
+
+        /// With --expect-head, a seq past the run's head + 1 fails the head check; it is a gap,
+        /// not another writer's doing.
+        private func gap(in line: [UInt8], of journal: Journal) -> JournalError? {
+            guard let event = try? JournalEvent(parsing: line) else { return nil }
+            let head = (try? journal.run(event.run).events) ?? 0
+            guard event.seq > head + 1 else { return nil }
+            return JournalError(
+                .invalidEvent, "seq jumps from \(head) to \(event.seq): seq must be continuous",
+                context: .init(run: event.run, seq: event.seq, field: "seq"))
         }
 
         struct Ack: Encodable {
