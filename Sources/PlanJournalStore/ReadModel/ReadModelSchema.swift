@@ -3,8 +3,9 @@
 /// ``Journal/refreshReadModel(progress:)``), never read by the journal itself, and not covered
 /// by the hash chain: dropping them loses nothing.
 enum ReadModelSchema {
-    /// The version of the tables' definitions; tables of another version are dropped and rebuilt.
-    static let version = "1"
+    /// The version of the tables' definitions and of the projection that fills them (2: tools follow
+    /// the plan in force, calls make up no steps); tables of another version are dropped and rebuilt.
+    static let version = "2"
 
     /// The tables, in the order they are created (and dropped in reverse).
     static var tables: [String] { ReadModelTables.all.map(\.name) }
@@ -106,7 +107,9 @@ public enum ReadModelTables {
             [
                 .init("run", "run id"), .init("step_id", "the step's id"),
                 .init("status", "pending, awaiting_approval, running, completed, failed, skipped, denied, removed"),
-                .init("attempts", "times started"), .init("tool", "its tool"), .init("description", "its description"),
+                .init("attempts", "its last attempt number (the times started, when attempts count from 1)"),
+                .init("tool", "its tool in the plan in force (or as its last start named it)"),
+                .init("description", "its description"),
                 .init("first_version", "the first plan version holding it"),
                 .init("last_version", "the last plan version holding it"), .init("started_at", "RFC 3339 UTC"),
                 .init("ended_at", "RFC 3339 UTC"), .init("duration_ms", "of the last attempt"),
