@@ -25,6 +25,7 @@ extension Planj {
 
         func validate() throws {
             if let to, to < from { throw ValidationError("--to \(to) comes before --from \(from)") }
+            if kind.contains("") { throw ValidationError("--kind '' matches no event: name a kind (run.started) or a prefix (step.*)") }
         }
 
         func run() async throws {
