@@ -34,6 +34,8 @@ public struct Planj: AsyncParsableCommand {
               planj copy J1.sqlite J2.sqlite   copy runs (or to a .pjl), hashes intact
               planj keygen; planj seal RUN --key planj-seal.key   sign a run
 
+            A run id that starts with - goes after --, as in: planj show -- -r1.
+
             Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
             4 append conflict, 5 run not found, 6 corrupt journal, 7 journal too new, 8 I/O error.
             """),
