@@ -30,11 +30,28 @@ extension PlanRunner {
         p.deadline = RunDeadline(options.timeout)
         if p.plan.isEmpty {
             ending = try await proposeFirstPlan(&p, recorder: recorder)
+        } else if let work = p.pendingPlanWork {
+            p.pendingPlanWork = nil
+            ending = try await finish(work, &p, recorder: recorder)
         }
         if ending == nil {
             ending = try await executeSteps(&p, recorder: recorder)
         }
         return try await complete(p, ending ?? .done, recorder: recorder)
+    }
+
+    /// Does the planning a resumed run stopped in the middle of, without journaling or counting
+    /// again what is in the journal.
+    private func finish(_ work: RunProgress.PlanWork, _ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
+        switch work {
+        case .replan(let failure):
+            return try await replan(&p, failure, recorder: recorder, triggered: true)
+        case .revise(let review):
+            if let ending = try await reviseForReview(&p, review, recorder: recorder, triggered: true) { return ending }
+            return try await gate(&p, recorder: recorder)
+        case .review(let recorded):
+            return try await gate(&p, recorder: recorder, recorded: recorded)
+        }
     }
 
     private func executeSteps(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending {
