@@ -149,4 +149,24 @@ final class ScriptedReviewer: Reviewer {
         #expect(result.state.totals.replans == 1)
         #expect(executor.count("a") == 0 && executor.count("a2") == 1 && executor.count("b") == 1)
     }
+
+    /// A step whose last failure said `retryable: false` is not tried again by resume: its
+    /// failure is final and goes to the planner.
+    @Test func resumeDoesNotRetryAStepWhoseFailureWasNotRetryable() async throws {
+        let t = try TemporaryJournal()
+        var r = RunBuilder(run: "final")
+        try r.add("run.started", #"{"goal":"resume me"}"#)
+        try r.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"}]}"#, actor: "planner")
+        try r.add("step.started", #"{"step_id":"a","attempt":1}"#, actor: "executor")
+        try r.add("step.started", #"{"step_id":"b","attempt":1}"#, actor: "executor")
+        try r.add("step.failed", #"{"step_id":"a","attempt":1,"error":{"message":"no"},"retryable":false}"#, actor: "executor")
+        _ = try await t.journal.append(r.events, to: "final", expecting: .noRun)
+        let planner = ScriptedPlanner(plans: [[step("a2"), step("b")]])
+        let executor = ScriptedExecutor()
+        let result = try await PlanRunner(journal: t.journal, planner: planner, executor: executor).resume(run: "final")
+        #expect(executor.count("a") == 0)
+        #expect(executor.count("b") == 1 && executor.count("a2") == 1)
+        #expect(planner.requests.withLock { $0.map(\.replan?.stepID) } == ["a"])
+        #expect(result.status == "succeeded")
+    }
 }

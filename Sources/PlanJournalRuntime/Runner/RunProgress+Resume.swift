@@ -3,7 +3,7 @@ import PlanJournalCore
 extension RunProgress {
     /// The progress of an interrupted run, read back from its events and state: completed steps
     /// keep their outputs, a step started but never finished is pending again (its next try is a
-    /// new attempt), granted
+    /// new attempt), a failed step is retried only if its last failure was retryable, granted
     /// approvals stay granted, and planning the run stopped in the middle of is left in
     /// ``pendingPlanWork``.
     init(resuming events: [JournalEvent], state: PlanState, goal: String, options: RunnerOptions) {
@@ -15,6 +15,7 @@ extension RunProgress {
         self.plan = plan.steps
         version = plan.version
         replans = state.totals.replans
+        var retryable: [String: Bool] = [:]
         var trigger: JournalEvent?
         var review: PlanReview?
         var planByReviewer = false
@@ -26,6 +27,8 @@ extension RunProgress {
                 if let id = event.dataString("step_id") {
                     outputs[id] = event.dataString("output") ?? event.data("output")?.textValue ?? ""
                 }
+            case .stepFailed?:
+                if let id = event.dataString("step_id") { retryable[id] = event.dataBool("retryable") ?? true }
             case .planProposed?, .planRevised?:
                 tries.removeAll()
                 planApproval = .notNeeded
@@ -65,7 +68,7 @@ extension RunProgress {
             case .skipped: status[step.id] = .skipped
             case .denied: status[step.id] = .denied
             case .failed:
-                if (tries[step.id] ?? 0) < options.maxAttempts {
+                if (tries[step.id] ?? 0) < options.maxAttempts && retryable[step.id] != false {
                     status[step.id] = .pending
                 } else {
                     status[step.id] = .failed
