@@ -103,24 +103,13 @@ public struct PlanRunner: Sendable {
     }
 
     private func startedData(_ setup: Setup) -> JSONValue {
-        var limits: [JSONValue.Member] = []
-        if let budget = options.budgetUSD { limits.append(.init("budget_usd", .double(budget))) }
-        if let timeout = options.timeout {
-            let c = timeout.components
-            limits.append(.init("timeout_s", .double(Double(c.seconds) + Double(c.attoseconds) / 1e18)))
-        }
         return .record([
             "goal": .string(setup.goal),
             "agent": .record(["name": .string("planj"), "version": .string(PlanJournalRuntime.version)]),
             "planner": .record(["model": .string(planner.name)]),
             "executor": .record(["model": .string(executor.name)]),
             "tools": .strings(tools.names),
-            "config": .object(
-                [
-                    .init("parallel", .int(options.parallel)), .init("max_attempts", .int(options.maxAttempts)),
-                    .init("max_steps", .int(options.maxSteps)), .init("max_replans", .int(options.maxReplans)),
-                    .init("approve", .string(options.approval.rawValue)),
-                ] + limits + setup.config),
+            "config": .object(options.recordedMembers + setup.config),
             "tags": .strings(setup.tags),
         ])
     }
