@@ -158,6 +158,7 @@ extension Planj {
                 fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings()),
                 tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
                 options: try limits.options(base: replayer.recordedOptions(of: run)),
+                specs: RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members,
                 observer: RunDriver.observer(quiet: output.quiet))
             let (original, fork) = (try journal.events(of: run), try journal.events(of: result.run))
             let diff = RunDiff(run, events: original, result.run, events: fork)
@@ -195,7 +196,8 @@ extension Planj {
                             let seq = try replayer.forkPoint(of: run)
                             let result = try await replayer.reexecute(
                                 run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, toolMode: mode,
-                                tools: tools, options: options)
+                                tools: tools, options: options,
+                                specs: RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members)
                             return ReplayOutcome(try RunDiff(run, result.run, in: journal))
                         } catch {
                             return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
@@ -269,7 +271,7 @@ extension Planj {
 
         /// For replans a recorded run does not have: the planner `planj run` recorded for it (not for
         /// a deterministic replay, which must not call anything live).
-        private static func recordedPlanner(
+        static func recordedPlanner(
             of run: String, in journal: Journal, executor: String, http: OpenAISettings
         ) throws -> (any Planner)? {
             guard executor != "recorded",
@@ -279,7 +281,7 @@ extension Planj {
         }
 
         /// The executor spec `planj run` recorded for `run`, if it did.
-        private static func recordedExecutor(of run: String, in journal: Journal) throws -> String? {
+        static func recordedExecutor(of run: String, in journal: Journal) throws -> String? {
             try journal.events(of: run, from: 1, to: 1).first.flatMap { RecordedSpecs.read($0)?.0.executor }
         }
 

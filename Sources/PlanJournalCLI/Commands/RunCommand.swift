@@ -127,7 +127,12 @@ struct RecordedSpecs {
 
     /// The specs and options recorded by the run's `run.started`.
     static func read(_ started: JournalEvent) -> (RecordedSpecs, RunnerOptions)? {
-        let config = started.data("config")
+        read(config: started.data("config"))
+    }
+
+    /// The specs and options recorded in a `config` object (of `run.started`, or of a replay's
+    /// fork note).
+    static func read(config: JSONValue?) -> (RecordedSpecs, RunnerOptions)? {
         guard let planner = config?["planner_spec"]?.stringValue, let executor = config?["executor_spec"]?.stringValue else {
             return nil
         }

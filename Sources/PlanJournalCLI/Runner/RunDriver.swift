@@ -60,7 +60,7 @@ enum RunDriver {
         let done = r.state.steps.filter { $0.status == .completed }.count
         let inPlan = r.state.currentPlan?.steps.count ?? 0
         var seconds = 0.0
-        if let start = r.state.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
+        if let start = r.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
         var lines = [
             "run \(r.run): \(r.status)\(r.stoppedBy.map { " (stopped by \($0))" } ?? "")",
             String(

@@ -301,6 +301,6 @@ extension PlanRunner {
         let state = try journal.state(of: recorder.run)
         return RunResult(
             run: recorder.run, status: status, stoppedBy: ending.stoppedBy, finalAnswer: answer, error: ending.error,
-            state: state)
+            state: state, startedAt: p.startedAt ?? state.startedAt)
     }
 }

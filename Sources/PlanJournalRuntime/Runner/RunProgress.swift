@@ -36,6 +36,8 @@ struct RunProgress: Sendable {
     }
 
     var goal: String
+    /// When a fork's own part began (its first own event); `nil` for a run that is not a fork.
+    var startedAt: Timestamp?
     /// What planning is left from before a resume (done before any step runs).
     var pendingPlanWork: PlanWork?
     /// The failure of a step that showed the executor cannot work at all (the run then stops).

@@ -19,7 +19,7 @@ extension RunnerOptions {
 
     /// The `config` members that record these options in `run.started` (read back by
     /// ``init(recorded:)``).
-    var recordedMembers: [JSONValue.Member] {
+    public var recordedMembers: [JSONValue.Member] {
         var members: [JSONValue.Member] = [
             .init("parallel", .int(parallel)), .init("max_attempts", .int(maxAttempts)),
             .init("max_steps", .int(maxSteps)), .init("max_replans", .int(maxReplans)),

@@ -56,12 +56,16 @@ public struct Replayer: Sendable {
     ///   - toolMode: where tool calls are answered from (`tools` are the live ones).
     ///   - fallbackPlanner: with the recorded planner (`planner` nil), asked for the replans the
     ///     recording does not have.
+    ///   - specs: `config` members naming the fork's adapters (`planner_spec`, `executor_spec`,
+    ///     `tool_specs`, `tool_mode`, as the CLI's specs), journaled in the fork's first own event
+    ///     with its limits, so that ``resumeFork(_:planner:executor:fallbackPlanner:tools:options:observer:)``
+    ///     continues it with them.
     ///   - options: the fork's limits; `nil`: the original's, as its `run.started` recorded them
     ///     (``recordedOptions(of:)``).
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
         overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive, fallbackPlanner: (any Planner)? = nil,
-        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions? = nil,
+        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions? = nil, specs: [JSONValue.Member] = [],
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
         let events = try journal.events(of: run)
@@ -88,6 +92,16 @@ public struct Replayer: Sendable {
             executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
             judge: executor == nil ? recordedExecutor : nil, approvals: recording,
             tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
-        return try await runner.resume(run: forkID)
+        let note: [JSONValue.Member] = [
+            .init("replay_of", .string(run)),
+            .init(
+                "config",
+                .object(
+                    options.recordedMembers + [
+                        .init("tool_mode", .string(toolMode.rawValue)),
+                        .init("overrides", .object(overrides.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })),
+                    ] + specs)),
+        ]
+        return try await runner.resume(run: forkID, note: note)
     }
 }
