@@ -122,6 +122,22 @@ final class ScriptedReviewer: Reviewer {
         #expect(executor.count("a") == 1 && executor.count("b") == 1)
         #expect(result.state.totals.replans == 1)
     }
+
+    /// Killed between `plan.proposed` and its review: resume has the plan reviewed before it runs.
+    @Test func resumeReviewsAPlanThatWasNeverReviewed() async throws {
+        let t = try TemporaryJournal()
+        var r = RunBuilder(run: "unreviewed")
+        try r.add("run.started", #"{"goal":"resume me"}"#)
+        try r.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#, actor: "planner")
+        _ = try await t.journal.append(r.events, to: "unreviewed", expecting: .noRun)
+        let reviewer = ScriptedReviewer([PlanReview(verdict: "rejected", comments: ["no"])])
+        let executor = ScriptedExecutor()
+        let result = try await PlanRunner(
+            journal: t.journal, planner: ScriptedPlanner(plans: [first]), executor: executor, reviewer: reviewer
+        ).resume(run: "unreviewed")
+        #expect(result.stoppedBy == "plan_rejected")
+        #expect(executor.calls.withLock { $0 }.isEmpty)
+    }
 }
 
 @Suite struct ResumePlanningTests {
