@@ -142,6 +142,22 @@ import Testing
         #expect(capped.stoppedBy == "max_steps" && capped.status == "partially_succeeded")
     }
 
+    /// The steps a limit leaves pending are skipped, saying which limit, as a cancelled run's are.
+    @Test func stepsALimitLeavesPendingAreSkipped() async throws {
+        let t = try TemporaryJournal()
+        var options = RunnerOptions()
+        options.maxSteps = 2
+        options.parallel = 1
+        let capped = try await PlanRunner(
+            journal: t.journal, planner: ScriptedPlanner(plans: [diamond]), executor: ScriptedExecutor(), options: options
+        ).start(.init(goal: "steps"))
+        #expect(capped.stoppedBy == "max_steps")
+        #expect(capped.state.steps.map(\.status) == [.completed, .completed, .skipped, .skipped])
+        let reasons = try t.journal.events(of: capped.run).filter { $0.kind == "step.skipped" }.compactMap { $0.dataString("reason") }
+        #expect(reasons == ["run stopped by max_steps", "run stopped by max_steps"])
+        #expect(try t.journal.verify(run: capped.run).ok)
+    }
+
     @Test func cancellingTheTaskJournalsACancelledRun() async throws {
         let t = try TemporaryJournal()
         let runner = PlanRunner(

@@ -201,8 +201,20 @@ import Testing
             }
         }
         let f = findings(b)
-        #expect(f.filter { $0.code == "behaviour.retry-storm" }.map(\.seq) == [12])
+        #expect(f.filter { $0.code == "behaviour.retry-storm" }.map(\.seq) == [13])
         #expect(f.filter { $0.code == "behaviour.replan-storm" }.map(\.seq) == [11])
+    }
+
+    /// A step started again and again by crashes (resumes) without failing is no retry storm.
+    @Test func restartsAfterCrashesAreNoRetryStorm() throws {
+        let b = try run { b in
+            for attempt in 1...4 {
+                try b.add("step.started", #"{"step_id":"a","attempt":\#(attempt)}"#)
+                try b.add("note", #"{"message":"resumed"}"#)
+            }
+            try b.add("step.completed", #"{"step_id":"a","output":"x"}"#)
+        }
+        #expect(!findings(b).contains { $0.code == "behaviour.retry-storm" })
     }
 
     @Test func limitsDeclaredInRunStartedAreChecked() throws {

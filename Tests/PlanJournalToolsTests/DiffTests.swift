@@ -34,3 +34,52 @@ import Testing
         #expect(diff.firstDivergence?.seqB == 5)
     }
 }
+
+@Suite struct PlanVersionDiffTests {
+    /// Two runs: both complete a; `plain` completes b, `replanned` fails b, removes it and
+    /// completes b2 instead. b is removed in `replanned`, not a step only `plain` has.
+    func journal() throws -> TemporaryJournal {
+        let t = try TemporaryJournal()
+        var plain = RunBuilder(run: "plain")
+        try plain.add("run.started", #"{"goal":"g"}"#)
+        try plain.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]}]}"#)
+        for id in ["a", "b"] {
+            try plain.add("step.started", #"{"step_id":"\#(id)"}"#)
+            try plain.add("step.completed", #"{"step_id":"\#(id)","output":"\#(id)!"}"#)
+        }
+        var replanned = RunBuilder(run: "replanned")
+        try replanned.add("run.started", #"{"goal":"g"}"#)
+        try replanned.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]}]}"#)
+        try replanned.add("step.started", #"{"step_id":"a"}"#)
+        try replanned.add("step.completed", #"{"step_id":"a","output":"a!"}"#)
+        try replanned.add("step.started", #"{"step_id":"b"}"#)
+        try replanned.add("step.failed", #"{"step_id":"b","error":{"message":"no"},"retryable":false}"#)
+        try replanned.add("replan.triggered", #"{"reason":"step_failed","step_id":"b"}"#)
+        try replanned.add(
+            "plan.revised", #"{"version":2,"base_version":1,"added":[{"id":"b2","depends_on":["a"]}],"removed":["b"]}"#)
+        try replanned.add("step.started", #"{"step_id":"b2"}"#)
+        try replanned.add("step.completed", #"{"step_id":"b2","output":"b2!"}"#)
+        _ = try t.journal.ingest(text: plain.jsonl + replanned.jsonl)
+        return t
+    }
+
+    @Test func aStepARevisionRemovedIsReportedAsRemoved() throws {
+        let t = try journal()
+        let diff = try RunDiff("plain", "replanned", in: t.journal)
+        let status = Dictionary(uniqueKeysWithValues: diff.steps.map { ($0.stepID, $0.status) })
+        #expect(status == ["a": "same", "b": "removed_in_b", "b2": "only_in_b"])
+        #expect(diff.steps.first { $0.stepID == "b" }?.b?.removed == true)
+        #expect(diff.totals.removedInB == 1 && diff.totals.onlyInB == 1 && diff.totals.onlyInA == 0)
+        let reverse = try RunDiff("replanned", "plain", in: t.journal)
+        #expect(reverse.steps.first { $0.stepID == "b" }?.status == "removed_in_a")
+    }
+
+    /// A step both runs removed is compared as any other (a replay of a run that replanned).
+    @Test func aStepBothRunsRemovedIsCompared() throws {
+        let t = try journal()
+        _ = try t.journal.fork("replanned", at: 10, as: "copy")
+        let diff = try RunDiff("replanned", "copy", in: t.journal)
+        #expect(diff.steps.map(\.stepID) == ["a", "b", "b2"])
+        #expect(diff.agree)
+    }
+}

@@ -164,7 +164,7 @@ import Testing
         let divergence = try #require(diff.firstDivergence)
         #expect(divergence.seqA == revisedAt && divergence.seqB == forkRevisedAt)
         #expect(divergence.reason == "plan version 2 in both runs, with different steps")
-        #expect(diff.steps.map { "\($0.stepID):\($0.status)" } == ["a:same", "b2:only_in_a", "b3:only_in_b"])
+        #expect(diff.steps.map { "\($0.stepID):\($0.status)" } == ["a:same", "b:same", "b2:only_in_a", "b3:only_in_b"])
     }
 
     @Test func toolsAreAnsweredFromTheRecordingOrLiveAndDriftIsReported() async throws {

@@ -12,10 +12,11 @@ and the program answers each with one line carrying the same id (in any order):
     {"id": 7, "error": {"type": "timeout", "message": "...", "retryable": true}}
 
 Methods, their params and results:
-  plan     {goal, tools, previous, completed, replan}  ->  {steps: [...], rationale, calls: [...]}
+  plan     {goal, tools, previous, completed, replan, analysis, review}
+                                                      ->  {steps: [...], rationale, calls: [...]}
   execute  {run, goal, step, attempt, dependency_outputs, tools}
                                                       ->  {output, summary, calls: [...], tool_calls: [...]}
-  review   {goal, version, steps}                     ->  {verdict, score, comments, calls: [...]}
+  review   {goal, version, steps}                     ->  {verdict, score, comments, steps, calls: [...]}
   judge    {goal, step, output}                       ->  {matches, reason, calls: [...]}
   tool     {name, args}                               ->  {ok, content, content_type}
 
@@ -26,7 +27,9 @@ user. This agent needs no network: it counts words in the goal.
 
 Set EXAMPLE_AGENT_FAIL=step_id to make that step fail once per attempt (to see retries and a
 replan), EXAMPLE_AGENT_SLEEP=seconds to slow every step down, EXAMPLE_AGENT_STALL=step_id to make
-that step hang until planj goes away (to kill a run mid-step, as a crash would).
+that step hang until planj goes away (to kill a run mid-step, as a crash would),
+EXAMPLE_AGENT_REVIEW=changes_requested|amended to make the reviewer send the first plan back to the
+planner (who then answers the review) or amend it itself.
 """
 import json
 import os
@@ -36,6 +39,7 @@ import time
 FAIL = os.environ.get("EXAMPLE_AGENT_FAIL", "")
 SLEEP = float(os.environ.get("EXAMPLE_AGENT_SLEEP", "0"))
 STALL = os.environ.get("EXAMPLE_AGENT_STALL", "")
+REVIEW = os.environ.get("EXAMPLE_AGENT_REVIEW", "")
 
 
 def call(purpose, prompt, response):
@@ -64,6 +68,13 @@ def plan(params):
          "expected_output": "the number of words in the goal"},
     ]
     replan = params.get("replan")
+    review = params.get("review")
+    if review:
+        # The reviewer sent the plan back: say in each step what it counts, as it asked.
+        for s in steps:
+            s["description"] += " (a count of words)"
+        return {"steps": steps, "rationale": "revised for the reviewer: " + "; ".join(review["comments"]),
+                "calls": [call("replan", goal, json.dumps(steps))]}
     if replan and replan.get("step_id") == FAIL:
         # Route around the failing step: count its half again under a new id.
         failed = replan["step_id"]
@@ -107,6 +118,13 @@ def analyze(params):
 
 
 def review(params):
+    if params["version"] == 1 and REVIEW == "changes_requested":
+        return {"verdict": "changes_requested", "score": 0.5, "comments": ["say what each step counts"]}
+    if params["version"] == 1 and REVIEW == "amended":
+        steps = params["steps"]
+        for s in steps:
+            s["description"] += " (amended by the reviewer)"
+        return {"verdict": "amended", "score": 0.8, "comments": ["descriptions amended"], "steps": steps}
     return {"verdict": "approved", "score": 1.0, "comments": [f"{len(params['steps'])} steps look fine"]}
 
 

@@ -10,7 +10,9 @@ extension Planj {
             commandName: "diff",
             abstract: "Compare two runs (typically a run and its fork) step by step.",
             discussion: HelpText.reflow("""
-                Each step is same, differs, only_in_a or only_in_b, decided by its outcome (status and
+                Each step of any plan version of either run is same, differs, only_in_a or only_in_b (no
+                plan version of the other run has it), or removed_in_a or removed_in_b (a replan of that
+                run removed it, the other run's final plan has it), decided by its outcome (status and
                 output); timings, tokens and cost are reported as deltas and never make a step differ.
                 Also: plan versions, the outputs' line diff, and the first divergence (the seq in each run).
                 Exit status 0 when the runs agree, 1 when they differ.
@@ -80,7 +82,9 @@ enum DiffText {
         } else {
             out.append("no divergence")
         }
-        out.append("steps: \(t.same) same, \(t.differs) differ, \(t.onlyInA) only in a, \(t.onlyInB) only in b")
+        var counts = "steps: \(t.same) same, \(t.differs) differ, \(t.onlyInA) only in a, \(t.onlyInB) only in b"
+        if t.removedInA + t.removedInB > 0 { counts += ", \(t.removedInA) removed in a, \(t.removedInB) removed in b" }
+        out.append(counts)
         out.append(String(format: "tokens %lld vs %lld, cost $%.4f vs $%.4f", t.tokensA, t.tokensB, t.costUSDA, t.costUSDB))
         return out.joined(separator: "\n")
     }

@@ -20,7 +20,9 @@ extension Planj {
                 from the original (events before the fork point are read through it), then the two are
                 compared (as `planj diff`). `recorded` answers from the journal: `--executor recorded`
                 with the default `--planner recorded` is a deterministic replay that must reproduce the
-                original outcome. The planner is only asked when the fork needs a replan.
+                original outcome. The planner is only asked when the fork needs a replan. The fork runs
+                with the original's recorded limits (--parallel, --max-attempts, --max-replans,
+                --max-steps, --budget-usd, --timeout) unless given here.
                   planj replay RUN --executor recorded
                   planj replay RUN --from-step compare \\
                       --executor openai:gpt-4o-mini@https://api.openai.com/v1
@@ -85,6 +87,9 @@ extension Planj {
 
         /// For `openai:` planners and executors, as `planj run` takes them.
         @OptionGroup var openAI: OpenAIFlags
+
+        /// The fork's limits, over the original's recorded ones.
+        @OptionGroup var limits: RunnerFlags
 
         @OptionGroup var output: RunOutputFlags
 
@@ -152,6 +157,8 @@ extension Planj {
                 executor: try adapter(spec, Adapters.executor), overrides: replaced, toolMode: try toolMode(),
                 fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings()),
                 tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
+                options: try limits.options(base: replayer.recordedOptions(of: run)),
+                specs: RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members,
                 observer: RunDriver.observer(quiet: output.quiet))
             let (original, fork) = (try journal.events(of: run), try journal.events(of: result.run))
             let diff = RunDiff(run, events: original, result.run, events: fork)
@@ -182,13 +189,15 @@ extension Planj {
                 func launch() throws {
                     let run = runs[next]
                     let id = try Self.nextForkID(of: run, in: journal)
+                    let options = try limits.options(base: replayer.recordedOptions(of: run))
                     next += 1
                     group.addTask {
                         do {
                             let seq = try replayer.forkPoint(of: run)
                             let result = try await replayer.reexecute(
                                 run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, toolMode: mode,
-                                tools: tools)
+                                tools: tools, options: options,
+                                specs: RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members)
                             return ReplayOutcome(try RunDiff(run, result.run, in: journal))
                         } catch {
                             return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
@@ -262,7 +271,7 @@ extension Planj {
 
         /// For replans a recorded run does not have: the planner `planj run` recorded for it (not for
         /// a deterministic replay, which must not call anything live).
-        private static func recordedPlanner(
+        static func recordedPlanner(
             of run: String, in journal: Journal, executor: String, http: OpenAISettings
         ) throws -> (any Planner)? {
             guard executor != "recorded",
@@ -272,7 +281,7 @@ extension Planj {
         }
 
         /// The executor spec `planj run` recorded for `run`, if it did.
-        private static func recordedExecutor(of run: String, in journal: Journal) throws -> String? {
+        static func recordedExecutor(of run: String, in journal: Journal) throws -> String? {
             try journal.events(of: run, from: 1, to: 1).first.flatMap { RecordedSpecs.read($0)?.0.executor }
         }
 

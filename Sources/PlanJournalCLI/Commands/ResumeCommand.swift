@@ -3,6 +3,7 @@ import Foundation
 import PlanJournalCore
 import PlanJournalRuntime
 import PlanJournalStore
+import PlanJournalTools
 
 extension Planj {
     struct Resume: AsyncParsableCommand {
@@ -13,7 +14,8 @@ extension Planj {
                 Completed steps are not run again; a step that was started but never finished runs again as
                 a new attempt; granted approvals stay granted. The planner, executor, reviewer and tools are
                 started again from the specs the run recorded (override them with the options below), and
-                so are its limits unless given here.
+                so are its limits unless given here. A fork made by `planj replay --executor` continues with
+                the planner, executor, tools and limits of that replay (its first own event records them).
                 """))
 
         @OptionGroup var global: GlobalOptions
@@ -36,6 +38,10 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
+                if let record = try Replayer(journal: journal).forkRecord(of: run) {
+                    try await resumeFork(journal, record)
+                    return
+                }
                 guard let started = try journal.events(of: run, from: 1, to: 1).first else {
                     throw JournalError(.notFound, "run \(run) has no events", context: .init(run: run))
                 }
@@ -65,6 +71,30 @@ extension Planj {
                     observer: RunDriver.observer(quiet: output.quiet))
                 let id = run
                 try await RunDriver.drive(json: output.json) { try await runner.resume(run: id) }
+            }
+        }
+
+        /// Continues a replay's fork with the adapters, tool mode and limits its first own event
+        /// recorded (a fork has no `run.started` of its own: its parent's names other adapters).
+        private func resumeFork(_ journal: Journal, _ record: Replayer.ForkRecord) async throws {
+            let recorded = RecordedSpecs.read(config: record.config)?.0
+            let plannerSpec = planner ?? recorded?.planner ?? "recorded"
+            let executorSpec = executor ?? recorded?.executor ?? "recorded"
+            let settings = try openAI.settings()
+            let options = try limits.options(base: record.options)
+            let live = { (spec: String) in spec == "recorded" ? nil : spec }
+            let fallback = try Replay.recordedPlanner(of: record.original, in: journal, executor: executorSpec, http: settings)
+            let originalExecutor = try Replay.recordedExecutor(of: record.original, in: journal)
+            let demo = executorSpec == "demo" || originalExecutor == "demo"
+            let replayer = Replayer(journal: journal)
+            let (id, observer) = (run, RunDriver.observer(quiet: output.quiet))
+            let plannerAdapter = try live(plannerSpec).map { try Adapters.planner($0, http: settings) }
+            let executorAdapter = try live(executorSpec).map { try Adapters.executor($0, http: settings) }
+            let tools = try Adapters.tools(recorded?.tools ?? [], demo: demo)
+            try await RunDriver.drive(json: output.json) {
+                try await replayer.resumeFork(
+                    id, record: record, planner: plannerAdapter, executor: executorAdapter, fallbackPlanner: fallback,
+                    tools: tools, options: options, observer: observer)
             }
         }
     }

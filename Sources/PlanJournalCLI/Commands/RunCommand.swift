@@ -127,19 +127,16 @@ struct RecordedSpecs {
 
     /// The specs and options recorded by the run's `run.started`.
     static func read(_ started: JournalEvent) -> (RecordedSpecs, RunnerOptions)? {
-        let config = started.data("config")
+        read(config: started.data("config"))
+    }
+
+    /// The specs and options recorded in a `config` object (of `run.started`, or of a replay's
+    /// fork note).
+    static func read(config: JSONValue?) -> (RecordedSpecs, RunnerOptions)? {
         guard let planner = config?["planner_spec"]?.stringValue, let executor = config?["executor_spec"]?.stringValue else {
             return nil
         }
-        var o = RunnerOptions()
-        if let v = config?["parallel"]?.int64Value { o.parallel = Int(v) }
-        if let v = config?["max_attempts"]?.int64Value { o.maxAttempts = Int(v) }
-        if let v = config?["max_steps"]?.int64Value { o.maxSteps = Int(v) }
-        if let v = config?["max_replans"]?.int64Value { o.maxReplans = Int(v) }
-        if let v = config?["approve"]?.stringValue, let mode = ApprovalMode(rawValue: v) { o.approval = mode }
-        if let v = config?["budget_usd"]?.doubleValue { o.budgetUSD = v }
-        if let v = config?["timeout_s"]?.doubleValue { o.timeout = .milliseconds(Int64(saturating: v * 1000)) }
-        if config?["approve_plan"]?.boolValue == true { o.approvePlan = true }
+        let o = RunnerOptions(recorded: config)
         // Relative paths in cmd: specs name files where the run started.
         let cwd = config?["cwd"]?.stringValue
         let here = FileManager.default.currentDirectoryPath

@@ -57,10 +57,12 @@ enum RunDriver {
 
     static func summary(_ r: RunResult) -> String {
         let t = r.state.totals
-        let done = r.state.steps.filter { $0.status == .completed }.count
-        let inPlan = r.state.currentPlan?.steps.count ?? 0
+        // Steps of the final plan only: a completed step a replan removed is not one of them.
+        let final = Set(r.state.currentPlan?.steps.map(\.id) ?? [])
+        let done = r.state.steps.filter { $0.status == .completed && final.contains($0.id) }.count
+        let inPlan = final.count
         var seconds = 0.0
-        if let start = r.state.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
+        if let start = r.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
         var lines = [
             "run \(r.run): \(r.status)\(r.stoppedBy.map { " (stopped by \($0))" } ?? "")",
             String(

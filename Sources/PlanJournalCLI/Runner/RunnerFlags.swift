@@ -5,7 +5,7 @@ import PlanJournalRuntime
 
 /// The limits and policies `run`, `demo` and `resume` share.
 struct RunnerFlags: ParsableArguments {
-    @Option(help: "Steps executing at once.")
+    @Option(help: "Steps executing at once (default: \(RunnerOptions().parallel)).")
     var parallel: Int?
 
     @Option(help: ArgumentHelp("Approval points: auto (a policy grants them) or ask (wait for `planj approve`).", valueName: "auto|ask"))
@@ -14,13 +14,13 @@ struct RunnerFlags: ParsableArguments {
     @Flag(help: "Make each plan version an approval point before any step runs.")
     var approvePlan = false
 
-    @Option(help: "Tries per step before its failure is final and the planner is asked to replan.")
+    @Option(help: "Tries per step before its failure is final and the planner is asked to replan (default: \(RunnerOptions().maxAttempts)).")
     var maxAttempts: Int?
 
-    @Option(help: "Step executions per run.")
+    @Option(help: "Step executions per run (default: \(RunnerOptions().maxSteps)).")
     var maxSteps: Int?
 
-    @Option(help: "Replans per run.")
+    @Option(help: "Replans per run, a reviewer's requests for changes included (default: \(RunnerOptions().maxReplans)).")
     var maxReplans: Int?
 
     @Option(name: .customLong("budget-usd"), help: "Stop when model calls cost more than this many US dollars.")

@@ -22,12 +22,15 @@ public struct PlanningRequest: Sendable {
     public var replan: ReplanReason?
     /// The goal's analysis, when the run has one (`goal.analyzed`).
     public var analysis: GoalAnalysis?
+    /// The review that sent `previous` back (replan reason `changes_requested`).
+    public var review: PlanReview?
 
     public init(
         goal: String, tools: [String] = [], previous: [PlanStep]? = nil, completed: [String: String] = [:],
-        replan: ReplanReason? = nil, analysis: GoalAnalysis? = nil
+        replan: ReplanReason? = nil, analysis: GoalAnalysis? = nil, review: PlanReview? = nil
     ) {
         self.analysis = analysis
+        self.review = review
         self.goal = goal
         self.tools = tools
         self.previous = previous
@@ -38,7 +41,8 @@ public struct PlanningRequest: Sendable {
 
 /// Why the runner asks for a new plan.
 public struct ReplanReason: Sendable, Hashable {
-    /// `step_failed` or `observation_mismatch`.
+    /// `step_failed`, `observation_mismatch`, or `changes_requested` (the reviewer sent the plan
+    /// back; no step id, the review's comments as details).
     public var reason: String
     public var stepID: String?
     /// The error message or the mismatch explanation.

@@ -12,12 +12,25 @@ public struct PlanReview: Sendable {
     public var verdict: String
     public var score: Double?
     public var comments: [String]
+    /// With `amended`: the plan as the reviewer amended it (the runner adopts it as the next
+    /// version without another review); `amended` without steps is a bad reply.
+    public var steps: [PlanStep]?
     public var calls: [ModelCall]
 
-    public init(verdict: String, score: Double? = nil, comments: [String] = [], calls: [ModelCall] = []) {
+    public init(
+        verdict: String, score: Double? = nil, comments: [String] = [], steps: [PlanStep]? = nil, calls: [ModelCall] = []
+    ) {
         self.verdict = verdict
         self.score = score
         self.comments = comments
+        self.steps = steps
         self.calls = calls
+    }
+
+    /// As the planner is told about it (`plan` request `review`): verdict, comments and score.
+    public var wireValue: JSONValue {
+        .record([
+            "verdict": .string(verdict), "comments": .strings(comments), "score": score.map(JSONValue.double) ?? .null,
+        ])
     }
 }

@@ -28,6 +28,11 @@ public struct OpenAIPlanner: Planner {
             if let id = replan.stepID { user += " at step \(id)" }
             if let details = replan.details { user += ": \(details)" }
             user += ". Reply with the complete new plan; keep the ids of steps that stay."
+            if let review = request.review {
+                user += "\nThe reviewer's verdict on the current plan: \(review.verdict)"
+                if let score = review.score { user += " (score \(score))" }
+                for comment in review.comments { user += "\n- \(comment)" }
+            }
         }
         let reply = try await client.chat(
             [.record(["role": .string("system"), "content": .string(Self.system)]),
@@ -139,9 +144,11 @@ public struct OpenAIReviewer: Reviewer {
                 "bad_reply", "\(name): the review is not a JSON verdict" + (reply.cutOffNote.map { " (\($0))" } ?? ""),
                 calls: [reply.call])
         }
+        // An amended plan, when the reviewer gives one (`amended`); an unreadable one is no plan.
+        let steps = value["steps"].flatMap { _ in try? PlanReply.proposal(from: value).steps }
         return PlanReview(
             verdict: verdict, score: value["score"]?.doubleValue,
-            comments: value["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], calls: [reply.call])
+            comments: value["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], steps: steps, calls: [reply.call])
     }
 }
 

@@ -30,11 +30,28 @@ extension PlanRunner {
         p.deadline = RunDeadline(options.timeout)
         if p.plan.isEmpty {
             ending = try await proposeFirstPlan(&p, recorder: recorder)
+        } else if let work = p.pendingPlanWork {
+            p.pendingPlanWork = nil
+            ending = try await finish(work, &p, recorder: recorder)
         }
         if ending == nil {
             ending = try await executeSteps(&p, recorder: recorder)
         }
         return try await complete(p, ending ?? .done, recorder: recorder)
+    }
+
+    /// Does the planning a resumed run stopped in the middle of, without journaling or counting
+    /// again what is in the journal.
+    private func finish(_ work: RunProgress.PlanWork, _ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
+        switch work {
+        case .replan(let failure):
+            return try await replan(&p, failure, recorder: recorder, triggered: true)
+        case .revise(let review):
+            if let ending = try await reviseForReview(&p, review, recorder: recorder, triggered: true) { return ending }
+            return try await gate(&p, recorder: recorder)
+        case .review(let recorded):
+            return try await gate(&p, recorder: recorder, recorded: recorded)
+        }
     }
 
     private func executeSteps(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending {
@@ -242,6 +259,9 @@ extension PlanRunner {
         }
     }
 
+    /// The stops after which the plan's pending steps are journaled as skipped.
+    static let limits: Set<String> = ["max_replans", "max_attempts", "max_steps", "budget_usd", "timeout", "plan_denied"]
+
     /// Journals `run.completed` with the outcome and totals, and returns the final state.
     private func complete(_ p: RunProgress, _ ending: Ending, recorder: RunRecorder) async throws -> RunResult {
         var p = p
@@ -252,6 +272,18 @@ extension PlanRunner {
                     .stepSkipped, actor: "system",
                     data: .record(["step_id": .string(step.id), "reason": .string("run cancelled")]))
                 p.status[step.id] = .skipped
+            }
+        } else if let limit = ending.stoppedBy, Self.limits.contains(limit) {
+            // Steps a limit (or a denied plan) left pending will not run in this finished run.
+            let left = p.plan.filter { p.status[$0.id] == .pending || p.status[$0.id] == .running }
+            if !left.isEmpty {
+                try await recorder.record(
+                    left.map { step in
+                        RunRecorder.Entry(
+                            .stepSkipped, actor: "system",
+                            data: .record(["step_id": .string(step.id), "reason": .string("run stopped by \(limit)")]))
+                    })
+                for step in left { p.status[step.id] = .skipped }
             }
         }
         let status: String
@@ -284,6 +316,6 @@ extension PlanRunner {
         let state = try journal.state(of: recorder.run)
         return RunResult(
             run: recorder.run, status: status, stoppedBy: ending.stoppedBy, finalAnswer: answer, error: ending.error,
-            state: state)
+            state: state, startedAt: p.startedAt ?? state.startedAt)
     }
 }

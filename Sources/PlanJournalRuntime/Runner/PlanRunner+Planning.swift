@@ -28,27 +28,26 @@ extension PlanRunner {
 
     /// Journals `replan.triggered`, asks the planner for a revised plan and journals it as
     /// `plan.revised` (what was added, removed and changed against the plan in force).
-    func replan(_ p: inout RunProgress, _ failure: RunProgress.FinalFailure, recorder: RunRecorder) async throws
-        -> Ending?
-    {
+    /// - Parameter triggered: the `replan.triggered` is in the journal already (a resumed run that
+    ///   stopped before the planner answered): the planner is asked without another trigger, and
+    ///   the replan is not counted again.
+    func replan(
+        _ p: inout RunProgress, _ failure: RunProgress.FinalFailure, recorder: RunRecorder, triggered: Bool = false
+    ) async throws -> Ending? {
         let reason = failure.replanReason
-        if let policy = planner as? any ReplanPolicy, !policy.shouldReplan(reason) {
-            // A request the policy ranks (wants later) waits for the next plan version.
-            if policy.priority(of: reason) == .max { p.abandonFirstFailure() } else { p.deferFirstFailure() }
-            return nil
+        if !triggered {
+            if let policy = planner as? any ReplanPolicy, !policy.shouldReplan(reason) {
+                // A request the policy ranks (wants later) waits for the next plan version.
+                if policy.priority(of: reason) == .max { p.abandonFirstFailure() } else { p.deferFirstFailure() }
+                return nil
+            }
+            guard p.replans < options.maxReplans else {
+                return .limit(
+                    "max_replans",
+                    "step \(failure.stepID) failed (\(failure.details)) and the run reached --max-replans \(options.maxReplans)")
+            }
+            try await recordTrigger(&p, reason, recorder: recorder)
         }
-        guard p.replans < options.maxReplans else {
-            return .limit(
-                "max_replans",
-                "step \(failure.stepID) failed (\(failure.details)) and the run reached --max-replans \(options.maxReplans)")
-        }
-        try await recorder.record(
-            .replanTriggered, actor: "system",
-            data: .record([
-                "reason": .string(failure.reason), "step_id": .string(failure.stepID),
-                "details": .string(failure.details),
-            ]))
-        p.replans += 1
         let request = PlanningRequest(
             goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis)
         let proposal: PlanProposal
@@ -56,22 +55,71 @@ extension PlanRunner {
         case .failure(let ending): return ending
         case .success(let value): proposal = value
         }
+        try await revise(
+            &p, to: proposal.steps, actor: "planner", reason: failure.reason, rationale: proposal.rationale,
+            retrying: failure.stepID, recorder: recorder)
+        return try await gate(&p, recorder: recorder)
+    }
+
+    /// Journals `replan.triggered` for `reason` and counts the replan.
+    func recordTrigger(_ p: inout RunProgress, _ reason: ReplanReason, recorder: RunRecorder) async throws {
+        try await recorder.record(
+            .replanTriggered, actor: "system",
+            data: .record([
+                "reason": .string(reason.reason), "step_id": reason.stepID.map(JSONValue.string),
+                "details": reason.details.map(JSONValue.string),
+            ]))
+        p.replans += 1
+    }
+
+    /// Asks the planner to revise the plan the reviewer sent back (`changes_requested`): journals
+    /// `replan.triggered` (unless `triggered`: it is in the journal already) and `plan.revised`.
+    /// Such revisions count against `maxReplans`. The caller reviews the new version.
+    func reviseForReview(_ p: inout RunProgress, _ review: PlanReview, recorder: RunRecorder, triggered: Bool = false)
+        async throws -> Ending?
+    {
+        let reason = ReplanReason(reason: "changes_requested", stepID: nil, details: review.comments.joined(separator: "\n"))
+        if !triggered {
+            guard p.replans < options.maxReplans else {
+                return .limit(
+                    "max_replans",
+                    "the reviewer requested changes to plan version \(p.version) and the run reached --max-replans \(options.maxReplans)")
+            }
+            try await recordTrigger(&p, reason, recorder: recorder)
+        }
+        let request = PlanningRequest(
+            goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis,
+            review: review)
+        switch try await askPlanner(request, purpose: "replan", deadline: p.deadline, recorder: recorder) {
+        case .failure(let ending): return ending
+        case .success(let proposal):
+            try await revise(
+                &p, to: proposal.steps, actor: "planner", reason: reason.reason, rationale: proposal.rationale, recorder: recorder)
+            return nil
+        }
+    }
+
+    /// Journals `steps` as the next plan version (`plan.revised`: what was added, removed and
+    /// changed against the plan in force) and puts it in force.
+    func revise(
+        _ p: inout RunProgress, to steps: [PlanStep], actor: String, reason: String, rationale: String?,
+        retrying: String? = nil, recorder: RunRecorder
+    ) async throws {
         let base = Dictionary(p.plan.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let newIDs = Set(proposal.steps.map(\.id))
-        let added = proposal.steps.filter { base[$0.id] == nil }
-        let changed = proposal.steps.filter { base[$0.id] != nil && base[$0.id] != $0 }
+        let newIDs = Set(steps.map(\.id))
+        let added = steps.filter { base[$0.id] == nil }
+        let changed = steps.filter { base[$0.id] != nil && base[$0.id] != $0 }
         let removed = p.plan.map(\.id).filter { !newIDs.contains($0) }
         let version = p.version.saturatingAdd(1)
         try await recorder.record(
-            .planRevised, actor: "planner",
+            .planRevised, actor: actor,
             data: .record([
                 "version": .int(version), "base_version": .int(p.version),
                 "added": .array(added.map(\.wireValue)), "removed": .strings(removed),
-                "changed": .array(changed.map(\.wireValue)), "reason": .string(failure.reason),
-                "rationale": proposal.rationale.map(JSONValue.string),
+                "changed": .array(changed.map(\.wireValue)), "reason": .string(reason),
+                "rationale": rationale.map(JSONValue.string),
             ]))
-        p.adopt(proposal.steps, version: version, changed: Set(changed.map(\.id)), retrying: failure.stepID)
-        return try await gate(&p, recorder: recorder)
+        p.adopt(steps, version: version, changed: Set(changed.map(\.id)), retrying: retrying)
     }
 
     /// Asks the analyzer about the goal and journals its model calls and `goal.analyzed`.
@@ -97,14 +145,14 @@ extension PlanRunner {
         return nil
     }
 
-    private enum PlannerAnswer {
+    enum PlannerAnswer {
         case success(PlanProposal)
         case failure(Ending)
     }
 
     /// Calls the planner, journals its model calls and checks the plan (non-empty, unique ids,
     /// known dependencies, no cycles). A planner error or an invalid plan ends the run.
-    private func askPlanner(_ request: PlanningRequest, purpose: String, deadline: RunDeadline, recorder: RunRecorder)
+    func askPlanner(_ request: PlanningRequest, purpose: String, deadline: RunDeadline, recorder: RunRecorder)
         async throws -> PlannerAnswer
     {
         let proposal: PlanProposal
@@ -129,62 +177,5 @@ extension PlanRunner {
                 Ending(stoppedBy: "invalid_plan", error: RuntimeError("invalid_plan", "the planner's plan is invalid: \(error.message)")))
         }
         return .success(proposal)
-    }
-
-    /// The review (when a reviewer is set) and the plan-level approval point of the plan in force.
-    private func gate(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
-        if let reviewer {
-            let review: PlanReview
-            do {
-                let (goal, steps, version) = (p.goal, p.plan, p.version)
-                review = try await p.deadline.bound { try await reviewer.review(goal: goal, steps: steps, version: version) }
-            } catch {
-                if let ending = Ending.interrupted(by: error) { return ending }
-                let failure = (error as? RuntimeError) ?? RuntimeError("reviewer_error", "\(error)")
-                for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }
-                return Ending(stoppedBy: "reviewer_error", error: failure)
-            }
-            for call in review.calls { try await recorder.record(call, stepID: nil, actor: "reviewer") }
-            guard RunValidator.verdicts.contains(review.verdict) else {
-                // Journaled as it came, the run would be rejected, left open, and resumed unreviewed.
-                let allowed = RunValidator.verdicts.sorted().joined(separator: ", ")
-                return Ending(
-                    stoppedBy: "reviewer_error",
-                    error: RuntimeError("bad_reply", "\(reviewer.name): the verdict \"\(review.verdict)\" is not one of \(allowed)"))
-            }
-            try await recorder.record(
-                .planReviewed, actor: "reviewer",
-                data: .record([
-                    "version": .int(p.version), "verdict": .string(review.verdict), "reviewer": .string(reviewer.name),
-                    "score": review.score.map(JSONValue.double), "comments": .strings(review.comments),
-                ]))
-            if review.verdict == "rejected" {
-                return Ending(
-                    stoppedBy: "plan_rejected",
-                    error: RuntimeError("plan_rejected", "the reviewer rejected plan version \(p.version)"))
-            }
-        }
-        guard options.approvePlan else { return nil }
-        try await recorder.record(
-            .approvalRequested, actor: "system",
-            data: .record([
-                "version": .int(p.version), "reason": .string("plan version \(p.version) needs approval"),
-                "approvers": .strings([options.approval == .auto ? "policy" : "human"]),
-            ]))
-        p.planApproval = .requested
-        let decision =
-            approvals?.decision(stepID: nil, version: p.version)
-            ?? (options.approval == .auto
-                ? ApprovalDecision(decision: "granted", actor: "policy", comment: "granted by policy --approve auto") : nil)
-        if let decision {
-            try await recorder.record(
-                .approvalResolved, actor: decision.actor,
-                data: .record([
-                    "decision": .string(decision.decision), "version": .int(p.version),
-                    "comment": decision.comment.map(JSONValue.string),
-                ]))
-            p.planApproval = decision.decision == "granted" ? .granted : .denied
-        }
-        return nil
     }
 }

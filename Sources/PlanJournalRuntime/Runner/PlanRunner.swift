@@ -79,9 +79,11 @@ public struct PlanRunner: Sendable {
     /// Continues a run that was interrupted (crash, kill, a stop at an approval point) from its
     /// journal: completed steps are not run again; a step started but never finished runs again as a
     /// new attempt.
+    /// - Parameter note: members added to the `note` this journals first (`message` `resumed`): a
+    ///   replay records its fork's adapters and limits there, for a later `resume` of the fork.
     /// - Throws: ``RuntimeError`` `already_completed` when the run has ended; `JournalError` `.notFound`,
     ///   or `.conflict` when another process drives the run.
-    public func resume(run: String) async throws -> RunResult {
+    public func resume(run: String, note: [JSONValue.Member] = []) async throws -> RunResult {
         // Before its state is read: another driver's steps would otherwise run a second time.
         let claim = try journal.claim(run: run)
         let events = try journal.events(of: run)
@@ -96,31 +98,24 @@ public struct PlanRunner: Sendable {
             outputTokens: state.totals.outputTokens)
         var progress = RunProgress(resuming: events, state: state, goal: goal, options: options)
         progress.claim = claim
-        try await recorder.record(
+        let resumed = try await recorder.record(
             .note, actor: "system",
-            data: .record(["message": .string("resumed"), "resumed_after_seq": .int(state.seq)]))
+            data: .object([.init("message", .string("resumed")), .init("resumed_after_seq", .int(state.seq))] + note))
+        // A fork's own part starts at its first own event (before it, its parent's run).
+        if let forkSeq = try journal.run(run).forkSeq {
+            progress.startedAt = try journal.events(of: run, from: forkSeq + 1, to: forkSeq + 1).first?.ts ?? resumed.ts
+        }
         return try await drive(&progress, recorder: recorder)
     }
 
     private func startedData(_ setup: Setup) -> JSONValue {
-        var limits: [JSONValue.Member] = []
-        if let budget = options.budgetUSD { limits.append(.init("budget_usd", .double(budget))) }
-        if let timeout = options.timeout {
-            let c = timeout.components
-            limits.append(.init("timeout_s", .double(Double(c.seconds) + Double(c.attoseconds) / 1e18)))
-        }
         return .record([
             "goal": .string(setup.goal),
             "agent": .record(["name": .string("planj"), "version": .string(PlanJournalRuntime.version)]),
             "planner": .record(["model": .string(planner.name)]),
             "executor": .record(["model": .string(executor.name)]),
             "tools": .strings(tools.names),
-            "config": .object(
-                [
-                    .init("parallel", .int(options.parallel)), .init("max_attempts", .int(options.maxAttempts)),
-                    .init("max_steps", .int(options.maxSteps)), .init("max_replans", .int(options.maxReplans)),
-                    .init("approve", .string(options.approval.rawValue)),
-                ] + limits + setup.config),
+            "config": .object(options.recordedMembers + setup.config),
             "tags": .strings(setup.tags),
         ])
     }

@@ -25,7 +25,21 @@ struct RunProgress: Sendable {
         var replanReason: ReplanReason { ReplanReason(reason: reason, stepID: stepID, details: details) }
     }
 
+    /// Planning a resumed run stopped in the middle of.
+    enum PlanWork: Sendable {
+        /// A replan for a step whose `replan.triggered` is journaled, the planner not yet asked.
+        case replan(FinalFailure)
+        /// A `changes_requested` replan whose `replan.triggered` is journaled, the planner not yet asked.
+        case revise(PlanReview)
+        /// The review of the plan in force: the recorded one to act on, or (`nil`) one to ask for.
+        case review(PlanReview?)
+    }
+
     var goal: String
+    /// When a fork's own part began (its first own event); `nil` for a run that is not a fork.
+    var startedAt: Timestamp?
+    /// What planning is left from before a resume (done before any step runs).
+    var pendingPlanWork: PlanWork?
     /// The failure of a step that showed the executor cannot work at all (the run then stops).
     var unusableExecutor: RuntimeError?
     /// This process's claim on the run, held while it drives it (confirmed as it goes).

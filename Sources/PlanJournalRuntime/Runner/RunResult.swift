@@ -14,4 +14,7 @@ public struct RunResult: Sendable {
     public var error: RuntimeError?
     /// The plan state after `run.completed`.
     public var state: PlanState
+    /// When the run's own part began: its `run.started`, or a fork's first own event (its
+    /// `state.startedAt` is its parent's start).
+    public var startedAt: Timestamp?
 }

@@ -26,6 +26,7 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                     ])
                 } ?? .null,
                 "analysis": request.analysis?.wireValue ?? .null,
+                "review": request.review?.wireValue ?? .null,
             ]))
         return try PlanReply.proposal(from: result, calls: Self.calls(result, purpose: request.replan == nil ? "plan" : "replan"))
     }
@@ -61,9 +62,17 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
         guard let verdict = result["verdict"]?.stringValue else {
             throw RuntimeError("bad_reply", "\(name): the review reply has no \"verdict\"")
         }
+        var steps: [PlanStep]?
+        if result["steps"] != nil && result["steps"] != .null {
+            do {
+                steps = try PlanReply.proposal(from: result).steps
+            } catch {
+                throw RuntimeError("bad_reply", "\(name): the review reply's amended plan: \((error as? RuntimeError)?.message ?? "\(error)")")
+            }
+        }
         return PlanReview(
             verdict: verdict, score: result["score"]?.doubleValue,
-            comments: result["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            comments: result["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], steps: steps,
             calls: Self.calls(result, purpose: "review"))
     }
 

@@ -3,7 +3,8 @@
 public struct AuditPolicy: Sendable, Hashable {
     /// The same tool with the same arguments this many times in one run is a loop.
     public var toolLoopRepeats = 3
-    /// A step started this many times is a retry storm.
+    /// A step whose attempts failed this many times is a retry storm (attempts restarted after a
+    /// crash, with no `step.failed`, do not count).
     public var retryStormAttempts = 4
     /// This many replans in a row, with no step completing between them, is a replan storm.
     public var replanStormInARow = 3

@@ -70,16 +70,17 @@ struct BehaviourRules {
     }
 
     private mutating func storms(_ events: [JournalEvent]) {
-        var starts: [String: Int] = [:]
+        // Attempts that failed: a step started again after a crash (no step.failed) is no retry.
+        var failures: [String: Int] = [:]
         var inARow = 0
         var replans = 0
         for e in events {
             switch e.knownKind {
-            case .stepStarted?:
+            case .stepFailed?:
                 guard let step = e.dataString("step_id") else { continue }
-                starts[step, default: 0] += 1
-                if starts[step] == policy.retryStormAttempts {
-                    add(.warning, "behaviour.retry-storm", e.seq, step, "started \(policy.retryStormAttempts) times: a retry storm")
+                failures[step, default: 0] += 1
+                if failures[step] == policy.retryStormAttempts {
+                    add(.warning, "behaviour.retry-storm", e.seq, step, "failed \(policy.retryStormAttempts) times: a retry storm")
                 }
             case .stepCompleted?:
                 inARow = 0

@@ -7,7 +7,9 @@ public struct RunDiff: Sendable, Encodable {
     /// One step's comparison.
     public struct Step: Sendable, Encodable {
         public var stepID: String
-        /// `same`, `differs`, `only_in_a` or `only_in_b`.
+        /// `same`, `differs`, `only_in_a` or `only_in_b` (no plan version of the other run held
+        /// it), or `removed_in_a` / `removed_in_b` (a replan of that run removed it, while the
+        /// other run's final plan holds it).
         public var status: String
         public var a: Side?
         public var b: Side?
@@ -31,9 +33,11 @@ public struct RunDiff: Sendable, Encodable {
         public var durationMs: Double?
         public var tokens: Int64
         public var costUSD: Double
+        /// Whether a plan revision removed the step (the run's final plan does not hold it).
+        public var removed: Bool
 
         enum CodingKeys: String, CodingKey {
-            case status, attempts, output, durationMs = "duration_ms", tokens, costUSD = "cost_usd"
+            case status, attempts, output, durationMs = "duration_ms", tokens, costUSD = "cost_usd", removed
         }
     }
 
@@ -63,12 +67,14 @@ public struct RunDiff: Sendable, Encodable {
         public var differs: Int
         public var onlyInA: Int
         public var onlyInB: Int
+        public var removedInA: Int
+        public var removedInB: Int
 
         enum CodingKeys: String, CodingKey {
             case statusA = "status_a", statusB = "status_b", planVersionsA = "plan_versions_a"
             case planVersionsB = "plan_versions_b", tokensA = "tokens_a", tokensB = "tokens_b", costUSDA = "cost_usd_a"
             case costUSDB = "cost_usd_b", durationMsA = "duration_ms_a", durationMsB = "duration_ms_b", same, differs
-            case onlyInA = "only_in_a", onlyInB = "only_in_b"
+            case onlyInA = "only_in_a", onlyInB = "only_in_b", removedInA = "removed_in_a", removedInB = "removed_in_b"
         }
     }
 
@@ -110,12 +116,16 @@ public struct RunDiff: Sendable, Encodable {
         let idsB = Self.planned(b.2)
         let inA = Set(idsA)
         let inB = Set(idsB)
+        let finalA = Self.final(a.2)
+        let finalB = Self.final(b.2)
         var steps: [Step] = []
         for id in idsA + idsB.filter({ !inA.contains($0) }) {
-            let sideA = inA.contains(id) ? a.2.step(id).map { Self.side($0, output: outputsA[id]) } : nil
-            let sideB = inB.contains(id) ? b.2.step(id).map { Self.side($0, output: outputsB[id]) } : nil
+            let sideA = inA.contains(id) ? a.2.step(id).map { Self.side($0, output: outputsA[id], removed: !finalA.contains(id)) } : nil
+            let sideB = inB.contains(id) ? b.2.step(id).map { Self.side($0, output: outputsB[id], removed: !finalB.contains(id)) } : nil
             var step = Step(stepID: id, status: "same", a: sideA, b: sideB)
             switch (sideA, sideB) {
+            case (let x?, let y?) where x.removed != y.removed:
+                step.status = x.removed ? "removed_in_a" : "removed_in_b"
             case (let x?, let y?):
                 if x.status != y.status || x.output != y.output {
                     step.status = "differs"
@@ -146,18 +156,27 @@ public struct RunDiff: Sendable, Encodable {
             statusA: a.2.status, statusB: b.2.status, planVersionsA: a.2.plans.count, planVersionsB: b.2.plans.count,
             tokensA: a.2.totals.tokens, tokensB: b.2.totals.tokens, costUSDA: a.2.totals.costUSD,
             costUSDB: b.2.totals.costUSD, durationMsA: duration(a.2), durationMsB: duration(b.2), same: count("same"),
-            differs: count("differs"), onlyInA: count("only_in_a"), onlyInB: count("only_in_b"))
+            differs: count("differs"), onlyInA: count("only_in_a"), onlyInB: count("only_in_b"),
+            removedInA: count("removed_in_a"), removedInB: count("removed_in_b"))
     }
 
-    /// The steps of the run's current plan (all known steps when it has none).
+    /// The steps of every plan version of the run, in the order they first appear (all known
+    /// steps when it has no plan).
     static func planned(_ s: PlanState) -> [String] {
-        s.currentPlan?.steps.map(\.id) ?? s.steps.map(\.id)
+        guard !s.plans.isEmpty else { return s.steps.map(\.id) }
+        var seen = Set<String>()
+        return s.plans.flatMap { $0.steps.map(\.id) }.filter { seen.insert($0).inserted }
     }
 
-    static func side(_ s: PlanState.StepState, output: String?) -> Side {
+    /// The steps of the run's final plan (all known steps when it has none).
+    static func final(_ s: PlanState) -> Set<String> {
+        Set(s.currentPlan?.steps.map(\.id) ?? s.steps.map(\.id))
+    }
+
+    static func side(_ s: PlanState.StepState, output: String?, removed: Bool) -> Side {
         Side(
             status: s.status.rawValue, attempts: s.attempts, output: output, durationMs: s.durationMs,
-            tokens: s.tokens, costUSD: s.costUSD)
+            tokens: s.tokens, costUSD: s.costUSD, removed: removed)
     }
 
     /// Each step's last `step.completed` output.

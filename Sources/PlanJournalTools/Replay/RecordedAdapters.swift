@@ -81,13 +81,21 @@ public struct RecordedExecutor: Executor, Judge {
     /// answering: `--executor recorded --tools live` keeps the model's decisions and runs the tools
     /// for real, so observations that drifted from the recording show.
     public let reissueToolCalls: Bool
-    private let attempts = Tally()
-    private let judged = Tally()
+    private let attempts: Tally
+    private let judged: Tally
     public var name: String { "recorded:\(recording.run)" }
 
-    public init(_ recording: RecordedRun, reissueToolCalls: Bool = false) {
+    /// - Parameters:
+    ///   - answered: attempts per step answered already (a resumed replay: the next answer is
+    ///     the recording's next outcome).
+    ///   - judged: judgements per step given already.
+    public init(
+        _ recording: RecordedRun, reissueToolCalls: Bool = false, answered: [String: Int] = [:], judged: [String: Int] = [:]
+    ) {
         self.recording = recording
         self.reissueToolCalls = reissueToolCalls
+        attempts = Tally(answered)
+        self.judged = Tally(judged)
     }
 
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
@@ -123,7 +131,8 @@ public struct RecordedExecutor: Executor, Judge {
 
 /// Counts per key, from 1.
 final class Tally: Sendable {
-    private let counts = Synchronization.Mutex([String: Int]())
+    private let counts: Synchronization.Mutex<[String: Int]>
+    init(_ start: [String: Int] = [:]) { counts = Synchronization.Mutex(start) }
     func next(_ key: String) -> Int { counts.withLock { $0[key, default: 0] += 1; return $0[key]! } }
     func peek(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
 }

@@ -22,6 +22,32 @@ public struct Replayer: Sendable {
         return first.seq - 1
     }
 
+    /// The limits `run` ran with, as its `run.started` `config` recorded them, so that a fork
+    /// retries, replans and stops where the original did. A limit the run did not record (an
+    /// ingested run) is at least as loose as what the recording did.
+    /// - Throws: `JournalError` `.notFound`.
+    public func recordedOptions(of run: String) throws -> RunnerOptions {
+        Self.recordedOptions(of: try journal.events(of: run))
+    }
+
+    static func recordedOptions(of events: [JournalEvent]) -> RunnerOptions {
+        let config = events.first { $0.knownKind == .runStarted }?.data("config")
+        var options = RunnerOptions(recorded: config)
+        let recording = RecordedRun(run: events.first?.run ?? "", events: events)
+        if config?["max_attempts"] == nil {
+            options.maxAttempts = max(options.maxAttempts, recording.outcomes.values.map(\.count).max() ?? 0)
+        }
+        if config?["max_replans"] == nil {
+            options.maxReplans = max(options.maxReplans, recording.replannedSteps.count)
+        }
+        if config?["max_steps"] == nil {
+            options.maxSteps = max(options.maxSteps, recording.outcomes.values.reduce(0) { $0 + $1.count } * 2)
+        }
+        // Approval points are decided by the recording first; new ones by policy.
+        options.approval = .auto
+        return options
+    }
+
     /// Forks `run` at `seq` as `forkID` and drives the fork to its end with `planner` and
     /// `executor` (`nil`: answers recorded in `run`); approval points get the recorded decisions. Each step's `step.completed` says where its
     /// answer came from (`source`: `recorded`, `live` or `override`).
@@ -30,10 +56,16 @@ public struct Replayer: Sendable {
     ///   - toolMode: where tool calls are answered from (`tools` are the live ones).
     ///   - fallbackPlanner: with the recorded planner (`planner` nil), asked for the replans the
     ///     recording does not have.
+    ///   - specs: `config` members naming the fork's adapters (`planner_spec`, `executor_spec`,
+    ///     `tool_specs`, `tool_mode`, as the CLI's specs), journaled in the fork's first own event
+    ///     with its limits, so that ``resumeFork(_:planner:executor:fallbackPlanner:tools:options:observer:)``
+    ///     continues it with them.
+    ///   - options: the fork's limits; `nil`: the original's, as its `run.started` recorded them
+    ///     (``recordedOptions(of:)``).
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
         overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive, fallbackPlanner: (any Planner)? = nil,
-        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
+        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions? = nil, specs: [JSONValue.Member] = [],
         observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
         let events = try journal.events(of: run)
@@ -48,11 +80,7 @@ public struct Replayer: Sendable {
             throw RuntimeError("usage", "run \(run) had completed by seq \(seq): re-execute from an earlier seq")
         }
         _ = try journal.fork(run, at: seq, as: forkID)
-        // Limits at least as loose as what the recording did, so the replay can do it too.
-        var options = options
-        options.maxAttempts = max(options.maxAttempts, recording.outcomes.values.map(\.count).max() ?? 0)
-        options.maxReplans = max(options.maxReplans, recording.replannedSteps.count)
-        options.maxSteps = max(options.maxSteps, recording.outcomes.values.reduce(0) { $0 + $1.count } * 2)
+        let options = options ?? Self.recordedOptions(of: events)
         let recordedExecutor = RecordedExecutor(recording, reissueToolCalls: toolMode == .live)
         let base: any Executor = executor ?? recordedExecutor
         let runner = PlanRunner(
@@ -64,6 +92,16 @@ public struct Replayer: Sendable {
             executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
             judge: executor == nil ? recordedExecutor : nil, approvals: recording,
             tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
-        return try await runner.resume(run: forkID)
+        let note: [JSONValue.Member] = [
+            .init("replay_of", .string(run)),
+            .init(
+                "config",
+                .object(
+                    options.recordedMembers + [
+                        .init("tool_mode", .string(toolMode.rawValue)),
+                        .init("overrides", .object(overrides.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })),
+                    ] + specs)),
+        ]
+        return try await runner.resume(run: forkID, note: note)
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalStore
+import PlanJournalTestSupport
+import Testing
+
+/// `planj resume` of a replay's fork that was killed.
+@Suite struct ForkResumeCommandTests {
+    let agent = "cmd:python3 " + Fixtures.repositoryRoot + "/tools/agents/example_agent.py"
+
+    /// The fork goes on with the replay's executor (not its parent's), and its duration is its own.
+    @Test func aKilledForkResumesWithTheReplaysExecutor() async throws {
+        let s = try PlanjSandbox("planj-fork-resume")
+        // Answers "B:<step>"; the first time it gets step total, it hangs until planj is gone.
+        let other = """
+            import json, os, sys, time
+            for line in sys.stdin:
+                r = json.loads(line)
+                step = r["params"]["step"]["id"]
+                if step == "total" and not os.path.exists('\(s.path("stalled"))'):
+                    open('\(s.path("stalled"))', 'w').close()
+                    parent = os.getppid()
+                    while os.getppid() == parent: time.sleep(0.05)
+                    os._exit(0)
+                print(json.dumps({"id": r["id"], "result": {"output": "B:" + step}}), flush=True)
+            """
+        try other.write(toFile: s.path("other.py"), atomically: true, encoding: .utf8)
+        let original = try await s.planj(
+            "run", "--goal", "one two three four", "--planner", agent, "--executor", agent, "--run-id", "orig", "--quiet")
+        #expect(original.status == 0, "\(original.stderr)")
+        // The parent's start is well before the fork's.
+        try await Task.sleep(for: .seconds(2))
+        let p = try PlanjBinary.process(
+            ["--journal", s.journal, "replay", "orig", "--executor", "cmd:python3 \(s.path("other.py"))", "--as", "fork",
+             "--max-attempts", "3", "--quiet"],
+            in: s.directory)
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        let j = try Journal(path: s.journal)
+        var stalled = false
+        for _ in 0..<1500 where !stalled {
+            stalled = (try? j.events(of: "fork"))?.contains {
+                $0.kind == "step.started" && $0.dataString("step_id") == "total"
+            } == true
+            if !stalled { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(stalled)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let resumed = try await s.planj("resume", "fork")
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        let forkSeq = try #require(try j.run("fork").forkSeq)
+        let outputs = try j.events(of: "fork", from: forkSeq + 1).filter { $0.kind == "step.completed" }
+            .compactMap { $0.dataString("output") }
+        #expect(outputs.sorted() == ["B:count_first_half", "B:count_second_half", "B:total"])
+        // The fork's limits came with it: --max-attempts 3 of the replay.
+        let note = try #require(try j.events(of: "fork", from: forkSeq + 1, to: forkSeq + 1).first)
+        #expect(note.data("config")?["max_attempts"]?.int64Value == 3)
+        #expect(note.data("config")?["executor_spec"]?.stringValue == "cmd:python3 \(s.path("other.py"))")
+        // "… steps completed, … replans, … tokens, $…, SECONDSs, … events": the fork's own seconds.
+        let seconds = try #require(
+            resumed.stdout.split(separator: ",").first { $0.hasSuffix("s") && $0.contains(".") && !$0.contains("$") })
+        let value = try #require(Double(seconds.trimmingCharacters(in: .whitespaces).dropLast()))
+        #expect(value < 2, "\(resumed.stdout)")
+    }
+}
