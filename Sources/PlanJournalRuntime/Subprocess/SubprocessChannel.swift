@@ -80,15 +80,21 @@ public final class SubprocessChannel: Sendable {
     public var ending: String? { shared.state.withLock { $0.closed } }
 
     /// Ends the program: its standard input is closed (the protocol's signal to exit), then it
-    /// gets SIGTERM after `grace`, then SIGKILL after `grace` again. Returns once it has ended.
+    /// gets SIGTERM after `grace`, then SIGKILL after `grace` again. Returns once it has ended and
+    /// its channel is closed (``ending`` says how it ended).
     public func stop(grace: Duration = .milliseconds(500)) {
         Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
         process.closeInput()
-        for signal in [SIGTERM, SIGKILL] {
-            if waitForEnd(upTo: grace) { return }
-            process.send(signal)
+        var ended = false
+        for signal in [SIGTERM, SIGKILL] where !ended {
+            ended = waitForEnd(upTo: grace)
+            if !ended { process.send(signal) }
         }
-        _ = waitForEnd(upTo: grace)
+        guard ended || waitForEnd(upTo: grace) else { return }
+        // The waiter closes the channel (``ending`` then says how the program ended) once the
+        // reader has taken its last output, within a second of the end.
+        let deadline = ContinuousClock.now + .milliseconds(1200)
+        while shared.state.withLock({ $0.closed == nil }) && ContinuousClock.now < deadline { usleep(2_000) }
     }
 
     /// Stops the programs of every channel still open (at the end of a command, or when it is
