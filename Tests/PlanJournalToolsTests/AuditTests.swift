@@ -129,6 +129,24 @@ import Testing
         #expect(f.last?.message == "its cause 9 is not an earlier event of the run")
     }
 
+    /// Plan versions numbered again or downwards, and reviews or approvals of versions no plan
+    /// defined, are warnings (the contract lets them through).
+    @Test func planVersionsGoUpAndAreNamedAsDefined() throws {
+        let b = try run { b in
+            try b.add("plan.reviewed", #"{"version":9,"verdict":"approved"}"#)
+            try b.add("plan.revised", #"{"version":3,"base_version":1,"added":[{"id":"c"}]}"#)
+            try b.add("plan.revised", #"{"version":2,"base_version":3}"#)
+            try b.add("plan.revised", #"{"version":3,"base_version":2}"#)
+            try b.add("approval.requested", #"{"version":42}"#)
+            try b.add("approval.requested", #"{"step_id":"a"}"#)
+        }
+        let f = findings(b).filter { $0.code.hasPrefix("plan.version") }
+        #expect(f.map(\.code) == ["plan.version-unknown", "plan.version-order", "plan.version-order", "plan.version-unknown"])
+        #expect(f.map(\.seq) == [3, 5, 6, 7])
+        #expect(f[1].message == "plan version 2 comes after version 3")
+        #expect(f[2].message == "plan version 3 again (first at seq 4)")
+    }
+
     @Test func gatedStepsAndPlansMustBeApprovedAndDenialsRespected() throws {
         let gated = #"[{"id":"a","requires_approval":true},{"id":"b","requires_approval":true}]"#
         let pending = try run(steps: gated) { b in

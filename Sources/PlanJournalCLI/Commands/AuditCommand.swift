@@ -22,6 +22,8 @@ extension Planj {
                                            run.completed; a step that never ended in a run that
                                            was not cancelled; (warning) a cause that names no
                                            earlier event
+                  warning  plan.version-*  plan versions numbered again or downwards; reviews
+                                           and approvals of versions no plan defined
                   warning  behaviour.*     tool loops (same tool, same arguments), retry and
                                            replan storms, observations that did not match their
                                            expected output

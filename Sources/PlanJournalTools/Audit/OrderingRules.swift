@@ -4,7 +4,8 @@ import PlanJournalCore
 /// and its dependencies have completed, gated steps and plans are approved before they run, a
 /// denial is respected, nothing follows `run.completed`, every started step ends (once) unless
 /// the run was cancelled or crashed, a replan follows a failure, a successful run's plan was
-/// carried out, and an event's `cause` is an earlier event.
+/// carried out, plan versions are numbered upwards and reviews and approvals name one of them, and
+/// an event's `cause` is an earlier event.
 struct OrderingRules {
     private enum Gate {
         case pending(Int64)
@@ -68,9 +69,15 @@ struct OrderingRules {
             if e.dataString("reason") == "step_failed", let step = e.dataString("step_id"), state.step(step)?.status == .completed {
                 add(.warning, "order.replan-without-failure", e.seq, step, "a replan for the failure of a step that completed")
             }
+        case .planProposed?, .planRevised?:
+            checkVersion(e)
+        case .planReviewed?:
+            checkNamedVersion(e)
         case .approvalRequested?:
+            checkNamedVersion(e)
             setGate(e, .pending(e.seq))
         case .approvalResolved?:
+            checkNamedVersion(e)
             switch e.dataString("decision") {
             case "granted"?: setGate(e, .granted)
             case "denied"?: setGate(e, .denied(e.seq))
@@ -80,6 +87,27 @@ struct OrderingRules {
             if completedAt == nil { completedAt = e.seq }
         default: break
         }
+    }
+
+    /// A plan version's number is new and above the ones before it (the contract does not say so,
+    /// but a reader of `version 2 of 3`, or of two different plans called version 1, is misled).
+    private mutating func checkVersion(_ e: JournalEvent) {
+        guard let version = e.dataInt("version") else { return }
+        if let earlier = state.plans.first(where: { Int64($0.version) == version }) {
+            add(.warning, "plan.version-order", e.seq, nil, "plan version \(version) again (first at seq \(earlier.seq))")
+        } else if let highest = state.plans.map(\.version).max(), version < Int64(highest) {
+            add(.warning, "plan.version-order", e.seq, nil, "plan version \(version) comes after version \(highest)")
+        } else if version < 1 {
+            add(.warning, "plan.version-order", e.seq, nil, "plan version \(version) is not a positive number")
+        }
+    }
+
+    /// A review or approval of a plan version names one the run has defined.
+    private mutating func checkNamedVersion(_ e: JournalEvent) {
+        guard e.dataString("step_id") == nil, let version = e.dataInt("version"),
+            !state.plans.contains(where: { Int64($0.version) == version })
+        else { return }
+        add(.warning, "plan.version-unknown", e.seq, nil, "\(e.kind) names plan version \(version), which no plan event of the run defined before it")
     }
 
     private mutating func setGate(_ e: JournalEvent, _ gate: Gate?) {
