@@ -60,20 +60,12 @@ extension Replayer {
             }
         }
         let state = try journal.state(of: fork)
-        let recordedExecutor = RecordedExecutor(
-            recording, reissueToolCalls: record.toolMode == .live, answered: answered, judged: judged)
-        let base: any Executor = executor ?? recordedExecutor
-        let overrides = record.overrides
-        let runner = PlanRunner(
-            journal: journal,
-            planner: planner
-                ?? RecordedPlanner(
-                    recording, versionsAlreadyPlanned: state.plans.count, replansAlreadyMade: state.totals.replans,
-                    fallback: fallbackPlanner),
-            executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
-            judge: executor == nil ? recordedExecutor : nil, approvals: recording,
-            tools: RecordedTools(recording, mode: record.toolMode, live: tools).registry, options: options ?? record.options,
-            observer: observer)
+        let runner = forkRunner(
+            recording, state: state, planner: planner, executor: executor,
+            recordedExecutor: RecordedExecutor(
+                recording, reissueToolCalls: record.toolMode == .live, answered: answered, judged: judged),
+            overrides: record.overrides, toolMode: record.toolMode, fallbackPlanner: fallbackPlanner, tools: tools,
+            options: options ?? record.options, observer: observer)
         return try await runner.resume(run: fork)
     }
 }

@@ -30,6 +30,27 @@ public struct Replayer: Sendable {
         Self.recordedOptions(of: try journal.events(of: run))
     }
 
+    /// The runner of a fork of `recording` whose state is `state`: `nil` planner or executor
+    /// answer from the recording (the recorded executor judges then too), `overrides` replace
+    /// outputs, approval points get the recorded decisions.
+    func forkRunner(
+        _ recording: RecordedRun, state: PlanState, planner: (any Planner)?, executor: (any Executor)?,
+        recordedExecutor: RecordedExecutor, overrides: [String: String], toolMode: ToolMode,
+        fallbackPlanner: (any Planner)?, tools: ToolRegistry, options: RunnerOptions,
+        observer: (@Sendable (JournalEvent) -> Void)?
+    ) -> PlanRunner {
+        let base: any Executor = executor ?? recordedExecutor
+        return PlanRunner(
+            journal: journal,
+            planner: planner
+                ?? RecordedPlanner(
+                    recording, versionsAlreadyPlanned: state.plans.count, replansAlreadyMade: state.totals.replans,
+                    fallback: fallbackPlanner),
+            executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
+            judge: executor == nil ? recordedExecutor : nil, approvals: recording,
+            tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
+    }
+
     static func recordedOptions(of events: [JournalEvent]) -> RunnerOptions {
         let config = events.first { $0.knownKind == .runStarted }?.data("config")
         var options = RunnerOptions(recorded: config)
@@ -81,17 +102,10 @@ public struct Replayer: Sendable {
         }
         _ = try journal.fork(run, at: seq, as: forkID)
         let options = options ?? Self.recordedOptions(of: events)
-        let recordedExecutor = RecordedExecutor(recording, reissueToolCalls: toolMode == .live)
-        let base: any Executor = executor ?? recordedExecutor
-        let runner = PlanRunner(
-            journal: journal,
-            planner: planner
-                ?? RecordedPlanner(
-                    recording, versionsAlreadyPlanned: shared.plans.count, replansAlreadyMade: shared.totals.replans,
-                    fallback: fallbackPlanner),
-            executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
-            judge: executor == nil ? recordedExecutor : nil, approvals: recording,
-            tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
+        let runner = forkRunner(
+            recording, state: shared, planner: planner, executor: executor,
+            recordedExecutor: RecordedExecutor(recording, reissueToolCalls: toolMode == .live), overrides: overrides,
+            toolMode: toolMode, fallbackPlanner: fallbackPlanner, tools: tools, options: options, observer: observer)
         let note: [JSONValue.Member] = [
             .init("replay_of", .string(run)),
             .init(
