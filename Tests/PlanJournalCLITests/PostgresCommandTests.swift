@@ -220,7 +220,13 @@ import Testing
         try input.fileHandleForWriting.write(contentsOf: text.prefix(cut))
         // Once it holds run locks (its runs are stored, uncommitted), end its connection.
         var ended = ""
+        let deadline = ContinuousClock.now + .seconds(60)
         while ended.isEmpty {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                Issue.record("the ingest took no run lock (running: \(process.isRunning)): \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+                process.terminate()
+                return
+            }
             let r = try await ChildProcess.run(
                 "psql",
                 [
