@@ -122,13 +122,15 @@ import Testing
         let journal = try await database(on: server)
         let run = try RunBuilder.complete(run: "race", steps: 3)
         let head = run.events.prefix(4).map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()
-        let next = String(decoding: run.events[4].bytes, as: UTF8.self) + "\n"
+        // Each racer its own event at seq 5 (the same bytes would be acknowledged as a duplicate).
+        let next = String(decoding: run.events[4].bytes, as: UTF8.self)
+        func racer(_ k: Int) -> String { next.replacingOccurrences(of: #""seq":5,"#, with: #""seq":5,"racer":\#(k),"#) + "\n" }
         let started = try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: head)
         #expect(started.status == 0, "\(started.stdout)\(started.stderr)")
         let results = try await withThrowingTaskGroup(of: PlanjBinary.Result.self) { group in
-            for _ in 0..<6 {
+            for k in 0..<6 {
                 group.addTask {
-                    try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: next)
+                    try await PlanjBinary.run(["--journal", journal, "append", "--expect-head"], in: box.directory, stdin: racer(k))
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
