@@ -160,6 +160,31 @@ import Testing
         return condition()
     }
 
+    /// A writer stopped (Ctrl-Z, SIGSTOP) inside a window holds the log's exclusive lock: a
+    /// journal opened meanwhile waits the busy timeout, then fails saying why (it waited for ever,
+    /// readers too); once the window ends it opens.
+    @Test func aWindowThatNeverEndsMakesOthersFailAfterTheBusyTimeout() async throws {
+        let t = try TemporaryJournal()
+        let path = t.directory + "/stopped.sqlite"
+        _ = try Journal(path: path)
+        let holder = open(path + "-pjlog", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        defer { close(holder) }
+        #expect(flock(holder, LOCK_EX) == 0)
+        var config = JournalConfiguration()
+        config.busyTimeoutMilliseconds = 300
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect {
+            _ = try Journal(path: path, configuration: config)
+        } throws: { error in
+            let e = error as? JournalError
+            return e?.code == .io && e?.message.contains("append log") == true && e?.message.contains("SIGSTOP") == true
+        }
+        #expect(clock.now - start >= .milliseconds(300))
+        #expect(flock(holder, LOCK_UN) == 0)
+        #expect(try Journal(path: path, configuration: config).runs().isEmpty)
+    }
+
     @Test func theLastWriterToCloseRemovesTheLog() async throws {
         let t = try TemporaryJournal()
         let path = t.directory + "/closing.sqlite"

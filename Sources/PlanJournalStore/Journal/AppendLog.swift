@@ -137,7 +137,11 @@ final class AppendLog {
 
     /// Takes the shared lock for the writer's lifetime; when the log holds records (left by a
     /// writer that died), first takes the exclusive lock and calls `recover` with it held.
-    func attach(recover: () throws(JournalError) -> Void) throws(JournalError) {
+    /// - Parameter limit: how long to wait for another writer's window to end (one is a few
+    ///   milliseconds long, but its process may be stopped, with Ctrl-Z or SIGSTOP, in one).
+    /// - Throws: `.io` when the window outlasts `limit`.
+    func attach(waitingUpTo limit: Duration, recover: () throws(JournalError) -> Void) throws(JournalError) {
+        let deadline = ContinuousClock.now + limit
         while true {
             if tryExclusive(thenShared: false) {
                 if size > 0 { try recover() }
@@ -145,7 +149,21 @@ final class AppendLog {
                 return
             }
             // Another writer is open (and its log empty), or it died in a window a moment ago.
-            lockShared()
+            while !lost && flock(fd, LOCK_SH | LOCK_NB) != 0 {
+                guard ContinuousClock.now < deadline else {
+                    let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+                    throw JournalError(
+                        .io,
+                        "another planj process has held the journal's append log \(path) for more than "
+                            + String(format: "%g s", seconds)
+                            + " in a write window (is it stopped, with Ctrl-Z or SIGSTOP?); try again once it goes on or ends")
+                }
+                usleep(1_000)
+            }
+            if !lost && !isCurrent() {
+                _ = flock(fd, LOCK_UN)
+                if reopen() { continue }
+            }
             if lost || !hasRecords() { return }
             _ = flock(fd, LOCK_UN)
             usleep(useconds_t(200 + Int.random(in: 0..<800)))

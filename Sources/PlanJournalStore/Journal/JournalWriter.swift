@@ -78,7 +78,9 @@ final class JournalWriter {
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
         if appendLog != nil { journalID = try? Self.journalIdentity(db) }
-        try appendLog?.attach { () throws(JournalError) in try self.replayLog() }
+        try appendLog?.attach(waitingUpTo: .milliseconds(Int64(config.busyTimeoutMilliseconds))) { () throws(JournalError) in
+            try self.replayLog()
+        }
         guard let sqlite, let checkpointer else { return }
         sqlite.setWALHook { [unowned sqlite] pages in
             if pages >= Checkpointer.writerPages {
