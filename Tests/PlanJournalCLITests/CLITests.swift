@@ -463,10 +463,12 @@ import Testing
         let first = try Fixtures.lines(Fixtures.validContract)[0]
         let run = try JournalEvent(parsing: first).run
         let before = try await planj("--journal", journal, "events", run).stdout
+        let firstHash = try #require(acks[0].split(separator: "\"").drop { $0 != "head_hash" }.dropFirst(2).first)
         for flags in [[], ["--expect-head"]] {
             let again = try await PlanjBinary.run(["--journal", journal, "append"] + flags, in: directory, stdin: first + "\n")
             #expect(again.status == 0, "\(again.stdout)")
             #expect(again.stdout.contains(#""ok":true"#) && again.stdout.contains(#""duplicate":true"#))
+            #expect(again.stdout.contains(#""head_hash":"\#(firstHash)""#), "the hash at seq 1, not the head's")
         }
         let changed = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":1,"other":1,"#)
         let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")

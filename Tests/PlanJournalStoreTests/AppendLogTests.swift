@@ -185,6 +185,28 @@ import Testing
         #expect(try Journal(path: path, configuration: config).runs().isEmpty)
     }
 
+    /// `close()` commits the open window into the database file and removes the log, so the file
+    /// alone holds every acknowledged append (a process that ended after appending left its last
+    /// window in the log and the WAL, for the next writer to commit).
+    @Test func closeLeavesEveryAppendInTheDatabaseFileAlone() async throws {
+        let t = try TemporaryJournal()
+        let path = t.directory + "/closed.sqlite"
+        let run = try RunBuilder.complete(run: "a", steps: 2)
+        let journal = try Journal(path: path)
+        for e in run.events { _ = try await journal.append([e], to: "a", expecting: .exactly(e.seq - 1)) }
+        try journal.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-pjlog"))
+        let alone = t.directory + "/alone.sqlite"
+        try FileManager.default.copyItem(atPath: path, toPath: alone)
+        let copy = try Journal(path: alone)
+        #expect(try copy.events(of: "a").map(\.bytes) == run.events.map(\.bytes))
+        #expect(try copy.verify().ok)
+        // The journal still takes appends (each committed on its own).
+        let more = try RunBuilder.complete(run: "b", steps: 1)
+        _ = try await journal.append(more.events, to: "b", expecting: .noRun)
+        #expect(try journal.events(of: "b").count == more.events.count)
+    }
+
     @Test func theLastWriterToCloseRemovesTheLog() async throws {
         let t = try TemporaryJournal()
         let path = t.directory + "/closing.sqlite"

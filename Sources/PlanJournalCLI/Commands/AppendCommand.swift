@@ -15,8 +15,8 @@ extension Planj {
                 standard output:
                   {"ok":true,"line":1,"run":"r1","seq":1,"head_hash":"…"}
                 An event the journal already holds, byte for byte, is acknowledged again with
-                "duplicate":true and not written twice, so an agent that lost an acknowledgement can send
-                the line again. Otherwise, when the event is rejected (the journal is unchanged by it):
+                "duplicate":true (and the head_hash it had then) and not written twice, so an agent that
+                lost an acknowledgement can send the line again. Otherwise, when the event is rejected (the journal is unchanged by it):
                   {"ok":false,"line":2,"error":{"code":"event.invalid","field":"data.goal",…}}
                 Lines after a rejected one are still appended. With --expect-head, the first event's seq must
                 follow the run's head exactly (an expected-version check). The exit status is 1 when any line
@@ -63,6 +63,8 @@ extension Planj {
                         if ![.syntax, .invalidEvent, .conflict, .notFound].contains(error.code) { throw error }
                     }
                 }
+                // Everything acknowledged goes into the database file now (not left in the log).
+                try journal.close()
                 if rejected > 0 { throw ExitCode(1) }
             }
         }
@@ -74,8 +76,9 @@ extension Planj {
                 let stored = try journal.events(of: event.run, from: event.seq, to: event.seq).first,
                 stored.bytes == event.bytes
             else { return nil }
-            let head = try journal.run(event.run)
-            return Ack(ok: true, line: number, run: event.run, seq: event.seq, headHash: head.headHash, duplicate: true)
+            // The chain's hash at that event, as its first acknowledgement said.
+            let hash = try journal.chainHash(of: event.run, at: event.seq)
+            return Ack(ok: true, line: number, run: event.run, seq: event.seq, headHash: hash, duplicate: true)
         }
 
         /// With --expect-head, a seq past the run's head + 1 fails the head check; it is a gap,

@@ -38,7 +38,7 @@ extension Planj {
                 let jsonOutput = output.json
                 // A database URL without its password (it must not reach a terminal or a log).
                 let journalFlag = global.journal.map { " --journal " + Self.shellWord(Journal.displayName($0)) } ?? ""
-                try await RunDriver.drive(json: output.json) {
+                try await RunDriver.drive(json: output.json, closing: journal) {
                     let result = try await runner.start(setup)
                     if !jsonOutput { Output.error(Self.nextSteps(run: result.run, journalFlag: journalFlag)) }
                     return result

@@ -96,6 +96,8 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()
+                // What the forks appended goes into the database file, not the append log and WAL.
+                defer { try? journal.close() }
                 if selection.all {
                     guard let executor else { throw ValidationError("--all needs --executor") }
                     try await reexecuteAll(journal, executor: executor)

@@ -70,7 +70,7 @@ extension Planj {
                     options: options,
                     observer: RunDriver.observer(quiet: output.quiet))
                 let id = run
-                try await RunDriver.drive(json: output.json) { try await runner.resume(run: id) }
+                try await RunDriver.drive(json: output.json, closing: journal) { try await runner.resume(run: id) }
             }
         }
 
@@ -91,7 +91,7 @@ extension Planj {
             let plannerAdapter = try live(plannerSpec).map { try Adapters.planner($0, http: settings) }
             let executorAdapter = try live(executorSpec).map { try Adapters.executor($0, http: settings) }
             let tools = try Adapters.tools(recorded?.tools ?? [], demo: demo)
-            try await RunDriver.drive(json: output.json) {
+            try await RunDriver.drive(json: output.json, closing: journal) {
                 try await replayer.resumeFork(
                     id, record: record, planner: plannerAdapter, executor: executorAdapter, fallbackPlanner: fallback,
                     tools: tools, options: options, observer: observer)

@@ -97,7 +97,7 @@ extension Planj {
                         planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools
                     ).members,
                     tags: tags)
-                try await RunDriver.drive(json: output.json) { try await runner.start(setup) }
+                try await RunDriver.drive(json: output.json, closing: journal) { try await runner.start(setup) }
             }
         }
     }

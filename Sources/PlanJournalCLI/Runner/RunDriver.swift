@@ -21,7 +21,11 @@ enum RunDriver {
         }
     }
 
-    static func drive(json: Bool, _ body: @escaping @Sendable () async throws -> RunResult) async throws {
+    /// - Parameter journal: closed when the run ends (``Journal/close()``): what the run appended
+    ///   goes into the database file rather than stay in the append log and the WAL.
+    static func drive(json: Bool, closing journal: Journal, _ body: @escaping @Sendable () async throws -> RunResult)
+        async throws
+    {
         let task = Task { try await body() }
         // Ctrl-C or SIGTERM (a service manager, `timeout`) cancels the run, which is journaled
         // as cancelled; a second one ends planj at once.
@@ -40,6 +44,7 @@ enum RunDriver {
             sources.forEach { $0.cancel() }
             // The agent programs the run started end with it.
             SubprocessChannel.stopAll()
+            try? journal.close()
         }
         let result: RunResult
         do {

@@ -78,10 +78,20 @@ final class AppendLog {
     }
 
     deinit {
+        close()
+    }
+
+    /// Closes the file; alone on the journal, with every record committed, the log goes, as the
+    /// WAL does. The log is ``lost`` afterwards (its writer commits appends one by one).
+    func close() {
+        guard fd >= 0 else { return }
         unmap()
-        // Alone on the journal, with every record committed: the log goes, as the WAL does.
         if !lost, exclusive || flock(fd, LOCK_EX | LOCK_NB) == 0, isCurrent(), !hasRecords() { unlink(path) }
-        close(fd)
+        Foundation.close(fd)
+        fd = -1
+        lost = true
+        exclusive = false
+        syncer = nil
     }
 
     /// Whether the open file is still the one at ``path`` (a closing writer may have removed it).
@@ -96,7 +106,7 @@ final class AppendLog {
     /// - Returns: `false` when it cannot be opened (the log is then ``lost``).
     private func reopen() -> Bool {
         unmap()
-        close(fd)
+        Foundation.close(fd)
         exclusive = false
         size = 0
         dirty = 0

@@ -77,6 +77,19 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Commits every append that has returned into the database file, and removes the append log
+    /// when no other process has the journal open: what a process that ends after appending calls
+    /// (the window it left open would otherwise be committed by the next writer to open the
+    /// journal, from the append log beside the file). Later appends commit one by one.
+    public func close() throws(JournalError) {
+        do throws(JournalError) {
+            try writer.with { (w) throws(JournalError) in try w.close() }
+            writer.noteWindow()
+        } catch {
+            throw error.adding(journalPath: displayPath)
+        }
+    }
+
     /// Commits the writer's open write window, so reads (of any connection) see every append
     /// that has returned.
     func commitWindow() {

@@ -72,6 +72,16 @@ extension JournalWriter {
         appendLog?.makeShared()
     }
 
+    /// Commits the open window and leaves the journal's files as a writer that ends should: the
+    /// append log removed and the WAL copied into the database file when no other writer has the
+    /// journal open (SQLite does that when its last connection closes, but a process may end
+    /// first). The writer commits appends one by one afterwards.
+    func close() throws(JournalError) {
+        try commitWindow()
+        appendLog?.close()
+        if let sqlite = db as? SQLiteConnection { try? sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
     /// Replays the append log when a window failed to commit (it then holds records while no
     /// window is open), in a transaction of its own.
     func recoverAppendLog() throws(JournalError) {

@@ -212,7 +212,7 @@ final class SQLiteConnection: SQLDatabase {
         let hint =
             primary == SQLITE_READONLY
             ? ": this user cannot write the journal or its folder (in WAL mode even readers write the -shm file beside it);"
-                + " make both writable, or copy the journal (with its -wal file) somewhere writable"
+                + " make both writable, or copy the journal (with its -wal and -pjlog files) somewhere writable"
             : ""
         return JournalError(
             code, "SQLite: \(message) (code \(rc))\(hint)", context: .init(journalPath: path), cause: SQLiteError(code: rc))
