@@ -149,6 +149,12 @@ import Testing
         #expect(report.eventsWritten == before.events.count + after.events.count)
         #expect(try t.journal.verify().ok)
 
+        // Ingested again, the completed runs are not suspects (they take no more events), and a
+        // run whose events were all there already is not reported as written.
+        let again = try t.journal.ingest(text: lines.joined(separator: "\n") + "\n")
+        #expect(again.rejected.map(\.run) == [nil, "open"])
+        #expect(again.runsWritten.isEmpty && again.eventsWritten == 0)
+
         // A "run" inside data (or inside a string) is not the line's run.
         let v3 = try RunBuilder.complete(run: "v3", steps: 1)
         let garbled = #"{"seq":1,"data":{"goal":"x","run":"v3"},"note":"\"run\":\"v3\"","kind":"run.started"} trailing"#

@@ -29,7 +29,7 @@ extension Planj {
                     "snapshots:    \(s.snapshots)",
                     "dictionaries: \(s.dictionaries)",
                     "JSON Lines:   \(s.jsonlBytes) bytes",
-                    "on disk:      \(s.fileBytes) bytes (database and WAL)",
+                    "on disk:      \(s.fileBytes) bytes (\(Journal.isDatabaseURL(global.journalPath) ? "its tables and indexes" : "database and WAL"))",
                 ]
                 let ratio = String(format: "%.2f", s.compressionRatio)
                 if s.readModelBytes > 0 {

@@ -164,7 +164,10 @@ final class IngestSession {
         guard let run else {
             if unattributed == nil { unattributed = rejection } else { unattributed?.ignoredLines += 1 }
             for (id, slot) in runs {
-                if case .active = slot, suspects[id] == nil { suspects[id] = rejection }
+                // A run already completed (in the journal, the input repeating it) takes no more.
+                if case .active(let a) = slot, a.write.cursor.state.endedAt == nil, suspects[id] == nil {
+                    suspects[id] = rejection
+                }
             }
             return
         }
@@ -217,8 +220,12 @@ final class IngestSession {
             runs[id] = .finished(a.write.undoRecord, head: a.write.cursor.headSeq)
         }
         buffered = 0
-        let rejectedRuns = Set(report.rejected.compactMap(\.run))
-        report.runsWritten.removeAll { rejectedRuns.contains($0) }
+        // Runs rejected, and runs the journal already held every event of, received nothing.
+        var unwritten = Set(report.rejected.compactMap { $0.run.map(ExactString.init) })
+        for (id, slot) in runs {
+            if case .finished(let undo, _) = slot, undo.accepted == 0 { unwritten.insert(ExactString(id)) }
+        }
+        report.runsWritten.removeAll { unwritten.contains(ExactString($0)) }
         return report
     }
 }

@@ -16,7 +16,8 @@ public struct JournalStats: Sendable, Codable, Hashable {
     public var jsonlBytes: Int64
     /// Bytes of the stored (compressed) chunk bodies.
     public var chunkBytes: Int64
-    /// Bytes of the database file plus its WAL, on disk now (PostgreSQL: the database's size).
+    /// Bytes of the database file plus its WAL, on disk now (PostgreSQL: the tables of the
+    /// journal's schema, with their indexes).
     public var fileBytes: Int64
     /// Bytes of the SQL read model's tables and indexes, part of ``fileBytes`` (0 before the
     /// first `planj sql`, or where the engine cannot tell).
@@ -44,7 +45,13 @@ extension Journal {
             let stored = try scalar("SELECT CAST(coalesce(sum(length(body)), 0) AS BIGINT) FROM chunks")
             let files =
                 r.db.dialect == .postgres
-                ? try scalar("SELECT pg_database_size(current_database())")
+                // The journal's tables (with their indexes and TOAST), not the whole database: its
+                // system catalogs alone take megabytes.
+                ? try scalar(
+                    """
+                    SELECT CAST(coalesce(sum(pg_total_relation_size(c.oid)), 0) AS BIGINT) FROM pg_class c
+                    JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'
+                    """)
                 : Self.fileSize(path) + Self.fileSize(path + "-wal")
             let readModel = min(files, (try? Self.readModelBytes(r.db)) ?? 0)
             let eventBytes = files - readModel
