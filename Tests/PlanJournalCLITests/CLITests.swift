@@ -450,6 +450,21 @@ import Testing
         #expect(spilled.runs == inMemory.runs && spilled.runs.contains("01JDQ8Z7K2V3M4N5P6Q7R8S9T0"))
     }
 
+    /// JSON Lines carry a fork's events but not the fork: export says so, and ingesting them
+    /// says how to make the fork first.
+    @Test func aForkExportedAsJSONLinesSaysWhatItLoses() async throws {
+        _ = try await planj("--journal", journal, "ingest", Fixtures.validContract)
+        let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
+        #expect(try await planj("--journal", journal, "fork", run, "--at", "5", "--as", "f").status == 0)
+        let note = #"{"run":"f","seq":6,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: note).status == 0)
+        let exported = try await planj("--journal", journal, "export", "f", "--no-redact")
+        #expect(exported.stderr.contains("run f is a fork") && exported.stderr.contains("--format pjl"))
+        let own = exported.stdout.split(separator: "\n").filter { $0.contains(#""run":"f""#) }.joined(separator: "\n")
+        let ingested = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", stdin: own + "\n")
+        #expect(ingested.status == 3 && ingested.stderr.contains("planj fork PARENT --at 5 --as f"), "\(ingested.stderr)")
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

@@ -174,6 +174,17 @@ extension Planj {
                 summary.redactedValues = tally.total
                 summary.redactedEvents = tally.events
                 if json { Output.json(summary) }
+                if format == .jsonl {
+                    // JSON Lines hold a fork's events, its parent's first ones under the parent's id,
+                    // but not that it is a fork: ingested, they make the parent, and the fork's own
+                    // events start past seq 1.
+                    let forks = try runs.filter { try journal.run($0).parent != nil }
+                    if let first = forks.first {
+                        Output.error(
+                            "planj: export: \(forks.count == 1 ? "run \(first) is a fork" : "\(forks.count) runs are forks"): "
+                                + "JSON Lines carry the events, not the fork; --format pjl (or planj copy) keeps it")
+                    }
+                }
                 if tally.total > 0 {
                     let rules = tally.replacements.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                     Output.error(

@@ -53,7 +53,10 @@ public struct RunValidator: Sendable {
             let message =
                 e.seq <= lastSeq
                 ? "seq \(e.seq) repeats: the run is already at seq \(lastSeq)"
-                : "seq jumps from \(lastSeq) to \(e.seq): seq must be continuous"
+                : lastSeq == 0
+                    ? "seq jumps from 0 to \(e.seq): a run starts at seq 1 (a fork's own events need the fork "
+                        + "made first: planj fork PARENT --at \(e.seq - 1) --as \(run), or a .pjl export, which carries it)"
+                    : "seq jumps from \(lastSeq) to \(e.seq): seq must be continuous"
             throw .invalid("seq", message)
         }
         if completed { throw .invalid("kind", "\(e.kind) after run.completed: a completed run takes no more events") }
