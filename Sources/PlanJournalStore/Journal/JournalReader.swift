@@ -55,10 +55,13 @@ struct JournalReader {
     }
 
     /// The runs with `status` (any when `nil`), newest first, at most `limit` of them: the
-    /// database filters and stops, so the first few of a large journal come at once.
+    /// database filters and stops, so the first few of a large journal come at once. Runs that
+    /// started at the same time (a fork and its parent) come in the order of their ids' bytes, the
+    /// same in every journal that holds them, however the runs got there.
     func runs(status: String?, limit: Int?) throws(JournalError) -> [RunRow] {
         let filter = status == nil ? "" : " WHERE status = ?"
-        let s = try db.statement("SELECT \(RunRow.columns) FROM runs\(filter) ORDER BY started_at DESC, rid DESC LIMIT ?")
+        let byID = db.dialect == .postgres ? "id COLLATE \"C\" DESC" : "id DESC"
+        let s = try db.statement("SELECT \(RunRow.columns) FROM runs\(filter) ORDER BY started_at DESC, \(byID) LIMIT ?")
             .bindAll((status.map { [SQLValue.text($0)] } ?? []) + [.int(Int64(limit ?? Int(Int64.max)))])
         defer { s.reset() }
         var rows: [RunRow] = []
