@@ -488,6 +488,7 @@ import Testing
         let changed = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":1,"other":1,"#)
         let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")
         #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
+        #expect(conflict.stdout.contains("already holds a different event at seq 1"), "\(conflict.stdout)")
         #expect(try await planj("--journal", journal, "events", run).stdout == before)
         // With --expect-head, a seq past the head + 1 is a gap, not another writer's doing.
         let ahead = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":99,"#)

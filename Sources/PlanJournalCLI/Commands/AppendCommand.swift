@@ -56,7 +56,7 @@ extension Planj {
                             Output.json(ack, pretty: false)
                             return
                         }
-                        let error = thrown.code == .conflict && expectHead ? gap(in: line, of: journal) ?? thrown : thrown
+                        let error = thrown.code == .conflict ? explained(thrown, line: line, in: journal) : thrown
                         rejected += 1
                         Output.json(Nack(line: number, error: .init(error)), pretty: false)
                         // The event was fine, the journal is not: every later line would fail too.
@@ -81,12 +81,18 @@ extension Planj {
             return Ack(ok: true, line: number, run: event.run, seq: event.seq, headHash: hash, duplicate: true)
         }
 
-        /// With --expect-head, a seq past the run's head + 1 fails the head check; it is a gap,
-        /// not another writer's doing.
-        private func gap(in line: [UInt8], of journal: Journal) -> JournalError? {
-            guard let event = try? JournalEvent(parsing: line) else { return nil }
+        /// What a conflict of the line's event was, said plainly: a seq the run already holds with
+        /// another event (not a duplicate: that is acknowledged), or with --expect-head a seq past
+        /// the head + 1 (a gap, not another writer's doing).
+        private func explained(_ conflict: JournalError, line: [UInt8], in journal: Journal) -> JournalError {
+            guard let event = try? JournalEvent(parsing: line) else { return conflict }
             let head = (try? journal.run(event.run).events) ?? 0
-            guard event.seq > head + 1 else { return nil }
+            if event.seq <= head {
+                return JournalError(
+                    .conflict, "the run already holds a different event at seq \(event.seq) (its head is \(head)); events cannot be replaced",
+                    context: .init(run: event.run, seq: event.seq, field: "seq"))
+            }
+            guard expectHead, event.seq > head + 1 else { return conflict }
             return JournalError(
                 .invalidEvent, "seq jumps from \(head) to \(event.seq): seq must be continuous",
                 context: .init(run: event.run, seq: event.seq, field: "seq"))
