@@ -489,6 +489,9 @@ import Testing
         let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")
         #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
         #expect(conflict.stdout.contains("already holds a different event at seq 1"), "\(conflict.stdout)")
+        // Lines longer than ingest and import take are refused (what append writes reads back).
+        let long = try await planj("--journal", journal, "append", "--max-line-bytes", "100", stdin: first + "\n")
+        #expect(long.status == 1 && long.stdout.contains("over the 100-byte limit"), "\(long.stdout)")
         #expect(try await planj("--journal", journal, "events", run).stdout == before)
         // With --expect-head, a seq past the head + 1 is a gap, not another writer's doing.
         let ahead = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":99,"#)

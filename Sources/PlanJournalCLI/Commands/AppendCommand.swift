@@ -31,6 +31,9 @@ extension Planj {
         @Flag(help: "Make each append expect the run's head to be the previous seq exactly (a conflict otherwise).")
         var expectHead = false
 
+        @Option(help: "The longest line accepted as one event, in bytes (as ingest and import take it, so what append writes reads back).")
+        var maxLineBytes = 16 << 20
+
         @Option(help: ArgumentHelp("Durability: normal or full (SQLite synchronous=NORMAL/FULL; PostgreSQL synchronous_commit off/on).", valueName: "mode"))
         var durability: String = "normal"
 
@@ -47,6 +50,11 @@ extension Planj {
                 try await StreamLines.forEach(fileDescriptor: 0) { number, line in
                     guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
                     do {
+                        guard line.count <= maxLineBytes else {
+                            throw JournalError(
+                                .syntax,
+                                "the line is \(line.count) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
+                        }
                         let event = try JournalEvent(parsing: line)
                         let result = try await journal.append(
                             [event], to: event.run, expecting: expectHead ? .exactly(event.seq - 1) : .any)
