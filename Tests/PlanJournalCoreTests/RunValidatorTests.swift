@@ -107,22 +107,18 @@ import Testing
         #expect(v.lastSeq == 3)
     }
 
-    /// Ids are compared byte for byte: `é` and `e` + U+0301 are two steps (JSON, jq and Python
-    /// say so), and a step event naming one does not match the other.
-    @Test func stepIDsAreComparedByteForByte() throws {
+    /// Step ids are compared as text (canonical equivalence), as the runner, audit, diff and the
+    /// exports compare them: `é` and `e` + U+0301 are one id, so a plan holding both is refused as
+    /// a duplicate, and a step event may name either spelling.
+    @Test func canonicallyEquivalentStepIDsAreOneID() throws {
         var v = RunValidator(run: "r")
         try v.validate(try started)
-        try v.validate(
-            try event(2, "plan.proposed", #"{"version":1,"steps":[{"id":"\u00e9"},{"id":"e\u0301","depends_on":["\u00e9"]}]}"#))
-        #expect(v.plans[1]?.count == 2)
+        #expect(throws: JournalError.self) {
+            try v.validate(
+                try event(2, "plan.proposed", #"{"version":1,"steps":[{"id":"\u00e9"},{"id":"e\u0301","depends_on":["\u00e9"]}]}"#))
+        }
+        try v.validate(try event(2, "plan.proposed", #"{"version":1,"steps":[{"id":"\u00e9"}]}"#))
         try v.validate(try event(3, "step.started", #"{"step_id":"e\u0301"}"#))
-        var w = RunValidator(run: "r")
-        try w.validate(try started)
-        try w.validate(try event(2, "plan.proposed", #"{"version":1,"steps":[{"id":"\u00e9"}]}"#))
-        #expect(throws: JournalError.self) { try w.validate(try event(3, "step.started", #"{"step_id":"e\u0301"}"#)) }
-        let revised = try event(3, "plan.revised", #"{"version":2,"base_version":1,"removed":["e\u0301"]}"#)
-        try w.validate(revised)
-        #expect(w.plans[2]?.map(\.id) == ["\u{e9}"])
     }
 
     @Test func aFailedEventLeavesTheValidatorAsItWas() throws {

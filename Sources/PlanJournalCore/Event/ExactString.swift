@@ -1,10 +1,11 @@
-/// A string compared byte for byte, as the wire contract compares ids.
+/// A string compared byte for byte, as the journal's catalog compares run ids.
 ///
 /// Swift's `String` equality is canonical equivalence: `é` (U+00E9) and `e` + U+0301 are one key of
-/// a `[String: V]` or a `Set<String>`, though they are two distinct JSON strings (and two step or
-/// run ids to jq, Python and SQLite). Keys of this type keep them apart. The hash is `String`'s
-/// own (canonically equivalent strings hash alike, so byte-equal ones do too), which keeps ASCII
-/// ids on its fast path.
+/// a `[String: V]` or a `Set<String>`, though they are two distinct JSON strings (and two run ids to
+/// jq, Python and SQLite). Keys of this type keep them apart. The hash is `String`'s own
+/// (canonically equivalent strings hash alike, so byte-equal ones do too), which keeps ASCII ids on
+/// its fast path. (Step ids stay compared as `String`s, everywhere alike: two spellings of one
+/// text are one step id, and a plan holding both is refused as a duplicate.)
 public struct ExactString: Hashable, Sendable, CustomStringConvertible {
     public let string: String
 

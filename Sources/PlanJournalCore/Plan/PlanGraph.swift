@@ -7,10 +7,10 @@ public enum PlanGraph {
     /// - Throws: ``JournalError`` `.invalidEvent` naming the duplicate id, the unknown dependency or the cycle.
     /// - Complexity: O(steps + dependencies).
     public static func validate(_ steps: [PlanStep], path: String, paths: [String]? = nil) throws(JournalError) {
-        var index: [ExactString: Int] = [:]
+        var index: [String: Int] = [:]
         for (k, step) in steps.enumerated() {
             let p = paths?[k] ?? "\(path)[\(k)]"
-            if index.updateValue(k, forKey: ExactString(step.id)) != nil {
+            if index.updateValue(k, forKey: step.id) != nil {
                 throw JournalError.invalid("\(p).id", "duplicate step id \"\(step.id)\"")
             }
         }
@@ -18,7 +18,7 @@ public enum PlanGraph {
         var dependents = [[Int]](repeating: [], count: steps.count)
         for (k, step) in steps.enumerated() {
             for dep in step.dependsOn {
-                guard let d = index[ExactString(dep)] else {
+                guard let d = index[dep] else {
                     let p = paths?[k] ?? "\(path)[\(k)]"
                     throw JournalError.invalid(
                         "\(p).depends_on", "step \"\(step.id)\" depends on unknown step \"\(dep)\"")

@@ -53,32 +53,32 @@ public struct PlanRevision: Sendable, Hashable {
                 }
                 ids.append(id)
             }
-            let gone = Set(ids.map(ExactString.init))
-            let keep = steps.indices.filter { !gone.contains(ExactString(steps[$0].id)) }
-            result.removed = steps.filter { gone.contains(ExactString($0.id)) }.map(\.id)
+            let gone = Set(ids)
+            let keep = steps.indices.filter { !gone.contains(steps[$0].id) }
+            result.removed = steps.filter { gone.contains($0.id) }.map(\.id)
             steps = keep.map { steps[$0] }
             paths = keep.map { paths[$0] }
         }
         // Where each step id first sits in `steps`, for `changed` (built only when it is used).
-        var positions: [ExactString: Int]?
+        var positions: [String: Int]?
         for field in ["changed", "added"] {
             guard let list = e.data(field), list != .null else { continue }
             guard let items = list.arrayValue else { throw EventFields.typeError(e, field, "an array of steps") }
             if field == "changed", positions == nil {
-                var index: [ExactString: Int] = [:]
+                var index: [String: Int] = [:]
                 index.reserveCapacity(steps.count + items.count)
-                for (k, step) in steps.enumerated() where index[ExactString(step.id)] == nil { index[ExactString(step.id)] = k }
+                for (k, step) in steps.enumerated() where index[step.id] == nil { index[step.id] = k }
                 positions = index
             }
             for (k, item) in items.enumerated() {
                 let path = "data.\(field)[\(k)]"
                 let step = try PlanStep(wire: item, path: path)
-                if field == "changed", let at = positions?[ExactString(step.id)] {
+                if field == "changed", let at = positions?[step.id] {
                     steps[at] = step
                     paths[at] = path
                     result.changed.append(step.id)
                 } else {
-                    if field == "changed" { positions?[ExactString(step.id)] = steps.count }
+                    if field == "changed" { positions?[step.id] = steps.count }
                     steps.append(step)
                     paths.append(path)
                     result.added.append(step.id)
@@ -87,9 +87,9 @@ public struct PlanRevision: Sendable, Hashable {
         }
         if !result.removed.isEmpty {
             // A kept step may still depend on a removed one: the fault is in `removed`.
-            let ids = Set(steps.map { ExactString($0.id) })
+            let ids = Set(steps.map(\.id))
             for (k, step) in steps.enumerated() where paths[k] == "data.base_version" {
-                if let dep = step.dependsOn.first(where: { !ids.contains(ExactString($0)) }) {
+                if let dep = step.dependsOn.first(where: { !ids.contains($0) }) {
                     throw .invalid(
                         "data.removed",
                         "step \"\(step.id)\" of plan version \(baseVersion) depends on \"\(dep)\", which this revision "

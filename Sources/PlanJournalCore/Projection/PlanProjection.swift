@@ -147,13 +147,13 @@ public struct PlanProjection: Projection {
         _ s: inout PlanState, _ e: JournalEvent, adding: Bool = true, _ change: (inout PlanState.StepState) -> Void
     ) {
         guard let id = e.dataString("step_id") else { return }
-        if let k = s.stepIndex[ExactString(id)] {
+        if let k = s.stepIndex[id] {
             change(&s.steps[k])
         } else if adding {
             var step = PlanState.StepState(id: id)
             change(&step)
             s.steps.append(step)
-            s.stepIndex[ExactString(id)] = s.steps.count - 1
+            s.stepIndex[id] = s.steps.count - 1
         }
     }
 
@@ -172,16 +172,16 @@ public struct PlanProjection: Projection {
                 removed: revision.removed, changed: revision.changed, reason: e.dataString("reason"),
                 rationale: e.dataString("rationale")))
         s.currentVersion = revision.version
-        let held = Set(revision.steps.map { ExactString($0.id) })
+        let held = Set(revision.steps.map(\.id))
         for step in revision.steps {
             let k: Int
-            if let existing = s.stepIndex[ExactString(step.id)] {
+            if let existing = s.stepIndex[step.id] {
                 k = existing
                 if s.steps[k].status == .removed { s.steps[k].status = .pending }
             } else {
                 s.steps.append(.init(id: step.id))
                 k = s.steps.count - 1
-                s.stepIndex[ExactString(step.id)] = k
+                s.stepIndex[step.id] = k
             }
             s.steps[k].description = step.description
             // The plan in force defines the step (a `step.started` naming its tool says more).
@@ -190,7 +190,7 @@ public struct PlanProjection: Projection {
                 s.steps[k].versions.append(revision.version)
             }
         }
-        for k in s.steps.indices where !held.contains(ExactString(s.steps[k].id)) {
+        for k in s.steps.indices where !held.contains(s.steps[k].id) {
             switch s.steps[k].status {
             case .pending, .awaitingApproval, .failed, .running, .denied: s.steps[k].status = .removed
             case .completed, .skipped, .removed: break
@@ -205,7 +205,7 @@ public struct PlanProjection: Projection {
             .init(
                 seq: e.seq, decision: decision, stepID: stepID, version: e.dataInt("version").map(Int.init),
                 actor: e.actor, text: e.dataString(requested ? "reason" : "comment")))
-        guard let stepID, let k = s.stepIndex[ExactString(stepID)] else { return }
+        guard let stepID, let k = s.stepIndex[stepID] else { return }
         switch (decision, s.steps[k].status) {
         case ("requested", .pending): s.steps[k].status = .awaitingApproval
         case ("granted", .awaitingApproval): s.steps[k].status = .pending

@@ -9,8 +9,7 @@
 /// The version byte is also the projection's: it goes up whenever ``PlanProjection`` folds the
 /// same events into a different state, so that a snapshot an earlier planj took (which summarizes
 /// the events the earlier way) is known to be stale and is not used. Version 2: a step's tool is
-/// the plan in force's, step ids compare byte for byte, a model call naming no planned step makes
-/// up no step.
+/// the plan in force's, and a model call naming no planned step makes up no step.
 extension PlanState {
     /// The first bytes of the binary form of this version.
     package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 2]
@@ -108,7 +107,7 @@ extension PlanState {
         totals.toolCalls = Int(try r.int())
         totals.replans = Int(try r.int())
         guard r.at == bytes.count else { throw BinaryStateError() }
-        for (k, step) in steps.enumerated() { stepIndex[ExactString(step.id)] = k }
+        for (k, step) in steps.enumerated() { stepIndex[step.id] = k }
     }
 }
 

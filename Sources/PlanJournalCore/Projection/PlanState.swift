@@ -24,7 +24,7 @@ public struct PlanState: Sendable, Codable, Equatable {
     public var replans: [Replan] = []
     public var totals = Totals()
     /// Position of each step in ``steps``.
-    var stepIndex: [ExactString: Int] = [:]
+    var stepIndex: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case run, seq, goal, status, startedAt, updatedAt, endedAt, finalAnswer, plans, currentVersion, steps
@@ -48,7 +48,7 @@ public struct PlanState: Sendable, Codable, Equatable {
         reviews = try c.decode([Review].self, forKey: .reviews)
         replans = try c.decode([Replan].self, forKey: .replans)
         totals = try c.decode(Totals.self, forKey: .totals)
-        for (k, step) in steps.enumerated() { stepIndex[ExactString(step.id)] = k }
+        for (k, step) in steps.enumerated() { stepIndex[step.id] = k }
     }
 
     /// An empty state for `run`.
@@ -58,7 +58,7 @@ public struct PlanState: Sendable, Codable, Equatable {
 
     /// The step with `id`, if any plan version holds it.
     public func step(_ id: String) -> StepState? {
-        stepIndex[ExactString(id)].map { steps[$0] }
+        stepIndex[id].map { steps[$0] }
     }
 
     /// The plan the run follows now.

@@ -15,9 +15,7 @@ public struct RunValidator: Sendable {
     /// Every plan version seen, resolved to its full step list (revisions applied).
     public private(set) var plans: [Int: [PlanStep]]
     /// The ids of every step of every plan version.
-    public var knownSteps: Set<String> { Set(knownStepKeys.map(\.string)) }
-    /// The same, compared byte for byte.
-    private var knownStepKeys: Set<ExactString>
+    public private(set) var knownSteps: Set<String>
 
     /// A validator for a run with no events yet, or one continuing a run whose state is known.
     public init(run: String, lastSeq: Int64 = 0, completed: Bool = false, plans: [Int: [PlanStep]] = [:]) {
@@ -25,7 +23,7 @@ public struct RunValidator: Sendable {
         self.lastSeq = lastSeq
         self.completed = completed
         self.plans = plans
-        self.knownStepKeys = Set(plans.values.flatMap { $0.map { ExactString($0.id) } })
+        self.knownSteps = Set(plans.values.flatMap { $0.map(\.id) })
     }
 
     /// Statuses `run.completed` may carry.
@@ -92,14 +90,14 @@ public struct RunValidator: Sendable {
         if e.knownKind == .runCompleted { completed = true }
         if let defined {
             plans[defined.version] = defined.steps
-            for s in defined.steps { knownStepKeys.insert(ExactString(s.id)) }
+            for s in defined.steps { knownSteps.insert(s.id) }
         }
         return defined
     }
 
     private func requireKnownStep(_ e: JournalEvent) throws(JournalError) {
         let id = try EventFields.requireString(e, "step_id")
-        guard knownStepKeys.contains(ExactString(id)) else {
+        guard knownSteps.contains(id) else {
             throw .invalid("data.step_id", "step \"\(id)\" is not in any plan version of this run")
         }
     }

@@ -31,8 +31,8 @@ struct ReadModelRows {
 
     /// Sets the run's row and its step rows to what `state` says.
     mutating func fold(_ state: PlanState, summary: RunSummary) {
-        let current = state.currentPlan.map { Set($0.steps.map { ExactString($0.id) }) } ?? []
-        let inPlan = state.steps.filter { current.contains(ExactString($0.id)) }
+        let current = state.currentPlan.map { Set($0.steps.map(\.id)) } ?? []
+        let inPlan = state.steps.filter { current.contains($0.id) }
         var duration: Double?
         if let start = state.startedAt, let end = state.endedAt { duration = Double(end.microseconds - start.microseconds) / 1000 }
         run = [
