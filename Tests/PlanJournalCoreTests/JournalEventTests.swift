@@ -51,7 +51,9 @@ import Testing
         #expect(e.seq == 2 && e.version == 1 && e.cause == 1 && e.dataInt("version") == 1)
         #expect(e.jsonLine.contains(#""seq":2.0"#))
         #expect(try JournalEvent(parsing: #"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00\u005a","kind":"note","data":{}}"#).ts.description == "2026-11-24T10:00:00.000000Z")
-        for bad in ["2.5", "1e300", "-1.0"] {
+        #expect(JSONValue.number("5.0").int64Value == 5 && JSONValue.number("7e0").int64Value == 7)
+        #expect(JSONValue.number("1.5e1").int64Value == 15 && JSONValue.number("150e-1").int64Value == 15)
+        for bad in ["2.5", "1e300", "-1.0", "1.0000000000000001", "15e-1", "0.5e0"] {
             #expect(throws: JournalError.self) {
                 try JournalEvent(parsing: #"{"run":"r","seq":\#(bad),"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#)
             }

@@ -201,6 +201,22 @@ import Testing
         let copy = try Journal(path: alone)
         #expect(try copy.events(of: "a").map(\.bytes) == run.events.map(\.bytes))
         #expect(try copy.verify().ok)
+        // A reader's open transaction does not hold up close (a truncating checkpoint waited the
+        // whole busy timeout for it).
+        let reader = try SQLiteConnection(path: path)
+        try reader.run("BEGIN")
+        let s = try reader.statement("SELECT count(*) FROM runs")
+        #expect(try s.step())
+        var quick = JournalConfiguration()
+        quick.busyTimeoutMilliseconds = 20_000
+        let second = try Journal(path: path, configuration: quick)
+        _ = try await second.append(try RunBuilder.complete(run: "c", steps: 1).events, to: "c", expecting: .noRun)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try second.close()
+        #expect(clock.now - start < .seconds(10))
+        s.reset()
+        try reader.run("COMMIT")
         // The journal still takes appends (each committed on its own).
         let more = try RunBuilder.complete(run: "b", steps: 1)
         _ = try await journal.append(more.events, to: "b", expecting: .noRun)

@@ -37,7 +37,8 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     /// The number as a 64-bit integer, when it is an integer that fits.
     public var int64Value: Int64? {
-        if case .number(let n) = self { return Int64(n) }
+        // As the envelope's integers are read: whole numbers written as floats (`2.0`) count.
+        if case .number(let n) = self { return JSONNumber.int64(Array(n.utf8)[...]) }
         return nil
     }
 

@@ -203,11 +203,43 @@ enum JSONNumber {
     /// number as a float).
     static func int64(_ raw: ArraySlice<UInt8>) -> Int64? {
         if let v = integerLiteral(raw) { return v }
-        guard raw.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }),
-            let first = raw.first, first == UInt8(ascii: "-") || JSONCompactor.isDigit(first),
-            let d = Double(String(decoding: raw, as: UTF8.self)), d == d.rounded(), abs(d) <= 9_007_199_254_740_992
+        guard isWholeNumber(raw), let d = Double(String(decoding: raw, as: UTF8.self)), abs(d) <= 9_007_199_254_740_992
         else { return nil }
         return Int64(d)
+    }
+
+    /// Whether a number written with a fraction or an exponent is a whole number, read from its
+    /// digits (`1.0000000000000001` is not, though a `Double` rounds it to 1).
+    private static func isWholeNumber(_ raw: ArraySlice<UInt8>) -> Bool {
+        var i = raw.startIndex
+        if i < raw.endIndex && raw[i] == UInt8(ascii: "-") { i += 1 }
+        var digits: [UInt8] = []
+        var point: Int?
+        while i < raw.endIndex {
+            let b = raw[i]
+            if JSONCompactor.isDigit(b) {
+                digits.append(b)
+            } else if b == UInt8(ascii: "."), point == nil {
+                point = digits.count
+            } else {
+                break
+            }
+            i += 1
+        }
+        var exponent = 0
+        if i < raw.endIndex {
+            guard raw[i] == UInt8(ascii: "e") || raw[i] == UInt8(ascii: "E") else { return false }
+            var rest = raw[(i + 1)...]
+            if rest.first == UInt8(ascii: "+") { rest = rest.dropFirst() }
+            guard let e = Int(String(decoding: rest, as: UTF8.self)), abs(e) <= 400 else { return false }
+            exponent = e
+        } else if point == nil {
+            return false
+        }
+        guard !digits.isEmpty else { return false }
+        // Digits from this index on are the fraction; all must be zeros.
+        let whole = (point ?? digits.count) + exponent
+        return digits[max(0, min(whole, digits.count))...].allSatisfy { $0 == UInt8(ascii: "0") }
     }
 
     private static func integerLiteral(_ raw: ArraySlice<UInt8>) -> Int64? {

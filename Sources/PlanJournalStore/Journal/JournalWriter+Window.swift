@@ -79,7 +79,8 @@ extension JournalWriter {
     func close() throws(JournalError) {
         try commitWindow()
         appendLog?.close()
-        if let sqlite = db as? SQLiteConnection { try? sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        // Passive: a reader's open transaction must not hold up the end of the process.
+        if let sqlite = db as? SQLiteConnection { _ = try? sqlite.checkpointPassive() }
     }
 
     /// Replays the append log when a window failed to commit (it then holds records while no

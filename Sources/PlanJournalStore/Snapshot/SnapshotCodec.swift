@@ -11,8 +11,9 @@ enum SnapshotCodec {
         return (codec, raw.count, Array(SHA256.hash(data: body)), body)
     }
 
-    /// The state a stored snapshot holds, or `nil` when it is stale: taken by an earlier planj whose
-    /// projection folded the events differently (its bytes are still checked).
+    /// The state a stored snapshot holds, or `nil` when it is stale: taken by an earlier (or a later)
+    /// planj whose projection folds the events differently (its bytes are still checked, and the
+    /// events are folded instead).
     /// - Throws: `.corrupt` when it does not match its checksum or does not decode.
     static func decode(
         codec: Int64, rawLength: Int, checksum: [UInt8], body: [UInt8], run: String, seq: Int64, journal: String
@@ -24,7 +25,7 @@ enum SnapshotCodec {
         do {
             let raw = try c.decode(body, rawLength: rawLength)
             if PlanState.isBinary(raw) { return try PlanState(binary: raw) }
-            // An earlier version's binary form, or the JSON form before it: decoded only to check it.
+            // Another version's binary form, or the JSON form before them: decoded only to check it.
             if raw.first == UInt8(ascii: "{") { _ = try JSONDecoder().decode(PlanState.self, from: Data(raw)) }
             return nil
         } catch {
