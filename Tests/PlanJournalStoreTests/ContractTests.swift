@@ -155,6 +155,15 @@ import Testing
         #expect(again.rejected.map(\.run) == [nil, "open"])
         #expect(again.runsWritten.isEmpty && again.eventsWritten == 0)
 
+        // A line naming two runs (one key escaped) is not the first one's: it is blamed on the run
+        // its plain key names (the one jq and Python read), not on another run.
+        let twoRuns = [
+            #"{"run":"a2","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"r\u0075n":"b2","run":"a2","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"run.completed","data":{"status":"succeeded"}}"#,
+        ]
+        let named = try t.journal.ingest(text: twoRuns.joined(separator: "\n") + "\n")
+        #expect(named.rejected.map(\.run) == ["a2"] && named.runsWritten.isEmpty)
+
         // A "run" inside data (or inside a string) is not the line's run.
         let v3 = try RunBuilder.complete(run: "v3", steps: 1)
         let garbled = #"{"seq":1,"data":{"goal":"x","run":"v3"},"note":"\"run\":\"v3\"","kind":"run.started"} trailing"#

@@ -33,7 +33,8 @@ enum ProgressLine {
             let message = event.data("error")?["message"]?.stringValue ?? "failed"
             text = "\(step) failed (attempt \(event.dataInt("attempt") ?? 1)): \(TextTable.clip(message, 100))"
         case .stepSkipped?: text = "\(step) skipped: \(event.dataString("reason") ?? "")"
-        case .replanTriggered?: text = "replan: \(event.dataString("reason") ?? "") at \(step)"
+        case .replanTriggered?:
+            text = "replan: \(event.dataString("reason") ?? "")" + (event.dataString("step_id").map { " at \($0)" } ?? "")
         case .runCompleted?:
             text = "run \(event.dataString("status") ?? "?")" + (event.dataString("stopped_by").map { " (stopped by \($0))" } ?? "")
         case .note?:

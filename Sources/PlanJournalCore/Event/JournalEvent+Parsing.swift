@@ -103,7 +103,11 @@ private struct EnvelopeParser {
                 s.skipWhitespace()
                 guard s.i < src.count else { throw JSONSyntaxError("unexpected end of line, expected a value", at: s.i) }
                 if let known {
-                    guard seenKnown & (1 << known) == 0 else { throw Self.duplicate(key) }
+                    guard seenKnown & (1 << known) == 0 else {
+                        // Two runs named: the line is no run's (jq and Python would read the last).
+                        if key == "run" { run = nil }
+                        throw Self.duplicate(key)
+                    }
                     seenKnown |= 1 << known
                 } else {
                     guard !seenOther.contains(key) else { throw Self.duplicate(key) }

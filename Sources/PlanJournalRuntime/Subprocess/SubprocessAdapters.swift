@@ -21,7 +21,7 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                 "completed": .object(request.completed.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }),
                 "replan": request.replan.map {
                     .record([
-                        "reason": .string($0.reason), "step_id": $0.stepID.map(JSONValue.string),
+                        "reason": .string($0.reason), "step_id": $0.stepID.map(JSONValue.string) ?? .null,
                         "details": $0.details.map(JSONValue.string),
                     ])
                 } ?? .null,
