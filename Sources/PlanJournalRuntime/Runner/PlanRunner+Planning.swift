@@ -41,12 +41,11 @@ extension PlanRunner {
                 if policy.priority(of: reason) == .max { p.abandonFirstFailure() } else { p.deferFirstFailure() }
                 return nil
             }
-            guard p.replans < options.maxReplans else {
-                return .limit(
-                    "max_replans",
-                    "step \(failure.stepID) failed (\(failure.details)) and the run reached --max-replans \(options.maxReplans)")
+            if let ending = try await trigger(
+                &p, reason, why: "step \(failure.stepID) failed (\(failure.details))", recorder: recorder)
+            {
+                return ending
             }
-            try await recordTrigger(&p, reason, recorder: recorder)
         }
         let request = PlanningRequest(
             goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis)
@@ -61,8 +60,16 @@ extension PlanRunner {
         return try await gate(&p, recorder: recorder)
     }
 
-    /// Journals `replan.triggered` for `reason` and counts the replan.
-    func recordTrigger(_ p: inout RunProgress, _ reason: ReplanReason, recorder: RunRecorder) async throws {
+    /// Journals `replan.triggered` for `reason` and counts the replan, unless the run has had
+    /// `maxReplans` of them.
+    /// - Parameter why: what the replan is for, in the message of the limit.
+    /// - Returns: the `max_replans` ending when the limit is reached (nothing is journaled then).
+    private func trigger(_ p: inout RunProgress, _ reason: ReplanReason, why: String, recorder: RunRecorder) async throws
+        -> Ending?
+    {
+        guard p.replans < options.maxReplans else {
+            return .limit("max_replans", "\(why) and the run reached --max-replans \(options.maxReplans)")
+        }
         try await recorder.record(
             .replanTriggered, actor: "system",
             data: .record([
@@ -70,6 +77,7 @@ extension PlanRunner {
                 "details": reason.details.map(JSONValue.string),
             ]))
         p.replans += 1
+        return nil
     }
 
     /// Asks the planner to revise the plan the reviewer sent back (`changes_requested`): journals
@@ -79,13 +87,11 @@ extension PlanRunner {
         async throws -> Ending?
     {
         let reason = ReplanReason(reason: "changes_requested", stepID: nil, details: review.comments.joined(separator: "\n"))
-        if !triggered {
-            guard p.replans < options.maxReplans else {
-                return .limit(
-                    "max_replans",
-                    "the reviewer requested changes to plan version \(p.version) and the run reached --max-replans \(options.maxReplans)")
-            }
-            try await recordTrigger(&p, reason, recorder: recorder)
+        if !triggered,
+            let ending = try await trigger(
+                &p, reason, why: "the reviewer requested changes to plan version \(p.version)", recorder: recorder)
+        {
+            return ending
         }
         let request = PlanningRequest(
             goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis,
