@@ -6,16 +6,14 @@
 /// (canonically equivalent strings hash alike, so byte-equal ones do too), which keeps ASCII ids on
 /// its fast path. (Step ids stay compared as `String`s, everywhere alike: two spellings of one
 /// text are one step id, and a plan holding both is refused as a duplicate.)
-public struct ExactString: Hashable, Sendable, CustomStringConvertible {
-    public let string: String
+package struct ExactString: Hashable, Sendable {
+    package let string: String
 
-    public init(_ string: String) {
+    package init(_ string: String) {
         self.string = string
     }
 
-    public static func == (a: ExactString, b: ExactString) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+    package static func == (a: ExactString, b: ExactString) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(string) }
-
-    public var description: String { string }
+    package func hash(into hasher: inout Hasher) { hasher.combine(string) }
 }

@@ -104,7 +104,8 @@ private struct EnvelopeParser {
                 guard s.i < src.count else { throw JSONSyntaxError("unexpected end of line, expected a value", at: s.i) }
                 if let known {
                     guard seenKnown & (1 << known) == 0 else {
-                        // Two runs named: the line is no run's (jq and Python would read the last).
+                        // Two runs named: not the first one's (ingest then blames the run of the plain
+                        // `"run"` key, the one jq and Python read, and no other).
                         if key == "run" { run = nil }
                         throw Self.duplicate(key)
                     }
