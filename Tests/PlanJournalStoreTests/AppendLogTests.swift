@@ -223,6 +223,26 @@ import Testing
         #expect(try journal.events(of: "b").count == more.events.count)
     }
 
+    /// A writer that waits out the busy timeout behind another process's write lock says what
+    /// held it, not only SQLite's "database is locked".
+    @Test func aWriteLockHeldPastTheBusyTimeoutIsExplained() async throws {
+        let t = try TemporaryJournal()
+        let path = t.directory + "/locked.sqlite"
+        _ = try Journal(path: path)
+        let holder = try SQLiteConnection(path: path)
+        try holder.run("BEGIN IMMEDIATE")
+        var config = JournalConfiguration()
+        config.busyTimeoutMilliseconds = 200
+        let journal = try Journal(path: path, configuration: config)
+        await #expect {
+            _ = try await journal.append(try RunBuilder.complete(run: "x", steps: 1).events, to: "x", expecting: .noRun)
+        } throws: { error in
+            let e = error as? JournalError
+            return e?.isLockTimeout == true && e?.message.contains("held the journal's write lock") == true
+        }
+        try holder.run("ROLLBACK")
+    }
+
     @Test func theLastWriterToCloseRemovesTheLog() async throws {
         let t = try TemporaryJournal()
         let path = t.directory + "/closing.sqlite"

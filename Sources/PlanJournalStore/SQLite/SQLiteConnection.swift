@@ -213,7 +213,10 @@ final class SQLiteConnection: SQLDatabase {
             primary == SQLITE_READONLY
             ? ": this user cannot write the journal or its folder (in WAL mode even readers write the -shm file beside it);"
                 + " make both writable, or copy the journal (with its -wal and -pjlog files) somewhere writable"
-            : ""
+            : primary == SQLITE_BUSY
+                ? ": another process held the journal's write lock for longer than the busy timeout (a long ingest,"
+                    + " or a writer stopped with Ctrl-Z or SIGSTOP); try again once it ends"
+                : ""
         return JournalError(
             code, "SQLite: \(message) (code \(rc))\(hint)", context: .init(journalPath: path), cause: SQLiteError(code: rc))
     }
