@@ -184,6 +184,25 @@ import Testing
         #expect(watch.stdout.contains("✓ publish [completed]") && watch.stdout.contains("run succeeded"))
     }
 
+    /// `watch --wait` started before the run follows it once an agent starts it; without
+    /// `--wait` an unknown run is an error at once.
+    @Test func watchWaitsForARunThatHasNotStartedYet() async throws {
+        #expect(try await planj("watch", "later").status == 5)
+        let w = try PlanjBinary.process(["--journal", journal, "watch", "later", "--wait", "--json", "--interval", "20"], in: directory)
+        let out = Pipe()
+        w.standardOutput = out
+        w.standardError = Pipe()
+        try w.run()
+        try await Task.sleep(for: .milliseconds(300))
+        let events = try RunBuilder.complete(run: "later", steps: 1).jsonl
+        let fed = try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: events)
+        #expect(fed.status == 0)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        w.waitUntilExit()
+        #expect(w.terminationStatus == 0)
+        #expect(String(decoding: output, as: UTF8.self).split(separator: "\n").count == events.split(separator: "\n").count)
+    }
+
     @Test func aKilledRunIsFinishedByResumeWithEveryStepCompletedOnce() async throws {
         let p = try PlanjBinary.process(
             ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,

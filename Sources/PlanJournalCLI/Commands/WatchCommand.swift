@@ -26,10 +26,18 @@ extension Planj {
         @Flag(help: "Print each event as a JSON line instead (like `events`, but following).")
         var json = false
 
+        @Flag(help: "Wait for the run to appear when the journal does not hold it yet (start watching before the agent starts).")
+        var wait = false
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.open()
-                _ = try journal.run(run)
+                do {
+                    _ = try journal.run(run)
+                } catch let error as JournalError where error.code == .notFound && wait {
+                    Output.error("planj: watch: waiting for run \(run) to start (Ctrl-C to stop)")
+                    while (try? journal.run(run)) == nil { try await Task.sleep(for: .milliseconds(interval)) }
+                }
                 let redraw = Output.stdoutIsTerminal && !json
                 var state = PlanState(run: run)
                 let projection = PlanProjection()
