@@ -112,7 +112,7 @@ extension Planj {
                 written: Int(report.eventsWritten), skipped: Int(report.eventsAlreadyThere), runs: report.runsCopied,
                 rejected: report.runsSkipped.count)
             for c in report.conflicts { Output.error("planj: conflict: " + c.error.description) }
-            if json { Output.json(report, pretty: !several) }
+            if json { Output.json(ForkImportJSON(source: file, report), pretty: !several) }
             if let first = report.conflicts.first, several { throw ExitCode(first.error.code.exitStatus) }
             guard !several else { return }
             var text = "imported \(Output.count(report.eventsWritten, "event")) of \(Output.count(report.runsCopied.count, "run")) from \(file)"
@@ -121,5 +121,34 @@ extension Planj {
             Output.error(text + String(format: " (%.2f s)", report.seconds))
             if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
         }
+    }
+}
+
+/// `import --json` of a `.pjl` file with forks (imported as `planj copy` would): the keys of a
+/// plain import's report, with the copy's seals, so a script reads both alike.
+struct ForkImportJSON: Encodable {
+    struct Rejected: Encodable {
+        var run: String
+        var seq: Int64?
+        var code = JournalError.Code.conflict.name
+        var message: String
+    }
+
+    var source: String
+    var eventsWritten: Int64
+    var eventsSkipped: Int64
+    var runsWritten: [String]
+    var rejected: [Rejected]
+    var sealsWritten: Int
+    var seconds: Double
+
+    init(source: String, _ r: CopyReport) {
+        self.source = source
+        eventsWritten = r.eventsWritten
+        eventsSkipped = r.eventsAlreadyThere
+        runsWritten = r.runsCopied
+        rejected = r.conflicts.map { Rejected(run: $0.run, seq: $0.seq, message: $0.message) }
+        sealsWritten = r.sealsWritten
+        seconds = r.seconds
     }
 }
