@@ -78,6 +78,27 @@ import Testing
         #expect(try source.runs(status: nil, limit: nil).map { "\($0.id):\($0.events)" }.sorted() == ["child:8", "parent:7"])
     }
 
+    /// Run ids that differ only in Unicode normalization are two runs through a `.pjl` file too
+    /// (the file's writer and reader keyed them as Swift strings: one was a false conflict).
+    @Test func runIDsThatDifferOnlyInNormalizationCopyAsTwoRuns() async throws {
+        let t = try TemporaryJournal()
+        let (nfc, nfd) = ("caf\u{e9}", "cafe\u{301}")
+        for id in [nfc, nfd] { _ = try t.journal.ingest(text: try RunBuilder.complete(run: id, steps: 1).jsonl) }
+        #expect(try t.journal.runs().count == 2)
+        let file = t.directory + "/both.pjl"
+        let writer = try PortableDestination(path: file)
+        let out = try await JournalCopier(from: t.journal, to: writer).copy()
+        try writer.finish()
+        #expect(out.ok && out.runsCopied.count == 2, "\(out.conflicts)")
+        let read = try PortableSource(file: file)
+        #expect(try read.runs(status: nil, limit: nil).count == 2)
+        let back = try TemporaryJournal()
+        let report = try await JournalCopier(from: read, to: back.journal).copy()
+        #expect(report.ok && report.runsCopied.count == 2)
+        let pairs = { (j: Journal) in try j.runs().map { Array($0.id.utf8) + Array($0.headHash.utf8) }.sorted { $0.lexicographicallyPrecedes($1) } }
+        #expect(try pairs(back.journal) == pairs(t.journal))
+    }
+
     @Test func copyingIntoTheSameKindOfFileTwiceNeedsNoJournal() async throws {
         let (t, _) = try await makeSource()
         let first = t.directory + "/a.pjl"

@@ -28,19 +28,21 @@ public struct JournalCopier {
     /// - Throws: `.notFound` when a run named in ``CopyOptions/runs`` is not in the source.
     public func selectedRuns() throws(JournalError) -> [RunSummary] {
         let all = try source.runs(status: nil, limit: nil)
-        let byID = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // Run ids compared byte for byte, as the catalog compares them.
+        var byID = RunKeyed<RunSummary>()
+        for run in all where byID[run.id] == nil { byID[run.id] = run }
         for id in options.runs where byID[id] == nil {
             throw JournalError(.notFound, "no run with this id in the copy's source", context: .init(run: id))
         }
-        let named = Set(options.runs)
-        var chosen = Set<String>()
+        let named = Set(options.runs.map(ExactString.init))
+        var chosen = Set<ExactString>()
         for run in all {
-            if !named.isEmpty && !named.contains(run.id) { continue }
+            if !named.isEmpty && !named.contains(ExactString(run.id)) { continue }
             if let since = options.since, (run.startedAt ?? Timestamp(microseconds: .min)) < since { continue }
             if let status = options.status, run.status != status { continue }
             // A fork reads its first events through its ancestors: they come along.
             var next: RunSummary? = run
-            while let r = next, chosen.insert(r.id).inserted {
+            while let r = next, chosen.insert(ExactString(r.id)).inserted {
                 next = r.parent.flatMap { byID[$0] }
             }
         }
@@ -54,7 +56,7 @@ public struct JournalCopier {
             return d
         }
         // Parents first; then oldest first, so a copy's order is stable.
-        return all.filter { chosen.contains($0.id) }.map { (depth($0), $0) }.sorted { a, b in
+        return all.filter { chosen.contains(ExactString($0.id)) }.map { (depth($0), $0) }.sorted { a, b in
             if a.0 != b.0 { return a.0 < b.0 }
             let ta = a.1.startedAt?.microseconds ?? 0
             let tb = b.1.startedAt?.microseconds ?? 0
@@ -71,11 +73,11 @@ public struct JournalCopier {
         let started = clock.now
         let runs = try selectedRuns()
         var report = CopyReport()
-        var failed = Set<String>()
+        var failed = Set<ExactString>()
         for (k, run) in runs.enumerated() {
             options.progress?(CopyProgress(runsDone: k, runsTotal: runs.count, eventsWritten: report.eventsWritten, run: run.id))
-            if let parent = run.parent, failed.contains(parent) {
-                failed.insert(run.id)
+            if let parent = run.parent, failed.contains(ExactString(parent)) {
+                failed.insert(ExactString(run.id))
                 report.runsSkipped.append(run.id)
                 report.conflicts.append(
                     .init(run: run.id, seq: nil, message: "not copied: its parent \(parent) was not copied"))
@@ -84,7 +86,7 @@ public struct JournalCopier {
             do throws(JournalError) {
                 try await copy(run, total: runs.count, done: k, into: &report)
             } catch where error.code == .conflict {
-                failed.insert(run.id)
+                failed.insert(ExactString(run.id))
                 report.runsSkipped.append(run.id)
                 report.conflicts.append(
                     .init(run: run.id, seq: error.context.seq, message: error.message))

@@ -13,7 +13,8 @@ public final class PortableDestination: CopyDestination {
     private let handle: FileHandle
     private let encoder: LZ4FrameEncoder
     private var block: [UInt8] = []
-    private var written: [String: WrittenRun] = [:]
+    /// By run id, compared byte for byte (`RunKeyed`), as the catalog compares them.
+    private var written = RunKeyed<WrittenRun>()
     private var forks: [PortableFork] = []
     private var seals: [Seal] = []
     private var finished = false

@@ -8,10 +8,11 @@ import PlanJournalCore
 public final class PortableSource: CopySource {
     /// The file.
     public let path: String
-    private var runsByID: [String: SourceRun] = [:]
-    private var sealsByRun: [String: [Seal]] = [:]
+    // By run id, compared byte for byte, as the catalog compares them.
+    private var runsByID = RunKeyed<SourceRun>()
+    private var sealsByRun = RunKeyed<[Seal]>()
     /// Runs the file holds only up to a fork point (an exported fork's ancestors).
-    private var partialRuns: Set<String> = []
+    private var partialRuns: Set<ExactString> = []
 
     private struct SourceRun {
         var summary: RunSummary
@@ -33,7 +34,7 @@ public final class PortableSource: CopySource {
         var order: [String] = []
         var forks: [PortableFork] = []
         var seals: [Seal] = []
-        var parsed: [String: [JournalEvent]] = [:]
+        var parsed: [ExactString: [JournalEvent]] = [:]
         func take(_ raw: ArraySlice<UInt8>) throws(JournalError) {
             line += 1
             // A byte order mark before the first line, as `import` and `ingest` allow.
@@ -45,8 +46,8 @@ public final class PortableSource: CopySource {
             } catch {
                 throw error.adding(file: path, line: line)
             }
-            if parsed[event.run] == nil { order.append(event.run) }
-            parsed[event.run, default: []].append(event)
+            if parsed[ExactString(event.run)] == nil { order.append(event.run) }
+            parsed[ExactString(event.run), default: []].append(event)
         }
         do {
             try Journal.readFile(path) { (block) throws(JournalError) in
@@ -70,10 +71,10 @@ public final class PortableSource: CopySource {
             throw JournalError(.badInput, "the LZ4 frame stream is cut off", context: .init(file: path))
         }
         if !pending.rest.isEmpty { try take(pending.rest) }
-        let forkOf = Dictionary(forks.map { ($0.run, $0) }, uniquingKeysWith: { a, _ in a })
-        partialRuns = Set(forks.filter(\.parentPartial).map(\.parent))
-        for fork in forks where parsed[fork.run] == nil {
-            parsed[fork.run] = []
+        let forkOf = Dictionary(forks.map { (ExactString($0.run), $0) }, uniquingKeysWith: { a, _ in a })
+        partialRuns = Set(forks.filter(\.parentPartial).map { ExactString($0.parent) })
+        for fork in forks where parsed[ExactString(fork.run)] == nil {
+            parsed[ExactString(fork.run)] = []
             order.append(fork.run)
         }
         // Parents before forks, so each fork finds its parent's hashes.
@@ -82,15 +83,15 @@ public final class PortableSource: CopySource {
             let before = pendingRuns.count
             var waiting: [String] = []
             for id in pendingRuns {
-                if let fork = forkOf[id], runsByID[fork.parent] == nil {
-                    guard parsed[fork.parent] != nil || forkOf[fork.parent] != nil else {
+                if let fork = forkOf[ExactString(id)], runsByID[fork.parent] == nil {
+                    guard parsed[ExactString(fork.parent)] != nil || forkOf[ExactString(fork.parent)] != nil else {
                         throw JournalError(
                             .badInput, "the file has fork \(id) of run \(fork.parent), but no events of that run",
                             context: .init(file: path, run: id))
                     }
                     waiting.append(id)
                 } else {
-                    try add(id, events: parsed[id] ?? [], fork: forkOf[id])
+                    try add(id, events: parsed[ExactString(id)] ?? [], fork: forkOf[ExactString(id)])
                 }
             }
             pendingRuns = waiting
@@ -98,7 +99,7 @@ public final class PortableSource: CopySource {
                 throw JournalError(.badInput, "the file's forks form a cycle", context: .init(file: path))
             }
         }
-        sealsByRun = Dictionary(grouping: seals, by: \.run)
+        for seal in seals { sealsByRun[seal.run] = (sealsByRun[seal.run] ?? []) + [seal] }
     }
 
     /// Whether the `.pjl` file at `path` holds forks (written by `planj copy`), which only a copy
@@ -198,7 +199,7 @@ public final class PortableSource: CopySource {
     /// Whether the file holds `run` only up to the point where a fork of it starts (the ancestors
     /// of a fork `planj export` wrote): a destination holding more of it already holds the run.
     public func holdsOnlyAPrefix(of run: String) -> Bool {
-        partialRuns.contains(run)
+        partialRuns.contains(ExactString(run))
     }
 
     public func seals(of run: String) throws(JournalError) -> [Seal] {
