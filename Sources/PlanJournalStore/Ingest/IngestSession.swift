@@ -33,6 +33,9 @@ final class IngestSession {
     /// may be one of their events, so they are rejected whole. Runs completed before it, and runs
     /// that start after it, cannot own it (their seq would show a gap) and still land.
     private var suspects = RunKeyed<IngestReport.Rejection>()
+    /// Whether a run began since the open runs were last made suspects (an input of many lines
+    /// that name no run would otherwise scan every run for each of them).
+    private var runsBegunSinceScan = false
 
     /// Whether each run is locked (``SQLDatabase/lockRun(_:)``) before it is first read.
     private let lockingRuns: Bool
@@ -103,6 +106,7 @@ final class IngestSession {
             if lockingRuns { try writer.db.lockRun(id) }
             active = ActiveRun(try writer.begin(id))
             runs[id] = .active(active)
+            runsBegunSinceScan = true
             report.runsWritten.append(id)
         }
         let before = active.write.buffer.count
@@ -163,6 +167,8 @@ final class IngestSession {
             run: run, line: line, seq: seq, field: field, code: code.name, message: message)
         guard let run else {
             if unattributed == nil { unattributed = rejection } else { unattributed?.ignoredLines += 1 }
+            guard runsBegunSinceScan else { return }
+            runsBegunSinceScan = false
             for (id, slot) in runs {
                 // A run already completed (in the journal, the input repeating it) takes no more.
                 if case .active(let a) = slot, a.write.cursor.state.endedAt == nil, suspects[id] == nil {
