@@ -404,16 +404,20 @@ def iteration(binary, runs, rng, work, n):
         return mutation.__name__, "the run already in the journal changed", data
     unattributed = any(r.get("run") is None for r in summary.get("rejected", []))
     innocent_read = events_of(binary, journal, f"innocent-{n}")
-    if unattributed:
-        # A line that names no run may belong to any run: every run of the input is rejected.
+    innocent_rejected = any(r.get("run") == f"innocent-{n}" for r in summary.get("rejected", []))
+    if unattributed and innocent_rejected:
+        # A line that names no run rejects the runs open at it (it may be one of their events).
         if innocent_read:
-            return mutation.__name__, "a line named no run, yet the untouched run landed", data
+            return mutation.__name__, "the untouched run was rejected, yet it is in the journal", data
     else:
+        # Otherwise the untouched run lands whole, as written (also when a line named no run
+        # while it was not open).
         problem = same_values([json.loads(l) for l in innocent], innocent_read or [])
         if problem:
             return mutation.__name__, f"the untouched run: {problem}", data
     target_id = f"target-{n} ✓"
-    rejected_target = unattributed or any(r.get("run") == target_id for r in summary.get("rejected", []))
+    rejected_target = any(r.get("run") == target_id for r in summary.get("rejected", [])) or (
+        unattributed and target_id not in summary.get("runs_written", []))
     read = events_of(binary, journal, target_id)
     if rejected_target:
         if read:
