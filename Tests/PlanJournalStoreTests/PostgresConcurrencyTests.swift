@@ -46,7 +46,7 @@ import Testing
     /// Advisory locks some session waits for (to know a writer is blocked, without timing it).
     static func waitingLocks(_ url: String) throws -> Int64 {
         let db = try PGConnection(url: url)
-        let rows = try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", [])
+        let rows = try db.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND \(thisDatabase)", [])
         if case .int(let n)? = rows.first?.first { return n }
         return 0
     }
@@ -131,11 +131,15 @@ import Testing
         #expect(try other.verify().ok)
     }
 
+    /// Locks of this test's database only: other tests' databases on the same server hold locks
+    /// too (counting them made the lock-order test start before both ingests held a run).
+    static let thisDatabase = "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
     /// Runs locked by some session, exclusively (the per-run locks of writers).
     static func heldRunLocks(_ url: String) throws -> Int64 {
         let db = try PGConnection(url: url)
         let rows = try db.query(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted", [])
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted AND \(thisDatabase)", [])
         if case .int(let n)? = rows.first?.first { return n }
         return 0
     }
