@@ -39,6 +39,39 @@ import Testing
         #expect(unfinished.contains { $0["cat"] as? String == "run" } && unfinished.contains { $0["cat"] as? String == "step" })
     }
 
+    /// A step attempt that never ended (its process was killed, the run resumed) is drawn up to
+    /// the event before the next attempt, which takes its lane again; a model call's slice does
+    /// not start before its step's.
+    @Test func theChromeTraceKeepsAnInterruptedAttemptAndNestsModelCallsInTheirStep() throws {
+        let t = try TemporaryJournal()
+        func line(_ seq: Int, _ second: Int, _ kind: String, _ data: String) -> String {
+            #"{"run":"c","seq":\#(seq),"ts":"2026-11-24T10:00:\#(10 + second)Z","kind":"\#(kind)","data":\#(data)}"#
+        }
+        _ = try t.journal.ingest(
+            text: [
+                line(1, 0, "run.started", #"{"goal":"g"}"#),
+                line(2, 1, "plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#),
+                line(3, 2, "step.started", #"{"step_id":"a","attempt":1}"#),
+                line(4, 5, "note", #"{"text":"resumed"}"#),
+                line(5, 6, "step.started", #"{"step_id":"a","attempt":2}"#),
+                line(6, 7, "call.model", #"{"step_id":"a","model":"m","latency_ms":60000}"#),
+                line(7, 8, "step.completed", #"{"step_id":"a"}"#),
+            ].joined(separator: "\n") + "\n")
+        let trace = ChromeTrace.render(run: "c", events: try t.journal.events(of: "c"))
+        let parsed = try JSONSerialization.jsonObject(with: Data(trace.jsonText.utf8)) as? [String: Any]
+        let events = try #require(parsed?["traceEvents"] as? [[String: Any]])
+        let steps = events.filter { $0["cat"] as? String == "step" }
+        let start = 1_795_514_412_000_000  // 2026-11-24T10:00:12Z
+        #expect(steps.map { ($0["args"] as? [String: Any])?["status"] as? String } == ["unfinished", "completed"])
+        #expect(steps.map { $0["ts"] as? Int } == [start, start + 4_000_000])
+        #expect(steps.map { $0["dur"] as? Int } == [3_000_000, 2_000_000])
+        #expect(steps.allSatisfy { $0["tid"] as? Int == 1 })
+        let lanes = events.filter { $0["ph"] as? String == "M" && $0["tid"] as? Int != 0 }
+        #expect(lanes.count == 1)
+        let model = try #require(events.first { $0["cat"] as? String == "model" })
+        #expect(model["ts"] as? Int == start + 4_000_000 && model["dur"] as? Int == 1_000_000)
+    }
+
     @Test func theMarkdownReportShowsRevisionsStepsAndApprovals() async throws {
         let (t, run) = try await demoRun()
         let md = MarkdownReport.render(try t.journal.state(of: run.run))
@@ -61,5 +94,26 @@ import Testing
         #expect(md.contains(#"| `fetch\|parse` | pending |"#))
         #expect(md.contains("| ``x`y`` | pending |"))
         #expect(md.contains("`fetch|parse` → ``x`y``"))
+    }
+
+    /// Text from the agent (run id, goal, approver, replan reason) cannot start a heading, a
+    /// table or an HTML comment that would hide the rest of the report.
+    @Test func agentTextCannotChangeTheReportsStructure() throws {
+        let t = try TemporaryJournal()
+        let run = #"m\n<!-- x"#
+        _ = try t.journal.ingest(
+            text: [
+                #"{"run":"\#(run)","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"Clean up\n<!-- draft\n---"}}"#,
+                #"{"run":"\#(run)","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a"}]}}"#,
+                #"{"run":"\#(run)","seq":3,"ts":"2026-11-24T10:00:03Z","kind":"approval.resolved","actor":"human:ana\n\n|fake|table|\n|---|---|","data":{"version":1,"decision":"granted"}}"#,
+                #"{"run":"\#(run)","seq":4,"ts":"2026-11-24T10:00:04Z","kind":"replan.triggered","data":{"reason":"late\n# Everything is fine <img src=x onerror=alert(1)>"}}"#,
+            ].joined(separator: "\n") + "\n")
+        let md = MarkdownReport.render(try t.journal.state(of: "m\n<!-- x"))
+        let lines = md.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.filter { $0.hasPrefix("#") } == ["# Run m \\<!-- x", "## Plan versions", "## Steps", "## Approvals", "## Replans"])
+        #expect(!lines.contains { $0.hasPrefix("<") || $0.hasPrefix("|fake") || $0.hasPrefix("---") })
+        #expect(md.contains("**Goal:** Clean up \\<!-- draft ---"))
+        #expect(md.contains("by human:ana  \\|fake\\|table\\| \\|---\\|---\\|"))
+        #expect(md.contains("late # Everything is fine \\<img src=x onerror=alert(1)\\>"))
     }
 }

@@ -226,4 +226,38 @@ import Testing
         #expect(check.names["invoke_agent planj"] == 1)
         #expect(check.services == ["planj"])
     }
+
+    /// Attribute keys are unique and not empty, as OTLP requires, whatever names `data` uses.
+    @Test func eventAttributesHaveUniqueNonEmptyKeys() async throws {
+        var b = RunBuilder(run: "keys")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("replan.triggered", #"{"reason":"r","planjournal.seq":"mine","":1,"k":1,"k":2}"#, actor: "agent:a")
+        let spans = try await spans(OTLPTrace.render(RunExport(run: b.run, events: b.events)))
+        let root = try #require(spans.first { $0.parent == nil })
+        let replan = try #require(root.events.first { $0["name"] as? String == "replan.triggered" })
+        let attributes = try #require(replan["attributes"] as? [[String: Any]])
+        let keys = attributes.compactMap { $0["key"] as? String }
+        #expect(keys == ["planjournal.seq", "planjournal.actor", "reason", "data.planjournal.seq", "k"])
+        #expect((attributes[4]["value"] as? [String: Any])?["intValue"] as? String == "2")
+    }
+
+    /// A long run is sent in several requests under a size, together holding every span once,
+    /// each with the run's resource.
+    @Test func aLargeExportIsCutIntoRequestsUnderTheSize() async throws {
+        let (_, export) = try await demoRun()
+        let request = OTLPTrace.render(export)
+        let batches = OTLPTrace.batches(of: request, maxBytes: 4000)
+        #expect(batches.count > 3)
+        #expect(batches.map(OTLPTrace.spanCount).reduce(0, +) == OTLPTrace.spanCount(of: request))
+        var ids: [String] = []
+        for batch in batches {
+            let spans = try await spans(batch)
+            ids += spans.map(\.spanID)
+            let biggest = spans.map { (try? JSONSerialization.data(withJSONObject: $0.json).count) ?? 0 }.max() ?? 0
+            #expect(spans.count == 1 || batch.jsonText.utf8.count <= 4000 + biggest + 1000)
+            #expect(batch["resourceSpans"]?.arrayValue?.first?["resource"] == request["resourceSpans"]?.arrayValue?.first?["resource"])
+        }
+        #expect(Set(ids) == Set(try await spans(request).map(\.spanID)) && Set(ids).count == ids.count)
+        #expect(OTLPTrace.batches(of: request).count == 1)
+    }
 }

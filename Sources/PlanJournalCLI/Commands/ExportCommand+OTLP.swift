@@ -23,14 +23,24 @@ extension Planj.Export {
     {
         guard let collector else { return }
         do throws(OTLPExportError) {
-            let response = try await collector.send(trace)
+            // A long run goes in several requests, each under the collectors' body limits.
+            let requests = OTLPTrace.batches(of: trace)
+            var rejected: Int64 = 0
+            var messages: [String] = []
+            for request in requests {
+                let response = try await collector.send(request)
+                let (sum, overflow) = rejected.addingReportingOverflow(response.rejectedSpans)
+                rejected = overflow ? .max : sum
+                if let message = response.message, !messages.contains(message) { messages.append(message) }
+            }
             let spans = OTLPTrace.spanCount(of: trace)
             entry.spansSent = spans
-            entry.spansRejected = Int(response.rejectedSpans)
-            Output.error("planj: sent \(spans) span\(spans == 1 ? "" : "s") of run \(run) to \(collector.url.absoluteString)")
-            if response.rejectedSpans > 0 {
+            entry.spansRejected = Int(clamping: rejected)
+            let parts = requests.count > 1 ? " in \(requests.count) requests" : ""
+            Output.error("planj: sent \(spans) span\(spans == 1 ? "" : "s") of run \(run) to \(collector.url.absoluteString)\(parts)")
+            if rejected > 0 {
                 Output.error(
-                    "planj: warning: the collector rejected \(response.rejectedSpans) span(s)\(response.message.map { ": " + $0 } ?? "")")
+                    "planj: warning: the collector rejected \(rejected) span(s)\(messages.isEmpty ? "" : ": " + messages.joined(separator: "; "))")
             }
         } catch {
             throw RuntimeError("otlp_export", error.description)

@@ -13,11 +13,21 @@ public enum ChromeTrace {
         var open: [String: (ts: Timestamp, lane: Int, attempt: Int64)] = [:]
         var calls: [String: (event: JournalEvent, lane: Int)] = [:]
         var laneOf: [String: Int] = [:]
+        var previous: Timestamp?
         for e in events {
             let step = e.dataString("step_id")
+            defer { previous = e.ts }
             switch e.knownKind {
             case .stepStarted?:
                 guard let step else { continue }
+                if let earlier = open.removeValue(forKey: step) {
+                    // An attempt that never ended (its process died; the run was resumed): drawn
+                    // up to the run's last event before this one, and its lane freed.
+                    let end = Timestamp(microseconds: max(earlier.ts.microseconds, (previous ?? earlier.ts).microseconds))
+                    lanes.free(earlier.lane, at: end)
+                    let args = JSONValue.record(["status": .string("unfinished"), "attempt": .int(earlier.attempt)])
+                    trace.append(complete(step, cat: "step", tid: earlier.lane, from: earlier.ts, to: end, args: args))
+                }
                 let lane = lanes.take(at: e.ts)
                 laneOf[step] = lane
                 open[step] = (e.ts, lane, e.dataInt("attempt") ?? 1)
@@ -42,7 +52,10 @@ public enum ChromeTrace {
             case .callModel?:
                 let lane = step.flatMap { laneOf[$0] } ?? 0
                 let ms = e.dataMilliseconds("latency_ms") ?? 0
-                let start = Timestamp(microseconds: e.ts.microseconds - Int64(ms * 1000))
+                // Not before its step's attempt (or the run) began: slices on a track must nest.
+                let floor = step.flatMap { open[$0]?.ts } ?? events.first?.ts ?? e.ts
+                let start = Timestamp(
+                    microseconds: min(e.ts.microseconds, max(floor.microseconds, e.ts.microseconds - Int64(ms * 1000))))
                 trace.append(
                     complete(
                         e.dataString("model") ?? "model", cat: "model", tid: lane, from: start, to: e.ts,

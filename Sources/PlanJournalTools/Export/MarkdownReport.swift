@@ -6,8 +6,8 @@ import PlanJournalCore
 public enum MarkdownReport {
     /// The report of a run's state, with the audit's `findings` (none: no findings section).
     public static func render(_ s: PlanState, findings: [Finding] = []) -> String {
-        var out = ["# Run \(s.run)", ""]
-        if let goal = s.goal { out.append("**Goal:** \(goal)") }
+        var out = ["# Run " + text(s.run), ""]
+        if let goal = s.goal { out.append("**Goal:** " + text(goal)) }
         out.append("**Status:** \(s.status)")
         if let start = s.startedAt {
             out.append("**Started:** \(start)" + (s.endedAt.map { " · **ended:** \($0)" } ?? ""))
@@ -44,12 +44,12 @@ public enum MarkdownReport {
             out += ["", "## Approvals", ""]
             for a in s.approvals {
                 let target = a.stepID.map { "step \(code($0))" } ?? "plan v\(a.version ?? 0)"
-                out.append("- seq \(a.seq): \(target) \(a.decision)" + (a.actor.map { " by \($0)" } ?? "") + (a.text.map { ": \(cell($0))" } ?? ""))
+                out.append("- seq \(a.seq): \(target) \(a.decision)" + (a.actor.map { " by " + text($0) } ?? "") + (a.text.map { ": \(cell($0))" } ?? ""))
             }
         }
         if !s.replans.isEmpty {
             out += ["", "## Replans", ""]
-            for r in s.replans { out.append("- seq \(r.seq): \(r.reason)" + (r.stepID.map { " at step \(code($0))" } ?? "")) }
+            for r in s.replans { out.append("- seq \(r.seq): " + text(r.reason) + (r.stepID.map { " at step \(code($0))" } ?? "")) }
         }
         if !findings.isEmpty {
             out += ["", "## Findings", ""]
@@ -79,9 +79,21 @@ public enum MarkdownReport {
         return fence + pad + text + pad + fence
     }
 
-    /// Text made safe for one table cell: one line, pipes escaped, at most 160 characters.
+    /// Text an agent wrote, shown as it is: on one line (a newline could start a heading, a
+    /// list or an HTML block that swallows the rest of the report), with the characters that
+    /// start inline markup, raw HTML or a table cell backslash-escaped.
+    private static func text(_ s: String) -> String {
+        var out = ""
+        for c in s.lines.joined(separator: " ") {
+            if "\\`*_[]<>~|".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// ``text(_:)`` for one table cell or list line: at most 160 characters.
     private static func cell(_ s: String) -> String {
-        let flat = s.lines.joined(separator: " ").replacingOccurrences(of: "|", with: "\\|")
-        return flat.count <= 160 ? flat : String(flat.prefix(159)) + "…"
+        let flat = s.lines.joined(separator: " ")
+        return text(flat.count <= 160 ? flat : String(flat.prefix(159))) + (flat.count <= 160 ? "" : "…")
     }
 }

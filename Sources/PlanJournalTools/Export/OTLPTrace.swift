@@ -31,6 +31,35 @@ public enum OTLPTrace {
         }
     }
 
+    /// `request` cut into requests of at most about `maxBytes` of JSON each (a span larger than
+    /// that goes alone), each with its spans' resource and scope: collectors refuse large bodies
+    /// (the OpenTelemetry Collector's default limit is 20 MiB), and a long run with large
+    /// observations is more than that.
+    public static func batches(of request: JSONValue, maxBytes: Int = 4 << 20) -> [JSONValue] {
+        var out: [JSONValue] = []
+        for resource in request["resourceSpans"]?.arrayValue ?? [] {
+            for scope in resource["scopeSpans"]?.arrayValue ?? [] {
+                var batch: [JSONValue] = []
+                var bytes = 0
+                func flush() {
+                    guard !batch.isEmpty else { return }
+                    let scoped = JSONValue.record(["scope": scope["scope"], "spans": .array(batch)])
+                    out.append(.record(["resourceSpans": .array([.record(["resource": resource["resource"], "scopeSpans": .array([scoped])])])]))
+                    batch.removeAll()
+                    bytes = 0
+                }
+                for span in scope["spans"]?.arrayValue ?? [] {
+                    let size = span.jsonText.utf8.count
+                    if bytes > 0 && bytes + size > maxBytes { flush() }
+                    batch.append(span)
+                    bytes += size
+                }
+                flush()
+            }
+        }
+        return out.isEmpty ? [request] : out
+    }
+
     private static func resourceSpans(_ export: RunExport) -> JSONValue {
         let builder = OTLPSpanBuilder(export)
         let traceID = OTLPIdentifiers.traceID(run: export.identity)

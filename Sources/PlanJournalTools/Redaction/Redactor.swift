@@ -90,9 +90,12 @@ public struct Redactor: Sendable {
                             changed += 1
                         }
                     }
-                    if case .string(let s) = m.value, !envelope, let rule = rules.first(where: { $0.hides(field: m.key) }),
-                        s != rule.template
+                    // A field named like a secret is hidden whole, whatever it holds: a number
+                    // (a PIN), an object of credentials, an array of keys.
+                    if !envelope, m.value != .null,
+                        let rule = rules.first(where: { $0.hides(field: m.key) })
                     {
+                        guard m.value != .string(rule.template) else { return .init(key, m.value) }
                         tally.replacements[rule.name, default: 0] += 1
                         changed += 1
                         return .init(key, .string(rule.template))

@@ -38,9 +38,19 @@ struct OTLPAttribute {
         }
     }
 
-    /// The attributes of an object's members (prefixed with `prefix`), in order; `null` members are left out.
-    static func members(of json: JSONValue?, prefix: String = "") -> [OTLPAttribute] {
-        (json?.objectMembers ?? []).compactMap { from(prefix + $0.key, $0.value) }
+    /// The attributes of an object's members (prefixed with `prefix`), in order. OTLP keys are
+    /// unique and not empty: `null` members and members with an empty name are left out, of a
+    /// name given twice only the last counts (as for reading the event), and a name in `taken`
+    /// (the attributes the exporter sets itself) gets a `data.` prefix.
+    static func members(of json: JSONValue?, prefix: String = "", taken: Set<String> = []) -> [OTLPAttribute] {
+        let members = json?.objectMembers ?? []
+        var last: [String: Int] = [:]
+        for (k, m) in members.enumerated() { last[m.key] = k }
+        return members.enumerated().compactMap { (k, m) in
+            guard !m.key.isEmpty, last[m.key] == k else { return nil }
+            let key = prefix + m.key
+            return from(taken.contains(key) ? "data." + key : key, m.value)
+        }
     }
 
     var json: JSONValue { .record(["key": .string(key), "value": value]) }

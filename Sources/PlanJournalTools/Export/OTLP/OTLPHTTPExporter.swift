@@ -21,8 +21,9 @@ public struct OTLPHTTPExporter: Sendable {
         self.timeout = timeout
     }
 
-    /// The URL to post traces to: `endpoint` itself when it has a path, else `endpoint/v1/traces`
-    /// (as OTLP exporters treat `OTEL_EXPORTER_OTLP_ENDPOINT`); `nil` unless it is an http or https URL with a host.
+    /// The URL to post traces to: `endpoint/v1/traces` for a bare `scheme://host[:port]` (as OTLP
+    /// exporters treat `OTEL_EXPORTER_OTLP_ENDPOINT`), and a URL with a path as it is (as they
+    /// treat `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); `nil` unless it is an http or https URL with a host.
     public static func tracesURL(_ endpoint: String) -> URL? {
         guard var parts = URLComponents(string: endpoint), let scheme = parts.scheme?.lowercased(),
             scheme == "http" || scheme == "https", parts.host?.isEmpty == false

@@ -247,7 +247,8 @@ struct OTLPSpanBuilder {
         default: break
         }
         if let answer = OTLPAttribute.from("planjournal.final_answer", e.data("final_answer")) { root.attributes.append(answer) }
-        root.attributes += OTLPAttribute.members(of: e.data("totals"), prefix: "planjournal.totals.")
+        root.attributes += OTLPAttribute.members(
+            of: e.data("totals"), prefix: "planjournal.totals.", taken: Set(root.attributes.map(\.key)))
         spans[Self.rootIndex] = root
     }
 
@@ -293,7 +294,7 @@ struct OTLPSpanBuilder {
     private func event(_ e: JournalEvent) -> OTLPSpan.Event {
         var attributes: [OTLPAttribute] = [.int("planjournal.seq", e.seq)]
         if let actor = e.actor { attributes.append(.string("planjournal.actor", actor)) }
-        attributes += OTLPAttribute.members(of: e.data)
+        attributes += OTLPAttribute.members(of: e.data, taken: Set(attributes.map(\.key)))
         return OTLPSpan.Event(name: e.kind, time: e.ts, attributes: attributes)
     }
 }
