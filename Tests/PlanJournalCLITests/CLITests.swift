@@ -248,9 +248,9 @@ import Testing
         let command = "'\(binary)' --journal '\(journal)' export ctl --format md"
         let tty = try await ChildProcess.run("/usr/bin/script", ["-qec", command, "/dev/null"], in: directory)
         #expect(tty.status == 0, "\(tty.stderr)")
-        #expect(tty.stdout.contains("wipe \u{FFFD}[2J now") && !tty.stdout.contains("\u{1B}"))
+        #expect(tty.stdout.contains("wipe \u{FFFD}\\[2J now") && !tty.stdout.contains("\u{1B}"))
         let piped = try await planj("--journal", journal, "export", "ctl", "--format", "md")
-        #expect(piped.stdout.contains("wipe \u{1B}[2J now"))
+        #expect(piped.stdout.contains("wipe \u{1B}\\[2J now"))
     }
 
     @Test func severalFilesAreIngestedInTurnAndARunMayContinueAcrossThem() async throws {

@@ -62,7 +62,7 @@ import Testing
         #expect(traceIDs.count == 2)
 
         #expect(try await s.planj("fork", "a@example.com", "--at", "1", "--as", "f1").status == 0)
-        #expect(try await s.planj("export", "f1", "-o", "f1.pjl").status == 0)
+        #expect(try await s.planj("export", "f1", "--redact", "-o", "f1.pjl").status == 0)
         let imported = try await PlanjBinary.run(["--journal", s.path("other.sqlite"), "import", "f1.pjl"], in: s.directory)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(!(try String(contentsOfFile: s.path("f1.pjl"), encoding: .isoLatin1)).contains("a@example.com"))
@@ -89,12 +89,41 @@ import Testing
         #expect(try await s.planj("export", SecretRun.run, "-o", "run.jsonl").status == 0, "a file is replaced")
     }
 
-    @Test func noRedactIsExplicitAndExportsTheBytesAsRecorded() async throws {
+    /// jsonl and pjl are the events as recorded unless `--redact` asks (a backup keeps its
+    /// hashes); the reports are redacted unless `--no-redact` asks.
+    @Test func recordsAreExportedAsRecordedAndRedactedOnlyOnRequest() async throws {
         let s = try await secretSandbox()
-        let raw = try await s.planj("export", SecretRun.run, "--no-redact")
-        #expect(raw.status == 0 && raw.stderr.isEmpty)
-        #expect(raw.stdout == (try SecretRun.events().map { $0.jsonLine + "\n" }.joined()))
+        let recorded = try SecretRun.events().map { $0.jsonLine + "\n" }.joined()
+        for flags in [[], ["--no-redact"]] {
+            let raw = try await s.planj(["export", SecretRun.run] + flags)
+            #expect(raw.status == 0 && raw.stderr.isEmpty && raw.stdout == recorded, "\(flags)")
+        }
+        let redacted = try await s.planj("export", SecretRun.run, "--redact")
+        #expect(redacted.status == 0 && redacted.stdout.contains("[REDACTED:api-key]"))
+        #expect(redacted.stderr.contains("the export's hashes differ from the journal's"))
+        #expect(try await s.planj("export", SecretRun.run, "--format", "md").stdout.contains("[REDACTED:api-key]"))
+        #expect(!(try await s.planj("export", SecretRun.run, "--format", "md", "--no-redact").stdout.contains("[REDACTED:api-key]")))
         #expect(try await s.planj("export", SecretRun.run, "--no-redact", "--redact-rules", "x").status != 0)
+        #expect(try await s.planj("export", SecretRun.run, "--no-redact", "--redact").status != 0)
+    }
+
+    /// `-o` naming a device or a pipe writes to it (without hanging, and without replacing it with
+    /// a file); `-o` naming a symbolic link replaces the file it points to and keeps the link.
+    @Test func anOutputDeviceIsWrittenAndALinkKept() async throws {
+        let s = try await secretSandbox()
+        let null = try await s.planj("export", SecretRun.run, "--format", "md", "-o", "/dev/null")
+        #expect(null.status == 0)
+        let kind = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+        #expect(kind == .typeCharacterSpecial)
+        let piped = try await s.planj("export", SecretRun.run, "--format", "md", "-o", "/dev/stdout")
+        #expect(piped.status == 0 && piped.stdout.hasPrefix("# Run "))
+        try "old".write(toFile: s.path("target.md"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: s.path("link.md"), withDestinationPath: "target.md")
+        #expect(try await s.planj("export", SecretRun.run, "--format", "md", "-o", "link.md").status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: s.path("link.md")) == "target.md")
+        #expect(try String(contentsOfFile: s.path("target.md"), encoding: .utf8).hasPrefix("# Run "))
+        let key = try await s.planj("keygen", "-o", "/dev/stdout")
+        #expect(key.status == 2 && key.stderr.contains("is not a file"))
     }
 
     @Test func aBadRuleNamesItsFileAndLine() async throws {

@@ -19,6 +19,14 @@ public struct PlanjSandbox: Sendable {
     public func planj(_ arguments: String..., stdin: String? = nil, environment: [String: String] = [:]) async throws
         -> PlanjBinary.Result
     {
+        try await planj(arguments, stdin: stdin, environment: environment)
+    }
+
+    /// ``planj(_:stdin:environment:)`` with the arguments in an array.
+    @discardableResult
+    public func planj(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws
+        -> PlanjBinary.Result
+    {
         try await PlanjBinary.run(["--journal", journal] + arguments, in: directory, stdin: stdin, environment: environment)
     }
 

@@ -37,12 +37,15 @@ extension Planj {
                           for auth) instead of printing it (with -o, also to the file).
                           --otlp-endpoint implies --format otlp.
 
-                Redaction: every format hides secrets by default, in every field of every event: private
-                key blocks, fields named like secrets (password, api_key, authorization, token…), bearer
-                tokens, API keys (sk-…, GitHub, Slack, Google, Stripe, Hugging Face), AWS keys, JWTs,
-                passwords in URLs, password=… assignments and e-mail addresses. --redact-rules FILE adds
-                rules, one per line: `REGEX => REPLACEMENT` ($1 names a group). A redacted jsonl or pjl
-                export no longer has the journal's hashes; --no-redact exports the events as recorded.
+                Redaction: the reports and traces (md, html, chrome, otlp) hide secrets by default, in
+                every field of every event: private key blocks, fields named like secrets (password,
+                api_key, authorization, token…), bearer tokens, API keys (sk-…, GitHub, Slack, Google,
+                Stripe, Hugging Face), AWS keys, JWTs, passwords in URLs, password=… assignments and
+                e-mail addresses; --no-redact shows them as recorded. jsonl and pjl are the events as
+                recorded, which import back with the journal's hashes (a backup, a move to another
+                journal); --redact hides secrets in them too, for sharing, and the file then has
+                hashes of its own. --redact-rules FILE adds rules (and implies --redact), one per
+                line: `REGEX => REPLACEMENT` ($1 names a group).
 
                 --all exports every run (--status, --since filter them) into the folder -o names, one
                 file per run (jsonl may also go to standard output). --json prints which file each
@@ -53,6 +56,9 @@ extension Planj {
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case jsonl, pjl, chrome, md, html, otlp
+
+            /// Whether the format is the events as recorded (redacted only when asked).
+            var isRecord: Bool { self == .jsonl || self == .pjl }
 
             /// The file name extension of `export --all`.
             var fileExtension: String {
@@ -75,8 +81,11 @@ extension Planj {
             help: ArgumentHelp("Write to this file (default: standard output); with --all, into this folder.", valueName: "path"))
         var output: String?
 
-        @Flag(help: "Export secrets as recorded: no redaction.")
+        @Flag(help: "Export secrets as recorded: no redaction (md, html, chrome and otlp are redacted by default).")
         var noRedact = false
+
+        @Flag(help: "Redact jsonl and pjl too (they are the events as recorded by default).")
+        var redact = false
 
         @Option(help: ArgumentHelp("More redaction rules, one `REGEX => REPLACEMENT` per line.", valueName: "file"))
         var redactRules: String?
@@ -116,7 +125,9 @@ extension Planj {
                 throw ValidationError("--otlp-timeout must be more than 0 and at most 86400 seconds")
             }
             _ = try http.settings()
-            if noRedact && redactRules != nil { throw ValidationError("--no-redact and --redact-rules contradict each other") }
+            if noRedact && (redactRules != nil || redact) {
+                throw ValidationError("--no-redact and --\(redact ? "redact" : "redact-rules") contradict each other")
+            }
             if selection.all && output == nil && otlpEndpoint == nil && chosenFormat != .jsonl {
                 throw ValidationError("--all writes one file per run: name a folder with -o")
             }
@@ -133,7 +144,8 @@ extension Planj {
                 }
                 let journal = try global.open()
                 let runs = try selection.runs(in: journal)
-                let redactor = noRedact ? nil : Redactor(extra: try redactRules.map(RedactionRule.load) ?? [])
+                let redacting = !noRedact && (redact || redactRules != nil || !format.isRecord)
+                let redactor = redacting ? Redactor(extra: try redactRules.map(RedactionRule.load) ?? []) : nil
                 var tally = Redactor.Tally()
                 var summary = ExportSummary(format: format.rawValue)
                 let exporter = try collector()

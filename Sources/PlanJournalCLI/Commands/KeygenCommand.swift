@@ -46,6 +46,7 @@ extension Planj {
             try await reportingErrors(json: json, verbose: verbose) {
                 let key = SealingKey()
                 let publicPath = output + ".pub"
+                _ = try KeyFiles.file(output)
                 if !force {
                     for path in [output, publicPath] where FileManager.default.fileExists(atPath: path) {
                         throw JournalError(
@@ -72,8 +73,19 @@ enum KeyFiles {
     /// Writes `text` to a new file at `path` created with `mode` (an existing file is replaced: the
     /// caller decides whether it may be), so a private key is never readable by others, not even
     /// for a moment.
-    static func write(_ text: String, to path: String, mode: mode_t) throws(JournalError) {
-        try OutputPath.checkReplaceable(path)
+    /// The file a key goes to (a symbolic link's target): a key is a file of its own, with its
+    /// `.pub` beside it, never a device or a pipe.
+    /// - Throws: `.usage` naming the path otherwise.
+    static func file(_ given: String) throws(JournalError) -> String {
+        guard case .file(let path) = try OutputPath.target(given) else {
+            throw JournalError(
+                .usage, "is not a file: a key and its .pub are written as two files; name a file", context: .init(file: given))
+        }
+        return path
+    }
+
+    static func write(_ text: String, to given: String, mode: mode_t) throws(JournalError) {
+        let path = try file(given)
         if FileManager.default.fileExists(atPath: path) {
             do {
                 try FileManager.default.removeItem(atPath: path)
@@ -83,7 +95,7 @@ enum KeyFiles {
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard fd >= 0 else {
-            throw JournalError(.io, "cannot create the file (errno \(errno))", context: .init(file: path))
+            throw JournalError(.io, "cannot create the file: \(String(cString: strerror(errno)))", context: .init(file: path))
         }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {

@@ -60,7 +60,7 @@ let sealWorkflow = """
     A workflow:
       planj keygen -o ci.key                 writes ci.key, ci.key.pub
       planj seal RUN --key ci.key            sign the run as it stands
-      planj export RUN --format pjl --no-redact -o run.pjl
+      planj export RUN --format pjl -o run.pjl
       planj --journal other.sqlite import run.pjl
       planj --journal other.sqlite verify --trust ci.key.pub
     """

@@ -9,7 +9,11 @@ import PlanJournalCore
 public final class PortableDestination: CopyDestination {
     /// The file's final path.
     public let path: String
-    private let partialPath: String
+    /// The temporary file beside the target, renamed to it when complete; `nil` for a device or
+    /// pipe, written in place.
+    private let partialPath: String?
+    /// The file `partialPath` is renamed to (the file a symbolic link names).
+    private let target: String
     private let handle: FileHandle
     private let encoder: LZ4FrameEncoder
     private var block: [UInt8] = []
@@ -32,14 +36,20 @@ public final class PortableDestination: CopyDestination {
     /// - Throws: `.io` when the file cannot be created.
     public init(path: String, level: Int32 = 9) throws(JournalError) {
         self.path = path
-        try OutputPath.checkReplaceable(path)
-        partialPath = path + ".partial"
-        guard FileManager.default.createFile(atPath: partialPath, contents: nil),
-            let h = FileHandle(forWritingAtPath: partialPath)
-        else {
-            throw JournalError(.io, "cannot create the output file", context: .init(file: partialPath))
+        switch try OutputPath.target(path) {
+        case .stream(let device):
+            guard let h = FileHandle(forWritingAtPath: device) else {
+                throw JournalError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", context: .init(file: path))
+            }
+            (handle, partialPath, target) = (h, nil, device)
+        case .file(let file):
+            let partial = file + ".partial"
+            guard FileManager.default.createFile(atPath: partial, contents: nil), let h = FileHandle(forWritingAtPath: partial)
+            else {
+                throw JournalError(.io, "cannot create the output file", context: .init(file: partial))
+            }
+            (handle, partialPath, target) = (h, partial, file)
         }
-        handle = h
         encoder = try LZ4FrameEncoder(level: level)
         try write(try encoder.begin())
     }
@@ -47,7 +57,7 @@ public final class PortableDestination: CopyDestination {
     deinit {
         if !finished {
             try? handle.close()
-            try? FileManager.default.removeItem(atPath: partialPath)
+            if let partialPath { try? FileManager.default.removeItem(atPath: partialPath) }
         }
     }
 
@@ -136,7 +146,7 @@ public final class PortableDestination: CopyDestination {
             try write(LZ4FrameEncoder.skippableFrame(magic: Journal.sealFrameMagic, payload: Self.lines(seals.map(\.record))))
         }
         try? handle.close()
-        try OutputPath.moveIntoPlace(partialPath, path)
+        if let partialPath { try OutputPath.moveIntoPlace(partialPath, target) }
         finished = true
     }
 
@@ -160,7 +170,7 @@ public final class PortableDestination: CopyDestination {
         do {
             try handle.write(contentsOf: bytes)
         } catch {
-            throw JournalError(.io, "cannot write the output file: \(error.localizedDescription)", context: .init(file: partialPath))
+            throw JournalError(.io, "cannot write the output file: \(error.localizedDescription)", context: .init(file: partialPath ?? path))
         }
     }
 

@@ -23,6 +23,26 @@ public enum OutputPath {
         }
     }
 
+    /// Where output named `path` goes: a file, replaced whole when complete, or a stream written
+    /// in place. Symbolic links are followed: the file they point to is replaced, not the link.
+    /// - Throws: `.usage` naming the path for a directory, a block device or a SQLite database.
+    public static func target(_ path: String) throws(JournalError) -> OutputTarget {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .file(path) }  // new (or a dangling link: replaced)
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            let resolved = realpath(path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? path
+            try checkReplaceable(resolved)
+            return .file(resolved)
+        case S_IFDIR:
+            throw JournalError(.usage, "is a directory: name a file to write", context: .init(file: path))
+        case S_IFBLK:
+            throw JournalError(.usage, "is a block device: refusing to write to it", context: .init(file: path))
+        default:
+            return .stream(path)
+        }
+    }
+
     /// Moves the finished `temporary` file to `path` in one step (`rename(2)`): an existing file
     /// there is replaced, a directory is not.
     /// - Throws: `.io` naming the path.
@@ -42,4 +62,13 @@ public enum OutputPath {
         let header = (try? handle.read(upToCount: 16)) ?? Data()
         return header == Data("SQLite format 3\0".utf8)
     }
+}
+
+/// Where a command's output goes (``OutputPath/target(_:)``).
+public enum OutputTarget: Sendable, Equatable {
+    /// A new or regular file: written beside it under a temporary name, then renamed over it.
+    case file(String)
+    /// A character device, FIFO or socket (`/dev/null`, `/dev/stdout` on a pipe, `>(cmd)`):
+    /// written in place, as there is no file to replace.
+    case stream(String)
 }
