@@ -26,6 +26,21 @@ struct GlobalOptions: ParsableArguments {
         return "journals/planjournal.sqlite"
     }
 
+    /// Opens the journal, which must exist: for commands that only read, or act on runs already
+    /// recorded (a mistyped path would otherwise be a new, empty journal that verifies).
+    /// - Throws: `journal.not_found` when there is no file at the path (a database URL is left
+    ///   to the server).
+    func openExisting(configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) -> Journal {
+        let path = journalPath
+        if !Journal.isDatabaseURL(path) && !FileManager.default.fileExists(atPath: path) {
+            throw JournalError(
+                .journalNotFound,
+                "no journal here: commands that record runs create it (ingest, import, run, demo, append); check the path, --journal or $PLANJOURNAL_PATH",
+                context: .init(journalPath: path))
+        }
+        return try open(configuration: configuration)
+    }
+
     /// Opens (creating if needed) the journal.
     func open(configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) -> Journal {
         let path = journalPath

@@ -42,8 +42,18 @@ import Testing
         let r = try await planj("ingest", Fixtures.validContract)
         #expect(r.status == 0)
         #expect(FileManager.default.fileExists(atPath: directory + "/journals/planjournal.sqlite"))
+        // A command that only reads does not make a journal of a path that names none (a typo
+        // would verify as an empty journal): it says so, and exits 5.
+        let missing = try await planj("runs", "--json", environment: ["PLANJOURNAL_PATH": journal])
+        #expect(missing.status == 5 && missing.stderr.contains("journal.not_found") && missing.stdout.isEmpty)
+        for command in [["verify"], ["audit", "--all"], ["stats"], ["sql", "SELECT 1"]] {
+            let r = try await PlanjBinary.run(["--journal", journal] + command, in: directory)
+            #expect(r.status == 5 && r.stderr.contains("no journal here"), "\(command): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: journal))
+        #expect(try await planj("ingest", "-", stdin: "", environment: ["PLANJOURNAL_PATH": journal]).status == 0)
         let env = try await planj("runs", "--json", environment: ["PLANJOURNAL_PATH": journal])
-        #expect(env.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || env.stdout.contains("[]"))
+        #expect(env.status == 0 && env.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || env.stdout.contains("[]"))
     }
 
     @Test func ingestThenReadEverythingBack() async throws {

@@ -53,6 +53,7 @@ import Testing
 
     @Test func refreshingBesideAnAppendingProcessLosesNothing() async throws {
         let s = try PlanjSandbox("planj-sql-live")
+        #expect(try await s.planj("ingest", "-", stdin: "").status == 0)  // the journal the agent will write
         let live = try (0..<4).map { try RunBuilder.complete(run: "live-\($0)", steps: 60, payloadBytes: 200).events }
         let r = try await s.whileAppending(RunBuilder.interleaved(live), repeat: ["sql", "SELECT count(*) FROM read_calls"])
         #expect(r.appended.status == 0, "\(r.appended.stderr)")

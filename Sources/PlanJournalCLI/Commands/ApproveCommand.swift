@@ -39,7 +39,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 while true {
                     let events = try journal.events(of: run)
                     let open = OpenApprovals(events)

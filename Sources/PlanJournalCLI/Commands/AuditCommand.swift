@@ -55,7 +55,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 let runs = try selection.runs(in: journal)
                 let trusted = try trust.map { (file) throws(JournalError) in try SealPublicKey(file: file) }
                 let audits = try Self.audit(runs, in: journal, trusting: trusted)

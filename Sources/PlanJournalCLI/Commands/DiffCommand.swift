@@ -34,7 +34,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let diff = try RunDiff(runA, runB, in: global.open())
+                let diff = try RunDiff(runA, runB, in: global.openExisting())
                 if json {
                     Output.json(diff)
                 } else {

@@ -30,7 +30,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 var block: [UInt8] = []
                 try journal.forEachEvent(of: run, from: from, to: to ?? .max) { e in
                     guard kind.isEmpty || kind.contains(where: { Self.matches($0, e.kind) }) else { return }

@@ -142,7 +142,7 @@ extension Planj {
                 if format == .pjl && output == nil && Output.stdoutIsATTY {
                     throw JournalError(.usage, "a .pjl file is binary: name a file with -o, or redirect the output")
                 }
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 let runs = try selection.runs(in: journal)
                 let redacting = !noRedact && (redact || redactRules != nil || !format.isRecord)
                 let redactor = redacting ? Redactor(extra: try redactRules.map(RedactionRule.load) ?? []) : nil

@@ -29,7 +29,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let fork = try global.open().fork(run, at: at, as: id ?? UUID().uuidString.lowercased())
+                let fork = try global.openExisting().fork(run, at: at, as: id ?? UUID().uuidString.lowercased())
                 if json {
                     Output.json(RunJSON(summary: fork))
                 } else {

@@ -95,7 +95,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 // What the forks appended goes into the database file, not the append log and WAL.
                 defer { try? journal.close() }
                 if selection.all {

@@ -37,7 +37,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 if let record = try Replayer(journal: journal).forkRecord(of: run) {
                     try await resumeFork(journal, record)
                     return

@@ -31,7 +31,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let runs = try global.open().runs(status: status, limit: limit)
+                let runs = try global.openExisting().runs(status: status, limit: limit)
                 if json {
                     Output.jsonArray(runs.lazy.map(RunJSON.init))
                     return

@@ -46,7 +46,7 @@ extension Planj {
                 if json && csv { throw JournalError(.usage, "choose one of --json and --csv") }
                 // A long ingest holds the write lock for its whole input: the refresh waits a
                 // little for it, then the query reads the tables as they are.
-                let journal = try global.open(configuration: JournalConfiguration(busyTimeoutMilliseconds: Self.lockWait))
+                let journal = try global.openExisting(configuration: JournalConfiguration(busyTimeoutMilliseconds: Self.lockWait))
                 let report = noRefresh ? nil : try refresh(journal)
                 guard let query else {
                     if json, let report { Output.json(report) } else { Output.line(Self.tables()) }

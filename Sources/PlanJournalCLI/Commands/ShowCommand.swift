@@ -30,7 +30,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.open()
+                let journal = try global.openExisting()
                 let state = try journal.state(of: run, at: at)
                 if let at, at > state.seq {
                     throw JournalError(

@@ -16,7 +16,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let s = try global.open().stats()
+                let s = try global.openExisting().stats()
                 if json {
                     Output.json(s)
                     return

@@ -42,7 +42,7 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let trusted = try trust.map { (file) throws(JournalError) in try SealPublicKey(file: file) }
-                let report = try global.open().verify(run: run, trusting: trusted)
+                let report = try global.openExisting().verify(run: run, trusting: trusted)
                 if json {
                     Output.json(report)
                 } else {

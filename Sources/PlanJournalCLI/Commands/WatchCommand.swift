@@ -31,7 +31,8 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.open()
+                // With --wait, the journal may be made by the agent about to start.
+                let journal = try wait ? global.open() : global.openExisting()
                 do {
                     _ = try journal.run(run)
                 } catch let error as JournalError where error.code == .notFound && wait {

@@ -27,6 +27,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code("append.conflict", 4)
         /// The named run is not in the journal.
         public static let notFound = Code("run.not_found", 5)
+        /// A command that only reads was given a journal file that does not exist (a mistyped
+        /// path must not read as an empty journal that verifies).
+        public static let journalNotFound = Code("journal.not_found", 5)
         /// Stored bytes do not match their checksum, or cannot be decoded.
         public static let corrupt = Code("journal.corrupt", 6)
         /// A recomputed hash chain differs from the stored one.
