@@ -28,6 +28,11 @@ import Testing
         }
         #expect(reports.isEmpty)
         #expect(try t.journal.runs().isEmpty)
+        // A path that names nothing is a usage error; a file that is there but cannot be read
+        // (permissions, a failing disk) an I/O error.
+        #expect(JournalError.cannotOpen(missing, errno: ENOENT).code == .usage)
+        #expect(JournalError.cannotOpen(missing, errno: EACCES).code == .io)
+        #expect(JournalError.cannotOpen(missing, errno: EACCES).description.contains("Permission denied"))
     }
 
     /// A FIFO among the files is opened in its turn only: opening it earlier to check it would

@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import PlanJournalStore
 
 /// An input that can be read only once (standard input, a pipe such as `<(…)`), copied to a
 /// temporary file for a command that reads its input twice; the file is removed with it.
@@ -8,12 +9,12 @@ final class SpooledInput {
     let path: String
 
     /// Copies `source` when it is `-` or not a regular file; `nil` when it can be read as it is.
-    /// - Throws: `.usage` when it cannot be opened, `.io` when reading or writing fails.
+    /// - Throws: `.usage` when it names nothing, `.io` when it cannot be read or written.
     init?(ifNeededFor source: String) throws(JournalError) {
         guard Self.readsOnce(source) else { return nil }
         path = NSTemporaryDirectory() + "planj-input-\(UUID().uuidString)"
         guard let input = source == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: source) else {
-            throw JournalError(.usage, "cannot open the input file", context: .init(file: source))
+            throw JournalError.cannotOpen(source, errno: errno)
         }
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let output = FileHandle(forWritingAtPath: path)

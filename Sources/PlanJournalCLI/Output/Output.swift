@@ -110,7 +110,8 @@ enum Output {
         write(out)
     }
 
-    /// Reports a runner or adapter error; exit status 2 for usage errors (a bad spec), else 1.
+    /// Reports a runner or adapter error; exit status 2 for usage errors (a bad spec), 8 when the
+    /// OTLP collector could not be reached or refused the export (I/O), else 1.
     static func fail(_ error: RuntimeError, json: Bool) -> ExitCode {
         if json {
             let object = JSONValue.record([
@@ -120,7 +121,7 @@ enum Output {
         } else {
             self.error("planj: error: \(error.message)")
         }
-        return ExitCode(error.type == "usage" ? 2 : 1)
+        return ExitCode(error.type == "usage" ? 2 : error.type == "otlp_export" ? 8 : 1)
     }
 
     /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.

@@ -45,7 +45,7 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         /// The connection to the database server was lost while it committed: the write may or may
         /// not be in the journal (read the run's head before writing it again).
         public static let commitUncertain = Code("journal.commit_uncertain", 8)
-        /// A command was used wrongly (bad option value, unreadable input file).
+        /// A command was used wrongly (bad option value, an input file that does not exist).
         public static let usage = Code("usage", 2)
 
         public var description: String { name }

@@ -18,7 +18,7 @@ struct InputFile: ~Copyable {
     let path: String
 
     /// Opens `path` for reading; `-` is standard input.
-    /// - Throws: `.usage` when the file cannot be opened.
+    /// - Throws: ``JournalError/cannotOpen(_:errno:)``'s error when the file cannot be opened.
     init(path: String) throws(JournalError) {
         self.path = path
         if path == "-" {
@@ -27,10 +27,7 @@ struct InputFile: ~Copyable {
             return
         }
         let opened = open(path, O_RDONLY | O_CLOEXEC)
-        guard opened >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw JournalError(.usage, "cannot open the input file: \(reason)", context: .init(file: path))
-        }
+        guard opened >= 0 else { throw JournalError.cannotOpen(path, errno: errno) }
         fd = opened
         ownsDescriptor = true
     }
@@ -41,18 +38,13 @@ struct InputFile: ~Copyable {
     static func check(path: String) throws(JournalError) {
         guard path != "-" else { return }
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw JournalError(.usage, "cannot open the input file: \(reason)", context: .init(file: path))
-        }
+        guard stat(path, &info) == 0 else { throw JournalError.cannotOpen(path, errno: errno) }
         if info.st_mode & S_IFMT == S_IFDIR {
             throw JournalError(.usage, "cannot read the input: it is a directory", context: .init(file: path))
         }
-        if info.st_mode & S_IFMT == S_IFREG && access(path, R_OK) != 0 {
-            let reason = String(cString: strerror(errno))
-            throw JournalError(.usage, "cannot open the input file: \(reason)", context: .init(file: path))
-        }
+        if info.st_mode & S_IFMT == S_IFREG && access(path, R_OK) != 0 { throw JournalError.cannotOpen(path, errno: errno) }
     }
+
 
     deinit {
         if ownsDescriptor { close(fd) }
@@ -75,5 +67,16 @@ struct InputFile: ~Copyable {
                 throw JournalError(.io, "cannot read the input: \(reason)", context: .init(file: path))
             }
         }
+    }
+}
+
+extension JournalError {
+    /// The error of an input file that cannot be opened: a path that names nothing is a usage
+    /// error (exit 2), a file that is there but cannot be read (permissions, a failing disk) an
+    /// I/O error (exit 8).
+    package static func cannotOpen(_ path: String, errno code: Int32) -> JournalError {
+        let missing = code == ENOENT || code == ENOTDIR
+        return JournalError(
+            missing ? .usage : .io, "cannot open the input file: \(String(cString: strerror(code)))", context: .init(file: path))
     }
 }

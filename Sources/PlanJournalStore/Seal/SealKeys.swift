@@ -171,7 +171,10 @@ enum PEM {
 
     static func readFile(_ path: String) throws(JournalError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw JournalError(.usage, "cannot read the key file (does it exist?)", context: .init(file: path))
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw JournalError(.usage, "no key file here (planj keygen makes one)", context: .init(file: path))
+            }
+            throw JournalError(.io, "cannot read the key file (permission denied?)", context: .init(file: path))
         }
         return String(decoding: data, as: UTF8.self)
     }
