@@ -170,6 +170,13 @@ import Testing
         let second = try t.journal.ingest(text: ([garbled] + v3.events.map(\.jsonLine)).joined(separator: "\n") + "\n")
         #expect(second.rejected.map(\.run) == [nil])
         #expect(second.runsWritten == ["v3"])
+
+        // An empty run id names the run "", which no valid line belongs to: runs open beside it land.
+        let e4 = try RunBuilder.complete(run: "e4", steps: 1)
+        var withEmpty = e4.events.map(\.jsonLine)
+        withEmpty.insert(#"{"v":1,"run":"","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#, at: 2)
+        let empty = try t.journal.ingest(text: withEmpty.joined(separator: "\n") + "\n")
+        #expect(empty.rejected.map(\.run) == [""] && empty.runsWritten == ["e4"])
     }
 
     /// Two different events at one seq of the same input are bad input naming `seq`, not a
