@@ -38,6 +38,17 @@ import Testing
         // The audit view, too, starts only at a seq the run has.
         let past = try await planj("replay", "orig", "--at", String(count + 1))
         #expect(past.status == 2 && past.stderr.contains("the run has \(count) events"))
+        // Options of re-execution without --executor, or of the audit with it, are refused (they
+        // were ignored: a "replay from 3" printed the audit from seq 1).
+        for options in [["--from", "3"], ["--as", "x"], ["--max-steps", "2"], ["--override", "a=f"]] {
+            let r = try await PlanjBinary.run(["--journal", journal, "replay", "orig"] + options, in: directory)
+            #expect(r.status == 2 && r.stderr.contains("\(options[0]) re-executes the run: give --executor too"), "\(options)")
+        }
+        let atWithExecutor = try await planj("replay", "orig", "--executor", "demo", "--at", "3")
+        #expect(atWithExecutor.status == 2 && atWithExecutor.stderr.contains("--at is for stepping through a recording"))
+        let noStep = try await planj("replay", "orig", "--step", "nosuch")
+        #expect(noStep.status == 2 && noStep.stderr.contains("--step nosuch: no event of the run names this step"))
+        #expect(try Journal(path: journal).runs().count == 1)
     }
 
     /// `--run-id` of a run that exists is a conflict (exit status 4), not an invalid event.

@@ -93,6 +93,22 @@ extension Planj {
 
         @OptionGroup var output: RunOutputFlags
 
+        func validate() throws {
+            // Options of one mode given to the other would be ignored without a word.
+            if executor == nil {
+                let reexecution = [
+                    ("--planner", planner != "recorded"), ("--override", !overrides.isEmpty),
+                    ("--tools", tools != ToolMode.recordedElseLive.rawValue), ("--tool", !liveTools.isEmpty),
+                    ("--from", from != nil), ("--from-step", fromStep != nil), ("--as", forkID != nil),
+                ].filter(\.1).map(\.0) + limits.given
+                if let first = reexecution.first {
+                    throw ValidationError("\(first) re-executes the run: give --executor too (without it, replay only steps through the recording)")
+                }
+            } else if let audit = [("--at", at != nil), ("--step", step != nil), ("--interactive", interactive)].first(where: \.1) {
+                throw ValidationError("\(audit.0) is for stepping through a recording: leave out --executor, or use --from/--from-step to re-execute from a point")
+            }
+        }
+
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.openExisting()
@@ -124,7 +140,7 @@ extension Planj {
             }
             if let step {
                 guard let first = events.first(where: { $0.dataString("step_id") == step }) else {
-                    throw JournalError(.notFound, "run \(run) has no event of step \(step)", context: .init(run: run))
+                    throw JournalError(.usage, "--step \(step): no event of the run names this step", context: .init(run: run))
                 }
                 entries.removeAll { $0.seq < first.seq }
             }

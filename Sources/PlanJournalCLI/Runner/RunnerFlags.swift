@@ -30,6 +30,15 @@ struct RunnerFlags: ParsableArguments {
     var timeout: Double?
 
     /// The options, starting from `base` (a resumed run's recorded settings).
+    /// The options given, by their flag names (a command that runs nothing refuses them).
+    var given: [String] {
+        [
+            ("--parallel", parallel != nil), ("--approve", approve != nil), ("--approve-plan", approvePlan),
+            ("--max-attempts", maxAttempts != nil), ("--max-steps", maxSteps != nil), ("--max-replans", maxReplans != nil),
+            ("--budget-usd", budgetUSD != nil), ("--timeout", timeout != nil),
+        ].filter(\.1).map(\.0)
+    }
+
     func options(base: RunnerOptions = RunnerOptions()) throws -> RunnerOptions {
         var o = base
         if let parallel {
