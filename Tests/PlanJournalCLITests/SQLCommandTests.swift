@@ -51,6 +51,23 @@ import Testing
         #expect(try await s.planj("verify").status == 0)
     }
 
+    /// Behind another process's write lock, the refresh gives up after a few seconds: the query
+    /// reads the tables as they are, with a note; when they were never built, it says so.
+    @Test func aWriteLockHeldLongIsExplainedWhetherOrNotTheTablesExist() async throws {
+        let s = try PlanjSandbox("planj-sql-locked")
+        #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "r0", steps: 2).jsonl).status == 0)
+        let holder = try SQLiteConnection(path: s.journal)
+        try holder.run("BEGIN IMMEDIATE")
+        let never = try await s.planj("sql", "SELECT count(*) FROM read_runs")
+        #expect(never.status == 8 && never.stderr.contains("the SQL tables were never built: run planj sql again"), "\(never.stderr)")
+        try holder.run("ROLLBACK")
+        #expect(try await s.planj("sql", "SELECT count(*) FROM read_runs").status == 0)
+        try holder.run("BEGIN IMMEDIATE")
+        let stale = try await s.planj("sql", "SELECT count(*) AS n FROM read_runs", "--json")
+        #expect(stale.status == 0 && stale.stderr.contains("rows are as of the last refresh") && stale.stdout.contains(#""n":1"#))
+        try holder.run("ROLLBACK")
+    }
+
     @Test func refreshingBesideAnAppendingProcessLosesNothing() async throws {
         let s = try PlanjSandbox("planj-sql-live")
         #expect(try await s.planj("ingest", "-", stdin: "").status == 0)  // the journal the agent will write

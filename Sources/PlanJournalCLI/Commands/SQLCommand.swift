@@ -74,6 +74,13 @@ extension Planj {
                     if showProgress { Output.progress("read model: \(done) of \(total) runs") }
                 }
             } catch where error.isLockTimeout {
+                guard (try? journal.query("SELECT 1 FROM read_runs LIMIT 0")) != nil else {
+                    throw JournalError(
+                        .io,
+                        "another process has been writing to the journal for \(Self.lockWait / 1000) s (a long ingest?), and "
+                            + "the SQL tables were never built: run planj sql again when it ends",
+                        context: .init(journalPath: journal.displayPath))
+                }
                 Output.error(
                     "planj: note: another process has been writing to the journal for \(Self.lockWait / 1000) s, so the "
                         + "read model was not brought up to date: rows are as of the last refresh")
