@@ -465,6 +465,12 @@ import Testing
     @Test func aForkExportedAsJSONLinesSaysWhatItLoses() async throws {
         _ = try await planj("--journal", journal, "ingest", Fixtures.validContract)
         let run = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
+        // A fork point past the end is a usage error, as for show --at and replay --from; the
+        // default id is a ULID, as planj run makes.
+        let past = try await planj("--journal", journal, "fork", run, "--at", "500")
+        #expect(past.status == 2 && past.stderr.contains("a fork point must be within 1..."), "\(past.stderr)")
+        let named = try await planj("--journal", journal, "fork", run, "--at", "2")
+        #expect(named.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count == 26)
         #expect(try await planj("--journal", journal, "fork", run, "--at", "5", "--as", "f").status == 0)
         let note = #"{"run":"f","seq":6,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#
         #expect(try await planj("--journal", journal, "ingest", "-", stdin: note).status == 0)

@@ -179,6 +179,8 @@ import Testing
         // A step that is not waiting is a conflict with the run's state, as a completed run is.
         let wrongStep = try await planj("approve", "ask1", "--step", "gather")
         #expect(wrongStep.status == 4 && wrongStep.stderr.contains("is not waiting for an approval of step gather (open: publish)"))
+        let nobody = try await planj("approve", "ask1", "--as", "")
+        #expect(nobody.status == 2 && nobody.stderr.contains("--as needs a name"))
         let approve = try await planj("approve", "ask1", "--comment", "ship it", "--as", "ana")
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains("granted step publish of run ask1"))

@@ -37,6 +37,10 @@ extension Planj {
         @Flag(help: "Print the appended event as JSON.")
         var json = false
 
+        func validate() throws {
+            if approver?.isEmpty == true { throw ValidationError("--as needs a name: who decides goes into the audit trail") }
+        }
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let journal = try global.openExisting()

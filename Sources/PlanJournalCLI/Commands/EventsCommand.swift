@@ -7,7 +7,11 @@ extension Planj {
         static let configuration = CommandConfiguration(
             commandName: "events",
             abstract: "Print a run's events as JSON Lines (pipe to jq).",
-            discussion: "Example: planj events RUN --kind 'step.*' --from 10 | jq -c '{seq, kind, step: .data.step_id}'")
+            discussion: HelpText.reflow("""
+                Each event as it was recorded. A fork's events up to its fork point are its parent's:
+                they carry the parent's run id (select a fork's own events by seq, not by .run).
+                  planj events RUN --kind 'step.*' --from 10 | jq -c '[.seq, .kind]'
+                """))
 
         @OptionGroup var global: GlobalOptions
 

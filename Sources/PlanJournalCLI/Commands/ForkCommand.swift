@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlanJournalCore
+import PlanJournalRuntime
 import PlanJournalStore
 
 extension Planj {
@@ -21,7 +22,7 @@ extension Planj {
         @Option(help: "The last event the fork shares with its parent.")
         var at: Int64
 
-        @Option(name: .customLong("as"), help: "The new run's id (default: a new UUID).")
+        @Option(name: .customLong("as"), help: "The new run's id (default: a new ULID, as planj run makes).")
         var id: String?
 
         @Flag(help: "Print the new run as JSON.")
@@ -29,7 +30,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let fork = try global.openExisting().fork(run, at: at, as: id ?? UUID().uuidString.lowercased())
+                let fork = try global.openExisting().fork(run, at: at, as: id ?? RunID.make())
                 if json {
                     Output.json(RunJSON(summary: fork))
                 } else {
