@@ -135,6 +135,9 @@ import Testing
             ofChunk: "SELECT cid, body FROM chunks JOIN runs USING (rid) WHERE id = 'a'", in: t.path)
         let report = try t.reopen().verify()
         #expect(Set(report.problems.map(\.run)) == ["a", "b"])
+        // b's problem names the run whose chunk is damaged: a is the one to restore.
+        let b = try #require(report.problems.first { $0.run == "b" })
+        #expect(b.message.contains("it holds text stored once in run a (its chunk of seq 1-"), "\(b.message)")
     }
 
     @Test func aDamagedReferenceIsReportedAsCorruptNamingItsRun() throws {

@@ -117,7 +117,7 @@ extension Journal {
                 } catch {
                     return problem(
                         chunk.firstSeq, .corrupt,
-                        "the chunk of seq \(chunk.firstSeq)-\(chunk.lastSeq) is damaged: \(error.message)")
+                        "the chunk of seq \(chunk.firstSeq)-\(chunk.lastSeq) cannot be read: \(error.message)")
                 }
                 for line in lines { chain.append(line) }
                 guard chain.head == chunk.hash else {

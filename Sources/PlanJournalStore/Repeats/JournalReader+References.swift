@@ -37,10 +37,12 @@ extension JournalReader {
             do {
                 stored = try row.stored(run: "", journal: path, dictionary: try row.dictionary.map(dictionaries.dictionary))
             } catch {
-                // The run's name only for the message: not looked up on every read.
-                var named = error
-                named.context.run = (try? run(rid: reference.rid))??.id ?? "#\(reference.rid)"
-                throw named
+                // The damage is in another run's chunk: named, so the reader of a report knows
+                // which run to restore (its name is looked up only here, not on every read).
+                let owner = (try? run(rid: reference.rid))??.id ?? "#\(reference.rid)"
+                throw JournalError(
+                    .corrupt,
+                    "it holds text stored once in run \(owner) (its chunk of seq \(row.firstSeq)-\(row.lastSeq)), which is damaged: \(error.message)")
             }
             chunk = ReferencedChunks.Entry(rid: reference.rid, first: row.firstSeq, last: row.lastSeq, stored: stored)
             referencedChunks.add(chunk)
