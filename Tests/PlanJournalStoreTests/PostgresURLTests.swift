@@ -76,4 +76,15 @@ import Testing
     @Test func placeholdersAreNumberedOutsideQuotes() {
         #expect(PGPlaceholders.numbered("SELECT ? , '?', \"a?\" WHERE x = ?") == "SELECT $1 , '?', \"a?\" WHERE x = $2")
     }
+
+    /// A server that cannot be reached is described in words, not SwiftNIO's type names.
+    @Test func anUnreachableServerIsDescribedInWords() throws {
+        #expect {
+            _ = try Journal(path: "postgres://u:secret@127.0.0.1:1/db")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("127.0.0.1 port 1: connection refused") && !text.contains("SingleConnectionFailure")
+                && !text.contains("secret")
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import PlanJournalCore
 import PostgresNIO
 
@@ -62,8 +64,29 @@ enum PGErrors {
         // postgres-nio's own description of an error is a placeholder ("Generic description to
         // prevent accidental leakage..."): only an underlying error says more.
         var underlying = ""
-        if let u = e.underlying, !(u is PSQLError) { underlying = ": \(u)" }
+        if let u = e.underlying, !(u is PSQLError) { underlying = ": " + reason(u) }
         return JournalError(.io, message + underlying, context: context, cause: error)
+    }
+
+    /// What a network error underneath says, in words (not SwiftNIO's type names): the reason
+    /// each address failed, or the host name that did not resolve.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let io as IOError:
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        case let failed as NIOConnectionError:
+            if failed.dnsAError != nil && failed.dnsAAAAError != nil {
+                return "the host name \(failed.host) does not resolve"
+            }
+            let reasons = failed.connectionErrors.map { "\($0.target.ipAddress ?? "\($0.target)") port \(failed.port): \(reason($0.error))" }
+            return reasons.isEmpty ? "no address of \(failed.host) could be reached" : reasons.joined(separator: "; ")
+        case is SocketAddressError:
+            return "the host name does not resolve"
+        case ChannelError.connectTimeout:
+            return "timed out"
+        default:
+            return "\(error)"
+        }
     }
 
     /// The error of a `COMMIT` whose connection was lost before the server answered.
