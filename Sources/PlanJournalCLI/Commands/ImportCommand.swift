@@ -62,6 +62,8 @@ extension Planj {
                         // Only this file is at fault: the others are still imported.
                         guard several && Self.isFault(error, of: file) else { throw error }
                         total.failedFiles += 1
+                        // With --json, a line for this file too: one line per file, whatever happened to it.
+                        if json { Output.json(FailedFileJSON(source: file, error: ErrorJSON(error)), pretty: false) }
                         let code = Output.fail(error, json: json, verbose: global.verbose)
                         failure = failure ?? code
                     }
@@ -86,7 +88,7 @@ extension Planj {
                     report.source = file
                     total.add(report)
                     try IngestCommandSupport.finish(
-                        report, verb: "imported", json: json, oneLine: several, summaryLine: !several)
+                        report, verb: "imported", json: json, summaryLine: !several)
                 }
             } catch var error as JournalError where error.context.file == path {
                 error.context.file = file
@@ -111,10 +113,13 @@ extension Planj {
             total.add(
                 written: Int(report.eventsWritten), skipped: Int(report.eventsAlreadyThere), runs: report.runsCopied,
                 rejected: report.runsSkipped.count)
-            for c in report.conflicts { Output.error("planj: conflict: " + c.error.description) }
-            if json { Output.json(ForkImportJSON(source: file, report), pretty: !several) }
-            if let first = report.conflicts.first, several { throw ExitCode(first.error.code.exitStatus) }
-            guard !several else { return }
+            if json {
+                Output.json(ForkImportJSON(source: file, report), pretty: false)
+            } else {
+                for c in report.conflicts { Output.error("planj: conflict: " + c.error.description) }
+            }
+            if let first = report.conflicts.first, several || json { throw ExitCode(first.error.code.exitStatus) }
+            guard !several && !json else { return }
             var text = "imported \(Output.count(report.eventsWritten, "event")) of \(Output.count(report.runsCopied.count, "run")) from \(file)"
             if report.eventsAlreadyThere > 0 { text += ", skipped \(report.eventsAlreadyThere) already in the journal" }
             if !report.runsSkipped.isEmpty { text += ", \(Output.count(report.runsSkipped.count, "run")) in conflict" }
@@ -151,4 +156,10 @@ struct ForkImportJSON: Encodable {
         sealsWritten = r.sealsWritten
         seconds = r.seconds
     }
+}
+
+/// `import --json`'s line for a file that could not be imported (cut off, not LZ4).
+struct FailedFileJSON: Encodable {
+    var source: String
+    var error: ErrorJSON
 }

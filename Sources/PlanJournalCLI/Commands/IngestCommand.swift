@@ -70,7 +70,7 @@ extension Planj {
                 try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
                     total.add(report)
                     do {
-                        try IngestCommandSupport.finish(report, json: json, oneLine: several, summaryLine: !several)
+                        try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
                     } catch {
                         failure = failure ?? (error as? ExitCode) ?? .failure
                     }
@@ -162,24 +162,23 @@ enum IngestCommandSupport {
         return text + String(format: " (%.2f s)", seconds)
     }
 
-    /// Prints the report (`oneLine`: its JSON on one line, for several reports in a row) and throws
-    /// the exit status when something was rejected.
+    /// Prints the report and throws the exit status when something was rejected. With `json`,
+    /// the report is one line of JSON on standard output (one per file, whatever their number),
+    /// rejections included, and nothing goes to standard error.
     /// - Parameter summaryLine: print the report's "ingested ..." line (text only).
-    static func finish(
-        _ report: IngestReport, verb: String = "ingested", json: Bool, oneLine: Bool = false, summaryLine: Bool = true
-    ) throws {
+    static func finish(_ report: IngestReport, verb: String = "ingested", json: Bool, summaryLine: Bool = true) throws {
         // Clears a progress line (of this file, or of the files committed with it).
         if Output.stderrIsTerminal { Output.writeError(Array("\r\u{1B}[K".utf8)) }
-        for r in report.rejected {
-            var text = "planj: rejected: " + r.error(source: report.source).description
-            if r.ignoredLines > 0 {
-                text += r.run == nil ? " (and \(r.ignoredLines) more lines that name no run)" : " (\(r.ignoredLines) more lines of this run ignored)"
-            }
-            Output.error(text)
-        }
         if json {
-            Output.json(report, pretty: !oneLine)
+            Output.json(report, pretty: false)
         } else {
+            for r in report.rejected {
+                var text = "planj: rejected: " + r.error(source: report.source).description
+                if r.ignoredLines > 0 {
+                    text += r.run == nil ? " (and \(r.ignoredLines) more lines that name no run)" : " (\(r.ignoredLines) more lines of this run ignored)"
+                }
+                Output.error(text)
+            }
             if summaryLine { Output.error(summary(report, verb: verb)) }
             if report.timestampsRounded > 0 {
                 Output.error(
