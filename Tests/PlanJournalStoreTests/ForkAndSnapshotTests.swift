@@ -53,6 +53,26 @@ import Testing
         #expect(!report.ok && report.problems.contains { $0.message.contains("not an earlier run") })
     }
 
+    /// A fork of a fork of … thousands deep is read through its ancestors in a loop: reading,
+    /// time travel, hashes, sealing and verifying it used to exhaust the stack (a crash).
+    @Test func aChainOfThousandsOfForksIsReadWithoutRecursion() async throws {
+        let t = try TemporaryJournal()
+        let root = try RunBuilder.complete(run: "f0", steps: 2)
+        _ = try t.journal.ingest(text: root.jsonl)
+        let depth = 1500
+        let head = Int64(root.events.count) - 1  // before run.completed: the forks are open
+        for k in 1...depth { _ = try t.journal.fork("f\(k - 1)", at: head, as: "f\(k)") }
+        let note = try JournalEvent(
+            run: "f\(depth)", seq: head + 1, ts: root.events[Int(head) - 1].ts, kind: "note",
+            data: JSONValue(parsing: #"{"text":"deepest"}"#))
+        _ = try await t.journal.append([note], to: "f\(depth)", expecting: .exactly(head))
+        let events = try t.journal.events(of: "f\(depth)")
+        #expect(events.map(\.bytes) == root.events.prefix(Int(head)).map(\.bytes) + [note.bytes])
+        #expect(try t.journal.state(of: "f\(depth)", at: 3).seq == 3)
+        _ = try t.journal.seal(run: "f\(depth)", with: SealingKey())
+        #expect(try t.journal.verify(run: "f\(depth)").ok)
+    }
+
     @Test func stateAtEverySeqEqualsTheFoldFromScratch() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048, snapshotInterval: 7))
         let run = try RunBuilder.complete(run: "s", steps: 8, payloadBytes: 150)

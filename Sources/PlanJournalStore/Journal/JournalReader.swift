@@ -123,13 +123,32 @@ struct JournalReader {
     func forEachEvent(
         of row: RunRow, from: Int64 = 1, to: Int64 = .max, _ body: (JournalEvent) throws(JournalError) -> Void
     ) throws(JournalError) {
-        let upper = min(to, row.headSeq)
-        guard from <= upper else { return }
-        if let forkSeq = row.forkSeq, from <= forkSeq, let parentRow = try parentRow(of: row) {
-            try forEachEvent(of: parentRow, from: from, to: min(upper, forkSeq), body)
+        for segment in try lineage(of: row, from: from, to: to) {
+            try forEachOwnEvent(of: segment.row, from: segment.from, to: segment.to, body)
         }
-        let ownFrom = max(from, row.firstOwnSeq)
-        guard ownFrom <= upper else { return }
+    }
+
+    /// Which run stores each event of `row` in `from...to`: the ancestors a fork reads through,
+    /// oldest first, each with the seqs it stores of the range. A loop, not a recursion: a chain
+    /// of thousands of forks must not exhaust the stack.
+    func lineage(of row: RunRow, from: Int64, to: Int64) throws(JournalError) -> [(row: RunRow, from: Int64, to: Int64)] {
+        var segments: [(row: RunRow, from: Int64, to: Int64)] = []
+        var current = row
+        var upper = min(to, row.headSeq)
+        while from <= upper {
+            let ownFrom = max(from, current.firstOwnSeq)
+            if ownFrom <= upper { segments.append((current, ownFrom, upper)) }
+            guard let forkSeq = current.forkSeq, from <= forkSeq, let parent = try parentRow(of: current) else { break }
+            upper = min(upper, forkSeq, parent.headSeq)
+            current = parent
+        }
+        return segments.reversed()
+    }
+
+    /// Calls `body` with each event `row` stores itself in `ownFrom...upper`.
+    private func forEachOwnEvent(
+        of row: RunRow, from ownFrom: Int64, to upper: Int64, _ body: (JournalEvent) throws(JournalError) -> Void
+    ) throws(JournalError) {
         var source = ChunkSource(reader: self, run: row.id, rid: row.rid, from: ownFrom, to: upper)
         guard try ChunkPipeline.worthIt(chunks: source.count(upTo: 3)) else {
             while let (chunk, dictionary) = try source.next() {
@@ -203,17 +222,19 @@ struct JournalReader {
 
     /// The latest snapshot of `row` at or before `seq` (looking through the parent of a fork).
     func snapshot(of row: RunRow, atOrBefore seq: Int64) throws(JournalError) -> PlanState? {
-        if let stored = try storedSnapshot(of: row, atOrBefore: seq) {
-            // A stale one (an earlier planj's) is not used: the events are folded from the start.
-            return stored.state
+        var current = row
+        var limit = seq
+        while true {
+            if let stored = try storedSnapshot(of: current, atOrBefore: limit) {
+                // A stale one (an earlier planj's) is not used: the events are folded from the start.
+                guard var state = stored.state else { return nil }
+                state.run = row.id
+                return state
+            }
+            guard let forkSeq = current.forkSeq, let parent = try parentRow(of: current) else { return nil }
+            limit = min(limit, forkSeq)
+            current = parent
         }
-        if let forkSeq = row.forkSeq, let parentRow = try parentRow(of: row),
-            var state = try snapshot(of: parentRow, atOrBefore: min(seq, forkSeq))
-        {
-            state.run = row.id
-            return state
-        }
-        return nil
     }
 
     /// The run's own last snapshot at or before `seq`, checked against its checksum: its seq, and
@@ -245,10 +266,12 @@ struct JournalReader {
 
     /// The chain hash of `row` after event `seq` (for forks).
     func chainHash(of row: RunRow, at seq: Int64) throws(JournalError) -> [UInt8] {
-        if seq == row.headSeq { return row.headHash }
-        if let forkSeq = row.forkSeq, seq <= forkSeq, let parentRow = try parentRow(of: row) {
-            return try chainHash(of: parentRow, at: seq)
+        // The run that stores `seq` (a loop through the ancestors, however many).
+        var row = row
+        while seq != row.headSeq, let forkSeq = row.forkSeq, seq <= forkSeq, let parent = try parentRow(of: row) {
+            row = parent
         }
+        if seq == row.headSeq { return row.headHash }
         // Start from the hash at the end of the chunk before the one holding `seq`.
         let s = try db.statement(
             "SELECT last_seq, hash FROM chunks WHERE rid = ? AND last_seq < ? ORDER BY last_seq DESC LIMIT 1"

@@ -76,20 +76,16 @@ extension JournalReader {
         var walk = ChainWalk()
         guard let limit = wanted.max(), limit >= 1 else { return walk }
         var chain = HashChain()
-        _ = try walkChain(row, upTo: min(limit, row.headSeq), wanted: wanted, chain: &chain, into: &walk)
+        for segment in try lineage(of: row, from: 1, to: limit) {
+            guard try walkChain(segment.row, upTo: segment.to, wanted: wanted, chain: &chain, into: &walk) else { break }
+        }
         return walk
     }
 
-    /// Returns false when the walk stopped at a damaged chunk.
+    /// Walks the chunks `row` stores itself up to `limit`; false when it stopped at a damaged chunk.
     private func walkChain(
         _ row: RunRow, upTo limit: Int64, wanted: Set<Int64>, chain: inout HashChain, into walk: inout ChainWalk
     ) throws(JournalError) -> Bool {
-        if let forkSeq = row.forkSeq, let parentRow = try parentRow(of: row) {
-            guard try walkChain(parentRow, upTo: min(limit, forkSeq), wanted: wanted, chain: &chain, into: &walk) else {
-                return false
-            }
-            if limit <= forkSeq { return true }
-        }
         for chunk in try chunks(rid: row.rid, from: row.firstOwnSeq, to: limit) {
             let lines: [ArraySlice<UInt8>]
             do {
