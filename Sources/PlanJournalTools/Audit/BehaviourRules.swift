@@ -35,6 +35,15 @@ struct BehaviourRules {
             var first: Int64
             var attempts: [String: Set<Int64>] = [:]
             var flagged: JournalEvent?
+
+            /// Counts call `e` of `step`'s attempt `now` unless it re-issues an earlier attempt's call.
+            mutating func record(_ e: JournalEvent, step: String, attempt now: Int64, flagAt repeats: Int) {
+                let earlier = attempts[step]
+                attempts[step, default: []].insert(now)
+                guard earlier == nil || earlier?.contains(now) == true else { return }
+                count += 1
+                if count == repeats { flagged = e }
+            }
         }
         var attempt: [String: Int64] = [:]
         var calls: [String: Calls] = [:]
@@ -50,16 +59,10 @@ struct BehaviourRules {
             // Calls without arguments (a clock, a status check) repeat across steps by design.
             let scope = args.isEmpty || args == "{}" || args == "null" ? step : ""
             let key = [e.dataString("tool") ?? "?", args, scope].joined(separator: "\u{0}")
-            var entry = calls[key] ?? Calls(first: e.seq)
-            if entry.count == 0 { order.append(key) }
-            let now = attempt[step] ?? 1
-            let earlier = entry.attempts[step] ?? []
-            entry.attempts[step, default: []].insert(now)
-            if earlier.isEmpty || earlier.contains(now) {
-                entry.count += 1
-                if entry.count == policy.toolLoopRepeats { entry.flagged = e }
-            }
-            calls[key] = entry
+            if calls[key] == nil { order.append(key) }
+            // Changed in place: a copy out and back would copy its attempts, which grow with the steps.
+            calls[key, default: Calls(first: e.seq)].record(
+                e, step: step, attempt: attempt[step] ?? 1, flagAt: policy.toolLoopRepeats)
         }
         for key in order {
             guard let entry = calls[key], let e = entry.flagged else { continue }
