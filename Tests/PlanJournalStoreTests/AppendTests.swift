@@ -60,6 +60,27 @@ import Testing
         #expect(try t.journal.runs().isEmpty)
     }
 
+    /// An append refused at its first event changed nothing: the run's cached cursor stays (a
+    /// long run's state was read again for every refused line); refused later in its batch, the
+    /// cursor is dropped. Either way the next appends continue the run as stored.
+    @Test func anAppendRefusedAtItsFirstEventKeepsTheRunsCursor() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "c", steps: 3)
+        let events = run.events.dropLast()
+        _ = try await t.journal.append(Array(events.prefix(4)), to: "c")
+        func cached() throws -> Bool { try t.journal.withWriter { w in w.cache["c"] != nil } }
+        #expect(try cached())
+        let ghost = try JournalEvent(
+            run: "c", seq: 5, ts: events[4].ts, kind: "step.started", data: JSONValue(parsing: #"{"step_id":"ghost"}"#))
+        await #expect(throws: JournalError.self) { try await t.journal.append([ghost], to: "c") }
+        #expect(try cached())
+        await #expect(throws: JournalError.self) { try await t.journal.append([events[4], ghost], to: "c") }
+        #expect(try !cached())
+        _ = try await t.journal.append(Array(events.dropFirst(4)), to: "c")
+        #expect(try t.journal.events(of: "c").map(\.bytes) == events.map(\.bytes))
+        #expect(try t.journal.verify().ok)
+    }
+
     @Test func aRejectedAppendTakesBackTheDictionaryItTrained() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 1024, dictionaryTrainingBytes: 4096))
         var bad = try RunBuilder.complete(run: "bad", steps: 6, payloadBytes: 600)

@@ -9,6 +9,7 @@ extension JournalWriter {
     func append(
         _ events: [JournalEvent], to run: String, expecting: ExpectedSeq, chain: PrecomputedChain? = nil
     ) throws(JournalError) -> AppendResult {
+        refusedCursor = nil
         var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
         let head = w.start.rid == nil ? nil : w.start.headSeq
         switch expecting {
@@ -31,7 +32,13 @@ extension JournalWriter {
             guard e.run == run else {
                 throw JournalError.invalid("run", "an append to run \(run) holds an event of run \(e.run)", run: run, seq: e.seq)
             }
-            _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
+            do {
+                _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
+            } catch where i == 0 && error.code == .invalidEvent {
+                // Refused before anything changed (validation commits only what passes).
+                refusedCursor = w.cursor
+                throw error
+            }
         }
         try finish(&w, mergeOlder: true)
         return AppendResult(
@@ -210,7 +217,12 @@ extension JournalWriter {
     /// Forgets what a rolled-back append of `run` left cached: the run's cursor, and a dictionary
     /// the append trained (the rollback took it back).
     func forgetRolledBack(_ run: String) {
-        cacheDrop(run)
+        if let kept = refusedCursor, ExactString(kept.id) == ExactString(run) {
+            cache[run] = kept
+        } else {
+            cacheDrop(run)
+        }
+        refusedCursor = nil
         if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
     }
 }

@@ -12,6 +12,10 @@ final class JournalWriter {
     private let projection = PlanProjection()
     /// Cursors of runs this writer has seen, valid while the catalog's head matches.
     var cache = RunKeyed<RunCursor>()
+    /// The cursor of the last append refused at its first event, which changed nothing: put back
+    /// in the cache when the append is rolled back (``forgetRolledBack(_:)``), so a run's state is
+    /// not read again for each refused line.
+    var refusedCursor: RunCursor?
     /// `PRAGMA data_version` when this writer's last transaction began: while it stays the same, no
     /// other connection has committed, so cached cursors are current without reading the catalog.
     private var seenDataVersion: Int64?
@@ -207,6 +211,7 @@ final class JournalWriter {
     /// Forgets cached cursors and the dictionary (after a rollback).
     func dropCache() {
         cache.removeAll()
+        refusedCursor = nil
         held.removeAll()
         _ = windowCompressor?.take(all: true)  // their chunks belonged to the rolled-back window
         seenDataVersion = nil
