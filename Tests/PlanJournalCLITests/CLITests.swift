@@ -56,6 +56,17 @@ import Testing
         #expect(env.status == 0 && env.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || env.stdout.contains("[]"))
     }
 
+    /// A journal path that names a folder, or a file that is not a database, says so.
+    @Test func aJournalPathThatIsNoJournalSaysWhatItIs() async throws {
+        try FileManager.default.createDirectory(atPath: directory + "/folder", withIntermediateDirectories: true)
+        try "hello\n".write(toFile: directory + "/notes.txt", atomically: true, encoding: .utf8)
+        let folder = try await planj("--journal", directory + "/folder", "ingest", "-", stdin: "")
+        #expect(folder.status == 8 && folder.stderr.contains("it is a directory; name the journal's file"), "\(folder.stderr)")
+        let text = try await planj("--journal", directory + "/notes.txt", "runs")
+        #expect(text.status == 6 && text.stderr.contains("not a SQLite database, so not a journal"), "\(text.stderr)")
+        #expect(try String(contentsOfFile: directory + "/notes.txt", encoding: .utf8) == "hello\n")
+    }
+
     @Test func ingestThenReadEverythingBack() async throws {
         let ingest = try await planj("--journal", journal, "ingest", Fixtures.validContract, "--json")
         #expect(ingest.status == 0)

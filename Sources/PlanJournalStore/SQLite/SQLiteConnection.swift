@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import PlanJournalCore
 
 /// One SQLite connection (the C API behind a small owning type).
@@ -25,7 +26,7 @@ final class SQLiteConnection: SQLDatabase {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
             db = nil
-            throw JournalError(.io, "cannot open the journal: \(message)", context: .init(journalPath: path))
+            throw JournalError(.io, "cannot open the journal: \(Self.openProblem(path) ?? message)", context: .init(journalPath: path))
         }
         sqlite3_extended_result_codes(handle, 1)
     }
@@ -202,6 +203,20 @@ final class SQLiteConnection: SQLDatabase {
         sqlite3_busy_timeout(db, milliseconds)
     }
 
+    /// Why a file cannot be opened, in words SQLite's "unable to open database file" lacks: a
+    /// directory, a missing folder, a file or folder this user may not use.
+    private static func openProblem(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return "it is a directory; name the journal's file (such as \(path)/planjournal.sqlite)" }
+            return FileManager.default.isWritableFile(atPath: path) ? nil : "permission denied (this user cannot write it)"
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let parent = folder.isEmpty ? "." : folder
+        if !FileManager.default.fileExists(atPath: parent) { return "there is no folder \(parent)" }
+        return FileManager.default.isWritableFile(atPath: parent) ? nil : "permission denied (this user cannot create files in \(parent))"
+    }
+
     /// Maps a SQLite result code to a ``JournalError``.
     func error(_ rc: Int32, _ message: String) -> JournalError {
         let primary = rc & 0xFF
@@ -210,7 +225,9 @@ final class SQLiteConnection: SQLDatabase {
             (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) ? .corrupt : primary == SQLITE_AUTH ? .usage : .io
         // What to do about it: reading a journal in WAL mode writes its -shm file beside it.
         let hint =
-            primary == SQLITE_READONLY
+            primary == SQLITE_NOTADB
+            ? ": this file is not a SQLite database, so not a journal (check --journal or $PLANJOURNAL_PATH)"
+            : primary == SQLITE_READONLY
             ? ": this user cannot write the journal or its folder (in WAL mode even readers write the -shm file beside it);"
                 + " make both writable, or copy the journal (with its -wal and -pjlog files) somewhere writable"
             : primary == SQLITE_BUSY
