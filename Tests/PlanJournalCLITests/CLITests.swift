@@ -305,14 +305,14 @@ import Testing
         let runs = try ["x", "y", "z"].map { try RunBuilder.complete(run: $0, steps: 2) }
         try runs[0].jsonl.write(toFile: logs + "/2026-11-25/x.jsonl", atomically: true, encoding: .utf8)
         try runs[1].jsonl.write(toFile: logs + "/2026-11-24/y.ndjson", atomically: true, encoding: .utf8)
-        try runs[2].jsonl.write(toFile: logs + "/z.jsonl", atomically: true, encoding: .utf8)
+        try runs[2].jsonl.write(toFile: logs + "/z.JSONL", atomically: true, encoding: .utf8)  // any case
         try "not json\n".write(toFile: logs + "/2026-11-24/notes.txt", atomically: true, encoding: .utf8)
         let r = try await planj("--journal", journal, "ingest", "logs", "--json")
         #expect(r.status == 0, "\(r.stderr)")
         let sources = try r.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["source"] as? String
         }
-        #expect(sources == ["logs/2026-11-24/y.ndjson", "logs/2026-11-25/x.jsonl", "logs/z.jsonl"])
+        #expect(sources == ["logs/2026-11-24/y.ndjson", "logs/2026-11-25/x.jsonl", "logs/z.JSONL"])
         let events = runs.map(\.events.count).reduce(0, +)
         let text = try await planj("--journal", directory + "/text.sqlite", "ingest", "logs")
         #expect(text.stderr.contains("ingested \(events) events of 3 runs from 3 files ("), "one line for all: \(text.stderr)")

@@ -32,6 +32,10 @@ extension Planj {
         @Flag(help: "Print the comparison as Markdown.")
         var md = false
 
+        func validate() throws {
+            if json && md { throw ValidationError("choose one of --json and --md") }
+        }
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let diff = try RunDiff(runA, runB, in: global.openExisting())

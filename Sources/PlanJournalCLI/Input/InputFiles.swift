@@ -31,7 +31,8 @@ enum InputFiles {
             let base = path.hasSuffix("/") ? path : path + "/"
             var found: [String] = []
             while let relative = walker.nextObject() as? String {
-                guard extensions.contains(where: relative.hasSuffix) else { continue }
+                // Any case: LOG.JSONL, run.PJL.
+                guard extensions.contains(where: relative.lowercased().hasSuffix) else { continue }
                 var isDir: ObjCBool = false
                 let full = base + relative
                 if FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue {
