@@ -60,7 +60,7 @@ final class IngestSession {
         switch consume parsed {
         case .blank(let number):
             report.lines = number
-        case .event(let event, let number, let note, let chain):
+        case .event(let event, let number, let note):
             report.lines = number
             switch note {
             case .rounded?: report.timestampsRounded += 1
@@ -69,7 +69,7 @@ final class IngestSession {
                 if report.firstTimestampNearEpoch == nil { report.firstTimestampNearEpoch = number }
             case nil: break
             }
-            try consume(event, number: number, chain: chain)
+            try consume(event, number: number)
         case .invalid(let error, let number, let run):
             report.lines = number
             try reject(
@@ -78,7 +78,7 @@ final class IngestSession {
         }
     }
 
-    private func consume(_ event: JournalEvent, number: Int, chain: PrecomputedChain?) throws(JournalError) {
+    private func consume(_ event: JournalEvent, number: Int) throws(JournalError) {
         let id = event.run
         let active: ActiveRun
         switch runs[id] {
@@ -111,8 +111,7 @@ final class IngestSession {
         }
         let before = active.write.buffer.count
         do {
-            let head = chain?.heads(from: active.write.cursor.headHash)?.first
-            switch try writer.stage(event, into: &active.write, idempotent: true, chainedHead: head) {
+            switch try writer.stage(event, into: &active.write, idempotent: true) {
             case .accepted: report.eventsWritten += 1
             case .duplicate: report.eventsSkipped += 1
             }

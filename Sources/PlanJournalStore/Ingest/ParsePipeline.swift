@@ -50,11 +50,8 @@ final class ParsePipeline: @unchecked Sendable {
             pending.reserveCapacity(Self.batchLines)
             var pendingBytes = 0
             var bytes: Int64 = 0
-            let chains = ChainHeads()
             let sink: LineSplitter.Sink = { (line, number, truncated) throws(JournalError) in
-                var parsed = ParsedLine.parse(line, number: number, truncatedFrom: truncated, maxLineBytes: maxLineBytes)
-                parsed.precomputeChain(chains)
-                pending.append(parsed)
+                pending.append(ParsedLine.parse(line, number: number, truncatedFrom: truncated, maxLineBytes: maxLineBytes))
                 pendingBytes += line.count
                 if pending.count >= Self.batchLines || pendingBytes >= Self.batchBytes {
                     try self.put(Batch(lines: pending, bytesRead: bytes, lineBytes: pendingBytes))

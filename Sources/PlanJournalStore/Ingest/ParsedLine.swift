@@ -2,9 +2,8 @@ import PlanJournalCore
 
 /// One input line after parsing (done off the writer's thread).
 enum ParsedLine: Sendable {
-    /// `note`: what is worth a note about the line's `ts`; `chain`: the run's hash chain over the
-    /// event, computed ahead (``precomputeChain(_:)``).
-    case event(JournalEvent, line: Int, note: TimestampNote?, chain: PrecomputedChain? = nil)
+    /// `note`: what is worth a note about the line's `ts`.
+    case event(JournalEvent, line: Int, note: TimestampNote?)
     /// A line that is not a valid event; `run` is its run when the line still names one.
     case invalid(JournalError, line: Int, run: String?)
     case blank(line: Int)
@@ -28,20 +27,6 @@ enum ParsedLine: Sendable {
             if error.context.seq == nil { error.context.seq = salvageSeq(line) }
             return .invalid(error, line: number, run: error.context.run ?? salvageRunID(line))
         }
-    }
-
-    /// Hashes an event's chain on the parser's thread, from the head its run reached at the
-    /// input's event before it (``ChainHeads``: from the genesis hash at seq 1), so the writer
-    /// need not: it uses the result only if it starts from the run's head when the event is
-    /// staged, and hashes the event itself otherwise (a run continued from the journal, a gap).
-    mutating func precomputeChain(_ heads: ChainHeads) {
-        guard case .event(let event, let line, let note, nil) = self,
-            let chain = heads.chain(for: [event], run: event.run), let head = chain.heads.first
-        else { return }
-        heads.note(
-            AppendResult(run: event.run, firstSeq: event.seq, lastSeq: event.seq, head: head),
-            completed: event.kind == "run.completed")
-        self = .event(event, line: line, note: note, chain: chain)
     }
 
     /// The run id of a line that does not parse, when the line still shows one: a `"run"` key of
