@@ -46,6 +46,9 @@ import Testing
         }
         let atWithExecutor = try await planj("replay", "orig", "--executor", "demo", "--at", "3")
         #expect(atWithExecutor.status == 2 && atWithExecutor.stderr.contains("--at is for stepping through a recording"))
+        // A check made once the command runs is its usage error, not the top-level usage line.
+        let all = try await planj("replay", "--all")
+        #expect(all.status == 2 && all.stderr == "planj: error: --all needs --executor\n", "\(all.stderr)")
         let noStep = try await planj("replay", "orig", "--step", "nosuch")
         #expect(noStep.status == 2 && noStep.stderr.contains("--step nosuch: no event of the run names this step"))
         #expect(try Journal(path: journal).runs().count == 1)

@@ -147,5 +147,9 @@ func reportingErrors(json: Bool = false, verbose: Bool = false, _ body: () async
         throw Output.fail(error, json: json)
     } catch let failure as RuntimeFailure {
         throw Output.fail(failure.error, json: json)
+    } catch let error as ValidationError {
+        // A check made once the command runs: reported as the command's own usage error (the
+        // parser would print the top-level usage line, as if no subcommand had been given).
+        throw Output.fail(JournalError(.usage, error.message), json: json, verbose: verbose)
     }
 }
