@@ -18,6 +18,12 @@ import Testing
         #expect(redact("https://bob:pa55word@git.example.org/repo") == "https://bob:[REDACTED]@git.example.org/repo")
         #expect(redact("mail carol.d+ops@mail.example.co.uk today") == "mail [REDACTED:email] today")
         #expect(redact("password=hunter22 next") == "password=[REDACTED] next")
+        // Names as environments and JSON spell them: a `_` before the name is no word boundary.
+        #expect(redact("DB_PASSWORD=hunter22 AWS_SESSION_TOKEN=abcd1234 X_API_KEY='k3y-value'")
+            == "DB_PASSWORD=[REDACTED] AWS_SESSION_TOKEN=[REDACTED] X_API_KEY=[REDACTED]")
+        #expect(redact(#"{"refresh_token": "rt-0123456789", "max_tokens": 4096}"#)
+            == #"{"refresh_token": [REDACTED], "max_tokens": 4096}"#)
+        #expect(redact("HTTP_AUTHORIZATION=Bearer abc.def-ghi_jkl~mno123") == "HTTP_AUTHORIZATION=[REDACTED:token]")
         #expect(redact("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----") == "[REDACTED:private-key]")
     }
 
@@ -26,6 +32,7 @@ import Testing
             "the token limit was exceeded after 4096 tokens", "basic functionality works", "Bearer of bad news",
             "rotate the api key next week", "see user@localhost", "2026-11-25T10:00:00.123456Z", "sk-short",
             "password reset flow documented", "https://example.com/a:b@c", "fetch_rocksdb_archive completed in 0.4s",
+            "max_tokens=4096 input_tokens: 512", "OLDPWD=/home/ana/src",
         ] {
             #expect(redact(text) == text)
         }
@@ -78,5 +85,40 @@ import Testing
         var tally = Redactor.Tally()
         #expect(Redactor(extra: [rule]).redact("customer_id=12345 ok", tally: &tally) == "customer_id=[id] ok")
         #expect(tally.replacements == ["u": 1])
+    }
+
+    /// Redaction fails closed: a run id it makes too long becomes a stand-in (the same for each
+    /// event of the run), keys hidden alike stay apart, a top-level field named like a secret is
+    /// hidden, and the deepest event the journal takes is redacted (each of them came out in
+    /// clear before).
+    @Test func redactionFailsClosed() throws {
+        let run = "ci-" + String(repeating: "x", count: 112) + " owner a@b.co"
+        #expect(run.utf8.count == JournalEvent.maxRunIDBytes)
+        func event(_ seq: Int, _ data: String, extra: String = "") throws -> JournalEvent {
+            try JournalEvent(
+                parsing: Array(#"{"run":"\#(run)","seq":\#(seq),"ts":"2026-11-25T10:00:00Z","kind":"x.t"\#(extra),"data":\#(data)}"#.utf8))
+        }
+        let keys = "sk-" + String(repeating: "A", count: 20)
+        let events = [
+            try event(1, #"{"goal":"password=hunter22"}"#),
+            try event(2, #"{"\#(keys)1":1,"\#(keys)2":2}"#, extra: #","api_key":"top-secret-value""#),
+        ]
+        var tally = Redactor.Tally()
+        let out = Redactor().redact(events, tally: &tally)
+        #expect(out.map(\.run) == [out[0].run, out[0].run] && out[0].run.hasPrefix("redacted-"))
+        let text = out.map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
+        for secret in ["hunter22", "a@b.co", keys, "top-secret-value"] { #expect(!text.contains(secret), "\(secret)") }
+        #expect(out[1].data.objectMembers?.map(\.key) == ["[REDACTED:api-key]", "[REDACTED:api-key]#2"])
+
+        // As deep as ingest takes (the compactor's limit, and the reader's, are the same).
+        func nested(_ depth: Int) -> String {
+            #"{"blob":"# + String(repeating: "[", count: depth) + #""password=hunter22""# + String(repeating: "]", count: depth) + "}"
+        }
+        var depth = 150
+        while (try? event(3, nested(depth + 1))) != nil { depth += 1 }
+        #expect(depth > 190)
+        let redacted = Redactor().redact(try event(3, nested(depth)), tally: &tally)
+        #expect(!String(decoding: redacted.bytes, as: UTF8.self).contains("hunter22"))
+        #expect(redacted.data["blob"] != nil, "redacted field by field, not withheld whole")
     }
 }

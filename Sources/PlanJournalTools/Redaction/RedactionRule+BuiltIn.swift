@@ -14,7 +14,9 @@ extension RedactionRule {
             // x-goog-api-key, set-cookie), or end as a token does (github_token, HF_TOKEN,
             // x-auth-token; not input_tokens, whose values are counts anyway).
             #"(?i)(password|passwd|passphrase|secret|credential|cookie|authorization|api[_-]?key|apikey|(access|private|encryption|signing|master|ssh)[_-]?key|session[_-]?id|token$|(^|[_-])pwd$)"#),
-        rule("authorization", #"(?i)\b(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"], .assignment),
+        // Names as environments and configurations spell them too: HTTP_AUTHORIZATION=, DB_PASSWORD=,
+        // "refresh_token": (a `_` before the name is no word boundary, so `\b` missed them all).
+        rule("authorization", #"(?i)(?<![A-Za-z0-9])([A-Za-z0-9_-]*?authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"], .assignment),
         rule("bearer-token", #"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{16,}=*"#, "$1 [REDACTED:token]", ["bearer"]),
         rule(
             "api-key",
@@ -26,7 +28,7 @@ extension RedactionRule {
         rule("url-password", #"\b([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):[^/\s@]+@"#, "$1:[REDACTED]@", ["://"], .urlPassword),
         rule(
             "password-assignment",
-            #"(?i)\b(password|passwd|passphrase|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret|token)(["']?\s*[:=]\s*)(?:"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;&]{4,})"#,
+            #"(?i)((?<![A-Za-z0-9])[A-Za-z0-9_-]*?(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?token|client[_-]?secret|token)|(?<![A-Za-z0-9_-])pwd)(["']?\s*[:=]\s*)(?:"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;&]{4,})"#,
             "$1$2[REDACTED]",
             ["password", "passwd", "passphrase", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token", "token"],
             .assignment),

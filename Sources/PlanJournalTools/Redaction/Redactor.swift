@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import PlanJournalCore
 
 /// Applies redaction rules to every string of every event (envelope and data, field names and
@@ -20,6 +22,9 @@ public struct Redactor: Sendable {
         }
     }
 
+    /// The envelope's fields (DESIGN §2): their names are the contract's, never a secret's.
+    private static let envelopeFields: Set<String> = ["v", "run", "seq", "ts", "kind", "actor", "cause", "data"]
+
     public let rules: [RedactionRule]
     private let triggers: TriggerIndex
 
@@ -41,16 +46,49 @@ public struct Redactor: Sendable {
     }
 
     /// `e` with secrets replaced; unchanged, byte for byte, when it has nothing to hide.
+    ///
+    /// Fails closed: a run id that redaction makes invalid (longer than a run id may be, or
+    /// empty) becomes `redacted-` and a hash of it, the same for every event of the run; an event
+    /// that cannot be redacted field by field (it should not happen: anything the journal holds
+    /// parses) keeps only its seq, time and kind, never its text.
     public func redact(_ e: JournalEvent, tally: inout Tally) -> JournalEvent {
-        guard let value = try? JSONValue(parsing: e.bytes) else { return e }
+        guard let value = try? JSONValue(parsing: e.bytes) else { return withheld(e, tally: &tally) }
         var changed = 0
-        let redacted = redact(value, tally: &tally, changed: &changed)
+        var redacted = redact(value, tally: &tally, changed: &changed)
         guard changed > 0 else { return e }
+        if case .object(var members) = redacted, let k = members.firstIndex(where: { $0.key == "run" }),
+            case .string(let run) = members[k].value, run != e.run, JournalEvent.runIDProblem(run) != nil
+        {
+            members[k] = .init("run", .string(Self.standIn(forRun: e.run)))
+            redacted = .object(members)
+        }
         var bytes: [UInt8] = []
         redacted.write(to: &bytes)
-        guard let event = try? JournalEvent(parsing: bytes) else { return e }
+        guard let event = try? JournalEvent(parsing: bytes) else { return withheld(e, tally: &tally) }
         tally.events += 1
         return event
+    }
+
+    /// A run id for a run whose redacted id is not a valid one: the same for every event of it.
+    static func standIn(forRun run: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(run.utf8))
+        return "redacted-" + hasher.finalize().prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// `e` with nothing of its text: its run (redacted as other events of it are), seq, time and
+    /// kind (when the rules leave the kind alone), and a note saying why.
+    private func withheld(_ e: JournalEvent, tally: inout Tally) -> JournalEvent {
+        var scratch = Tally()
+        let run = redact(e.run, tally: &scratch)
+        let kind = redact(e.kind, tally: &scratch) == e.kind ? e.kind : "x.redacted"
+        tally.replacements["unredactable-event", default: 0] += 1
+        tally.events += 1
+        let event = try? JournalEvent(
+            run: JournalEvent.runIDProblem(run) == nil ? run : Self.standIn(forRun: e.run), seq: e.seq, ts: e.ts,
+            kind: kind, data: .record(["redacted": .string("this event could not be redacted field by field, so none of it is shown")]))
+        // Every part of it was checked above; a valid event with no text is always possible.
+        return event ?? (try! JournalEvent(run: Self.standIn(forRun: e.run), seq: e.seq, ts: e.ts, kind: "x.redacted", data: .record([:])))
     }
 
     /// `text` with every rule applied.
@@ -81,18 +119,27 @@ public struct Redactor: Sendable {
                 members.map { m in
                     // The envelope's own fields keep their names, and `ts` its form.
                     if envelope && (m.key == "ts" || m.key == "seq" || m.key == "v") { return m }
+                    let own = envelope && Self.envelopeFields.contains(m.key)
                     var key = m.key
                     if !envelope {
-                        let out = redact(key, tally: &tally)
-                        if out != key && !seen.contains(out) {
+                        var out = redact(key, tally: &tally)
+                        if out != key {
+                            // Two keys hidden alike stay two keys: numbered, never left as they were.
+                            var n = 2
+                            let base = out
+                            while seen.contains(out) {
+                                out = "\(base)#\(n)"
+                                n += 1
+                            }
                             seen.insert(out)
                             key = out
                             changed += 1
                         }
                     }
                     // A field named like a secret is hidden whole, whatever it holds: a number
-                    // (a PIN), an object of credentials, an array of keys.
-                    if !envelope, m.value != .null,
+                    // (a PIN), an object of credentials, an array of keys; at the top level too,
+                    // but for the envelope's own fields.
+                    if !own, m.value != .null,
                         let rule = rules.first(where: { $0.hides(field: m.key) })
                     {
                         guard m.value != .string(rule.template) else { return .init(key, m.value) }
