@@ -191,7 +191,11 @@ import Testing
         let first = try t.journal.seal(run: "growing", with: key)
         #expect(first.seq == 9)
         _ = try await t.journal.append(Array(run.events[9...]), to: "growing", expecting: .exactly(9))
-        #expect(statuses(try t.journal.checkSeals(run: "growing", trusting: [key.publicKey])) == [.valid])
+        #expect(statuses(try t.journal.checkSeals(run: "growing", trusting: [])) == [.valid])
+        // Trusting the key means trusting what it signed: the events after the seal are not.
+        let tail = try t.journal.checkSeals(run: "growing", trusting: [key.publicKey])
+        #expect(statuses(tail) == [.valid, .unsealedTail] && tail.last?.seq == 10)
+        #expect(try !t.journal.verify(trusting: [key.publicKey]).ok)
         let second = try t.journal.seal(run: "growing", with: key)
         #expect(second.seq == Int64(run.events.count))
         #expect(statuses(try t.journal.checkSeals(run: "growing", trusting: [key.publicKey])) == [.valid, .valid])

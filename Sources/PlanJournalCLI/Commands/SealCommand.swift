@@ -20,9 +20,10 @@ extension Planj {
                 and the exit status is 6. With --trust KEY.pub, each run must also be
                 sealed by that key (exit status 1 when not).
 
-                A seal covers seq 1 to its seq: events appended later leave it valid.
-                Seal again to cover them; a run may have several seals, by one key or
-                by several.
+                A seal covers seq 1 to its seq: events appended later leave it valid,
+                but they are not signed, and verify --trust reports them (exit status
+                1) until the run is sealed again. A run may have several seals, by one
+                key or by several.
 
                 \(sealWorkflow)
                 """))

@@ -194,7 +194,7 @@ extension Journal {
                 switch check.status {
                 case .valid: continue
                 case .signatureInvalid, .changedAfterSealing: code = .sealBroken
-                case .untrustedKey, .unsealed: code = .sealUntrusted
+                case .untrustedKey, .unsealed, .unsealedTail: code = .sealUntrusted
                 }
                 report.problems.append(.init(run: row.id, seq: check.seq, code: code.name, message: check.message))
             }

@@ -158,6 +158,8 @@ extension JournalReader {
         let walk = try walkChain(of: row, wanted: Set(seals.map(\.seq)))
         var out: [SealCheck] = []
         var trustedSeal = false
+        /// The last seq a valid seal by a trusted key covers.
+        var signedThrough: Int64 = 0
         for seal in seals {
             let who = "the seal by key \(seal.keyID) over seq 1-\(seal.seq)"
             func result(_ status: SealCheck.Status, _ seq: Int64?, _ message: String) {
@@ -189,6 +191,15 @@ extension JournalReader {
                 continue
             }
             result(.valid, seal.seq, "\(who) is valid")
+            if trusted.contains(seal.publicKey) { signedThrough = max(signedThrough, seal.seq) }
+        }
+        // Events appended after the last trusted seal are not what the key holder signed.
+        if !trusted.isEmpty, trustedSeal, signedThrough > 0, signedThrough < row.headSeq {
+            out.append(
+                SealCheck(
+                    run: row.id, seal: nil, status: .unsealedTail, seq: signedThrough + 1,
+                    message: "seq \(signedThrough + 1)-\(row.headSeq) come after the last valid seal by a trusted key "
+                        + "(over seq 1-\(signedThrough)): they are not signed; seal the run again to cover them"))
         }
         if !trusted.isEmpty, !trustedSeal {
             let keys = trusted.map(\.keyID).sorted().joined(separator: ", ")

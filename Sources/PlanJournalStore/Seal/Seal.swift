@@ -186,6 +186,9 @@ public struct SealCheck: Sendable, Hashable, Encodable {
         case untrustedKey = "untrusted_key"
         /// Trusted keys were given but no seal of the run is by one of them (``SealCheck/seal`` is `nil`).
         case unsealed
+        /// Trusted keys were given and the run has events after its last valid seal by one of
+        /// them: those are not signed (``SealCheck/seq`` is the first of them, ``SealCheck/seal`` `nil`).
+        case unsealedTail = "unsealed_tail"
     }
 
     /// The run checked.
