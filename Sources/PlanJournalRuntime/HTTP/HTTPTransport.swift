@@ -105,7 +105,9 @@ package enum HTTPTransport {
                 let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL, next.host != nil
             else { return reply }
             if let current = URL(string: url), !sameOrigin(current, next) {
-                headers.removeAll { isCredential($0.0) }
+                // Another origin gets none of the caller's headers but those that describe the
+                // body: any other may be a credential (X-Honeycomb-Team, uptrace-dsn, …).
+                headers.removeAll { !describesBody($0.0) }
             }
             url = next.absoluteString
         }
@@ -135,11 +137,10 @@ package enum HTTPTransport {
             && port(a) == port(b)
     }
 
-    /// Whether a header carries credentials: `Authorization`, `Cookie`, or a name that says key,
-    /// token, secret or auth (`api-key`, `X-Auth-Token`).
-    static func isCredential(_ name: String) -> Bool {
-        let name = name.lowercased()
-        return ["auth", "key", "token", "secret", "cookie"].contains { name.contains($0) }
+    /// Whether a header only describes the request's body or the reply wanted (`Content-Type`,
+    /// `Accept`): the headers a redirect to another origin keeps.
+    static func describesBody(_ name: String) -> Bool {
+        ["content-type", "content-encoding", "accept", "accept-encoding", "user-agent"].contains(name.lowercased())
     }
 
     /// An error of the exchange in words.
