@@ -108,7 +108,7 @@ import Testing
     }
 
     /// `-o` naming a device or a pipe writes to it (without hanging, and without replacing it with
-    /// a file); `-o` naming a symbolic link replaces the file it points to and keeps the link.
+    /// a file); `-o` naming a symbolic link of the user's replaces the file it points to and keeps the link.
     @Test func anOutputDeviceIsWrittenAndALinkKept() async throws {
         let s = try await secretSandbox()
         let null = try await s.planj("export", SecretRun.run, "--format", "md", "-o", "/dev/null")
@@ -122,8 +122,29 @@ import Testing
         #expect(try await s.planj("export", SecretRun.run, "--format", "md", "-o", "link.md").status == 0)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: s.path("link.md")) == "target.md")
         #expect(try String(contentsOfFile: s.path("target.md"), encoding: .utf8).hasPrefix("# Run "))
-        let key = try await s.planj("keygen", "-o", "/dev/stdout")
+        let key = try await s.planj("keygen", "-o", "/dev/null")
         #expect(key.status == 2 && key.stderr.contains("is not a file"))
+        #expect(try await s.planj("keygen", "-o", "link.md").stderr.contains("is a symbolic link"))
+
+        // /dev/stdout redirected to a file is written where the shell points it, after what the
+        // file held (renaming over it lost both).
+        let binary = try #require(Fixtures.planjBinary)
+        try "old\n".write(toFile: s.path("log.txt"), atomically: true, encoding: .utf8)
+        let shell = try await ChildProcess.run(
+            "/bin/sh", ["-c", "'\(binary)' --journal '\(s.journal)' export \(SecretRun.run) --format md -o /dev/stdout >> log.txt; echo end >> log.txt"],
+            in: s.directory)
+        #expect(shell.status == 0)
+        let log = try String(contentsOfFile: s.path("log.txt"), encoding: .utf8)
+        #expect(log.hasPrefix("old\n# Run ") && log.hasSuffix("end\n"))
+
+        // A journal where the temporary file would go is not written over; a private file stays private.
+        try FileManager.default.copyItem(atPath: s.journal, toPath: s.path("kept.md.partial"))
+        let partial = try await s.planj("export", SecretRun.run, "--format", "md", "-o", "kept.md")
+        #expect(partial.status == 2 && partial.stderr.contains("kept.md.partial: is a SQLite database"))
+        try "x".write(toFile: s.path("private.md"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: s.path("private.md"))
+        #expect(try await s.planj("export", SecretRun.run, "--format", "md", "-o", "private.md").status == 0)
+        #expect(try FileManager.default.attributesOfItem(atPath: s.path("private.md"))[.posixPermissions] as? Int == 0o600)
     }
 
     @Test func aBadRuleNamesItsFileAndLine() async throws {

@@ -77,6 +77,10 @@ enum KeyFiles {
     /// `.pub` beside it, never a device or a pipe.
     /// - Throws: `.usage` naming the path otherwise.
     static func file(_ given: String) throws(JournalError) -> String {
+        var link = stat()
+        if lstat(given, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+            throw JournalError(.usage, "is a symbolic link: name the key file itself", context: .init(file: given))
+        }
         guard case .file(let path) = try OutputPath.target(given) else {
             throw JournalError(
                 .usage, "is not a file: a key and its .pub are written as two files; name a file", context: .init(file: given))

@@ -12,6 +12,8 @@ final class OutputFile {
     private let temporary: String?
     /// Whether the output is a terminal (standard output, or a device such as `/dev/tty`).
     private var isTerminal = false
+    /// Whether the handle is closed when done (not one of the process's own descriptors).
+    private var ownsHandle = false
 
     init(path: String?) throws(JournalError) {
         self.path = path
@@ -21,24 +23,17 @@ final class OutputFile {
             isTerminal = Output.stdoutIsATTY
             return
         }
-        switch try OutputPath.target(path) {
-        case .stream(let device):
-            guard let h = FileHandle(forWritingAtPath: device) else {
-                throw JournalError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", context: .init(file: path))
-            }
+        let destination = try OutputPath.target(path)
+        if let h = try destination.streamHandle(path: path) {
             handle = h
             temporary = nil
+            ownsHandle = { if case .descriptor = destination { false } else { true } }()
             isTerminal = isatty(h.fileDescriptor) == 1
-        case .file(let file):
-            let temp = file + ".partial"
-            guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
-                let folder = (file as NSString).deletingLastPathComponent
-                let reason = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? "permission denied?" : "no directory \(folder)"
-                throw JournalError(.io, "cannot write the output file (\(reason))", context: .init(file: path))
-            }
-            handle = h
-            temporary = temp
+        } else if case .file(let file) = destination {
+            (temporary, handle) = try OutputPath.createTemporary(for: file)
             target = file
+        } else {
+            preconditionFailure("a target is a file or has a stream handle")
         }
     }
 
@@ -62,7 +57,7 @@ final class OutputFile {
 
     func close() throws(JournalError) {
         guard let temporary, let target else {
-            if path != nil && path != "-" { try? handle.close() }
+            if ownsHandle { try? handle.close() }
             return
         }
         try? handle.close()

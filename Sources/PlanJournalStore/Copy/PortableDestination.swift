@@ -14,6 +14,8 @@ public final class PortableDestination: CopyDestination {
     private let partialPath: String?
     /// The file `partialPath` is renamed to (the file a symbolic link names).
     private let target: String
+    /// Whether the handle is closed when done (not one of the process's own descriptors).
+    private let closesHandle: Bool
     private let handle: FileHandle
     private let encoder: LZ4FrameEncoder
     private var block: [UInt8] = []
@@ -36,18 +38,13 @@ public final class PortableDestination: CopyDestination {
     /// - Throws: `.io` when the file cannot be created.
     public init(path: String, level: Int32 = 9) throws(JournalError) {
         self.path = path
-        switch try OutputPath.target(path) {
-        case .stream(let device):
-            guard let h = FileHandle(forWritingAtPath: device) else {
-                throw JournalError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", context: .init(file: path))
-            }
-            (handle, partialPath, target) = (h, nil, device)
-        case .file(let file):
-            let partial = file + ".partial"
-            guard FileManager.default.createFile(atPath: partial, contents: nil), let h = FileHandle(forWritingAtPath: partial)
-            else {
-                throw JournalError(.io, "cannot create the output file", context: .init(file: partial))
-            }
+        let destination = try OutputPath.target(path)
+        closesHandle = { if case .descriptor = destination { false } else { true } }()
+        if let h = try destination.streamHandle(path: path) {
+            (handle, partialPath, target) = (h, nil, path)
+        } else {
+            guard case .file(let file) = destination else { preconditionFailure("a target is a file or has a stream handle") }
+            let (partial, h) = try OutputPath.createTemporary(for: file)
             (handle, partialPath, target) = (h, partial, file)
         }
         encoder = try LZ4FrameEncoder(level: level)
@@ -56,7 +53,7 @@ public final class PortableDestination: CopyDestination {
 
     deinit {
         if !finished {
-            try? handle.close()
+            if closesHandle { try? handle.close() }
             if let partialPath { try? FileManager.default.removeItem(atPath: partialPath) }
         }
     }
@@ -145,7 +142,7 @@ public final class PortableDestination: CopyDestination {
         if !seals.isEmpty {
             try write(LZ4FrameEncoder.skippableFrame(magic: Journal.sealFrameMagic, payload: Self.lines(seals.map(\.record))))
         }
-        try? handle.close()
+        if closesHandle { try? handle.close() }
         if let partialPath { try OutputPath.moveIntoPlace(partialPath, target) }
         finished = true
     }

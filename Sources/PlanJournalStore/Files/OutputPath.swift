@@ -27,11 +27,18 @@ public enum OutputPath {
     /// in place. Symbolic links are followed: the file they point to is replaced, not the link.
     /// - Throws: `.usage` naming the path for a directory, a block device or a SQLite database.
     public static func target(_ path: String) throws(JournalError) -> OutputTarget {
+        // The process's own descriptors: written where they point, at their offset (renaming over
+        // the file `>> log` opened would lose what it held, and what the shell writes after).
+        if let fd = descriptor(path) { return .descriptor(fd) }
         var info = stat()
         guard stat(path, &info) == 0 else { return .file(path) }  // new (or a dangling link: replaced)
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            let resolved = realpath(path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? path
+            // A link of this user's is followed (the file it names is replaced); one another user
+            // planted (in /tmp, say) is replaced itself, never the file it names.
+            var link = stat()
+            let followed = lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK && link.st_uid == geteuid()
+            let resolved = followed ? realpath(path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? path : path
             try checkReplaceable(resolved)
             return .file(resolved)
         case S_IFDIR:
@@ -40,6 +47,39 @@ public enum OutputPath {
             throw JournalError(.usage, "is a block device: refusing to write to it", context: .init(file: path))
         default:
             return .stream(path)
+        }
+    }
+
+    /// Creates the temporary file that becomes `file` when complete (`file.partial`, replacing a
+    /// leftover of an interrupted run, never a database or a directory), with the permissions
+    /// `file` has if it exists (an export kept private stays private).
+    /// - Throws: `.usage` for a database or directory there, `.io` when it cannot be created.
+    public static func createTemporary(for file: String) throws(JournalError) -> (path: String, handle: FileHandle) {
+        let temporary = file + ".partial"
+        try checkReplaceable(temporary)
+        var info = stat()
+        let mode = lstat(file, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? info.st_mode & 0o777 : nil
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: mode.map { [.posixPermissions: Int($0)] }),
+            let handle = FileHandle(forWritingAtPath: temporary)
+        else {
+            let folder = (file as NSString).deletingLastPathComponent
+            let reason = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? "permission denied?" : "no directory \(folder)"
+            throw JournalError(.io, "cannot write the output file (\(reason))", context: .init(file: file))
+        }
+        if let mode { _ = chmod(temporary, mode) }  // exactly, whatever the umask took away
+        return (temporary, handle)
+    }
+
+    /// The descriptor a path names: `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`.
+    static func descriptor(_ path: String) -> Int32? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default:
+            for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+                return Int32(path.dropFirst(prefix.count)).flatMap { $0 >= 0 ? $0 : nil }
+            }
+            return nil
         }
     }
 
@@ -68,7 +108,23 @@ public enum OutputPath {
 public enum OutputTarget: Sendable, Equatable {
     /// A new or regular file: written beside it under a temporary name, then renamed over it.
     case file(String)
-    /// A character device, FIFO or socket (`/dev/null`, `/dev/stdout` on a pipe, `>(cmd)`):
-    /// written in place, as there is no file to replace.
+    /// A character device, FIFO or socket (`/dev/null`, `>(cmd)`): written in place, as there is
+    /// no file to replace.
     case stream(String)
+    /// An open descriptor of the process (`/dev/stdout`, `/dev/fd/3`): written as it is.
+    case descriptor(Int32)
+
+    /// A handle that writes to a stream or descriptor target; `nil` for a file.
+    /// - Throws: `.io` naming `path` when the stream cannot be opened.
+    public func streamHandle(path: String) throws(JournalError) -> FileHandle? {
+        switch self {
+        case .file: return nil
+        case .descriptor(let fd): return FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        case .stream(let device):
+            guard let handle = FileHandle(forWritingAtPath: device) else {
+                throw JournalError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", context: .init(file: path))
+            }
+            return handle
+        }
+    }
 }
