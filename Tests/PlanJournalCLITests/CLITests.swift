@@ -53,7 +53,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: journal))
         #expect(try await planj("ingest", "-", stdin: "", environment: ["PLANJOURNAL_PATH": journal]).status == 0)
         let env = try await planj("runs", "--json", environment: ["PLANJOURNAL_PATH": journal])
-        #expect(env.status == 0 && env.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || env.stdout.contains("[]"))
+        #expect(env.status == 0 && (env.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || env.stdout.contains("[]")))
+        // migrate makes a journal (it is how a new one is set up ahead of its writers).
+        let made = directory + "/made.sqlite"
+        #expect(try await planj("--journal", made, "migrate").status == 0 && FileManager.default.fileExists(atPath: made))
     }
 
     /// A journal path that names a folder, or a file that is not a database, says so.
@@ -485,7 +488,7 @@ import Testing
         // A fork point past the end is a usage error, as for show --at and replay --from; the
         // default id is a ULID, as planj run makes.
         let past = try await planj("--journal", journal, "fork", run, "--at", "500")
-        #expect(past.status == 2 && past.stderr.contains("a fork point must be within 1..."), "\(past.stderr)")
+        #expect(past.status == 2 && past.stderr.contains("--at 500: a fork point must be within 1..."), "\(past.stderr)")
         let named = try await planj("--journal", journal, "fork", run, "--at", "2")
         #expect(named.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count == 26)
         #expect(try await planj("--journal", journal, "fork", run, "--at", "5", "--as", "f").status == 0)

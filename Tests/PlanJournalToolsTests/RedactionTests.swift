@@ -48,11 +48,11 @@ import Testing
         #expect(tally.replacements == ["secret-field": 2] && tally.events == 1)
         // A number, an object of credentials and an array of keys are hidden whole; null stays.
         let other = try JournalEvent(
-            parsing: #"{"run":"r","seq":2,"ts":"2026-11-25T10:00:00Z","kind":"x.t","data":{"password":4321,"credentials":{"user":"bob","pass":"hunter2hunter2"},"aws_secret":["k1","k2"],"api_key":null,"n":7}}"#)
+            parsing: #"{"run":"r","seq":2,"ts":"2026-11-25T10:00:00Z","kind":"x.t","data":{"password":4321,"credentials":{"user":"bob","pass":"hunter2hunter2"},"aws_secret":["k1","k2"],"api_key":null,"password_changed":true,"n":7}}"#)
         tally = Redactor.Tally()
         let hidden = Redactor().redact([other], tally: &tally)[0]
         for name in ["password", "credentials", "aws_secret"] { #expect(hidden.dataString(name) == "[REDACTED]", "\(name)") }
-        #expect(hidden.data("api_key") == .null && hidden.dataInt("n") == 7)
+        #expect(hidden.data("api_key") == .null && hidden.dataInt("n") == 7 && hidden.data("password_changed") == .bool(true))
         #expect(!String(decoding: hidden.bytes, as: UTF8.self).contains("hunter2"))
         #expect(tally.replacements == ["secret-field": 3])
     }

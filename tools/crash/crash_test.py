@@ -644,6 +644,10 @@ def check_run(st: RunState, lines: list[bytes], catalog: dict | None, candidates
 
 
 def list_runs(planj: str, journal: str, problems: list[str]) -> dict[str, dict] | None:
+    # Every writer may have been killed before it made the journal: then it holds no run
+    # (commands that only read refuse a path that names no journal).
+    if not os.path.exists(journal):
+        return {}
     rc, out, err = run_planj(planj, journal, ["runs", "--json"])
     if rc != 0:
         problems.append(f"`planj runs --json` exited {rc}: {err.decode('utf-8', 'replace').strip()[-400:]}")
@@ -656,6 +660,8 @@ def list_runs(planj: str, journal: str, problems: list[str]) -> dict[str, dict] 
 
 
 def verify(planj: str, journal: str, problems: list[str], when: str, stats: "Stats") -> None:
+    if not os.path.exists(journal):
+        return  # no writer lived long enough to make it: nothing to verify
     rc, out, err = run_planj(planj, journal, ["verify", "--json"])
     if rc == 0:
         try:

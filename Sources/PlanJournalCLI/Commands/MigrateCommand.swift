@@ -19,7 +19,7 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let version = try global.openExisting().formatVersion()
+                let version = try global.open().formatVersion()
                 if json {
                     Output.json(MigrateResult(journal: Journal.displayName(global.journalPath), formatVersion: version))
                 } else {

@@ -109,7 +109,7 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
     /// A tree of this error and its causes, for `--verbose`.
     public func detailedDescription() -> String {
         var text = "[\(code.name)] \(description)"
-        if let cause { text += "\n  caused by: \(String(reflecting: cause))" }
+        if let cause { text += "\n  caused by: \(String(describing: cause))" }
         return text
     }
 

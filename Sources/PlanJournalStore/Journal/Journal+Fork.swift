@@ -12,8 +12,7 @@ extension Journal {
             try w.db.transaction { () throws(JournalError) in
                 let parent = try w.reader.requireRun(run)
                 guard seq >= 1 && seq <= parent.headSeq else {
-                    throw JournalError(
-                        .usage, "a fork point must be within 1...\(parent.headSeq)", context: .init(run: run, seq: seq))
+                    throw JournalError.invalid(nil, "a fork point must be within 1...\(parent.headSeq)", run: run, seq: seq)
                 }
                 if let problem = JournalEvent.runIDProblem(id) { throw JournalError.invalid("run", "a run id \(problem)") }
                 guard try w.reader.run(named: id) == nil else {

@@ -34,8 +34,10 @@ extension JournalWriter {
             }
             do {
                 _ = try stage(e, into: &w, idempotent: false, chainedHead: heads?[i])
-            } catch where i == 0 && error.code == .invalidEvent {
-                // Refused before anything changed (validation commits only what passes).
+            } catch where i == 0 && error.code == .invalidEvent && db.dialect != .postgres {
+                // Refused before anything changed (validation commits only what passes). Not on
+                // PostgreSQL, where the cursor may have been trusted without reading the catalog
+                // (``mayTrustCache``): another writer may have moved the head since.
                 refusedCursor = w.cursor
                 throw error
             }

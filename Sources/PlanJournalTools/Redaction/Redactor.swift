@@ -137,9 +137,10 @@ public struct Redactor: Sendable {
                         }
                     }
                     // A field named like a secret is hidden whole, whatever it holds: a number
-                    // (a PIN), an object of credentials, an array of keys; at the top level too,
-                    // but for the envelope's own fields.
-                    if !own, m.value != .null,
+                    // (a PIN), an object of credentials, an array of keys (not a Boolean, such as
+                    // password_changed, which holds none); at the top level too, but for the
+                    // envelope's own fields.
+                    if !own, m.value != .null, m.value.boolValue == nil,
                         let rule = rules.first(where: { $0.hides(field: m.key) })
                     {
                         guard m.value != .string(rule.template) else { return .init(key, m.value) }
