@@ -73,6 +73,23 @@ import Testing
         #expect(try t.journal.verify(run: "f\(depth)").ok)
     }
 
+    /// A fork of a fork taken before its parent's own fork point reads every event through the
+    /// grandparent; its time travel, hashes and seals agree with the grandparent's.
+    @Test func aForkTakenBeforeItsParentsForkPointReadsThroughTheGrandparent() async throws {
+        let t = try TemporaryJournal()
+        let root = try RunBuilder.complete(run: "p", steps: 3)
+        _ = try t.journal.ingest(text: root.jsonl)
+        _ = try t.journal.fork("p", at: 7, as: "c")
+        _ = try t.journal.fork("c", at: 5, as: "g")
+        let prefix = root.events.prefix(5).map(\.bytes)
+        #expect(try t.journal.events(of: "g").map(\.bytes) == prefix)
+        #expect(try t.journal.events(of: "g", from: 2, to: 4).map(\.bytes) == Array(prefix[1..<4]))
+        #expect(try t.journal.state(of: "g", at: 3).seq == 3 && t.journal.state(of: "g").seq == 5)
+        #expect(try t.journal.run("g").headHash == t.journal.chainHash(of: "p", at: 5))
+        _ = try t.journal.seal(run: "g", with: SealingKey())
+        #expect(try t.journal.verify().ok)
+    }
+
     @Test func stateAtEverySeqEqualsTheFoldFromScratch() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048, snapshotInterval: 7))
         let run = try RunBuilder.complete(run: "s", steps: 8, payloadBytes: 150)

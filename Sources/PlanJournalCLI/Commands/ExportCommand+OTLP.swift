@@ -27,8 +27,16 @@ extension Planj.Export {
             let requests = OTLPTrace.batches(of: trace)
             var rejected: Int64 = 0
             var messages: [String] = []
-            for request in requests {
-                let response = try await collector.send(request)
+            for (k, request) in requests.enumerated() {
+                let response: OTLPHTTPExporter.Response
+                do {
+                    response = try await collector.send(request)
+                } catch where k > 0 {
+                    // What was sent stays sent: sending the run again repeats those spans (the
+                    // same ids, which collectors and backends may or may not merge).
+                    Output.error("planj: warning: \(k) of the \(requests.count) requests of run \(run) were sent before this one failed")
+                    throw error
+                }
                 let (sum, overflow) = rejected.addingReportingOverflow(response.rejectedSpans)
                 rejected = overflow ? .max : sum
                 if let message = response.message, !messages.contains(message) { messages.append(message) }

@@ -201,8 +201,21 @@ extension Planj {
                     let rules = tally.replacements.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                     Output.error(
                         "planj: export: redacted \(tally.total) values in \(tally.events) events (\(rules))"
-                            + (format == .jsonl || format == .pjl ? "; the export's hashes differ from the journal's" : "")
-                            + "; --no-redact exports them as recorded")
+                            + (format.isRecord
+                                ? "; the export's hashes differ from the journal's; without --redact the events are exported as recorded"
+                                : "; --no-redact shows them as recorded"))
+                } else if format.isRecord, redactor == nil, !noRedact, !selection.all {
+                    // The events as recorded, by default: say so when they hold what a report would hide.
+                    var would = Redactor.Tally()
+                    let rules = Redactor()
+                    for run in runs {
+                        try journal.forEachEvent(of: run) { e in _ = rules.redact(e, tally: &would) }
+                    }
+                    if would.total > 0 {
+                        Output.error(
+                            "planj: note: the export holds \(would.total) values the redaction rules would hide (keys, tokens, "
+                                + "e-mail addresses…), as recorded; --redact hides them (for sharing)")
+                    }
                 }
             }
         }

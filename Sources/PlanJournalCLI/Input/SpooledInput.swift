@@ -13,8 +13,13 @@ final class SpooledInput {
     init?(ifNeededFor source: String) throws(JournalError) {
         guard Self.readsOnce(source) else { return nil }
         path = NSTemporaryDirectory() + "planj-input-\(UUID().uuidString)"
-        guard let input = source == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: source) else {
-            throw JournalError.cannotOpen(source, errno: errno)
+        let input: FileHandle
+        if source == "-" {
+            input = FileHandle.standardInput
+        } else {
+            let fd = open(source, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw JournalError.cannotOpen(source, errno: errno) }
+            input = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         }
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let output = FileHandle(forWritingAtPath: path)

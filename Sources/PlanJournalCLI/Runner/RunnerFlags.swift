@@ -29,7 +29,6 @@ struct RunnerFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Stop when the run takes longer than this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
-    /// The options, starting from `base` (a resumed run's recorded settings).
     /// The options given, by their flag names (a command that runs nothing refuses them).
     var given: [String] {
         [
@@ -39,6 +38,7 @@ struct RunnerFlags: ParsableArguments {
         ].filter(\.1).map(\.0)
     }
 
+    /// The options, starting from `base` (a resumed run's recorded settings).
     func options(base: RunnerOptions = RunnerOptions()) throws -> RunnerOptions {
         var o = base
         if let parallel {

@@ -171,9 +171,11 @@ enum PEM {
 
     static func readFile(_ path: String) throws(JournalError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            guard FileManager.default.fileExists(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw JournalError(.usage, "no key file here (planj keygen makes one)", context: .init(file: path))
             }
+            if isDirectory.boolValue { throw JournalError(.usage, "is a directory: name the key file", context: .init(file: path)) }
             throw JournalError(.io, "cannot read the key file (permission denied?)", context: .init(file: path))
         }
         return String(decoding: data, as: UTF8.self)

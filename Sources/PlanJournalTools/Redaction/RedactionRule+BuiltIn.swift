@@ -1,7 +1,7 @@
 import PlanJournalCore
 
 extension RedactionRule {
-    /// The rules every export applies unless `--no-redact`: private key blocks, fields named like
+    /// The rules reports and traces apply unless `--no-redact` (jsonl and pjl with `--redact`): private key blocks, fields named like
     /// secrets, authorization headers and bearer tokens, API keys (OpenAI/Anthropic `sk-…`, GitHub,
     /// Slack, Google, Stripe, Hugging Face), AWS keys, JWTs, passwords in URLs, `password=…`
     /// assignments and e-mail addresses. Order matters: a password in a URL goes before e-mail
