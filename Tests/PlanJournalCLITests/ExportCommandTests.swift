@@ -171,6 +171,13 @@ import Testing
         #expect(try await s.planj("export", "--all", "--format", "md").status != 0)
         let jsonl = try await s.planj("export", "--all", "--status", "succeeded")
         #expect(jsonl.status == 0 && jsonl.stdout.split(separator: "\n").count == 3 * 18)
+        // Names that one file system may take as one (case), or that a run id spells as another's
+        // hashed name, are told apart.
+        let alike = try RunBuilder.complete(run: "Case").jsonl + RunBuilder.complete(run: "case").jsonl
+        #expect(try await s.planj("ingest", "-", stdin: alike).status == 0)
+        let named = try await s.planj("export", "--all", "--format", "md", "-o", s.path("alike"), "--json")
+        let paths = try JSONValue(parsing: Array(named.stdout.utf8))["runs"]?.arrayValue?.compactMap { $0["file"]?.stringValue } ?? []
+        #expect(Set(paths.map { $0.lowercased() }).count == paths.count && paths.count == 5, "\(paths)")
     }
 
     @Test func jsonNamesTheFileOfEachRunAndWhatRedactionChanged() async throws {

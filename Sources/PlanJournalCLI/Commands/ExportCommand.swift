@@ -159,12 +159,13 @@ extension Planj {
                     } catch {
                         throw JournalError(.io, "cannot create the folder: \(error.localizedDescription)", context: .init(file: folder))
                     }
+                    let names = try Self.fileNames(runs, journal, redactor)
                     if exporter == nil {
-                        summary.runs = try exportInParallel(runs, journal, redactor, &tally, into: folder)
+                        summary.runs = try exportInParallel(runs, names: names, journal, redactor, &tally, into: folder)
                     } else {
                         for (k, run) in runs.enumerated() {
                             if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
-                            let path = folder + "/" + (try Self.fileName(run, journal, redactor)) + "." + format.fileExtension
+                            let path = folder + "/" + names[k] + "." + format.fileExtension
                             let sink = try OutputFile(path: path)
                             var entry = ExportSummary.Entry(run: run, file: path)
                             try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
@@ -268,12 +269,13 @@ extension Planj {
         /// `--all` into `folder` with no collector: runs are independent files, written on a few
         /// threads (redaction and rendering are CPU work); the entries come back in `runs` order.
         private func exportInParallel(
-            _ runs: [String], _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, into folder: String
+            _ runs: [String], names: [String], _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally,
+            into folder: String
         ) throws -> [ExportSummary.Entry] {
             let extensionName = chosenFormat.fileExtension
             let done = Atomic<Int>(0)
             let exported = try ParallelWork.map(count: runs.count) { k in
-                let path = folder + "/" + (try Self.fileName(runs[k], journal, redactor)) + "." + extensionName
+                let path = folder + "/" + names[k] + "." + extensionName
                 let sink = try OutputFile(path: path)
                 var mine = Redactor.Tally()
                 _ = try write(runs[k], journal, redactor, &mine, to: sink)
@@ -350,6 +352,26 @@ extension Planj {
 
         /// The file name of `run` in an export: from its id as the export shows it (redacted),
         /// told apart from others by its ``identity(_:shown:_:)``.
+        /// The file names of `runs` in an export: ``fileName(_:_:_:)``, told apart where two would
+        /// be the same (a run named as another's name with its hash, or names that differ only in
+        /// case, which a case-insensitive file system takes as one), by `-2`, `-3`, … in run order.
+        static func fileNames(_ runs: [String], _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> [String] {
+            var taken = Set<String>()
+            var out: [String] = []
+            for run in runs {
+                let base = try fileName(run, journal, redactor)
+                var name = base
+                var n = 2
+                while taken.contains(name.lowercased()) {
+                    name = "\(base)-\(n)"
+                    n += 1
+                }
+                taken.insert(name.lowercased())
+                out.append(name)
+            }
+            return out
+        }
+
         private static func fileName(_ run: String, _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> String {
             var scratch = Redactor.Tally()
             let shown = redactor?.redact(run, tally: &scratch) ?? run
