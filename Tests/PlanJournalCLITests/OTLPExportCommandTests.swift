@@ -69,6 +69,12 @@ import Testing
         let check = try await OTLPCheck.run(request.body)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.spans == 24)
+
+        // user:password in the URL is Basic authentication, and is not printed.
+        let withUser = receiver.endpoint.replacingOccurrences(of: "http://", with: "http://ana:s3cret@")
+        let basic = try await planj("export", run, "--otlp-endpoint", withUser)
+        #expect(basic.status == 0 && !basic.stderr.contains("s3cret"), "\(basic.stderr)")
+        #expect(try receiver.requests().last?.headers["authorization"] == "Basic " + Data("ana:s3cret".utf8).base64EncodedString())
     }
 
     @Test func anEndpointWithAPathIsUsedAsItIsAndOutputStillWritesTheFile() async throws {

@@ -15,7 +15,21 @@ public struct OTLPHTTPExporter: Sendable {
     /// An exporter for `endpoint` (`http://localhost:4318` or a full `…/v1/traces` URL).
     /// - Throws: ``OTLPExportError`` with reason `badEndpoint` when it is not an http(s) URL with a host.
     public init(endpoint: String, headers: [String: String] = [:], timeout: Duration = .seconds(10)) throws(OTLPExportError) {
-        guard let url = Self.tracesURL(endpoint) else { throw OTLPExportError(endpoint: endpoint, reason: .badEndpoint) }
+        guard var parts = Self.tracesURL(endpoint).flatMap({ URLComponents(url: $0, resolvingAgainstBaseURL: false) }) else {
+            throw OTLPExportError(endpoint: endpoint, reason: .badEndpoint)
+        }
+        var headers = headers
+        // `https://user:secret@host` is Basic authentication (as curl reads it), and the URL is
+        // named without it in messages.
+        if let user = parts.user {
+            let credentials = Data("\(user):\(parts.password ?? "")".utf8).base64EncodedString()
+            if !headers.keys.contains(where: { $0.lowercased() == "authorization" }) {
+                headers["Authorization"] = "Basic \(credentials)"
+            }
+            parts.user = nil
+            parts.password = nil
+        }
+        guard let url = parts.url else { throw OTLPExportError(endpoint: endpoint, reason: .badEndpoint) }
         self.url = url
         self.headers = headers
         self.timeout = timeout
