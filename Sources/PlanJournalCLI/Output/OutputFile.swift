@@ -24,16 +24,14 @@ final class OutputFile {
             return
         }
         let destination = try OutputPath.target(path)
-        if let h = try destination.streamHandle(path: path) {
-            handle = h
-            temporary = nil
-            ownsHandle = { if case .descriptor = destination { false } else { true } }()
-            isTerminal = isatty(h.fileDescriptor) == 1
-        } else if case .file(let file) = destination {
+        switch destination {
+        case .file(let file):
             (temporary, handle) = try OutputPath.createTemporary(for: file)
             target = file
-        } else {
-            preconditionFailure("a target is a file or has a stream handle")
+        case .stream, .descriptor:
+            (handle, ownsHandle) = try destination.openStream(path: path)
+            temporary = nil
+            isTerminal = isatty(handle.fileDescriptor) == 1
         }
     }
 

@@ -39,13 +39,13 @@ public final class PortableDestination: CopyDestination {
     public init(path: String, level: Int32 = 9) throws(JournalError) {
         self.path = path
         let destination = try OutputPath.target(path)
-        closesHandle = { if case .descriptor = destination { false } else { true } }()
-        if let h = try destination.streamHandle(path: path) {
-            (handle, partialPath, target) = (h, nil, path)
-        } else {
-            guard case .file(let file) = destination else { preconditionFailure("a target is a file or has a stream handle") }
+        switch destination {
+        case .file(let file):
             let (partial, h) = try OutputPath.createTemporary(for: file)
-            (handle, partialPath, target) = (h, partial, file)
+            (handle, partialPath, target, closesHandle) = (h, partial, file, true)
+        case .stream, .descriptor:
+            let (h, closes) = try destination.openStream(path: path)
+            (handle, partialPath, target, closesHandle) = (h, nil, path, closes)
         }
         encoder = try LZ4FrameEncoder(level: level)
         try write(try encoder.begin())

@@ -23,8 +23,9 @@ public enum OutputPath {
         }
     }
 
-    /// Where output named `path` goes: a file, replaced whole when complete, or a stream written
-    /// in place. Symbolic links are followed: the file they point to is replaced, not the link.
+    /// Where output named `path` goes: a file, replaced whole when complete, or a stream or
+    /// descriptor written in place. A symbolic link of this user's is followed (the file it names
+    /// is replaced, the link kept); another user's is replaced itself.
     /// - Throws: `.usage` naming the path for a directory, a block device or a SQLite database.
     public static func target(_ path: String) throws(JournalError) -> OutputTarget {
         // The process's own descriptors: written where they point, at their offset (renaming over
@@ -114,17 +115,19 @@ public enum OutputTarget: Sendable, Equatable {
     /// An open descriptor of the process (`/dev/stdout`, `/dev/fd/3`): written as it is.
     case descriptor(Int32)
 
-    /// A handle that writes to a stream or descriptor target; `nil` for a file.
+    /// A handle that writes to a stream or descriptor target (`path` as the user gave it, for
+    /// messages), and whether it is closed when done (not for the process's own descriptors).
+    /// - Precondition: not a `.file`, which is written through ``OutputPath/createTemporary(for:)``.
     /// - Throws: `.io` naming `path` when the stream cannot be opened.
-    public func streamHandle(path: String) throws(JournalError) -> FileHandle? {
+    public func openStream(path: String) throws(JournalError) -> (handle: FileHandle, closes: Bool) {
         switch self {
-        case .file: return nil
-        case .descriptor(let fd): return FileHandle(fileDescriptor: fd, closeOnDealloc: false)
+        case .file: preconditionFailure("a file is written through a temporary file")
+        case .descriptor(let fd): return (FileHandle(fileDescriptor: fd, closeOnDealloc: false), false)
         case .stream(let device):
             guard let handle = FileHandle(forWritingAtPath: device) else {
                 throw JournalError(.io, "cannot open for writing: \(String(cString: strerror(errno)))", context: .init(file: path))
             }
-            return handle
+            return (handle, true)
         }
     }
 }
