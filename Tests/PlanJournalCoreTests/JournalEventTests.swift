@@ -128,4 +128,10 @@ import Testing
         #expect(try JournalEvent(canonical: spaced) == JournalEvent(parsing: spaced))
         #expect(throws: JournalError.self) { try JournalEvent(canonical: Array(#"{"run":"r","seq":1,"#.utf8)) }
     }
+
+    /// An error names a run on one line, whatever the id holds (a rejected line's id may be anything).
+    @Test func anErrorNamesARunIDWithANewlineOnOneLine() {
+        let e = JournalError(.invalidEvent, "bad", context: .init(run: "a\nb\rc", seq: 2))
+        #expect(e.description == #"run a\nb\rc seq 2: bad"#)
+    }
 }

@@ -98,7 +98,19 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         if let l = context.line { parts.append("line \(l)") }
         var where_: [String] = []
         // A run id is at most 128 bytes, but the one of a rejected line may be anything.
-        if let r = context.run { where_.append("run " + (r.count > 160 ? r.prefix(160) + "… (\(r.utf8.count) bytes)" : r)) }
+        if let r = context.run {
+            // On one line: a newline in a rejected line's run id must not start a line of its own.
+            let shown = r.count > 160 ? r.prefix(160) + "… (\(r.utf8.count) bytes)" : r
+            var line = String.UnicodeScalarView()
+            for u in shown.unicodeScalars {
+                switch u {
+                case "\n": line.append(contentsOf: "\\n".unicodeScalars)
+                case "\r": line.append(contentsOf: "\\r".unicodeScalars)
+                default: line.append(u)
+                }
+            }
+            where_.append("run " + String(line))
+        }
         if let s = context.seq { where_.append("seq \(s)") }
         if !where_.isEmpty { parts.append(where_.joined(separator: " ")) }
         if let f = context.field { parts.append("field \(f)") }
