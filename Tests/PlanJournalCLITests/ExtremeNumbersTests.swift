@@ -69,4 +69,36 @@ import Testing
         #expect(Set(list.compactMap { $0["id"] as? String }).isSuperset(of: ["extreme", "costly"]))
         #expect(list.contains { ($0["cost_usd"] as? Double) == 1e300 })
     }
+
+    /// Sums and differences of costs print as the decimals they are: 0.1 + 0.2 is 0.3, not
+    /// 0.30000000000000004, in every command that prints one.
+    @Test func costSumsPrintWithoutFloatNoise() async throws {
+        let s = try PlanjSandbox("planj-noise")
+        func run(_ id: String, _ costs: [Double]) -> String {
+            var lines = [
+                #"{"run":"\#(id)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"\#(id)","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a"}]}}"#,
+                #"{"run":"\#(id)","seq":3,"ts":"2026-11-24T10:00:02Z","kind":"step.started","data":{"step_id":"a"}}"#,
+            ]
+            for cost in costs {
+                lines.append(
+                    #"{"run":"\#(id)","seq":\#(lines.count + 1),"ts":"2026-11-24T10:00:03Z","kind":"call.model","data":{"step_id":"a","model":"m","cost_usd":\#(cost)}}"#)
+            }
+            lines.append(
+                #"{"run":"\#(id)","seq":\#(lines.count + 1),"ts":"2026-11-24T10:00:04.000100Z","kind":"step.completed","data":{"step_id":"a","output":"o"}}"#)
+            return lines.joined(separator: "\n") + "\n"
+        }
+        #expect(try await s.planj("ingest", "-", stdin: run("x", [0.1, 0.2]) + run("y", [0.010823, 0.000001, 0.3])).status == 0)
+        let outputs = [
+            try await s.planj("show", "x", "--json"), try await s.planj("runs", "--json"),
+            try await s.planj("diff", "x", "y", "--json"), try await s.planj("replay", "x", "--json"),
+            try await s.planj("sql", "SELECT cost_usd FROM read_runs UNION ALL SELECT cost_usd FROM read_steps", "--json"),
+        ]
+        for r in outputs {
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(!r.stdout.contains("0000000000") && !r.stdout.contains("9999999999"), "\(r.stdout.prefix(2000))")
+        }
+        #expect(outputs[0].stdout.contains("0.3"))
+        #expect(outputs[2].stdout.contains("0.310824") && outputs[2].stdout.contains("0.010824"))
+    }
 }

@@ -100,4 +100,16 @@ import Testing
         #expect(back == s)
         #expect(back.step("publish") == s.step("publish"))
     }
+
+    @Test func floatNoiseIsRemovedFromWhatPrints() {
+        let cases: [(Double, Double)] = [
+            (0.1 + 0.2, 0.3), (0.03 - 0.01, 0.02), (0.010823 + 0.000001 + 0.3 - (0.1 + 0.2), 0.010824),
+            (-(0.1 + 0.2), -0.3), (1234567.891 + 0.0000001, 1234567.891),
+            // Twelve significant digits are kept; values outside the range, and the rest, as they are.
+            (0.123456789012, 0.123456789012), (0, 0), (1e-12, 1e-12), (1e300, 1e300), (-1e308, -1e308),
+            (.infinity, .infinity), (7, 7), (0.5, 0.5),
+        ]
+        for (value, printed) in cases { #expect(value.withoutFloatNoise == printed, "\(value)") }
+        #expect(Double.nan.withoutFloatNoise.isNaN)
+    }
 }

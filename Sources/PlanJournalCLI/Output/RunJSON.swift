@@ -25,10 +25,7 @@ struct RunJSON: Encodable {
         try c.encode(s.tokens, forKey: .tokens)
         try c.encode(s.inputTokens, forKey: .inputTokens)
         try c.encode(s.outputTokens, forKey: .outputTokens)
-        // Rounded to the nano-dollar, away from float noise; a sum past 1e299 would round to
-        // infinity, which JSON cannot hold (the run used to vanish from the array).
-        let rounded = (s.costUSD * 1e9).rounded() / 1e9
-        try c.encode(rounded.isFinite ? rounded : s.costUSD, forKey: .costUSD)
+        try c.encode(s.costUSD.withoutFloatNoise, forKey: .costUSD)
         try c.encode(s.headHash, forKey: .headHash)
         try c.encode(s.rawBytes, forKey: .bytes)
     }

@@ -114,6 +114,36 @@ public struct PlanState: Sendable, Codable, Equatable {
         public var tokens: Int64 { inputTokens.saturatingAdd(outputTokens) }
         /// The plan versions that hold this step.
         public var versions: [Int] = []
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, attempts, tool, description, startedAt, endedAt, durationMs, outputSummary, error
+            case observations, lastObservationOK, matchesExpected, inputTokens, outputTokens, costUSD, modelCalls
+            case toolCalls, versions
+        }
+
+        /// Encodes every property, the cost without float noise (``Swift/Double/withoutFloatNoise``).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(status, forKey: .status)
+            try c.encode(attempts, forKey: .attempts)
+            try c.encodeIfPresent(tool, forKey: .tool)
+            try c.encodeIfPresent(description, forKey: .description)
+            try c.encodeIfPresent(startedAt, forKey: .startedAt)
+            try c.encodeIfPresent(endedAt, forKey: .endedAt)
+            try c.encodeIfPresent(durationMs, forKey: .durationMs)
+            try c.encodeIfPresent(outputSummary, forKey: .outputSummary)
+            try c.encodeIfPresent(error, forKey: .error)
+            try c.encode(observations, forKey: .observations)
+            try c.encodeIfPresent(lastObservationOK, forKey: .lastObservationOK)
+            try c.encodeIfPresent(matchesExpected, forKey: .matchesExpected)
+            try c.encode(inputTokens, forKey: .inputTokens)
+            try c.encode(outputTokens, forKey: .outputTokens)
+            try c.encode(costUSD.withoutFloatNoise, forKey: .costUSD)
+            try c.encode(modelCalls, forKey: .modelCalls)
+            try c.encode(toolCalls, forKey: .toolCalls)
+            try c.encode(versions, forKey: .versions)
+        }
     }
 
     /// An approval request or decision.
@@ -154,5 +184,21 @@ public struct PlanState: Sendable, Codable, Equatable {
         public var replans: Int = 0
         /// Tokens in and out.
         public var tokens: Int64 { inputTokens.saturatingAdd(outputTokens) }
+
+        enum CodingKeys: String, CodingKey {
+            case events, inputTokens, outputTokens, costUSD, modelCalls, toolCalls, replans
+        }
+
+        /// Encodes every property, the cost without float noise (``Swift/Double/withoutFloatNoise``).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(events, forKey: .events)
+            try c.encode(inputTokens, forKey: .inputTokens)
+            try c.encode(outputTokens, forKey: .outputTokens)
+            try c.encode(costUSD.withoutFloatNoise, forKey: .costUSD)
+            try c.encode(modelCalls, forKey: .modelCalls)
+            try c.encode(toolCalls, forKey: .toolCalls)
+            try c.encode(replans, forKey: .replans)
+        }
     }
 }

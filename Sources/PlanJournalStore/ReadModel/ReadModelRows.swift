@@ -43,7 +43,7 @@ struct ReadModelRows {
             .int(Int64(inPlan.count)), .int(Int64(inPlan.count { $0.status == .completed })),
             .int(Int64(inPlan.count { $0.status == .failed })), .int(Int64(state.totals.replans)),
             .int(Int64(state.totals.modelCalls)), .int(Int64(state.totals.toolCalls)),
-            .int(state.totals.inputTokens), .int(state.totals.outputTokens), .double(state.totals.costUSD),
+            .int(state.totals.inputTokens), .int(state.totals.outputTokens), .double(state.totals.costUSD.withoutFloatNoise),
         ]
         steps = state.steps.map { s in
             [
@@ -52,7 +52,7 @@ struct ReadModelRows {
                 Self.int(s.versions.max().map(Int64.init)), Self.time(s.startedAt), Self.time(s.endedAt),
                 Self.real(s.durationMs), .int(Int64(s.modelCalls)), .int(Int64(s.toolCalls)),
                 .int(Int64(s.observations)), Self.int(s.matchesExpected.map { $0 ? 1 : 0 }), .int(s.inputTokens),
-                .int(s.outputTokens), .double(s.costUSD), Self.text(s.error), Self.text(s.outputSummary),
+                .int(s.outputTokens), .double(s.costUSD.withoutFloatNoise), Self.text(s.error), Self.text(s.outputSummary),
             ]
         }
     }

@@ -131,9 +131,9 @@ public struct RunDiff: Sendable, Encodable {
                     step.status = "differs"
                     if x.output != y.output { step.outputDiff = LineDiff.lines(x.output ?? "", y.output ?? "") }
                 }
-                if let dx = x.durationMs, let dy = y.durationMs { step.durationMsDelta = dy - dx }
+                if let dx = x.durationMs, let dy = y.durationMs { step.durationMsDelta = (dy - dx).withoutFloatNoise }
                 step.tokensDelta = y.tokens - x.tokens
-                step.costUSDDelta = y.costUSD - x.costUSD
+                step.costUSDDelta = (y.costUSD - x.costUSD).withoutFloatNoise
             case (_?, nil): step.status = "only_in_a"
             default: step.status = "only_in_b"
             }
@@ -154,8 +154,8 @@ public struct RunDiff: Sendable, Encodable {
         }
         totals = Totals(
             statusA: a.2.status, statusB: b.2.status, planVersionsA: a.2.plans.count, planVersionsB: b.2.plans.count,
-            tokensA: a.2.totals.tokens, tokensB: b.2.totals.tokens, costUSDA: a.2.totals.costUSD,
-            costUSDB: b.2.totals.costUSD, durationMsA: duration(a.2), durationMsB: duration(b.2), same: count("same"),
+            tokensA: a.2.totals.tokens, tokensB: b.2.totals.tokens, costUSDA: a.2.totals.costUSD.withoutFloatNoise,
+            costUSDB: b.2.totals.costUSD.withoutFloatNoise, durationMsA: duration(a.2), durationMsB: duration(b.2), same: count("same"),
             differs: count("differs"), onlyInA: count("only_in_a"), onlyInB: count("only_in_b"),
             removedInA: count("removed_in_a"), removedInB: count("removed_in_b"))
     }
@@ -176,7 +176,7 @@ public struct RunDiff: Sendable, Encodable {
     static func side(_ s: PlanState.StepState, output: String?, removed: Bool) -> Side {
         Side(
             status: s.status.rawValue, attempts: s.attempts, output: output, durationMs: s.durationMs,
-            tokens: s.tokens, costUSD: s.costUSD, removed: removed)
+            tokens: s.tokens, costUSD: s.costUSD.withoutFloatNoise, removed: removed)
     }
 
     /// Each step's last `step.completed` output.

@@ -59,7 +59,7 @@ public struct ReplayEntry: Sendable, Encodable {
                 ReplayEntry(
                     seq: e.seq, kind: e.kind, actor: e.actor, ts: e.ts.description,
                     planVersion: version == state.currentVersion ? nil : Change(from: version, to: state.currentVersion),
-                    steps: changes, tokens: state.totals.tokens, costUSD: state.totals.costUSD))
+                    steps: changes, tokens: state.totals.tokens, costUSD: state.totals.costUSD.withoutFloatNoise))
         }
         return result
     }
