@@ -25,6 +25,10 @@ import Testing
             == #"{"refresh_token": [REDACTED], "max_tokens": 4096}"#)
         #expect(redact("HTTP_AUTHORIZATION=Bearer abc.def-ghi_jkl~mno123") == "HTTP_AUTHORIZATION=[REDACTED:token]")
         #expect(redact("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----") == "[REDACTED:private-key]")
+        #expect(redact("cat id_rsa\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA (output cut") == "cat id_rsa\n[REDACTED:private-key]")
+        #expect(redact("GITLAB=glpat-xT3s9aK2LmQ8vW1zYb4R npm: npm_" + String(repeating: "a1B2", count: 9))
+            == "GITLAB=[REDACTED:api-key] npm: [REDACTED:api-key]")
+        #expect(redact("TWINE_PASSWORD? no: pypi-AgEIcHlwaS5vcmc" + String(repeating: "x", count: 50) + " end") == "TWINE_PASSWORD? no: [REDACTED:api-key] end")
     }
 
     @Test func ordinaryTextIsLeftAlone() {

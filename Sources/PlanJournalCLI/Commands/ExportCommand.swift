@@ -40,7 +40,7 @@ extension Planj {
                 Redaction: the reports and traces (md, html, chrome, otlp) hide secrets by default, in
                 every field of every event: private key blocks, fields named like secrets (password,
                 api_key, authorization, token…), bearer tokens, API keys (sk-…, GitHub, Slack, Google,
-                Stripe, Hugging Face), AWS keys, JWTs, passwords in URLs, password=… assignments and
+                Stripe, Hugging Face, GitLab, npm, PyPI), AWS keys, JWTs, passwords in URLs, password=… assignments and
                 e-mail addresses; --no-redact shows them as recorded. jsonl and pjl are the events as
                 recorded, which import back with the journal's hashes (a backup, a move to another
                 journal); --redact hides secrets in them too, for sharing, and the file then has

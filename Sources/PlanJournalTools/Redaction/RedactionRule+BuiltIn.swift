@@ -3,11 +3,14 @@ import PlanJournalCore
 extension RedactionRule {
     /// The rules reports and traces apply unless `--no-redact` (jsonl and pjl with `--redact`): private key blocks, fields named like
     /// secrets, authorization headers and bearer tokens, API keys (OpenAI/Anthropic `sk-…`, GitHub,
-    /// Slack, Google, Stripe, Hugging Face), AWS keys, JWTs, passwords in URLs, `password=…`
+    /// Slack, Google, Stripe, Hugging Face, GitLab, npm, PyPI), AWS keys, JWTs, passwords in URLs, `password=…`
     /// assignments and e-mail addresses. Order matters: a password in a URL goes before e-mail
     /// addresses would see `pass@host`.
     public static let builtIn: [RedactionRule] = [
-        rule("private-key", #"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----"#, "[REDACTED:private-key]", ["-----begin"]),
+        // A block cut before its end (a truncated output) is hidden to the end of its text.
+        rule(
+            "private-key", #"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----|[\s\S]*)"#,
+            "[REDACTED:private-key]", ["-----begin"]),
         field(
             "secret-field",
             // Names that hold a secret anywhere in them (db_password, OPENAI_API_KEY, webhook_secret,
@@ -20,8 +23,9 @@ extension RedactionRule {
         rule("bearer-token", #"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{16,}=*"#, "$1 [REDACTED:token]", ["bearer"]),
         rule(
             "api-key",
-            #"\b(?:sk-[A-Za-z0-9_\-]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|[rs]k_(?:live|test)_[0-9A-Za-z]{16,}|hf_[A-Za-z0-9]{30,})"#,
-            "[REDACTED:api-key]", ["sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "aiza", "k_live_", "k_test_", "hf_"]),
+            #"\b(?:sk-[A-Za-z0-9_\-]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|xox[abposr]-[A-Za-z0-9\-]{10,}|AIza[0-9A-Za-z_\-]{35}|[rs]k_(?:live|test)_[0-9A-Za-z]{16,}|hf_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_\-]{20,}|npm_[A-Za-z0-9]{36,}|pypi-AgE[A-Za-z0-9_\-]{50,})"#,
+            "[REDACTED:api-key]",
+            ["sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "aiza", "k_live_", "k_test_", "hf_", "glpat-", "npm_", "pypi-age"]),
         rule("aws-access-key", #"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"#, "[REDACTED:aws-key]", ["akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"]),
         rule("aws-secret-key", #"(?i)(aws_?secret_?access_?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{40}"#, "$1[REDACTED:aws-secret]", ["aws_secret", "awssecret"]),
         rule("jwt", #"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"#, "[REDACTED:jwt]", ["eyj"]),
