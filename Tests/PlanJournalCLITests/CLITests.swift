@@ -498,7 +498,7 @@ import Testing
         #expect(exported.stderr.contains("run f is a fork") && exported.stderr.contains("--format pjl"))
         let own = exported.stdout.split(separator: "\n").filter { $0.contains(#""run":"f""#) }.joined(separator: "\n")
         let ingested = try await planj("--journal", directory + "/other.sqlite", "ingest", "-", stdin: own + "\n")
-        #expect(ingested.status == 3 && ingested.stderr.contains("planj fork PARENT --at 5 --as f"), "\(ingested.stderr)")
+        #expect(ingested.status == 3 && ingested.stderr.contains("planj fork PARENT --at 5 --as=f,"), "\(ingested.stderr)")
     }
 
     @Test func appendAcknowledgesEachEvent() async throws {

@@ -129,4 +129,20 @@ import Testing
         #expect(throws: JournalError.self) { try v.validate(try event(3, "step.started", #"{"step_id":"nope"}"#)) }
         #expect(v.lastSeq == before.0 && v.knownSteps == before.1 && v.plans == before.2)
     }
+
+    /// The fork command a seq gap at a run's start suggests can be pasted into a shell whatever
+    /// the run id holds.
+    @Test func theForkHintQuotesTheRunIdForAShell() throws {
+        #expect(RunValidator.shellWord("f-1.b/c") == "f-1.b/c")
+        #expect(RunValidator.shellWord("my run") == "'my run'")
+        #expect(RunValidator.shellWord("it's; rm -rf ~") == #"'it'\''s; rm -rf ~'"#)
+        #expect(RunValidator.shellWord("") == "''")
+        var v = RunValidator(run: "a b")
+        #expect {
+            try v.validate(try event(6, "note", "{}", run: "a b"))
+        } throws: { error in
+            (error as? JournalError)?.message.contains("--as='a b',") == true
+        }
+    }
 }
+
