@@ -66,6 +66,15 @@ import Testing
         let imported = try await PlanjBinary.run(["--journal", s.path("other.sqlite"), "import", "f1.pjl"], in: s.directory)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(!(try String(contentsOfFile: s.path("f1.pjl"), encoding: .isoLatin1)).contains("a@example.com"))
+        // A report names the fork, not the parent its first events carry, redacted or not.
+        for flags in [[], ["--no-redact"]] {
+            let md = try await s.planj(["export", "f1", "--format", "md"] + flags)
+            #expect(md.stdout.hasPrefix("# Run f1\n"), "\(flags): \(md.stdout.prefix(80))")
+            let otlp = try await s.planj(["export", "f1", "--format", "otlp"] + flags)
+            #expect(otlp.stdout.contains(#""stringValue":"f1""#) && !otlp.stdout.contains("[REDACTED:email]"), "\(flags)")
+        }
+        let parent = try await s.planj("export", "a@example.com", "--format", "md")
+        #expect(parent.stdout.hasPrefix(#"# Run \[REDACTED:email\]"#) && !parent.stdout.contains("a@example"), "\(parent.stdout.prefix(80))")
     }
 
     /// An output path names a file: a directory there, or a journal, is never written over.

@@ -334,7 +334,9 @@ extension Planj {
                 findings[k].message = redactor.redact(findings[k].message, tally: &tally)
                 findings[k].step = findings[k].step.map { redactor.redact($0, tally: &tally) }
             }
-            let shown = events.first?.run ?? run
+            // Not the first event's: a fork's first events are its parent's, and carry its id.
+            var scratch = Redactor.Tally()
+            let shown = redactor.redact(runID: run, tally: &scratch)
             return RunExport(run: shown, events: events, findings: findings, identity: try Self.identity(run, shown: shown, journal))
         }
 
@@ -374,7 +376,7 @@ extension Planj {
 
         private static func fileName(_ run: String, _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> String {
             var scratch = Redactor.Tally()
-            let shown = redactor?.redact(run, tally: &scratch) ?? run
+            let shown = redactor?.redact(runID: run, tally: &scratch) ?? run
             return shown == run ? fileName(run) : fileName(shown, identity: try identity(run, shown: shown, journal))
         }
 

@@ -4,8 +4,9 @@
 /// by the hash chain: dropping them loses nothing.
 enum ReadModelSchema {
     /// The version of the tables' definitions and of the projection that fills them (2: tools follow
-    /// the plan in force, calls make up no steps); tables of another version are dropped and rebuilt.
-    static let version = "2"
+    /// the plan in force, calls make up no steps; 3: an observation fills only the latest call
+    /// before it with its `call_id`); tables of another version are dropped and rebuilt.
+    static let version = "3"
 
     /// The tables, in the order they are created (and dropped in reverse).
     static var tables: [String] { ReadModelTables.all.map(\.name) }

@@ -69,6 +69,13 @@ public struct Redactor: Sendable {
         return event
     }
 
+    /// The run id `run`'s redacted events carry: the id with secrets replaced, or its stand-in
+    /// when that is no valid run id (see ``redact(_:tally:)-(JournalEvent,_)``).
+    public func redact(runID run: String, tally: inout Tally) -> String {
+        let redacted = redact(run, tally: &tally)
+        return redacted == run || JournalEvent.runIDProblem(redacted) == nil ? redacted : Self.standIn(forRun: run)
+    }
+
     /// A run id for a run whose redacted id is not a valid one: the same for every event of it.
     static func standIn(forRun run: String) -> String {
         var hasher = SHA256()

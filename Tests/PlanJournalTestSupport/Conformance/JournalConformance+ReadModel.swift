@@ -33,19 +33,22 @@ extension JournalConformance {
                 [.text("tool"), .text("http_get"), .null, .text("fetch"), .null, .null],
             ])
 
-        // The observation of t1 comes in the next refresh, and only `other` is read again.
+        // The observation of t1 comes in the next refresh, and only `other` is read again. The
+        // retry calls the tool under the same call_id: each call keeps its own observation.
         try other.add("step.observed", #"{"step_id":"fetch","call_id":"t1","ok":false,"duration_ms":12.5,"bytes":40}"#)
         try other.add("step.failed", #"{"step_id":"fetch","error":{"message":"timeout"}}"#, actor: "executor")
         try other.add("step.started", #"{"step_id":"fetch","attempt":2}"#, actor: "executor")
+        try other.add("call.tool", #"{"step_id":"fetch","call_id":"t1","tool":"http_get","args":{}}"#)
+        try other.add("step.observed", #"{"step_id":"fetch","call_id":"t1","ok":true,"duration_ms":3,"bytes":99}"#)
         try other.add("step.completed", #"{"step_id":"fetch","output":"42"}"#, actor: "executor")
         try other.add("step.skipped", #"{"step_id":"sum","reason":"not needed"}"#)
         try other.add("run.completed", #"{"status":"partially_succeeded"}"#)
         _ = try await journal.append(Array(other.events[5...]), to: "other", expecting: .exactly(5))
         let second = try journal.refreshReadModel()
-        #expect(!second.rebuilt && second.refreshed == 1 && second.events == 6)
+        #expect(!second.rebuilt && second.refreshed == 1 && second.events == 8)
         try await expectRowsMatchTheFold(journal)
-        call = try journal.query("SELECT ok, duration_ms, bytes FROM read_calls WHERE run = 'other' AND call_id = 't1'")
-        #expect(call.rows == [[.integer(0), .real(12.5), .integer(40)]])
+        call = try journal.query("SELECT seq, ok, duration_ms, bytes FROM read_calls WHERE run = 'other' AND call_id = 't1' ORDER BY seq")
+        #expect(call.rows == [[.integer(5), .integer(0), .real(12.5), .integer(40)], [.integer(9), .integer(1), .real(3), .integer(99)]])
         let steps = try journal.query("SELECT step_id, status, attempts, error FROM read_steps WHERE run = 'other' ORDER BY step_id")
         #expect(
             steps.rows == [
