@@ -31,13 +31,26 @@ import Testing
         }
     }
 
-    /// A UTF-16 surrogate alone is no character: jq and Python's strict readers refuse it, so a
-    /// journal that kept one could not be read back through `planj events | jq`.
-    @Test func rejectsLoneSurrogatesButNotPairs() throws {
-        for lone in [#""\ud800""#, #""\udc00""#, #""\ud800x""#, #""\ud800\u0041""#, #""\udbff\ud800""#] {
+    /// A UTF-16 surrogate alone is no character: jq and Rust's serde_json refuse it, so a
+    /// journal that kept one could not be read back through `planj events | jq`. The compactor
+    /// refuses it; readers of agents' JSON write it as `\ufffd` first, and then read it.
+    @Test func loneSurrogatesAreReadAsTheReplacementCharacter() throws {
+        let cases = [
+            (#""\ud800""#, #""\ufffd""#), (#""\udc00""#, #""\ufffd""#), (#""\ud800x""#, #""\ufffdx""#),
+            (#""\ud800\u0041""#, #""\ufffd\u0041""#), (#""\udbff\ud800""#, #""\ufffd\ufffd""#),
+            (#"{"\uDC01":"\\ud800 \ud83d\ude00"}"#, #"{"\ufffd":"\\ud800 \ud83d\ude00"}"#),
+        ]
+        for (lone, replaced) in cases {
             #expect(throws: JSONSyntaxError.self, "\(lone)") { try compact(lone) }
+            #expect(JSONLoneSurrogates.replaced(in: Array(lone.utf8)) == Array(replaced.utf8), "\(lone)")
+            #expect(try JSONValue(parsing: lone) == JSONValue(parsing: replaced))
         }
         #expect(try compact(#""\ud83d\ude00 \uD83D\uDE00""#) == #""\ud83d\ude00 \uD83D\uDE00""#)
+        #expect(JSONLoneSurrogates.replaced(in: Array(#""\ud83d\ude00 \\ud800""#.utf8)) == nil)
+        let event = try JournalEvent(
+            parsing: #"{"run":"r\ud83e","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"cut \ud83e"}}"#)
+        #expect(event.run == "r\u{FFFD}" && event.dataString("goal") == "cut \u{FFFD}")
+        #expect(String(decoding: event.bytes, as: UTF8.self).contains(#""goal":"cut \ufffd""#))
     }
 
     @Test func acceptsMultiByteUTF8() throws {

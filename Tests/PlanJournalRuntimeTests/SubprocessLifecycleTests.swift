@@ -1,6 +1,6 @@
 import Foundation
 import PlanJournalCore
-import PlanJournalRuntime
+@testable import PlanJournalRuntime
 import Testing
 
 /// How agent programs start, end and misbehave, with real child processes.
@@ -89,6 +89,38 @@ import Testing
             #expect(reply["n"]?.int64Value == Int64(n))
             if n == 3 { #expect(reply["text"]?.stringValue == "caf\u{FFFD}") }
         }
+    }
+
+    /// What Python's and JavaScript's serializers write by default reads as a reply (NaN as null,
+    /// a lone surrogate as U+FFFD), and a reply that still cannot be read fails its call at once
+    /// instead of leaving it waiting for ever.
+    @Test(.timeLimit(.minutes(1))) func repliesDefaultSerializersWriteAreReadOrFailTheirCall() async throws {
+        let script = #"""
+            import json, sys
+            r = json.loads(sys.stdin.readline()); print(json.dumps({"id": r["id"], "result": {"cost_usd": float("nan"), "big": float("inf"), "t": "cut \ud83e"}}), flush=True)
+            r = json.loads(sys.stdin.readline()); print('{"id": %d, "result": {"output": "unterminated}' % r["id"], flush=True)
+            r = json.loads(sys.stdin.readline()); print(json.dumps({"id": r["id"], "result": {"n": 3}}), flush=True)
+            sys.stdin.read()
+            """#
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        defer { channel.stop() }
+        let first = try await channel.call("execute", .record([:]))
+        #expect(first["cost_usd"] == .null && first["big"] == .null && first["t"]?.stringValue == "cut \u{FFFD}")
+        await #expect {
+            _ = try await channel.call("execute", .record([:]))
+        } throws: { error in
+            (error as? RuntimeError)?.message.contains("not valid JSON") == true
+        }
+        #expect(try await channel.call("execute", .record([:]))["n"]?.int64Value == 3)
+    }
+
+    @Test func replyLinesAreReadAsFarAsTheyCanBe() {
+        #expect(ReplyLine.withoutNonFiniteNumbers(Array(#"{"a":NaN,"b":"NaN Infinity","c":[-Infinity,Infinity]}"#.utf8))
+            == Array(#"{"a":null,"b":"NaN Infinity","c":[null,null]}"#.utf8))
+        #expect(ReplyLine.withoutNonFiniteNumbers(Array(#"{"a":"x\"NaN"}"#.utf8)) == nil)
+        #expect(ReplyLine.salvagedID(Array(#"{"id" : "12", "result": {"#.utf8)) == 12)
+        #expect(ReplyLine.salvagedID(Array(#"{"result": {}}"#.utf8)) == nil)
+        #expect(ReplyLine.read(Array("log: starting".utf8)[...]) == .other)
     }
 
     /// `stop()` ends a program that ignores the end of its input (with SIGTERM, then SIGKILL).

@@ -82,9 +82,21 @@ def instant(ts):
     return round(datetime.fromisoformat(text).astimezone(timezone.utc).timestamp() * 1_000_000)
 
 
+def without_lone_surrogates(value):
+    """`value` with each unpaired surrogate (json.loads keeps `"\\ud800"` as one) read as U+FFFD,
+    as planj stores it."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def normal(event):
     """The event as the values it carries (ts as an instant; `v`, `actor`, `cause` as given)."""
-    e = dict(event)
+    e = without_lone_surrogates(dict(event))
     e["ts"] = instant(e["ts"])
     return e
 

@@ -198,17 +198,17 @@ struct JSONCompactor {
             i += 1
         case UInt8(ascii: "u"):
             let unit = try hexEscape(at: at)
-            // UTF-16 surrogates come in pairs: one alone is no character (jq, Python and
-            // browsers reject it, and no UTF-8 spells it).
-            if unit >= 0xDC00 && unit <= 0xDFFF { throw JSONSyntaxError("lone surrogate in a \\u escape", at: at) }
+            // UTF-16 surrogates come in pairs: one alone is no character (jq rejects it, and no
+            // UTF-8 spells it). Readers of agents' JSON replace it first (``JSONLoneSurrogates``).
+            if unit >= 0xDC00 && unit <= 0xDFFF { throw JSONSyntaxError(JSONLoneSurrogates.reason, at: at) }
             if unit >= 0xD800 && unit <= 0xDBFF {
                 guard i + 1 < src.count, src[i] == UInt8(ascii: "\\"), src[i + 1] == UInt8(ascii: "u") else {
-                    throw JSONSyntaxError("lone surrogate in a \\u escape", at: at)
+                    throw JSONSyntaxError(JSONLoneSurrogates.reason, at: at)
                 }
                 let low = i
                 i += 1
                 let second = try hexEscape(at: low)
-                guard second >= 0xDC00 && second <= 0xDFFF else { throw JSONSyntaxError("lone surrogate in a \\u escape", at: at) }
+                guard second >= 0xDC00 && second <= 0xDFFF else { throw JSONSyntaxError(JSONLoneSurrogates.reason, at: at) }
             }
         default:
             throw JSONSyntaxError("invalid escape", at: at)

@@ -72,13 +72,24 @@ public indirect enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// Parses one JSON text.
+    /// Parses one JSON text. An unpaired surrogate escape (`"\ud83e"`) reads as U+FFFD (see
+    /// ``JSONLoneSurrogates``).
     /// - Throws: ``JSONSyntaxError`` when `bytes` is not exactly one valid JSON value.
     public init(parsing bytes: [UInt8]) throws(JSONSyntaxError) {
+        do {
+            self = try Self.read(bytes)
+        } catch where error.reason == JSONLoneSurrogates.reason {
+            guard let replaced = JSONLoneSurrogates.replaced(in: bytes) else { throw error }
+            self = try Self.read(replaced)
+        }
+    }
+
+    private static func read(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
         var reader = JSONValueReader(bytes)
-        self = try reader.readValue(depth: 0)
+        let value = try reader.readValue(depth: 0)
         reader.skipWhitespace()
         guard reader.i == bytes.count else { throw JSONSyntaxError("trailing characters", at: reader.i) }
+        return value
     }
 
     /// Parses one JSON text from a string.

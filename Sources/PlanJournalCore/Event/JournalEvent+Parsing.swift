@@ -28,6 +28,12 @@ extension JournalEvent {
         defer { timestampNote = p.timestampNote }
         do {
             self = try p.parse()
+        } catch let e as JSONSyntaxError where e.reason == JSONLoneSurrogates.reason {
+            // Written by Python's or JavaScript's serializer: read as U+FFFD (see JSONLoneSurrogates).
+            guard let replaced = JSONLoneSurrogates.replaced(in: line) else {
+                throw JournalError(.syntax, "not valid JSON: \(e)", context: .init(run: p.run, seq: p.seq))
+            }
+            try self.init(parsing: replaced, timestampNote: &timestampNote)
         } catch let e as JSONSyntaxError {
             throw JournalError(.syntax, "not valid JSON: \(e)", context: .init(run: p.run, seq: p.seq))
         } catch let e as JournalError {

@@ -198,22 +198,26 @@ public final class SubprocessChannel: Sendable {
     }
 
     private static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
-        var line = line[...]
-        // A byte order mark (some runtimes write one at the start of their output).
-        if line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
-        // A reply with bytes that are not UTF-8 is read with them replaced (U+FFFD).
-        let parsed = (try? JSONValue(parsing: Array(line))) ?? (try? JSONValue(parsing: Array(String(decoding: line, as: UTF8.self).utf8)))
-        // The id as sent, or as a string of it or a number with a fraction of zero (JSON-RPC
-        // libraries may echo ids so).
-        guard let reply = parsed, let id = Self.id(of: reply["id"]) else {
-            let text = String(decoding: line.prefix(200), as: UTF8.self)
-            try? FileHandle.standardError.write(
-                contentsOf: Data("planj: \(commandLine): stdout line \(lineNumber) is not a reply (ignored): \(text)\n".utf8))
+        let id: Int
+        let reply: JSONValue?
+        switch ReplyLine.read(line[...]) {
+        case .reply(let n, let value):
+            (id, reply) = (n, value)
+        case .unreadable(let n, let why):
+            (id, reply) = (n, nil)
+            notify(commandLine, "stdout line \(lineNumber) answers id \(n) but is not valid JSON: \(why)")
+        case .other:
+            notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(String(decoding: line.prefix(200), as: UTF8.self))")
             return
         }
         guard let continuation = shared.state.withLock({ $0.pending.removeValue(forKey: id) }) else {
-            try? FileHandle.standardError.write(
-                contentsOf: Data("planj: \(commandLine): stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)\n".utf8))
+            notify(commandLine, "stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)")
+            return
+        }
+        guard let reply else {
+            continuation.resume(
+                throwing: RuntimeError(
+                    "subprocess_error", "\(commandLine) answered call \(id) with a line that is not valid JSON", retryable: false))
             return
         }
         if let error = reply["error"], error != .null {
@@ -227,9 +231,7 @@ public final class SubprocessChannel: Sendable {
         }
     }
 
-    private static func id(of value: JSONValue?) -> Int? {
-        if let n = value?.int64Value { return Int(n) }
-        if let d = value?.doubleValue, d == d.rounded(), abs(d) < 1e15 { return Int(d) }
-        return value?.stringValue.flatMap { Int($0) }
+    private static func notify(_ commandLine: String, _ message: String) {
+        try? FileHandle.standardError.write(contentsOf: Data("planj: \(commandLine): \(message)\n".utf8))
     }
 }

@@ -1,0 +1,101 @@
+import PlanJournalCore
+
+/// One line a `cmd:` program wrote on its standard output, read as a reply as far as it can be:
+/// a program's JSON library decides what it writes, and a reply planj cannot read must fail its
+/// call rather than leave it waiting for ever.
+enum ReplyLine {
+    /// What the line holds.
+    enum Reading: Equatable {
+        /// A reply: the call's id and the whole reply object.
+        case reply(id: Int, JSONValue)
+        /// A line that names a call's id but is not valid JSON (why is in the text).
+        case unreadable(id: Int, String)
+        /// Not a reply at all (a log line, say).
+        case other
+    }
+
+    /// Reads `line`. Bytes that are not UTF-8 read as U+FFFD, as do unpaired surrogate escapes
+    /// (`JSON.stringify` of text cut inside an emoji); `NaN`, `Infinity` and `-Infinity` (which
+    /// Python's `json.dumps` writes) read as `null`.
+    static func read(_ line: ArraySlice<UInt8>) -> Reading {
+        var line = line
+        // A byte order mark (some runtimes write one at the start of their output).
+        if line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
+        let text = Array(String(decoding: line, as: UTF8.self).utf8)
+        do {
+            let value = try JSONValue(parsing: text)
+            return id(of: value["id"]).map { .reply(id: $0, value) } ?? .other
+        } catch {
+            if let lenient = withoutNonFiniteNumbers(text), let value = try? JSONValue(parsing: lenient),
+                let id = id(of: value["id"])
+            {
+                return .reply(id: id, value)
+            }
+            guard let id = salvagedID(text) else { return .other }
+            return .unreadable(id: id, "\(error)")
+        }
+    }
+
+    /// The id as sent, or as a string of it or a number with a fraction of zero (JSON-RPC
+    /// libraries may echo ids so).
+    static func id(of value: JSONValue?) -> Int? {
+        if let n = value?.int64Value { return Int(n) }
+        if let d = value?.doubleValue, d == d.rounded(), abs(d) < 1e15 { return Int(d) }
+        return value?.stringValue.flatMap { Int($0) }
+    }
+
+    /// `text` with the bare words `NaN`, `Infinity` and `-Infinity` outside strings written as
+    /// `null`; `nil` when it has none.
+    static func withoutNonFiniteNumbers(_ text: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var changed = false
+        var inString = false
+        var k = 0
+        while k < text.count {
+            let c = text[k]
+            if inString {
+                out.append(c)
+                if c == UInt8(ascii: "\\"), k + 1 < text.count {
+                    out.append(text[k + 1])
+                    k += 2
+                    continue
+                }
+                if c == UInt8(ascii: "\"") { inString = false }
+                k += 1
+                continue
+            }
+            if c == UInt8(ascii: "\"") { inString = true }
+            var matched = false
+            for word in nonFinite where text[k...].starts(with: word) {
+                out.append(contentsOf: "null".utf8)
+                k += word.count
+                changed = true
+                matched = true
+                break
+            }
+            if !matched {
+                out.append(c)
+                k += 1
+            }
+        }
+        return changed ? out : nil
+    }
+
+    private static let nonFinite: [[UInt8]] = ["-Infinity", "Infinity", "NaN"].map { Array($0.utf8) }
+
+    /// The number after the first `"id":` of a line that does not parse.
+    static func salvagedID(_ text: [UInt8]) -> Int? {
+        let key = Array(#""id""#.utf8)
+        guard let start = text.indices.first(where: { text[$0...].starts(with: key) }) else { return nil }
+        var k = start + key.count
+        func skipSpaces() { while k < text.count && (text[k] == 0x20 || text[k] == 0x09) { k += 1 } }
+        skipSpaces()
+        guard k < text.count, text[k] == UInt8(ascii: ":") else { return nil }
+        k += 1
+        skipSpaces()
+        if k < text.count && text[k] == UInt8(ascii: "\"") { k += 1 }
+        let digits = text[k...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return digits.isEmpty || digits.count > 15 ? nil : Int(String(decoding: digits, as: UTF8.self))
+    }
+}
