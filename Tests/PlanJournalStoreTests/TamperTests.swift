@@ -124,8 +124,20 @@ import Testing
                     try expectCaught(t, "dictionary byte \(k)")
                     try restore(db, table: "dictionaries", column: "bytes", key: "id", id: id, bytes: bytes)
                 }
+                try flip(db, table: "dictionaries", column: "bytes", key: "id", id: id, bytes: bytes, at: 0)
             }
         }
+        // A journal opened after the damage still opens: its catalog lists, verify names the runs
+        // whose chunks need the dictionary, and new runs are written (with a new dictionary).
+        let reopened = try t.reopen(configuration: JournalConfiguration(chunkBytes: 4096, dictionaryTrainingBytes: 8192))
+        #expect(try reopened.runs().count == 6)
+        let report = try reopened.verify()
+        #expect(!report.ok && report.problems.allSatisfy { $0.run.hasPrefix("d") && $0.message.contains("dictionary 1") })
+        for k in 0..<3 {
+            _ = try reopened.ingest(text: try RunBuilder.complete(run: "after\(k)", steps: 8, payloadBytes: 700).jsonl)
+        }
+        #expect(try reopened.verify().problems.allSatisfy { !$0.run.hasPrefix("after") })
+        #expect(try reopened.events(of: "after2").count > 10)
     }
 
     @Test func aRewrittenEventWithARecomputedChecksumBreaksTheChain() async throws {

@@ -106,7 +106,7 @@ final class JournalWriter {
 
     func loadDictionary() throws(JournalError) {
         reader.dictionaries.reset()
-        dictionary = try reader.dictionaries.latest()
+        dictionary = try reader.dictionaries.latestIntact()
         trainer = nil
         trainsOnStoredChunks = dictionary == nil && config.dictionaryTrainingBytes > 0
     }
@@ -130,7 +130,7 @@ final class JournalWriter {
                 // Another writer (an ingest beside this one, on PostgreSQL) may have stored one
                 // meanwhile: use it rather than add a second. Two writers training at once each
                 // store their own (ids never repeat); each chunk names the one it was compressed with.
-                if let stored = try reader.dictionaries.latest() {
+                if let stored = try reader.dictionaries.latestIntact() {
                     dictionary = stored
                 } else {
                     let bytes = t.build()

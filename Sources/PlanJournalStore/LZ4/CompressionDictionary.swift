@@ -55,6 +55,17 @@ final class DictionaryCache {
         return try id.map(dictionary)
     }
 
+    /// The newest dictionary, unless it is damaged: it then compresses nothing more (a new one is
+    /// trained), and does not keep the journal from opening; the runs whose chunks need it fail
+    /// to read, and `verify` names them.
+    func latestIntact() throws(JournalError) -> CompressionDictionary? {
+        do {
+            return try latest()
+        } catch where error.code == .corrupt {
+            return nil
+        }
+    }
+
     /// Stores `bytes` as a new dictionary.
     func insert(_ bytes: [UInt8]) throws(JournalError) -> CompressionDictionary {
         let s = try db.statement("INSERT INTO dictionaries(bytes, checksum) VALUES (?, ?) RETURNING id")
