@@ -107,6 +107,37 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
+    /// A damaged index of the catalog (which hides a run from lookups by id) is no stored byte the
+    /// hash chains cover: verify asks SQLite to check the whole file.
+    @Test func aDamagedCatalogIndexIsFound() throws {
+        let directory = NSTemporaryDirectory() + "planj-index-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/j.sqlite"
+        do {
+            let journal = try Journal(path: path)
+            for k in 0..<3 { _ = try journal.ingest(text: try RunBuilder.complete(run: "run-\(k)", steps: 2).jsonl) }
+            #expect(try journal.verify().ok)
+        }
+        var pageSize = 0
+        var root = 0
+        do {
+            let db = try SQLiteConnection(path: path)
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            let s = try db.statement("SELECT (SELECT page_size FROM pragma_page_size), rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_runs_1'")
+            #expect(try s.step())
+            (pageSize, root) = (Int(s.int(0)), Int(s.int(1)))
+            s.reset()
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let page = (root - 1) * pageSize..<root * pageSize
+        let at = try #require(page.first { bytes[$0...].starts(with: Array("run-1".utf8)) })
+        bytes[at + 4] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let report = try Journal(path: path).verify()
+        #expect(report.problems.contains { $0.run.isEmpty && $0.message.contains("the SQLite file is damaged") }, "\(report)")
+    }
+
     @Test func aChangedDictionaryByteIsFound() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 4096, dictionaryTrainingBytes: 8192))
         for k in 0..<6 {

@@ -48,7 +48,7 @@ extension Planj {
                 } else {
                     for p in report.problems {
                         Output.error(
-                            "planj: verify: \(Journal.displayName(global.journalPath)): run \(p.run)\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")
+                            "planj: verify: \(Journal.displayName(global.journalPath))\(p.run.isEmpty ? "" : ": run \(p.run)")\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")
                     }
                     Output.line(
                         "\(report.ok ? "ok" : "FAILED"): " + [

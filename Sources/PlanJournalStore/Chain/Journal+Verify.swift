@@ -16,6 +16,7 @@ public struct VerifyReport: Sendable, Codable, Hashable {
 
     /// One failed check.
     public struct Problem: Sendable, Codable, Hashable {
+        /// The run concerned; empty for damage to the journal file itself (its catalog's index, say).
         public var run: String
         /// The first seq concerned, when known.
         public var seq: Int64?
@@ -43,9 +44,13 @@ extension Journal {
     /// - Complexity: O(events) (twice for a sealed run); memory is a batch of chunks per thread,
     ///   plus 4 bytes per event of a sealed run.
     public func verify(run: String? = nil, trusting trusted: [SealPublicKey] = []) throws(JournalError) -> VerifyReport {
+        var fileProblems: [VerifyReport.Problem] = []
         let rows = try withReader { (r) throws(JournalError) -> [RunRow] in
             if let run { return [try r.requireRun(run)] }
-            return try r.allRuns().reversed()
+            fileProblems = Self.fileProblems(r)
+            let rows = try r.allRuns()
+            fileProblems += Self.repeatedIDs(rows)
+            return rows.reversed()
         }
         // Runs are independent: checked on a few threads, each with a reader of its own, and
         // reported in the order listed.
@@ -70,7 +75,7 @@ extension Journal {
             }
         }
         return reports.withLock { parts in
-            var total = VerifyReport()
+            var total = VerifyReport(problems: fileProblems)
             for part in parts {
                 total.runs += part.runs
                 total.events += part.events
@@ -81,6 +86,34 @@ extension Journal {
             }
             return total
         }
+    }
+
+    /// SQLite's own check of the whole file: every page, and every index against its table. The
+    /// events' hash chains cannot see a damaged index, yet one of the catalog hides a run from
+    /// lookups by id and lets an ingest add a second run of that id. (PostgreSQL keeps its own
+    /// checksums.)
+    private static func fileProblems(_ r: JournalReader) -> [VerifyReport.Problem] {
+        guard r.db.dialect == .sqlite else { return [] }
+        var lines: [String] = []
+        do throws(JournalError) {
+            let s = try r.db.statement("PRAGMA integrity_check(20)")
+            defer { s.reset() }
+            while try s.step() { lines.append(s.text(0) ?? "") }
+        } catch {
+            lines = [error.message]
+        }
+        guard lines != ["ok"] else { return [] }
+        return lines.map { .init(run: "", seq: nil, code: JournalError.Code.corrupt.name, message: "the SQLite file is damaged: \($0)") }
+    }
+
+    /// A run id the catalog holds more than once (through a damaged index).
+    private static func repeatedIDs(_ rows: [RunRow]) -> [VerifyReport.Problem] {
+        var seen = Set<ExactString>()
+        var repeated: [VerifyReport.Problem] = []
+        for row in rows where !seen.insert(ExactString(row.id)).inserted {
+            repeated.append(.init(run: row.id, seq: nil, code: JournalError.Code.corrupt.name, message: "the catalog lists this run more than once"))
+        }
+        return repeated
     }
 
     private static func verify(_ row: RunRow, reader r: JournalReader, into report: inout VerifyReport) {
