@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PlanJournalCore
 import PlanJournalTestSupport
 import Testing
@@ -38,4 +39,48 @@ import Testing
         let report = try t.journal.verify()
         #expect(report.ok && report.events == 8)
     }
+
+    /// A reader takes a run's chunks a batch at a time; when a writer merges the small chunks at
+    /// the run's end between two batches, the next batch starts with the merged chunk, which
+    /// holds events already read: each is still read once.
+    @Test(.timeLimit(.minutes(1))) func chunksMergedBetweenTwoBatchesAreNotReadTwice() async throws {
+        let config = JournalConfiguration(commitWindowMicroseconds: 0)
+        let t = try TemporaryJournal(configuration: config)
+        var run = RunBuilder(run: "tail")
+        _ = try await t.journal.append([try run.add("run.started", #"{"goal":"g"}"#)], to: "tail", expecting: .noRun)
+        // One small chunk per append: more than a batch of them.
+        let small = JournalReader.ChunkSource.batchSize + 8
+        for k in 1..<small { _ = try await t.journal.append([try run.add("note", #"{"k":\#(k)}"#)], to: "tail", expecting: .any) }
+        let chunksBefore = try t.journal.stats().chunks
+        #expect(chunksBefore >= small)
+
+        // The reader runs on a thread of its own and stops after its first event, with its first
+        // batch of chunks read, until the merge is committed.
+        let paused = DispatchSemaphore(value: 0)
+        let resume = DispatchSemaphore(value: 0)
+        let seqs = Mutex<[Int64]>([])
+        let reader = try t.reopen(configuration: config)
+        let thread = Thread {
+            try? reader.forEachEvent(of: "tail") { e in
+                if e.seq == 1 {
+                    paused.signal()
+                    resume.wait()
+                }
+                seqs.withLock { $0.append(e.seq) }
+            }
+            paused.signal()
+        }
+        thread.start()
+        await Task.detached { paused.wait() }.value
+        // A full chunk closes the small ones before it: they are merged into one from seq 1.
+        let payload = String(repeating: "x", count: 40_000)
+        var big: [JournalEvent] = []
+        for _ in 0..<2 { big.append(try run.add("note", #"{"text":"\#(payload)"}"#)) }
+        _ = try await t.journal.append(big, to: "tail", expecting: .any)
+        #expect(try t.journal.stats().chunks < chunksBefore)
+        resume.signal()
+        await Task.detached { paused.wait() }.value
+        #expect(seqs.withLock { $0 } == Array(1...Int64(small)))
+    }
 }
+

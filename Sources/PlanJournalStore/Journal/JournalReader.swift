@@ -145,10 +145,19 @@ struct JournalReader {
         return segments.reversed()
     }
 
-    /// Calls `body` with each event `row` stores itself in `ownFrom...upper`.
+    /// Calls `body` with each event `row` stores itself in `ownFrom...upper`, once each, in order.
     private func forEachOwnEvent(
-        of row: RunRow, from ownFrom: Int64, to upper: Int64, _ body: (JournalEvent) throws(JournalError) -> Void
+        of row: RunRow, from ownFrom: Int64, to upper: Int64, _ each: (JournalEvent) throws(JournalError) -> Void
     ) throws(JournalError) {
+        // Chunks are read a batch at a time, each batch as of its own commit: a writer may merge
+        // the small chunks at the run's end in between, and the next batch then starts with the
+        // merged chunk, which holds events already read.
+        var last = ownFrom - 1
+        let body = { (event: JournalEvent) throws(JournalError) in
+            guard event.seq > last else { return }
+            last = event.seq
+            try each(event)
+        }
         var source = ChunkSource(reader: self, run: row.id, rid: row.rid, from: ownFrom, to: upper)
         guard try ChunkPipeline.worthIt(chunks: source.count(upTo: 3)) else {
             while let (chunk, dictionary) = try source.next() {
