@@ -9,7 +9,9 @@ extension Journal {
     /// (`LISTEN`/`NOTIFY`), so new events arrive as soon as they are committed; the journal is
     /// still checked every `pollInterval`, so that a notification lost with its connection never
     /// stalls the stream. A listening connection that is lost (or cannot be opened) is opened again,
-    /// with backoff, while the stream keeps polling.
+    /// with backoff, while the stream keeps polling; a read that fails with an I/O error (the
+    /// server restarting, a connection ended) is tried again at the next poll, for up to
+    /// ``readRetrySeconds`` in a row.
     /// - Parameter pollInterval: how often the journal is checked for new events without being
     ///   told (default 50 ms on SQLite, 1 s on PostgreSQL).
     public func subscribe(
@@ -31,14 +33,23 @@ extension Journal {
             }
             defer { listener?.close() }
             var next = seq
+            var failingSince: ContinuousClock.Instant?
             do {
                 while !Task.isCancelled {
                     var completed = false
                     if (try? self.run(run)) != nil {
-                        try self.forEachEvent(of: run, from: next) { e in
-                            continuation.yield(e)
-                            next = e.seq + 1
-                            if e.knownKind == .runCompleted { completed = true }
+                        do {
+                            try self.forEachEvent(of: run, from: next) { e in
+                                continuation.yield(e)
+                                next = e.seq + 1
+                                if e.knownKind == .runCompleted { completed = true }
+                            }
+                            failingSince = nil
+                        } catch let error as JournalError where error.code == .io {
+                            // Read again from the first event not yet yielded at the next poll.
+                            let since = failingSince ?? .now
+                            failingSince = since
+                            if ContinuousClock.now - since > .seconds(Self.readRetrySeconds) { throw error }
                         }
                     }
                     if completed { break }
@@ -53,4 +64,7 @@ extension Journal {
         continuation.onTermination = { _ in task.cancel() }
         return stream
     }
+
+    /// How long a subscription keeps trying to read again after I/O errors in a row.
+    public static let readRetrySeconds: Int64 = 60
 }
