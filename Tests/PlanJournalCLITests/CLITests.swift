@@ -410,6 +410,33 @@ import Testing
         #expect(garbage.status == 3 && garbage.stderr.contains("-: not a valid LZ4 frame"))
     }
 
+    /// `import -` copies standard input to a temporary file whose name is removed at once: the
+    /// copy goes with the process, even when Ctrl-C ends it mid-way.
+    @Test(.timeLimit(.minutes(1))) func anInterruptedImportOfStandardInputLeavesNoTemporaryFile() async throws {
+        let tmp = directory + "/tmp/"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let p = try PlanjBinary.process(["--journal", journal, "import", "-"], in: directory, environment: ["TMPDIR": tmp])
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data(repeating: 0x41, count: 1 << 16))
+        // The copy has begun once the process holds the temporary file open.
+        let fds = "/proc/\(p.processIdentifier)/fd"
+        func holdsCopy() -> Bool {
+            ((try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []).contains { fd in
+                ((try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + fd)) ?? "").contains("planj-input-")
+            }
+        }
+        while p.isRunning && !holdsCopy() { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(p.isRunning)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        try? input.fileHandleForWriting.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
     /// `export --all --format pjl -o DIR` and `import DIR` are each other's inverse.
     @Test func aDirectoryOfPJLFilesImportsEveryRun() async throws {
         try await planj("--journal", journal, "ingest", Fixtures.validContract)
