@@ -204,6 +204,8 @@ import Testing
     /// `--wait` an unknown run is an error at once.
     @Test func watchWaitsForARunThatHasNotStartedYet() async throws {
         #expect(try await planj("watch", "later").status == 5)
+        // An interval of 0 (or less) looked for events in a loop that kept a core busy.
+        for bad in ["0", "-100", "5"] { #expect(try await planj("watch", "later", "--wait", "--interval=\(bad)").status == 2) }
         let w = try PlanjBinary.process(["--journal", journal, "watch", "later", "--wait", "--json", "--interval", "20"], in: directory)
         let out = Pipe()
         w.standardOutput = out

@@ -20,7 +20,7 @@ extension Planj {
         @Argument(help: "The run id.")
         var run: String
 
-        @Option(help: ArgumentHelp("How often to look for new events, in milliseconds.", valueName: "ms"))
+        @Option(help: ArgumentHelp("How often to look for new events, in milliseconds (10 to 3600000).", valueName: "ms"))
         var interval: Int = 200
 
         @Flag(help: "Print each event as a JSON line instead (like `events`, but following).")
@@ -28,6 +28,13 @@ extension Planj {
 
         @Flag(help: "Wait for the run to appear when the journal does not hold it yet (start watching before the agent starts).")
         var wait = false
+
+        func validate() throws {
+            // 0 looked in a loop that kept a core busy (and a PostgreSQL server with it).
+            guard (10...3_600_000).contains(interval) else {
+                throw ValidationError("--interval \(interval): give 10 to 3600000 milliseconds")
+            }
+        }
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
