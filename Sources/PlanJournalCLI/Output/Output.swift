@@ -73,7 +73,7 @@ enum Output {
     /// A JSON encoder with the wire's conventions: snake_case keys, sorted, no escaped slashes.
     static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {
         let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
+        e.keyEncodingStrategy = .custom(SnakeCaseKeys.convert)
         e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return e
     }
