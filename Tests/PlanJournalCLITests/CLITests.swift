@@ -410,6 +410,24 @@ import Testing
         #expect(garbage.status == 3 && garbage.stderr.contains("-: not a valid LZ4 frame"))
     }
 
+    /// A run holding an event over ingest's 16 MiB line limit (a runner's step output, say)
+    /// exports to a .pjl that imports back.
+    @Test func aPJLOfAnEventOverIngestsLineLimitImports() async throws {
+        let output = String(repeating: "0123456789abcdef", count: (17 << 20) / 16)
+        let lines = [
+            #"{"run":"huge","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"huge","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"note","data":{"text":"\#(output)"}}"#,
+        ]
+        let input = directory + "/huge.jsonl"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        #expect(try await planj("--journal", journal, "ingest", input, "--max-line-bytes", "\(32 << 20)").status == 0)
+        #expect(try await planj("--journal", journal, "export", "huge", "--format", "pjl", "-o", directory + "/huge.pjl").status == 0)
+        let other = directory + "/other.sqlite"
+        let imported = try await planj("--journal", other, "import", directory + "/huge.pjl")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try await planj("--journal", other, "events", "huge").stdout == planj("--journal", journal, "events", "huge").stdout)
+    }
+
     /// `import -` copies standard input to a temporary file whose name is removed at once: the
     /// copy goes with the process, even when Ctrl-C ends it mid-way.
     @Test(.timeLimit(.minutes(1))) func anInterruptedImportOfStandardInputLeavesNoTemporaryFile() async throws {

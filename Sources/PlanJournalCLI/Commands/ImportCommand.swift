@@ -37,8 +37,12 @@ extension Planj {
         @Flag(help: "Print no progress on standard error.")
         var quiet = false
 
-        @Option(help: "The longest line accepted as one event, in bytes (as for ingest; append takes longer ones).")
-        var maxLineBytes = 16 << 20
+        @Option(
+            help: """
+                The longest line accepted as one event, in bytes (default 1 GiB: a .pjl holds what a journal \
+                held, such as a run's 20 MB output, where ingest takes 16 MiB from an agent).
+                """)
+        var maxLineBytes = 1 << 30
 
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("Name a .pjl file to import.") }
