@@ -88,12 +88,13 @@ import Testing
         _ = try t.journal.ingest(
             text: [
                 #"{"run":"m","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g"}}"#,
-                #"{"run":"m","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"fetch|parse"},{"id":"x`y"}]}}"#,
+                #"{"run":"m","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"fetch|parse"},{"id":"b"},{"id":"x`y","depends_on":["fetch|parse","b"]}]}}"#,
             ].joined(separator: "\n") + "\n")
         let md = MarkdownReport.render(try t.journal.state(of: "m"))
         #expect(md.contains(#"| `fetch\|parse` | pending |"#))
         #expect(md.contains("| ``x`y`` | pending |"))
-        #expect(md.contains("`fetch|parse` → ``x`y``"))
+        // The plan line says what each step waits for: `fetch|parse` and `b` run side by side.
+        #expect(md.contains("`fetch|parse`, `b`, ``x`y`` (after `fetch|parse`, `b`)"), "\(md)")
     }
 
     /// Text from the agent (run id, goal, approver, replan reason) cannot start a heading, a

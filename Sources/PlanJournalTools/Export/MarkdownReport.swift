@@ -28,7 +28,11 @@ public enum MarkdownReport {
                 line += ": " + parts.joined(separator: "; ")
                 if let reason = p.reason { line += " (reason: \(cell(reason)))" }
             } else {
-                line += ": " + p.steps.map { code($0.id) }.joined(separator: " → ")
+                // Each step with what it waits for: independent steps run side by side, and an
+                // arrow between every step drew a parallel plan as a chain.
+                line += ": " + p.steps.map { step in
+                    code(step.id) + (step.dependsOn.isEmpty ? "" : " (after " + step.dependsOn.map { code($0) }.joined(separator: ", ") + ")")
+                }.joined(separator: ", ")
             }
             out.append(line)
         }
