@@ -37,7 +37,8 @@ public struct Planj: AsyncParsableCommand {
             A run id that starts with - goes after --, as in: planj show -- -r1.
 
             Exit status: 0 success, 1 something was rejected or differs, 2 usage, 3 invalid input,
-            4 append conflict, 5 run (or journal) not found, 6 corrupt journal, 7 journal too new, 8 I/O error.
+            4 conflict (append reports its own and ends with 1), 5 run (or journal) not found, 6 corrupt
+            journal, 7 journal too new, 8 I/O error.
             """),
         version: "0.2.0",
         subcommands: [
