@@ -375,6 +375,24 @@ import Testing
         #expect(r.report?["first_timestamp_near_epoch"] as? Int == 2)
     }
 
+    /// A cost written as a string (a Python `Decimal`) or a token count that is no integer counts
+    /// 0 in totals and budgets: ingest says so, naming the first line and the fields.
+    @Test func ingestNotesCostsAndTokenCountsThatCountZero() async throws {
+        let r = try await ingestFromStandardInput(
+            [
+                #"{"run":"m","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"m","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"call.model","data":{"model":"m","cost_usd":0.5,"usage":{"input_tokens":3,"output_tokens":null}}}"#,
+                #"{"run":"m","seq":3,"ts":"2026-11-24T10:00:02Z","kind":"call.model","data":{"model":"m","cost_usd":"5.0","usage":{"input_tokens":10.7,"output_tokens":"12"}}}"#,
+                #"{"run":"m","seq":4,"ts":"2026-11-24T10:00:03Z","kind":"call.model","data":{"model":"m","usage":{"input_tokens":99999999999999999999}}}"#,
+            ], run: "m")
+        #expect(r.status == 0)
+        #expect(
+            r.stderr.contains(
+                "planj: note: 2 call.model events of - have a cost or token count that counts 0 (first at line 3: cost_usd, usage.input_tokens, usage.output_tokens)"),
+            "\(r.stderr)")
+        #expect(r.report?["measures_uncounted"] as? Int == 2)
+    }
+
     @Test func rejectionsNameTheLineRunAndFieldAndSetTheExitStatus() async throws {
         let file = Fixtures.contract + "/invalid/unknown-step.jsonl"
         let r = try await planj("--journal", journal, "ingest", file)

@@ -188,6 +188,12 @@ enum IngestCommandSupport {
                         + "or a leap second: the journal keeps times to the microsecond (rounded down) and a leap second "
                         + "as :59.999999")
             }
+            if report.measuresUncounted > 0, let line = report.firstMeasureUncounted {
+                Output.error(
+                    "planj: note: \(report.measuresUncounted) call.model events of \(report.source) have a cost or token count "
+                        + "that counts 0 (first at line \(line): \(report.firstMeasuresUncounted.joined(separator: ", "))): "
+                        + "cost_usd must be a JSON number, and token counts integers")
+            }
             if report.timestampsNearEpoch > 0 {
                 let line = report.firstTimestampNearEpoch.map { " (first at line \($0))" } ?? ""
                 Output.error(

@@ -20,6 +20,11 @@ public struct IngestReport: Sendable, Codable, Hashable {
     public var timestampsNearEpoch: Int = 0
     /// The line of the first of them.
     public var firstTimestampNearEpoch: Int?
+    /// `call.model` events with a cost or token count that counts 0 (``JournalEvent/uncountedMeasures``).
+    public var measuresUncounted: Int = 0
+    /// The line of the first of them, and what it holds.
+    public var firstMeasureUncounted: Int?
+    public var firstMeasuresUncounted: [String] = []
     /// Runs that received events, in first-seen order.
     public var runsWritten: [String] = []
     /// Runs rejected whole, each with the first error found in it.

@@ -69,6 +69,13 @@ final class IngestSession {
                 if report.firstTimestampNearEpoch == nil { report.firstTimestampNearEpoch = number }
             case nil: break
             }
+            if event.knownKind == .callModel {
+                let uncounted = event.uncountedMeasures
+                if !uncounted.isEmpty {
+                    report.measuresUncounted += 1
+                    if report.firstMeasureUncounted == nil { (report.firstMeasureUncounted, report.firstMeasuresUncounted) = (number, uncounted) }
+                }
+            }
             try consume(event, number: number)
         case .invalid(let error, let number, let run):
             report.lines = number
