@@ -146,6 +146,31 @@ import Testing
         #expect(missing.stderr.contains("planj: error: cannot find the program /nonexistent/agent"))
     }
 
+    /// An executor's output that is JSON other than a string (an object, a number) is recorded as
+    /// that JSON, and a replay of the recording gives it back the same.
+    @Test func structuredOutputsAreRecordedAsTheJSONTheyAre() async throws {
+        let script = directory + "/structured.py"
+        try #"""
+            import json, sys
+            for line in sys.stdin:
+                r = json.loads(line)
+                if r["method"] == "plan":
+                    result = {"steps": [{"id": "count"}, {"id": "ratio", "depends_on": ["count"]}]}
+                else:
+                    result = {"output": {"n": 3, "words": ["a", "b"]}} if r["params"]["step"]["id"] == "count" else {"output": 0.30000000000000004}
+                print(json.dumps({"id": r["id"], "result": result}), flush=True)
+            """#.write(toFile: script, atomically: true, encoding: .utf8)
+        let agent = "cmd:python3 " + script
+        let ran = try await planj("run", "--goal", "g", "--planner", agent, "--executor", agent, "--run-id", "typed", "--quiet")
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let recorded = try await planj("events", "typed", "--kind", "step.completed").stdout
+        #expect(recorded.contains(#""output":{"n":3,"words":["a","b"]}"#) && recorded.contains(#""output":0.30000000000000004"#), "\(recorded)")
+        let replay = try await planj("replay", "typed", "--executor", "recorded", "--as", "typed-again", "--quiet")
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let again = try await planj("events", "typed-again", "--kind", "step.completed").stdout
+        #expect(again.contains(#""output":{"n":3,"words":["a","b"]}"#) && again.contains(#""output":0.30000000000000004"#), "\(again)")
+    }
+
     @Test func aPlannerThatDiesIsNamedWithItsExitStatusInTheSummary() async throws {
         let script = directory + "/dies.py"
         try "import sys\nsys.stdin.readline()\nsys.exit(3)\n".write(toFile: script, atomically: true, encoding: .utf8)

@@ -32,6 +32,9 @@ public struct StepRequest: Sendable {
 public struct StepAnswer: Sendable {
     /// The step's output (text; JSON as its text).
     public var output: String
+    /// The output as the JSON value it is, when that is not a string (an object, a number, a
+    /// list): `step.completed` records it so, and `output` is its text.
+    public var value: JSONValue?
     public var summary: String?
     /// Model calls not already recorded through the context.
     public var calls: [ModelCall]
@@ -42,8 +45,16 @@ public struct StepAnswer: Sendable {
 
     public init(output: String, summary: String? = nil, calls: [ModelCall] = [], source: String? = nil) {
         self.output = output
+        self.value = nil
         self.summary = summary
         self.calls = calls
         self.source = source
+    }
+
+    /// An answer whose output is `value`: a string is the output text itself; any other value
+    /// is kept as it is, with its JSON text as the output text.
+    public init(value: JSONValue, summary: String? = nil, calls: [ModelCall] = [], source: String? = nil) {
+        self.init(output: value.textValue ?? "", summary: summary, calls: calls, source: source)
+        if value.stringValue == nil { self.value = value }
     }
 }

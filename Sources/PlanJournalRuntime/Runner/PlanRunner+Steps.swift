@@ -99,7 +99,7 @@ extension PlanRunner {
             RunRecorder.Entry(
                 .stepCompleted, actor: "executor",
                 data: .record([
-                    "step_id": .string(id), "output": .string(answer.output),
+                    "step_id": .string(id), "output": answer.value ?? .string(answer.output),
                     "summary": answer.summary.map(JSONValue.string), "duration_ms": .double(duration),
                     "source": answer.source.map(JSONValue.string),
                 ])),

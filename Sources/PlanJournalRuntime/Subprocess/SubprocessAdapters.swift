@@ -50,10 +50,10 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                     contentType: call["content_type"]?.stringValue ?? "text/plain"),
                 durationMs: call["duration_ms"]?.doubleValue)
         }
-        guard let output = result["output"]?.textValue else {
+        guard let output = result["output"], output.textValue != nil else {
             throw RuntimeError("bad_reply", "\(name): the execute reply has no \"output\"")
         }
-        return StepAnswer(output: output, summary: result["summary"]?.stringValue, calls: Self.calls(result, purpose: "execute"))
+        return StepAnswer(value: output, summary: result["summary"]?.stringValue, calls: Self.calls(result, purpose: "execute"))
     }
 
     public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {

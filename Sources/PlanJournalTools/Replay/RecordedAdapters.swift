@@ -114,7 +114,7 @@ public struct RecordedExecutor: Executor, Judge {
         let n = min(attempts.next(id), outcomes.count)
         switch outcomes[n - 1] {
         case .completed(let output, let summary):
-            return StepAnswer(output: output, summary: summary, source: "recorded")
+            return StepAnswer(value: output, summary: summary, source: "recorded")
         case .failed(let type, let message, _):
             // Retry exactly when the recording did: another attempt of this step follows.
             throw RuntimeError(type, message, retryable: n < outcomes.count)

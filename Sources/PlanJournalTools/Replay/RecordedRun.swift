@@ -6,7 +6,8 @@ import PlanJournalRuntime
 public struct RecordedRun: Sendable, ApprovalSource {
     /// A step's recorded outcome.
     public enum Outcome: Sendable, Equatable {
-        case completed(output: String, summary: String?)
+        /// `output` is the recorded `output` value (a string, or any JSON the executor gave).
+        case completed(output: JSONValue, summary: String?)
         case failed(type: String, message: String, retryable: Bool)
     }
 
@@ -55,9 +56,7 @@ public struct RecordedRun: Sendable, ApprovalSource {
                     judgements[id, default: []].append(lastMatch[id] ?? nil)
                     lastMatch[id] = nil
                     outcomes[id, default: []].append(
-                        .completed(
-                            output: e.dataString("output") ?? e.data("output")?.textValue ?? "",
-                            summary: e.dataString("summary")))
+                        .completed(output: e.data("output") ?? .string(""), summary: e.dataString("summary")))
                 }
             case .stepFailed?:
                 if let id = e.dataString("step_id") {
