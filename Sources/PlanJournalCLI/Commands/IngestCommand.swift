@@ -19,11 +19,11 @@ extension Planj {
                 stored as UTC with microseconds; a finer time is rounded down, with a note) or integer
                 microseconds since the epoch (one before 1973 gets a note: it was most likely meant as
                 seconds or milliseconds). Integers may be written as whole floats (2.0, 1e3), as JSON
-                Schema takes them; v, seq and cause are stored as integers. An unpaired surrogate escape
-                ("\\ud83e", which JSON.stringify writes for text cut inside an emoji) is stored as
-                U+FFFD. A call.model cost_usd that is no JSON number, or a token count that is no
-                integer, counts 0 in totals and budgets: ingest notes how many events hold one. JSON
-                nested deeper than 200 levels is refused. A line that names no run
+                Schema takes them (and kept as written). An unpaired surrogate escape ("\\ud83e",
+                which JSON.stringify writes for text cut inside an emoji) is stored as U+FFFD. A
+                call.model cost_usd that is no JSON number, or a token count that is no integer, counts
+                0 in totals and budgets: ingest notes how many events hold one. JSON nested deeper than
+                200 levels is refused. A line that names no run
                 (cut off, or not an object) rejects the runs open at it, which it may belong to.
 
                 An input is committed when it ends (for standard input, when its writer closes it). For

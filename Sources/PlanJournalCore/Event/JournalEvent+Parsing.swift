@@ -221,13 +221,13 @@ private struct EnvelopeParser {
         out.append(UInt8(ascii: "{"))
         if let v {
             out.append(contentsOf: "\"v\":".utf8)
-            Self.appendInteger(Int64(v.0), written: src[v.1], to: &out)
+            out.append(contentsOf: src[v.1])
             out.append(UInt8(ascii: ","))
         }
         out.append(contentsOf: "\"run\":".utf8)
         out.append(contentsOf: src[runToken])
         out.append(contentsOf: ",\"seq\":".utf8)
-        Self.appendInteger(seq, written: src[seqToken], to: &out)
+        out.append(contentsOf: src[seqToken])
         out.append(contentsOf: ",\"ts\":\"".utf8)
         if let canonicalTS { out.append(contentsOf: src[canonicalTS]) } else { ts.appendRFC3339(to: &out) }
         out.append(contentsOf: "\",\"kind\":".utf8)
@@ -240,7 +240,7 @@ private struct EnvelopeParser {
         }
         if let causeToken {
             out.append(contentsOf: ",\"cause\":".utf8)
-            if let cause { Self.appendInteger(cause, written: src[causeToken], to: &out) } else { out.append(contentsOf: "null".utf8) }
+            out.append(contentsOf: src[causeToken])
         }
         out.append(contentsOf: ",\"data\":".utf8)
         let base = out.count
@@ -258,17 +258,6 @@ private struct EnvelopeParser {
         return JournalEvent(
             bytes: out, run: run, seq: seq, ts: ts, kind: JSONString.decode(src, kindToken), actor: actor,
             cause: cause, version: v?.0 ?? 1, dataRange: dataRange, dataFields: fields)
-    }
-
-    /// An integer field of the envelope as an integer: written `2.0` or `2e0` (which the contract
-    /// takes, as JSON Schema does), it is stored as `2`, so that readers in typed languages read
-    /// an integer; written as digits, its bytes are kept.
-    private static func appendInteger(_ n: Int64, written: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        if written.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            out.append(contentsOf: written)
-        } else {
-            out.append(contentsOf: String(n).utf8)
-        }
     }
 
     private func typeError(_ field: String, _ expected: String) -> JournalError {
