@@ -51,6 +51,13 @@ import Testing
             parsing: #"{"run":"r\ud83e","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"cut \ud83e"}}"#)
         #expect(event.run == "r\u{FFFD}" && event.dataString("goal") == "cut \u{FFFD}")
         #expect(String(decoding: event.bytes, as: UTF8.self).contains(#""goal":"cut \ufffd""#))
+        // Read again after the replacement, a line still says what is worth a note about its time
+        // (keys sorted: the first read stopped at data, before ts).
+        var note: TimestampNote?
+        _ = try JournalEvent(
+            parsing: Array(#"{"data":{"goal":"\ud83e"},"kind":"run.started","run":"r","seq":1,"ts":"2026-11-24T10:00:00.1234567Z"}"#.utf8),
+            timestampNote: &note)
+        #expect(note == .rounded)
     }
 
     @Test func acceptsMultiByteUTF8() throws {

@@ -25,15 +25,16 @@ extension JournalEvent {
     /// ``init(parsing:)`` that also says what is worth a note about `ts`, for ingest to report.
     package init(parsing line: [UInt8], timestampNote: inout TimestampNote?) throws(JournalError) {
         var p = EnvelopeParser(line)
-        defer { timestampNote = p.timestampNote }
+        let replaced: [UInt8]
         do {
+            defer { timestampNote = p.timestampNote }
             self = try p.parse()
+            return
         } catch let e as JSONSyntaxError where e.reason == JSONLoneSurrogates.reason {
-            // Written by Python's or JavaScript's serializer: read as U+FFFD (see JSONLoneSurrogates).
-            guard let replaced = JSONLoneSurrogates.replaced(in: line) else {
+            guard let r = JSONLoneSurrogates.replaced(in: line) else {
                 throw JournalError(.syntax, "not valid JSON: \(e)", context: .init(run: p.run, seq: p.seq))
             }
-            try self.init(parsing: replaced, timestampNote: &timestampNote)
+            replaced = r
         } catch let e as JSONSyntaxError {
             throw JournalError(.syntax, "not valid JSON: \(e)", context: .init(run: p.run, seq: p.seq))
         } catch let e as JournalError {
@@ -41,6 +42,8 @@ extension JournalEvent {
         } catch {
             throw JournalError(.syntax, "\(error)")
         }
+        // Written by Python's or JavaScript's serializer: read as U+FFFD (see JSONLoneSurrogates).
+        try self.init(parsing: replaced, timestampNote: &timestampNote)
     }
 
     /// Reads one wire-format JSON line given as text.
