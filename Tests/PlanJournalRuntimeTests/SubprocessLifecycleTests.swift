@@ -120,6 +120,8 @@ import Testing
         #expect(ReplyLine.withoutNonFiniteNumbers(Array(#"{"a":"x\"NaN"}"#.utf8)) == nil)
         #expect(ReplyLine.salvagedID(Array(#"{"id" : "12", "result": {"#.utf8)) == 12)
         #expect(ReplyLine.salvagedID(Array(#"{"result": {}}"#.utf8)) == nil)
+        // The top-level id, wherever it is: not a record's inside the result, nor text in a string.
+        #expect(ReplyLine.salvagedID(Array(#"{"result": {"rows": [{"id": 99}], "output": "C:\path", "fields": ["id", "x"], "t": "\"id\": 5"}, "id": 7}"#.utf8)) == 7)
         #expect(ReplyLine.read(Array("log: starting".utf8)[...]) == .other)
     }
 

@@ -84,11 +84,48 @@ enum ReplyLine {
 
     private static let nonFinite: [[UInt8]] = ["-Infinity", "Infinity", "NaN"].map { Array($0.utf8) }
 
-    /// The number after the first `"id":` of a line that does not parse.
+    /// The call id of a line that does not parse: the number (or string of digits) after the
+    /// last `"id":` of the top-level object, where JSON-RPC libraries put it (first or last). An
+    /// `"id"` inside the result (a record's) or inside a string is not it.
     static func salvagedID(_ text: [UInt8]) -> Int? {
-        let key = Array(#""id""#.utf8)
-        guard let start = text.indices.first(where: { text[$0...].starts(with: key) }) else { return nil }
-        var k = start + key.count
+        var found: Int?
+        var depth = 0
+        var inString = false
+        var stringStart = 0
+        var k = 0
+        while k < text.count {
+            let c = text[k]
+            if inString {
+                if c == UInt8(ascii: "\\") {
+                    k += 2
+                    continue
+                }
+                if c == UInt8(ascii: "\"") {
+                    inString = false
+                    // A key of the top-level object: `"id"` then `:`.
+                    if depth == 1, text[stringStart..<(k + 1)].elementsEqual(#""id""#.utf8) {
+                        found = number(in: text, after: k + 1) ?? found
+                    }
+                }
+                k += 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""):
+                inString = true
+                stringStart = k
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+            k += 1
+        }
+        return found
+    }
+
+    /// The digits of `: 12` or `: "12"` at `k` (spaces allowed around the colon).
+    private static func number(in text: [UInt8], after k: Int) -> Int? {
+        var k = k
         func skipSpaces() { while k < text.count && (text[k] == 0x20 || text[k] == 0x09) { k += 1 } }
         skipSpaces()
         guard k < text.count, text[k] == UInt8(ascii: ":") else { return nil }
