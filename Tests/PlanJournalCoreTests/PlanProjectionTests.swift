@@ -111,5 +111,8 @@ import Testing
         ]
         for (value, printed) in cases { #expect(value.withoutFloatNoise == printed, "\(value)") }
         #expect(Double.nan.withoutFloatNoise.isNaN)
+        // A difference is rounded where its operands' noise is.
+        #expect(0.730091.minusWithoutFloatNoise(0.73) == 0.000091 && 0.73.minusWithoutFloatNoise(0.730091) == -0.000091)
+        #expect(0.3.minusWithoutFloatNoise(0.1 + 0.2) == 0 && 1234.567.minusWithoutFloatNoise(1000.123) == 234.444)
     }
 }

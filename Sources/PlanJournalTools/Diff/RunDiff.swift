@@ -131,9 +131,9 @@ public struct RunDiff: Sendable, Encodable {
                     step.status = "differs"
                     if x.output != y.output { step.outputDiff = LineDiff.lines(x.output ?? "", y.output ?? "") }
                 }
-                if let dx = x.durationMs, let dy = y.durationMs { step.durationMsDelta = (dy - dx).withoutFloatNoise }
+                if let dx = x.durationMs, let dy = y.durationMs { step.durationMsDelta = dy.minusWithoutFloatNoise(dx) }
                 step.tokensDelta = y.tokens - x.tokens
-                step.costUSDDelta = (y.costUSD - x.costUSD).withoutFloatNoise
+                step.costUSDDelta = y.costUSD.minusWithoutFloatNoise(x.costUSD)
             case (_?, nil): step.status = "only_in_a"
             default: step.status = "only_in_b"
             }

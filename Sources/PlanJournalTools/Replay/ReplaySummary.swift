@@ -32,8 +32,8 @@ public struct ReplayOutcome: Sendable, Encodable {
         differing = diff.steps.count - diff.totals.same
         newlyFailing = diff.steps.filter { $0.a?.status == "completed" && $0.b?.status != "completed" }.count
         fixed = diff.steps.filter { $0.a?.status != "completed" && $0.b?.status == "completed" }.count
-        costUSDDelta = (diff.totals.costUSDB - diff.totals.costUSDA).withoutFloatNoise
-        if let a = diff.totals.durationMsA, let b = diff.totals.durationMsB { durationMsDelta = (b - a).withoutFloatNoise }
+        costUSDDelta = diff.totals.costUSDB.minusWithoutFloatNoise(diff.totals.costUSDA)
+        if let a = diff.totals.durationMsA, let b = diff.totals.durationMsB { durationMsDelta = b.minusWithoutFloatNoise(a) }
     }
 
     /// A run that could not be re-executed.
