@@ -35,10 +35,16 @@ import Testing
     }
 
     @Test func anAgentsKeysAreWrittenAsTheyAre() throws {
-        let step = PlanStep(id: "s", args: try JSONValue(parsing: #"{"maxResults":5,"X-Api-Key":"k","nested":{"camelCase":[1,2.5,1e400,18446744073709551615]}}"#))
+        let args = try JSONValue(
+            parsing: #"{"maxResults":5,"X-Api-Key":"k","nested":{"camelCase":[1,2.5,1e400,18446744073709551615,123456789012345678901234,0.1]}}"#)
+        let step = PlanStep(id: "s", args: args)
         let text = String(decoding: try Output.jsonEncoder().encode(step), as: UTF8.self)
         #expect(text.contains(#""maxResults":5"#) && text.contains(#""X-Api-Key":"k""#))
-        #expect(text.contains(#""camelCase":[1,2.5,"1e400",18446744073709551615]"#), "\(text)")
+        #expect(text.contains(#""camelCase":[1,2.5,"1e400",18446744073709551615,123456789012345678901234,0.1]"#), "\(text)")
         #expect(text.contains(#""depends_on":[]"#) && text.contains(#""requires_approval":false"#))
+        // A library user's own encoder codes a JSONValue as its text, as before: saved states decode.
+        let plain = String(decoding: try JSONEncoder().encode(step), as: UTF8.self)
+        #expect(plain.contains(#""args":"{\"maxResults\":5"#), "\(plain)")
+        #expect(try JSONDecoder().decode(PlanStep.self, from: Data(plain.utf8)) == step)
     }
 }

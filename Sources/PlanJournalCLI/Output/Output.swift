@@ -74,6 +74,14 @@ enum Output {
     static func jsonEncoder(pretty: Bool = false) -> JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .custom(SnakeCaseKeys.convert)
+        // An agent's JSON (a step's args) as the JSON it is, its large numbers with every digit.
+        e.userInfo[JSONValue.structuralCoding] = true
+        e.userInfo[JSONValue.numberWriter] = { (literal: String, encoder: any Encoder) throws -> Bool in
+            guard let decimal = Decimal(string: literal, locale: Locale(identifier: "en_US_POSIX")), !decimal.isNaN else { return false }
+            var c = encoder.singleValueContainer()
+            try c.encode(decimal)
+            return true
+        } as JSONValue.NumberWriter
         e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return e
     }

@@ -8,8 +8,28 @@ extension JSONValue: Codable {
         public init?(intValue: Int) { nil }
     }
 
-    /// Decodes a JSON value of any type (an object's members in the decoder's order).
+    /// Set to `true` in an encoder's or decoder's `userInfo` to code values as the JSON they are
+    /// (an object as an object); otherwise a value is coded as its compact JSON text in a string,
+    /// as this library always has (its saved `PlanState`s decode as before).
+    public static let structuralCoding = CodingUserInfoKey(rawValue: "planjournal.json-value.structural")!
+
+    /// In an encoder's `userInfo` with ``structuralCoding``: a ``NumberWriter`` for the numbers a
+    /// double cannot hold (more than 15 significant digits; Foundation's `Decimal` holds 38).
+    public static let numberWriter = CodingUserInfoKey(rawValue: "planjournal.json-value.number-writer")!
+
+    /// Writes a number literal through the encoder; returns whether it did.
+    public typealias NumberWriter = @Sendable (_ literal: String, _ encoder: any Encoder) throws -> Bool
+
     public init(from decoder: any Decoder) throws {
+        guard decoder.userInfo[Self.structuralCoding] as? Bool == true else {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            do {
+                self = try JSONValue(parsing: text)
+            } catch {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
+            }
+            return
+        }
         if let keyed = try? decoder.container(keyedBy: MemberKey.self) {
             self = .object(try keyed.allKeys.map { Member($0.stringValue, try keyed.decode(JSONValue.self, forKey: $0)) })
         } else if var unkeyed = try? decoder.unkeyedContainer() {
@@ -32,10 +52,12 @@ extension JSONValue: Codable {
         }
     }
 
-    /// Encodes the value as the JSON it is (not as its text in a string). A number is written as
-    /// an integer when it is one of 64 bits, else as the nearest double; one beyond the doubles
-    /// (`1e400`) as its text, in a string.
     public func encode(to encoder: any Encoder) throws {
+        guard encoder.userInfo[Self.structuralCoding] as? Bool == true else {
+            var c = encoder.singleValueContainer()
+            try c.encode(jsonText)
+            return
+        }
         switch self {
         case .null:
             var c = encoder.singleValueContainer()
@@ -44,14 +66,22 @@ extension JSONValue: Codable {
             var c = encoder.singleValueContainer()
             try c.encode(b)
         case .number(let text):
-            var c = encoder.singleValueContainer()
             if let n = Int64(text) {
+                var c = encoder.singleValueContainer()
                 try c.encode(n)
             } else if let n = UInt64(text) {
+                var c = encoder.singleValueContainer()
                 try c.encode(n)
+            } else if Self.significantDigits(text) > 15, let write = encoder.userInfo[Self.numberWriter] as? NumberWriter,
+                try write(text, encoder)
+            {
+                return
             } else if let d = Double(text), d.isFinite {
+                var c = encoder.singleValueContainer()
                 try c.encode(d)
             } else {
+                // Beyond the doubles (`1e400`): its literal, in a string.
+                var c = encoder.singleValueContainer()
                 try c.encode(text)
             }
         case .string(let s):
@@ -64,5 +94,13 @@ extension JSONValue: Codable {
             var c = encoder.container(keyedBy: MemberKey.self)
             for m in members { try c.encode(m.value, forKey: MemberKey(stringValue: m.key)) }
         }
+    }
+
+    /// The significant digits of a number literal (leading and trailing zeros of its digits left out).
+    static func significantDigits(_ literal: String) -> Int {
+        let mantissa = literal.utf8.prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }
+        let digits = mantissa.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        let trimmed = digits.drop { $0 == UInt8(ascii: "0") }
+        return trimmed.reversed().drop { $0 == UInt8(ascii: "0") }.count
     }
 }
