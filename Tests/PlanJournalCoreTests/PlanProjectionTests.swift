@@ -101,6 +101,19 @@ import Testing
         #expect(back.step("publish") == s.step("publish"))
     }
 
+    /// StepState and Totals write their encoding by hand (to print costs without noise): every
+    /// stored property is in it, so one added later cannot drop out of `show --json` unseen.
+    @Test func handWrittenEncodingsHoldEveryProperty() throws {
+        func keys(_ value: some Encodable) throws -> Set<String> {
+            Set((try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any] ?? [:]).keys)
+        }
+        var step = PlanState.StepState(id: "s")
+        (step.tool, step.description, step.startedAt, step.endedAt) = ("t", "d", Timestamp(microseconds: 1), Timestamp(microseconds: 2))
+        (step.durationMs, step.outputSummary, step.error, step.lastObservationOK, step.matchesExpected) = (1, "o", "e", true, false)
+        #expect(try keys(step) == Set(Mirror(reflecting: step).children.compactMap(\.label)))
+        #expect(try keys(PlanState.Totals()) == Set(Mirror(reflecting: PlanState.Totals()).children.compactMap(\.label)))
+    }
+
     @Test func floatNoiseIsRemovedFromWhatPrints() {
         let cases: [(Double, Double)] = [
             (0.1 + 0.2, 0.3), (0.03 - 0.01, 0.02), (0.010823 + 0.000001 + 0.3 - (0.1 + 0.2), 0.010824),
