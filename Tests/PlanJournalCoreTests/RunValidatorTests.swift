@@ -133,10 +133,10 @@ import Testing
     /// The fork command a seq gap at a run's start suggests can be pasted into a shell whatever
     /// the run id holds.
     @Test func theForkHintQuotesTheRunIdForAShell() throws {
-        #expect(RunValidator.shellWord("f-1.b/c") == "f-1.b/c")
-        #expect(RunValidator.shellWord("my run") == "'my run'")
-        #expect(RunValidator.shellWord("it's; rm -rf ~") == #"'it'\''s; rm -rf ~'"#)
-        #expect(RunValidator.shellWord("") == "''")
+        #expect("f-1.b/c=2".shellWord == "f-1.b/c=2")
+        #expect("my run".shellWord == "'my run'" && "café".shellWord == "'café'")
+        #expect("it's; rm -rf ~".shellWord == #"'it'\''s; rm -rf ~'"#)
+        #expect("".shellWord == "''")
         var v = RunValidator(run: "a b")
         #expect {
             try v.validate(try event(6, "note", "{}", run: "a b"))

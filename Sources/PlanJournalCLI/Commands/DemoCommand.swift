@@ -37,19 +37,13 @@ extension Planj {
                     tags: ["demo"])
                 let jsonOutput = output.json
                 // A database URL without its password (it must not reach a terminal or a log).
-                let journalFlag = global.journal.map { " --journal " + Self.shellWord(Journal.displayName($0)) } ?? ""
+                let journalFlag = global.journal.map { " --journal " + Journal.displayName($0).shellWord } ?? ""
                 try await RunDriver.drive(json: output.json, closing: journal) {
                     let result = try await runner.start(setup)
                     if !jsonOutput { Output.error(Self.nextSteps(run: result.run, journalFlag: journalFlag)) }
                     return result
                 }
             }
-        }
-
-        /// `text` as one word of a shell command line: as it is when it is plain, else in single quotes.
-        static func shellWord(_ text: String) -> String {
-            let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-:@+=,".unicodeScalars.contains($0)) }
-            return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
         }
 
         /// What to try on the recorded run, as aligned command lines.

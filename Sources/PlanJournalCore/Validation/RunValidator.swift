@@ -45,14 +45,6 @@ public struct RunValidator: Sendable {
         }
     }
 
-    /// `text` as one word a POSIX shell reads back as `text` (quoted unless it is plain).
-    static func shellWord(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { s in
-            s.isASCII && (s.properties.isAlphabetic || s.properties.numericType != nil || "._-:/@+,".unicodeScalars.contains(s))
-        }
-        return plain ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: #"'\''"#) + "'"
-    }
-
     private mutating func check(_ e: JournalEvent) throws(JournalError) -> PlanRevision? {
         guard e.run == run else { throw .invalid("run", "belongs to run \(e.run), not \(run)") }
         guard e.seq == lastSeq + 1 else {
@@ -61,7 +53,7 @@ public struct RunValidator: Sendable {
                 ? "seq \(e.seq) repeats: the run is already at seq \(lastSeq)"
                 : lastSeq == 0
                     ? "seq jumps from 0 to \(e.seq): a run starts at seq 1 (a fork's own events need the fork "
-                        + "made first: planj fork PARENT --at \(e.seq - 1) --as=\(Self.shellWord(run)), or a .pjl export, which carries it)"
+                        + "made first: planj fork PARENT --at \(e.seq - 1) --as=\(run.shellWord), or a .pjl export, which carries it)"
                     : "seq jumps from \(lastSeq) to \(e.seq): seq must be continuous"
             throw .invalid("seq", message)
         }

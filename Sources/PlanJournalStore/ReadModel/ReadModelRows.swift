@@ -11,7 +11,7 @@ struct ReadModelRows {
     /// `read_calls` rows of the events folded since the last refresh.
     var calls: [[SQLValue]] = []
     /// What the observations since the last refresh said of tool calls: ok, duration_ms, bytes,
-    /// then run, call_id and the observation's seq (the parameters of ``ReadModelRows/observe``).
+    /// then run (twice), call_id and the observation's seq (the parameters of ``ReadModelRows/observe``).
     var observations: [[SQLValue]] = []
 
     static let insertRun = ReadModelTables.insert(

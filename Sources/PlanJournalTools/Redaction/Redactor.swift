@@ -87,12 +87,12 @@ public struct Redactor: Sendable {
     /// kind (when the rules leave the kind alone), and a note saying why.
     private func withheld(_ e: JournalEvent, tally: inout Tally) -> JournalEvent {
         var scratch = Tally()
-        let run = redact(e.run, tally: &scratch)
+        let run = redact(runID: e.run, tally: &scratch)
         let kind = redact(e.kind, tally: &scratch) == e.kind ? e.kind : "x.redacted"
         tally.replacements["unredactable-event", default: 0] += 1
         tally.events += 1
         let event = try? JournalEvent(
-            run: JournalEvent.runIDProblem(run) == nil ? run : Self.standIn(forRun: e.run), seq: e.seq, ts: e.ts,
+            run: run, seq: e.seq, ts: e.ts,
             kind: kind, data: .record(["redacted": .string("this event could not be redacted field by field, so none of it is shown")]))
         // Every part of it was checked above; a valid event with no text is always possible.
         return event ?? (try! JournalEvent(run: Self.standIn(forRun: e.run), seq: e.seq, ts: e.ts, kind: "x.redacted", data: .record([:])))
