@@ -108,7 +108,8 @@ enum PGErrors {
         guard let e = error as? PSQLError else { return false }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
-        default: return e.serverInfo?[.sqlState] == "57P01"  // admin_shutdown: terminated by the administrator
+        // 57P: the server shutting down or ending the connection; 08: a connection exception.
+        default: return e.serverInfo?[.sqlState].map { $0.hasPrefix("57P") || $0.hasPrefix("08") } == true
         }
     }
 }

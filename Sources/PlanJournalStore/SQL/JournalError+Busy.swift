@@ -8,4 +8,11 @@ extension JournalError {
         guard code == .io, let cause else { return false }
         return (cause as? SQLiteError)?.isBusy ?? PGErrors.isLockTimeout(cause)
     }
+
+    /// Whether the same read may succeed later: a lock held too long, or a PostgreSQL connection
+    /// lost (a server restarting, a connection ended by an administrator), not a privilege missing.
+    public var mayPassOnRetry: Bool {
+        guard code == .io else { return false }
+        return isLockTimeout || cause.map(PGErrors.isConnectionLoss) == true
+    }
 }

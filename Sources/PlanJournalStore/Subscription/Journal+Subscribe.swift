@@ -9,9 +9,9 @@ extension Journal {
     /// (`LISTEN`/`NOTIFY`), so new events arrive as soon as they are committed; the journal is
     /// still checked every `pollInterval`, so that a notification lost with its connection never
     /// stalls the stream. A listening connection that is lost (or cannot be opened) is opened again,
-    /// with backoff, while the stream keeps polling; a read that fails with an I/O error (the
-    /// server restarting, a connection ended) is tried again at the next poll, for up to
-    /// ``readRetrySeconds`` in a row.
+    /// with backoff, while the stream keeps polling; a read that fails because its connection was
+    /// lost (the server restarting, a connection ended) or a lock was held too long is tried again
+    /// at the next poll, for up to ``readRetrySeconds`` in a row.
     /// - Parameter pollInterval: how often the journal is checked for new events without being
     ///   told (default 50 ms on SQLite, 1 s on PostgreSQL).
     public func subscribe(
@@ -45,7 +45,7 @@ extension Journal {
                                 if e.knownKind == .runCompleted { completed = true }
                             }
                             failingSince = nil
-                        } catch let error as JournalError where error.code == .io {
+                        } catch let error as JournalError where error.mayPassOnRetry {
                             // Read again from the first event not yet yielded at the next poll.
                             let since = failingSince ?? .now
                             failingSince = since
