@@ -39,10 +39,10 @@ extension Planj {
 
         @Option(
             help: """
-                The longest line accepted as one event, in bytes (default 1 GiB: a .pjl holds what a journal \
-                held, such as a run's 20 MB output, where ingest takes 16 MiB from an agent).
+                The longest line accepted as one event, in bytes (default 256 MiB: a .pjl holds what a \
+                journal held, such as a run's 20 MB output, where ingest takes 16 MiB from an agent).
                 """)
-        var maxLineBytes = 1 << 30
+        var maxLineBytes = 256 << 20
 
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("Name a .pjl file to import.") }
