@@ -164,6 +164,20 @@ import Testing
         await #expect(try runs(box.path("fresh-child.sqlite"))["parent"] != sourceRuns["parent"])
     }
 
+    /// A fork of a fork made before its parent's own events, exported alone, imports as a fork
+    /// of the run that owns the events it shares; it is still the same run to `copy`.
+    @Test func aForkOfAForkImportedAloneIsTheSameRunToCopy() async throws {
+        try await makeSource()
+        #expect(try await planj("--journal", source, "fork", "child", "--at", "3", "--as", "early").status == 0)
+        #expect(try await planj("--journal", source, "export", "early", "--format", "pjl", "--no-redact", "-o", "early.pjl").status == 0)
+        let fresh = box.path("fresh-early.sqlite")
+        #expect(try await planj("--journal", fresh, "import", "early.pjl").status == 0)
+        #expect(try await runs(fresh)["early"]?[0] == runs(source)["early"]?[0])
+        let copied = try await planj("copy", source, fresh, "--run", "early", "--json")
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect((try summary(copied)["runs_already_there"] as? [String]) == ["early"])
+    }
+
     @Test func filtersSelectRunsAndBringParentsAlong() async throws {
         try await makeSource()
         let fork = try await planj("copy", "source.sqlite", "fork.sqlite", "--run", "child", "--json")

@@ -170,7 +170,7 @@ public struct JournalCopier {
 
     /// Checks that the destination's `existing` run is `run` or a prefix of it, returning its head.
     private func checkExisting(_ existing: RunSummary, against run: RunSummary) throws(JournalError) -> Int64 {
-        if existing.parent != run.parent || existing.forkSeq != run.forkSeq {
+        if try !sameLineage(existing, run) {
             let what = run.parent.map { "a fork of \($0) at seq \(run.forkSeq ?? 0)" } ?? "not a fork"
             let there = existing.parent.map { "a fork of \($0) at seq \(existing.forkSeq ?? 0)" } ?? "not a fork"
             throw conflict(run.id, nil, "the run is \(what) in the source but \(there) in the destination")
@@ -195,6 +195,15 @@ public struct JournalCopier {
             throw conflict(run.id, seq, "the destination holds another event at seq \(seq)")
         }
         return existing.events
+    }
+
+    /// Whether the destination's run forks where the source's does, from the same events: its
+    /// parent may be named differently (a fork of a fork imported alone from a .pjl names the run
+    /// that owns the events it shares, not the fork between).
+    private func sameLineage(_ existing: RunSummary, _ run: RunSummary) throws(JournalError) -> Bool {
+        if existing.parent == run.parent && existing.forkSeq == run.forkSeq { return true }
+        guard existing.parent != nil, run.parent != nil, let seq = run.forkSeq, existing.forkSeq == seq else { return false }
+        return try destination.chainHash(of: run.id, at: seq) == source.chainHash(of: run.id, at: seq)
     }
 
     /// The first seq in `from...to` where the chain hashes of source and destination differ
