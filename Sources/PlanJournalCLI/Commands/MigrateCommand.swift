@@ -9,7 +9,9 @@ extension Planj {
             abstract: "Create or upgrade the journal's schema (other commands do this on first use).",
             discussion: HelpText.reflow("""
                 Safe to run from several processes at once, and again: a journal already at this planj's \
-                format version is left as it is. A journal written by a newer planj is refused (exit 7).
+                format version is left as it is. A journal written by a newer planj is refused (exit 7). \
+                It also recomputes the run catalog (what `runs` lists) from the events where an older planj \
+                counted a value otherwise, such as a token count written as 2.0, which `verify` reports.
                 """))
 
         @OptionGroup var global: GlobalOptions
@@ -19,11 +21,16 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let version = try global.open().formatVersion()
+                let journal = try global.open()
+                let version = try journal.formatVersion()
+                let refreshed = try journal.refreshCatalog()
                 if json {
-                    Output.json(MigrateResult(journal: Journal.displayName(global.journalPath), formatVersion: version))
+                    Output.json(
+                        MigrateResult(
+                            journal: Journal.displayName(global.journalPath), formatVersion: version, catalogRefreshed: refreshed))
                 } else {
                     Output.line("journal \(Journal.displayName(global.journalPath)) is at format version \(version)")
+                    if !refreshed.isEmpty { Output.line("recomputed the catalog of \(Output.count(refreshed.count, "run")) from the events") }
                 }
             }
         }
@@ -34,4 +41,6 @@ extension Planj {
 struct MigrateResult: Encodable {
     var journal: String
     var formatVersion: Int
+    /// The runs whose catalog row was recomputed from their events.
+    var catalogRefreshed: [String]
 }

@@ -192,7 +192,10 @@ extension Journal {
                 problem(orphan, .corrupt, "a snapshot at seq \(orphan) has no event")
             }
             if let field = catalogMismatch(row, state) {
-                problem(nil, .corrupt, "the run catalog's \(field) differs from what the run's events say")
+                problem(
+                    nil, .corrupt,
+                    "the run catalog's \(field) differs from what the run's events say (a journal an older planj wrote, "
+                        + "which counted it otherwise, is brought up to date by `planj migrate`)")
             }
         } catch {
             problem(error.context.seq, error.code, error.message)
@@ -202,7 +205,7 @@ extension Journal {
     /// The first column of the catalog row (what `planj runs` lists) that differs from the state
     /// the run's events fold to; `nil` when they agree. The catalog is kept with the events, but
     /// is not covered by their hash chain.
-    private static func catalogMismatch(_ row: RunRow, _ state: PlanState) -> String? {
+    static func catalogMismatch(_ row: RunRow, _ state: PlanState) -> String? {
         let cost = state.totals.costUSD
         let checks: [(String, Bool)] = [
             ("status", row.status == state.status),
