@@ -65,6 +65,6 @@ extension Journal {
         return stream
     }
 
-    /// How long a subscription keeps trying to read again after I/O errors in a row.
+    /// How long a subscription keeps reading again after reads that failed in a row (``JournalError/mayPassOnRetry``).
     public static let readRetrySeconds: Int64 = 60
 }
