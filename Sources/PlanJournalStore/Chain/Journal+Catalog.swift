@@ -13,19 +13,12 @@ extension Journal {
         for row in rows {
             let state = try fold(PlanProjection(), run: row.id, upTo: row.headSeq)
             guard Self.catalogMismatch(row, state) != nil else { continue }
+            var updated = row
+            updated.summarize(state)
             try withWriter { (w) throws(JournalError) in
-                try w.db.transaction { () throws(JournalError) in
-                    // Only while the run is as folded: a writer that moved its head meanwhile wrote a current row.
-                    try w.db.statement(
-                        """
-                        UPDATE runs SET goal = ?, status = ?, started_at = ?, ended_at = ?, input_tokens = ?,
-                          output_tokens = ?, cost_usd = ? WHERE rid = ? AND head_seq = ?
-                        """
-                    ).bindAll([
-                        state.goal.map { .text($0) } ?? .null, .text(state.status), state.startedAt.map { .int($0.microseconds) } ?? .null,
-                        state.endedAt.map { .int($0.microseconds) } ?? .null, .int(state.totals.inputTokens),
-                        .int(state.totals.outputTokens), .double(state.totals.costUSD), .int(row.rid), .int(row.headSeq),
-                    ]).run()
+                // Only while the run is as folded: a writer that moved its head meanwhile wrote a current row.
+                _ = try w.db.transaction { () throws(JournalError) in
+                    try w.writeHead(updated, replacing: (row.headSeq, row.headHash), chunk: nil)
                 }
                 w.dropCache()
             }

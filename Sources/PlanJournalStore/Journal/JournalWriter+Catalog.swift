@@ -11,6 +11,17 @@ extension RunRow {
         ]
     }
 
+    /// Takes what the catalog summarizes of a run (goal, status, times, tokens, cost) from `state`.
+    mutating func summarize(_ state: PlanState) {
+        goal = state.goal
+        status = state.status
+        startedAt = state.startedAt?.microseconds
+        endedAt = state.endedAt?.microseconds
+        inputTokens = state.totals.inputTokens
+        outputTokens = state.totals.outputTokens
+        costUSD = state.totals.costUSD
+    }
+
     static let catalogSetClause = """
         head_seq = ?, head_hash = ?, goal = ?, status = ?, started_at = ?, ended_at = ?,
           input_tokens = ?, output_tokens = ?, cost_usd = ?, raw_bytes = ?, tail_first_seq = ?, tail_bytes = ?

@@ -483,13 +483,12 @@ final class JournalWriter {
             // Held: nothing after this can fail, so the merged chunk may be compressed meanwhile.
             try compactTail(&w, offload: holding)
         }
-        let s = w.cursor.state
-        let row = RunRow(
+        var row = RunRow(
             rid: w.cursor.rid ?? 0, id: w.cursor.id, parent: w.cursor.parent, forkSeq: w.cursor.forkSeq,
-            forkHash: w.cursor.row?.forkHash, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: s.goal,
-            status: s.status, startedAt: s.startedAt?.microseconds, endedAt: s.endedAt?.microseconds,
-            inputTokens: s.totals.inputTokens, outputTokens: s.totals.outputTokens, costUSD: s.totals.costUSD,
+            forkHash: w.cursor.row?.forkHash, headSeq: w.cursor.headSeq, headHash: w.cursor.headHash, goal: nil,
+            status: "", startedAt: nil, endedAt: nil, inputTokens: 0, outputTokens: 0, costUSD: 0,
             rawBytes: w.cursor.rawBytes, tailFirstSeq: w.cursor.tailFirstSeq, tailBytes: w.cursor.tailBytes)
+        row.summarize(w.cursor.state)
         if holding {
             // Nothing below can fail: a failed append leaves the held run as it was.
             hold(&w, row: row)
