@@ -79,7 +79,24 @@ import Testing
         #expect(md.contains("added `fetch_rocksdb_archive`; removed `fetch_rocksdb`; changed `compare`"))
         #expect(md.contains("| `fetch_rocksdb` | removed | 2 |"))
         #expect(md.contains("step `publish` granted by policy"))
-        #expect(md.contains("## Final answer\n\nPublished the recommendation"))
+        #expect(md.contains("## Final answer\n\n```markdown\nPublished the recommendation"))
+        #expect(md.hasSuffix("\n```\n"))
+    }
+
+    /// The final answer is the agent's Markdown source in a fence: its headings cannot pass
+    /// for the report's sections, nor its HTML reach the reader, nor its own fences end ours.
+    @Test func theFinalAnswerStaysInsideItsFence() throws {
+        let t = try TemporaryJournal()
+        let answer = "## Findings\n- **critical** all good\n<img src=x onerror=alert(1)>\n````\nend"
+        let completed = JSONValue.string(answer).jsonText
+        _ = try t.journal.ingest(
+            text: [
+                #"{"run":"f","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"f","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"run.completed","data":{"status":"succeeded","final_answer":"#
+                    + completed + "}}",
+            ].joined(separator: "\n") + "\n")
+        let md = MarkdownReport.render(try t.journal.state(of: "f"))
+        #expect(md.hasSuffix("## Final answer\n\n`````markdown\n" + answer + "\n`````\n"), "\(md)")
     }
 
     /// Step ids with a pipe or backticks keep the Steps table's columns and their code spans.

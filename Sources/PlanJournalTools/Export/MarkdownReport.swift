@@ -62,8 +62,17 @@ public enum MarkdownReport {
                 out.append("- **\(f.severity.rawValue)** `\(f.code)`" + (place.isEmpty ? "" : " (\(place))") + ": \(cell(f.message))")
             }
         }
-        if let answer = s.finalAnswer { out += ["", "## Final answer", "", answer] }
+        if let answer = s.finalAnswer { out += ["", "## Final answer", "", block(answer)] }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The agent's own text, often Markdown itself, as a fenced block of its source: a heading
+    /// in it could pass for a section of the report ("## Findings"), and raw HTML in it reaches
+    /// readers whose viewer does not sanitise. The fence is longer than any run of backticks
+    /// inside.
+    private static func block(_ s: String) -> String {
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(in: s) + 1))
+        return fence + "markdown\n" + s + (s.hasSuffix("\n") ? "" : "\n") + fence
     }
 
     /// `s` as inline code: on one line, fenced by more backticks than any run of them inside it
@@ -72,13 +81,7 @@ public enum MarkdownReport {
     private static func code(_ s: String, inTable: Bool = false) -> String {
         var text = s.lines.joined(separator: " ")
         if inTable { text = text.replacingOccurrences(of: "|", with: "\\|") }
-        var longest = 0
-        var run = 0
-        for c in text {
-            run = c == "`" ? run + 1 : 0
-            longest = max(longest, run)
-        }
-        let fence = String(repeating: "`", count: longest + 1)
+        let fence = String(repeating: "`", count: longestBacktickRun(in: text) + 1)
         let pad = text.hasPrefix("`") || text.hasSuffix("`") ? " " : ""
         return fence + pad + text + pad + fence
     }
@@ -93,6 +96,17 @@ public enum MarkdownReport {
             out.append(c)
         }
         return out
+    }
+
+    /// The length of the longest run of backticks in `s`.
+    private static func longestBacktickRun(in s: String) -> Int {
+        var longest = 0
+        var run = 0
+        for c in s {
+            run = c == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        return longest
     }
 
     /// ``text(_:)`` for one table cell or list line: at most 160 characters.
