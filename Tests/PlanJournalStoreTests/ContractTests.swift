@@ -40,6 +40,26 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
+    /// A run continued under another Unicode spelling of its id is a new run that does not start
+    /// at seq 1: the rejection says why, on ingest and on append.
+    @Test func aRunContinuedUnderAnotherSpellingOfItsIDIsNamed() async throws {
+        let t = try TemporaryJournal()
+        let (nfc, nfd) = ("caf\u{E9}", "cafe\u{301}")
+        let line = { (run: String, seq: Int, kind: String, data: String) in
+            #"{"run":"\#(run)","seq":\#(seq),"ts":"2026-11-24T10:00:0\#(seq)Z","kind":"\#(kind)","data":\#(data)}"# + "\n"
+        }
+        _ = try t.journal.ingest(text: line(nfc, 1, "run.started", #"{"goal":"g"}"#) + line(nfc, 2, "note", "{}"))
+        let report = try t.journal.ingest(text: line(nfd, 3, "note", "{}"))
+        let message = try #require(report.rejected.first?.message)
+        #expect(message.contains("another Unicode spelling (composed, NFC, at seq 2)"), "\(message)")
+        await #expect {
+            _ = try await t.journal.append([JournalEvent(parsing: line(nfd, 3, "note", "{}"))], to: nfd, expecting: .any)
+        } throws: { ($0 as? JournalError)?.message.contains("another Unicode spelling") == true }
+        // Ids with one spelling only get the plain message.
+        let plain = try t.journal.ingest(text: line("other", 3, "note", "{}"))
+        #expect(plain.rejected.first?.message.contains("Unicode") == false)
+    }
+
     /// Text with a NUL (a goal, say) is stored whole in the catalog, not cut at the NUL as a C
     /// string would be.
     @Test func aNULInsideTextIsKeptInTheCatalog() throws {

@@ -311,7 +311,12 @@ final class JournalWriter {
             w.skipped += 1
             return .duplicate
         }
-        let revision = try w.cursor.validator.validate(event)
+        let revision: PlanRevision?
+        do {
+            revision = try w.cursor.validator.validate(event)
+        } catch where w.cursor.rid == nil && w.cursor.headSeq == 0 && error.context.field == "seq" {
+            throw try namingSpelling(of: event.run, in: error)
+        }
         projection.apply(&w.cursor.state, event, revision: revision)
         if let chainedHead {
             w.cursor.headHash = chainedHead
@@ -332,6 +337,22 @@ final class JournalWriter {
         }
         if w.bufferedBytes >= config.chunkBytes { try flushChunk(&w) }
         return .accepted
+    }
+
+    /// `error` (a new run's first event is not seq 1) saying so when the journal holds the run
+    /// under another Unicode spelling of its id: ids are compared byte for byte, and `café`
+    /// composed (NFC) and decomposed (NFD) are two runs.
+    private func namingSpelling(of run: String, in error: JournalError) throws(JournalError) -> JournalError {
+        for other in Set([run.precomposedStringWithCanonicalMapping, run.decomposedStringWithCanonicalMapping])
+        where other.utf8.elementsEqual(run.utf8) == false {
+            guard let row = try reader.run(named: other) else { continue }
+            var named = error
+            named.message += "; the journal holds a run whose id looks the same in another Unicode spelling ("
+                + (other.utf8.count < run.utf8.count ? "composed, NFC" : "decomposed, NFD")
+                + ", at seq \(row.headSeq)): run ids are compared byte for byte, so write the id as that run has it"
+            return named
+        }
+        return error
     }
 
     private var lastStoredLookup: (rid: Int64, chunk: ChunkRow, lines: [ArraySlice<UInt8>])?
