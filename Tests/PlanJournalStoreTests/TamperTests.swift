@@ -142,6 +142,19 @@ import Testing
         #expect(report.problems.contains { $0.run.isEmpty && $0.message.contains("the SQLite file is damaged") }, "\(report)")
     }
 
+    /// A table whose definition another program changed (a column renamed through
+    /// `writable_schema`) is damage to the journal, exit 6, not an I/O error.
+    @Test func aChangedTableDefinitionIsDamage() async throws {
+        let t = try await makeJournal()
+        try withDatabase(t) { db in
+            try db.execute("PRAGMA writable_schema=ON")
+            try db.execute("UPDATE sqlite_master SET sql = replace(sql, 'raw_len', 'raw_size') WHERE name = 'chunks'")
+        }
+        let report = try Journal(path: t.path).verify()
+        #expect(!report.ok && report.problems.allSatisfy { $0.code == JournalError.Code.corrupt.name }, "\(report)")
+        #expect(report.problems.first?.message.contains("tables are not as planj made them") == true, "\(report)")
+    }
+
     @Test func aChangedDictionaryByteIsFound() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 4096, dictionaryTrainingBytes: 8192))
         for k in 0..<6 {

@@ -85,7 +85,16 @@ final class SQLiteConnection: SQLDatabase {
         }
         var handle: OpaquePointer?
         let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
-        guard rc == SQLITE_OK, let handle else { throw error(rc, lastMessage) }
+        guard rc == SQLITE_OK, let handle else {
+            // planj's own SQL matches the tables it made: SQLite not accepting it ("no such
+            // column") means their definitions were changed.
+            guard rc & 0xFF == SQLITE_ERROR else { throw error(rc, lastMessage) }
+            throw JournalError(
+                .corrupt,
+                "the journal's tables are not as planj made them (SQLite: \(lastMessage)): another program changed"
+                    + " their definitions, or the file is damaged",
+                context: .init(journalPath: path), cause: SQLiteError(code: rc))
+        }
         let s = SQLiteStatement(handle, connection: self)
         statements[sql] = s
         return s
