@@ -564,6 +564,21 @@ import Testing
         #expect(ingested.status == 3 && ingested.stderr.contains("planj fork PARENT --at 5 --as=f,"), "\(ingested.stderr)")
     }
 
+    /// Names SQLite would read as a URI or an in-memory database are files of that name, where
+    /// reading commands find them; a device is refused before SQLite creates files beside it.
+    @Test func aJournalNamedLikeAURIIsAFileOfThatName() async throws {
+        let line = #"{"run":"m","seq":1,"ts":"2026-11-25T09:00:00Z","kind":"run.started","data":{"goal":"x"}}"#
+        for name in ["file:y.sqlite", ":memory:"] {
+            let append = try await planj("--journal", name, "append", stdin: line + "\n")
+            #expect(append.status == 0, "\(append.stderr)")
+            #expect(FileManager.default.fileExists(atPath: directory + "/" + name), "\(name)")
+            let runs = try await planj("--journal", name, "runs", "--json")
+            #expect(runs.status == 0 && runs.stdout.contains(#""id" : "m""#), "\(name): \(runs.stderr)")
+        }
+        let device = try await planj("--journal", "/dev/null", "runs")
+        #expect(device.status == 2 && device.stderr.contains("it is a device"), "\(device.stderr)")
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

@@ -37,6 +37,25 @@ import Testing
         #expect(next.lastSeq == Int64(run.events.count))
     }
 
+    /// Opened through a symbolic link, the journal's append log is the one beside its file, where
+    /// SQLite keeps the WAL: a log left by a writer that used the real name is replayed, and a
+    /// writer using the link leaves no log of its own beside the link.
+    @Test func theLogOfAJournalOpenedThroughALinkIsBesideItsFile() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let links = t.directory + "/links"
+        try FileManager.default.createDirectory(atPath: links, withIntermediateDirectories: true)
+        let link = links + "/alias.sqlite"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: t.path)
+        let linked = try Journal(path: link, configuration: JournalConfiguration(commitWindowMicroseconds: 5_000_000))
+        #expect(try linked.events(of: "a").count == 4)
+        _ = try await linked.append(Array(run.events[4..<6]), to: "a", expecting: .exactly(4))
+        #expect(!FileManager.default.fileExists(atPath: link + "-pjlog"))
+        #expect(FileManager.default.fileExists(atPath: t.path + "-pjlog"))
+    }
+
     /// Gives the journal at `path` the id `id` (as the first writer with an append log would).
     private func setJournalID(_ id: String, at path: String) throws {
         try SQLiteConnection(path: path).execute("INSERT INTO meta(key, value) VALUES ('journal_id', '\(id)')")

@@ -70,7 +70,7 @@ final class JournalWriter {
         checkpointer = sqlite.map { _ in Checkpointer(path: path) }
         appendLog =
             sqlite != nil && config.commitWindowMicroseconds > 0
-            ? AppendLog(journalPath: path) : nil
+            ? AppendLog(journalPath: JournalFileName.resolved(path)) : nil
         if let sqlite {
             try Self.configure(sqlite, durability: config.durability)
             // Savepoints' journals in memory: by default SQLite spills one past 64 KiB to a temp

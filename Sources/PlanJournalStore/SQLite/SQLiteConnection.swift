@@ -19,8 +19,11 @@ final class SQLiteConnection: SQLDatabase {
         self.path = path
         let flags =
             (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        if let problem = JournalFileName.notARegularFile(path) {
+            throw JournalError(.usage, "cannot open the journal: \(problem); name a journal's file", context: .init(journalPath: path))
+        }
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        let rc = sqlite3_open_v2(JournalFileName.sqlitePath(path), &handle, flags, nil)
         db = handle
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"

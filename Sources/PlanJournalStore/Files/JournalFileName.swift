@@ -1,0 +1,34 @@
+import Foundation
+import PlanJournalCore
+
+/// How a SQLite journal's path reaches SQLite and the files planj keeps beside it.
+enum JournalFileName {
+    /// `path` as SQLite must be given it to open that file: a path SQLite would read as a URI
+    /// or as an in-memory database (`file:j.sqlite`, `:memory:`) starts with `./`, so the
+    /// journal is the file of that name, which is where reading commands look for it.
+    static func sqlitePath(_ path: String) -> String {
+        path.hasPrefix(":") || path.lowercased().hasPrefix("file:") ? "./" + path : path
+    }
+
+    /// Where the journal's file really is: SQLite follows symbolic links and puts its `-wal` and
+    /// `-shm` files beside the file linked to, and the append log (and its lock) must be beside
+    /// it too, or a second name for the journal would have a log, and a lock, of its own.
+    static func resolved(_ path: String) -> String {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        // Named as given unless a link is involved, so messages keep the user's spelling.
+        return resolved == URL(fileURLWithPath: path).standardizedFileURL.path ? path : resolved
+    }
+
+    /// Why the existing file at `path` cannot be a journal (a device, a pipe, a socket), if so:
+    /// SQLite would create `<device>-journal` beside it and fail with an I/O error.
+    static func notARegularFile(_ path: String) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved(path)),
+            let type = attributes[.type] as? FileAttributeType
+        else { return nil }
+        switch type {
+        case .typeRegular, .typeDirectory: return nil
+        case .typeCharacterSpecial, .typeBlockSpecial: return "it is a device, not a file"
+        default: return "it is not a regular file"
+        }
+    }
+}
