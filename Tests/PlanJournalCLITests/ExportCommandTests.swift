@@ -24,6 +24,26 @@ import Testing
         return lz4.stdout
     }
 
+    /// An export that fails part way (here a damaged chunk at the run's end) leaves no
+    /// `FILE.partial` holding its space, and an earlier file of that name as it was.
+    @Test func aFailedExportLeavesNoPartialFile() async throws {
+        let s = try PlanjSandbox("planj-export-fail")
+        let run = try RunBuilder.complete(run: "r", steps: 20, payloadBytes: 2000)
+        let ingest = try await s.planj("ingest", "--chunk-bytes", "4000", "-", stdin: run.jsonl)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        try "earlier".write(toFile: s.path("out.jsonl"), atomically: true, encoding: .utf8)
+        let damage = try await ChildProcess.run(
+            "/usr/bin/env",
+            ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(s.journal)'); c.execute('update chunks set body = zeroblob(length(body)) where cid = (select max(cid) from chunks)'); c.commit()"])
+        #expect(damage.status == 0, "\(damage.stderr)")
+        for format in ["jsonl", "pjl", "md"] {
+            let r = try await s.planj("export", "r", "--format", format, "-o", s.path("out.jsonl"))
+            #expect(r.status == 6, "\(format): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: s.path("out.jsonl.partial")), "\(format)")
+            #expect(try String(contentsOfFile: s.path("out.jsonl"), encoding: .utf8) == "earlier")
+        }
+    }
+
     @Test func noFormatLeaksASecretPlantedInAnyField() async throws {
         let s = try await secretSandbox()
         for format in Planj.Export.Format.allCases.map(\.rawValue) {

@@ -59,6 +59,18 @@ final class OutputFile {
             return
         }
         try? handle.close()
+        finished = true
         try OutputPath.moveIntoPlace(temporary, target)
+    }
+
+    /// Whether ``close()`` closed the temporary file and moved it into place (or, failing, removed it).
+    private var finished = false
+
+    /// A file left unfinished (its command failed: a full disk, a damaged run) goes, rather than
+    /// holding its space as `FILE.partial`.
+    deinit {
+        guard let temporary, !finished else { return }
+        try? handle.close()
+        unlink(temporary)
     }
 }
