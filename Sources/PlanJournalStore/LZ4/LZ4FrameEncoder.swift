@@ -19,7 +19,7 @@ final class LZ4FrameEncoder {
         context = ctx
         preferences.compressionLevel = level
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
-        preferences.frameInfo.blockSizeID = LZ4F_max4MB
+        preferences.frameInfo.blockSizeID = LZ4F_max256KB
     }
 
     deinit { LZ4F_freeCompressionContext(context) }

@@ -27,6 +27,7 @@ public struct Redactor: Sendable {
 
     public let rules: [RedactionRule]
     private let triggers: TriggerIndex
+    private let fieldRules = FieldRuleCache()
 
     /// A redactor with the built-in rules followed by `extra` ones.
     public init(extra: [RedactionRule] = []) {
@@ -148,7 +149,7 @@ public struct Redactor: Sendable {
                     // password_changed, which holds none); at the top level too, but for the
                     // envelope's own fields.
                     if !own, m.value != .null, m.value.boolValue == nil,
-                        let rule = rules.first(where: { $0.hides(field: m.key) })
+                        let rule = fieldRules.rule(hiding: m.key, in: rules).map({ rules[$0] })
                     {
                         guard m.value != .string(rule.template) else { return .init(key, m.value) }
                         tally.replacements[rule.name, default: 0] += 1
