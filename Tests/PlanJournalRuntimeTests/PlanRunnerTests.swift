@@ -181,6 +181,18 @@ import Testing
         #expect(last.data("error")?["message"]?.stringValue?.contains("cycle") == true)
     }
 
+    /// A step id the wire format refuses (empty, or with a NUL) is an invalid plan too, not a
+    /// rejected append that leaves the run `running`.
+    @Test(arguments: ["", "a\u{0}b"])
+    func aStepIDTheWireRefusesIsAnInvalidPlan(id: String) async throws {
+        let t = try TemporaryJournal()
+        let result = try await PlanRunner(
+            journal: t.journal, planner: ScriptedPlanner(plans: [[step(id, [])]]), executor: ScriptedExecutor()
+        ).start(.init(goal: "bad id"))
+        #expect(result.status == "failed" && result.stoppedBy == "invalid_plan")
+        #expect(try t.journal.run(result.run).status == "failed")
+    }
+
     @Test func resumeFinishesAnInterruptedRunWithoutRedoingCompletedSteps() async throws {
         let t = try TemporaryJournal()
         // What a killed runner leaves: a done, b started and never finished.

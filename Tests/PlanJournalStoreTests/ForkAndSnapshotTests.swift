@@ -5,6 +5,16 @@ import PlanJournalTestSupport
 import Testing
 
 @Suite struct ForkAndSnapshotTests {
+    /// A snapshot interval of 0 stores no snapshots (it divided by zero); state is folded from
+    /// the first event.
+    @Test func aSnapshotIntervalOfZeroStoresNone() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(snapshotInterval: 0))
+        let run = try RunBuilder.complete(run: "z", steps: 4)
+        _ = try await t.journal.append(run.events, to: "z", expecting: .noRun)
+        #expect(try t.journal.stats().snapshots == 0)
+        #expect(try t.journal.state(of: "z", at: 5) == PlanProjection().fold(run: "z", Array(run.events.prefix(5))))
+    }
+
     @Test func aForkReadsItsPrefixThroughTheParentAndContinuesAlone() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "parent", steps: 4)

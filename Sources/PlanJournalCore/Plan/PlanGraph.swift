@@ -1,4 +1,4 @@
-/// Checks that a list of steps forms a plan: unique ids, known dependencies, no cycles.
+/// Checks that a list of steps forms a plan: non-empty unique ids, known dependencies, no cycles.
 public enum PlanGraph {
     /// Validates `steps` as one plan version.
     /// - Parameters:
@@ -10,6 +10,9 @@ public enum PlanGraph {
         var index: [String: Int] = [:]
         for (k, step) in steps.enumerated() {
             let p = paths?[k] ?? "\(path)[\(k)]"
+            // What the wire form refuses (``PlanStep/init(wire:path:)``), for steps built in code.
+            if step.id.isEmpty { throw JournalError.invalid("\(p).id", "must be a non-empty string") }
+            if step.id.utf8.contains(0) { throw JournalError.invalid("\(p).id", "must not contain U+0000") }
             if index.updateValue(k, forKey: step.id) != nil {
                 throw JournalError.invalid("\(p).id", "duplicate step id \"\(step.id)\"")
             }

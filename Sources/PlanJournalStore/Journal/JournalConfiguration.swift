@@ -23,7 +23,7 @@ public struct JournalConfiguration: Sendable {
     /// A plan-state snapshot is stored every this many events of a run (default 250: `state(at:)`
     /// folds at most 249 events; 1000 measured 2.2x slower at +7% size on 100k-event runs). A run
     /// whose state grows large (thousands of plan steps) gets them further apart, each at most
-    /// about as large as the events since the one before.
+    /// about as large as the events since the one before. 0 or less stores none.
     public var snapshotInterval: Int64
     /// How long a writer waits for another process's write lock, in milliseconds (default 30 s).
     public var busyTimeoutMilliseconds: Int32

@@ -328,7 +328,7 @@ final class JournalWriter {
         w.cursor.headSeq = event.seq
         w.buffer(event)
         w.accepted += 1
-        if event.seq % config.snapshotInterval == 0,
+        if config.snapshotInterval > 0, event.seq % config.snapshotInterval == 0,
             SnapshotSpacing.isDue(
                 seq: event.seq, interval: config.snapshotInterval, state: w.cursor.state,
                 eventBytes: w.cursor.rawBytes + Int64(w.bufferedBytes))
