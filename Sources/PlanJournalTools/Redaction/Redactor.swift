@@ -123,6 +123,9 @@ public struct Redactor: Sendable {
             return .array(items.map { redact($0, tally: &tally, changed: &changed, envelope: false) })
         case .object(let members):
             var seen = Set(members.map(\.key))
+            // The next number to try per hidden name: counting from 2 again for each key made
+            // an object of many keys hidden alike quadratic.
+            var nextNumber: [String: Int] = [:]
             return .object(
                 members.map { m in
                     // The envelope's own fields keep their names, and `ts` its form.
@@ -133,12 +136,13 @@ public struct Redactor: Sendable {
                         var out = redact(key, tally: &tally)
                         if out != key {
                             // Two keys hidden alike stay two keys: numbered, never left as they were.
-                            var n = 2
                             let base = out
+                            var n = nextNumber[base] ?? 2
                             while seen.contains(out) {
                                 out = "\(base)#\(n)"
                                 n += 1
                             }
+                            nextNumber[base] = n
                             seen.insert(out)
                             key = out
                             changed += 1
