@@ -37,9 +37,11 @@ import Testing
         let bad = try await s.planj("sql", "SELECT * FROM nowhere")
         #expect(bad.status == 2 && bad.stderr.contains("no such table: nowhere"), "\(bad.stderr)")
         // SQL that fails as it runs is the query's fault too, not an I/O error.
-        for sql in ["SELECT load_extension('x')", "ATTACH '/nonexistent/a.db' AS a"] {
+        // fts3_tokenizer hands out (and takes) raw pointers: off for users' queries.
+        for sql in ["SELECT load_extension('x')", "ATTACH '/nonexistent/a.db' AS a", "SELECT fts3_tokenizer('simple', x'0011223344556677')"] {
             #expect(try await s.planj("sql", sql).status == 2, "\(sql)")
         }
+        #expect(try await s.planj("sql", "SELECT hex(fts3_tokenizer('simple')) AS p", "--csv").stdout == "p\r\n\r\n")
 
         // A new run: only it is read by the next refresh.
         #expect(try await s.planj("ingest", "-", stdin: try RunBuilder.complete(run: "r3", steps: 2).jsonl).status == 0)

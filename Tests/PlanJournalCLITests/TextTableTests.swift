@@ -31,6 +31,10 @@ import Testing
         #expect(TerminalText.safe("plain\ttext\nnext ünï ✓") == "plain\ttext\nnext ünï ✓")
         #expect(TerminalText.safe("a\u{1B}[2Jb\u{07}c\rd\u{7F}e\u{9B}f\u{00}") == "a\u{FFFD}[2Jb\u{FFFD}c\u{FFFD}d\u{FFFD}e\u{FFFD}f\u{FFFD}")
         #expect(TerminalText.safe("\u{C2}\u{A0}nbsp \u{0100}") == "\u{C2}\u{A0}nbsp \u{0100}")
+        // Bidirectional overrides and isolates, which reorder what follows them; quotes, ellipses
+        // and other punctuation encoded alike (E2 80 xx) stay.
+        #expect(TerminalText.safe("abc\u{202E}gnp.exe \u{2066}x\u{2069}") == "abc\u{FFFD}gnp.exe \u{FFFD}x\u{FFFD}")
+        #expect(TerminalText.safe("it\u{2019}s\u{2026} \u{2014} \u{2065}") == "it\u{2019}s\u{2026} \u{2014} \u{2065}")
     }
 
     /// A chain of 30,000 steps (each depending on the one before) is drawn without recursion,

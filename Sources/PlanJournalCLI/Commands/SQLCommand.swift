@@ -106,7 +106,9 @@ extension Planj {
                 },
                 row: { values in
                     if csv {
-                        block += Array((values.map { Self.csvField(Self.csvText($0)) }.joined(separator: ",") + "\r\n").utf8)
+                        // On a terminal, text from runs is made harmless, as in the table.
+                        let fields = values.map { Self.csvField(Output.stdoutIsATTY ? TerminalText.safe(Self.csvText($0)) : Self.csvText($0)) }
+                        block += Array((fields.joined(separator: ",") + "\r\n").utf8)
                     } else {
                         let object = JSONValue.object(zip(columns, values).map { JSONValue.Member($0, Self.json($1)) })
                         block += Array(((rows == 0 ? "[" : ",\n") + object.jsonText).utf8)

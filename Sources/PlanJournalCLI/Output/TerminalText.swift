@@ -11,17 +11,24 @@ enum TerminalText {
         return String(out)
     }
 
-    /// C0 controls but newline and tab, DEL, and C1 controls.
+    /// C0 controls but newline and tab, DEL, C1 controls, and the bidirectional embeddings,
+    /// overrides and isolates (U+202A...U+202E, U+2066...U+2069), which make text shown after
+    /// them read in another order than it is (`abc\u{202E}gnp.exe` shows as `abcexe.png`).
     private static func isControl(_ s: Unicode.Scalar) -> Bool {
         (s.value < 0x20 && s != "\n" && s != "\t") || (s.value >= 0x7F && s.value <= 0x9F)
+            || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
     }
 
-    /// A scan of the bytes: C1 controls are U+0080...U+009F, `C2 80`...`C2 9F` in UTF-8.
+    /// A scan of the bytes: C1 controls are U+0080...U+009F, `C2 80`...`C2 9F` in UTF-8; the
+    /// bidirectional controls `E2 80 AA`...`E2 80 AE` and `E2 81 A6`...`E2 81 A9`.
     private static func needsCleaning(_ text: String) -> Bool {
-        var afterC2 = false
+        var (previous, beforeThat): (UInt8, UInt8) = (0, 0)
         for b in text.utf8 {
-            if (b < 0x20 && b != 0x0A && b != 0x09) || b == 0x7F || (afterC2 && b <= 0x9F) { return true }
-            afterC2 = b == 0xC2
+            if (b < 0x20 && b != 0x0A && b != 0x09) || b == 0x7F || (previous == 0xC2 && b <= 0x9F) { return true }
+            if beforeThat == 0xE2 && ((previous == 0x80 && (0xAA...0xAE).contains(b)) || (previous == 0x81 && (0xA6...0xA9).contains(b))) {
+                return true
+            }
+            (previous, beforeThat) = (b, previous)
         }
         return false
     }

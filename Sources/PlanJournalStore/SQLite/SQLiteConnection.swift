@@ -140,6 +140,8 @@ final class SQLiteConnection: SQLDatabase {
         _ sql: String, limit: Int, header: ([String]) throws(JournalError) -> Void,
         row: ([SQLValue]) throws(JournalError) -> Void
     ) throws(JournalError) {
+        let rc = csqlite_harden_for_queries(db)
+        guard rc == SQLITE_OK else { throw error(rc, lastMessage) }
         let statement = try prepareOnce(sql)
         guard statement.isReadOnly else {
             throw JournalError(.usage, "the query would change the journal; only statements that read are run")
