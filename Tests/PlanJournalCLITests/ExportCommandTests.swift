@@ -44,6 +44,20 @@ import Testing
         }
     }
 
+    /// A link planted at the temporary name (`FILE.partial`, in a folder another user can
+    /// write) is removed, never written through: the file it names stays as it was.
+    @Test func aLinkAtTheTemporaryNameIsNotFollowed() async throws {
+        let s = try await secretSandbox()
+        try "victim".write(toFile: s.path("victim.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: s.path("r.md.partial"), withDestinationPath: s.path("victim.txt"))
+        let r = try await s.planj("export", SecretRun.run, "--format", "md", "-o", s.path("r.md"))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: s.path("victim.txt"), encoding: .utf8) == "victim")
+        let written = try FileManager.default.attributesOfItem(atPath: s.path("r.md"))
+        #expect(written[.type] as? FileAttributeType == .typeRegular)
+        #expect(try String(contentsOfFile: s.path("r.md"), encoding: .utf8).hasPrefix("# Run "))
+    }
+
     @Test func noFormatLeaksASecretPlantedInAnyField() async throws {
         let s = try await secretSandbox()
         for format in Planj.Export.Format.allCases.map(\.rawValue) {

@@ -60,15 +60,23 @@ public enum OutputPath {
         try checkReplaceable(temporary)
         var info = stat()
         let mode = lstat(file, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? info.st_mode & 0o777 : nil
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: mode.map { [.posixPermissions: Int($0)] }),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else {
-            let folder = (file as NSString).deletingLastPathComponent
-            let reason = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? "permission denied?" : "no directory \(folder)"
-            throw JournalError(.io, "cannot write the output file (\(reason))", context: .init(file: file))
+        // Created new, never through a link: in a folder another user can write, a link put at
+        // this name (before, or between creating and opening it) would have the export written
+        // into the file it names.
+        var fd: Int32 = -1
+        for _ in 0..<3 where fd < 0 {
+            unlink(temporary)  // a leftover of an interrupted run (a link itself, not what it names)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ?? 0o644)
+            if fd < 0 && errno != EEXIST { break }
         }
-        if let mode { _ = chmod(temporary, mode) }  // exactly, whatever the umask took away
-        return (temporary, handle)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            let folder = (file as NSString).deletingLastPathComponent
+            let hint = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? reason : "no directory \(folder)"
+            throw JournalError(.io, "cannot write the output file (\(hint))", context: .init(file: file))
+        }
+        if let mode { _ = fchmod(fd, mode) }  // exactly, whatever the umask took away
+        return (temporary, FileHandle(fileDescriptor: fd, closeOnDealloc: true))
     }
 
     /// The descriptor a path names: `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`.
@@ -89,6 +97,10 @@ public enum OutputPath {
     /// - Throws: `.io` naming the path.
     public static func moveIntoPlace(_ temporary: String, _ path: String) throws(JournalError) {
         try checkReplaceable(path)
+        var at = stat()
+        guard lstat(temporary, &at) == 0, at.st_mode & S_IFMT == S_IFREG else {
+            throw JournalError(.io, "the finished file was replaced by something else before it was moved into place", context: .init(file: temporary))
+        }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
