@@ -34,6 +34,23 @@ import Testing
         #expect(standard(reply["ignored"]?.stringValue) == 0)
     }
 
+    /// A channel released without `stop()` (a library user dropping its adapters) stops its
+    /// program, even one that ignores its input closing and SIGTERM.
+    @Test func aReleasedChannelStopsItsProgram() async throws {
+        var pid: pid_t = 0
+        do {
+            let channel = try SubprocessChannel(
+                arguments: ["python3", "-c", "import signal, sys, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nsys.stdin.readline()\ntime.sleep(3600)"])
+            pid = channel.pid
+            #expect(kill(pid, 0) == 0)
+        }
+        // Stopped in the background: its input closed, SIGTERM (ignored), then SIGKILL.
+        let deadline = ContinuousClock.now + .seconds(10)
+        // (The channel's waiter thread reaps it: a zombie would still answer `kill`.)
+        while kill(pid, 0) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(kill(pid, 0) != 0, "the program still runs")
+    }
+
     /// A cancelled call returns at once, though the program never answers it.
     @Test func aCancelledCallReturnsAtOnce() async throws {
         let channel = try SubprocessChannel(arguments: ["python3", "-c", "import sys, time\nfor line in sys.stdin: time.sleep(3600)"])

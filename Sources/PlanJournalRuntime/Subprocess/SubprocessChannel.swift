@@ -6,8 +6,8 @@ import Synchronization
 /// input, `{"id":N,"method":M,"params":{…}}`; each reply is one line on its standard output,
 /// `{"id":N,"result":{…}}` or `{"id":N,"error":{"type":…,"message":…,"retryable":…}}`. Replies may
 /// come in any order; its standard error passes through to ours. The program runs until
-/// ``stop(grace:)`` or ``stopAll()`` (a channel is not stopped when it is released: its program
-/// may outlive it otherwise).
+/// ``stop(grace:)``, ``stopAll()``, or the channel's release (then it is stopped the same way in
+/// the background: its program, and the channel's two threads, end with it).
 public final class SubprocessChannel: Sendable {
     /// The command line, for messages.
     public let commandLine: String
@@ -29,8 +29,14 @@ public final class SubprocessChannel: Sendable {
         var outputEnded = false
     }
 
-    /// The channels whose programs may still run, for ``stopAll()``.
-    private static let live = Mutex<[ObjectIdentifier: SubprocessChannel]>([:])
+    /// The channels whose programs may still run, for ``stopAll()``; held weakly, so that
+    /// releasing a channel stops its program.
+    private static let live = Mutex<[ObjectIdentifier: WeakChannel]>([:])
+
+    private final class WeakChannel: Sendable {
+        weak let channel: SubprocessChannel?
+        init(_ channel: SubprocessChannel) { self.channel = channel }
+    }
 
     /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments.
     /// - Throws: ``RuntimeError`` `usage` when there is no such program or it cannot be started.
@@ -38,7 +44,7 @@ public final class SubprocessChannel: Sendable {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
         commandLine = arguments.joined(separator: " ")
         process = try SpawnedProcess(executable: try Self.locate(program), arguments: arguments)
-        Self.live.withLock { $0[ObjectIdentifier(self)] = self }
+        Self.live.withLock { $0[ObjectIdentifier(self)] = WeakChannel(self) }
         // The threads hold what they use, not the channel.
         let (process, shared, commandLine) = (process, shared, commandLine)
         let reader = Thread { Self.readReplies(from: process.output, shared: shared, commandLine: commandLine) }
@@ -76,6 +82,9 @@ public final class SubprocessChannel: Sendable {
         throw RuntimeError("usage", "cannot find the program \(program) on $PATH")
     }
 
+    /// The program's process id.
+    var pid: pid_t { process.pid }
+
     /// Why calls fail, once the program has ended or closed its output (`nil` while it runs).
     public var ending: String? { shared.state.withLock { $0.closed } }
 
@@ -84,13 +93,27 @@ public final class SubprocessChannel: Sendable {
     /// its channel is closed (``ending`` says how it ended).
     public func stop(grace: Duration = .milliseconds(500)) {
         Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        Self.stop(process, shared, grace: grace)
+    }
+
+    /// Released without ``stop(grace:)``: the program is stopped on a thread of its own.
+    deinit {
+        Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        guard shared.state.withLock({ $0.ended == nil }) else { return }
+        let (process, shared) = (process, shared)
+        let stopper = Thread { Self.stop(process, shared, grace: .milliseconds(500)) }
+        stopper.name = "planj-subprocess-stopper"
+        stopper.start()
+    }
+
+    private static func stop(_ process: SpawnedProcess, _ shared: Shared, grace: Duration) {
         process.closeInput()
         var ended = false
         for signal in [SIGTERM, SIGKILL] where !ended {
-            ended = waitForEnd(upTo: grace)
+            ended = waitForEnd(shared, upTo: grace)
             if !ended { process.send(signal) }
         }
-        guard ended || waitForEnd(upTo: grace) else { return }
+        guard ended || waitForEnd(shared, upTo: grace) else { return }
         // The waiter closes the channel (``ending`` then says how the program ended) once the
         // reader has taken its last output, within a second of the end.
         let deadline = ContinuousClock.now + .milliseconds(1200)
@@ -100,11 +123,11 @@ public final class SubprocessChannel: Sendable {
     /// Stops the programs of every channel still open (at the end of a command, or when it is
     /// interrupted), side by side.
     public static func stopAll() {
-        let channels = live.withLock { Array($0.values) }
+        let channels = live.withLock { $0.values.compactMap(\.channel) }
         DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
     }
 
-    private func waitForEnd(upTo limit: Duration) -> Bool {
+    private static func waitForEnd(_ shared: Shared, upTo limit: Duration) -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if shared.state.withLock({ $0.ended != nil }) { return true }
