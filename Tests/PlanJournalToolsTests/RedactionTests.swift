@@ -31,6 +31,32 @@ import Testing
         #expect(redact("TWINE_PASSWORD? no: pypi-AgEIcHlwaS5vcmc" + String(repeating: "x", count: 50) + " end") == "TWINE_PASSWORD? no: [REDACTED:api-key] end")
     }
 
+    /// Secrets in the shapes agents' logs hold them: JSON inside a JSON string (escaped quotes),
+    /// headers in an HTTP dump, PGP key blocks, command options, account keys, webhooks.
+    @Test func secretsInLoggedShapesAreHidden() {
+        #expect(redact(#"{\"password\": \"Hunter2-DB-Passw0rd\", \"user\": \"bo\"}"#) == #"{\"password\": [REDACTED], \"user\": \"bo\"}"#)
+        #expect(redact(#"{\"Authorization\": \"Basic dXNlcjpwYXNzd29yZA==\"}"#) == #"{\"Authorization\": \"[REDACTED:token]\"}"#)
+        #expect(redact("HTTP/1.1 200 OK\nSet-Cookie: SessCookie-7f3a9b2c1d; Path=/\nCookie: a=b1234\n") == "HTTP/1.1 200 OK\nSet-Cookie: [REDACTED]\nCookie: [REDACTED]\n")
+        #expect(redact("-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----\nok") == "[REDACTED:private-key]\nok")
+        #expect(redact("psql --password Pg-Secret-9 -h db") == "psql --password [REDACTED] -h db")
+        #expect(redact("curl -u admin:Adm1n-pw https://x.example") == "curl -u admin:[REDACTED] https://x.example")
+        #expect(redact("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=abcd1234efgh==;") == "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];")
+        #expect(redact("post to https://hooks.slack.com/services/T000/B000/XXXXabcd now") == "post to [REDACTED:webhook] now")
+        #expect(redact("token ya29.a0AfH6SMBx3-abcdefghijklmnopqrstuv end") == "token [REDACTED:api-key] end")
+    }
+
+    /// A header or variable written as a name and a value has its value hidden when the name is
+    /// a secret's.
+    @Test func aSecretNamedByANameValuePairIsHidden() throws {
+        let e = try JournalEvent(
+            parsing: Array(
+                #"{"run":"r","seq":1,"ts":"2026-11-25T10:00:00Z","kind":"x.t","data":{"headers":[{"name":"Authorization","value":"Basic dXNlcjpwYXNz"},{"name":"X-Api-Key","value":"k-123456"},{"name":"Accept","value":"text/html"}],"env":[{"key":"DB_PASSWORD","value":"pw-9"}]}}"#.utf8))
+        var tally = Redactor.Tally()
+        let out = String(decoding: Redactor().redact([e], tally: &tally)[0].bytes, as: UTF8.self)
+        for secret in ["dXNlcjpwYXNz", "k-123456", "pw-9"] { #expect(!out.contains(secret), "\(out)") }
+        #expect(out.contains(#"{"name":"Accept","value":"text/html"}"#), "\(out)")
+    }
+
     @Test func ordinaryTextIsLeftAlone() {
         for text in [
             "the token limit was exceeded after 4096 tokens", "basic functionality works", "Bearer of bad news",

@@ -126,6 +126,11 @@ public struct Redactor: Sendable {
             // The next number to try per hidden name: counting from 2 again for each key made
             // an object of many keys hidden alike quadratic.
             var nextNumber: [String: Int] = [:]
+            // A header or variable written as a pair (HAR, Postman, Kubernetes env:
+            // `{"name": "Authorization", "value": "…"}`): its value is hidden as a field of that
+            // name would be.
+            let pairName = members.first { ["name", "key"].contains($0.key.lowercased()) }?.value.stringValue
+            let pairRule = envelope ? nil : pairName.flatMap { fieldRules.rule(hiding: $0, in: rules) }
             return .object(
                 members.map { m in
                     // The envelope's own fields keep their names, and `ts` its form.
@@ -153,7 +158,7 @@ public struct Redactor: Sendable {
                     // password_changed, which holds none); at the top level too, but for the
                     // envelope's own fields.
                     if !own, m.value != .null, m.value.boolValue == nil,
-                        let rule = fieldRules.rule(hiding: m.key, in: rules).map({ rules[$0] })
+                        let rule = (fieldRules.rule(hiding: m.key, in: rules) ?? (m.key.lowercased() == "value" ? pairRule : nil)).map({ rules[$0] })
                     {
                         guard m.value != .string(rule.template) else { return .init(key, m.value) }
                         tally.replacements[rule.name, default: 0] += 1

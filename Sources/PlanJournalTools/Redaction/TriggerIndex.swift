@@ -81,7 +81,7 @@ struct TriggerIndex: Sendable {
 enum TriggerCheck: Sendable {
     /// The trigger alone.
     case none
-    /// `NAME["']?\s*[:=]`: an optional quote, spaces, then `:` or `=`.
+    /// `NAME\\?["']?\s*[:=]`: an optional quote (escaped or not), spaces, then `:` or `=`.
     case assignment
     /// `://[^/\s:@]*:[^/\s@]+@`: a user, `:`, a password and `@` before the path.
     case urlPassword
@@ -102,6 +102,7 @@ enum TriggerCheck: Sendable {
 
     private static func assignment(_ bytes: [UInt8], from start: Int) -> Bool {
         var i = start
+        if i + 1 < bytes.count && bytes[i] == UInt8(ascii: "\\") && (bytes[i + 1] == UInt8(ascii: "\"") || bytes[i + 1] == UInt8(ascii: "'")) { i += 1 }
         if i < bytes.count && (bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'")) { i += 1 }
         while i < bytes.count && maybeSpace(bytes[i]) { i += 1 }
         return i < bytes.count && (bytes[i] == UInt8(ascii: ":") || bytes[i] == UInt8(ascii: "="))
