@@ -17,6 +17,7 @@ import Synchronization
 /// ``JournalConfiguration/commitWindowMicroseconds``: each append is in the append log
 /// (`<journal>-pjlog`; synced to disk first with `.full` durability) before it returns, reads
 /// through this `Journal` see it at once, and other processes see it when its window commits.
+/// Call ``close()`` before the process ends, so the database file holds every append.
 public final class Journal: Sendable {
     /// The database file, or the PostgreSQL URL as given.
     public let path: String
