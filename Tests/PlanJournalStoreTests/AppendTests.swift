@@ -5,6 +5,17 @@ import Testing
 @testable import PlanJournalStore
 
 @Suite struct AppendTests {
+    /// An append to no run id (empty, too long, with a NUL), even of no events, or expecting a
+    /// negative head, is refused before anything is read or written.
+    @Test func anAppendToNoRunIDOrANegativeHeadIsRefused() async throws {
+        let t = try TemporaryJournal()
+        for run in ["", "a\u{0}b", String(repeating: "r", count: JournalEvent.maxRunIDBytes + 1)] {
+            await #expect { _ = try await t.journal.append([], to: run) } throws: { ($0 as? JournalError)?.code == .invalidEvent }
+        }
+        await #expect { _ = try await t.journal.append([], to: "r", expecting: .exactly(-5)) } throws: { ($0 as? JournalError)?.code == .usage }
+        #expect(try t.journal.runs().isEmpty)
+    }
+
     @Test func appendsAreAtomicAndContinueTheRun() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "a", steps: 3)

@@ -48,10 +48,14 @@ public final class Journal: Sendable {
     ///   - run: the run id every event must carry.
     ///   - expecting: the head the caller believes the run has.
     /// - Throws: `.conflict` (nothing written) when the head is not as expected; `.invalidEvent` when
-    ///   an event breaks the contract.
+    ///   an event breaks the contract or `run` is no run id; `.usage` for a negative expected head.
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
         -> AppendResult
     {
+        if let problem = JournalEvent.runIDProblem(run) { throw JournalError.invalid("run", "the run id \(problem)", run: run) }
+        if case .exactly(let n) = expecting, n < 0 {
+            throw JournalError(.usage, "expecting .exactly(\(n)): a head is a seq, 0 or more", context: .init(run: run))
+        }
         // Hashing and the append-log record need no writer: done here, beside other appends'
         // commits, rather than on the thread that commits them.
         let request = AppendRequest(
