@@ -238,6 +238,8 @@ import Testing
             #expect(file.hasPrefix(s.path("site") + "/") && entry["bytes"]?.int64Value.map { Int($0) } == size)
         }
         #expect(runs.contains { $0["run"]?.stringValue == "ünï/cødé" })
+        // A run id redaction hides is shown as the export shows it, in the summary too.
+        #expect(!r.stdout.contains(SecretRun.run) && runs.contains { $0["run"]?.stringValue?.contains("[REDACTED:email]") == true }, "\(r.stdout)")
         #expect((summary["redacted_values"]?.int64Value ?? 0) > 0 && (summary["redacted_events"]?.int64Value ?? 0) > 0)
         // The export itself on standard output leaves no room for a summary.
         let refused = try await s.planj("export", "--all", "--json")

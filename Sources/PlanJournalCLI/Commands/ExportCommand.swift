@@ -164,10 +164,10 @@ extension Planj {
                         summary.runs = try exportInParallel(runs, names: names, journal, redactor, &tally, into: folder)
                     } else {
                         for (k, run) in runs.enumerated() {
-                            if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(run)") }
+                            if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(Self.shown(run, redactor))") }
                             let path = folder + "/" + names[k] + "." + format.fileExtension
                             let sink = try OutputFile(path: path)
-                            var entry = ExportSummary.Entry(run: run, file: path)
+                            var entry = ExportSummary.Entry(run: Self.shown(run, redactor), file: path)
                             try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
                             try sink.close()
                             summary.runs.append(entry)
@@ -178,7 +178,7 @@ extension Planj {
                 } else {
                     let sink = exporter != nil && output == nil ? nil : try OutputFile(path: output)
                     for run in runs {
-                        var entry = ExportSummary.Entry(run: run, file: sink == nil ? nil : output)
+                        var entry = ExportSummary.Entry(run: Self.shown(run, redactor), file: sink == nil ? nil : output)
                         try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
                         summary.runs.append(entry)
                     }
@@ -281,8 +281,9 @@ extension Planj {
                 _ = try write(runs[k], journal, redactor, &mine, to: sink)
                 try sink.close()
                 let finished = done.add(1, ordering: .relaxed).newValue
-                if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(runs[k])") }
-                return (ExportSummary.Entry(run: runs[k], file: path, bytes: sink.bytesWritten), mine)
+                let shown = Self.shown(runs[k], redactor)
+                if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(shown)") }
+                return (ExportSummary.Entry(run: shown, file: path, bytes: sink.bytesWritten), mine)
             }
             for (_, mine) in exported { tally.add(mine) }
             return exported.map(\.0)
@@ -375,9 +376,14 @@ extension Planj {
         }
 
         private static func fileName(_ run: String, _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> String {
-            var scratch = Redactor.Tally()
-            let shown = redactor?.redact(runID: run, tally: &scratch) ?? run
+            let shown = shown(run, redactor)
             return shown == run ? fileName(run) : fileName(shown, identity: try identity(run, shown: shown, journal))
+        }
+
+        /// The id of `run` as the export shows it: redacted when redaction is on.
+        static func shown(_ run: String, _ redactor: Redactor?) -> String {
+            var scratch = Redactor.Tally()
+            return redactor?.redact(runID: run, tally: &scratch) ?? run
         }
 
         /// What tells a run apart once redaction changed its id (two runs whose ids redact alike
