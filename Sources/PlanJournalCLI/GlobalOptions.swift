@@ -52,7 +52,9 @@ struct GlobalOptions: ParsableArguments {
                 throw JournalError(.io, "cannot create the journal's folder \(dir)", context: .init(journalPath: path))
             }
         }
-        return try Journal(path: path, configuration: configuration)
+        let journal = try Journal(path: path, configuration: configuration)
+        if let warning = journal.unreplayedAppends { Output.error("planj: warning: \(Journal.displayName(path)): \(warning)") }
+        return journal
     }
 }
 

@@ -56,6 +56,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: t.path + "-pjlog"))
     }
 
+    /// A log whose replay fails when the journal opens (another process holds the write lock
+    /// past the timeout; a full disk fails the same way) leaves the journal readable, says so,
+    /// and is replayed by the next write.
+    @Test func aLogThatCannotBeReplayedYetLeavesTheJournalReadable() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        try t.journal.close()
+        try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let holder = try SQLiteConnection(path: t.path)
+        try holder.execute("BEGIN IMMEDIATE")
+        let config = JournalConfiguration(busyTimeoutMilliseconds: 200, commitWindowMicroseconds: 5_000_000)
+        let opened = try Journal(path: t.path, configuration: config)
+        #expect(opened.unreplayedAppends?.contains("acknowledged appends not in the journal yet") == true)
+        #expect(try opened.events(of: "a").count == 2)
+        try holder.execute("COMMIT")
+        _ = try await opened.append(Array(run.events[4..<6]), to: "a", expecting: .exactly(4))
+        #expect(try opened.events(of: "a").count == 6 && opened.verify().ok)
+    }
+
     /// Gives the journal at `path` the id `id` (as the first writer with an append log would).
     private func setJournalID(_ id: String, at path: String) throws {
         try SQLiteConnection(path: path).execute("INSERT INTO meta(key, value) VALUES ('journal_id', '\(id)')")

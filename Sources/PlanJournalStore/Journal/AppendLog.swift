@@ -219,6 +219,13 @@ final class AppendLog {
     }
 
     /// Whether the log starts with a record (it is not empty, and not emptied).
+    /// Whether the log at `path` (opened for reading only) starts with a record.
+    static func hasRecords(at path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 1)) == Data("@".utf8)
+    }
+
     private func hasRecords() -> Bool {
         var first: UInt8 = 0
         return pread(fd, &first, 1, 0) == 1 && first == UInt8(ascii: "@")

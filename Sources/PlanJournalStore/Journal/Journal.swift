@@ -35,8 +35,15 @@ public final class Journal: Sendable {
     public init(path: String, configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) {
         self.path = path
         self.configuration = configuration
-        writer = WriterBox(try JournalWriter(path: path, config: configuration))
+        let writer = try JournalWriter(path: path, config: configuration)
+        unreplayedAppends = writer.unreplayedLog
+        self.writer = WriterBox(writer)
     }
+
+    /// Set when the append log beside the file holds acknowledged appends that could not be
+    /// added to the journal when it opened (the disk is full, or this user cannot write the
+    /// journal): reads do not see them until a writer adds them. Says why, for a warning.
+    public let unreplayedAppends: String?
 
     // MARK: - Appending
 

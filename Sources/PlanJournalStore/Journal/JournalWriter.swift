@@ -58,6 +58,9 @@ final class JournalWriter {
     var held = RunKeyed<HeldRun>()
     /// The journal's id, which the append log names (`nil` without a log).
     var journalID: String?
+    /// Why acknowledged appends in the append log were not replayed when the journal opened
+    /// (`nil` when there were none, or they were).
+    private(set) var unreplayedLog: String?
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -82,8 +85,21 @@ final class JournalWriter {
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
         if appendLog != nil { journalID = try? Self.journalIdentity(db) }
-        try appendLog?.attach(waitingUpTo: .milliseconds(Int64(config.busyTimeoutMilliseconds))) { () throws(JournalError) in
-            try self.replayLog()
+        let logPath = JournalFileName.resolved(path) + "-pjlog"
+        do {
+            try appendLog?.attach(waitingUpTo: .milliseconds(Int64(config.busyTimeoutMilliseconds))) { () throws(JournalError) in
+                try self.replayLog()
+            }
+        } catch where error.code == .io && appendLog?.exclusive == true {
+            // Replaying failed for want of space (or a lock held too long): the journal still
+            // opens for reading, the log keeps its records (its lock held, so no window empties
+            // it), and the next write replays them first, or fails as this did.
+            unreplayedLog = "the append log \(logPath) holds acknowledged appends not in the journal yet: replaying them "
+                + "failed (\(error.message)); they are added by the next write that can, and are not read until then"
+        }
+        if sqlite != nil, config.commitWindowMicroseconds > 0, appendLog == nil, AppendLog.hasRecords(at: logPath) {
+            unreplayedLog = "the append log \(logPath) holds acknowledged appends not in the journal yet, and this user "
+                + "cannot write it: they are not read until a user who can write the journal opens it"
         }
         guard let sqlite, let checkpointer else { return }
         sqlite.setWALHook { [unowned sqlite] pages in
