@@ -579,6 +579,31 @@ import Testing
         #expect(device.status == 2 && device.stderr.contains("it is a device"), "\(device.stderr)")
     }
 
+    /// A journal in a folder this user cannot write (no `-wal` beside it) is read as it is:
+    /// reading commands work, writing ones fail saying why. Run as `nobody` (root may write
+    /// anything), so only where the tests run as root and `setpriv` is there.
+    @Test(.enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func aJournalInAFolderThisUserCannotWriteIsRead() async throws {
+        let folder = directory + "/readonly"
+        let path = folder + "/j.sqlite"
+        #expect(try await planj("--journal", path, "import", Fixtures.repositoryRoot + "/journals/contract-examples.pjl").status == 0)
+        let binary = try #require(Fixtures.planjBinary)
+        for p in [directory, folder, path] { #expect(chown(p, 65534, 65534) == 0) }
+        #expect(chmod(folder, 0o555) == 0 && chmod(path, 0o444) == 0)
+        func asNobody(_ arguments: String..., stdin: String? = nil) async throws -> ChildProcess.Result {
+            try await ChildProcess.run(
+                "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", binary, "--journal", path] + arguments,
+                stdin: stdin.map { Data($0.utf8) })
+        }
+        let runs = try await asNobody("runs", "--json")
+        #expect(runs.status == 0 && runs.stdout.contains("01JDQ8Z7K2V3M4N5P6Q7R8S9T0"), "\(runs.stderr)")
+        #expect(try await asNobody("verify").status == 0)
+        let append = try await asNobody("append", stdin: #"{"run":"m","seq":1,"ts":"2026-11-25T09:00:00Z","kind":"run.started","data":{"goal":"x"}}"# + "\n")
+        #expect(append.status == 8 && append.stderr.contains("cannot write the journal or its folder"), "\(append.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        chmod(folder, 0o755)
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

@@ -19,6 +19,32 @@ enum JournalFileName {
         return resolved == URL(fileURLWithPath: path).standardizedFileURL.path ? path : resolved
     }
 
+    /// Whether the journal at `path` can only be read as it is: its folder is not writable (in
+    /// WAL mode even a reader must create the `-shm` file beside it) and it has no `-wal` (so
+    /// the file holds every commit, and no writer can add one). SQLite then opens it as an
+    /// immutable file, without the files beside it.
+    static func isReadOnlySnapshot(_ path: String) -> Bool {
+        let file = resolved(path)
+        let folder = (file as NSString).deletingLastPathComponent
+        return access(file, R_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) != 0
+            && !FileManager.default.fileExists(atPath: file + "-wal")
+    }
+
+    /// The URI SQLite opens an immutable file by (`?`, `#` and `%` in the path escaped).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: resolved(path)).standardizedFileURL.path
+        var escaped = ""
+        for c in absolute.unicodeScalars {
+            switch c {
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            case "%": escaped += "%25"
+            default: escaped.unicodeScalars.append(c)
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
+
     /// Why the existing file at `path` cannot be a journal (a device, a pipe, a socket), if so:
     /// SQLite would create `<device>-journal` beside it and fail with an I/O error.
     static func notARegularFile(_ path: String) -> String? {

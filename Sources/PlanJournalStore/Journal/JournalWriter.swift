@@ -205,6 +205,8 @@ final class JournalWriter {
 
     /// WAL mode and the sync level; shared with readers' connections.
     static func configure(_ db: SQLiteConnection, durability: JournalConfiguration.Durability) throws(JournalError) {
+        // Read as it is: nothing to switch, and nothing will be written.
+        guard !db.immutable else { return }
         // Switching a new file to WAL needs an exclusive lock, and SQLite reports "busy" at once
         // (without its busy handler) when other processes open the same new journal together.
         var attempt = 0

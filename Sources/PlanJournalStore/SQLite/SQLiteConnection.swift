@@ -14,16 +14,23 @@ final class SQLiteConnection: SQLDatabase {
     /// Keeps the WAL hook's closure alive while SQLite holds a pointer to it.
     private var walHook: WALHookBox?
 
+    /// Whether the file is opened as immutable (``JournalFileName/isReadOnlySnapshot(_:)``): read
+    /// only, without the `-wal` and `-shm` files.
+    let immutable: Bool
+
     /// Opens (creating if needed) the database at `path`.
     init(path: String, readOnly: Bool = false) throws(JournalError) {
         self.path = path
+        immutable = JournalFileName.isReadOnlySnapshot(path)
         let flags =
-            (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+            immutable
+            ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
+            : (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         if let problem = JournalFileName.notARegularFile(path) {
             throw JournalError(.usage, "cannot open the journal: \(problem); name a journal's file", context: .init(journalPath: path))
         }
         var handle: OpaquePointer?
-        let rc = sqlite3_open_v2(JournalFileName.sqlitePath(path), &handle, flags, nil)
+        let rc = sqlite3_open_v2(immutable ? JournalFileName.immutableURI(path) : JournalFileName.sqlitePath(path), &handle, flags, nil)
         db = handle
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
