@@ -598,6 +598,8 @@ import Testing
         let runs = try await asNobody("runs", "--json")
         #expect(runs.status == 0 && runs.stdout.contains("01JDQ8Z7K2V3M4N5P6Q7R8S9T0"), "\(runs.stderr)")
         #expect(try await asNobody("verify").status == 0)
+        let sql = try await asNobody("sql", "SELECT count(*) FROM read_runs")
+        #expect(sql.status == 8 && sql.stderr.contains("the SQL tables were never built, and this user cannot write"), "\(sql.stderr)")
         let append = try await asNobody("append", stdin: #"{"run":"m","seq":1,"ts":"2026-11-25T09:00:00Z","kind":"run.started","data":{"goal":"x"}}"# + "\n")
         #expect(append.status == 8 && append.stderr.contains("cannot write the journal or its folder"), "\(append.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))

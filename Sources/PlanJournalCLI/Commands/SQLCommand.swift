@@ -85,6 +85,16 @@ extension Planj {
                     "planj: note: another process has been writing to the journal for \(Self.lockWait / 1000) s, so the "
                         + "read model was not brought up to date: rows are as of the last refresh")
                 return nil
+            } catch where error.isReadOnly {
+                guard (try? journal.query("SELECT 1 FROM read_runs LIMIT 0")) != nil else {
+                    throw JournalError(
+                        .io, "the SQL tables were never built, and this user cannot write the journal to build them: run planj sql once as a user who can",
+                        context: .init(journalPath: journal.displayPath))
+                }
+                Output.error(
+                    "planj: note: this user cannot write the journal, so the read model was not brought up to date: rows "
+                        + "are as of the last refresh (--no-refresh skips it)")
+                return nil
             }
         }
 

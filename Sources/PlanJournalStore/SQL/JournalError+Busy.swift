@@ -9,6 +9,11 @@ extension JournalError {
         return (cause as? SQLiteError)?.isBusy ?? PGErrors.isLockTimeout(cause)
     }
 
+    /// Whether the error says this process cannot write the journal (its file or folder).
+    public var isReadOnly: Bool {
+        code == .io && (cause as? SQLiteError)?.isReadOnly == true
+    }
+
     /// Whether the same read may succeed later: a lock held too long, or a PostgreSQL connection
     /// lost (a server restarting, a connection ended by an administrator), not a privilege missing.
     public var mayPassOnRetry: Bool {

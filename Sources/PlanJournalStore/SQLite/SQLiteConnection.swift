@@ -265,6 +265,8 @@ struct SQLiteError: Error, Sendable, CustomStringConvertible {
     var code: Int32
     /// Whether another connection held a lock for longer than the busy timeout.
     var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+    /// Whether the file (or its folder) cannot be written by this process.
+    var isReadOnly: Bool { code & 0xFF == SQLITE_READONLY }
     var description: String { "SQLite result code \(code): \(String(cString: sqlite3_errstr(code)))" }
 }
 
