@@ -14,57 +14,94 @@ extension Journal {
     /// at the next poll, for up to ``readRetrySeconds`` in a row.
     /// - Parameter pollInterval: how often the journal is checked for new events without being
     ///   told (default 50 ms on SQLite, 1 s on PostgreSQL).
+    ///
+    /// The stream reads as it is consumed, a batch of at most ``subscriptionBatch`` events at a
+    /// time: a slow consumer of a long run holds one batch in memory, not the run.
     public func subscribe(
         to run: String, from seq: Int64 = 1, pollInterval: Duration? = nil
     ) -> AsyncThrowingStream<JournalEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(
-            of: JournalEvent.self, throwing: (any Error).self, bufferingPolicy: .unbounded)
         let postgres = JournalBackend.isPostgres(path)
-        let interval = pollInterval ?? (postgres ? .seconds(1) : .milliseconds(50))
-        let task = Task {
-            let wake = WakeSignal()
-            // Listening starts before the first read, so nothing committed after it goes unseen.
-            var listener: PGListener?
-            if postgres {
-                // It listens again by itself after losing its connection, and wakes the loop then to
-                // read what was committed meanwhile.
-                listener = try? PGListener(
-                    url: path, handler: { if $0 == run { wake.signal() } }, reconnected: { wake.signal() })
-            }
-            defer { listener?.close() }
-            var next = seq
-            var failingSince: ContinuousClock.Instant?
-            do {
-                while !Task.isCancelled {
-                    var completed = false
-                    if (try? self.run(run)) != nil {
-                        do {
-                            try self.forEachEvent(of: run, from: next) { e in
-                                continuation.yield(e)
-                                next = e.seq + 1
-                                if e.knownKind == .runCompleted { completed = true }
-                            }
-                            failingSince = nil
-                        } catch let error as JournalError where error.mayPassOnRetry {
-                            // Read again from the first event not yet yielded at the next poll.
-                            let since = failingSince ?? .now
-                            failingSince = since
-                            if ContinuousClock.now - since > .seconds(Self.readRetrySeconds) { throw error }
-                        }
-                    }
-                    if completed { break }
-                    await wake.wait(atMost: interval)
-                    try Task.checkCancellation()
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        let cursor = SubscriptionCursor(
+            journal: self, run: run, from: seq, pollInterval: pollInterval ?? (postgres ? .seconds(1) : .milliseconds(50)),
+            listening: postgres)
+        return AsyncThrowingStream(unfolding: { try await cursor.next() })
     }
+
+    /// The most events a subscription reads ahead of its consumer.
+    public static let subscriptionBatch: Int64 = 1024
 
     /// How long a subscription keeps reading again after reads that failed in a row (``JournalError/mayPassOnRetry``).
     public static let readRetrySeconds: Int64 = 60
+}
+
+/// Where a subscription stands: the batch read and not yet consumed, the next seq to read, and
+/// (on PostgreSQL) the connection listening for commits.
+private actor SubscriptionCursor {
+    private let journal: Journal
+    private let run: String
+    private let pollInterval: Duration
+    private let wake: WakeSignal
+    private let listener: PGListener?
+    private var batch: [JournalEvent] = []
+    private var taken = 0
+    private var next: Int64
+    private var completed = false
+    private var failingSince: ContinuousClock.Instant?
+
+    init(journal: Journal, run: String, from seq: Int64, pollInterval: Duration, listening: Bool) {
+        self.journal = journal
+        self.run = run
+        self.pollInterval = pollInterval
+        next = seq
+        // Listening starts before the first read, so nothing committed after it goes unseen. It
+        // listens again by itself after losing its connection, and wakes the reader then to read
+        // what was committed meanwhile.
+        let wake = WakeSignal()
+        self.wake = wake
+        listener =
+            listening
+            ? try? PGListener(url: journal.path, handler: { if $0 == run { wake.signal() } }, reconnected: { wake.signal() }) : nil
+    }
+
+    deinit { listener?.close() }
+
+    /// The next event, waiting for it to be appended; `nil` after `run.completed`, or once the
+    /// consuming task is cancelled.
+    func next() async throws -> JournalEvent? {
+        while !Task.isCancelled {
+            if taken < batch.count {
+                let event = batch[taken]
+                taken += 1
+                return event
+            }
+            if completed { return nil }
+            try read()
+            if batch.isEmpty { await wake.wait(atMost: pollInterval) }
+        }
+        return nil
+    }
+
+    /// Reads the next batch (empty when there is nothing new, or the read failed in a way that may
+    /// pass: then it is read again at the next poll, for up to ``Journal/readRetrySeconds``).
+    private func read() throws(JournalError) {
+        batch = []
+        taken = 0
+        guard (try? journal.run(run)) != nil else { return }
+        var read: [JournalEvent] = []
+        do throws(JournalError) {
+            try journal.forEachEvent(of: run, from: next, to: next + Journal.subscriptionBatch - 1) { read.append($0) }
+            failingSince = nil
+        } catch {
+            guard error.mayPassOnRetry else { throw error }
+            let since = failingSince ?? .now
+            failingSince = since
+            if ContinuousClock.now - since > .seconds(Journal.readRetrySeconds) { throw error }
+            return
+        }
+        if let last = read.last {
+            next = last.seq + 1
+            completed = read.contains { $0.knownKind == .runCompleted }
+        }
+        batch = read
+    }
 }
