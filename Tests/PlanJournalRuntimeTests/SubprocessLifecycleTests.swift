@@ -1,6 +1,7 @@
 import Foundation
 import PlanJournalCore
 @testable import PlanJournalRuntime
+import Synchronization
 import Testing
 
 /// How agent programs start, end and misbehave, with real child processes.
@@ -49,6 +50,19 @@ import Testing
         // (The channel's waiter thread reaps it: a zombie would still answer `kill`.)
         while kill(pid, 0) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(kill(pid, 0) != 0, "the program still runs")
+    }
+
+    /// A line of a program's output that is not a reply is ignored, with a note to the handler
+    /// a library user set (standard error by default).
+    @Test func notesAboutAProgramGoWhereTheUserSays() async throws {
+        let notes = Mutex<[String]>([])
+        SubprocessChannel.reportNotes { note in notes.withLock { $0.append(note) } }
+        defer { SubprocessChannel.reportNotes { try? FileHandle.standardError.write(contentsOf: Data("planj: \($0)\n".utf8)) } }
+        let script = "import json, sys\nr = json.loads(sys.stdin.readline())\nprint('loading model...')\nprint(json.dumps({'id': r['id'], 'result': {}}), flush=True)"
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        defer { channel.stop() }
+        _ = try await channel.call("plan", .record([:]))
+        #expect(notes.withLock { $0 }.contains { $0.hasSuffix("stdout line 1 is not a reply (ignored): loading model...") })
     }
 
     /// A cancelled call returns at once, though the program never answers it.

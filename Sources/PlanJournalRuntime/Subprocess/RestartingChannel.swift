@@ -22,7 +22,7 @@ final class RestartingChannel: Sendable {
     private func channel() throws -> SubprocessChannel {
         try current.withLock { channel in
             guard let ending = channel.ending else { return channel }
-            try? FileHandle.standardError.write(contentsOf: Data("planj: \(ending): starting it again\n".utf8))
+            SubprocessChannel.report("\(ending): starting it again")
             // One that closed its output may still run.
             let old = channel
             DispatchQueue.global().async { old.stop() }

@@ -255,6 +255,24 @@ public final class SubprocessChannel: Sendable {
     }
 
     private static func notify(_ commandLine: String, _ message: String) {
-        try? FileHandle.standardError.write(contentsOf: Data("planj: \(commandLine): \(message)\n".utf8))
+        report("\(commandLine): \(message)")
+    }
+
+    /// Where notes about agent programs go (a line of output that is not a reply, a program
+    /// started again): by default standard error, as `planj: NOTE`.
+    private static let notes = Mutex<@Sendable (String) -> Void>({ note in
+        try? FileHandle.standardError.write(contentsOf: Data("planj: \(note)\n".utf8))
+    })
+
+    /// Sends notes about agent programs (see ``report(_:)``) to `handler` instead of standard
+    /// error: a library user's logger, say.
+    public static func reportNotes(to handler: @escaping @Sendable (String) -> Void) {
+        notes.withLock { $0 = handler }
+    }
+
+    /// Passes a note about an agent program to the handler of ``reportNotes(to:)``.
+    static func report(_ note: String) {
+        let handler = notes.withLock { $0 }
+        handler(note)
     }
 }
