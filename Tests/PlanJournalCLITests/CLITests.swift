@@ -588,7 +588,10 @@ import Testing
         let path = folder + "/j.sqlite"
         #expect(try await planj("--journal", path, "import", Fixtures.repositoryRoot + "/journals/contract-examples.pjl").status == 0)
         let binary = try #require(Fixtures.planjBinary)
-        for p in [directory, folder, path] { #expect(chown(p, 65534, 65534) == 0) }
+        // And an append log a writer left, which this user could write: it must stay as it is.
+        let line = #"{"v":1,"run":"late","seq":1,"ts":"2026-11-25T09:00:00.000000Z","kind":"run.started","actor":null,"cause":null,"data":{"goal":"x"}}"# + "\n"
+        try Data(("@1 \(line.utf8.count)\n" + line).utf8).write(to: URL(fileURLWithPath: path + "-pjlog"))
+        for p in [directory, folder, path, path + "-pjlog"] { #expect(chown(p, 65534, 65534) == 0) }
         #expect(chmod(folder, 0o555) == 0 && chmod(path, 0o444) == 0)
         func asNobody(_ arguments: String..., stdin: String? = nil) async throws -> ChildProcess.Result {
             try await ChildProcess.run(
@@ -597,13 +600,18 @@ import Testing
         }
         let runs = try await asNobody("runs", "--json")
         #expect(runs.status == 0 && runs.stdout.contains("01JDQ8Z7K2V3M4N5P6Q7R8S9T0"), "\(runs.stderr)")
+        #expect(runs.stderr.contains("holds acknowledged appends not in the journal yet"), "\(runs.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path + "-pjlog")).first == UInt8(ascii: "@"))
         #expect(try await asNobody("verify").status == 0)
         let sql = try await asNobody("sql", "SELECT count(*) FROM read_runs")
         #expect(sql.status == 8 && sql.stderr.contains("the SQL tables were never built, and this user cannot write"), "\(sql.stderr)")
         let append = try await asNobody("append", stdin: #"{"run":"m","seq":1,"ts":"2026-11-25T09:00:00Z","kind":"run.started","data":{"goal":"x"}}"# + "\n")
         #expect(append.status == 8 && append.stderr.contains("cannot write the journal or its folder"), "\(append.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        // A user who can write it adds the logged append.
         chmod(folder, 0o755)
+        chmod(path, 0o644)
+        #expect(try await planj("--journal", path, "runs", "--json").stdout.contains(#""id" : "late""#))
     }
 
     @Test func appendAcknowledgesEachEvent() async throws {

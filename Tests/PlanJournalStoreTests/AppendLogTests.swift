@@ -70,10 +70,31 @@ import Testing
         let config = JournalConfiguration(busyTimeoutMilliseconds: 200, commitWindowMicroseconds: 5_000_000)
         let opened = try Journal(path: t.path, configuration: config)
         #expect(opened.unreplayedAppends?.contains("acknowledged appends not in the journal yet") == true)
-        #expect(try opened.events(of: "a").count == 2)
+        // The log keeps its records, and its lock: another journal cannot open past them.
+        #expect(throws: JournalError.self) { try Journal(path: t.path, configuration: config) }
         try holder.execute("COMMIT")
-        _ = try await opened.append(Array(run.events[4..<6]), to: "a", expecting: .exactly(4))
+        // The next read replays them, and lets the lock go.
+        #expect(try opened.events(of: "a").count == 4)
+        let other = try Journal(path: t.path, configuration: config)
+        #expect(try other.events(of: "a").count == 4 && other.unreplayedAppends == nil)
+        _ = try await other.append(Array(run.events[4..<6]), to: "a", expecting: .exactly(4))
         #expect(try opened.events(of: "a").count == 6 && opened.verify().ok)
+    }
+
+    /// A log whose records fail to replay for want of space or permission keeps them: the
+    /// replay used to skip any record that failed, then empty the log.
+    @Test func aReplayThatFailsKeepsTheLog() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        try t.journal.close()
+        try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        // A trigger that refuses every insert of a chunk: the replay's own append fails.
+        try SQLiteConnection(path: t.path).execute("CREATE TRIGGER refuse BEFORE INSERT ON chunks BEGIN SELECT RAISE(FAIL, 'disk full'); END")
+        let opened = try Journal(path: t.path, configuration: JournalConfiguration(commitWindowMicroseconds: 5_000_000))
+        #expect(opened.unreplayedAppends != nil)
+        let log = try Data(contentsOf: URL(fileURLWithPath: t.path + "-pjlog"))
+        #expect(log.first == UInt8(ascii: "@"))
     }
 
     /// Gives the journal at `path` the id `id` (as the first writer with an append log would).

@@ -19,15 +19,22 @@ enum JournalFileName {
         return resolved == URL(fileURLWithPath: path).standardizedFileURL.path ? path : resolved
     }
 
-    /// Whether the journal at `path` can only be read as it is: its folder is not writable (in
-    /// WAL mode even a reader must create the `-shm` file beside it) and it has no `-wal` (so
-    /// the file holds every commit, and no writer can add one). SQLite then opens it as an
-    /// immutable file, without the files beside it.
+    /// Whether the journal at `path` can only be read as it is: this user cannot write its
+    /// folder (in WAL mode even a reader must create the `-shm` file beside it), it has no
+    /// `-wal` (so the file holds every commit), and nobody writes it: it is on a read-only file
+    /// system, or its mode lets no one write it (an archived journal). SQLite then opens it as an
+    /// immutable file, without the files beside it. (A journal its owner may still write is not
+    /// read so: an immutable reader would not see the owner's appends, and could read a page
+    /// half written.)
     static func isReadOnlySnapshot(_ path: String) -> Bool {
         let file = resolved(path)
         let folder = (file as NSString).deletingLastPathComponent
-        return access(file, R_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) != 0
-            && !FileManager.default.fileExists(atPath: file + "-wal")
+        var info = stat()
+        var volume = statvfs()
+        guard access(file, R_OK) == 0, access(folder.isEmpty ? "." : folder, W_OK) != 0,
+            !FileManager.default.fileExists(atPath: file + "-wal"), stat(file, &info) == 0, statvfs(file, &volume) == 0
+        else { return false }
+        return volume.f_flag & UInt(ST_RDONLY) != 0 || info.st_mode & 0o222 == 0
     }
 
     /// The URI SQLite opens an immutable file by (`?`, `#` and `%` in the path escaped).

@@ -71,7 +71,7 @@ final class AppendLog {
     /// Opens (creating) the log of the journal at `journalPath`, unlocked; `nil` when it cannot be
     /// opened (a read-only directory: that writer commits every append).
     init?(journalPath: String) {
-        path = journalPath + "-pjlog"
+        path = Self.path(journalPath: journalPath)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { return nil }
         syncer = LogSyncer(duplicating: fd, path: path)
@@ -166,7 +166,8 @@ final class AppendLog {
                         .io,
                         "another planj process has held the journal's append log \(path) for more than "
                             + String(format: "%g s", seconds)
-                            + " in a write window (is it stopped, with Ctrl-Z or SIGSTOP?); try again once it goes on or ends")
+                            + " in a write window (is it stopped, with Ctrl-Z or SIGSTOP?), or could not add the appends it holds "
+                            + "to the journal (a full disk?); try again once it goes on or ends")
                 }
                 usleep(1_000)
             }
@@ -219,16 +220,25 @@ final class AppendLog {
     }
 
     /// Whether the log starts with a record (it is not empty, and not emptied).
+    /// The log of the journal file at `journalPath`.
+    static func path(journalPath: String) -> String { journalPath + "-pjlog" }
+
     /// Whether the log at `path` (opened for reading only) starts with a record.
     static func hasRecords(at path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        return (try? handle.read(upToCount: 1)) == Data("@".utf8)
+        return startsARecord(try? handle.read(upToCount: 1))
     }
 
+    /// Whether the open log starts with a record.
     private func hasRecords() -> Bool {
         var first: UInt8 = 0
-        return pread(fd, &first, 1, 0) == 1 && first == UInt8(ascii: "@")
+        return pread(fd, &first, 1, 0) == 1 && Self.startsARecord([first])
+    }
+
+    /// Whether a log's first byte starts a record (an emptied log starts otherwise).
+    private static func startsARecord(_ first: (some Sequence<UInt8>)?) -> Bool {
+        first.map { Array($0) == [UInt8(ascii: "@")] } ?? false
     }
 
     private func currentSize() -> Int {

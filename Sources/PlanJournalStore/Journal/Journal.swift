@@ -42,7 +42,8 @@ public final class Journal: Sendable {
 
     /// Set when the append log beside the file holds acknowledged appends that could not be
     /// added to the journal when it opened (the disk is full, or this user cannot write the
-    /// journal): reads do not see them until a writer adds them. Says why, for a warning.
+    /// journal): reads do not see them until a writer adds them. Says why, for a warning. It
+    /// stays as it was when the journal opened (a later read or write may add them).
     public let unreplayedAppends: String?
 
     // MARK: - Appending
@@ -105,6 +106,9 @@ public final class Journal: Sendable {
     /// Commits the writer's open write window, so reads (of any connection) see every append
     /// that has returned.
     func commitWindow() {
+        if writer.replayPending.load(ordering: .acquiring) {
+            writer.with { w in writer.replayPending.store(!w.retryReplay(), ordering: .releasing) }
+        }
         guard writer.windowOpen.load(ordering: .acquiring) else { return }
         writer.with { w in try? w.commitWindow() }
     }
@@ -141,10 +145,13 @@ final class WriterBox: @unchecked Sendable {
     let windowOpen = Atomic<Bool>(false)
     /// Whether the writer writes appends to an append log (in write windows).
     let logsAppends: Bool
+    /// Whether the append log's replay failed when the journal opened and is tried again.
+    let replayPending: Atomic<Bool>
 
     init(_ writer: JournalWriter) {
         self.writer = writer
         logsAppends = writer.appendLog != nil
+        replayPending = Atomic(writer.unreplayedLog != nil && writer.appendLog?.exclusive == true)
     }
 
     /// Publishes whether the writer's window is open (with the lock held).

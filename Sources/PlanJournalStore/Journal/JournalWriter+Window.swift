@@ -117,6 +117,9 @@ extension JournalWriter {
                 _ = try savepoint("replay") { () throws(JournalError) in try append(events, to: run, expecting: .any) }
             } catch {
                 forgetRolledBack(run)
+                // Any other failure (a full disk, a file this process cannot write) keeps the
+                // log: emptied after a replay that added nothing, its appends would be lost.
+                guard error.code == .conflict || error.code == .invalidEvent else { throw error }
             }
         }
         return true

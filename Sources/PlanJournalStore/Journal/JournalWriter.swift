@@ -59,8 +59,22 @@ final class JournalWriter {
     /// The journal's id, which the append log names (`nil` without a log).
     var journalID: String?
     /// Why acknowledged appends in the append log were not replayed when the journal opened
-    /// (`nil` when there were none, or they were).
+    /// (`nil` when there were none, or they were). Cleared by ``retryReplay()``.
     private(set) var unreplayedLog: String?
+
+    /// Replays the append log whose replay failed when the journal opened, if it still holds
+    /// records; on success the log's exclusive lock goes, and other processes may open the journal.
+    /// - Returns: whether no replay is pending any more.
+    func retryReplay() -> Bool {
+        guard unreplayedLog != nil, let log = appendLog, log.exclusive, windowStart == nil else { return true }
+        do {
+            try recoverAppendLog()
+        } catch {
+            return false
+        }
+        unreplayedLog = nil
+        return true
+    }
 
     init(path: String, config: JournalConfiguration) throws(JournalError) {
         let db = try JournalBackend.connect(path, configuration: config)
@@ -71,8 +85,9 @@ final class JournalWriter {
         reader = JournalReader(db: db)
         let sqlite = db as? SQLiteConnection
         checkpointer = sqlite.map { _ in Checkpointer(path: path) }
+        // An immutable file is never written: no log (one left beside it is only reported).
         appendLog =
-            sqlite != nil && config.commitWindowMicroseconds > 0
+            sqlite.map { !$0.immutable } == true && config.commitWindowMicroseconds > 0
             ? AppendLog(journalPath: JournalFileName.resolved(path)) : nil
         if let sqlite {
             try Self.configure(sqlite, durability: config.durability)
@@ -85,21 +100,29 @@ final class JournalWriter {
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
         if appendLog != nil { journalID = try? Self.journalIdentity(db) }
-        let logPath = JournalFileName.resolved(path) + "-pjlog"
+        let logPath = AppendLog.path(journalPath: JournalFileName.resolved(path))
         do {
             try appendLog?.attach(waitingUpTo: .milliseconds(Int64(config.busyTimeoutMilliseconds))) { () throws(JournalError) in
                 try self.replayLog()
             }
         } catch where error.code == .io && appendLog?.exclusive == true {
             // Replaying failed for want of space (or a lock held too long): the journal still
-            // opens for reading, the log keeps its records (its lock held, so no window empties
-            // it), and the next write replays them first, or fails as this did.
+            // opens for reading. The log keeps its records and its exclusive lock, so that no
+            // writer (of this process or another) commits past them: this process's next write
+            // replays them first or fails as this did, and its reads try again
+            // (``retryReplay()``), so the lock goes once they are in.
             unreplayedLog = "the append log \(logPath) holds acknowledged appends not in the journal yet: replaying them "
-                + "failed (\(error.message)); they are added by the next write that can, and are not read until then"
+                + "failed (\(error.message)); they are added by the next read or write that can, and are not read until then"
         }
         if sqlite != nil, config.commitWindowMicroseconds > 0, appendLog == nil, AppendLog.hasRecords(at: logPath) {
             unreplayedLog = "the append log \(logPath) holds acknowledged appends not in the journal yet, and this user "
                 + "cannot write it: they are not read until a user who can write the journal opens it"
+        }
+        // Earlier versions named the log after the name given, a symbolic link's too.
+        let oldLogPath = AppendLog.path(journalPath: path)
+        if oldLogPath != logPath, AppendLog.hasRecords(at: oldLogPath) {
+            unreplayedLog = "an append log left beside the link \(path) by an older planj (\(oldLogPath)) holds acknowledged "
+                + "appends not in the journal: move it to \(logPath) (with no planj running) to have them added"
         }
         guard let sqlite, let checkpointer else { return }
         sqlite.setWALHook { [unowned sqlite] pages in
