@@ -40,6 +40,7 @@ import Testing
         #expect(redact("-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----\nok") == "[REDACTED:private-key]\nok")
         #expect(redact("psql --password Pg-Secret-9 -h db") == "psql --password [REDACTED] -h db")
         #expect(redact("curl -u admin:Adm1n-pw https://x.example") == "curl -u admin:[REDACTED] https://x.example")
+        #expect(redact("docker run -u 1000:1000 img; git push -u origin:main") == "docker run -u 1000:1000 img; git push -u origin:main")
         #expect(redact("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=abcd1234efgh==;") == "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];")
         #expect(redact("post to https://hooks.slack.com/services/T000/B000/XXXXabcd now") == "post to [REDACTED:webhook] now")
         #expect(redact("token ya29.a0AfH6SMBx3-abcdefghijklmnopqrstuv end") == "token [REDACTED:api-key] end")

@@ -19,7 +19,7 @@ import Testing
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpM",
         "0123456789abcdef0123456789", "hunter22", "é", "日本", "-----BEGIN RSA PRIVATE KEY-----", "MIIEow", "-----END RSA PRIVATE KEY-----",
         "-----BEGIN PGP PRIVATE KEY BLOCK-----", "\\\"", "\\'", "AccountKey", "account_key", "--password ", "-pwd ", "--pass",
-        "curl -u ", "--user=", "admin:", "Set-Cookie", "cookie", "https://hooks.slack.com/services/", "T000/B000", "ya29.",
+        "curl -u ", "curl ", "--user=", "admin:", "\\", "Set-Cookie", "cookie", "https://hooks.slack.com/services/", "T000/B000", "ya29.",
     ]
 
     @Test func everyMatchIsACandidate() {

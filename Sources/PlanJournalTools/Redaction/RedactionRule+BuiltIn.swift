@@ -19,7 +19,7 @@ extension RedactionRule {
             #"(?i)(password|passwd|passphrase|secret|credential|cookie|authorization|api[_-]?key|apikey|(access|private|encryption|signing|master|ssh)[_-]?key|session[_-]?id|token$|(^|[_-])pwd$)"#),
         // Names as environments and configurations spell them too: HTTP_AUTHORIZATION=, DB_PASSWORD=,
         // "refresh_token": (a `_` before the name is no word boundary, so `\b` missed them all).
-        rule("authorization", #"(?i)(?<![A-Za-z0-9])([A-Za-z0-9_-]*?authorization\\?["']?\s*[:=]\s*\\?["']?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"], .assignment),
+        rule("authorization", #"(?i)(?<![A-Za-z0-9])([A-Za-z0-9_-]*?authorization(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)(?:(?:basic|bearer|token)\s+)?[A-Za-z0-9\-._~+/]{8,}=*"#, "$1[REDACTED:token]", ["authorization"], .assignment),
         rule("bearer-token", #"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{16,}=*"#, "$1 [REDACTED:token]", ["bearer"]),
         rule(
             "api-key",
@@ -34,7 +34,7 @@ extension RedactionRule {
             "password-assignment",
             // A value quoted with escaped quotes too: JSON inside a JSON string (a model's tool-call
             // `arguments`, a logged request body) writes `{\"password\": \"…\"}`.
-            #"(?i)((?<![A-Za-z0-9])[A-Za-z0-9_-]*?(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?token|client[_-]?secret|account[_-]?key|token)|(?<![A-Za-z0-9_-])pwd)(\\?["']?\s*[:=]\s*)(?:\\"[^"\n]{4,}?\\"|"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;&]{4,})"#,
+            #"(?i)((?<![A-Za-z0-9])[A-Za-z0-9_-]*?(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?token|client[_-]?secret|account[_-]?key|token)|(?<![A-Za-z0-9_-])pwd)((?:\\?["'])?\s*[:=]\s*)(?:\\"[^"\n]{4,}?\\"|"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;&]{4,})"#,
             "$1$2[REDACTED]",
             [
                 "password", "passwd", "passphrase", "pwd", "secret", "apikey", "api_key", "api-key", "accesstoken", "access_token", "access-token",
@@ -43,9 +43,9 @@ extension RedactionRule {
             .assignment),
         // A password given as a command's option (`psql --password X`, `curl -u user:pass`).
         rule("password-option", #"(?i)((?<![A-Za-z0-9_-])--?(?:password|passwd|pass|pwd)\s+)[^\s"'\\]{3,}"#, "$1[REDACTED]", ["-pass", "-pwd"]),
-        rule("user-password-option", #"((?<![A-Za-z0-9_-])(?:-u |--user[= ])[^\s:"'\\]+:)[^\s"'\\]+"#, "$1[REDACTED]", ["-u ", "--user"]),
+        rule("user-password-option", #"(\bcurl\b[^\n]*?\s(?:-u ?|--user[= ])[^\s:"'\\]+:)[^\s"'\\]+"#, "$1[REDACTED]", ["curl"]),
         // Cookies in a header written out (an HTTP dump in a tool's output).
-        rule("cookie", #"(?i)(\b(?:set-)?cookie\\?["']?\s*:\s*\\?["']?)[^\r\n"'\\]{4,}"#, "$1[REDACTED]", ["cookie"]),
+        rule("cookie", #"(?i)(\b(?:set-)?cookie(?:\\?["'])?\s*:\s*(?:\\?["'])?)[^\r\n"'\\]{4,}"#, "$1[REDACTED]", ["cookie"]),
         rule("slack-webhook", #"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+"#, "[REDACTED:webhook]", ["hooks.slack.com"]),
         rule("email", #"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"#, "[REDACTED:email]", ["@"], .email),
     ]
