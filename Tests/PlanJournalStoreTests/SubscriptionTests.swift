@@ -30,4 +30,29 @@ import Testing
         for try await e in t.journal.subscribe(to: "done", from: 8) { kinds.append(e.kind) }
         #expect(kinds == run.events[7...].map(\.kind))
     }
+
+    /// A subscription reads a batch at a time as it is consumed: a long run comes whole across
+    /// batches, a fork's through its parent's first events, and from near the largest seq it
+    /// does not overflow.
+    @Test func aSubscriptionReadsALongRunAcrossBatches() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "long", steps: 700, payloadBytes: 20)
+        #expect(run.events.count > 2 * Int(Journal.subscriptionBatch))
+        _ = try t.journal.ingest(text: run.jsonl)
+        var seqs: [Int64] = []
+        for try await e in t.journal.subscribe(to: "long", from: 500) { seqs.append(e.seq) }
+        #expect(seqs == Array(500...Int64(run.events.count)))
+        _ = try t.journal.fork("long", at: 1500, as: "fork")
+        var forkSeqs: [Int64] = []
+        let fork = Task {
+            for try await e in t.journal.subscribe(to: "fork", from: 1000, pollInterval: .milliseconds(10)) { forkSeqs.append(e.seq) }
+            return forkSeqs
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        fork.cancel()
+        #expect(try await fork.value == Array(1000...1500))
+        var none = 0
+        for try await _ in t.journal.subscribe(to: "long", from: .max - 1) { none += 1 }
+        #expect(none == 0)
+    }
 }

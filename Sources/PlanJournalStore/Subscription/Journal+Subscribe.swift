@@ -2,7 +2,8 @@ import PlanJournalCore
 
 extension Journal {
     /// The events of `run` from `seq` on: first those already in the journal, then each new one as
-    /// it is appended (by this process or another). The stream ends after `run.completed`.
+    /// it is appended (by this process or another). The stream ends after `run.completed` (at once when
+    /// the run is completed and `seq` is past its end).
     ///
     /// On SQLite the journal is checked every `pollInterval`. On PostgreSQL a connection of the
     /// subscription's own listens for the notification every commit that moves a run's head sends
@@ -40,8 +41,10 @@ private actor SubscriptionCursor {
     private let journal: Journal
     private let run: String
     private let pollInterval: Duration
-    private let wake: WakeSignal
-    private let listener: PGListener?
+    private let wake = WakeSignal()
+    /// Whether to listen (PostgreSQL), until the first ``next()`` tries to.
+    private var listening: Bool
+    private var listener: PGListener?
     private var batch: [JournalEvent] = []
     private var taken = 0
     private var next: Int64
@@ -53,14 +56,7 @@ private actor SubscriptionCursor {
         self.run = run
         self.pollInterval = pollInterval
         next = seq
-        // Listening starts before the first read, so nothing committed after it goes unseen. It
-        // listens again by itself after losing its connection, and wakes the reader then to read
-        // what was committed meanwhile.
-        let wake = WakeSignal()
-        self.wake = wake
-        listener =
-            listening
-            ? try? PGListener(url: journal.path, handler: { if $0 == run { wake.signal() } }, reconnected: { wake.signal() }) : nil
+        self.listening = listening
     }
 
     deinit { listener?.close() }
@@ -68,6 +64,16 @@ private actor SubscriptionCursor {
     /// The next event, waiting for it to be appended; `nil` after `run.completed`, or once the
     /// consuming task is cancelled.
     func next() async throws -> JournalEvent? {
+        if listening {
+            listening = false
+            // Listening starts before the first read, so nothing committed after it goes unseen
+            // (here, not in `subscribe`, which must not wait for a server). It listens again by
+            // itself after losing its connection, and wakes the reader then to read what was
+            // committed meanwhile.
+            let (wake, run) = (wake, run)
+            listener = try? PGListener(
+                url: journal.path, handler: { if $0 == run { wake.signal() } }, reconnected: { wake.signal() })
+        }
         while !Task.isCancelled {
             if taken < batch.count {
                 let event = batch[taken]
@@ -86,10 +92,16 @@ private actor SubscriptionCursor {
     private func read() throws(JournalError) {
         batch = []
         taken = 0
-        guard (try? journal.run(run)) != nil else { return }
+        guard let summary = try? journal.run(run) else { return }
+        // Nothing left to read of a completed run (a subscription from past its end).
+        if summary.status != "running" && next > summary.events {
+            completed = true
+            return
+        }
         var read: [JournalEvent] = []
         do throws(JournalError) {
-            try journal.forEachEvent(of: run, from: next, to: next + Journal.subscriptionBatch - 1) { read.append($0) }
+            let last = next > Int64.max - Journal.subscriptionBatch ? Int64.max : next + Journal.subscriptionBatch - 1
+            try journal.forEachEvent(of: run, from: next, to: last) { read.append($0) }
             failingSince = nil
         } catch {
             guard error.mayPassOnRetry else { throw error }
