@@ -60,7 +60,12 @@ final class OutputFile {
         }
         try? handle.close()
         finished = true
-        try OutputPath.moveIntoPlace(temporary, target)
+        do {
+            try OutputPath.moveIntoPlace(temporary, target)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
     }
 
     /// Whether ``close()`` closed the temporary file and moved it into place (or, failing, removed it).

@@ -19,7 +19,8 @@ enum TerminalText {
             || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
     }
 
-    /// A scan of the bytes: C1 controls are U+0080...U+009F, `C2 80`...`C2 9F` in UTF-8; the
+    /// A scan of the bytes, the common case (nothing to clean) without decoding: the characters
+    /// of ``isControl(_:)`` in UTF-8. C1 controls are U+0080...U+009F, `C2 80`...`C2 9F`; the
     /// bidirectional controls `E2 80 AA`...`E2 80 AE` and `E2 81 A6`...`E2 81 A9`.
     private static func needsCleaning(_ text: String) -> Bool {
         var (previous, beforeThat): (UInt8, UInt8) = (0, 0)

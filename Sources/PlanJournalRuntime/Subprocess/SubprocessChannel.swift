@@ -101,7 +101,11 @@ public final class SubprocessChannel: Sendable {
         Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
         guard shared.state.withLock({ $0.ended == nil }) else { return }
         let (process, shared) = (process, shared)
-        let stopper = Thread { Self.stop(process, shared, grace: .milliseconds(500)) }
+        Self.stopping.enter()
+        let stopper = Thread {
+            Self.stop(process, shared, grace: .milliseconds(500))
+            Self.stopping.leave()
+        }
         stopper.name = "planj-subprocess-stopper"
         stopper.start()
     }
@@ -125,7 +129,12 @@ public final class SubprocessChannel: Sendable {
     public static func stopAll() {
         let channels = live.withLock { $0.values.compactMap(\.channel) }
         DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
+        // And those of channels released without stop(), still being stopped.
+        _ = stopping.wait(timeout: .now() + 3)
     }
+
+    /// Programs of released channels still being stopped (see `deinit`).
+    private static let stopping = DispatchGroup()
 
     private static func waitForEnd(_ shared: Shared, upTo limit: Duration) -> Bool {
         let deadline = ContinuousClock.now + limit

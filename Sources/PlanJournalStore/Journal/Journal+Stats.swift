@@ -52,7 +52,7 @@ extension Journal {
                     SELECT CAST(coalesce(sum(pg_total_relation_size(c.oid)), 0) AS BIGINT) FROM pg_class c
                     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'
                     """)
-                : Self.fileSize(path) + Self.fileSize(JournalFileName.resolved(path) + "-wal")
+                : Self.fileSize(JournalFileName.resolved(path)) + Self.fileSize(JournalFileName.resolved(path) + "-wal")
             let readModel = min(files, (try? Self.readModelBytes(r.db)) ?? 0)
             let eventBytes = files - readModel
             return JournalStats(

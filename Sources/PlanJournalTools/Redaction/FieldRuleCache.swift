@@ -6,13 +6,18 @@ import Synchronization
 /// kept, so keys made of data (ids, hashes) cannot make it grow without end.
 final class FieldRuleCache: Sendable {
     static let capacity = 4096
+    private let rules: [RedactionRule]
     private let known = Mutex<[String: Int]>([:])
 
-    /// The index in `rules` of the first rule hiding a field named `name`, or `nil`.
-    func rule(hiding name: String, in rules: [RedactionRule]) -> Int? {
-        if let k = known.withLock({ $0[name] }) { return k < 0 ? nil : k }
+    init(_ rules: [RedactionRule]) {
+        self.rules = rules
+    }
+
+    /// The first rule hiding a field named `name`, if any.
+    func rule(hiding name: String) -> RedactionRule? {
+        if let k = known.withLock({ $0[name] }) { return k < 0 ? nil : rules[k] }
         let k = rules.firstIndex { $0.hides(field: name) }
         known.withLock { if $0.count < Self.capacity { $0[name] = k ?? -1 } }
-        return k
+        return k.map { rules[$0] }
     }
 }

@@ -27,7 +27,7 @@ public struct Redactor: Sendable {
 
     public let rules: [RedactionRule]
     private let triggers: TriggerIndex
-    private let fieldRules = FieldRuleCache()
+    private let fieldRules: FieldRuleCache
 
     /// A redactor with the built-in rules followed by `extra` ones.
     public init(extra: [RedactionRule] = []) {
@@ -38,6 +38,7 @@ public struct Redactor: Sendable {
     public init(rules: [RedactionRule]) {
         self.rules = rules
         triggers = TriggerIndex(rules)
+        fieldRules = FieldRuleCache(rules)
     }
 
     /// `events` with secrets replaced; events with nothing to hide come back unchanged, byte for
@@ -130,7 +131,7 @@ public struct Redactor: Sendable {
             // `{"name": "Authorization", "value": "…"}`): its value is hidden as a field of that
             // name would be.
             let pairName = members.first { ["name", "key"].contains($0.key.lowercased()) }?.value.stringValue
-            let pairRule = envelope ? nil : pairName.flatMap { fieldRules.rule(hiding: $0, in: rules) }
+            let pairRule = envelope ? nil : pairName.flatMap { fieldRules.rule(hiding: $0) }
             return .object(
                 members.map { m in
                     // The envelope's own fields keep their names, and `ts` its form.
@@ -158,7 +159,7 @@ public struct Redactor: Sendable {
                     // password_changed, which holds none); at the top level too, but for the
                     // envelope's own fields.
                     if !own, m.value != .null, m.value.boolValue == nil,
-                        let rule = (fieldRules.rule(hiding: m.key, in: rules) ?? (m.key.lowercased() == "value" ? pairRule : nil)).map({ rules[$0] })
+                        let rule = fieldRules.rule(hiding: m.key) ?? (m.key.lowercased() == "value" ? pairRule : nil)
                     {
                         guard m.value != .string(rule.template) else { return .init(key, m.value) }
                         tally.replacements[rule.name, default: 0] += 1
