@@ -16,6 +16,29 @@ import Testing
 @Suite struct DivergenceTests {
     /// A step skipped in one run and left pending in the other is where they part (diff said
     /// "no divergence" while its table showed the step differ).
+    /// Runs whose steps end alike but that went differently (a failed attempt in one) do not
+    /// agree: a regression check on the exit status must see it.
+    @Test func runsThatDivergedOnTheWayDoNotAgree() throws {
+        let t = try TemporaryJournal()
+        let head = { (run: String) in
+            [
+                #"{"run":"\#(run)","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"\#(run)","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a"}]}}"#,
+                #"{"run":"\#(run)","seq":3,"ts":"2026-11-24T10:00:03Z","kind":"step.started","data":{"step_id":"a"}}"#,
+            ]
+        }
+        let straight = head("s") + [#"{"run":"s","seq":4,"ts":"2026-11-24T10:00:04Z","kind":"step.completed","data":{"step_id":"a","output":"x"}}"#]
+        let retried = head("r") + [
+            #"{"run":"r","seq":4,"ts":"2026-11-24T10:00:04Z","kind":"step.failed","data":{"step_id":"a","error":{"type":"tool_error","message":"m"}}}"#,
+            #"{"run":"r","seq":5,"ts":"2026-11-24T10:00:05Z","kind":"step.started","data":{"step_id":"a","attempt":2}}"#,
+            #"{"run":"r","seq":6,"ts":"2026-11-24T10:00:06Z","kind":"step.completed","data":{"step_id":"a","output":"x"}}"#,
+        ]
+        _ = try t.journal.ingest(text: (straight + retried).joined(separator: "\n") + "\n")
+        let diff = try RunDiff("s", "r", in: t.journal)
+        #expect(diff.steps.allSatisfy { $0.status == "same" } && diff.firstDivergence != nil && !diff.agree)
+        #expect(try RunDiff("s", "s", in: t.journal).agree)
+    }
+
     @Test func aSkippedStepIsADivergence() throws {
         let t = try TemporaryJournal()
         let events = { (run: String, last: String) in

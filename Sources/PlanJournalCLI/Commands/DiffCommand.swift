@@ -15,7 +15,8 @@ extension Planj {
                 run removed it, the other run's final plan has it), decided by its outcome (status and
                 output); timings, tokens and cost are reported as deltas and never make a step differ.
                 Also: plan versions, the outputs' line diff, and the first divergence (the seq in each run).
-                Exit status 0 when the runs agree, 1 when they differ.
+                Exit status 0 when the runs agree (every step ends alike, and nothing diverged on the
+                way: plan versions, failed attempts), 1 when they differ.
                 """))
 
         @OptionGroup var global: GlobalOptions

@@ -84,8 +84,11 @@ public struct RunDiff: Sendable, Encodable {
     public var firstDivergence: Divergence?
     public var totals: Totals
 
-    /// Whether every step has the same outcome in both runs.
-    public var agree: Bool { steps.allSatisfy { $0.status == "same" } }
+    /// Whether the runs did the same: every step has the same outcome, and nothing on the way
+    /// diverged (a plan version, a failed attempt one run had and the other did not). The runs'
+    /// own statuses are not compared: an agent names its run's status as it likes, and a
+    /// replay's runner by its steps.
+    public var agree: Bool { steps.allSatisfy { $0.status == "same" } && firstDivergence == nil }
 
     enum CodingKeys: String, CodingKey {
         case runA = "run_a", runB = "run_b", steps, firstDivergence = "first_divergence", totals
