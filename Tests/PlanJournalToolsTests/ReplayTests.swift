@@ -4,6 +4,7 @@ import PlanJournalRuntime
 import PlanJournalStore
 import PlanJournalTestSupport
 import PlanJournalTools
+import Synchronization
 import Testing
 
 @Suite struct ReplayTests {
@@ -216,5 +217,25 @@ import Testing
         let declined = try await replayer.reexecute("f", at: seq, as: "f.declined", planner: nil, executor: breaksB)
         #expect(declined.state.step("b")?.status == .failed && declined.state.step("c")?.status == .skipped)
         #expect(declined.state.replans.isEmpty)
+    }
+
+    /// A step that failed for good, was replanned (keeping its id) and then completed replays as
+    /// it ran: a replan, not a retry of the failed attempt.
+    @Test func aFailureTheOriginalReplannedAfterIsReplannedInTheReplay() async throws {
+        let t = try TemporaryJournal()
+        let failures = Mutex(0)
+        let executor = ClosureExecutor(name: "once") { request, _ in
+            if request.step.id == "b" && failures.withLock({ $0 += 1; return $0 }) == 1 { throw RuntimeError("tool_error", "b fails once", retryable: false) }
+            return StepAnswer(output: "ok " + request.step.id)
+        }
+        let plan = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"])]
+        let original = try await PlanRunner(
+            journal: t.journal, planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: plan) }, executor: executor
+        ).start(.init(goal: "replan", runID: "nr"))
+        #expect(original.status == "succeeded" && original.state.plans.count == 2 && original.state.replans.count == 1)
+        let replayer = Replayer(journal: t.journal)
+        let replay = try await replayer.reexecute("nr", at: try replayer.forkPoint(of: "nr"), as: "nr.r", planner: nil, executor: nil)
+        #expect(replay.state.plans.count == 2 && replay.state.replans.count == 1)
+        #expect(try RunDiff("nr", "nr.r", in: t.journal).agree)
     }
 }

@@ -116,8 +116,10 @@ public struct RecordedExecutor: Executor, Judge {
         case .completed(let output, let summary):
             return StepAnswer(value: output, summary: summary, source: "recorded")
         case .failed(let type, let message, _):
-            // Retry exactly when the recording did: another attempt of this step follows.
-            throw RuntimeError(type, message, retryable: n < outcomes.count)
+            // Retry exactly when the recording did: another attempt of this step follows, in the
+            // same plan (after a failure the run replanned, the runner must replan too).
+            let replanned = recording.replannedFailures[id]?.contains(n - 1) ?? false
+            throw RuntimeError(type, message, retryable: n < outcomes.count && !replanned)
         }
     }
 

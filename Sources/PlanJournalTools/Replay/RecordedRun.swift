@@ -20,6 +20,9 @@ public struct RecordedRun: Sendable, ApprovalSource {
     public private(set) var judgements: [String: [Bool?]] = [:]
     /// The steps whose failure made the run replan, in order.
     public private(set) var replannedSteps: [String] = []
+    /// Per step, the indexes in ``outcomes`` of failures the run replanned after (rather than
+    /// trying the step again in the same plan).
+    public private(set) var replannedFailures: [String: Set<Int>] = [:]
     /// The approval decisions, by `step:ID` or `plan:VERSION`.
     public private(set) var approvals: [String: ApprovalDecision] = [:]
     /// The `run.completed` status, when the run ended.
@@ -80,7 +83,9 @@ public struct RecordedRun: Sendable, ApprovalSource {
                         contentType: e.dataString("content_type") ?? "text/plain")
                 }
             case .replanTriggered?:
-                replannedSteps.append(e.dataString("step_id") ?? "")
+                let id = e.dataString("step_id") ?? ""
+                replannedSteps.append(id)
+                if let last = outcomes[id]?.last, case .failed = last { replannedFailures[id, default: []].insert(outcomes[id]!.count - 1) }
             case .approvalResolved?:
                 let key = e.dataString("step_id").map { "step:\($0)" } ?? "plan:\(e.dataInt("version") ?? 0)"
                 approvals[key] = ApprovalDecision(
