@@ -238,4 +238,23 @@ import Testing
         #expect(replay.state.plans.count == 2 && replay.state.replans.count == 1)
         #expect(try RunDiff("nr", "nr.r", in: t.journal).agree)
     }
+
+    /// A replay forked after a failed attempt answers the next attempt with the recording's next
+    /// outcome (it answered with the failure again: the fork's shared attempt was not counted).
+    @Test func aReplayFromAfterAFailedAttemptAnswersTheNextAttempt() async throws {
+        let t = try TemporaryJournal()
+        let failures = Mutex(0)
+        let executor = ClosureExecutor(name: "flaky") { request, _ in
+            if request.step.id == "b" && failures.withLock({ $0 += 1; return $0 }) == 1 { throw RuntimeError("timeout", "b times out once", retryable: true) }
+            return StepAnswer(output: "ok " + request.step.id)
+        }
+        let plan = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"]), PlanStep(id: "c", dependsOn: ["b"])]
+        _ = try await PlanRunner(
+            journal: t.journal, planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: plan) }, executor: executor
+        ).start(.init(goal: "flaky", runID: "fl"))
+        let failed = try #require(try t.journal.events(of: "fl").first { $0.knownKind == .stepFailed })
+        let replay = try await Replayer(journal: t.journal).reexecute("fl", at: failed.seq, as: "fl.r", planner: nil, executor: nil)
+        #expect(replay.status == "succeeded" && replay.state.step("b")?.attempts == 2)
+        #expect(try RunDiff("fl", "fl.r", in: t.journal).agree)
+    }
 }

@@ -86,8 +86,9 @@ public struct RecordedExecutor: Executor, Judge {
     public var name: String { "recorded:\(recording.run)" }
 
     /// - Parameters:
-    ///   - answered: attempts per step answered already (a resumed replay: the next answer is
-    ///     the recording's next outcome).
+    ///   - answered: attempts per step answered already (a resumed replay). Which outcome answers
+    ///     an attempt follows the request's attempt number; this only tells whether the step's
+    ///     recorded tool calls were made again already.
     ///   - judged: judgements per step given already.
     public init(
         _ recording: RecordedRun, reissueToolCalls: Bool = false, answered: [String: Int] = [:], judged: [String: Int] = [:]
@@ -111,7 +112,11 @@ public struct RecordedExecutor: Executor, Judge {
             }
             throw RuntimeError("divergence", "run \(recording.run) has no recorded outcome for step \(id)")
         }
-        let n = min(attempts.next(id), outcomes.count)
+        // The attempt the runner asks for, as the run numbers them (a fork's shared events and an
+        // interrupted attempt included), is the recording's attempt of that number; counting the
+        // calls of this process gave a fork from mid-run, or a resumed one, an earlier answer.
+        _ = attempts.next(id)
+        let n = min(max(request.attempt, 1), outcomes.count)
         switch outcomes[n - 1] {
         case .completed(let output, let summary):
             return StepAnswer(value: output, summary: summary, source: "recorded")
