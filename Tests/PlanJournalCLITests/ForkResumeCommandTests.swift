@@ -68,4 +68,38 @@ import Testing
         #expect(abs(value - Double(last - own) / 1e6) < 0.5, "\(resumed.stdout)")
         #expect(value < Double(last - first) / 1e6 - 1.5, "\(resumed.stdout)")
     }
+
+    /// Ctrl-C during a replay with a swapped executor cancels the fork's run, journaled as
+    /// cancelled, as `planj run` does (the fork was left `running` with a step under way).
+    @Test(.timeLimit(.minutes(1))) func anInterruptedReplayJournalsItsForkAsCancelled() async throws {
+        let s = try PlanjSandbox("planj-replay-interrupt")
+        let slow = """
+            import json, sys, time
+            for line in sys.stdin:
+                r = json.loads(line)
+                time.sleep(60)
+            """
+        try slow.write(toFile: s.path("slow.py"), atomically: true, encoding: .utf8)
+        let original = try await s.planj(
+            "run", "--goal", "one two three four", "--planner", agent, "--executor", agent, "--run-id", "orig", "--quiet")
+        #expect(original.status == 0, "\(original.stderr)")
+        let p = try PlanjBinary.process(
+            ["--journal", s.journal, "replay", "orig", "--executor", "cmd:python3 \(s.path("slow.py"))", "--as", "fork", "--quiet"],
+            in: s.directory)
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        let j = try Journal(path: s.journal)
+        var started = false
+        for _ in 0..<1500 where !started {
+            started = (try? j.events(of: "fork"))?.contains { $0.kind == "step.started" } == true
+            if !started { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(started)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(try j.run("fork").status == "cancelled")
+        #expect(try j.verify(run: "fork").ok)
+    }
 }

@@ -170,14 +170,18 @@ extension Planj {
             let firstOverride = try replaced.keys.min { try replayer.forkPoint(of: run, step: $0) < replayer.forkPoint(of: run, step: $1) }
             let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep ?? firstOverride)
             let id = try forkID ?? Self.nextForkID(of: run, in: journal)
-            let result = try await replayer.reexecute(
-                run, at: seq, as: id, planner: try adapter(planner, Adapters.planner),
-                executor: try adapter(spec, Adapters.executor), overrides: replaced, toolMode: try toolMode(),
-                fallbackPlanner: try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings()),
-                tools: try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal)),
-                options: try limits.options(base: replayer.recordedOptions(of: run)),
-                specs: RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members,
-                observer: RunDriver.observer(quiet: output.quiet))
+            let (plannerAdapter, executorAdapter, mode) = (try adapter(planner, Adapters.planner), try adapter(spec, Adapters.executor), try toolMode())
+            let fallback = try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings())
+            let tools = try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal))
+            let options = try limits.options(base: replayer.recordedOptions(of: run))
+            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members
+            let observer = RunDriver.observer(quiet: output.quiet)
+            // Ctrl-C cancels the fork's run, journaled as cancelled, as `planj run` does.
+            let result = try await RunDriver.cancellable {
+                try await replayer.reexecute(
+                    run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, overrides: replaced, toolMode: mode,
+                    fallbackPlanner: fallback, tools: tools, options: options, specs: specs, observer: observer)
+            }
             let (original, fork) = (try journal.events(of: run), try journal.events(of: result.run))
             let diff = RunDiff(run, events: original, result.run, events: fork)
             let drift = ObservationDrift.find(original: original, fork: fork)
@@ -201,36 +205,44 @@ extension Planj {
             let executorAdapter = try adapter(spec, Adapters.executor)
             let tools = try liveToolRegistry(executor: spec)
             let mode = try toolMode()
-            var outcomes: [ReplayOutcome] = []
-            try await withThrowingTaskGroup(of: ReplayOutcome.self) { group in
-                var next = 0
-                func launch() throws {
-                    let run = runs[next]
-                    let id = try Self.nextForkID(of: run, in: journal)
-                    let options = try limits.options(base: replayer.recordedOptions(of: run))
-                    next += 1
-                    group.addTask {
-                        do {
-                            let seq = try replayer.forkPoint(of: run)
-                            let result = try await replayer.reexecute(
-                                run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, toolMode: mode,
-                                tools: tools, options: options,
-                                specs: RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members)
-                            return ReplayOutcome(try RunDiff(run, result.run, in: journal))
-                        } catch {
-                            return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
+            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members
+            let quiet = output.quiet
+            let concurrency = concurrency
+            var options: [String: RunnerOptions] = [:]
+            for run in runs { options[run] = try limits.options(base: replayer.recordedOptions(of: run)) }
+            let chosen = options
+            // Ctrl-C cancels the runs under way, journaled as cancelled.
+            var outcomes = try await RunDriver.cancellable { () async throws -> [ReplayOutcome] in
+                var outcomes: [ReplayOutcome] = []
+                try await withThrowingTaskGroup(of: ReplayOutcome.self) { group in
+                    var next = 0
+                    func launch() throws {
+                        let run = runs[next]
+                        let id = try Self.nextForkID(of: run, in: journal)
+                        next += 1
+                        group.addTask {
+                            do {
+                                let seq = try replayer.forkPoint(of: run)
+                                let result = try await replayer.reexecute(
+                                    run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, toolMode: mode,
+                                    tools: tools, options: chosen[run], specs: specs)
+                                return ReplayOutcome(try RunDiff(run, result.run, in: journal))
+                            } catch {
+                                return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
+                            }
                         }
                     }
-                }
-                while next < min(max(1, concurrency), runs.count) { try launch() }
-                while let outcome = try await group.next() {
-                    outcomes.append(outcome)
-                    if !output.quiet {
-                        let verdict = outcome.error.map { "skipped: \($0)" } ?? (outcome.agree ? "agrees" : "differs")
-                        Output.error("[\(outcomes.count)/\(runs.count)] \(outcome.run): \(verdict)")
+                    while next < min(max(1, concurrency), runs.count) { try launch() }
+                    while let outcome = try await group.next() {
+                        outcomes.append(outcome)
+                        if !quiet {
+                            let verdict = outcome.error.map { "skipped: \($0)" } ?? (outcome.agree ? "agrees" : "differs")
+                            Output.error("[\(outcomes.count)/\(runs.count)] \(outcome.run): \(verdict)")
+                        }
+                        if next < runs.count { try launch() }
                     }
-                    if next < runs.count { try launch() }
                 }
+                return outcomes
             }
             outcomes.sort { $0.run < $1.run }
             if output.json {

@@ -26,9 +26,26 @@ enum RunDriver {
     static func drive(json: Bool, closing journal: Journal, _ body: @escaping @Sendable () async throws -> RunResult)
         async throws
     {
+        defer { try? journal.close() }
+        let result: RunResult
+        do {
+            result = try await cancellable(body)
+        } catch let error as RuntimeError {
+            throw RuntimeFailure(error)
+        }
+        if json {
+            Output.json(RunResultJSON(result))
+        } else {
+            Output.line(summary(result))
+        }
+        if result.status != "succeeded" { throw ExitCode(1) }
+    }
+
+    /// Runs `body` (runs of a runner) so that Ctrl-C or SIGTERM (a service manager, `timeout`)
+    /// cancels it, and its runs are journaled as cancelled; a second one ends planj at once. The
+    /// agent programs the runs started end with it.
+    static func cancellable<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await body() }
-        // Ctrl-C or SIGTERM (a service manager, `timeout`) cancels the run, which is journaled
-        // as cancelled; a second one ends planj at once.
         let sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)
@@ -42,22 +59,9 @@ enum RunDriver {
         }
         defer {
             sources.forEach { $0.cancel() }
-            // The agent programs the run started end with it.
             SubprocessChannel.stopAll()
-            try? journal.close()
         }
-        let result: RunResult
-        do {
-            result = try await task.value
-        } catch let error as RuntimeError {
-            throw RuntimeFailure(error)
-        }
-        if json {
-            Output.json(RunResultJSON(result))
-        } else {
-            Output.line(summary(result))
-        }
-        if result.status != "succeeded" { throw ExitCode(1) }
+        return try await task.value
     }
 
     static func summary(_ r: RunResult) -> String {
