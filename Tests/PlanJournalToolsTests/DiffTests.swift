@@ -39,6 +39,25 @@ import Testing
         #expect(try RunDiff("s", "s", in: t.journal).agree)
     }
 
+    /// A step only one run planned neither newly fails nor is fixed in a replay's summary.
+    @Test func aStepOnlyOneRunPlannedIsNotNewlyFailing() throws {
+        let t = try TemporaryJournal()
+        let run = { (id: String, steps: [String]) in
+            var lines = [
+                #"{"run":"\#(id)","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"\#(id)","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[\#(steps.map { #"{"id":"\#($0)"}"# }.joined(separator: ","))]}}"#,
+            ]
+            for (k, step) in steps.enumerated() {
+                lines.append(#"{"run":"\#(id)","seq":\#(3 + 2 * k),"ts":"2026-11-24T10:00:03Z","kind":"step.started","data":{"step_id":"\#(step)"}}"#)
+                lines.append(#"{"run":"\#(id)","seq":\#(4 + 2 * k),"ts":"2026-11-24T10:00:04Z","kind":"step.completed","data":{"step_id":"\#(step)","output":"o"}}"#)
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+        _ = try t.journal.ingest(text: run("a", ["x", "y"]) + run("b", ["x", "z"]))
+        let outcome = ReplayOutcome(try RunDiff("a", "b", in: t.journal))
+        #expect(outcome.newlyFailing == 0 && outcome.fixed == 0 && !outcome.agree)
+    }
+
     @Test func aSkippedStepIsADivergence() throws {
         let t = try TemporaryJournal()
         let events = { (run: String, last: String) in

@@ -106,6 +106,11 @@ extension Planj {
                 }
             } else if let audit = [("--at", at != nil), ("--step", step != nil), ("--interactive", interactive)].first(where: \.1) {
                 throw ValidationError("\(audit.0) is for stepping through a recording: leave out --executor, or use --from/--from-step to re-execute from a point")
+            } else if selection.all,
+                let one = [("--override", !overrides.isEmpty), ("--from", from != nil), ("--from-step", fromStep != nil), ("--as", forkID != nil)]
+                    .first(where: \.1)
+            {
+                throw ValidationError("\(one.0) is for re-executing one run: with --all, each run is re-executed from its own first step")
             }
         }
 

@@ -5,13 +5,13 @@ import PlanJournalCore
 public struct ReplayOutcome: Sendable, Encodable {
     public var run: String
     public var fork: String?
-    /// Whether every step has the same outcome.
+    /// Whether the fork did what the original did (``RunDiff/agree``).
     public var agree: Bool
     public var same: Int
     public var differing: Int
-    /// Steps that completed in the original and did not in the fork.
+    /// Steps of both runs' final plans that completed in the original and did not in the fork.
     public var newlyFailing: Int
-    /// Steps that did not complete in the original and did in the fork.
+    /// Steps of both runs' final plans that did not complete in the original and did in the fork.
     public var fixed: Int
     public var costUSDDelta: Double
     public var durationMsDelta: Double?
@@ -30,8 +30,11 @@ public struct ReplayOutcome: Sendable, Encodable {
         agree = diff.agree
         same = diff.totals.same
         differing = diff.steps.count - diff.totals.same
-        newlyFailing = diff.steps.filter { $0.a?.status == "completed" && $0.b?.status != "completed" }.count
-        fixed = diff.steps.filter { $0.a?.status != "completed" && $0.b?.status == "completed" }.count
+        // Steps both runs kept in their final plans: one the other run never planned, or replanned
+        // away, neither fails nor is fixed.
+        let kept = diff.steps.filter { $0.a.map { !$0.removed } == true && $0.b.map { !$0.removed } == true }
+        newlyFailing = kept.filter { $0.a?.status == "completed" && $0.b?.status != "completed" }.count
+        fixed = kept.filter { $0.a?.status != "completed" && $0.b?.status == "completed" }.count
         costUSDDelta = diff.totals.costUSDB.minusWithoutFloatNoise(diff.totals.costUSDA)
         if let a = diff.totals.durationMsA, let b = diff.totals.durationMsB { durationMsDelta = b.minusWithoutFloatNoise(a) }
     }
