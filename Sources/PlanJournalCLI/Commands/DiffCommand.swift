@@ -53,6 +53,26 @@ extension Planj {
 
 /// The text and Markdown forms of a ``RunDiff``.
 enum DiffText {
+    /// The changed lines of a line diff (`"  "`, `"- "` and `"+ "` lines) with `context` unchanged
+    /// lines around each, runs of unchanged lines between them as `  …`, and at most `limit`
+    /// lines, the rest counted (`--json` holds the whole diff).
+    static func hunks(_ lines: [String], context: Int = 3, limit: Int = 60) -> [String] {
+        let changed = lines.indices.filter { !lines[$0].hasPrefix("  ") }
+        var shown = Set<Int>()
+        for k in changed { shown.formUnion(max(0, k - context)...min(lines.count - 1, k + context)) }
+        var out: [String] = []
+        var previous = -1
+        for k in shown.sorted() {
+            if k > previous + 1 { out.append("  …") }
+            out.append(lines[k])
+            previous = k
+        }
+        if previous >= 0 && previous < lines.count - 1 { out.append("  …") }
+        guard out.count > limit else { return out }
+        let rest = out.count - limit
+        return Array(out.prefix(limit)) + ["  … \(rest) more diff lines (--json has them all)"]
+    }
+
     static func render(_ d: RunDiff, markdown: Bool) -> String {
         var out: [String] = []
         let t = d.totals
@@ -78,7 +98,7 @@ enum DiffText {
         for s in d.steps where s.outputDiff != nil {
             out.append("")
             out.append(markdown ? "## \(s.stepID): output\n\n```diff" : "output of \(s.stepID):")
-            out.append(contentsOf: (s.outputDiff ?? []).prefix(40).map { $0.hasPrefix("  ") ? " " + $0.dropFirst(2) : String($0.prefix(1)) + $0.dropFirst(2) })
+            out.append(contentsOf: hunks(s.outputDiff ?? []).map { $0.hasPrefix("  ") ? " " + $0.dropFirst(2) : String($0.prefix(1)) + $0.dropFirst(2) })
             if markdown { out.append("```") }
         }
         out.append("")
