@@ -58,6 +58,24 @@ import Testing
         #expect(outcome.newlyFailing == 0 && outcome.fixed == 0 && !outcome.agree)
     }
 
+    /// Structured outputs are compared as JSON, whatever order an executor wrote their keys in.
+    @Test func structuredOutputsCompareWhateverTheirKeyOrder() throws {
+        let t = try TemporaryJournal()
+        let run = { (id: String, output: String) in
+            [
+                #"{"run":"\#(id)","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"\#(id)","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"x"}]}}"#,
+                #"{"run":"\#(id)","seq":3,"ts":"2026-11-24T10:00:03Z","kind":"step.started","data":{"step_id":"x"}}"#,
+                #"{"run":"\#(id)","seq":4,"ts":"2026-11-24T10:00:04Z","kind":"step.completed","data":{"step_id":"x","output":\#(output)}}"#,
+            ].joined(separator: "\n") + "\n"
+        }
+        _ = try t.journal.ingest(
+            text: run("a", #"{"a":1,"b":{"d":[1,{"f":2,"e":3}],"c":2}}"#) + run("b", #"{"b":{"c":2,"d":[1,{"e":3,"f":2}]},"a":1}"#)
+                + run("c", #"{"a":1,"b":{"c":3}}"#))
+        #expect(try RunDiff("a", "b", in: t.journal).agree)
+        #expect(try !RunDiff("a", "c", in: t.journal).agree)
+    }
+
     @Test func aSkippedStepIsADivergence() throws {
         let t = try TemporaryJournal()
         let events = { (run: String, last: String) in

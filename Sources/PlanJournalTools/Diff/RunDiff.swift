@@ -186,7 +186,7 @@ public struct RunDiff: Sendable, Encodable {
     static func outputs(_ events: [JournalEvent]) -> [String: String] {
         var result: [String: String] = [:]
         for e in events where e.knownKind == .stepCompleted {
-            if let id = e.dataString("step_id") { result[id] = e.dataString("output") ?? e.data("output")?.textValue ?? "" }
+            if let id = e.dataString("step_id") { result[id] = StepOutput.text(of: e) }
         }
         return result
     }
@@ -244,7 +244,7 @@ public struct RunDiff: Sendable, Encodable {
             switch e.knownKind {
             case .stepCompleted?:
                 let id = e.dataString("step_id") ?? "?"
-                let output = e.dataString("output") ?? e.data("output")?.textValue ?? ""
+                let output = StepOutput.text(of: e)
                 result.append(
                     Milestone(
                         thread: id, seq: e.seq, key: "completed \(output)", label: "step \(id) completed",
