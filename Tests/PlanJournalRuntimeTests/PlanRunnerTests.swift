@@ -193,6 +193,25 @@ import Testing
         #expect(try t.journal.run(result.run).status == "failed")
     }
 
+    /// A run stopped right after a step's approval was denied journals the step as skipped when
+    /// resumed, as the run would have (it was left `denied`, and its dependents skipped).
+    @Test func resumeSkipsAStepWhoseApprovalWasDenied() async throws {
+        let t = try TemporaryJournal()
+        var r = RunBuilder(run: "denied")
+        try r.add("run.started", #"{"goal":"deny"}"#)
+        try r.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"publish","depends_on":["a"],"requires_approval":true}]}"#, actor: "planner")
+        try r.add("step.started", #"{"step_id":"a","attempt":1}"#)
+        try r.add("step.completed", #"{"step_id":"a","output":"A"}"#)
+        try r.add("approval.requested", #"{"step_id":"publish"}"#, actor: "policy")
+        try r.add("approval.resolved", #"{"step_id":"publish","decision":"denied"}"#, actor: "human:bo")
+        _ = try await t.journal.append(r.events, to: "denied", expecting: .noRun)
+        let result = try await PlanRunner(
+            journal: t.journal, planner: ScriptedPlanner(plans: []), executor: ScriptedExecutor()
+        ).resume(run: "denied")
+        #expect(result.state.step("publish")?.status == .skipped)
+        #expect(try t.journal.events(of: "denied").contains { $0.kind == "step.skipped" && $0.dataString("step_id") == "publish" })
+    }
+
     @Test func resumeFinishesAnInterruptedRunWithoutRedoingCompletedSteps() async throws {
         let t = try TemporaryJournal()
         // What a killed runner leaves: a done, b started and never finished.

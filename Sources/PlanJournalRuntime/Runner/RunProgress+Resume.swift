@@ -66,7 +66,10 @@ extension RunProgress {
             switch s?.status ?? .pending {
             case .completed: status[step.id] = .completed
             case .skipped: status[step.id] = .skipped
-            case .denied: status[step.id] = .denied
+            case .denied:
+                // Journaled as skipped next, as when the denial came in this process.
+                status[step.id] = .denied
+                denied.insert(step.id)
             case .failed:
                 if (tries[step.id] ?? 0) < options.maxAttempts && retryable[step.id] != false {
                     status[step.id] = .pending
