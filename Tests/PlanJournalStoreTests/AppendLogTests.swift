@@ -56,15 +56,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: t.path + "-pjlog"))
     }
 
-    /// A log whose replay fails when the journal opens (another process holds the write lock
-    /// past the timeout; a full disk fails the same way) leaves the journal readable, says so,
-    /// and is replayed by the next write.
-    @Test func aLogThatCannotBeReplayedYetLeavesTheJournalReadable() async throws {
+    /// A closed journal holding seqs 1-2 of run `a`, and a log (left by a writer that died) with
+    /// seqs 3-4.
+    private func journalWithALoggedAppend() async throws -> (TemporaryJournal, RunBuilder) {
         let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
         let run = try RunBuilder.complete(run: "a", steps: 3)
         _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
         try t.journal.close()
         try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        return (t, run)
+    }
+
+    /// A log whose replay fails when the journal opens (another process holds the write lock
+    /// past the timeout; a full disk fails the same way) leaves the journal readable, says so,
+    /// and is replayed by the next write.
+    @Test func aLogThatCannotBeReplayedYetLeavesTheJournalReadable() async throws {
+        let (t, run) = try await journalWithALoggedAppend()
         let holder = try SQLiteConnection(path: t.path)
         try holder.execute("BEGIN IMMEDIATE")
         let config = JournalConfiguration(busyTimeoutMilliseconds: 200, commitWindowMicroseconds: 5_000_000)
@@ -84,11 +91,7 @@ import Testing
     /// A log whose records fail to replay for want of space or permission keeps them: the
     /// replay used to skip any record that failed, then empty the log.
     @Test func aReplayThatFailsKeepsTheLog() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
-        try t.journal.close()
-        try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let (t, _) = try await journalWithALoggedAppend()
         // A trigger that refuses every insert of a chunk: the replay's own append fails.
         try SQLiteConnection(path: t.path).execute("CREATE TRIGGER refuse BEFORE INSERT ON chunks BEGIN SELECT RAISE(FAIL, 'disk full'); END")
         let opened = try Journal(path: t.path, configuration: JournalConfiguration(commitWindowMicroseconds: 5_000_000))
