@@ -120,7 +120,7 @@ final class JournalWriter {
         }
         // Earlier versions named the log after the name given, a symbolic link's too.
         let oldLogPath = AppendLog.path(journalPath: path)
-        if oldLogPath != logPath, AppendLog.hasRecords(at: oldLogPath) {
+        if sqlite != nil, oldLogPath != logPath, AppendLog.hasRecords(at: oldLogPath) {
             unreplayedLog = "an append log left beside the link \(path) by an older planj (\(oldLogPath)) holds acknowledged "
                 + "appends not in the journal: move it to \(logPath) (with no planj running) to have them added"
         }
