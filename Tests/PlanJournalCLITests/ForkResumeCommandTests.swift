@@ -8,6 +8,26 @@ import Testing
 @Suite struct ForkResumeCommandTests {
     let agent = "cmd:python3 " + Fixtures.repositoryRoot + "/tools/agents/example_agent.py"
 
+    /// `planj replay orig --executor cmd:python3 SCRIPT --as fork`, started and not waited for.
+    private func replay(in s: PlanjSandbox, executor script: String, extra: [String] = []) throws -> Process {
+        let p = try PlanjBinary.process(
+            ["--journal", s.journal, "replay", "orig", "--executor", "cmd:python3 \(script)", "--as", "fork", "--quiet"] + extra,
+            in: s.directory)
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        return p
+    }
+
+    /// Whether an event of `run` matching `found` appears within 30 s.
+    private func wait(for run: String, in j: Journal, _ found: (JournalEvent) -> Bool) async throws -> Bool {
+        for _ in 0..<1500 {
+            if (try? j.events(of: run))?.contains(where: found) == true { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     /// The fork goes on with the replay's executor (not its parent's), and its duration is its own.
     @Test func aKilledForkResumesWithTheReplaysExecutor() async throws {
         let s = try PlanjSandbox("planj-fork-resume")
@@ -30,22 +50,9 @@ import Testing
         #expect(original.status == 0, "\(original.stderr)")
         // The parent's start is well before the fork's.
         try await Task.sleep(for: .seconds(2))
-        let p = try PlanjBinary.process(
-            ["--journal", s.journal, "replay", "orig", "--executor", "cmd:python3 \(s.path("other.py"))", "--as", "fork",
-             "--max-attempts", "3", "--quiet"],
-            in: s.directory)
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
-        try p.run()
+        let p = try replay(in: s, executor: s.path("other.py"), extra: ["--max-attempts", "3"])
         let j = try Journal(path: s.journal)
-        var stalled = false
-        for _ in 0..<1500 where !stalled {
-            stalled = (try? j.events(of: "fork"))?.contains {
-                $0.kind == "step.started" && $0.dataString("step_id") == "total"
-            } == true
-            if !stalled { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(stalled)
+        #expect(try await wait(for: "fork", in: j) { $0.kind == "step.started" && $0.dataString("step_id") == "total" })
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         let resumed = try await s.planj("resume", "fork")
@@ -83,19 +90,9 @@ import Testing
         let original = try await s.planj(
             "run", "--goal", "one two three four", "--planner", agent, "--executor", agent, "--run-id", "orig", "--quiet")
         #expect(original.status == 0, "\(original.stderr)")
-        let p = try PlanjBinary.process(
-            ["--journal", s.journal, "replay", "orig", "--executor", "cmd:python3 \(s.path("slow.py"))", "--as", "fork", "--quiet"],
-            in: s.directory)
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
-        try p.run()
+        let p = try replay(in: s, executor: s.path("slow.py"))
         let j = try Journal(path: s.journal)
-        var started = false
-        for _ in 0..<1500 where !started {
-            started = (try? j.events(of: "fork"))?.contains { $0.kind == "step.started" } == true
-            if !started { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(started)
+        #expect(try await wait(for: "fork", in: j) { $0.kind == "step.started" })
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
         #expect(p.terminationStatus != 0)
