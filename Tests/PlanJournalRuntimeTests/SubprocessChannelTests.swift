@@ -48,6 +48,27 @@ import Testing
         }
     }
 
+    /// An error reply may carry the model calls made before the failure (`calls`, as a result
+    /// does); those without a purpose get the method's name.
+    @Test func anErrorReplyCarriesTheModelCallsMadeBeforeTheFailure() async throws {
+        let program = #"""
+            import json, sys
+            request = json.loads(sys.stdin.readline())
+            calls = [{"model": "m", "usage": {"input_tokens": 12, "output_tokens": 3}},
+                     {"model": "m", "purpose": "tool_args", "usage": {"input_tokens": 1, "output_tokens": 1}}]
+            print(json.dumps({"id": request["id"], "error": {"type": "bad_output", "message": "no", "retryable": True, "calls": calls}}), flush=True)
+            sys.stdin.read()
+            """#
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", program])
+        await #expect {
+            _ = try await channel.call("execute", .record([:]))
+        } throws: { error in
+            let e = error as? RuntimeError
+            return e?.type == "bad_output" && e?.retryable == true && e?.calls.map(\.purpose) == ["execute", "tool_args"]
+                && e?.calls.first?.inputTokens == 12
+        }
+    }
+
     /// Answers each request with `size` bytes of text, written a few KiB at a time with CRLF line
     /// ends, and then three small replies in one write.
     static let bulky = #"""

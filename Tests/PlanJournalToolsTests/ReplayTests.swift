@@ -257,4 +257,47 @@ import Testing
         #expect(replay.status == "succeeded" && replay.state.step("b")?.attempts == 2)
         #expect(try RunDiff("fl", "fl.r", in: t.journal).agree)
     }
+
+    /// A replay answering from the recording journals what each recorded attempt did on its way:
+    /// the executor's model calls (a failed attempt's too), its tool calls with their recorded
+    /// observations, and the planner's calls for the replan, so the fork costs what the original did.
+    @Test func aRecordedReplayCostsWhatTheOriginalDidAndMakesItsToolCalls() async throws {
+        let t = try TemporaryJournal()
+        let tries = Mutex(0)
+        @Sendable func call(_ purpose: String, _ tokens: Int64) -> ModelCall {
+            ModelCall(model: "m", purpose: purpose, inputTokens: tokens, outputTokens: 1, costUSD: Double(tokens) / 1000)
+        }
+        let executor = ClosureExecutor(name: "e") { request, context in
+            switch request.step.id {
+            case "a":
+                if tries.withLock({ $0 += 1; return $0 }) == 1 {
+                    throw RuntimeError("timeout", "a times out once", retryable: true, calls: [call("execute", 4)])
+                }
+                let found = try await context.callTool("lookup", args: .record(["q": .string("x")]))
+                return StepAnswer(output: "a saw " + found.content, calls: [call("execute", 7)])
+            case "b": throw RuntimeError("broken", "b breaks", retryable: false, calls: [call("execute", 5)])
+            default: return StepAnswer(output: "ok " + request.step.id, calls: [call("execute", 2)])
+            }
+        }
+        let planner = ClosurePlanner(name: "p") { request in
+            request.replan == nil
+                ? PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"])], calls: [call("plan", 3)])
+                : PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "b2", dependsOn: ["a"])], calls: [call("replan", 9)])
+        }
+        let tools = ToolRegistry([ClosureTool("lookup") { _ in ToolOutput(content: "v1") }])
+        let original = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, tools: tools)
+            .start(.init(goal: "costs", runID: "c"))
+        // The failed attempt's call is journaled: 4 + 7 tokens of input for a, 1 of output each.
+        #expect(original.state.step("a")?.tokens == 13)
+        #expect(original.state.totals.tokens == 4 + 13 + 6 + 10 + 3)
+        let replayer = Replayer(journal: t.journal)
+        let replay = try await replayer.reexecute("c", at: try replayer.forkPoint(of: "c"), as: "c.r", planner: nil, executor: nil)
+        #expect(replay.state.totals.tokens == original.state.totals.tokens)
+        #expect(replay.state.totals.costUSD.withoutFloatNoise == original.state.totals.costUSD.withoutFloatNoise)
+        for id in ["a", "b", "b2"] { #expect(replay.state.step(id)?.tokens == original.state.step(id)?.tokens, "\(id)") }
+        let observed = try t.journal.events(of: "c.r").filter { $0.knownKind == .stepObserved && $0.dataString("call_id") != nil }
+        #expect(observed.map { $0.dataString("content") } == ["v1"])
+        #expect(observed.first?.dataString("source") == "recorded")
+        #expect(try RunDiff("c", "c.r", in: t.journal).agree)
+    }
 }

@@ -4,8 +4,18 @@ import PlanJournalCore
 /// Reads a plan out of a model's or a program's reply: a JSON object with `steps` (or a bare
 /// array of steps), given as a value, as text, or inside a fenced code block of text.
 public enum PlanReply {
-    /// - Throws: ``RuntimeError`` `invalid_plan` naming what is wrong.
+    /// - Throws: ``RuntimeError`` `invalid_plan` naming what is wrong, carrying `calls` (the
+    ///   calls that wrote the reply are journaled all the same).
     public static func proposal(from reply: JSONValue, calls: [ModelCall] = []) throws -> PlanProposal {
+        do {
+            return try readProposal(reply, calls: calls)
+        } catch var error as RuntimeError {
+            error.calls = calls
+            throw error
+        }
+    }
+
+    private static func readProposal(_ reply: JSONValue, calls: [ModelCall]) throws -> PlanProposal {
         var value = reply
         if case .string(let text) = reply {
             value = try parse(text)

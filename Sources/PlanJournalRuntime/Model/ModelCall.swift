@@ -49,8 +49,9 @@ public struct ModelCall: Sendable, Hashable {
         ])
     }
 
-    /// Reads a call from its wire object (as a subprocess adapter reports it).
-    init?(wire value: JSONValue, purpose defaultPurpose: String) {
+    /// Reads a call from its wire object: a `call.model` event's `data`, or a call as a subprocess
+    /// adapter reports it (`nil` without a `model` name).
+    public init?(wire value: JSONValue, purpose defaultPurpose: String) {
         guard let model = value["model"]?.stringValue else { return nil }
         self.init(
             model: model, purpose: value["purpose"]?.stringValue ?? defaultPurpose, prompt: value["prompt"],

@@ -41,7 +41,6 @@ public struct OpenAIPlanner: Planner {
         do {
             return try PlanReply.proposal(from: .string(reply.content ?? ""), calls: [reply.call])
         } catch var error as RuntimeError {
-            error.calls = [reply.call]
             if let note = reply.cutOffNote { error.message += " (\(note))" }
             throw error
         }

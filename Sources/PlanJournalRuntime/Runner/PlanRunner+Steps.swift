@@ -66,12 +66,13 @@ extension PlanRunner {
                 ])
                 return StepFinish(stepID: id, outcome: .runCancelled(failure.message))
             }
-            recorder.stage([failureEntry(request, failure)])
+            // The model calls made before the failure cost tokens all the same.
+            recorder.stage(failure.calls.map { callEntry($0, stepID: id) } + [failureEntry(request, failure)])
             return StepFinish(stepID: id, outcome: .failed(failure, mismatch: false))
         }
         // The answer's model calls go in front of its observation, staged with it (or, with a
         // judge, recorded before the judge's calls).
-        recorder.stage(answer.calls.map { RunRecorder.Entry(.callModel, actor: "executor", data: $0.eventData(stepID: id)) })
+        recorder.stage(answer.calls.map { callEntry($0, stepID: id) })
         let produced = !answer.output.allSatisfy(\.isWhitespace)
         let duration = started.milliseconds(to: .now)
         var matches: Bool? = produced
@@ -121,6 +122,10 @@ extension PlanRunner {
         }
         for call in verdict.calls { try await recorder.record(call, stepID: request.step.id, actor: "judge") }
         return verdict
+    }
+
+    private func callEntry(_ call: ModelCall, stepID: String) -> RunRecorder.Entry {
+        RunRecorder.Entry(.callModel, actor: "executor", data: call.eventData(stepID: stepID))
     }
 
     private func failureEntry(_ request: StepRequest, _ failure: RuntimeError) -> RunRecorder.Entry {

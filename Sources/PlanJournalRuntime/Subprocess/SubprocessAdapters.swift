@@ -51,7 +51,7 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                 durationMs: call["duration_ms"]?.doubleValue)
         }
         guard let output = result["output"], output.textValue != nil else {
-            throw RuntimeError("bad_reply", "\(name): the execute reply has no \"output\"")
+            throw RuntimeError("bad_reply", "\(name): the execute reply has no \"output\"", calls: Self.calls(result, purpose: "execute"))
         }
         return StepAnswer(value: output, summary: result["summary"]?.stringValue, calls: Self.calls(result, purpose: "execute"))
     }
@@ -60,14 +60,16 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
         let result = try await channel.call(
             "review", .record(["goal": .string(goal), "version": .int(version), "steps": .array(steps.map(\.wireValue))]))
         guard let verdict = result["verdict"]?.stringValue else {
-            throw RuntimeError("bad_reply", "\(name): the review reply has no \"verdict\"")
+            throw RuntimeError("bad_reply", "\(name): the review reply has no \"verdict\"", calls: Self.calls(result, purpose: "review"))
         }
         var steps: [PlanStep]?
         if result["steps"] != nil && result["steps"] != .null {
             do {
                 steps = try PlanReply.proposal(from: result).steps
             } catch {
-                throw RuntimeError("bad_reply", "\(name): the review reply's amended plan: \((error as? RuntimeError)?.message ?? "\(error)")")
+                throw RuntimeError(
+                    "bad_reply", "\(name): the review reply's amended plan: \((error as? RuntimeError)?.message ?? "\(error)")",
+                    calls: Self.calls(result, purpose: "review"))
             }
         }
         return PlanReview(
@@ -79,7 +81,9 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
     public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
         let result = try await channel.call("analyze", .record(["goal": .string(goal), "tools": .strings(tools)]))
         guard let analysis = GoalAnalysis(wire: result, calls: Self.calls(result, purpose: "analyze")) else {
-            throw RuntimeError("bad_reply", "\(name): the analyze reply has none of \"summary\", \"constraints\", \"success_criteria\"")
+            throw RuntimeError(
+                "bad_reply", "\(name): the analyze reply has none of \"summary\", \"constraints\", \"success_criteria\"",
+                calls: Self.calls(result, purpose: "analyze"))
         }
         return analysis
     }

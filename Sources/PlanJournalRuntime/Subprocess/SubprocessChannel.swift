@@ -150,6 +150,15 @@ public final class SubprocessChannel: Sendable {
     /// - Throws: ``RuntimeError``: the reply's `error`, or `subprocess` when the program ended or
     ///   closed its output; `CancellationError` when the task was cancelled.
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
+        do {
+            return try await send(method, params)
+        } catch var error as RuntimeError where !error.calls.isEmpty {
+            for k in error.calls.indices where error.calls[k].purpose.isEmpty { error.calls[k].purpose = method }
+            throw error
+        }
+    }
+
+    private func send(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         let id = shared.state.withLock { s in
             defer { s.nextID += 1 }
             return s.nextID
@@ -253,11 +262,14 @@ public final class SubprocessChannel: Sendable {
             return
         }
         if let error = reply["error"], error != .null {
+            // Model calls made before the failure (`calls`, as in results) cost tokens all the
+            // same; ``call(_:_:)`` names their purpose after the method when they do not.
             continuation.resume(
                 throwing: RuntimeError(
                     error["type"]?.stringValue ?? "subprocess_error",
                     error["message"]?.stringValue ?? error.textValue ?? "error",
-                    retryable: error["retryable"]?.boolValue ?? false))
+                    retryable: error["retryable"]?.boolValue ?? false,
+                    calls: (error["calls"]?.arrayValue ?? []).compactMap { ModelCall(wire: $0, purpose: "") }))
         } else {
             continuation.resume(returning: reply["result"] ?? .null)
         }

@@ -48,7 +48,8 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
                 "divergence",
                 "the replay needs plan version \(n + 1) but run \(recording.run) recorded \(recording.plans.count)")
         }
-        return PlanProposal(steps: recording.plans[n], rationale: "recorded in run \(recording.run)")
+        return PlanProposal(
+            steps: recording.plans[n], rationale: "recorded in run \(recording.run)", calls: recording.planCalls[n])
     }
 
     /// The recording's next replans come first, in its order.
@@ -77,35 +78,24 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
 /// recorded judgement. A step the recording never finished is an error naming it (a divergence).
 public struct RecordedExecutor: Executor, Judge {
     public let recording: RecordedRun
-    /// Whether to make the step's recorded tool calls again (with the run's tools) before
+    /// Whether to make each attempt's recorded tool calls again (with the run's tools) before
     /// answering: `--executor recorded --tools live` keeps the model's decisions and runs the tools
-    /// for real, so observations that drifted from the recording show.
+    /// for real, so observations that drifted from the recording show. Otherwise they are
+    /// journaled as recorded.
     public let reissueToolCalls: Bool
-    private let attempts: Tally
     private let judged: Tally
     public var name: String { "recorded:\(recording.run)" }
 
     /// - Parameters:
-    ///   - answered: attempts per step answered already (a resumed replay). Which outcome answers
-    ///     an attempt follows the request's attempt number; this only tells whether the step's
-    ///     recorded tool calls were made again already.
-    ///   - judged: judgements per step given already.
-    public init(
-        _ recording: RecordedRun, reissueToolCalls: Bool = false, answered: [String: Int] = [:], judged: [String: Int] = [:]
-    ) {
+    ///   - judged: judgements per step given already (a resumed replay).
+    public init(_ recording: RecordedRun, reissueToolCalls: Bool = false, judged: [String: Int] = [:]) {
         self.recording = recording
         self.reissueToolCalls = reissueToolCalls
-        attempts = Tally(answered)
         self.judged = Tally(judged)
     }
 
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         let id = request.step.id
-        if reissueToolCalls && attempts.peek(id) == 0 {
-            for call in recording.toolCalls where call.stepID == id {
-                _ = try? await context.callTool(call.tool, args: call.args)
-            }
-        }
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
             if recording.finalStatus == "cancelled" {
                 throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled before step \(id) ran")
@@ -115,16 +105,30 @@ public struct RecordedExecutor: Executor, Judge {
         // The attempt the runner asks for, as the run numbers them (a fork's shared events and an
         // interrupted attempt included), is the recording's attempt of that number; counting the
         // calls of this process gave a fork from mid-run, or a resumed one, an earlier answer.
-        _ = attempts.next(id)
         let n = min(max(request.attempt, 1), outcomes.count)
+        let work = recording.attempts[id]?[n - 1] ?? RecordedRun.AttemptWork()
+        try await replayToolCalls(work.toolCalls, context: context)
         switch outcomes[n - 1] {
         case .completed(let output, let summary):
-            return StepAnswer(value: output, summary: summary, source: "recorded")
+            return StepAnswer(value: output, summary: summary, calls: work.modelCalls, source: "recorded")
         case .failed(let type, let message, _):
             // Retry exactly when the recording did: another attempt of this step follows, in the
             // same plan (after a failure the run replanned, the runner must replan too).
             let replanned = recording.replannedFailures[id]?.contains(n - 1) ?? false
-            throw RuntimeError(type, message, retryable: n < outcomes.count && !replanned)
+            throw RuntimeError(type, message, retryable: n < outcomes.count && !replanned, calls: work.modelCalls)
+        }
+    }
+
+    /// The attempt's recorded tool calls, journaled as recorded, or made again with the run's
+    /// tools (``reissueToolCalls``) so that observations that drifted show.
+    private func replayToolCalls(_ indexes: [Int], context: StepContext) async throws {
+        for call in indexes.map({ recording.toolCalls[$0] }) {
+            if reissueToolCalls {
+                _ = try? await context.callTool(call.tool, args: call.args)
+            } else if var output = call.output {
+                output.source = "recorded"
+                try await context.recordToolCall(call.tool, args: call.args, output: output, durationMs: call.durationMs)
+            }
         }
     }
 
@@ -132,7 +136,8 @@ public struct RecordedExecutor: Executor, Judge {
         let recorded = recording.judgements[step.id] ?? []
         let n = judged.next(step.id)
         guard !recorded.isEmpty else { return Judgement(matches: nil, reason: "no recorded judgement") }
-        return Judgement(matches: recorded[min(n, recorded.count) - 1], reason: "recorded")
+        let k = min(n, recorded.count) - 1
+        return Judgement(matches: recorded[k], reason: "recorded", calls: recording.judgeCalls[step.id]?[k] ?? [])
     }
 }
 
@@ -141,7 +146,6 @@ final class Tally: Sendable {
     private let counts: Synchronization.Mutex<[String: Int]>
     init(_ start: [String: Int] = [:]) { counts = Synchronization.Mutex(start) }
     func next(_ key: String) -> Int { counts.withLock { $0[key, default: 0] += 1; return $0[key]! } }
-    func peek(_ key: String) -> Int { counts.withLock { $0[key] ?? 0 } }
 }
 
 /// An executor that answers chosen steps with given outputs (what-if forks: "what if this step

@@ -31,6 +31,22 @@ public struct RecordedRun: Sendable, ApprovalSource {
     public private(set) var plans: [[PlanStep]] = []
     /// Every tool call with what it returned, in order.
     public private(set) var toolCalls: [ToolCall] = []
+    /// What each finished attempt of a step did on its way (aligned with ``outcomes``).
+    public private(set) var attempts: [String: [AttemptWork]] = [:]
+    /// The model calls made to write each plan version (aligned with ``plans``).
+    public private(set) var planCalls: [[ModelCall]] = []
+    /// For each judgement in ``judgements``, the judge's model calls.
+    public private(set) var judgeCalls: [String: [[ModelCall]]] = [:]
+
+    /// The calls one recorded attempt of a step made, so that a replay answering from the
+    /// recording journals them again: the fork then costs what the original did, and its audit
+    /// sees the same tool calls.
+    public struct AttemptWork: Sendable {
+        /// The executor's model calls.
+        public var modelCalls: [ModelCall] = []
+        /// Indexes into ``RecordedRun/toolCalls``.
+        public var toolCalls: [Int] = []
+    }
 
     /// A recorded tool call and its observation.
     public struct ToolCall: Sendable {
@@ -38,6 +54,8 @@ public struct RecordedRun: Sendable, ApprovalSource {
         public var tool: String
         public var args: JSONValue
         public var output: ToolOutput?
+        /// The recorded `duration_ms` of its observation.
+        public var durationMs: Double?
     }
 
     /// Indexes `events` (all of one run, in order).
@@ -47,22 +65,46 @@ public struct RecordedRun: Sendable, ApprovalSource {
         var state = PlanState(run: run)
         var lastMatch: [String: Bool?] = [:]
         var callIndex: [String: Int] = [:]
+        // Calls not yet assigned to the attempt, plan or judgement they were made for.
+        var working: [String: AttemptWork] = [:]
+        var judging: [String: [ModelCall]] = [:]
+        var planning: [ModelCall] = []
         let projection = PlanProjection()
         for e in events {
             projection.apply(&state, e)
             switch e.knownKind {
             case .runStarted?: goal = e.dataString("goal") ?? ""
+            case .goalAnalyzed?: planning.removeAll()
             case .planProposed?, .planRevised?:
-                if let plan = state.plans.last, plan.seq == e.seq { plans.append(plan.steps) }
+                if let plan = state.plans.last, plan.seq == e.seq {
+                    plans.append(plan.steps)
+                    planCalls.append(planning)
+                }
+                planning.removeAll()
+            case .callModel?:
+                guard let call = ModelCall(wire: e.data, purpose: "execute") else { break }
+                if let id = e.dataString("step_id") {
+                    if e.actor == "judge" || call.purpose == "judge" {
+                        judging[id, default: []].append(call)
+                    } else {
+                        working[id, default: AttemptWork()].modelCalls.append(call)
+                    }
+                } else if !["reviewer", "judge"].contains(e.actor) && !["review", "analyze", "judge"].contains(call.purpose) {
+                    planning.append(call)
+                }
             case .stepCompleted?:
                 if let id = e.dataString("step_id") {
                     judgements[id, default: []].append(lastMatch[id] ?? nil)
+                    judgeCalls[id, default: []].append(judging.removeValue(forKey: id) ?? [])
                     lastMatch[id] = nil
+                    attempts[id, default: []].append(working.removeValue(forKey: id) ?? AttemptWork())
                     outcomes[id, default: []].append(
                         .completed(output: e.data("output") ?? .string(""), summary: e.dataString("summary")))
                 }
             case .stepFailed?:
                 if let id = e.dataString("step_id") {
+                    judging[id] = nil
+                    attempts[id, default: []].append(working.removeValue(forKey: id) ?? AttemptWork())
                     let error = e.data("error")
                     outcomes[id, default: []].append(
                         .failed(
@@ -70,9 +112,13 @@ public struct RecordedRun: Sendable, ApprovalSource {
                             message: error?["message"]?.stringValue ?? error?.textValue ?? "failed",
                             retryable: e.dataBool("retryable") ?? false))
                 }
+            case .stepStarted?:
+                // An attempt that never finished (the run was interrupted) answers nothing.
+                if let id = e.dataString("step_id") { working[id] = nil }
             case .callTool?:
                 if let id = e.dataString("step_id"), let tool = e.dataString("tool") {
                     if let call = e.dataString("call_id") { callIndex[call] = toolCalls.count }
+                    working[id, default: AttemptWork()].toolCalls.append(toolCalls.count)
                     toolCalls.append(ToolCall(stepID: id, tool: tool, args: e.data("args") ?? .object([])))
                 }
             case .stepObserved?:
@@ -81,6 +127,7 @@ public struct RecordedRun: Sendable, ApprovalSource {
                     toolCalls[k].output = ToolOutput(
                         ok: e.dataBool("ok") ?? true, content: e.dataString("content") ?? e.data("content")?.textValue ?? "",
                         contentType: e.dataString("content_type") ?? "text/plain")
+                    toolCalls[k].durationMs = e.data("duration_ms")?.doubleValue
                 }
             case .replanTriggered?:
                 let id = e.dataString("step_id") ?? ""

@@ -47,23 +47,16 @@ extension Replayer {
     ) async throws -> RunResult {
         let recording = RecordedRun(run: record.original, events: try journal.events(of: record.original))
         let forkSeq = try journal.run(fork).forkSeq ?? 0
-        // What the recorded executor answered in the fork's own part already.
-        var answered: [String: Int] = [:]
+        // The judgements the recorded executor gave in the fork's own part already.
         var judged: [String: Int] = [:]
-        for e in try journal.events(of: fork, from: forkSeq + 1) {
-            guard let id = e.dataString("step_id") else { continue }
-            if e.knownKind == .stepCompleted {
-                answered[id, default: 0] += 1
-                judged[id, default: 0] += 1
-            } else if e.knownKind == .stepFailed {
-                answered[id, default: 0] += 1
-            }
+        for e in try journal.events(of: fork, from: forkSeq + 1) where e.knownKind == .stepCompleted {
+            if let id = e.dataString("step_id") { judged[id, default: 0] += 1 }
         }
         let state = try journal.state(of: fork)
         let runner = forkRunner(
             recording, state: state, planner: planner, executor: executor,
             recordedExecutor: RecordedExecutor(
-                recording, reissueToolCalls: record.toolMode == .live, answered: answered, judged: judged),
+                recording, reissueToolCalls: record.toolMode == .live, judged: judged),
             overrides: record.overrides, toolMode: record.toolMode, fallbackPlanner: fallbackPlanner, tools: tools,
             options: options ?? record.options, observer: observer)
         return try await runner.resume(run: fork)
