@@ -84,6 +84,8 @@ public struct RecordedExecutor: Executor, Judge {
     /// journaled as recorded.
     public let reissueToolCalls: Bool
     private let judged: Tally
+    /// Attempts being answered from the recording right now.
+    private let answering = Counter()
     public var name: String { "recorded:\(recording.run)" }
 
     /// - Parameters:
@@ -98,6 +100,14 @@ public struct RecordedExecutor: Executor, Judge {
         let id = request.step.id
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
             if recording.finalStatus == "cancelled" {
+                // The cancellation came after the steps the recording finished: let those
+                // running, or started with this one, finish first (replaying their calls takes a
+                // moment), until none has been for 20 ms.
+                var quiet = 0
+                while quiet < 20 {
+                    quiet = answering.count > 0 ? 0 : quiet + 1
+                    try await Task.sleep(for: .milliseconds(1))
+                }
                 throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled before step \(id) ran")
             }
             throw RuntimeError("divergence", "run \(recording.run) has no recorded outcome for step \(id)")
@@ -107,6 +117,8 @@ public struct RecordedExecutor: Executor, Judge {
         // calls of this process gave a fork from mid-run, or a resumed one, an earlier answer.
         let n = min(max(request.attempt, 1), outcomes.count)
         let work = recording.attempts[id]?[n - 1] ?? RecordedRun.AttemptWork()
+        answering.add(1)
+        defer { answering.add(-1) }
         try await replayToolCalls(work.toolCalls, context: context)
         switch outcomes[n - 1] {
         case .completed(let output, let summary):
@@ -139,6 +151,13 @@ public struct RecordedExecutor: Executor, Judge {
         let k = min(n, recorded.count) - 1
         return Judgement(matches: recorded[k], reason: "recorded", calls: recording.judgeCalls[step.id]?[k] ?? [])
     }
+}
+
+/// A count shared by concurrent tasks.
+final class Counter: Sendable {
+    private let value = Synchronization.Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add(_ n: Int) { value.withLock { $0 += n } }
 }
 
 /// Counts per key, from 1.
