@@ -65,6 +65,7 @@ extension PlanRunner {
             }
             let inbox = StepInbox()
             var running = 0
+            var ticking = false
             var ending: Ending?
             while ending == nil {
                 // Another driver must not have taken the run over (a lost database session).
@@ -96,7 +97,10 @@ extension PlanRunner {
                 if finished.isEmpty {
                     // Nothing stays out of the journal while the loop waits.
                     if recorder.hasStaged { try await recorder.flush() }
-                    if running == 0 {
+                    // Other processes' events (`planj approve`) are looked for while the loop
+                    // waits for nothing else, or for a decision while steps run.
+                    if (running == 0 || waiting) && !ticking {
+                        ticking = true
                         group.addTask {
                             try? await Task.sleep(for: poll)
                             return .tick
@@ -111,6 +115,7 @@ extension PlanRunner {
                         case .timeout?:
                             ending = .limit("timeout", "the run took longer than --timeout")
                         case .tick?, nil:
+                            ticking = false
                             try await recorder.poll()
                             for event in recorder.takeExternal() { p.absorb(event) }
                         }
@@ -296,6 +301,8 @@ extension PlanRunner {
         }
         let count = { (s: RunProgress.Status) in p.plan.filter { p.status[$0.id] == s }.count }
         let answer = p.finalAnswer
+        // The totals count the model calls of the last steps to finish, staged until now.
+        if recorder.hasStaged { try await recorder.flush() }
         try await recorder.record(
             .runCompleted, actor: "system",
             data: .record([

@@ -96,11 +96,27 @@ public struct PlanRunner: Sendable {
         await recorder.seedTotals(
             costUSD: state.totals.costUSD, inputTokens: state.totals.inputTokens,
             outputTokens: state.totals.outputTokens)
-        var progress = RunProgress(resuming: events, state: state, goal: goal, options: options)
+        var progress = RunProgress(resuming: events, goal: goal, options: options)
         progress.claim = claim
         let resumed = try await recorder.record(
             .note, actor: "system",
             data: .object([.init("message", .string("resumed")), .init("resumed_after_seq", .int(state.seq))] + note))
+        for id in progress.interrupted {
+            // The interrupted attempt was the step's last try: it failed for good (a step whose
+            // attempts end the process is not tried for ever).
+            let attempt = progress.attempts[id] ?? 1
+            let failure = RuntimeError(
+                "interrupted", "the run was interrupted during attempt \(attempt), its last try (--max-attempts \(options.maxAttempts))")
+            try await recorder.record(
+                .stepFailed, actor: "system",
+                data: .record([
+                    "step_id": .string(id), "attempt": .int(attempt),
+                    "error": .record(["type": .string(failure.type), "message": .string(failure.message)]),
+                    "retryable": .bool(false),
+                ]))
+            progress.record(StepFinish(stepID: id, outcome: .failed(failure, mismatch: false)), maxAttempts: options.maxAttempts)
+        }
+        progress.interrupted.removeAll()
         // A fork's own part starts at its first own event (before it, its parent's run).
         if let forkSeq = try journal.run(run).forkSeq {
             progress.startedAt = try journal.events(of: run, from: forkSeq + 1, to: forkSeq + 1).first?.ts ?? resumed.ts

@@ -1,36 +1,37 @@
 import PlanJournalCore
 
 extension RunProgress {
-    /// The progress of an interrupted run, read back from its events and state: completed steps
-    /// keep their outputs, a step started but never finished is pending again (its next try is a
-    /// new attempt), a failed step is retried only if its last failure was retryable, granted
-    /// approvals stay granted, and planning the run stopped in the middle of is left in
-    /// ``pendingPlanWork``.
-    init(resuming events: [JournalEvent], state: PlanState, goal: String, options: RunnerOptions) {
+    /// The progress of an interrupted run, rebuilt by taking its events in order through the
+    /// changes the runner made as it journaled them: plan versions put in force (new and changed
+    /// steps, and the failed step a replan was for, start afresh), attempts, outcomes (a failure
+    /// retried while tries remain and it is retryable; a final failure or a judged mismatch waits
+    /// for a replan), approvals and skips. Planning the run stopped in the middle of is left in
+    /// ``pendingPlanWork``; a step started but never finished (``interrupted``) runs again as a new
+    /// attempt while tries remain, the interrupted one counted.
+    init(resuming events: [JournalEvent], goal: String, options: RunnerOptions) {
         self.init(goal: goal)
-        if let analyzed = events.last(where: { $0.knownKind == .goalAnalyzed }) {
-            analysis = GoalAnalysis(wire: analyzed.data) ?? GoalAnalysis(summary: nil)
-        }
-        guard let plan = state.currentPlan else { return }
-        self.plan = plan.steps
-        version = plan.version
-        replans = state.totals.replans
-        var retryable: [String: Bool] = [:]
+        var state = PlanState(run: events.first?.run ?? "")
+        let projection = PlanProjection()
         var trigger: JournalEvent?
         var review: PlanReview?
         var planByReviewer = false
         var startedSincePlan = false
+        // The runner's own verdict on each step's last output (`step.observed` without a call).
+        var matched: [String: Bool] = [:]
         for event in events {
+            projection.apply(&state, event)
+            let id = event.dataString("step_id")
             switch event.knownKind {
-            case .stepStarted?: stepsStarted += 1
-            case .stepCompleted?:
-                if let id = event.dataString("step_id") {
-                    outputs[id] = event.dataString("output") ?? event.data("output")?.textValue ?? ""
-                }
-            case .stepFailed?:
-                if let id = event.dataString("step_id") { retryable[id] = event.dataBool("retryable") ?? true }
+            case .goalAnalyzed?:
+                analysis = GoalAnalysis(wire: event.data) ?? GoalAnalysis(summary: nil)
             case .planProposed?, .planRevised?:
-                tries.removeAll()
+                guard let plan = state.plans.last, plan.seq == event.seq else { break }
+                let changed =
+                    event.knownKind == .planProposed
+                    ? Set(plan.steps.map(\.id))
+                    : Set((event.data("changed")?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
+                let retrying = trigger.flatMap { $0.dataString("reason") == "changes_requested" ? nil : $0.dataString("step_id") }
+                adopt(plan.steps, version: plan.version, changed: changed, retrying: retrying)
                 planApproval = .notNeeded
                 trigger = nil
                 review = nil
@@ -41,43 +42,59 @@ extension RunProgress {
             case .planReviewed?:
                 review = PlanReview(recorded: event)
             case .approvalRequested?:
-                if let id = event.dataString("step_id") {
-                    approvalRequested.insert(id)
-                } else {
-                    planApproval = .requested
-                }
+                if let id { approvalRequested.insert(id) } else { planApproval = .requested }
             case .approvalResolved?:
                 let granted = event.dataString("decision") == "granted"
-                if let id = event.dataString("step_id") {
-                    if granted { approved.insert(id) }
+                if let id {
+                    if granted {
+                        approved.insert(id)
+                    } else if status[id] != nil {
+                        // Journaled as skipped next, as when the denial came in this process.
+                        status[id] = .denied
+                        denied.insert(id)
+                    }
                 } else if planApproval == .requested {
                     planApproval = granted ? .granted : .denied
                 }
+            case .stepStarted?:
+                guard let id, status[id] != nil else { break }
+                attempts[id] = Int(clamping: event.dataInt("attempt") ?? Int64((attempts[id] ?? 0).saturatingAdd(1)))
+                tries[id, default: 0] += 1
+                status[id] = .running
+                stepsStarted += 1
+                startedSincePlan = true
+                matched[id] = nil
+            case .stepObserved?:
+                if let id, event.dataString("call_id") == nil, let m = event.dataBool("matches_expected") { matched[id] = m }
+            case .stepCompleted?:
+                guard let id, status[id] != nil else { break }
+                let output = event.dataString("output") ?? event.data("output")?.textValue ?? ""
+                let mismatch = matched[id] == false ? "the output does not match the expected output" : nil
+                record(StepFinish(stepID: id, outcome: .completed(output: output, mismatch: mismatch)), maxAttempts: options.maxAttempts)
+            case .stepFailed?:
+                guard let id, status[id] != nil else { break }
+                let error = event.data("error")
+                let type = error?["type"]?.stringValue ?? "step_failed"
+                let outcome: StepFinish.Outcome =
+                    type == "cancelled"
+                    ? .cancelled
+                    : .failed(
+                        RuntimeError(
+                            type, error?["message"]?.stringValue ?? error?.textValue ?? "failed",
+                            retryable: event.dataBool("retryable") ?? true),
+                        mismatch: matched[id] == false)
+                record(StepFinish(stepID: id, outcome: outcome), maxAttempts: options.maxAttempts)
+            case .stepSkipped?:
+                if let id, status[id] != nil { status[id] = .skipped }
             default: break
             }
-            if event.knownKind == .stepStarted, let id = event.dataString("step_id") {
-                tries[id, default: 0] += 1
-                startedSincePlan = true
-            }
         }
-        for step in plan.steps {
-            let s = state.step(step.id)
-            attempts[step.id] = s?.attempts ?? 0
-            switch s?.status ?? .pending {
-            case .completed: status[step.id] = .completed
-            case .skipped: status[step.id] = .skipped
-            case .denied:
-                // Journaled as skipped next, as when the denial came in this process.
-                status[step.id] = .denied
-                denied.insert(step.id)
-            case .failed:
-                if (tries[step.id] ?? 0) < options.maxAttempts && retryable[step.id] != false {
-                    status[step.id] = .pending
-                } else {
-                    status[step.id] = .failed
-                    finalFailures.append(FinalFailure(stepID: step.id, reason: "step_failed", details: s?.error ?? "failed"))
-                }
-            case .pending, .running, .awaitingApproval, .removed: status[step.id] = .pending
+        replans = state.totals.replans
+        for step in plan where status[step.id] == .running {
+            if (tries[step.id] ?? 0) < options.maxAttempts {
+                status[step.id] = .pending
+            } else {
+                interrupted.append(step.id)
             }
         }
         pendingPlanWork = Self.planWork(

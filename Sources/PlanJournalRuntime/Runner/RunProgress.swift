@@ -75,6 +75,9 @@ struct RunProgress: Sendable {
     }
     var replans = 0
     var stepsStarted = 0
+    /// Steps a resumed run found started and never finished, with no tries left: the resume
+    /// journals their attempts as failed.
+    var interrupted: [String] = []
     /// Why the run must be cancelled, once an executor asked for it.
     var cancelRequested: String?
 
@@ -87,7 +90,12 @@ struct RunProgress: Sendable {
     /// failures still wait for their own replan decision.
     mutating func adopt(_ steps: [PlanStep], version: Int, changed: Set<String>, retrying: String? = nil) {
         let held = Set(steps.map(\.id))
-        for id in status.keys where !held.contains(id) { status[id] = nil }
+        for id in status.keys where !held.contains(id) {
+            status[id] = nil
+            approvalRequested.remove(id)
+            approved.remove(id)
+            denied.remove(id)
+        }
         for step in steps {
             let fresh = changed.contains(step.id) || status[step.id] == nil
                 || (status[step.id] == .failed && step.id == retrying)
@@ -96,6 +104,26 @@ struct RunProgress: Sendable {
                 tries[step.id] = 0
                 outputs[step.id] = nil
                 abandoned.remove(step.id)
+            }
+            if changed.contains(step.id) {
+                // What was decided for the step as it was does not hold for it as it is now.
+                approvalRequested.remove(step.id)
+                approved.remove(step.id)
+                denied.remove(step.id)
+            }
+        }
+        // A step skipped because a dependency did not run gets its chance when that dependency
+        // (changed, say, after its approval was denied) runs again.
+        var again = Set(steps.filter { status[$0.id] == .pending }.map(\.id))
+        var reopened = true
+        while reopened {
+            reopened = false
+            for step in steps
+            where status[step.id] == .skipped && !denied.contains(step.id) && step.dependsOn.contains(where: again.contains) {
+                status[step.id] = .pending
+                tries[step.id] = 0
+                again.insert(step.id)
+                reopened = true
             }
         }
         finalFailures += deferredFailures

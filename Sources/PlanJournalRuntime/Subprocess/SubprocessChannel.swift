@@ -166,7 +166,7 @@ public final class SubprocessChannel: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let refusal: RuntimeError? = shared.state.withLock { s in
-                    if let reason = s.closed { return RuntimeError("subprocess", reason) }
+                    if let reason = s.closed { return RuntimeError("subprocess", reason, retryable: true) }
                     s.pending[id] = continuation
                     return nil
                 }
@@ -182,7 +182,7 @@ public final class SubprocessChannel: Sendable {
                 JSONValue.record(["id": .int(id), "method": .string(method), "params": params]).write(to: &line)
                 line.append(0x0A)
                 let written = process.write(line)
-                if !written { fail(id, RuntimeError("subprocess", "cannot write to \(commandLine): it has exited")) }
+                if !written { fail(id, RuntimeError("subprocess", "cannot write to \(commandLine): it has exited", retryable: true)) }
             }
         } onCancel: {
             fail(id, CancellationError())
@@ -200,7 +200,9 @@ public final class SubprocessChannel: Sendable {
             defer { s.pending.removeAll() }
             return Array(s.pending.values)
         }
-        for continuation in waiting { continuation.resume(throwing: RuntimeError("subprocess", reason, retryable: false)) }
+        // The program is started again for the next call: a step's attempt that failed so may
+        // be tried again.
+        for continuation in waiting { continuation.resume(throwing: RuntimeError("subprocess", reason, retryable: true)) }
     }
 
     private static func readReplies(from output: FileHandle, shared: Shared, commandLine: String) {

@@ -1,0 +1,136 @@
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+import PlanJournalTestSupport
+import Synchronization
+import Testing
+
+/// What the runner decides when a replan changes steps that had approvals, when an attempt is cut
+/// off by the end of its process, and what `run.completed` counts.
+@Suite struct RunnerDecisionsTests {
+    /// x fails for good until a replan; the replan also changes g, whose approval was denied.
+    static func plan(revised: Bool) -> [PlanStep] {
+        [
+            PlanStep(id: "x", description: revised ? "fetch again" : "fetch"),
+            PlanStep(id: "g", description: revised ? "publish to staging" : "publish to prod", requiresApproval: true),
+            PlanStep(id: "after", dependsOn: ["g", "x"]),
+        ]
+    }
+
+    static let planner = ClosurePlanner(name: "p") { request in PlanProposal(steps: plan(revised: request.replan != nil)) }
+    static let executor = ClosureExecutor(name: "e") { request, _ in
+        if request.step.description == "fetch" { throw RuntimeError("http_error", "404", retryable: false) }
+        return StepAnswer(output: "ok \(request.step.id)")
+    }
+
+    /// Denies g's first request and grants the next.
+    final class DenyOnce: ApprovalSource {
+        let asked = Mutex(0)
+        func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
+            let n = asked.withLock { $0 += 1; return $0 }
+            return ApprovalDecision(decision: n == 1 ? "denied" : "granted", actor: "human:ana")
+        }
+    }
+
+    @Test func aStepChangedByAReplanIsAskedForApprovalAgainAndItsSkippedDependentsRun() async throws {
+        let t = try TemporaryJournal()
+        let result = try await PlanRunner(
+            journal: t.journal, planner: Self.planner, executor: Self.executor, approvals: DenyOnce()
+        ).start(.init(goal: "approvals", runID: "ap"))
+        let events = try t.journal.events(of: "ap")
+        #expect(events.filter { $0.knownKind == .approvalRequested }.count == 2)
+        #expect(events.filter { $0.knownKind == .approvalResolved }.map { $0.dataString("decision") } == ["denied", "granted"])
+        #expect(result.status == "succeeded")
+        #expect(result.state.step("g")?.status == .completed && result.state.step("after")?.status == .completed)
+    }
+
+    @Test func anApprovalIsNotReusedForTheChangedStep() async throws {
+        let t = try TemporaryJournal()
+        _ = try await PlanRunner(journal: t.journal, planner: Self.planner, executor: Self.executor)
+            .start(.init(goal: "approvals", runID: "auto"))
+        // Granted by policy for "publish to prod", and again for "publish to staging".
+        let granted = try t.journal.events(of: "auto").filter { $0.knownKind == .approvalResolved }
+        #expect(granted.count == 2)
+    }
+
+    /// An attempt cut off by the end of its process counts: when it was the last one, the resume
+    /// fails the step (`interrupted`) instead of trying it for ever.
+    @Test func anInterruptedLastAttemptFailsTheStepOnResume() async throws {
+        let t = try TemporaryJournal()
+        var options = RunnerOptions()
+        options.maxAttempts = 1
+        options.maxReplans = 0
+        let fine = ClosureExecutor(name: "e") { request, _ in StepAnswer(output: "ok") }
+        let runner = PlanRunner(
+            journal: t.journal, planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: [PlanStep(id: "a")]) },
+            executor: fine, options: options)
+        let whole = try await runner.start(.init(goal: "cut", runID: "whole"))
+        let events = try t.journal.events(of: "whole")
+        let started = try #require(events.firstIndex { $0.knownKind == .stepStarted })
+        let cut = try TemporaryJournal()
+        _ = try await cut.journal.append(Array(events[...started]), to: "whole", expecting: .noRun)
+        let resumed = try await PlanRunner(
+            journal: cut.journal, planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: [PlanStep(id: "a")]) },
+            executor: fine, options: options
+        ).resume(run: "whole")
+        #expect(whole.status == "succeeded")
+        #expect(resumed.status == "failed" && resumed.state.step("a")?.status == .failed)
+        let failed = try #require(try cut.journal.events(of: "whole").first { $0.knownKind == .stepFailed })
+        #expect(failed.data("error")?["type"]?.stringValue == "interrupted")
+        #expect(failed.dataBool("retryable") == false)
+    }
+
+    /// The totals of `run.completed` include the model calls of the steps that finished last.
+    @Test func runCompletedCountsEveryModelCall() async throws {
+        let t = try TemporaryJournal()
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            StepAnswer(output: "ok", calls: [ModelCall(model: "m", purpose: "execute", inputTokens: 7, outputTokens: 3, costUSD: 0.25)])
+        }
+        let result = try await PlanRunner(
+            journal: t.journal,
+            planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"])]) },
+            executor: executor
+        ).start(.init(goal: "totals", runID: "tot"))
+        let completed = try #require(try t.journal.events(of: "tot").last)
+        let totals = try #require(completed.data("totals"))
+        #expect(totals["input_tokens"]?.int64Value == result.state.totals.inputTokens)
+        #expect(totals["input_tokens"]?.int64Value == 14 && totals["output_tokens"]?.int64Value == 6)
+        #expect(totals["cost_usd"]?.doubleValue == 0.5)
+    }
+
+    /// A decision another process journals is taken while other steps run (not only once they end).
+    @Test(.timeLimit(.minutes(1))) func anApprovalIsNoticedWhileAnotherStepRuns() async throws {
+        let t = try TemporaryJournal()
+        let gateRan = Mutex(false)
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            if request.step.id == "gate" { gateRan.withLock { $0 = true } }
+            if request.step.id == "long" {
+                // Ends as soon as gate has run; at the latest after 20 s.
+                for _ in 0..<2000 where !gateRan.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            return StepAnswer(output: "ok")
+        }
+        var options = RunnerOptions()
+        options.approval = .ask
+        options.pollInterval = .milliseconds(20)
+        let runner = PlanRunner(
+            journal: t.journal,
+            planner: ClosurePlanner(name: "p") { _ in
+                PlanProposal(steps: [PlanStep(id: "long"), PlanStep(id: "gate", requiresApproval: true)])
+            },
+            executor: executor, options: options)
+        let running = Task { try await runner.start(.init(goal: "notice", runID: "nt")) }
+        let other = try t.reopen()
+        for try await e in other.subscribe(to: "nt", pollInterval: .milliseconds(10)) where e.kind == "approval.requested" {
+            try await other.resolveApproval(run: "nt", step: "gate", granted: true, approver: "ana")
+            break
+        }
+        let result = try await running.value
+        #expect(result.status == "succeeded")
+        let events = try t.journal.events(of: "nt")
+        let gateStarted = try #require(events.first { $0.knownKind == .stepStarted && $0.dataString("step_id") == "gate" })
+        let longDone = try #require(events.first { $0.knownKind == .stepCompleted && $0.dataString("step_id") == "long" })
+        #expect(gateStarted.seq < longDone.seq)
+    }
+}
