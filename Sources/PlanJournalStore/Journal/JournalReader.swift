@@ -295,9 +295,12 @@ struct JournalReader {
             chain = HashChain(head: row.forkHash ?? HashChain.genesis)
         }
         s.reset()
+        // On PostgreSQL each statement sees the journal as of its own start: another writer may
+        // have merged the chunk `from` begins into the one before it meanwhile, so only events
+        // from `from` on are hashed.
         for chunk in try chunks(rid: row.rid, from: from, to: seq) {
             let lines = try chunk.lines(run: row.id, reader: self)
-            for (k, line) in lines.enumerated() where chunk.firstSeq + Int64(k) <= seq {
+            for (k, line) in lines.enumerated() where (from...seq).contains(chunk.firstSeq + Int64(k)) {
                 chain.append(line)
             }
         }

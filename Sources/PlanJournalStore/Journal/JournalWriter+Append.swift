@@ -226,5 +226,6 @@ extension JournalWriter {
         }
         refusedCursor = nil
         if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
+        forgetSamples()
     }
 }

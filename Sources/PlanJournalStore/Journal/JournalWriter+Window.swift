@@ -60,6 +60,7 @@ extension JournalWriter {
         do {
             try spillHeld()
             try db.run("COMMIT")
+            committedTraining()
             // With `synchronous=FULL` the commit is on disk: the log need not be synced for it.
             if config.durability == .full { appendLog?.syncer?.markDurable() }
         } catch {

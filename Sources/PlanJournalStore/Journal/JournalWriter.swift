@@ -28,6 +28,11 @@ final class JournalWriter {
     private var trainer: DictionaryTrainer?
     /// No dictionary yet: the first chunk written starts a trainer with the chunks stored last.
     private var trainsOnStoredChunks = false
+    /// The runs whose chunks the trainer sampled since the last commit: an ingest may still reject
+    /// them, and nothing of a rejected run may stay in the journal (``untrain(_:)``).
+    private var sampledRuns: Set<Int64> = []
+    /// The dictionary this transaction stored, if any.
+    private var storedDictionary: Int64?
     /// During an ingest: compresses chunks off this thread, replacing repeated long strings by
     /// references (``RepeatedStrings``).
     private var compressor: ChunkCompressor?
@@ -148,10 +153,56 @@ final class JournalWriter {
         dictionary = try reader.dictionaries.latestIntact()
         trainer = nil
         trainsOnStoredChunks = dictionary == nil && config.dictionaryTrainingBytes > 0
+        committedTraining()
+    }
+
+    /// What was sampled and stored so far is committed: no rejection can take it back.
+    func committedTraining() {
+        sampledRuns.removeAll()
+        storedDictionary = nil
+    }
+
+    /// Starts training afresh from what the journal stores when the trainer sampled chunks since
+    /// the last commit (an append rolled back may have been among them).
+    func forgetSamples() {
+        guard !sampledRuns.isEmpty else { return }
+        sampledRuns.removeAll()
+        trainer = nil
+        trainsOnStoredChunks = dictionary == nil && config.dictionaryTrainingBytes > 0
+    }
+
+    /// Takes the run `rid`, about to be removed, out of dictionary training: a dictionary this
+    /// transaction trained on its chunks is withdrawn (the chunks compressed with it are compressed
+    /// again without one), and training starts afresh from what the journal stores, once this
+    /// transaction is over. Call with every chunk inserted (``settleChunks(wait:)``).
+    private func untrain(_ rid: Int64) throws(JournalError) {
+        guard sampledRuns.contains(rid) else { return }
+        trainer = nil
+        trainsOnStoredChunks = false
+        sampledRuns.removeAll()
+        guard let id = storedDictionary else { return }
+        storedDictionary = nil
+        dictionary = nil
+        let trained = try reader.dictionaries.dictionary(id)
+        var compressed: [(rid: Int64, first: Int64)] = []
+        let s = try db.statement("SELECT rid, first_seq FROM chunks WHERE dict = ?").bind(.int(id))
+        while try s.step() { compressed.append((s.int(0), s.int(1))) }
+        s.reset()
+        for (r, first) in compressed {
+            guard let chunk = try reader.chunks(rid: r, from: first, to: first).first, chunk.firstSeq == first else { continue }
+            let stored = try chunk.stored(run: "#\(r)", journal: db.path, dictionary: trained)
+            let (c, body) = Codec.encode(stored, level: config.compressionLevel, dictionary: nil, codec: codec)
+            try db.statement("UPDATE chunks SET codec = ?, body_sum = ?, dict = NULL, body = ? WHERE rid = ? AND first_seq = ?")
+                .bind(
+                    .int(c.rawValue | (chunk.codec & ChunkRow.referencesFlag)), .blob(ChunkRow.checksum(body)), .blob(body),
+                    .int(r), .int(first)
+                ).run()
+        }
+        try reader.dictionaries.withdraw(id)
     }
 
     /// The dictionary to compress `raw` with, training one from the first chunks written.
-    private func dictionary(for raw: [UInt8]) throws(JournalError) -> CompressionDictionary? {
+    private func dictionary(for raw: [UInt8], rid: Int64) throws(JournalError) -> CompressionDictionary? {
         if trainsOnStoredChunks {
             // What the journal already stores is sampled too: a journal written a little at a time
             // (a process per run, a runner's appends) would otherwise train on one process's writes,
@@ -164,6 +215,7 @@ final class JournalWriter {
         }
         if dictionary == nil, trainer != nil {
             trainer?.add(raw)
+            sampledRuns.insert(rid)
             if let t = trainer, t.sampled >= config.dictionaryTrainingBytes {
                 trainer = nil
                 // Another writer (an ingest beside this one, on PostgreSQL) may have stored one
@@ -173,7 +225,10 @@ final class JournalWriter {
                     dictionary = stored
                 } else {
                     let bytes = t.build()
-                    if bytes.count >= 256 { dictionary = try reader.dictionaries.insert(bytes) }
+                    if bytes.count >= 256 {
+                        dictionary = try reader.dictionaries.insert(bytes)
+                        storedDictionary = dictionary?.id
+                    }
                 }
             }
         }
@@ -181,8 +236,8 @@ final class JournalWriter {
     }
 
     /// Compresses a chunk here and now.
-    private func encodeChunk(_ raw: [UInt8]) throws(JournalError) -> (Codec, [UInt8], Int64?) {
-        let dictionary = try dictionary(for: raw)
+    private func encodeChunk(_ raw: [UInt8], rid: Int64) throws(JournalError) -> (Codec, [UInt8], Int64?) {
+        let dictionary = try dictionary(for: raw, rid: rid)
         let (c, body) = Codec.encode(raw, level: config.compressionLevel, dictionary: dictionary, codec: codec)
         return (c, body, c == .lz4Dictionary ? dictionary?.id : nil)
     }
@@ -191,6 +246,9 @@ final class JournalWriter {
 
     /// Compresses chunks on a second thread until ``endBackgroundCompression()``.
     func beginBackgroundCompression() {
+        // A transaction begins: what the last one sampled is committed (or was rolled back).
+        committedTraining()
+        if dictionary == nil && trainer == nil && !trainsOnStoredChunks { trainsOnStoredChunks = config.dictionaryTrainingBytes > 0 }
         if let spare = spareCompressor {
             spare.beginTransaction()
             compressor = spare
@@ -286,7 +344,15 @@ final class JournalWriter {
             cached.row = row
             return cached
         }
+        // The run's newest chunks may still be with the compressor (a run met again in a later
+        // file of the same transaction).
+        try settleChunks()
         let state = try reader.state(of: row)
+        guard state.seq == row.headSeq else {
+            throw JournalError(
+                .corrupt, "the run's events end at seq \(state.seq) but its catalog row says \(row.headSeq)",
+                context: .init(journalPath: db.path, run: run, seq: state.seq + 1))
+        }
         return RunCursor(row: row, state: state)
     }
 
@@ -452,10 +518,10 @@ final class JournalWriter {
             compressor.submit(
                 .init(
                     rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, raw: raw, hash: w.cursor.headHash,
-                    dictionary: try dictionary(for: raw), level: config.compressionLevel, replacingRepeats: true))
+                    dictionary: try dictionary(for: raw, rid: rid), level: config.compressionLevel, replacingRepeats: true))
             try settleChunks(wait: false)
         } else {
-            let (codec, body, dict) = try encodeChunk(raw)
+            let (codec, body, dict) = try encodeChunk(raw, rid: rid)
             try insertChunk(
                 rid: rid, first: w.bufferFirstSeq, last: w.cursor.headSeq, codec: codec, rawLength: raw.count,
                 hash: w.cursor.headHash, dictionary: dict, body: body)
@@ -662,10 +728,10 @@ final class JournalWriter {
             windowCompressor = compressor
             compressor.submit(
                 .init(
-                    rid: rid, first: first, last: last.0, raw: raw, hash: last.1, dictionary: try dictionary(for: raw),
+                    rid: rid, first: first, last: last.0, raw: raw, hash: last.1, dictionary: try dictionary(for: raw, rid: rid),
                     level: config.compressionLevel))
         } else {
-            let (codec, body, dict) = try encodeChunk(raw)
+            let (codec, body, dict) = try encodeChunk(raw, rid: rid)
             try insertChunk(
                 rid: rid, first: first, last: last.0, codec: codec, rawLength: raw.count, hash: last.1,
                 dictionary: dict, body: body)
@@ -688,6 +754,7 @@ final class JournalWriter {
         // The run's rid may be given to the next new run: forget what was read of it.
         defer { reader.referencedChunks.reset() }
         try dropReferences(to: rid)
+        try untrain(rid)
         guard let row = w.startRow else {
             try db.statement("DELETE FROM chunks WHERE rid = ?").bind(.int(rid)).run()
             try db.statement("DELETE FROM snapshots WHERE rid = ?").bind(.int(rid)).run()
@@ -711,7 +778,7 @@ final class JournalWriter {
                 chunk.hasReferences
             else { continue }
             let raw = try reader.expandedBody(of: chunk, run: try reader.run(rid: r)?.id ?? "#\(r)")
-            let (codec, body, dict) = try encodeChunk(raw)
+            let (codec, body, dict) = try encodeChunk(raw, rid: r)
             try db.statement(
                 "UPDATE chunks SET codec = ?, raw_len = ?, body_sum = ?, dict = ?, body = ? WHERE rid = ? AND first_seq = ?"
             ).bind(

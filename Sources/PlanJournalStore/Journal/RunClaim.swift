@@ -74,9 +74,11 @@ public final class RunClaim: @unchecked Sendable {
     }
 
     /// The statement that takes the run's session lock, in the two-key space (apart from the
-    /// one-key locks of write transactions).
+    /// one-key locks of write transactions), keyed by all 64 bits of the id's hash: with 32,
+    /// unrelated runs of a journal of some 77,000 would even odds block each other.
     private static func tryLock(_ run: String) -> String {
-        "SELECT pg_try_advisory_lock(1347, \(Int32(truncatingIfNeeded: hash(run))))"
+        let h = hash(run)
+        return "SELECT pg_try_advisory_lock(\(Int32(truncatingIfNeeded: h >> 32)), \(Int32(truncatingIfNeeded: h)))"
     }
 
     /// Claims `run` of the journal at `path`.

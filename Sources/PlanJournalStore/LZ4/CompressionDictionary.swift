@@ -47,9 +47,9 @@ final class DictionaryCache {
         return try s.step()
     }
 
-    /// The newest dictionary, if any.
+    /// The newest dictionary, if any (a withdrawn one, emptied, is none).
     func latest() throws(JournalError) -> CompressionDictionary? {
-        let s = try db.statement("SELECT max(id) FROM dictionaries")
+        let s = try db.statement("SELECT max(id) FROM dictionaries WHERE length(bytes) > 0")
         let id = try s.step() ? s.optionalInt(0) : nil
         s.reset()
         return try id.map(dictionary)
@@ -77,6 +77,15 @@ final class DictionaryCache {
         let d = CompressionDictionary(id: s.int(0), bytes: bytes)
         loaded[d.id] = d
         return d
+    }
+
+    /// Withdraws dictionary `id` (no chunk may use it any more): its bytes are emptied rather than
+    /// the row deleted, so that its id is never given to another dictionary, which a process that
+    /// read this one would take for it.
+    func withdraw(_ id: Int64) throws(JournalError) {
+        try db.statement("UPDATE dictionaries SET bytes = ?, checksum = ? WHERE id = ?")
+            .bind(.blob([]), .blob(CompressionDictionary.checksum([])), .int(id)).run()
+        loaded[id] = nil
     }
 
     /// Forgets what was read (after a rollback that may have removed an inserted dictionary).

@@ -18,7 +18,9 @@ final class LZ4DictionaryCodec {
     private let workingHC = UnsafeMutablePointer<LZ4_streamHC_t>.allocate(capacity: 1)
     /// The dictionary's bytes at a fixed address (prepared states point into them).
     private let dictionaryBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-    private var prepared: (dictionary: Int64, length: Int, level: Int32)?
+    /// What the prepared state holds: ids alone may name another dictionary later (one a rollback
+    /// took back is numbered again), so its bytes are compared too (the same buffer compares at once).
+    private var prepared: (dictionary: Int64, bytes: [UInt8], level: Int32)?
 
     init() {
         LZ4_initStream(preparedFast, MemoryLayout<LZ4_stream_t>.size)
@@ -36,7 +38,7 @@ final class LZ4DictionaryCodec {
     }
 
     private func prepare(_ dictionary: CompressionDictionary, level: Int32) {
-        if let p = prepared, p.dictionary == dictionary.id, p.level == level { return }
+        if let p = prepared, p.dictionary == dictionary.id, p.level == level, p.bytes == dictionary.bytes { return }
         let length = min(dictionary.bytes.count, 64 * 1024)
         dictionary.bytes.withUnsafeBytes { src in
             dictionaryBuffer.copyMemory(from: src.baseAddress!, byteCount: length)
@@ -49,7 +51,7 @@ final class LZ4DictionaryCodec {
             LZ4_resetStreamHC_fast(preparedHC, level)
             LZ4_loadDictHC(preparedHC, d, Int32(length))
         }
-        prepared = (dictionary.id, length, level)
+        prepared = (dictionary.id, dictionary.bytes, level)
     }
 
     /// Compresses `input` against `dictionary`; level 0 is LZ4 fast, 1...12 LZ4 HC.

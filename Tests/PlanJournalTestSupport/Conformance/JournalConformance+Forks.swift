@@ -90,7 +90,7 @@ extension JournalConformance {
 extension JournalConformance {
     /// A run claimed by one driver cannot be claimed by another until the claim is released
     /// (another journal object stands for another process: the locks are per open file or per
-    /// database session, not per process). Other runs are not held up.
+    /// database session, not per process). Other runs are not held up, whatever their ids.
     public func aRunIsDrivenByOneClaimAtATime() throws {
         let journal = try makeSmallChunkJournal()
         let other = try Journal(path: journal.path, configuration: journal.configuration)
@@ -99,6 +99,8 @@ extension JournalConformance {
         let unrelated = try other.claim(run: "s")
         first = nil
         let second = try other.claim(run: "r")
-        withExtendedLifetime((first, unrelated, second)) {}
+        // Two ids whose hashes agree in their low 32 bits are claimed apart all the same.
+        let near = (try journal.claim(run: "run-352881"), try other.claim(run: "run-524990"))
+        withExtendedLifetime((first, unrelated, second, near)) {}
     }
 }
