@@ -57,7 +57,8 @@ import Testing
         guard let fixture else { return }
         let journal = try fixture.makeJournal(configuration: JournalConfiguration())
         let admin = try PGConnection(url: journal.path, lockTimeoutMilliseconds: 5000, durability: .normal)
-        let endClaims = "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1347"
+        // Claims are the two-key advisory locks (objsubid 2).
+        let endClaims = "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
         let claim = try journal.claim(run: "r")
         _ = try admin.query(endClaims, [])
         try claim.confirm()
