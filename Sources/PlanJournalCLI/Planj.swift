@@ -43,7 +43,7 @@ public struct Planj: AsyncParsableCommand {
         version: "0.2.0",
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, SQL.self, Verify.self, Stats.self,
-            Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Watch.self, Replay.self, Diff.self, Audit.self,
+            Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Cancel.self, Watch.self, Replay.self, Diff.self, Audit.self,
             Keygen.self, SealRun.self, Copy.self, Migrate.self,
         ]
     )

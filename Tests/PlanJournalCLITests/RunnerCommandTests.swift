@@ -225,6 +225,47 @@ import Testing
         #expect(watch.stdout.contains("✓ publish [completed]") && watch.stdout.contains("run succeeded"))
     }
 
+    /// `planj cancel` from another process stops a run waiting for an approval; a run nobody
+    /// drives (killed) is completed as cancelled by the command itself.
+    @Test func cancelStopsARunWhereverItIsDriven() async throws {
+        let p = try PlanjBinary.process(
+            ["--journal", journal, "run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--approve", "ask",
+             "--run-id", "c1", "--json", "--quiet"], in: directory)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = Pipe()
+        try p.run()
+        let j = try Journal(path: journal)
+        var waiting = false
+        for _ in 0..<300 {
+            if (try? j.events(of: "c1"))?.contains(where: { $0.kind == "approval.requested" }) == true {
+                waiting = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(waiting)
+        let cancel = try await planj("cancel", "c1", "--reason", "wrong goal", "--as", "ana")
+        #expect(cancel.status == 0 && cancel.stdout.contains("asked to cancel run c1"), "\(cancel.stderr)")
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        #expect(output.contains("\"cancelled\"") && output.contains("cancelled by human:ana: wrong goal"))
+        #expect(try j.state(of: "c1").step("publish")?.status == .skipped)
+        let again = try await planj("cancel", "c1")
+        #expect(again.status == 4 && again.stderr.contains("has completed (cancelled)"))
+
+        // A run whose process is gone: c1 as it was when it asked for the approval.
+        let asked = try #require(try j.events(of: "c1").first { $0.kind == "approval.requested" })
+        _ = try j.fork("c1", at: asked.seq, as: "c2")
+        try j.close()
+        let undriven = try await planj("cancel", "c2", "--json")
+        #expect(undriven.status == 0, "\(undriven.stderr)")
+        #expect(undriven.stdout.contains("\"completed_here\":true"))
+        let state = try Journal(path: journal).state(of: "c2")
+        #expect(state.status == "cancelled" && state.step("publish")?.status == .skipped)
+    }
+
     /// `watch --wait` started before the run follows it once an agent starts it; without
     /// `--wait` an unknown run is an error at once.
     @Test func watchWaitsForARunThatHasNotStartedYet() async throws {

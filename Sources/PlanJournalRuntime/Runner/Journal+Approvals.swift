@@ -69,7 +69,7 @@ extension Journal {
         while true {
             let events = try self.events(of: run)
             guard events.last?.knownKind != .runCompleted else {
-                throw JournalError(.conflict, "run \(run) has completed; nothing to approve", context: .init(run: run))
+                throw JournalError(.conflict, "the run has completed; nothing to approve", context: .init(run: run))
             }
             let target = try OpenApprovals(events).target(step: step, run: run)
             let head = events.last?.seq ?? 0
@@ -87,7 +87,7 @@ extension Journal {
 
     /// Appends `event` to its run if the run's head is still `head`; `false` when another
     /// writer appended first.
-    private func appendUnlessOvertaken(_ event: JournalEvent, head: Int64) async throws -> Bool {
+    func appendUnlessOvertaken(_ event: JournalEvent, head: Int64) async throws -> Bool {
         do {
             _ = try await append([event], to: event.run, expecting: .exactly(head))
             return true

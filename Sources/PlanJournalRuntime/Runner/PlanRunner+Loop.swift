@@ -13,6 +13,10 @@ extension PlanRunner {
         static func limit(_ name: String, _ message: String) -> Ending {
             Ending(stoppedBy: name, error: RuntimeError(name, message))
         }
+        /// Cancelled as asked (an executor's `run_cancelled`, a `planj cancel`).
+        static func cancelled(_ reason: String) -> Ending {
+            Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true)
+        }
     }
 
     /// What wakes the loop.
@@ -28,7 +32,9 @@ extension PlanRunner {
     func drive(_ p: inout RunProgress, recorder: RunRecorder) async throws -> RunResult {
         var ending: Ending?
         p.deadline = RunDeadline(options.timeout)
-        if p.plan.isEmpty {
+        if let reason = p.cancelRequested {
+            ending = .cancelled(reason)
+        } else if p.plan.isEmpty {
             ending = try await proposeFirstPlan(&p, recorder: recorder)
         } else if let work = p.pendingPlanWork {
             p.pendingPlanWork = nil
@@ -74,6 +80,10 @@ extension PlanRunner {
                     ending = Ending(stoppedBy: "cancelled", cancelled: true)
                     break
                 }
+                if let reason = p.cancelRequested {
+                    ending = .cancelled(reason)
+                    break
+                }
                 var waiting = false
                 ending = try await advance(&p, recorder: recorder, running: running, waiting: &waiting) { request in
                     running += 1
@@ -97,9 +107,9 @@ extension PlanRunner {
                 if finished.isEmpty {
                     // Nothing stays out of the journal while the loop waits.
                     if recorder.hasStaged { try await recorder.flush() }
-                    // Other processes' events (`planj approve`) are looked for while the loop
-                    // waits for nothing else, or for a decision while steps run.
-                    if (running == 0 || waiting) && !ticking {
+                    // Other processes' events (`planj approve`, `planj cancel`) are looked for
+                    // while the loop waits, steps running or not.
+                    if !ticking {
                         ticking = true
                         group.addTask {
                             try? await Task.sleep(for: poll)
@@ -129,9 +139,7 @@ extension PlanRunner {
                 if ending == nil, let failure = p.unusableExecutor {
                     ending = Ending(stoppedBy: "executor_error", error: failure)
                 }
-                if ending == nil, let reason = p.cancelRequested {
-                    ending = Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true)
-                }
+                if ending == nil, let reason = p.cancelRequested { ending = .cancelled(reason) }
             }
             group.cancelAll()
             while try await group.next() != nil {}

@@ -51,12 +51,7 @@ extension PlanRunner {
             answer = try await executor.execute(request, context: context)
             try Task.checkCancellation()
         } catch {
-            if Task.isCancelled || error is CancellationError {
-                recorder.stage([
-                    failureEntry(request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true))
-                ])
-                return StepFinish(stepID: id, outcome: .cancelled)
-            }
+            if Task.isCancelled || error is CancellationError { return cancelled(request, recorder: recorder) }
             let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
             if failure.type == "run_cancelled" {
                 recorder.stage([
@@ -78,7 +73,9 @@ extension PlanRunner {
         var matches: Bool? = produced
         var mismatch: String?
         if produced, let judge, request.step.expectedOutput != nil {
-            let verdict = try await judgement(of: answer.output, for: request, by: judge, recorder: recorder)
+            guard let verdict = try await judgement(of: answer.output, for: request, by: judge, recorder: recorder) else {
+                return cancelled(request, recorder: recorder)
+            }
             matches = verdict.matches
             if verdict.matches == false {
                 mismatch = "the output does not match the expected output: \(verdict.reason ?? "no reason given")"
@@ -108,14 +105,22 @@ extension PlanRunner {
         return StepFinish(stepID: id, outcome: .completed(output: answer.output, mismatch: mismatch))
     }
 
+    /// The attempt the run's end cut off: journaled as failed (`cancelled`), to be tried again.
+    private func cancelled(_ request: StepRequest, recorder: RunRecorder) -> StepFinish {
+        recorder.stage([failureEntry(request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true))])
+        return StepFinish(stepID: request.step.id, outcome: .cancelled)
+    }
+
     /// Asks the judge; a judge that fails or answers unreadably gives an unknown verdict.
+    /// - Returns: `nil` when the run's end cut the judgement off.
     private func judgement(of output: String, for request: StepRequest, by judge: any Judge, recorder: RunRecorder)
-        async throws -> Judgement
+        async throws -> Judgement?
     {
         let verdict: Judgement
         do {
             verdict = try await judge.judge(goal: request.goal, step: request.step, output: output)
         } catch {
+            if Task.isCancelled || error is CancellationError { return nil }
             let calls = (error as? RuntimeError)?.calls ?? []
             for call in calls { try await recorder.record(call, stepID: request.step.id, actor: "judge") }
             return Judgement(matches: nil, reason: "\(error)")

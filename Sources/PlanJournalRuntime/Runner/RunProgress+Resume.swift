@@ -86,6 +86,8 @@ extension RunProgress {
                 record(StepFinish(stepID: id, outcome: outcome), maxAttempts: options.maxAttempts)
             case .stepSkipped?:
                 if let id, status[id] != nil { status[id] = .skipped }
+            case .note?:
+                noteCancel(event)
             default: break
             }
         }

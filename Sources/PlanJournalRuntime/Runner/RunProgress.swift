@@ -189,8 +189,9 @@ struct RunProgress: Sendable {
         return sinks.isEmpty ? nil : sinks.joined(separator: "\n\n")
     }
 
-    /// Applies a decision another process journaled (`planj approve`).
+    /// Applies a decision another process journaled (`planj approve`, `planj cancel`).
     mutating func absorb(_ event: JournalEvent) {
+        noteCancel(event)
         guard event.knownKind == .approvalResolved else { return }
         let granted = event.dataString("decision") == "granted"
         if let stepID = event.dataString("step_id") {

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PlanJournalCore
+import PlanJournalRuntime
+import PlanJournalStore
+
+extension Planj {
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cancel",
+            abstract: "Cancel a run, wherever it is driven.",
+            discussion: HelpText.reflow("""
+                Appends a `note` asking for the run's cancellation (`"cancel": true`). The process driving
+                the run (`planj run`, `resume` or `replay`, on this machine or another that writes the
+                journal) stops at its next look at the journal: steps running are cut off, steps left
+                are skipped, and the run completes as `cancelled`. A run nobody drives (its process
+                crashed, or it waits for `planj resume`) is completed as cancelled here and now.
+                  planj cancel RUN
+                  planj cancel RUN --reason "wrong goal" --as ana
+                """))
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var run: String
+
+        @Option(help: "Why (recorded in the note and in the run's error).")
+        var reason: String?
+
+        @Option(name: .customLong("as"), help: ArgumentHelp("Who cancels (default: $USER).", valueName: "name"))
+        var actor: String?
+
+        @Flag(help: "Print what was done as JSON: run, seq of the note, and whether it completed here.")
+        var json = false
+
+        func validate() throws {
+            if actor?.isEmpty == true { throw ValidationError("--as needs a name: who cancels goes into the audit trail") }
+        }
+
+        func run() async throws {
+            try await reportingErrors(json: json, verbose: global.verbose) {
+                let journal = try global.openExisting()
+                defer { try? journal.close() }
+                let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
+                let note = try await journal.requestCancel(run: run, actor: "human:\(who)", reason: reason)
+                let completed = try await Self.completeUndriven(run, in: journal)
+                if json {
+                    Output.line(
+                        JSONValue.record([
+                            "run": .string(run), "seq": .int(note.seq), "completed_here": .bool(completed),
+                        ]).jsonText)
+                } else if completed {
+                    Output.line("run \(run) cancelled (seq \(note.seq)); no process was driving it")
+                } else {
+                    Output.line("asked to cancel run \(run) (seq \(note.seq)); the process driving it stops it (follow it with `planj watch \(run)`)")
+                }
+            }
+        }
+
+        /// Completes `run` as cancelled when no process drives it: a resume that ends at once, its
+        /// journal asking for the cancellation; `false` when another process drives it.
+        static func completeUndriven(_ run: String, in journal: Journal) async throws -> Bool {
+            let refusing = RuntimeError("cancelled", "the run is being cancelled")
+            let runner = PlanRunner(
+                journal: journal, planner: ClosurePlanner(name: "none") { _ in throw refusing },
+                executor: ClosureExecutor(name: "none") { _, _ in throw refusing })
+            do {
+                _ = try await runner.resume(run: run)
+                return true
+            } catch let error as JournalError where error.code == .conflict {
+                return false
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import PlanJournalCore
+import PlanJournalStore
+
+extension Journal {
+    /// Asks for `run` to be cancelled, by appending a `note` with `"cancel": true` (as
+    /// `planj cancel` does): the process driving the run (in any process or on any machine that
+    /// writes this journal) cancels it at its next look at the journal, and a resume of a stopped
+    /// run ends it as cancelled.
+    /// - Parameter actor: who asks, recorded as the note's actor (`human:ana`).
+    /// - Returns: the appended note.
+    /// - Throws: `JournalError`: `.notFound` for an unknown run; `.conflict` when it has completed.
+    @discardableResult
+    public func requestCancel(run: String, actor: String, reason: String? = nil) async throws -> JournalEvent {
+        while true {
+            let summary = try self.run(run)
+            if summary.endedAt != nil {
+                throw JournalError(
+                    .conflict, "the run has completed (\(summary.status)); nothing to cancel", context: .init(run: run))
+            }
+            let head = summary.events
+            let note = try JournalEvent(
+                run: run, seq: head + 1, ts: .now, kind: EventKind.note.rawValue, actor: actor,
+                data: .record(["text": .string(reason ?? "cancel requested"), "cancel": .bool(true)]))
+            if try await appendUnlessOvertaken(note, head: head) { return note }
+            // The runner appended meanwhile: look again.
+        }
+    }
+}
+
+extension RunProgress {
+    /// Takes in a cancellation a `note` with `"cancel": true` asks for.
+    mutating func noteCancel(_ event: JournalEvent) {
+        guard event.knownKind == .note, event.dataBool("cancel") == true, cancelRequested == nil else { return }
+        let reason = event.dataString("text").map { ": \($0)" } ?? ""
+        cancelRequested = "cancelled by \(event.actor ?? "someone")\(reason)"
+    }
+}
