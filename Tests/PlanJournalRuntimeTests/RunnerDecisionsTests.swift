@@ -81,6 +81,23 @@ import Testing
         #expect(failed.dataBool("retryable") == false)
     }
 
+    /// Limits given to a resume hold for the next resume too: the resume records them.
+    @Test func theLimitsOfAResumeAreRecordedForTheNext() async throws {
+        let t = try TemporaryJournal()
+        let planner = ClosurePlanner(name: "p") { _ in PlanProposal(steps: [PlanStep(id: "a")]) }
+        let fine = ClosureExecutor(name: "e") { _, _ in StepAnswer(output: "ok") }
+        _ = try await PlanRunner(journal: t.journal, planner: planner, executor: fine).start(.init(goal: "limits", runID: "l"))
+        let events = try t.journal.events(of: "l")
+        #expect(RunnerOptions(lastDriven: events).maxAttempts == RunnerOptions().maxAttempts)
+        let started = try #require(events.firstIndex { $0.knownKind == .stepStarted })
+        let cut = try TemporaryJournal()
+        _ = try await cut.journal.append(Array(events[...started]), to: "l", expecting: .noRun)
+        var options = RunnerOptions()
+        options.maxAttempts = 5
+        _ = try await PlanRunner(journal: cut.journal, planner: planner, executor: fine, options: options).resume(run: "l")
+        #expect(RunnerOptions(lastDriven: try cut.journal.events(of: "l")).maxAttempts == 5)
+    }
+
     /// The totals of `run.completed` include the model calls of the steps that finished last.
     @Test func runCompletedCountsEveryModelCall() async throws {
         let t = try TemporaryJournal()

@@ -53,7 +53,8 @@ extension Planj {
                         context: .init(run: run))
                 }
                 let settings = try openAI.settings()
-                let options = try limits.options(base: recorded?.1 ?? RunnerOptions())
+                // The limits of the last resume, which may have been given new ones.
+                let options = try limits.options(base: RunnerOptions(lastDriven: try journal.events(of: run)))
                 for warning in OpenAIFlags.unpricedWarnings(
                     specs: [plannerSpec, executorSpec, recorded?.0.reviewer, recorded?.0.analyzer, recorded?.0.judge],
                     settings: settings, budgetUSD: options.budgetUSD)

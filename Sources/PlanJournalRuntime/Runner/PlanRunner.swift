@@ -98,9 +98,13 @@ public struct PlanRunner: Sendable {
             outputTokens: state.totals.outputTokens)
         var progress = RunProgress(resuming: events, goal: goal, options: options)
         progress.claim = claim
+        // The limits this resume runs with, for the next resume (a replay's fork records its own).
+        let limits: [JSONValue.Member] =
+            note.contains { $0.key == "config" } ? [] : [.init("limits", .object(options.recordedMembers))]
         let resumed = try await recorder.record(
             .note, actor: "system",
-            data: .object([.init("message", .string("resumed")), .init("resumed_after_seq", .int(state.seq))] + note))
+            data: .object(
+                [.init("message", .string("resumed")), .init("resumed_after_seq", .int(state.seq))] + limits + note))
         for id in progress.interrupted {
             // The interrupted attempt was the step's last try: it failed for good (a step whose
             // attempts end the process is not tried for ever).

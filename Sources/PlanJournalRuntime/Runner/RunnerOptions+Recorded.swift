@@ -17,6 +17,13 @@ extension RunnerOptions {
         if config["approve_plan"]?.boolValue == true { approvePlan = true }
     }
 
+    /// The limits a run was last driven with: those its last resume recorded (`note` `resumed`,
+    /// `limits`), else those of its `run.started` `config`.
+    public init(lastDriven events: [JournalEvent]) {
+        let resumed = events.last { $0.knownKind == .note && $0.dataString("message") == "resumed" && $0.data("limits") != nil }
+        self.init(recorded: resumed?.data("limits") ?? events.first { $0.knownKind == .runStarted }?.data("config"))
+    }
+
     /// The `config` members that record these options in `run.started` (read back by
     /// ``init(recorded:)``).
     public var recordedMembers: [JSONValue.Member] {
