@@ -13,6 +13,11 @@ public struct RunBuilder: Sendable {
         self.clock = start
     }
 
+    /// Lets `milliseconds` pass before the next event.
+    public mutating func wait(milliseconds: Int64) {
+        clock += milliseconds * 1000
+    }
+
     /// The next seq.
     public var nextSeq: Int64 { Int64(events.count) + 1 }
 

@@ -248,6 +248,28 @@ import Testing
         #expect(findings(b).allSatisfy { $0.severity == .warning })
     }
 
+    /// The timeout bounds each drive of a run (from its start or its last resume), and a run the
+    /// timeout stopped may take a moment to journal its end.
+    @Test func aRunIsLongerThanItsTimeoutOnlyWithinOneDrive() throws {
+        func timed(_ body: (inout RunBuilder) throws -> Void) throws -> [String] {
+            findings(try run(config: #"{"timeout_s":2}"#) { b in try body(&b) }).map(\.code).filter { $0 == "limit.time" }
+        }
+        #expect(try timed { b in
+            b.wait(milliseconds: 2500)
+            try b.add("run.completed", #"{"status":"failed","stopped_by":"timeout"}"#)
+        }.isEmpty)
+        #expect(try timed { b in
+            b.wait(milliseconds: 2500)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+        } == ["limit.time"])
+        #expect(try timed { b in
+            b.wait(milliseconds: 3_600_000)
+            try b.add("note", #"{"message":"resumed","resumed_after_seq":3}"#)
+            b.wait(milliseconds: 1000)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+        }.isEmpty)
+    }
+
     @Test func unexpectedObservationsUnusedStepsAndOutliers() throws {
         let steps = (0..<6).map { #"{"id":"s\#($0)"}"# }.joined(separator: ",")
         let b = try run(steps: "[\(steps)]") { b in

@@ -130,9 +130,13 @@ struct BehaviourRules {
                 .warning, "limit.tokens", tokensCrossed?.seq, tokensCrossed?.dataString("step_id"),
                 "used \(s.totals.tokens) tokens, more than the run's max_tokens of \(maxTokens)")
         }
-        if let timeout = config["timeout_s"]?.doubleValue, let start = s.startedAt, let end = s.endedAt ?? s.updatedAt {
+        // The timeout bounds each drive of the run: from its start, or from its last resume.
+        let resumed = events.last { $0.knownKind == .note && $0.dataString("message") == "resumed" }?.ts
+        if let timeout = config["timeout_s"]?.doubleValue, let start = resumed ?? s.startedAt, let end = s.endedAt ?? s.updatedAt {
             let seconds = start.milliseconds(to: end) / 1000
-            if seconds > timeout {
+            // A run the timeout stopped takes a moment to journal its end.
+            let stopping = events.last?.dataString("stopped_by") == "timeout" ? max(1, timeout / 10) : 0
+            if seconds > timeout + stopping {
                 add(.warning, "limit.time", nil, nil, String(format: "ran %.1f s, longer than the run's timeout of %.0f s", seconds, timeout))
             }
         }
