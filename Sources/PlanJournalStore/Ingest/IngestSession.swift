@@ -210,6 +210,7 @@ final class IngestSession {
             switch slot {
             case .active(let a):
                 try writer.undo(a.write)
+                a.write.clearBuffer()
                 report.eventsWritten -= a.write.accepted
             case .finished(let undo, _):
                 try writer.undo(undo)

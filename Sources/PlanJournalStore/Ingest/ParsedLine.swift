@@ -12,8 +12,9 @@ enum ParsedLine: Sendable {
     /// and only its start is given.
     static func parse(_ line: [UInt8], number: Int, truncatedFrom length: Int?, maxLineBytes: Int) -> ParsedLine {
         if let length {
-            let error = JournalError(
+            var error = JournalError(
                 .syntax, "the line is \(length) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
+            error.context.seq = salvageSeq(line)
             return .invalid(error, line: number, run: salvageRunID(line))
         }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank(line: number) }
