@@ -11,11 +11,14 @@ extension Planj {
             commandName: "resume",
             abstract: "Continue a crashed or interrupted run from its journal.",
             discussion: HelpText.reflow("""
-                Completed steps are not run again; a step that was started but never finished runs again as
-                a new attempt; granted approvals stay granted. The planner, executor, reviewer and tools are
-                started again from the specs the run recorded (override them with the options below), and
-                so are its limits unless given here. A fork made by `planj replay --executor` continues with
-                the planner, executor, tools and limits of that replay (its first own event records them).
+                The run goes on as it would have: completed steps are not run again, retries, replans and
+                approvals count as they did. A step that was started but never finished runs again as a new
+                attempt; the interrupted attempt counts against --max-attempts, and when it was the last one
+                the step fails (`interrupted`). The planner, executor, reviewer and tools are started again
+                from the specs the run recorded (override them with the options below), and so are its
+                limits (those of its last resume) unless given here. A fork made by `planj replay
+                --executor` continues with the planner, executor, tools and limits of that replay (its first
+                own event records them). A run with a `planj cancel` in its journal ends as cancelled.
                 """))
 
         @OptionGroup var global: GlobalOptions
