@@ -50,6 +50,9 @@ import Testing
         #expect(parsed["runs"]?.int64Value == 4 && parsed["refreshed"]?.int64Value == 1 && parsed["rebuilt"]?.boolValue == false)
         let listing = try await s.planj("sql")
         #expect(["read_runs", "read_steps", "read_calls", "call_id"].allSatisfy(listing.stdout.contains))
+        // Scripts get JSON when the tables were not brought up to date, too.
+        let skipped = try await s.planj("sql", "--json", "--no-refresh")
+        #expect(skipped.stdout == #"{"skipped":true,"reason":"no_refresh"}"# + "\n")
         #expect(try await s.planj("verify").status == 0)
     }
 

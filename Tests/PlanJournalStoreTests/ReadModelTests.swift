@@ -51,5 +51,56 @@ import Testing
         #expect(try stepwise.journal.query(sql).rows == expected)
         #expect(try atOnce.journal.query(sql).rows == expected)
     }
-}
 
+    /// A table dropped by hand is not damage: every table is rebuilt (the others' rows would be
+    /// incomplete without it).
+    @Test func aDroppedTableIsRebuilt() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "r", steps: 3)
+        _ = try await t.journal.append(run.events, to: "r", expecting: .noRun)
+        _ = try t.journal.refreshReadModel()
+        let calls = try t.journal.query("SELECT * FROM read_calls ORDER BY seq")
+        try SQLiteConnection(path: t.path).execute("DROP TABLE read_calls")
+        #expect(try t.journal.refreshReadModel().rebuilt)
+        #expect(try t.journal.query("SELECT * FROM read_calls ORDER BY seq") == calls)
+    }
+
+    /// Two parallel steps may name their first tool call alike: each observation fills the call
+    /// of its own step.
+    @Test func parallelStepsWithTheSameCallIDKeepTheirOwnObservations() async throws {
+        var b = RunBuilder(run: "r")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"}]}"#)
+        try b.add("step.started", #"{"step_id":"a"}"#)
+        try b.add("step.started", #"{"step_id":"b"}"#)
+        try b.add("call.tool", #"{"step_id":"a","call_id":"c1","tool":"fetch"}"#)
+        try b.add("call.tool", #"{"step_id":"b","call_id":"c1","tool":"grep"}"#)
+        try b.add("step.observed", #"{"step_id":"a","call_id":"c1","ok":false,"bytes":11}"#)
+        try b.add("step.observed", #"{"step_id":"b","call_id":"c1","ok":true,"bytes":22}"#)
+        let t = try TemporaryJournal()
+        _ = try await t.journal.append(b.events, to: "r", expecting: .noRun)
+        _ = try t.journal.refreshReadModel()
+        #expect(
+            try t.journal.query("SELECT step_id, ok, bytes FROM read_calls ORDER BY seq").rows == [
+                [.text("a"), .integer(0), .integer(11)], [.text("b"), .integer(1), .integer(22)],
+            ])
+    }
+
+    /// Run ids that are two Unicode spellings of one name are two runs here too: refreshing one
+    /// does not take the other's place.
+    @Test func runIDsOfTwoUnicodeSpellingsKeepTheirOwnRows() async throws {
+        let nfc = "caf\u{E9}"
+        let nfd = "cafe\u{301}"
+        let t = try TemporaryJournal()
+        let a = try RunBuilder.complete(run: nfc, steps: 4)
+        let b = try RunBuilder.complete(run: nfd, steps: 2)
+        _ = try await t.journal.append(Array(a.events[..<3]), to: nfc, expecting: .noRun)
+        _ = try await t.journal.append(b.events, to: nfd, expecting: .noRun)
+        _ = try t.journal.refreshReadModel()
+        _ = try await t.journal.append(Array(a.events[3...]), to: nfc, expecting: .exactly(3))
+        #expect(try t.journal.refreshReadModel().refreshed == 1)
+        #expect(try t.journal.refreshReadModel().refreshed == 0)
+        let counts = try t.journal.query("SELECT run, count(*) FROM read_calls GROUP BY run ORDER BY run").rows
+        #expect(counts == [[.text(nfd), .integer(4)], [.text(nfc), .integer(8)]] || counts == [[.text(nfc), .integer(8)], [.text(nfd), .integer(4)]])
+    }
+}

@@ -31,7 +31,7 @@ extension Planj {
         @Option(help: "At most this many rows.")
         var limit: Int?
 
-        @Flag(help: "Print a JSON array of objects, one per row (without QUERY: the refresh report).")
+        @Flag(help: "Print a JSON array of objects, one per row (without QUERY: the refresh report, or {\"skipped\": true, \"reason\": …} when the tables were not brought up to date).")
         var json = false
 
         @Flag(help: "Print CSV (RFC 4180): a header line, then one line per row.")
@@ -47,9 +47,14 @@ extension Planj {
                 // A long ingest holds the write lock for its whole input: the refresh waits a
                 // little for it, then the query reads the tables as they are.
                 let journal = try global.openExisting(configuration: JournalConfiguration(busyTimeoutMilliseconds: Self.lockWait))
-                let report = noRefresh ? nil : try refresh(journal)
+                let refreshed: Refresh = noRefresh ? .skipped("no_refresh") : try refresh(journal)
                 guard let query else {
-                    if json, let report { Output.json(report) } else { Output.line(Self.tables()) }
+                    switch (json, refreshed) {
+                    case (true, .done(let report)): Output.json(report)
+                    case (true, .skipped(let why)):
+                        Output.line(JSONValue.record(["skipped": .bool(true), "reason": .string(why)]).jsonText)
+                    case (false, _): Output.line(Self.tables())
+                    }
                     return
                 }
                 if json || csv {
@@ -66,13 +71,21 @@ extension Planj {
 
         /// Brings the read model up to date; `nil`, with a note, when another writer holds the
         /// journal longer than ``lockWait``.
-        private func refresh(_ journal: Journal) throws(JournalError) -> ReadModelReport? {
+        /// What the refresh before the query did.
+        enum Refresh {
+            case done(ReadModelReport)
+            /// Not brought up to date (`no_refresh`, `busy`, `read_only`): rows as of the last refresh.
+            case skipped(String)
+        }
+
+        private func refresh(_ journal: Journal) throws(JournalError) -> Refresh {
             let showProgress = Output.stderrIsTerminal
             defer { if showProgress { Output.progress(nil) } }
             do {
-                return try journal.refreshReadModel { done, total in
-                    if showProgress { Output.progress("read model: \(done) of \(total) runs") }
-                }
+                return .done(
+                    try journal.refreshReadModel { done, total in
+                        if showProgress { Output.progress("read model: \(done) of \(total) runs") }
+                    })
             } catch where error.isLockTimeout {
                 guard (try? journal.query("SELECT 1 FROM read_runs LIMIT 0")) != nil else {
                     throw JournalError(
@@ -84,7 +97,7 @@ extension Planj {
                 Output.error(
                     "planj: note: another process has been writing to the journal for \(Self.lockWait / 1000) s, so the "
                         + "read model was not brought up to date: rows are as of the last refresh")
-                return nil
+                return .skipped("busy")
             } catch where error.isReadOnly {
                 guard (try? journal.query("SELECT 1 FROM read_runs LIMIT 0")) != nil else {
                     throw JournalError(
@@ -94,7 +107,7 @@ extension Planj {
                 Output.error(
                     "planj: note: this user cannot write the journal, so the read model was not brought up to date: rows "
                         + "are as of the last refresh (--no-refresh skips it)")
-                return nil
+                return .skipped("read_only")
             }
         }
 

@@ -31,13 +31,13 @@ extension Journal {
         let rebuilt = try prepareReadModel()
         let catalog = try runs()
         let folded = try readModelMarks()
-        let stale = catalog.filter { folded[$0.id] != $0.events }
+        let stale = catalog.filter { folded[ExactString($0.id)] != $0.events }
         var report = ReadModelReport(runs: catalog.count, refreshed: 0, events: 0, rows: 0, rebuilt: rebuilt)
         var batch: [ReadModelRows] = []
         var batchRows = 0
         for summary in stale {
             var rows = ReadModelRows(run: summary.id)
-            let mark = folded[summary.id] ?? 0
+            let mark = folded[ExactString(summary.id)] ?? 0
             // The state at the last refresh (from its nearest snapshot), then one pass over the
             // events since, which folds them and finds their calls: each event is decoded once.
             let projection = PlanProjection()
@@ -72,7 +72,7 @@ extension Journal {
                 let read = try w.db.statement("SELECT value FROM meta WHERE key = 'read_model'")
                 let version = try read.step() ? read.text(0) : nil
                 read.reset()
-                if version == ReadModelSchema.version { return false }
+                if version == ReadModelSchema.version, try Self.readModelTablesExist(w.db) { return false }
                 for table in ReadModelSchema.tables.reversed() { try w.db.execute("DROP TABLE IF EXISTS \(table)") }
                 for sql in ReadModelSchema.create(w.db.dialect) { try w.db.execute(sql) }
                 try w.db.statement(
@@ -83,14 +83,30 @@ extension Journal {
         }
     }
 
-    /// The seq each run's rows were made at.
-    private func readModelMarks() throws(JournalError) -> [String: Int64] {
+    /// The seq each run's rows were made at, by run id byte for byte (two Unicode spellings of an
+    /// id are two runs, as everywhere in the journal).
+    private func readModelMarks() throws(JournalError) -> [ExactString: Int64] {
         try withReader { (r) throws(JournalError) in
             let read = try r.db.statement("SELECT run, events FROM read_runs")
-            var out: [String: Int64] = [:]
-            while try read.step() { out[read.text(0) ?? ""] = read.int(1) }
+            var out: [ExactString: Int64] = [:]
+            while try read.step() { out[ExactString(read.text(0) ?? "")] = read.int(1) }
             return out
         }
+    }
+
+    /// Whether every table of the read model is there (one dropped by hand makes the others'
+    /// rows incomplete: all are rebuilt).
+    private static func readModelTablesExist(_ db: any SQLDatabase) throws(JournalError) -> Bool {
+        for table in ReadModelSchema.tables {
+            let s = try db.statement(
+                db.dialect == .sqlite
+                    ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+                    : "SELECT CASE WHEN to_regclass(?) IS NULL THEN 0 ELSE 1 END"
+            ).bind(.text(table))
+            defer { s.reset() }
+            guard try s.step(), s.int(0) == 1 else { return false }
+        }
+        return true
     }
 
     /// Writes `batch` in one transaction. - Returns: the rows written.

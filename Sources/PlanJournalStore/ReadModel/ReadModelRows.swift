@@ -11,7 +11,8 @@ struct ReadModelRows {
     /// `read_calls` rows of the events folded since the last refresh.
     var calls: [[SQLValue]] = []
     /// What the observations since the last refresh said of tool calls: ok, duration_ms, bytes,
-    /// then run (twice), call_id and the observation's seq (the parameters of ``ReadModelRows/observe``).
+    /// then run (twice), step_id, call_id and the observation's seq (the parameters of
+    /// ``ReadModelRows/observe``).
     var observations: [[SQLValue]] = []
 
     static let insertRun = ReadModelTables.insert(
@@ -20,11 +21,12 @@ struct ReadModelRows {
     /// A call's row up to `latency_ms`: what the call event says (its observation fills the rest).
     static let insertCall = ReadModelTables.insert(
         into: "read_calls", through: "latency_ms", conflict: "ON CONFLICT(run, seq) DO NOTHING")
-    /// An observation describes the latest tool call before it with its `call_id`: an agent may
-    /// use one id again (`c1` on each attempt), and each call keeps its own observation.
+    /// An observation describes the latest tool call of its step before it with its `call_id`: an
+    /// agent may use one id again (`c1` on each attempt, or in each of two parallel steps), and
+    /// each call keeps its own observation.
     static let observe = """
         UPDATE read_calls SET ok = ?, duration_ms = ?, bytes = ? WHERE run = ? AND kind = 'tool' AND seq = (
-            SELECT max(seq) FROM read_calls WHERE run = ? AND call_id = ? AND kind = 'tool' AND seq < ?)
+            SELECT max(seq) FROM read_calls WHERE run = ? AND step_id = ? AND call_id = ? AND kind = 'tool' AND seq < ?)
         """
 
     /// Rows for `run`, without any yet.
@@ -78,10 +80,10 @@ struct ReadModelRows {
                 .null,
             ])
         case .stepObserved:
-            guard let callID = event.dataString("call_id") else { return }
+            guard let callID = event.dataString("call_id"), let step = event.dataString("step_id") else { return }
             observations.append([
                 Self.int(event.dataBool("ok").map { $0 ? 1 : 0 }), Self.real(event.dataDouble("duration_ms")),
-                Self.int(event.dataInt("bytes")), id, id, .text(callID), .int(event.seq),
+                Self.int(event.dataInt("bytes")), id, id, .text(step), .text(callID), .int(event.seq),
             ])
         default:
             break
