@@ -185,25 +185,28 @@ import Testing
         #expect((error?["message"] as? String)?.contains("status 3") == true)
     }
 
-    @Test func askModeWaitsForPlanjApproveFromAnotherProcess() async throws {
-        // The demo's publish step is gated; in ask mode the run waits for a human.
+    /// Starts `planj run` of the demo agent in ask mode (its publish step is gated) and returns
+    /// once the run waits for a human, with the process and its standard output.
+    private func demoWaitingForApproval(_ run: String) async throws -> (Process, Pipe) {
         let p = try PlanjBinary.process(
             ["--journal", journal, "run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--approve", "ask",
-             "--run-id", "ask1", "--json", "--quiet"], in: directory)
+             "--run-id", run, "--json", "--quiet"], in: directory)
         let out = Pipe()
         p.standardOutput = out
         p.standardError = Pipe()
         try p.run()
         let j = try Journal(path: journal)
-        var waiting = false
         for _ in 0..<300 {
-            if (try? j.events(of: "ask1"))?.contains(where: { $0.kind == "approval.requested" }) == true {
-                waiting = true
-                break
-            }
+            if (try? j.events(of: run))?.contains(where: { $0.kind == "approval.requested" }) == true { return (p, out) }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(waiting)
+        Issue.record("run \(run) never asked for an approval")
+        return (p, out)
+    }
+
+    @Test func askModeWaitsForPlanjApproveFromAnotherProcess() async throws {
+        let (p, out) = try await demoWaitingForApproval("ask1")
+        let j = try Journal(path: journal)
         // A step that is not waiting is a conflict with the run's state, as a completed run is.
         let wrongStep = try await planj("approve", "ask1", "--step", "gather")
         #expect(wrongStep.status == 4 && wrongStep.stderr.contains("is not waiting for an approval of step gather (open: publish)"))
@@ -228,23 +231,8 @@ import Testing
     /// `planj cancel` from another process stops a run waiting for an approval; a run nobody
     /// drives (killed) is completed as cancelled by the command itself.
     @Test func cancelStopsARunWhereverItIsDriven() async throws {
-        let p = try PlanjBinary.process(
-            ["--journal", journal, "run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--approve", "ask",
-             "--run-id", "c1", "--json", "--quiet"], in: directory)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
+        let (p, out) = try await demoWaitingForApproval("c1")
         let j = try Journal(path: journal)
-        var waiting = false
-        for _ in 0..<300 {
-            if (try? j.events(of: "c1"))?.contains(where: { $0.kind == "approval.requested" }) == true {
-                waiting = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(waiting)
         let cancel = try await planj("cancel", "c1", "--reason", "wrong goal", "--as", "ana")
         #expect(cancel.status == 0 && cancel.stdout.contains("asked to cancel run c1"), "\(cancel.stderr)")
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
