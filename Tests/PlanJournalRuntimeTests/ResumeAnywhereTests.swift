@@ -27,14 +27,20 @@ import Testing
         var steps: [String]
         var versions: Int
         var replans: Int
-        var description: String { "\(status) v\(versions) r\(replans) \(steps.joined(separator: " "))" }
+        /// The plan versions reviewed, and those approved.
+        var reviewed: [Int]
+        var approved: [Int]
+        var description: String {
+            "\(status) v\(versions) r\(replans) reviewed \(reviewed) approved \(approved) \(steps.joined(separator: " "))"
+        }
     }
 
     static func runner(_ journal: Journal) -> PlanRunner {
         let planner = ClosurePlanner(name: "p") { request in PlanProposal(steps: plan(fixed: request.replan != nil)) }
         let executor = ClosureExecutor(name: "e") { request, _ in
             switch (request.step.id, request.step.description ?? "") {
-            case ("b", "parse"): throw RuntimeError("parse_error", "b cannot parse", retryable: false)
+            // An executor's own failure of the type the runner gives attempts it cuts off.
+            case ("b", "parse"): throw RuntimeError("cancelled", "b gave up parsing", retryable: false)
             case ("c", _) where request.attempt == 1: throw RuntimeError("timeout", "c timed out", retryable: true)
             default: return StepAnswer(output: "\(request.step.id): \(request.step.description ?? "")")
             }
@@ -42,8 +48,10 @@ import Testing
         var options = RunnerOptions()
         options.parallel = 2
         options.maxAttempts = 3
+        options.approvePlan = true
+        let reviewer = ClosureReviewer(name: "r") { _, _, _ in PlanReview(verdict: "approved") }
         return PlanRunner(
-            journal: journal, planner: planner, executor: executor, judge: LooseJudge(), options: options)
+            journal: journal, planner: planner, executor: executor, reviewer: reviewer, judge: LooseJudge(), options: options)
     }
 
     /// Says "summarize" (not "summarize well") does not match.
@@ -54,25 +62,31 @@ import Testing
         }
     }
 
-    static func outcome(_ result: RunResult) -> Outcome {
+    static func outcome(_ result: RunResult, _ events: [JournalEvent]) -> Outcome {
         let plan = result.state.currentPlan?.steps.map(\.id) ?? []
+        let versions = { (kind: EventKind) in
+            events.filter { $0.knownKind == kind && $0.dataString("step_id") == nil }.compactMap { $0.dataInt("version").map(Int.init) }
+        }
         return Outcome(
             status: result.status, steps: plan.map { "\($0):\(result.state.step($0)?.status.rawValue ?? "-")" },
-            versions: result.state.plans.count, replans: result.state.totals.replans)
+            versions: result.state.plans.count, replans: result.state.totals.replans, reviewed: versions(.planReviewed),
+            approved: versions(.approvalResolved))
     }
 
-    @Test func aRunResumedAfterAnyOfItsEventsEndsAsTheUninterruptedRun() async throws {
+    @Test(.timeLimit(.minutes(2))) func aRunResumedAfterAnyOfItsEventsEndsAsTheUninterruptedRun() async throws {
         let t = try TemporaryJournal()
         let whole = try await Self.runner(t.journal).start(.init(goal: "anywhere", runID: "w"))
-        let expected = Self.outcome(whole)
-        #expect(expected.status == "succeeded" && expected.replans == 1 && expected.versions == 2)
         let events = try t.journal.events(of: "w")
+        let expected = Self.outcome(whole, events)
+        #expect(expected.status == "succeeded" && expected.replans == 1 && expected.versions == 2)
+        #expect(expected.reviewed == [1, 2] && expected.approved == [1, 2])
         #expect(events.contains { $0.knownKind == .stepObserved && $0.dataBool("matches_expected") == false })
         for cut in 1..<(events.count - 1) {
             let j = try TemporaryJournal()
             _ = try await j.journal.append(Array(events[..<cut]), to: "w", expecting: .noRun)
             let resumed = try await Self.runner(j.journal).resume(run: "w")
-            #expect(Self.outcome(resumed) == expected, "cut after seq \(cut) (\(events[cut - 1].kind))")
+            #expect(
+                Self.outcome(resumed, try j.journal.events(of: "w")) == expected, "cut after seq \(cut) (\(events[cut - 1].kind))")
             let attempts = Dictionary(grouping: try j.journal.events(of: "w").filter { $0.knownKind == .stepStarted }) {
                 $0.dataString("step_id") ?? ""
             }

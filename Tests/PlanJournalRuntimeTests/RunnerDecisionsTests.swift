@@ -150,4 +150,62 @@ import Testing
         let longDone = try #require(events.first { $0.knownKind == .stepCompleted && $0.dataString("step_id") == "long" })
         #expect(gateStarted.seq < longDone.seq)
     }
+
+    /// An approval request for a step a replan then changed is no longer open: a decision for it
+    /// would grant the step as it was.
+    @Test func aRevisionClosesTheRequestsOfTheStepsItChanges() throws {
+        var b = RunBuilder(run: "o")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"g","description":"staging","requires_approval":true},{"id":"h","requires_approval":true}]}"#)
+        try b.add("approval.requested", #"{"step_id":"g","reason":"r"}"#)
+        try b.add("approval.requested", #"{"step_id":"h","reason":"r"}"#)
+        try b.add("plan.revised", #"{"version":2,"base_version":1,"changed":[{"id":"g","description":"prod","requires_approval":true}]}"#)
+        #expect(OpenApprovals(b.events).steps == ["h"])
+    }
+
+    /// A `planj cancel` that comes while the planner thinks stops the run there: no plan, no step.
+    @Test(.timeLimit(.minutes(1))) func aCancellationWhilePlanningStopsTheRunThere() async throws {
+        let t = try TemporaryJournal()
+        let planner = ClosurePlanner(name: "slow") { _ in
+            try await Task.sleep(for: .seconds(600))
+            return PlanProposal(steps: [PlanStep(id: "a")])
+        }
+        var options = RunnerOptions()
+        options.pollInterval = .milliseconds(20)
+        let runner = PlanRunner(
+            journal: t.journal, planner: planner, executor: ClosureExecutor(name: "e") { _, _ in StepAnswer(output: "ok") },
+            options: options)
+        let running = Task { try await runner.start(.init(goal: "slow plan", runID: "sp")) }
+        let other = try t.reopen()
+        for try await e in other.subscribe(to: "sp", pollInterval: .milliseconds(10)) where e.kind == "run.started" {
+            try await other.requestCancel(run: "sp", actor: "human:ana", reason: "wrong goal")
+            break
+        }
+        let result = try await running.value
+        #expect(result.status == "cancelled" && result.error?.message == "cancelled by human:ana: wrong goal")
+        #expect(try !t.journal.events(of: "sp").contains { $0.knownKind == .planProposed || $0.knownKind == .stepStarted })
+    }
+
+    /// A run nobody drives, cut off in a step, is completed as cancelled: the step is skipped
+    /// (not failed as interrupted), and nothing says it was resumed.
+    @Test func aCancelledRunNobodyDrivesIsCompletedWithoutRunningAnything() async throws {
+        let t = try TemporaryJournal()
+        let planner = ClosurePlanner(name: "p") { _ in PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"])]) }
+        let fine = ClosureExecutor(name: "e") { _, _ in StepAnswer(output: "ok") }
+        var options = RunnerOptions()
+        options.maxAttempts = 1
+        _ = try await PlanRunner(journal: t.journal, planner: planner, executor: fine, options: options).start(.init(goal: "c", runID: "c"))
+        let events = try t.journal.events(of: "c")
+        let started = try #require(events.firstIndex { $0.knownKind == .stepStarted })
+        let cut = try TemporaryJournal()
+        _ = try await cut.journal.append(Array(events[...started]), to: "c", expecting: .noRun)
+        try await cut.journal.requestCancel(run: "c", actor: "human:ana")
+        let refusing = ClosureExecutor(name: "none") { _, _ in throw RuntimeError("unexpected", "asked to execute") }
+        let result = try await PlanRunner(journal: cut.journal, planner: planner, executor: refusing, options: options)
+            .completeCancelled(run: "c")
+        #expect(result.status == "cancelled")
+        #expect(result.state.step("a")?.status == .skipped && result.state.step("b")?.status == .skipped)
+        let after = try cut.journal.events(of: "c").dropFirst(started + 2)
+        #expect(after.map(\.kind) == ["step.skipped", "step.skipped", "run.completed"])
+    }
 }

@@ -285,19 +285,76 @@ import Testing
                 : PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "b2", dependsOn: ["a"])], calls: [call("replan", 9)])
         }
         let tools = ToolRegistry([ClosureTool("lookup") { _ in ToolOutput(content: "v1") }])
-        let original = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, tools: tools)
+        // Each plan version is reviewed; the review of the replanned one is the fork's own.
+        let reviewer = ClosureReviewer(name: "r") { _, _, version in
+            PlanReview(verdict: "approved", calls: [call("review", Int64(20 + version))])
+        }
+        let original = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, reviewer: reviewer, tools: tools)
             .start(.init(goal: "costs", runID: "c"))
         // The failed attempt's call is journaled: 4 + 7 tokens of input for a, 1 of output each.
         #expect(original.state.step("a")?.tokens == 13)
-        #expect(original.state.totals.tokens == 4 + 13 + 6 + 10 + 3)
+        #expect(original.state.totals.tokens == 4 + 13 + 6 + 10 + 3 + 22 + 23)
         let replayer = Replayer(journal: t.journal)
         let replay = try await replayer.reexecute("c", at: try replayer.forkPoint(of: "c"), as: "c.r", planner: nil, executor: nil)
         #expect(replay.state.totals.tokens == original.state.totals.tokens)
         #expect(replay.state.totals.costUSD.withoutFloatNoise == original.state.totals.costUSD.withoutFloatNoise)
         for id in ["a", "b", "b2"] { #expect(replay.state.step(id)?.tokens == original.state.step(id)?.tokens, "\(id)") }
+        #expect(try t.journal.events(of: "c.r").filter { $0.knownKind == .planReviewed }.count == 2)
         let observed = try t.journal.events(of: "c.r").filter { $0.knownKind == .stepObserved && $0.dataString("call_id") != nil }
         #expect(observed.map { $0.dataString("content") } == ["v1"])
         #expect(observed.first?.dataString("source") == "recorded")
         #expect(try RunDiff("c", "c.r", in: t.journal).agree)
+    }
+
+    /// A run cancelled by `planj cancel` while a step ran replays as cancelled, at the same point.
+    @Test(.timeLimit(.minutes(1))) func aCancelledRunReplaysAsCancelled() async throws {
+        let t = try TemporaryJournal()
+        let plan = [PlanStep(id: "a"), PlanStep(id: "b", dependsOn: ["a"]), PlanStep(id: "c", dependsOn: ["b"])]
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            // b runs until the run is cancelled (at the latest after 30 s).
+            if request.step.id == "b" { try await Task.sleep(for: .seconds(30)) }
+            return StepAnswer(output: "ok " + request.step.id)
+        }
+        var options = RunnerOptions()
+        options.pollInterval = .milliseconds(20)
+        let runner = PlanRunner(
+            journal: t.journal, planner: ClosurePlanner(name: "p") { _ in PlanProposal(steps: plan) }, executor: executor,
+            options: options)
+        let running = Task { try await runner.start(.init(goal: "cancel me", runID: "k")) }
+        let other = try t.reopen()
+        for try await e in other.subscribe(to: "k", pollInterval: .milliseconds(10))
+        where e.kind == "step.started" && e.dataString("step_id") == "b" {
+            try await other.requestCancel(run: "k", actor: "human:ana")
+            break
+        }
+        #expect(try await running.value.status == "cancelled")
+        let replayer = Replayer(journal: t.journal)
+        let replay = try await replayer.reexecute("k", at: try replayer.forkPoint(of: "k"), as: "k.r", planner: nil, executor: nil)
+        #expect(replay.status == "cancelled")
+        #expect(replay.state.step("a")?.status == .completed && replay.state.step("c")?.status == .skipped)
+        #expect(try RunDiff("k", "k.r", in: t.journal).agree)
+    }
+
+    /// A run another agent wrote, cancelled by a person after a failure (a note, then the skips),
+    /// replays as cancelled there too, not as a run that ended on its own.
+    @Test func aRunCancelledAfterAFailureReplaysAsCancelled() async throws {
+        var b = RunBuilder(run: "h")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        // c needs b: nothing is left to run once b fails, so only the recorded cancellation ends the fork.
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b","depends_on":["a"]},{"id":"c","depends_on":["b"]}]}"#)
+        try b.add("step.started", #"{"step_id":"a"}"#)
+        try b.add("step.completed", #"{"step_id":"a","output":"x"}"#)
+        try b.add("step.started", #"{"step_id":"b"}"#)
+        try b.add("step.failed", #"{"step_id":"b","error":{"type":"http","message":"404"},"retryable":false}"#)
+        try b.add("note", #"{"text":"stop, b keeps failing"}"#, actor: "human:kofi")
+        try b.add("step.skipped", #"{"step_id":"c","reason":"run cancelled by human:kofi"}"#, actor: "policy")
+        try b.add("run.completed", #"{"status":"cancelled"}"#)
+        let t = try TemporaryJournal()
+        _ = try await t.journal.append(b.events, to: "h", expecting: .noRun)
+        let replayer = Replayer(journal: t.journal)
+        let replay = try await replayer.reexecute("h", at: try replayer.forkPoint(of: "h"), as: "h.r", planner: nil, executor: nil)
+        #expect(replay.status == "cancelled" && replay.state.step("c")?.status == .skipped)
+        let diff = try RunDiff("h", "h.r", in: t.journal)
+        #expect(diff.agree, "\(diff.firstDivergence?.reason ?? "")")
     }
 }

@@ -57,17 +57,20 @@ extension Planj {
             }
         }
 
-        /// Completes `run` as cancelled when no process drives it: a resume that ends at once, its
-        /// journal asking for the cancellation; `false` when another process drives it.
+        /// Completes `run` as cancelled when no process drives it; `false` when another process
+        /// drives it (or completed it meanwhile).
         static func completeUndriven(_ run: String, in journal: Journal) async throws -> Bool {
             let refusing = RuntimeError("cancelled", "the run is being cancelled")
             let runner = PlanRunner(
                 journal: journal, planner: ClosurePlanner(name: "none") { _ in throw refusing },
-                executor: ClosureExecutor(name: "none") { _, _ in throw refusing })
+                executor: ClosureExecutor(name: "none") { _, _ in throw refusing },
+                options: RunnerOptions(lastDriven: try journal.events(of: run)))
             do {
-                _ = try await runner.resume(run: run)
+                _ = try await runner.completeCancelled(run: run)
                 return true
             } catch let error as JournalError where error.code == .conflict {
+                return false
+            } catch let error as RuntimeError where error.type == "already_completed" {
                 return false
             }
         }

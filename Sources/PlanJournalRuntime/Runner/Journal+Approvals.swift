@@ -19,6 +19,11 @@ public struct OpenApprovals: Sendable, Equatable {
                 if let step { steps.removeAll { $0 == step } } else { planVersion = nil }
             case .planRevised?:
                 planVersion = nil
+                // A request for a step as it was is no request for the step as it is now.
+                let gone = Set(
+                    (e.data("changed")?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+                        + (e.data("removed")?.arrayValue ?? []).compactMap(\.stringValue))
+                steps.removeAll(where: gone.contains)
             default: break
             }
         }

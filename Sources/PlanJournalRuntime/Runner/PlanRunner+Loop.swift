@@ -57,6 +57,8 @@ extension PlanRunner {
             return try await gate(&p, recorder: recorder)
         case .review(let recorded):
             return try await gate(&p, recorder: recorder, recorded: recorded)
+        case .approve(let requested):
+            return try await approvalPoint(&p, recorder: recorder, requested: requested)
         }
     }
 
@@ -155,6 +157,8 @@ extension PlanRunner {
         launch: (StepRequest) -> Void
     ) async throws -> Ending? {
         for event in recorder.takeExternal() { p.absorb(event) }
+        if p.cancelRequested == nil { p.cancelRequested = approvals?.cancellation(finished: p.finishedAttempts) }
+        if let reason = p.cancelRequested { return .cancelled(reason) }
         if let budget = options.budgetUSD {
             // Staged model calls count against the budget too.
             if recorder.hasStaged { try await recorder.flush() }

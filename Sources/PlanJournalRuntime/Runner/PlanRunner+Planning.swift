@@ -134,7 +134,9 @@ extension PlanRunner {
         let analysis: GoalAnalysis
         do {
             let (goal, names) = (p.goal, tools.names)
-            analysis = try await p.deadline.bound { try await analyzer.analyze(goal: goal, tools: names) }
+            analysis = try await p.deadline.bound(watching: cancelWatch(recorder)) {
+                try await analyzer.analyze(goal: goal, tools: names)
+            }
         } catch {
             if let ending = Ending.interrupted(by: error) { return ending }
             let failure = (error as? RuntimeError) ?? RuntimeError("analyzer_error", "\(error)")
@@ -163,7 +165,7 @@ extension PlanRunner {
     {
         let proposal: PlanProposal
         do {
-            proposal = try await deadline.bound { try await planner.plan(request) }
+            proposal = try await deadline.bound(watching: cancelWatch(recorder)) { try await planner.plan(request) }
         } catch {
             if let ending = Ending.interrupted(by: error) { return .failure(ending) }
             let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
@@ -183,5 +185,18 @@ extension PlanRunner {
                 Ending(stoppedBy: "invalid_plan", error: RuntimeError("invalid_plan", "the planner's plan is invalid: \(error.message)")))
         }
         return .success(proposal)
+    }
+
+    /// Looks at the journal every poll interval while the runner waits on its planner, analyzer
+    /// or reviewer, until a `planj cancel` note asks for the run's end.
+    func cancelWatch(_ recorder: RunRecorder) -> @Sendable () async throws -> String {
+        let poll = options.pollInterval
+        return {
+            while true {
+                try await Task.sleep(for: poll)
+                try await recorder.poll()
+                if let reason = recorder.cancelRequest() { return reason }
+            }
+        }
     }
 }

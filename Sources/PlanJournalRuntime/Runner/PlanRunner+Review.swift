@@ -58,7 +58,9 @@ extension PlanRunner {
         let review: PlanReview
         do {
             let (goal, steps, version) = (p.goal, p.plan, p.version)
-            review = try await p.deadline.bound { try await reviewer.review(goal: goal, steps: steps, version: version) }
+            review = try await p.deadline.bound(watching: cancelWatch(recorder)) {
+                try await reviewer.review(goal: goal, steps: steps, version: version)
+            }
         } catch {
             if let ending = Ending.interrupted(by: error) { return .failure(ending) }
             let failure = (error as? RuntimeError) ?? RuntimeError("reviewer_error", "\(error)")
@@ -96,14 +98,18 @@ extension PlanRunner {
     }
 
     /// The plan-level approval point of the plan in force (`approvePlan`).
-    func approvalPoint(_ p: inout RunProgress, recorder: RunRecorder) async throws -> Ending? {
-        guard options.approvePlan else { return nil }
-        try await recorder.record(
-            .approvalRequested, actor: "system",
-            data: .record([
-                "version": .int(p.version), "reason": .string("plan version \(p.version) needs approval"),
-                "approvers": .strings([options.approval == .auto ? "policy" : "human"]),
-            ]))
+    /// - Parameter requested: its `approval.requested` is journaled already (a resumed run): the
+    ///   decision is made again, by the approvals' source or the policy, or waited for.
+    func approvalPoint(_ p: inout RunProgress, recorder: RunRecorder, requested: Bool = false) async throws -> Ending? {
+        guard options.approvePlan || requested else { return nil }
+        if !requested {
+            try await recorder.record(
+                .approvalRequested, actor: "system",
+                data: .record([
+                    "version": .int(p.version), "reason": .string("plan version \(p.version) needs approval"),
+                    "approvers": .strings([options.approval == .auto ? "policy" : "human"]),
+                ]))
+        }
         p.planApproval = .requested
         let decision =
             approvals?.decision(stepID: nil, version: p.version)

@@ -105,9 +105,12 @@ extension PlanRunner {
         return StepFinish(stepID: id, outcome: .completed(output: answer.output, mismatch: mismatch))
     }
 
-    /// The attempt the run's end cut off: journaled as failed (`cancelled`), to be tried again.
+    /// The attempt the run's end cut off: journaled as failed (`cancelled`, by actor `system`, as
+    /// no executor's own failure is), to be tried again.
     private func cancelled(_ request: StepRequest, recorder: RunRecorder) -> StepFinish {
-        recorder.stage([failureEntry(request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true))])
+        var entry = failureEntry(request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true))
+        entry.actor = "system"
+        recorder.stage([entry])
         return StepFinish(stepID: request.step.id, outcome: .cancelled)
     }
 

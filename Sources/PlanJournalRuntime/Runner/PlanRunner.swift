@@ -84,28 +84,16 @@ public struct PlanRunner: Sendable {
     /// - Throws: ``RuntimeError`` `already_completed` when the run has ended; `JournalError` `.notFound`,
     ///   or `.conflict` when another process drives the run.
     public func resume(run: String, note: [JSONValue.Member] = []) async throws -> RunResult {
-        // Before its state is read: another driver's steps would otherwise run a second time.
-        let claim = try journal.claim(run: run)
-        let events = try journal.events(of: run)
-        let state = try journal.state(of: run)
-        guard state.endedAt == nil else {
-            throw RuntimeError("already_completed", "run \(run) already completed with status \(state.status)")
-        }
-        guard let goal = state.goal else { throw RuntimeError("no_goal", "run \(run) has no run.started goal") }
-        let recorder = RunRecorder(journal: journal, run: run, head: state.seq, observer: observer)
-        await recorder.seedTotals(
-            costUSD: state.totals.costUSD, inputTokens: state.totals.inputTokens,
-            outputTokens: state.totals.outputTokens)
-        var progress = RunProgress(resuming: events, goal: goal, options: options)
-        progress.claim = claim
+        var (progress, recorder, head) = try await takeOver(run)
         // The limits this resume runs with, for the next resume (a replay's fork records its own).
         let limits: [JSONValue.Member] =
             note.contains { $0.key == "config" } ? [] : [.init("limits", .object(options.recordedMembers))]
         let resumed = try await recorder.record(
             .note, actor: "system",
             data: .object(
-                [.init("message", .string("resumed")), .init("resumed_after_seq", .int(state.seq))] + limits + note))
-        for id in progress.interrupted {
+                [.init("message", .string("resumed")), .init("resumed_after_seq", .int(head))] + limits + note))
+        // A run to be cancelled skips its interrupted steps instead.
+        for id in progress.cancelRequested == nil ? progress.interrupted : [] {
             // The interrupted attempt was the step's last try: it failed for good (a step whose
             // attempts end the process is not tried for ever).
             let attempt = progress.attempts[id] ?? 1
@@ -126,6 +114,38 @@ public struct PlanRunner: Sendable {
             progress.startedAt = try journal.events(of: run, from: forkSeq + 1, to: forkSeq + 1).first?.ts ?? resumed.ts
         }
         return try await drive(&progress, recorder: recorder)
+    }
+
+    /// Completes a run that no process drives and whose journal asks for its cancellation
+    /// (`planj cancel`, ``Journal/requestCancel(run:actor:reason:)``): its steps left are skipped
+    /// and it ends `cancelled`. The planner and executor are not asked anything.
+    /// - Throws: as ``resume(run:note:)``; ``RuntimeError`` `not_cancelled` when nothing asks for it.
+    public func completeCancelled(run: String) async throws -> RunResult {
+        var (progress, recorder, _) = try await takeOver(run)
+        guard progress.cancelRequested != nil else {
+            throw RuntimeError("not_cancelled", "nothing in run \(run)'s journal asks for its cancellation")
+        }
+        return try await drive(&progress, recorder: recorder)
+    }
+
+    /// Claims `run` and reads back where it stands, to drive it from there.
+    /// - Returns: its progress, a recorder continuing its events, and its head seq.
+    private func takeOver(_ run: String) async throws -> (RunProgress, RunRecorder, Int64) {
+        // Before its state is read: another driver's steps would otherwise run a second time.
+        let claim = try journal.claim(run: run)
+        let events = try journal.events(of: run)
+        let state = try journal.state(of: run)
+        guard state.endedAt == nil else {
+            throw RuntimeError("already_completed", "run \(run) already completed with status \(state.status)")
+        }
+        guard let goal = state.goal else { throw RuntimeError("no_goal", "run \(run) has no run.started goal") }
+        let recorder = RunRecorder(journal: journal, run: run, head: state.seq, observer: observer)
+        await recorder.seedTotals(
+            costUSD: state.totals.costUSD, inputTokens: state.totals.inputTokens,
+            outputTokens: state.totals.outputTokens)
+        var progress = RunProgress(resuming: events, goal: goal, options: options)
+        progress.claim = claim
+        return (progress, recorder, state.seq)
     }
 
     private func startedData(_ setup: Setup) -> JSONValue {

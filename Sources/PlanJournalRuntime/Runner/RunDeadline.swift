@@ -7,33 +7,58 @@ struct RunDeadline: Sendable {
         instant = timeout.map { ContinuousClock.now + $0 }
     }
 
-    /// Thrown by ``bound(_:)`` when the deadline passes first.
+    /// Thrown by ``bound(watching:_:)`` when the deadline passes first.
     struct Passed: Error {}
 
-    /// The value of `body`, unless the deadline passes first: then `body` is cancelled and
-    /// ``Passed`` is thrown. A cancellation of the caller reaches `body` as usual.
-    func bound<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let instant else { return try await body() }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try? await Task.sleep(until: instant)
-                return nil
+    /// Thrown by ``bound(watching:_:)`` when a cancellation is asked for first (`planj cancel`).
+    struct CancelAsked: Error {
+        var reason: String
+    }
+
+    private enum First<T: Sendable>: Sendable {
+        case value(T)
+        case passed
+        case cancelAsked(String)
+    }
+
+    /// The value of `body`, unless the deadline passes first (``Passed``) or `watch` returns a
+    /// reason to cancel the run (``CancelAsked``): then `body` is cancelled. A cancellation of
+    /// the caller reaches `body` as usual.
+    /// - Parameter watch: looks until the run is to be cancelled, and returns why (it is
+    ///   cancelled when `body` ends first).
+    func bound<T: Sendable>(
+        watching watch: (@Sendable () async throws -> String)? = nil, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard instant != nil || watch != nil else { return try await body() }
+        return try await withThrowingTaskGroup(of: First<T>?.self) { group in
+            group.addTask { .value(try await body()) }
+            if let instant {
+                group.addTask {
+                    try? await Task.sleep(until: instant)
+                    return Task.isCancelled ? nil : .passed
+                }
             }
+            if let watch { group.addTask { .cancelAsked(try await watch()) } }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw Task.isCancelled ? CancellationError() : Passed()
+            while let first = try await group.next() {
+                switch first {
+                case .value(let value)?: return value
+                case .passed?: throw Passed()
+                case .cancelAsked(let reason)?: throw CancelAsked(reason: reason)
+                case nil: continue
+                }
             }
-            return value
+            throw CancellationError()
         }
     }
 }
 
 extension PlanRunner.Ending {
     /// The ending of a run whose planner, analyzer or reviewer call did not come back: the
-    /// deadline passed or the run was cancelled (Ctrl-C); `nil` for any other error.
+    /// deadline passed, or the run was cancelled (Ctrl-C, `planj cancel`); `nil` for any other error.
     static func interrupted(by error: any Error) -> Self? {
         if error is RunDeadline.Passed { return .limit("timeout", "the run took longer than --timeout") }
+        if let asked = error as? RunDeadline.CancelAsked { return .cancelled(asked.reason) }
         if error is CancellationError || Task.isCancelled { return Self(stoppedBy: "cancelled", cancelled: true) }
         return nil
     }

@@ -46,6 +46,9 @@ extension RunProgress {
             case .approvalResolved?:
                 let granted = event.dataString("decision") == "granted"
                 if let id {
+                    // A decision for a request of the step as it was before a replan changed it
+                    // does not count.
+                    guard approvalRequested.contains(id) else { break }
                     if granted {
                         approved.insert(id)
                     } else if status[id] != nil {
@@ -75,8 +78,10 @@ extension RunProgress {
                 guard let id, status[id] != nil else { break }
                 let error = event.data("error")
                 let type = error?["type"]?.stringValue ?? "step_failed"
+                // The runner's own record of an attempt the run's end cut off (an executor's
+                // failure of that type is a failure like any other).
                 let outcome: StepFinish.Outcome =
-                    type == "cancelled"
+                    type == "cancelled" && event.actor == "system"
                     ? .cancelled
                     : .failed(
                         RuntimeError(
@@ -101,6 +106,13 @@ extension RunProgress {
         }
         pendingPlanWork = Self.planWork(
             trigger: trigger, review: review, unreviewed: !planByReviewer && !startedSincePlan && planApproval == .notNeeded)
+        if pendingPlanWork == nil && !startedSincePlan && !plan.isEmpty {
+            switch planApproval {
+            case .notNeeded: pendingPlanWork = .approve(requested: false)
+            case .requested: pendingPlanWork = .approve(requested: true)
+            case .granted, .denied: break
+            }
+        }
         if case .replan(let failure)? = pendingPlanWork {
             finalFailures.removeAll { $0.stepID == failure.stepID }
             pendingPlanWork = .replan(FinalFailure(
@@ -129,8 +141,8 @@ extension RunProgress {
 }
 
 extension PlanReview {
-    /// The review a `plan.reviewed` event records.
-    init(recorded event: JournalEvent) {
+    /// The review a `plan.reviewed` event records (without its model calls).
+    public init(recorded event: JournalEvent) {
         self.init(
             verdict: event.dataString("verdict") ?? "approved", score: event.data("score")?.doubleValue,
             comments: event.data("comments")?.arrayValue?.compactMap(\.stringValue) ?? [],

@@ -33,6 +33,9 @@ struct RunProgress: Sendable {
         case revise(PlanReview)
         /// The review of the plan in force: the recorded one to act on, or (`nil`) one to ask for.
         case review(PlanReview?)
+        /// The plan-level approval point of the plan in force, reviewed (or written by the reviewer)
+        /// but not yet decided: `requested` when its `approval.requested` is journaled already.
+        case approve(requested: Bool)
     }
 
     var goal: String
@@ -175,6 +178,11 @@ struct RunProgress: Sendable {
 
     var anyCompleted: Bool { status.values.contains(.completed) }
 
+    /// The attempts of each step that have finished (all started, but one running).
+    var finishedAttempts: [String: Int] {
+        attempts.reduce(into: [:]) { out, entry in out[entry.key] = entry.value - (status[entry.key] == .running ? 1 : 0) }
+    }
+
     /// Outputs of the steps `step` depends on.
     func dependencyOutputs(of step: PlanStep) -> [String: String] {
         var result: [String: String] = [:]
@@ -195,7 +203,8 @@ struct RunProgress: Sendable {
         guard event.knownKind == .approvalResolved else { return }
         let granted = event.dataString("decision") == "granted"
         if let stepID = event.dataString("step_id") {
-            guard status[stepID] == .pending else { return }
+            // A decision for a request of the step as it is (a replan that changed it asks again).
+            guard status[stepID] == .pending, approvalRequested.contains(stepID) else { return }
             if granted {
                 approved.insert(stepID)
             } else {

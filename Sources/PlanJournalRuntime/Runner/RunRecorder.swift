@@ -254,6 +254,16 @@ public actor RunRecorder {
             return s.external
         }
     }
+    /// What a cancellation note among the events other writers appended (not taken yet) asks
+    /// (``RunProgress/noteCancel(_:)``); `nil` when none does.
+    nonisolated func cancelRequest() -> String? {
+        shared.withLock { s in
+            var p = RunProgress(goal: "")
+            for e in s.external { p.noteCancel(e) }
+            return p.cancelRequested
+        }
+    }
+
 
     private func catchUp() throws {
         let fresh = try journal.events(of: run, from: head + 1)

@@ -232,7 +232,7 @@ public struct RunDiff: Sendable, Encodable {
         var difference: String
     }
 
-    /// Each step's outcomes and each plan version.
+    /// Each step's outcomes, each plan version and the run's end.
     private static func milestones(_ run: ([JournalEvent], PlanState)) -> [Milestone] {
         // Plan versions as the fold resolved them, however each revision was written down.
         var result = run.1.plans.map { plan in
@@ -250,11 +250,22 @@ public struct RunDiff: Sendable, Encodable {
                         thread: id, seq: e.seq, key: "completed \(output)", label: "step \(id) completed",
                         difference: "with different outputs"))
             case .stepFailed?:
+                // An attempt the run's end cut off is the runner's record, not the step's failure.
+                if e.actor == "system" && e.data("error")?["type"]?.stringValue == "cancelled" { continue }
                 let id = e.dataString("step_id") ?? "?"
                 result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed", difference: "differently"))
             case .stepSkipped?:
                 let id = e.dataString("step_id") ?? "?"
                 result.append(Milestone(thread: id, seq: e.seq, key: "skipped", label: "step \(id) skipped", difference: "differently"))
+            case .runCompleted?:
+                // Runs whose steps agree may still differ in being cancelled. (Other statuses follow
+                // from the steps, by rules that differ between agents: `failed` or
+                // `partially_succeeded` for a run with one step completed.)
+                let cancelled = e.dataString("status") == "cancelled"
+                result.append(
+                    Milestone(
+                        thread: "run", seq: e.seq, key: cancelled ? "cancelled" : "ended",
+                        label: cancelled ? "run cancelled" : "run ended", difference: ""))
             default: break
             }
         }

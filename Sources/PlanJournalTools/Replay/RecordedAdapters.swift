@@ -73,6 +73,20 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
     }
 }
 
+/// A reviewer that answers with the recorded run's review of the same plan version, its model
+/// calls included; a version the recording never reviewed is approved (the fork has left the
+/// recording then, and its diff says so).
+public struct RecordedReviewer: Reviewer {
+    public let recording: RecordedRun
+    public var name: String { "recorded:\(recording.run)" }
+
+    public init(_ recording: RecordedRun) { self.recording = recording }
+
+    public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
+        recording.reviews[version] ?? PlanReview(verdict: "approved", comments: ["run \(recording.run) has no review of version \(version)"])
+    }
+}
+
 /// An executor (and judge) that answers each step attempt with the recorded run's outcome for
 /// the same attempt: its output or its failure (the last one once attempts run out), and its
 /// recorded judgement. A step the recording never finished is an error naming it (a divergence).
@@ -100,14 +114,7 @@ public struct RecordedExecutor: Executor, Judge {
         let id = request.step.id
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
             if recording.finalStatus == "cancelled" {
-                // The cancellation came after the steps the recording finished: let those
-                // running, or started with this one, finish first (replaying their calls takes a
-                // moment), until none has been for 20 ms.
-                var quiet = 0
-                while quiet < 20 {
-                    quiet = answering.count > 0 ? 0 : quiet + 1
-                    try await Task.sleep(for: .milliseconds(1))
-                }
+                try await waitForTheOthers()
                 throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled before step \(id) ran")
             }
             throw RuntimeError("divergence", "run \(recording.run) has no recorded outcome for step \(id)")
@@ -116,6 +123,11 @@ public struct RecordedExecutor: Executor, Judge {
         // interrupted attempt included), is the recording's attempt of that number; counting the
         // calls of this process gave a fork from mid-run, or a resumed one, an earlier answer.
         let n = min(max(request.attempt, 1), outcomes.count)
+        if case .failed(let type, _, _) = outcomes[n - 1], type == "cancelled", recording.finalStatus == "cancelled" {
+            // The attempt the recording's cancellation cut off: the fork is cancelled there.
+            try await waitForTheOthers()
+            throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled while step \(id) ran")
+        }
         let work = recording.attempts[id]?[n - 1] ?? RecordedRun.AttemptWork()
         answering.add(1)
         defer { answering.add(-1) }
@@ -128,6 +140,17 @@ public struct RecordedExecutor: Executor, Judge {
             // same plan (after a failure the run replanned, the runner must replan too).
             let replanned = recording.replannedFailures[id]?.contains(n - 1) ?? false
             throw RuntimeError(type, message, retryable: n < outcomes.count && !replanned, calls: work.modelCalls)
+        }
+    }
+
+    /// Waits until the steps answered from the recording beside this one, or started with it, have
+    /// answered (replaying their calls takes a moment), until none has been for 20 ms: the
+    /// recording's cancellation came after the steps it finished.
+    private func waitForTheOthers() async throws {
+        var quiet = 0
+        while quiet < 20 {
+            quiet = answering.count > 0 ? 0 : quiet + 1
+            try await Task.sleep(for: .milliseconds(1))
         }
     }
 

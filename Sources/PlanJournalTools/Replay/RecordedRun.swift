@@ -37,6 +37,11 @@ public struct RecordedRun: Sendable, ApprovalSource {
     public private(set) var planCalls: [[ModelCall]] = []
     /// For each judgement in ``judgements``, the judge's model calls.
     public private(set) var judgeCalls: [String: [[ModelCall]]] = [:]
+    /// The review of each plan version (by version), with the reviewer's model calls.
+    public private(set) var reviews: [Int: PlanReview] = [:]
+    /// When the run was cancelled (a `planj cancel` note, a human's note followed by the skips of
+    /// a cancellation, or its `run.completed`): the attempts each step had finished by then, and why.
+    public private(set) var cancelledAfter: (finished: [String: Int], reason: String)?
 
     /// The calls one recorded attempt of a step made, so that a replay answering from the
     /// recording journals them again: the fork then costs what the original did, and its audit
@@ -69,6 +74,8 @@ public struct RecordedRun: Sendable, ApprovalSource {
         var working: [String: AttemptWork] = [:]
         var judging: [String: [ModelCall]] = [:]
         var planning: [ModelCall] = []
+        var reviewing: [ModelCall] = []
+        var finished: [String: Int] = [:]
         let projection = PlanProjection()
         for e in events {
             projection.apply(&state, e)
@@ -89,15 +96,23 @@ public struct RecordedRun: Sendable, ApprovalSource {
                     } else {
                         working[id, default: AttemptWork()].modelCalls.append(call)
                     }
-                } else if !["reviewer", "judge"].contains(e.actor) && !["review", "analyze", "judge"].contains(call.purpose) {
+                } else if e.actor == "reviewer" || call.purpose == "review" {
+                    reviewing.append(call)
+                } else if e.actor != "judge" && !["analyze", "judge"].contains(call.purpose) {
                     planning.append(call)
                 }
+            case .planReviewed?:
+                var review = PlanReview(recorded: e)
+                review.calls = reviewing
+                reviewing.removeAll()
+                reviews[Int(clamping: e.dataInt("version") ?? Int64(state.currentPlan?.version ?? 0))] = review
             case .stepCompleted?:
                 if let id = e.dataString("step_id") {
                     judgements[id, default: []].append(lastMatch[id] ?? nil)
                     judgeCalls[id, default: []].append(judging.removeValue(forKey: id) ?? [])
                     lastMatch[id] = nil
                     attempts[id, default: []].append(working.removeValue(forKey: id) ?? AttemptWork())
+                    finished[id, default: 0] += 1
                     outcomes[id, default: []].append(
                         .completed(output: e.data("output") ?? .string(""), summary: e.dataString("summary")))
                 }
@@ -105,6 +120,7 @@ public struct RecordedRun: Sendable, ApprovalSource {
                 if let id = e.dataString("step_id") {
                     judging[id] = nil
                     attempts[id, default: []].append(working.removeValue(forKey: id) ?? AttemptWork())
+                    if e.data("error")?["type"]?.stringValue != "cancelled" { finished[id, default: 0] += 1 }
                     let error = e.data("error")
                     outcomes[id, default: []].append(
                         .failed(
@@ -115,6 +131,10 @@ public struct RecordedRun: Sendable, ApprovalSource {
             case .stepStarted?:
                 // An attempt that never finished (the run was interrupted) answers nothing.
                 if let id = e.dataString("step_id") { working[id] = nil }
+            case .note?:
+                if e.dataBool("cancel") == true, cancelledAfter == nil {
+                    cancelledAfter = (finished, "run \(run) was cancelled here (\(e.dataString("text") ?? "by \(e.actor ?? "someone")"))")
+                }
             case .callTool?:
                 if let id = e.dataString("step_id"), let tool = e.dataString("tool") {
                     if let call = e.dataString("call_id") { callIndex[call] = toolCalls.count }
@@ -129,6 +149,10 @@ public struct RecordedRun: Sendable, ApprovalSource {
                         contentType: e.dataString("content_type") ?? "text/plain")
                     toolCalls[k].durationMs = e.data("duration_ms")?.doubleValue
                 }
+            case .stepSkipped?:
+                if cancelledAfter == nil, e.dataString("reason")?.hasPrefix("run cancelled") == true {
+                    cancelledAfter = (finished, "run \(run) was cancelled here")
+                }
             case .replanTriggered?:
                 let id = e.dataString("step_id") ?? ""
                 replannedSteps.append(id)
@@ -140,6 +164,9 @@ public struct RecordedRun: Sendable, ApprovalSource {
                     comment: e.dataString("comment"))
             case .runCompleted?:
                 finalStatus = e.dataString("status")
+                if finalStatus == "cancelled" && cancelledAfter == nil {
+                    cancelledAfter = (finished, "run \(run) was cancelled here")
+                }
             default: break
             }
         }
@@ -149,5 +176,14 @@ public struct RecordedRun: Sendable, ApprovalSource {
     /// The recorded decision for a step or plan version.
     public func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
         approvals[stepID.map { "step:\($0)" } ?? "plan:\(version ?? 0)"]
+    }
+
+    /// The recording's cancellation, once each step has finished as many attempts as it had when
+    /// the recording was cancelled.
+    public func cancellation(finished: [String: Int]) -> String? {
+        guard let cancelledAfter, cancelledAfter.finished.allSatisfy({ finished[$0.key, default: 0] >= $0.value }) else {
+            return nil
+        }
+        return cancelledAfter.reason
     }
 }

@@ -32,7 +32,7 @@ public struct Replayer: Sendable {
 
     /// The runner of a fork of `recording` whose state is `state`: `nil` planner or executor
     /// answer from the recording (the recorded executor judges then too), `overrides` replace
-    /// outputs, approval points get the recorded decisions.
+    /// outputs, plan versions get the recorded reviews and approval points the recorded decisions.
     func forkRunner(
         _ recording: RecordedRun, state: PlanState, planner: (any Planner)?, executor: (any Executor)?,
         recordedExecutor: RecordedExecutor, overrides: [String: String], toolMode: ToolMode,
@@ -47,6 +47,7 @@ public struct Replayer: Sendable {
                     recording, versionsAlreadyPlanned: state.plans.count, replansAlreadyMade: state.totals.replans,
                     fallback: fallbackPlanner),
             executor: overrides.isEmpty && executor == nil ? base : OverridingExecutor(base: base, overrides: overrides),
+            reviewer: recording.reviews.isEmpty ? nil : RecordedReviewer(recording),
             judge: executor == nil ? recordedExecutor : nil, approvals: recording,
             tools: RecordedTools(recording, mode: toolMode, live: tools).registry, options: options, observer: observer)
     }
