@@ -38,7 +38,7 @@ public struct OpenApprovals: Sendable, Equatable {
                 // The run exists: what it is waiting for is its state, as a completed run's (exit 4).
                 throw JournalError(
                     .conflict,
-                    "run \(run) is not waiting for an approval of step \(step)" + (steps.isEmpty ? "" : " (open: \(steps.joined(separator: ", ")))"),
+                    "the run is not waiting for an approval of step \(step)" + (steps.isEmpty ? "" : " (open: \(steps.joined(separator: ", ")))"),
                     context: .init(run: run))
             }
             return (step, nil)
@@ -48,8 +48,8 @@ public struct OpenApprovals: Sendable, Equatable {
             throw JournalError(
                 steps.isEmpty ? .conflict : .usage,
                 steps.isEmpty
-                    ? "run \(run) is not waiting for any approval"
-                    : "run \(run) waits for several approvals; name the step (\(steps.joined(separator: ", ")))",
+                    ? "the run is not waiting for any approval"
+                    : "the run waits for several approvals; name the step (\(steps.joined(separator: ", ")))",
                 context: .init(run: run))
         }
         return (steps[0], nil)
