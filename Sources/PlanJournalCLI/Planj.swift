@@ -40,7 +40,7 @@ public struct Planj: AsyncParsableCommand {
             4 conflict (append reports its own and ends with 1), 5 run (or journal) not found, 6 corrupt
             journal, 7 journal too new, 8 I/O error.
             """),
-        version: "0.2.0",
+        version: "0.2.1",
         subcommands: [
             Ingest.self, Append.self, Import.self, Export.self, Runs.self, Show.self, Events.self, SQL.self, Verify.self, Stats.self,
             Fork.self, Run.self, Demo.self, Resume.self, Approve.self, Cancel.self, Watch.self, Replay.self, Diff.self, Audit.self,

@@ -246,7 +246,13 @@ import Testing
         // A run whose process is gone: c1 as it was when it asked for the approval.
         let asked = try #require(try j.events(of: "c1").first { $0.kind == "approval.requested" })
         _ = try j.fork("c1", at: asked.seq, as: "c2")
+        // And a run another agent writes, which is that agent's to complete.
+        _ = try await j.append(Array(try RunBuilder.complete(run: "ext", steps: 2).events.prefix(4)), to: "ext", expecting: .noRun)
         try j.close()
+        let external = try await planj("cancel", "ext", "--json")
+        #expect(external.status == 0 && external.stdout.contains("\"completed_here\":false"))
+        #expect(external.stdout.contains("\"driven_by_planj\":false"))
+        #expect(try Journal(path: journal).state(of: "ext").status == "running")
         let undriven = try await planj("cancel", "c2", "--json")
         #expect(undriven.status == 0, "\(undriven.stderr)")
         #expect(undriven.stdout.contains("\"completed_here\":true"))

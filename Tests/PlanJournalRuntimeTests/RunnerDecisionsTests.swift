@@ -208,4 +208,51 @@ import Testing
         let after = try cut.journal.events(of: "c").dropFirst(started + 2)
         #expect(after.map(\.kind) == ["step.skipped", "step.skipped", "run.completed"])
     }
+
+    /// A step skipped for a dead dependency stays skipped when a replan changes its other
+    /// dependency, and its skip is journaled once.
+    @Test func aStepWithADeadDependencyStaysSkippedThroughAReplan() async throws {
+        let t = try TemporaryJournal()
+        let planner = ClosurePlanner(name: "p") { request in
+            PlanProposal(steps: [
+                PlanStep(id: "x", requiresApproval: true), PlanStep(id: "l", description: request.replan == nil ? "locate" : "locate again"),
+                PlanStep(id: "w", dependsOn: ["x", "l"]),
+            ])
+        }
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            // Long enough for the runner to skip w (x was denied) before l fails.
+            if request.step.description == "locate" {
+                try await Task.sleep(for: .seconds(1))
+                throw RuntimeError("not_found", "nothing", retryable: false)
+            }
+            return StepAnswer(output: "ok")
+        }
+        struct Deny: ApprovalSource {
+            func decision(stepID: String?, version: Int?) -> ApprovalDecision? { ApprovalDecision(decision: "denied", actor: "human:ana") }
+        }
+        var options = RunnerOptions()
+        options.pollInterval = .milliseconds(20)
+        let result = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, approvals: Deny(), options: options)
+            .start(.init(goal: "dead", runID: "d"))
+        let events = try t.journal.events(of: "d")
+        let wSkipped = try #require(events.first { $0.knownKind == .stepSkipped && $0.dataString("step_id") == "w" })
+        let revised = try #require(events.first { $0.knownKind == .planRevised })
+        #expect(wSkipped.seq < revised.seq)
+        #expect(result.state.plans.count == 2 && result.state.step("w")?.status == .skipped)
+        let skips = try t.journal.events(of: "d").filter { $0.knownKind == .stepSkipped && $0.dataString("step_id") == "w" }
+        #expect(skips.count == 1)
+    }
+
+    /// An attempt an older planj cut off (actor `executor`, its message) is the runner's record too.
+    @Test func cutOffAttemptsOfOlderRunnersAreKnown() throws {
+        var b = RunBuilder(run: "o")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+        try b.add("step.started", #"{"step_id":"a"}"#)
+        let old = try b.add(
+            "step.failed", #"{"step_id":"a","error":{"type":"cancelled","message":"the run stopped while the step ran"},"retryable":true}"#,
+            actor: "executor")
+        let own = try b.add("step.failed", #"{"step_id":"a","error":{"type":"cancelled","message":"gave up"},"retryable":false}"#, actor: "executor")
+        #expect(old.isCutOffAttempt && !own.isCutOffAttempt)
+    }
 }

@@ -262,6 +262,12 @@ import Testing
             b.wait(milliseconds: 2500)
             try b.add("run.completed", #"{"status":"succeeded"}"#)
         } == ["limit.time"])
+        // A resume given a longer timeout: its limits hold.
+        #expect(try timed { b in
+            try b.add("note", #"{"message":"resumed","resumed_after_seq":2,"limits":{"timeout_s":60}}"#)
+            b.wait(milliseconds: 30_000)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+        }.isEmpty)
         #expect(try timed { b in
             b.wait(milliseconds: 3_600_000)
             try b.add("note", #"{"message":"resumed","resumed_after_seq":3}"#)

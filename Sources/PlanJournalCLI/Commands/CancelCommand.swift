@@ -13,8 +13,9 @@ extension Planj {
                 Appends a `note` asking for the run's cancellation (`"cancel": true`). The process driving
                 the run (`planj run`, `resume` or `replay`, on this machine or another that writes the
                 journal) stops at its next look at the journal: steps running are cut off, steps left
-                are skipped, and the run completes as `cancelled`. A run nobody drives (its process
-                crashed, or it waits for `planj resume`) is completed as cancelled here and now.
+                are skipped, and the run completes as `cancelled`. A run planj drove that nobody drives
+                now (its process crashed, or it waits for `planj resume`) is completed as cancelled here
+                and now; a run another agent writes (`planj append`) is left for that agent to complete.
                   planj cancel RUN
                   planj cancel RUN --reason "wrong goal" --as ana
                 """))
@@ -43,28 +44,41 @@ extension Planj {
                 defer { try? journal.close() }
                 let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
                 let note = try await journal.requestCancel(run: run, actor: "human:\(who)", reason: reason)
-                let completed = try await Self.completeUndriven(run, in: journal)
+                let events = try journal.events(of: run)
+                let ours = Self.drivenByPlanj(events)
+                let completed = ours ? try await Self.completeUndriven(run, events: events, in: journal) : false
                 if json {
                     Output.line(
                         JSONValue.record([
                             "run": .string(run), "seq": .int(note.seq), "completed_here": .bool(completed),
+                            "driven_by_planj": .bool(ours),
                         ]).jsonText)
                 } else if completed {
                     Output.line("run \(run) cancelled (seq \(note.seq)); no process was driving it")
-                } else {
+                } else if ours {
                     Output.line("asked to cancel run \(run) (seq \(note.seq)); the process driving it stops it (follow it with `planj watch \(run)`)")
+                } else {
+                    Output.line(
+                        "asked to cancel run \(run) (seq \(note.seq)); another agent writes it, and completes it when it reads the note")
                 }
             }
         }
 
+        /// Whether planj's runner drives the run (`planj run` or a library `PlanRunner`, a replay's
+        /// fork): a run another agent writes (`planj append`, `ingest`) is that agent's to complete.
+        static func drivenByPlanj(_ events: [JournalEvent]) -> Bool {
+            events.first { $0.knownKind == .runStarted }?.data("agent")?["name"]?.stringValue == "planj"
+                || events.contains { $0.knownKind == .note && $0.data("replay_of") != nil }
+        }
+
         /// Completes `run` as cancelled when no process drives it; `false` when another process
         /// drives it (or completed it meanwhile).
-        static func completeUndriven(_ run: String, in journal: Journal) async throws -> Bool {
+        static func completeUndriven(_ run: String, events: [JournalEvent], in journal: Journal) async throws -> Bool {
             let refusing = RuntimeError("cancelled", "the run is being cancelled")
             let runner = PlanRunner(
                 journal: journal, planner: ClosurePlanner(name: "none") { _ in throw refusing },
                 executor: ClosureExecutor(name: "none") { _, _ in throw refusing },
-                options: RunnerOptions(lastDriven: try journal.events(of: run)))
+                options: RunnerOptions(lastDriven: events))
             do {
                 _ = try await runner.completeCancelled(run: run)
                 return true

@@ -85,7 +85,8 @@ extension Planj {
             let plannerSpec = planner ?? recorded?.planner ?? "recorded"
             let executorSpec = executor ?? recorded?.executor ?? "recorded"
             let settings = try openAI.settings()
-            let options = try limits.options(base: record.options)
+            // The limits of the fork's last resume, else those its replay recorded.
+            let options = try limits.options(base: RunnerOptions(lastResumeOf: try journal.events(of: run)) ?? record.options)
             let live = { (spec: String) in spec == "recorded" ? nil : spec }
             let fallback = try Replay.recordedPlanner(of: record.original, in: journal, executor: executorSpec, http: settings)
             let originalExecutor = try Replay.recordedExecutor(of: record.original, in: journal)

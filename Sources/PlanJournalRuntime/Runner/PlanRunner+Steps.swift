@@ -108,7 +108,7 @@ extension PlanRunner {
     /// The attempt the run's end cut off: journaled as failed (`cancelled`, by actor `system`, as
     /// no executor's own failure is), to be tried again.
     private func cancelled(_ request: StepRequest, recorder: RunRecorder) -> StepFinish {
-        var entry = failureEntry(request, RuntimeError("cancelled", "the run stopped while the step ran", retryable: true))
+        var entry = failureEntry(request, RuntimeError("cancelled", JournalEvent.cutOffMessage, retryable: true))
         entry.actor = "system"
         recorder.stage([entry])
         return StepFinish(stepID: request.step.id, outcome: .cancelled)
@@ -177,5 +177,18 @@ extension RunProgress {
                     FinalFailure(stepID: id, reason: mismatch ? "observation_mismatch" : "step_failed", details: error.message))
             }
         }
+    }
+}
+
+extension JournalEvent {
+    /// What the runner's record of an attempt the run's end cut off says.
+    static let cutOffMessage = "the run stopped while the step ran"
+
+    /// Whether this is the runner's record of an attempt the run's end cut off (a `step.failed` of
+    /// type `cancelled` by actor `system`, or by `executor` with the runner's message, as planj
+    /// wrote it before 0.2.1), not a failure of the step.
+    public var isCutOffAttempt: Bool {
+        guard knownKind == .stepFailed, let error = data("error"), error["type"]?.stringValue == "cancelled" else { return false }
+        return actor == "system" || (actor == "executor" && error["message"]?.stringValue == Self.cutOffMessage)
     }
 }

@@ -163,5 +163,5 @@ public struct PlanRunner: Sendable {
 
 /// The runtime's version, recorded in `run.started`.
 public enum PlanJournalRuntime {
-    public static let version = "0.2.0"
+    public static let version = "0.2.1"
 }

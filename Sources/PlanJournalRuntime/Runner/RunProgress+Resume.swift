@@ -81,7 +81,7 @@ extension RunProgress {
                 // The runner's own record of an attempt the run's end cut off (an executor's
                 // failure of that type is a failure like any other).
                 let outcome: StepFinish.Outcome =
-                    type == "cancelled" && event.actor == "system"
+                    event.isCutOffAttempt
                     ? .cancelled
                     : .failed(
                         RuntimeError(

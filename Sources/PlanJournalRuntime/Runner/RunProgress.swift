@@ -116,13 +116,16 @@ struct RunProgress: Sendable {
             }
         }
         // A step skipped because a dependency did not run gets its chance when that dependency
-        // (changed, say, after its approval was denied) runs again.
+        // (changed, say, after its approval was denied) runs again, and no other dependency of it
+        // is dead.
         var again = Set(steps.filter { status[$0.id] == .pending }.map(\.id))
         var reopened = true
         while reopened {
             reopened = false
             for step in steps
-            where status[step.id] == .skipped && !denied.contains(step.id) && step.dependsOn.contains(where: again.contains) {
+            where status[step.id] == .skipped && !denied.contains(step.id) && step.dependsOn.contains(where: again.contains)
+                && !step.dependsOn.contains(where: isDead)
+            {
                 status[step.id] = .pending
                 tries[step.id] = 0
                 again.insert(step.id)
@@ -135,6 +138,11 @@ struct RunProgress: Sendable {
         plan = steps
         schedule = nil
         self.version = version
+    }
+
+    /// Whether step `id` will never complete: skipped, denied, or failed with its replan declined.
+    private func isDead(_ id: String) -> Bool {
+        status[id] == .skipped || status[id] == .denied || (status[id] == .failed && abandoned.contains(id))
     }
 
     /// Steps whose approval was denied.

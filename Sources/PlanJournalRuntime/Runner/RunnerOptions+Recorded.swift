@@ -17,11 +17,17 @@ extension RunnerOptions {
         if config["approve_plan"]?.boolValue == true { approvePlan = true }
     }
 
-    /// The limits a run was last driven with: those its last resume recorded (`note` `resumed`,
-    /// `limits`), else those of its `run.started` `config`.
+    /// The limits a run was last driven with: those its last resume recorded, else those of its
+    /// `run.started` `config`.
     public init(lastDriven events: [JournalEvent]) {
-        let resumed = events.last { $0.knownKind == .note && $0.dataString("message") == "resumed" && $0.data("limits") != nil }
-        self.init(recorded: resumed?.data("limits") ?? events.first { $0.knownKind == .runStarted }?.data("config"))
+        self = RunnerOptions(lastResumeOf: events) ?? RunnerOptions(recorded: events.first { $0.knownKind == .runStarted }?.data("config"))
+    }
+
+    /// The limits the run's last resume recorded (`note` `resumed`, `limits`); `nil` when none did.
+    public init?(lastResumeOf events: [JournalEvent]) {
+        guard let limits = events.last(where: { $0.knownKind == .note && $0.dataString("message") == "resumed" })?.data("limits")
+        else { return nil }
+        self.init(recorded: limits)
     }
 
     /// The `config` members that record these options in `run.started` (read back by

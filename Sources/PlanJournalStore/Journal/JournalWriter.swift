@@ -173,11 +173,11 @@ final class JournalWriter {
 
     /// Takes the run `rid`, about to be removed, out of dictionary training: a dictionary this
     /// transaction trained on its chunks is withdrawn (the chunks compressed with it are compressed
-    /// again without one), and training starts afresh from what the journal stores, once this
-    /// transaction is over. Call with every chunk inserted (``settleChunks(wait:)``).
+    /// again without one), and training starts afresh on the chunks written from now on. Call
+    /// with every chunk inserted (``settleChunks(wait:)``).
     private func untrain(_ rid: Int64) throws(JournalError) {
         guard sampledRuns.contains(rid) else { return }
-        trainer = nil
+        trainer = DictionaryTrainer()
         trainsOnStoredChunks = false
         sampledRuns.removeAll()
         guard let id = storedDictionary else { return }

@@ -101,9 +101,16 @@ struct BehaviourRules {
     }
 
     /// The limits a run declares in `run.started` `config` (`budget_usd`, `max_tokens`,
-    /// `timeout_s`, `max_steps`, `max_replans`) against what it spent.
+    /// `timeout_s`, `max_steps`, `max_replans`), or its last resume's, against what it spent.
     private mutating func limits(_ events: [JournalEvent], _ s: PlanState) {
-        guard let started = events.first, started.knownKind == .runStarted, let config = started.data("config") else { return }
+        guard let started = events.first, started.knownKind == .runStarted, case .object(var members) = started.data("config")
+        else { return }
+        // A resume may have been given other limits (its note records them): the last ones hold.
+        let resumed = events.last { $0.knownKind == .note && $0.dataString("message") == "resumed" }
+        if case .object(let limits)? = resumed?.data("limits") {
+            members = members.filter { m in !limits.contains { $0.key == m.key } } + limits
+        }
+        let config = JSONValue.object(members)
         let budget = config["budget_usd"]?.doubleValue
         let maxTokens = config["max_tokens"]?.int64Value
         // Where each limit was first crossed: the model call (and its step) that crossed it, as
@@ -131,8 +138,7 @@ struct BehaviourRules {
                 "used \(s.totals.tokens) tokens, more than the run's max_tokens of \(maxTokens)")
         }
         // The timeout bounds each drive of the run: from its start, or from its last resume.
-        let resumed = events.last { $0.knownKind == .note && $0.dataString("message") == "resumed" }?.ts
-        if let timeout = config["timeout_s"]?.doubleValue, let start = resumed ?? s.startedAt, let end = s.endedAt ?? s.updatedAt {
+        if let timeout = config["timeout_s"]?.doubleValue, let start = resumed?.ts ?? s.startedAt, let end = s.endedAt ?? s.updatedAt {
             let seconds = start.milliseconds(to: end) / 1000
             // A run the timeout stopped takes a moment to journal its end.
             let stopping = events.last?.dataString("stopped_by") == "timeout" ? max(1, timeout / 10) : 0

@@ -1,4 +1,5 @@
 import PlanJournalCore
+import PlanJournalRuntime
 import PlanJournalStore
 
 /// The comparison of two runs (typically a run and its fork): per step, whether its outcome (status
@@ -251,7 +252,7 @@ public struct RunDiff: Sendable, Encodable {
                         difference: "with different outputs"))
             case .stepFailed?:
                 // An attempt the run's end cut off is the runner's record, not the step's failure.
-                if e.actor == "system" && e.data("error")?["type"]?.stringValue == "cancelled" { continue }
+                if e.isCutOffAttempt { continue }
                 let id = e.dataString("step_id") ?? "?"
                 result.append(Milestone(thread: id, seq: e.seq, key: "failed", label: "step \(id) failed", difference: "differently"))
             case .stepSkipped?:
