@@ -3,13 +3,13 @@
 public protocol ApprovalSource: Sendable {
     /// The decision for a step (`stepID`) or a plan version (`version`).
     func decision(stepID: String?, version: Int?) -> ApprovalDecision?
-    /// Why the run is to be cancelled now that each step has finished `finished` attempts (a
-    /// replay cancels where its recording was cancelled); `nil`: not now.
-    func cancellation(finished: [String: Int]) -> String?
+    /// Why the run is to be cancelled now that each step has finished the attempts `finished`
+    /// gives for its id (a replay cancels where its recording was cancelled); `nil`: not now.
+    func cancellation(finished: (String) -> Int) -> String?
 }
 
 extension ApprovalSource {
-    public func cancellation(finished: [String: Int]) -> String? { nil }
+    public func cancellation(finished: (String) -> Int) -> String? { nil }
 }
 
 /// An approval decision and who made it.

@@ -82,10 +82,6 @@ extension PlanRunner {
                     ending = Ending(stoppedBy: "cancelled", cancelled: true)
                     break
                 }
-                if let reason = p.cancelRequested {
-                    ending = .cancelled(reason)
-                    break
-                }
                 var waiting = false
                 ending = try await advance(&p, recorder: recorder, running: running, waiting: &waiting) { request in
                     running += 1
@@ -157,7 +153,9 @@ extension PlanRunner {
         launch: (StepRequest) -> Void
     ) async throws -> Ending? {
         for event in recorder.takeExternal() { p.absorb(event) }
-        if p.cancelRequested == nil { p.cancelRequested = approvals?.cancellation(finished: p.finishedAttempts) }
+        if p.cancelRequested == nil, let reason = approvals?.cancellation(finished: { p.finishedAttempts(of: $0) }) {
+            p.cancelRequested = reason
+        }
         if let reason = p.cancelRequested { return .cancelled(reason) }
         if let budget = options.budgetUSD {
             // Staged model calls count against the budget too.

@@ -186,9 +186,9 @@ struct RunProgress: Sendable {
 
     var anyCompleted: Bool { status.values.contains(.completed) }
 
-    /// The attempts of each step that have finished (all started, but one running).
-    var finishedAttempts: [String: Int] {
-        attempts.reduce(into: [:]) { out, entry in out[entry.key] = entry.value - (status[entry.key] == .running ? 1 : 0) }
+    /// The attempts of step `id` that have finished (all started, but one running).
+    func finishedAttempts(of id: String) -> Int {
+        (attempts[id] ?? 0) - (status[id] == .running ? 1 : 0)
     }
 
     /// Outputs of the steps `step` depends on.

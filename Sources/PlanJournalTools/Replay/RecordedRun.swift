@@ -180,10 +180,8 @@ public struct RecordedRun: Sendable, ApprovalSource {
 
     /// The recording's cancellation, once each step has finished as many attempts as it had when
     /// the recording was cancelled.
-    public func cancellation(finished: [String: Int]) -> String? {
-        guard let cancelledAfter, cancelledAfter.finished.allSatisfy({ finished[$0.key, default: 0] >= $0.value }) else {
-            return nil
-        }
+    public func cancellation(finished: (String) -> Int) -> String? {
+        guard let cancelledAfter, cancelledAfter.finished.allSatisfy({ finished($0.key) >= $0.value }) else { return nil }
         return cancelledAfter.reason
     }
 }
