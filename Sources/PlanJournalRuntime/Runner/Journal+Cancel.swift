@@ -27,11 +27,18 @@ extension Journal {
     }
 }
 
+extension JournalEvent {
+    /// Why this `note` asks for its run's cancellation (`"cancel": true`, as `planj cancel`
+    /// writes it); `nil` for any other event.
+    public var cancellationReason: String? {
+        guard knownKind == .note, dataBool("cancel") == true else { return nil }
+        return "cancelled by \(actor ?? "someone")" + (dataString("text").map { ": \($0)" } ?? "")
+    }
+}
+
 extension RunProgress {
-    /// Takes in a cancellation a `note` with `"cancel": true` asks for.
+    /// Takes in a cancellation a `note` asks for (``JournalEvent/cancellationReason``).
     mutating func noteCancel(_ event: JournalEvent) {
-        guard event.knownKind == .note, event.dataBool("cancel") == true, cancelRequested == nil else { return }
-        let reason = event.dataString("text").map { ": \($0)" } ?? ""
-        cancelRequested = "cancelled by \(event.actor ?? "someone")\(reason)"
+        if cancelRequested == nil { cancelRequested = event.cancellationReason }
     }
 }

@@ -254,14 +254,10 @@ public actor RunRecorder {
             return s.external
         }
     }
-    /// What a cancellation note among the events other writers appended (not taken yet) asks
-    /// (``RunProgress/noteCancel(_:)``); `nil` when none does.
+    /// Why a cancellation note among the events other writers appended (not taken yet) asks for
+    /// the run's end (``JournalEvent/cancellationReason``); `nil` when none does.
     nonisolated func cancelRequest() -> String? {
-        shared.withLock { s in
-            var p = RunProgress(goal: "")
-            for e in s.external { p.noteCancel(e) }
-            return p.cancelRequested
-        }
+        shared.withLock { s in s.external.lazy.compactMap(\.cancellationReason).first }
     }
 
 

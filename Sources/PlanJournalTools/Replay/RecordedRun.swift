@@ -120,7 +120,7 @@ public struct RecordedRun: Sendable, ApprovalSource {
                 if let id = e.dataString("step_id") {
                     judging[id] = nil
                     attempts[id, default: []].append(working.removeValue(forKey: id) ?? AttemptWork())
-                    if e.data("error")?["type"]?.stringValue != "cancelled" { finished[id, default: 0] += 1 }
+                    if !e.isCutOffAttempt { finished[id, default: 0] += 1 }
                     let error = e.data("error")
                     outcomes[id, default: []].append(
                         .failed(
@@ -132,8 +132,8 @@ public struct RecordedRun: Sendable, ApprovalSource {
                 // An attempt that never finished (the run was interrupted) answers nothing.
                 if let id = e.dataString("step_id") { working[id] = nil }
             case .note?:
-                if e.dataBool("cancel") == true, cancelledAfter == nil {
-                    cancelledAfter = (finished, "run \(run) was cancelled here (\(e.dataString("text") ?? "by \(e.actor ?? "someone")"))")
+                if let reason = e.cancellationReason, cancelledAfter == nil {
+                    cancelledAfter = (finished, "run \(run) was \(reason)")
                 }
             case .callTool?:
                 if let id = e.dataString("step_id"), let tool = e.dataString("tool") {
