@@ -48,8 +48,8 @@ import Testing
         #expect(try compact(#""\ud83d\ude00 \uD83D\uDE00""#) == #""\ud83d\ude00 \uD83D\uDE00""#)
         #expect(JSONLoneSurrogates.replaced(in: Array(#""\ud83d\ude00 \\ud800""#.utf8)) == nil)
         let event = try JournalEvent(
-            parsing: #"{"run":"r\ud83e","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"cut \ud83e"}}"#)
-        #expect(event.run == "r\u{FFFD}" && event.dataString("goal") == "cut \u{FFFD}")
+            parsing: #"{"run":"r\ud83d\ude00","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"cut \ud83e"}}"#)
+        #expect(event.run == "r😀" && event.dataString("goal") == "cut \u{FFFD}")
         #expect(String(decoding: event.bytes, as: UTF8.self).contains(#""goal":"cut \ufffd""#))
         // Read again after the replacement, a line still says what is worth a note about its time
         // (keys sorted: the first read stopped at data, before ts).
@@ -58,6 +58,17 @@ import Testing
             parsing: Array(#"{"data":{"goal":"\ud83e"},"kind":"run.started","run":"r","seq":1,"ts":"2026-11-24T10:00:00.1234567Z"}"#.utf8),
             timestampNote: &note)
         #expect(note == .rounded)
+        // Not in a run id: `r\ud800` and `r\udc00` would both read `r\u{FFFD}`, one run of two.
+        for run in [#"r\ud800"#, #"r\udc00"#, #"\ud83e"#] {
+            let line = #"{"run":""# + run + #"","seq":2,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{"text":"\ud83e"}}"#
+            #expect {
+                try JournalEvent(parsing: line)
+            } throws: { error in
+                let e = error as? JournalError
+                return e?.code == .invalidEvent && e?.context.field == "run" && e?.context.seq == 2
+                    && e?.message.contains("surrogate") == true
+            }
+        }
     }
 
     @Test func acceptsMultiByteUTF8() throws {

@@ -44,6 +44,16 @@ extension JournalEvent {
         }
         // Written by Python's or JavaScript's serializer: read as U+FFFD (see JSONLoneSurrogates).
         try self.init(parsing: replaced, timestampNote: &timestampNote)
+        // Not in the run id, though: `"x\ud800"` and `"x\udc00"` would both be `x\u{FFFD}`, and
+        // the events of two runs would merge into one.
+        var q = EnvelopeParser(replaced)
+        _ = try? q.parse()
+        if let token = q.runToken, !line[token].elementsEqual(replaced[token]) {
+            throw JournalError.invalid(
+                "run", "holds an unpaired UTF-16 surrogate escape (such as \\ud800), which spells no character: "
+                    + "a run id must be valid Unicode (read as U+FFFD, two different ids could name one run)"
+            ).adding(run: run, seq: seq)
+        }
     }
 
     /// Reads one wire-format JSON line given as text.
@@ -76,6 +86,8 @@ extension JournalEvent {
 private struct EnvelopeParser {
     var s: JSONCompactor
     var run: String?
+    /// Where the run id's string token is in the line, once read.
+    var runToken: Range<Int>?
     var seq: Int64?
     /// What is worth a note about `ts` (rounded down, or an integer near the epoch).
     var timestampNote: TimestampNote?
@@ -88,7 +100,6 @@ private struct EnvelopeParser {
         let src = s.src
         try s.expect(UInt8(ascii: "{"), "'{' to open the event")
         var v: (Int, Range<Int>)?
-        var runToken: Range<Int>?
         var seqToken: Range<Int>?
         var ts: Timestamp?
         /// The `ts` token's text when it is already in the normalized form.
