@@ -45,6 +45,43 @@ import Testing
         #expect(result.state.step("g")?.status == .completed && result.state.step("after")?.status == .completed)
     }
 
+    /// Denies g under plan version 1, grants it under version 2 (a source a resumed process asks
+    /// the same way).
+    struct DenyFirstVersion: ApprovalSource {
+        func decision(stepID: String?, version: Int?) -> ApprovalDecision? { nil }
+        func decision(stepID: String, planVersion: Int) -> ApprovalDecision? {
+            ApprovalDecision(decision: planVersion == 1 ? "denied" : "granted", actor: "human:ana")
+        }
+    }
+
+    /// A denied step is journaled as skipped at once, with its dependents, as a resumed run does:
+    /// cut after any event and resumed, the run journals the same skips, approvals and completions
+    /// (it used to skip g and its dependent only when resumed between the denial and the replan).
+    @Test(.timeLimit(.minutes(1))) func aDenialIsJournaledTheSameWhetherOrNotTheRunWasResumed() async throws {
+        var options = RunnerOptions()
+        options.parallel = 1
+        func runner(_ journal: Journal) -> PlanRunner {
+            PlanRunner(journal: journal, planner: Self.planner, executor: Self.executor, approvals: DenyFirstVersion(), options: options)
+        }
+        func steps(_ events: [JournalEvent]) -> [String] {
+            // (An attempt the cut interrupts is tried again: its step.started and what follows come twice.)
+            events.filter { $0.knownKind == .stepSkipped || $0.knownKind == .stepCompleted || $0.kind.hasPrefix("approval.") }
+                .map { "\($0.kind) \($0.dataString("step_id") ?? "")" }.sorted()
+        }
+        let t = try TemporaryJournal()
+        let whole = try await runner(t.journal).start(.init(goal: "approvals", runID: "d"))
+        let events = try t.journal.events(of: "d")
+        #expect(whole.status == "succeeded")
+        #expect(steps(events).filter { $0.hasPrefix("step.skipped") } == ["step.skipped after", "step.skipped g"])
+        for cut in 1..<(events.count - 1) {
+            let j = try TemporaryJournal()
+            _ = try await j.journal.append(Array(events[..<cut]), to: "d", expecting: .noRun)
+            let resumed = try await runner(j.journal).resume(run: "d")
+            #expect(resumed.status == "succeeded", "cut after seq \(cut)")
+            #expect(steps(try j.journal.events(of: "d")) == steps(events), "cut after seq \(cut) (\(events[cut - 1].kind))")
+        }
+    }
+
     @Test func anApprovalIsNotReusedForTheChangedStep() async throws {
         let t = try TemporaryJournal()
         _ = try await PlanRunner(journal: t.journal, planner: Self.planner, executor: Self.executor)

@@ -357,4 +357,44 @@ import Testing
         let diff = try RunDiff("h", "h.r", in: t.journal)
         #expect(diff.agree, "\(diff.firstDivergence?.reason ?? "")")
     }
+
+    /// A step denied, changed by a replan, then granted: each of its two requests gets the
+    /// decision recorded for it (both used to get the last one, so the fork ran the step as it
+    /// was first planned).
+    @Test func eachApprovalRequestOfAStepGetsItsOwnRecordedDecision() async throws {
+        let t = try TemporaryJournal()
+        let planner = ClosurePlanner(name: "p") { request in
+            let revised = request.replan != nil
+            return PlanProposal(steps: [
+                PlanStep(id: "x", description: revised ? "fetch again" : "fetch"),
+                PlanStep(id: "g", description: revised ? "publish to staging" : "publish to prod", requiresApproval: true),
+                PlanStep(id: "after", dependsOn: ["g", "x"]),
+            ])
+        }
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            if request.step.description == "fetch" { throw RuntimeError("http_error", "404", retryable: false) }
+            return StepAnswer(output: "ok \(request.step.id)")
+        }
+        final class DenyOnce: ApprovalSource {
+            let asked = Mutex(0)
+            func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
+                let n = asked.withLock { $0 += 1; return $0 }
+                return ApprovalDecision(decision: n == 1 ? "denied" : "granted", actor: "human:ana")
+            }
+        }
+        let original = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, approvals: DenyOnce())
+            .start(.init(goal: "approvals", runID: "ap"))
+        #expect(original.status == "succeeded")
+        let replayer = Replayer(journal: t.journal)
+        // From the plan (both requests asked again), and from the first decision on.
+        for (seq, name) in [(2, "ap.plan"), (try replayer.forkPoint(of: "ap"), "ap.r")] {
+            let fork = try await replayer.reexecute("ap", at: seq, as: name, planner: nil, executor: nil)
+            let decisions = try t.journal.events(of: fork.run).filter { $0.knownKind == .approvalResolved }
+            #expect(decisions.map { "\($0.dataString("decision") ?? "-") \($0.actor ?? "-")" } == ["denied human:ana", "granted human:ana"])
+            let diff = try RunDiff("ap", fork.run, in: t.journal)
+            #expect(diff.agree, "\(name): \(diff.firstDivergence?.reason ?? "")")
+            // Event for event (but the fork's note of where it resumed): the skips of the denial too.
+            #expect(try t.journal.events(of: fork.run).map(\.kind).filter { $0 != "note" } == t.journal.events(of: "ap").map(\.kind))
+        }
+    }
 }

@@ -3,12 +3,16 @@
 public protocol ApprovalSource: Sendable {
     /// The decision for a step (`stepID`) or a plan version (`version`).
     func decision(stepID: String?, version: Int?) -> ApprovalDecision?
+    /// The decision for a step asked while the plan version `planVersion` is in force (a step a
+    /// replan changes is asked again); by default ``decision(stepID:version:)`` for the step.
+    func decision(stepID: String, planVersion: Int) -> ApprovalDecision?
     /// Why the run is to be cancelled now that each step has finished the attempts `finished`
     /// gives for its id (a replay cancels where its recording was cancelled); `nil`: not now.
     func cancellation(finished: (String) -> Int) -> String?
 }
 
 extension ApprovalSource {
+    public func decision(stepID: String, planVersion: Int) -> ApprovalDecision? { decision(stepID: stepID, version: nil) }
     public func cancellation(finished: (String) -> Int) -> String? { nil }
 }
 

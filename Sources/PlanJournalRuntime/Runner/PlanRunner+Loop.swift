@@ -162,87 +162,92 @@ extension PlanRunner {
             if recorder.hasStaged { try await recorder.flush() }
             if recorder.costUSD > budget { return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget)) }
         }
-        // Every pending replan request is decided (replanned or declined) before anything else;
-        // each decision removes its request.
-        while !p.finalFailures.isEmpty {
-            if running > 0 { return nil }
-            if let policy = planner as? any ReplanPolicy {
-                let ranked = p.finalFailures.enumerated().sorted { a, b in
-                    let (x, y) = (policy.priority(of: a.element.replanReason), policy.priority(of: b.element.replanReason))
-                    return x != y ? x < y : a.offset < b.offset
+        // A pass starts again after a step's approval is denied: its skip (and its dependents')
+        // is journaled before anything starts, as a resumed run, which finds it denied, does.
+        pass: while true {
+            // Every pending replan request is decided (replanned or declined) before anything else;
+            // each decision removes its request.
+            while !p.finalFailures.isEmpty {
+                if running > 0 { return nil }
+                if let policy = planner as? any ReplanPolicy {
+                    let ranked = p.finalFailures.enumerated().sorted { a, b in
+                        let (x, y) = (policy.priority(of: a.element.replanReason), policy.priority(of: b.element.replanReason))
+                        return x != y ? x < y : a.offset < b.offset
+                    }
+                    p.finalFailures = ranked.map(\.element)
                 }
-                p.finalFailures = ranked.map(\.element)
+                if let ending = try await replan(&p, p.finalFailures[0], recorder: recorder) { return ending }
             }
-            if let ending = try await replan(&p, p.finalFailures[0], recorder: recorder) { return ending }
-        }
-        // A denied step will not run: journal it as skipped.
-        if p.hasUnskippedDenials {
-            for step in p.plan where p.status[step.id] == .denied {
-                try await recorder.record(
-                    .stepSkipped, actor: "system",
-                    data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
-                p.status[step.id] = .skipped
+            // A denied step will not run: journal it as skipped.
+            if p.hasUnskippedDenials {
+                for step in p.plan where p.status[step.id] == .denied {
+                    try await recorder.record(
+                        .stepSkipped, actor: "system",
+                        data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
+                    p.status[step.id] = .skipped
+                }
             }
-        }
-        var scan = p.scan()
-        if scan.settled && running == 0 { return .done }
-        switch p.planApproval {
-        case .denied: return Ending(stoppedBy: "plan_denied", error: RuntimeError("plan_denied", "the plan was denied"))
-        case .requested:
-            waiting = true
+            var scan = p.scan()
+            if scan.settled && running == 0 { return .done }
+            switch p.planApproval {
+            case .denied: return Ending(stoppedBy: "plan_denied", error: RuntimeError("plan_denied", "the plan was denied"))
+            case .requested:
+                waiting = true
+                return nil
+            case .notNeeded, .granted: break
+            }
+            while !scan.blocked.isEmpty {
+                for (step, dep) in scan.blocked {
+                    try await recorder.record(
+                        .stepSkipped, actor: "system",
+                        data: .record(["step_id": .string(step.id), "reason": .string("dependency \(dep) did not run")]))
+                    p.status[step.id] = .skipped
+                }
+                scan = p.scan()
+            }
+            if scan.settled && running == 0 { return .done }
+            var slots = options.parallel - running
+            var launching: [(step: PlanStep, attempt: Int)] = []
+            for step in scan.ready {
+                if step.requiresApproval && !p.approved.contains(step.id) {
+                    try await requestApproval(&p, step: step, recorder: recorder)
+                    if p.status[step.id] == .denied { continue pass }
+                    if !p.approved.contains(step.id) {
+                        waiting = true
+                        continue
+                    }
+                }
+                guard slots > 0 else { break }
+                guard p.stepsStarted + launching.count < options.maxSteps else {
+                    if running + launching.count > 0 { break }
+                    return .limit("max_steps", "the run reached --max-steps \(options.maxSteps)")
+                }
+                launching.append((step, (p.attempts[step.id] ?? 0).saturatingAdd(1)))
+                slots -= 1
+            }
+            guard !launching.isEmpty else { return nil }
+            // Journal first: every step is started in the journal (one batch) before it runs.
+            try await recorder.record(
+                launching.map { step, attempt in
+                    RunRecorder.Entry(
+                        .stepStarted, actor: "executor",
+                        data: .record([
+                            "step_id": .string(step.id), "attempt": .int(attempt), "tool": step.tool.map(JSONValue.string),
+                            "inputs": .record(["depends_on": .strings(step.dependsOn)]),
+                        ]))
+                })
+            for (step, attempt) in launching {
+                p.attempts[step.id] = attempt
+                p.tries[step.id, default: 0] += 1
+                p.status[step.id] = .running
+                p.stepsStarted += 1
+                launch(
+                    StepRequest(
+                        run: recorder.run, goal: p.goal, step: step, attempt: attempt,
+                        dependencyOutputs: p.dependencyOutputs(of: step)))
+            }
             return nil
-        case .notNeeded, .granted: break
         }
-        while !scan.blocked.isEmpty {
-            for (step, dep) in scan.blocked {
-                try await recorder.record(
-                    .stepSkipped, actor: "system",
-                    data: .record(["step_id": .string(step.id), "reason": .string("dependency \(dep) did not run")]))
-                p.status[step.id] = .skipped
-            }
-            scan = p.scan()
-        }
-        if scan.settled && running == 0 { return .done }
-        var slots = options.parallel - running
-        var launching: [(step: PlanStep, attempt: Int)] = []
-        for step in scan.ready {
-            if step.requiresApproval && !p.approved.contains(step.id) {
-                try await requestApproval(&p, step: step, recorder: recorder)
-                if !p.approved.contains(step.id) {
-                    waiting = true
-                    continue
-                }
-            }
-            guard slots > 0 else { break }
-            guard p.stepsStarted + launching.count < options.maxSteps else {
-                if running + launching.count > 0 { break }
-                return .limit("max_steps", "the run reached --max-steps \(options.maxSteps)")
-            }
-            launching.append((step, (p.attempts[step.id] ?? 0).saturatingAdd(1)))
-            slots -= 1
-        }
-        guard !launching.isEmpty else { return nil }
-        // Journal first: every step is started in the journal (one batch) before it runs.
-        try await recorder.record(
-            launching.map { step, attempt in
-                RunRecorder.Entry(
-                    .stepStarted, actor: "executor",
-                    data: .record([
-                        "step_id": .string(step.id), "attempt": .int(attempt), "tool": step.tool.map(JSONValue.string),
-                        "inputs": .record(["depends_on": .strings(step.dependsOn)]),
-                    ]))
-            })
-        for (step, attempt) in launching {
-            p.attempts[step.id] = attempt
-            p.tries[step.id, default: 0] += 1
-            p.status[step.id] = .running
-            p.stepsStarted += 1
-            launch(
-                StepRequest(
-                    run: recorder.run, goal: p.goal, step: step, attempt: attempt,
-                    dependencyOutputs: p.dependencyOutputs(of: step)))
-        }
-        return nil
     }
 
     private func requestApproval(_ p: inout RunProgress, step: PlanStep, recorder: RunRecorder) async throws {
@@ -256,7 +261,7 @@ extension PlanRunner {
             p.approvalRequested.insert(step.id)
         }
         let decision =
-            approvals?.decision(stepID: step.id, version: nil)
+            approvals?.decision(stepID: step.id, planVersion: p.version)
             ?? (options.approval == .auto
                 ? ApprovalDecision(decision: "granted", actor: "policy", comment: "granted by policy --approve auto") : nil)
         guard let decision else { return }

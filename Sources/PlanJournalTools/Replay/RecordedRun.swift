@@ -23,8 +23,11 @@ public struct RecordedRun: Sendable, ApprovalSource {
     /// Per step, the indexes in ``outcomes`` of failures the run replanned after (rather than
     /// trying the step again in the same plan).
     public private(set) var replannedFailures: [String: Set<Int>] = [:]
-    /// The approval decisions, by `step:ID` or `plan:VERSION`.
+    /// The approval decisions, by `step:ID` or `plan:VERSION` (a step's last one).
     public private(set) var approvals: [String: ApprovalDecision] = [:]
+    /// Each step's decisions in order, with the plan version in force when each was made (a step
+    /// a replan changed is asked again).
+    public private(set) var stepDecisions: [String: [(planVersion: Int, decision: ApprovalDecision)]] = [:]
     /// The `run.completed` status, when the run ended.
     public private(set) var finalStatus: String?
     /// The full step list of every plan version, in order.
@@ -159,9 +162,13 @@ public struct RecordedRun: Sendable, ApprovalSource {
                 if let last = outcomes[id]?.last, case .failed = last { replannedFailures[id, default: []].insert(outcomes[id]!.count - 1) }
             case .approvalResolved?:
                 let key = e.dataString("step_id").map { "step:\($0)" } ?? "plan:\(e.dataInt("version") ?? 0)"
-                approvals[key] = ApprovalDecision(
+                let decision = ApprovalDecision(
                     decision: e.dataString("decision") ?? "granted", actor: e.actor ?? "human",
                     comment: e.dataString("comment"))
+                approvals[key] = decision
+                if let id = e.dataString("step_id") {
+                    stepDecisions[id, default: []].append((state.currentPlan?.version ?? 0, decision))
+                }
             case .runCompleted?:
                 finalStatus = e.dataString("status")
                 if finalStatus == "cancelled" && cancelledAfter == nil {
@@ -176,6 +183,13 @@ public struct RecordedRun: Sendable, ApprovalSource {
     /// The recorded decision for a step or plan version.
     public func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
         approvals[stepID.map { "step:\($0)" } ?? "plan:\(version ?? 0)"]
+    }
+
+    /// The decision recorded for the step's request under `planVersion`: the last one made while
+    /// that version or an earlier one was in force, else the step's first.
+    public func decision(stepID: String, planVersion: Int) -> ApprovalDecision? {
+        guard let decisions = stepDecisions[stepID] else { return nil }
+        return decisions.last { $0.planVersion <= planVersion }?.decision ?? decisions.first?.decision
     }
 
     /// The recording's cancellation, once each step has finished as many attempts as it had when
