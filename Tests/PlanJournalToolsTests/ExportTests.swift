@@ -72,6 +72,38 @@ import Testing
         #expect(model["ts"] as? Int == start + 4_000_000 && model["dur"] as? Int == 1_000_000)
     }
 
+    /// A run that ended (cancelled) while a step ran and its tool call waited: both are drawn up
+    /// to the run's end, as unfinished and unanswered; a call without a `call_id` is matched to
+    /// its step's observation.
+    @Test func theChromeTraceDrawsWhatARunEndedInTheMiddleOf() throws {
+        let t = try TemporaryJournal()
+        func line(_ seq: Int, _ second: Int, _ kind: String, _ data: String) -> String {
+            #"{"run":"x","seq":\#(seq),"ts":"2026-11-24T10:00:\#(10 + second)Z","kind":"\#(kind)","data":\#(data)}"#
+        }
+        _ = try t.journal.ingest(
+            text: [
+                line(1, 0, "run.started", #"{"goal":"g"}"#),
+                line(2, 1, "plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"}]}"#),
+                line(3, 2, "step.started", #"{"step_id":"a"}"#),
+                line(4, 2, "step.started", #"{"step_id":"b"}"#),
+                line(5, 3, "call.tool", #"{"step_id":"b","tool":"grep","args":{}}"#),
+                line(6, 4, "step.observed", #"{"step_id":"b","ok":true}"#),
+                line(7, 4, "step.completed", #"{"step_id":"b"}"#),
+                line(8, 5, "call.tool", #"{"step_id":"a","tool":"fetch","call_id":"c1","args":{}}"#),
+                line(9, 9, "run.completed", #"{"status":"cancelled"}"#),
+            ].joined(separator: "\n") + "\n")
+        let trace = ChromeTrace.render(run: "x", events: try t.journal.events(of: "x"))
+        let parsed = try JSONSerialization.jsonObject(with: Data(trace.jsonText.utf8)) as? [String: Any]
+        let events = try #require(parsed?["traceEvents"] as? [[String: Any]])
+        func slice(_ name: String) -> (status: String?, dur: Int?)? {
+            events.first { $0["name"] as? String == name }.map { (($0["args"] as? [String: Any])?["status"] as? String, $0["dur"] as? Int) }
+        }
+        #expect(slice("a")?.status == "unfinished" && slice("a")?.dur == 7_000_000)
+        #expect(slice("fetch")?.status == "unanswered" && slice("fetch")?.dur == 4_000_000)
+        #expect(slice("grep")?.dur == 1_000_000 && slice("b")?.status == "completed")
+        #expect(events.filter { $0["name"] as? String == "run" }.count == 1)
+    }
+
     @Test func theMarkdownReportShowsRevisionsStepsAndApprovals() async throws {
         let (t, run) = try await demoRun()
         let md = MarkdownReport.render(try t.journal.state(of: run.run))
@@ -112,6 +144,21 @@ import Testing
         #expect(md.contains("| ``x`y`` | pending |"))
         // The plan line says what each step waits for: `fetch|parse` and `b` run side by side.
         #expect(md.contains("`fetch|parse`, `b`, ``x`y`` (after `fetch|parse`, `b`)"), "\(md)")
+    }
+
+    /// Control characters an agent wrote (an escape sequence that clears the screen, NUL, BEL, a
+    /// bidirectional override) reach no one who prints the report: each is U+FFFD.
+    @Test func controlCharactersInAgentTextAreReplaced() throws {
+        let t = try TemporaryJournal()
+        _ = try t.journal.ingest(
+            text: [
+                #"{"run":"e","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g\u001b]52;c;ZWNobyBoaQ==\u0007"}}"#,
+                #"{"run":"e","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a\u001b[2J"}]}}"#,
+                #"{"run":"e","seq":3,"ts":"2026-11-24T10:00:03Z","kind":"run.completed","data":{"status":"failed","final_answer":"x\u0000y\u202Ez\n\tdone"}}"#,
+            ].joined(separator: "\n") + "\n")
+        let md = MarkdownReport.render(try t.journal.state(of: "e"))
+        #expect(!md.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x202E })
+        #expect(md.contains("`a\u{FFFD}[2J`") && md.contains("x\u{FFFD}y\u{FFFD}z\n\tdone"), "\(md)")
     }
 
     /// Text from the agent (run id, goal, approver, replan reason) cannot start a heading, a

@@ -14,6 +14,22 @@ public enum ChromeTrace {
         var calls: [String: (event: JournalEvent, lane: Int)] = [:]
         var laneOf: [String: Int] = [:]
         var previous: Timestamp?
+        /// A tool call is matched to its observation by `call_id`, else by its step (the step's
+        /// next observation that names no call).
+        func callKey(_ e: JournalEvent, step: String?) -> String? {
+            e.dataString("call_id") ?? step.map { "\u{0}step " + $0 }
+        }
+        /// Draws the tool calls of `step` (all, when `nil`) that never got an observation, up to `end`.
+        func closeCalls(of step: String?, at end: Timestamp) {
+            let unanswered = calls.filter { step == nil || $0.value.event.dataString("step_id") == step }
+            for (key, call) in unanswered.sorted(by: { $0.value.event.seq < $1.value.event.seq }) {
+                calls[key] = nil
+                trace.append(
+                    complete(
+                        call.event.dataString("tool") ?? "tool", cat: "tool", tid: call.lane, from: call.event.ts, to: end,
+                        args: .record(["status": .string("unanswered"), "args": call.event.data("args")])))
+            }
+        }
         for e in events {
             let step = e.dataString("step_id")
             defer { previous = e.ts }
@@ -27,6 +43,7 @@ public enum ChromeTrace {
                     lanes.free(earlier.lane, at: end)
                     let args = JSONValue.record(["status": .string("unfinished"), "attempt": .int(earlier.attempt)])
                     trace.append(complete(step, cat: "step", tid: earlier.lane, from: earlier.ts, to: end, args: args))
+                    closeCalls(of: step, at: end)
                 }
                 let lane = lanes.take(at: e.ts)
                 laneOf[step] = lane
@@ -41,10 +58,16 @@ public enum ChromeTrace {
                     args.append(.init("output", .string(String(summary.prefix(200)))))
                 }
                 trace.append(complete(step, cat: "step", tid: started.lane, from: started.ts, to: e.ts, args: .object(args)))
+                closeCalls(of: step, at: e.ts)
             case .callTool?:
-                if let id = e.dataString("call_id") { calls[id] = (e, step.flatMap { laneOf[$0] } ?? 0) }
+                if let key = callKey(e, step: step) { calls[key] = (e, step.flatMap { laneOf[$0] } ?? 0) }
             case .stepObserved?:
-                guard let id = e.dataString("call_id"), let call = calls.removeValue(forKey: id) else { continue }
+                // An observation that names no call answers its step's earliest call.
+                let key = callKey(e, step: step).flatMap { calls[$0] == nil ? nil : $0 }
+                    ?? (e.dataString("call_id") == nil && step != nil
+                        ? calls.filter { $0.value.event.dataString("step_id") == step }.min { $0.value.event.seq < $1.value.event.seq }?.key
+                        : nil)
+                guard let key, let call = calls.removeValue(forKey: key) else { continue }
                 trace.append(
                     complete(
                         call.event.dataString("tool") ?? "tool", cat: "tool", tid: call.lane, from: call.event.ts, to: e.ts,
@@ -77,14 +100,19 @@ public enum ChromeTrace {
             default: break
             }
         }
-        // A run that has not completed (still running, or crashed): what was open at its last
-        // event is drawn up to it, the part a reader of a crash looks for first.
-        if let first = events.first, let last = events.last, last.knownKind != .runCompleted {
+        // What was open at the run's last event (a run still running or crashed, or one that
+        // ended cancelled or failed while steps ran) is drawn up to it, the part a reader of a
+        // crash looks for first.
+        if let first = events.first, let last = events.last {
             for (step, started) in open.sorted(by: { $0.value.ts.microseconds < $1.value.ts.microseconds }) {
                 let args = JSONValue.record(["status": .string("unfinished"), "attempt": .int(started.attempt)])
                 trace.append(complete(step, cat: "step", tid: started.lane, from: started.ts, to: last.ts, args: args))
             }
-            trace.append(complete("run", cat: "run", tid: 0, from: first.ts, to: last.ts, args: .record(["status": .string("unfinished")])))
+            closeCalls(of: nil, at: last.ts)
+            if last.knownKind != .runCompleted {
+                trace.append(
+                    complete("run", cat: "run", tid: 0, from: first.ts, to: last.ts, args: .record(["status": .string("unfinished")])))
+            }
         }
         for lane in 1...max(1, lanes.count) { trace.append(meta("thread_name", tid: lane, name: "lane \(lane)")) }
         return .record(["traceEvents": .array(trace), "displayTimeUnit": .string("ms")])

@@ -63,7 +63,9 @@ public enum MarkdownReport {
             }
         }
         if let answer = s.finalAnswer { out += ["", "## Final answer", "", block(answer)] }
-        return out.joined(separator: "\n") + "\n"
+        // Control characters in what agents wrote (an escape sequence that clears the screen of
+        // whoever runs `cat report.md`, a NUL) are shown as U+FFFD, as CommonMark reads NUL.
+        return TerminalText.safe(out.joined(separator: "\n") + "\n")
     }
 
     /// The agent's own text, often Markdown itself, as a fenced block of its source: a heading

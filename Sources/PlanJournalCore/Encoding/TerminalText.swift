@@ -1,8 +1,8 @@
 /// Text from runs (goals, outputs, errors, ids) made safe to print on a terminal: control
 /// characters other than newline and tab become U+FFFD, so an agent's output cannot move the
 /// cursor, clear the screen or retitle the window of whoever reads its run.
-enum TerminalText {
-    static func safe(_ text: String) -> String {
+package enum TerminalText {
+    package static func safe(_ text: String) -> String {
         guard needsCleaning(text) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
