@@ -294,7 +294,11 @@ import Testing
         #expect(Set(calls.compactMap { $0.dataString("finish_reason") }) == ["stop", "tool_calls"])
     }
 
-    @Test(arguments: [("html", "answered HTTP 200 with an HTML page (Content-Type: text/html): <html>"), ("empty", "answered HTTP 200 with an empty body")])
+    @Test(arguments: [
+        ("html", "answered HTTP 200 with an HTML page (Content-Type: text/html): <html>"), ("empty", "answered HTTP 200 with an empty body"),
+        // A stream the text of which was cut short: by an upstream failure, or by the connection.
+        ("sse-error", "answered with an error: Provider disconnected"), ("sse-cut", "the event stream was cut off"),
+    ])
     func aReplyThatIsNoCompletionIsARetryableErrorNamingWhatCame(format: String, named: String) async throws {
         let server = try FakeOpenAIServer(["--reply-format", format])
         await #expect {

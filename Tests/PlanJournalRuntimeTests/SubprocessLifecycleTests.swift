@@ -91,6 +91,31 @@ import Testing
         }
     }
 
+    /// A program that answers one request and exits is started again for each call, however
+    /// soon the next comes (it used to get the next one while it was ending, and fail it).
+    @Test func aProgramThatAnswersOneRequestAndExitsAnswersEveryCall() async throws {
+        let script = "import json, sys\nr = json.loads(sys.stdin.readline())\nprint(json.dumps({'id': r['id'], 'result': {'n': r['params']['n']}}), flush=True)"
+        let channel = try RestartingChannel(arguments: ["python3", "-c", script])
+        for n in 1...4 {
+            let reply = try await channel.call("plan", .record(["n": .int(n)]))
+            #expect(reply["n"]?.int64Value == Int64(n))
+        }
+    }
+
+    /// A program that dies while it writes a reply fails the call with how it ended, which may be
+    /// tried again, not as a reply that is not JSON.
+    @Test func aReplyCutOffByTheProgramsEndFailsItsCallWithThatEnd() async throws {
+        let script = "import os, sys\nsys.stdin.readline()\nsys.stdout.write('{\"id\": 1, \"result\": {\"outp')\nsys.stdout.flush()\nos._exit(3)"
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        defer { channel.stop() }
+        await #expect {
+            _ = try await channel.call("plan", .record([:]))
+        } throws: { error in
+            let e = error as? RuntimeError
+            return e?.message.hasSuffix("exited with status 3") == true && e?.retryable == true
+        }
+    }
+
     /// A program that closes its output and keeps running fails the calls waiting on it.
     @Test func aProgramThatClosesItsOutputFailsItsCalls() async throws {
         let channel = try SubprocessChannel(arguments: ["python3", "-c", "import os, sys, time\nsys.stdin.readline()\nos.close(1)\ntime.sleep(30)"])

@@ -16,6 +16,8 @@ struct ChatCompletionStream {
     private var functionCall: ToolCallParts?
     private var error: JSONValue?
     private var chunks = 0
+    /// Whether the stream ended with `data: [DONE]`.
+    private var done = false
 
     /// A tool call as its deltas build it.
     private struct ToolCallParts {
@@ -32,8 +34,10 @@ struct ChatCompletionStream {
     }
 
     /// The completion `bytes` stream, shaped as a non-streamed reply (`model`, `choices[0]`
-    /// with `message` and `finish_reason`, `usage`), or an object with the `error` a chunk
-    /// carried; `nil` when the stream holds no chunk.
+    /// with `message` and `finish_reason`, `usage`), or an object with an `error`: the one a
+    /// chunk carried (proxies report an upstream failure in the middle of a stream, the text
+    /// before it cut short), or one saying the stream was cut off (it ended with neither a
+    /// `finish_reason` nor `[DONE]`); `nil` when the stream holds no chunk.
     static func completion(from bytes: ArraySlice<UInt8>) -> JSONValue? {
         var stream = ChatCompletionStream()
         var data: [String] = []
@@ -56,7 +60,10 @@ struct ChatCompletionStream {
 
     /// Takes in one event's data; `false` at `[DONE]`.
     private mutating func take(_ data: String) -> Bool {
-        if data.trimmingCharacters(in: .whitespaces) == "[DONE]" { return false }
+        if data.trimmingCharacters(in: .whitespaces) == "[DONE]" {
+            done = true
+            return false
+        }
         guard let chunk = try? JSONValue(parsing: data) else { return true }
         if let error = chunk["error"], error != .null {
             self.error = error
@@ -88,7 +95,18 @@ struct ChatCompletionStream {
     }
 
     private var result: JSONValue? {
-        if chunks == 0 { return error.map { .record(["error": $0]) } }
+        if let error { return .record(["error": error]) }
+        if chunks == 0 { return nil }
+        if finishReason == "error" {
+            return .record(["error": .record(["message": .string("the stream ended with finish_reason \"error\"")])])
+        }
+        if finishReason == nil && !done {
+            return .record([
+                "error": .record([
+                    "message": .string("the event stream was cut off: it ended with neither a finish_reason nor data: [DONE]")
+                ])
+            ])
+        }
         var message: [JSONValue.Member] = [
             .init("role", .string(role ?? "assistant")), .init("content", content.map(JSONValue.string) ?? .null),
         ]

@@ -16,12 +16,21 @@ final class RestartingChannel: Sendable {
 
     /// ``SubprocessChannel/call(_:_:)`` on the running program, started again first if it ended.
     func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
-        try await channel().call(method, params)
+        let channel = try channel()
+        do {
+            return try await channel.call(method, params)
+        } catch let error as RuntimeError where error.type == "subprocess" && channel.exitedCleanly {
+            // A program that answers one request and exits was sent this one while it was
+            // ending: it never read it. Sent once more, to the program started again.
+            return try await self.channel().call(method, params)
+        }
     }
 
     private func channel() throws -> SubprocessChannel {
         try current.withLock { channel in
-            guard let ending = channel.ending else { return channel }
+            // Not only once the channel is closed: a program that has just ended (or closed its
+            // output) would fail the call with its old ending.
+            guard let ending = channel.finished else { return channel }
             SubprocessChannel.report("\(ending): starting it again")
             // One that closed its output may still run.
             let old = channel

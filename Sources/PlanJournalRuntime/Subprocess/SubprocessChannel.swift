@@ -88,6 +88,27 @@ public final class SubprocessChannel: Sendable {
     /// Why calls fail, once the program has ended or closed its output (`nil` while it runs).
     public var ending: String? { shared.state.withLock { $0.closed } }
 
+    /// Why no new call can be answered: ``ending``, or, before the channel is closed (the reader
+    /// and the waiter give the program's last output a moment), that the program has ended or
+    /// closed its output; `nil` while it runs.
+    var finished: String? {
+        shared.state.withLock { Self.finished($0, commandLine: commandLine) }
+    }
+
+    /// Whether the program has ended with status 0.
+    var exitedCleanly: Bool {
+        shared.state.withLock { s in
+            if case .exited(0)? = s.ended { return true }
+            return false
+        }
+    }
+
+    private static func finished(_ s: State, commandLine: String) -> String? {
+        if let closed = s.closed { return closed }
+        if let ended = s.ended { return "\(commandLine) \(ended)" }
+        return s.outputEnded ? "\(commandLine) closed its standard output" : nil
+    }
+
     /// Ends the program: its standard input is closed (the protocol's signal to exit), then it
     /// gets SIGTERM after `grace`, then SIGKILL after `grace` again. Returns once it has ended and
     /// its channel is closed (``ending`` says how it ended).
@@ -166,7 +187,7 @@ public final class SubprocessChannel: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let refusal: RuntimeError? = shared.state.withLock { s in
-                    if let reason = s.closed { return RuntimeError("subprocess", reason, retryable: true) }
+                    if let reason = Self.finished(s, commandLine: commandLine) { return RuntimeError("subprocess", reason, retryable: true) }
                     s.pending[id] = continuation
                     return nil
                 }
@@ -219,8 +240,15 @@ public final class SubprocessChannel: Sendable {
             }
         }
         if !buffer.rest.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
-            // A last reply without its newline.
-            deliver(Array(buffer.rest), lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
+            // A last reply without its newline; one that does not parse was cut off as the
+            // program died: its call fails with how the program ended (and may be tried again),
+            // not as a reply that is not JSON.
+            let line = Array(buffer.rest)
+            if case .reply = ReplyLine.read(line[...]) {
+                deliver(line, lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
+            } else {
+                notify(commandLine, "stdout line \(lineNumber + 1) was cut off at the end of its output (ignored)")
+            }
         }
         shared.state.withLock { $0.outputEnded = true }
         // A program that ended is named by how it ended (the waiter closes the channel then); one
