@@ -100,6 +100,10 @@ import Testing
         #expect(result.status == "failed" && result.stoppedBy == "executor_error")
         #expect(result.error?.message.contains("HTTP 401") == true)
         #expect(result.state.totals.replans == 0)
+        // The steps that did not run will not: none is left pending in the finished run.
+        let steps = try #require(result.state.currentPlan?.steps.map(\.id))
+        #expect(steps.count > 1 && steps.allSatisfy { [.failed, .skipped].contains(result.state.step($0)?.status) })
+        #expect(try t.journal.events(of: result.run).contains { $0.dataString("reason") == "run stopped by executor_error" })
     }
 
     @Test func anExecutorReplyCutOffIsAStepFailureAndEveryFinishReasonIsJournaled() async throws {

@@ -279,9 +279,6 @@ extension PlanRunner {
         }
     }
 
-    /// The stops after which the plan's pending steps are journaled as skipped.
-    static let limits: Set<String> = ["max_replans", "max_attempts", "max_steps", "budget_usd", "timeout", "plan_denied"]
-
     /// Journals `run.completed` with the outcome and totals, and returns the final state.
     private func complete(_ p: RunProgress, _ ending: Ending, recorder: RunRecorder) async throws -> RunResult {
         var p = p
@@ -293,8 +290,9 @@ extension PlanRunner {
                     data: .record(["step_id": .string(step.id), "reason": .string("run cancelled")]))
                 p.status[step.id] = .skipped
             }
-        } else if let limit = ending.stoppedBy, Self.limits.contains(limit) {
-            // Steps a limit (or a denied plan) left pending will not run in this finished run.
+        } else if let limit = ending.stoppedBy {
+            // Steps a limit, a denied plan or a failing planner or executor left pending will not
+            // run in this finished run.
             let left = p.plan.filter { p.status[$0.id] == .pending || p.status[$0.id] == .running }
             if !left.isEmpty {
                 try await recorder.record(
