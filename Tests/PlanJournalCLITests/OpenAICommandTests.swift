@@ -114,4 +114,25 @@ import Testing
         let bad = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", "demo", "--price", "m=1")
         #expect(bad.status != 0 && bad.stderr.contains("--price must be MODEL=IN,OUT"), "\(bad.stderr)")
     }
+
+    /// A resume counts its calls' cost at the prices the run was given: they are recorded with it
+    /// (a resume's own --price would win).
+    @Test func aResumeCountsCostsAtTheRunsPrices() async throws {
+        let server = try FakeOpenAIServer(["--model", "m"])
+        let spec = "openai:m@" + server.baseURL
+        let whole = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", spec, "--price", "m=100,100", "--run-id", "p", "--quiet",
+            environment: environment)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let events = try Journal(path: sandbox.journal).events(of: "p")
+        #expect(events.first?.data("config")?["prices"]?["m"]?["input"]?.doubleValue == 100)
+        // Cut before the first step started, resumed with no --price.
+        let cut = try #require(events.firstIndex { $0.kind == "step.started" })
+        let other = sandbox.directory + "/cut.sqlite"
+        _ = try await Journal(path: other).append(Array(events[..<cut]), to: "p", expecting: .noRun)
+        let resumed = try await PlanjBinary.run(["--journal", other, "resume", "p", "--quiet"], in: sandbox.directory, environment: environment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let calls = try Journal(path: other).events(of: "p").dropFirst(cut).filter { $0.kind == "call.model" }
+        #expect(!calls.isEmpty && calls.allSatisfy { ($0.dataDouble("cost_usd") ?? 0) > 0 })
+    }
 }

@@ -179,7 +179,7 @@ extension Planj {
             let fallback = try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings())
             let tools = try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal))
             let options = try limits.options(base: replayer.recordedOptions(of: run))
-            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members
+            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools, prices: try openAI.settings().prices).members
             let observer = RunDriver.observer(quiet: output.quiet)
             // Ctrl-C cancels the fork's run, journaled as cancelled, as `planj run` does.
             let result = try await RunDriver.cancellable {
@@ -210,7 +210,7 @@ extension Planj {
             let executorAdapter = try adapter(spec, Adapters.executor)
             let tools = try liveToolRegistry(executor: spec)
             let mode = try toolMode()
-            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools).members
+            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools, prices: try openAI.settings().prices).members
             let quiet = output.quiet
             let concurrency = concurrency
             var options: [String: RunnerOptions] = [:]

@@ -16,7 +16,7 @@ extension Planj {
                 attempt; the interrupted attempt counts against --max-attempts, and when it was the last one
                 the step fails (`interrupted`). The planner, executor, reviewer and tools are started again
                 from the specs the run recorded (override them with the options below), and so are its
-                limits (those of its last resume) unless given here. A fork made by `planj replay
+                limits (those of its last resume) and its models' prices (--price) unless given here. A fork made by `planj replay
                 --executor` continues with the planner, executor, tools and limits of that replay (its first
                 own event records them). A run with a `planj cancel` in its journal ends as cancelled.
                 """))
@@ -55,7 +55,7 @@ extension Planj {
                         .usage, "run \(run) was not recorded by `planj run`: give --planner and --executor",
                         context: .init(run: run))
                 }
-                let settings = try openAI.settings()
+                let settings = try openAI.settings().adding(recorded?.0.prices ?? [:])
                 // The limits of the last resume, which may have been given new ones.
                 let options = try limits.options(base: RunnerOptions(lastDriven: try journal.events(of: run)))
                 for warning in OpenAIFlags.unpricedWarnings(
@@ -84,7 +84,7 @@ extension Planj {
             let recorded = RecordedSpecs.read(config: record.config)?.0
             let plannerSpec = planner ?? recorded?.planner ?? "recorded"
             let executorSpec = executor ?? recorded?.executor ?? "recorded"
-            let settings = try openAI.settings()
+            let settings = try openAI.settings().adding(recorded?.prices ?? [:])
             // The limits of the fork's last resume, else those its replay recorded.
             let options = try limits.options(base: RunnerOptions(lastResumeOf: try journal.events(of: run)) ?? record.options)
             let live = { (spec: String) in spec == "recorded" ? nil : spec }

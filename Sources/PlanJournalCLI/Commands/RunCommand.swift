@@ -94,7 +94,8 @@ extension Planj {
                 let setup = PlanRunner.Setup(
                     goal: goal, runID: runID,
                     config: RecordedSpecs(
-                        planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools
+                        planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
+                        prices: settings.prices
                     ).members,
                     tags: tags)
                 try await RunDriver.drive(json: output.json, closing: journal) { try await runner.start(setup) }
@@ -112,6 +113,9 @@ struct RecordedSpecs {
     var analyzer: String?
     var judge: String?
     var tools: [String]
+    /// The models' prices (`--price`), so that a resume counts the cost of its calls, and its
+    /// budget, as the run did.
+    var prices: [String: TokenPrice] = [:]
 
     var members: [JSONValue.Member] {
         func spec(_ text: String) -> JSONValue { .string(AdapterSpec.redacting(text)) }
@@ -120,6 +124,15 @@ struct RecordedSpecs {
         if let analyzer { m.append(.init("analyzer_spec", spec(analyzer))) }
         if let judge { m.append(.init("judge_spec", spec(judge))) }
         if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
+        if !prices.isEmpty {
+            m.append(
+                .init(
+                    "prices",
+                    .object(
+                        prices.sorted { $0.key < $1.key }.map {
+                            .init($0.key, .record(["input": .double($0.value.input), "output": .double($0.value.output)]))
+                        })))
+        }
         // Where relative paths in cmd: specs start from, for a resume elsewhere.
         m.append(.init("cwd", .string(FileManager.default.currentDirectoryPath)))
         return m
@@ -144,7 +157,21 @@ struct RecordedSpecs {
         let specs = RecordedSpecs(
             planner: resolve(planner), executor: resolve(executor), reviewer: config?["reviewer_spec"]?.stringValue.map(resolve),
             analyzer: config?["analyzer_spec"]?.stringValue.map(resolve), judge: config?["judge_spec"]?.stringValue.map(resolve),
-            tools: (config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve))
+            tools: (config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve),
+            prices: recordedPrices(config))
         return (specs, o)
+    }
+
+    /// The prices a `config` recorded.
+    static func recordedPrices(_ config: JSONValue?) -> [String: TokenPrice] {
+        var prices: [String: TokenPrice] = [:]
+        guard case .object(let members)? = config?["prices"] else { return prices }
+        for member in members {
+            guard let input = member.value["input"]?.doubleValue, let output = member.value["output"]?.doubleValue,
+                input >= 0, output >= 0
+            else { continue }
+            prices[member.key] = TokenPrice(input: input, output: output)
+        }
+        return prices
     }
 }

@@ -62,3 +62,13 @@ struct OpenAIFlags: ParsableArguments {
         }
     }
 }
+
+extension OpenAISettings {
+    /// These settings with the recorded `prices` of models they give none for (a resume's
+    /// `--price` wins over the run's).
+    func adding(_ recorded: [String: TokenPrice]) -> OpenAISettings {
+        var settings = self
+        settings.prices.merge(recorded) { given, _ in given }
+        return settings
+    }
+}
