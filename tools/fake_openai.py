@@ -4,7 +4,7 @@
     python3 tools/fake_openai.py --model planner-m [--port 0] [--require-key KEY] [--fail-first N]
                                  [--malformed-plan] [--differ-step ID] [--log FILE] [--exit-with-stdin]
                                  [--dialect openai|variant|functions] [--error-first N]
-                                 [--reply-format json|gzip|chunked|sse|sse-error|sse-cut|bom|html|empty]
+                                 [--reply-format json|gzip|chunked|sse|sse-error|sse-cut|json-as-sse|bom|html|empty]
                                  [--finish-reason REASON] [--redirect CODE --redirect-to URL] [--hang]
                                  [--strict-model]
 
@@ -28,7 +28,7 @@ unless `Authorization: Bearer KEY`. --log appends one JSON line per request: pat
 model, the last message, the Host and X-Api-Key headers.
 --reply-format sends the 200 reply gzip-compressed, in chunks, as a server-sent event stream of
 chat.completion.chunk deltas (sse-error: with a proxy's error chunk after a few of them; sse-cut:
-cut off after a few), with a UTF-8 BOM before it, or not a completion at all (an HTML page, an
+cut off after a few), as JSON labelled text/event-stream (json-as-sse), with a UTF-8 BOM before it, or not a completion at all (an HTML page, an
 empty body). --finish-reason sets every reply's finish_reason (`length` also cuts a
 plan's text in half). --redirect 307 --redirect-to URL answers requests whose path does not start
 with /moved/ with that redirect. --hang reads requests and never answers. --strict-model answers
@@ -122,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, None, data=b"")
         if form == "sse":
             return self.send(200, None, data=sse(reply), content_type="text/event-stream")
+        if form == "json-as-sse":
+            # A plain completion labelled as an event stream.
+            return self.send(200, None, data=data, content_type="text/event-stream")
         if form == "sse-error":
             # A proxy's report of an upstream failure in the middle of the stream.
             events = sse(reply).split(b"\n\n")
@@ -274,7 +277,7 @@ def main():
     p.add_argument("--error-first", type=int, default=0)
     p.add_argument("--dialect", choices=["openai", "variant", "functions"], default="openai")
     p.add_argument("--malformed-plan", action="store_true")
-    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-error", "sse-cut", "bom", "html", "empty"], default="json")
+    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-error", "sse-cut", "json-as-sse", "bom", "html", "empty"], default="json")
     p.add_argument("--finish-reason")
     p.add_argument("--redirect", type=int)
     p.add_argument("--redirect-to")

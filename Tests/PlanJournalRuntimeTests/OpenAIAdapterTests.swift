@@ -250,7 +250,7 @@ import Testing
 
     private let message = JSONValue.record(["role": .string("user"), "content": .string("Step a: go")])
 
-    @Test(arguments: ["gzip", "chunked"])
+    @Test(arguments: ["gzip", "chunked", "json-as-sse"])
     func aCompressedOrChunkedReplyIsRead(format: String) async throws {
         let server = try FakeOpenAIServer(["--reply-format", format])
         let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")

@@ -102,6 +102,32 @@ import Testing
         }
     }
 
+    /// A program replaced by a new one (it closed its output and kept running) is stopped, and
+    /// ``SubprocessChannel/stopAll()`` waits for that: it does not outlive planj.
+    @Test func aReplacedProgramDoesNotOutliveStopAll() async throws {
+        let flag = NSTemporaryDirectory() + "planj-replaced-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: flag) }
+        // The first program closes its output and sleeps; the next one ends with its input.
+        let script = """
+            import json, os, sys, time
+            first = not os.path.exists(sys.argv[1])
+            open(sys.argv[1], 'w').close()
+            for line in sys.stdin:
+                r = json.loads(line)
+                print(json.dumps({'id': r['id'], 'result': {'pid': os.getpid()}}), flush=True)
+                if first:
+                    os.close(1)
+                    time.sleep(30)
+            """
+        let channel = try RestartingChannel(arguments: ["python3", "-c", script, flag])
+        let first = try #require(try await channel.call("plan", .record([:]))["pid"]?.int64Value)
+        try await Task.sleep(for: .milliseconds(50))
+        let second = try #require(try await channel.call("plan", .record([:]))["pid"]?.int64Value)
+        #expect(first != second)
+        SubprocessChannel.stopAll()
+        #expect(kill(pid_t(first), 0) == -1 && errno == ESRCH)
+    }
+
     /// A program that dies while it writes a reply fails the call with how it ended, which may be
     /// tried again, not as a reply that is not JSON.
     @Test func aReplyCutOffByTheProgramsEndFailsItsCallWithThatEnd() async throws {

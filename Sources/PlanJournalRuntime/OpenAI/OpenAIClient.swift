@@ -102,7 +102,7 @@ public struct OpenAIClient: Sendable {
         let price = settings.price(of: model) ?? reply["model"]?.stringValue.flatMap { settings.prices[$0] }
         let cost = price?.cost(input: input, output: output)
         let record = ModelCall(
-            model: reply["model"]?.stringValue ?? model, purpose: purpose, prompt: .array(messages),
+            model: reply["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model, purpose: purpose, prompt: .array(messages),
             response: content.map(JSONValue.string) ?? message, inputTokens: input, outputTokens: output,
             latencyMs: Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15,
             costUSD: cost, finishReason: finishReason)
@@ -118,9 +118,13 @@ public struct OpenAIClient: Sendable {
         var body = reply.body[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let contentType = reply.header("Content-Type") ?? ""
-        let isStream = contentType.lowercased().hasPrefix("text/event-stream") || ChatCompletionStream.looksLikeEventStream(body)
+        // A JSON object sent as an event stream is read as the object it is.
+        let opensObject = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }.first == UInt8(ascii: "{")
+        let isStream =
+            ChatCompletionStream.looksLikeEventStream(body) || (contentType.lowercased().hasPrefix("text/event-stream") && !opensObject)
         let parsed = isStream ? ChatCompletionStream.completion(from: body) : try? JSONValue(parsing: Array(body))
-        if let parsed, let choice = parsed["choices"]?.arrayValue?.first {
+        let choices = parsed?["choices"]?.arrayValue ?? []
+        if let parsed, let choice = choices.first(where: { ($0["index"]?.int64Value ?? 0) == 0 }) ?? choices.first {
             if let message = choice["message"] { return (parsed, message, choice["finish_reason"]?.stringValue) }
             if let text = choice["text"]?.stringValue {
                 // The shape of the older completions API, which some servers give chat requests.

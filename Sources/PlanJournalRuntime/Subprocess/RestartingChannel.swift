@@ -33,8 +33,7 @@ final class RestartingChannel: Sendable {
             guard let ending = channel.finished else { return channel }
             SubprocessChannel.report("\(ending): starting it again")
             // One that closed its output may still run.
-            let old = channel
-            DispatchQueue.global().async { old.stop() }
+            channel.stopInBackground()
             channel = try SubprocessChannel(arguments: arguments)
             return channel
         }

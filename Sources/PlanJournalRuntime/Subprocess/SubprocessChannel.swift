@@ -120,12 +120,22 @@ public final class SubprocessChannel: Sendable {
     /// Released without ``stop(grace:)``: the program is stopped on a thread of its own.
     deinit {
         Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        Self.stopInBackground(process, shared)
+    }
+
+    /// ``stop(grace:)`` on a thread of its own (a program replaced by a new one): ``stopAll()``
+    /// waits for it, so that the program does not outlive planj.
+    func stopInBackground() {
+        Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
+        Self.stopInBackground(process, shared)
+    }
+
+    private static func stopInBackground(_ process: SpawnedProcess, _ shared: Shared) {
         guard shared.state.withLock({ $0.ended == nil }) else { return }
-        let (process, shared) = (process, shared)
-        Self.stopping.enter()
+        stopping.enter()
         let stopper = Thread {
-            Self.stop(process, shared, grace: .milliseconds(500))
-            Self.stopping.leave()
+            stop(process, shared, grace: .milliseconds(500))
+            stopping.leave()
         }
         stopper.name = "planj-subprocess-stopper"
         stopper.start()
@@ -150,11 +160,11 @@ public final class SubprocessChannel: Sendable {
     public static func stopAll() {
         let channels = live.withLock { $0.values.compactMap(\.channel) }
         DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
-        // And those of channels released without stop(), still being stopped.
+        // And those of channels released or replaced, still being stopped.
         _ = stopping.wait(timeout: .now() + 3)
     }
 
-    /// Programs of released channels still being stopped (see `deinit`).
+    /// Programs of released or replaced channels still being stopped (see ``stopInBackground()``).
     private static let stopping = DispatchGroup()
 
     private static func waitForEnd(_ shared: Shared, upTo limit: Duration) -> Bool {
