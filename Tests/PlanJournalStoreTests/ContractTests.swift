@@ -197,6 +197,24 @@ import Testing
         withEmpty.insert(#"{"v":1,"run":"","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#, at: 2)
         let empty = try t.journal.ingest(text: withEmpty.joined(separator: "\n") + "\n")
         #expect(empty.rejected.map(\.run) == [""] && empty.runsWritten == ["e4"])
+
+        // A run id written with escapes after the field that is wrong (Python's json.dumps with
+        // sort_keys), or one no event may have (U+0000, too long): the line is that run's, and
+        // the run open beside it lands (each used to be a line naming no run).
+        let long = String(repeating: "x", count: JournalEvent.maxRunIDBytes + 1)
+        for (line, id) in [
+            (#"{"data":null,"kind":"run.started","run":"agent-\u00fc","seq":1,"ts":"2026-11-24T10:00:00Z"}"#, "agent-ü"),
+            (#"{"data":{},"kind":"run.started","run":"q\"\\\u0041","seq":1,"ts":"yesterday"}"#, #"q"\A"#),
+            (#"{"run":"a\u0000b","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#, "a\u{0}b"),
+            (#"{"run":"\#(long)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#, long),
+        ] {
+            let beside = try RunBuilder.complete(run: "beside-" + UUID().uuidString, steps: 1)
+            var mixed = beside.events.map(\.jsonLine)
+            mixed.insert(line, at: 2)
+            let report = try t.journal.ingest(text: mixed.joined(separator: "\n") + "\n")
+            #expect(report.rejected.map(\.run) == [id] && report.runsWritten == [beside.run], "\(line)")
+            #expect(report.rejected.first?.line == 3 && report.rejected.first?.seq == 1)
+        }
     }
 
     /// Two different events at one seq of the same input are bad input naming `seq`, not a

@@ -32,14 +32,14 @@ enum ParsedLine: Sendable {
 
     /// The run id of a line that does not parse, when the line still shows one: a `"run"` key of
     /// the outer object with a string value (a `"run"` inside `data` or inside a string is not the
-    /// envelope's, and must not get another run rejected). An empty id is one too: the line is
-    /// rejected as the run `""`, which no valid line can belong to, and other runs still land.
+    /// envelope's, and must not get another run rejected), escapes read (`"agent-\u00fc"`, as
+    /// Python's `json.dumps` writes it). An id no event may have (empty, too long, holding U+0000)
+    /// is one too: the line is rejected as that run, which no valid line can belong to, and
+    /// other runs still land.
     static func salvageRunID(_ line: [UInt8]) -> String? {
-        guard let j = topLevelValue(line, key: "run"), line[j] == UInt8(ascii: "\""), let close = stringEnd(line, from: j),
-            !line[(j + 1)..<close].contains(UInt8(ascii: "\\"))
+        guard let j = topLevelValue(line, key: "run"), line[j] == UInt8(ascii: "\""), let close = stringEnd(line, from: j)
         else { return nil }
-        let id = String(decoding: line[(j + 1)..<close], as: UTF8.self)
-        return id.utf8.elementsEqual(line[(j + 1)..<close]) ? id : nil
+        return (try? JSONValue(parsing: Array(line[j...close])))?.stringValue
     }
 
     /// The seq of a line that does not parse, when its outer object shows an integer one.
