@@ -106,6 +106,18 @@ import Testing
         #expect(closed.stderr.contains("OTLP collector at http://127.0.0.1:1/v1/traces: connection refused"), "\(closed.stderr)")
     }
 
+    /// A collector briefly overloaded (503 with `Retry-After`) gets the request again, as the OTLP
+    /// specification asks; one that refuses for good (500) does not (above).
+    @Test func anOverloadedCollectorGetsTheRequestAgain() async throws {
+        let run = try await demoRun()
+        let receiver = try OTLPReceiver(failing: ["/v1/traces": 503], failingTimes: 2)
+        let sent = try await planj("export", run, "--otlp-endpoint", receiver.endpoint)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let requests = try receiver.requests()
+        #expect(requests.count == 3 && Set(requests.map(\.body)).count == 1)
+        #expect(requests.allSatisfy { $0.headers["user-agent"]?.hasPrefix("planj/") == true })
+    }
+
     @Test func aCollectorThatDoesNotAnswerTimesOut() async throws {
         let run = try await demoRun()
         let receiver = try OTLPReceiver(hanging: ["/v1/traces"])

@@ -7,11 +7,13 @@ public final class OTLPReceiver {
     public let endpoint: String
     private let server: LoopbackScript
 
-    /// Starts the receiver; `failing` maps request paths to the HTTP status to answer them with,
-    /// and requests to a path of `hanging` get no answer.
-    public init(failing: [String: Int] = [:], hanging: [String] = []) throws {
+    /// Starts the receiver; `failing` maps request paths to the HTTP status to answer them with
+    /// (the first `failingTimes` requests of each only, when given), and requests to a path of
+    /// `hanging` get no answer.
+    public init(failing: [String: Int] = [:], failingTimes: Int? = nil, hanging: [String] = []) throws {
         server = try LoopbackScript(script: "otlp_receiver.py") { log in
             [log, "--exit-with-stdin"] + failing.flatMap { ["--fail", "\($0.key)=\($0.value)"] } + hanging.flatMap { ["--hang", $0] }
+                + (failingTimes.map { ["--fail-times", "\($0)"] } ?? [])
         }
         endpoint = server.url
     }

@@ -46,9 +46,12 @@ extension Planj.Export {
             entry.spansRejected = Int(clamping: rejected)
             let parts = requests.count > 1 ? " in \(requests.count) requests" : ""
             Output.error("planj: sent \(spans) span\(spans == 1 ? "" : "s") of run \(run) to \(collector.url.absoluteString)\(parts)")
-            if rejected > 0 {
+            if rejected > 0 || !messages.isEmpty {
+                // A message with nothing rejected is how OTLP sends a warning.
                 Output.error(
-                    "planj: warning: the collector rejected \(rejected) span(s)\(messages.isEmpty ? "" : ": " + messages.joined(separator: "; "))")
+                    "planj: warning: the collector "
+                        + (rejected > 0 ? "rejected \(rejected) span(s)" : "accepted every span with a warning")
+                        + (messages.isEmpty ? "" : ": " + messages.joined(separator: "; ")))
             }
         } catch {
             throw RuntimeError("otlp_export", error.description)

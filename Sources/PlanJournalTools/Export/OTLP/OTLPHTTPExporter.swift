@@ -11,6 +11,11 @@ public struct OTLPHTTPExporter: Sendable {
     public var headers: [String: String]
     /// How long to wait for the collector.
     public var timeout: Duration
+    /// Retries of a request the collector answers 429, 502, 503 or 504 (the OTLP specification's
+    /// retryable statuses), after `backoff`, doubled each time, or the wait its `Retry-After` asks
+    /// (at most 30 s).
+    public var retries = 3
+    public var backoff: Duration = .seconds(1)
 
     /// An exporter for `endpoint` (`http://localhost:4318` or a full `…/v1/traces` URL).
     /// - Throws: ``OTLPExportError`` with reason `badEndpoint` when it is not an http(s) URL with a host.
@@ -56,17 +61,39 @@ public struct OTLPHTTPExporter: Sendable {
         public var message: String?
     }
 
-    /// Posts one `ExportTraceServiceRequest`.
+    /// The statuses after which a request is sent again.
+    static let retryableStatuses: Set<Int> = [429, 502, 503, 504]
+
+    /// Posts one `ExportTraceServiceRequest`, again after a retryable status (``retries``).
     /// - Throws: ``OTLPExportError``: `refused` for a non-2xx answer, `unreachable` when no answer came.
     @discardableResult
     public func send(_ request: JSONValue) async throws(OTLPExportError) -> Response {
         var bytes: [UInt8] = []
         request.write(to: &bytes)
+        var delay = backoff
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(OTLPExportError) {
+                return try await post(bytes)
+            } catch {
+                guard attempt <= retries, case .refused(let status, _) = error.reason, Self.retryableStatuses.contains(status),
+                    !Task.isCancelled
+                else { throw error }
+                try? await Task.sleep(for: error.retryAfter ?? delay)
+                delay *= 2
+            }
+        }
+    }
+
+    private func post(_ bytes: [UInt8]) async throws(OTLPExportError) -> Response {
         let reply: HTTPReply
+        var headers = [("Content-Type", "application/json")] + self.headers.map { ($0.key, $0.value) }
+        if !headers.contains(where: { $0.0.lowercased() == "user-agent" }) { headers.append(("User-Agent", "planj/\(PlanJournalRuntime.version)")) }
         do {
             // Over SwiftNIO, as the model calls: URLSession on Linux spins a core while it waits.
             reply = try await HTTPTransport.post(
-                url.absoluteString, headers: [("Content-Type", "application/json")] + headers.map { ($0.key, $0.value) },
+                url.absoluteString, headers: headers,
                 body: bytes, timeout: timeout, proxies: HTTPProxies(environment: ProcessInfo.processInfo.environment))
         } catch TransportFailure.timedOut {
             let parts = timeout.components
@@ -82,7 +109,9 @@ public struct OTLPHTTPExporter: Sendable {
         guard (200..<300).contains(status) else {
             let firstLine = String(decoding: data.prefix(2000), as: UTF8.self)
                 .split(whereSeparator: \.isNewline).first.map { String($0.prefix(200)) } ?? ""
-            throw OTLPExportError(endpoint: url.absoluteString, reason: .refused(status: status, firstLine: firstLine))
+            var error = OTLPExportError(endpoint: url.absoluteString, reason: .refused(status: status, firstLine: firstLine))
+            error.retryAfter = OpenAIClient.retryDelay(asked: reply.header)
+            throw error
         }
         let partial = (try? JSONValue(parsing: Array(data)))?["partialSuccess"]
         let rejected = partial?["rejectedSpans"].flatMap { $0.int64Value ?? $0.stringValue.flatMap { Int64($0) } } ?? 0
@@ -106,6 +135,8 @@ public struct OTLPExportError: Error, Sendable, CustomStringConvertible {
     public var endpoint: String
     /// What went wrong.
     public var reason: Reason
+    /// The wait the collector asked for before the request is sent again (`Retry-After`).
+    public var retryAfter: Duration?
 
     /// Creates an error.
     public init(endpoint: String, reason: Reason) {
