@@ -611,7 +611,8 @@ import Testing
         // A user who can write it adds the logged append.
         chmod(folder, 0o755)
         chmod(path, 0o644)
-        #expect(try await planj("--journal", path, "runs", "--json").stdout.contains(#""id" : "late""#))
+        let listed = try await planj("--journal", path, "runs", "--json").stdout
+        #expect(listed.contains(#""id" : "late""#) && listed.contains(#""run" : "late""#))
     }
 
     @Test func appendAcknowledgesEachEvent() async throws {

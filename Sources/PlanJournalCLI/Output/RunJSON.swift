@@ -1,12 +1,13 @@
 import PlanJournalCore
 import PlanJournalStore
 
-/// A catalog entry as `runs --json` prints it; absent values are `null`, never missing.
+/// A catalog entry as `runs --json` prints it; absent values are `null`, never missing. The id is
+/// both `id` and `run` (the name events and every other command's JSON give it).
 struct RunJSON: Encodable {
     var summary: RunSummary
 
     enum CodingKeys: String, CodingKey {
-        case id, goal, status, events, startedAt = "started_at", endedAt = "ended_at", parent, forkSeq = "fork_seq"
+        case id, run, goal, status, events, startedAt = "started_at", endedAt = "ended_at", parent, forkSeq = "fork_seq"
         case tokens, inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd"
         case headHash = "head_hash", bytes
     }
@@ -15,6 +16,7 @@ struct RunJSON: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         let s = summary
         try c.encode(s.id, forKey: .id)
+        try c.encode(s.id, forKey: .run)
         try c.encode(s.goal, forKey: .goal)
         try c.encode(s.status, forKey: .status)
         try c.encode(s.events, forKey: .events)
