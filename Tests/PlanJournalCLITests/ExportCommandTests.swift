@@ -201,6 +201,18 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    /// `-o` names the format by its extension; a `.json` file, which could be either trace, is
+    /// refused until --format says which (it used to get JSON Lines).
+    @Test func theOutputsExtensionNamesTheFormatOrIsRefusedWhenAmbiguous() async throws {
+        let s = try await secretSandbox()
+        let json = try await s.planj("export", SecretRun.run, "-o", s.path("report.json"))
+        #expect(json.status == 2 && json.stderr.contains("--format otlp or --format chrome"), "\(json.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("report.json")))
+        #expect(try await s.planj("export", SecretRun.run, "-o", s.path("report.json"), "--format", "chrome").status == 0)
+        #expect(try await s.planj("export", SecretRun.run, "-o", s.path("page.htm")).status == 0)
+        #expect(try String(contentsOfFile: s.path("page.htm"), encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
+    }
+
     @Test func allWritesOneFilePerRunIntoAFolder() async throws {
         let s = try await secretSandbox()
         let clean = try RunBuilder.complete(run: "clean-run").jsonl + RunBuilder.complete(run: "ünï/cødé").jsonl

@@ -111,12 +111,26 @@ extension Planj {
             if otlpEndpoint != nil { return .otlp }
             guard let output, !selection.all else { return .jsonl }
             let name = output.lowercased()
-            return Format.allCases.first { name.hasSuffix("." + $0.fileExtension) } ?? (name.hasSuffix(".markdown") ? .md : .jsonl)
+            return Format.allCases.first { name.hasSuffix("." + $0.fileExtension) }
+                ?? (name.hasSuffix(".markdown") ? .md : name.hasSuffix(".htm") ? .html : .jsonl)
+        }
+
+        /// Whether `-o` names a `.json` file of no format planj knows: an OTLP trace
+        /// (`.otlp.json`) or a Chrome trace (`.trace.json`) was likely meant, not JSON Lines.
+        private var outputIsAmbiguousJSON: Bool {
+            guard format == nil, otlpEndpoint == nil, let output, !selection.all else { return false }
+            let name = output.lowercased()
+            return name.hasSuffix(".json") && chosenFormat == .jsonl
         }
 
         func validate() throws {
             if otlpEndpoint != nil, let format, format != .otlp {
                 throw ValidationError("--otlp-endpoint sends an OTLP trace: use --format otlp or leave --format out")
+            }
+            if outputIsAmbiguousJSON {
+                throw ValidationError(
+                    "-o \(output ?? ""): a .json file could be an OTLP trace or a Chrome trace: give --format otlp or "
+                        + "--format chrome (or name it .otlp.json or .trace.json; JSON Lines go in .jsonl)")
             }
             if otlpEndpoint == nil, !http.headers.isEmpty {
                 throw ValidationError("--header is for the collector of --otlp-endpoint")
