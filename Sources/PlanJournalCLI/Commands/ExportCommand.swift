@@ -171,7 +171,7 @@ extension Planj {
                     do {
                         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                     } catch {
-                        throw JournalError(.io, "cannot create the folder: \(error.localizedDescription)", context: .init(file: folder))
+                        throw JournalError(.io, "cannot create the folder: \(ErrorReason.of(error))", context: .init(file: folder))
                     }
                     let names = try Self.fileNames(runs, journal, redactor)
                     if exporter == nil {

@@ -94,7 +94,7 @@ enum KeyFiles {
             do {
                 try FileManager.default.removeItem(atPath: path)
             } catch {
-                throw JournalError(.io, "cannot replace the file: \(error.localizedDescription)", context: .init(file: path))
+                throw JournalError(.io, "cannot replace the file: \(ErrorReason.of(error))", context: .init(file: path))
             }
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
@@ -106,7 +106,7 @@ enum KeyFiles {
             try handle.write(contentsOf: Data(text.utf8))
             try handle.close()
         } catch {
-            throw JournalError(.io, "cannot write the file: \(error.localizedDescription)", context: .init(file: path))
+            throw JournalError(.io, "cannot write the file: \(ErrorReason.of(error))", context: .init(file: path))
         }
         // The umask may have taken bits away from `mode` (never added any): set it exactly.
         _ = chmod(path, mode)

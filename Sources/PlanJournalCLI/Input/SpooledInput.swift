@@ -42,7 +42,7 @@ final class SpooledInput {
             }
         } catch {
             // Every property is set: deinit closes (and removes) the file.
-            throw JournalError(.io, "cannot read the input: \(error.localizedDescription)", context: .init(file: source))
+            throw JournalError(.io, "cannot read the input: \(ErrorReason.of(error))", context: .init(file: source))
         }
     }
 

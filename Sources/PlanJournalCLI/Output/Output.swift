@@ -25,10 +25,7 @@ enum Output {
             try FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(contentsOf: bytes)
             return nil
         } catch {
-            let e = error as NSError
-            let posix = (e.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain ? $0.code : 0 }
-            let code = e.domain == NSPOSIXErrorDomain ? e.code : posix ?? 0
-            return code != 0 ? String(cString: strerror(Int32(code))) : e.localizedDescription
+            return ErrorReason.of(error)
         }
     }
 

@@ -43,7 +43,7 @@ final class OutputFile {
         do {
             try handle.write(contentsOf: Data(bytes))
         } catch {
-            throw JournalError(.io, "cannot write the output: \(error.localizedDescription)", context: .init(file: path))
+            throw JournalError(.io, "cannot write the output: \(ErrorReason.of(error))", context: .init(file: path))
         }
     }
 

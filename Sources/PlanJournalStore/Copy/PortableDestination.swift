@@ -167,7 +167,7 @@ public final class PortableDestination: CopyDestination {
         do {
             try handle.write(contentsOf: bytes)
         } catch {
-            throw JournalError(.io, "cannot write the output file: \(error.localizedDescription)", context: .init(file: partialPath ?? path))
+            throw JournalError(.io, "cannot write the output file: \(ErrorReason.of(error))", context: .init(file: partialPath ?? path))
         }
     }
 

@@ -186,7 +186,7 @@ final class LZ4FrameDecoder {
                 }
             }
             guard LZ4F_isError(hint) == 0 else {
-                throw JournalError(.badInput, "not a valid LZ4 frame: \(String(cString: LZ4F_getErrorName(hint)))")
+                throw JournalError(.badInput, "not a valid LZ4 frame: \(LZ4FrameErrorName.words(hint))")
             }
             offset += srcSize
             if dstSize > 0 { try sink(Array(output[0..<dstSize])) }
@@ -203,5 +203,22 @@ final class LZ4FrameDecoder {
         var v: UInt32 = 0
         for (k, b) in bytes.enumerated() { v |= UInt32(b) << (8 * UInt32(k)) }
         return v
+    }
+}
+
+/// liblz4's name of a frame error in words: `ERROR_decompressionFailed` is "decompression failed".
+enum LZ4FrameErrorName {
+    static func words(_ code: Int) -> String {
+        var name = String(cString: LZ4F_getErrorName(code))
+        if name.hasPrefix("ERROR_") { name.removeFirst(6) }
+        var out = ""
+        for c in name {
+            if c.isUppercase {
+                out += " " + c.lowercased()
+            } else {
+                out.append(c == "_" ? " " : c)
+            }
+        }
+        return out
     }
 }

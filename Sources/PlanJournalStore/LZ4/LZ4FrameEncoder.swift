@@ -53,7 +53,7 @@ final class LZ4FrameEncoder {
 
     private func take(_ n: Int) throws(JournalError) -> [UInt8] {
         guard LZ4F_isError(n) == 0 else {
-            throw JournalError(.io, "LZ4 frame compression failed: \(String(cString: LZ4F_getErrorName(n)))")
+            throw JournalError(.io, "LZ4 frame compression failed: \(LZ4FrameErrorName.words(n))")
         }
         return Array(scratch[0..<n])
     }

@@ -22,7 +22,7 @@ enum LZ4FrameWalker {
         } catch let error as JournalError {
             throw error
         } catch {
-            throw JournalError(.io, "cannot read the input: \(error.localizedDescription)", context: .init(file: path))
+            throw JournalError(.io, "cannot read the input: \(ErrorReason.of(error))", context: .init(file: path))
         }
     }
 

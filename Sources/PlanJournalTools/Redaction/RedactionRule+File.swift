@@ -26,7 +26,7 @@ extension RedactionRule {
             do {
                 rules.append(try RedactionRule(name: "\((path as NSString).lastPathComponent):\(k + 1)", pattern: pattern, template: template))
             } catch {
-                throw JournalError(.usage, "line \(k + 1): not a regular expression: \(pattern)", context: .init(file: path, line: k + 1))
+                throw JournalError(.usage, "not a regular expression: \(pattern)", context: .init(file: path, line: k + 1))
             }
         }
         return rules
