@@ -254,6 +254,11 @@ final class SQLiteConnection: SQLDatabase {
             : primary == SQLITE_BUSY
                 ? ": another process held the journal's write lock for longer than the busy timeout (a long ingest,"
                     + " or a writer stopped with Ctrl-Z or SIGSTOP); try again once it ends"
+            // SQLITE_IOERR_SHMSIZE (a macro Swift does not import): the -shm file beside the
+            // journal, which readers need too, cannot grow.
+            : primary == SQLITE_FULL || rc == (SQLITE_IOERR | (19 << 8))
+                ? ": the disk holding the journal is full (readers need room for its -shm file too); free some space"
+                    + " and try again: nothing written is lost"
                 : ""
         return JournalError(
             code, "SQLite: \(message) (code \(rc))\(hint)", context: .init(journalPath: path), cause: SQLiteError(code: rc))
