@@ -1,3 +1,4 @@
+import Foundation
 import PlanJournalCore
 import PlanJournalTestSupport
 import Testing
@@ -26,6 +27,22 @@ import Testing
         #expect(try t.journal.events(of: "a").map(\.bytes) == run.events.map(\.bytes))
         #expect(try t.journal.run("a").status == "succeeded")
         #expect(try t.journal.verify().ok)
+    }
+
+    /// A journal deleted (or replaced) while a process appends takes no more appends: they would
+    /// be acknowledged into a file no one opens again.
+    @Test(arguments: [false, true]) func appendsToADeletedOrReplacedJournalFail(replaced: Bool) async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "d", steps: 2)
+        _ = try await t.journal.append([run.events[0]], to: "d", expecting: .noRun)
+        for suffix in ["", "-wal", "-shm", "-pjlog"] { unlink(t.path + suffix) }
+        if replaced { _ = try Journal(path: t.path) }
+        await #expect {
+            _ = try await t.journal.append([run.events[1]], to: "d", expecting: .exactly(1))
+        } throws: { error in
+            let e = error as? JournalError
+            return e?.code == .io && e?.message.contains(replaced ? "was replaced by another file" : "was deleted") == true
+        }
     }
 
     @Test func aStaleExpectedSeqThrowsConflictAndWritesNothing() async throws {

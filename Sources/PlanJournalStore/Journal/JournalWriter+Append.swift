@@ -70,6 +70,12 @@ extension JournalWriter {
 
     /// ``commitGroup(_:)`` but for the ticket.
     private func appendGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>] {
+        do {
+            // Nothing goes to a file no one will open again, acknowledged.
+            for file in files { try file.check() }
+        } catch {
+            return requests.map { _ in .failure(error) }
+        }
         var windowed = windowStart != nil
         if !windowed {
             do {

@@ -53,6 +53,8 @@ final class JournalWriter {
     private let checkpointer: Checkpointer?
     /// Acknowledged appends of the open write window (SQLite only).
     let appendLog: AppendLog?
+    /// The database file and the append log as opened, checked before appends commit or are logged.
+    private(set) var files: [JournalFileIdentity] = []
     /// When the open write window began (`nil`: none is open); see ``commitWindow()``.
     var windowStart: ContinuousClock.Instant?
     /// Events appended in the open window.
@@ -105,6 +107,9 @@ final class JournalWriter {
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
         if appendLog != nil { journalID = try? Self.journalIdentity(db) }
+        if let sqlite, !sqlite.immutable {
+            files = [JournalFileIdentity(path: JournalFileName.resolved(path))].compactMap { $0 }
+        }
         let logPath = AppendLog.path(journalPath: JournalFileName.resolved(path))
         do {
             try appendLog?.attach(waitingUpTo: .milliseconds(Int64(config.busyTimeoutMilliseconds))) { () throws(JournalError) in
