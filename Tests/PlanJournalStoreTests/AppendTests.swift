@@ -37,6 +37,8 @@ import Testing
         _ = try await t.journal.append([run.events[0]], to: "d", expecting: .noRun)
         for suffix in ["", "-wal", "-shm", "-pjlog"] { unlink(t.path + suffix) }
         if replaced { _ = try Journal(path: t.path) }
+        // The writer looks at most every few milliseconds.
+        try await Task.sleep(for: .milliseconds(20))
         await #expect {
             _ = try await t.journal.append([run.events[1]], to: "d", expecting: .exactly(1))
         } throws: { error in

@@ -70,11 +70,14 @@ extension JournalWriter {
 
     /// ``commitGroup(_:)`` but for the ticket.
     private func appendGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>] {
-        do {
+        if !files.isEmpty, lastFileCheck.map({ $0.duration(to: .now) >= Self.fileCheckInterval }) ?? true {
             // Nothing goes to a file no one will open again, acknowledged.
-            for file in files { try file.check() }
-        } catch {
-            return requests.map { _ in .failure(error) }
+            do {
+                for file in files { try file.check() }
+            } catch {
+                return requests.map { _ in .failure(error) }
+            }
+            lastFileCheck = .now
         }
         var windowed = windowStart != nil
         if !windowed {

@@ -53,8 +53,11 @@ final class JournalWriter {
     private let checkpointer: Checkpointer?
     /// Acknowledged appends of the open write window (SQLite only).
     let appendLog: AppendLog?
-    /// The database file and the append log as opened, checked before appends commit or are logged.
+    /// The database file as opened, checked before appends (at most every ``fileCheckInterval``:
+    /// a `stat` per append would cost one writer about a tenth of its speed).
     private(set) var files: [JournalFileIdentity] = []
+    var lastFileCheck: ContinuousClock.Instant?
+    static let fileCheckInterval = Duration.milliseconds(5)
     /// When the open write window began (`nil`: none is open); see ``commitWindow()``.
     var windowStart: ContinuousClock.Instant?
     /// Events appended in the open window.
