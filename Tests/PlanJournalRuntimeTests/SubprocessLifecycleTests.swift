@@ -128,6 +128,28 @@ import Testing
         #expect(kill(pid_t(first), 0) == -1 && errno == ESRCH)
     }
 
+    /// A Python agent that prints its reply without flushing it is answered all the same: its
+    /// programs get `PYTHONUNBUFFERED=1` (it used to wait for ever when the user's environment
+    /// did not set it).
+    @Test func aPythonAgentThatDoesNotFlushIsHeard() async throws {
+        let saved = ProcessInfo.processInfo.environment["PYTHONUNBUFFERED"]
+        unsetenv("PYTHONUNBUFFERED")
+        defer { if let saved { setenv("PYTHONUNBUFFERED", saved, 1) } }
+        let script = "import json, sys\nfor line in sys.stdin:\n    r = json.loads(line)\n    print(json.dumps({'id': r['id'], 'result': {'ok': True}}))"
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        defer { channel.stop() }
+        let reply = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            group.addTask { try await channel.call("plan", .record([:])) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        #expect(reply?["ok"]?.boolValue == true)
+    }
+
     /// A program that dies while it writes a reply fails the call with how it ended, which may be
     /// tried again, not as a reply that is not JSON.
     @Test func aReplyCutOffByTheProgramsEndFailsItsCallWithThatEnd() async throws {

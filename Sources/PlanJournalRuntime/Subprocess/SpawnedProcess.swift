@@ -71,7 +71,9 @@ final class SpawnedProcess: Sendable {
         var child: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let envp = Self.environment().map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
+        let status = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         close(toChild[0])
         close(fromChild[1])
         guard status == 0 else {
@@ -85,6 +87,20 @@ final class SpawnedProcess: Sendable {
     }
 
     deinit { closeInput() }
+
+    /// This process's environment, with `PYTHONUNBUFFERED=1` unless it sets that: a Python agent
+    /// that prints its reply without `flush=True` would otherwise hold it in its buffer (a pipe
+    /// is not a terminal) and planj would wait for it for ever.
+    static func environment() -> [String] {
+        var entries: [String] = []
+        var k = 0
+        while let entry = environ[k] {
+            entries.append(String(cString: entry))
+            k += 1
+        }
+        if !entries.contains(where: { $0.hasPrefix("PYTHONUNBUFFERED=") }) { entries.append("PYTHONUNBUFFERED=1") }
+        return entries
+    }
 
     /// Writes all of `bytes` to the child's standard input; `false` when it cannot (the child
     /// closed it, or ended). A write to a closed pipe raises SIGPIPE, which would end planj: it
