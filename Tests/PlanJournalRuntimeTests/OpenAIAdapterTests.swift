@@ -390,3 +390,20 @@ private func explainWAL(with client: OpenAIClient) async throws -> (result: RunR
     ).start(.init(goal: "explain WAL"))
     return (result, try t.journal.events(of: result.run))
 }
+
+/// Plans as planners' replies give them.
+@Suite struct PlanReplyTests {
+    /// A bad step of a plan reply is named by its place, as the contract's errors are.
+    @Test func aBadStepIsNamedByItsPlace() throws {
+        for (step, named) in [
+            (JSONValue.record(["id": .int(1)]), "the plan reply's steps[1].id must be a non-empty string"),
+            (.record(["id": .string("b"), "depends_on": .string("a")]), "the plan reply's steps[1].depends_on must be an array"),
+        ] {
+            #expect {
+                _ = try PlanReply.proposal(from: .record(["steps": .array([.record(["id": .string("a")]), step])]))
+            } throws: { error in
+                (error as? RuntimeError)?.message.hasPrefix(named) == true
+            }
+        }
+    }
+}

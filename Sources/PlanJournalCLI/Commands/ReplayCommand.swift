@@ -27,7 +27,7 @@ extension Planj {
                   planj replay RUN --from-step compare \\
                       --executor openai:gpt-4o-mini@https://api.openai.com/v1
                   planj replay --all --status succeeded --concurrency 4 \\
-                      --executor cmd:python3 my_executor.py
+                      --executor 'cmd:python3 my_executor.py'
 
                 --all re-executes many runs and prints a summary (steps same / differing / newly failing /
                 fixed, cost and time deltas per run); --json for CI.

@@ -29,8 +29,8 @@ extension Planj {
 
                 Examples:
                   planj run --goal "Summarise the README" \\
-                      --planner cmd:python3 tools/agents/example_agent.py \\
-                      --executor cmd:python3 tools/agents/example_agent.py
+                      --planner 'cmd:python3 tools/agents/example_agent.py' \\
+                      --executor 'cmd:python3 tools/agents/example_agent.py'
                   planj run --goal "..." \\
                       --planner openai:gpt-4o@https://api.openai.com/v1 \\
                       --executor openai:gpt-4o-mini@https://api.openai.com/v1 \\

@@ -36,7 +36,7 @@ public enum PlanReply {
             do {
                 steps.append(try PlanStep(wire: item, path: "steps[\(k)]"))
             } catch {
-                throw RuntimeError("invalid_plan", "the plan reply's \(error.message)")
+                throw RuntimeError("invalid_plan", "the plan reply's \(error.context.field ?? "steps[\(k)]") \(error.message)")
             }
         }
         return PlanProposal(steps: steps, rationale: value["rationale"]?.stringValue, calls: calls)
