@@ -39,7 +39,12 @@ enum ProgressLine {
             text = "run \(event.dataString("status") ?? "?")" + (event.dataString("stopped_by").map { " (stopped by \($0))" } ?? "")
         case .note?:
             guard let message = event.dataString("message") else { return nil }
-            text = "note: \(message)"
+            if let original = event.dataString("replay_of"), let seq = event.dataInt("resumed_after_seq") {
+                // A replay's fork begins with the note a resume writes.
+                text = "replaying \(original) from seq \(seq + 1)"
+            } else {
+                text = "note: \(message)"
+            }
         default: return nil
         }
         return String(format: "[%4lld] ", event.seq) + text
