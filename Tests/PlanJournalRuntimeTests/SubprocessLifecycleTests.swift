@@ -261,3 +261,15 @@ import Testing
         #expect(parsed == ["python3", directory + "/my agents/agent.py", "--fast"])
     }
 }
+
+/// A reviewer's reply as agents write it.
+@Suite struct ReviewReplyTests {
+    /// Comments given as one string, or as an array holding other values, and a score written as
+    /// a string, are kept (they used to be dropped).
+    @Test func commentsAndScoresAreReadAsWritten() throws {
+        #expect(PlanReview.comments(.string("be more specific")) == ["be more specific"])
+        #expect(PlanReview.comments(.array([.string("a"), .int(2), .null, .record(["k": .string("v")])])) == ["a", "2", #"{"k":"v"}"#])
+        #expect(PlanReview.comments(nil).isEmpty && PlanReview.comments(.string("")).isEmpty)
+        #expect(PlanReview.score(.string("0.8")) == 0.8 && PlanReview.score(.double(0.5)) == 0.5 && PlanReview.score(.string("high")) == nil)
+    }
+}

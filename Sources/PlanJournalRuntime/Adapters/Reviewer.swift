@@ -27,6 +27,18 @@ public struct PlanReview: Sendable {
         self.calls = calls
     }
 
+    /// `comments` as a reviewer's reply gives them: an array (of strings, or of anything, as its
+    /// text), or one string.
+    static func comments(_ value: JSONValue?) -> [String] {
+        if let text = value?.stringValue { return text.isEmpty ? [] : [text] }
+        return value?.arrayValue?.compactMap(\.textValue) ?? []
+    }
+
+    /// `score` as a reviewer's reply gives it: a number, or a number written as a string.
+    static func score(_ value: JSONValue?) -> Double? {
+        value?.doubleValue ?? value?.stringValue.flatMap { Double($0) }.flatMap { $0.isFinite ? $0 : nil }
+    }
+
     /// As the planner is told about it (`plan` request `review`): verdict, comments and score.
     public var wireValue: JSONValue {
         .record([

@@ -146,8 +146,8 @@ public struct OpenAIReviewer: Reviewer {
         // An amended plan, when the reviewer gives one (`amended`); an unreadable one is no plan.
         let steps = value["steps"].flatMap { _ in try? PlanReply.proposal(from: value).steps }
         return PlanReview(
-            verdict: verdict, score: value["score"]?.doubleValue,
-            comments: value["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], steps: steps, calls: [reply.call])
+            verdict: verdict, score: PlanReview.score(value["score"]),
+            comments: PlanReview.comments(value["comments"]), steps: steps, calls: [reply.call])
     }
 }
 

@@ -73,8 +73,8 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
             }
         }
         return PlanReview(
-            verdict: verdict, score: result["score"]?.doubleValue,
-            comments: result["comments"]?.arrayValue?.compactMap(\.stringValue) ?? [], steps: steps,
+            verdict: verdict, score: PlanReview.score(result["score"]),
+            comments: PlanReview.comments(result["comments"]), steps: steps,
             calls: Self.calls(result, purpose: "review"))
     }
 
