@@ -426,6 +426,19 @@ import Testing
         #expect(try await planj("--journal", piped, "runs", "--json").stdout == b)
         let garbage = try await planj("--journal", piped, "import", "-", stdin: "not a pjl\n")
         #expect(garbage.status == 3 && garbage.stderr.contains("-: not a valid LZ4 frame"))
+        // The two commands swapped: each says which one the file is for.
+        let lines = directory + "/run.jsonl"
+        try (try await planj("--journal", piped, "events", "--", try await firstRun(in: piped)).stdout).write(
+            toFile: lines, atomically: true, encoding: .utf8)
+        let jsonl = try await planj("--journal", piped, "import", lines)
+        #expect(jsonl.status == 3 && jsonl.stderr.contains("load it with planj ingest"), "\(jsonl.stderr)")
+        let binary = try await planj("--journal", piped, "ingest", pjl)
+        #expect(binary.status == 3 && binary.stderr.contains("load it with planj import"), "\(binary.stderr)")
+    }
+
+    private func firstRun(in journal: String) async throws -> String {
+        let runs = try JSONValue(parsing: Array(try await planj("--journal", journal, "runs", "--json").stdout.utf8))
+        return try #require(runs.arrayValue?.first?["id"]?.stringValue)
     }
 
     /// A run holding an event over ingest's 16 MiB line limit (a runner's step output, say)

@@ -74,8 +74,10 @@ enum LZ4FrameWalker {
                 continue
             }
             guard magic == frameMagic else {
+                // A file that opens with `{`: JSON Lines, which `planj ingest` reads.
+                let hint = offset == 4 && magic & 0xFF == UInt32(UInt8(ascii: "{")) ? " (the file is JSON Lines: load it with planj ingest)" : ""
                 throw JournalError(
-                    .badInput, String(format: "not a valid LZ4 frame: unknown magic 0x%08X at byte %llu", magic, offset - 4),
+                    .badInput, String(format: "not a valid LZ4 frame: unknown magic 0x%08X at byte %llu", magic, offset - 4) + hint,
                     context: .init(file: path))
             }
             let descriptor = try read(2)
