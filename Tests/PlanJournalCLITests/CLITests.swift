@@ -651,7 +651,12 @@ import Testing
         let changed = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":1,"other":1,"#)
         let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")
         #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
-        #expect(conflict.stdout.contains("already holds a different event at seq 1"), "\(conflict.stdout)")
+        #expect(conflict.stdout.contains("already holds a different event at seq 1 (run.started"), "\(conflict.stdout)")
+        // An integer ts in seconds is accepted, with a note that it reads as microseconds.
+        let seconds = try await planj(
+            "--journal", journal, "append",
+            stdin: #"{"run":"secs","seq":1,"ts":1764061200,"kind":"run.started","data":{"goal":"g"}}"# + "\n")
+        #expect(seconds.status == 0 && seconds.stderr.contains("integer ts before 1973"), "\(seconds.stderr)")
         // Lines longer than ingest and import take are refused (what append writes reads back).
         let long = try await planj("--journal", journal, "append", "--max-line-bytes", "100", stdin: first + "\n")
         #expect(long.status == 1 && long.stdout.contains("over the 100-byte limit"), "\(long.stdout)")

@@ -47,6 +47,7 @@ extension Planj {
                 }
                 let journal = try global.open(configuration: config)
                 var rejected = 0
+                var notedEpoch = false
                 try await StreamLines.forEach(fileDescriptor: 0) { number, line in
                     guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
                     do {
@@ -55,7 +56,16 @@ extension Planj {
                                 .syntax,
                                 "the line is \(line.count) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
                         }
-                        let event = try JournalEvent(parsing: line)
+                        var note: TimestampNote?
+                        let event = try JournalEvent(parsing: line, timestampNote: &note)
+                        if note == .integerNearEpoch && !notedEpoch {
+                            // Once: the event is valid, and ingest says the same of a file.
+                            notedEpoch = true
+                            Output.error(
+                                "planj: note: line \(number) has an integer ts before 1973: an integer ts is microseconds since "
+                                    + "the epoch, so seconds or milliseconds land in 1970; multiply by 1000000 or 1000, or write "
+                                    + "an RFC 3339 time")
+                        }
                         let result = try await journal.append(
                             [event], to: event.run, expecting: expectHead ? .exactly(event.seq - 1) : .any)
                         Output.json(Ack(ok: true, line: number, run: result.run, seq: result.lastSeq, headHash: result.headHash), pretty: false)
@@ -96,8 +106,14 @@ extension Planj {
             guard let event = try? JournalEvent(parsing: line) else { return conflict }
             let head = (try? journal.run(event.run).events) ?? 0
             if event.seq <= head {
+                // Who took the seq: often another process (`planj approve`, `planj cancel`), whose
+                // events the agent must count too.
+                let held = (try? journal.events(of: event.run, from: event.seq, to: event.seq))?.first
+                let what = held.map { " (\($0.kind)" + ($0.actor.map { " by \($0)" } ?? "") + ")" } ?? ""
                 return JournalError(
-                    .conflict, "the run already holds a different event at seq \(event.seq) (its head is \(head)); events cannot be replaced",
+                    .conflict,
+                    "the run already holds a different event at seq \(event.seq)\(what) (its head is \(head)); events cannot be "
+                        + "replaced: write yours after the head",
                     context: .init(run: event.run, seq: event.seq, field: "seq"))
             }
             guard expectHead, event.seq > head + 1 else { return conflict }
