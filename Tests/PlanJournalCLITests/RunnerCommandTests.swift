@@ -312,6 +312,39 @@ import Testing
         #expect(try await planj("verify", "killed").status == 0)
     }
 
+    /// SIGTERM (a service manager stopping planj) leaves the run resumable, as a crash would,
+    /// with its agent programs stopped; Ctrl-C is what cancels a run.
+    @Test(.timeLimit(.minutes(1))) func sigtermLeavesTheRunResumable() async throws {
+        let p = try PlanjBinary.process(
+            ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,
+             "--run-id", "termed", "--parallel", "1", "--quiet"], in: directory,
+            environment: ["EXAMPLE_AGENT_STALL": "count_second_half"])
+        let errors = Pipe()
+        p.standardOutput = Pipe()
+        p.standardError = errors
+        try p.run()
+        let j = try Journal(path: journal)
+        var stalled = false
+        for _ in 0..<1500 where !stalled {
+            stalled = (try? j.events(of: "termed"))?.contains {
+                $0.kind == "step.started" && $0.dataString("step_id") == "count_second_half"
+            } == true
+            if !stalled { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(stalled)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        // (Read to its end: an agent left running would hold it open.)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 143 && stderr.contains("planj resume RUN"), "\(stderr)")
+        #expect(!stderr.contains("starting it again") && !stderr.contains("error"), "\(stderr)")
+        #expect(try j.state(of: "termed").endedAt == nil)
+        let resumed = try await planj("resume", "termed", "--json")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try j.state(of: "termed").finalAnswer == "6")
+        #expect(try await planj("verify", "termed").status == 0)
+    }
+
     @Test func replayAuditsARunAndReexecutesItAsAForkThatDiffAgreesWith() async throws {
         let run = try runID(try await planj("demo", "--json", "--pace", "0", "--quiet").stdout)
         let audit = try await planj("replay", run, "--json")

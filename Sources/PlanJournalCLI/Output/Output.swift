@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlanJournalCore
 import PlanJournalRuntime
+import Synchronization
 
 /// Writing to standard output and error, and turning errors into exit statuses.
 enum Output {
@@ -15,8 +16,12 @@ enum Output {
 
     /// Writes `bytes` to standard error; failures are ignored (there is nowhere left to report them).
     static func writeError(_ bytes: [UInt8]) {
+        guard !muted.load(ordering: .acquiring) else { return }
         _ = writeAll(bytes, to: 2)
     }
+
+    /// Set while planj ends on a signal: what its work says as it is cut off is not news.
+    static let muted = Atomic(false)
 
     /// Writes all of `bytes` to `fd`; the reason when that fails (FileHandle's non-throwing
     /// `write` traps instead).

@@ -4,9 +4,11 @@ import Foundation
 import PlanJournalCore
 import PlanJournalRuntime
 import PlanJournalStore
+import Synchronization
 
 /// Runs a runner to its end for a command: progress lines on stderr, Ctrl-C cancels the run (it
-/// is journaled as `cancelled`), the summary on stdout, exit status 1 unless the run succeeded.
+/// is journaled as `cancelled`) and SIGTERM leaves it resumable, the summary on stdout, exit
+/// status 1 unless the run succeeded.
 enum RunDriver {
     /// Progress on stderr: a status line with notable transitions on a terminal, otherwise one
     /// line per step transition; nothing with `quiet`.
@@ -41,28 +43,51 @@ enum RunDriver {
         if result.status != "succeeded" { throw ExitCode(1) }
     }
 
-    /// Runs `body` (runs of a runner) so that Ctrl-C or SIGTERM (a service manager, `timeout`)
-    /// cancels it, and its runs are journaled as cancelled; a second one ends planj at once. The
-    /// agent programs the runs started end with it.
+    /// Runs `body` (runs of a runner) so that Ctrl-C cancels it, and its runs are journaled as
+    /// cancelled (a second Ctrl-C ends planj at once), while SIGTERM (a service manager stopping
+    /// planj, `docker stop`) leaves them resumable: planj ends as a crash would end it, after
+    /// stopping the agent programs, with everything journaled kept (`planj resume` goes on).
+    /// The agent programs the runs started end with it.
     static func cancellable<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await body() }
-        let sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler {
-                Output.error("planj: interrupted: cancelling the run (\(number == SIGINT ? "Ctrl-C" : "SIGTERM") again to quit at once)")
-                task.cancel()
-                signal(number, SIG_DFL)
-            }
-            source.resume()
-            return source
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
+        interrupt.setEventHandler {
+            Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+            task.cancel()
+            signal(SIGINT, SIG_DFL)
         }
+        interrupt.resume()
+        signal(SIGTERM, SIG_IGN)
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM)
+        terminate.setEventHandler {
+            terminating.store(true, ordering: .releasing)
+            Output.error(
+                "planj: SIGTERM: stopping; the run stays as journaled, not completed: `planj resume RUN` goes on with it "
+                    + "(`planj cancel RUN` ends it)")
+            Output.muted.store(true, ordering: .releasing)
+            // Nothing more is journaled: the runs would record their agents' ends as failures.
+            Journal.stopWritingForGood()
+            SubprocessChannel.stopAllForGood()
+            // What was acknowledged is in the journal or its append log, which the next writer
+            // replays: as after a crash, which the journal is made to survive.
+            _exit(128 + SIGTERM)
+        }
+        terminate.resume()
+        let sources = [interrupt, terminate]
         defer {
             sources.forEach { $0.cancel() }
             SubprocessChannel.stopAll()
         }
-        return try await task.value
+        let result = await task.result
+        // The runs, cut off by SIGTERM, end here before its handler ends planj: its exit status
+        // is the one to give.
+        while terminating.load(ordering: .acquiring) { try? await Task.sleep(for: .seconds(1)) }
+        return try result.get()
     }
+
+    /// Set once SIGTERM came (see ``cancellable(_:)``).
+    private static let terminating = Atomic(false)
 
     static func summary(_ r: RunResult) -> String {
         let t = r.state.totals

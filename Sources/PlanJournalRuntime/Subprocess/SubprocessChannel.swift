@@ -42,6 +42,7 @@ public final class SubprocessChannel: Sendable {
     /// - Throws: ``RuntimeError`` `usage` when there is no such program or it cannot be started.
     public init(arguments: [String]) throws {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
+        guard !Self.closed.withLock({ $0 }) else { throw RuntimeError("subprocess", "planj is ending: no program is started") }
         commandLine = arguments.joined(separator: " ")
         process = try SpawnedProcess(executable: try Self.locate(program), arguments: arguments)
         Self.live.withLock { $0[ObjectIdentifier(self)] = WeakChannel(self) }
@@ -163,6 +164,16 @@ public final class SubprocessChannel: Sendable {
         // And those of channels released or replaced, still being stopped.
         _ = stopping.wait(timeout: .now() + 3)
     }
+
+    /// Stops every program, as ``stopAll()`` does, and starts none after (planj is ending while
+    /// runs go on: one whose agent was stopped would start it again).
+    public static func stopAllForGood() {
+        closed.withLock { $0 = true }
+        stopAll()
+    }
+
+    /// Set by ``stopAllForGood()``.
+    private static let closed = Mutex(false)
 
     /// Programs of released or replaced channels still being stopped (see ``stopInBackground()``).
     private static let stopping = DispatchGroup()

@@ -57,6 +57,15 @@ public final class Journal: Sendable {
     ///   - expecting: the head the caller believes the run has.
     /// - Throws: `.conflict` (nothing written) when the head is not as expected; `.invalidEvent` when
     ///   an event breaks the contract or `run` is no run id; `.usage` for a negative expected head.
+    /// Set by ``stopWritingForGood()``.
+    static let writesStopped = Atomic(false)
+
+    /// Makes every later append of this process fail, whatever its journal: planj ends (SIGTERM)
+    /// and what the runs it drives would journal next must not land while it does.
+    public static func stopWritingForGood() {
+        writesStopped.store(true, ordering: .releasing)
+    }
+
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
         -> AppendResult
     {

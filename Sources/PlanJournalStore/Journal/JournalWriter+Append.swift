@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import Synchronization
 
 /// Appends and group commits: each append of a group is its own savepoint, so one that fails
 /// leaves the others of its transaction standing.
@@ -70,6 +71,9 @@ extension JournalWriter {
 
     /// ``commitGroup(_:)`` but for the ticket.
     private func appendGroup(_ requests: [AppendRequest]) -> [Result<AppendResult, JournalError>] {
+        if Journal.writesStopped.load(ordering: .acquiring) {
+            return requests.map { _ in .failure(JournalError(.io, "planj is ending: nothing more is written")) }
+        }
         if !files.isEmpty, lastFileCheck.map({ $0.duration(to: .now) >= Self.fileCheckInterval }) ?? true {
             // Nothing goes to a file no one will open again, acknowledged.
             do {
