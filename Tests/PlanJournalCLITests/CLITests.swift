@@ -207,6 +207,13 @@ import Testing
         try #require(made.status == 0)
         let metaRuns = try await planj("--journal", meta, "runs")
         #expect(metaRuns.status == 6 && metaRuns.stderr.contains("table meta is not planj's"))
+        // Nor one without planj's columns.
+        let columns = directory + "/columns.sqlite"
+        let madeColumns = try await ChildProcess.run(
+            "/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(columns)'); c.execute('create table meta(a, b)'); c.commit()"])
+        try #require(madeColumns.status == 0)
+        let columnsRuns = try await planj("--journal", columns, "runs")
+        #expect(columnsRuns.status == 6 && columnsRuns.stderr.contains("table meta is not planj's"), "\(columnsRuns.stderr)")
 
         #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
         let damage = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(journal)'); c.execute(\"update meta set value = 'abc' where key = 'format_version'\"); c.commit()"])

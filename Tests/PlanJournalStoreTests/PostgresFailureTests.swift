@@ -19,6 +19,27 @@ import Testing
             [])
     }
 
+    /// Ingest (``PGConnection/beginRunWrites()``), import and copy (``PGConnection/beginWrite()``)
+    /// commit durably on a session whose appends do not (`--durability normal`): what they report
+    /// written survives a crash of the server.
+    @Test func bulkWritesCommitDurably() throws {
+        guard let fixture else { return }
+        let db = try PGConnection(url: try fixture.makeDatabase())
+        func setting() throws -> String? {
+            guard case .text(let value)? = try db.query("SHOW synchronous_commit", []).first?.first else { return nil }
+            return value
+        }
+        #expect(try setting() == "off")
+        for (begin, durable) in [({ try db.beginWrite() }, true), ({ try db.beginRunWrites() }, true), ({ try db.beginAppend(runs: ["r"]) }, false)]
+            as [(() throws -> Void, Bool)]
+        {
+            try begin()
+            #expect(try setting() == (durable ? "on" : "off"))
+            try db.execute("ROLLBACK")
+        }
+        #expect(try setting() == "off")
+    }
+
     /// A database shared with another application that has a table `meta` of its own: planj
     /// refuses it and writes nothing (it overwrote the other application's format_version).
     @Test func anotherApplicationsMetaTableIsLeftAlone() throws {
@@ -28,6 +49,10 @@ import Testing
         try other.execute("CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL)")
         try other.execute("INSERT INTO meta VALUES ('format_version', '2'), ('app', 'billing')")
         #expect { _ = try Journal(path: url).runs() } throws: { ($0 as? JournalError)?.message.contains("table meta is not planj's") == true }
+        // Nor one without planj's columns.
+        let bare = try fixture.makeDatabase()
+        try PGConnection(url: bare).execute("CREATE TABLE meta(a text)")
+        #expect { _ = try Journal(path: bare).runs() } throws: { ($0 as? JournalError)?.message.contains("table meta is not planj's") == true }
         let kept = try other.query("SELECT count(*) FROM meta WHERE (key, value) IN (('format_version', '2'), ('app', 'billing'))", [])
         let tables = try other.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", [])
         guard case .int(2)? = kept.first?.first, case .int(1)? = tables.first?.first else {

@@ -155,13 +155,21 @@ enum Schema {
     /// Throws when the `meta` table is another application's (a database shared with it): planj
     /// records each of its migrations there, in the transaction that made the table.
     private static func refuseForeignMeta(_ db: any SQLDatabase) throws(JournalError) {
-        let ours = try? db.statement("SELECT count(*) FROM meta WHERE key LIKE 'migration.%'")
-        defer { ours?.reset() }
-        guard let ours, (try? ours.step()) == true, ours.int(0) > 0 else {
-            throw JournalError(
-                .corrupt, "its table meta is not planj's (another application's?): refusing to use it; name another journal",
-                context: .init(journalPath: db.path))
+        let foreign = JournalError(
+            .corrupt, "its table meta is not planj's (another application's?): refusing to use it; name another journal",
+            context: .init(journalPath: db.path))
+        var migrations: Int64 = 0
+        do {
+            let ours = try db.statement("SELECT count(*) FROM meta WHERE key LIKE 'migration.%'")
+            defer { ours.reset() }
+            if try ours.step() { migrations = ours.int(0) }
+        } catch {
+            // A `meta` without planj's columns is another application's; any other failure (a
+            // connection lost, a disk error) is what it is, not a foreign journal.
+            let missingColumn = error.message.contains("no such column") || error.message.contains("42703")
+            throw missingColumn ? foreign : error
         }
+        guard migrations > 0 else { throw foreign }
     }
 
     /// Throws when the SQLite database `db` holds tables but not planj's `meta`: a file of

@@ -153,9 +153,18 @@ final class PGConnection: SQLDatabase {
     }
 
     /// `BEGIN`, then the journal's advisory write lock, exclusively (released at `COMMIT` or
-    /// `ROLLBACK`).
+    /// `ROLLBACK`). The transaction commits durably (an import, a copy: see ``commitDurably()``).
     func beginWrite() throws(JournalError) {
         try begin(locking: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+        try commitDurably()
+    }
+
+    /// Makes the transaction's `COMMIT` wait for the server's WAL flush whatever the session's
+    /// durability: what ingest, import and copy report as written survives a crash of the server
+    /// (one flush per transaction of many events costs nothing to speak of), as their SQLite
+    /// transactions survive a crash of planj.
+    private func commitDurably() throws(JournalError) {
+        if durability != .full { _ = try query("SET LOCAL synchronous_commit = on", []) }
     }
 
     /// `BEGIN`, the journal's write lock shared, then one lock per run, in key order (so two
@@ -170,6 +179,7 @@ final class PGConnection: SQLDatabase {
     /// as the transaction meets them, so ingests of disjoint runs commit side by side.
     func beginRunWrites() throws(JournalError) {
         try begin(locking: "SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))")
+        try commitDurably()
     }
 
     /// The run's advisory lock, until the transaction ends. Runs are met in input order, not key
