@@ -281,26 +281,34 @@ import Testing
         #expect(String(decoding: output, as: UTF8.self).split(separator: "\n").count == events.split(separator: "\n").count)
     }
 
-    @Test func aKilledRunIsFinishedByResumeWithEveryStepCompletedOnce() async throws {
+    /// `planj run` of the example agent as run `id`, once its second step has started: that step
+    /// hangs (EXAMPLE_AGENT_STALL) until the process is killed, however slow the machine.
+    private func stalledRun(_ id: String) async throws -> (process: Process, errors: Pipe) {
         let p = try PlanjBinary.process(
             ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,
-             "--run-id", "killed", "--parallel", "1", "--quiet"], in: directory,
+             "--run-id", id, "--parallel", "1", "--quiet"], in: directory,
             environment: ["EXAMPLE_AGENT_STALL": "count_second_half"])
+        let errors = Pipe()
         p.standardOutput = Pipe()
-        p.standardError = Pipe()
+        p.standardError = errors
         try p.run()
         let j = try Journal(path: journal)
-        // The second step hangs (EXAMPLE_AGENT_STALL) until the kill, however slow the machine.
         var stalled = false
         for _ in 0..<1500 where !stalled {
-            stalled = (try? j.events(of: "killed"))?.contains {
+            stalled = (try? j.events(of: id))?.contains {
                 $0.kind == "step.started" && $0.dataString("step_id") == "count_second_half"
             } == true
             if !stalled { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(stalled)
+        return (p, errors)
+    }
+
+    @Test func aKilledRunIsFinishedByResumeWithEveryStepCompletedOnce() async throws {
+        let p = try await stalledRun("killed").process
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
+        let j = try Journal(path: journal)
         #expect(try j.state(of: "killed").endedAt == nil)
         let resumed = try await planj("resume", "killed", "--json")
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -315,29 +323,14 @@ import Testing
     /// SIGTERM (a service manager stopping planj) leaves the run resumable, as a crash would,
     /// with its agent programs stopped; Ctrl-C is what cancels a run.
     @Test(.timeLimit(.minutes(1))) func sigtermLeavesTheRunResumable() async throws {
-        let p = try PlanjBinary.process(
-            ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,
-             "--run-id", "termed", "--parallel", "1", "--quiet"], in: directory,
-            environment: ["EXAMPLE_AGENT_STALL": "count_second_half"])
-        let errors = Pipe()
-        p.standardOutput = Pipe()
-        p.standardError = errors
-        try p.run()
-        let j = try Journal(path: journal)
-        var stalled = false
-        for _ in 0..<1500 where !stalled {
-            stalled = (try? j.events(of: "termed"))?.contains {
-                $0.kind == "step.started" && $0.dataString("step_id") == "count_second_half"
-            } == true
-            if !stalled { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(stalled)
+        let (p, errors) = try await stalledRun("termed")
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         // (Read to its end: an agent left running would hold it open.)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationStatus == 143 && stderr.contains("planj resume RUN"), "\(stderr)")
         #expect(!stderr.contains("starting it again") && !stderr.contains("error"), "\(stderr)")
+        let j = try Journal(path: journal)
         #expect(try j.state(of: "termed").endedAt == nil)
         let resumed = try await planj("resume", "termed", "--json")
         #expect(resumed.status == 0, "\(resumed.stderr)")
