@@ -98,8 +98,12 @@ final class SpawnedProcess: Sendable {
             entries.append(String(cString: entry))
             k += 1
         }
-        if !entries.contains(where: { $0.hasPrefix("PYTHONUNBUFFERED=") }) { entries.append("PYTHONUNBUFFERED=1") }
-        return entries
+        return unbuffered(entries)
+    }
+
+    /// `entries` (`NAME=value`) with `PYTHONUNBUFFERED=1` unless they set it.
+    static func unbuffered(_ entries: [String]) -> [String] {
+        entries.contains(where: { $0.hasPrefix("PYTHONUNBUFFERED=") }) ? entries : entries + ["PYTHONUNBUFFERED=1"]
     }
 
     /// Writes all of `bytes` to the child's standard input; `false` when it cannot (the child

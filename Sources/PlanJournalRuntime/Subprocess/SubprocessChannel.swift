@@ -162,6 +162,12 @@ public final class SubprocessChannel: Sendable {
         let channels = live.withLock { $0.values.compactMap(\.channel) }
         DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
         // And those of channels released or replaced, still being stopped.
+        waitForBackgroundStops()
+    }
+
+    /// Waits (up to 3 s) until the programs being stopped in the background (released or
+    /// replaced channels) have ended.
+    static func waitForBackgroundStops() {
         _ = stopping.wait(timeout: .now() + 3)
     }
 
