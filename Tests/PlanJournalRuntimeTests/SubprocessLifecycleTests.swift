@@ -102,6 +102,17 @@ import Testing
         }
     }
 
+    /// A program that reads a request, acts on it and exits without answering is not sent it
+    /// again (it may have done it, a deploy say): the call fails, as its step's attempt does.
+    @Test func aRequestTheProgramReadIsNeverSentTwice() async throws {
+        let marks = NSTemporaryDirectory() + "planj-read-once-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: marks) }
+        let script = "import sys\nsys.stdin.readline()\nopen(sys.argv[1], 'a').write('x')\nsys.exit(0)"
+        let channel = try RestartingChannel(arguments: ["python3", "-c", script, marks])
+        await #expect(throws: RuntimeError.self) { _ = try await channel.call("execute", .record([:])) }
+        #expect(try String(contentsOfFile: marks, encoding: .utf8) == "x")
+    }
+
     /// A program replaced by a new one (it closed its output and kept running) is stopped, and
     /// ``SubprocessChannel/stopAll()`` waits for that (``SubprocessChannel/waitForBackgroundStops()``):
     /// it does not outlive planj.

@@ -16,13 +16,17 @@ final class RestartingChannel: Sendable {
 
     /// ``SubprocessChannel/call(_:_:)`` on the running program, started again first if it ended.
     func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
-        let channel = try channel()
         do {
-            return try await channel.call(method, params)
-        } catch let error as RuntimeError where error.type == "subprocess" && channel.exitedCleanly {
-            // A program that answers one request and exits was sent this one while it was
-            // ending: it never read it. Sent once more, to the program started again.
-            return try await self.channel().call(method, params)
+            return try await channel().callReportingUnread(method, params)
+        } catch is SubprocessChannel.Unread {
+            // Sent while the program was ending (one that answers one request and exits), and
+            // never read by it: sent once more, to the program started again. A request it read
+            // is never sent twice: it may have acted on it.
+            do {
+                return try await channel().callReportingUnread(method, params)
+            } catch let again as SubprocessChannel.Unread {
+                throw again.error
+            }
         }
     }
 

@@ -9,8 +9,8 @@ import Synchronization
 /// and with none of our other descriptors.
 final class SpawnedProcess: Sendable {
     let pid: pid_t
-    /// The child's standard input (`-1` once closed).
-    private let input: Mutex<Int32>
+    /// The child's standard input (`fd` -1 once closed), and how many bytes were written to it.
+    private let input: Mutex<(fd: Int32, written: Int)>
     /// Reads the child's standard output.
     let output: FileHandle
 
@@ -82,7 +82,7 @@ final class SpawnedProcess: Sendable {
             throw Self.failure(executable, status)
         }
         pid = child
-        input = Mutex(toChild[1])
+        input = Mutex((toChild[1], 0))
         output = FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true)
     }
 
@@ -106,12 +106,15 @@ final class SpawnedProcess: Sendable {
         entries.contains(where: { $0.hasPrefix("PYTHONUNBUFFERED=") }) ? entries : entries + ["PYTHONUNBUFFERED=1"]
     }
 
-    /// Writes all of `bytes` to the child's standard input; `false` when it cannot (the child
-    /// closed it, or ended). A write to a closed pipe raises SIGPIPE, which would end planj: it
-    /// is blocked on this thread for the write, and taken back if the write raised it.
-    func write(_ bytes: [UInt8]) -> Bool {
-        input.withLock { fd in
-            guard fd >= 0 else { return false }
+    /// Writes all of `bytes` to the child's standard input; the offset in the input where they
+    /// start, or `nil` when they cannot be written (the child closed it, or ended). A write to a
+    /// closed pipe raises SIGPIPE, which would end planj: it is blocked on this thread for the
+    /// write, and taken back if the write raised it.
+    func write(_ bytes: [UInt8]) -> Int? {
+        input.withLock { input in
+            let fd = input.fd
+            guard fd >= 0 else { return nil }
+            let start = input.written
             var pipeSignal = sigset_t()
             sigemptyset(&pipeSignal)
             sigaddset(&pipeSignal, SIGPIPE)
@@ -126,26 +129,39 @@ final class SpawnedProcess: Sendable {
                 }
                 pthread_sigmask(SIG_SETMASK, &old, nil)
             }
-            return bytes.withUnsafeBytes { buffer in
+            let done = bytes.withUnsafeBytes { buffer in
                 var done = 0
                 while done < buffer.count {
                     let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        return false
+                        break
                     }
                     done += n
                 }
-                return true
+                return done
             }
+            input.written += done
+            return done == bytes.count ? start : nil
         }
     }
 
     /// Closes the child's standard input (the protocol's signal to end).
     func closeInput() {
-        input.withLock { fd in
-            if fd >= 0 { close(fd) }
-            fd = -1
+        input.withLock { input in
+            if input.fd >= 0 { close(input.fd) }
+            input.fd = -1
+        }
+    }
+
+    /// How far into its standard input the child has read: what was written less what the pipe
+    /// still holds (`FIONREAD`); `nil` once the input is closed.
+    func inputRead() -> Int? {
+        input.withLock { input in
+            guard input.fd >= 0 else { return nil }
+            var unread: Int32 = 0
+            guard ioctl(input.fd, UInt(FIONREAD), &unread) == 0 else { return nil }
+            return input.written - Int(unread)
         }
     }
 

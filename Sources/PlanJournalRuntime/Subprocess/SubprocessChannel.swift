@@ -22,6 +22,8 @@ public final class SubprocessChannel: Sendable {
     private struct State {
         var nextID = 1
         var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+        /// Where each pending request starts in the program's input, once written.
+        var starts: [Int: Int] = [:]
         /// Why no call can succeed any more (the program ended or closed its output).
         var closed: String?
         /// How the program ended, once it has.
@@ -94,14 +96,6 @@ public final class SubprocessChannel: Sendable {
     /// closed its output; `nil` while it runs.
     var finished: String? {
         shared.state.withLock { Self.finished($0, commandLine: commandLine) }
-    }
-
-    /// Whether the program has ended with status 0.
-    var exitedCleanly: Bool {
-        shared.state.withLock { s in
-            if case .exited(0)? = s.ended { return true }
-            return false
-        }
     }
 
     private static func finished(_ s: State, commandLine: String) -> String? {
@@ -199,6 +193,21 @@ public final class SubprocessChannel: Sendable {
     ///   closed its output; `CancellationError` when the task was cancelled.
     public func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         do {
+            return try await callReportingUnread(method, params)
+        } catch let unread as Unread {
+            throw unread.error
+        }
+    }
+
+    /// A call the program never read: it ended, or could not be written to, before it took the
+    /// request, which may go to another program (nothing of it was done).
+    struct Unread: Error {
+        var error: RuntimeError
+    }
+
+    /// ``call(_:_:)``, but a request the program never read fails with ``Unread``.
+    func callReportingUnread(_ method: String, _ params: JSONValue) async throws -> JSONValue {
+        do {
             return try await send(method, params)
         } catch var error as RuntimeError where !error.calls.isEmpty {
             for k in error.calls.indices where error.calls[k].purpose.isEmpty { error.calls[k].purpose = method }
@@ -219,7 +228,7 @@ public final class SubprocessChannel: Sendable {
                     return nil
                 }
                 if let refusal {
-                    continuation.resume(throwing: refusal)
+                    continuation.resume(throwing: Unread(error: refusal))
                     return
                 }
                 if Task.isCancelled {
@@ -229,8 +238,11 @@ public final class SubprocessChannel: Sendable {
                 var line: [UInt8] = []
                 JSONValue.record(["id": .int(id), "method": .string(method), "params": params]).write(to: &line)
                 line.append(0x0A)
-                let written = process.write(line)
-                if !written { fail(id, RuntimeError("subprocess", "cannot write to \(commandLine): it has exited", retryable: true)) }
+                if let start = process.write(line) {
+                    shared.state.withLock { s in if s.pending[id] != nil { s.starts[id] = start } }
+                } else {
+                    fail(id, Unread(error: RuntimeError("subprocess", "cannot write to \(commandLine): it has exited", retryable: true)))
+                }
             }
         } onCancel: {
             fail(id, CancellationError())
@@ -238,19 +250,33 @@ public final class SubprocessChannel: Sendable {
     }
 
     private func fail(_ id: Int, _ error: any Error) {
-        shared.state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
+        shared.state.withLock { s in
+            s.starts[id] = nil
+            return s.pending.removeValue(forKey: id)
+        }?.resume(throwing: error)
     }
 
-    /// Fails every waiting call with `reason`, and every later one.
-    private static func close(_ shared: Shared, reason: String) {
+    /// Fails every waiting call with `reason`, and every later one; those whose requests start
+    /// at or after `inputRead` (the program never read them) with ``Unread``.
+    private static func close(_ shared: Shared, reason: String, inputRead: Int? = nil) {
         let waiting = shared.state.withLock { s in
             if s.closed == nil { s.closed = reason }
-            defer { s.pending.removeAll() }
-            return Array(s.pending.values)
+            defer {
+                s.pending.removeAll()
+                s.starts.removeAll()
+            }
+            return s.pending.map { id, continuation in (continuation, s.starts[id]) }
         }
         // The program is started again for the next call: a step's attempt that failed so may
         // be tried again.
-        for continuation in waiting { continuation.resume(throwing: RuntimeError("subprocess", reason, retryable: true)) }
+        for (continuation, start) in waiting {
+            let error = RuntimeError("subprocess", reason, retryable: true)
+            if let start, let inputRead, start >= inputRead {
+                continuation.resume(throwing: Unread(error: error))
+            } else {
+                continuation.resume(throwing: error)
+            }
+        }
     }
 
     private static func readReplies(from output: FileHandle, shared: Shared, commandLine: String) {
@@ -289,10 +315,12 @@ public final class SubprocessChannel: Sendable {
     /// program wrote, or after a second (a child of the program may hold its output open).
     private static func awaitExit(of process: SpawnedProcess, shared: Shared, commandLine: String) {
         let termination = process.waitForExit()
+        // Before anything else is written: the requests past this point were never read.
+        let inputRead = process.inputRead()
         let deadline = ContinuousClock.now + .seconds(1)
         shared.state.withLock { $0.ended = termination }
         while !shared.state.withLock({ $0.outputEnded }) && ContinuousClock.now < deadline { usleep(5_000) }
-        close(shared, reason: "\(commandLine) \(termination)")
+        close(shared, reason: "\(commandLine) \(termination)", inputRead: inputRead)
     }
 
     private static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
@@ -308,7 +336,10 @@ public final class SubprocessChannel: Sendable {
             notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(String(decoding: line.prefix(200), as: UTF8.self))")
             return
         }
-        guard let continuation = shared.state.withLock({ $0.pending.removeValue(forKey: id) }) else {
+        guard let continuation = shared.state.withLock({ s in
+            s.starts[id] = nil
+            return s.pending.removeValue(forKey: id)
+        }) else {
             notify(commandLine, "stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)")
             return
         }
