@@ -326,4 +326,17 @@ import Testing
         #expect(report.rejected.isEmpty)
         #expect(try dump(windows.journal) == dump(plain.journal))
     }
+
+    /// A line whose run id holds a lone surrogate is rejected under the id as written, not as the
+    /// U+FFFD it reads as: a valid run of that id lands.
+    @Test func aRunIDWithALoneSurrogateTakesNoValidRunWithIt() throws {
+        let t = try TemporaryJournal()
+        let lines = [
+            #"{"run":"x\ufffd","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"x\ud800","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+        ]
+        let report = try t.journal.ingest(text: lines.joined(separator: "\n") + "\n")
+        #expect(report.runsWritten == ["x\u{FFFD}"] && report.rejected.map(\.run) == [#"x\ud800"#])
+        #expect(report.rejected.first?.field == "run")
+    }
 }

@@ -49,10 +49,13 @@ extension JournalEvent {
         var q = EnvelopeParser(replaced)
         _ = try? q.parse()
         if let token = q.runToken, !line[token].elementsEqual(replaced[token]) {
+            // Named as written (`x\ud800`), which no valid run's id reads as: the line's rejection
+            // must not take with it a valid run whose id is `x\u{FFFD}`.
+            let written = String(decoding: line[(token.lowerBound + 1)..<(token.upperBound - 1)], as: UTF8.self)
             throw JournalError.invalid(
                 "run", "holds an unpaired UTF-16 surrogate escape (such as \\ud800), which spells no character: "
                     + "a run id must be valid Unicode (read as U+FFFD, two different ids could name one run)"
-            ).adding(run: run, seq: seq)
+            ).adding(run: written, seq: seq)
         }
     }
 
