@@ -87,10 +87,12 @@ import Testing
                 line(3, 2, "step.started", #"{"step_id":"a"}"#),
                 line(4, 2, "step.started", #"{"step_id":"b"}"#),
                 line(5, 3, "call.tool", #"{"step_id":"b","tool":"grep","args":{}}"#),
-                line(6, 4, "step.observed", #"{"step_id":"b","ok":true}"#),
-                line(7, 4, "step.completed", #"{"step_id":"b"}"#),
-                line(8, 5, "call.tool", #"{"step_id":"a","tool":"fetch","call_id":"c1","args":{}}"#),
-                line(9, 9, "run.completed", #"{"status":"cancelled"}"#),
+                line(6, 3, "call.tool", #"{"step_id":"b","tool":"sed","args":{}}"#),
+                line(7, 4, "step.observed", #"{"step_id":"b","ok":true}"#),
+                line(8, 5, "step.observed", #"{"step_id":"b","ok":true}"#),
+                line(9, 5, "step.completed", #"{"step_id":"b"}"#),
+                line(10, 5, "call.tool", #"{"step_id":"a","tool":"fetch","call_id":"c1","args":{}}"#),
+                line(11, 9, "run.completed", #"{"status":"cancelled"}"#),
             ].joined(separator: "\n") + "\n")
         let trace = ChromeTrace.render(run: "x", events: try t.journal.events(of: "x"))
         let parsed = try JSONSerialization.jsonObject(with: Data(trace.jsonText.utf8)) as? [String: Any]
@@ -100,7 +102,8 @@ import Testing
         }
         #expect(slice("a")?.status == "unfinished" && slice("a")?.dur == 7_000_000)
         #expect(slice("fetch")?.status == "unanswered" && slice("fetch")?.dur == 4_000_000)
-        #expect(slice("grep")?.dur == 1_000_000 && slice("b")?.status == "completed")
+        // Two calls without call_id: each answered in turn.
+        #expect(slice("grep")?.dur == 1_000_000 && slice("sed")?.dur == 2_000_000 && slice("b")?.status == "completed")
         #expect(events.filter { $0["name"] as? String == "run" }.count == 1)
     }
 
@@ -154,11 +157,11 @@ import Testing
             text: [
                 #"{"run":"e","seq":1,"ts":"2026-11-24T10:00:01Z","kind":"run.started","data":{"goal":"g\u001b]52;c;ZWNobyBoaQ==\u0007"}}"#,
                 #"{"run":"e","seq":2,"ts":"2026-11-24T10:00:02Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a\u001b[2J"}]}}"#,
-                #"{"run":"e","seq":3,"ts":"2026-11-24T10:00:03Z","kind":"run.completed","data":{"status":"failed","final_answer":"x\u0000y\u202Ez\n\tdone"}}"#,
+                #"{"run":"e","seq":3,"ts":"2026-11-24T10:00:03Z","kind":"run.completed","data":{"status":"failed","final_answer":"x\u0000y\u202Ez\n\tdone\r\nOK"}}"#,
             ].joined(separator: "\n") + "\n")
         let md = MarkdownReport.render(try t.journal.state(of: "e"))
         #expect(!md.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x202E })
-        #expect(md.contains("`a\u{FFFD}[2J`") && md.contains("x\u{FFFD}y\u{FFFD}z\n\tdone"), "\(md)")
+        #expect(md.contains("`a\u{FFFD}[2J`") && md.contains("x\u{FFFD}y\u{FFFD}z\n\tdone\nOK"), "\(md)")
     }
 
     /// Text from the agent (run id, goal, approver, replan reason) cannot start a heading, a

@@ -1,3 +1,4 @@
+import Foundation
 import CLZ4
 import PlanJournalCore
 
@@ -211,6 +212,8 @@ enum LZ4FrameErrorName {
     static func words(_ code: Int) -> String {
         var name = String(cString: LZ4F_getErrorName(code))
         if name.hasPrefix("ERROR_") { name.removeFirst(6) }
+        // `GENERIC` whole; `contentChecksum_invalid` word by word.
+        if name == name.uppercased() { return name.lowercased().replacingOccurrences(of: "_", with: " ") }
         var out = ""
         for c in name {
             if c.isUppercase {
@@ -219,6 +222,6 @@ enum LZ4FrameErrorName {
                 out.append(c == "_" ? " " : c)
             }
         }
-        return out
+        return out.trimmingCharacters(in: .whitespaces)
     }
 }

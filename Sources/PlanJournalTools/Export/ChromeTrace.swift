@@ -14,10 +14,10 @@ public enum ChromeTrace {
         var calls: [String: (event: JournalEvent, lane: Int)] = [:]
         var laneOf: [String: Int] = [:]
         var previous: Timestamp?
-        /// A tool call is matched to its observation by `call_id`, else by its step (the step's
-        /// next observation that names no call).
-        func callKey(_ e: JournalEvent, step: String?) -> String? {
-            e.dataString("call_id") ?? step.map { "\u{0}step " + $0 }
+        /// A tool call is matched to its observation by `call_id`; one without is keyed by its seq,
+        /// and matched by its step's next observation that names no call either.
+        func callKey(_ e: JournalEvent) -> String {
+            e.dataString("call_id") ?? "\u{0}seq \(e.seq)"
         }
         /// Draws the tool calls of `step` (all, when `nil`) that never got an observation, up to `end`.
         func closeCalls(of step: String?, at end: Timestamp) {
@@ -60,12 +60,15 @@ public enum ChromeTrace {
                 trace.append(complete(step, cat: "step", tid: started.lane, from: started.ts, to: e.ts, args: .object(args)))
                 closeCalls(of: step, at: e.ts)
             case .callTool?:
-                if let key = callKey(e, step: step) { calls[key] = (e, step.flatMap { laneOf[$0] } ?? 0) }
+                calls[callKey(e)] = (e, step.flatMap { laneOf[$0] } ?? 0)
             case .stepObserved?:
-                // An observation that names no call answers its step's earliest call.
-                let key = callKey(e, step: step).flatMap { calls[$0] == nil ? nil : $0 }
-                    ?? (e.dataString("call_id") == nil && step != nil
-                        ? calls.filter { $0.value.event.dataString("step_id") == step }.min { $0.value.event.seq < $1.value.event.seq }?.key
+                // An observation that names no call answers its step's earliest call that named
+                // none (a judge's or the runner's own observation answers no call).
+                let key =
+                    e.dataString("call_id")
+                    ?? (step != nil && e.actor != "judge" && e.actor != "system"
+                        ? calls.filter { $0.value.event.dataString("step_id") == step && $0.value.event.dataString("call_id") == nil }
+                            .min { $0.value.event.seq < $1.value.event.seq }?.key
                         : nil)
                 guard let key, let call = calls.removeValue(forKey: key) else { continue }
                 trace.append(

@@ -65,7 +65,8 @@ public enum MarkdownReport {
         if let answer = s.finalAnswer { out += ["", "## Final answer", "", block(answer)] }
         // Control characters in what agents wrote (an escape sequence that clears the screen of
         // whoever runs `cat report.md`, a NUL) are shown as U+FFFD, as CommonMark reads NUL.
-        return TerminalText.safe(out.joined(separator: "\n") + "\n")
+        // CRLF line ends (tool and HTTP output) are line ends, not control characters.
+        return TerminalText.safe((out.joined(separator: "\n") + "\n").replacingOccurrences(of: "\r\n", with: "\n"))
     }
 
     /// The agent's own text, often Markdown itself, as a fenced block of its source: a heading
