@@ -96,7 +96,7 @@ extension Planj {
                 valueName: "url"))
         var otlpEndpoint: String?
 
-        @Option(help: ArgumentHelp("Seconds to wait for the OTLP collector.", valueName: "seconds"))
+        @Option(help: ArgumentHelp("Seconds to wait for the OTLP collector's answer to a request (and, in all, before retrying one it answered 429, 502, 503 or 504).", valueName: "seconds"))
         var otlpTimeout: Double = 10
 
         @OptionGroup var http: HTTPFlags

@@ -63,8 +63,10 @@ enum RunDriver {
         terminate.setEventHandler {
             terminating.store(true, ordering: .releasing)
             Output.error(
-                "planj: SIGTERM: stopping; the run stays as journaled, not completed: `planj resume RUN` goes on with it "
-                    + "(`planj cancel RUN` ends it)")
+                finished.load(ordering: .acquiring)
+                    ? "planj: SIGTERM: stopping"
+                    : "planj: SIGTERM: stopping; the run stays as journaled, not completed: `planj resume RUN` goes on "
+                        + "with it (`planj cancel RUN` ends it)")
             Output.muted.store(true, ordering: .releasing)
             // Nothing more is journaled: the runs would record their agents' ends as failures.
             Journal.stopWritingForGood()
@@ -80,14 +82,16 @@ enum RunDriver {
             SubprocessChannel.stopAll()
         }
         let result = await task.result
+        finished.store(true, ordering: .releasing)
         // The runs, cut off by SIGTERM, end here before its handler ends planj: its exit status
         // is the one to give.
         while terminating.load(ordering: .acquiring) { try? await Task.sleep(for: .seconds(1)) }
         return try result.get()
     }
 
-    /// Set once SIGTERM came (see ``cancellable(_:)``).
+    /// Set once SIGTERM came (see ``cancellable(_:)``), and once the runs ended.
     private static let terminating = Atomic(false)
+    private static let finished = Atomic(false)
 
     static func summary(_ r: RunResult) -> String {
         let t = r.state.totals

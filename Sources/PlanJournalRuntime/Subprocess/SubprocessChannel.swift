@@ -48,6 +48,11 @@ public final class SubprocessChannel: Sendable {
         commandLine = arguments.joined(separator: " ")
         process = try SpawnedProcess(executable: try Self.locate(program), arguments: arguments)
         Self.live.withLock { $0[ObjectIdentifier(self)] = WeakChannel(self) }
+        // Started while ``stopAllForGood()`` took its list: stopped here instead.
+        if Self.closed.withLock({ $0 }) {
+            stop()
+            throw RuntimeError("subprocess", "planj is ending: no program is started")
+        }
         // The threads hold what they use, not the channel.
         let (process, shared, commandLine) = (process, shared, commandLine)
         let reader = Thread { Self.readReplies(from: process.output, shared: shared, commandLine: commandLine) }

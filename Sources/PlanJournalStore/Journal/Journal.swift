@@ -48,15 +48,6 @@ public final class Journal: Sendable {
 
     // MARK: - Appending
 
-    /// Appends `events` (all of one run, continuing its seq) as one atomic batch.
-    ///
-    /// Concurrent appends are grouped into shared transactions (group commit); each still succeeds
-    /// or fails on its own.
-    /// - Parameters:
-    ///   - run: the run id every event must carry.
-    ///   - expecting: the head the caller believes the run has.
-    /// - Throws: `.conflict` (nothing written) when the head is not as expected; `.invalidEvent` when
-    ///   an event breaks the contract or `run` is no run id; `.usage` for a negative expected head.
     /// Set by ``stopWritingForGood()``.
     static let writesStopped = Atomic(false)
 
@@ -66,6 +57,17 @@ public final class Journal: Sendable {
         writesStopped.store(true, ordering: .releasing)
     }
 
+    /// Appends `events` (all of one run, continuing its seq) as one atomic batch.
+    ///
+    /// Concurrent appends are grouped into shared transactions (group commit); each still succeeds
+    /// or fails on its own.
+    /// - Parameters:
+    ///   - run: the run id every event must carry.
+    ///   - expecting: the head the caller believes the run has.
+    /// - Throws: `.conflict` (nothing written) when the head is not as expected; `.invalidEvent` when
+    ///   an event breaks the contract or `run` is no run id; `.usage` for a negative expected head;
+    ///   `.io` when writing fails, after ``stopWritingForGood()``, and when the journal's file was
+    ///   deleted or replaced (noticed within a few milliseconds: see ``JournalFileIdentity``).
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
         -> AppendResult
     {

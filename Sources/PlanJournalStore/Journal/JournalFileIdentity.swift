@@ -2,8 +2,11 @@ import Foundation
 import PlanJournalCore
 
 /// The file a writer opened at a path, told apart from whatever the path names later: a journal
-/// (or its append log) deleted or replaced while a process writes to it takes its writes to a
-/// file no one will open again, so appends after that must fail, not be acknowledged.
+/// deleted or replaced while a process writes to it takes its writes to a file no one will open
+/// again, so appends after that must fail, not be acknowledged. The writer looks at most every
+/// few milliseconds (``JournalWriter/fileCheckInterval``): appends within that time of the
+/// deletion are still acknowledged. (Its append log alone deleted is not noticed: its records
+/// are committed to the journal all the same, and only a crash before that loses them.)
 struct JournalFileIdentity {
     let path: String
     private let device: UInt64

@@ -12,8 +12,8 @@ public struct OTLPHTTPExporter: Sendable {
     /// How long to wait for the collector.
     public var timeout: Duration
     /// Retries of a request the collector answers 429, 502, 503 or 504 (the OTLP specification's
-    /// retryable statuses), after `backoff`, doubled each time, or the wait its `Retry-After` asks
-    /// (at most 30 s).
+    /// retryable statuses), after `backoff`, doubled each time, or the wait its `Retry-After` asks;
+    /// the waits of one request add up to no more than ``timeout``.
     public var retries = 3
     public var backoff: Duration = .seconds(1)
 
@@ -72,15 +72,19 @@ public struct OTLPHTTPExporter: Sendable {
         request.write(to: &bytes)
         var delay = backoff
         var attempt = 0
+        var waited = Duration.zero
         while true {
             attempt += 1
             do throws(OTLPExportError) {
                 return try await post(bytes)
             } catch {
+                let wait = error.retryAfter ?? delay
                 guard attempt <= retries, case .refused(let status, _) = error.reason, Self.retryableStatuses.contains(status),
-                    !Task.isCancelled
+                    waited + wait <= timeout, !Task.isCancelled
                 else { throw error }
-                try? await Task.sleep(for: error.retryAfter ?? delay)
+                try? await Task.sleep(for: wait)
+                if Task.isCancelled { throw error }
+                waited += wait
                 delay *= 2
             }
         }
