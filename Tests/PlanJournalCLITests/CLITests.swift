@@ -668,6 +668,9 @@ import Testing
         let long = try await planj("--journal", journal, "append", "--max-line-bytes", "100", stdin: first + "\n")
         #expect(long.status == 1 && long.stdout.contains("over the 100-byte limit"), "\(long.stdout)")
         #expect(try await planj("--journal", journal, "events", run).stdout == before)
+        // A family of kinds named without its dot and star matches nothing, and says how to.
+        let family = try await planj("--journal", journal, "events", run, "--kind", "run")
+        #expect(family.status == 0 && family.stdout.isEmpty && family.stderr.contains("--kind 'run.*' matches"), "\(family.stderr)")
         // With --expect-head, a seq past the head + 1 is a gap, not another writer's doing.
         let ahead = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":99,"#)
         let gap = try await planj("--journal", journal, "append", "--expect-head", stdin: ahead + "\n")

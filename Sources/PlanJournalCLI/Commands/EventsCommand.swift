@@ -36,8 +36,15 @@ extension Planj {
             try await reportingErrors(verbose: global.verbose) {
                 let journal = try global.openExisting()
                 var block: [UInt8] = []
+                var matched = false
+                // Patterns that name a family of kinds without its dot and star (`step`).
+                var families: Set<String> = []
                 try journal.forEachEvent(of: run, from: from, to: to ?? .max) { e in
-                    guard kind.isEmpty || kind.contains(where: { Self.matches($0, e.kind) }) else { return }
+                    guard kind.isEmpty || kind.contains(where: { Self.matches($0, e.kind) }) else {
+                        for p in kind where !p.hasSuffix("*") && e.kind.hasPrefix(p + ".") { families.insert(p) }
+                        return
+                    }
+                    matched = true
                     block.append(contentsOf: e.bytes)
                     block.append(UInt8(ascii: "\n"))
                     if block.count > 1 << 20 {
@@ -46,6 +53,9 @@ extension Planj {
                     }
                 }
                 Output.write(block)
+                if !matched, let family = families.sorted().first {
+                    Output.error("planj: note: no event is of kind '\(family)'; --kind '\(family).*' matches \(family).started and the others")
+                }
             }
         }
 
