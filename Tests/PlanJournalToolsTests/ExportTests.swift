@@ -7,6 +7,11 @@ import PlanJournalTools
 import Testing
 
 @Suite struct ExportTests {
+    /// Event `seq` of `run`, `second` seconds after 10:00:10.
+    static func line(run: String, _ seq: Int, _ second: Int, _ kind: String, _ data: String) -> String {
+        #"{"run":"\#(run)","seq":\#(seq),"ts":"2026-11-24T10:00:\#(10 + second)Z","kind":"\#(kind)","data":\#(data)}"#
+    }
+
     /// The demo's run: parallel fetches, a failure, a replan, an approval.
     func demoRun() async throws -> (TemporaryJournal, RunResult) {
         let t = try TemporaryJournal()
@@ -44,9 +49,7 @@ import Testing
     /// not start before its step's.
     @Test func theChromeTraceKeepsAnInterruptedAttemptAndNestsModelCallsInTheirStep() throws {
         let t = try TemporaryJournal()
-        func line(_ seq: Int, _ second: Int, _ kind: String, _ data: String) -> String {
-            #"{"run":"c","seq":\#(seq),"ts":"2026-11-24T10:00:\#(10 + second)Z","kind":"\#(kind)","data":\#(data)}"#
-        }
+        let line = { (seq: Int, second: Int, kind: String, data: String) in Self.line(run: "c", seq, second, kind, data) }
         _ = try t.journal.ingest(
             text: [
                 line(1, 0, "run.started", #"{"goal":"g"}"#),
@@ -77,9 +80,7 @@ import Testing
     /// its step's observation.
     @Test func theChromeTraceDrawsWhatARunEndedInTheMiddleOf() throws {
         let t = try TemporaryJournal()
-        func line(_ seq: Int, _ second: Int, _ kind: String, _ data: String) -> String {
-            #"{"run":"x","seq":\#(seq),"ts":"2026-11-24T10:00:\#(10 + second)Z","kind":"\#(kind)","data":\#(data)}"#
-        }
+        let line = { (seq: Int, second: Int, kind: String, data: String) in Self.line(run: "x", seq, second, kind, data) }
         _ = try t.journal.ingest(
             text: [
                 line(1, 0, "run.started", #"{"goal":"g"}"#),

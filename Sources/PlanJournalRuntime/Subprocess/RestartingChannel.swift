@@ -22,11 +22,7 @@ final class RestartingChannel: Sendable {
             // Sent while the program was ending (one that answers one request and exits), and
             // never read by it: sent once more, to the program started again. A request it read
             // is never sent twice: it may have acted on it.
-            do {
-                return try await channel().callReportingUnread(method, params)
-            } catch let again as SubprocessChannel.Unread {
-                throw again.error
-            }
+            return try await channel().call(method, params)
         }
     }
 

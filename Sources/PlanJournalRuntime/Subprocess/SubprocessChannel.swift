@@ -44,14 +44,15 @@ public final class SubprocessChannel: Sendable {
     /// - Throws: ``RuntimeError`` `usage` when there is no such program or it cannot be started.
     public init(arguments: [String]) throws {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
-        guard !Self.closed.withLock({ $0 }) else { throw RuntimeError("subprocess", "planj is ending: no program is started") }
+        let ending = RuntimeError("subprocess", "planj is ending: no program is started")
+        guard !Self.closed.withLock({ $0 }) else { throw ending }
         commandLine = arguments.joined(separator: " ")
         process = try SpawnedProcess(executable: try Self.locate(program), arguments: arguments)
         Self.live.withLock { $0[ObjectIdentifier(self)] = WeakChannel(self) }
         // Started while ``stopAllForGood()`` took its list: stopped here instead.
         if Self.closed.withLock({ $0 }) {
             stop()
-            throw RuntimeError("subprocess", "planj is ending: no program is started")
+            throw ending
         }
         // The threads hold what they use, not the channel.
         let (process, shared, commandLine) = (process, shared, commandLine)

@@ -74,10 +74,10 @@ extension JournalWriter {
         if Journal.writesStopped.load(ordering: .acquiring) {
             return requests.map { _ in .failure(JournalError(.io, "planj is ending: nothing more is written")) }
         }
-        if !files.isEmpty, lastFileCheck.map({ $0.duration(to: .now) >= Self.fileCheckInterval }) ?? true {
+        if let file, lastFileCheck.map({ $0.duration(to: .now) >= Self.fileCheckInterval }) ?? true {
             // Nothing goes to a file no one will open again, acknowledged.
             do {
-                for file in files { try file.check() }
+                try file.check()
             } catch {
                 return requests.map { _ in .failure(error) }
             }

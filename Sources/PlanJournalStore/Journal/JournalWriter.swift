@@ -55,7 +55,7 @@ final class JournalWriter {
     let appendLog: AppendLog?
     /// The database file as opened, checked before appends (at most every ``fileCheckInterval``:
     /// a `stat` per append would cost one writer about a tenth of its speed).
-    private(set) var files: [JournalFileIdentity] = []
+    private(set) var file: JournalFileIdentity?
     var lastFileCheck: ContinuousClock.Instant?
     static let fileCheckInterval = Duration.milliseconds(5)
     /// When the open write window began (`nil`: none is open); see ``commitWindow()``.
@@ -110,9 +110,7 @@ final class JournalWriter {
         try loadDictionary()
         // A journal this process cannot write has no id made: its log is not replayed either.
         if appendLog != nil { journalID = try? Self.journalIdentity(db) }
-        if let sqlite, !sqlite.immutable {
-            files = [JournalFileIdentity(path: JournalFileName.resolved(path))].compactMap { $0 }
-        }
+        if let sqlite, !sqlite.immutable { file = JournalFileIdentity(path: JournalFileName.resolved(path)) }
         let logPath = AppendLog.path(journalPath: JournalFileName.resolved(path))
         do {
             try appendLog?.attach(waitingUpTo: .milliseconds(Int64(config.busyTimeoutMilliseconds))) { () throws(JournalError) in
