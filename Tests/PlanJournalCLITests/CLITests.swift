@@ -382,6 +382,30 @@ import Testing
         #expect(r.report?["first_timestamp_near_epoch"] as? Int == 2)
     }
 
+    /// A kind that is neither known nor `x.*` (most likely misspelled) is stored as written, and
+    /// ingest says so, naming the first line and the kind it most likely means.
+    @Test func ingestNotesKindsItDoesNotKnow() async throws {
+        let r = try await ingestFromStandardInput(
+            [
+                #"{"run":"k","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+                #"{"run":"k","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"x.acme.beat","data":{}}"#,
+                #"{"run":"k","seq":3,"ts":"2026-11-24T10:00:02Z","kind":"Step_Completed","data":{}}"#,
+                #"{"run":"k","seq":4,"ts":"2026-11-24T10:00:03Z","kind":"heartbeat","data":{}}"#,
+                #"{"run":"k","seq":5,"ts":"2026-11-24T10:00:04Z","kind":"Step_Completed","data":{}}"#,
+            ], run: "k")
+        #expect(r.status == 0)
+        #expect(
+            r.stderr.contains(
+                "planj: note: 3 events of - have a kind this version does not know (2 kinds, the first at line 3): "
+                    + "'Step_Completed' is not a kind this version of planj knows (did you mean step.completed?)"),
+            "\(r.stderr)")
+        #expect(r.events.contains(#""kind":"Step_Completed""#))
+        let kinds = r.report?["unknown_kinds"] as? [[String: Any]]
+        #expect(kinds?.map { $0["kind"] as? String } == ["Step_Completed", "heartbeat"])
+        #expect(kinds?.first?["events"] as? Int == 2 && kinds?.first?["suggestion"] as? String == "step.completed")
+        #expect(r.report?["unknown_kind_events"] as? Int == 3)
+    }
+
     /// A cost written as a string (a Python `Decimal`) or a token count that is no integer counts
     /// 0 in totals and budgets: ingest says so, naming the first line and the fields.
     @Test func ingestNotesCostsAndTokenCountsThatCountZero() async throws {
@@ -668,6 +692,12 @@ import Testing
         let long = try await planj("--journal", journal, "append", "--max-line-bytes", "100", stdin: first + "\n")
         #expect(long.status == 1 && long.stdout.contains("over the 100-byte limit"), "\(long.stdout)")
         #expect(try await planj("--journal", journal, "events", run).stdout == before)
+        // A kind it does not know is appended, with a note (once per kind).
+        let odd = #"{"run":"secs","seq":2,"ts":1764061201,"kind":"step.complete","data":{}}"#
+        let odd2 = #"{"run":"secs","seq":3,"ts":1764061202,"kind":"step.complete","data":{}}"#
+        let unknown = try await planj("--journal", journal, "append", stdin: odd + "\n" + odd2 + "\n")
+        #expect(unknown.status == 0 && unknown.stdout.components(separatedBy: #""ok":true"#).count == 3, "\(unknown.stdout)")
+        #expect(unknown.stderr.components(separatedBy: "did you mean step.completed?").count == 2, "\(unknown.stderr)")
         // A family of kinds named without its dot and star matches nothing, and says how to.
         let family = try await planj("--journal", journal, "events", run, "--kind", "run")
         #expect(family.status == 0 && family.stdout.isEmpty && family.stderr.contains("--kind 'run.*' matches"), "\(family.stderr)")

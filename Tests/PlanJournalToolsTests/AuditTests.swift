@@ -42,6 +42,20 @@ import Testing
         }
     }
 
+    /// A kind neither known nor `x.*` is a warning, once per kind, naming its first event.
+    @Test func unknownKindsAreWarnedOnce() throws {
+        let b = try run { b in
+            try b.add("step.started", #"{"step_id":"a"}"#)
+            try b.add("step.complete", #"{"step_id":"a"}"#)
+            try b.add("x.acme.beat", "{}")
+            try b.add("step.complete", #"{"step_id":"a"}"#)
+        }
+        let unknown = findings(b).filter { $0.code == "contract.unknown-kind" }
+        #expect(unknown.count == 1)
+        #expect(unknown.first?.seq == 4 && unknown.first?.severity == .warning && unknown.first?.step == "a")
+        #expect(unknown.first?.message.contains("did you mean step.completed?") == true)
+    }
+
     @Test func aStepBeforeItsDependencyIsAnError() throws {
         let b = try run { b in
             try b.add("step.started", #"{"step_id":"a"}"#)

@@ -48,6 +48,7 @@ extension Planj {
                 let journal = try global.open(configuration: config)
                 var rejected = 0
                 var notedEpoch = false
+                var notedKinds: Set<String> = []
                 try await StreamLines.forEach(fileDescriptor: 0) { number, line in
                     guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
                     do {
@@ -69,6 +70,12 @@ extension Planj {
                         let result = try await journal.append(
                             [event], to: event.run, expecting: expectHead ? .exactly(event.seq - 1) : .any)
                         Output.json(Ack(ok: true, line: number, run: result.run, seq: result.lastSeq, headHash: result.headHash), pretty: false)
+                        // Once per kind, as ingest notes a file's.
+                        if event.knownKind == nil, EventKind.isUnknown(event.kind), notedKinds.count < 20,
+                            notedKinds.insert(event.kind).inserted
+                        {
+                            Output.error("planj: note: line \(number): " + EventKind.unknownKindNote(event.kind))
+                        }
                     } catch let thrown as JournalError {
                         if thrown.code == .conflict, let ack = try duplicate(of: line, number: number, in: journal) {
                             Output.json(ack, pretty: false)

@@ -196,6 +196,12 @@ enum IngestCommandSupport {
                         + "that counts 0 (first at line \(line): \(report.firstMeasuresUncounted.joined(separator: ", "))): "
                         + "cost_usd must be a JSON number, and token counts integers")
             }
+            if let first = report.unknownKinds.first {
+                let kinds = report.unknownKinds.count > 1 ? "\(report.unknownKinds.count) kinds, the first" : "first"
+                Output.error(
+                    "planj: note: \(Output.count(report.unknownKindEvents, "event")) of \(report.source) have a kind "
+                        + "this version does not know (\(kinds) at line \(first.line)): " + EventKind.unknownKindNote(first.kind))
+            }
             if report.timestampsNearEpoch > 0 {
                 let line = report.firstTimestampNearEpoch.map { " (first at line \($0))" } ?? ""
                 Output.error(

@@ -25,6 +25,13 @@ public struct IngestReport: Sendable, Codable, Hashable {
     /// The line of the first of them, and what it holds.
     public var firstMeasureUncounted: Int?
     public var firstMeasuresUncounted: [String] = []
+    /// Events whose kind this version does not know and that is not `x.*`
+    /// (``EventKind/isUnknown(_:)``): stored as written, but likely misspelled.
+    public var unknownKindEvents: Int = 0
+    /// The first ``maxUnknownKinds`` such kinds, each with its count and first line.
+    public var unknownKinds: [UnknownKind] = []
+    /// How many distinct unknown kinds ``unknownKinds`` lists at most.
+    public static let maxUnknownKinds = 20
     /// Runs that received events, in first-seen order.
     public var runsWritten: [String] = []
     /// Runs rejected whole, each with the first error found in it.
@@ -34,6 +41,27 @@ public struct IngestReport: Sendable, Codable, Hashable {
     public var spilledBytes: Int64 = 0
     /// Wall time in seconds.
     public var seconds: Double = 0
+
+    /// A kind this version does not know, as ingest met it.
+    public struct UnknownKind: Sendable, Codable, Hashable {
+        public var kind: String
+        public var events: Int
+        /// The line of its first event.
+        public var line: Int
+        /// The known kind it most likely misspells (``EventKind/suggestion(for:)``).
+        public var suggestion: String?
+    }
+
+    /// Counts an event of unknown kind `kind` read at `line`.
+    mutating func countUnknownKind(_ kind: String, line: Int) {
+        unknownKindEvents += 1
+        if let k = unknownKinds.firstIndex(where: { $0.kind == kind }) {
+            unknownKinds[k].events += 1
+        } else if unknownKinds.count < Self.maxUnknownKinds {
+            unknownKinds.append(
+                UnknownKind(kind: kind, events: 1, line: line, suggestion: EventKind.suggestion(for: kind)?.rawValue))
+        }
+    }
 
     /// Whether anything was rejected.
     public var hasRejections: Bool { !rejected.isEmpty }

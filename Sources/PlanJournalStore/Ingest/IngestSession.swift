@@ -69,7 +69,9 @@ final class IngestSession {
                 if report.firstTimestampNearEpoch == nil { report.firstTimestampNearEpoch = number }
             case nil: break
             }
-            if event.knownKind == .callModel {
+            if event.knownKind == nil && EventKind.isUnknown(event.kind) {
+                report.countUnknownKind(event.kind, line: number)
+            } else if event.knownKind == .callModel {
                 let uncounted = event.uncountedMeasures
                 if !uncounted.isEmpty {
                     report.measuresUncounted += 1

@@ -5,7 +5,8 @@ import PlanJournalCore
 /// denial is respected, nothing follows `run.completed`, every started step ends (once) unless
 /// the run was cancelled or crashed, a replan follows a failure, a successful run's plan was
 /// carried out, plan versions are numbered upwards and reviews and approvals name one of them, and
-/// an event's `cause` is an earlier event.
+/// an event's `cause` is an earlier event; and kinds it does not know that are not `x.*` (most
+/// likely misspelled) are pointed out.
 struct OrderingRules {
     private enum Gate {
         case pending(Int64)
@@ -20,6 +21,8 @@ struct OrderingRules {
     private var planGates: [Int: Gate] = [:]
     private var completedAt: Int64?
     private var afterCompletion = 0
+    /// The unknown kinds met so far (each is noted once).
+    private var unknownKinds: Set<String> = []
     /// Where each step sits in the current plan, for the plan version event at `seq`: built once
     /// per plan version, so a step's start is not a scan of a plan of thousands of steps.
     private var currentPlanIndex: (seq: Int64, positions: [String: Int])?
@@ -50,6 +53,9 @@ struct OrderingRules {
         }
         if let cause = e.cause, cause >= e.seq || cause < 1 {
             add(.warning, "order.cause", e.seq, e.dataString("step_id"), "its cause \(cause) is not an earlier event of the run")
+        }
+        if e.knownKind == nil, EventKind.isUnknown(e.kind), unknownKinds.insert(e.kind).inserted {
+            add(.warning, "contract.unknown-kind", e.seq, e.dataString("step_id"), EventKind.unknownKindNote(e.kind))
         }
         switch e.knownKind {
         case .stepStarted?:
@@ -172,7 +178,7 @@ struct OrderingRules {
             add(
                 .info, "run.incomplete", nil, nil,
                 "the run has no run.completed: it is still running or it crashed"
-                    + (unfinished.isEmpty ? "" : " (\(unfinished.count) steps started and not ended)"))
+                    + (unfinished.isEmpty ? "" : " (\(unfinished.count) \(unfinished.count == 1 ? "step" : "steps") started and not ended)"))
         } else if state.status != "cancelled" {
             for step in unfinished {
                 add(.error, "order.unfinished-step", nil, step.id, "started but never completed, failed or was skipped, and the run ended \(state.status)")
