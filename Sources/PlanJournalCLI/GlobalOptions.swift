@@ -26,6 +26,26 @@ struct GlobalOptions: ParsableArguments {
         return "journals/planjournal.sqlite"
     }
 
+    /// Runs `body` with the journal open, then closes it: what the command appended is in the
+    /// database file when it ends (not left in the append log for the next writer), and a
+    /// failure to get it there is the command's. `creating` opens a journal that does not exist
+    /// yet (commands that record runs); otherwise it must exist (``openExisting(configuration:)``).
+    func withJournal<T>(
+        creating: Bool = false, configuration: JournalConfiguration = JournalConfiguration(),
+        _ body: (Journal) async throws -> T
+    ) async throws -> T {
+        let journal = try creating ? open(configuration: configuration) : openExisting(configuration: configuration)
+        let result: T
+        do {
+            result = try await body(journal)
+        } catch {
+            try? journal.close()
+            throw error
+        }
+        try journal.close()
+        return result
+    }
+
     /// Opens the journal, which must exist: for commands that only read, or act on runs already
     /// recorded (a mistyped path would otherwise be a new, empty journal that verifies).
     /// - Throws: `journal.not_found` when there is no file at the path (a database URL is left

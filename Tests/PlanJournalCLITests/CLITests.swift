@@ -659,6 +659,24 @@ import Testing
         #expect(listed.contains(#""id" : "late""#) && listed.contains(#""run" : "late""#))
     }
 
+    /// Commands that append (approve, cancel, fork, seal) leave what they wrote in the database
+    /// file, not in the append log beside it for the next writer to add.
+    @Test func commandsThatAppendLeaveNothingInTheAppendLog() async throws {
+        let lines = [
+            #"{"run":"gate","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"gate","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a","description":"d"}]}}"#,
+            #"{"run":"gate","seq":3,"ts":"2026-11-24T10:00:02Z","kind":"approval.requested","data":{"step_id":"a"}}"#,
+        ]
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: lines.joined(separator: "\n") + "\n").status == 0)
+        let log = journal + "-pjlog"
+        for command in [["approve", "gate", "--step", "a"], ["fork", "gate", "--at", "2", "--as", "gate2"], ["cancel", "gate"]] {
+            let r = try await PlanjBinary.run(["--journal", journal] + command, in: directory)
+            #expect(r.status == 0, "\(command): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: log), "\(command) left \(log)")
+        }
+        #expect(try await planj("--journal", journal, "events", "gate").stdout.contains(#""kind":"approval.resolved""#))
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

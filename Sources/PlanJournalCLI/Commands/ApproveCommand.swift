@@ -44,15 +44,16 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.openExisting()
-                let event = try await journal.resolveApproval(
-                    run: run, step: step, granted: !deny,
-                    approver: approver ?? ProcessInfo.processInfo.environment["USER"] ?? "cli", comment: comment)
-                if json {
-                    Output.line(event.jsonLine)
-                } else {
-                    let what = event.dataString("step_id").map { "step \($0)" } ?? "plan v\(event.dataInt("version") ?? 0)"
-                    Output.line("\(deny ? "denied" : "granted") \(what) of run \(run) (seq \(event.seq))")
+                try await global.withJournal { journal in
+                    let event = try await journal.resolveApproval(
+                        run: run, step: step, granted: !deny,
+                        approver: approver ?? ProcessInfo.processInfo.environment["USER"] ?? "cli", comment: comment)
+                    if json {
+                        Output.line(event.jsonLine)
+                    } else {
+                        let what = event.dataString("step_id").map { "step \($0)" } ?? "plan v\(event.dataInt("version") ?? 0)"
+                        Output.line("\(deny ? "denied" : "granted") \(what) of run \(run) (seq \(event.seq))")
+                    }
                 }
             }
         }

@@ -40,26 +40,26 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.openExisting()
-                defer { try? journal.close() }
-                let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
-                let note = try await journal.requestCancel(run: run, actor: "human:\(who)", reason: reason)
-                let events = try journal.events(of: run)
-                let ours = Self.drivenByPlanj(events)
-                let completed = ours ? try await Self.completeUndriven(run, events: events, in: journal) : false
-                if json {
-                    Output.line(
-                        JSONValue.record([
-                            "run": .string(run), "seq": .int(note.seq), "completed_here": .bool(completed),
-                            "driven_by_planj": .bool(ours),
-                        ]).jsonText)
-                } else if completed {
-                    Output.line("run \(run) cancelled (seq \(note.seq)); no process was driving it")
-                } else if ours {
-                    Output.line("asked to cancel run \(run) (seq \(note.seq)); the process driving it stops it (follow it with `planj watch \(run)`)")
-                } else {
-                    Output.line(
-                        "asked to cancel run \(run) (seq \(note.seq)); another agent writes it, and completes it when it reads the note")
+                try await global.withJournal { journal in
+                    let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
+                    let note = try await journal.requestCancel(run: run, actor: "human:\(who)", reason: reason)
+                    let events = try journal.events(of: run)
+                    let ours = Self.drivenByPlanj(events)
+                    let completed = ours ? try await Self.completeUndriven(run, events: events, in: journal) : false
+                    if json {
+                        Output.line(
+                            JSONValue.record([
+                                "run": .string(run), "seq": .int(note.seq), "completed_here": .bool(completed),
+                                "driven_by_planj": .bool(ours),
+                            ]).jsonText)
+                    } else if completed {
+                        Output.line("run \(run) cancelled (seq \(note.seq)); no process was driving it")
+                    } else if ours {
+                        Output.line("asked to cancel run \(run) (seq \(note.seq)); the process driving it stops it (follow it with `planj watch \(run)`)")
+                    } else {
+                        Output.line(
+                            "asked to cancel run \(run) (seq \(note.seq)); another agent writes it, and completes it when it reads the note")
+                    }
                 }
             }
         }

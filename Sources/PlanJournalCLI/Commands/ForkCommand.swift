@@ -30,17 +30,18 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.openExisting()
-                // A point past the end is a bad argument here, as for show --at (in a .pjl, bad input).
-                let head = try journal.run(run).events
-                guard (1...max(1, head)).contains(at) else {
-                    throw JournalError(.usage, "--at \(at): a fork point must be within 1...\(head)", context: .init(run: run))
-                }
-                let fork = try journal.fork(run, at: at, as: id ?? RunID.make())
-                if json {
-                    Output.json(RunJSON(summary: fork))
-                } else {
-                    Output.line(fork.id)
+                try await global.withJournal { journal in
+                    // A point past the end is a bad argument here, as for show --at (in a .pjl, bad input).
+                    let head = try journal.run(run).events
+                    guard (1...max(1, head)).contains(at) else {
+                        throw JournalError(.usage, "--at \(at): a fork point must be within 1...\(head)", context: .init(run: run))
+                    }
+                    let fork = try journal.fork(run, at: at, as: id ?? RunID.make())
+                    if json {
+                        Output.json(RunJSON(summary: fork))
+                    } else {
+                        Output.line(fork.id)
+                    }
                 }
             }
         }

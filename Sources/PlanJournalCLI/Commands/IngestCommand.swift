@@ -66,21 +66,22 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let files = try InputFiles.expand(files)
-                let journal = try global.open(configuration: storage.configuration)
-                var failure: ExitCode?
-                // Several files in text: one line for them all (besides each file's rejections and notes).
-                let several = files.count > 1
-                var total = IngestCommandSupport.Total()
-                try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
-                    total.add(report)
-                    do {
-                        try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
-                    } catch {
-                        failure = failure ?? (error as? ExitCode) ?? .failure
+                try await global.withJournal(creating: true, configuration: storage.configuration) { journal in
+                    var failure: ExitCode?
+                    // Several files in text: one line for them all (besides each file's rejections and notes).
+                    let several = files.count > 1
+                    var total = IngestCommandSupport.Total()
+                    try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
+                        total.add(report)
+                        do {
+                            try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
+                        } catch {
+                            failure = failure ?? (error as? ExitCode) ?? .failure
+                        }
                     }
+                    if several && !json { Output.error(total.summary(files: files.count)) }
+                    if let failure { throw failure }
                 }
-                if several && !json { Output.error(total.summary(files: files.count)) }
-                if let failure { throw failure }
             }
         }
     }

@@ -21,16 +21,17 @@ extension Planj {
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let journal = try global.open()
-                let version = try journal.formatVersion()
-                let refreshed = try journal.refreshCatalog()
-                if json {
-                    Output.json(
-                        MigrateResult(
-                            journal: Journal.displayName(global.journalPath), formatVersion: version, catalogRefreshed: refreshed))
-                } else {
-                    Output.line("journal \(Journal.displayName(global.journalPath)) is at format version \(version)")
-                    if !refreshed.isEmpty { Output.line("recomputed the catalog of \(Output.count(refreshed.count, "run")) from the events") }
+                try await global.withJournal(creating: true) { journal in
+                    let version = try journal.formatVersion()
+                    let refreshed = try journal.refreshCatalog()
+                    if json {
+                        Output.json(
+                            MigrateResult(
+                                journal: Journal.displayName(global.journalPath), formatVersion: version, catalogRefreshed: refreshed))
+                    } else {
+                        Output.line("journal \(Journal.displayName(global.journalPath)) is at format version \(version)")
+                        if !refreshed.isEmpty { Output.line("recomputed the catalog of \(Output.count(refreshed.count, "run")) from the events") }
+                    }
                 }
             }
         }

@@ -45,7 +45,7 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let sealingKey = try SealingKey(file: key)
-                let seal = try global.openExisting().seal(run: run, with: sealingKey)
+                let seal = try await global.withJournal { try $0.seal(run: run, with: sealingKey) }
                 if json {
                     Output.json(seal)
                 } else {
