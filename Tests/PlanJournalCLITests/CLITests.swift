@@ -677,6 +677,22 @@ import Testing
         #expect(try await planj("--journal", journal, "events", "gate").stdout.contains(#""kind":"approval.resolved""#))
     }
 
+    /// Limits that would stop a run at once or never (0, negative, nan, inf) are refused, naming the flag.
+    @Test func runnerLimitsOutOfRangeAreRefused() async throws {
+        let agent = "cmd:python3 " + Fixtures.repositoryRoot + "/tools/agents/example_agent.py"
+        for (flag, message) in [
+            ("--timeout=nan", "--timeout must be a number of seconds above 0, not nan"),
+            ("--timeout=0", "--timeout must be a number of seconds above 0, not 0"),
+            ("--request-timeout=100000", "--request-timeout must be a number of seconds above 0 and at most 86400"),
+            ("--max-steps=-1", "--max-steps must be 0 or more"), ("--max-replans=-1", "--max-replans must be 0 or more"),
+            ("--max-attempts=0", "--max-attempts must be at least 1"), ("--budget-usd=nan", "--budget-usd must be a number"),
+        ] {
+            let r = try await planj(
+                "--journal", journal, "run", "--goal", "g", "--planner", agent, "--executor", agent, "--quiet", flag)
+            #expect(r.status == 2 && r.stderr.contains(message), "\(flag): \(r.stderr)")
+        }
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

@@ -10,8 +10,9 @@ extension Planj.Export {
     func collector() throws -> OTLPHTTPExporter? {
         guard let otlpEndpoint else { return nil }
         let headers = try http.settings().headers
+        let timeout = try Seconds.duration(otlpTimeout, flag: "--otlp-timeout", atMost: Seconds.day)
         do throws(OTLPExportError) {
-            return try OTLPHTTPExporter(endpoint: otlpEndpoint, headers: headers, timeout: .milliseconds(Int64(saturating: otlpTimeout * 1000)))
+            return try OTLPHTTPExporter(endpoint: otlpEndpoint, headers: headers, timeout: timeout)
         } catch {
             throw RuntimeError("usage", error.description)
         }

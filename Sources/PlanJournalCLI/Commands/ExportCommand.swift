@@ -135,9 +135,7 @@ extension Planj {
             if otlpEndpoint == nil, !http.headers.isEmpty {
                 throw ValidationError("--header is for the collector of --otlp-endpoint")
             }
-            guard otlpTimeout > 0, otlpTimeout <= 86_400 else {
-                throw ValidationError("--otlp-timeout must be more than 0 and at most 86400 seconds")
-            }
+            _ = try Seconds.duration(otlpTimeout, flag: "--otlp-timeout", atMost: Seconds.day)
             _ = try http.settings()
             if noRedact && (redactRules != nil || redact) {
                 throw ValidationError("--no-redact and --\(redact ? "redact" : "redact-rules") contradict each other")

@@ -25,12 +25,7 @@ struct OpenAIFlags: ParsableArguments {
     /// The settings: `$OPENAI_API_KEY`, the proxy variables, and the options.
     func settings() throws -> OpenAISettings {
         var settings = try http.settings()
-        if let requestTimeout {
-            guard requestTimeout > 0, requestTimeout.isFinite else {
-                throw ValidationError("--request-timeout must be a number of seconds above 0, not \(requestTimeout)")
-            }
-            settings.timeout = .milliseconds(Int64(saturating: (requestTimeout * 1000).rounded(.up)))
-        }
+        if let requestTimeout { settings.timeout = try Seconds.duration(requestTimeout, flag: "--request-timeout", atMost: Seconds.day) }
         for price in prices {
             // A model's name may hold '=': the price follows the last one.
             guard let eq = price.lastIndex(of: "="), eq != price.startIndex else { throw Self.badPrice(price) }

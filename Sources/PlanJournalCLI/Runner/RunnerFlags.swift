@@ -50,11 +50,25 @@ struct RunnerFlags: ParsableArguments {
             o.approval = mode
         }
         if approvePlan { o.approvePlan = true }
-        if let maxAttempts { o.maxAttempts = max(1, maxAttempts) }
-        if let maxSteps { o.maxSteps = maxSteps }
-        if let maxReplans { o.maxReplans = maxReplans }
-        if let budgetUSD { o.budgetUSD = budgetUSD }
-        if let timeout { o.timeout = .milliseconds(Int64(saturating: timeout * 1000)) }
+        if let maxAttempts {
+            guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1 (the first try)") }
+            o.maxAttempts = maxAttempts
+        }
+        if let maxSteps {
+            guard maxSteps >= 0 else { throw ValidationError("--max-steps must be 0 or more") }
+            o.maxSteps = maxSteps
+        }
+        if let maxReplans {
+            guard maxReplans >= 0 else { throw ValidationError("--max-replans must be 0 or more") }
+            o.maxReplans = maxReplans
+        }
+        if let budgetUSD {
+            guard budgetUSD >= 0, budgetUSD.isFinite else {
+                throw ValidationError("--budget-usd must be a number of US dollars, 0 or more, not \(budgetUSD)")
+            }
+            o.budgetUSD = budgetUSD
+        }
+        if let timeout { o.timeout = try Seconds.duration(timeout, flag: "--timeout") }
         return o
     }
 }
