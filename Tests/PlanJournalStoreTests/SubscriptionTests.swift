@@ -3,6 +3,8 @@ import PlanJournalStore
 import PlanJournalTestSupport
 import Testing
 
+@testable import PlanJournalStore
+
 @Suite struct SubscriptionTests {
     @Test func aSubscriptionCatchesUpThenFollowsAppendsFromAnotherConnection() async throws {
         let t = try TemporaryJournal()
@@ -53,5 +55,32 @@ import Testing
         var none = 0
         for try await _ in t.journal.subscribe(to: "long", from: .max - 1) { none += 1 }
         #expect(none == 0)
+    }
+
+    /// A subscription waiting for a run that is not there yet keeps waiting; one whose journal
+    /// cannot be read any more (here its run catalog is gone) ends with the error rather than
+    /// polling for ever.
+    @Test func aSubscriptionEndsWhenItsJournalCannotBeRead() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "later", steps: 1)
+        _ = try await t.journal.append([run.events[0]], to: "later", expecting: .noRun)
+        let stream = t.journal.subscribe(to: "later", pollInterval: .milliseconds(5))
+        let outcome = Task { () -> String in
+            do {
+                for try await _ in stream {}
+                return "ended"
+            } catch {
+                return (error as? JournalError)?.message ?? "\(error)"
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        try SQLiteConnection(path: t.path).execute("ALTER TABLE runs RENAME TO runs_gone")
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(20))
+            outcome.cancel()
+        }
+        let message = await outcome.value
+        deadline.cancel()
+        #expect(message.contains("runs"), "\(message)")
     }
 }

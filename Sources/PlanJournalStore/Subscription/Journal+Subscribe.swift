@@ -92,7 +92,14 @@ private actor SubscriptionCursor {
     private func read() throws(JournalError) {
         batch = []
         taken = 0
-        guard let summary = try? journal.run(run) else { return }
+        let summary: RunSummary
+        do throws(JournalError) {
+            summary = try journal.run(run)
+        } catch where error.code == .notFound {
+            return  // Not there yet: a subscription may start before the run's first event.
+        } catch {
+            return try retryLater(error)
+        }
         // Nothing left to read of a completed run (a subscription from past its end).
         if summary.status != "running" && next > summary.events {
             completed = true
@@ -104,16 +111,22 @@ private actor SubscriptionCursor {
             try journal.forEachEvent(of: run, from: next, to: last) { read.append($0) }
             failingSince = nil
         } catch {
-            guard error.mayPassOnRetry else { throw error }
-            let since = failingSince ?? .now
-            failingSince = since
-            if ContinuousClock.now - since > .seconds(Journal.readRetrySeconds) { throw error }
-            return
+            return try retryLater(error)
         }
         if let last = read.last {
             next = last.seq + 1
             completed = read.contains { $0.knownKind == .runCompleted }
         }
         batch = read
+    }
+
+    /// Lets a read that failed in a way that may pass be tried at the next poll, for up to
+    /// ``Journal/readRetrySeconds`` in a row; throws any other failure (a corrupt journal, a
+    /// deleted file), and this one once failures have lasted that long.
+    private func retryLater(_ error: JournalError) throws(JournalError) {
+        guard error.mayPassOnRetry else { throw error }
+        let since = failingSince ?? .now
+        failingSince = since
+        if ContinuousClock.now - since > .seconds(Journal.readRetrySeconds) { throw error }
     }
 }
