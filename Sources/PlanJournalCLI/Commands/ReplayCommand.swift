@@ -291,8 +291,9 @@ extension Planj {
                     throw ValidationError("--override must be STEP_ID=FILE, not '\(item)'")
                 }
                 let path = String(item[item.index(after: eq)...])
+                guard FileManager.default.fileExists(atPath: path) else { throw JournalError.cannotOpen(path, errno: ENOENT) }
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw JournalError(.io, "cannot read the override file \(path)")
+                    throw JournalError(.io, "cannot read the override file as UTF-8 text", context: .init(file: path))
                 }
                 result[String(item[..<eq])] = text
             }

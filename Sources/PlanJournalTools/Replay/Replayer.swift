@@ -95,7 +95,7 @@ public struct Replayer: Sendable {
         // Checked before the fork is made: a fork that could not run would stay behind.
         let count = events.count
         guard seq >= 1, seq <= count else {
-            throw RuntimeError("usage", "--from \(seq + 1): run \(run) has \(count) events; re-execute from 2...\(count) (the fork shares the events before)")
+            throw RuntimeError("usage", "run \(run) has \(count) events: a re-execution starts from seq 2...\(count), not \(seq + 1) (the fork shares the events before)")
         }
         let shared = try journal.state(of: run, at: seq)
         guard shared.endedAt == nil else {
