@@ -311,14 +311,14 @@ extension Planj {
             of run: String, in journal: Journal, executor: String, http: OpenAISettings
         ) throws -> (any Planner)? {
             guard executor != "recorded",
-                let spec = try journal.events(of: run, from: 1, to: 1).first.flatMap({ RecordedSpecs.read($0)?.0.planner })
+                let spec = try RecordedSpecs.recorded(of: run, in: journal)?.0.planner
             else { return nil }
             return try Adapters.planner(spec, http: http)
         }
 
         /// The executor spec `planj run` recorded for `run`, if it did.
         static func recordedExecutor(of run: String, in journal: Journal) throws -> String? {
-            try journal.events(of: run, from: 1, to: 1).first.flatMap { RecordedSpecs.read($0)?.0.executor }
+            try RecordedSpecs.recorded(of: run, in: journal)?.0.executor
         }
 
         private static func nextForkID(of run: String, in journal: Journal) throws -> String {

@@ -45,34 +45,25 @@ extension Planj {
                     try await resumeFork(journal, record)
                     return
                 }
-                guard let started = try journal.events(of: run, from: 1, to: 1).first else {
+                guard try journal.events(of: run, from: 1, to: 1).first != nil else {
                     throw JournalError(.notFound, "run \(run) has no events", context: .init(run: run))
                 }
-                let recorded = RecordedSpecs.read(started)
-                guard let plannerSpec = planner ?? recorded?.0.planner, let executorSpec = executor ?? recorded?.0.executor
-                else {
+                let recorded = try RecordedSpecs.recorded(of: run, in: journal)?.0
+                guard let plannerSpec = planner ?? recorded?.planner, let executorSpec = executor ?? recorded?.executor else {
                     throw JournalError(
                         .usage, "run \(run) was not recorded by `planj run`: give --planner and --executor",
                         context: .init(run: run))
                 }
-                let settings = try openAI.settings().adding(recorded?.0.prices ?? [:])
+                var specs = recorded ?? RecordedSpecs(planner: plannerSpec, executor: executorSpec)
+                (specs.planner, specs.executor) = (plannerSpec, executorSpec)
+                let settings = try openAI.settings().adding(specs.prices)
                 // The limits of the last resume, which may have been given new ones.
                 let options = try limits.options(base: RunnerOptions(lastDriven: try journal.events(of: run)))
-                for warning in OpenAIFlags.unpricedWarnings(
-                    specs: [plannerSpec, executorSpec, recorded?.0.reviewer, recorded?.0.analyzer, recorded?.0.judge],
-                    settings: settings, budgetUSD: options.budgetUSD)
-                {
+                for warning in OpenAIFlags.unpricedWarnings(specs: specs.roles, settings: settings, budgetUSD: options.budgetUSD) {
                     Output.error(warning)
                 }
-                let adapters = try Adapters(
-                    planner: plannerSpec, executor: executorSpec, reviewer: recorded?.0.reviewer,
-                    analyzer: recorded?.0.analyzer, judge: recorded?.0.judge,
-                    tools: recorded?.0.tools ?? [], http: settings)
-                let runner = PlanRunner(
-                    journal: journal, planner: adapters.planner, executor: adapters.executor,
-                    reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
-                    options: options,
-                    observer: RunDriver.observer(quiet: output.quiet))
+                let runner = try specs.runner(
+                    journal: journal, options: options, http: settings, observer: RunDriver.observer(quiet: output.quiet))
                 let id = run
                 try await RunDriver.drive(json: output.json, closing: journal) { try await runner.resume(run: id) }
             }

@@ -83,95 +83,14 @@ extension Planj {
                 {
                     Output.error(warning)
                 }
-                let adapters = try Adapters(
+                let specs = RecordedSpecs(
                     planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
-                    http: settings)
-                let runner = PlanRunner(
-                    journal: journal, planner: adapters.planner, executor: adapters.executor,
-                    reviewer: adapters.reviewer, analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools,
-                    options: options,
-                    observer: RunDriver.observer(quiet: output.quiet))
-                let setup = PlanRunner.Setup(
-                    goal: goal, runID: runID,
-                    config: RecordedSpecs(
-                        planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools,
-                        prices: settings.prices
-                    ).members,
-                    tags: tags)
+                    prices: settings.prices)
+                let runner = try specs.runner(
+                    journal: journal, options: options, http: settings, observer: RunDriver.observer(quiet: output.quiet))
+                let setup = PlanRunner.Setup(goal: goal, runID: runID, config: specs.members, tags: tags)
                 try await RunDriver.drive(json: output.json, closing: journal) { try await runner.start(setup) }
             }
         }
-    }
-}
-
-/// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again
-/// (passwords in `openai:` base URLs recorded as `***`: such a run is resumed with the spec given again).
-struct RecordedSpecs {
-    var planner: String
-    var executor: String
-    var reviewer: String?
-    var analyzer: String?
-    var judge: String?
-    var tools: [String]
-    /// The models' prices (`--price`), so that a resume counts the cost of its calls, and its
-    /// budget, as the run did.
-    var prices: [String: TokenPrice] = [:]
-
-    var members: [JSONValue.Member] {
-        func spec(_ text: String) -> JSONValue { .string(AdapterSpec.redacting(text)) }
-        var m: [JSONValue.Member] = [.init("planner_spec", spec(planner)), .init("executor_spec", spec(executor))]
-        if let reviewer { m.append(.init("reviewer_spec", spec(reviewer))) }
-        if let analyzer { m.append(.init("analyzer_spec", spec(analyzer))) }
-        if let judge { m.append(.init("judge_spec", spec(judge))) }
-        if !tools.isEmpty { m.append(.init("tool_specs", .strings(tools))) }
-        if !prices.isEmpty {
-            m.append(
-                .init(
-                    "prices",
-                    .object(
-                        prices.sorted { $0.key < $1.key }.map {
-                            .init($0.key, .record(["input": .double($0.value.input), "output": .double($0.value.output)]))
-                        })))
-        }
-        // Where relative paths in cmd: specs start from, for a resume elsewhere.
-        m.append(.init("cwd", .string(FileManager.default.currentDirectoryPath)))
-        return m
-    }
-
-    /// The specs and options recorded by the run's `run.started`.
-    static func read(_ started: JournalEvent) -> (RecordedSpecs, RunnerOptions)? {
-        read(config: started.data("config"))
-    }
-
-    /// The specs and options recorded in a `config` object (of `run.started`, or of a replay's
-    /// fork note).
-    static func read(config: JSONValue?) -> (RecordedSpecs, RunnerOptions)? {
-        guard let planner = config?["planner_spec"]?.stringValue, let executor = config?["executor_spec"]?.stringValue else {
-            return nil
-        }
-        let o = RunnerOptions(recorded: config)
-        // Relative paths in cmd: specs name files where the run started.
-        let cwd = config?["cwd"]?.stringValue
-        let here = FileManager.default.currentDirectoryPath
-        let resolve = { (spec: String) in cwd.map { $0 == here ? spec : AdapterSpec.resolvingRelativePaths(spec, against: $0) } ?? spec }
-        let specs = RecordedSpecs(
-            planner: resolve(planner), executor: resolve(executor), reviewer: config?["reviewer_spec"]?.stringValue.map(resolve),
-            analyzer: config?["analyzer_spec"]?.stringValue.map(resolve), judge: config?["judge_spec"]?.stringValue.map(resolve),
-            tools: (config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve),
-            prices: recordedPrices(config))
-        return (specs, o)
-    }
-
-    /// The prices a `config` recorded.
-    static func recordedPrices(_ config: JSONValue?) -> [String: TokenPrice] {
-        var prices: [String: TokenPrice] = [:]
-        guard case .object(let members)? = config?["prices"] else { return prices }
-        for member in members {
-            guard let input = member.value["input"]?.doubleValue, let output = member.value["output"]?.doubleValue,
-                input >= 0, output >= 0
-            else { continue }
-            prices[member.key] = TokenPrice(input: input, output: output)
-        }
-        return prices
     }
 }
