@@ -48,8 +48,12 @@ struct RunSelection: ParsableArguments {
         throw ValidationError("--status \(status) is not a run status: \(known.joined(separator: ", "))")
     }
 
-    private func cutoff() throws -> Timestamp? {
-        try since.map { text in
+    private func cutoff() throws -> Timestamp? { try Self.since(since) }
+
+    /// The time a `--since` option gives, if given.
+    /// - Throws: a `ValidationError` when it is no RFC 3339 time.
+    static func since(_ text: String?) throws -> Timestamp? {
+        try text.map { text in
             guard let t = Timestamp(rfc3339: Array(text.utf8)) else {
                 throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
             }

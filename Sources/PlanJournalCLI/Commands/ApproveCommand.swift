@@ -47,7 +47,7 @@ extension Planj {
                 try await global.withJournal { journal in
                     let event = try await journal.resolveApproval(
                         run: run, step: step, granted: !deny,
-                        approver: approver ?? ProcessInfo.processInfo.environment["USER"] ?? "cli", comment: comment)
+                        approver: HumanActor.name(approver), comment: comment)
                     if json {
                         Output.line(event.jsonLine)
                     } else {

@@ -41,8 +41,7 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 try await global.withJournal { journal in
-                    let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "cli"
-                    let note = try await journal.requestCancel(run: run, actor: "human:\(who)", reason: reason)
+                    let note = try await journal.requestCancel(run: run, actor: "human:\(HumanActor.name(actor))", reason: reason)
                     let events = try journal.events(of: run)
                     let ours = Self.drivenByPlanj(events)
                     let completed = ours ? try await Self.completeUndriven(run, events: events, in: journal) : false

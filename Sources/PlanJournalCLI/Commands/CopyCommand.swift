@@ -75,9 +75,7 @@ extension Planj {
 
         func validate() throws {
             try RunSelection.check(status: status)
-            if let since, Timestamp(rfc3339: Array(since.utf8)) == nil {
-                throw ValidationError("--since must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
-            }
+            _ = try RunSelection.since(since)
             if batchEvents < 1 { throw ValidationError("--batch-events must be at least 1") }
         }
 
@@ -86,7 +84,7 @@ extension Planj {
                 let endpoints = try CopyEndpoints(source: source, destination: destination, force: force)
                 let progress = CopyProgressLine(enabled: !quiet && Output.stderrIsTerminal)
                 let options = CopyOptions(
-                    runs: runs, since: since.flatMap { Timestamp(rfc3339: Array($0.utf8)) }, status: status,
+                    runs: runs, since: try RunSelection.since(since), status: status,
                     batchEvents: batchEvents, progress: progress.show)
                 let (from, into) = try endpoints.open()
                 let report = try await JournalCopier(from: from, to: into.destination, options: options).copy()

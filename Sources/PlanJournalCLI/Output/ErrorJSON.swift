@@ -1,4 +1,5 @@
 import PlanJournalCore
+import PlanJournalRuntime
 
 /// An error as the JSON outputs print it.
 struct ErrorJSON: Encodable {
@@ -20,5 +21,11 @@ struct ErrorJSON: Encodable {
         run = e.context.run
         seq = e.context.seq
         field = e.context.field
+    }
+
+    /// A runner's or adapter's error: code `runtime.TYPE`.
+    init(_ e: RuntimeError) {
+        code = "runtime." + e.type
+        message = e.message
     }
 }

@@ -124,10 +124,7 @@ enum Output {
     /// OTLP collector could not be reached or refused the export (I/O), else 1.
     static func fail(_ error: RuntimeError, json: Bool) -> ExitCode {
         if json {
-            let object = JSONValue.record([
-                "error": .record(["code": .string("runtime." + error.type), "message": .string(error.message)])
-            ])
-            writeError(Array((object.jsonText + "\n").utf8))
+            if let data = try? jsonEncoder().encode(["error": ErrorJSON(error)]) { writeError(Array(data) + [0x0A]) }
         } else {
             self.error("planj: error: \(error.message)")
         }
