@@ -83,7 +83,7 @@ extension Planj {
                 return true
             } catch let error as JournalError where error.code == .conflict {
                 return false
-            } catch let error as RuntimeError where error.type == "already_completed" {
+            } catch let error as RuntimeError where error.type == RuntimeError.Types.alreadyCompleted {
                 return false
             }
         }

@@ -55,7 +55,7 @@ extension Planj.Export {
                         + (messages.isEmpty ? "" : ": " + messages.joined(separator: "; ")))
             }
         } catch {
-            throw RuntimeError("otlp_export", error.description)
+            throw RuntimeError(RuntimeError.Types.otlpExport, error.description)
         }
     }
 }

@@ -128,7 +128,7 @@ enum Output {
         } else {
             self.error("planj: error: \(error.message)")
         }
-        return ExitCode(error.type == "usage" ? 2 : error.type == "otlp_export" ? 8 : 1)
+        return ExitCode(error.type == RuntimeError.Types.usage ? 2 : error.type == RuntimeError.Types.otlpExport ? 8 : 1)
     }
 
     /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.

@@ -25,18 +25,18 @@ public enum PlanReply {
         case .array(let list): items = list
         case .object:
             guard let list = value["steps"]?.arrayValue else {
-                throw RuntimeError("invalid_plan", "the plan reply has no \"steps\" array")
+                throw RuntimeError(RuntimeError.Types.invalidPlan, "the plan reply has no \"steps\" array")
             }
             items = list
         default:
-            throw RuntimeError("invalid_plan", "the plan reply is a \(value.typeName), not a plan object")
+            throw RuntimeError(RuntimeError.Types.invalidPlan, "the plan reply is a \(value.typeName), not a plan object")
         }
         var steps: [PlanStep] = []
         for (k, item) in items.enumerated() {
             do {
                 steps.append(try PlanStep(wire: item, path: "steps[\(k)]"))
             } catch {
-                throw RuntimeError("invalid_plan", "the plan reply's \(error.context.field ?? "steps[\(k)]") \(error.message)")
+                throw RuntimeError(RuntimeError.Types.invalidPlan, "the plan reply's \(error.context.field ?? "steps[\(k)]") \(error.message)")
             }
         }
         return PlanProposal(steps: steps, rationale: value["rationale"]?.stringValue, calls: calls)
@@ -56,7 +56,7 @@ public enum PlanReply {
             if fallback == nil { fallback = value }
         }
         if let fallback { return fallback }
-        throw RuntimeError("invalid_plan", "the plan reply is not JSON and holds no ```json block: \(text.prefix(120))")
+        throw RuntimeError(RuntimeError.Types.invalidPlan, "the plan reply is not JSON and holds no ```json block: \(text.prefix(120))")
     }
 
     /// `text` without the `<think>…</think>` sections reasoning models put before their answer (an

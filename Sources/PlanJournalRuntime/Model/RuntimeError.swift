@@ -25,3 +25,21 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension RuntimeError {
+    /// The types code acts on (others are only recorded and shown): named once, so a match
+    /// cannot miss by a typo.
+    public enum Types {
+        /// A bad spec, option or argument (exit status 2).
+        public static let usage = "usage"
+        /// The planner's plan is not a valid plan.
+        public static let invalidPlan = "invalid_plan"
+        /// The run was cancelled while a step waited or ran.
+        public static let runCancelled = "run_cancelled"
+        /// The run to resume has completed.
+        public static let alreadyCompleted = "already_completed"
+        /// The OTLP collector could not be reached or refused the export (exit status 8).
+        public static let otlpExport = "otlp_export"
+    }
+}
+

@@ -15,7 +15,7 @@ extension PlanRunner {
         }
         /// Cancelled as asked (an executor's `run_cancelled`, a `planj cancel`).
         static func cancelled(_ reason: String) -> Ending {
-            Ending(stoppedBy: "cancelled", error: RuntimeError("run_cancelled", reason), cancelled: true)
+            Ending(stoppedBy: "cancelled", error: RuntimeError(RuntimeError.Types.runCancelled, reason), cancelled: true)
         }
     }
 

@@ -170,7 +170,7 @@ extension PlanRunner {
             if let ending = Ending.interrupted(by: error) { return .failure(ending) }
             let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
             for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
-            return .failure(Ending(stoppedBy: failure.type == "invalid_plan" ? "invalid_plan" : "planner_error", error: failure))
+            return .failure(Ending(stoppedBy: failure.type == RuntimeError.Types.invalidPlan ? "invalid_plan" : "planner_error", error: failure))
         }
         for call in proposal.calls {
             var call = call
@@ -182,7 +182,7 @@ extension PlanRunner {
             try PlanGraph.validate(proposal.steps, path: "steps")
         } catch {
             return .failure(
-                Ending(stoppedBy: "invalid_plan", error: RuntimeError("invalid_plan", "the planner's plan is invalid: \(error.message)")))
+                Ending(stoppedBy: "invalid_plan", error: RuntimeError(RuntimeError.Types.invalidPlan, "the planner's plan is invalid: \(error.message)")))
         }
         return .success(proposal)
     }

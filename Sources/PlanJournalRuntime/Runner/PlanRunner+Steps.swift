@@ -53,7 +53,7 @@ extension PlanRunner {
         } catch {
             if Task.isCancelled || error is CancellationError { return cancelled(request, recorder: recorder) }
             let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
-            if failure.type == "run_cancelled" {
+            if failure.type == RuntimeError.Types.runCancelled {
                 recorder.stage([
                     RunRecorder.Entry(
                         .stepSkipped, actor: "system",

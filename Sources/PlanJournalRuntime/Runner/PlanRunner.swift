@@ -136,7 +136,7 @@ public struct PlanRunner: Sendable {
         let events = try journal.events(of: run)
         let state = try journal.state(of: run)
         guard state.endedAt == nil else {
-            throw RuntimeError("already_completed", "run \(run) already completed with status \(state.status)")
+            throw RuntimeError(RuntimeError.Types.alreadyCompleted, "run \(run) already completed with status \(state.status)")
         }
         guard let goal = state.goal else { throw RuntimeError("no_goal", "run \(run) has no run.started goal") }
         let recorder = RunRecorder(journal: journal, run: run, head: state.seq, observer: observer)

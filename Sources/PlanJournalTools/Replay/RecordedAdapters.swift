@@ -115,7 +115,7 @@ public struct RecordedExecutor: Executor, Judge {
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
             if recording.finalStatus == "cancelled" {
                 try await waitForTheOthers()
-                throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled before step \(id) ran")
+                throw RuntimeError(RuntimeError.Types.runCancelled, "run \(recording.run) was cancelled before step \(id) ran")
             }
             throw RuntimeError("divergence", "run \(recording.run) has no recorded outcome for step \(id)")
         }
@@ -126,7 +126,7 @@ public struct RecordedExecutor: Executor, Judge {
         if case .failed(let type, _, _) = outcomes[n - 1], type == "cancelled", recording.finalStatus == "cancelled" {
             // The attempt the recording's cancellation cut off: the fork is cancelled there.
             try await waitForTheOthers()
-            throw RuntimeError("run_cancelled", "run \(recording.run) was cancelled while step \(id) ran")
+            throw RuntimeError(RuntimeError.Types.runCancelled, "run \(recording.run) was cancelled while step \(id) ran")
         }
         let work = recording.attempts[id]?[n - 1] ?? RecordedRun.AttemptWork()
         answering.add(1)
