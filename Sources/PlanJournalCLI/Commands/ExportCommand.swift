@@ -171,15 +171,15 @@ extension Planj {
                     } catch {
                         throw JournalError(.io, "cannot create the folder: \(ErrorReason.of(error))", context: .init(file: folder))
                     }
-                    let names = try Self.fileNames(runs, journal, redactor)
+                    let names = try ExportFileNames.fileNames(runs, journal, redactor)
                     if exporter == nil {
                         summary.runs = try exportInParallel(runs, names: names, journal, redactor, &tally, into: folder)
                     } else {
                         for (k, run) in runs.enumerated() {
-                            if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(Self.shown(run, redactor))") }
+                            if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(ExportFileNames.shown(run, redactor))") }
                             let path = folder + "/" + names[k] + "." + format.fileExtension
                             let sink = try OutputFile(path: path)
-                            var entry = ExportSummary.Entry(run: Self.shown(run, redactor), file: path)
+                            var entry = ExportSummary.Entry(run: ExportFileNames.shown(run, redactor), file: path)
                             try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
                             try sink.close()
                             summary.runs.append(entry)
@@ -190,7 +190,7 @@ extension Planj {
                 } else {
                     let sink = exporter != nil && output == nil ? nil : try OutputFile(path: output)
                     for run in runs {
-                        var entry = ExportSummary.Entry(run: Self.shown(run, redactor), file: sink == nil ? nil : output)
+                        var entry = ExportSummary.Entry(run: ExportFileNames.shown(run, redactor), file: sink == nil ? nil : output)
                         try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
                         summary.runs.append(entry)
                     }
@@ -256,7 +256,7 @@ extension Planj {
         {
             let format = chosenFormat
             if format == .jsonl || format == .pjl {
-                try writeLines(run, journal, redactor, &tally, to: sink)
+                try RedactedExport.writeLines(run, of: journal, redactor: redactor, pjl: format == .pjl, tally: &tally, to: sink.write)
                 return nil
             }
             let export = try prepare(run, journal, redactor, &tally)
@@ -293,7 +293,7 @@ extension Planj {
                 _ = try write(runs[k], journal, redactor, &mine, to: sink)
                 try sink.close()
                 let finished = done.add(1, ordering: .relaxed).newValue
-                let shown = Self.shown(runs[k], redactor)
+                let shown = ExportFileNames.shown(runs[k], redactor)
                 if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(shown)") }
                 return (ExportSummary.Entry(run: shown, file: path, bytes: sink.bytesWritten), mine)
             }
@@ -301,108 +301,12 @@ extension Planj {
             return exported.map(\.0)
         }
 
-        /// Writes one run as `jsonl` or `pjl` an event at a time, so a run of any size takes little
-        /// memory: redacted when there is a redactor. A `.pjl` keeps the run's fork records, and
-        /// its seals when nothing was redacted (they hold for the events as recorded only).
-        private func writeLines(
-            _ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile
-        ) throws(JournalError) {
-            let pjl = chosenFormat == .pjl
-            guard let redactor else {
-                return try pjl ? journal.exportPJL(run: run, to: sink.write) : journal.exportJSONL(run: run, to: sink.write)
-            }
-            let before = tally.total
-            let writer = pjl ? try PortableWriter(to: sink.write) : nil
-            var block: [UInt8] = []
-            try journal.forEachEvent(of: run) { (e) throws(JournalError) in
-                let line = redactor.redact(e, tally: &tally).bytes
-                if let writer { return try writer.append(line: line) }
-                block += line
-                block.append(0x0A)
-                if block.count >= 1 << 20 {
-                    try sink.write(block)
-                    block.removeAll(keepingCapacity: true)
-                }
-            }
-            guard let writer else { return try sink.write(block) }
-            try writer.finish()
-            // Run ids as the events give them (redacted the same way), so the fork imports.
-            let forks = try journal.portableForkFrame(of: run) { id in
-                var scratch = Redactor.Tally()
-                return redactor.redact(id, tally: &scratch)
-            }
-            if let forks { try sink.write(forks) }
-            if tally.total == before, let seals = try journal.portableSealFrame(of: run) { try sink.write(seals) }
-        }
-
-        /// The run as the formats see it: its events redacted, and its audit findings for the reports.
+        /// The run as the formats see it (``RedactedExport/prepare(_:of:redactor:audited:tally:)``).
         private func prepare(_ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally)
             throws(JournalError) -> RunExport
         {
-            var events = try journal.events(of: run)
-            var findings = chosenFormat == .md || chosenFormat == .html ? try RunAudit(run: run, in: journal, events: events).findings : []
-            guard let redactor else { return RunExport(run: run, events: events, findings: findings) }
-            events = redactor.redact(events, tally: &tally)
-            for k in findings.indices {
-                findings[k].message = redactor.redact(findings[k].message, tally: &tally)
-                findings[k].step = findings[k].step.map { redactor.redact($0, tally: &tally) }
-            }
-            // Not the first event's: a fork's first events are its parent's, and carry its id.
-            var scratch = Redactor.Tally()
-            let shown = redactor.redact(runID: run, tally: &scratch)
-            return RunExport(run: shown, events: events, findings: findings, identity: try Self.identity(run, shown: shown, journal))
-        }
-
-        /// A file name for a run id: safe characters kept, others replaced, and a hash of the id
-        /// added when anything was replaced, so two ids never share a file.
-        static func fileName(_ run: String, identity: String? = nil) -> String {
-            let safe = String(run.unicodeScalars.map { s in
-                s.isASCII && (CharacterSet.alphanumerics.contains(s) || "-_.".unicodeScalars.contains(s)) ? Character(s) : "_"
-            })
-            guard safe != run || run.hasPrefix(".") || identity != nil else { return run }
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in (identity ?? run).utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-            return safe + "-" + String(hash, radix: 16)
-        }
-
-        /// The file name of `run` in an export: from its id as the export shows it (redacted),
-        /// told apart from others by its ``identity(_:shown:_:)``.
-        /// The file names of `runs` in an export: ``fileName(_:_:_:)``, told apart where two would
-        /// be the same (a run named as another's name with its hash, or names that differ only in
-        /// case, which a case-insensitive file system takes as one), by `-2`, `-3`, … in run order.
-        static func fileNames(_ runs: [String], _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> [String] {
-            var taken = Set<String>()
-            var out: [String] = []
-            for run in runs {
-                let base = try fileName(run, journal, redactor)
-                var name = base
-                var n = 2
-                while taken.contains(name.lowercased()) {
-                    name = "\(base)-\(n)"
-                    n += 1
-                }
-                taken.insert(name.lowercased())
-                out.append(name)
-            }
-            return out
-        }
-
-        private static func fileName(_ run: String, _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> String {
-            let shown = shown(run, redactor)
-            return shown == run ? fileName(run) : fileName(shown, identity: try identity(run, shown: shown, journal))
-        }
-
-        /// The id of `run` as the export shows it: redacted when redaction is on.
-        static func shown(_ run: String, _ redactor: Redactor?) -> String {
-            var scratch = Redactor.Tally()
-            return redactor?.redact(runID: run, tally: &scratch) ?? run
-        }
-
-        /// What tells a run apart once redaction changed its id (two runs whose ids redact alike
-        /// stay two traces and two files): the recorded id with the hash of the recorded first
-        /// event, which the export does not carry, so that it gives nothing of the id away.
-        private static func identity(_ run: String, shown: String, _ journal: Journal) throws(JournalError) -> String {
-            shown == run ? run : run + "\u{0}" + (try journal.chainHash(of: run, at: 1))
+            let audited = chosenFormat == .md || chosenFormat == .html
+            return try RedactedExport.prepare(run, of: journal, redactor: redactor, audited: audited, tally: &tally)
         }
     }
 }

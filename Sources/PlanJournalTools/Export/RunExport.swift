@@ -9,7 +9,7 @@ public struct RunExport: Sendable {
     public let findings: [Finding]
     /// What the OTLP trace and span ids derive from: the run id, unless redaction changed it (two
     /// runs whose ids redact alike would be one trace), then something only the recorded run
-    /// gives (see ``ExportCommand``'s `prepare`).
+    /// gives (``ExportFileNames``).
     public let identity: String
 
     public init(run: String, events: [JournalEvent], findings: [Finding] = [], identity: String? = nil) {
