@@ -27,6 +27,29 @@ import Testing
         #expect(result.state.totals.modelCalls == 5)
     }
 
+    /// A journal failure under the executor (recording a tool call) stops the run with that
+    /// failure: it is not the executor's, to be recorded as a failed attempt and tried again.
+    @Test func aJournalFailureInsideAStepStopsTheRunInsteadOfFailingTheStep() async throws {
+        final class JournalFailingExecutor: Executor {
+            let name = "journal-failing"
+            let calls = Mutex(0)
+            func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
+                calls.withLock { $0 += 1 }
+                throw JournalError(.io, "disk I/O error", context: .init(journalPath: "j.sqlite"))
+            }
+        }
+        let t = try TemporaryJournal()
+        let executor = JournalFailingExecutor()
+        var options = RunnerOptions()
+        options.maxAttempts = 3
+        let runner = PlanRunner(journal: t.journal, planner: ScriptedPlanner(plans: [[step("a")]]), executor: executor, options: options)
+        await #expect(throws: JournalError.self) { try await runner.start(.init(goal: "g", runID: "jf")) }
+        #expect(executor.calls.withLock { $0 } == 1)
+        let events = try t.journal.events(of: "jf")
+        #expect(!events.contains { $0.kind == "step.failed" })
+        #expect(!events.contains { $0.kind == "run.completed" })
+    }
+
     @Test func aStepThatKeepsFailingIsRetriedThenReplannedAround() async throws {
         let t = try TemporaryJournal()
         let revised = [step("a"), step("b2"), step("c"), step("d", ["a", "b2", "c"])]

@@ -106,6 +106,9 @@ public struct OpenAIExecutor: Executor {
                 let content: String
                 do {
                     content = try await context.callTool(names[call.name] ?? call.name, args: args).content
+                } catch let journalFailure as JournalError {
+                    // Not the tool's failure, for the model to work around: the call could not be journaled.
+                    throw journalFailure
                 } catch {
                     content = "error: \(error)"
                 }

@@ -52,6 +52,10 @@ extension PlanRunner {
             try Task.checkCancellation()
         } catch {
             if Task.isCancelled || error is CancellationError { return cancelled(request, recorder: recorder) }
+            // The journal failed under the executor (recording a tool or model call): the run
+            // stops, as on any journal failure, rather than record a failure of the executor's
+            // and try the step again with part of its attempt missing from the journal.
+            if let journalFailure = error as? JournalError { throw journalFailure }
             let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
             if failure.type == RuntimeError.Types.runCancelled {
                 recorder.stage([
