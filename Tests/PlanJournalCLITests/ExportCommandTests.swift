@@ -44,6 +44,35 @@ import Testing
         }
     }
 
+    /// `export --all` of a journal where one run cannot be read exports the others, names the
+    /// damaged one (in `--json` too) and ends with its exit status.
+    @Test func exportAllGoesOnPastARunThatCannotBeRead() async throws {
+        let s = try PlanjSandbox("planj-export-all-fail")
+        let good = try RunBuilder.complete(run: "good", steps: 3)
+        let bad = try RunBuilder.complete(run: "bad", steps: 20, payloadBytes: 2000)
+        let ingest = try await s.planj("ingest", "--chunk-bytes", "4000", "-", stdin: good.jsonl + bad.jsonl)
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let damage = try await ChildProcess.run(
+            "/usr/bin/env",
+            ["python3", "-c", "import sqlite3; c = sqlite3.connect('\(s.journal)'); c.execute('update chunks set body = zeroblob(length(body)) where cid = (select max(cid) from chunks where rid = (select rid from runs where id = \"bad\"))'); c.commit()"])
+        #expect(damage.status == 0, "\(damage.stderr)")
+        for format in ["jsonl", "md"] {
+            let folder = s.path("out-\(format)")
+            let r = try await s.planj("export", "--all", "--format", format, "-o", folder, "--json")
+            #expect(r.status == 6, "\(format): \(r.stderr)")
+            let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            let runs = summary?["runs"] as? [[String: Any]] ?? []
+            #expect(Set(runs.compactMap { $0["run"] as? String }) == ["good", "bad"], "\(r.stdout)")
+            let failed = runs.first { $0["run"] as? String == "bad" }
+            #expect((failed?["error"] as? [String: Any])?["code"] as? String == "journal.corrupt", "\(r.stdout)")
+            #expect(failed?["file"] == nil)
+            #expect(FileManager.default.fileExists(atPath: folder + "/good.\(format == "md" ? "md" : "jsonl")"))
+            #expect(!FileManager.default.fileExists(atPath: folder + "/bad.\(format == "md" ? "md" : "jsonl")"))
+            let text = try await s.planj("export", "--all", "--format", format, "-o", folder)
+            #expect(text.status == 6 && text.stderr.contains("planj: export: run bad:") && text.stderr.contains("1 run could not be exported"), "\(text.stderr)")
+        }
+    }
+
     /// A link planted at the temporary name (`FILE.partial`, in a folder another user can
     /// write) is removed, never written through: the file it names stays as it was.
     @Test func aLinkAtTheTemporaryNameIsNotFollowed() async throws {

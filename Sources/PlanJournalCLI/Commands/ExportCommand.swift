@@ -178,15 +178,24 @@ extension Planj {
                         for (k, run) in runs.enumerated() {
                             if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(ExportFileNames.shown(run, redactor))") }
                             let path = folder + "/" + names[k] + "." + format.fileExtension
-                            let sink = try OutputFile(path: path)
                             var entry = ExportSummary.Entry(run: ExportFileNames.shown(run, redactor), file: path)
-                            try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
-                            try sink.close()
+                            do {
+                                let sink = try OutputFile(path: path)
+                                try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
+                                try sink.close()
+                            } catch let error as JournalError {
+                                // A run that cannot be read: the others are exported all the same.
+                                entry.error = ErrorJSON(error.adding(run: run))
+                                entry.file = nil
+                            }
                             summary.runs.append(entry)
                         }
                     }
                     if Output.stderrIsTerminal { Output.progress(nil) }
-                    Output.error("exported \(runs.count) run\(runs.count == 1 ? "" : "s") to \(folder)/")
+                    let done = runs.count - summary.failed.count
+                    Output.error(
+                        "exported \(Output.count(done, "run")) to \(folder)/"
+                            + (summary.failed.isEmpty ? "" : "; \(Output.count(summary.failed.count, "run")) could not be exported"))
                 } else {
                     let sink = exporter != nil && output == nil ? nil : try OutputFile(path: output)
                     for run in runs {
@@ -199,6 +208,12 @@ extension Planj {
                 summary.redactedValues = tally.total
                 summary.redactedEvents = tally.events
                 if json { Output.json(summary) }
+                if let first = summary.failed.first?.error {
+                    if !json {
+                        for entry in summary.failed { Output.error("planj: export: run \(entry.run): \(entry.error?.message ?? "")") }
+                    }
+                    throw ExitCode(first.exitStatus)
+                }
                 if format == .jsonl {
                     // JSON Lines hold a fork's events, its parent's first ones under the parent's id,
                     // but not that it is a fork: ingested, they make the parent, and the fork's own
@@ -252,7 +267,7 @@ extension Planj {
 
         /// Writes one run to `sink` in the chosen format; for `otlp`, returns its trace (to send).
         private func write(_ run: String, _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally, to sink: OutputFile)
-            throws -> JSONValue?
+            throws(JournalError) -> JSONValue?
         {
             let format = chosenFormat
             if format == .jsonl || format == .pjl {
@@ -286,16 +301,23 @@ extension Planj {
         ) throws -> [ExportSummary.Entry] {
             let extensionName = chosenFormat.fileExtension
             let done = Atomic<Int>(0)
-            let exported = try ParallelWork.map(count: runs.count) { k in
+            let exported = ParallelWork.map(count: runs.count) { k in
                 let path = folder + "/" + names[k] + "." + extensionName
-                let sink = try OutputFile(path: path)
-                var mine = Redactor.Tally()
-                _ = try write(runs[k], journal, redactor, &mine, to: sink)
-                try sink.close()
-                let finished = done.add(1, ordering: .relaxed).newValue
                 let shown = ExportFileNames.shown(runs[k], redactor)
+                var mine = Redactor.Tally()
+                var entry = ExportSummary.Entry(run: shown, file: path)
+                do throws(JournalError) {
+                    let sink = try OutputFile(path: path)
+                    _ = try write(runs[k], journal, redactor, &mine, to: sink)
+                    try sink.close()
+                    entry.bytes = sink.bytesWritten
+                } catch {
+                    // A run that cannot be read: the others are exported all the same.
+                    (entry.error, entry.file, mine) = (ErrorJSON(error.adding(run: runs[k])), nil, Redactor.Tally())
+                }
+                let finished = done.add(1, ordering: .relaxed).newValue
                 if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(shown)") }
-                return (ExportSummary.Entry(run: shown, file: path, bytes: sink.bytesWritten), mine)
+                return (entry, mine)
             }
             for (_, mine) in exported { tally.add(mine) }
             return exported.map(\.0)

@@ -3,6 +3,9 @@ import PlanJournalRuntime
 
 /// An error as the JSON outputs print it.
 struct ErrorJSON: Encodable {
+    /// The exit status of the error's code (not encoded).
+    private(set) var exitStatus: Int32 = 1
+
     var code: String
     var message: String
     var journal: String?
@@ -13,6 +16,7 @@ struct ErrorJSON: Encodable {
     var field: String?
 
     init(_ e: JournalError) {
+        exitStatus = e.code.exitStatus
         code = e.code.name
         message = e.message
         journal = e.context.journalPath
@@ -27,5 +31,6 @@ struct ErrorJSON: Encodable {
     init(_ e: RuntimeError) {
         code = "runtime." + e.type
         message = e.message
+        exitStatus = e.type == RuntimeError.Types.usage ? 2 : e.type == RuntimeError.Types.otlpExport ? 8 : 1
     }
 }

@@ -10,7 +10,12 @@ struct ExportSummary: Encodable {
         /// Spans of its trace sent to the collector, and those it rejected (with `--otlp-endpoint`).
         var spansSent: Int?
         var spansRejected: Int?
+        /// Why the run could not be exported (`export --all` goes on with the others).
+        var error: ErrorJSON?
     }
+
+    /// The runs that could not be exported.
+    var failed: [Entry] { runs.filter { $0.error != nil } }
 
     var format: String
     var runs: [Entry] = []

@@ -39,12 +39,12 @@ final class OutputFile {
     private(set) var bytesWritten = 0
 
     func write(_ bytes: [UInt8]) throws(JournalError) {
-        bytesWritten += bytes.count
         do {
             try handle.write(contentsOf: Data(bytes))
         } catch {
             throw JournalError(.io, "cannot write the output: \(ErrorReason.of(error))", context: .init(file: path))
         }
+        bytesWritten += bytes.count
     }
 
     /// Writes a report for people (Markdown, HTML): on a terminal, with the control characters
