@@ -42,6 +42,29 @@ import Testing
 
     /// A database shared with another application that has a table `meta` of its own: planj
     /// refuses it and writes nothing (it overwrote the other application's format_version).
+    /// Connections probe a server that goes silent (``PGSocket``): the kernel holds a keepalive
+    /// timer on the socket (column `tr` 2 of `/proc/net/tcp`), so a lost server or network ends
+    /// the connection instead of leaving a query waiting for ever.
+    @Test func connectionsProbeASilentServer() throws {
+        guard let fixture else { return }
+        let db = try PGConnection(url: try fixture.makeDatabase())
+        guard case .int(let port)? = try db.query("SELECT inet_client_port()", []).first?.first else {
+            Issue.record("no client port: not a TCP connection")
+            return
+        }
+        let hex = String(port, radix: 16, uppercase: true)
+        let local = ":" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        let sockets = ["/proc/net/tcp", "/proc/net/tcp6"]
+            // Read to the end: the kernel gives these files a page at a time, and their size as 0.
+            .compactMap { path in (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readToEnd()).flatMap { $0 } }
+            .map { String(decoding: $0, as: UTF8.self) }
+            .flatMap { $0.split(separator: "\n").dropFirst() }
+            .map { $0.split(separator: " ") }
+            .filter { $0.count > 5 && $0[1].hasSuffix(local) }
+        #expect(sockets.count == 1, "\(sockets)")
+        #expect(sockets.first?[5].hasPrefix("02:") == true, "timer of the socket: \(sockets.first.map { String($0[5]) } ?? "none")")
+    }
+
     @Test func anotherApplicationsMetaTableIsLeftAlone() throws {
         guard let fixture else { return }
         let url = try fixture.makeDatabase()

@@ -18,7 +18,6 @@ final class PGConnection: SQLDatabase {
     let path: String
     let dialect = SQLDialect.postgres
     private var connection: PostgresConnection
-    private let configuration: PostgresConnection.Configuration
     private let target: PostgresURL
     private let logger: Logger
     private var statements: [String: PGStatement] = [:]
@@ -53,11 +52,10 @@ final class PGConnection: SQLDatabase {
         path = target.redacted
         self.target = target
         logger = Self.quietLogger
-        let configuration = try Self.configuration(target)
-        self.configuration = configuration
+        _ = try Self.configuration(target)
         self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
         self.durability = durability
-        connection = try Self.connect(configuration, logger: logger, target: target)
+        connection = try Self.connect(target)
         try applySettings()
     }
 
@@ -73,13 +71,22 @@ final class PGConnection: SQLDatabase {
     /// postgres-nio's logs go nowhere: errors reach the caller as ``JournalError``s.
     static let quietLogger = Logger(label: "planjournal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// The postgres-nio configuration for `target`, TLS included (``PGTLS``).
+    /// The postgres-nio configuration for `target` over `channel` (connected by ``PGSocket``),
+    /// TLS included (``PGTLS``); without a channel, only checked (the TLS settings, the root
+    /// certificate file).
     /// - Throws: `.usage` when the root certificate file cannot be used.
-    static func configuration(_ target: PostgresURL) throws(JournalError) -> PostgresConnection.Configuration {
+    @discardableResult
+    static func configuration(_ target: PostgresURL, channel: (any Channel)? = nil) throws(JournalError)
+        -> PostgresConnection.Configuration?
+    {
+        let tls = try PGTLS.mode(for: target)
+        guard let channel else { return nil }
         var configuration = PostgresConnection.Configuration(
-            host: target.host, port: target.port, username: target.user, password: target.password,
-            database: target.database, tls: try PGTLS.mode(for: target))
+            establishedChannel: channel, tls: tls, username: target.user, password: target.password,
+            database: target.database)
         configuration.options.connectTimeout = .seconds(10)
+        // What postgres-nio does for a host it connects to itself: the certificate names the host.
+        configuration.options.tlsServerName = PGSocket.isIPAddress(target.host) ? nil : target.host
         if let name = target.applicationName {
             configuration.options.additionalStartupParameters.append(("application_name", name))
         }
@@ -90,26 +97,23 @@ final class PGConnection: SQLDatabase {
     /// fails with a ``JournalError``.
     static func open(_ target: PostgresURL) -> EventLoopFuture<PostgresConnection> {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let configuration: PostgresConnection.Configuration
-        do {
-            configuration = try Self.configuration(target)
-        } catch {
-            return loop.makeFailedFuture(error)
-        }
-        return PostgresConnection.connect(
-            on: loop, configuration: configuration, id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
-            logger: quietLogger
-        ).flatMapErrorThrowing { error in throw connectionError(error, target: target) }
+        return PGSocket.connect(host: target.host, port: target.port, on: loop).flatMap { channel in
+            let configuration: PostgresConnection.Configuration
+            do {
+                configuration = try Self.configuration(target, channel: channel)!
+            } catch {
+                channel.close(promise: nil)
+                return loop.makeFailedFuture(error)
+            }
+            return PostgresConnection.connect(
+                on: loop, configuration: configuration, id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue,
+                logger: quietLogger)
+        }.flatMapErrorThrowing { error in throw connectionError(error, target: target) }
     }
 
-    private static func connect(_ configuration: PostgresConnection.Configuration, logger: Logger, target: PostgresURL)
-        throws(JournalError) -> PostgresConnection
-    {
+    private static func connect(_ target: PostgresURL) throws(JournalError) -> PostgresConnection {
         do {
-            return try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
-                id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
-            ).wait()
+            return try open(target).wait()
         } catch {
             throw connectionError(error, target: target)
         }
@@ -317,7 +321,7 @@ final class PGConnection: SQLDatabase {
         if connection.isClosed {
             // The server went away between transactions (restart, failover, idle timeout):
             // connect again. Inside a transaction the error stands, and the caller rolls back.
-            connection = try Self.connect(configuration, logger: logger, target: target)
+            connection = try Self.connect(target)
             try applySettings()
         }
         return false

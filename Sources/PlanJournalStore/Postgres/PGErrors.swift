@@ -11,6 +11,12 @@ enum PGErrors {
     static func journalError(_ error: any Error, journal: String, connecting: Bool) -> JournalError {
         let context = JournalError.Context(journalPath: journal)
         guard let e = error as? PSQLError else {
+            if connecting && isConnectionLoss(error) || error is SocketAddressError {
+                // The socket could not connect (``PGSocket``): said as a failed login is.
+                return JournalError(
+                    .io, "cannot connect to the PostgreSQL server (is it running, and is the host and port right?): \(reason(error))",
+                    context: context, cause: error)
+            }
             let what = connecting ? "cannot connect to the PostgreSQL server" : "the PostgreSQL connection failed"
             return JournalError(.io, "\(what): \(error)", context: context, cause: error)
         }
@@ -105,6 +111,8 @@ enum PGErrors {
 
     /// Whether `error` means the connection is gone (so is any transaction it had open).
     static func isConnectionLoss(_ error: any Error) -> Bool {
+        // The socket's own failures: refused, reset, timed out (``PGSocket``'s keepalive).
+        if error is NIOConnectionError || error is IOError || error is ChannelError { return true }
         guard let e = error as? PSQLError else { return false }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
