@@ -14,12 +14,6 @@ public protocol CopySource {
         throws(JournalError)
     /// The seals of `run`, oldest first.
     func seals(of run: String) throws(JournalError) -> [Seal]
-    /// Whether the source holds `run` only in part, up to where a fork of it starts, so that a
-    /// destination holding more of the run (the same events first) already holds it.
-    func holdsOnlyAPrefix(of run: String) -> Bool
 }
 
-extension Journal: CopySource {
-    /// A journal holds each of its runs whole.
-    public func holdsOnlyAPrefix(of run: String) -> Bool { false }
-}
+extension Journal: CopySource {}

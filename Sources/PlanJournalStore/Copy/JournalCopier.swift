@@ -8,10 +8,10 @@ import PlanJournalCore
 /// - Resumable: a run the destination already holds in part (an interrupted copy) is continued
 ///   from its head after checking that the part is the same (chain hash at the destination's
 ///   head); one held whole is left alone. Copying again never duplicates anything.
-/// - A run that differs (another event at some seq, more events than the source, another fork
-///   point) is a conflict naming the run and the first differing seq; it is skipped, with its
-///   forks, and the other runs are still copied. A run the source holds only up to a fork point
-///   (``CopySource/holdsOnlyAPrefix(of:)``) may have more events in the destination.
+/// - A run that differs (another event at some seq, another fork point) is a conflict naming the
+///   run and the first differing seq; it is skipped, with its forks, and the other runs are still
+///   copied. A destination holding the source's run and more events after it (appended there,
+///   or copied by another copy that read the source later) holds the run already.
 /// - Seals are copied after their run's events; the destination checks each.
 public struct JournalCopier {
     private let source: any CopySource
@@ -158,8 +158,7 @@ public struct JournalCopier {
                 options.progress?(
                     CopyProgress(runsDone: done, runsTotal: total, eventsWritten: report.eventsWritten, run: run.id))
             }
-            let copied = try destination.existingRun(run.id)
-            guard let copied, copied.headHash == run.headHash else {
+            guard try destination.chainHash(of: run.id, at: run.events) == run.headHash else {
                 throw conflict(run.id, run.events, "the copy's head hash differs from the source's")
             }
             report.runsCopied.append(run.id)
@@ -177,13 +176,10 @@ public struct JournalCopier {
         }
         let first = (run.forkSeq ?? 0) + 1
         if existing.events > run.events {
-            if try destination.chainHash(of: run.id, at: run.events) == run.headHash {
-                // The source holds only the part a fork shares: the destination has all of it.
-                if source.holdsOnlyAPrefix(of: run.id) { return run.events }
-                throw conflict(
-                    run.id, run.events + 1,
-                    "the destination has \(existing.events - run.events) more events than the source (from seq \(run.events + 1))")
-            }
+            // The destination holds the source's run and more after it: events appended there,
+            // another copy that read the source later, or a source holding only the part a fork
+            // shares. Nothing is missing: the run is there.
+            if try destination.chainHash(of: run.id, at: run.events) == run.headHash { return run.events }
             let seq = try firstDifference(run.id, from: first, to: run.events)
             throw conflict(run.id, seq, "the destination holds another event at seq \(seq)")
         }

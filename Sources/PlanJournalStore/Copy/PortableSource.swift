@@ -12,7 +12,6 @@ public final class PortableSource: CopySource {
     private var runsByID = RunKeyed<SourceRun>()
     private var sealsByRun = RunKeyed<[Seal]>()
     /// Runs the file holds only up to a fork point (an exported fork's ancestors).
-    private var partialRuns: Set<ExactString> = []
 
     private struct SourceRun {
         var summary: RunSummary
@@ -72,7 +71,6 @@ public final class PortableSource: CopySource {
         }
         if !pending.rest.isEmpty { try take(pending.rest) }
         let forkOf = Dictionary(forks.map { (ExactString($0.run), $0) }, uniquingKeysWith: { a, _ in a })
-        partialRuns = Set(forks.filter(\.parentPartial).map { ExactString($0.parent) })
         for fork in forks where parsed[ExactString(fork.run)] == nil {
             parsed[ExactString(fork.run)] = []
             order.append(fork.run)
@@ -194,12 +192,6 @@ public final class PortableSource: CopySource {
             try body(r.events[Int(k - r.firstOwnSeq)])
             k += 1
         }
-    }
-
-    /// Whether the file holds `run` only up to the point where a fork of it starts (the ancestors
-    /// of a fork `planj export` wrote): a destination holding more of it already holds the run.
-    public func holdsOnlyAPrefix(of run: String) -> Bool {
-        partialRuns.contains(ExactString(run))
     }
 
     public func seals(of run: String) throws(JournalError) -> [Seal] {
