@@ -5,7 +5,8 @@ import PlanJournalCore
 public struct CopyReport: Sendable, Codable, Hashable {
     /// Runs that received events (or were created as forks) in this copy, in the order copied.
     public var runsCopied: [String] = []
-    /// Runs the destination already held whole (same head seq and hash).
+    /// Runs the destination already held whole (the source's head seq and hash, perhaps with
+    /// events after them).
     public var runsAlreadyThere: [String] = []
     /// Runs not copied because of a conflict (see ``conflicts``).
     public var runsSkipped: [String] = []
