@@ -20,6 +20,9 @@ extension JSONValue: Codable {
     /// Writes a number literal through the encoder; returns whether it did.
     public typealias NumberWriter = @Sendable (_ literal: String, _ encoder: any Encoder) throws -> Bool
 
+    /// Decodes a value from its compact JSON text in a string or, with ``structuralCoding`` set, from
+    /// the JSON itself (an integer that fits 64 bits keeps its digits; other numbers go through `Double`).
+    /// - Throws: `DecodingError.dataCorrupted` when the string is not JSON, or the decoder's own errors.
     public init(from decoder: any Decoder) throws {
         guard decoder.userInfo[Self.structuralCoding] as? Bool == true else {
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -52,6 +55,9 @@ extension JSONValue: Codable {
         }
     }
 
+    /// Encodes the value as its compact JSON text in a string or, with ``structuralCoding`` set, as the
+    /// JSON itself: a number a double cannot hold goes through ``numberWriter`` when one is set, and a
+    /// number beyond the doubles (`1e400`) is written as its literal in a string.
     public func encode(to encoder: any Encoder) throws {
         guard encoder.userInfo[Self.structuralCoding] as? Bool == true else {
             var c = encoder.singleValueContainer()

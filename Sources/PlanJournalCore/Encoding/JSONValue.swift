@@ -14,9 +14,12 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     /// One member of a JSON object.
     public struct Member: Sendable, Hashable {
+        /// The member's name.
         public var key: String
+        /// The member's value.
         public var value: JSONValue
 
+        /// Creates a member named `key`.
         public init(_ key: String, _ value: JSONValue) {
             self.key = key
             self.value = value

@@ -53,14 +53,22 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
 
     /// Where the error happened; every field is optional.
     public struct Context: Sendable, Hashable {
+        /// The journal involved, as messages show it (a database URL without its password).
         public var journalPath: String?
+        /// The input file being read (by ingest, import or copy), as it was given.
         public var file: String?
+        /// The 1-based line number in ``file``.
         public var line: Int?
+        /// The run id.
         public var run: String?
+        /// The event's seq within ``run``.
         public var seq: Int64?
+        /// The event kind, e.g. `step.started`. ``JournalError/description`` does not show it.
         public var kind: String?
+        /// The path of the field at fault, e.g. `data.steps[2].id` or `seq`.
         public var field: String?
 
+        /// Creates a context; every field left out is `nil`.
         public init(
             journalPath: String? = nil, file: String? = nil, line: Int? = nil, run: String? = nil, seq: Int64? = nil,
             kind: String? = nil, field: String? = nil
@@ -75,9 +83,12 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What kind of failure this is. Match on it (``Code/conflict``, ``Code/notFound``, ``Code/io``...),
+    /// never on ``message``.
     public var code: Code
     /// What went wrong and, where it helps, what to do next. Never holds payload content.
     public var message: String
+    /// Where the error happened: the journal, input file and line, run, seq and field, as far as known.
     public var context: Context
     /// The lower-level error (SQLite, LZ4, file system), when there is one.
     public var cause: (any Error & Sendable)?

@@ -1,12 +1,17 @@
 /// What a `plan.proposed` or `plan.revised` event defines: a plan version and its full step list.
 public struct PlanRevision: Sendable, Hashable {
+    /// The plan version the event defines (`data.version`).
     public var version: Int
     /// The version a revision starts from; `nil` for a proposal.
     public var baseVersion: Int?
     /// The resolved steps of the new version (for a revision: base minus removed, changed replaced, added appended).
     public var steps: [PlanStep]
+    /// Ids of the steps the version adds: every step of a proposal; for a revision, its `added` steps
+    /// and the `changed` ones its base did not hold.
     public var added: [String] = []
+    /// Ids of the base version's steps the revision removes.
     public var removed: [String] = []
+    /// Ids of the base version's steps the revision replaces with a changed definition.
     public var changed: [String] = []
 
     /// Reads the plan version a `plan.proposed` or `plan.revised` event defines and checks it is a DAG.

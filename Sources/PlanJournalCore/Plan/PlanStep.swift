@@ -2,6 +2,7 @@
 public struct PlanStep: Sendable, Hashable, Codable {
     /// Unique within the plan version.
     public var id: String
+    /// What the step does, in the planner's words.
     public var description: String?
     /// The tool the step uses, if any.
     public var tool: String?

@@ -7,10 +7,14 @@ public struct PlanProjection: Projection {
     /// The longest output summary kept per step, in characters.
     public var summaryLength: Int
 
+    /// Creates a projection.
+    /// - Parameter summaryLength: the longest ``PlanState/StepState/outputSummary`` kept, in
+    ///   characters; a longer output is cut and ends with `…`.
     public init(summaryLength: Int = 160) {
         self.summaryLength = summaryLength
     }
 
+    /// An empty ``PlanState`` for `run`.
     public func initial(run: String) -> PlanState { PlanState(run: run) }
 
     /// Whether `e` may change the status of steps other than the one it names (`data.step_id`):
@@ -24,6 +28,7 @@ public struct PlanProjection: Projection {
         }
     }
 
+    /// Folds `e`, the run's next event in seq order, into `s`; a plan version is read from the event.
     public func apply(_ s: inout PlanState, _ e: JournalEvent) {
         apply(&s, e, revision: nil)
     }

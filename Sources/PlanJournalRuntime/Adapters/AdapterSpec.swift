@@ -43,6 +43,7 @@ public enum AdapterSpec: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The spec as written, with a password in an `openai:` base URL shown as `***`.
     public var description: String {
         switch self {
         case .demo: "demo"

@@ -2,11 +2,17 @@ import PlanJournalCore
 
 /// Builds the adapters a run's specs name. Programs named by `cmd:` are started once per role.
 public struct Adapters: Sendable {
+    /// The planner the `planner` spec names.
     public var planner: any Planner
+    /// The executor the `executor` spec names.
     public var executor: any Executor
+    /// The reviewer the `reviewer` spec names; `nil` without one.
     public var reviewer: (any Reviewer)?
+    /// The goal analyzer the `analyzer` spec names; `nil` without one.
     public var analyzer: (any GoalAnalyzer)?
+    /// The judge the `judge` spec names; `nil` without one.
     public var judge: (any Judge)?
+    /// The tools the `tools` specs name, after the demo's tools when the executor is `demo`.
     public var tools: ToolRegistry
 
     /// - Parameters:

@@ -12,7 +12,9 @@ public protocol ApprovalSource: Sendable {
 }
 
 extension ApprovalSource {
+    /// By default ``decision(stepID:version:)`` for the step, whatever plan version is in force.
     public func decision(stepID: String, planVersion: Int) -> ApprovalDecision? { decision(stepID: stepID, version: nil) }
+    /// By default `nil`: a source cancels nothing.
     public func cancellation(finished: (String) -> Int) -> String? { nil }
 }
 
@@ -22,8 +24,14 @@ public struct ApprovalDecision: Sendable, Hashable {
     public var decision: String
     /// e.g. `human:ana`, `policy`.
     public var actor: String
+    /// The decider's comment, journaled as `approval.resolved` `comment`.
     public var comment: String?
 
+    /// Creates a decision.
+    /// - Parameters:
+    ///   - decision: `granted` or `denied`.
+    ///   - actor: who decided, e.g. `human:ana`, `policy`.
+    ///   - comment: why, when there is something to say.
     public init(decision: String, actor: String, comment: String? = nil) {
         self.decision = decision
         self.actor = actor

@@ -11,14 +11,18 @@ public protocol Executor: Sendable {
 
 /// What an executor is asked: one step, with what it depends on.
 public struct StepRequest: Sendable {
+    /// The run id.
     public var run: String
+    /// The run's goal.
     public var goal: String
+    /// The step to execute, as the plan in force defines it.
     public var step: PlanStep
     /// 1 for the first try.
     public var attempt: Int
     /// Outputs of the steps it depends on, by step id.
     public var dependencyOutputs: [String: String]
 
+    /// Creates a request; `attempt` is 1 for the first try.
     public init(run: String, goal: String, step: PlanStep, attempt: Int, dependencyOutputs: [String: String]) {
         self.run = run
         self.goal = goal
@@ -35,6 +39,8 @@ public struct StepAnswer: Sendable {
     /// The output as the JSON value it is, when that is not a string (an object, a number, a
     /// list): `step.completed` records it so, and `output` is its text.
     public var value: JSONValue?
+    /// A short summary of the output, journaled as `step.completed` `summary` (what status views
+    /// show); `nil`: views show the start of the output.
     public var summary: String?
     /// Model calls not already recorded through the context.
     public var calls: [ModelCall]
@@ -43,6 +49,7 @@ public struct StepAnswer: Sendable {
     /// journaled as `step.completed` `source`.
     public var source: String?
 
+    /// An answer whose output is the text `output`.
     public init(output: String, summary: String? = nil, calls: [ModelCall] = [], source: String? = nil) {
         self.output = output
         self.value = nil

@@ -6,17 +6,24 @@ import PlanJournalCore
 public protocol GoalAnalyzer: Sendable {
     /// How the run records this analyzer (its model or program).
     var name: String { get }
+    /// Analyzes `goal`.
+    /// - Parameter tools: the names of the run's tools.
+    /// - Throws: any error ends the run as `analyzer_error` (a ``RuntimeError``'s `calls` are journaled first).
     func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis
 }
 
 /// An analysis of a goal (the `goal.analyzed` event's data).
 public struct GoalAnalysis: Sendable, Equatable {
+    /// What the goal asks, in a sentence; `nil` when the analyzer gave none.
     public var summary: String?
+    /// The constraints the run must keep to.
     public var constraints: [String]
+    /// How success will be judged.
     public var successCriteria: [String]
     /// The model calls made to write it (journaled as `call.model`, not part of the event).
     public var calls: [ModelCall]
 
+    /// Creates an analysis.
     public init(summary: String?, constraints: [String] = [], successCriteria: [String] = [], calls: [ModelCall] = []) {
         self.summary = summary
         self.constraints = constraints

@@ -2,18 +2,27 @@ import PlanJournalCore
 
 /// Decides whether a step's output matches its expected output (opt-in: `--judge SPEC`).
 public protocol Judge: Sendable {
+    /// How the run records this judge (its model or program).
     var name: String { get }
+    /// Judges `output` against `step`'s expected output; asked only of steps that have one and that
+    /// produced output.
     /// - Returns: the verdict; `matches` is `nil` when the judgement could not be read (recorded as
     ///   unknown, never as a failure).
+    /// - Throws: any error gives an unknown verdict (`matches` `nil`), as an unreadable reply does.
     func judge(goal: String, step: PlanStep, output: String) async throws -> Judgement
 }
 
 /// A judge's verdict on one step's output.
 public struct Judgement: Sendable {
+    /// Whether the output matches the step's expected output; `nil` when the judgement could not be
+    /// read (recorded as unknown, never as a failure).
     public var matches: Bool?
+    /// The judge's explanation; with `matches` `false`, it is the replan's details.
     public var reason: String?
+    /// The model calls made to judge (journaled as `call.model`).
     public var calls: [ModelCall]
 
+    /// Creates a verdict.
     public init(matches: Bool?, reason: String? = nil, calls: [ModelCall] = []) {
         self.matches = matches
         self.reason = reason

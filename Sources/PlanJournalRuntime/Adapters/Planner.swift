@@ -11,6 +11,7 @@ public protocol Planner: Sendable {
 
 /// What a planner is asked.
 public struct PlanningRequest: Sendable {
+    /// The run's goal.
     public var goal: String
     /// The tools the executor may call.
     public var tools: [String]
@@ -25,6 +26,15 @@ public struct PlanningRequest: Sendable {
     /// The review that sent `previous` back (replan reason `changes_requested`).
     public var review: PlanReview?
 
+    /// Creates a request; everything but the goal defaults to nothing (a first plan).
+    /// - Parameters:
+    ///   - goal: the run's goal.
+    ///   - tools: the names of the tools the executor may call.
+    ///   - previous: the plan in force, for a replan.
+    ///   - completed: outputs of the steps completed so far, by step id.
+    ///   - replan: why a replan is needed, for a replan.
+    ///   - analysis: the goal's analysis, when the run has one.
+    ///   - review: the review that sent `previous` back (replan reason `changes_requested`).
     public init(
         goal: String, tools: [String] = [], previous: [PlanStep]? = nil, completed: [String: String] = [:],
         replan: ReplanReason? = nil, analysis: GoalAnalysis? = nil, review: PlanReview? = nil
@@ -44,10 +54,12 @@ public struct ReplanReason: Sendable, Hashable {
     /// `step_failed`, `observation_mismatch`, or `changes_requested` (the reviewer sent the plan
     /// back; no step id, the review's comments as details).
     public var reason: String
+    /// The step whose failure or mismatch asks for the replan; `nil` for `changes_requested`.
     public var stepID: String?
     /// The error message or the mismatch explanation.
     public var details: String?
 
+    /// Creates a reason.
     public init(reason: String, stepID: String? = nil, details: String? = nil) {
         self.reason = reason
         self.stepID = stepID
@@ -57,11 +69,15 @@ public struct ReplanReason: Sendable, Hashable {
 
 /// A planner's answer: the full step list of the new plan version.
 public struct PlanProposal: Sendable {
+    /// The new version's full step list. The runner checks it: an empty list, a repeated id, an
+    /// unknown dependency or a cycle ends the run as `invalid_plan`.
     public var steps: [PlanStep]
+    /// Why the plan is as it is, in the planner's words (`data.rationale`).
     public var rationale: String?
     /// The model calls made to write it (journaled as `call.model`).
     public var calls: [ModelCall]
 
+    /// Creates a proposal.
     public init(steps: [PlanStep], rationale: String? = nil, calls: [ModelCall] = []) {
         self.steps = steps
         self.rationale = rationale

@@ -3,6 +3,8 @@
 /// next plan version; one it declines and does not rank leaves the step failed and its dependents
 /// skipped.
 public protocol ReplanPolicy: Sendable {
+    /// Whether the runner asks for a new plan for `reason` now; a declined request waits or is
+    /// dropped as ``priority(of:)`` ranks it.
     func shouldReplan(_ reason: ReplanReason) -> Bool
     /// Which of several waiting requests to decide first: lower first (default: all equal, in the
     /// order they happened).
@@ -10,5 +12,6 @@ public protocol ReplanPolicy: Sendable {
 }
 
 extension ReplanPolicy {
+    /// By default 0 for every request: all rank equal, in the order they happened.
     public func priority(of reason: ReplanReason) -> Int { 0 }
 }

@@ -2,13 +2,19 @@ import PlanJournalCore
 
 /// A named tool an executor may call; each call is journaled (`call.tool`, then `step.observed`).
 public protocol Tool: Sendable {
+    /// The name steps and executors call it by, e.g. `http.get`.
     var name: String { get }
+    /// Calls the tool with `args` (the step's `args`, or what the executor chose).
+    /// - Throws: any error; ``StepContext/callTool(_:args:)`` journals it as a failed observation
+    ///   (`ok` false, the error as content) and rethrows it to the executor.
     func call(_ args: JSONValue) async throws -> ToolOutput
 }
 
 /// What a tool returned.
 public struct ToolOutput: Sendable, Hashable {
+    /// Whether the call succeeded (`step.observed` `ok`).
     public var ok: Bool
+    /// What the tool returned, as text (`step.observed` `content`).
     public var content: String
     /// e.g. `text/plain`, `application/json`.
     public var contentType: String
@@ -16,6 +22,7 @@ public struct ToolOutput: Sendable, Hashable {
     /// observation's `source`.
     public var source: String?
 
+    /// Creates an output; by default a successful plain-text one.
     public init(ok: Bool = true, content: String, contentType: String = "text/plain", source: String? = nil) {
         self.ok = ok
         self.content = content
@@ -26,14 +33,17 @@ public struct ToolOutput: Sendable, Hashable {
 
 /// A tool made of a closure (in-process tools, tests).
 public struct ClosureTool: Tool {
+    /// The tool's name.
     public let name: String
     private let body: @Sendable (JSONValue) async throws -> ToolOutput
 
+    /// Creates a tool named `name` whose calls `body` answers.
     public init(_ name: String, _ body: @escaping @Sendable (JSONValue) async throws -> ToolOutput) {
         self.name = name
         self.body = body
     }
 
+    /// Returns what `body` returns for `args`; throws what it throws.
     public func call(_ args: JSONValue) async throws -> ToolOutput { try await body(args) }
 }
 
@@ -41,6 +51,7 @@ public struct ClosureTool: Tool {
 public struct ToolRegistry: Sendable {
     private var tools: [String: any Tool] = [:]
 
+    /// Creates a registry of `tools`; of two tools with one name, the later is kept.
     public init(_ tools: [any Tool] = []) {
         for tool in tools { self.tools[tool.name] = tool }
     }

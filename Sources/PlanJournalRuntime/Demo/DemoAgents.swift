@@ -4,12 +4,15 @@ import PlanJournalCore
 /// The offline demo's planner: the scripted plan, then the scripted revision on a replan. Its
 /// model calls are recorded with realistic prompts and deterministic token counts.
 public struct DemoPlanner: Planner {
+    /// How the run records the demo planner.
     public let name = "demo-planner-1"
     /// The goal the demo's plans are written for.
     public static var goal: String { DemoScript.goal }
 
+    /// Creates the demo planner.
     public init() {}
 
+    /// Returns the scripted first plan, or the scripted revision on a replan, after 60 ms.
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
         let steps = request.replan == nil ? DemoScript.firstPlan : DemoScript.revisedPlan
         try await Task.sleep(for: .milliseconds(60))
@@ -39,14 +42,19 @@ public struct DemoPlanner: Planner {
 /// The offline demo's executor: calls the step's tool through the journal, then "thinks" (a model
 /// call) and answers. The RocksDB wiki always answers 503, so that step fails and is replanned.
 public struct DemoExecutor: Executor {
+    /// How the run records the demo executor.
     public let name = "demo-executor-1"
     /// Multiplies every step's duration (0 for tests that only care about the events).
     public var pace: Double
 
+    /// Creates the demo executor.
+    /// - Parameter pace: multiplies every step's duration (0: no waiting).
     public init(pace: Double = 1) {
         self.pace = pace
     }
 
+    /// Calls the step's tool, waits the step's scripted time and answers from the script.
+    /// - Throws: ``RuntimeError`` `http_status` (retryable) for the step `fetch_rocksdb`, always.
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         let step = request.step
         let ms = Double(DemoScript.duration(of: step.id)) * pace
@@ -94,10 +102,13 @@ enum DemoPricing {
 
 /// The offline demo's reviewer: approves every plan, with a comment.
 public struct DemoReviewer: Reviewer {
+    /// How the run records the demo reviewer.
     public let name = "demo-reviewer-1"
 
+    /// Creates the demo reviewer.
     public init() {}
 
+    /// Approves every plan, with a score of 0.9.
     public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
         PlanReview(
             verdict: "approved", score: 0.9,
@@ -107,10 +118,13 @@ public struct DemoReviewer: Reviewer {
 
 /// The offline demo's goal analyzer: restates the goal with the demo's constraints.
 public struct DemoAnalyzer: GoalAnalyzer {
+    /// How the run records the demo analyzer.
     public let name = "demo-analyzer-1"
 
+    /// Creates the demo analyzer.
     public init() {}
 
+    /// Restates the goal, with the demo's tools as its constraint.
     public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
         GoalAnalysis(
             summary: "answer: \(goal)", constraints: ["offline: only the tools \(tools.joined(separator: ", "))"],

@@ -10,9 +10,14 @@ public struct ModelCall: Sendable, Hashable {
     public var prompt: JSONValue?
     /// What came back (usually the reply text).
     public var response: JSONValue?
+    /// Tokens sent, as the server counted them (0 when it did not say).
     public var inputTokens: Int64
+    /// Tokens generated, as the server counted them (0 when it did not say).
     public var outputTokens: Int64
+    /// The call's wall time in milliseconds, when measured.
     public var latencyMs: Double?
+    /// The call's cost in US dollars; `nil` when unknown (no price for the model), which counts as 0
+    /// in totals and budgets.
     public var costUSD: Double?
     /// Why the model stopped, as the server said (`stop`, `length`, `content_filter`,
     /// `tool_calls`…); `nil` when it did not say.

@@ -3,6 +3,7 @@
 public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     /// A short machine-readable type, e.g. `invalid_plan`, `http_status`, `subprocess`, `tool_not_found`.
     public var type: String
+    /// What went wrong, for people; journaled as `error.message`.
     public var message: String
     /// Whether trying the same thing again may succeed.
     public var retryable: Bool

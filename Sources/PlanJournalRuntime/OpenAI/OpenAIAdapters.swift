@@ -5,9 +5,12 @@ import PlanJournalCore
 /// the reply (bare JSON or a fenced block). A reply that is not a valid plan is an `invalid_plan`
 /// failure, journaled with the call that produced it.
 public struct OpenAIPlanner: Planner {
+    /// The client of the server and model asked.
     public let client: OpenAIClient
+    /// The model's name.
     public var name: String { client.model }
 
+    /// Creates a planner that asks `client`.
     public init(client: OpenAIClient) { self.client = client }
 
     static let system = """
@@ -17,6 +20,9 @@ public struct OpenAIPlanner: Planner {
         "requires_approval": false}]}. Steps without dependencies between them run in parallel.
         """
 
+    /// Asks for a first plan, or, with `request.previous` and `request.replan`, for a revised one.
+    /// - Throws: ``RuntimeError`` `invalid_plan` when the reply is not a plan, or what
+    ///   ``OpenAIClient/chat(_:tools:purpose:)`` throws.
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
         var user = "Goal: \(request.goal)\nTools: \(request.tools.isEmpty ? "none" : request.tools.joined(separator: ", "))"
         if let analysis = request.analysis { user += "\n" + analysis.promptText }
@@ -51,11 +57,14 @@ public struct OpenAIPlanner: Planner {
 /// step's description and expected output, and the outputs of the steps it depends on), with the
 /// run's tools offered as functions; each function call is run through the journal.
 public struct OpenAIExecutor: Executor {
+    /// The client of the server and model asked.
     public let client: OpenAIClient
     /// Model rounds per step (tool calls and answers) before giving up.
     public var maxRounds = 8
+    /// The model's name.
     public var name: String { client.model }
 
+    /// Creates an executor that asks `client`.
     public init(client: OpenAIClient) { self.client = client }
 
     static let system = """
@@ -63,6 +72,11 @@ public struct OpenAIExecutor: Executor {
         reply with its result only. Call a tool when the step needs one.
         """
 
+    /// Asks the model about the step, runs the tool calls it makes through `context` (a tool's error
+    /// is told to the model, not thrown), and returns its final answer without its reasoning.
+    /// - Throws: ``RuntimeError`` `cut_off` when a reply was cut off, `bad_reply` (retryable) for a
+    ///   reply with neither content nor tool calls, `too_many_rounds` after ``maxRounds`` rounds, or
+    ///   what ``OpenAIClient/chat(_:tools:purpose:)`` throws.
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         let step = request.step
         var user = "Goal: \(request.goal)\nStep \(step.id): \(step.description ?? step.id)"
@@ -126,11 +140,17 @@ public struct OpenAIExecutor: Executor {
 
 /// A reviewer on an OpenAI-compatible server: asks for `{"verdict", "score", "comments"}`.
 public struct OpenAIReviewer: Reviewer {
+    /// The client of the server and model asked.
     public let client: OpenAIClient
+    /// The model's name.
     public var name: String { client.model }
 
+    /// Creates a reviewer that asks `client`.
     public init(client: OpenAIClient) { self.client = client }
 
+    /// Asks for a verdict, a score and comments on plan version `version` (and steps, with `amended`).
+    /// - Throws: ``RuntimeError`` `bad_reply` when the reply holds no JSON verdict, or what
+    ///   ``OpenAIClient/chat(_:tools:purpose:)`` throws.
     public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
         let user = "Goal: \(goal)\nPlan version \(version):\n" + JSONValue.array(steps.map(\.wireValue)).jsonText
         let reply = try await client.chat(
@@ -157,11 +177,17 @@ public struct OpenAIReviewer: Reviewer {
 /// A goal analyzer on an OpenAI-compatible server: asks for
 /// `{"summary", "constraints", "success_criteria"}`.
 public struct OpenAIAnalyzer: GoalAnalyzer {
+    /// The client of the server and model asked.
     public let client: OpenAIClient
+    /// The model's name.
     public var name: String { client.model }
 
+    /// Creates an analyzer that asks `client`.
     public init(client: OpenAIClient) { self.client = client }
 
+    /// Asks for the goal's summary, constraints and success criteria.
+    /// - Throws: ``RuntimeError`` `bad_reply` when the reply holds no JSON analysis, or what
+    ///   ``OpenAIClient/chat(_:tools:purpose:)`` throws.
     public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
         let reply = try await client.chat(
             [.record([

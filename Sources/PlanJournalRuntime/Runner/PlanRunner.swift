@@ -8,9 +8,13 @@ import PlanJournalStore
 /// and totals. Every transition is an event in the journal before the runner acts on it, so a
 /// crashed run is resumed from the journal (``resume(run:)``).
 public struct PlanRunner: Sendable {
+    /// The journal the run's events are written to, each before the runner acts on it.
     public let journal: Journal
+    /// Writes the first plan and every revision.
     public let planner: any Planner
+    /// Runs the steps, one call per attempt.
     public let executor: any Executor
+    /// Reviews each plan before its steps run; none: plans run unreviewed.
     public let reviewer: (any Reviewer)?
     /// Studies the goal before the first plan (`goal.analyzed`); none: the planner starts at once.
     public let analyzer: (any GoalAnalyzer)?
@@ -19,11 +23,27 @@ public struct PlanRunner: Sendable {
     public let judge: (any Judge)?
     /// Decides approval points before `options.approval` does (replays of recorded decisions).
     public let approvals: (any ApprovalSource)?
+    /// The tools executors may call through their ``StepContext``; their names are recorded in
+    /// `run.started` and given to the planner and analyzer.
     public let tools: ToolRegistry
+    /// Limits (parallel steps, attempts, steps, replans, budget, timeout) and the approval policy.
     public let options: RunnerOptions
     /// Called with each event once it is in the journal (progress display).
     public let observer: (@Sendable (JournalEvent) -> Void)?
 
+    /// Creates a runner; nothing is read or written until ``start(_:)``, ``resume(run:note:)`` or
+    /// ``completeCancelled(run:)``.
+    /// - Parameters:
+    ///   - journal: where the run's events are written.
+    ///   - planner: writes the first plan and every revision.
+    ///   - executor: runs the steps.
+    ///   - reviewer: reviews each plan before its steps run; `nil`: no review.
+    ///   - analyzer: studies the goal before the first plan; `nil`: the planner starts at once.
+    ///   - judge: checks outputs against expected outputs; `nil`: the check is local.
+    ///   - approvals: decides approval points before `options.approval` does; `nil`: the policy decides.
+    ///   - tools: the tools executors may call.
+    ///   - options: limits and policies (``RunnerOptions``'s defaults when left out).
+    ///   - observer: called with each event once it is in the journal (progress display).
     public init(
         journal: Journal, planner: any Planner, executor: any Executor, reviewer: (any Reviewer)? = nil,
         analyzer: (any GoalAnalyzer)? = nil, judge: (any Judge)? = nil, approvals: (any ApprovalSource)? = nil, tools: ToolRegistry = ToolRegistry(), options: RunnerOptions = RunnerOptions(),
@@ -43,13 +63,22 @@ public struct PlanRunner: Sendable {
 
     /// What a new run records about itself in `run.started`.
     public struct Setup: Sendable {
+        /// What the run is to achieve: `run.started` `goal`, given to every agent.
         public var goal: String
         /// The run id; a new ULID when `nil`.
         public var runID: String?
         /// Extra `config` members (the CLI stores the adapter specs here, for `resume`).
         public var config: [JSONValue.Member]
+        /// Labels recorded in `run.started` `tags`.
         public var tags: [String]
 
+        /// Describes a new run.
+        /// - Parameters:
+        ///   - goal: what the run is to achieve.
+        ///   - runID: the run id; `nil` makes a new ULID. ``PlanRunner/start(_:)`` throws `.conflict` when
+        ///     the journal already holds a run of this id.
+        ///   - config: extra members of `run.started` `config`, after the runner's own options.
+        ///   - tags: labels recorded with the run.
         public init(goal: String, runID: String? = nil, config: [JSONValue.Member] = [], tags: [String] = []) {
             self.goal = goal
             self.runID = runID
@@ -163,5 +192,6 @@ public struct PlanRunner: Sendable {
 
 /// The runtime's version, recorded in `run.started`.
 public enum PlanJournalRuntime {
+    /// This library's version, recorded as `agent.version` in `run.started`.
     public static let version = "0.2.1"
 }

@@ -5,10 +5,15 @@ import PlanJournalStore
 /// The adapter specs a run records in `run.started` `config`, so `planj resume` can start them again
 /// (passwords in `openai:` base URLs recorded as `***`: such a run is resumed with the spec given again).
 public struct RecordedSpecs: Sendable {
+    /// The planner's spec: `demo`, `cmd:PROGRAM ARGS` or `openai:MODEL@BASE_URL`.
     public var planner: String
+    /// The executor's spec, written as the planner's.
     public var executor: String
+    /// The reviewer's spec; `nil` when the run has no reviewer.
     public var reviewer: String?
+    /// The goal analyzer's spec; `nil` when the run has none.
     public var analyzer: String?
+    /// The judge's spec; `nil` when outputs are checked locally.
     public var judge: String?
     /// Extra tools, as `NAME=cmd:PROGRAM ARGS`.
     public var tools: [String]

@@ -15,13 +15,17 @@ import Synchronization
 /// Other processes may append to the same run (`planj approve`): when the journal's head moved, the
 /// recorder reads their events, hands them to ``takeExternal()``, and appends after them.
 public actor RunRecorder {
+    /// The journal the events are appended to.
     public let journal: Journal
+    /// The run recorded.
     public nonisolated let run: String
     /// The run's last recorded seq.
     public private(set) var head: Int64
     /// Sums of the `call.model` events recorded or seen so far.
     public nonisolated var costUSD: Double { shared.withLock { $0.costUSD } }
+    /// Input tokens of the `call.model` events recorded or seen so far.
     public nonisolated var inputTokens: Int64 { shared.withLock { $0.inputTokens } }
+    /// Output tokens of the `call.model` events recorded or seen so far.
     public nonisolated var outputTokens: Int64 { shared.withLock { $0.outputTokens } }
     /// What callers read or add without waiting for the actor (the runner's loop asks on every
     /// transition).
@@ -75,10 +79,14 @@ public actor RunRecorder {
 
     /// What to record: one event's kind, actor and data.
     public struct Entry: Sendable {
+        /// The event's kind.
         public var kind: EventKind
+        /// Who acts: `planner`, `executor`, `system`, `tool:<name>`...
         public var actor: String
+        /// The event's `data` object.
         public var data: JSONValue
 
+        /// Creates an entry.
         public init(_ kind: EventKind, actor: String, data: JSONValue) {
             self.kind = kind
             self.actor = actor

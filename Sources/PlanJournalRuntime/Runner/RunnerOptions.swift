@@ -20,11 +20,14 @@ public struct RunnerOptions: Sendable {
     public var budgetUSD: Double?
     /// Stop when the run takes longer than this (this process's part of it).
     public var timeout: Duration?
+    /// How approval points are decided (default ``ApprovalMode/auto``).
     public var approval = ApprovalMode.auto
     /// Whether each plan version needs approval before any step runs.
     public var approvePlan = false
     /// How often a waiting run looks for decisions written by other processes.
     public var pollInterval: Duration = .milliseconds(100)
 
+    /// Options with the defaults above: 4 steps at once, 2 attempts per step, 200 step executions,
+    /// 3 replans, no budget, no timeout, approvals granted by policy.
     public init() {}
 }

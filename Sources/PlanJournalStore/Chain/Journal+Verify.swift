@@ -3,12 +3,18 @@ import Synchronization
 
 /// What ``Journal/verify(run:)`` found.
 public struct VerifyReport: Sendable, Codable, Hashable {
+    /// Runs checked.
     public var runs: Int = 0
+    /// Events read back and checked (a fork's own events only, not those it shares with its parent).
     public var events: Int64 = 0
+    /// Chunks read.
     public var chunks: Int = 0
+    /// Stored snapshots found.
     public var snapshots: Int = 0
     /// Seals checked (see ``Journal/checkSeals(run:trusting:)``).
     public var seals: Int = 0
+    /// Every failed check: damage to the file itself first, then each run's. A run's event checks
+    /// stop at its first missing, damaged or changed event; its seals are still checked.
     public var problems: [Problem] = []
 
     /// Whether every check passed.
@@ -24,6 +30,7 @@ public struct VerifyReport: Sendable, Codable, Hashable {
         /// verify, or an event was changed after sealing) or `seal.untrusted` (with trusted keys: a
         /// seal by another key, or a run with no trusted seal).
         public var code: String
+        /// What failed, naming the seqs concerned.
         public var message: String
     }
 }

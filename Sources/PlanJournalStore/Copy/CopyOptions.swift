@@ -16,6 +16,14 @@ public struct CopyOptions: Sendable {
     /// Called after each batch of events and each run, on the copying task.
     public var progress: (@Sendable (CopyProgress) -> Void)?
 
+    /// Creates options; the defaults copy every run.
+    /// - Parameters:
+    ///   - runs: only these runs (empty: every run); a named run the source lacks makes the copy
+    ///     throw `.notFound`.
+    ///   - since: only runs started at or after this time; a run with no start time is left out.
+    ///   - status: only runs with this status.
+    ///   - batchEvents: the most events in one atomic append (default 2000; less than 1 counts as 1).
+    ///   - progress: called after each batch of events and each run.
     public init(
         runs: [String] = [], since: Timestamp? = nil, status: String? = nil, batchEvents: Int = 2000,
         progress: (@Sendable (CopyProgress) -> Void)? = nil

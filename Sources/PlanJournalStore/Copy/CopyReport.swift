@@ -26,9 +26,11 @@ public struct CopyReport: Sendable, Codable, Hashable {
 
     /// Why a run was not copied.
     public struct Conflict: Sendable, Codable, Hashable {
+        /// The run not copied.
         public var run: String
         /// The first seq where source and destination differ, when known.
         public var seq: Int64?
+        /// What differs, for people.
         public var message: String
 
         /// The error this conflict reports (`append.conflict`).

@@ -18,6 +18,11 @@ public struct JournalCopier {
     private let destination: any CopyDestination
     private let options: CopyOptions
 
+    /// Creates a copier; nothing is read or written until ``copy()``.
+    /// - Parameters:
+    ///   - source: where the runs are read: a journal or a `.pjl` file.
+    ///   - destination: where they are written: a journal or a ``PortableDestination``.
+    ///   - options: which runs to copy, and how to report progress.
     public init(from source: any CopySource, to destination: any CopyDestination, options: CopyOptions = CopyOptions()) {
         self.source = source
         self.destination = destination

@@ -58,8 +58,12 @@ public final class PortableDestination: CopyDestination {
         }
     }
 
+    /// The run as this file holds it so far; `nil` when this copy has not written it.
     public func existingRun(_ run: String) throws(JournalError) -> RunSummary? { written[run]?.summary }
 
+    /// The chain hash (hex) of `run` after event `seq`, of a run written to this file (a fork's shared
+    /// events read through its parent).
+    /// - Throws: `.notFound` when the file holds no such event.
     public func chainHash(of run: String, at seq: Int64) throws(JournalError) -> String {
         HashChain.hex(try hash(of: run, at: seq))
     }
@@ -72,6 +76,10 @@ public final class PortableDestination: CopyDestination {
         return w.hashes[Int(seq - w.firstOwnSeq)]
     }
 
+    /// Records `id` as a fork of `run` at `seq` in the file's fork frame: the shared events are not
+    /// written again.
+    /// - Returns: the fork's catalog entry.
+    /// - Throws: `.conflict` when `run` is not in the file yet or `id` already is.
     public func fork(_ run: String, at seq: Int64, as id: String) throws(JournalError) -> RunSummary {
         guard let parent = written[run]?.summary, written[id] == nil else {
             throw JournalError(.conflict, "cannot fork in the file: parent missing or run already written", context: .init(run: id))
@@ -89,6 +97,11 @@ public final class PortableDestination: CopyDestination {
         return summary
     }
 
+    /// Adds `events` to the file's frame of runs. `expecting` is not checked: the events must continue
+    /// the run as this file holds it.
+    /// - Returns: the seqs written and the run's new head hash.
+    /// - Throws: `.invalidEvent` (field `seq`) for an event of another run or one that does not continue
+    ///   it; `.io` when writing fails.
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq) async throws(JournalError)
         -> AppendResult
     {

@@ -24,6 +24,7 @@ public struct IngestReport: Sendable, Codable, Hashable {
     public var measuresUncounted: Int = 0
     /// The line of the first of them, and what it holds.
     public var firstMeasureUncounted: Int?
+    /// The measures of that event that count 0 (`cost_usd`, `usage.input_tokens`, `usage.output_tokens`).
     public var firstMeasuresUncounted: [String] = []
     /// Events whose kind this version does not know and that is not `x.*`
     /// (``EventKind/isUnknown(_:)``): stored as written, but likely misspelled.
@@ -44,7 +45,9 @@ public struct IngestReport: Sendable, Codable, Hashable {
 
     /// A kind this version does not know, as ingest met it.
     public struct UnknownKind: Sendable, Codable, Hashable {
+        /// The kind as written.
         public var kind: String
+        /// Events of this kind read.
         public var events: Int
         /// The line of its first event.
         public var line: Int
@@ -72,10 +75,13 @@ public struct IngestReport: Sendable, Codable, Hashable {
         public var run: String?
         /// 1-based line number of the first bad line.
         public var line: Int
+        /// The seq of the first bad line, when known.
         public var seq: Int64?
+        /// The path of the field at fault (`data.step_id`, `seq`...), when the error names one.
         public var field: String?
         /// The error code, e.g. `event.invalid`.
         public var code: String
+        /// What is wrong, as ``JournalError/message`` says it.
         public var message: String
         /// Lines of this run ignored after the first error (for a line that names no run: the
         /// other lines that name none).
@@ -95,11 +101,16 @@ public struct IngestReport: Sendable, Codable, Hashable {
 /// Progress of a long ingest, reported about once a second: totals since it began, over every
 /// file of ``Journal/ingest(files:options:report:)``.
 public struct IngestProgress: Sendable {
+    /// Lines read.
     public var lines: Int
+    /// Bytes read.
     public var bytes: Int64
+    /// Events appended to the journal.
     public var eventsWritten: Int
+    /// Wall time in seconds.
     public var seconds: Double
     /// Files ingested whole so far, of `filesTotal`.
     public var filesDone = 0
+    /// Files to ingest in all.
     public var filesTotal = 1
 }

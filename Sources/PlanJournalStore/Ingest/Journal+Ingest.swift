@@ -20,6 +20,14 @@ public struct IngestOptions: Sendable {
     /// same either way; if the temporary file cannot be written, the events stay in memory.
     public var bufferedBytes: Int
 
+    /// Creates options; each parameter sets the property of the same name.
+    /// - Parameters:
+    ///   - maxLineBytes: the longest line taken as one event (default 16 MiB).
+    ///   - progress: called about once a second during a long ingest (default none).
+    ///   - groupBytes: the input bytes consecutive files share a transaction up to (default 16 MiB).
+    ///   - groupSeconds: how long such a transaction stays open at most (default 0.5 s).
+    ///   - bufferedBytes: the bytes of events open runs hold in memory before some spill to a
+    ///     temporary file (default 32 MiB).
     public init(
         maxLineBytes: Int = 16 << 20, progress: (@Sendable (IngestProgress) -> Void)? = nil,
         groupBytes: Int64 = 16 << 20, groupSeconds: Double = 0.5, bufferedBytes: Int = 32 << 20

@@ -51,7 +51,9 @@ enum ReadModelSchema {
 public enum ReadModelTables {
     /// One table.
     public struct Table: Sendable {
+        /// The table's name in the journal's database, e.g. `read_runs`.
         public let name: String
+        /// Its columns, in their order in the table.
         public let columns: [Column]
 
         init(_ name: String, _ columns: [Column]) {
@@ -62,7 +64,9 @@ public enum ReadModelTables {
 
     /// One column and what it holds (empty when its name says it all).
     public struct Column: Sendable {
+        /// The column's name.
         public let name: String
+        /// What the column holds, in a few words; empty when the name says it all.
         public let meaning: String
 
         init(_ name: String, _ meaning: String) {

@@ -116,6 +116,8 @@ public struct Seal: Sendable, Hashable, Encodable {
         case sealedAt = "sealed_at"
     }
 
+    /// Encodes the form `--json` prints: `run`, `seq`, `hash`, `key_id`, `public_key` and `signature`
+    /// (both base64) and `sealed_at`; the ``trail`` (4 bytes per event) is left out.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(run, forKey: .run)
@@ -195,6 +197,7 @@ public struct SealCheck: Sendable, Hashable, Encodable {
     public var run: String
     /// The seal checked; `nil` for ``Status/unsealed``.
     public var seal: Seal?
+    /// What the check found.
     public var status: Status
     /// The seq concerned: the first changed seq for ``Status/changedAfterSealing``, `nil` for
     /// ``Status/unsealed``, else the sealed seq.

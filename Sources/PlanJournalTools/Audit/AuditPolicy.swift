@@ -20,5 +20,6 @@ public struct AuditPolicy: Sendable, Hashable {
     /// ...or at least this much more expensive than the median.
     public var expensiveStepMinimumUSD = 0.01
 
+    /// The default thresholds, as given above.
     public init() {}
 }

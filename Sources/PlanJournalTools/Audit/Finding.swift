@@ -11,16 +11,27 @@ public struct Finding: Sendable, Hashable, Codable {
         public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
     }
 
+    /// How serious it is.
     public var severity: Severity
     /// A stable dotted identifier of the rule, e.g. `integrity.chain` or `behaviour.tool-loop`.
     public var code: String
+    /// The run it concerns.
     public var run: String
     /// The event the finding concerns, when there is one.
     public var seq: Int64?
     /// The step the finding concerns, when there is one.
     public var step: String?
+    /// One line for people.
     public var message: String
 
+    /// Creates a finding.
+    /// - Parameters:
+    ///   - severity: how serious it is.
+    ///   - code: the rule's stable dotted identifier, e.g. `behaviour.tool-loop`.
+    ///   - run: the run it concerns.
+    ///   - seq: the event it concerns, if any.
+    ///   - step: the step it concerns, if any.
+    ///   - message: one line for people.
     public init(_ severity: Severity, _ code: String, run: String, seq: Int64? = nil, step: String? = nil, _ message: String) {
         self.severity = severity
         self.code = code

@@ -4,9 +4,14 @@ import PlanJournalStore
 /// One run's audit: its integrity (stored bytes, hash chain, seq, seals), the plan invariants
 /// of ``OrderingRules`` and the behaviour findings of ``BehaviourRules``.
 public struct RunAudit: Sendable, Codable, Hashable {
+    /// The run audited.
     public var run: String
+    /// Its status as the catalog has it (`running`, `succeeded`...).
     public var status: String
+    /// Its number of events as the catalog has it (a fork's shared events included).
     public var events: Int64
+    /// Integrity findings first (``Journal/verify(run:trusting:)``), then ordering and behaviour
+    /// findings by seq.
     public var findings: [Finding]
 
     /// The most serious finding's severity, or nil when there is none.

@@ -3,11 +3,15 @@ import PlanJournalCore
 /// Tool observations of a fork that differ from the original's for the same call (the same step,
 /// tool and arguments, in order): what `--executor recorded --tools live` reports.
 public struct ObservationDrift: Sendable, Encodable {
+    /// The step that made the call.
     public var stepID: String
+    /// The tool called.
     public var tool: String
     /// The seq of the fork's observation.
     public var seq: Int64
+    /// The size of the original's observation content, in UTF-8 bytes.
     public var recordedBytes: Int
+    /// The size of the fork's observation content, in UTF-8 bytes.
     public var liveBytes: Int
 
     enum CodingKeys: String, CodingKey {

@@ -7,17 +7,26 @@ import PlanJournalStore
 public struct RunDiff: Sendable, Encodable {
     /// One step's comparison.
     public struct Step: Sendable, Encodable {
+        /// The step id.
         public var stepID: String
         /// `same`, `differs`, `only_in_a` or `only_in_b` (no plan version of the other run held
         /// it), or `removed_in_a` / `removed_in_b` (a replan of that run removed it, while the
         /// other run's final plan holds it).
         public var status: String
+        /// The step as run `a` left it; `nil` when no plan version of `a` held it.
         public var a: Side?
+        /// The step as run `b` left it; `nil` when no plan version of `b` held it.
         public var b: Side?
         /// A line diff of the outputs (`-` a, `+` b), when they differ.
         public var outputDiff: [String]?
+        /// `b`'s duration minus `a`'s, in milliseconds; `nil` unless both runs hold the step (removed in
+        /// neither or in both) and both durations are known.
         public var durationMsDelta: Double?
+        /// `b`'s tokens (in and out) minus `a`'s; `nil` unless both runs hold the step (removed in neither
+        /// or in both).
         public var tokensDelta: Int64?
+        /// `b`'s cost minus `a`'s, in US dollars; `nil` unless both runs hold the step (removed in neither
+        /// or in both).
         public var costUSDDelta: Double?
 
         enum CodingKeys: String, CodingKey {
@@ -28,11 +37,17 @@ public struct RunDiff: Sendable, Encodable {
 
     /// A step as one run left it.
     public struct Side: Sendable, Encodable {
+        /// The step's status: a ``PlanState/StepStatus`` raw value (`completed`, `failed`, `skipped`...).
         public var status: String
+        /// Attempts started.
         public var attempts: Int
+        /// The output of the step's last `step.completed`; `nil` when it never completed.
         public var output: String?
+        /// The last attempt's duration in milliseconds, when known.
         public var durationMs: Double?
+        /// Tokens in and out of the step's model calls.
         public var tokens: Int64
+        /// Cost of the step's model calls, in US dollars.
         public var costUSD: Double
         /// Whether a plan revision removed the step (the run's final plan does not hold it).
         public var removed: Bool
@@ -44,8 +59,11 @@ public struct RunDiff: Sendable, Encodable {
 
     /// Where the two runs first differ: the seq in each.
     public struct Divergence: Sendable, Encodable {
+        /// The seq of the differing event in run `a`; `nil` when `a` has none there.
         public var seqA: Int64?
+        /// The seq of the differing event in run `b`; `nil` when `b` has none there.
         public var seqB: Int64?
+        /// What differs, for people, e.g. `step fetch completed in both runs, with different outputs`.
         public var reason: String
 
         enum CodingKeys: String, CodingKey { case seqA = "seq_a", seqB = "seq_b", reason }
@@ -53,22 +71,37 @@ public struct RunDiff: Sendable, Encodable {
 
     /// Run-wide figures of each run and their differences.
     public struct Totals: Sendable, Encodable {
+        /// Run `a`'s status (`succeeded`, `failed`...).
         public var statusA: String
+        /// Run `b`'s status.
         public var statusB: String
+        /// Plan versions (proposed and revised) of run `a`.
         public var planVersionsA: Int
+        /// Plan versions (proposed and revised) of run `b`.
         public var planVersionsB: Int
+        /// Tokens in and out of run `a`'s model calls.
         public var tokensA: Int64
+        /// Tokens in and out of run `b`'s model calls.
         public var tokensB: Int64
+        /// Cost of run `a`'s model calls, in US dollars.
         public var costUSDA: Double
+        /// Cost of run `b`'s model calls, in US dollars.
         public var costUSDB: Double
         /// From the first step's start to the last step's end.
         public var durationMsA: Double?
+        /// Run `b`'s duration, measured as ``durationMsA`` is.
         public var durationMsB: Double?
+        /// Steps with the same outcome in both runs.
         public var same: Int
+        /// Steps of both runs whose status or output differs.
         public var differs: Int
+        /// Steps that only run `a` planned.
         public var onlyInA: Int
+        /// Steps that only run `b` planned.
         public var onlyInB: Int
+        /// Steps a replan of run `a` removed while run `b`'s final plan holds them.
         public var removedInA: Int
+        /// Steps a replan of run `b` removed while run `a`'s final plan holds them.
         public var removedInB: Int
 
         enum CodingKeys: String, CodingKey {
@@ -79,10 +112,15 @@ public struct RunDiff: Sendable, Encodable {
         }
     }
 
+    /// The first run compared (typically the original).
     public var runA: String
+    /// The second run compared (typically its fork).
     public var runB: String
+    /// Every step either run planned: `a`'s in the order they first appear, then those only `b` has.
     public var steps: [Step]
+    /// Where the runs' outcomes first part (the lowest seq); `nil` when they never do.
     public var firstDivergence: Divergence?
+    /// Run-wide figures of both runs, and the steps counted by comparison.
     public var totals: Totals
 
     /// Whether the runs did the same: every step has the same outcome, and nothing on the way

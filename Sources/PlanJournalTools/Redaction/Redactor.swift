@@ -7,9 +7,12 @@ import PlanJournalCore
 public struct Redactor: Sendable {
     /// What a redaction changed: values replaced per rule, and events touched.
     public struct Tally: Sendable, Hashable, Codable {
+        /// Values replaced, by rule name (`unredactable-event` counts events withheld whole).
         public var replacements: [String: Int] = [:]
+        /// Events changed, or withheld whole.
         public var events = 0
 
+        /// An empty tally.
         public init() {}
 
         /// Values replaced by all rules together.
@@ -25,6 +28,7 @@ public struct Redactor: Sendable {
     /// The envelope's fields (DESIGN §2): their names are the contract's, never a secret's.
     private static let envelopeFields: Set<String> = ["v", "run", "seq", "ts", "kind", "actor", "cause", "data"]
 
+    /// The rules applied (with ``init(extra:)``: the built-in ones first).
     public let rules: [RedactionRule]
     private let triggers: TriggerIndex
     private let fieldRules: FieldRuleCache

@@ -2,9 +2,13 @@ import PlanJournalCore
 
 /// One event of an audit replay and what it changed in the plan state.
 public struct ReplayEntry: Sendable, Encodable {
+    /// The event's seq.
     public var seq: Int64
+    /// The event's kind.
     public var kind: String
+    /// The event's actor, when it has one.
     public var actor: String?
+    /// The event's time, RFC 3339 UTC with microseconds.
     public var ts: String
     /// The plan version after the event, when it changed.
     public var planVersion: Change<Int?>?
@@ -12,13 +16,17 @@ public struct ReplayEntry: Sendable, Encodable {
     public var steps: [String: Change<String?>]
     /// Totals so far.
     public var tokens: Int64
+    /// The run's cost so far, in US dollars.
     public var costUSD: Double
 
     /// A value before and after the event.
     public struct Change<T: Sendable & Encodable & Equatable>: Sendable, Encodable, Equatable {
+        /// The value before the event.
         public var from: T
+        /// The value after the event.
         public var to: T
 
+        /// Creates a change.
         public init(from: T, to: T) {
             self.from = from
             self.to = to

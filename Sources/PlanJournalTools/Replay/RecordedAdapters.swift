@@ -7,6 +7,7 @@ import PlanJournalRuntime
 /// not have goes to `fallback` (the original's planner, say) when there is one, and is otherwise
 /// declined (the failed step stays failed, its dependents are skipped).
 public final class RecordedPlanner: Planner, ReplanPolicy {
+    /// The run answered from.
     public let recording: RecordedRun
     /// Asked for replans the recording does not have.
     public let fallback: (any Planner)?
@@ -22,6 +23,7 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
         var nextIsRecorded = true
     }
 
+    /// `recorded:` and the recorded run's id.
     public var name: String { "recorded:\(recording.run)" }
 
     /// - Parameters:
@@ -35,6 +37,10 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
         cursor = Synchronization.Mutex(Cursor(nextPlan: versionsAlreadyPlanned, replans: replansAlreadyMade))
     }
 
+    /// Answers with the recording's next plan version (its model calls included), or asks
+    /// ``fallback`` for a replan the recording does not have.
+    /// - Throws: ``RuntimeError`` `divergence` when the recording has no further plan version, or what
+    ///   ``fallback`` throws.
     public func plan(_ request: PlanningRequest) async throws -> PlanProposal {
         let (recorded, n) = cursor.withLock { c in
             defer { c.nextIsRecorded = true }
@@ -58,6 +64,8 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
         return remaining.firstIndex(of: reason.stepID ?? "").map { $0 - remaining.startIndex } ?? .max
     }
 
+    /// Agrees to the recording's next replan (of the same step); declines one the recording makes
+    /// later, so that it waits its turn; any other goes to ``fallback``, or is declined without one.
     public func shouldReplan(_ reason: ReplanReason) -> Bool {
         cursor.withLock { c in
             if c.replans < recording.replannedSteps.count, recording.replannedSteps[c.replans] == (reason.stepID ?? "") {
@@ -77,11 +85,15 @@ public final class RecordedPlanner: Planner, ReplanPolicy {
 /// calls included; a version the recording never reviewed is approved (the fork has left the
 /// recording then, and its diff says so).
 public struct RecordedReviewer: Reviewer {
+    /// The run answered from.
     public let recording: RecordedRun
+    /// `recorded:` and the recorded run's id.
     public var name: String { "recorded:\(recording.run)" }
 
+    /// Creates a reviewer answering from `recording`.
     public init(_ recording: RecordedRun) { self.recording = recording }
 
+    /// The recording's review of plan version `version`, or an approval when it has none.
     public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
         recording.reviews[version] ?? PlanReview(verdict: "approved", comments: ["run \(recording.run) has no review of version \(version)"])
     }
@@ -91,6 +103,7 @@ public struct RecordedReviewer: Reviewer {
 /// the same attempt: its output or its failure (the last one once attempts run out), and its
 /// recorded judgement. A step the recording never finished is an error naming it (a divergence).
 public struct RecordedExecutor: Executor, Judge {
+    /// The run answered from.
     public let recording: RecordedRun
     /// Whether to make each attempt's recorded tool calls again (with the run's tools) before
     /// answering: `--executor recorded --tools live` keeps the model's decisions and runs the tools
@@ -100,6 +113,7 @@ public struct RecordedExecutor: Executor, Judge {
     private let judged: Tally
     /// Attempts being answered from the recording right now.
     private let answering = Counter()
+    /// `recorded:` and the recorded run's id.
     public var name: String { "recorded:\(recording.run)" }
 
     /// - Parameters:
@@ -110,6 +124,12 @@ public struct RecordedExecutor: Executor, Judge {
         self.judged = Tally(judged)
     }
 
+    /// Answers with the recording's outcome for `request.attempt` (its last one past the recorded
+    /// attempts), after journaling its tool calls as recorded or making them again
+    /// (``reissueToolCalls``).
+    /// - Throws: the recorded failure as a ``RuntimeError`` (retryable when the recording tried the step
+    ///   again in the same plan); `divergence` when the recording has no outcome for the step;
+    ///   `run_cancelled` where the recording was cancelled.
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         let id = request.step.id
         guard let outcomes = recording.outcomes[id], !outcomes.isEmpty else {
@@ -167,6 +187,8 @@ public struct RecordedExecutor: Executor, Judge {
         }
     }
 
+    /// The recording's judgement of the step's next completion (its last one past them), with the
+    /// judge's model calls; unknown (`matches` `nil`) when the recording has none.
     public func judge(goal: String, step: PlanStep, output: String) async throws -> Judgement {
         let recorded = recording.judgements[step.id] ?? []
         let n = judged.next(step.id)
@@ -193,16 +215,22 @@ final class Tally: Sendable {
 /// An executor that answers chosen steps with given outputs (what-if forks: "what if this step
 /// had returned X") and hands every other step to `base`.
 public struct OverridingExecutor: Executor {
+    /// Executes every step without an override.
     public let base: any Executor
     /// Output by step id.
     public let overrides: [String: String]
+    /// The base executor's name.
     public var name: String { base.name }
 
+    /// Creates an executor answering the steps of `overrides` (output by step id) and handing the
+    /// others to `base`.
     public init(base: any Executor, overrides: [String: String]) {
         self.base = base
         self.overrides = overrides
     }
 
+    /// The override of the step (source `override`), else the base's answer (source `live` unless
+    /// it set one).
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
         if let output = overrides[request.step.id] { return StepAnswer(output: output, source: "override") }
         var answer = try await base.execute(request, context: context)

@@ -11,7 +11,9 @@ public struct RecordedRun: Sendable, ApprovalSource {
         case failed(type: String, message: String, retryable: Bool)
     }
 
+    /// The recorded run's id.
     public let run: String
+    /// The run's goal (`run.started` `goal`; empty when it has none).
     public let goal: String
     /// Each step's outcomes, one per finished attempt, in order.
     public private(set) var outcomes: [String: [Outcome]] = [:]
@@ -58,9 +60,14 @@ public struct RecordedRun: Sendable, ApprovalSource {
 
     /// A recorded tool call and its observation.
     public struct ToolCall: Sendable {
+        /// The step that made the call.
         public var stepID: String
+        /// The tool called.
         public var tool: String
+        /// The call's arguments, as recorded.
         public var args: JSONValue
+        /// What the tool returned, as the call's `step.observed` recorded it; `nil` when no observation
+        /// followed the call.
         public var output: ToolOutput?
         /// The recorded `duration_ms` of its observation.
         public var durationMs: Double?

@@ -21,6 +21,11 @@ public final class RecordedTools: Sendable {
     let live: ToolRegistry
     private let used = Mutex<Set<Int>>([])
 
+    /// Creates the tools of a fork.
+    /// - Parameters:
+    ///   - recording: the run whose tool calls answer.
+    ///   - mode: where calls are answered from.
+    ///   - live: the tools that answer live.
     public init(_ recording: RecordedRun, mode: ToolMode, live: ToolRegistry) {
         self.recording = recording
         self.mode = mode

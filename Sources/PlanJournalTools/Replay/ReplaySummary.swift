@@ -3,17 +3,24 @@ import PlanJournalCore
 /// How a re-executed run compares with its original, in the figures a regression check of a new
 /// executor over past runs wants.
 public struct ReplayOutcome: Sendable, Encodable {
+    /// The original run.
     public var run: String
+    /// The fork that re-executed it; `nil` when it could not be re-executed.
     public var fork: String?
     /// Whether the fork did what the original did (``RunDiff/agree``).
     public var agree: Bool
+    /// Steps with the same outcome in both runs (``RunDiff/Totals/same``).
     public var same: Int
+    /// Every other step: differing, in one run only, or removed in one.
     public var differing: Int
     /// Steps of both runs' final plans that completed in the original and did not in the fork.
     public var newlyFailing: Int
     /// Steps of both runs' final plans that did not complete in the original and did in the fork.
     public var fixed: Int
+    /// The fork's cost minus the original's, in US dollars (0 when it could not be re-executed).
     public var costUSDDelta: Double
+    /// The fork's duration minus the original's, in milliseconds (see ``RunDiff/Totals/durationMsA``);
+    /// `nil` when either has no step timings.
     public var durationMsDelta: Double?
     /// Why the run could not be re-executed, when it could not.
     public var error: String?

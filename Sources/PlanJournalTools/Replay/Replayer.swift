@@ -5,8 +5,10 @@ import PlanJournalStore
 /// Re-executes a recorded run as a new run forked from it: the events before the fork point are
 /// read through the original, then the runner carries on with the given planner and executor.
 public struct Replayer: Sendable {
+    /// The journal holding the recorded runs; forks are written to it.
     public let journal: Journal
 
+    /// Creates a replayer of `journal`'s runs.
     public init(journal: Journal) { self.journal = journal }
 
     /// Where a re-execution forks: right before the first `step.started` (of `step`, when given),

@@ -15,6 +15,7 @@ public struct OTLPHTTPExporter: Sendable {
     /// retryable statuses), after `backoff`, doubled each time, or the wait its `Retry-After` asks;
     /// the waits of one request add up to no more than ``timeout``.
     public var retries = 3
+    /// The wait before the first retry (default 1 s), doubled before each further one.
     public var backoff: Duration = .seconds(1)
 
     /// An exporter for `endpoint` (`http://localhost:4318` or a full `…/v1/traces` URL).
