@@ -90,7 +90,7 @@ public struct OpenAIExecutor: Executor {
             .record(["role": .string("system"), "content": .string(Self.system)]),
             .record(["role": .string("user"), "content": .string(user)]),
         ]
-        let names = Dictionary(uniqueKeysWithValues: context.toolNames.map { (Self.functionName($0), $0) })
+        let names = Self.functionNames(context.toolNames)
         let functions: [JSONValue] = names.keys.sorted().map { fn in
             .record([
                 "type": .string("function"),
@@ -130,6 +130,23 @@ public struct OpenAIExecutor: Executor {
             }
         }
         throw RuntimeError("too_many_rounds", "\(name) kept calling tools for \(maxRounds) rounds", retryable: false)
+    }
+
+    /// Each tool by its OpenAI function name (``functionName(_:)``); tools whose names come out
+    /// alike (`web.search`, `web_search`) are told apart by `_2`, `_3`, … in the order given.
+    static func functionNames(_ tools: [String]) -> [String: String] {
+        var names: [String: String] = [:]
+        for tool in tools {
+            let base = functionName(tool)
+            var name = base
+            var n = 2
+            while names[name] != nil {
+                name = "\(base)_\(n)"
+                n += 1
+            }
+            names[name] = tool
+        }
+        return names
     }
 
     /// OpenAI function names allow `[a-zA-Z0-9_-]`; other characters become `_`.

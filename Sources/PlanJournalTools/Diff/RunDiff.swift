@@ -239,7 +239,8 @@ public struct RunDiff: Sendable, Encodable {
         let ma = Dictionary(grouping: milestones(a), by: \.thread)
         let mb = Dictionary(grouping: milestones(b), by: \.thread)
         var first: Divergence?
-        for thread in Set(ma.keys).union(mb.keys) {
+        // Threads in a fixed order: of two divergences at the same seq, the same one is reported every time.
+        for thread in Set(ma.keys).union(mb.keys).sorted() {
             let xs = ma[thread] ?? []
             let ys = mb[thread] ?? []
             for k in 0..<max(xs.count, ys.count) {
