@@ -693,6 +693,29 @@ import Testing
         }
     }
 
+    /// `ingest -` takes the journal's write lock once its input has something in it: a pipe that
+    /// stays idle holds up no other writer.
+    @Test func anIngestWaitingForItsInputHoldsUpNoOtherWriter() async throws {
+        let first = #"{"run":"w1","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: first + "\n").status == 0)
+        let ingest = try PlanjBinary.process(["--journal", journal, "ingest", "--quiet", "-"], in: directory)
+        let input = Pipe()
+        ingest.standardInput = input
+        ingest.standardError = FileHandle.nullDevice
+        try ingest.run()
+        defer { if ingest.isRunning { ingest.terminate() } }
+        try await Task.sleep(for: .milliseconds(500))
+        let other = #"{"run":"w2","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
+        let append = try await planj("--journal", journal, "append", stdin: other + "\n")
+        #expect(append.status == 0, "\(append.stdout) \(append.stderr)")
+        let late = #"{"run":"w3","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
+        input.fileHandleForWriting.write(Data((late + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        while ingest.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(ingest.terminationStatus == 0)
+        #expect(try await planj("--journal", journal, "runs").stdout.contains("w3"))
+    }
+
     @Test func appendAcknowledgesEachEvent() async throws {
         let lines = try Fixtures.lines(Fixtures.validContract).prefix(3).joined(separator: "\n") + "\n{broken\n"
         let r = try await planj("--journal", journal, "append", stdin: lines)

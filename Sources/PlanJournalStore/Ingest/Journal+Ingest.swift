@@ -94,6 +94,7 @@ extension Journal {
             do throws(JournalError) {
                 while index < files.count {
                     if !writer.db.inTransaction {
+                        pipeline.waitForInput()
                         try writer.db.beginRunWrites()
                         writer.beginBackgroundCompression()
                         groupStart = clock.now
@@ -141,6 +142,7 @@ extension Journal {
                 writer: writer, source: source, lockingRuns: lockingRuns, bufferedBytes: options.bufferedBytes)
             let pipeline = ParsePipeline(maxLineBytes: options.maxLineBytes, produce: produce)
             do throws(JournalError) {
+                pipeline.waitForInput()
                 if lockingRuns { try writer.db.beginRunWrites() } else { try writer.db.beginWrite() }
                 writer.beginBackgroundCompression()
                 var tally = ProgressTally(filesTotal: 1)

@@ -105,6 +105,15 @@ final class ParsePipeline: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Waits until a batch is ready or the input has ended (or failed), without taking it: the
+    /// writer waits here before it takes the journal's write lock, so an input with nothing in it
+    /// yet (an idle pipe) holds up no other writer.
+    func waitForInput() {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.isEmpty && !finished { condition.wait() }
+    }
+
     /// The next batch, waiting for it; `nil` at the end of the input.
     /// - Throws: what reading the input threw.
     func next() throws(JournalError) -> Batch? {
