@@ -358,6 +358,29 @@ import Testing
         #expect(diff.agree, "\(diff.firstDivergence?.reason ?? "")")
     }
 
+    /// A cancel request that reached the journal while the runner was already completing the run
+    /// otherwise (its note lands before `run.completed`) is not replayed: the fork ends as the
+    /// run did.
+    @Test func aCancelRequestTheRunDidNotActOnIsNotReplayed() async throws {
+        var b = RunBuilder(run: "late")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"}]}"#)
+        try b.add("step.started", #"{"step_id":"a"}"#)
+        try b.add("step.completed", #"{"step_id":"a","output":"x"}"#)
+        try b.add("step.started", #"{"step_id":"b"}"#)
+        try b.add("step.failed", #"{"step_id":"b","error":{"type":"http","message":"404"},"retryable":false}"#)
+        try b.add("note", #"{"cancel":true,"text":"stop"}"#, actor: "human:ana")
+        try b.add("run.completed", #"{"status":"partially_succeeded"}"#)
+        let t = try TemporaryJournal()
+        _ = try await t.journal.append(b.events, to: "late", expecting: .noRun)
+        let replayer = Replayer(journal: t.journal)
+        let replay = try await replayer.reexecute(
+            "late", at: try replayer.forkPoint(of: "late"), as: "late.r", planner: nil, executor: nil)
+        #expect(replay.status == "partially_succeeded")
+        let diff = try RunDiff("late", "late.r", in: t.journal)
+        #expect(diff.agree, "\(diff.firstDivergence?.reason ?? "")")
+    }
+
     /// A step denied, changed by a replan, then granted: each of its two requests gets the
     /// decision recorded for it (both used to get the last one, so the fork ran the step as it
     /// was first planned).

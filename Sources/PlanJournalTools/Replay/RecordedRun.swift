@@ -184,6 +184,9 @@ public struct RecordedRun: Sendable, ApprovalSource {
             default: break
             }
         }
+        // A cancel request the run did not act on (it came while the runner was already
+        // completing the run otherwise) is not replayed: the replay ends as the run did.
+        if let finalStatus, finalStatus != "cancelled" { cancelledAfter = nil }
         self.goal = goal
     }
 
