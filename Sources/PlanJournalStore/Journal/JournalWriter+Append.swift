@@ -238,7 +238,7 @@ extension JournalWriter {
             cacheDrop(run)
         }
         refusedCursor = nil
-        if let d = dictionary, (try? reader.dictionaries.exists(d.id)) != true { try? loadDictionary() }
-        forgetSamples()
+        if let d = dictionaries.current, (try? reader.dictionaries.exists(d.id)) != true { try? dictionaries.load() }
+        dictionaries.forgetSamples()
     }
 }

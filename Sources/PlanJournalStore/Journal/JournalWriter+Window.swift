@@ -60,7 +60,7 @@ extension JournalWriter {
         do {
             try spillHeld()
             try db.run("COMMIT")
-            committedTraining()
+            dictionaries.committedTraining()
             // With `synchronous=FULL` the commit is on disk: the log need not be synced for it.
             if config.durability == .full { appendLog?.syncer?.markDurable() }
         } catch {
@@ -124,5 +124,53 @@ extension JournalWriter {
             }
         }
         return true
+    }
+
+    /// Keeps what ``finish(_:mergeOlder:)`` would write for the run (its small chunk, merged with
+    /// the one held from earlier appends of the window, and its catalog row) in ``held``.
+    /// Internal for ``finish(_:mergeOlder:)``.
+    func hold(_ w: inout RunWrite, row: RunRow) {
+        var h =
+            held.removeValue(forKey: w.cursor.id)
+            ?? HeldRun(row: row, catalogHead: (w.start.headSeq, w.start.headHash), chunk: nil)
+        if w.compactedHeld { h.chunk = nil }
+        if let d = w.deferredChunk {
+            if var c = h.chunk {
+                h.chunk = nil  // `c` is the only reference: the append below does not copy the body
+                c.body.append(contentsOf: d.body)
+                c.last = d.last
+                c.hash = d.hash
+                h.chunk = c
+            } else {
+                h.chunk = d
+            }
+            w.deferredChunk = nil
+        }
+        h.row = row
+        held[w.cursor.id] = h
+    }
+
+    /// Writes the held chunk and catalog row of `run` (if any) in the current transaction.
+    /// - Throws: `.io` when the catalog row is not as the window left it (nothing is then held
+    ///   for the run any more: the caller rolls the window back).
+    func spillHeld(_ run: String) throws(JournalError) {
+        guard held[run] != nil else { return }
+        try settleWindowChunks()
+        guard let h = held.removeValue(forKey: run) else { return }
+        guard try writeHead(h.row, replacing: h.catalogHead, chunk: h.chunk) else {
+            throw JournalError(
+                .io, "the catalog row of the run changed during a write window", context: .init(run: run))
+        }
+    }
+
+    /// Writes every held chunk and catalog row (before the window commits).
+    func spillHeld() throws(JournalError) {
+        try settleWindowChunks()
+        for run in Array(held.keys) { try spillHeld(run) }
+    }
+
+    /// Inserts the tails ``windowCompressor`` compressed, waiting for the ones it is still on.
+    private func settleWindowChunks() throws(JournalError) {
+        try insertCompressed(by: windowCompressor, wait: true)
     }
 }
