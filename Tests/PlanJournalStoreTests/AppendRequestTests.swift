@@ -59,6 +59,6 @@ import Testing
         let run = try RunBuilder.complete(run: "record", steps: 1, payloadBytes: 50)
         let events = Array(run.events.prefix(2))
         let lines = events.flatMap { $0.bytes + [UInt8(ascii: "\n")] }
-        #expect(AppendLog.record(of: events) == Array("@2 \(lines.count)\n".utf8) + lines)
+        #expect(AppendLogFormat.record(of: events) == Array("@2 \(lines.count)\n".utf8) + lines)
     }
 }

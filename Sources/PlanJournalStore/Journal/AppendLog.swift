@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import PlanJournalCore
 
 /// The append log beside a SQLite journal (`<journal>-pjlog`): acknowledged appends of a write
@@ -30,14 +29,14 @@ import PlanJournalCore
 /// window (a truncate costs more than the window's writes): emptying it overwrites its first
 /// byte with `#`, and the next window writes from the start again. Records of older windows may
 /// follow the current ones; they were committed, so a replay skips them as it skips any event
-/// the journal already holds.
+/// the journal already holds. ``AppendLogFormat`` makes and parses these bytes.
 ///
 /// Writes go through a shared memory mapping of the file's first ``mappedBytes`` (a `memcpy`
 /// instead of a `pwrite` per append: the kernel's page cache holds the bytes either way, so a
 /// killed process loses nothing written). Within the mapping a batch of records is copied first
 /// and its leading `@` last, and emptying the log zeroes what the window wrote, so a process
 /// killed in the middle of a copy leaves no byte that starts a record. Beyond the mapping (a very
-/// large window) records are written with `pwrite`.
+/// large window) records are written with `pwrite`. ``SharedMapping`` holds the mapping.
 ///
 /// The last writer to close the journal removes the (empty) log, as SQLite removes its WAL: it
 /// can take the exclusive lock only when no other writer has the journal open. A writer that
@@ -58,7 +57,7 @@ final class AppendLog {
     private(set) var size: Int = 0
     private var pending: [UInt8] = []
     /// The file's first ``mappedBytes``, mapped shared (`nil` if it could not be mapped).
-    private var map: UnsafeMutableRawPointer?
+    private var map: SharedMapping?
     /// How many bytes of the file are mapped (4 MiB: a 2 ms window at 100,000 events/s of 1.2 KB
     /// writes about 240 KB).
     static let mappedBytes = 4 << 20
@@ -131,17 +130,16 @@ final class AppendLog {
             // Blocks allocated, not only a length: on a full disk, writing through the mapping
             // into a hole of a sparse file faults with SIGBUS, where this fails cleanly (and the
             // log is then written with pwrite, whose errors are reported).
-            guard posix_fallocate(fd, 0, off_t(Self.mappedBytes)) == 0 else { return unmap() }
+            guard SharedMapping.allocate(fd: fd, byteCount: Self.mappedBytes) else { return unmap() }
             // Whatever the file held beyond the old end reads as zeroes now.
         }
         if map == nil {
-            let p = mmap(nil, Self.mappedBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-            if let p, p != MAP_FAILED { map = p }
+            map = SharedMapping(fd: fd, byteCount: Self.mappedBytes)
         }
     }
 
+    /// Drops the mapping (writes then go through `pwrite`).
     private func unmap() {
-        if let map { munmap(map, Self.mappedBytes) }
         map = nil
     }
 
@@ -219,7 +217,6 @@ final class AppendLog {
         while flock(fd, operation) != 0 && errno == EINTR {}
     }
 
-    /// Whether the log starts with a record (it is not empty, and not emptied).
     /// The log of the journal file at `journalPath`.
     static func path(journalPath: String) -> String { journalPath + "-pjlog" }
 
@@ -227,20 +224,16 @@ final class AppendLog {
     static func hasRecords(at path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        return startsARecord(try? handle.read(upToCount: 1))
+        return AppendLogFormat.startsARecord(try? handle.read(upToCount: 1))
     }
 
     /// Whether the open log starts with a record.
     private func hasRecords() -> Bool {
         var first: UInt8 = 0
-        return pread(fd, &first, 1, 0) == 1 && Self.startsARecord([first])
+        return pread(fd, &first, 1, 0) == 1 && AppendLogFormat.startsARecord([first])
     }
 
-    /// Whether a log's first byte starts a record (an emptied log starts otherwise).
-    private static func startsARecord(_ first: (some Sequence<UInt8>)?) -> Bool {
-        first.map { Array($0) == [UInt8(ascii: "@")] } ?? false
-    }
-
+    /// The open file's size (0 when it cannot be read).
     private func currentSize() -> Int {
         var st = stat()
         return fstat(fd, &st) == 0 ? Int(st.st_size) : 0
@@ -250,25 +243,10 @@ final class AppendLog {
     /// with the first ``flush()``).
     func stamp(_ id: String) {
         guard size == 0 && pending.isEmpty else { return }
-        pending.append(contentsOf: "@=\(id)\n".utf8)
+        pending.append(contentsOf: AppendLogFormat.stamp(id))
     }
 
-    /// The record of one append's events: its header line, then the events' lines.
-    /// (A pure function of the events: ``AppendRequest`` builds it on the submitting thread.)
-    static func record(of events: [JournalEvent]) -> [UInt8] {
-        let bytes = events.jsonLinesByteCount
-        let header = "@\(events.count) \(bytes)\n".utf8
-        var record: [UInt8] = []
-        record.reserveCapacity(header.count + bytes)
-        record.append(contentsOf: header)
-        for e in events {
-            record.append(contentsOf: e.bytes)
-            record.append(UInt8(ascii: "\n"))
-        }
-        return record
-    }
-
-    /// Adds one append's record (``record(of:)``) to the next ``flush()``.
+    /// Adds one append's record (``AppendLogFormat/record(of:)``) to the next ``flush()``.
     func add(_ record: [UInt8]) {
         pending.append(contentsOf: record)
     }
@@ -280,12 +258,7 @@ final class AppendLog {
         defer { pending.removeAll(keepingCapacity: true) }
         if let map, size + pending.count <= Self.mappedBytes {
             // The batch's first byte last: until it is there, nothing at `size` starts a record.
-            pending.withUnsafeBytes { raw in
-                let base = raw.baseAddress!
-                (map + size + 1).copyMemory(from: base + 1, byteCount: raw.count - 1)
-                atomicMemoryFence(ordering: .sequentiallyConsistent)
-                (map + size).copyMemory(from: base, byteCount: 1)
-            }
+            map.publish(pending, at: size)
             size += pending.count
             dirty = max(dirty, size)
             syncer?.wrote()
@@ -318,16 +291,13 @@ final class AppendLog {
         guard size > 0 else { return }
         if let map {
             // The first byte first: the log is empty from here on, whatever the rest holds.
-            map.storeBytes(of: UInt8(ascii: "#"), as: UInt8.self)
-            atomicMemoryFence(ordering: .sequentiallyConsistent)
-            let zeroed = min(dirty, Self.mappedBytes)
-            if zeroed > 1 { (map + 1).initializeMemory(as: UInt8.self, repeating: 0, count: zeroed - 1) }
+            map.overwriteStart(with: AppendLogFormat.emptiedMark, zeroingUpTo: min(dirty, Self.mappedBytes))
             dirty = 0
             if size > Self.mappedBytes { _ = ftruncate(fd, off_t(Self.mappedBytes)) }
             size = 0
             return
         }
-        var mark = UInt8(ascii: "#")
+        var mark = AppendLogFormat.emptiedMark
         let marked = size > 8 << 20 ? ftruncate(fd, 0) == 0 : pwrite(fd, &mark, 1, 0) == 1
         if marked { size = 0 }
     }
@@ -351,25 +321,6 @@ final class AppendLog {
             if n <= 0 { break }
             read += n
         }
-        var out: [[[UInt8]]] = []
-        var i = 0
-        var journal: String?
-        if read > 1, data[0] == UInt8(ascii: "@"), data[1] == UInt8(ascii: "="),
-            let nl = data[..<read].firstIndex(of: UInt8(ascii: "\n"))
-        {
-            journal = String(decoding: data[2..<nl], as: UTF8.self)
-            i = nl + 1
-        }
-        while i < read, data[i] == UInt8(ascii: "@") {
-            guard let nl = data[i..<read].firstIndex(of: UInt8(ascii: "\n")) else { break }
-            let header = String(decoding: data[(i + 1)..<nl], as: UTF8.self).split(separator: " ")
-            guard header.count == 2, let count = Int(header[0]), let bytes = Int(header[1]), nl + 1 + bytes <= read
-            else { break }
-            let lines = data[(nl + 1)..<(nl + 1 + bytes)].split(separator: UInt8(ascii: "\n")).map { Array($0) }
-            guard lines.count == count else { break }
-            out.append(lines)
-            i = nl + 1 + bytes
-        }
-        return (journal, out, i)
+        return AppendLogFormat.parse(data, count: read)
     }
 }

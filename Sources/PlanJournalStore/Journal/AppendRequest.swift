@@ -17,7 +17,7 @@ struct AppendRequest: Sendable {
         self.run = run
         self.expecting = expecting
         self.chain = chain
-        logRecord = logs ? AppendLog.record(of: events) : nil
+        logRecord = logs ? AppendLogFormat.record(of: events) : nil
     }
 }
 

@@ -129,7 +129,7 @@ extension JournalWriter {
                 }
                 results.append(.success(result))
                 if windowed, let appendLog {
-                    appendLog.add(r.logRecord ?? AppendLog.record(of: r.events))
+                    appendLog.add(r.logRecord ?? AppendLogFormat.record(of: r.events))
                     appended += r.events.count
                 }
             } catch {
