@@ -8,6 +8,11 @@ package enum ErrorReason {
         let e = error as NSError
         let posix = (e.userInfo[NSUnderlyingErrorKey] as? NSError).map { $0.domain == NSPOSIXErrorDomain ? $0.code : 0 }
         let code = e.domain == NSPOSIXErrorDomain ? e.code : posix ?? 0
-        return code != 0 ? String(cString: strerror(Int32(code))) : e.localizedDescription
+        return code != 0 ? of(errno: Int32(code)) : e.localizedDescription
+    }
+
+    /// `strerror` of the POSIX error number `code` (`No space left on device`).
+    package static func of(errno code: Int32) -> String {
+        String(cString: strerror(code))
     }
 }

@@ -54,19 +54,7 @@ struct InputFile: ~Copyable {
     /// holds, so a live stream is parsed as it comes); `nil` at the end of the input.
     /// - Throws: `.io` when reading fails.
     func nextBlock(upTo count: Int) throws(JournalError) -> [UInt8]? {
-        var block = [UInt8](repeating: 0, count: count)
-        while true {
-            let n = block.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress!, count) }
-            if n > 0 {
-                block.removeSubrange(n...)
-                return block
-            }
-            if n == 0 { return nil }
-            if errno != EINTR {
-                let reason = String(cString: strerror(errno))
-                throw JournalError(.io, "cannot read the input: \(reason)", context: .init(file: path))
-            }
-        }
+        try FileDescriptor(fd).readBlock(upTo: count, failure: "cannot read the input", context: .init(file: path))
     }
 }
 

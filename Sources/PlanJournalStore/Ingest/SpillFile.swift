@@ -20,7 +20,7 @@ final class SpillFile {
         var count: Int
     }
 
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var end = 0
     /// Bytes of pieces not read back yet: at zero, the file is emptied.
     private var live = 0
@@ -28,28 +28,17 @@ final class SpillFile {
     /// Creates the file in the temporary directory (`$TMPDIR`, else `/tmp`).
     /// - Throws: `.io` when it cannot be created.
     init() throws(JournalError) {
-        var template = Array((NSTemporaryDirectory() + "planj-spill-XXXXXX").utf8CString)
-        let opened = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard opened >= 0 else { throw Self.failure("create") }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        fd = opened
+        fd = try FileDescriptor.unlinkedTemporaryFile(
+            template: NSTemporaryDirectory() + "planj-spill-XXXXXX", failure: Self.failure("create"))
     }
 
-    deinit { close(fd) }
+    deinit { close(fd.rawValue) }
 
     /// Writes `bytes` at the end of the file.
     /// - Throws: `.io` (nothing of `bytes` counts as written then).
     func append(_ bytes: [UInt8]) throws(JournalError) -> Segment {
         let segment = Segment(offset: end, count: bytes.count)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                pwrite(fd, raw.baseAddress! + done, bytes.count - done, off_t(end + done))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Self.failure("write") }
-            done += n
-        }
+        try fd.write(bytes, at: end, failure: Self.failure("write"))
         end += bytes.count
         live += bytes.count
         return segment
@@ -57,29 +46,20 @@ final class SpillFile {
 
     /// Reads a piece back.
     func read(_ segment: Segment) throws(JournalError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: segment.count)
-        var done = 0
-        while done < segment.count {
-            let n = bytes.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress! + done, segment.count - done, off_t(segment.offset + done))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Self.failure("read") }
-            done += n
-        }
-        return bytes
+        try fd.read(count: segment.count, at: segment.offset, failure: Self.failure("read"))
     }
 
     /// Frees a piece (its lines are in a chunk, or were dropped with their run).
     func release(_ segment: Segment) {
         live -= segment.count
         if live == 0 {
-            _ = ftruncate(fd, 0)
+            _ = ftruncate(fd.rawValue, 0)
             end = 0
         }
     }
 
-    private static func failure(_ what: String) -> JournalError {
-        JournalError(.io, "cannot \(what) the temporary file of ingest: \(String(cString: strerror(errno)))")
+    /// What a failure to `what` (create, write, read) the file says before the system's reason.
+    private static func failure(_ what: String) -> String {
+        "cannot \(what) the temporary file of ingest"
     }
 }

@@ -95,10 +95,8 @@ final class AppendLog {
 
     /// Whether the open file is still the one at ``path`` (a closing writer may have removed it).
     private func isCurrent() -> Bool {
-        var opened = stat()
-        var named = stat()
-        return fstat(fd, &opened) == 0 && stat(path, &named) == 0 && opened.st_dev == named.st_dev
-            && opened.st_ino == named.st_ino
+        guard let opened = FileIdentity(descriptor: fd), let named = FileIdentity(path: path) else { return false }
+        return opened == named
     }
 
     /// Opens the file at ``path`` again (creating it), unlocked, when the one open was removed.
@@ -264,20 +262,9 @@ final class AppendLog {
             syncer?.wrote()
             return
         }
-        var done = 0
-        while done < pending.count {
-            let n = pending.withUnsafeBytes { raw in
-                pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(size + done))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw JournalError(
-                    .io, "cannot write the append log: \(String(cString: strerror(errno)))",
-                    context: .init(journalPath: path))
-            }
-            done += n
-        }
-        size += done
+        try FileDescriptor(fd).write(
+            pending, at: size, failure: "cannot write the append log", context: .init(journalPath: path))
+        size += pending.count
         dirty = max(dirty, size)
         syncer?.wrote()
     }
@@ -312,15 +299,7 @@ final class AppendLog {
 
     /// Reads the log's journal id, its complete records and where they end.
     private func parse() -> (journal: String?, records: [[[UInt8]]], end: Int) {
-        let total = currentSize()
-        var data = [UInt8](repeating: 0, count: total)
-        var read = 0
-        while read < total {
-            let n = data.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + read, total - read, off_t(read)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            read += n
-        }
+        let (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
         return AppendLogFormat.parse(data, count: read)
     }
 }

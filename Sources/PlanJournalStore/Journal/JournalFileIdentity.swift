@@ -9,23 +9,21 @@ import PlanJournalCore
 /// are committed to the journal all the same, and only a crash before that loses them.)
 struct JournalFileIdentity {
     let path: String
-    private let device: UInt64
-    private let inode: UInt64
+    /// The file `path` named when the writer opened it.
+    private let opened: FileIdentity
 
     /// The file at `path` now; `nil` when there is none.
     init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard let opened = FileIdentity(path: path) else { return nil }
         self.path = path
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
+        self.opened = opened
     }
 
     /// Throws `.io` when `path` no longer names the file it named.
     func check() throws(JournalError) {
-        var info = stat()
-        let missing = stat(path, &info) != 0
-        guard missing || UInt64(info.st_dev) != device || UInt64(info.st_ino) != inode else { return }
+        let now = FileIdentity(path: path)
+        let missing = now == nil
+        guard missing || now != opened else { return }
         throw JournalError(
             .io,
             "the journal file \(path) was \(missing ? "deleted" : "replaced by another file") while planj wrote to it: "
