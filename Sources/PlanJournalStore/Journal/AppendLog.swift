@@ -263,7 +263,7 @@ final class AppendLog {
             return
         }
         try FileDescriptor(fd).write(
-            pending, at: size, failure: "cannot write the append log", context: .init(journalPath: path))
+            pending, at: size, failure: "cannot write the append log", context: .init(file: path))
         size += pending.count
         dirty = max(dirty, size)
         syncer?.wrote()

@@ -16,6 +16,7 @@ import PlanJournalCore
 /// `@unchecked Sendable`: every stored `var` is read and written only with `condition` locked.
 final class LogSyncer: @unchecked Sendable {
     private let fd: Int32
+    /// The log's path, for messages: an error's `file` (its `journalPath` is the journal's).
     private let path: String
     private let condition = NSCondition()
     /// Flushes written to the log so far.
@@ -91,7 +92,7 @@ final class LogSyncer: @unchecked Sendable {
                 condition.broadcast()
                 throw JournalError(
                     .io, "cannot sync the append log to disk: \(String(cString: strerror(failure)))",
-                    context: .init(journalPath: path))
+                    context: .init(file: path))
             }
             durable = max(durable, target)
             syncCount += 1
