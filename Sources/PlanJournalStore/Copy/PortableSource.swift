@@ -176,10 +176,16 @@ public final class PortableSource: CopySource {
         return limit.map { Array(all.prefix($0)) } ?? all
     }
 
+    /// The chain hash (hex) of `run` after event `seq` (through the parent for a fork's shared events).
+    /// - Throws: `.notFound` when the file has no such run; `.invalidEvent` when `seq` is not within
+    ///   1 and the run's last seq.
     public func chainHash(of run: String, at seq: Int64) throws(JournalError) -> String {
         HashChain.hex(try hash(of: run, at: seq))
     }
 
+    /// Calls `body` with each event of `run` with seq in `from...to`, in order (through the parent for
+    /// a fork's shared part); seqs past the run's end are not visited.
+    /// - Throws: `.notFound` when the file has no such run; what `body` throws.
     public func forEachEvent(
         of run: String, from: Int64, to: Int64, _ body: (JournalEvent) throws(JournalError) -> Void
     ) throws(JournalError) {
@@ -194,6 +200,8 @@ public final class PortableSource: CopySource {
         }
     }
 
+    /// The seals of `run` in the file's seal frame, as the file lists them.
+    /// - Throws: `.notFound` when the file has no such run.
     public func seals(of run: String) throws(JournalError) -> [Seal] {
         _ = try require(run)
         return sealsByRun[run] ?? []

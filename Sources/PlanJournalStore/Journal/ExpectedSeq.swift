@@ -13,8 +13,11 @@ public enum ExpectedSeq: Sendable, Hashable {
 
 /// What an append wrote.
 public struct AppendResult: Sendable, Hashable {
+    /// The run appended to.
     public var run: String
+    /// The seq of the first event written.
     public var firstSeq: Int64
+    /// The seq of the last event written: the run's new head.
     public var lastSeq: Int64
     /// The run's head hash after the append (SHA-256, 32 bytes).
     let head: [UInt8]
@@ -32,7 +35,9 @@ public struct AppendResult: Sendable, Hashable {
 
 /// The data of an expected-version conflict, for callers that retry.
 public struct AppendConflict: Sendable, Hashable {
+    /// The run appended to.
     public var run: String
+    /// What the append expected the run's head to be.
     public var expected: ExpectedSeq
     /// The run's actual last seq (`nil` when the run does not exist).
     public var actual: Int64?

@@ -2,20 +2,28 @@ import PlanJournalCore
 
 /// One run of the catalog.
 public struct RunSummary: Sendable, Hashable, Codable {
+    /// The run id.
     public var id: String
+    /// The goal of its `run.started`; `nil` before it.
     public var goal: String?
     /// `running`, or the status of `run.completed`.
     public var status: String
     /// The number of events (for a fork, those read through its parent included).
     public var events: Int64
+    /// The time of its `run.started` (a fork shares its parent's); `nil` before it.
     public var startedAt: Timestamp?
+    /// The time of its `run.completed`; `nil` while the run has not ended.
     public var endedAt: Timestamp?
     /// The run this one was forked from.
     public var parent: String?
     /// The seq of the parent the fork starts after.
     public var forkSeq: Int64?
+    /// Input tokens of its `call.model` events (for a fork, its parent's up to the fork point included).
     public var inputTokens: Int64
+    /// Output tokens of its `call.model` events (for a fork, its parent's up to the fork point included).
     public var outputTokens: Int64
+    /// Cost in US dollars of its `call.model` events (for a fork, its parent's up to the fork point
+    /// included).
     public var costUSD: Double
     /// SHA-256 chain hash after the last event, hex.
     public var headHash: String

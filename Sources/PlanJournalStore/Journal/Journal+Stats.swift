@@ -3,12 +3,16 @@ import PlanJournalCore
 
 /// Sizes and counts of a journal.
 public struct JournalStats: Sendable, Codable, Hashable {
+    /// Runs in the catalog, forks included.
     public var runs: Int
+    /// Events stored: each run's own, so an event a fork shares with its parent counts once.
     public var events: Int64
+    /// Stored chunks of events.
     public var chunks: Int
     /// Chunks that reference long strings stored in earlier chunks instead of repeating them
     /// (written by ingest since format version 5).
     public var referencingChunks: Int
+    /// Stored plan-state snapshots.
     public var snapshots: Int
     /// Shared compression dictionaries.
     public var dictionaries: Int

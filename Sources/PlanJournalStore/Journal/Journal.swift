@@ -20,6 +20,7 @@ import Synchronization
 public final class Journal: Sendable {
     /// The database file, or the PostgreSQL URL as given.
     public let path: String
+    /// The settings the journal was opened with.
     public let configuration: JournalConfiguration
     let writer: WriterBox
     private let readers = Mutex<[ReaderBox]>([])
