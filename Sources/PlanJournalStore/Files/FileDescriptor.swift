@@ -52,16 +52,8 @@ package struct FileDescriptor: Sendable {
     package func read(
         count: Int, at offset: Int, failure: String, context: JournalError.Context = .init()
     ) throws(JournalError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { raw in
-                pread(rawValue, raw.baseAddress! + done, count - done, off_t(offset + done))
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Self.failure(failure, context: context) }
-            done += n
-        }
+        let (bytes, read) = readAvailable(count: count, at: offset)
+        guard read == count else { throw Self.failure(failure, context: context) }
         return bytes
     }
 
