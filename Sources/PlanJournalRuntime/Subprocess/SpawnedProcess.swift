@@ -9,8 +9,8 @@ import Synchronization
 /// and with none of our other descriptors.
 final class SpawnedProcess: Sendable {
     let pid: pid_t
-    /// The child's standard input (`fd` -1 once closed), and how many bytes were written to it.
-    private let input: Mutex<(fd: Int32, written: Int)>
+    /// The child's standard input.
+    private let input: ChildInput
     /// Reads the child's standard output.
     let output: FileHandle
 
@@ -82,11 +82,9 @@ final class SpawnedProcess: Sendable {
             throw Self.failure(executable, status)
         }
         pid = child
-        input = Mutex((toChild[1], 0))
+        input = ChildInput(fd: toChild[1])
         output = FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true)
     }
-
-    deinit { closeInput() }
 
     /// This process's environment, with `PYTHONUNBUFFERED=1` unless it sets that: a Python agent
     /// that prints its reply without `flush=True` would otherwise hold it in its buffer (a pipe
@@ -107,62 +105,21 @@ final class SpawnedProcess: Sendable {
     }
 
     /// Writes all of `bytes` to the child's standard input; the offset in the input where they
-    /// start, or `nil` when they cannot be written (the child closed it, or ended). A write to a
-    /// closed pipe raises SIGPIPE, which would end planj: it is blocked on this thread for the
-    /// write, and taken back if the write raised it.
+    /// start, or `nil` when they cannot be written (the child closed it or ended, or
+    /// ``closeInput()`` was called while they waited for the child to read).
     func write(_ bytes: [UInt8]) -> Int? {
-        input.withLock { input in
-            let fd = input.fd
-            guard fd >= 0 else { return nil }
-            let start = input.written
-            var pipeSignal = sigset_t()
-            sigemptyset(&pipeSignal)
-            sigaddset(&pipeSignal, SIGPIPE)
-            var old = sigset_t()
-            pthread_sigmask(SIG_BLOCK, &pipeSignal, &old)
-            defer {
-                var pending = sigset_t()
-                sigpending(&pending)
-                if sigismember(&pending, SIGPIPE) == 1 {
-                    var now = timespec()
-                    _ = sigtimedwait(&pipeSignal, nil, &now)
-                }
-                pthread_sigmask(SIG_SETMASK, &old, nil)
-            }
-            let done = bytes.withUnsafeBytes { buffer in
-                var done = 0
-                while done < buffer.count {
-                    let n = Foundation.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        break
-                    }
-                    done += n
-                }
-                return done
-            }
-            input.written += done
-            return done == bytes.count ? start : nil
-        }
+        input.write(bytes)
     }
 
-    /// Closes the child's standard input (the protocol's signal to end).
+    /// Closes the child's standard input (the protocol's signal to end), without waiting for a
+    /// write under way: that write fails.
     func closeInput() {
-        input.withLock { input in
-            if input.fd >= 0 { close(input.fd) }
-            input.fd = -1
-        }
+        input.close()
     }
 
-    /// How far into its standard input the child has read: what was written less what the pipe
-    /// still holds (`FIONREAD`); `nil` once the input is closed.
+    /// How far into its standard input the child has read; `nil` once the input is closed.
     func inputRead() -> Int? {
-        input.withLock { input in
-            guard input.fd >= 0 else { return nil }
-            var unread: Int32 = 0
-            guard ioctl(input.fd, UInt(FIONREAD), &unread) == 0 else { return nil }
-            return input.written - Int(unread)
-        }
+        input.bytesRead()
     }
 
     /// Waits until the child ends (blocking the calling thread).
