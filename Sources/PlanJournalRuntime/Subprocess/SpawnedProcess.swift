@@ -13,6 +13,10 @@ final class SpawnedProcess: Sendable {
     private let input: ChildInput
     /// Reads the child's standard output.
     let output: FileHandle
+    /// Whether the child has been reaped, or is about to be: set by ``waitForExit()`` before its
+    /// `waitpid`, and read by ``send(_:)`` under the same lock, so a signal is sent only while
+    /// the pid is the child's (running, or a zombie, whose pid no other process can get).
+    private let reaped = Mutex(false)
 
     /// How a child ended.
     enum Termination: Sendable, CustomStringConvertible {
@@ -122,8 +126,14 @@ final class SpawnedProcess: Sendable {
         input.bytesRead()
     }
 
-    /// Waits until the child ends (blocking the calling thread).
+    /// Waits until the child ends (blocking the calling thread), then reaps it. It is marked as
+    /// reaped (see ``reaped``) while it is still a zombie, so that ``send(_:)`` never signals
+    /// its pid once another process may have it.
     func waitForExit() -> Termination {
+        var info = siginfo_t()
+        // Waits for the end without reaping: until then, the pid stays the child's.
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+        reaped.withLock { $0 = true }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (they are macros).
@@ -131,9 +141,12 @@ final class SpawnedProcess: Sendable {
         return signal == 0 ? .exited((status >> 8) & 0xFF) : .killed(signal)
     }
 
-    /// Sends `signal` to the child (nothing when it has been waited for already).
+    /// Sends `signal` to the child; nothing once it has been reaped (its pid may be another
+    /// process's by then).
     func send(_ signal: Int32) {
-        kill(pid, signal)
+        reaped.withLock { reaped in
+            if !reaped { kill(pid, signal) }
+        }
     }
 
     /// A pipe whose ends are closed in programs we start (the child gets its ends by `dup2`).
