@@ -50,6 +50,7 @@ enum RunDriver {
     /// The agent programs the runs started end with it.
     static func cancellable<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await body() }
+        let progress = DriveProgress()
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
         interrupt.setEventHandler {
@@ -61,9 +62,9 @@ enum RunDriver {
         signal(SIGTERM, SIG_IGN)
         let terminate = DispatchSource.makeSignalSource(signal: SIGTERM)
         terminate.setEventHandler {
-            terminating.store(true, ordering: .releasing)
+            progress.terminating.store(true, ordering: .releasing)
             Output.error(
-                finished.load(ordering: .acquiring)
+                progress.finished.load(ordering: .acquiring)
                     ? "planj: SIGTERM: stopping"
                     : "planj: SIGTERM: stopping; the run stays as journaled, not completed: `planj resume RUN` goes on "
                         + "with it (`planj cancel RUN` ends it)")
@@ -82,16 +83,22 @@ enum RunDriver {
             SubprocessChannel.stopAll()
         }
         let result = await task.result
-        finished.store(true, ordering: .releasing)
+        progress.finished.store(true, ordering: .releasing)
         // The runs, cut off by SIGTERM, end here before its handler ends planj: its exit status
         // is the one to give.
-        while terminating.load(ordering: .acquiring) { try? await Task.sleep(for: .seconds(1)) }
+        while progress.terminating.load(ordering: .acquiring) { try? await Task.sleep(for: .seconds(1)) }
         return try result.get()
     }
 
-    /// Set once SIGTERM came (see ``cancellable(_:)``), and once the runs ended.
-    private static let terminating = Atomic(false)
-    private static let finished = Atomic(false)
+    /// What SIGTERM's handler in one ``cancellable(_:)`` knows of its runs: one per call, so that
+    /// runs driven after others in the same process (by a test, or a library user) do not start
+    /// as finished (SIGTERM then said the runs were done with, not that they could be resumed).
+    private final class DriveProgress: Sendable {
+        /// Set once SIGTERM came.
+        let terminating = Atomic(false)
+        /// Set once the runs ended.
+        let finished = Atomic(false)
+    }
 
     static func summary(_ r: RunResult) -> String {
         let t = r.state.totals
