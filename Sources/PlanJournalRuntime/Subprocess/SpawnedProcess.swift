@@ -162,7 +162,7 @@ final class SpawnedProcess: Sendable {
 
     private static func failure(_ executable: String, _ code: Int32) -> RuntimeError {
         let reason = String(cString: strerror(code))
-        // The file exists and is executable (``SubprocessChannel/locate(_:)``): ENOENT means the
+        // The file exists and is executable (``ProgramLocator/locate(_:)``): ENOENT means the
         // interpreter of its `#!` line is missing.
         let hint = code == ENOENT ? " (is the interpreter on its #! line installed?)" : ""
         return RuntimeError("usage", "cannot start \(executable): \(reason)\(hint)")

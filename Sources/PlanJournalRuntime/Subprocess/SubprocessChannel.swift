@@ -11,15 +11,16 @@ import Synchronization
 public final class SubprocessChannel: Sendable {
     /// The command line, for messages.
     public let commandLine: String
-    private let process: SpawnedProcess
-    private let shared = Shared()
+    let process: SpawnedProcess
+    let shared = Shared()
 
     /// What the channel, its reader thread and its waiter thread share.
-    private final class Shared: Sendable {
+    final class Shared: Sendable {
         let state = Mutex<State>(State())
     }
 
-    private struct State {
+    /// The calls waiting for replies, and how the program stands.
+    struct State {
         var nextID = 1
         var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
         /// Where each pending request starts in the program's input, once written.
@@ -31,15 +32,6 @@ public final class SubprocessChannel: Sendable {
         var outputEnded = false
     }
 
-    /// The channels whose programs may still run, for ``stopAll()``; held weakly, so that
-    /// releasing a channel stops its program.
-    private static let live = Mutex<[ObjectIdentifier: WeakChannel]>([:])
-
-    private final class WeakChannel: Sendable {
-        weak let channel: SubprocessChannel?
-        init(_ channel: SubprocessChannel) { self.channel = channel }
-    }
-
     /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments.
     /// - Throws: ``RuntimeError`` `usage` when there is no such program or it cannot be started.
     public init(arguments: [String]) throws {
@@ -47,7 +39,7 @@ public final class SubprocessChannel: Sendable {
         let ending = RuntimeError("subprocess", "planj is ending: no program is started")
         guard !Self.closed.withLock({ $0 }) else { throw ending }
         commandLine = arguments.joined(separator: " ")
-        process = try SpawnedProcess(executable: try Self.locate(program), arguments: arguments)
+        process = try SpawnedProcess(executable: try ProgramLocator.locate(program), arguments: arguments)
         Self.live.withLock { $0[ObjectIdentifier(self)] = WeakChannel(self) }
         // Started while ``stopAllForGood()`` took its list: stopped here instead.
         if Self.closed.withLock({ $0 }) {
@@ -62,33 +54,6 @@ public final class SubprocessChannel: Sendable {
         let waiter = Thread { Self.awaitExit(of: process, shared: shared, commandLine: commandLine) }
         waiter.name = "planj-subprocess-waiter"
         waiter.start()
-    }
-
-    /// The path of `program`: as given when it holds a `/`, else the first match on `$PATH`.
-    static func locate(_ program: String) throws -> String {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if program.contains("/") {
-            guard fm.fileExists(atPath: program, isDirectory: &isDirectory), !isDirectory.boolValue,
-                fm.isExecutableFile(atPath: program)
-            else {
-                throw RuntimeError(
-                    "usage",
-                    isDirectory.boolValue
-                        ? "\(program) is a directory, not a program" : "cannot find the program \(program) (or it is not executable)")
-            }
-            return program
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(program)"
-            if fm.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-                fm.isExecutableFile(atPath: candidate)
-            {
-                return candidate
-            }
-        }
-        throw RuntimeError("usage", "cannot find the program \(program) on $PATH")
     }
 
     /// The program's process id.
@@ -124,25 +89,7 @@ public final class SubprocessChannel: Sendable {
         Self.stopInBackground(process, shared)
     }
 
-    /// ``stop(grace:)`` on a thread of its own (a program replaced by a new one): ``stopAll()``
-    /// waits for it, so that the program does not outlive planj.
-    func stopInBackground() {
-        Self.live.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(self)) }
-        Self.stopInBackground(process, shared)
-    }
-
-    private static func stopInBackground(_ process: SpawnedProcess, _ shared: Shared) {
-        guard shared.state.withLock({ $0.ended == nil }) else { return }
-        stopping.enter()
-        let stopper = Thread {
-            stop(process, shared, grace: .milliseconds(500))
-            stopping.leave()
-        }
-        stopper.name = "planj-subprocess-stopper"
-        stopper.start()
-    }
-
-    private static func stop(_ process: SpawnedProcess, _ shared: Shared, grace: Duration) {
+    static func stop(_ process: SpawnedProcess, _ shared: Shared, grace: Duration) {
         process.closeInput()
         var ended = false
         for signal in [SIGTERM, SIGKILL] where !ended {
@@ -155,34 +102,6 @@ public final class SubprocessChannel: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(1200)
         while shared.state.withLock({ $0.closed == nil }) && ContinuousClock.now < deadline { usleep(2_000) }
     }
-
-    /// Stops the programs of every channel still open (at the end of a command, or when it is
-    /// interrupted), side by side.
-    public static func stopAll() {
-        let channels = live.withLock { $0.values.compactMap(\.channel) }
-        DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
-        // And those of channels released or replaced, still being stopped.
-        waitForBackgroundStops()
-    }
-
-    /// Waits (up to 3 s) until the programs being stopped in the background (released or
-    /// replaced channels) have ended.
-    static func waitForBackgroundStops() {
-        _ = stopping.wait(timeout: .now() + 3)
-    }
-
-    /// Stops every program, as ``stopAll()`` does, and starts none after (planj is ending while
-    /// runs go on: one whose agent was stopped would start it again).
-    public static func stopAllForGood() {
-        closed.withLock { $0 = true }
-        stopAll()
-    }
-
-    /// Set by ``stopAllForGood()``.
-    private static let closed = Mutex(false)
-
-    /// Programs of released or replaced channels still being stopped (see ``stopInBackground()``).
-    private static let stopping = DispatchGroup()
 
     private static func waitForEnd(_ shared: Shared, upTo limit: Duration) -> Bool {
         let deadline = ContinuousClock.now + limit
@@ -260,134 +179,5 @@ public final class SubprocessChannel: Sendable {
             s.starts[id] = nil
             return s.pending.removeValue(forKey: id)
         }?.resume(throwing: error)
-    }
-
-    /// Fails every waiting call with `reason`, and every later one; those whose requests start
-    /// at or after `inputRead` (the program never read them) with ``Unread``.
-    private static func close(_ shared: Shared, reason: String, inputRead: Int? = nil) {
-        let waiting = shared.state.withLock { s in
-            if s.closed == nil { s.closed = reason }
-            defer {
-                s.pending.removeAll()
-                s.starts.removeAll()
-            }
-            return s.pending.map { id, continuation in (continuation, s.starts[id]) }
-        }
-        // The program is started again for the next call: a step's attempt that failed so may
-        // be tried again.
-        for (continuation, start) in waiting {
-            let error = RuntimeError("subprocess", reason, retryable: true)
-            if let start, let inputRead, start >= inputRead {
-                continuation.resume(throwing: Unread(error: error))
-            } else {
-                continuation.resume(throwing: error)
-            }
-        }
-    }
-
-    private static func readReplies(from output: FileHandle, shared: Shared, commandLine: String) {
-        var buffer = LineBuffer()
-        var lineNumber = 0
-        while true {
-            let chunk = output.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let line = buffer.nextLine() {
-                lineNumber += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-                deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
-            }
-        }
-        if !buffer.rest.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
-            // A last reply without its newline; one that does not parse was cut off as the
-            // program died: its call fails with how the program ended (and may be tried again),
-            // not as a reply that is not JSON.
-            let line = Array(buffer.rest)
-            if case .reply = ReplyLine.read(line[...]) {
-                deliver(line, lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
-            } else {
-                notify(commandLine, "stdout line \(lineNumber + 1) was cut off at the end of its output (ignored)")
-            }
-        }
-        shared.state.withLock { $0.outputEnded = true }
-        // A program that ended is named by how it ended (the waiter closes the channel then); one
-        // that closed its output and keeps running fails the calls now.
-        let deadline = ContinuousClock.now + .milliseconds(200)
-        while shared.state.withLock({ $0.ended == nil }) && ContinuousClock.now < deadline { usleep(5_000) }
-        if shared.state.withLock({ $0.ended == nil }) { close(shared, reason: "\(commandLine) closed its standard output") }
-    }
-
-    /// Waits for the program to end; its calls then fail, once the reader has taken what the
-    /// program wrote, or after a second (a child of the program may hold its output open).
-    private static func awaitExit(of process: SpawnedProcess, shared: Shared, commandLine: String) {
-        let termination = process.waitForExit()
-        // Before anything else is written: the requests past this point were never read.
-        let inputRead = process.inputRead()
-        let deadline = ContinuousClock.now + .seconds(1)
-        shared.state.withLock { $0.ended = termination }
-        while !shared.state.withLock({ $0.outputEnded }) && ContinuousClock.now < deadline { usleep(5_000) }
-        close(shared, reason: "\(commandLine) \(termination)", inputRead: inputRead)
-    }
-
-    private static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
-        let id: Int
-        let reply: JSONValue?
-        switch ReplyLine.read(line[...]) {
-        case .reply(let n, let value):
-            (id, reply) = (n, value)
-        case .unreadable(let n, let why):
-            (id, reply) = (n, nil)
-            notify(commandLine, "stdout line \(lineNumber) answers id \(n) but is not valid JSON: \(why)")
-        case .other:
-            notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(String(decoding: line.prefix(200), as: UTF8.self))")
-            return
-        }
-        guard let continuation = shared.state.withLock({ s in
-            s.starts[id] = nil
-            return s.pending.removeValue(forKey: id)
-        }) else {
-            notify(commandLine, "stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)")
-            return
-        }
-        guard let reply else {
-            continuation.resume(
-                throwing: RuntimeError(
-                    "subprocess_error", "\(commandLine) answered call \(id) with a line that is not valid JSON", retryable: false))
-            return
-        }
-        if let error = reply["error"], error != .null {
-            // Model calls made before the failure (`calls`, as in results) cost tokens all the
-            // same; ``call(_:_:)`` names their purpose after the method when they do not.
-            continuation.resume(
-                throwing: RuntimeError(
-                    error["type"]?.stringValue ?? "subprocess_error",
-                    error["message"]?.stringValue ?? error.textValue ?? "error",
-                    retryable: error["retryable"]?.boolValue ?? false,
-                    calls: (error["calls"]?.arrayValue ?? []).compactMap { ModelCall(wire: $0, purpose: "") }))
-        } else {
-            continuation.resume(returning: reply["result"] ?? .null)
-        }
-    }
-
-    private static func notify(_ commandLine: String, _ message: String) {
-        report("\(commandLine): \(message)")
-    }
-
-    /// Where notes about agent programs go (a line of output that is not a reply, a program
-    /// started again): by default standard error, as `planj: NOTE`.
-    private static let notes = Mutex<@Sendable (String) -> Void>({ note in
-        try? FileHandle.standardError.write(contentsOf: Data("planj: \(note)\n".utf8))
-    })
-
-    /// Sends notes about agent programs (see ``report(_:)``) to `handler` instead of standard
-    /// error: a library user's logger, say.
-    public static func reportNotes(to handler: @escaping @Sendable (String) -> Void) {
-        notes.withLock { $0 = handler }
-    }
-
-    /// Passes a note about an agent program to the handler of ``reportNotes(to:)``.
-    static func report(_ note: String) {
-        let handler = notes.withLock { $0 }
-        handler(note)
     }
 }

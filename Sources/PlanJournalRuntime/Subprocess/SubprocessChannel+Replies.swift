@@ -1,0 +1,116 @@
+import Foundation
+import PlanJournalCore
+import Synchronization
+
+/// What the channel's reader and waiter threads do: read the program's replies and hand them to
+/// the calls waiting for them, and close the channel once the program has ended.
+extension SubprocessChannel {
+    /// Fails every waiting call with `reason`, and every later one; those whose requests start
+    /// at or after `inputRead` (the program never read them) with ``Unread``.
+    static func close(_ shared: Shared, reason: String, inputRead: Int? = nil) {
+        let waiting = shared.state.withLock { s in
+            if s.closed == nil { s.closed = reason }
+            defer {
+                s.pending.removeAll()
+                s.starts.removeAll()
+            }
+            return s.pending.map { id, continuation in (continuation, s.starts[id]) }
+        }
+        // The program is started again for the next call: a step's attempt that failed so may
+        // be tried again.
+        for (continuation, start) in waiting {
+            let error = RuntimeError("subprocess", reason, retryable: true)
+            if let start, let inputRead, start >= inputRead {
+                continuation.resume(throwing: Unread(error: error))
+            } else {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// The reader thread: reads the program's output to its end, handing each reply to its call.
+    static func readReplies(from output: FileHandle, shared: Shared, commandLine: String) {
+        var buffer = LineBuffer()
+        var lineNumber = 0
+        while true {
+            let chunk = output.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            while let line = buffer.nextLine() {
+                lineNumber += 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
+            }
+        }
+        if !buffer.rest.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
+            // A last reply without its newline; one that does not parse was cut off as the
+            // program died: its call fails with how the program ended (and may be tried again),
+            // not as a reply that is not JSON.
+            let line = Array(buffer.rest)
+            if case .reply = ReplyLine.read(line[...]) {
+                deliver(line, lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
+            } else {
+                notify(commandLine, "stdout line \(lineNumber + 1) was cut off at the end of its output (ignored)")
+            }
+        }
+        shared.state.withLock { $0.outputEnded = true }
+        // A program that ended is named by how it ended (the waiter closes the channel then); one
+        // that closed its output and keeps running fails the calls now.
+        let deadline = ContinuousClock.now + .milliseconds(200)
+        while shared.state.withLock({ $0.ended == nil }) && ContinuousClock.now < deadline { usleep(5_000) }
+        if shared.state.withLock({ $0.ended == nil }) { close(shared, reason: "\(commandLine) closed its standard output") }
+    }
+
+    /// Waits for the program to end; its calls then fail, once the reader has taken what the
+    /// program wrote, or after a second (a child of the program may hold its output open).
+    static func awaitExit(of process: SpawnedProcess, shared: Shared, commandLine: String) {
+        let termination = process.waitForExit()
+        // Before anything else is written: the requests past this point were never read.
+        let inputRead = process.inputRead()
+        let deadline = ContinuousClock.now + .seconds(1)
+        shared.state.withLock { $0.ended = termination }
+        while !shared.state.withLock({ $0.outputEnded }) && ContinuousClock.now < deadline { usleep(5_000) }
+        close(shared, reason: "\(commandLine) \(termination)", inputRead: inputRead)
+    }
+
+    /// Resumes the call `line` answers with its result or error (or notes why it cannot).
+    static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
+        let id: Int
+        let reply: JSONValue?
+        switch ReplyLine.read(line[...]) {
+        case .reply(let n, let value):
+            (id, reply) = (n, value)
+        case .unreadable(let n, let why):
+            (id, reply) = (n, nil)
+            notify(commandLine, "stdout line \(lineNumber) answers id \(n) but is not valid JSON: \(why)")
+        case .other:
+            notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(String(decoding: line.prefix(200), as: UTF8.self))")
+            return
+        }
+        guard let continuation = shared.state.withLock({ s in
+            s.starts[id] = nil
+            return s.pending.removeValue(forKey: id)
+        }) else {
+            notify(commandLine, "stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)")
+            return
+        }
+        guard let reply else {
+            continuation.resume(
+                throwing: RuntimeError(
+                    "subprocess_error", "\(commandLine) answered call \(id) with a line that is not valid JSON", retryable: false))
+            return
+        }
+        if let error = reply["error"], error != .null {
+            // Model calls made before the failure (`calls`, as in results) cost tokens all the
+            // same; ``call(_:_:)`` names their purpose after the method when they do not.
+            continuation.resume(
+                throwing: RuntimeError(
+                    error["type"]?.stringValue ?? "subprocess_error",
+                    error["message"]?.stringValue ?? error.textValue ?? "error",
+                    retryable: error["retryable"]?.boolValue ?? false,
+                    calls: (error["calls"]?.arrayValue ?? []).compactMap { ModelCall(wire: $0, purpose: "") }))
+        } else {
+            continuation.resume(returning: reply["result"] ?? .null)
+        }
+    }
+}
