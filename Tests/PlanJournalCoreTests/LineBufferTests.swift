@@ -29,4 +29,13 @@ import Testing
         #expect(lines == [Array("a".utf8), Array("b".utf8)])
         #expect(rest.isEmpty)
     }
+
+    /// Blank lines are JSON whitespace only; a byte order mark goes only from the start.
+    @Test func blankLinesAndByteOrderMarksAreKnown() {
+        #expect(LineBuffer.isBlank(Array(" \t\r".utf8)) && LineBuffer.isBlank([UInt8]()) && LineBuffer.isBlank(Array(" \n ".utf8)))
+        #expect(!LineBuffer.isBlank(Array(" {} ".utf8)) && !LineBuffer.isBlank([0x0B]))
+        #expect(LineBuffer.droppingByteOrderMark([0xEF, 0xBB, 0xBF, 0x7B][...]) == [0x7B])
+        #expect(LineBuffer.droppingByteOrderMark([0x7B, 0xEF, 0xBB, 0xBF][...]) == [0x7B, 0xEF, 0xBB, 0xBF])
+        #expect(LineBuffer.droppingByteOrderMark([0xEF, 0xBB][...]) == [0xEF, 0xBB])
+    }
 }

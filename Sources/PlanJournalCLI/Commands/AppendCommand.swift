@@ -50,7 +50,7 @@ extension Planj {
                 var notedEpoch = false
                 var notedKinds: Set<String> = []
                 try await StreamLines.forEach(fileDescriptor: 0) { number, line in
-                    guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { return }
+                    guard !LineBuffer.isBlank(line) else { return }
                     do {
                         guard line.count <= maxLineBytes else {
                             throw JournalError(
@@ -162,7 +162,7 @@ enum StreamLines {
                 number += 1
                 // A byte order mark before the first line (Windows and .NET writers put one), as
                 // ingest and import allow.
-                try await body(number, Array(number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) ? line.dropFirst(3) : line))
+                try await body(number, Array(number == 1 ? LineBuffer.droppingByteOrderMark(line) : line))
             }
         }
         if !pending.rest.isEmpty {

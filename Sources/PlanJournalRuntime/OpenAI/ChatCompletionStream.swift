@@ -29,7 +29,7 @@ struct ChatCompletionStream {
     /// Whether `bytes` (after any byte order mark) look like an event stream: they open with a
     /// `data:` or `event:` field or a `:` comment.
     static func looksLikeEventStream(_ bytes: ArraySlice<UInt8>) -> Bool {
-        let start = bytes.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let start = bytes.drop(while: LineBuffer.isWhitespace)
         return start.starts(with: Array("data:".utf8)) || start.starts(with: Array("event:".utf8)) || start.first == UInt8(ascii: ":")
     }
 

@@ -115,11 +115,10 @@ public struct OpenAIClient: Sendable {
     /// - Throws: a retryable `bad_reply` when `reply` is not a chat completion, naming what it is
     ///   (the server's error when it sent one with a 2xx status).
     private func completion(in reply: HTTPReply) throws -> (JSONValue, JSONValue, String?) {
-        var body = reply.body[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let body = LineBuffer.droppingByteOrderMark(reply.body[...])
         let contentType = reply.header("Content-Type") ?? ""
         // A JSON object sent as an event stream is read as the object it is.
-        let opensObject = body.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }.first == UInt8(ascii: "{")
+        let opensObject = body.drop(while: LineBuffer.isWhitespace).first == UInt8(ascii: "{")
         let isStream =
             ChatCompletionStream.looksLikeEventStream(body) || (contentType.lowercased().hasPrefix("text/event-stream") && !opensObject)
         let parsed = isStream ? ChatCompletionStream.completion(from: body) : try? JSONValue(parsing: Array(body))
@@ -146,7 +145,7 @@ public struct OpenAIClient: Sendable {
     static func describe(_ body: ArraySlice<UInt8>, contentType: String, isStream: Bool, parsed: JSONValue?) -> String {
         let type = contentType.isEmpty ? "" : " (Content-Type: \(contentType))"
         let start = String(decoding: body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
-        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return "an empty body" + type }
+        if LineBuffer.isBlank(body) { return "an empty body" + type }
         if isStream { return "an event stream without chat.completion.chunk data" + type + ": " + start }
         let lowered = start.lowercased()
         if contentType.lowercased().contains("html") || lowered.hasPrefix("<!doctype html") || lowered.hasPrefix("<html") {

@@ -18,9 +18,8 @@ enum ReplyLine {
     /// (`JSON.stringify` of text cut inside an emoji); `NaN`, `Infinity` and `-Infinity` (which
     /// Python's `json.dumps` writes) read as `null`.
     static func read(_ line: ArraySlice<UInt8>) -> Reading {
-        var line = line
         // A byte order mark (some runtimes write one at the start of their output).
-        if line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
+        let line = LineBuffer.droppingByteOrderMark(line)
         let text = Array(String(decoding: line, as: UTF8.self).utf8)
         do {
             let value = try JSONValue(parsing: text)

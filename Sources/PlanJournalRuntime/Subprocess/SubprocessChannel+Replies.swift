@@ -38,11 +38,11 @@ extension SubprocessChannel {
             buffer.append(chunk)
             while let line = buffer.nextLine() {
                 lineNumber += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                if LineBuffer.isBlank(line) { continue }
                 deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
             }
         }
-        if !buffer.rest.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
+        if !LineBuffer.isBlank(buffer.rest) {
             // A last reply without its newline; one that does not parse was cut off as the
             // program died: its call fails with how the program ended (and may be tried again),
             // not as a reply that is not JSON.

@@ -37,7 +37,7 @@ public final class PortableSource: CopySource {
         func take(_ raw: ArraySlice<UInt8>) throws(JournalError) {
             line += 1
             // A byte order mark before the first line, as `import` and `ingest` allow.
-            let raw = line == 1 && raw.starts(with: [0xEF, 0xBB, 0xBF]) ? raw.dropFirst(3) : raw
+            let raw = line == 1 ? LineBuffer.droppingByteOrderMark(raw) : raw
             guard !raw.isEmpty else { return }
             let event: JournalEvent
             do {

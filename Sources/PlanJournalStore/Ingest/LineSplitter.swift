@@ -7,7 +7,6 @@ struct LineSplitter {
     let maxLineBytes: Int
     /// The input's first bytes while they may still be a byte order mark; `nil` once decided.
     private var head: [UInt8]? = []
-    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
     private var pending: [UInt8] = []
     private var overflowLength: Int?
     private(set) var lineNumber = 0
@@ -23,12 +22,12 @@ struct LineSplitter {
     mutating func push(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
         guard var first = head else { return try split(bytes, sink) }
         first += bytes
-        if first.count < Self.byteOrderMark.count && Self.byteOrderMark.starts(with: first) {
+        if first.count < LineBuffer.byteOrderMark.count && LineBuffer.byteOrderMark.starts(with: first) {
             head = first
             return
         }
         head = nil
-        try split(first.starts(with: Self.byteOrderMark) ? Array(first.dropFirst(Self.byteOrderMark.count)) : first, sink)
+        try split(first.starts(with: LineBuffer.byteOrderMark) ? Array(first.dropFirst(LineBuffer.byteOrderMark.count)) : first, sink)
     }
 
     private mutating func split(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {

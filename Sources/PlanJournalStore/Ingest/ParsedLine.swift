@@ -17,7 +17,7 @@ enum ParsedLine: Sendable {
             error.context.seq = salvageSeq(line)
             return .invalid(error, line: number, run: salvageRunID(line))
         }
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank(line: number) }
+        if LineBuffer.isBlank(line) { return .blank(line: number) }
         if number == 1 && line.starts(with: [0x04, 0x22, 0x4D, 0x18]) {
             return .invalid(
                 JournalError(.syntax, "the input is an LZ4 frame (a .pjl file), not JSON Lines: load it with planj import"),
