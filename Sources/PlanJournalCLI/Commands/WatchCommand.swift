@@ -55,14 +55,11 @@ extension Planj {
                 }
                 var from: Int64 = 1
                 if redraw {
-                    // What the journal holds already is drawn once: a long run is not drawn again
+                    // What the journal holds already is drawn once, from its state (read from the
+                    // nearest snapshot): a long run is neither folded from its start nor drawn again
                     // for each of its events while catching up.
-                    var last: JournalEvent?
-                    try journal.forEachEvent(of: run) { (e) throws(JournalError) in
-                        projection.apply(&state, e)
-                        last = e
-                    }
-                    if let last {
+                    state = try journal.state(of: run)
+                    if state.seq > 0, let last = try journal.events(of: run, from: state.seq, to: state.seq).first {
                         draw(last)
                         if last.knownKind == .runCompleted { return }
                         from = last.seq + 1
