@@ -358,6 +358,37 @@ import Testing
         #expect(diff.agree, "\(diff.firstDivergence?.reason ?? "")")
     }
 
+    /// A denial and a cancellation read in the same pass: the denied step is journaled as
+    /// skipped, as a denial alone makes it, and its replay (which cancels before asking) agrees.
+    @Test(.timeLimit(.minutes(1))) func aDenialThatComesWithACancellationIsJournaledAsASkip() async throws {
+        let t = try TemporaryJournal()
+        var options = RunnerOptions()
+        options.approval = .ask
+        options.pollInterval = .milliseconds(400)
+        let runner = PlanRunner(
+            journal: t.journal,
+            planner: ClosurePlanner(name: "p") { _ in
+                PlanProposal(steps: [PlanStep(id: "a"), PlanStep(id: "gate", dependsOn: ["a"], requiresApproval: true)])
+            },
+            executor: ClosureExecutor(name: "e") { _, _ in StepAnswer(output: "ok") }, options: options)
+        let running = Task { try await runner.start(.init(goal: "deny and cancel", runID: "dc")) }
+        let other = try t.reopen()
+        for try await e in other.subscribe(to: "dc", pollInterval: .milliseconds(10)) where e.kind == "approval.requested" {
+            try await other.resolveApproval(run: "dc", step: "gate", granted: false, approver: "ana")
+            _ = try await other.requestCancel(run: "dc", actor: "human:ana")
+            break
+        }
+        let result = try await running.value
+        #expect(result.status == "cancelled")
+        #expect(result.state.step("gate")?.status == .skipped)
+        let skip = try t.journal.events(of: "dc").first { $0.knownKind == .stepSkipped && $0.dataString("step_id") == "gate" }
+        #expect(skip?.dataString("reason") == "approval denied")
+        let replayer = Replayer(journal: t.journal)
+        let replay = try await replayer.reexecute("dc", at: try replayer.forkPoint(of: "dc"), as: "dc.r", planner: nil, executor: nil)
+        let diff = try RunDiff("dc", "dc.r", in: t.journal)
+        #expect(replay.status == "cancelled" && diff.agree, "\(diff.firstDivergence?.reason ?? "")")
+    }
+
     /// A cancel request that reached the journal while the runner was already completing the run
     /// otherwise (its note lands before `run.completed`) is not replayed: the fork ends as the
     /// run did.

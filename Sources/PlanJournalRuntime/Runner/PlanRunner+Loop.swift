@@ -178,15 +178,7 @@ extension PlanRunner {
                 }
                 if let ending = try await replan(&p, p.finalFailures[0], recorder: recorder) { return ending }
             }
-            // A denied step will not run: journal it as skipped.
-            if p.hasUnskippedDenials {
-                for step in p.plan where p.status[step.id] == .denied {
-                    try await recorder.record(
-                        .stepSkipped, actor: "system",
-                        data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
-                    p.status[step.id] = .skipped
-                }
-            }
+            try await skipDenied(&p, recorder: recorder)
             var scan = p.scan()
             if scan.settled && running == 0 { return .done }
             switch p.planApproval {
@@ -282,6 +274,9 @@ extension PlanRunner {
     /// Journals `run.completed` with the outcome and totals, and returns the final state.
     private func complete(_ p: RunProgress, _ ending: Ending, recorder: RunRecorder) async throws -> RunResult {
         var p = p
+        // A denial that came with the run's end (a cancel read in the same pass) is journaled as
+        // a denial always is, before the end's own skips.
+        try await skipDenied(&p, recorder: recorder)
         if ending.cancelled {
             // A cancelled run's steps that did not run never will.
             for step in p.plan where p.status[step.id] == .pending || p.status[step.id] == .running {
@@ -337,5 +332,16 @@ extension PlanRunner {
         return RunResult(
             run: recorder.run, status: status, stoppedBy: ending.stoppedBy, finalAnswer: answer, error: ending.error,
             state: state, startedAt: p.startedAt ?? state.startedAt)
+    }
+
+    /// Journals each denied step as skipped: a denied step will not run.
+    private func skipDenied(_ p: inout RunProgress, recorder: RunRecorder) async throws {
+        guard p.hasUnskippedDenials else { return }
+        for step in p.plan where p.status[step.id] == .denied {
+            try await recorder.record(
+                .stepSkipped, actor: "system",
+                data: .record(["step_id": .string(step.id), "reason": .string("approval denied")]))
+            p.status[step.id] = .skipped
+        }
     }
 }
