@@ -42,7 +42,12 @@ extension Planj {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 try await global.withJournal { journal in
                     let note = try await journal.requestCancel(run: run, actor: "human:\(HumanActor.name(actor))", reason: reason)
-                    let events = try journal.events(of: run)
+                    // What deciding needs: `run.started` and the notes, not the whole run (a long
+                    // run holds millions of events).
+                    var events: [JournalEvent] = []
+                    try journal.forEachEvent(of: run) { e in
+                        if e.knownKind == .runStarted || e.knownKind == .note { events.append(e) }
+                    }
                     let ours = Self.drivenByPlanj(events)
                     let completed = ours ? try await Self.completeUndriven(run, events: events, in: journal) : false
                     if json {
@@ -71,7 +76,7 @@ extension Planj {
         }
 
         /// Completes `run` as cancelled when no process drives it; `false` when another process
-        /// drives it (or completed it meanwhile).
+        /// drives it (or completed it meanwhile). `events`: its `run.started` and notes, at least.
         static func completeUndriven(_ run: String, events: [JournalEvent], in journal: Journal) async throws -> Bool {
             let refusing = RuntimeError("cancelled", "the run is being cancelled")
             let runner = PlanRunner(
