@@ -98,6 +98,24 @@ import Testing
         #expect(try pairs(back.journal) == pairs(t.journal))
     }
 
+    /// A `.pjl` being written checks an append's expected head as a journal does.
+    @Test func aPJLFileBeingWrittenChecksTheExpectedHead() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "r", steps: 1)
+        let file = try PortableDestination(path: t.directory + "/r.pjl")
+        await #expect(throws: JournalError.self) { _ = try await file.append(run.events, to: "r", expecting: .exactly(3)) }
+        _ = try await file.append(Array(run.events[..<2]), to: "r", expecting: .noRun)
+        do {
+            _ = try await file.append(Array(run.events[2...]), to: "r", expecting: .noRun)
+            Issue.record("appended to a run expected to be absent")
+        } catch {
+            #expect(error.code == .conflict && error.context.seq == 2, "\(error)")
+        }
+        _ = try await file.append(Array(run.events[2...]), to: "r", expecting: .exactly(2))
+        try file.finish()
+        #expect(try PortableSource(file: t.directory + "/r.pjl").runs(status: nil, limit: nil).first?.events == Int64(run.events.count))
+    }
+
     @Test func copyingIntoTheSameKindOfFileTwiceNeedsNoJournal() async throws {
         let (t, _) = try await makeSource()
         let first = t.directory + "/a.pjl"

@@ -97,14 +97,15 @@ public final class PortableDestination: CopyDestination {
         return summary
     }
 
-    /// Adds `events` to the file's frame of runs. `expecting` is not checked: the events must continue
-    /// the run as this file holds it.
+    /// Adds `events` to the file's frame of runs; they must continue the run as this file holds it.
     /// - Returns: the seqs written and the run's new head hash.
-    /// - Throws: `.invalidEvent` (field `seq`) for an event of another run or one that does not continue
-    ///   it; `.io` when writing fails.
+    /// - Throws: `.conflict` when the run's head in the file is not as `expecting` says (as a
+    ///   journal's append); `.invalidEvent` (field `seq`) for an event of another run or one that
+    ///   does not continue it; `.io` when writing fails.
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq) async throws(JournalError)
         -> AppendResult
     {
+        try expecting.check(run: run, head: written[run]?.summary.events)
         var w = written[run] ?? WrittenRun(summary: Self.emptySummary(run), hashes: [], firstOwnSeq: 1)
         var chain = HashChain(head: w.summary.events == 0 ? HashChain.genesis : try hash(of: run, at: w.summary.events))
         for e in events {

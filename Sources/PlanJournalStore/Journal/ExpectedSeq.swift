@@ -81,3 +81,16 @@ public struct AppendConflict: Sendable, Hashable {
             context: .init(run: run, seq: actual))
     }
 }
+
+extension ExpectedSeq {
+    /// Throws the conflict of an append to `run` whose head is `head` (`nil`: no such run) when
+    /// this expectation does not hold.
+    func check(run: String, head: Int64?) throws(JournalError) {
+        switch self {
+        case .any: return
+        case .noRun: if head == nil { return }
+        case .exactly(let n): if (head ?? 0) == n { return }
+        }
+        throw AppendConflict(run: run, expected: self, actual: head).error
+    }
+}

@@ -13,13 +13,7 @@ extension JournalWriter {
         refusedCursor = nil
         var w = try begin(run, trustingCache: mayTrustCache(run, firstSeq: events.first?.seq, expecting: expecting))
         let head = w.start.rid == nil ? nil : w.start.headSeq
-        switch expecting {
-        case .any: break
-        case .noRun:
-            if head != nil { throw AppendConflict(run: run, expected: expecting, actual: head).error }
-        case .exactly(let n):
-            if (head ?? 0) != n { throw AppendConflict(run: run, expected: expecting, actual: head).error }
-        }
+        try expecting.check(run: run, head: head)
         guard let first = events.first else {
             return AppendResult(
                 run: run, firstSeq: w.start.headSeq + 1, lastSeq: w.start.headSeq, head: w.start.headHash)
