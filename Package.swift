@@ -104,7 +104,7 @@ let package = Package(
         ),
         .target(
             name: "PlanJournalTestSupport",
-            dependencies: ["PlanJournalCore", "PlanJournalStore"],
+            dependencies: ["PlanJournalCore", "PlanJournalStore", "PlanJournalRuntime"],
             path: "Tests/PlanJournalTestSupport",
             swiftSettings: swiftSettings
         ),

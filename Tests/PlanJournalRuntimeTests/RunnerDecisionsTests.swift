@@ -10,33 +10,13 @@ import Testing
 /// off by the end of its process, and what `run.completed` counts.
 @Suite struct RunnerDecisionsTests {
     /// x fails for good until a replan; the replan also changes g, whose approval was denied.
-    static func plan(revised: Bool) -> [PlanStep] {
-        [
-            PlanStep(id: "x", description: revised ? "fetch again" : "fetch"),
-            PlanStep(id: "g", description: revised ? "publish to staging" : "publish to prod", requiresApproval: true),
-            PlanStep(id: "after", dependsOn: ["g", "x"]),
-        ]
-    }
-
-    static let planner = ClosurePlanner(name: "p") { request in PlanProposal(steps: plan(revised: request.replan != nil)) }
-    static let executor = ClosureExecutor(name: "e") { request, _ in
-        if request.step.description == "fetch" { throw RuntimeError("http_error", "404", retryable: false) }
-        return StepAnswer(output: "ok \(request.step.id)")
-    }
-
-    /// Denies g's first request and grants the next.
-    final class DenyOnce: ApprovalSource {
-        let asked = Mutex(0)
-        func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
-            let n = asked.withLock { $0 += 1; return $0 }
-            return ApprovalDecision(decision: n == 1 ? "denied" : "granted", actor: "human:ana")
-        }
-    }
+    static let planner = DeniedThenReplanned.planner
+    static let executor = DeniedThenReplanned.executor
 
     @Test func aStepChangedByAReplanIsAskedForApprovalAgainAndItsSkippedDependentsRun() async throws {
         let t = try TemporaryJournal()
         let result = try await PlanRunner(
-            journal: t.journal, planner: Self.planner, executor: Self.executor, approvals: DenyOnce()
+            journal: t.journal, planner: Self.planner, executor: Self.executor, approvals: DeniedThenReplanned.DenyOnce()
         ).start(.init(goal: "approvals", runID: "ap"))
         let events = try t.journal.events(of: "ap")
         #expect(events.filter { $0.knownKind == .approvalRequested }.count == 2)

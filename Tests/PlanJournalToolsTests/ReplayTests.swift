@@ -417,26 +417,9 @@ import Testing
     /// was first planned).
     @Test func eachApprovalRequestOfAStepGetsItsOwnRecordedDecision() async throws {
         let t = try TemporaryJournal()
-        let planner = ClosurePlanner(name: "p") { request in
-            let revised = request.replan != nil
-            return PlanProposal(steps: [
-                PlanStep(id: "x", description: revised ? "fetch again" : "fetch"),
-                PlanStep(id: "g", description: revised ? "publish to staging" : "publish to prod", requiresApproval: true),
-                PlanStep(id: "after", dependsOn: ["g", "x"]),
-            ])
-        }
-        let executor = ClosureExecutor(name: "e") { request, _ in
-            if request.step.description == "fetch" { throw RuntimeError("http_error", "404", retryable: false) }
-            return StepAnswer(output: "ok \(request.step.id)")
-        }
-        final class DenyOnce: ApprovalSource {
-            let asked = Mutex(0)
-            func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
-                let n = asked.withLock { $0 += 1; return $0 }
-                return ApprovalDecision(decision: n == 1 ? "denied" : "granted", actor: "human:ana")
-            }
-        }
-        let original = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, approvals: DenyOnce())
+        let original = try await PlanRunner(
+            journal: t.journal, planner: DeniedThenReplanned.planner, executor: DeniedThenReplanned.executor,
+            approvals: DeniedThenReplanned.DenyOnce())
             .start(.init(goal: "approvals", runID: "ap"))
         #expect(original.status == "succeeded")
         let replayer = Replayer(journal: t.journal)
