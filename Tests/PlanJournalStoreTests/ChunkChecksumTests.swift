@@ -27,6 +27,16 @@ import Testing
         #expect(XXH64.hash(Self.pattern(length)) == expected)
     }
 
+    /// With a seed (what ``RepeatedStrings`` keys strings with), values of the reference algorithm
+    /// (a transcription checked against the seed-0 values above).
+    @Test(arguments: [
+        (0, 0x51E2_4C0E_9077_A48C), (5, 0x7AC0_93FE_3E6C_37DA), (31, 0x6BA8_72E9_10FB_CE5C),
+        (33, 0xBF84_912D_4DEA_9670), (100, 0x9D29_2192_454A_6A49), (1000, 0x029F_9535_5DB1_7CC1),
+    ] as [(Int, UInt64)])
+    func seededXXH64MatchesTheReference(length: Int, expected: UInt64) {
+        #expect(XXH64.hash(Self.pattern(length).span.bytes, seed: 0x0123_4567_89AB_CDEF) == expected)
+    }
+
     @Test func xxh64OfTextAndItsDigestBytes() {
         #expect(XXH64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
         #expect(XXH64.digest(Array("abc".utf8)) == [0x44, 0xBC, 0x2C, 0xF5, 0xAD, 0x77, 0x09, 0x99])

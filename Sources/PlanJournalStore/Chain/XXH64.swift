@@ -1,8 +1,9 @@
-/// XXH64 (Yann Collet's xxHash, 64-bit, seed 0): a non-cryptographic checksum that reads memory
-/// at several gigabytes a second. Chunk bodies carry it so that every read can check them for a
-/// changed byte at a small fraction of what SHA-256 costs; tampering is the hash chain's business.
+/// XXH64 (Yann Collet's xxHash, 64-bit): a non-cryptographic checksum that reads memory at
+/// several gigabytes a second. Chunk bodies carry it (seed 0) so that every read can check them
+/// for a changed byte at a small fraction of what SHA-256 costs; tampering is the hash chain's
+/// business. ``RepeatedStrings`` keys long strings with it (random seeds).
 ///
-/// The same function as the reference implementation's `XXH64(data, len, 0)`, little-endian
+/// The same function as the reference implementation's `XXH64(data, len, seed)`, little-endian
 /// loads on every platform.
 enum XXH64 {
     private static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
@@ -11,17 +12,21 @@ enum XXH64 {
     private static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
     private static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
 
-    /// The hash of `bytes`.
+    /// The hash of `bytes` (seed 0).
     static func hash(_ bytes: [UInt8]) -> UInt64 {
-        let raw = bytes.span.bytes
+        hash(bytes.span.bytes, seed: 0)
+    }
+
+    /// The hash of `raw` with `seed`.
+    static func hash(_ raw: RawSpan, seed: UInt64) -> UInt64 {
         let n = raw.byteCount
         var i = 0
         var h: UInt64
         if n >= 32 {
-            var v1 = p1 &+ p2
-            var v2 = p2
-            var v3: UInt64 = 0
-            var v4 = 0 &- p1
+            var v1 = seed &+ p1 &+ p2
+            var v2 = seed &+ p2
+            var v3 = seed
+            var v4 = seed &- p1
             while i <= n &- 32 {
                 v1 = round(v1, load64(raw, i))
                 v2 = round(v2, load64(raw, i &+ 8))
@@ -35,7 +40,7 @@ enum XXH64 {
             h = merge(h, v3)
             h = merge(h, v4)
         } else {
-            h = p5
+            h = seed &+ p5
         }
         h &+= UInt64(n)
         while i <= n &- 8 {

@@ -1,4 +1,3 @@
-import Crypto
 import PlanJournalCore
 
 /// Replaces long JSON strings (512 bytes or more) that an earlier chunk already holds (written
@@ -10,7 +9,9 @@ import PlanJournalCore
 /// generated 106 MB corpus, 3,237 of them make 9 MB; replacing them makes the journal a tenth
 /// smaller (0.946x `lz4 -9` instead of 1.06x), and leaves LZ4 HC 9% less to compress.
 ///
-/// Strings are keyed by the first 128 bits of their SHA-256. Memory is bounded: the index
+/// Strings are keyed by two XXH64 hashes of their contents with seeds drawn at random for each
+/// index (a fifth of what SHA-256 costs; the index lives in memory only, so input written to make
+/// two strings collide would have to guess the seeds). Memory is bounded: the index
 /// remembers where the last `2 * generation` distinct strings are (two generations; the older is
 /// dropped when the newer fills), 40 bytes each.
 ///
@@ -20,13 +21,13 @@ final class RepeatedStrings {
     static let minimumLength = 512
 
     private struct Key: Hashable {
-        var high: UInt64 = 0, low: UInt64 = 0
+        var high: UInt64, low: UInt64
+    }
 
-        init(_ bytes: ArraySlice<UInt8>) {
-            for (k, byte) in SHA256.hash(data: bytes).prefix(16).enumerated() {
-                if k < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
-            }
-        }
+    private let seeds = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
+
+    private func key(_ contents: RawSpan) -> Key {
+        Key(high: XXH64.hash(contents, seed: seeds.0), low: XXH64.hash(contents, seed: seeds.1))
     }
 
     /// Where a string is: ``StringReference`` in 24 bytes.
@@ -76,7 +77,7 @@ final class RepeatedStrings {
                 k = end
                 let contents = (quote + 1)..<(end - 1)
                 guard contents.count >= Self.minimumLength else { continue }
-                let key = Key(raw[contents])
+                let key = key(span.bytes.extracting(contents))
                 if let place = current[key] ?? previous[key] {
                     let earlier = place.reference
                     // One in this chunk is left to LZ4 (and a chunk never reads itself).
