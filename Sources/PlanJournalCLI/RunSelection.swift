@@ -34,10 +34,8 @@ struct RunSelection: ParsableArguments {
             _ = try journal.run(run)
             return [run]
         }
-        let cutoff = try cutoff()
-        return try journal.runs(status: status).filter { r in
-            (forks || r.parent == nil) && (cutoff.map { c in (r.startedAt ?? c) >= c } ?? true)
-        }.map(\.id).reversed()
+        return try journal.runs(RunFilter(status: status, since: try cutoff(), forks: forks ? .included : .excluded))
+            .map(\.id).reversed()
     }
 
     /// Throws when `status` is not a run status: a misspelled `--status` selected nothing, and an

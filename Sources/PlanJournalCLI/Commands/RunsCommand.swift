@@ -18,6 +18,18 @@ extension Planj {
         @Option(help: "Only runs with this status: running, succeeded, failed, partially_succeeded, cancelled.")
         var status: String?
 
+        @Option(help: ArgumentHelp("Only runs started at or after this time (RFC 3339).", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Only runs whose goal contains this text (in any case).", valueName: "text"))
+        var goal: String?
+
+        @Option(help: ArgumentHelp("Only the forks made from this run (by fork or replay).", valueName: "run"))
+        var forksOf: String?
+
+        @Flag(help: "Leave forks out.")
+        var noForks = false
+
         @Option(help: "At most this many runs.")
         var limit: Int?
 
@@ -27,11 +39,20 @@ extension Planj {
         func validate() throws {
             try RunSelection.check(status: status)
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if forksOf != nil && noForks { throw ValidationError("give --forks-of or --no-forks, not both") }
+            _ = try RunSelection.since(since)
+        }
+
+        private func filter() throws -> RunFilter {
+            RunFilter(
+                status: status, since: try RunSelection.since(since),
+                forks: forksOf.map { .of($0) } ?? (noForks ? .excluded : .included), goal: goal)
         }
 
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
-                let runs = try global.openExisting().runs(status: status, limit: limit)
+                let filter = try filter()
+                let runs = try global.openExisting().runs(filter, limit: limit)
                 if json {
                     Output.jsonArray(runs.lazy.map(RunJSON.init))
                     return
@@ -39,8 +60,9 @@ extension Planj {
                 guard !runs.isEmpty else {
                     let journal = Journal.displayName(global.journalPath)
                     Output.error(
-                        status.map { "no \($0) runs in \(journal)" }
-                            ?? "no runs in \(journal) (add some with `planj ingest FILE`)")
+                        filter == RunFilter()
+                            ? "no runs in \(journal) (add some with `planj ingest FILE`)"
+                            : "no runs in \(journal) match \(describe(filter))")
                     return
                 }
                 var table = TextTable(header: ["RUN", "STATUS", "EVENTS", "STARTED", "TOKENS", "COST", "GOAL"])
@@ -53,6 +75,20 @@ extension Planj {
                 }
                 Output.line(table.render())
             }
+        }
+
+        /// The filter in words, for the message when it keeps no run.
+        private func describe(_ filter: RunFilter) -> String {
+            var parts: [String] = []
+            if let status = filter.status { parts.append("--status \(status)") }
+            if let since { parts.append("--since \(since)") }
+            if let goal = filter.goal { parts.append("--goal \(String(reflecting: goal))") }
+            switch filter.forks {
+            case .included: break
+            case .excluded: parts.append("--no-forks")
+            case .of(let run): parts.append("--forks-of \(run)")
+            }
+            return parts.joined(separator: " ")
         }
     }
 }

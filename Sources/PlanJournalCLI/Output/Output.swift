@@ -99,11 +99,11 @@ enum Output {
     /// runs took 310 MB encoded as one array.
     static func jsonArray<S: Sequence>(_ elements: S) where S.Element: Encodable {
         let encoder = jsonEncoder(pretty: true)
-        var out: [UInt8] = Array("[\n".utf8)
+        var out: [UInt8] = Array("[".utf8)
         var first = true
         for element in elements {
             guard let data = try? encoder.encode(element) else { continue }
-            if !first { out += Array(",\n".utf8) }
+            out += Array((first ? "\n" : ",\n").utf8)
             first = false
             // Nested in the array, each line of the element is indented one level more.
             out += [0x20, 0x20]
@@ -116,7 +116,8 @@ enum Output {
                 out.removeAll(keepingCapacity: true)
             }
         }
-        out += Array("\n]\n".utf8)
+        // No element: `[]` on one line, as JSONEncoder writes an empty array.
+        out += Array((first ? "]\n" : "\n]\n").utf8)
         write(out)
     }
 

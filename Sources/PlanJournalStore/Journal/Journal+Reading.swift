@@ -40,8 +40,14 @@ extension Journal {
     ///   - status: only runs with this status (`running`, `succeeded`, ...).
     ///   - limit: at most this many.
     public func runs(status: String? = nil, limit: Int? = nil) throws(JournalError) -> [RunSummary] {
+        try runs(RunFilter(status: status), limit: limit)
+    }
+
+    /// The runs that pass `filter`, newest first, at most `limit` of them.
+    /// - Throws: `.notFound` when `filter` keeps the forks of a run the journal does not hold.
+    public func runs(_ filter: RunFilter, limit: Int? = nil) throws(JournalError) -> [RunSummary] {
         try withReader { (r) throws(JournalError) in
-            let rows = try r.runs(status: status, limit: limit)
+            let rows = try r.runs(filter, limit: limit)
             var ids = Dictionary(rows.map { ($0.rid, $0.id) }, uniquingKeysWith: { a, _ in a })
             return try rows.map { (row) throws(JournalError) in
                 // A fork's parent may be outside the rows read (another status, past the limit).

@@ -54,18 +54,45 @@ struct JournalReader {
         try runs(status: nil, limit: nil)
     }
 
-    /// The runs with `status` (any when `nil`), newest first, at most `limit` of them: the
-    /// database filters and stops, so the first few of a large journal come at once. Runs that
-    /// started at the same time (a fork and its parent) come in the order of their ids' bytes, the
-    /// same in every journal that holds them, however the runs got there.
+    /// The runs with `status` (any when `nil`), newest first, at most `limit` of them.
     func runs(status: String?, limit: Int?) throws(JournalError) -> [RunRow] {
-        let filter = status == nil ? "" : " WHERE status = ?"
+        try runs(RunFilter(status: status), limit: limit)
+    }
+
+    /// The runs that pass `filter`, newest first, at most `limit` of them: the database filters
+    /// and stops (but for the goal's text, compared here), so the first few of a large journal
+    /// come at once. Runs that started at the same time (a fork and its parent) come in the order
+    /// of their ids' bytes, the same in every journal that holds them, however the runs got there.
+    /// - Throws: `.notFound` when the filter keeps the forks of a run the journal does not hold.
+    func runs(_ filter: RunFilter, limit: Int?) throws(JournalError) -> [RunRow] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let status = filter.status {
+            conditions.append("status = ?")
+            values.append(.text(status))
+        }
+        if let since = filter.since {
+            conditions.append("(started_at IS NULL OR started_at >= ?)")
+            values.append(.int(since.microseconds))
+        }
+        switch filter.forks {
+        case .included: break
+        case .excluded: conditions.append("parent IS NULL")
+        case .of(let run):
+            conditions.append("parent = ?")
+            values.append(.int(try requireRun(run).rid))
+        }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let byID = db.dialect == .postgres ? "id COLLATE \"C\" DESC" : "id DESC"
-        let s = try db.statement("SELECT \(RunRow.columns) FROM runs\(filter) ORDER BY started_at DESC, \(byID) LIMIT ?")
-            .bindAll((status.map { [SQLValue.text($0)] } ?? []) + [.int(Int64(limit ?? Int(Int64.max)))])
+        let sqlLimit = filter.goal == nil ? limit : nil
+        let s = try db.statement("SELECT \(RunRow.columns) FROM runs\(whereClause) ORDER BY started_at DESC, \(byID) LIMIT ?")
+            .bindAll(values + [.int(Int64(sqlLimit ?? Int(Int64.max)))])
         defer { s.reset() }
         var rows: [RunRow] = []
-        while try s.step() { rows.append(RunRow(s)) }
+        while rows.count < limit ?? .max, try s.step() {
+            let row = RunRow(s)
+            if filter.admits(goal: row.goal) { rows.append(row) }
+        }
         return rows
     }
 

@@ -55,6 +55,19 @@ extension JournalConformance {
         // and whatever order they were written in.
         #expect(try journal.runs(limit: 5).map(\.id) == ["parent", "child"])
         #expect(try journal.runs(status: "cancelled").isEmpty)
+        // The other filters, in the database too (but for the goal's text).
+        #expect(try journal.runs(RunFilter(forks: .of("parent"))).map(\.id) == ["child"])
+        #expect(try journal.runs(RunFilter(forks: .of("child"))).isEmpty)
+        #expect(try journal.runs(RunFilter(forks: .excluded)).map(\.id) == ["parent"])
+        #expect(throws: JournalError.self) { try journal.runs(RunFilter(forks: .of("no-such-run"))) }
+        let started = try #require(try journal.run("parent").startedAt)
+        #expect(try journal.runs(RunFilter(since: started)).count == 2)
+        #expect(try journal.runs(RunFilter(since: Timestamp(microseconds: started.microseconds + 1))).isEmpty)
+        // A fork's goal is its parent's.
+        #expect(try journal.runs(RunFilter(goal: "GOAL FOR PAR")).map(\.id) == ["parent", "child"])
+        #expect(try journal.runs(RunFilter(goal: "goal for nobody")).isEmpty)
+        #expect(try journal.runs(RunFilter(status: "failed", goal: "goal for")).map(\.id) == ["child"])
+        #expect(try journal.runs(RunFilter(goal: "test"), limit: 1).count == 1)
         #expect { try journal.fork("parent", at: 3, as: "child") } throws: { Self.conflict($0) != nil }
         #expect(throws: JournalError.self) { try journal.fork("parent", at: 99, as: "late") }
         #expect(try journal.verify().ok)
