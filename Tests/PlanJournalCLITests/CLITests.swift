@@ -389,7 +389,7 @@ import Testing
                 #"{"run":"units","seq":3,"ts":1764152002000,"kind":"note","data":{}}"#,
             ], run: "units")
         #expect(r.status == 0)
-        #expect(r.stderr.contains("planj: note: 2 events of - have an integer ts before 1973 (first at line 2)"))
+        #expect(r.stderr.contains("planj: note: 2 events of - with an integer ts before 1973 (first at line 2)"))
         #expect(r.events.contains(#""ts":"1970-01-01T00:29:24.152001Z""#))
         #expect(r.report?["timestamps_near_epoch"] as? Int == 2)
         #expect(r.report?["first_timestamp_near_epoch"] as? Int == 2)
@@ -727,6 +727,62 @@ import Testing
         while ingest.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         #expect(ingest.terminationStatus == 0)
         #expect(try await planj("--journal", journal, "runs").stdout.contains("w3"))
+    }
+
+    /// Ctrl-C (or SIGTERM) before an ingest's input ends says that what it read is not in the
+    /// journal, then ends planj with the signal's status; the journal is as it was.
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func anInterruptedIngestSaysWhatIsNotInTheJournal(signal: Int32, status: Int32) async throws {
+        let ingest = try PlanjBinary.process(["--journal", journal, "ingest", "-"], in: directory)
+        let input = Pipe()
+        let errors = Pipe()
+        ingest.standardInput = input
+        ingest.standardError = errors
+        try ingest.run()
+        defer { if ingest.isRunning { ingest.terminate() } }
+        let line = #"{"run":"cut","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+        try await Task.sleep(for: .milliseconds(500))
+        kill(ingest.processIdentifier, signal)
+        while ingest.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(ingest.terminationStatus == status, "\(stderr)")
+        #expect(stderr.contains("interrupted: what this ingest read since it last committed is not in the journal"))
+        #expect(stderr.contains("`planj append`"))
+        #expect(try await planj("--journal", journal, "runs").stderr.contains("no runs in"))
+    }
+
+    /// A last line cut off by a writer that stopped in the middle of it (no newline after it, not
+    /// valid JSON) is left out with a note; its run's events before it land, and ingesting the
+    /// file again once the line is whole adds it. A bad line that ends with its newline still
+    /// rejects its run, and so does a whole last line that breaks a rule.
+    @Test func aCutOffLastLineIsLeftOutAndTheEventsBeforeItLand() async throws {
+        let lines = try RunBuilder.complete(run: "torn", steps: 2, payloadBytes: 40).jsonl.split(separator: "\n")
+        let whole = lines.joined(separator: "\n") + "\n"
+        let last = lines[lines.count - 1]
+        let cut = lines.dropLast().joined(separator: "\n") + "\n" + last.prefix(last.count / 2)
+        try cut.write(toFile: directory + "/cut.jsonl", atomically: true, encoding: .utf8)
+        let r = try await planj("--journal", journal, "ingest", "cut.jsonl", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let torn = try #require(report["torn_line"] as? [String: Any])
+        #expect(torn["line"] as? Int == lines.count && torn["run"] as? String == "torn")
+        #expect(report["events_written"] as? Int == lines.count - 1)
+        #expect((report["rejected"] as? [Any])?.isEmpty == true)
+        let text = try await planj("--journal", journal, "ingest", "cut.jsonl")
+        #expect(text.stderr.contains("cut.jsonl: line \(lines.count) of run torn is cut off"), "\(text.stderr)")
+        try whole.write(toFile: directory + "/whole.jsonl", atomically: true, encoding: .utf8)
+        let again = try await planj("--journal", journal, "ingest", "whole.jsonl", "--json")
+        #expect(again.stdout.contains(#""events_written":1"#) && !again.stdout.contains("torn_line"), "\(again.stdout)")
+        #expect(try await planj("--journal", journal, "verify").status == 0)
+        // With its newline, the same cut line rejects its run; so does a whole last line that is
+        // valid JSON but breaks a rule.
+        let bad = lines.dropLast().joined(separator: "\n").replacingOccurrences(of: #""run":"torn""#, with: #""run":"bad""#)
+        let cutTail = last.prefix(last.count / 2).replacingOccurrences(of: #""run":"torn""#, with: #""run":"bad""#)
+        for tail in [cutTail + "\n", #"{"run":"bad","seq":99}"#] {
+            let rejected = try await planj("--journal", journal, "ingest", "-", stdin: bad + "\n" + tail)
+            #expect(rejected.status == 3 && rejected.stderr.contains("run bad"), "\(rejected.stderr)")
+        }
     }
 
     @Test func appendAcknowledgesEachEvent() async throws {

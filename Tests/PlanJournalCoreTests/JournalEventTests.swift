@@ -60,6 +60,32 @@ import Testing
         }
     }
 
+    /// `"v": null` (how serializers write an absent optional) is the default version, kept as
+    /// written; any other `v` that is no positive integer is still an error naming the field.
+    @Test func aNullVersionIsTheDefault() throws {
+        let e = try JournalEvent(parsing: #"{"v":null,"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#)
+        #expect(e.version == 1 && e.jsonLine.hasPrefix(#"{"v":null,"run":"r""#))
+        for bad in ["0", "\"1\"", "true", "1.5"] {
+            #expect {
+                try JournalEvent(parsing: #"{"v":\#(bad),"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"note","data":{}}"#)
+            } throws: { ($0 as? JournalError)?.context.field == "v" }
+        }
+    }
+
+    /// An integer `ts` before 1973, before 1970 too, is worth a note: seconds or milliseconds, or
+    /// a sign gone wrong.
+    @Test(arguments: [Int64(-5), 0, 1_764_061_200, 1_764_061_200_000])
+    func anIntegerTimeBefore1973IsNoted(ts: Int64) throws {
+        var note: TimestampNote?
+        _ = try JournalEvent(
+            parsing: Array(#"{"run":"r","seq":1,"ts":\#(ts),"kind":"note","data":{}}"#.utf8), timestampNote: &note)
+        #expect(note == .integerNearEpoch)
+        var later: TimestampNote?
+        _ = try JournalEvent(
+            parsing: Array(#"{"run":"r","seq":1,"ts":1764061200000000,"kind":"note","data":{}}"#.utf8), timestampNote: &later)
+        #expect(later == nil)
+    }
+
     @Test func canonicalFormIsAFixedPoint() throws {
         for line in try Fixtures.lines(Fixtures.validContract) {
             let once = try JournalEvent(parsing: line)

@@ -8,7 +8,7 @@ import Testing
     private func lines(of input: [UInt8], blockSize: Int) throws -> [[UInt8]] {
         var splitter = LineSplitter(maxLineBytes: 1 << 20)
         var out: [[UInt8]] = []
-        let sink: LineSplitter.Sink = { (line, _, _) throws(JournalError) in out.append(line) }
+        let sink: LineSplitter.Sink = { (line, _, _, _) throws(JournalError) in out.append(line) }
         var start = 0
         while start < input.count {
             let end = min(input.count, start + blockSize)

@@ -51,32 +51,39 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let files = try InputFiles.expand(files, extensions: [".pjl"])
-                try await global.withJournal(creating: true) { journal in
-                    var failure: ExitCode?
-                    // Several files in text: one line for them all (besides each file's rejections).
-                    let several = files.count > 1
-                    var total = IngestCommandSupport.Total()
-                    for file in files {
-                        do {
-                            try await importFile(file, into: journal, several: several, total: &total)
-                        } catch let code as ExitCode {
-                            failure = failure ?? code
-                        } catch let error as JournalError {
-                            let error = error.adding(journalPath: Journal.displayName(journal.path))
-                            // Only this file is at fault: the others are still imported.
-                            guard several && Self.isFault(error, of: file) else { throw error }
-                            total.failedFiles += 1
-                            // With --json, a line for this file too: one line per file, whatever happened to it.
-                            if json { Output.json(FailedFileJSON(source: file, error: ErrorJSON(error)), pretty: false) }
-                            let code = Output.fail(error, json: json, verbose: global.verbose)
-                            failure = failure ?? code
+                try await InterruptNotice.during(Self.interrupted) {
+                    try await global.withJournal(creating: true) { journal in
+                        var failure: ExitCode?
+                        // Several files in text: one line for them all (besides each file's rejections).
+                        let several = files.count > 1
+                        var total = IngestCommandSupport.Total()
+                        for file in files {
+                            do {
+                                try await importFile(file, into: journal, several: several, total: &total)
+                            } catch let code as ExitCode {
+                                failure = failure ?? code
+                            } catch let error as JournalError {
+                                let error = error.adding(journalPath: Journal.displayName(journal.path))
+                                // Only this file is at fault: the others are still imported.
+                                guard several && Self.isFault(error, of: file) else { throw error }
+                                total.failedFiles += 1
+                                // With --json, a line for this file too: one line per file, whatever happened to it.
+                                if json { Output.json(FailedFileJSON(source: file, error: ErrorJSON(error)), pretty: false) }
+                                let code = Output.fail(error, json: json, verbose: global.verbose)
+                                failure = failure ?? code
+                            }
                         }
+                        if several && !json { Output.error(total.summary(files: files.count, verb: "imported")) }
+                        if let failure { throw failure }
                     }
-                    if several && !json { Output.error(total.summary(files: files.count, verb: "imported")) }
-                    if let failure { throw failure }
                 }
             }
         }
+
+        /// Said when a signal stops an import.
+        static let interrupted =
+            "planj: interrupted: the file being imported is not in the journal; the files before it are. "
+            + "Importing the same files again skips what the journal holds."
 
         /// Imports one file, through the copier when it holds forks. Standard input or a pipe is
         /// first copied to a temporary file, as the file is read twice (for forks, then to import).

@@ -66,24 +66,32 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let files = try InputFiles.expand(files)
-                try await global.withJournal(creating: true, configuration: storage.configuration) { journal in
-                    var failure: ExitCode?
-                    // Several files in text: one line for them all (besides each file's rejections and notes).
-                    let several = files.count > 1
-                    var total = IngestCommandSupport.Total()
-                    try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
-                        total.add(report)
-                        do {
-                            try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
-                        } catch {
-                            failure = failure ?? (error as? ExitCode) ?? .failure
+                try await InterruptNotice.during(Self.interrupted) {
+                    try await global.withJournal(creating: true, configuration: storage.configuration) { journal in
+                        var failure: ExitCode?
+                        // Several files in text: one line for them all (besides each file's rejections and notes).
+                        let several = files.count > 1
+                        var total = IngestCommandSupport.Total()
+                        try journal.ingest(files: files, options: IngestCommandSupport.options(maxLineBytes, quiet)) { report in
+                            total.add(report)
+                            do {
+                                try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
+                            } catch {
+                                failure = failure ?? (error as? ExitCode) ?? .failure
+                            }
                         }
+                        if several && !json { Output.error(total.summary(files: files.count)) }
+                        if let failure { throw failure }
                     }
-                    if several && !json { Output.error(total.summary(files: files.count)) }
-                    if let failure { throw failure }
                 }
             }
         }
+
+        /// Said when a signal stops an ingest.
+        static let interrupted =
+            "planj: interrupted: what this ingest read since it last committed is not in the journal (it commits "
+            + "when its input ends, or between files). Ingesting the same input again skips what the journal "
+            + "holds; feed a live stream to `planj append`, which commits each event as it comes."
     }
 }
 
@@ -203,10 +211,18 @@ enum IngestCommandSupport {
                     "planj: note: \(Output.count(report.unknownKindEvents, "event")) of \(report.source) have a kind "
                         + "this version does not know (\(kinds) at line \(first.line)): " + EventKind.unknownKindNote(first.kind))
             }
+            if let torn = report.tornLine {
+                let run = torn.run.map { " of run \($0)" } ?? ""
+                Output.error(
+                    "planj: note: \(report.source): line \(torn.line)\(run) is cut off (\(Output.count(torn.bytes, "byte")), "
+                        + "no newline after it, \(torn.reason)): left out, as a writer that stopped in the middle of a line "
+                        + "leaves it; the events before it are ingested, and ingesting the file again once the line "
+                        + "is whole adds it")
+            }
             if report.timestampsNearEpoch > 0 {
                 let line = report.firstTimestampNearEpoch.map { " (first at line \($0))" } ?? ""
                 Output.error(
-                    "planj: note: \(report.timestampsNearEpoch) events of \(report.source) have an integer ts before 1973"
+                    "planj: note: \(Output.count(report.timestampsNearEpoch, "event")) of \(report.source) with an integer ts before 1973"
                         + "\(line): an integer ts is microseconds since the epoch, so seconds or milliseconds "
                         + "land in 1970; multiply by 1000000 or 1000, or write an RFC 3339 time")
             }

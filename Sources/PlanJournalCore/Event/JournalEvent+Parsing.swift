@@ -141,10 +141,15 @@ private struct EnvelopeParser {
                 switch key {
                 case "v":
                     let r = try valueToken()
-                    guard let n = JSONNumber.int64(src[r]), n >= 1, n <= Int64(Int32.max) else {
-                        throw JournalError.invalid("v", "must be a positive integer")
+                    if first == UInt8(ascii: "n") {
+                        // null, as serializers write an absent optional: the default, kept as written.
+                        v = (1, r)
+                    } else {
+                        guard let n = JSONNumber.int64(src[r]), n >= 1, n <= Int64(Int32.max) else {
+                            throw JournalError.invalid("v", "must be a positive integer (or null: 1)")
+                        }
+                        v = (Int(n), r)
                     }
-                    v = (Int(n), r)
                 case "run":
                     guard first == UInt8(ascii: "\"") else { throw typeError("run", "a string") }
                     let r = try s.scanString()
@@ -181,7 +186,7 @@ private struct EnvelopeParser {
                         if rounded { timestampNote = .rounded }
                     } else if let n = JSONNumber.int64(src[r]), Timestamp.microsRange.contains(n) {
                         ts = Timestamp(microseconds: n)
-                        if (0..<TimestampNote.nearEpoch).contains(n) { timestampNote = .integerNearEpoch }
+                        if n < TimestampNote.nearEpoch { timestampNote = .integerNearEpoch }
                     } else if JSONNumber.int64(src[r]) != nil {
                         throw JournalError.invalid(
                             "ts", "is outside the years 0001-9999 (integer microseconds since the epoch, from "

@@ -33,6 +33,9 @@ public struct IngestReport: Sendable, Codable, Hashable {
     public var unknownKinds: [UnknownKind] = []
     /// How many distinct unknown kinds ``unknownKinds`` lists at most.
     public static let maxUnknownKinds = 20
+    /// The input's last line when it was left out as cut off (no newline after it, not valid
+    /// JSON: a writer stopped in the middle of it); its run's events before it are ingested.
+    public var tornLine: TornLine?
     /// Runs that received events, in first-seen order.
     public var runsWritten: [String] = []
     /// Runs rejected whole, each with the first error found in it.
@@ -64,6 +67,18 @@ public struct IngestReport: Sendable, Codable, Hashable {
             unknownKinds.append(
                 UnknownKind(kind: kind, events: 1, line: line, suggestion: EventKind.suggestion(for: kind)?.rawValue))
         }
+    }
+
+    /// A last line left out as cut off.
+    public struct TornLine: Sendable, Codable, Hashable {
+        /// Its 1-based line number.
+        public var line: Int
+        /// Its length in bytes.
+        public var bytes: Int
+        /// The run it names, when it shows one.
+        public var run: String?
+        /// Why it is not valid JSON.
+        public var reason: String
     }
 
     /// Whether anything was rejected.

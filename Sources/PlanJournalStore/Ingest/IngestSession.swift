@@ -79,6 +79,9 @@ final class IngestSession {
                 }
             }
             try consume(event, number: number)
+        case .torn(let torn):
+            report.lines = torn.line
+            report.tornLine = torn
         case .invalid(let error, let number, let run):
             report.lines = number
             try reject(

@@ -15,8 +15,9 @@ struct LineSplitter {
         self.maxLineBytes = maxLineBytes
     }
 
-    /// A line: its bytes (only the start when `truncatedFrom` is set), its 1-based number.
-    typealias Sink = (_ line: [UInt8], _ number: Int, _ truncatedFrom: Int?) throws(JournalError) -> Void
+    /// A line: its bytes (only the start when `truncatedFrom` is set), its 1-based number, and
+    /// whether it is the input's last line with no newline after it (it may be cut off).
+    typealias Sink = (_ line: [UInt8], _ number: Int, _ truncatedFrom: Int?, _ unterminated: Bool) throws(JournalError) -> Void
 
     /// Feeds `bytes`, calling `sink` for each complete line.
     mutating func push(_ bytes: [UInt8], _ sink: Sink) throws(JournalError) {
@@ -40,10 +41,10 @@ struct LineSplitter {
             if pending.isEmpty && overflowLength == nil && nl - start <= maxLineBytes {
                 // The whole line is in this block: hand it over with one copy.
                 lineNumber += 1
-                try sink(Array(bytes[start..<nl]), lineNumber, nil)
+                try sink(Array(bytes[start..<nl]), lineNumber, nil, false)
             } else {
                 take(bytes[start..<nl])
-                try emit(sink)
+                try emit(sink, unterminated: false)
             }
             start = nl + 1
         }
@@ -55,7 +56,7 @@ struct LineSplitter {
             head = nil
             try split(first, sink)
         }
-        if !pending.isEmpty || overflowLength != nil { try emit(sink) }
+        if !pending.isEmpty || overflowLength != nil { try emit(sink, unterminated: true) }
     }
 
     private mutating func take(_ part: ArraySlice<UInt8>) {
@@ -69,13 +70,13 @@ struct LineSplitter {
         }
     }
 
-    private mutating func emit(_ sink: Sink) throws(JournalError) {
+    private mutating func emit(_ sink: Sink, unterminated: Bool) throws(JournalError) {
         lineNumber += 1
         let line = pending
         let overflow = overflowLength
         pending = []
         overflowLength = nil
-        try sink(line, lineNumber, overflow)
+        try sink(line, lineNumber, overflow, unterminated)
     }
 }
 

@@ -50,8 +50,10 @@ final class ParsePipeline: @unchecked Sendable {
             pending.reserveCapacity(Self.batchLines)
             var pendingBytes = 0
             var bytes: Int64 = 0
-            let sink: LineSplitter.Sink = { (line, number, truncated) throws(JournalError) in
-                pending.append(ParsedLine.parse(line, number: number, truncatedFrom: truncated, maxLineBytes: maxLineBytes))
+            let sink: LineSplitter.Sink = { (line, number, truncated, unterminated) throws(JournalError) in
+                pending.append(
+                    ParsedLine.parse(
+                        line, number: number, truncatedFrom: truncated, unterminated: unterminated, maxLineBytes: maxLineBytes))
                 pendingBytes += line.count
                 if pending.count >= Self.batchLines || pendingBytes >= Self.batchBytes {
                     try self.put(Batch(lines: pending, bytesRead: bytes, lineBytes: pendingBytes))

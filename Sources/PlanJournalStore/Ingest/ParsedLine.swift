@@ -7,10 +7,16 @@ enum ParsedLine: Sendable {
     /// A line that is not a valid event; `run` is its run when the line still names one.
     case invalid(JournalError, line: Int, run: String?)
     case blank(line: Int)
+    /// The input's last line, with no newline after it and not valid JSON: what a writer that
+    /// stopped in the middle of a line leaves, left out instead of rejecting its run.
+    case torn(IngestReport.TornLine)
 
     /// Parses line `number`; `truncatedFrom` is set when the line was longer than `maxLineBytes`
-    /// and only its start is given.
-    static func parse(_ line: [UInt8], number: Int, truncatedFrom length: Int?, maxLineBytes: Int) -> ParsedLine {
+    /// and only its start is given, `unterminated` when it is the input's last line and no
+    /// newline ends it.
+    static func parse(
+        _ line: [UInt8], number: Int, truncatedFrom length: Int?, unterminated: Bool = false, maxLineBytes: Int
+    ) -> ParsedLine {
         if let length {
             var error = JournalError(
                 .syntax, "the line is \(length) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
@@ -28,6 +34,9 @@ enum ParsedLine: Sendable {
             let event = try JournalEvent(parsing: line, timestampNote: &note)
             return .event(event, line: number, note: note)
         } catch {
+            if unterminated && error.code == .syntax {
+                return .torn(.init(line: number, bytes: line.count, run: salvageRunID(line), reason: error.message))
+            }
             var error = error
             // An error found before the envelope's seq was read (a bad `v` or `ts` written first).
             if error.context.seq == nil { error.context.seq = salvageSeq(line) }
