@@ -310,10 +310,18 @@ import Testing
         #expect(report.rejected.first?.run == "big")
         #expect(report.rejected.first?.message.contains("over the 1000-byte limit") == true)
         #expect(try t.journal.runs().isEmpty)
+        // A file cut in its last line (a writer stopped in the middle of it): that line is left
+        // out, the events before it land.
         let cut = String(run.jsonl.dropLast(40))
         let partial = try t.journal.ingest(text: cut)
-        #expect(partial.rejected.first?.code == JournalError.Code.syntax.name)
-        #expect(try t.journal.runs().isEmpty)
+        #expect(partial.rejected.isEmpty && partial.tornLine?.line == run.events.count && partial.tornLine?.run == "big")
+        #expect(try t.journal.run("big").events == Int64(run.events.count - 1))
+        // Cut in the middle, with lines after the cut, the run is rejected whole.
+        let middle = String(run.jsonl.dropLast(40)) + "\n" + run.events[run.events.count - 1].jsonLine + "\n"
+        let other = middle.replacingOccurrences(of: #""run":"big""#, with: #""run":"big2""#)
+        let rejected = try t.journal.ingest(text: other)
+        #expect(rejected.rejected.first?.code == JournalError.Code.syntax.name && rejected.rejected.first?.run == "big2")
+        #expect(try t.journal.runs().map(\.id) == ["big"])
     }
 
     @Test func aByteOrderMarkAndWindowsLineEndsAreReadAsThePlainText() throws {

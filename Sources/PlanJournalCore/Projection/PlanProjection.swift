@@ -59,6 +59,8 @@ public struct PlanProjection: Projection {
                 step.attempts = max(step.attempts.saturatingAdd(1), Int(e.dataInt("attempt") ?? 0))
                 step.startedAt = e.ts
                 step.endedAt = nil
+                // The attempt before this one's duration is not this one's (unknown until it ends).
+                step.durationMs = nil
                 if let tool = e.dataString("tool") { step.tool = tool }
             }
         case .stepCompleted:
@@ -80,6 +82,8 @@ public struct PlanProjection: Projection {
             }
         case .stepSkipped:
             update(&s, e) { step in
+                // An attempt skipped while it ran ends there.
+                if step.endedAt == nil, let started = step.startedAt { step.durationMs = Self.ms(started, e.ts) }
                 step.status = .skipped
                 step.endedAt = e.ts
             }
@@ -87,7 +91,8 @@ public struct PlanProjection: Projection {
             update(&s, e) { step in
                 step.observations += 1
                 if let ok = e.dataBool("ok") { step.lastObservationOK = ok }
-                if let m = e.dataBool("matches_expected") { step.matchesExpected = m }
+                // A judgement that is null or unreadable is one too: the output's match is unknown.
+                if e.rawData("matches_expected") != nil { step.matchesExpected = e.dataBool("matches_expected") }
             }
         case .callModel:
             let (input, output) = e.usageTokens
@@ -212,8 +217,10 @@ public struct PlanProjection: Projection {
                 actor: e.actor, text: e.dataString(requested ? "reason" : "comment")))
         guard let stepID, let k = s.stepIndex[stepID] else { return }
         switch (decision, s.steps[k].status) {
-        case ("requested", .pending): s.steps[k].status = .awaitingApproval
-        case ("granted", .awaitingApproval): s.steps[k].status = .pending
+        // A step asked for again after a denial (a replan changed it) awaits the new decision, and
+        // a grant after a denial lifts it.
+        case ("requested", .pending), ("requested", .denied): s.steps[k].status = .awaitingApproval
+        case ("granted", .awaitingApproval), ("granted", .denied): s.steps[k].status = .pending
         case ("denied", .pending), ("denied", .awaitingApproval): s.steps[k].status = .denied
         default: break
         }

@@ -9,10 +9,13 @@
 /// The version byte is also the projection's: it goes up whenever ``PlanProjection`` folds the
 /// same events into a different state, so that a snapshot an earlier planj took (which summarizes
 /// the events the earlier way) is known to be stale and is not used. Version 2: a step's tool is
-/// the plan in force's, and a model call naming no planned step makes up no step.
+/// the plan in force's, and a model call naming no planned step makes up no step. Version 3: a
+/// step asked for again after a denial awaits approval (a grant lifts a denial), a retry's
+/// duration is unknown until it ends, an attempt skipped while it ran has a duration, and a null
+/// or unreadable judgement makes the match unknown.
 extension PlanState {
     /// The first bytes of the binary form of this version.
-    package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 2]
+    package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 3]
 
     /// Whether `bytes` hold the binary form of this version (rather than JSON, or an earlier
     /// version's, which this projection would not produce any more).

@@ -135,7 +135,8 @@ public struct PlanState: Sendable, Codable, Equatable {
         /// Whether the output matches the step's expected output: `data.matches_expected` of the latest
         /// `step.observed` that has it; `nil` when it was not judged, or the judgement was unreadable.
         public var matchesExpected: Bool?
-        /// Input tokens of the `call.model` events naming this step (`data.usage.input_tokens`).
+        /// Input tokens of the `call.model` events naming this step (`data.usage.input_tokens`), from
+        /// the first plan version that holds it on (a call before that counts in the run's totals only).
         public var inputTokens: Int64 = 0
         /// Output tokens of the `call.model` events naming this step (`data.usage.output_tokens`).
         public var outputTokens: Int64 = 0

@@ -69,8 +69,8 @@ struct ReadModelRows {
             calls.append([
                 id, .int(event.seq), .text(event.ts.description), .text("model"), Self.text(event.dataString("step_id")),
                 Self.text(event.dataString("model")), Self.text(event.dataString("purpose")),
-                Self.text(event.dataString("call_id")), Self.int(event.dataMemberInt("usage", "input_tokens")),
-                Self.int(event.dataMemberInt("usage", "output_tokens")), Self.real(event.dataDouble("cost_usd")),
+                Self.text(event.dataString("call_id")), Self.int(event.dataMemberInt("usage", "input_tokens").map { max(0, $0) }),
+                Self.int(event.dataMemberInt("usage", "output_tokens").map { max(0, $0) }), Self.real(event.dataDouble("cost_usd")),
                 Self.real(event.dataDouble("latency_ms")),
             ])
         case .callTool:

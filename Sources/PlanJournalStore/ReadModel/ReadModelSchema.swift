@@ -5,9 +5,10 @@
 enum ReadModelSchema {
     /// The version of the tables' definitions and of the projection that fills them (2: tools follow
     /// the plan in force, calls make up no steps; 3: an observation fills only the latest call
-    /// before it with its `call_id`; 4: a call of its own step); tables of another version are
+    /// before it with its `call_id`; 4: a call of its own step; 5: PlanState's binary version 3,
+    /// and a call's negative token count is 0 as in every sum); tables of another version are
     /// dropped and rebuilt.
-    static let version = "4"
+    static let version = "5"
 
     /// The tables, in the order they are created (and dropped in reverse).
     static var tables: [String] { ReadModelTables.all.map(\.name) }
