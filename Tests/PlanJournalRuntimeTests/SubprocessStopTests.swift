@@ -50,6 +50,58 @@ import Testing
         await #expect(throws: RuntimeError.self) { _ = try await call.value }
     }
 
+    /// What a program starts ends with it: `sh -c 'sleep 300 & exec agent'` used to leave the
+    /// `sleep` running after the run. Here the agent ends with its input, leaving a child that
+    /// ignores SIGTERM (the shell ignores it for the child): what is left of the agent's process
+    /// group gets SIGTERM, then SIGKILL, before the agent is reaped.
+    @Test func whatAProgramStartedEndsWithIt() async throws {
+        let pidFile = NSTemporaryDirectory() + "planj-grandchild-\(UUID().uuidString).pid"
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let agent = "import json, sys\nfor line in sys.stdin: print(json.dumps({'id': json.loads(line)['id'], 'result': {}}), flush=True)"
+        let channel = try SubprocessChannel(arguments: [
+            "sh", "-c", "trap '' TERM; sleep 300 & echo $! > \(pidFile); exec python3 -c \"$0\"", agent,
+        ])
+        _ = try await channel.call("ping", .record([:]))
+        let child = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(child, SIGKILL) }
+        channel.stop(grace: .milliseconds(100))
+        #expect(channel.ending?.contains("exited with status 0") == true, "\(channel.ending ?? "")")
+        #expect(Self.hasEnded(child), "the program's child still runs")
+    }
+
+    /// A program that ignores the end of its input and SIGTERM, and whose child does too, is
+    /// stopped with its child: the signals go to its process group.
+    @Test func aStubbornProgramIsStoppedWithItsChild() async throws {
+        let script = """
+            import json, signal, subprocess, sys, time
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            child = subprocess.Popen(['sleep', '300'])
+            r = json.loads(sys.stdin.readline())
+            print(json.dumps({'id': r['id'], 'result': {'child': child.pid}}), flush=True)
+            while True: time.sleep(1)
+            """
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
+        let child = pid_t(try #require(try await channel.call("plan", .record([:]))["child"]?.int64Value))
+        defer { kill(child, SIGKILL) }
+        channel.stop(grace: .milliseconds(100))
+        #expect(channel.ending?.contains("was killed by signal 9") == true)
+        #expect(Self.hasEnded(child), "the program's child still runs")
+    }
+
+    /// Whether process `pid` has ended (it is gone, or a zombie whose parent has not reaped it
+    /// yet), waiting up to 2 s for it.
+    static func hasEnded(_ pid: pid_t) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return true }
+            if stat[stat.index(close, offsetBy: 2)] == "Z" { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
     /// Waits (up to 10 s) until the standard input pipe of process `pid` holds bytes it has not read.
     private static func waitForUnreadInput(of pid: pid_t) async throws {
         // Another read end of the same pipe, which only asks how much the pipe holds.

@@ -54,9 +54,17 @@ enum RunDriver {
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
         interrupt.setEventHandler {
-            Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
-            task.cancel()
+            guard progress.interrupted.exchange(true, ordering: .acquiringAndReleasing) else {
+                Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+                task.cancel()
+                return
+            }
+            // The agents, in process groups of their own, do not get the terminal's Ctrl-C: they
+            // end with planj, which ends as Ctrl-C ends a program.
+            SubprocessChannel.killAll()
             signal(SIGINT, SIG_DFL)
+            // To the process (this dispatch thread blocks it), as the terminal sends it.
+            kill(getpid(), SIGINT)
         }
         interrupt.resume()
         signal(SIGTERM, SIG_IGN)
@@ -79,8 +87,10 @@ enum RunDriver {
         terminate.resume()
         let sources = [interrupt, terminate]
         defer {
-            sources.forEach { $0.cancel() }
+            // (With Ctrl-C still heard: a second one, while agents that ignore their input's end
+            // take their grace periods, quits at once.)
             SubprocessChannel.stopAll()
+            sources.forEach { $0.cancel() }
         }
         let result = await task.result
         progress.finished.store(true, ordering: .releasing)
@@ -94,6 +104,8 @@ enum RunDriver {
     /// runs driven after others in the same process (by a test, or a library user) do not start
     /// as finished (SIGTERM then said the runs were done with, not that they could be resumed).
     private final class DriveProgress: Sendable {
+        /// Set once Ctrl-C came (the next one quits at once).
+        let interrupted = Atomic(false)
         /// Set once SIGTERM came.
         let terminating = Atomic(false)
         /// Set once the runs ended.

@@ -7,15 +7,22 @@ import Synchronization
 /// thread blocks most signals, and `planj run` ignores SIGINT while it handles it: an agent
 /// inherited both, so `kill` did not stop it and `timeout` or `alarm()` inside it did nothing),
 /// and with none of our other descriptors.
+///
+/// The child leads a process group of its own (its pid is the group's id), so that whatever it
+/// starts (`sh -c 'helper & exec agent'`) is signalled with it: ``send(_:)`` signals the group, and
+/// what is left of the group when the child ends is ended before the child is reaped (see
+/// ``reap(grace:)``). Being in its own group, it does not get the terminal's Ctrl-C: planj stops it.
 final class SpawnedProcess: Sendable {
+    /// The child's process id, and the id of its process group.
     let pid: pid_t
     /// The child's standard input.
     private let input: ChildInput
     /// Reads the child's standard output.
     let output: FileHandle
-    /// Whether the child has been reaped, or is about to be: set by ``waitForExit()`` before its
+    /// Whether the child has been reaped, or is about to be: set by ``reap(grace:)`` before its
     /// `waitpid`, and read by ``send(_:)`` under the same lock, so a signal is sent only while
-    /// the pid is the child's (running, or a zombie, whose pid no other process can get).
+    /// the pid is the child's (running, or a zombie, whose pid no other process, nor group, can
+    /// get).
     private let reaped = Mutex(false)
 
     /// How a child ended.
@@ -70,7 +77,9 @@ final class SpawnedProcess: Sendable {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // A process group of its own, whose id is its pid.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         var child: pid_t = 0
         let argv = arguments.map { strdup($0) } + [nil]
@@ -86,6 +95,7 @@ final class SpawnedProcess: Sendable {
             throw Self.failure(executable, status)
         }
         pid = child
+        Self.unreaped.withLock { _ = $0.insert(child) }
         input = ChildInput(fd: toChild[1])
         output = FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true)
     }
@@ -126,26 +136,50 @@ final class SpawnedProcess: Sendable {
         input.bytesRead()
     }
 
-    /// Waits until the child ends (blocking the calling thread), then reaps it. It is marked as
-    /// reaped (see ``reaped``) while it is still a zombie, so that ``send(_:)`` never signals
-    /// its pid once another process may have it.
-    func waitForExit() -> Termination {
+    /// Waits until the child ends (blocking the calling thread), without reaping it: until
+    /// ``reap(grace:)``, its pid and its group's id stay its own.
+    func waitForEnd() -> Termination {
         var info = siginfo_t()
-        // Waits for the end without reaping: until then, the pid stays the child's.
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+        let status = info._sifields._sigchld.si_status
+        return info.si_code == CLD_EXITED ? .exited(status) : .killed(status)
+    }
+
+    /// Ends what is left of the child's process group once the child has ended (processes it
+    /// started, which would otherwise outlive it): SIGTERM, then SIGKILL to those still there
+    /// after `grace`. Then reaps the child, marked as reaped (see ``reaped``) while it is still a
+    /// zombie, so that ``send(_:)`` never signals its pid or group once another process may have
+    /// that id. Call after ``waitForEnd()``.
+    func reap(grace: Duration = .milliseconds(500)) {
+        if ProcessGroup.hasMembers(pid, besides: pid) != false {
+            send(SIGTERM)
+            let deadline = ContinuousClock.now + grace
+            while ProcessGroup.hasMembers(pid, besides: pid) != false && ContinuousClock.now < deadline { usleep(20_000) }
+            if ProcessGroup.hasMembers(pid, besides: pid) != false { send(SIGKILL) }
+        }
+        Self.unreaped.withLock { _ = $0.remove(pid) }
         reaped.withLock { $0 = true }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (they are macros).
-        let signal = status & 0x7F
-        return signal == 0 ? .exited((status >> 8) & 0xFF) : .killed(signal)
     }
 
-    /// Sends `signal` to the child; nothing once it has been reaped (its pid may be another
-    /// process's by then).
+    /// Sends `signal` to the child's process group (the child and what it started); nothing
+    /// once the child has been reaped (its pid may be another process's, or group's, by then).
     func send(_ signal: Int32) {
         reaped.withLock { reaped in
-            if !reaped { kill(pid, signal) }
+            if !reaped { kill(-pid, signal) }
+        }
+    }
+
+    /// The children not yet reaped (nor about to be), for ``killAll()``.
+    private static let unreaped = Mutex<Set<pid_t>>([])
+
+    /// Sends SIGKILL to the process group of every child not yet reaped: planj is quitting at
+    /// once (a second Ctrl-C), and its agents, in groups of their own, would not get the
+    /// terminal's signal.
+    static func killAll() {
+        unreaped.withLock { children in
+            for child in children { kill(-child, SIGKILL) }
         }
     }
 

@@ -55,7 +55,14 @@ extension SubprocessChannel {
         stopAll()
     }
 
-    /// Set by ``stopAllForGood()``.
+    /// Kills every program at once (SIGKILL to its process group), and starts none after: planj
+    /// is quitting at once (a second Ctrl-C). Returns without waiting for their ends.
+    public static func killAll() {
+        closed.withLock { $0 = true }
+        SpawnedProcess.killAll()
+    }
+
+    /// Set by ``stopAllForGood()`` and ``killAll()``.
     static let closed = Mutex(false)
 
     /// Programs of released or replaced channels still being stopped (see ``stopInBackground()``).

@@ -61,14 +61,17 @@ extension SubprocessChannel {
         if shared.state.withLock({ $0.ended == nil }) { close(shared, reason: "\(commandLine) closed its standard output") }
     }
 
-    /// Waits for the program to end; its calls then fail, once the reader has taken what the
-    /// program wrote, or after a second (a child of the program may hold its output open).
+    /// Waits for the program to end, ends what is left of its process group and reaps it; its
+    /// calls then fail, once the reader has taken what the program wrote, or after a second (a
+    /// process it started outside its group may hold its output open).
     static func awaitExit(of process: SpawnedProcess, shared: Shared, commandLine: String) {
-        let termination = process.waitForExit()
+        let termination = process.waitForEnd()
         // Before anything else is written: the requests past this point were never read.
         let inputRead = process.inputRead()
-        let deadline = ContinuousClock.now + .seconds(1)
         shared.state.withLock { $0.ended = termination }
+        // The processes the program started hold its output open: they end before it is waited for.
+        process.reap()
+        let deadline = ContinuousClock.now + .seconds(1)
         while !shared.state.withLock({ $0.outputEnded }) && ContinuousClock.now < deadline { usleep(5_000) }
         close(shared, reason: "\(commandLine) \(termination)", inputRead: inputRead)
     }
