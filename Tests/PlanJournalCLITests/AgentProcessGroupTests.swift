@@ -98,6 +98,21 @@ import Testing
         #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGINT)
         for pid in pids { #expect(hasEnded(pid), "process \(pid) still runs") }
     }
+
+    /// Agents that ignore their input's end and SIGTERM are stopped side by side at the run's
+    /// end: thirteen of them take about one stop's time (their grace periods, 1 s), not thirteen
+    /// or, two by two on two processors, seven.
+    @Test func stubbornAgentsAreStoppedSideBySide() async throws {
+        let stubborn = "cmd:python3 " + sandbox.path("agent.py")
+        let tools = (1...9).flatMap { ["--tool", "t\($0)=\(stubborn)"] }
+        let started = ContinuousClock.now
+        let run = try await sandbox.planj(
+            ["run", "--goal", "g", "--planner", stubborn, "--executor", "demo", "--reviewer", stubborn, "--judge", stubborn,
+             "--analyzer", stubborn, "--quiet"] + tools, environment: ["STUBBORN": "1"])
+        let took = ContinuousClock.now - started
+        #expect(run.stdout.contains("no analyze"), "\(run.stdout)")
+        #expect(took < .milliseconds(2500), "stopping took \(took)")
+    }
 }
 
 /// Whether process `pid` has ended (it is gone, or a zombie not reaped yet), waiting up to 2 s.

@@ -34,10 +34,21 @@ extension SubprocessChannel {
     }
 
     /// Stops the programs of every channel still open (at the end of a command, or when it is
-    /// interrupted), side by side.
+    /// interrupted), side by side: each on a thread of its own, so that stopping any number of
+    /// programs that ignore their input closing and SIGTERM takes their grace periods once.
     public static func stopAll() {
         let channels = live.withLock { $0.values.compactMap(\.channel) }
-        DispatchQueue.concurrentPerform(iterations: channels.count) { channels[$0].stop() }
+        let stopped = DispatchGroup()
+        for channel in channels {
+            stopped.enter()
+            let stopper = Thread {
+                channel.stop()
+                stopped.leave()
+            }
+            stopper.name = "planj-subprocess-stopper"
+            stopper.start()
+        }
+        stopped.wait()
         // And those of channels released or replaced, still being stopped.
         waitForBackgroundStops()
     }
