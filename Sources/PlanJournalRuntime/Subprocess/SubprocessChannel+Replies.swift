@@ -98,9 +98,11 @@ extension SubprocessChannel {
             return
         }
         guard let reply else {
+            // As a reply the program's end cut off: the program said nothing of whether to try
+            // again (a model's text written into the line unescaped may come out right next time).
             continuation.resume(
                 throwing: RuntimeError(
-                    "subprocess_error", "\(commandLine) answered call \(id) with a line that is not valid JSON", retryable: false))
+                    "subprocess_error", "\(commandLine) answered call \(id) with a line that is not valid JSON", retryable: true))
             return
         }
         if let error = reply["error"], error != .null {
