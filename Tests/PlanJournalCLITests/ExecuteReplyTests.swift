@@ -38,6 +38,11 @@ import Testing
         return (try Journal(path: sandbox.journal).events(of: id), ran.stderr)
     }
 
+    /// The message of the run's first `step.failed`.
+    func failure(_ events: [JournalEvent]) -> String? {
+        events.first { $0.kind == "step.failed" }?.data("error")?["message"]?.stringValue
+    }
+
     /// A reply that is not JSON fails its attempt as retryable, and the step is tried again (as
     /// the program's end, which says nothing either, is); it was journaled `retryable: false`,
     /// and the planner was asked to replan.
@@ -48,5 +53,32 @@ import Testing
         #expect(failed.dataBool("retryable") == true)
         #expect(!events.contains { $0.kind == "replan.triggered" })
         #expect(events.filter { $0.kind == "step.started" }.count == 2)
+    }
+
+    /// An output of `null`, which the journal reads as no output, fails its attempt saying so
+    /// (it said the reply had no "output"), as does a result that is not an object.
+    @Test func aNullOutputOrAResultThatIsNoObjectIsSaidAsItIs() async throws {
+        let null = try await run("null-output", firstReply: #"{"id": ID, "result": {"output": null}}"#).events
+        #expect(failure(null)?.contains(#"the execute reply's "output" is null"#) == true, "\(failure(null) ?? "")")
+        let text = try await run("text-result", firstReply: #"{"id": ID, "result": "just a string"}"#).events
+        #expect(failure(text)?.contains("the execute reply's result is a string, not an object") == true, "\(failure(text) ?? "")")
+    }
+
+    /// The parts of a reply planj cannot use are said in a note, one for the reply, instead of
+    /// being dropped without a word: model calls without a model, tool calls that are not a
+    /// list, counts that are not numbers, NaN and Infinity (read as null).
+    @Test func whatAReplyHoldsThatCannotBeUsedIsSaid() async throws {
+        let (events, stderr) = try await run(
+            "bad-parts",
+            firstReply: #"{"id": ID, "result": {"output": "x", "tool_calls": "not a list", "calls": [{"purpose": "no model"}, {"model": "m", "usage": {"input_tokens": "12"}}]}}"#)
+        #expect(events.contains { $0.kind == "step.completed" })
+        let notes = stderr.split(separator: "\n").filter { $0.contains("the execute reply's") }
+        #expect(notes.count == 1, "\(stderr)")
+        #expect(notes.first?.contains(#"tool_calls is a string ("not a list"), not a list (ignored)"#) == true, "\(stderr)")
+        #expect(notes.first?.contains(#"calls[0] has no "model" (not journaled)"#) == true, "\(stderr)")
+        #expect(notes.first?.contains(#"calls[1].usage.input_tokens is a string ("12"), not a whole number (counted as 0)"#) == true)
+        let nan = try await run(
+            "nan", firstReply: #"{"id": ID, "result": {"output": "x", "calls": [{"model": "m", "cost_usd": NaN, "usage": {"input_tokens": Infinity}}]}}"#)
+        #expect(nan.stderr.contains("with NaN or Infinity, read as null"), "\(nan.stderr)")
     }
 }

@@ -43,7 +43,7 @@ extension SubprocessAgent: Judge {
     public func judge(goal: String, step: PlanStep, output: String) async throws -> Judgement {
         let result = try await channel.call(
             "judge", .record(["goal": .string(goal), "step": step.wireValue, "output": .string(output)]))
-        return Judgement.read(result, calls: Self.calls(result, purpose: "judge"))
+        return Judgement.read(result, calls: calls(in: result, of: "judge", purpose: "judge"))
     }
 }
 

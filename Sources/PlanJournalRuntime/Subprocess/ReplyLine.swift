@@ -8,6 +8,8 @@ enum ReplyLine {
     enum Reading: Equatable {
         /// A reply: the call's id and the whole reply object.
         case reply(id: Int, JSONValue)
+        /// A reply that held the bare words `NaN`, `Infinity` or `-Infinity`, read as `null`.
+        case replyWithNonFiniteNumbers(id: Int, JSONValue)
         /// A line that names a call's id but is not valid JSON (why is in the text).
         case unreadable(id: Int, String)
         /// Not a reply at all (a log line, say).
@@ -28,7 +30,7 @@ enum ReplyLine {
             if let lenient = withoutNonFiniteNumbers(text), let value = try? JSONValue(parsing: lenient),
                 let id = id(of: value["id"])
             {
-                return .reply(id: id, value)
+                return .replyWithNonFiniteNumbers(id: id, value)
             }
             guard let id = salvagedID(text) else { return .other }
             return .unreadable(id: id, "\(error)")

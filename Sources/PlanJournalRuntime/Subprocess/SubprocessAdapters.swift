@@ -28,7 +28,7 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                 "analysis": request.analysis?.wireValue ?? .null,
                 "review": request.review?.wireValue ?? .null,
             ]))
-        return try PlanReply.proposal(from: result, calls: Self.calls(result, purpose: request.replan == nil ? "plan" : "replan"))
+        return try PlanReply.proposal(from: result, calls: calls(in: result, of: "plan", purpose: request.replan == nil ? "plan" : "replan"))
     }
 
     public func execute(_ request: StepRequest, context: StepContext) async throws -> StepAnswer {
@@ -41,7 +41,11 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                     request.dependencyOutputs.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }),
                 "tools": .strings(context.toolNames),
             ]))
-        for call in result["tool_calls"]?.arrayValue ?? [] {
+        var parts = ReplyParts(result)
+        let toolCalls = parts.toolCalls()
+        let calls = parts.calls(purpose: "execute")
+        parts.report(agent: name, method: "execute")
+        for call in toolCalls {
             guard let tool = call["tool"]?.stringValue else { continue }
             try await context.recordToolCall(
                 tool, args: call["args"] ?? .object([]),
@@ -50,17 +54,35 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                     contentType: call["content_type"]?.stringValue ?? "text/plain"),
                 durationMs: call["duration_ms"]?.doubleValue)
         }
-        guard let output = result["output"], output.textValue != nil else {
-            throw RuntimeError("bad_reply", "\(name): the execute reply has no \"output\"", calls: Self.calls(result, purpose: "execute"))
+        let output = try Self.output(of: result, agent: name, calls: calls)
+        return StepAnswer(value: output, summary: result["summary"]?.stringValue, calls: calls)
+    }
+
+    /// The `output` of an execute reply's `result`.
+    /// - Throws: ``RuntimeError`` `bad_reply` saying what the result holds instead: no object, no
+    ///   `output`, or `null` (which the journal reads as no output).
+    static func output(of result: JSONValue, agent: String, calls: [ModelCall]) throws -> JSONValue {
+        guard case .object = result else {
+            throw RuntimeError(
+                "bad_reply", "\(agent): the execute reply's result is a \(result.typeName), not an object with \"output\"", calls: calls)
         }
-        return StepAnswer(value: output, summary: result["summary"]?.stringValue, calls: Self.calls(result, purpose: "execute"))
+        guard let output = result["output"] else {
+            throw RuntimeError("bad_reply", "\(agent): the execute reply has no \"output\"", calls: calls)
+        }
+        guard output != .null else {
+            throw RuntimeError(
+                "bad_reply", "\(agent): the execute reply's \"output\" is null: an output is text or JSON other than null",
+                calls: calls)
+        }
+        return output
     }
 
     public func review(goal: String, steps: [PlanStep], version: Int) async throws -> PlanReview {
         let result = try await channel.call(
             "review", .record(["goal": .string(goal), "version": .int(version), "steps": .array(steps.map(\.wireValue))]))
+        let calls = calls(in: result, of: "review", purpose: "review")
         guard let verdict = result["verdict"]?.stringValue else {
-            throw RuntimeError("bad_reply", "\(name): the review reply has no \"verdict\"", calls: Self.calls(result, purpose: "review"))
+            throw RuntimeError("bad_reply", "\(name): the review reply has no \"verdict\"", calls: calls)
         }
         var steps: [PlanStep]?
         if result["steps"] != nil && result["steps"] != .null {
@@ -69,27 +91,31 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
             } catch {
                 throw RuntimeError(
                     "bad_reply", "\(name): the review reply's amended plan: \((error as? RuntimeError)?.message ?? "\(error)")",
-                    calls: Self.calls(result, purpose: "review"))
+                    calls: calls)
             }
         }
         return PlanReview(
             verdict: verdict, score: PlanReview.score(result["score"]),
             comments: PlanReview.comments(result["comments"]), steps: steps,
-            calls: Self.calls(result, purpose: "review"))
+            calls: calls)
     }
 
     public func analyze(goal: String, tools: [String]) async throws -> GoalAnalysis {
         let result = try await channel.call("analyze", .record(["goal": .string(goal), "tools": .strings(tools)]))
-        guard let analysis = GoalAnalysis(wire: result, calls: Self.calls(result, purpose: "analyze")) else {
+        let calls = calls(in: result, of: "analyze", purpose: "analyze")
+        guard let analysis = GoalAnalysis(wire: result, calls: calls) else {
             throw RuntimeError(
                 "bad_reply", "\(name): the analyze reply has none of \"summary\", \"constraints\", \"success_criteria\"",
-                calls: Self.calls(result, purpose: "analyze"))
+                calls: calls)
         }
         return analysis
     }
 
-    static func calls(_ result: JSONValue, purpose: String) -> [ModelCall] {
-        (result["calls"]?.arrayValue ?? []).compactMap { ModelCall(wire: $0, purpose: purpose) }
+    /// The model calls of a `method` reply's `result`, with a note on the entries ignored.
+    func calls(in result: JSONValue, of method: String, purpose: String) -> [ModelCall] {
+        var parts = ReplyParts(result)
+        defer { parts.report(agent: name, method: method) }
+        return parts.calls(purpose: purpose)
     }
 }
 

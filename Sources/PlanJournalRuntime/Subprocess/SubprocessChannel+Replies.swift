@@ -47,9 +47,10 @@ extension SubprocessChannel {
             // program died: its call fails with how the program ended (and may be tried again),
             // not as a reply that is not JSON.
             let line = Array(buffer.rest)
-            if case .reply = ReplyLine.read(line[...]) {
+            switch ReplyLine.read(line[...]) {
+            case .reply, .replyWithNonFiniteNumbers:
                 deliver(line, lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
-            } else {
+            case .unreadable, .other:
                 notify(commandLine, "stdout line \(lineNumber + 1) was cut off at the end of its output (ignored)")
             }
         }
@@ -83,6 +84,9 @@ extension SubprocessChannel {
         switch ReplyLine.read(line[...]) {
         case .reply(let n, let value):
             (id, reply) = (n, value)
+        case .replyWithNonFiniteNumbers(let n, let value):
+            (id, reply) = (n, value)
+            notify(commandLine, "stdout line \(lineNumber) answers id \(n) with NaN or Infinity, read as null")
         case .unreadable(let n, let why):
             (id, reply) = (n, nil)
             notify(commandLine, "stdout line \(lineNumber) answers id \(n) but is not valid JSON: \(why)")
