@@ -7,6 +7,21 @@ import Testing
 /// `planj sql` as a real process: the read model's tables are brought up to date and queried,
 /// writes are refused, and refreshing beside a `planj append` process loses nothing.
 @Suite struct SQLCommandTests {
+    /// A call's token count that every sum counts as 0 (negative) is 0 in read_calls too, so
+    /// that summing the calls gives the run's totals.
+    @Test func aCallsNegativeTokenCountIsZeroAsInEverySum() async throws {
+        let s = try PlanjSandbox("planj-sql-negative")
+        var b = RunBuilder(run: "neg")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("call.model", #"{"model":"m","usage":{"input_tokens":5,"output_tokens":-7}}"#)
+        try b.add("call.model", #"{"model":"m","usage":{"input_tokens":-2,"output_tokens":3}}"#)
+        #expect(try await s.planj("ingest", "-", stdin: b.jsonl).status == 0)
+        let r = try await s.planj(
+            "sql", "SELECT (SELECT sum(input_tokens) FROM read_calls) AS i, (SELECT sum(output_tokens) FROM read_calls) AS o, "
+                + "input_tokens AS ri, output_tokens AS ro FROM read_runs", "--csv")
+        #expect(r.stdout == "i,o,ri,ro\r\n5,3,5,3\r\n", "\(r.stdout) \(r.stderr)")
+    }
+
     @Test func queriesRunsStepsAndCalls() async throws {
         let s = try PlanjSandbox("planj-sql")
         let runs = try (0..<3).map { try RunBuilder.complete(run: "r\($0)", steps: 4).jsonl }

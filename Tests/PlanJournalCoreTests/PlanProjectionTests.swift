@@ -128,4 +128,52 @@ import Testing
         #expect(0.730091.minusWithoutFloatNoise(0.73) == 0.000091 && 0.73.minusWithoutFloatNoise(0.730091) == -0.000091)
         #expect(0.3.minusWithoutFloatNoise(0.1 + 0.2) == 0 && 1234.567.minusWithoutFloatNoise(1000.123) == 234.444)
     }
+
+    /// A step denied, changed by a replan and asked for again awaits the new decision; a grant
+    /// lifts a denial (also one that came without a new request).
+    @Test func aStepAskedForAgainAfterADenialAwaitsTheNewDecision() throws {
+        var b = RunBuilder(run: "d")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"g","requires_approval":true},{"id":"h"}]}"#)
+        try b.add("approval.requested", #"{"step_id":"g"}"#)
+        try b.add("approval.resolved", #"{"step_id":"g","decision":"denied"}"#)
+        try b.add("approval.requested", #"{"step_id":"h"}"#)
+        try b.add("approval.resolved", #"{"step_id":"h","decision":"denied"}"#)
+        try b.add(
+            "plan.revised", #"{"version":2,"base_version":1,"changed":[{"id":"g","description":"staging","requires_approval":true}]}"#)
+        try b.add("approval.requested", #"{"step_id":"g"}"#)
+        let fold = { (n: Int) in PlanProjection().fold(run: "d", b.events.prefix(n)) }
+        #expect(fold(4).step("g")?.status == .denied)
+        #expect(fold(7).step("g")?.status == .denied)
+        #expect(fold(8).step("g")?.status == .awaitingApproval)
+        try b.add("approval.resolved", #"{"step_id":"g","decision":"granted"}"#)
+        try b.add("approval.resolved", #"{"step_id":"h","decision":"granted"}"#)
+        #expect(fold(9).step("g")?.status == .pending)
+        #expect(fold(10).step("h")?.status == .pending)
+    }
+
+    /// A retry's duration is unknown until it ends; an attempt skipped while it ran lasted until
+    /// the skip; a null (or unreadable) judgement makes the match unknown again.
+    @Test func durationsAndJudgementsAreTheLatestAttempts() throws {
+        var b = RunBuilder(run: "r")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"}]}"#)
+        try b.add("step.started", #"{"step_id":"a"}"#)
+        try b.add("step.observed", #"{"step_id":"a","matches_expected":false}"#)
+        try b.add("step.completed", #"{"step_id":"a","output":"x","duration_ms":3000}"#)
+        try b.add("step.started", #"{"step_id":"a","attempt":2}"#)
+        var s = PlanProjection().fold(run: "r", b.events)
+        #expect(s.step("a")?.status == .running && s.step("a")?.durationMs == nil && s.step("a")?.matchesExpected == false)
+        try b.add("step.observed", #"{"step_id":"a","matches_expected":null}"#)
+        try b.add("step.started", #"{"step_id":"b"}"#)
+        b.wait(milliseconds: 1999)
+        try b.add("step.skipped", #"{"step_id":"b","reason":"not needed"}"#)
+        s = PlanProjection().fold(run: "r", b.events)
+        #expect(s.step("a")?.matchesExpected == nil)
+        #expect(s.step("b")?.status == .skipped && s.step("b")?.durationMs == 2000)
+        try b.add("step.observed", #"{"step_id":"a","matches_expected":"yes"}"#)
+        try b.add("step.observed", #"{"step_id":"a","ok":true}"#)
+        s = PlanProjection().fold(run: "r", b.events)
+        #expect(s.step("a")?.matchesExpected == nil && s.step("a")?.lastObservationOK == true)
+    }
 }
