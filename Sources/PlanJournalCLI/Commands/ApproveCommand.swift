@@ -32,7 +32,7 @@ extension Planj {
         @Option(help: "Why.")
         var comment: String?
 
-        @Option(name: .customLong("as"), help: ArgumentHelp("Who decides (default: $USER).", valueName: "name"))
+        @Option(name: .customLong("as"), help: ArgumentHelp("Who decides (default: $USER, else cli).", valueName: "name"))
         var approver: String?
 
         @Flag(help: "Print the appended event as JSON.")

@@ -28,7 +28,7 @@ extension Planj {
         @Option(help: "Why (recorded in the note and in the run's error).")
         var reason: String?
 
-        @Option(name: .customLong("as"), help: ArgumentHelp("Who cancels (default: $USER).", valueName: "name"))
+        @Option(name: .customLong("as"), help: ArgumentHelp("Who cancels (default: $USER, else cli).", valueName: "name"))
         var actor: String?
 
         @Flag(help: "Print what was done as JSON: run, seq of the note, and whether it completed here.")
