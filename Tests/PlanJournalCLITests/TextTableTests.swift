@@ -5,12 +5,22 @@ import Testing
 @testable import PlanJournalCLI
 
 @Suite struct TextTableTests {
-    @Test func cellsAreOneLineAndCutByCharacters() {
+    /// Cut by the columns a terminal draws: an emoji or an East Asian wide character takes two.
+    @Test func cellsAreOneLineAndCutByColumns() {
         #expect(TextTable.clip("plain", 10) == "plain")
         #expect(TextTable.clip("two\nlines\r\nthree", 40) == "two lines three")
         #expect(TextTable.clip("abcdefghij", 5) == "abcd…")
-        #expect(TextTable.clip("ünïcode ✓ 🧮🧮🧮", 13) == "ünïcode ✓ 🧮🧮🧮")
-        #expect(TextTable.clip("ünïcode ✓ 🧮🧮🧮", 12) == "ünïcode ✓ 🧮…")
+        #expect(TextTable.clip("ünïcode ✓ 🧮🧮🧮", 16) == "ünïcode ✓ 🧮🧮🧮")
+        #expect(TextTable.clip("ünïcode ✓ 🧮🧮🧮", 13) == "ünïcode ✓ 🧮…")
+        #expect(TextTable.clip("ünïcode ✓ 🧮🧮🧮", 12) == "ünïcode ✓ …")
+        #expect(DisplayWidth.of("計画の手順") == 10 && DisplayWidth.of("e\u{301}") == 1 && DisplayWidth.of("❤️") == 2)
+    }
+
+    @Test func columnsAlignWithWideCharacters() {
+        var table = TextTable(header: ["RUN", "GOAL"])
+        table.rows = [["run-🚀-ü", "a"], ["計画", "b"], ["r1", "c"]]
+        let lines = table.render().split(separator: "\n").map(String.init)
+        #expect(lines == ["RUN       GOAL", "run-🚀-ü  a", "計画      b", "r1        c"])
     }
 
     @Test func columnsAlignByCharactersNotBytes() {
