@@ -176,4 +176,22 @@ import Testing
         s = PlanProjection().fold(run: "r", b.events)
         #expect(s.step("a")?.matchesExpected == nil && s.step("a")?.lastObservationOK == true)
     }
+
+    /// What ended a run early and why, as its `run.completed` says; kept by the binary form.
+    @Test func theRunsEndSaysWhatStoppedItAndWhy() throws {
+        for (data, stoppedBy, error) in [
+            (#"{"status":"failed","stopped_by":"reviewer_error","error":{"type":"bad_reply","message":"no verdict"}}"#,
+             "reviewer_error", "bad_reply: no verdict"),
+            (#"{"status":"failed","error":"disk full"}"#, nil, "disk full"),
+            (#"{"status":"succeeded"}"#, nil, nil),
+        ] as [(String, String?, String?)] {
+            var b = RunBuilder(run: "e")
+            try b.add("run.started", #"{"goal":"g"}"#)
+            try b.add("run.completed", data)
+            let s = PlanProjection().fold(run: "e", b.events)
+            #expect(s.stoppedBy == stoppedBy && s.error == error)
+            #expect(try PlanState(binary: s.binaryEncoded()) == s)
+        }
+    }
 }
+

@@ -52,6 +52,10 @@ enum PlanStateText {
     static func render(_ s: PlanState) -> String {
         var out: [String] = []
         out.append("run \(s.run): \(s.status) (after seq \(s.seq))")
+        if s.stoppedBy != nil || s.error != nil {
+            out.append(
+                "stopped by \(s.stoppedBy ?? "an error")" + (s.error.map { ": " + TextTable.clip($0, 300) } ?? ""))
+        }
         if let goal = s.goal { out.append("goal: \(goal)") }
         if let plan = s.currentPlan { out.append("plan: version \(plan.version) of \(s.plans.count)") }
         out.append("")

@@ -116,6 +116,11 @@ public struct PlanProjection: Projection {
         case .runCompleted:
             s.status = e.dataString("status") ?? "succeeded"
             s.endedAt = e.ts
+            s.stoppedBy = e.dataString("stopped_by")
+            let error = e.data("error")
+            s.error =
+                error?.stringValue
+                ?? error?["message"]?.stringValue.map { message in error?["type"]?.stringValue.map { "\($0): \(message)" } ?? message }
             if let answer = e.dataString("final_answer") {
                 s.finalAnswer = answer
             } else if let raw = e.rawData("final_answer"), raw.first != UInt8(ascii: "n") {

@@ -11,8 +11,8 @@
 /// the events the earlier way) is known to be stale and is not used. Version 2: a step's tool is
 /// the plan in force's, and a model call naming no planned step makes up no step. Version 3: a
 /// step asked for again after a denial awaits approval (a grant lifts a denial), a retry's
-/// duration is unknown until it ends, an attempt skipped while it ran has a duration, and a null
-/// or unreadable judgement makes the match unknown.
+/// duration is unknown until it ends, an attempt skipped while it ran has a duration, a null or
+/// unreadable judgement makes the match unknown, and the run's end says what stopped it and why.
 extension PlanState {
     /// The first bytes of the binary form of this version.
     package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 3]
@@ -36,6 +36,8 @@ extension PlanState {
         w.optional(updatedAt) { $0.int($1.microseconds) }
         w.optional(endedAt) { $0.int($1.microseconds) }
         w.optional(finalAnswer) { $0.string($1) }
+        w.optional(stoppedBy) { $0.string($1) }
+        w.optional(error) { $0.string($1) }
         w.array(plans) { $0.planVersion($1) }
         w.optional(currentVersion) { $0.int(Int64($1)) }
         w.array(steps) { $0.stepState($1) }
@@ -81,6 +83,8 @@ extension PlanState {
         updatedAt = try r.optional { (r) throws(BinaryStateError) in Timestamp(microseconds: try r.int()) }
         endedAt = try r.optional { (r) throws(BinaryStateError) in Timestamp(microseconds: try r.int()) }
         finalAnswer = try r.optional { (r) throws(BinaryStateError) in try r.string() }
+        stoppedBy = try r.optional { (r) throws(BinaryStateError) in try r.string() }
+        error = try r.optional { (r) throws(BinaryStateError) in try r.string() }
         plans = try r.array { (r) throws(BinaryStateError) in try r.planVersion() }
         currentVersion = try r.optional { (r) throws(BinaryStateError) in Int(try r.int()) }
         steps = try r.array { (r) throws(BinaryStateError) in try r.stepState() }

@@ -17,6 +17,12 @@ public struct PlanState: Sendable, Codable, Equatable {
     /// `data.final_answer` of `run.completed` (an answer that is no string, as its JSON text); `nil`
     /// when there is none.
     public var finalAnswer: String?
+    /// What ended the run early, as `run.completed` says in `data.stopped_by` (`max_replans`,
+    /// `reviewer_error`, `timeout`, ...); `nil` when it does not say.
+    public var stoppedBy: String?
+    /// Why, as `run.completed` says in `data.error` (`type: message`, or its text); `nil` when it
+    /// does not say.
+    public var error: String?
     /// Every plan version, in the order they appeared.
     public var plans: [PlanVersion] = []
     /// The version the run follows now (the latest proposed or revised).
@@ -35,7 +41,7 @@ public struct PlanState: Sendable, Codable, Equatable {
     var stepIndex: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case run, seq, goal, status, startedAt, updatedAt, endedAt, finalAnswer, plans, currentVersion, steps
+        case run, seq, goal, status, startedAt, updatedAt, endedAt, finalAnswer, stoppedBy, error, plans, currentVersion, steps
         case approvals, reviews, replans, totals
     }
 
@@ -49,6 +55,8 @@ public struct PlanState: Sendable, Codable, Equatable {
         updatedAt = try c.decodeIfPresent(Timestamp.self, forKey: .updatedAt)
         endedAt = try c.decodeIfPresent(Timestamp.self, forKey: .endedAt)
         finalAnswer = try c.decodeIfPresent(String.self, forKey: .finalAnswer)
+        stoppedBy = try c.decodeIfPresent(String.self, forKey: .stoppedBy)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
         plans = try c.decode([PlanVersion].self, forKey: .plans)
         currentVersion = try c.decodeIfPresent(Int.self, forKey: .currentVersion)
         steps = try c.decode([StepState].self, forKey: .steps)
