@@ -817,6 +817,10 @@ import Testing
         // Lines longer than ingest and import take are refused (what append writes reads back).
         let long = try await planj("--journal", journal, "append", "--max-line-bytes", "100", stdin: first + "\n")
         #expect(long.status == 1 && long.stdout.contains("over the 100-byte limit"), "\(long.stdout)")
+        // Such a line, and one that does not parse, name the run and seq they show.
+        #expect(long.stdout.contains(#""run":"\#(run)","seq":1"#), "\(long.stdout)")
+        let cut = try await planj("--journal", journal, "append", stdin: #"{"run":"r9","seq":4,"ts":"#+"\n")
+        #expect(cut.status == 1 && cut.stdout.contains(#""run":"r9","seq":4"#), "\(cut.stdout)")
         #expect(try await planj("--journal", journal, "events", run).stdout == before)
         // A kind it does not know is appended, with a note (once per kind).
         let odd = #"{"run":"secs","seq":2,"ts":1764061201,"kind":"step.complete","data":{}}"#

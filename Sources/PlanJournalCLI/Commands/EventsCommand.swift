@@ -9,7 +9,7 @@ extension Planj {
             abstract: "Print a run's events as JSON Lines (pipe to jq).",
             discussion: HelpText.reflow("""
                 Each event as it was recorded. A fork's events up to its fork point are its parent's:
-                they carry the parent's run id (select a fork's own events by seq, not by .run).
+                they carry the parent's run id (select a fork's own events by seq, not by .run). To follow a run as it is written, use planj watch RUN --json.
                   planj events RUN --kind 'step.*' --from 10 | jq -c '[.seq, .kind]'
                 """))
 

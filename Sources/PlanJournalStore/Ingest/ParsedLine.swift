@@ -1,7 +1,7 @@
 import PlanJournalCore
 
 /// One input line after parsing (done off the writer's thread).
-enum ParsedLine: Sendable {
+package enum ParsedLine: Sendable {
     /// `note`: what is worth a note about the line's `ts`.
     case event(JournalEvent, line: Int, note: TimestampNote?)
     /// A line that is not a valid event; `run` is its run when the line still names one.
@@ -50,14 +50,14 @@ enum ParsedLine: Sendable {
     /// Python's `json.dumps` writes it). An id no event may have (empty, too long, holding U+0000)
     /// is one too: the line is rejected as that run, which no valid line can belong to, and
     /// other runs still land.
-    static func salvageRunID(_ line: [UInt8]) -> String? {
+    package static func salvageRunID(_ line: [UInt8]) -> String? {
         guard let j = topLevelValue(line, key: "run"), line[j] == UInt8(ascii: "\""), let close = stringEnd(line, from: j)
         else { return nil }
         return (try? JSONValue(parsing: Array(line[j...close])))?.stringValue
     }
 
     /// The seq of a line that does not parse, when its outer object shows an integer one.
-    static func salvageSeq(_ line: [UInt8]) -> Int64? {
+    package static func salvageSeq(_ line: [UInt8]) -> Int64? {
         guard let j = topLevelValue(line, key: "seq") else { return nil }
         var end = j
         while end < line.count && ((0x30...0x39).contains(line[end]) || line[end] == UInt8(ascii: "-")) { end += 1 }
