@@ -427,11 +427,38 @@ import Testing
         for (seq, name) in [(2, "ap.plan"), (try replayer.forkPoint(of: "ap"), "ap.r")] {
             let fork = try await replayer.reexecute("ap", at: seq, as: name, planner: nil, executor: nil)
             let decisions = try t.journal.events(of: fork.run).filter { $0.knownKind == .approvalResolved }
-            #expect(decisions.map { "\($0.dataString("decision") ?? "-") \($0.actor ?? "-")" } == ["denied human:ana", "granted human:ana"])
+            // The fork's own decisions are the policy's, naming who made them in the original (a
+            // fork from the plan shares the first one).
+            let own = decisions.filter { $0.seq > (try? t.journal.run(fork.run).forkSeq ?? 0) ?? 0 }
+            #expect(own.allSatisfy { $0.actor == "policy" && $0.dataString("comment")?.contains("as human:ana decided in run ap at seq") == true })
+            #expect(decisions.map { $0.dataString("decision") ?? "-" } == ["denied", "granted"])
+            #expect(own.count == (name == "ap.plan" ? 2 : 1))
             let diff = try RunDiff("ap", fork.run, in: t.journal)
             #expect(diff.agree, "\(name): \(diff.firstDivergence?.reason ?? "")")
             // Event for event (but the fork's note of where it resumed): the skips of the denial too.
             #expect(try t.journal.events(of: fork.run).map(\.kind).filter { $0 != "note" } == t.journal.events(of: "ap").map(\.kind))
         }
     }
+
+    /// A fork given an approval policy of its own (`--approve ask`) does not take the original's
+    /// decisions: it waits for one, as `planj run` does.
+    @Test func aForkWithAnApprovalPolicyOfItsOwnAsksAgain() async throws {
+        let t = try TemporaryJournal()
+        _ = try await PlanRunner(
+            journal: t.journal, planner: DeniedThenReplanned.planner, executor: DeniedThenReplanned.executor,
+            approvals: DeniedThenReplanned.DenyOnce())
+            .start(.init(goal: "approvals", runID: "ask"))
+        let replayer = Replayer(journal: t.journal)
+        var options = try replayer.recordedOptions(of: "ask")
+        options.approval = .ask
+        options.timeout = .milliseconds(800)
+        let fork = try await replayer.reexecute(
+            "ask", at: 2, as: "ask.r", planner: nil, executor: nil, options: options, recordedDecisions: false)
+        let events = try t.journal.events(of: fork.run).filter { $0.seq > 2 }
+        #expect(events.contains { $0.knownKind == .approvalRequested })
+        #expect(!events.contains { $0.knownKind == .approvalResolved })
+        #expect(fork.stoppedBy == "timeout", "\(fork.status) \(fork.stoppedBy ?? "-")")
+        #expect(try replayer.forkRecord(of: "ask.r")?.recordedDecisions == false)
+    }
 }
+

@@ -22,7 +22,10 @@ extension Planj {
                 with the default `--planner recorded` is a deterministic replay that must reproduce the
                 original outcome. The planner is only asked when the fork needs a replan. The fork runs
                 with the original's recorded limits (--parallel, --max-attempts, --max-replans,
-                --max-steps, --budget-usd, --timeout) unless given here.
+                --max-steps, --budget-usd, --timeout), tools (--tool) and prices (--price) unless given
+                here (--all: the ones given here). Approval points get the original's decisions,
+                journaled as the policy's (naming who decided); with --approve the fork's own policy
+                decides them instead (ask: wait for planj approve).
                   planj replay RUN --executor recorded
                   planj replay RUN --from-step compare \\
                       --executor openai:gpt-4o-mini@https://api.openai.com/v1
@@ -175,17 +178,29 @@ extension Planj {
             let firstOverride = try replaced.keys.min { try replayer.forkPoint(of: run, step: $0) < replayer.forkPoint(of: run, step: $1) }
             let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep ?? firstOverride)
             let id = try forkID ?? Self.nextForkID(of: run, in: journal)
-            let (plannerAdapter, executorAdapter, mode) = (try adapter(planner, Adapters.planner), try adapter(spec, Adapters.executor), try toolMode())
-            let fallback = try Self.recordedPlanner(of: run, in: journal, executor: spec, http: try openAI.settings())
-            let tools = try liveToolRegistry(executor: spec, recordedBy: Self.recordedExecutor(of: run, in: journal))
+            // What the original recorded stands where nothing is given: its tools, and its prices.
+            let recorded = try RecordedSpecs.recorded(of: run, in: journal)?.0
+            let http = try openAI.settings().adding(recorded?.prices ?? [:])
+            let toolSpecs = liveTools.isEmpty ? recorded?.tools ?? [] : liveTools
+            let (plannerAdapter, executorAdapter, mode) = (
+                try adapter(planner, Adapters.planner, http), try adapter(spec, Adapters.executor, http), try toolMode()
+            )
+            let fallback = try Self.recordedPlanner(of: run, in: journal, executor: spec, http: http)
+            if fallback == nil && spec != "recorded" && planner == "recorded" {
+                Output.error(
+                    "planj: note: run \(run) recorded no planner: a replan the recording does not have is not made "
+                        + "(give --planner SPEC to make them)")
+            }
+            let tools = try Adapters.tools(toolSpecs, demo: spec == "demo" || recorded?.executor == "demo")
             let options = try limits.options(base: replayer.recordedOptions(of: run))
-            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools, prices: try openAI.settings().prices).members
+            let specs = RecordedSpecs(planner: planner, executor: spec, tools: toolSpecs, prices: http.prices).members
             let observer = RunDriver.observer(quiet: output.quiet)
             // Ctrl-C cancels the fork's run, journaled as cancelled, as `planj run` does.
             let result = try await RunDriver.cancellable {
                 try await replayer.reexecute(
                     run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, overrides: replaced, toolMode: mode,
-                    fallbackPlanner: fallback, tools: tools, options: options, specs: specs, observer: observer)
+                    fallbackPlanner: fallback, tools: tools, options: options, recordedDecisions: limits.approve == nil,
+                    specs: specs, observer: observer)
             }
             let (original, fork) = (try journal.events(of: run), try journal.events(of: result.run))
             let diff = RunDiff(run, events: original, result.run, events: fork)
@@ -206,11 +221,13 @@ extension Planj {
         private func reexecuteAll(_ journal: Journal, executor spec: String) async throws {
             let runs = try selection.runs(in: journal)
             let replayer = Replayer(journal: journal)
-            let plannerAdapter = try adapter(planner, Adapters.planner)
-            let executorAdapter = try adapter(spec, Adapters.executor)
-            let tools = try liveToolRegistry(executor: spec)
+            let http = try openAI.settings()
+            let plannerAdapter = try adapter(planner, Adapters.planner, http)
+            let executorAdapter = try adapter(spec, Adapters.executor, http)
+            let tools = try Adapters.tools(liveTools, demo: spec == "demo")
             let mode = try toolMode()
-            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools, prices: try openAI.settings().prices).members
+            let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools, prices: http.prices).members
+            let recordedDecisions = limits.approve == nil
             let quiet = output.quiet
             let concurrency = concurrency
             var options: [String: RunnerOptions] = [:]
@@ -230,7 +247,7 @@ extension Planj {
                                 let seq = try replayer.forkPoint(of: run)
                                 let result = try await replayer.reexecute(
                                     run, at: seq, as: id, planner: plannerAdapter, executor: executorAdapter, toolMode: mode,
-                                    tools: tools, options: chosen[run], specs: specs)
+                                    tools: tools, options: chosen[run], recordedDecisions: recordedDecisions, specs: specs)
                                 return ReplayOutcome(try RunDiff(run, result.run, in: journal))
                             } catch {
                                 return ReplayOutcome(run: run, error: (error as? RuntimeError)?.message ?? "\(error)")
@@ -277,12 +294,6 @@ extension Planj {
             return mode
         }
 
-        /// The live tools: the demo's for the demo executor (or a run the demo recorded), and the
-        /// `--tool` ones.
-        private func liveToolRegistry(executor spec: String, recordedBy: String? = nil) throws -> ToolRegistry {
-            try Adapters.tools(liveTools, demo: spec == "demo" || recordedBy == "demo")
-        }
-
         /// `--override STEP_ID=FILE` as output by step id.
         private func readOverrides() throws -> [String: String] {
             var result: [String: String] = [:]
@@ -301,8 +312,8 @@ extension Planj {
         }
 
         /// `nil` for `recorded` (answers from the journal), else the adapter the spec names.
-        private func adapter<T>(_ spec: String, _ make: (String, OpenAISettings) throws -> T) throws -> T? {
-            spec == "recorded" ? nil : try make(spec, try openAI.settings())
+        private func adapter<T>(_ spec: String, _ make: (String, OpenAISettings) throws -> T, _ http: OpenAISettings) throws -> T? {
+            spec == "recorded" ? nil : try make(spec, http)
         }
 
         /// For replans a recorded run does not have: the planner `planj run` recorded for it (not for

@@ -47,6 +47,9 @@ public struct RecordedRun: Sendable, ApprovalSource {
     /// When the run was cancelled (a `planj cancel` note, a human's note followed by the skips of
     /// a cancellation, or its `run.completed`): the attempts each step had finished by then, and why.
     public private(set) var cancelledAfter: (finished: [String: Int], reason: String)?
+    /// Whether approval points are answered with the recorded decisions (``decision(stepID:version:)``);
+    /// the recorded cancellation stands either way.
+    public var answersApprovals = true
 
     /// The calls one recorded attempt of a step made, so that a replay answering from the
     /// recording journals them again: the fork then costs what the original did, and its audit
@@ -169,9 +172,11 @@ public struct RecordedRun: Sendable, ApprovalSource {
                 if let last = outcomes[id]?.last, case .failed = last { replannedFailures[id, default: []].insert(outcomes[id]!.count - 1) }
             case .approvalResolved?:
                 let key = e.dataString("step_id").map { "step:\($0)" } ?? "plan:\(e.dataInt("version") ?? 0)"
+                // Given again by the replay, not by who decided: the policy, naming them.
+                let decided = "as \(e.actor ?? "the original") decided in run \(run) at seq \(e.seq)"
                 let decision = ApprovalDecision(
-                    decision: e.dataString("decision") ?? "granted", actor: e.actor ?? "human",
-                    comment: e.dataString("comment"))
+                    decision: e.dataString("decision") ?? "granted", actor: "policy",
+                    comment: e.dataString("comment").map { "\(decided): \($0)" } ?? decided)
                 approvals[key] = decision
                 if let id = e.dataString("step_id") {
                     stepDecisions[id, default: []].append((state.currentPlan?.version ?? 0, decision))
@@ -192,13 +197,14 @@ public struct RecordedRun: Sendable, ApprovalSource {
 
     /// The recorded decision for a step or plan version.
     public func decision(stepID: String?, version: Int?) -> ApprovalDecision? {
-        approvals[stepID.map { "step:\($0)" } ?? "plan:\(version ?? 0)"]
+        guard answersApprovals else { return nil }
+        return approvals[stepID.map { "step:\($0)" } ?? "plan:\(version ?? 0)"]
     }
 
     /// The decision recorded for the step's request under `planVersion`: the last one made while
     /// that version or an earlier one was in force, else the step's first.
     public func decision(stepID: String, planVersion: Int) -> ApprovalDecision? {
-        guard let decisions = stepDecisions[stepID] else { return nil }
+        guard answersApprovals, let decisions = stepDecisions[stepID] else { return nil }
         return decisions.last { $0.planVersion <= planVersion }?.decision ?? decisions.first?.decision
     }
 

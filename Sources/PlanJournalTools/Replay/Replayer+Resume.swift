@@ -17,6 +17,8 @@ extension Replayer {
         public var options: RunnerOptions { RunnerOptions(recorded: config) }
         /// Where its tool calls are answered.
         public var toolMode: ToolMode { config["tool_mode"]?.stringValue.flatMap(ToolMode.init(rawValue:)) ?? .recordedElseLive }
+        /// Whether its approval points get the original's decisions (else its own policy decides).
+        public var recordedDecisions: Bool { config["recorded_decisions"]?.boolValue ?? true }
         /// Its what-if outputs by step id.
         public var overrides: [String: String] {
             var result: [String: String] = [:]
@@ -58,7 +60,7 @@ extension Replayer {
             recordedExecutor: RecordedExecutor(
                 recording, reissueToolCalls: record.toolMode == .live, judged: judged),
             overrides: record.overrides, toolMode: record.toolMode, fallbackPlanner: fallbackPlanner, tools: tools,
-            options: options ?? record.options, observer: observer)
+            options: options ?? record.options, recordedDecisions: record.recordedDecisions, observer: observer)
         return try await runner.resume(run: fork)
     }
 }

@@ -34,13 +34,16 @@ public struct Replayer: Sendable {
 
     /// The runner of a fork of `recording` whose state is `state`: `nil` planner or executor
     /// answer from the recording (the recorded executor judges then too), `overrides` replace
-    /// outputs, plan versions get the recorded reviews and approval points the recorded decisions.
+    /// outputs, plan versions get the recorded reviews, and approval points the recorded decisions
+    /// when `recordedDecisions` (else the policy of `options`).
     func forkRunner(
         _ recording: RecordedRun, state: PlanState, planner: (any Planner)?, executor: (any Executor)?,
         recordedExecutor: RecordedExecutor, overrides: [String: String], toolMode: ToolMode,
-        fallbackPlanner: (any Planner)?, tools: ToolRegistry, options: RunnerOptions,
+        fallbackPlanner: (any Planner)?, tools: ToolRegistry, options: RunnerOptions, recordedDecisions: Bool,
         observer: (@Sendable (JournalEvent) -> Void)?
     ) -> PlanRunner {
+        var recording = recording
+        recording.answersApprovals = recordedDecisions
         let base: any Executor = executor ?? recordedExecutor
         return PlanRunner(
             journal: journal,
@@ -86,11 +89,14 @@ public struct Replayer: Sendable {
     ///     continues it with them.
     ///   - options: the fork's limits; `nil`: the original's, as its `run.started` recorded them
     ///     (``recordedOptions(of:)``).
+    ///   - recordedDecisions: whether approval points get the original's decisions (journaled as
+    ///     the `policy`'s, naming who decided); `false`: the approval policy of `options` decides
+    ///     them (`ask` waits for `planj approve`).
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
         overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive, fallbackPlanner: (any Planner)? = nil,
-        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions? = nil, specs: [JSONValue.Member] = [],
-        observer: (@Sendable (JournalEvent) -> Void)? = nil
+        tools: ToolRegistry = ToolRegistry(), options: RunnerOptions? = nil, recordedDecisions: Bool = true,
+        specs: [JSONValue.Member] = [], observer: (@Sendable (JournalEvent) -> Void)? = nil
     ) async throws -> RunResult {
         let events = try journal.events(of: run)
         let recording = RecordedRun(run: run, events: events)
@@ -108,7 +114,8 @@ public struct Replayer: Sendable {
         let runner = forkRunner(
             recording, state: shared, planner: planner, executor: executor,
             recordedExecutor: RecordedExecutor(recording, reissueToolCalls: toolMode == .live), overrides: overrides,
-            toolMode: toolMode, fallbackPlanner: fallbackPlanner, tools: tools, options: options, observer: observer)
+            toolMode: toolMode, fallbackPlanner: fallbackPlanner, tools: tools, options: options,
+            recordedDecisions: recordedDecisions, observer: observer)
         let note: [JSONValue.Member] = [
             .init("replay_of", .string(run)),
             .init(
@@ -116,6 +123,7 @@ public struct Replayer: Sendable {
                 .object(
                     options.recordedMembers + [
                         .init("tool_mode", .string(toolMode.rawValue)),
+                        .init("recorded_decisions", .bool(recordedDecisions)),
                         .init("overrides", .object(overrides.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) })),
                     ] + specs)),
         ]
