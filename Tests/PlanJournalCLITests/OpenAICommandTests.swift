@@ -135,4 +135,28 @@ import Testing
         let calls = try Journal(path: other).events(of: "p").dropFirst(cut).filter { $0.kind == "call.model" }
         #expect(!calls.isEmpty && calls.allSatisfy { ($0.dataDouble("cost_usd") ?? 0) > 0 })
     }
+
+    /// A replay with a swapped executor, given no --tool and no --price, uses the tools and prices
+    /// the original recorded: with live tools the tool runs for real (not "no tool named"), and
+    /// the calls cost what the original's did.
+    @Test func aReplayUsesTheToolsAndPricesTheRunRecorded() async throws {
+        let server = try FakeOpenAIServer(["--model", "m"])
+        let spec = "openai:m@" + server.baseURL
+        let tool = "word_count=cmd:python3 " + Fixtures.repositoryRoot + "/tools/agents/example_agent.py"
+        let run = try await sandbox.planj(
+            "run", "--goal", "count these words", "--planner", spec, "--executor", spec, "--tool", tool, "--price", "m=100,100",
+            "--run-id", "tp", "--quiet", environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let replay = try await sandbox.planj(
+            "replay", "tp", "--executor", spec, "--tools", "live", "--as", "tp.r", "--quiet", environment: environment)
+        #expect(replay.status == 0, "\(replay.stdout) \(replay.stderr)")
+        let journal = try Journal(path: sandbox.journal)
+        let forkSeq = try #require(try journal.run("tp.r").forkSeq)
+        let own = try journal.events(of: "tp.r", from: forkSeq + 1)
+        let observations = own.filter { $0.kind == "step.observed" }
+        #expect(!observations.isEmpty && observations.allSatisfy { $0.dataBool("ok") == true }, "\(observations.map(\.jsonLine))")
+        let calls = own.filter { $0.kind == "call.model" }
+        #expect(!calls.isEmpty && calls.allSatisfy { ($0.dataDouble("cost_usd") ?? 0) > 0 })
+    }
 }
+
