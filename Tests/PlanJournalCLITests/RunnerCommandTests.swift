@@ -365,7 +365,13 @@ import Testing
         #expect(all.status == 0, "\(all.stderr)")
         let outcomes = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]]
         #expect(outcomes?.count == 1 && outcomes?.first?["agree"] as? Bool == true)
-        #expect(outcomes?.first?["newly_failing"] as? Int == 0)
+        #expect(outcomes?.first?["newly_failing"] as? Int == 0 && outcomes?.first?["fork_status"] as? String == "succeeded")
+        // A run still being written is skipped, saying why (it has no outcome to compare with).
+        let open = try await planj("events", run, "--to", "12").stdout.replacingOccurrences(of: "\"run\":\"\(run)\"", with: #""run":"open""#)
+        #expect(try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: open).status == 0)
+        let withOpen = try await planj("replay", "--all", "--executor", "recorded", "--quiet")
+        #expect(withOpen.status == 0 && withOpen.stdout.contains("1 run re-executed: 1 agree, 0 differ; 1 skipped"), "\(withOpen.stdout)")
+        #expect(withOpen.stderr.contains("open skipped: still running"), "\(withOpen.stderr)")
         let other = try await planj("run", "--goal", "a b c", "--planner", agent, "--executor", agent, "--json", "--quiet")
         let differs = try await planj("diff", run, try runID(other.stdout))
         #expect(differs.status == 1)

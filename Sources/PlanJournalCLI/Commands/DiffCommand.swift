@@ -76,7 +76,9 @@ enum DiffText {
     static func render(_ d: RunDiff, markdown: Bool) -> String {
         var out: [String] = []
         let t = d.totals
-        let head = "\(d.runA) (\(t.statusA), \(t.planVersionsA) plan versions) vs \(d.runB) (\(t.statusB), \(t.planVersionsB) plan versions)"
+        let head =
+            "\(d.runA) (\(t.statusA), \(Output.count(t.planVersionsA, "plan version"))) vs "
+            + "\(d.runB) (\(t.statusB), \(Output.count(t.planVersionsB, "plan version")))"
         out.append(markdown ? "# Run diff\n\n" + head + "\n" : head)
         let header = ["STEP", "STATUS", "A", "B", "Δ TIME", "Δ TOKENS", "Δ COST"]
         let rows = d.steps.map { s in

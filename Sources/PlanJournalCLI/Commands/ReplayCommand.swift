@@ -219,7 +219,13 @@ extension Planj {
 
         /// Re-executes every selected run, `concurrency` at a time, and prints the summary.
         private func reexecuteAll(_ journal: Journal, executor spec: String) async throws {
-            let runs = try selection.runs(in: journal)
+            // A run still being written has no outcome to compare with yet (unless asked for).
+            var stillRunning: [ReplayOutcome] = []
+            let runs = try selection.runs(in: journal).filter { run in
+                guard selection.status == nil, try journal.run(run).status == "running" else { return true }
+                stillRunning.append(ReplayOutcome(run: run, error: "still running, so there is no outcome to compare with (--status running replays it)"))
+                return false
+            }
             let replayer = Replayer(journal: journal)
             let http = try openAI.settings()
             let plannerAdapter = try adapter(planner, Adapters.planner, http)
@@ -234,7 +240,7 @@ extension Planj {
             for run in runs { options[run] = try limits.options(base: replayer.recordedOptions(of: run)) }
             let chosen = options
             // Ctrl-C cancels the runs under way, journaled as cancelled.
-            var outcomes = try await RunDriver.cancellable { () async throws -> [ReplayOutcome] in
+            var (outcomes, interrupted) = try await RunDriver.cancellable { () async throws -> ([ReplayOutcome], Bool) in
                 var outcomes: [ReplayOutcome] = []
                 try await withThrowingTaskGroup(of: ReplayOutcome.self) { group in
                     var next = 0
@@ -264,27 +270,46 @@ extension Planj {
                         if next < runs.count { try launch() }
                     }
                 }
-                return outcomes
+                // Forks Ctrl-C cancelled say nothing of the executor.
+                let interrupted = Task.isCancelled
+                if interrupted {
+                    for k in outcomes.indices where outcomes[k].forkStatus == "cancelled" && !outcomes[k].agree {
+                        outcomes[k].interrupted = true
+                    }
+                }
+                return (outcomes, interrupted)
             }
+            outcomes += stillRunning
             outcomes.sort { $0.run < $1.run }
             if output.json {
                 Output.json(outcomes)
             } else {
-                var table = TextTable(header: ["RUN", "RESULT", "SAME", "DIFFER", "NEWLY FAILING", "FIXED", "Δ COST", "Δ TIME"])
+                var table = TextTable(header: ["RUN", "FORK", "RESULT", "SAME", "DIFFER", "NEWLY FAILING", "FIXED", "Δ COST", "Δ TIME"])
                 for o in outcomes {
                     table.rows.append([
-                        o.run, o.error == nil ? (o.agree ? "agrees" : "differs") : "skipped", String(o.same),
+                        o.run, o.fork ?? "-", Self.verdict(o), String(o.same),
                         String(o.differing), String(o.newlyFailing), String(o.fixed), String(format: "%+.4f", o.costUSDDelta),
                         o.durationMsDelta.map { String(format: "%+.0f ms", $0) } ?? "-",
                     ])
                 }
                 Output.line(table.render(maxWidth: 40))
-                let replayed = outcomes.filter { $0.error == nil }
+                let replayed = outcomes.filter { $0.error == nil && !$0.interrupted }
+                let cut = outcomes.filter(\.interrupted).count
                 Output.line(
-                    "\(replayed.count) runs re-executed: \(replayed.filter(\.agree).count) agree, "
-                        + "\(replayed.filter { !$0.agree }.count) differ; \(outcomes.count - replayed.count) skipped")
+                    "\(Output.count(replayed.count, "run")) re-executed: \(replayed.filter(\.agree).count) agree, "
+                        + "\(replayed.filter { !$0.agree }.count) differ; \(outcomes.filter { $0.error != nil }.count) skipped"
+                        + (cut > 0 ? "; \(cut) cut short by Ctrl-C" : ""))
+                for o in outcomes where o.error != nil { Output.error("planj: \(o.run) skipped: \(o.error ?? "")") }
             }
+            if interrupted { throw ExitCode(130) }
             if outcomes.contains(where: { $0.error == nil && !$0.agree }) { throw ExitCode(1) }
+        }
+
+        /// A fork's outcome in a word.
+        private static func verdict(_ o: ReplayOutcome) -> String {
+            if o.error != nil { return "skipped" }
+            if o.interrupted { return "interrupted" }
+            return o.agree ? "agrees" : "differs"
         }
 
         private func toolMode() throws -> ToolMode {

@@ -40,7 +40,9 @@ extension Planj {
                 if json {
                     Output.json(state)
                 } else {
-                    Output.line(PlanStateText.render(state))
+                    let summary = try journal.run(run)
+                    Output.line(
+                        PlanStateText.render(state, fork: summary.parent.map { ($0, summary.forkSeq ?? 0) }))
                 }
             }
         }
@@ -49,13 +51,17 @@ extension Planj {
 
 /// The text form of a ``PlanState``.
 enum PlanStateText {
-    static func render(_ s: PlanState) -> String {
+    /// - Parameter fork: the run this one was forked from, and at which seq, when it is a fork.
+    static func render(_ s: PlanState, fork: (run: String, seq: Int64)? = nil) -> String {
         var out: [String] = []
         out.append("run \(s.run): \(s.status) (after seq \(s.seq))")
         if s.stoppedBy != nil || s.error != nil {
-            out.append(
-                "stopped by \(s.stoppedBy ?? "an error")" + (s.error.map { ": " + TextTable.clip($0, 300) } ?? ""))
+            // An error whose type is what stopped the run says it once.
+            var why = s.error
+            if let by = s.stoppedBy, let error = why, error.hasPrefix(by + ": ") { why = String(error.dropFirst(by.count + 2)) }
+            out.append("stopped by \(s.stoppedBy ?? "an error")" + (why.map { ": " + TextTable.clip($0, 300) } ?? ""))
         }
+        if let parent = fork { out.append("fork of \(parent.run) at seq \(parent.seq)") }
         if let goal = s.goal { out.append("goal: \(goal)") }
         if let plan = s.currentPlan { out.append("plan: version \(plan.version) of \(s.plans.count)") }
         out.append("")

@@ -36,7 +36,7 @@ enum ProgressLine {
         case .replanTriggered?:
             text = "replan: \(event.dataString("reason") ?? "")" + (event.dataString("step_id").map { " at \($0)" } ?? "")
         case .runCompleted?:
-            text = "run \(event.dataString("status") ?? "?")" + (event.dataString("stopped_by").map { " (stopped by \($0))" } ?? "")
+            text = "run \(event.dataString("status") ?? "?")" + (event.dataString("stopped_by").flatMap { $0 == event.dataString("status") ? nil : " (stopped by \($0))" } ?? "")
         case .note?:
             guard let message = event.dataString("message") else { return nil }
             if let original = event.dataString("replay_of"), let seq = event.dataInt("resumed_after_seq") {

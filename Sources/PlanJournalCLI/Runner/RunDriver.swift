@@ -121,7 +121,7 @@ enum RunDriver {
         var seconds = 0.0
         if let start = r.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
         var lines = [
-            "run \(r.run): \(r.status)\(r.stoppedBy.map { " (stopped by \($0))" } ?? "")",
+            "run \(r.run): \(r.status)\(r.stoppedBy.flatMap { $0 == r.status ? nil : " (stopped by \($0))" } ?? "")",
             String(
                 format: "  %d of %d steps completed, %d replans, %lld tokens, $%.4f, %.2fs, %lld events", done, inPlan,
                 t.replans, t.tokens, t.costUSD, seconds, t.events),

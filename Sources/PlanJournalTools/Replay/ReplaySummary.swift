@@ -24,10 +24,15 @@ public struct ReplayOutcome: Sendable, Encodable {
     public var durationMsDelta: Double?
     /// Why the run could not be re-executed, when it could not.
     public var error: String?
+    /// How the fork ended (`succeeded`, `cancelled`, ...); `nil` when there is none.
+    public var forkStatus: String?
+    /// Whether the fork was cut short by the command's interruption (Ctrl-C): what it did is no
+    /// verdict on the executor.
+    public var interrupted = false
 
     enum CodingKeys: String, CodingKey {
         case run, fork, agree, same, differing, newlyFailing = "newly_failing", fixed, costUSDDelta = "cost_usd_delta"
-        case durationMsDelta = "duration_ms_delta", error
+        case durationMsDelta = "duration_ms_delta", error, forkStatus = "fork_status", interrupted
     }
 
     /// The outcome of a fork compared with its original.
@@ -43,6 +48,7 @@ public struct ReplayOutcome: Sendable, Encodable {
         newlyFailing = kept.filter { $0.a?.status == "completed" && $0.b?.status != "completed" }.count
         fixed = kept.filter { $0.a?.status != "completed" && $0.b?.status == "completed" }.count
         costUSDDelta = diff.totals.costUSDB.minusWithoutFloatNoise(diff.totals.costUSDA)
+        forkStatus = diff.totals.statusB
         if let a = diff.totals.durationMsA, let b = diff.totals.durationMsB { durationMsDelta = b.minusWithoutFloatNoise(a) }
     }
 
