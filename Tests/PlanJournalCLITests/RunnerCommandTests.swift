@@ -361,6 +361,14 @@ import Testing
         let live = try await planj("replay", run, "--executor", "demo", "--from-step", "compare", "--quiet")
         #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
         #expect(live.stdout.contains("fork \(run).replay-2"))
+        // A what-if output from a file written with `echo` (one line break at its end, not the output's).
+        try "RocksDB instead\n".write(toFile: directory + "/what-if.txt", atomically: true, encoding: .utf8)
+        let whatIf = try await planj("replay", run, "--executor", "demo", "--override", "compare=what-if.txt", "--as", "w", "--quiet")
+        #expect(whatIf.status == 1, "\(whatIf.stderr)")
+        let compared = try Journal(path: journal).events(of: "w").first { $0.kind == "step.completed" && $0.dataString("step_id") == "compare" }
+        #expect(compared?.dataString("output") == "RocksDB instead" && compared?.dataString("source") == "override")
+        let recordedWhatIf = try await planj("replay", run, "--executor", "recorded", "--override", "compare=what-if.txt", "--quiet")
+        #expect(recordedWhatIf.stderr.contains("keep their recorded outputs"), "\(recordedWhatIf.stderr)")
         let all = try await planj("replay", "--all", "--executor", "recorded", "--json", "--quiet")
         #expect(all.status == 0, "\(all.stderr)")
         let outcomes = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [[String: Any]]

@@ -63,7 +63,7 @@ extension Planj {
         @Option(
             name: .customLong("override"),
             help: ArgumentHelp(
-                "Replace a step's output with a file's content in the fork (repeatable; what-if forks).",
+                "Replace a step's output with a file's content (less one line break at its end) in the fork (repeatable; what-if forks).",
                 valueName: "step_id=file"))
         var overrides: [String] = []
 
@@ -331,7 +331,13 @@ extension Planj {
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                     throw JournalError(.io, "cannot read the override file as UTF-8 text", context: .init(file: path))
                 }
-                result[String(item[..<eq])] = text
+                // One line break at the end is the file's, not the output's (`echo text > FILE`).
+                result[String(item[..<eq])] = text.hasSuffix("\r\n") ? String(text.dropLast(2)) : text.hasSuffix("\n") ? String(text.dropLast()) : text
+            }
+            if !result.isEmpty && executor == "recorded" {
+                Output.error(
+                    "planj: note: with --executor recorded, the steps after an overridden one keep their recorded "
+                        + "outputs; a live executor (--executor SPEC) plays the what-if out")
             }
             return result
         }
