@@ -158,5 +158,23 @@ import Testing
         let calls = own.filter { $0.kind == "call.model" }
         #expect(!calls.isEmpty && calls.allSatisfy { ($0.dataDouble("cost_usd") ?? 0) > 0 })
     }
-}
 
+    /// A run planj did not record, replayed with a live model: no recorded planner for replans,
+    /// and a tool call with no recorded answer and no live tool, are each said once.
+    @Test func aReplayOfARunPlanjDidNotRecordSaysWhatItLacks() async throws {
+        let server = try FakeOpenAIServer(["--model", "m"])
+        var b = RunBuilder(run: "hand")
+        try b.add("run.started", #"{"goal":"fetch it"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a","description":"fetch the page","tool":"http_get"}]}"#)
+        try b.add("step.started", #"{"step_id":"a"}"#)
+        try b.add("call.tool", #"{"step_id":"a","call_id":"c1","tool":"http_get","args":{"url":"http://x"}}"#)
+        try b.add("step.observed", #"{"step_id":"a","call_id":"c1","ok":true,"content":"page"}"#)
+        try b.add("step.completed", #"{"step_id":"a","output":"page"}"#)
+        try b.add("run.completed", #"{"status":"succeeded"}"#)
+        #expect(try await sandbox.planj("ingest", "-", stdin: b.jsonl).status == 0)
+        let replay = try await sandbox.planj("replay", "hand", "--executor", "openai:m@" + server.baseURL, "--quiet", environment: environment)
+        #expect(replay.stderr.contains("run hand recorded no planner: a replan the recording does not have is not made"), "\(replay.stderr)")
+        let lacking = "run hand has no recorded answer for a call of http_get, and there is no live tool of that name"
+        #expect(replay.stderr.components(separatedBy: lacking).count == 2, "\(replay.stderr)")
+    }
+}

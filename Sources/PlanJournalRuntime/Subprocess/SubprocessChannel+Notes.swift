@@ -22,7 +22,7 @@ extension SubprocessChannel {
     }
 
     /// Passes a note about an agent program to the handler of ``reportNotes(to:)``.
-    static func report(_ note: String) {
+    package static func report(_ note: String) {
         let handler = notes.withLock { $0 }
         handler(note)
     }

@@ -20,6 +20,8 @@ public final class RecordedTools: Sendable {
     let mode: ToolMode
     let live: ToolRegistry
     private let used = Mutex<Set<Int>>([])
+    /// The tools a call found no answer for, already reported.
+    private let unanswered = Mutex<Set<String>>([])
 
     /// Creates the tools of a fork.
     /// - Parameters:
@@ -55,7 +57,13 @@ public final class RecordedTools: Sendable {
             return output
         }
         guard mode == .recordedElseLive, let tool = live[name] else {
-            throw RuntimeError("divergence", "run \(recording.run) has no recorded answer for \(name) with \(key)")
+            // Said once per tool too: the model gets the error as the tool's answer, and a fork
+            // that goes on without the tool reports nothing else.
+            let noLive = mode == .recordedElseLive ? ", and there is no live tool of that name (give --tool \(name)=cmd:PROGRAM)" : ""
+            if unanswered.withLock({ $0.insert(name).inserted }) {
+                SubprocessChannel.report("replay: run \(recording.run) has no recorded answer for a call of \(name)\(noLive)")
+            }
+            throw RuntimeError("divergence", "run \(recording.run) has no recorded answer for \(name) with \(key)\(noLive)")
         }
         var output = try await tool.call(args)
         output.source = "live"
