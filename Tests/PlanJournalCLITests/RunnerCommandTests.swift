@@ -348,6 +348,10 @@ import Testing
         #expect(entries.count == 53)
         let started = entries.first { $0["kind"] as? String == "step.started" }
         #expect((started?["steps"] as? [String: Any])?["gather"] != nil)
+        // Each entry names the step its event names (a call's too, which changes no status).
+        let call = entries.first { $0["kind"] as? String == "call.tool" }
+        #expect(call?["step_id"] as? String != nil && started?["step_id"] as? String == "gather")
+        #expect(entries.first?["step_id"] == nil)
         let fork = try await planj("replay", run, "--executor", "recorded", "--json", "--quiet")
         #expect(fork.status == 0, "\(fork.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(fork.stdout.utf8)) as? [String: Any]

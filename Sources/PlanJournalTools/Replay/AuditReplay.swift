@@ -10,6 +10,8 @@ public struct ReplayEntry: Sendable, Encodable {
     public var actor: String?
     /// The event's time, RFC 3339 UTC with microseconds.
     public var ts: String
+    /// The step the event names (`data.step_id`), when it names one.
+    public var stepID: String?
     /// The plan version after the event, when it changed.
     public var planVersion: Change<Int?>?
     /// Steps whose status changed: id → from, to.
@@ -34,7 +36,7 @@ public struct ReplayEntry: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case seq, kind, actor, ts, planVersion = "plan_version", steps, tokens, costUSD = "cost_usd"
+        case seq, kind, actor, ts, stepID = "step_id", planVersion = "plan_version", steps, tokens, costUSD = "cost_usd"
     }
 
     /// The entries of a whole run, from its events in order.
@@ -65,7 +67,7 @@ public struct ReplayEntry: Sendable, Encodable {
             }
             result.append(
                 ReplayEntry(
-                    seq: e.seq, kind: e.kind, actor: e.actor, ts: e.ts.description,
+                    seq: e.seq, kind: e.kind, actor: e.actor, ts: e.ts.description, stepID: e.dataString("step_id"),
                     planVersion: version == state.currentVersion ? nil : Change(from: version, to: state.currentVersion),
                     steps: changes, tokens: state.totals.tokens, costUSD: state.totals.costUSD.withoutFloatNoise))
         }
