@@ -272,4 +272,37 @@ import Testing
         let own = try b.add("step.failed", #"{"step_id":"a","error":{"type":"cancelled","message":"gave up"},"retryable":false}"#, actor: "executor")
         #expect(old.isCutOffAttempt && !own.isCutOffAttempt)
     }
+
+    /// Parallel steps that fail for good together (their agent died): the first replan's request
+    /// names the others too, so one revision can settle them all, and no replan follows for steps
+    /// it replaced.
+    @Test func aReplanRequestNamesTheOtherStepsThatFailedWithIt() async throws {
+        let t = try TemporaryJournal()
+        let requests = Mutex<[PlanningRequest]>([])
+        let planner = ClosurePlanner(name: "p") { request in
+            requests.withLock { $0.append(request) }
+            guard request.replan != nil else {
+                return PlanProposal(steps: ["a", "b", "c"].map { PlanStep(id: $0) } + [PlanStep(id: "d", dependsOn: ["a", "b", "c"])])
+            }
+            return PlanProposal(steps: ["a2", "b2", "c2"].map { PlanStep(id: $0) } + [PlanStep(id: "d", dependsOn: ["a2", "b2", "c2"])])
+        }
+        let executor = ClosureExecutor(name: "e") { request, _ in
+            if ["a", "b", "c"].contains(request.step.id) {
+                try await Task.sleep(for: .milliseconds(20))
+                throw RuntimeError("subprocess", "the agent died", retryable: false)
+            }
+            return StepAnswer(output: "ok")
+        }
+        var options = RunnerOptions()
+        options.parallel = 3
+        let result = try await PlanRunner(journal: t.journal, planner: planner, executor: executor, options: options)
+            .start(.init(goal: "together", runID: "tg"))
+        #expect(result.status == "succeeded")
+        let replans = requests.withLock { $0.filter { $0.replan != nil } }
+        #expect(replans.count == 1)
+        let named = Set([replans.first?.replan?.stepID].compactMap { $0 } + (replans.first?.otherFailures.compactMap(\.stepID) ?? []))
+        #expect(named == ["a", "b", "c"] && replans.first?.otherFailures.count == 2)
+        #expect(try t.journal.events(of: "tg").filter { $0.knownKind == .replanTriggered }.count == 1)
+    }
 }
+

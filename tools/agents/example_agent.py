@@ -12,7 +12,7 @@ and the program answers each with one line carrying the same id (in any order):
     {"id": 7, "error": {"type": "timeout", "message": "...", "retryable": true}}
 
 Methods, their params and results:
-  plan     {goal, tools, previous, completed, replan, analysis, review}
+  plan     {goal, tools, previous, completed, replan, other_failures, analysis, review}
                                                       ->  {steps: [...], rationale, calls: [...]}
   execute  {run, goal, step, attempt, dependency_outputs, tools}
                                                       ->  {output, summary, calls: [...], tool_calls: [...]}

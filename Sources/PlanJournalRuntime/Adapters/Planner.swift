@@ -25,6 +25,10 @@ public struct PlanningRequest: Sendable {
     public var analysis: GoalAnalysis?
     /// The review that sent `previous` back (replan reason `changes_requested`).
     public var review: PlanReview?
+    /// Other steps that failed for good at the same time (parallel steps whose agent died, say),
+    /// each waiting for a replan of its own: a revision that changes or removes them settles
+    /// them too, one that keeps them as they are leads to their own replans.
+    public var otherFailures: [ReplanReason] = []
 
     /// Creates a request; everything but the goal defaults to nothing (a first plan).
     /// - Parameters:
@@ -64,6 +68,11 @@ public struct ReplanReason: Sendable, Hashable {
         self.reason = reason
         self.stepID = stepID
         self.details = details
+    }
+
+    /// As the subprocess protocol sends it: `reason`, `step_id`, `details`.
+    var wireValue: JSONValue {
+        .record(["reason": .string(reason), "step_id": stepID.map(JSONValue.string) ?? .null, "details": details.map(JSONValue.string)])
     }
 }
 

@@ -33,6 +33,9 @@ public struct OpenAIPlanner: Planner {
             user += "Replan because \(replan.reason)"
             if let id = replan.stepID { user += " at step \(id)" }
             if let details = replan.details { user += ": \(details)" }
+            for other in request.otherFailures {
+                user += ".\nStep \(other.stepID ?? "?") failed too (\(other.reason))" + (other.details.map { ": \($0)" } ?? "")
+            }
             user += ". Reply with the complete new plan; keep the ids of steps that stay."
             if let review = request.review {
                 user += "\nThe reviewer's verdict on the current plan: \(review.verdict)"

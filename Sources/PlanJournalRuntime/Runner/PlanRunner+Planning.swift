@@ -47,8 +47,9 @@ extension PlanRunner {
                 return ending
             }
         }
-        let request = PlanningRequest(
+        var request = PlanningRequest(
             goal: p.goal, tools: tools.names, previous: p.plan, completed: p.outputs, replan: reason, analysis: p.analysis)
+        request.otherFailures = p.finalFailures.filter { $0.stepID != failure.stepID }.map(\.replanReason)
         let proposal: PlanProposal
         switch try await askPlanner(request, purpose: "replan", deadline: p.deadline, recorder: recorder) {
         case .failure(let ending): return ending

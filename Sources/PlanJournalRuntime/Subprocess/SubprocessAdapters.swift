@@ -19,12 +19,8 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
                 "goal": .string(request.goal), "tools": .strings(request.tools),
                 "previous": request.previous.map { .array($0.map(\.wireValue)) } ?? .null,
                 "completed": .object(request.completed.sorted { $0.key < $1.key }.map { .init($0.key, .string($0.value)) }),
-                "replan": request.replan.map {
-                    .record([
-                        "reason": .string($0.reason), "step_id": $0.stepID.map(JSONValue.string) ?? .null,
-                        "details": $0.details.map(JSONValue.string),
-                    ])
-                } ?? .null,
+                "replan": request.replan?.wireValue ?? .null,
+                "other_failures": .array(request.otherFailures.map(\.wireValue)),
                 "analysis": request.analysis?.wireValue ?? .null,
                 "review": request.review?.wireValue ?? .null,
             ]))
