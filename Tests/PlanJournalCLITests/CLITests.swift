@@ -706,6 +706,14 @@ import Testing
         }
     }
 
+    /// A demo pace that could not be waited for (nan, huge, negative) is refused before a run starts.
+    @Test(arguments: ["nan", "1e300", "-1", "inf"])
+    func aDemoPaceOutOfRangeIsRefused(pace: String) async throws {
+        let r = try await planj("--journal", journal, "demo", "--quiet", "--pace=\(pace)")
+        #expect(r.status == 2 && r.stderr.contains("--pace must be a number from 0 to 1000"), "\(pace): \(r.stderr)")
+        #expect(try await planj("--journal", journal, "runs", "--json").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
+
     /// `ingest -` takes the journal's write lock once its input has something in it: a pipe that
     /// stays idle holds up no other writer.
     @Test func anIngestWaitingForItsInputHoldsUpNoOtherWriter() async throws {
@@ -819,6 +827,12 @@ import Testing
         #expect(long.status == 1 && long.stdout.contains("over the 100-byte limit"), "\(long.stdout)")
         // Such a line, and one that does not parse, name the run and seq they show.
         #expect(long.stdout.contains(#""run":"\#(run)","seq":1"#), "\(long.stdout)")
+        // Past the limit a line is counted, not held: its whole length is said all the same.
+        let endless = try await planj(
+            "--journal", journal, "append", "--max-line-bytes", "100",
+            stdin: first.dropLast() + String(repeating: "x", count: 3_000_000) + "\n" + first + "\n")
+        #expect(endless.status == 1 && endless.stdout.contains("the line is \(first.utf8.count - 1 + 3_000_000) bytes"), "\(endless.stdout)")
+        #expect(endless.stdout.contains(#""run":"\#(run)","seq":1"#), "\(endless.stdout)")
         let cut = try await planj("--journal", journal, "append", stdin: #"{"run":"r9","seq":4,"ts":"#+"\n")
         #expect(cut.status == 1 && cut.stdout.contains(#""run":"r9","seq":4"#), "\(cut.stdout)")
         #expect(try await planj("--journal", journal, "events", run).stdout == before)

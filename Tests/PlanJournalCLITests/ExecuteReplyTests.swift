@@ -19,6 +19,12 @@ import Testing
                 r = json.loads(line)
                 if r['method'] == 'plan':
                     print(json.dumps({'id': r['id'], 'result': {'steps': [{'id': 'a'}]}}), flush=True)
+                elif first and os.environ['FIRST_REPLY'] == 'HUGE':
+                    first = False
+                    sys.stdout.write('{"id": %d, "result": {"output": "' % r['id'])
+                    for _ in range(65):
+                        sys.stdout.write('x' * (1 << 20))
+                    print('"}}', flush=True)
                 elif first:
                     first = False
                     print(os.environ['FIRST_REPLY'].replace('ID', str(r['id'])), flush=True)
@@ -53,6 +59,13 @@ import Testing
         #expect(failed.dataBool("retryable") == true)
         #expect(!events.contains { $0.kind == "replan.triggered" })
         #expect(events.filter { $0.kind == "step.started" }.count == 2)
+    }
+
+    /// A reply line over 64 MiB fails its call saying so, without planj holding the whole line.
+    @Test func aReplyOverTheLimitFailsItsCall() async throws {
+        let (events, _) = try await run("huge", firstReply: "HUGE")
+        #expect(failure(events)?.contains("over the 67108864-byte limit for one reply") == true, "\(failure(events) ?? "")")
+        #expect(events.contains { $0.kind == "step.completed" })
     }
 
     /// An output of `null`, which the journal reads as no output, fails its attempt saying so

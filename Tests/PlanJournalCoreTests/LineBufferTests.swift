@@ -24,6 +24,27 @@ import Testing
         #expect(rest == Array("last".utf8))
     }
 
+    /// Past its limit a line's bytes are counted and dropped as they come: it comes out cut short
+    /// with its whole length, and the lines after it whole.
+    @Test(arguments: [1, 1000, 65_536])
+    func aLineOverTheLimitIsCountedNotHeld(pieces: Int) {
+        var buffer = LineBuffer(maxLineBytes: 10)
+        let long = [UInt8](repeating: UInt8(ascii: "x"), count: 1_000_000)
+        let input = long + Array("\nshort\n".utf8) + long
+        var lines: [(ArraySlice<UInt8>, Int)] = []
+        var offset = 0
+        while offset < input.count {
+            buffer.append(input[offset..<min(offset + pieces, input.count)])
+            offset += pieces
+            while let line = buffer.nextLine() { lines.append((line, buffer.lastLineLength)) }
+            #expect(buffer.rest.count <= 11)
+        }
+        #expect(lines.map(\.1) == [1_000_000, 5])
+        #expect(lines[0].0.count <= 11 + pieces && lines[0].0.prefix(11).elementsEqual(long.prefix(11)))
+        #expect(Array(lines[1].0) == Array("short".utf8))
+        #expect(buffer.restLength == 1_000_000 && buffer.rest.count <= 11)
+    }
+
     @Test func aStreamEndingInANewlineLeavesNothing() {
         let (lines, rest) = split(Array("a\nb\n".utf8), pieces: 3)
         #expect(lines == [Array("a".utf8), Array("b".utf8)])

@@ -37,6 +37,22 @@ import Testing
         #expect(next.lastSeq == Int64(run.events.count))
     }
 
+    /// A damaged record header (a negative, huge or overflowing length: the writer never writes
+    /// one) ends the records there, as a record cut short does; it never stops a writer opening.
+    @Test(arguments: ["@1 -5", "@-1 5", "@1 9223372036854775807", "@9223372036854775807 1", "@1 99999999"])
+    func aDamagedRecordHeaderEndsTheLog(header: String) async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let log = record(run.events[2..<4]) + Array("\(header)\n{\"x\":1}\n".utf8)
+        try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let reopened = try t.reopen()
+        #expect(try reopened.events(of: "a").map(\.bytes) == run.events[0..<4].map(\.bytes))
+        let next = try await reopened.append(Array(run.events[4...]), to: "a", expecting: .exactly(4))
+        #expect(next.lastSeq == Int64(run.events.count))
+        #expect(try reopened.verify().ok)
+    }
+
     /// Opened through a symbolic link, the journal's append log is the one beside its file, where
     /// SQLite keeps the WAL: a log left by a writer that used the real name is replayed, and a
     /// writer using the link leaves no log of its own beside the link.

@@ -46,6 +46,31 @@ import Testing
         #expect(try t.reopen().seals(of: "victim") == [seal])
     }
 
+    /// A sealed run of more chunks than are read at once (their bodies are read a batch at a
+    /// time, not the run's all together) checks whole, and a change in a late batch shows.
+    @Test func aSealedRunOfManyChunksIsCheckedBatchByBatch() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 1000))
+        _ = try t.journal.ingest(text: try RunBuilder.complete(run: "long", steps: 120, payloadBytes: 800).jsonl)
+        let db = try SQLiteConnection(path: t.path)
+        let count = try db.statement("SELECT count(*), sum(raw_len) FROM chunks")
+        #expect(try count.step())
+        #expect(count.int(0) > 3 * Int64(JournalReader.ChunkSource.batchSize), "\(count.int(0)) chunks, \(count.int(1)) bytes")
+        count.reset()
+        let key = SealingKey()
+        _ = try t.journal.seal(run: "long", with: key)
+        #expect(try t.journal.verify(run: "long", trusting: [key.publicKey]).ok)
+        #expect(statuses(try t.journal.checkSeals(run: "long")) == [.valid])
+        let late = try db.statement("SELECT cid, body FROM chunks ORDER BY first_seq DESC LIMIT 1 OFFSET 2")
+        #expect(try late.step())
+        let (cid, body) = (late.int(0), late.blob(1))
+        late.reset()
+        var changed = body
+        changed[body.count / 2] ^= 0x01
+        try db.statement("UPDATE chunks SET body = ? WHERE cid = ?").bind(.blob(changed), .int(cid)).run()
+        #expect(!(try t.journal.verify(run: "long").ok))
+        #expect(statuses(try t.journal.checkSeals(run: "long")) != [.valid])
+    }
+
     @Test func aFlippedSignatureByteIsReported() async throws {
         let t = try await makeJournal()
         let key = SealingKey()

@@ -111,6 +111,21 @@ import Testing
         #expect(try t.journal.verify().ok)
     }
 
+    /// A stored length no checksum covers (how long a body is once decoded): any value it cannot
+    /// hold is damage reported for its run, never a length to reserve memory for or a trap.
+    @Test(arguments: [Int64(3_000_000_000), 4_294_967_296, Int64.max, 2_000_000_000, -5, 0])
+    func aDamagedRawLengthIsFound(rawLength: Int64) async throws {
+        let t = try await makeJournal()
+        try withDatabase(t) { db in
+            try db.statement("UPDATE chunks SET raw_len = ? WHERE codec != 0").bind(.int(rawLength)).run()
+            try db.statement("UPDATE snapshots SET raw_len = ? WHERE codec != 0").bind(.int(rawLength)).run()
+        }
+        let report = try t.journal.verify()
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.run == "victim" })
+        #expect(throws: JournalError.self) { try t.journal.events(of: "victim") }
+    }
+
     /// A damaged index of the catalog (which hides a run from lookups by id) is no stored byte the
     /// hash chains cover: verify asks SQLite to check the whole file.
     @Test func aDamagedCatalogIndexIsFound() throws {

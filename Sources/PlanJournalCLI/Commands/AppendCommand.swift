@@ -49,13 +49,13 @@ extension Planj {
                 var rejected = 0
                 var notedEpoch = false
                 var notedKinds: Set<String> = []
-                try await StreamLines.forEach(fileDescriptor: 0) { number, line in
+                try await StreamLines.forEach(fileDescriptor: 0, maxLineBytes: maxLineBytes) { number, line, length in
                     guard !LineBuffer.isBlank(line) else { return }
                     do {
-                        guard line.count <= maxLineBytes else {
+                        guard length <= maxLineBytes else {
                             throw JournalError(
                                 .syntax,
-                                "the line is \(line.count) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
+                                "the line is \(length) bytes, over the \(maxLineBytes)-byte limit for one event (--max-line-bytes raises it)")
                         }
                         var note: TimestampNote?
                         let event = try JournalEvent(parsing: line, timestampNote: &note)
@@ -151,26 +151,28 @@ extension Planj {
 }
 
 /// Reads lines from a file descriptor as they arrive (no waiting for more input once a line is
-/// complete, so acknowledgements stay timely).
+/// complete, so acknowledgements stay timely). A line over `maxLineBytes` is handed on cut short,
+/// with its length: memory stays bounded whatever the input.
 enum StreamLines {
-    static func forEach(fileDescriptor fd: Int32, _ body: (Int, [UInt8]) async throws -> Void) async throws {
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
-        var pending = LineBuffer()
+    static func forEach(
+        fileDescriptor fd: Int32, maxLineBytes: Int, _ body: (_ number: Int, _ line: [UInt8], _ length: Int) async throws -> Void
+    ) async throws {
+        let input = FileDescriptor(fd)
+        var pending = LineBuffer(maxLineBytes: maxLineBytes)
         var number = 0
-        while true {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            pending.append(data)
+        while let block = try input.readBlock(upTo: 64 * 1024, failure: "cannot read standard input") {
+            pending.append(block)
             while let line = pending.nextLine() {
                 number += 1
                 // A byte order mark before the first line (Windows and .NET writers put one), as
                 // ingest and import allow.
-                try await body(number, Array(number == 1 ? LineBuffer.droppingByteOrderMark(line) : line))
+                let bytes = number == 1 ? LineBuffer.droppingByteOrderMark(line) : line
+                try await body(number, Array(bytes), pending.lastLineLength - (line.count - bytes.count))
             }
         }
         if !pending.rest.isEmpty {
             number += 1
-            try await body(number, Array(pending.rest))
+            try await body(number, Array(pending.rest), pending.restLength)
         }
     }
 }

@@ -23,6 +23,13 @@ extension Planj {
 
         @OptionGroup var output: RunOutputFlags
 
+        func validate() throws {
+            // The longest step lasts a few seconds at pace 1: a thousand times that is hours.
+            guard pace >= 0, pace <= 1000 else {
+                throw ValidationError("--pace must be a number from 0 to 1000, not \(pace)")
+            }
+        }
+
         func run() async throws {
             try await reportingErrors(json: output.json, verbose: global.verbose) {
                 let journal = try global.open()

@@ -30,7 +30,7 @@ extension SubprocessChannel {
 
     /// The reader thread: reads the program's output to its end, handing each reply to its call.
     static func readReplies(from output: FileHandle, shared: Shared, commandLine: String) {
-        var buffer = LineBuffer()
+        var buffer = LineBuffer(maxLineBytes: maxReplyBytes)
         var lineNumber = 0
         while true {
             let chunk = output.availableData
@@ -39,10 +39,16 @@ extension SubprocessChannel {
             while let line = buffer.nextLine() {
                 lineNumber += 1
                 if LineBuffer.isBlank(line) { continue }
-                deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
+                if buffer.lastLineLength > maxReplyBytes {
+                    refuse(line, length: buffer.lastLineLength, lineNumber: lineNumber, shared: shared, commandLine: commandLine)
+                } else {
+                    deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
+                }
             }
         }
-        if !LineBuffer.isBlank(buffer.rest) {
+        if buffer.restLength > maxReplyBytes {
+            refuse(buffer.rest, length: buffer.restLength, lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
+        } else if !LineBuffer.isBlank(buffer.rest) {
             // A last reply without its newline; one that does not parse was cut off as the
             // program died: its call fails with how the program ended (and may be tried again),
             // not as a reply that is not JSON.
@@ -75,6 +81,32 @@ extension SubprocessChannel {
         let deadline = ContinuousClock.now + .seconds(1)
         while !shared.state.withLock({ $0.outputEnded }) && ContinuousClock.now < deadline { usleep(5_000) }
         close(shared, reason: "\(commandLine) \(termination)", inputRead: inputRead)
+    }
+
+    /// The longest reply line read, as for a reply over HTTP: a program that writes more without
+    /// a newline does not make planj hold it all.
+    static let maxReplyBytes = 64 << 20
+
+    /// Fails the call a reply line over ``maxReplyBytes`` answers (its id is read from the line's
+    /// start), or notes the line when no id shows there.
+    static func refuse(_ line: ArraySlice<UInt8>, length: Int, lineNumber: Int, shared: Shared, commandLine: String) {
+        let what = "stdout line \(lineNumber) is \(length) bytes, over the \(maxReplyBytes)-byte limit for one reply"
+        let id: Int
+        switch ReplyLine.read(line) {
+        case .reply(let n, _), .replyWithNonFiniteNumbers(let n, _), .unreadable(let n, _): id = n
+        case .other:
+            notify(commandLine, what + " (ignored)")
+            return
+        }
+        guard let continuation = shared.state.withLock({ s in
+            s.starts[id] = nil
+            return s.pending.removeValue(forKey: id)
+        }) else {
+            notify(commandLine, what + " and answers id \(id), which no call waits for (ignored)")
+            return
+        }
+        continuation.resume(
+            throwing: RuntimeError("subprocess_error", "\(commandLine) answered call \(id) with a line too long: " + what))
     }
 
     /// Resumes the call `line` answers with its result or error (or notes why it cannot).

@@ -53,7 +53,9 @@ enum AppendLogFormat {
         while i < read, data[i] == UInt8(ascii: "@") {
             guard let nl = data[i..<read].firstIndex(of: UInt8(ascii: "\n")) else { break }
             let header = String(decoding: data[(i + 1)..<nl], as: UTF8.self).split(separator: " ")
-            guard header.count == 2, let count = Int(header[0]), let bytes = Int(header[1]), nl + 1 + bytes <= read
+            // A damaged header (a negative or huge length) ends the records as a torn one does.
+            guard header.count == 2, let count = Int(header[0]), let bytes = Int(header[1]), count >= 0, bytes >= 0,
+                bytes <= read - (nl + 1)
             else { break }
             let lines = data[(nl + 1)..<(nl + 1 + bytes)].split(separator: UInt8(ascii: "\n")).map { Array($0) }
             guard lines.count == count else { break }

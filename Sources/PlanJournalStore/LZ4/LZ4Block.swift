@@ -6,6 +6,10 @@ import PlanJournalCore
 /// The stored length of the original is kept beside the block (``decompress(_:originalLength:)``
 /// needs it). LZ4 block format: https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md
 enum LZ4Block {
+    /// The most bytes one byte of an LZ4 block can decode to: a match's length grows by 255 per
+    /// byte of its length field.
+    static let maxExpansion = 256
+
     /// Compresses `input`; level 0 is LZ4 fast, 1...12 LZ4 HC at that level.
     static func compress(_ input: some Collection<UInt8>, level: Int32) -> [UInt8] {
         let source = Array(input)
@@ -49,6 +53,12 @@ enum LZ4Block {
         -> [UInt8]
     {
         guard originalLength > 0 else { return [] }
+        // A stored length is not covered by the body's checksum: one no block of this size can
+        // decode to is damage, found before any memory is reserved for it.
+        guard originalLength <= min(Int(Int32.max), (input.count + 1) * maxExpansion) else {
+            throw JournalError(
+                .corrupt, "an LZ4 block of \(input.count) bytes is said to hold \(originalLength) bytes, more than it can")
+        }
         var n: Int32 = 0
         // Not zeroed first: liblz4 writes every byte, or fails (and the bytes are not used).
         let out = [UInt8](unsafeUninitializedCapacity: originalLength) { dst, count in

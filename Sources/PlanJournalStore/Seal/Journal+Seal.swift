@@ -86,7 +86,9 @@ extension JournalReader {
     private func walkChain(
         _ row: RunRow, upTo limit: Int64, wanted: Set<Int64>, chain: inout HashChain, into walk: inout ChainWalk
     ) throws(JournalError) -> Bool {
-        for chunk in try chunks(rid: row.rid, from: row.firstOwnSeq, to: limit) {
+        // A batch of chunks at a time: memory stays bounded however long the run.
+        var source = ChunkSource(reader: self, run: row.id, rid: row.rid, from: row.firstOwnSeq, to: limit)
+        while let chunk = try source.nextChunk() {
             let lines: [ArraySlice<UInt8>]
             do {
                 lines = try chunk.lines(run: row.id, reader: self)
