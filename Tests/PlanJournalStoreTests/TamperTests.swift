@@ -126,6 +126,79 @@ import Testing
         #expect(throws: JournalError.self) { try t.journal.events(of: "victim") }
     }
 
+    /// Seqs of the catalog and the chunks near the integers' ends are damage reported for their
+    /// run, not arithmetic that overflows.
+    @Test(arguments: [
+        "UPDATE chunks SET last_seq = 9223372036854775807 WHERE first_seq = 1 AND",
+        "UPDATE chunks SET first_seq = -9223372036854775808 WHERE first_seq = 1 AND",
+        "UPDATE runs SET head_seq = 9223372036854775807", "UPDATE runs SET fork_seq = 9223372036854775807",
+        "UPDATE runs SET head_seq = -9223372036854775808",
+    ])
+    func seqsAtTheIntegersEndsAreDamage(change: String) async throws {
+        let t = try await makeJournal()
+        let change = change.hasSuffix("AND") ? change : change + " WHERE"
+        try withDatabase(t) { try $0.execute(change + " rid = (SELECT rid FROM runs WHERE id = 'victim')") }
+        let report = try t.journal.verify()
+        #expect(report.problems.contains { $0.run == "victim" })
+        _ = try? t.journal.events(of: "victim")
+        _ = try? t.journal.state(of: "victim")
+    }
+
+    /// A run whose chunks are gone, or say other seqs than their events do, is not read as a
+    /// shorter run: reading it fails naming the first seq missing.
+    @Test(arguments: [
+        ("DELETE FROM chunks", "the journal holds no event at seq 1, though the run has"),
+        ("UPDATE chunks SET first_seq = first_seq + 4, last_seq = last_seq + 4", "the event stored at seq 5 says it is seq 1"),
+        ("DELETE FROM chunks WHERE first_seq > 1", "though the run has"),
+    ])
+    func aRunMissingEventsIsNotReadAsAShorterOne(change: String, message: String) async throws {
+        let t = try await makeJournal()
+        let head = try t.journal.run("victim").events
+        try withDatabase(t) { db in
+            if change.hasPrefix("UPDATE") {
+                // The chunk starting the run, so that its seqs and its events' differ.
+                try db.execute(change + " WHERE cid = (SELECT min(cid) FROM chunks WHERE rid = (SELECT rid FROM runs WHERE id = 'victim'))")
+            } else {
+                try db.execute(change + (change.contains("WHERE") ? " AND" : " WHERE") + " rid = (SELECT rid FROM runs WHERE id = 'victim')")
+            }
+        }
+        #expect(head > 8)
+        do {
+            _ = try t.journal.events(of: "victim")
+            Issue.record("a run missing events was read")
+        } catch {
+            #expect(error.code == .corrupt && error.message.contains(message), "\(error.message)")
+            #expect(error.context.run == "victim")
+        }
+        // The state starts from the last snapshot: it reads the events after it.
+        if change.hasPrefix("DELETE") { #expect(throws: JournalError.self) { try t.journal.state(of: "victim") } }
+        #expect(!(try t.journal.verify().ok))
+        // The other runs read as before.
+        #expect(try t.journal.runs().filter { $0.id != "victim" }.allSatisfy { (try? t.journal.events(of: $0.id)) != nil })
+    }
+
+    /// A snapshot whose state says another seq than the one it is stored at (its checksum
+    /// recomputed) is not started from: the state is folded from the events, and verify says so.
+    @Test(arguments: [Int64.max, 0, -3, 1_000_000])
+    func aSnapshotOfAnotherSeqIsNotUsed(inner: Int64) async throws {
+        let t = try await makeJournal()
+        let truth = try t.journal.state(of: "victim")
+        try withDatabase(t) { db in
+            let s = try db.statement("SELECT rid, seq FROM snapshots WHERE rid = (SELECT rid FROM runs WHERE id = 'victim') ORDER BY seq DESC LIMIT 1")
+            #expect(try s.step())
+            let (rid, seq) = (s.int(0), s.int(1))
+            s.reset()
+            var state = try t.journal.state(of: "victim", at: seq)
+            state.seq = inner
+            let (codec, rawLength, checksum, body) = try SnapshotCodec.encode(state)
+            try db.statement("UPDATE snapshots SET codec = ?, raw_len = ?, checksum = ?, body = ? WHERE rid = ? AND seq = ?")
+                .bind(.int(codec.rawValue), .int(Int64(rawLength)), .blob(checksum), .blob(body), .int(rid), .int(seq)).run()
+        }
+        let reopened = try t.reopen()
+        #expect(try reopened.state(of: "victim") == truth)
+        #expect(try reopened.verify().problems.contains { $0.run == "victim" })
+    }
+
     /// A damaged index of the catalog (which hides a run from lookups by id) is no stored byte the
     /// hash chains cover: verify asks SQLite to check the whole file.
     @Test func aDamagedCatalogIndexIsFound() throws {

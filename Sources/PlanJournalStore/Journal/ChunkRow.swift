@@ -142,6 +142,11 @@ struct ChunkRow: Sendable {
                             context: .init(journalPath: journal, run: run, seq: seq))
                     }
                 }
+                guard event.seq == seq else {
+                    throw JournalError(
+                        .corrupt, "the event stored at seq \(seq) says it is seq \(event.seq)",
+                        context: .init(journalPath: journal, run: run, seq: seq))
+                }
                 try body(event)
             }
             pos = end + 1

@@ -118,7 +118,8 @@ struct JournalReader {
     /// The chunk on the current row of a statement that selected ``chunkColumns``.
     private static func chunk(_ s: any SQLStatement) -> ChunkRow {
         ChunkRow(
-            cid: s.int(0), firstSeq: s.int(1), lastSeq: s.int(2), codec: s.int(3), rawLength: Int(s.int(4)),
+            cid: s.int(0), firstSeq: RunRow.bounded(s.int(1)), lastSeq: RunRow.bounded(s.int(2)), codec: s.int(3),
+            rawLength: Int(s.int(4)),
             hash: s.blob(5), bodySum: s.blob(6), dictionary: s.optionalInt(7), body: s.blob(8))
     }
 
@@ -182,22 +183,32 @@ struct JournalReader {
         var last = ownFrom - 1
         let body = { (event: JournalEvent) throws(JournalError) in
             guard event.seq > last else { return }
+            guard event.seq == last + 1 else { throw missing(last + 1, of: row) }
             last = event.seq
             try each(event)
         }
         var source = ChunkSource(reader: self, run: row.id, rid: row.rid, from: ownFrom, to: upper)
-        guard try ChunkPipeline.worthIt(chunks: source.count(upTo: 3)) else {
+        if try ChunkPipeline.worthIt(chunks: source.count(upTo: 3)) {
+            let (run, journal) = (row.id, path)
+            try ChunkPipeline.forEachEvent(
+                next: { () throws(JournalError) in try source.next() },
+                decode: { (chunk, dictionary) throws(JournalError) in
+                    try chunk.events(run: run, from: ownFrom, to: upper, journal: journal, dictionary: dictionary)
+                }, body)
+        } else {
             while let (chunk, dictionary) = try source.next() {
                 try chunk.forEachEvent(run: row.id, from: ownFrom, to: upper, journal: path, dictionary: dictionary, body)
             }
-            return
         }
-        let (run, journal) = (row.id, path)
-        try ChunkPipeline.forEachEvent(
-            next: { () throws(JournalError) in try source.next() },
-            decode: { (chunk, dictionary) throws(JournalError) in
-                try chunk.events(run: run, from: ownFrom, to: upper, journal: journal, dictionary: dictionary)
-            }, body)
+        // The catalog counts the run's events: one the chunks do not hold is lost, not shorter.
+        if last < upper { throw missing(last + 1, of: row) }
+    }
+
+    /// The error for a seq of `row` that none of its chunks holds.
+    private func missing(_ seq: Int64, of row: RunRow) -> JournalError {
+        JournalError(
+            .corrupt, "the journal holds no event at seq \(seq), though the run has \(row.headSeq) ('planj verify' checks it all)",
+            context: .init(journalPath: path, run: row.id, seq: seq))
     }
 
     /// A run's chunks in `from...to`, read from the database a batch at a time as they are taken
@@ -263,7 +274,8 @@ struct JournalReader {
         while true {
             if let stored = try storedSnapshot(of: current, atOrBefore: limit) {
                 // A stale one (an earlier planj's) is not used: the events are folded from the start.
-                guard var state = stored.state else { return nil }
+                // So is one whose state is not of the seq it is stored at (damage verify reports).
+                guard var state = stored.state, state.seq == stored.seq else { return nil }
                 state.run = row.id
                 return state
             }

@@ -29,9 +29,9 @@ struct RunRow {
         rid = s.int(0)
         id = s.text(1) ?? ""
         parent = s.optionalInt(2)
-        forkSeq = s.optionalInt(3)
+        forkSeq = s.optionalInt(3).map(Self.bounded)
         forkHash = s.isNull(4) ? nil : s.blob(4)
-        headSeq = s.int(5)
+        headSeq = Self.bounded(s.int(5))
         headHash = s.blob(6)
         goal = s.text(7)
         status = s.text(8) ?? "running"
@@ -41,7 +41,7 @@ struct RunRow {
         outputTokens = s.int(12)
         costUSD = s.double(13)
         rawBytes = s.int(14)
-        tailFirstSeq = s.optionalInt(15)
+        tailFirstSeq = s.optionalInt(15).map(Self.bounded)
         tailBytes = s.int(16)
     }
 
@@ -69,6 +69,11 @@ struct RunRow {
         self.tailFirstSeq = tailFirstSeq
         self.tailBytes = tailBytes
     }
+
+    /// A seq read from the database, kept within what a run can reach (a damaged one, near the
+    /// integers' ends, would overflow the arithmetic on seqs; out of the run's range, it is found
+    /// as damage where it is used).
+    static func bounded(_ seq: Int64) -> Int64 { min(max(seq, -1), 1 << 62) }
 
     /// The first seq stored in this run's own chunks (later ones come from the parent).
     var firstOwnSeq: Int64 { (forkSeq ?? 0) + 1 }
