@@ -36,8 +36,8 @@ import Testing
         let s = try PlanjSandbox("planj-summary")
         let help = try await s.planj("help", "run")
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(text.contains("Steps executing at once (default: 4)"), "\(help.stdout)")
-        #expect(text.contains("asked to replan (default: 2)"))
-        #expect(text.contains("changes included (default: 3)"))
+        #expect(text.contains("Steps executing at once (default: 4; resume and replay keep the run's)"), "\(help.stdout)")
+        #expect(text.contains("asked to replan (default: 2;"))
+        #expect(text.contains("changes included (default: 3;"))
     }
 }

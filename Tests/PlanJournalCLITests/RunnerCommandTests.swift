@@ -371,6 +371,10 @@ import Testing
         #expect(whatIf.status == 1, "\(whatIf.stderr)")
         let compared = try Journal(path: journal).events(of: "w").first { $0.kind == "step.completed" && $0.dataString("step_id") == "compare" }
         #expect(compared?.dataString("output") == "RocksDB instead" && compared?.dataString("source") == "override")
+        // A step the run never had is named as the option's mistake, with the steps it has.
+        let typo = try await planj("replay", run, "--executor", "demo", "--override", "compar=what-if.txt", "--quiet")
+        #expect(typo.status == 2 && typo.stderr.contains("--override compar=…: run \(run) has no step compar (its steps: "), "\(typo.stderr)")
+        #expect(typo.stderr.contains("compare"))
         let recordedWhatIf = try await planj("replay", run, "--executor", "recorded", "--override", "compare=what-if.txt", "--quiet")
         #expect(recordedWhatIf.stderr.contains("keep their recorded outputs"), "\(recordedWhatIf.stderr)")
         let all = try await planj("replay", "--all", "--executor", "recorded", "--json", "--quiet")

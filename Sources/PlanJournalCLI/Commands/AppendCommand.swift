@@ -31,7 +31,7 @@ extension Planj {
         @Flag(help: "Make each append expect the run's head to be the previous seq exactly (a conflict otherwise).")
         var expectHead = false
 
-        @Option(help: "The longest line accepted as one event, in bytes (as ingest and import take it, so what append writes reads back).")
+        @Option(help: "The longest line accepted as one event, in bytes (16 MiB, as ingest takes it, so that what append writes ingests back).")
         var maxLineBytes = 16 << 20
 
         @Option(help: ArgumentHelp("Durability: normal or full (SQLite synchronous=NORMAL/FULL; PostgreSQL synchronous_commit off/on).", valueName: "mode"))

@@ -77,6 +77,12 @@ extension Planj {
             try RunSelection.check(status: status)
             _ = try RunSelection.since(since)
             if batchEvents < 1 { throw ValidationError("--batch-events must be at least 1") }
+            var isDirectory: ObjCBool = false
+            if destination.hasSuffix("/"), !destination.contains("://"),
+                !(FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) && isDirectory.boolValue)
+            {
+                throw ValidationError("\(destination) names a folder that does not exist: name the journal or .pjl file to write")
+            }
         }
 
         func run() async throws {

@@ -53,8 +53,18 @@ extension Planj {
                     }
                 }
                 Output.write(block)
-                if !matched, let family = families.sorted().first {
+                guard !matched else { return }
+                // Why nothing came out, where a mistake explains it.
+                if let family = families.sorted().first {
                     Output.error("planj: note: no event is of kind '\(family)'; --kind '\(family).*' matches \(family).started and the others")
+                }
+                for pattern in kind where !pattern.hasSuffix("*") && !families.contains(pattern) && EventKind.isUnknown(pattern) {
+                    let hint = EventKind.suggestion(for: pattern).map { " (did you mean \($0.rawValue)?)" } ?? ""
+                    Output.error("planj: note: --kind '\(pattern)' is not a kind planj knows\(hint)")
+                }
+                let head = try journal.run(run).events
+                if from > head {
+                    Output.error("planj: note: --from \(from) is past the run's end: it has \(head) event\(head == 1 ? "" : "s")")
                 }
             }
         }

@@ -39,8 +39,8 @@ extension Planj {
 
         @Option(
             help: """
-                The longest line accepted as one event, in bytes (default 256 MiB: a .pjl holds what a \
-                journal held, such as a run's 20 MB output, where ingest takes 16 MiB from an agent).
+                The longest line accepted as one event, in bytes (256 MiB: a .pjl holds what a journal \
+                held, such as a run's 20 MB output, where ingest takes 16 MiB from an agent).
                 """)
         var maxLineBytes = 256 << 20
 

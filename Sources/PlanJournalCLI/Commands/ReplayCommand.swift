@@ -174,6 +174,15 @@ extension Planj {
         private func reexecute(_ journal: Journal, run: String, executor spec: String) async throws {
             let replayer = Replayer(journal: journal)
             let replaced = try readOverrides()
+            if !replaced.isEmpty {
+                let steps = try journal.state(of: run).plans.flatMap { $0.steps.map(\.id) }
+                for step in replaced.keys.sorted() where !steps.contains(step) {
+                    var seen: Set<String> = []
+                    let named = steps.filter { seen.insert($0).inserted }
+                    let list = named.prefix(12).joined(separator: ", ") + (named.count > 12 ? ", …" : "")
+                    throw RuntimeError("usage", "--override \(step)=…: run \(run) has no step \(step) (its steps: \(list))")
+                }
+            }
             // A what-if fork starts where the first overridden step first started, unless told otherwise.
             let firstOverride = try replaced.keys.min { try replayer.forkPoint(of: run, step: $0) < replayer.forkPoint(of: run, step: $1) }
             let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep ?? firstOverride)

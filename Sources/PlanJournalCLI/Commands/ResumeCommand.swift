@@ -15,7 +15,7 @@ extension Planj {
                 approvals count as they did. A step that was started but never finished runs again as a new
                 attempt; the interrupted attempt counts against --max-attempts, and when it was the last one
                 the step fails (`interrupted`). The planner, executor, reviewer and tools are started again
-                from the specs the run recorded (override them with the options below), and so are its
+                from the specs the run recorded (--planner and --executor override those two), and so are its
                 limits (those of its last resume) and its models' prices (--price) unless given here. A fork made by `planj replay
                 --executor` continues with the planner, executor, tools and limits of that replay (its first
                 own event records them). A run with a `planj cancel` in its journal ends as cancelled.

@@ -3,9 +3,12 @@ import ArgumentParser
 import Foundation
 import PlanJournalRuntime
 
-/// The limits and policies `run`, `demo` and `resume` share.
+/// The limits and policies `run`, `demo`, `resume` and `replay` share.
 struct RunnerFlags: ParsableArguments {
-    @Option(help: "Steps executing at once (default: \(RunnerOptions().parallel)).")
+    /// Where a limit comes from when it is not given to a command that continues a run.
+    private static let recorded = "resume and replay keep the run's"
+
+    @Option(help: "Steps executing at once (default: \(RunnerOptions().parallel); \(Self.recorded)).")
     var parallel: Int?
 
     @Option(help: ArgumentHelp("Approval points: auto (a policy grants them) or ask (wait for `planj approve`).", valueName: "auto|ask"))
@@ -14,13 +17,13 @@ struct RunnerFlags: ParsableArguments {
     @Flag(help: "Make each plan version an approval point before any step runs.")
     var approvePlan = false
 
-    @Option(help: "Tries per step before its failure is final and the planner is asked to replan (default: \(RunnerOptions().maxAttempts)).")
+    @Option(help: "Tries per step before its failure is final and the planner is asked to replan (default: \(RunnerOptions().maxAttempts); \(Self.recorded)).")
     var maxAttempts: Int?
 
-    @Option(help: "Step executions per run (default: \(RunnerOptions().maxSteps)).")
+    @Option(help: "Step executions per run (default: \(RunnerOptions().maxSteps); \(Self.recorded)).")
     var maxSteps: Int?
 
-    @Option(help: "Replans per run, a reviewer's requests for changes included (default: \(RunnerOptions().maxReplans)).")
+    @Option(help: "Replans per run, a reviewer's requests for changes included (default: \(RunnerOptions().maxReplans); \(Self.recorded)).")
     var maxReplans: Int?
 
     @Option(name: .customLong("budget-usd"), help: "Stop when model calls cost more than this many US dollars.")

@@ -34,6 +34,15 @@ package enum ParsedLine: Sendable {
             let event = try JournalEvent(parsing: line, timestampNote: &note)
             return .event(event, line: number, note: note)
         } catch {
+            if error.code == .syntax, let cr = line.firstIndex(of: 0x0D), line[(cr + 1)...].first == UInt8(ascii: "{") {
+                // Lines ended by a carriage return alone (classic Mac OS) read as one line.
+                var error = JournalError(
+                    .syntax,
+                    "the line holds events separated by carriage returns alone: JSON Lines end with \\n (or \\r\\n); "
+                        + "convert the file with tr '\\r' '\\n'")
+                error.context.seq = salvageSeq(line)
+                return .invalid(error, line: number, run: salvageRunID(line))
+            }
             if unterminated && error.code == .syntax {
                 return .torn(.init(line: number, bytes: line.count, run: salvageRunID(line), reason: error.message))
             }

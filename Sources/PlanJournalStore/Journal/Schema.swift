@@ -193,7 +193,15 @@ enum Schema {
     static func version(_ db: any SQLDatabase) throws(JournalError) -> Int {
         let read = try db.statement("SELECT value FROM meta WHERE key = 'format_version'")
         defer { read.reset() }
-        guard try read.step() else { return 0 }
+        guard try read.step() else {
+            // New, unless migrations were recorded: their tables are there, without a version.
+            let migrated = try db.statement("SELECT count(*) FROM meta WHERE key LIKE 'migration.%'")
+            defer { migrated.reset() }
+            guard try migrated.step(), migrated.int(0) > 0 else { return 0 }
+            throw JournalError(
+                .corrupt, "the journal's format version is missing from its table meta (its migrations are recorded there)",
+                context: .init(journalPath: db.path))
+        }
         let text = read.text(0) ?? ""
         guard let version = Int(text), version >= 0 else {
             throw JournalError(

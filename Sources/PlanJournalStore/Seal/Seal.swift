@@ -147,9 +147,9 @@ public struct Seal: Sendable, Hashable, Encodable {
     }
 
     /// Parses a seal line of a `.pjl` seal frame.
-    /// - Throws: `.corrupt` naming what is wrong.
+    /// - Throws: `.badInput` naming what is wrong (the file is damaged, not the journal).
     init(record line: ArraySlice<UInt8>) throws(JournalError) {
-        func bad(_ what: String) -> JournalError { JournalError(.corrupt, "a seal record is damaged: \(what)") }
+        func bad(_ what: String) -> JournalError { JournalError(.badInput, "a seal record of the file is damaged: \(what)") }
         guard let value = try? JSONValue(parsing: Array(line)) else { throw bad("not JSON") }
         guard value["type"]?.stringValue == Self.recordType, value["v"]?.int64Value == 1 else {
             throw bad("not a version 1 \(Self.recordType) record")

@@ -176,7 +176,8 @@ enum PEM {
                 throw JournalError(.usage, "no key file here (planj keygen makes one)", context: .init(file: path))
             }
             if isDirectory.boolValue { throw JournalError(.usage, "is a directory: name the key file", context: .init(file: path)) }
-            throw JournalError(.io, "cannot read the key file (permission denied?)", context: .init(file: path))
+            let why = FileManager.default.isReadableFile(atPath: path) ? "is it a regular file?" : "permission denied"
+            throw JournalError(.io, "cannot read the key file (\(why))", context: .init(file: path))
         }
         return String(decoding: data, as: UTF8.self)
     }
