@@ -53,6 +53,28 @@ import Testing
         #expect(try reopened.verify().ok)
     }
 
+    /// Records that cannot be replayed (damaged: not JSON, or no longer continuing their run)
+    /// are not dropped unseen: the journal opens with a warning naming them, and the log as it
+    /// was is kept beside the journal.
+    @Test func aDamagedRecordIsSaidAndTheLogKept() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        var damaged = record(run.events[4..<6])
+        damaged[damaged.firstIndex(of: UInt8(ascii: "{"))!] = UInt8(ascii: "x")
+        let log = record(run.events[2..<4]) + damaged + record(run.events[6..<8])
+        try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let reopened = try t.reopen()
+        #expect(try reopened.events(of: "a").map(\.bytes) == run.events[0..<4].map(\.bytes))
+        let warning = try #require(reopened.unreplayedAppends)
+        #expect(warning.contains("could not be added to the journal (record 2 does not parse; run a seq 7-8"), "\(warning)")
+        let kept = try #require(warning.components(separatedBy: "is kept in ").last)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(log))
+        try? FileManager.default.removeItem(atPath: kept)
+        // Replayed once: the next opening has nothing to say.
+        #expect(try t.reopen().unreplayedAppends == nil)
+    }
+
     /// Opened through a symbolic link, the journal's append log is the one beside its file, where
     /// SQLite keeps the WAL: a log left by a writer that used the real name is replayed, and a
     /// writer using the link leaves no log of its own beside the link.

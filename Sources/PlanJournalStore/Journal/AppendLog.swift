@@ -297,6 +297,26 @@ final class AppendLog {
         return (parsed.journal, parsed.records)
     }
 
+    /// Whether a record header stands where the complete records end: one that is damaged, or
+    /// whose write a crash cut off (a batch's records show only once all of them are written,
+    /// so a writer that died mid-batch leaves none there).
+    func endsInABrokenRecord() -> Bool {
+        let parsed = parse()
+        var next: UInt8 = 0
+        return pread(fd, &next, 1, off_t(parsed.end)) == 1 && next == UInt8(ascii: "@")
+    }
+
+    /// Writes the log's bytes (less the zeros after them) to a new file beside it, named after
+    /// the time: kept for the user when some of its records could not be replayed, before the
+    /// log is emptied. The copy's path, or `nil` when it cannot be written.
+    func keepCopy() -> String? {
+        var (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
+        while read > 0 && data[read - 1] == 0 { read -= 1 }
+        data.removeSubrange(read...)
+        let copy = path + ".unreplayed-" + String(Int64(Date().timeIntervalSince1970))
+        return FileManager.default.createFile(atPath: copy, contents: Data(data)) ? copy : nil
+    }
+
     /// Reads the log's journal id, its complete records and where they end.
     private func parse() -> (journal: String?, records: [[[UInt8]]], end: Int) {
         let (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)

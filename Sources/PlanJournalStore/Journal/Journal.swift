@@ -36,14 +36,15 @@ public final class Journal: Sendable {
         self.path = path
         self.configuration = configuration
         let writer = try JournalWriter(path: path, config: configuration)
-        unreplayedAppends = writer.unreplayedLog
+        unreplayedAppends = writer.unreplayedLog ?? writer.damagedLog
         self.writer = WriterBox(writer)
     }
 
     /// Set when the append log beside the file holds acknowledged appends that could not be
     /// added to the journal when it opened (the disk is full, or this user cannot write the
-    /// journal): reads do not see them until a writer adds them. Says why, for a warning. It
-    /// stays as it was when the journal opened (a later read or write may add them).
+    /// journal): reads do not see them until a writer adds them; or when some of them could not
+    /// be added at all (the log was damaged: it is kept beside the journal). Says why, for a
+    /// warning. It stays as it was when the journal opened (a later read or write may add them).
     public let unreplayedAppends: String?
 
     // MARK: - Appending

@@ -26,7 +26,7 @@ extension JournalWriter {
             return false
         }
         // Another journal's records must not stay ahead of this window's.
-        if log.size > 0, try !replay(log) { log.empty() }
+        if log.size > 0, try replay(log) == nil { log.empty() }
         if let journalID { log.stamp(journalID) }
         windowStart = .now
         windowEvents = 0
@@ -95,24 +95,40 @@ extension JournalWriter {
     /// Replays the append log (its exclusive lock held) in a transaction of its own, then empties it.
     func replayLog() throws(JournalError) {
         guard let log = appendLog else { return }
-        try db.transaction { () throws(JournalError) in _ = try replay(log) }
+        var unreplayed: [String] = []
+        try db.transaction { () throws(JournalError) in
+            unreplayed =
+                try replay(log)
+                ?? (log.records().records.isEmpty ? [] : ["its records are another journal's (this file was made again since)"])
+        }
         dropCache()
+        if !unreplayed.isEmpty {
+            // What cannot be replayed is not thrown away unseen: the log is kept aside, and said.
+            let kept = log.keepCopy().map { "; the log as it was is kept in \($0)" } ?? ""
+            let shown = unreplayed.prefix(3).joined(separator: "; ") + (unreplayed.count > 3 ? "; …" : "")
+            damagedLog = "the append log \(log.path) held appends that could not be added to the journal (\(shown))\(kept)"
+        }
         log.empty()
     }
 
     /// Appends the log's records that are not in the journal yet (inside the current transaction).
-    /// - Returns: `false` when the log belongs to another journal (this file was deleted and made
-    ///   again since): nothing of it is replayed.
-    private func replay(_ log: AppendLog) throws(JournalError) -> Bool {
+    /// - Returns: what of the log could not be replayed, in words (damaged records); `nil` when
+    ///   the log belongs to another journal (this file was deleted and made again since):
+    ///   nothing of it is replayed.
+    private func replay(_ log: AppendLog) throws(JournalError) -> [String]? {
         let (owner, records) = log.records()
-        if let owner, owner != journalID { return false }
-        for lines in records {
+        if let owner, owner != journalID { return nil }
+        var unreplayed: [String] = []
+        for (k, lines) in records.enumerated() {
             var events: [JournalEvent] = []
             for line in lines {
                 guard let e = try? JournalEvent(canonical: line) else { break }
                 events.append(e)
             }
-            guard events.count == lines.count, let run = events.first?.run else { continue }
+            guard events.count == lines.count, let run = events.first?.run else {
+                unreplayed.append("record \(k + 1) does not parse")
+                continue
+            }
             do {
                 // Appends that were committed are conflicts here, and skipped.
                 _ = try savepoint("replay") { () throws(JournalError) in try append(events, to: run, expecting: .any) }
@@ -121,9 +137,13 @@ extension JournalWriter {
                 // Any other failure (a full disk, a file this process cannot write) keeps the
                 // log: emptied after a replay that added nothing, its appends would be lost.
                 guard error.code == .conflict || error.code == .invalidEvent else { throw error }
+                if error.code == .invalidEvent {
+                    unreplayed.append("run \(run) seq \(events[0].seq)-\(events[events.count - 1].seq): \(error.message)")
+                }
             }
         }
-        return true
+        if log.endsInABrokenRecord() { unreplayed.append("a damaged or cut-off record after record \(records.count)") }
+        return unreplayed
     }
 
     /// Keeps what ``finish(_:mergeOlder:)`` would write for the run (its small chunk, merged with

@@ -63,6 +63,9 @@ final class JournalWriter {
     /// Why acknowledged appends in the append log were not replayed when the journal opened
     /// (`nil` when there were none, or they were). Cleared by ``retryReplay()``.
     private(set) var unreplayedLog: String?
+    /// Set when records of the append log could not be replayed (damaged, or another
+    /// journal's): what was lost and where the log was kept, for a warning.
+    var damagedLog: String?
     /// The chunk ``checkStored(_:rid:head:)`` read last, split into lines: consecutive events of
     /// an input checked against the journal are mostly in the same chunk.
     var lastStoredLookup: (rid: Int64, chunk: ChunkRow, lines: [ArraySlice<UInt8>])?
