@@ -50,7 +50,7 @@ import Testing
         let runs = try #require(object["runs"] as? [[String: Any]])
         #expect(runs.map { $0["run"] as? String } == ["clean", "warned"])
         let finding = try #require((runs[1]["findings"] as? [[String: Any]])?.first)
-        #expect(finding["severity"] as? String == "warning" && finding["seq"] as? Int == 4 && finding["step"] as? String == "a")
+        #expect(finding["severity"] as? String == "warning" && finding["seq"] as? Int == 4 && finding["step"] as? String == "a" && finding["step_id"] as? String == "a")
     }
 
     /// Runs are audited several at a time; the report still lists them oldest first, each with

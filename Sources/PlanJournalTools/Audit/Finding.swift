@@ -40,4 +40,31 @@ public struct Finding: Sendable, Hashable, Codable {
         self.step = step
         self.message = message
     }
+
+    // The step is written twice: as `step`, as audits have always written it, and as `step_id`,
+    // as the events, `replay` entries and the read model name it.
+    private enum CodingKeys: String, CodingKey {
+        case severity, code, run, seq, step, stepID = "step_id", message
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        severity = try c.decode(Severity.self, forKey: .severity)
+        code = try c.decode(String.self, forKey: .code)
+        run = try c.decode(String.self, forKey: .run)
+        seq = try c.decodeIfPresent(Int64.self, forKey: .seq)
+        step = try c.decodeIfPresent(String.self, forKey: .stepID) ?? c.decodeIfPresent(String.self, forKey: .step)
+        message = try c.decode(String.self, forKey: .message)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(code, forKey: .code)
+        try c.encode(run, forKey: .run)
+        try c.encodeIfPresent(seq, forKey: .seq)
+        try c.encodeIfPresent(step, forKey: .step)
+        try c.encodeIfPresent(step, forKey: .stepID)
+        try c.encode(message, forKey: .message)
+    }
 }
