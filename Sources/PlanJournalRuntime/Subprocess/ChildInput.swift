@@ -1,10 +1,12 @@
 import Foundation
 import Synchronization
 
-/// The write end of a child's standard input pipe, kept non-blocking: a write that finds the pipe
-/// full (the child stopped reading) waits for room in `poll`, holding no lock that ``close()``
-/// takes, and gives up once the input is closed. So closing it, and stopping the child, never
-/// waits on a child that does not read.
+/// The write end of a child's standard input pipe, kept non-blocking and written on a queue of its
+/// own: a write that finds the pipe full (the child stopped reading) waits for room in `poll` on
+/// that queue's thread, never on a thread of Swift's cooperative pool (writes waiting there for a
+/// busy child took all of its threads, and with them `--timeout`, `planj cancel` and the run), and
+/// holds no lock that ``close()`` takes, giving up once the input is closed. So closing it, and
+/// stopping the child, never waits on a child that does not read.
 final class ChildInput: Sendable {
     /// What writes, ``close()`` and ``bytesRead()`` share; each holds it only for a moment.
     private struct State {
@@ -20,9 +22,10 @@ final class ChildInput: Sendable {
     }
 
     private let state: Mutex<State>
-    /// Held by a write for all of its bytes, so that two requests never interleave; ``close()``
-    /// never takes it.
-    private let turn = Mutex(())
+    /// Runs the writes one at a time, in the order they were asked for, so that two requests never
+    /// interleave; ``close()`` never waits for it. (A serial queue: its thread is not one of the
+    /// cooperative pool's.)
+    private let writer = DispatchQueue(label: "planj-subprocess-writer")
 
     /// How long, in milliseconds, a write waits for room before it looks again whether the
     /// input is being closed.
@@ -36,24 +39,35 @@ final class ChildInput: Sendable {
 
     deinit { close() }
 
-    /// Writes all of `bytes`, after those of any write under way; the offset in the input where
-    /// they start, or `nil` when they cannot all be written (the child closed its input or ended,
-    /// or ``close()`` was called while they waited for room).
-    func write(_ bytes: [UInt8]) -> Int? {
-        turn.withLock { _ in
-            let opened: (fd: Int32, start: Int)? = state.withLock { s in
-                guard s.fd >= 0 && !s.closing else { return nil }
-                s.writing = true
-                return (s.fd, s.written)
-            }
-            guard let opened else { return nil }
-            let complete = Self.withPipeSignalBlocked { writeAll(bytes, to: opened.fd) }
-            state.withLock { s in
-                s.writing = false
-                if s.closing { Self.closeDescriptor(&s) }
-            }
-            return complete ? opened.start : nil
+    /// Writes all of `bytes` after those of the writes asked for before, on the writer queue;
+    /// returns at once. When their turn comes, `starting` is told the offset in the input where
+    /// they start, and they are written only if it says so (`false`: their call has gone); then
+    /// `done` is told whether they all were: not when `starting` declined, when the child closed
+    /// its input or ended, or when ``close()`` was called before or while they waited for room.
+    func write(
+        _ bytes: [UInt8], starting: @escaping @Sendable (_ start: Int) -> Bool, done: @escaping @Sendable (_ written: Bool) -> Void
+    ) {
+        writer.async { done(self.writeInTurn(bytes, starting: starting)) }
+    }
+
+    /// ``write(_:starting:done:)``'s work, on the writer queue.
+    private func writeInTurn(_ bytes: [UInt8], starting: (Int) -> Bool) -> Bool {
+        let opened: (fd: Int32, start: Int)? = state.withLock { s in
+            guard s.fd >= 0 && !s.closing else { return nil }
+            s.writing = true
+            return (s.fd, s.written)
         }
+        guard let opened else { return false }
+        // (No other write moves `written` meanwhile: they all run on this queue.)
+        var complete = false
+        if starting(opened.start) {
+            complete = Self.withPipeSignalBlocked { writeAll(bytes, to: opened.fd) }
+        }
+        state.withLock { s in
+            s.writing = false
+            if s.closing { Self.closeDescriptor(&s) }
+        }
+        return complete
     }
 
     /// Closes the input (the protocol's signal to end) at once, or, while a write waits for room,
@@ -114,8 +128,8 @@ final class ChildInput: Sendable {
         s.fd = -1
     }
 
-    /// Runs `body` with SIGPIPE blocked on this thread, and taken back if `body` raised it: a
-    /// write to a pipe whose reader is gone raises it, and it would end planj.
+    /// Runs `body` with SIGPIPE blocked on this thread (the writer queue's), and taken back if
+    /// `body` raised it: a write to a pipe whose reader is gone raises it, and it would end planj.
     private static func withPipeSignalBlocked<T>(_ body: () -> T) -> T {
         var pipeSignal = sigset_t()
         sigemptyset(&pipeSignal)

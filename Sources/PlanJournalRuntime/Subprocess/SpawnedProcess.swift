@@ -118,15 +118,18 @@ final class SpawnedProcess: Sendable {
         entries.contains(where: { $0.hasPrefix("PYTHONUNBUFFERED=") }) ? entries : entries + ["PYTHONUNBUFFERED=1"]
     }
 
-    /// Writes all of `bytes` to the child's standard input; the offset in the input where they
-    /// start, or `nil` when they cannot be written (the child closed it or ended, or
-    /// ``closeInput()`` was called while they waited for the child to read).
-    func write(_ bytes: [UInt8]) -> Int? {
-        input.write(bytes)
+    /// Writes all of `bytes` to the child's standard input after the writes asked for before, on
+    /// a thread that is not the caller's; returns at once. `starting` is told where they start in
+    /// the input, and may still keep them from being written; `done`, whether they all were (see
+    /// ``ChildInput/write(_:starting:done:)``).
+    func write(
+        _ bytes: [UInt8], starting: @escaping @Sendable (_ start: Int) -> Bool, done: @escaping @Sendable (_ written: Bool) -> Void
+    ) {
+        input.write(bytes, starting: starting, done: done)
     }
 
     /// Closes the child's standard input (the protocol's signal to end), without waiting for a
-    /// write under way: that write fails.
+    /// write under way: that write fails, as do those waiting for their turn.
     func closeInput() {
         input.close()
     }

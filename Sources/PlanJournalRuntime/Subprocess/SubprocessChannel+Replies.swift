@@ -5,8 +5,9 @@ import Synchronization
 /// What the channel's reader and waiter threads do: read the program's replies and hand them to
 /// the calls waiting for them, and close the channel once the program has ended.
 extension SubprocessChannel {
-    /// Fails every waiting call with `reason`, and every later one; those whose requests start
-    /// at or after `inputRead` (the program never read them) with ``Unread``.
+    /// Fails every waiting call with `reason`, and every later one; with ``Unread`` those the
+    /// program never read: their requests start at or after `inputRead`, or were not written (they
+    /// waited for their turn, and now are never written).
     static func close(_ shared: Shared, reason: String, inputRead: Int? = nil) {
         let waiting = shared.state.withLock { s in
             if s.closed == nil { s.closed = reason }
@@ -20,7 +21,9 @@ extension SubprocessChannel {
         // be tried again.
         for (continuation, start) in waiting {
             let error = RuntimeError("subprocess", reason, retryable: true)
-            if let start, let inputRead, start >= inputRead {
+            let neverRead: Bool
+            if let start { neverRead = inputRead.map { start >= $0 } ?? false } else { neverRead = true }
+            if neverRead {
                 continuation.resume(throwing: Unread(error: error))
             } else {
                 continuation.resume(throwing: error)

@@ -23,7 +23,8 @@ public final class SubprocessChannel: Sendable {
     struct State {
         var nextID = 1
         var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
-        /// Where each pending request starts in the program's input, once written.
+        /// Where each pending request starts in the program's input, once its writing has begun
+        /// (a pending request without one is still waiting for its turn: it was not written).
         var starts: [Int: Int] = [:]
         /// Why no call can succeed any more (the program ended or closed its output).
         var closed: String?
@@ -140,11 +141,18 @@ public final class SubprocessChannel: Sendable {
         }
     }
 
+    /// Sends a request and waits for its reply. The request is written on the program's input
+    /// queue (``SpawnedProcess/write(_:starting:done:)``), and the task waits for the reply, its
+    /// failure or its cancellation without holding a thread: a busy program may keep a large
+    /// request waiting for room in its input pipe for ever. A request whose call has gone (it was
+    /// cancelled, or the program ended) before its turn to be written is not written.
     private func send(_ method: String, _ params: JSONValue) async throws -> JSONValue {
         let id = shared.state.withLock { s in
             defer { s.nextID += 1 }
             return s.nextID
         }
+        let line = Self.requestLine(id: id, method: method, params: params)
+        let (shared, commandLine) = (shared, commandLine)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let refusal: RuntimeError? = shared.state.withLock { s in
@@ -157,24 +165,40 @@ public final class SubprocessChannel: Sendable {
                     return
                 }
                 if Task.isCancelled {
-                    fail(id, CancellationError())
+                    Self.fail(id, CancellationError(), shared)
                     return
                 }
-                var line: [UInt8] = []
-                JSONValue.record(["id": .int(id), "method": .string(method), "params": params]).write(to: &line)
-                line.append(0x0A)
-                if let start = process.write(line) {
-                    shared.state.withLock { s in if s.pending[id] != nil { s.starts[id] = start } }
-                } else {
-                    fail(id, Unread(error: RuntimeError("subprocess", "cannot write to \(commandLine): it has exited", retryable: true)))
-                }
+                process.write(
+                    line,
+                    starting: { start in
+                        shared.state.withLock { s in
+                            guard s.pending[id] != nil else { return false }
+                            s.starts[id] = start
+                            return true
+                        }
+                    },
+                    done: { written in
+                        if !written {
+                            let error = RuntimeError("subprocess", "cannot write to \(commandLine): it has exited", retryable: true)
+                            Self.fail(id, Unread(error: error), shared)
+                        }
+                    })
             }
         } onCancel: {
-            fail(id, CancellationError())
+            Self.fail(id, CancellationError(), shared)
         }
     }
 
-    private func fail(_ id: Int, _ error: any Error) {
+    /// The request's line, as the program reads it.
+    private static func requestLine(id: Int, method: String, params: JSONValue) -> [UInt8] {
+        var line: [UInt8] = []
+        JSONValue.record(["id": .int(id), "method": .string(method), "params": params]).write(to: &line)
+        line.append(0x0A)
+        return line
+    }
+
+    /// Fails call `id` with `error`, unless it has ended.
+    private static func fail(_ id: Int, _ error: any Error, _ shared: Shared) {
         shared.state.withLock { s in
             s.starts[id] = nil
             return s.pending.removeValue(forKey: id)
