@@ -18,10 +18,10 @@ import Testing
     @Test func requestsThatWaitedForTheirTurnWereNotRead() async throws {
         let go = NSTemporaryDirectory() + "planj-go-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: go) }
-        // Closes its output once told to (or after 10 s), and ends a second later.
+        // Closes its output once told to (or after 30 s), and ends a second later.
         let script = """
             import os, sys, time
-            deadline = time.time() + 10
+            deadline = time.time() + 30
             while not os.path.exists(sys.argv[1]) and time.time() < deadline: time.sleep(0.01)
             os.close(1)
             time.sleep(1)
@@ -39,7 +39,7 @@ import Testing
             }
         }
         // All three sent, the first being written.
-        try await Self.wait { channel.shared.state.withLock { $0.pending.count == 3 && $0.starts.count == 1 } }
+        try await Self.wait(channel) { waiting, writing in waiting == 3 && writing == 1 }
         _ = FileManager.default.createFile(atPath: go, contents: nil)
         var unread = 0
         for call in calls { unread += await call.value ? 1 : 0 }
@@ -52,10 +52,10 @@ import Testing
         let go = NSTemporaryDirectory() + "planj-go-" + UUID().uuidString
         let seen = NSTemporaryDirectory() + "planj-written-" + UUID().uuidString
         defer { [go, seen].forEach { try? FileManager.default.removeItem(atPath: $0) } }
-        // Reads its input once told to (or after 10 s), noting each request's method.
+        // Reads its input once told to (or after 30 s), noting each request's method.
         let script = """
             import json, os, sys, time
-            deadline = time.time() + 10
+            deadline = time.time() + 30
             while not os.path.exists(sys.argv[1]) and time.time() < deadline: time.sleep(0.01)
             for line in sys.stdin:
                 r = json.loads(line)
@@ -65,9 +65,9 @@ import Testing
         let channel = try SubprocessChannel(arguments: ["python3", "-c", script, go, seen])
         defer { channel.stop(grace: .milliseconds(100)) }
         let first = Task { try await channel.call("first", Self.large) }
-        try await Self.wait { channel.shared.state.withLock { $0.starts.count == 1 } }
+        try await Self.wait(channel) { _, writing in writing == 1 }
         let second = Task { try await channel.call("second", .record([:])) }
-        try await Self.wait { channel.shared.state.withLock { $0.pending.count == 2 } }
+        try await Self.wait(channel) { waiting, _ in waiting == 2 }
         second.cancel()
         await #expect(throws: CancellationError.self) { _ = try await second.value }
         // (Before the program read anything.)
@@ -78,10 +78,13 @@ import Testing
         #expect(try String(contentsOfFile: seen, encoding: .utf8) == "first\nthird\n")
     }
 
-    /// Waits (up to 10 s) until `condition` holds.
-    static func wait(until condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(condition(), "waited 10 s")
+    /// Waits (up to 20 s) until `condition` holds for how many of `channel`'s calls wait, and how
+    /// many of their requests are being written (or were).
+    static func wait(_ channel: SubprocessChannel, until condition: (_ waiting: Int, _ writing: Int) -> Bool) async throws {
+        let counts = { channel.shared.state.withLock { s in (s.pending.count, s.starts.count) } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !condition(counts().0, counts().1) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let (waiting, writing) = counts()
+        #expect(condition(waiting, writing), "waited 20 s: \(waiting) calls waiting, \(writing) requests being written")
     }
 }
