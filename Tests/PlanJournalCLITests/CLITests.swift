@@ -90,6 +90,18 @@ import Testing
         let steps = try #require(state["steps"] as? [[String: Any]])
         #expect(steps.first { $0["id"] as? String == "fetch_a" }?["status"] as? String == "failed")
         #expect(try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0").stdout.contains("fetch_a_mirror  completed"))
+        // One step in full: its definition, and every event naming it with its values whole.
+        let mirror = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--step", "fetch_a_mirror")
+        #expect(mirror.status == 0 && mirror.stdout.hasPrefix("step fetch_a_mirror of run 01JDQ8Z7K2V3M4N5P6Q7R8S9T0: completed, 1 attempt\n"))
+        #expect(mirror.stdout.contains("description: Fetch the 2.3 notes from the mirror\ntool: http_get"), "\(mirror.stdout)")
+        #expect(mirror.stdout.contains("[17] 2026-11-24T10:00:08.500000Z step.observed (tool:http_get)\n  ok: true\n  content: ## 2.3\n    - added `sync()`\n"), "\(mirror.stdout)")
+        #expect(mirror.stdout.contains("[18] 2026-11-24T10:00:08.510000Z step.completed (executor)\n  output: ## 2.3 ...\n  duration_ms: 500"))
+        let mirrorJSON = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--step", "fetch_a_mirror", "--at", "17", "--json")
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(mirrorJSON.stdout.utf8)) as? [String: Any])
+        #expect((detail["events"] as? [[String: Any]])?.map { $0["seq"] as? Int } == [16, 17])
+        #expect((detail["step"] as? [String: Any])?["status"] as? String == "running" && (detail["definition"] as? [String: Any])?["tool"] as? String == "http_get")
+        let noStep = try await planj("--journal", journal, "show", "01JDQ8Z7K2V3M4N5P6Q7R8S9T0", "--step", "fetch_b_mirror")
+        #expect(noStep.status == 5 && noStep.stderr.contains("no step fetch_b_mirror in any plan version of the run (its steps: fetch_a"), "\(noStep.stderr)")
 
         let events = try await planj("--journal", journal, "events", "run-2026-11-24/ünïcode ✓", "--kind", "x.*")
         #expect(events.stdout.contains(#""kind":"x.acme.heartbeat""#))

@@ -13,24 +13,28 @@ extension Planj {
             discussion: HelpText.reflow("""
                 Each finding has a severity (error, warning, info), a code, the seq and step it concerns, and
                 a one-line explanation:
-                  error    integrity.*     a stored byte, the hash chain or a head hash is wrong
-                  error    seal.broken     a seal's signature fails, or an event changed after
-                                           sealing
-                  error    seal.untrusted  with --trust: no valid seal by a trusted key
-                  error    order.*         a step ran outside its plan, before its dependencies,
-                                           without its approval or after a denial; events after
-                                           run.completed; a step that never ended in a run that
-                                           was not cancelled; (warning) a cause that names no
+                  error    integrity.*     a stored byte, the hash chain or a head
+                                           hash is wrong
+                  error    seal.broken     a seal's signature fails, or an event
+                                           changed after sealing
+                  error    seal.untrusted  with --trust: no valid seal by a trusted
+                                           key
+                  error    order.*         a step ran outside its plan, before its
+                                           dependencies, without its approval or after
+                                           a denial; events after run.completed; a
+                                           step that never ended in a run that was not
+                                           cancelled; (warning) a cause that names no
                                            earlier event
-                  warning  plan.version-*  plan versions numbered again or downwards; reviews
-                                           and approvals of versions no plan defined
-                  warning  behaviour.*     tool loops (same tool, same arguments), retry and
-                                           replan storms, observations that did not match their
-                                           expected output
-                  warning  limit.*         cost, tokens, time, steps or replans over the limits
-                                           in run.started
-                  info     behaviour.*     steps the final answer never used, unusually slow or
-                                           expensive steps
+                  warning  plan.version-*  plan versions numbered again or downwards;
+                                           reviews and approvals of versions no plan
+                                           defined
+                  warning  behaviour.*     tool loops (same tool, same arguments),
+                                           retry and replan storms, observations that
+                                           did not match their expected output
+                  warning  limit.*         cost, tokens, time, steps or replans over
+                                           the limits in run.started
+                  info     behaviour.*     steps the final answer never used,
+                                           unusually slow or expensive steps
                 The exit status is 1 when a finding at or above --fail-on exists, so CI can gate on it:
                   planj audit --all --fail-on warning --json > audit.json
                 """))

@@ -9,8 +9,8 @@ extension Planj {
             commandName: "copy",
             abstract: "Copy runs between journals and into or out of .pjl files, with their hashes intact.",
             discussion: HelpText.reflow("""
-                SOURCE and DEST are each a journal (an SQLite file) or, when
-                the name ends in .pjl, a portable file. Events are copied as
+                SOURCE and DEST are each a journal (an SQLite file or a
+                postgres:// URL) or, when the name ends in .pjl, a portable file. Events are copied as
                 stored, so every hash carries over: `planj verify` passes on
                 the copy and head hashes equal the source's. Seals come along
                 (`verify --trust KEY.pub` passes on the copy). A fork arrives

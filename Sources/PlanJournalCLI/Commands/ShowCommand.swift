@@ -11,6 +11,8 @@ extension Planj {
             discussion: HelpText.reflow("""
                 Step statuses: pending, awaiting_approval, running, completed, failed, skipped, denied, removed.
                 --at SEQ shows the state right after event SEQ (time travel); --json prints the whole state.
+                --step ID shows one step in full: its definition and every event that names it (its
+                attempts, calls, observations, outputs and errors), values whole.
                 """))
 
         @OptionGroup var global: GlobalOptions
@@ -20,6 +22,9 @@ extension Planj {
 
         @Option(help: "Show the state after this event.")
         var at: Int64?
+
+        @Option(help: ArgumentHelp("Show this step in full: its definition and every event that names it.", valueName: "id"))
+        var step: String?
 
         @Flag(help: "Print the state as JSON.")
         var json = false
@@ -37,7 +42,19 @@ extension Planj {
                         .usage, "--at \(at) is past the run's end: it has \(state.seq) events",
                         context: .init(journalPath: journal.displayPath, run: state.run))
                 }
-                if json {
+                if let step {
+                    var events: [JournalEvent] = []
+                    try journal.forEachEvent(of: run, to: state.seq) { if $0.dataString("step_id") == step { events.append($0) } }
+                    guard let detail = StepDetail(step, of: state, events: events) else {
+                        let ids = state.steps.map(\.id)
+                        throw JournalError(
+                            .notFound,
+                            "no step \(step) in any plan version of the run (its steps: "
+                                + ids.prefix(12).joined(separator: ", ") + (ids.count > 12 ? ", …" : "") + ")",
+                            context: .init(journalPath: journal.displayPath, run: state.run))
+                    }
+                    if json { Output.json(detail) } else { Output.line(detail.text()) }
+                } else if json {
                     Output.json(state)
                 } else {
                     let summary = try journal.run(run)

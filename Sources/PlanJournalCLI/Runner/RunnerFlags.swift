@@ -11,7 +11,7 @@ struct RunnerFlags: ParsableArguments {
     @Option(help: "Steps executing at once (default: \(RunnerOptions().parallel); \(Self.recorded)).")
     var parallel: Int?
 
-    @Option(help: ArgumentHelp("Approval points: auto (a policy grants them) or ask (wait for `planj approve`).", valueName: "auto|ask"))
+    @Option(help: ArgumentHelp("Approval points: auto (a policy grants them) or ask (wait for `planj approve`) (default: auto; \(Self.recorded)).", valueName: "auto|ask"))
     var approve: String?
 
     @Flag(help: "Make each plan version an approval point before any step runs.")
@@ -90,7 +90,7 @@ struct HTTPFlags: ParsableArguments {
     @Option(
         name: .customLong("header"),
         help: ArgumentHelp(
-            "An extra HTTP header for the servers the command talks to: OpenAI-compatible models, or the OTLP collector of export (repeatable).",
+            "An extra HTTP header for the servers the command talks to (OpenAI-compatible models; for export, the OTLP collector); repeatable.",
             valueName: "Name: value"))
     var headers: [String] = []
 
