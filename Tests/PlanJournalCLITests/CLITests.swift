@@ -848,6 +848,13 @@ import Testing
         let conflict = try await planj("--journal", journal, "append", stdin: changed + "\n")
         #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
         #expect(conflict.stdout.contains("already holds a different event at seq 1 (run.started"), "\(conflict.stdout)")
+        #expect(conflict.stdout.contains("write yours after the head"), "\(conflict.stdout)")
+        // A run that has ended takes nothing after its head either: the advice says so.
+        let ended = try RunBuilder.complete(run: "ended", steps: 1).events
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: ended.map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()).status == 0)
+        let late = String(decoding: ended[0].bytes, as: UTF8.self).replacingOccurrences(of: #""seq":1,"#, with: #""seq":1,"other":1,"#)
+        let afterEnd = try await planj("--journal", journal, "append", stdin: late + "\n")
+        #expect(afterEnd.stdout.contains("the run has ended: write them to a new run"), "\(afterEnd.stdout)")
         // An integer ts in seconds is accepted, with a note that it reads as microseconds.
         let seconds = try await planj(
             "--journal", journal, "append",

@@ -120,10 +120,12 @@ extension Planj {
                 // events the agent must count too.
                 let held = (try? journal.events(of: event.run, from: event.seq, to: event.seq))?.first
                 let what = held.map { " (\($0.kind)" + ($0.actor.map { " by \($0)" } ?? "") + ")" } ?? ""
+                // Nothing follows a run's end: there is no after to point to.
+                let ended = (try? journal.events(of: event.run, from: head, to: head))?.first?.knownKind == .runCompleted
                 return JournalError(
                     .conflict,
                     "the run already holds a different event at seq \(event.seq)\(what) (its head is \(head)); events cannot be "
-                        + "replaced: write yours after the head",
+                        + (ended ? "replaced, and the run has ended: write them to a new run" : "replaced: write yours after the head"),
                     context: .init(run: event.run, seq: event.seq, field: "seq"))
             }
             guard expectHead, event.seq > head + 1 else { return conflict }

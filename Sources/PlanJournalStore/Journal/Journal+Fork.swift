@@ -16,7 +16,9 @@ extension Journal {
                 }
                 if let problem = JournalEvent.runIDProblem(id) { throw JournalError.invalid("run", "a run id \(problem)") }
                 guard try w.reader.run(named: id) == nil else {
-                    throw JournalError(.conflict, "a run with this id already exists", context: .init(run: id))
+                    throw JournalError(
+                        .conflict, "a run with this id already exists: name the fork another way (`planj runs --forks-of \(run)` lists its forks)",
+                        context: .init(run: id))
                 }
                 let hash = try w.reader.chainHash(of: parent, at: seq)
                 let state = try w.reader.state(of: parent, at: seq)
