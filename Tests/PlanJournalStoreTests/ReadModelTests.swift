@@ -52,6 +52,21 @@ import Testing
         #expect(try atOnce.journal.query(sql).rows == expected)
     }
 
+    /// What stopped a run and the error it ended with are columns of its row, as `show` says them.
+    @Test func aRunsStopAndErrorAreInItsRow() async throws {
+        var b = RunBuilder(run: "r")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+        try b.add(
+            "run.completed", #"{"status":"failed","stopped_by":"budget","error":{"type":"budget_exceeded","message":"$0.51 of $0.50"}}"#)
+        let t = try TemporaryJournal()
+        _ = try await t.journal.append(b.events, to: "r", expecting: .noRun)
+        _ = try t.journal.refreshReadModel()
+        #expect(
+            try t.journal.query("SELECT stopped_by, error FROM read_runs").rows
+                == [[.text("budget"), .text("budget_exceeded: $0.51 of $0.50")]])
+    }
+
     /// A table dropped by hand is not damage: every table is rebuilt (the others' rows would be
     /// incomplete without it).
     @Test func aDroppedTableIsRebuilt() async throws {

@@ -49,6 +49,7 @@ struct ReadModelRows {
             .int(Int64(inPlan.count { $0.status == .failed })), .int(Int64(state.totals.replans)),
             .int(Int64(state.totals.modelCalls)), .int(Int64(state.totals.toolCalls)),
             .int(state.totals.inputTokens), .int(state.totals.outputTokens), .double(state.totals.costUSD.withoutFloatNoise),
+            Self.text(state.stoppedBy), Self.text(state.error),
         ]
         steps = state.steps.map { s in
             [

@@ -6,9 +6,9 @@ enum ReadModelSchema {
     /// The version of the tables' definitions and of the projection that fills them (2: tools follow
     /// the plan in force, calls make up no steps; 3: an observation fills only the latest call
     /// before it with its `call_id`; 4: a call of its own step; 5: PlanState's binary version 3,
-    /// and a call's negative token count is 0 as in every sum); tables of another version are
-    /// dropped and rebuilt.
-    static let version = "5"
+    /// and a call's negative token count is 0 as in every sum; 6: a run's `stopped_by` and
+    /// `error`); tables of another version are dropped and rebuilt.
+    static let version = "6"
 
     /// The tables, in the order they are created (and dropped in reverse).
     static var tables: [String] { ReadModelTables.all.map(\.name) }
@@ -25,7 +25,7 @@ enum ReadModelSchema {
                 plan_versions \(int) NOT NULL, steps \(int) NOT NULL, steps_completed \(int) NOT NULL,
                 steps_failed \(int) NOT NULL, replans \(int) NOT NULL, model_calls \(int) NOT NULL,
                 tool_calls \(int) NOT NULL, input_tokens \(int) NOT NULL, output_tokens \(int) NOT NULL,
-                cost_usd \(real) NOT NULL)
+                cost_usd \(real) NOT NULL, stopped_by TEXT, error TEXT)
             """,
             """
             CREATE TABLE IF NOT EXISTS read_steps(
@@ -107,6 +107,8 @@ public enum ReadModelTables {
                 .init("steps_failed", "of them, failed"), .init("replans", "replans triggered"),
                 .init("model_calls", "call.model events"), .init("tool_calls", "call.tool events"),
                 .init("input_tokens", ""), .init("output_tokens", ""), .init("cost_usd", ""),
+                .init("stopped_by", "what stopped the run, as run.completed says (a limit, cancelled, ...)"),
+                .init("error", "the error it ended with: its type, a colon, its message"),
             ]
         ),
         .init(
