@@ -67,6 +67,33 @@ import Testing
                 == [[.text("budget"), .text("budget_exceeded: $0.51 of $0.50")]])
     }
 
+    /// A fork made a day after its original (a replay) lasts what its events took, not the day
+    /// between its fork point and its own first event.
+    @Test func aForksDurationLeavesOutTheWaitBeforeIt() async throws {
+        func run(_ id: String, forkedLater: Bool) throws -> RunBuilder {
+            var b = RunBuilder(run: id)
+            try b.add("run.started", #"{"goal":"g"}"#)
+            try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"}]}"#)
+            try b.add("step.started", #"{"step_id":"a","attempt":1}"#)
+            b.wait(milliseconds: 100)
+            try b.add("step.completed", #"{"step_id":"a","output":"x"}"#)
+            if forkedLater { b.wait(milliseconds: 86_400_000) }
+            try b.add("step.started", #"{"step_id":"b","attempt":1}"#)
+            b.wait(milliseconds: 200)
+            try b.add("step.completed", #"{"step_id":"b","output":"y"}"#)
+            try b.add("run.completed", #"{"status":"succeeded"}"#)
+            return b
+        }
+        let t = try TemporaryJournal()
+        let original = try run("o", forkedLater: false)
+        _ = try await t.journal.append(original.events, to: "o", expecting: .noRun)
+        _ = try t.journal.fork("o", at: 4, as: "f")
+        _ = try await t.journal.append(Array(try run("f", forkedLater: true).events[4...]), to: "f", expecting: .exactly(4))
+        _ = try t.journal.refreshReadModel()
+        let rows = try t.journal.query("SELECT run, duration_ms FROM read_runs ORDER BY run").rows
+        #expect(rows == [[.text("f"), .real(305)], [.text("o"), .real(306)]])
+    }
+
     /// A table dropped by hand is not damage: every table is rebuilt (the others' rows would be
     /// incomplete without it).
     @Test func aDroppedTableIsRebuilt() async throws {

@@ -46,7 +46,7 @@ extension Journal {
                 projection.apply(&state, e)
                 rows.add(e)
             }
-            rows.fold(state, summary: summary)
+            rows.fold(state, summary: summary, forkGap: try forkGap(of: summary))
             report.events += max(0, state.seq - mark)
             batchRows += rows.count
             batch.append(rows)
@@ -92,6 +92,15 @@ extension Journal {
             while try read.step() { out[ExactString(read.text(0) ?? "")] = read.int(1) }
             return out
         }
+    }
+
+    /// How long after its fork point a fork's own first event came (a replay made days later),
+    /// which its duration leaves out; `nil` for a run that is no fork or has no event of its own.
+    private func forkGap(of summary: RunSummary) throws(JournalError) -> Duration? {
+        guard let seq = summary.forkSeq, summary.events > seq else { return nil }
+        let pair = try events(of: summary.id, from: seq, to: seq + 1)
+        guard pair.count == 2 else { return nil }
+        return .microseconds(max(0, pair[1].ts.microseconds - pair[0].ts.microseconds))
     }
 
     /// Whether every table of the read model is there (one dropped by hand makes the others'

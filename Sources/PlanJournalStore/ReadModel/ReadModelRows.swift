@@ -34,12 +34,16 @@ struct ReadModelRows {
         id = .text(run)
     }
 
-    /// Sets the run's row and its step rows to what `state` says.
-    mutating func fold(_ state: PlanState, summary: RunSummary) {
+    /// Sets the run's row and its step rows to what `state` says; `forkGap`, the time between a
+    /// fork's fork point and its own first event, is left out of its duration.
+    mutating func fold(_ state: PlanState, summary: RunSummary, forkGap: Duration? = nil) {
         let current = state.currentPlan.map { Set($0.steps.map(\.id)) } ?? []
         let inPlan = state.steps.filter { current.contains($0.id) }
         var duration: Double?
-        if let start = state.startedAt, let end = state.endedAt { duration = Double(end.microseconds - start.microseconds) / 1000 }
+        if let start = state.startedAt, let end = state.endedAt {
+            let gap = forkGap.map { Double($0.components.seconds) * 1e6 + Double($0.components.attoseconds) / 1e12 } ?? 0
+            duration = (Double(end.microseconds - start.microseconds) - gap) / 1000
+        }
         run = [
             id, Self.text(state.goal ?? summary.goal), .text(state.status), .int(state.seq),
             Self.time(state.startedAt), Self.time(state.endedAt),

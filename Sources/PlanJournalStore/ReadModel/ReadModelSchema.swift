@@ -7,7 +7,8 @@ enum ReadModelSchema {
     /// the plan in force, calls make up no steps; 3: an observation fills only the latest call
     /// before it with its `call_id`; 4: a call of its own step; 5: PlanState's binary version 3,
     /// and a call's negative token count is 0 as in every sum; 6: a run's `stopped_by` and
-    /// `error`); tables of another version are dropped and rebuilt.
+    /// `error`, a fork's duration without the wait before it); tables of another version are
+    /// dropped and rebuilt.
     static let version = "6"
 
     /// The tables, in the order they are created (and dropped in reverse).
@@ -101,7 +102,7 @@ public enum ReadModelTables {
                 .init("run", "run id"), .init("goal", "the goal"), .init("status", "running, succeeded, failed, ..."),
                 .init("events", "events folded (the run's last seq when fresh)"),
                 .init("started_at", "RFC 3339 UTC"), .init("ended_at", "RFC 3339 UTC, when completed"),
-                .init("duration_ms", "from run.started to run.completed"), .init("parent", "the run it was forked from"),
+                .init("duration_ms", "from run.started to run.completed (a fork's without the time before its own first event)"), .init("parent", "the run it was forked from"),
                 .init("fork_seq", "the seq it was forked at"), .init("plan_versions", "plans proposed and revised"),
                 .init("steps", "steps of the current plan"), .init("steps_completed", "of them, completed"),
                 .init("steps_failed", "of them, failed"), .init("replans", "replans triggered"),
