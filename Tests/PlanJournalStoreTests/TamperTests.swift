@@ -144,6 +144,28 @@ import Testing
         _ = try? t.journal.state(of: "victim")
     }
 
+    /// A catalog row that says a run was forked where it cannot have been (past its end, or
+    /// with no parent) is damage: its reads fail, instead of giving its parent's events or none.
+    @Test(arguments: [
+        ("UPDATE runs SET fork_seq = 9223372036854775807, parent = NULL WHERE id = 'victim'", "names no parent"),
+        ("UPDATE runs SET fork_seq = 9223372036854775807, parent = (SELECT min(rid) FROM runs) WHERE id = 'victim'", "past its end"),
+        ("UPDATE runs SET fork_seq = 50 WHERE id = 'f'", "past its end"),
+        ("UPDATE runs SET parent = NULL WHERE id = 'f'", "names no parent"),
+    ])
+    func aForkPointThatCannotBeIsDamage(change: String, message: String) async throws {
+        let t = try await makeJournal()
+        _ = try t.journal.fork("victim", at: 5, as: "f")
+        try withDatabase(t) { try $0.execute(change) }
+        let damaged = change.contains("'f'") ? "f" : "victim"
+        do {
+            let events = try t.journal.events(of: damaged)
+            Issue.record("read \(events.count) events of a damaged fork")
+        } catch {
+            #expect(error.code == .corrupt && error.message.contains(message) && error.context.run == damaged, "\(error)")
+        }
+        #expect(try t.journal.verify().problems.contains { $0.run == damaged })
+    }
+
     /// A run whose chunks are gone, or say other seqs than their events do, is not read as a
     /// shorter run: reading it fails naming the first seq missing.
     @Test(arguments: [

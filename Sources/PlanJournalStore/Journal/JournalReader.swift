@@ -151,9 +151,14 @@ struct JournalReader {
     func forEachEvent(
         of row: RunRow, from: Int64 = 1, to: Int64 = .max, _ body: (JournalEvent) throws(JournalError) -> Void
     ) throws(JournalError) {
+        // The runs a fork reads through hold every seq of the range between them.
+        var next = max(from, 1)
         for segment in try lineage(of: row, from: from, to: to) {
+            guard segment.from <= next else { throw missing(next, of: row) }
             try forEachOwnEvent(of: segment.row, from: segment.from, to: segment.to, body)
+            next = max(next, segment.to + 1)
         }
+        if next <= min(to, row.headSeq) { throw missing(next, of: row) }
     }
 
     /// Which run stores each event of `row` in `from...to`: the ancestors a fork reads through,
@@ -164,6 +169,14 @@ struct JournalReader {
         var current = row
         var upper = min(to, row.headSeq)
         while from <= upper {
+            if let forkSeq = current.forkSeq, forkSeq < 0 || forkSeq > current.headSeq || current.parent == nil {
+                throw JournalError(
+                    .corrupt,
+                    current.parent == nil
+                        ? "the catalog says the run was forked at seq \(forkSeq) but names no parent"
+                        : "the catalog says the run was forked at seq \(forkSeq), past its end at seq \(current.headSeq)",
+                    context: .init(journalPath: path, run: current.id))
+            }
             let ownFrom = max(from, current.firstOwnSeq)
             if ownFrom <= upper { segments.append((current, ownFrom, upper)) }
             guard let forkSeq = current.forkSeq, from <= forkSeq, let parent = try parentRow(of: current) else { break }
