@@ -144,6 +144,22 @@ import Testing
         _ = try? t.journal.state(of: "victim")
     }
 
+    /// A run cut short in the catalog and its last chunk alike (the chunk still holds the events
+    /// after) is damage: a chunk holding more events than its seqs say is found by reads too.
+    @Test func aChunkHoldingMoreEventsThanItsSeqsIsDamage() async throws {
+        let t = try await makeJournal()
+        try withDatabase(t) { db in
+            try db.execute(
+                """
+                UPDATE chunks SET last_seq = last_seq - 3 WHERE rid = (SELECT rid FROM runs WHERE id = 'victim')
+                    AND first_seq = (SELECT max(first_seq) FROM chunks WHERE rid = (SELECT rid FROM runs WHERE id = 'victim'));
+                UPDATE runs SET head_seq = head_seq - 3 WHERE id = 'victim';
+                """)
+        }
+        #expect(throws: JournalError.self) { try t.journal.events(of: "victim") }
+        #expect(!(try t.journal.verify().ok))
+    }
+
     /// A catalog row that says a run was forked where it cannot have been (past its end, or
     /// with no parent) is damage: its reads fail, instead of giving its parent's events or none.
     @Test(arguments: [

@@ -313,8 +313,19 @@ final class AppendLog {
         var (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
         while read > 0 && data[read - 1] == 0 { read -= 1 }
         data.removeSubrange(read...)
-        let copy = path + ".unreplayed-" + String(Int64(Date().timeIntervalSince1970))
-        return FileManager.default.createFile(atPath: copy, contents: Data(data)) ? copy : nil
+        // A name no other copy has (two replays within a second must not overwrite each other).
+        let stem = path + ".unreplayed-" + String(Int64(Date().timeIntervalSince1970)) + "-" + String(getpid())
+        for k in 0..<100 {
+            let copy = k == 0 ? stem : stem + "-\(k)"
+            let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd < 0 {
+                if errno == EEXIST { continue }
+                return nil
+            }
+            defer { _ = Foundation.close(fd) }
+            return (try? FileDescriptor(fd).write(data, at: 0, failure: "cannot keep the append log")) != nil ? copy : nil
+        }
+        return nil
     }
 
     /// Reads the log's journal id, its complete records and where they end.

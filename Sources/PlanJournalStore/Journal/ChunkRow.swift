@@ -123,7 +123,11 @@ struct ChunkRow: Sendable {
                 pos += 1
                 continue
             }
-            if seq > to { return }
+            if seq > to {
+                // Past the range asked for; past the chunk's own last seq, a line is one too many.
+                if seq > lastSeq { throw wrongCount(run: run, journal: journal) }
+                return
+            }
             var end: Int
             if seq < from {
                 end = ByteScan.firstIndex(of: newline, in: raw, from: pos) ?? raw.count
