@@ -734,6 +734,8 @@ import Testing
             let r = try await planj("--journal", journal, "ingest", "-", stdin: text)
             #expect(r.status != 0 && r.stderr.contains("separated by carriage returns alone"), "\(r.stderr)")
             #expect(r.stderr.contains("run cr"), "\(r.stderr)")
+            let appended = try await planj("--journal", journal, "append", stdin: text)
+            #expect(appended.status == 1 && appended.stdout.contains("separated by carriage returns alone"), "\(appended.stdout)")
         }
     }
 

@@ -81,7 +81,10 @@ extension Planj {
                             Output.json(ack, pretty: false)
                             return
                         }
-                        var error = thrown.code == .conflict ? explained(thrown, line: line, in: journal) : thrown
+                        var error =
+                            thrown.code == .conflict
+                            ? explained(thrown, line: line, in: journal)
+                            : thrown.code == .syntax ? ParsedLine.carriageReturnsAlone(line) ?? thrown : thrown
                         // A line that does not parse says its run and seq when it still shows them, as ingest's do.
                         if error.context.run == nil { error.context.run = ParsedLine.salvageRunID(line) }
                         if error.context.seq == nil { error.context.seq = ParsedLine.salvageSeq(line) }

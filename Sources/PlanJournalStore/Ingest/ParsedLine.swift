@@ -11,6 +11,16 @@ package enum ParsedLine: Sendable {
     /// stopped in the middle of a line leaves, left out instead of rejecting its run.
     case torn(IngestReport.TornLine)
 
+    /// The error for a line that does not parse because it holds events separated by carriage
+    /// returns alone (classic Mac OS line ends: the whole input reads as one line); `nil` for others.
+    package static func carriageReturnsAlone(_ line: [UInt8]) -> JournalError? {
+        guard let cr = line.firstIndex(of: 0x0D), line[(cr + 1)...].first == UInt8(ascii: "{") else { return nil }
+        return JournalError(
+            .syntax,
+            "the line holds events separated by carriage returns alone: JSON Lines end with \\n (or \\r\\n); "
+                + "convert the input with tr '\\r' '\\n'")
+    }
+
     /// Parses line `number`; `truncatedFrom` is set when the line was longer than `maxLineBytes`
     /// and only its start is given, `unterminated` when it is the input's last line and no
     /// newline ends it.
@@ -34,12 +44,7 @@ package enum ParsedLine: Sendable {
             let event = try JournalEvent(parsing: line, timestampNote: &note)
             return .event(event, line: number, note: note)
         } catch {
-            if error.code == .syntax, let cr = line.firstIndex(of: 0x0D), line[(cr + 1)...].first == UInt8(ascii: "{") {
-                // Lines ended by a carriage return alone (classic Mac OS) read as one line.
-                var error = JournalError(
-                    .syntax,
-                    "the line holds events separated by carriage returns alone: JSON Lines end with \\n (or \\r\\n); "
-                        + "convert the file with tr '\\r' '\\n'")
+            if error.code == .syntax, var error = carriageReturnsAlone(line) {
                 error.context.seq = salvageSeq(line)
                 return .invalid(error, line: number, run: salvageRunID(line))
             }
