@@ -53,7 +53,10 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("no such table: nowhere"), "\(bad.stderr)")
         // SQL that fails as it runs is the query's fault too, not an I/O error.
         // fts3_tokenizer hands out (and takes) raw pointers: off for users' queries.
-        for sql in ["SELECT load_extension('x')", "ATTACH '/nonexistent/a.db' AS a", "SELECT fts3_tokenizer('simple', x'0011223344556677')"] {
+        for sql in [
+            "SELECT load_extension('x')", "ATTACH '/nonexistent/a.db' AS a", "SELECT fts3_tokenizer('simple', x'0011223344556677')",
+            "SELECT length(zeroblob(2000000000))",
+        ] {
             #expect(try await s.planj("sql", sql).status == 2, "\(sql)")
         }
         #expect(try await s.planj("sql", "SELECT hex(fts3_tokenizer('simple')) AS p", "--csv").stdout == "p\r\n\r\n")

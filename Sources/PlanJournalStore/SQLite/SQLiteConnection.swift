@@ -163,14 +163,14 @@ final class SQLiteConnection: SQLDatabase {
     }
 
     /// What `step` throws, as a user's query's error when it is one: SQL that fails as it runs (a
-    /// function it may not call, a file ATTACH cannot open) is `.usage`, like SQL that does not
+    /// function it may not call, a file ATTACH cannot open, a value too big to make) is `.usage`, like SQL that does not
     /// prepare; the journal's own failures stay what they are.
     private static func asQueryError<T>(_ step: () throws(JournalError) -> T) throws(JournalError) -> T {
         do {
             return try step()
         } catch {
             let primary = (error.cause as? SQLiteError).map { $0.code & 0xFF }
-            guard let primary, [SQLITE_ERROR, SQLITE_AUTH, SQLITE_CANTOPEN, SQLITE_RANGE, SQLITE_MISMATCH].contains(primary) else {
+            guard let primary, [SQLITE_ERROR, SQLITE_AUTH, SQLITE_CANTOPEN, SQLITE_RANGE, SQLITE_MISMATCH, SQLITE_TOOBIG].contains(primary) else {
                 throw error
             }
             throw JournalError(.usage, error.message, context: error.context, cause: error.cause)
