@@ -11,18 +11,19 @@ struct StepDetail: Encodable {
     var definition: PlanStep?
     /// The events whose `data.step_id` is the step's, as recorded.
     var events: [JSONValue]
+    /// The same events, for the text form.
+    private let stepEvents: [JournalEvent]
 
-    /// The step `id` of `state` and its events among `events`; `nil` when no plan version holds it.
-    init?(_ id: String, of state: PlanState, events all: [JournalEvent]) {
+    /// The step `id` of `state`, with `events`, those of the run that name it; `nil` when no plan
+    /// version holds it.
+    init?(_ id: String, of state: PlanState, events: [JournalEvent]) {
         guard let step = state.steps.first(where: { $0.id == id }) else { return nil }
         run = state.run
         self.step = step
         definition = state.plans.last { $0.steps.contains { $0.id == id } }?.steps.first { $0.id == id }
-        stepEvents = all.filter { $0.dataString("step_id") == id }
-        events = stepEvents.compactMap { try? JSONValue(parsing: $0.bytes) }
+        stepEvents = events
+        self.events = events.compactMap { try? JSONValue(parsing: $0.bytes) }
     }
-
-    private var stepEvents: [JournalEvent] = []
 
     private enum CodingKeys: String, CodingKey { case run, step, definition, events }
 
