@@ -307,8 +307,9 @@ final class AppendLog {
     }
 
     /// Writes the log's bytes (less the zeros after them) to a new file beside it, named after
-    /// the time: kept for the user when some of its records could not be replayed, before the
-    /// log is emptied. The copy's path, or `nil` when it cannot be written.
+    /// the time and this process (`-pjlog.unreplayed-TIME-PID`): kept for the user when some of
+    /// its records could not be replayed, before the log is emptied. The copy's path, or `nil`
+    /// when it cannot be written.
     func keepCopy() -> String? {
         var (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
         while read > 0 && data[read - 1] == 0 { read -= 1 }
