@@ -229,7 +229,10 @@ final class SQLiteConnection: SQLDatabase {
     private static func openProblem(_ path: String) -> String? {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { return "it is a directory; name the journal's file (such as \(path)/planjournal.sqlite)" }
+            if isDirectory.boolValue {
+                let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
+                return "it is a directory; name the journal's file (such as \(folder)/planjournal.sqlite)"
+            }
             return FileManager.default.isWritableFile(atPath: path) ? nil : "permission denied (this user cannot write it)"
         }
         let folder = (path as NSString).deletingLastPathComponent
