@@ -13,7 +13,7 @@ import Testing
         // Plans one step, `a`; answers its first execution as EDGE says (its lines in
         // `first_reply` with ID for the id), and the next ones with an output.
         try #"""
-            import json, os, sys
+            import json, os, sys, time
             first = True
             for line in sys.stdin:
                 r = json.loads(line)
@@ -25,6 +25,16 @@ import Testing
                     for _ in range(65):
                         sys.stdout.write('x' * (1 << 20))
                     print('"}}', flush=True)
+                elif first and os.environ['FIRST_REPLY'] == 'HUGE_ID_LAST':
+                    # The id after the result, its write of its own a moment later.
+                    first = False
+                    sys.stdout.write('{"result": {"output": "')
+                    for _ in range(65):
+                        sys.stdout.write('x' * (1 << 20))
+                    sys.stdout.write('"}')
+                    sys.stdout.flush()
+                    time.sleep(0.3)
+                    print(', "id": %d}' % r['id'], flush=True)
                 elif first:
                     first = False
                     print(os.environ['FIRST_REPLY'].replace('ID', str(r['id'])), flush=True)
@@ -62,8 +72,11 @@ import Testing
     }
 
     /// A reply line over 64 MiB fails its call saying so, without planj holding the whole line.
-    @Test func aReplyOverTheLimitFailsItsCall() async throws {
-        let (events, _) = try await run("huge", firstReply: "HUGE")
+    /// (Its id is read at its start, or at its end when the middle between was dropped.)
+    @Test(arguments: ["HUGE", "HUGE_ID_LAST"])
+    func aReplyOverTheLimitFailsItsCall(reply: String) async throws {
+        let (events, _) = try await run("huge-\(reply.count)", firstReply: reply)
+        #expect(failure(events)?.contains("answered call") == true, "\(failure(events) ?? "")")
         #expect(failure(events)?.contains("over the 67108864-byte limit for one reply") == true, "\(failure(events) ?? "")")
         #expect(events.contains { $0.kind == "step.completed" })
     }

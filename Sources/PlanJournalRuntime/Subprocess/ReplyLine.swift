@@ -125,6 +125,19 @@ enum ReplyLine {
     }
 
     /// The digits of `: 12` or `: "12"` at `k` (spaces allowed around the colon).
+    /// The id a line names as its last key, `"id": N` in its last 4 KiB: for a line too long to
+    /// be kept whole, whose middle is gone (a JSON library may write the id after the result).
+    static func trailingID(_ line: ArraySlice<UInt8>) -> Int? {
+        let tail = Array(line.suffix(4096))
+        let key = Array(#""id""#.utf8)
+        var k = tail.count - key.count
+        while k >= 0 {
+            if tail[k..<(k + key.count)].elementsEqual(key), let id = number(in: tail, after: k + key.count) { return id }
+            k -= 1
+        }
+        return nil
+    }
+
     private static func number(in text: [UInt8], after k: Int) -> Int? {
         var k = k
         func skipSpaces() { while k < text.count && (text[k] == 0x20 || text[k] == 0x09) { k += 1 } }

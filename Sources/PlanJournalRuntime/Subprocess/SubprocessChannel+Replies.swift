@@ -90,26 +90,33 @@ extension SubprocessChannel {
     /// a newline does not make planj hold it all.
     static let maxReplyBytes = 64 << 20
 
-    /// Fails the call a reply line over ``maxReplyBytes`` answers (its id is read from the line's
-    /// start), or notes the line when no id shows there.
+    /// Fails the call a reply line over ``maxReplyBytes`` answers: the one its start or its end
+    /// names (a JSON library may write the id after the result); when neither does, every call
+    /// waiting, as any of them may be the one (they may be tried again).
     static func refuse(_ line: ArraySlice<UInt8>, length: Int, lineNumber: Int, shared: Shared, commandLine: String) {
         let what = "stdout line \(lineNumber) is \(length) bytes, over the \(maxReplyBytes)-byte limit for one reply"
-        let id: Int
+        var id: Int?
         switch ReplyLine.read(line) {
         case .reply(let n, _), .replyWithNonFiniteNumbers(let n, _), .unreadable(let n, _): id = n
-        case .other:
-            notify(commandLine, what + " (ignored)")
+        case .other: id = ReplyLine.trailingID(line)
+        }
+        let waiting: [(Int, CheckedContinuation<JSONValue, any Error>)] = shared.state.withLock { s in
+            let ids = id.map { [$0] } ?? Array(s.pending.keys)
+            return ids.compactMap { k in
+                s.starts[k] = nil
+                return s.pending.removeValue(forKey: k).map { (k, $0) }
+            }
+        }
+        guard !waiting.isEmpty else {
+            notify(commandLine, what + (id.map { " and answers id \($0), which no call waits for" } ?? "") + " (ignored)")
             return
         }
-        guard let continuation = shared.state.withLock({ s in
-            s.starts[id] = nil
-            return s.pending.removeValue(forKey: id)
-        }) else {
-            notify(commandLine, what + " and answers id \(id), which no call waits for (ignored)")
-            return
+        if id == nil { notify(commandLine, what + " and names no call: the calls waiting fail, to be tried again") }
+        for (k, continuation) in waiting {
+            let said = id == nil ? "wrote a reply too long to tell which call it answers" : "answered call \(k) with a line too long"
+            continuation.resume(
+                throwing: RuntimeError("subprocess_error", "\(commandLine) \(said): " + what, retryable: id == nil))
         }
-        continuation.resume(
-            throwing: RuntimeError("subprocess_error", "\(commandLine) answered call \(id) with a line too long: " + what))
     }
 
     /// Resumes the call `line` answers with its result or error (or notes why it cannot).
