@@ -102,6 +102,31 @@ import Testing
         }
     }
 
+    /// Calls made at once to a program that reads exactly one request, answers it and exits are
+    /// each answered: the requests it never read go to the program started again, as often as it
+    /// takes (they were sent again once only, and the rest failed unread).
+    @Test func callsMadeAtOnceToAOneRequestProgramAreAllAnswered() async throws {
+        // Reads its request a byte at a time, so the requests after it stay in the pipe.
+        let script = """
+            import json, os
+            line = b''
+            while not line.endswith(b'\\n'):
+                c = os.read(0, 1)
+                if not c: break
+                line += c
+            r = json.loads(line)
+            print(json.dumps({'id': r['id'], 'result': {'n': r['params']['n']}}), flush=True)
+            """
+        let channel = try RestartingChannel(arguments: ["python3", "-c", script])
+        let answers = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for n in 1...6 { group.addTask { try await channel.call("execute", .record(["n": .int(Int64(n))]))["n"]?.int64Value } }
+            var out: [Int64] = []
+            for try await n in group { out.append(n ?? -1) }
+            return out
+        }
+        #expect(answers.sorted() == [1, 2, 3, 4, 5, 6])
+    }
+
     /// A program that reads a request, acts on it and exits without answering is not sent it
     /// again (it may have done it, a deploy say): the call fails, as its step's attempt does.
     @Test func aRequestTheProgramReadIsNeverSentTwice() async throws {

@@ -16,15 +16,24 @@ final class RestartingChannel: Sendable {
 
     /// ``SubprocessChannel/call(_:_:)`` on the running program, started again first if it ended.
     func call(_ method: String, _ params: JSONValue) async throws -> JSONValue {
-        do {
-            return try await channel().callReportingUnread(method, params)
-        } catch is SubprocessChannel.Unread {
-            // Sent while the program was ending (one that answers one request and exits), and
-            // never read by it: sent once more, to the program started again. A request it read
-            // is never sent twice: it may have acted on it.
-            return try await channel().call(method, params)
+        var tries = 0
+        while true {
+            do {
+                return try await channel().callReportingUnread(method, params)
+            } catch let unread as SubprocessChannel.Unread {
+                // Sent while the program was ending, and never read by it: sent again, to the
+                // program started again. A request it read is never sent twice (it may have acted
+                // on it). A program that read others first (one that answers one request and
+                // exits, with several calls waiting) is started again as long as that goes on; one
+                // that read nothing gets one more try.
+                tries += 1
+                guard tries < Self.maxResends, unread.programRead || tries == 1 else { throw unread.error }
+            }
         }
     }
+
+    /// The most times a request no program read is sent.
+    private static let maxResends = 64
 
     private func channel() throws -> SubprocessChannel {
         try current.withLock { channel in

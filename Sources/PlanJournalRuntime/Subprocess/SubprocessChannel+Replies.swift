@@ -24,7 +24,7 @@ extension SubprocessChannel {
             let neverRead: Bool
             if let start { neverRead = inputRead.map { start >= $0 } ?? false } else { neverRead = true }
             if neverRead {
-                continuation.resume(throwing: Unread(error: error))
+                continuation.resume(throwing: Unread(error: error, programRead: (inputRead ?? 0) > 0))
             } else {
                 continuation.resume(throwing: error)
             }

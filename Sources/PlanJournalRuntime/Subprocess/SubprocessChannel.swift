@@ -129,6 +129,9 @@ public final class SubprocessChannel: Sendable {
     /// request, which may go to another program (nothing of it was done).
     struct Unread: Error {
         var error: RuntimeError
+        /// Whether the program read requests before it ended (it served others: one that answers
+        /// one request and exits), so that starting it again serves this one.
+        var programRead = false
     }
 
     /// ``call(_:_:)``, but a request the program never read fails with ``Unread``.
