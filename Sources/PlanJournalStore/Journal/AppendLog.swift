@@ -289,21 +289,17 @@ final class AppendLog {
         if marked { size = 0 }
     }
 
-    /// The journal the log belongs to (`nil` for a log without its `@=` line) and its complete
-    /// records, oldest first: each append's event lines (without newlines).
-    func records() -> (journal: String?, records: [[[UInt8]]]) {
-        guard size > 0 else { return (nil, []) }
-        let parsed = parse()
-        return (parsed.journal, parsed.records)
-    }
-
-    /// Whether a record header stands where the complete records end: one that is damaged, or
-    /// whose write a crash cut off (a batch's records show only once all of them are written,
-    /// so a writer that died mid-batch leaves none there).
-    func endsInABrokenRecord() -> Bool {
+    /// The journal the log belongs to (`nil` for a log without its `@=` line), its complete
+    /// records, oldest first (each append's event lines, without newlines), and whether a record
+    /// header stands where they end: one that is damaged, or whose write a crash cut off (a
+    /// batch's records show only once all of them are written, so a writer that died mid-batch
+    /// leaves none there).
+    func records() -> (journal: String?, records: [[[UInt8]]], brokenAfter: Bool) {
+        guard size > 0 else { return (nil, [], false) }
         let parsed = parse()
         var next: UInt8 = 0
-        return pread(fd, &next, 1, off_t(parsed.end)) == 1 && next == UInt8(ascii: "@")
+        let broken = pread(fd, &next, 1, off_t(parsed.end)) == 1 && next == UInt8(ascii: "@")
+        return (parsed.journal, parsed.records, broken)
     }
 
     /// Writes the log's bytes (less the zeros after them) to a new file beside it, named after

@@ -26,7 +26,7 @@ extension JournalWriter {
             return false
         }
         // Another journal's records must not stay ahead of this window's.
-        if log.size > 0, try replay(log) == nil { log.empty() }
+        if log.size > 0, try replay(log).otherJournal { log.empty() }
         if let journalID { log.stamp(journalID) }
         windowStart = .now
         windowEvents = 0
@@ -96,11 +96,7 @@ extension JournalWriter {
     func replayLog() throws(JournalError) {
         guard let log = appendLog else { return }
         var unreplayed: [String] = []
-        try db.transaction { () throws(JournalError) in
-            unreplayed =
-                try replay(log)
-                ?? (log.records().records.isEmpty ? [] : ["its records are another journal's (this file was made again since)"])
-        }
+        try db.transaction { () throws(JournalError) in unreplayed = try replay(log).unreplayed }
         dropCache()
         if !unreplayed.isEmpty {
             // What cannot be replayed is not thrown away unseen: the log is kept aside, and said.
@@ -112,12 +108,14 @@ extension JournalWriter {
     }
 
     /// Appends the log's records that are not in the journal yet (inside the current transaction).
-    /// - Returns: what of the log could not be replayed, in words (damaged records); `nil` when
-    ///   the log belongs to another journal (this file was deleted and made again since):
-    ///   nothing of it is replayed.
-    private func replay(_ log: AppendLog) throws(JournalError) -> [String]? {
-        let (owner, records) = log.records()
-        if let owner, owner != journalID { return nil }
+    /// - Returns: what of the log could not be replayed, in words (damaged records, or all of
+    ///   them when `otherJournal`: the log belongs to another journal, this file was deleted and
+    ///   made again since, and nothing of it is replayed).
+    private func replay(_ log: AppendLog) throws(JournalError) -> (otherJournal: Bool, unreplayed: [String]) {
+        let (owner, records, brokenAfter) = log.records()
+        if let owner, owner != journalID {
+            return (true, records.isEmpty ? [] : ["its records are another journal's (this file was made again since)"])
+        }
         var unreplayed: [String] = []
         for (k, lines) in records.enumerated() {
             var events: [JournalEvent] = []
@@ -142,8 +140,8 @@ extension JournalWriter {
                 }
             }
         }
-        if log.endsInABrokenRecord() { unreplayed.append("a damaged or cut-off record after record \(records.count)") }
-        return unreplayed
+        if brokenAfter { unreplayed.append("a damaged or cut-off record after record \(records.count)") }
+        return (false, unreplayed)
     }
 
     /// Keeps what ``finish(_:mergeOlder:)`` would write for the run (its small chunk, merged with
