@@ -26,7 +26,7 @@ import Testing
                         sys.stdout.write('x' * (1 << 20))
                     print('"}}', flush=True)
                 elif first and os.environ['FIRST_REPLY'] == 'HUGE_ID_LAST':
-                    # The id after the result, its write of its own a moment later.
+                    # The id after the result, then the newline, each a write of its own a moment later.
                     first = False
                     sys.stdout.write('{"result": {"output": "')
                     for _ in range(65):
@@ -34,7 +34,10 @@ import Testing
                     sys.stdout.write('"}')
                     sys.stdout.flush()
                     time.sleep(0.3)
-                    print(', "id": %d}' % r['id'], flush=True)
+                    sys.stdout.write(', "id": %d}' % r['id'])
+                    sys.stdout.flush()
+                    time.sleep(0.3)
+                    print('', flush=True)
                 elif first:
                     first = False
                     print(os.environ['FIRST_REPLY'].replace('ID', str(r['id'])), flush=True)

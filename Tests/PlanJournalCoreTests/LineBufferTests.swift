@@ -43,6 +43,14 @@ import Testing
         #expect(lines[0].0.count <= 11 + pieces && lines[0].0.prefix(11).elementsEqual(long.prefix(11)))
         #expect(Array(lines[1].0) == Array("short".utf8))
         #expect(buffer.restLength == 1_000_000 && buffer.rest.count <= 11)
+        // The end of a line cut short is kept too, as it was written.
+        var ends = LineBuffer(maxLineBytes: 10)
+        for piece in [Array(repeating: UInt8(ascii: "x"), count: 100_000), Array(#", "id": 7}"#.utf8), [UInt8(ascii: "\n")]] {
+            ends.append(piece[...])
+            while ends.nextLine() != nil {}
+        }
+        #expect(ends.lastLineLength == 100_010 && ends.lastLineEnd.count == LineBuffer.endBytes)
+        #expect(ends.lastLineEnd.suffix(10).elementsEqual(#", "id": 7}"#.utf8))
     }
 
     @Test func aStreamEndingInANewlineLeavesNothing() {

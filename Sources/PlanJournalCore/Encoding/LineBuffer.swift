@@ -16,8 +16,16 @@ package struct LineBuffer {
     private let kept: Int
     /// Bytes of the unfinished line dropped past ``kept``.
     private var dropped = 0
+    /// The last bytes dropped of the unfinished line (at most ``endBytes``).
+    private var droppedEnd: [UInt8] = []
     /// The length of the line ``nextLine()`` returned last, as it was in the stream.
     package private(set) var lastLineLength = 0
+    /// The end of the line ``nextLine()`` returned last when it was cut short: its last
+    /// ``endBytes`` bytes as they were in the stream (what a writer put last, such as an id);
+    /// empty for a line kept whole.
+    package private(set) var lastLineEnd: [UInt8] = []
+    /// How much of the end of a line cut short is kept.
+    package static let endBytes = 4096
 
     /// - Parameter maxLineBytes: the longest line kept whole (longer ones are cut short).
     package init(maxLineBytes: Int = .max) {
@@ -41,6 +49,7 @@ package struct LineBuffer {
             scanned = bytes.count
             if bytes.count - start > kept {
                 dropped += bytes.count - start - kept
+                droppedEnd = Array((droppedEnd + bytes[(start + kept)...]).suffix(Self.endBytes))
                 bytes.removeSubrange((start + kept)...)
                 scanned = bytes.count
             }
@@ -48,7 +57,9 @@ package struct LineBuffer {
         }
         let line = bytes[start..<newline]
         lastLineLength = line.count + dropped
+        lastLineEnd = dropped > 0 ? end(upTo: newline) : []
         dropped = 0
+        droppedEnd = []
         start = newline + 1
         scanned = start
         return line
@@ -60,4 +71,13 @@ package struct LineBuffer {
 
     /// The length of ``rest`` as it was in the stream.
     package var restLength: Int { bytes.count - start + dropped }
+
+    /// The end of ``rest`` as ``lastLineEnd`` is of a line.
+    package var restEnd: [UInt8] { dropped > 0 ? end(upTo: bytes.count) : [] }
+
+    /// The last ``endBytes`` of the unfinished line, cut short, through `stop`: what was dropped
+    /// of it, then what came after.
+    private func end(upTo stop: Int) -> [UInt8] {
+        Array((droppedEnd + bytes[min(start + kept, stop)..<stop]).suffix(Self.endBytes))
+    }
 }

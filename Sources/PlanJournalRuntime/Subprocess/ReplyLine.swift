@@ -128,7 +128,7 @@ enum ReplyLine {
     /// The id a line names as its last key, `"id": N` in its last 4 KiB: for a line too long to
     /// be kept whole, whose middle is gone (a JSON library may write the id after the result).
     static func trailingID(_ line: ArraySlice<UInt8>) -> Int? {
-        let tail = Array(line.suffix(4096))
+        let tail = Array(line.suffix(LineBuffer.endBytes))
         let key = Array(#""id""#.utf8)
         var k = tail.count - key.count
         while k >= 0 {

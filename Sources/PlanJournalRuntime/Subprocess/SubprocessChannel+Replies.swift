@@ -43,14 +43,18 @@ extension SubprocessChannel {
                 lineNumber += 1
                 if LineBuffer.isBlank(line) { continue }
                 if buffer.lastLineLength > maxReplyBytes {
-                    refuse(line, length: buffer.lastLineLength, lineNumber: lineNumber, shared: shared, commandLine: commandLine)
+                    refuse(
+                        line, end: buffer.lastLineEnd, length: buffer.lastLineLength, lineNumber: lineNumber, shared: shared,
+                        commandLine: commandLine)
                 } else {
                     deliver(Array(line), lineNumber: lineNumber, shared: shared, commandLine: commandLine)
                 }
             }
         }
         if buffer.restLength > maxReplyBytes {
-            refuse(buffer.rest, length: buffer.restLength, lineNumber: lineNumber + 1, shared: shared, commandLine: commandLine)
+            refuse(
+                buffer.rest, end: buffer.restEnd, length: buffer.restLength, lineNumber: lineNumber + 1, shared: shared,
+                commandLine: commandLine)
         } else if !LineBuffer.isBlank(buffer.rest) {
             // A last reply without its newline; one that does not parse was cut off as the
             // program died: its call fails with how the program ended (and may be tried again),
@@ -90,15 +94,17 @@ extension SubprocessChannel {
     /// a newline does not make planj hold it all.
     static let maxReplyBytes = 64 << 20
 
-    /// Fails the call a reply line over ``maxReplyBytes`` answers: the one its start or its end
-    /// names (a JSON library may write the id after the result); when neither does, every call
-    /// waiting, as any of them may be the one (they may be tried again).
-    static func refuse(_ line: ArraySlice<UInt8>, length: Int, lineNumber: Int, shared: Shared, commandLine: String) {
+    /// Fails the call a reply line over ``maxReplyBytes`` answers: the one its start or its `end`
+    /// (its last bytes, as written) names (a JSON library may write the id after the result);
+    /// when neither does, every call waiting, as any of them may be the one (they may be tried again).
+    static func refuse(
+        _ line: ArraySlice<UInt8>, end: [UInt8], length: Int, lineNumber: Int, shared: Shared, commandLine: String
+    ) {
         let what = "stdout line \(lineNumber) is \(length) bytes, over the \(maxReplyBytes)-byte limit for one reply"
         var id: Int?
         switch ReplyLine.read(line) {
         case .reply(let n, _), .replyWithNonFiniteNumbers(let n, _), .unreadable(let n, _): id = n
-        case .other: id = ReplyLine.trailingID(line)
+        case .other: id = ReplyLine.trailingID(end[...])
         }
         let waiting: [(Int, CheckedContinuation<JSONValue, any Error>)] = shared.state.withLock { s in
             let ids = id.map { [$0] } ?? Array(s.pending.keys)
