@@ -132,15 +132,16 @@ import Testing
         let t = try TemporaryJournal()
         var options = RunnerOptions()
         options.timeout = .milliseconds(300)
-        // Steps that would sleep 5 minutes: the run must end long before (the bound is loose because
-        // the test pool is shared with CPU-bound tests on a 2-core machine).
+        // Steps that would sleep 5 minutes: the run must end before they would. The bound is only
+        // that: the test pool is shared with CPU-bound tests on a 2-core machine, and a CI run once
+        // took 63 s to get this 300 ms timeout's turn.
         let slow = ScriptedExecutor(delay: .seconds(300))
         let clock = ContinuousClock()
         let start = clock.now
         let timedOut = try await PlanRunner(
             journal: t.journal, planner: ScriptedPlanner(plans: [diamond]), executor: slow, options: options
         ).start(.init(goal: "slow"))
-        #expect(clock.now - start < .seconds(60))
+        #expect(clock.now - start < .seconds(240))
         #expect(timedOut.stoppedBy == "timeout" && timedOut.status == "failed")
         #expect(timedOut.state.steps.allSatisfy { $0.status != .running })
 
