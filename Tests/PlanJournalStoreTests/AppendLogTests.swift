@@ -75,6 +75,33 @@ import Testing
         #expect(try t.reopen().unreplayedAppends == nil)
     }
 
+    /// A byte of a record changed where the lines stay valid events (a letter of the actor) fails
+    /// the record's checksum: it is not replayed as if the writer had written it, and said. The
+    /// records after it are replayed when they can be.
+    @Test func aRecordThatFailsItsChecksumIsNotReplayed() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let first = AppendLogFormat.record(of: Array(run.events[2..<4]))
+        var changed = AppendLogFormat.record(of: Array(run.events[4..<6]))
+        let key = Array(#""actor":""#.utf8)
+        let actor = try #require(changed.indices.first { Array(changed[$0..<($0 + key.count)]) == key }) + key.count
+        changed[actor] = changed[actor] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+        // Still two valid events: only the checksum tells the record from one the writer wrote.
+        let parsed = try #require(AppendLogFormat.parse(changed, count: changed.count).records.first)
+        #expect(try parsed.lines.map { try JournalEvent(canonical: $0).seq } == [5, 6] && !parsed.intact)
+        let log = first + changed + AppendLogFormat.record(of: Array(run.events[4..<6]))
+        try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let reopened = try t.reopen()
+        #expect(try reopened.events(of: "a").map(\.bytes) == run.events[0..<6].map(\.bytes))
+        let warning = try #require(reopened.unreplayedAppends)
+        #expect(warning.contains("could not be added to the journal (record 2 fails its checksum)"), "\(warning)")
+        let kept = try #require(warning.components(separatedBy: "is kept in ").last)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(log))
+        try? FileManager.default.removeItem(atPath: kept)
+        #expect(try reopened.verify().ok)
+    }
+
     /// Opened through a symbolic link, the journal's append log is the one beside its file, where
     /// SQLite keeps the WAL: a log left by a writer that used the real name is replayed, and a
     /// writer using the link leaves no log of its own beside the link.

@@ -59,6 +59,8 @@ import Testing
         let run = try RunBuilder.complete(run: "record", steps: 1, payloadBytes: 50)
         let events = Array(run.events.prefix(2))
         let lines = events.flatMap { $0.bytes + [UInt8(ascii: "\n")] }
-        #expect(AppendLogFormat.record(of: events) == Array("@2 \(lines.count)\n".utf8) + lines)
+        let sum = String(XXH64.hash(lines), radix: 16)
+        let header = "@2 \(lines.count) \(String(repeating: "0", count: 16 - sum.count) + sum)\n"
+        #expect(AppendLogFormat.record(of: events) == Array(header.utf8) + lines)
     }
 }

@@ -22,9 +22,10 @@ import PlanJournalCore
 ///
 /// Format: a window's first line `@=<journal id>` names the journal it belongs to (the random
 /// `journal_id` of its `meta` table): a log left beside a journal file that was since deleted and
-/// made again is not replayed into the new one. Then per append a header line `@<count> <bytes>`
-/// and its `count` canonical event lines (`bytes` bytes, each line ending in a newline). (Logs of
-/// older versions have no `@=` line and are replayed.) A record cut short by a crash was not
+/// made again is not replayed into the new one. Then per append a header line
+/// `@<count> <bytes> <xxh64>` and its `count` canonical event lines (`bytes` bytes, each line
+/// ending in a newline, their checksum in the header). (Logs of older versions have no `@=` line
+/// and no checksum, and are replayed.) A record cut short by a crash was not
 /// acknowledged and is dropped on replay. The file is reused rather than truncated after each
 /// window (a truncate costs more than the window's writes): emptying it overwrites its first
 /// byte with `#`, and the next window writes from the start again. Records of older windows may
@@ -294,7 +295,7 @@ final class AppendLog {
     /// header stands where they end: one that is damaged, or whose write a crash cut off (a
     /// batch's records show only once all of them are written, so a writer that died mid-batch
     /// leaves none there).
-    func records() -> (journal: String?, records: [[[UInt8]]], brokenAfter: Bool) {
+    func records() -> (journal: String?, records: [AppendLogFormat.Record], brokenAfter: Bool) {
         guard size > 0 else { return (nil, [], false) }
         let parsed = parse()
         var next: UInt8 = 0
@@ -326,7 +327,7 @@ final class AppendLog {
     }
 
     /// Reads the log's journal id, its complete records and where they end.
-    private func parse() -> (journal: String?, records: [[[UInt8]]], end: Int) {
+    private func parse() -> (journal: String?, records: [AppendLogFormat.Record], end: Int) {
         let (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
         return AppendLogFormat.parse(data, count: read)
     }

@@ -3,11 +3,20 @@ import PlanJournalCore
 /// The bytes of the append log (``AppendLog``), written and parsed: nothing here touches a file.
 ///
 /// A window's first line `@=<journal id>` (its *stamp*) names the journal it belongs to (the
-/// random `journal_id` of its `meta` table). Then per append a header line `@<count> <bytes>`
-/// and its `count` canonical event lines (`bytes` bytes, each line ending in a newline). (Logs of
-/// older versions have no `@=` line.) An emptied log starts with `#`; a record cut short by a
-/// crash is not one (``parse(_:count:)`` stops before it).
+/// random `journal_id` of its `meta` table). Then per append a header line
+/// `@<count> <bytes> <xxh64>` and its `count` canonical event lines (`bytes` bytes, each line
+/// ending in a newline); `xxh64` is the lines' XXH64 (seed 0) in 16 hex digits, so that a changed
+/// byte is found even where it leaves the lines valid JSON. (Logs of older versions have no `@=`
+/// line and no checksum.) An emptied log starts with `#`; a record cut short by a crash is not
+/// one (``parse(_:count:)`` stops before it).
 enum AppendLogFormat {
+    /// One record of a log: an append's event lines (without newlines), and whether they are the
+    /// bytes the writer wrote (their checksum matches, or the record is of a version without one).
+    struct Record {
+        var lines: [[UInt8]]
+        var intact: Bool
+    }
+
     /// The byte an emptied log starts with (anything but `@` would do).
     static let emptiedMark = UInt8(ascii: "#")
 
@@ -19,16 +28,15 @@ enum AppendLogFormat {
     /// The record of one append's events: its header line, then the events' lines.
     /// (A pure function of the events: ``AppendRequest`` builds it on the submitting thread.)
     static func record(of events: [JournalEvent]) -> [UInt8] {
-        let bytes = events.jsonLinesByteCount
-        let header = "@\(events.count) \(bytes)\n".utf8
-        var record: [UInt8] = []
-        record.reserveCapacity(header.count + bytes)
-        record.append(contentsOf: header)
+        var lines: [UInt8] = []
+        lines.reserveCapacity(events.jsonLinesByteCount)
         for e in events {
-            record.append(contentsOf: e.bytes)
-            record.append(UInt8(ascii: "\n"))
+            lines.append(contentsOf: e.bytes)
+            lines.append(UInt8(ascii: "\n"))
         }
-        return record
+        let sum = String(XXH64.hash(lines), radix: 16)
+        let header = "@\(events.count) \(lines.count) \(String(repeating: "0", count: 16 - sum.count))\(sum)\n".utf8
+        return Array(header) + lines
     }
 
     /// Whether a log's first byte starts a record (an emptied log starts otherwise).
@@ -37,11 +45,11 @@ enum AppendLogFormat {
     }
 
     /// The journal id of a log's first `read` bytes in `data` (`nil` without a stamp line), its
-    /// complete records, oldest first (each append's event lines, without newlines), and where
-    /// they end.
+    /// complete records, oldest first, and where they end. A record whose lines fail their
+    /// checksum is one all the same (its framing holds): it is returned not ``Record/intact``.
     /// - Complexity: O(`read`).
-    static func parse(_ data: [UInt8], count read: Int) -> (journal: String?, records: [[[UInt8]]], end: Int) {
-        var out: [[[UInt8]]] = []
+    static func parse(_ data: [UInt8], count read: Int) -> (journal: String?, records: [Record], end: Int) {
+        var out: [Record] = []
         var i = 0
         var journal: String?
         if read > 1, data[0] == UInt8(ascii: "@"), data[1] == UInt8(ascii: "="),
@@ -54,13 +62,19 @@ enum AppendLogFormat {
             guard let nl = data[i..<read].firstIndex(of: UInt8(ascii: "\n")) else { break }
             let header = String(decoding: data[(i + 1)..<nl], as: UTF8.self).split(separator: " ")
             // A damaged header (a negative or huge length) ends the records as a torn one does.
-            guard header.count == 2, let count = Int(header[0]), let bytes = Int(header[1]), count >= 0, bytes >= 0,
-                bytes <= read - (nl + 1)
+            guard header.count == 2 || header.count == 3, let count = Int(header[0]), let bytes = Int(header[1]),
+                count >= 0, bytes >= 0, bytes <= read - (nl + 1)
             else { break }
-            let lines = data[(nl + 1)..<(nl + 1 + bytes)].split(separator: UInt8(ascii: "\n")).map { Array($0) }
+            let body = (nl + 1)..<(nl + 1 + bytes)
+            var intact = true
+            if header.count == 3 {
+                guard header[2].utf8.count == 16, let sum = UInt64(header[2], radix: 16) else { break }
+                intact = XXH64.hash(data.span.bytes.extracting(body), seed: 0) == sum
+            }
+            let lines = data[body].split(separator: UInt8(ascii: "\n")).map { Array($0) }
             guard lines.count == count else { break }
-            out.append(lines)
-            i = nl + 1 + bytes
+            out.append(Record(lines: lines, intact: intact))
+            i = body.upperBound
         }
         return (journal, out, i)
     }

@@ -117,7 +117,12 @@ extension JournalWriter {
             return (true, records.isEmpty ? [] : ["its records are another journal's (this file was made again since)"])
         }
         var unreplayed: [String] = []
-        for (k, lines) in records.enumerated() {
+        for (k, record) in records.enumerated() {
+            guard record.intact else {
+                unreplayed.append("record \(k + 1) fails its checksum")
+                continue
+            }
+            let lines = record.lines
             var events: [JournalEvent] = []
             for line in lines {
                 guard let e = try? JournalEvent(canonical: line) else { break }
