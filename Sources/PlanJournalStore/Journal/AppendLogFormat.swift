@@ -17,6 +17,8 @@ enum AppendLogFormat {
         var intact: Bool
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// The byte an emptied log starts with (anything but `@` would do).
     static let emptiedMark = UInt8(ascii: "#")
 
@@ -28,15 +30,26 @@ enum AppendLogFormat {
     /// The record of one append's events: its header line, then the events' lines.
     /// (A pure function of the events: ``AppendRequest`` builds it on the submitting thread.)
     static func record(of events: [JournalEvent]) -> [UInt8] {
-        var lines: [UInt8] = []
-        lines.reserveCapacity(events.jsonLinesByteCount)
+        let bytes = events.jsonLinesByteCount
+        // The header's length is known before its checksum: the lines go right after it, and
+        // the checksum's 16 digits are written in last.
+        let header = "@\(events.count) \(bytes) ".utf8
+        var record: [UInt8] = []
+        record.reserveCapacity(header.count + 17 + bytes)
+        record.append(contentsOf: header)
+        record.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 16))
+        record.append(UInt8(ascii: "\n"))
+        let start = record.count
         for e in events {
-            lines.append(contentsOf: e.bytes)
-            lines.append(UInt8(ascii: "\n"))
+            record.append(contentsOf: e.bytes)
+            record.append(UInt8(ascii: "\n"))
         }
-        let sum = String(XXH64.hash(lines), radix: 16)
-        let header = "@\(events.count) \(lines.count) \(String(repeating: "0", count: 16 - sum.count))\(sum)\n".utf8
-        return Array(header) + lines
+        var sum = XXH64.hash(record.span.bytes.extracting(start...), seed: 0)
+        for k in stride(from: start - 2, through: start - 17, by: -1) {
+            record[k] = hexDigits[Int(sum & 15)]
+            sum >>= 4
+        }
+        return record
     }
 
     /// Whether a log's first byte starts a record (an emptied log starts otherwise).
