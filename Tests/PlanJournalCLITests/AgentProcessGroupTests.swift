@@ -74,7 +74,7 @@ import Testing
         let pids = try await pids("planner") + pids("executor")
         defer { pids.forEach { kill($0, SIGKILL) } }
         kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        await p.exited()
         #expect(p.terminationStatus == 1)
         for pid in pids { #expect(hasEnded(pid), "process \(pid) still runs") }
     }
@@ -89,12 +89,12 @@ import Testing
         // Once planj has taken the first.
         var said = ""
         while !said.contains("Ctrl-C again") {
-            let chunk = errors.fileHandleForReading.availableData
+            let chunk = await errors.nextBytes()
             try #require(!chunk.isEmpty, "planj ended: \(said)")
             said += String(decoding: chunk, as: UTF8.self)
         }
         kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        await p.exited()
         #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGINT)
         for pid in pids { #expect(hasEnded(pid), "process \(pid) still runs") }
     }

@@ -88,12 +88,12 @@ import Testing
         while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if p.isRunning {
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            await p.exited()
             killAgents()
             return nil
         }
-        p.waitUntilExit()
-        let out = (p.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        await p.exited()
+        let out = await (p.standardOutput as? Pipe)?.readAll() ?? Data()
         return String(decoding: out, as: UTF8.self)
     }
 

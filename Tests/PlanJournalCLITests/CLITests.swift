@@ -542,7 +542,7 @@ import Testing
         while p.isRunning && !holdsCopy() { try await Task.sleep(for: .milliseconds(10)) }
         #expect(p.isRunning)
         kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        await p.exited()
         try? input.fileHandleForWriting.close()
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
     }
@@ -786,7 +786,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(500))
         kill(ingest.processIdentifier, signal)
         while ingest.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: await errors.readAll(), as: UTF8.self)
         #expect(ingest.terminationStatus == status, "\(stderr)")
         #expect(stderr.contains("interrupted: what this ingest read since it last committed is not in the journal"))
         #expect(stderr.contains("`planj append`"))

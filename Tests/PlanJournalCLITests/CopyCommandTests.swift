@@ -224,7 +224,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await p.exited()
         #expect(p.terminationReason == .uncaughtSignal, "the copy ended before it was killed")
         let partial = try await runs(dest)
         let all = try await runs(source)

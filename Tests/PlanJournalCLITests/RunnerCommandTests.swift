@@ -215,8 +215,8 @@ import Testing
         let approve = try await planj("approve", "ask1", "--comment", "ship it", "--as", "ana")
         #expect(approve.status == 0, "\(approve.stderr)")
         #expect(approve.stdout.contains("granted step publish of run ask1"))
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let output = await out.readAll()
+        await p.exited()
         #expect(p.terminationStatus == 0)
         #expect(String(decoding: output, as: UTF8.self).contains("\"succeeded\""))
         let approvals = try j.state(of: "ask1").approvals
@@ -235,8 +235,8 @@ import Testing
         let j = try Journal(path: journal)
         let cancel = try await planj("cancel", "c1", "--reason", "wrong goal", "--as", "ana")
         #expect(cancel.status == 0 && cancel.stdout.contains("asked to cancel run c1"), "\(cancel.stderr)")
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let output = String(decoding: await out.readAll(), as: UTF8.self)
+        await p.exited()
         #expect(p.terminationStatus == 1)
         #expect(output.contains("\"cancelled\"") && output.contains("cancelled by human:ana: wrong goal"))
         #expect(try j.state(of: "c1").step("publish")?.status == .skipped)
@@ -275,8 +275,8 @@ import Testing
         let events = try RunBuilder.complete(run: "later", steps: 1).jsonl
         let fed = try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: directory, stdin: events)
         #expect(fed.status == 0)
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        w.waitUntilExit()
+        let output = await out.readAll()
+        await w.exited()
         #expect(w.terminationStatus == 0)
         #expect(String(decoding: output, as: UTF8.self).split(separator: "\n").count == events.split(separator: "\n").count)
     }
@@ -307,7 +307,7 @@ import Testing
     @Test func aKilledRunIsFinishedByResumeWithEveryStepCompletedOnce() async throws {
         let p = try await stalledRun("killed").process
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await p.exited()
         let j = try Journal(path: journal)
         #expect(try j.state(of: "killed").endedAt == nil)
         let resumed = try await planj("resume", "killed", "--json")
@@ -325,9 +325,9 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func sigtermLeavesTheRunResumable() async throws {
         let (p, errors) = try await stalledRun("termed")
         kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
+        await p.exited()
         // (Read to its end: an agent left running would hold it open.)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: await errors.readAll(), as: UTF8.self)
         #expect(p.terminationStatus == 143 && stderr.contains("planj resume RUN"), "\(stderr)")
         #expect(!stderr.contains("starting it again") && !stderr.contains("error"), "\(stderr)")
         let j = try Journal(path: journal)
