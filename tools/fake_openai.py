@@ -120,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, None, data=b"<html><body><h1>Welcome to nginx!</h1></body></html>", content_type="text/html")
         if form == "empty":
             return self.send(200, None, data=b"")
-        if form == "sse":
+        if form in ("sse", "sse-noindex"):
             return self.send(200, None, data=sse(reply), content_type="text/event-stream")
         if form == "json-as-sse":
             # A plain completion labelled as an event stream.
@@ -182,7 +182,12 @@ class Handler(BaseHTTPRequestHandler):
         if args.require_key and auth != f"Bearer {args.require_key}":
             return self.send(401, {"error": {"message": "bad key"}})
         if n <= args.fail_first:
-            return self.send(429, {"error": {"message": "rate limited"}}, {"Retry-After": "0"})
+            return self.send(args.fail_status, {"error": {"message": "rate limited" if args.fail_status == 429 else "unavailable"}},
+                             {"Retry-After": "0"})
+        if args.dialect == "strict":
+            refusal = strict_refusal(body)
+            if refusal:
+                return self.send(400, {"error": {"message": refusal, "type": "invalid_request_error"}})
         if n <= args.error_first:
             return self.send(200, {"error": {"message": "upstream overloaded", "type": "server_error"}})
         messages = body.get("messages", [])
@@ -207,13 +212,54 @@ class Handler(BaseHTTPRequestHandler):
             message, usage = variant(message, usage)
         elif args.dialect == "functions":
             message = functions(message)
+        elif args.dialect == "strict":
+            message = strict(message)
         finish = args.finish_reason or ("tool_calls" if message.get("tool_calls")
                                         else "function_call" if message.get("function_call") else "stop")
-        self.send_completion({
+        reply = {
             "id": f"chatcmpl-{n}", "object": "chat.completion", "model": args.model,
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": usage,
-        })
+        }
+        if args.no_usage:
+            del reply["usage"]
+        self.send_completion(reply)
+
+
+STANDARD_ASSISTANT_FIELDS = {"role", "content", "tool_calls", "function_call", "name"}
+
+
+def strict_refusal(body):
+    """What Groq or Gemini would answer 400 about in the request `body`, or None."""
+    ids = set()
+    for i, m in enumerate(body.get("messages", [])):
+        if m.get("role") == "assistant":
+            extra = sorted(set(m) - STANDARD_ASSISTANT_FIELDS)
+            if extra:
+                return f"'messages.{i}' : for 'role:assistant' the following must be satisfied[('messages.{i}' : property '{extra[0]}' is unsupported)]"
+            for call in m.get("tool_calls") or []:
+                if not isinstance(call["function"].get("arguments"), str):
+                    return f"'messages.{i}.tool_calls' : arguments must be a string"
+                ids.add(call.get("id"))
+        if m.get("role") == "tool" and m.get("tool_call_id") not in ids:
+            return f"'messages.{i}' : tool_call_id {m.get('tool_call_id')!r} names no call"
+    for tool in body.get("tools") or []:
+        if "additionalProperties" in json.dumps(tool):
+            return 'Invalid JSON payload received. Unknown name "additionalProperties" at \'tools[0].function_declarations[0].parameters\''
+    return None
+
+
+def strict(message):
+    """The message as Groq (a reasoning field) and Ollama (content "" beside tool calls) shape it,
+    with a second call and no call ids, as Gemini's endpoint sends them."""
+    message = dict(message, reasoning="I should call the tool.")
+    calls = message.get("tool_calls")
+    if calls:
+        message["content"] = ""
+        first = calls[0]["function"]
+        second = dict(first, arguments=json.dumps(dict(json.loads(first["arguments"]), n=2)))
+        message["tool_calls"] = [{"type": "function", "function": first}, {"type": "function", "function": second}]
+    return message
 
 
 def sse(reply):
@@ -228,7 +274,11 @@ def sse(reply):
     for i, call in enumerate(message.get("tool_calls") or []):
         arguments = call["function"]["arguments"]
         half = len(arguments) // 2
-        chunks.append({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+        if args.reply_format == "sse-noindex":
+            # Each call whole in one chunk, without its index (Gemini's endpoint, some proxies).
+            chunks.append({"tool_calls": [{k: v for k, v in call.items() if k != "index"}]})
+            continue
+        chunks.append({"tool_calls": [{"index": i, "id": call.get("id"), "type": "function",
                                        "function": {"name": call["function"]["name"], "arguments": arguments[:half]}}]})
         chunks.append({"tool_calls": [{"index": i, "function": {"arguments": arguments[half:]}}]})
     out = b": a comment line\n\n"
@@ -275,9 +325,14 @@ def main():
     p.add_argument("--require-key")
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--error-first", type=int, default=0)
-    p.add_argument("--dialect", choices=["openai", "variant", "functions"], default="openai")
+    p.add_argument("--dialect", choices=["openai", "variant", "functions", "strict"], default="openai",
+                   help="strict: refuses what Groq and Gemini refuse (assistant messages with fields beyond the "
+                        "standard ones, additionalProperties in a tool's parameters, a tool result naming no call) "
+                        "and replies as they may: two tool calls without ids, content \"\", a reasoning field")
+    p.add_argument("--no-usage", action="store_true", help="replies without usage")
+    p.add_argument("--fail-status", type=int, default=429, help="the status of the --fail-first replies")
     p.add_argument("--malformed-plan", action="store_true")
-    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-error", "sse-cut", "json-as-sse", "bom", "html", "empty"], default="json")
+    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-noindex", "sse-error", "sse-cut", "json-as-sse", "bom", "html", "empty"], default="json")
     p.add_argument("--finish-reason")
     p.add_argument("--redirect", type=int)
     p.add_argument("--redirect-to")

@@ -226,6 +226,60 @@ import Testing
         #expect(results.allSatisfy { $0["name"] as? String == "lookup_facts" && ($0["content"] as? String)?.hasPrefix("FACTS for ") == true })
     }
 
+    /// Groq refuses an assistant message with more than the standard fields (`reasoning`), Gemini
+    /// a tool's parameters with `additionalProperties`, both a tool result that names no call:
+    /// the fake's strict dialect refuses the same, and replies as they may (two calls without
+    /// ids, content "" beside them; streamed, without their index).
+    @Test(arguments: ["json", "sse-noindex"])
+    func strictServersGetStandardMessagesBackAndCallsWithoutIDsStayApart(format: String) async throws {
+        let server = try FakeOpenAIServer(["--model", "strict-m", "--dialect", "strict", "--reply-format", format])
+        let (result, events) = try await explainWAL(with: OpenAIClient(model: "strict-m", baseURL: server.baseURL, settings: settings()))
+        #expect(result.status == "succeeded", "\(result.error?.message ?? "")")
+        let args = events.filter { $0.kind == "call.tool" }.compactMap { $0.data("args") }
+        #expect(args.count == 6 && args.filter { $0["n"]?.int64Value == 2 }.count == 3)
+        // A reply of tool calls with content "" is journaled whole: its calls are in its response.
+        let withCalls = events.filter { $0.kind == "call.model" && $0.dataString("finish_reason") == "tool_calls" }
+        #expect(withCalls.count == 3 && withCalls.allSatisfy { $0.data("response")?["tool_calls"]?.arrayValue?.count == 2 })
+    }
+
+    /// A server that does not count tokens leaves `usage` out of the call: unknown, not 0.
+    @Test func aReplyWithoutUsageGetsNoUsageAndNoCost() async throws {
+        let server = try FakeOpenAIServer(["--no-usage"])
+        let (result, events) = try await explainWAL(with: OpenAIClient(model: "fake-model", baseURL: server.baseURL, settings: settings()))
+        #expect(result.status == "succeeded")
+        let calls = events.filter { $0.kind == "call.model" }
+        #expect(calls.count > 3 && calls.allSatisfy { $0.data("usage") == nil && $0.data("cost_usd") == nil })
+        #expect(result.state.totals.inputTokens == 0 && result.state.totals.costUSD == 0)
+    }
+
+    /// An executor's server that still answers 503 after every retry stops the run (for
+    /// `planj resume` once it is back): no other plan can use it, and replans cost the planner.
+    @Test func anExecutorServerThatStaysDownStopsTheRun() async throws {
+        let planner = try FakeOpenAIServer(["--model", "planner-m"])
+        let executor = try FakeOpenAIServer(["--model", "exec-m", "--fail-first", "1000", "--fail-status", "503"])
+        let t = try TemporaryJournal()
+        let result = try await PlanRunner(
+            journal: t.journal,
+            planner: OpenAIPlanner(client: OpenAIClient(model: "planner-m", baseURL: planner.baseURL, settings: settings())),
+            executor: OpenAIExecutor(client: OpenAIClient(model: "exec-m", baseURL: executor.baseURL, settings: settings()))
+        ).start(.init(goal: "explain WAL"))
+        #expect(result.status == "failed" && result.stoppedBy == "executor_error")
+        #expect(result.error?.message.contains("answered HTTP 503") == true, "\(result.error?.message ?? "")")
+        #expect(result.state.totals.replans == 0)
+        // The first attempt of each of the two steps that started: four requests each.
+        #expect(try executor.requests().count <= 8)
+    }
+
+    /// What a proxy or a busy server answers once (408, 409, 429, 502) is asked again.
+    @Test(arguments: [408, 409, 429, 502])
+    func aStatusAServerMayAnswerOnceIsRetried(status: Int) async throws {
+        let server = try FakeOpenAIServer(["--fail-first", "1", "--fail-status", "\(status)"])
+        let message = JSONValue.record(["role": .string("user"), "content": .string("Step a: go")])
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did a")
+        #expect(try server.requests().count == 2)
+    }
+
     @Test func aReplyOf200WithAnErrorObjectIsRetriedAndNamedWhenItPersists() async throws {
         let flaky = try FakeOpenAIServer(["--error-first", "1"])
         var s = settings()
@@ -349,6 +403,20 @@ import Testing
             OpenAIEndpoint.redacting("openai:m@http://bob:p@ss@h/v1 and https://u:x@y.example/?a=b@c")
                 == "openai:m@http://bob:***@h/v1 and https://u:***@y.example/?a=b@c")
         #expect(OpenAIEndpoint.redacting("http://bob@host/v1 http://host/v1") == "http://bob@host/v1 http://host/v1")
+    }
+
+    /// Gateways that take the key in the query (`?subscription-key=`, `?key=`) get it hidden as a
+    /// password is; other parameters stay as they are.
+    @Test func aKeyInTheQueryStringIsHiddenAsAPasswordIs() throws {
+        let endpoint = try OpenAIEndpoint(parsing: "https://gw.example/v1?api-version=2024-06-01&subscription-key=abc123")
+        #expect(endpoint.description == "https://gw.example/v1?api-version=2024-06-01&subscription-key=***")
+        #expect(endpoint.chatCompletionsURL == "https://gw.example/v1/chat/completions?api-version=2024-06-01&subscription-key=abc123")
+        #expect(!endpoint.isPasswordHidden)
+        #expect(try OpenAIEndpoint(parsing: endpoint.description).isPasswordHidden)
+        #expect(
+            OpenAIEndpoint.redacting("openai:m@https://h/v1?key=AIza99&x=1 failed; see https://h/?sig=s%2F&api_token=t\"")
+                == "openai:m@https://h/v1?key=***&x=1 failed; see https://h/?sig=***&api_token=***\"")
+        #expect(AdapterSpec.redacting("openai:m@https://h/v1?model=a&monkey") == "openai:m@https://h/v1?model=a&monkey")
     }
 
     @Test func theEndpointsPathGoesBeforeTheQueryString() throws {

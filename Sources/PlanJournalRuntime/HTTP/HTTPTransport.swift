@@ -22,6 +22,9 @@ package enum TransportFailure: Error {
     case timedOut
     /// Anything else: refused, reset, TLS, DNS…, in words.
     case failed(String)
+    /// A reply that came but cannot be read, as the same request would get it again: larger
+    /// than the limit, or not inflatable as its `Content-Encoding` says. In words.
+    case unreadable(String)
 }
 
 /// Sends requests to OpenAI-compatible servers and OTLP collectors over SwiftNIO (AsyncHTTPClient).
@@ -89,6 +92,9 @@ package enum HTTPTransport {
             throw CancellationError()
         } catch {
             try Task.checkCancellation()
+            if error is NIOTooManyBytesError || error is NIOHTTPDecompression.DecompressionError {
+                throw TransportFailure.unreadable(describe(error))
+            }
             throw TransportFailure.failed(describe(error))
         }
     }
@@ -161,6 +167,11 @@ package enum HTTPTransport {
                 ? "the server closed the connection before its reply was complete" : "the reply is not valid HTTP (\(error))"
         }
         if error is NIOTooManyBytesError { return "the reply is larger than \(maxBodyBytes >> 20) MiB" }
+        if let error = error as? NIOHTTPDecompression.DecompressionError {
+            return error == .limit
+                ? "the reply is larger than \(maxBodyBytes >> 20) MiB once inflated"
+                : "the reply's body could not be inflated as its Content-Encoding says (\(error))"
+        }
         if let error = error as? NIOConnectionError {
             if error.dnsAError != nil && error.dnsAAAAError != nil && error.connectionErrors.isEmpty {
                 return "cannot resolve the host \(error.host)"

@@ -10,9 +10,9 @@ public struct ModelCall: Sendable, Hashable {
     public var prompt: JSONValue?
     /// What came back (usually the reply text).
     public var response: JSONValue?
-    /// Tokens sent, as the server counted them (0 when it did not say).
+    /// Tokens sent, as the server counted them (0 when it did not say: see ``usageReported``).
     public var inputTokens: Int64
-    /// Tokens generated, as the server counted them (0 when it did not say).
+    /// Tokens generated, as the server counted them (0 when it did not say: see ``usageReported``).
     public var outputTokens: Int64
     /// The call's wall time in milliseconds, when measured.
     public var latencyMs: Double?
@@ -22,11 +22,15 @@ public struct ModelCall: Sendable, Hashable {
     /// Why the model stopped, as the server said (`stop`, `length`, `content_filter`,
     /// `tool_calls`…); `nil` when it did not say.
     public var finishReason: String?
+    /// Whether the server counted the call's tokens. When it did not, the event has no `usage`
+    /// (and no cost): its tokens are unknown, not 0.
+    public var usageReported: Bool
 
     /// Creates a call record.
     public init(
         model: String, purpose: String, prompt: JSONValue? = nil, response: JSONValue? = nil, inputTokens: Int64 = 0,
-        outputTokens: Int64 = 0, latencyMs: Double? = nil, costUSD: Double? = nil, finishReason: String? = nil
+        outputTokens: Int64 = 0, latencyMs: Double? = nil, costUSD: Double? = nil, finishReason: String? = nil,
+        usageReported: Bool = true
     ) {
         self.model = model
         self.purpose = purpose
@@ -37,6 +41,7 @@ public struct ModelCall: Sendable, Hashable {
         self.latencyMs = latencyMs
         self.costUSD = costUSD
         self.finishReason = finishReason
+        self.usageReported = usageReported
     }
 
     /// The `data` of the `call.model` event for this call, made within `stepID` (`nil` for planning).
@@ -47,7 +52,7 @@ public struct ModelCall: Sendable, Hashable {
             "model": .string(model),
             "prompt": prompt,
             "response": response,
-            "usage": .record(["input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens)]),
+            "usage": usageReported ? .record(["input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens)]) : nil,
             "latency_ms": latencyMs.map(JSONValue.double),
             "cost_usd": costUSD.map(JSONValue.double),
             "finish_reason": finishReason.map(JSONValue.string),
@@ -63,6 +68,6 @@ public struct ModelCall: Sendable, Hashable {
             response: value["response"], inputTokens: value["usage"]?["input_tokens"]?.int64Value ?? 0,
             outputTokens: value["usage"]?["output_tokens"]?.int64Value ?? 0,
             latencyMs: value["latency_ms"]?.doubleValue, costUSD: value["cost_usd"]?.doubleValue,
-            finishReason: value["finish_reason"]?.stringValue)
+            finishReason: value["finish_reason"]?.stringValue, usageReported: value["usage"].map { $0 != .null } ?? false)
     }
 }

@@ -11,6 +11,9 @@ struct ChatCompletionStream {
     private var usage: JSONValue?
     private var role: String?
     private var content: String?
+    /// The model's reasoning as `reasoning_content` (vLLM, DeepSeek) or `reasoning` (Groq,
+    /// OpenRouter) deltas carry it, under that name.
+    private var reasoning: [String: String] = [:]
     private var finishReason: String?
     private var toolCalls: [Int: ToolCallParts] = [:]
     private var functionCall: ToolCallParts?
@@ -77,8 +80,11 @@ struct ChatCompletionStream {
         guard let delta = choice["delta"] ?? choice["message"] else { return true }
         if let role = delta["role"]?.stringValue { self.role = role }
         if let text = OpenAIClient.text(of: delta["content"]) { content = (content ?? "") + text }
+        for field in ["reasoning_content", "reasoning"] {
+            if let text = delta[field]?.stringValue { reasoning[field, default: ""] += text }
+        }
         for call in delta["tool_calls"]?.arrayValue ?? [] {
-            let index = Int(call["index"]?.int64Value ?? 0)
+            let index = call["index"]?.int64Value.map { Int($0) } ?? indexOfUnindexed(call)
             var parts = toolCalls[index] ?? ToolCallParts()
             if let id = call["id"]?.stringValue { parts.id = id }
             parts.name += call["function"]?["name"]?.stringValue ?? ""
@@ -92,6 +98,17 @@ struct ChatCompletionStream {
             functionCall = parts
         }
         return true
+    }
+
+    /// The index of a tool call delta without one (Gemini's endpoint and some proxies leave it
+    /// out, sending each call whole): the last call's, unless the delta starts another call, with
+    /// an id of its own or, without an id, a name while the last call has one.
+    private func indexOfUnindexed(_ call: JSONValue) -> Int {
+        guard let last = toolCalls.keys.max(), let parts = toolCalls[last] else { return 0 }
+        let id = call["id"]?.stringValue
+        let named = !(call["function"]?["name"]?.stringValue ?? "").isEmpty
+        let another = id.map { parts.id != nil && $0 != parts.id } ?? (named && !parts.name.isEmpty)
+        return another ? last + 1 : last
     }
 
     private var result: JSONValue? {
@@ -121,6 +138,9 @@ struct ChatCompletionStream {
                                 "function": .record(["name": .string(parts.name), "arguments": .string(parts.arguments)]),
                             ])
                         })))
+        }
+        for field in ["reasoning_content", "reasoning"] {
+            if let text = reasoning[field] { message.append(.init(field, .string(text))) }
         }
         if let functionCall {
             message.append(

@@ -99,7 +99,8 @@ public struct OpenAIExecutor: Executor {
                 "type": .string("function"),
                 "function": .record([
                     "name": .string(fn), "description": .string("The \(names[fn]!) tool."),
-                    "parameters": .record(["type": .string("object"), "additionalProperties": .bool(true)]),
+                    // Any arguments: no schema keyword beyond these two (Gemini refuses `additionalProperties`).
+                    "parameters": .record(["type": .string("object"), "properties": .record([:])]),
                 ]),
             ])
         }
@@ -111,13 +112,21 @@ public struct OpenAIExecutor: Executor {
                 throw RuntimeError("cut_off", "\(name): \(note)", retryable: false)
             }
             guard !reply.toolCalls.isEmpty else {
+                if let refusal = reply.message["refusal"]?.stringValue, !refusal.isEmpty, reply.content?.isEmpty ?? true {
+                    throw RuntimeError("refused", "\(name) refused: \(refusal)", retryable: false)
+                }
                 guard let content = reply.content else {
-                    throw RuntimeError("bad_reply", "\(name) replied with neither content nor tool calls", retryable: true)
+                    let reasoning = reply.message["reasoning_content"] ?? reply.message["reasoning"]
+                    throw RuntimeError(
+                        "bad_reply",
+                        "\(name) replied with neither content nor tool calls"
+                            + (reasoning?.stringValue.map { $0.isEmpty ? "" : " (only reasoning, \($0.count) characters)" } ?? ""),
+                        retryable: true)
                 }
                 // The answer without the model's reasoning (the call keeps the whole reply).
                 return StepAnswer(output: PlanReply.withoutReasoning(content).trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            messages.append(reply.message)
+            messages.append(reply.historyMessage)
             for call in reply.toolCalls {
                 let args = (try? JSONValue(parsing: call.arguments)) ?? .record(["raw": .string(call.arguments)])
                 let content: String

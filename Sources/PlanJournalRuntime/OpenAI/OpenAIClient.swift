@@ -27,8 +27,12 @@ public struct OpenAIClient: Sendable {
 
     /// One reply of the model.
     public struct Reply: Sendable {
-        /// The assistant message as the server sent it (for the next request of a tool loop).
+        /// The assistant message as the server sent it.
         public var message: JSONValue
+        /// The assistant message to send back in the next request of a tool loop: its role, content
+        /// and calls in the standard fields only (strict servers refuse the others, such as
+        /// `reasoning`), each call with an id and its arguments as a string.
+        public var historyMessage: JSONValue
         public var content: String?
         public var toolCalls: [ToolCall]
         /// Why the model stopped (`stop`, `length`, `content_filter`, `tool_calls`…), if the
@@ -77,6 +81,9 @@ public struct OpenAIClient: Sendable {
         ])
         let endpoint = try endpoint.get()
         var headers = [("Content-Type", "application/json")]
+        if !settings.headers.contains(where: { $0.0.lowercased() == "user-agent" }) {
+            headers.append(("User-Agent", "planj/\(PlanJournalRuntime.version)"))
+        }
         if let basic = endpoint.basicAuthorization { headers.append(("Authorization", basic)) }
         if let key = settings.apiKey { headers.append(("Authorization", "Bearer \(key)")) }
         for (name, value) in settings.headers { headers.append((name, value)) }
@@ -87,26 +94,31 @@ public struct OpenAIClient: Sendable {
         let ((reply, message, finishReason), latency) = try await send(to: endpoint, headers: headers, body: bytes) { data in
             try completion(in: data)
         }
-        let usage = reply["usage"]
-        let input = usage?["prompt_tokens"]?.int64Value ?? usage?["input_tokens"]?.int64Value ?? 0
-        let output = usage?["completion_tokens"]?.int64Value ?? usage?["output_tokens"]?.int64Value ?? 0
+        let usage = Self.usage(reply["usage"])
         let content = Self.text(of: message["content"])
-        var calls = (message["tool_calls"]?.arrayValue ?? []).compactMap { call -> ToolCall? in
+        var calls = (message["tool_calls"]?.arrayValue ?? []).enumerated().compactMap { k, call -> ToolCall? in
             guard let name = call["function"]?["name"]?.stringValue else { return nil }
-            return ToolCall(id: call["id"]?.stringValue ?? name, name: name, arguments: Self.arguments(call["function"]?["arguments"]))
+            // An id the server left out is made up, each call's its own (its result names it).
+            let id = call["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "call_\(k)"
+            return ToolCall(id: id, name: name, arguments: Self.arguments(call["function"]?["arguments"]))
         }
         if calls.isEmpty, let legacy = message["function_call"], let name = legacy["name"]?.stringValue {
             // The function-calling API before tool calls, which some servers still speak.
             calls = [ToolCall(id: name, name: name, arguments: Self.arguments(legacy["arguments"]), isFunctionCall: true)]
         }
         let price = settings.price(of: model) ?? reply["model"]?.stringValue.flatMap { settings.prices[$0] }
-        let cost = price?.cost(input: input, output: output)
+        let cost = usage.flatMap { usage in price?.cost(input: usage.input, output: usage.output) }
         let record = ModelCall(
             model: reply["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model, purpose: purpose, prompt: .array(messages),
-            response: content.map(JSONValue.string) ?? message, inputTokens: input, outputTokens: output,
+            // The text when there is some; else the whole message (its tool calls, its reasoning).
+            response: content.flatMap { $0.isEmpty ? nil : JSONValue.string($0) } ?? message,
+            inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0,
             latencyMs: Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15,
-            costUSD: cost, finishReason: finishReason)
-        return Reply(message: message, content: content, toolCalls: calls, finishReason: finishReason, call: record)
+            costUSD: cost, finishReason: finishReason, usageReported: usage != nil)
+        let history = Self.historyMessage(content: message["content"], calls: calls)
+        return Reply(
+            message: message, historyMessage: history, content: content, toolCalls: calls, finishReason: finishReason,
+            call: record)
     }
 
     /// The reply, its first choice's message and that choice's finish reason. The body may open
@@ -121,7 +133,22 @@ public struct OpenAIClient: Sendable {
         let opensObject = body.drop(while: LineBuffer.isWhitespace).first == UInt8(ascii: "{")
         let isStream =
             ChatCompletionStream.looksLikeEventStream(body) || (contentType.lowercased().hasPrefix("text/event-stream") && !opensObject)
-        let parsed = isStream ? ChatCompletionStream.completion(from: body) : try? JSONValue(parsing: Array(body))
+        var syntaxError: JSONSyntaxError?
+        var parsed: JSONValue?
+        if isStream {
+            parsed = ChatCompletionStream.completion(from: body)
+        } else {
+            do throws(JSONSyntaxError) {
+                parsed = try JSONValue(parsing: Array(body))
+            } catch {
+                syntaxError = error
+                // Bytes that are not UTF-8 (a character a model split between two tokens) read
+                // as U+FFFD, as in an event stream.
+                if String(validating: body, as: UTF8.self) == nil {
+                    parsed = try? JSONValue(parsing: Array(String(decoding: body, as: UTF8.self).utf8))
+                }
+            }
+        }
         let choices = parsed?["choices"]?.arrayValue ?? []
         if let parsed, let choice = choices.first(where: { ($0["index"]?.int64Value ?? 0) == 0 }) ?? choices.first {
             if let message = choice["message"] { return (parsed, message, choice["finish_reason"]?.stringValue) }
@@ -131,13 +158,16 @@ public struct OpenAIClient: Sendable {
                 return (parsed, message, choice["finish_reason"]?.stringValue)
             }
         }
-        if let error = parsed?["error"] {
-            // Some servers and proxies answer 2xx with an error object.
+        // Some servers and proxies answer 2xx with an error object, or (vLLM and other FastAPI
+        // servers) are one: {"object": "error", "message": ...}.
+        if let error = parsed?["error"] ?? (parsed?["object"]?.stringValue == "error" ? parsed : nil) {
             let text = error["message"]?.stringValue ?? error.stringValue ?? "\(error)"
             throw RuntimeError("bad_reply", "\(model)@\(baseURL) answered with an error: \(text)", retryable: true)
         }
+        var what = Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)
+        if parsed == nil, let syntaxError { what += " (\(syntaxError))" }
         throw RuntimeError(
-            "bad_reply", "\(model)@\(baseURL) answered HTTP \(reply.status) with \(Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)), not a chat completion",
+            "bad_reply", "\(model)@\(baseURL) answered HTTP \(reply.status) with \(what), not a chat completion",
             retryable: true)
     }
 
@@ -154,6 +184,36 @@ public struct OpenAIClient: Sendable {
         if parsed != nil { return "JSON" + type + ": " + start }
         return "text that is not JSON" + type + ": " + start
     }
+    /// The tokens a reply's `usage` counts (`prompt_tokens` and `completion_tokens`, or
+    /// `input_tokens` and `output_tokens`; a count that is no whole number of 0 or more is 0);
+    /// `nil` when the server did not count them.
+    static func usage(_ usage: JSONValue?) -> (input: Int64, output: Int64)? {
+        guard let usage, usage != .null else { return nil }
+        let input = usage["prompt_tokens"] ?? usage["input_tokens"]
+        let output = usage["completion_tokens"] ?? usage["output_tokens"]
+        guard input != nil || output != nil else { return nil }
+        return (max(input?.int64Value ?? 0, 0), max(output?.int64Value ?? 0, 0))
+    }
+
+    /// The assistant message of a reply as it goes back to the server in a tool loop (see
+    /// ``Reply/historyMessage``).
+    static func historyMessage(content: JSONValue?, calls: [ToolCall]) -> JSONValue {
+        var message: [JSONValue.Member] = [.init("role", .string("assistant")), .init("content", content ?? .null)]
+        if let call = calls.first, call.isFunctionCall {
+            message.append(
+                .init("function_call", .record(["name": .string(call.name), "arguments": .string(call.arguments)])))
+        } else if !calls.isEmpty {
+            let sent: [JSONValue] = calls.map { call in
+                .record([
+                    "id": .string(call.id), "type": .string("function"),
+                    "function": .record(["name": .string(call.name), "arguments": .string(call.arguments)]),
+                ])
+            }
+            message.append(.init("tool_calls", .array(sent)))
+        }
+        return .object(message)
+    }
+
     /// A message's text: `content` as a string, or the text parts of a content array joined
     /// (as some servers send it); `nil` when there is none.
     static func text(of content: JSONValue?) -> String? {
@@ -200,6 +260,10 @@ public struct OpenAIClient: Sendable {
         return .milliseconds(Int((min(max(seconds, 0), 30) * 1000).rounded()))
     }
 
+    /// Whether an HTTP status says the server (or the gateway before it) is not serving at all:
+    /// 502, 503 and 504. A 500 may be this request's alone.
+    static func serverDown(_ status: Int) -> Bool { (502...504).contains(status) }
+
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
     /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx), and how long that attempt took.
     private func send<T>(
@@ -225,7 +289,7 @@ public struct OpenAIClient: Sendable {
                 } else {
                     var text = String(decoding: reply.body.prefix(300), as: UTF8.self)
                     if endpoint.isPasswordHidden && (reply.status == 401 || reply.status == 403) {
-                        text += " (the password of the base URL was not journaled: give the spec again with it)"
+                        text += " (the base URL's password or key was not journaled: give the spec again with it)"
                     } else if reply.status == 401 || reply.status == 403 {
                         text += " (check the key in $OPENAI_API_KEY, or the --header that authorizes)"
                     } else if reply.status == 404 {
@@ -233,8 +297,10 @@ public struct OpenAIClient: Sendable {
                     }
                     failure = RuntimeError(
                         "http_status", "\(model)@\(baseURL) answered HTTP \(reply.status): \(text)",
-                        retryable: reply.status == 429 || reply.status >= 500,
-                        adapterUnusable: [401, 403, 404].contains(reply.status))
+                        // As OpenAI's own clients retry: a proxy's 408, a 409, 429 and 5xx.
+                        retryable: [408, 409, 429].contains(reply.status) || reply.status >= 500,
+                        adapterUnusable: [401, 403, 404].contains(reply.status)
+                            || (Self.serverDown(reply.status) && attempt > settings.retries))
                     retryAfter = Self.retryDelay(asked: reply.header)
                 }
             } catch TransportFailure.timedOut {
@@ -245,7 +311,12 @@ public struct OpenAIClient: Sendable {
                     "\(model)@\(baseURL): timed out after \(seconds) s (\(attempt) attempt\(attempt == 1 ? "" : "s"))",
                     retryable: true)
             } catch TransportFailure.failed(let reason) {
-                failure = RuntimeError("network", "\(model)@\(baseURL): \(reason)", retryable: true)
+                // A server that cannot be reached after every retry is down for the run, as one
+                // that keeps answering 502-504: no other plan can use it.
+                failure = RuntimeError(
+                    "network", "\(model)@\(baseURL): \(reason)", retryable: true, adapterUnusable: attempt > settings.retries)
+            } catch TransportFailure.unreadable(let reason) {
+                failure = RuntimeError("bad_reply", "\(model)@\(baseURL): \(reason)", retryable: false)
             }
             guard failure.retryable, attempt <= settings.retries else { throw failure }
             try await Task.sleep(for: retryAfter ?? delay)

@@ -4,7 +4,8 @@ import Foundation
 /// credentials written in it (`http://user:password@host/v1`), and how it is shown.
 ///
 /// The password never leaves this type in text: ``description`` shows it as `***`, which is how a
-/// spec is journaled and printed. It is sent as HTTP Basic authorization (as curl and
+/// spec is journaled and printed; so are the values of query parameters named like secrets
+/// (`?key=`, `subscription-key=`, `api_token=`, `sig=`…, as some gateways take the key). It is sent as HTTP Basic authorization (as curl and
 /// `URLSession` send it), unless an API key or an `Authorization` header says otherwise.
 public struct OpenAIEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// What ``description`` shows in place of a password.
@@ -50,9 +51,19 @@ public struct OpenAIEndpoint: Sendable, Hashable, CustomStringConvertible {
         return target.string ?? ""
     }
 
-    /// Whether the password was hidden when the spec was journaled (it reads `***`): a resumed
-    /// run needs the spec given again.
-    public var isPasswordHidden: Bool { password == Self.hiddenPassword }
+    /// Whether the password, or a query parameter named like a secret, was hidden when the spec
+    /// was journaled (it reads `***`): a resumed run needs the spec given again.
+    public var isPasswordHidden: Bool {
+        password == Self.hiddenPassword
+            || (url.queryItems ?? []).contains { Self.isSecret($0.name) && $0.value == Self.hiddenPassword }
+    }
+
+    /// Whether a query parameter's name says its value is a secret.
+    static func isSecret(_ name: String) -> Bool {
+        let name = name.lowercased()
+        return name == "code" || name == "sig"
+            || ["key", "token", "secret", "signature", "password", "passwd", "auth", "credential"].contains { name.contains($0) }
+    }
 
     /// The value of an `Authorization: Basic` header for the URL's credentials, if it has any.
     var basicAuthorization: String? {
@@ -60,14 +71,14 @@ public struct OpenAIEndpoint: Sendable, Hashable, CustomStringConvertible {
         return "Basic " + Data("\(user):\(password ?? "")".utf8).base64EncodedString()
     }
 
-    /// The base URL as given, its password shown as `***`.
+    /// The base URL as given, its password and secret query values shown as `***`.
     public var description: String {
         var shown = url
         if let user {
             shown.user = user
             if password != nil { shown.percentEncodedPassword = Self.hiddenPassword }
         }
-        return shown.string ?? ""
+        return Self.redactingQuery(shown.string ?? "")
     }
 
     /// `text` with the password of each `scheme://user:password@host` in it shown as `***`: for
@@ -86,6 +97,30 @@ public struct OpenAIEndpoint: Sendable, Hashable, CustomStringConvertible {
                 result += authority[...colon] + hiddenPassword + authority[at...]
             } else {
                 result += authority
+            }
+            rest = rest[end...]
+        }
+        return redactingQuery(result + rest)
+    }
+
+    /// `text` with the value of each query parameter named like a secret (``isSecret(_:)``),
+    /// after a `?` or `&`, shown as `***`.
+    static func redactingQuery(_ text: String) -> String {
+        guard text.contains("=") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.firstIndex(where: { $0 == "?" || $0 == "&" }) {
+            result += rest[...start]
+            rest = rest[rest.index(after: start)...]
+            let end = rest.firstIndex { "&#?\"' \t\n".contains($0) } ?? rest.endIndex
+            let parameter = rest[..<end]
+            if let eq = parameter.firstIndex(of: "="),
+                Self.isSecret(parameter[..<eq].removingPercentEncoding ?? String(parameter[..<eq])),
+                parameter.index(after: eq) < parameter.endIndex
+            {
+                result += parameter[...eq] + hiddenPassword
+            } else {
+                result += parameter
             }
             rest = rest[end...]
         }

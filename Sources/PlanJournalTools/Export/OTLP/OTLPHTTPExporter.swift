@@ -105,7 +105,7 @@ public struct OTLPHTTPExporter: Sendable {
             let seconds = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
             let text = seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
             throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable("no answer within \(text) s"))
-        } catch TransportFailure.failed(let why) {
+        } catch TransportFailure.failed(let why), TransportFailure.unreadable(let why) {
             throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable(why))
         } catch {
             throw OTLPExportError(endpoint: url.absoluteString, reason: .unreachable("\(error)"))
