@@ -160,6 +160,23 @@ import Testing
 
     /// Goals, ids and outputs are an agent's: printed as text, their escape sequences and other
     /// control characters cannot reach the terminal; as JSON they stay as recorded.
+    /// A step's definition in `show --step` keeps the fields an agent adds to its steps, as the
+    /// plan event wrote them (the latest event defining it), beside the contract's own.
+    @Test func aStepsDefinitionKeepsTheAgentsOwnFields() async throws {
+        let lines = [
+            #"{"run":"own","seq":1,"ts":1,"kind":"run.started","data":{"goal":"g"}}"#,
+            #"{"run":"own","seq":2,"ts":2,"kind":"plan.proposed","data":{"version":1,"steps":[{"id":"s1","owner":"ana"}]}}"#,
+            #"{"run":"own","seq":3,"ts":3,"kind":"plan.revised","data":{"version":2,"base_version":1,"changed":[{"id":"s1","owner":"bo","timeout_s":30}]}}"#,
+        ]
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: lines.joined(separator: "\n") + "\n").status == 0)
+        let json = try await planj("--journal", journal, "show", "own", "--step", "s1", "--json")
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let definition = try #require(detail["definition"] as? [String: Any])
+        #expect(definition["owner"] as? String == "bo" && definition["timeout_s"] as? Int == 30)
+        #expect(definition["requires_approval"] as? Bool == false && (definition["depends_on"] as? [Any])?.isEmpty == true)
+        #expect(try await planj("--journal", journal, "show", "own", "--step", "s1").stdout.contains("owner: bo\ntimeout_s: 30\n"))
+    }
+
     @Test func textOutputCarriesNoControlCharactersFromRuns() async throws {
         let run = #"esc\u001b]0;owned\u0007"#
         let line = #"{"v":1,"run":"\#(run)","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"wipe \u001b[2J\u009b now"}}"#

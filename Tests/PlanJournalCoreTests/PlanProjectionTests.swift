@@ -144,12 +144,39 @@ import Testing
         try b.add("approval.requested", #"{"step_id":"g"}"#)
         let fold = { (n: Int) in PlanProjection().fold(run: "d", b.events.prefix(n)) }
         #expect(fold(4).step("g")?.status == .denied)
-        #expect(fold(7).step("g")?.status == .denied)
+        // The revision changed g: no longer denied, to be asked about again; h it kept as it was.
+        #expect(fold(7).step("g")?.status == .pending && fold(7).step("h")?.status == .denied)
         #expect(fold(8).step("g")?.status == .awaitingApproval)
         try b.add("approval.resolved", #"{"step_id":"g","decision":"granted"}"#)
         try b.add("approval.resolved", #"{"step_id":"h","decision":"granted"}"#)
         #expect(fold(9).step("g")?.status == .pending)
         #expect(fold(10).step("h")?.status == .pending)
+    }
+
+    /// A revision settles the failures it answers: a failed step it changes, and the one its
+    /// replan was for when it keeps it, are pending again (as the runner runs them); a failure
+    /// it neither changes nor was asked about stays, and so does a completed step it changes.
+    @Test func aRevisionMakesTheFailuresItSettlesPending() throws {
+        var b = RunBuilder(run: "f")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"}]}"#)
+        for id in ["a", "b", "c", "d"] { try b.add("step.started", #"{"step_id":"\#(id)"}"#) }
+        try b.add("step.completed", #"{"step_id":"d","output":"ok"}"#)
+        for id in ["a", "b", "c"] { try b.add("step.failed", #"{"step_id":"\#(id)","error":{"message":"boom"},"retryable":false}"#) }
+        try b.add("replan.triggered", #"{"reason":"step_failed","step_id":"a"}"#)
+        try b.add(
+            "plan.revised",
+            #"{"version":2,"base_version":1,"changed":[{"id":"b","description":"another way"},{"id":"d","description":"again"}]}"#)
+        let state = PlanProjection().fold(run: "f", b.events)
+        #expect(state.steps.map(\.status) == [.pending, .pending, .failed, .completed])
+        // What the failed attempts said is kept until the next attempt ends.
+        #expect(state.step("a")?.error == "boom" && state.step("a")?.attempts == 1)
+        // A replan before the plan in force settles nothing in a later revision.
+        try b.add("step.started", #"{"step_id":"a","attempt":2}"#)
+        try b.add("step.failed", #"{"step_id":"a","error":{"message":"boom again"},"retryable":false}"#)
+        try b.add("plan.revised", #"{"version":3,"base_version":2,"changed":[{"id":"d","description":"once more"}]}"#)
+        let later = PlanProjection().fold(run: "f", b.events)
+        #expect(later.step("a")?.status == .failed && later.step("c")?.status == .failed)
     }
 
     /// A retry's duration is unknown until it ends; an attempt skipped while it ran lasted until

@@ -52,6 +52,22 @@ import Testing
         #expect(try atOnce.journal.query(sql).rows == expected)
     }
 
+    /// A call and its observation that write the step id in two Unicode forms (`cafe` with a
+    /// combining accent, and `café`) are one step's: the call gets what was observed of it.
+    @Test func anObservationFindsItsCallUnderEitherSpellingOfTheStep() async throws {
+        var b = RunBuilder(run: "u")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"caf\u00e9","tool":"t"}]}"#)
+        try b.add("step.started", #"{"step_id":"caf\u00e9"}"#)
+        try b.add("call.tool", #"{"step_id":"cafe\u0301","call_id":"k1","tool":"t"}"#)
+        try b.add("step.observed", #"{"step_id":"caf\u00e9","call_id":"k1","ok":true,"bytes":9,"duration_ms":5}"#)
+        let t = try TemporaryJournal()
+        _ = try await t.journal.append(b.events, to: "u", expecting: .noRun)
+        _ = try t.journal.refreshReadModel()
+        let rows = try t.journal.query("SELECT step_id, ok, duration_ms, bytes FROM read_calls").rows
+        #expect(rows == [[.text("caf\u{e9}"), .integer(1), .real(5), .integer(9)]])
+    }
+
     /// What stopped a run and the error it ended with are columns of its row, as `show` says them.
     @Test func aRunsStopAndErrorAreInItsRow() async throws {
         var b = RunBuilder(run: "r")

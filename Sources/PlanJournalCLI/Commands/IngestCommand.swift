@@ -203,7 +203,7 @@ enum IngestCommandSupport {
                 Output.error(
                     "planj: note: \(report.measuresUncounted) call.model events of \(report.source) have a cost or token count "
                         + "that counts 0 (first at line \(line): \(report.firstMeasuresUncounted.joined(separator: ", "))): "
-                        + "cost_usd must be a JSON number, and token counts integers")
+                        + "cost_usd must be a number a double holds (not 1e400), and token counts integers from 0 to 2^63-1")
             }
             if let first = report.unknownKinds.first {
                 let kinds = report.unknownKinds.count > 1 ? "\(report.unknownKinds.count) kinds, the first" : "first"

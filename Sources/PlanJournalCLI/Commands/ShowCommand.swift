@@ -44,8 +44,12 @@ extension Planj {
                 }
                 if let step {
                     var events: [JournalEvent] = []
-                    try journal.forEachEvent(of: run, to: state.seq) { if $0.dataString("step_id") == step { events.append($0) } }
-                    guard let detail = StepDetail(step, of: state, events: events) else {
+                    var written: JSONValue?
+                    try journal.forEachEvent(of: run, to: state.seq) { e in
+                        if e.dataString("step_id") == step { events.append(e) }
+                        if let definition = StepDetail.definition(of: step, in: e) { written = definition }
+                    }
+                    guard let detail = StepDetail(step, of: state, events: events, written: written) else {
                         let ids = state.steps.map(\.id)
                         throw JournalError(
                             .notFound,

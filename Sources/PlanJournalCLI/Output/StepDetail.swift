@@ -9,23 +9,51 @@ struct StepDetail: Encodable {
     var step: PlanState.StepState
     /// The step as the latest plan version that holds it defines it.
     var definition: PlanStep?
+    /// That definition as the plan event wrote it, fields of the agent's own included.
+    var written: JSONValue?
     /// The events whose `data.step_id` is the step's, as recorded.
     var events: [JSONValue]
     /// The same events, for the text form.
     private let stepEvents: [JournalEvent]
 
-    /// The step `id` of `state`, with `events`, those of the run that name it; `nil` when no plan
-    /// version holds it.
-    init?(_ id: String, of state: PlanState, events: [JournalEvent]) {
+    /// The step `id` of `state`, with `events`, those of the run that name it, and `written`,
+    /// the step's latest definition in a plan event; `nil` when no plan version holds it.
+    init?(_ id: String, of state: PlanState, events: [JournalEvent], written: JSONValue?) {
         guard let step = state.steps.first(where: { $0.id == id }) else { return nil }
         run = state.run
         self.step = step
         definition = state.plans.last { $0.steps.contains { $0.id == id } }?.steps.first { $0.id == id }
+        self.written = written
         stepEvents = events
         self.events = events.compactMap { try? JSONValue(parsing: $0.bytes) }
     }
 
+    /// The definition of step `id` that plan event `e` writes (in `steps`, `added` or `changed`),
+    /// if it writes one.
+    static func definition(of id: String, in e: JournalEvent) -> JSONValue? {
+        guard e.knownKind == .planProposed || e.knownKind == .planRevised else { return nil }
+        return ["steps", "added", "changed"].lazy.compactMap { key in
+            e.data(key)?.arrayValue?.last { $0["id"]?.stringValue == id }
+        }.first
+    }
+
     private enum CodingKeys: String, CodingKey { case run, step, definition, events }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(run, forKey: .run)
+        try c.encode(step, forKey: .step)
+        if let definition {
+            // Every field of the contract's, then the agent's own as the plan event wrote them.
+            var members = definition.wireValue.objectMembers ?? []
+            if !definition.requiresApproval { members.append(.init("requires_approval", .bool(false))) }
+            for member in written?.objectMembers ?? [] where !members.contains(where: { $0.key == member.key }) {
+                members.append(member)
+            }
+            try c.encode(JSONValue.object(members), forKey: .definition)
+        }
+        try c.encode(events, forKey: .events)
+    }
 
     /// The text form: a heading, the definition, then each event with its data, one field a line.
     func text() -> String {
@@ -37,6 +65,10 @@ struct StepDetail: Encodable {
             if let args = d.args { out.append("args: \(Self.compact(args))") }
             if let expected = d.expectedOutput { out.append("expected output: " + (expected.stringValue ?? Self.compact(expected))) }
             if d.requiresApproval { out.append("requires approval") }
+            let known: Set = ["id", "description", "tool", "depends_on", "args", "expected_output", "requires_approval"]
+            for member in written?.objectMembers ?? [] where !known.contains(member.key) {
+                out.append("\(member.key): " + (member.value.stringValue ?? Self.compact(member.value)))
+            }
         }
         for e in stepEvents {
             out.append("")

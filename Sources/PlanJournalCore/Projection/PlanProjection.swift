@@ -180,6 +180,10 @@ public struct PlanProjection: Projection {
         // A version number seen before (the contract does not forbid it) may already be in a step's
         // list; a new one cannot, which spares a scan of every step's versions per revision.
         let seenBefore = s.plans.contains { $0.version == revision.version }
+        // The step the replan since the plan before was for: a revision that keeps it runs it again.
+        let inForceSince = s.plans.last?.seq ?? 0
+        let retrying = s.replans.last { $0.seq > inForceSince }?.stepID
+        let changed = Set(revision.changed)
         s.plans.append(
             .init(
                 version: revision.version, seq: e.seq, origin: e.knownKind == .planRevised ? "revised" : "proposed",
@@ -192,7 +196,14 @@ public struct PlanProjection: Projection {
             let k: Int
             if let existing = s.stepIndex[step.id] {
                 k = existing
-                if s.steps[k].status == .removed { s.steps[k].status = .pending }
+                // Settled by the revision: a changed step, or the failed one the replan was for, is
+                // to run (or be asked for approval) again as the plan now defines it.
+                let settled = changed.contains(step.id) || step.id == retrying
+                switch s.steps[k].status {
+                case .removed: s.steps[k].status = .pending
+                case .failed where settled, .denied where settled: s.steps[k].status = .pending
+                default: break
+                }
             } else {
                 s.steps.append(.init(id: step.id))
                 k = s.steps.count - 1

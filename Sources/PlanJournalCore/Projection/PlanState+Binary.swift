@@ -13,9 +13,11 @@
 /// step asked for again after a denial awaits approval (a grant lifts a denial), a retry's
 /// duration is unknown until it ends, an attempt skipped while it ran has a duration, a null or
 /// unreadable judgement makes the match unknown, and the run's end says what stopped it and why.
+/// Version 4: a revision that changes a failed or denied step, or keeps the failed step its
+/// replan was for, makes it pending.
 extension PlanState {
     /// The first bytes of the binary form of this version.
-    package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 3]
+    package static let binaryMagic: [UInt8] = [UInt8(ascii: "P"), UInt8(ascii: "J"), UInt8(ascii: "S"), 4]
 
     /// Whether `bytes` hold the binary form of this version (rather than JSON, or an earlier
     /// version's, which this projection would not produce any more).

@@ -44,7 +44,7 @@ extension Journal {
             var state = mark == 0 ? projection.initial(run: summary.id) : try self.state(of: summary.id, at: mark)
             try forEachEvent(of: summary.id, from: mark + 1) { e in
                 projection.apply(&state, e)
-                rows.add(e)
+                rows.add(e, in: state)
             }
             rows.fold(state, summary: summary, forkGap: try forkGap(of: summary))
             report.events += max(0, state.seq - mark)

@@ -67,12 +67,15 @@ struct ReadModelRows {
         }
     }
 
-    /// Adds what `event` (of this run, after the last refresh) holds for `read_calls`.
-    mutating func add(_ event: JournalEvent) {
+    /// Adds what `event` (of this run, after the last refresh) holds for `read_calls`, its step
+    /// id spelt as the step's in `state` (the state it is folded into): a call and its
+    /// observation may write one id in two Unicode forms.
+    mutating func add(_ event: JournalEvent, in state: PlanState) {
+        let stepID = event.dataString("step_id").map { state.step($0)?.id ?? $0 }
         switch event.knownKind {
         case .callModel:
             calls.append([
-                id, .int(event.seq), .text(event.ts.description), .text("model"), Self.text(event.dataString("step_id")),
+                id, .int(event.seq), .text(event.ts.description), .text("model"), Self.text(stepID),
                 Self.text(event.dataString("model")), Self.text(event.dataString("purpose")),
                 Self.text(event.dataString("call_id")), Self.int(event.dataMemberInt("usage", "input_tokens").map { max(0, $0) }),
                 Self.int(event.dataMemberInt("usage", "output_tokens").map { max(0, $0) }), Self.real(event.dataDouble("cost_usd")),
@@ -80,12 +83,12 @@ struct ReadModelRows {
             ])
         case .callTool:
             calls.append([
-                id, .int(event.seq), .text(event.ts.description), .text("tool"), Self.text(event.dataString("step_id")),
+                id, .int(event.seq), .text(event.ts.description), .text("tool"), Self.text(stepID),
                 Self.text(event.dataString("tool")), .null, Self.text(event.dataString("call_id")), .null, .null, .null,
                 .null,
             ])
         case .stepObserved:
-            guard let callID = event.dataString("call_id"), let step = event.dataString("step_id") else { return }
+            guard let callID = event.dataString("call_id"), let step = stepID else { return }
             observations.append([
                 Self.int(event.dataBool("ok").map { $0 ? 1 : 0 }), Self.real(event.dataDouble("duration_ms")),
                 Self.int(event.dataInt("bytes")), id, id, .text(step), .text(callID), .int(event.seq),

@@ -7,9 +7,10 @@ enum ReadModelSchema {
     /// the plan in force, calls make up no steps; 3: an observation fills only the latest call
     /// before it with its `call_id`; 4: a call of its own step; 5: PlanState's binary version 3,
     /// and a call's negative token count is 0 as in every sum; 6: a run's `stopped_by` and
-    /// `error`, a fork's duration without the wait before it); tables of another version are
-    /// dropped and rebuilt.
-    static let version = "6"
+    /// `error`, a fork's duration without the wait before it; 7: PlanState's binary version 4, a
+    /// tool call's observation found under either spelling of its step id); tables of another
+    /// version are dropped and rebuilt.
+    static let version = "7"
 
     /// The tables, in the order they are created (and dropped in reverse).
     static var tables: [String] { ReadModelTables.all.map(\.name) }
