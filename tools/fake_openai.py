@@ -116,6 +116,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, None, {"Content-Encoding": "gzip"}, data=gzip.compress(data))
         if form == "bom":
             return self.send(200, None, data=b"\xef\xbb\xbf" + data)
+        if form == "nonutf8":
+            # Bytes that are not UTF-8 inside the content (a character split between two tokens).
+            return self.send(200, None, data=data.replace(b" did ", b" did \xff\xfe "))
+        if form == "vllm-error":
+            return self.send(200, {"object": "error", "message": "This model's maximum context length is 4096 tokens",
+                                   "type": "BadRequestError", "code": 400})
+        if form == "refusal":
+            message = {"role": "assistant", "content": None, "refusal": "I'm sorry, I can't help with that."}
+            return self.send(200, dict(reply, choices=[{"index": 0, "message": message, "finish_reason": "stop"}]))
         if form == "html":
             return self.send(200, None, data=b"<html><body><h1>Welcome to nginx!</h1></body></html>", content_type="text/html")
         if form == "empty":
@@ -332,7 +341,7 @@ def main():
     p.add_argument("--no-usage", action="store_true", help="replies without usage")
     p.add_argument("--fail-status", type=int, default=429, help="the status of the --fail-first replies")
     p.add_argument("--malformed-plan", action="store_true")
-    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-noindex", "sse-error", "sse-cut", "json-as-sse", "bom", "html", "empty"], default="json")
+    p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-noindex", "sse-error", "sse-cut", "json-as-sse", "bom", "html", "empty", "nonutf8", "vllm-error", "refusal"], default="json")
     p.add_argument("--finish-reason")
     p.add_argument("--redirect", type=int)
     p.add_argument("--redirect-to")

@@ -339,6 +339,41 @@ import Testing
         #expect((requests.last?["body_len"] as? Int ?? 0) > 0)
     }
 
+    /// Bytes that are not UTF-8 in a reply read as U+FFFD, as they do in an event stream.
+    @Test func bytesThatAreNotUTF8ReadAsReplacementCharacters() async throws {
+        let server = try FakeOpenAIServer(["--reply-format", "nonutf8"])
+        let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        #expect(reply.content == "fake-model did \u{FFFD}\u{FFFD} a")
+    }
+
+    /// vLLM and other FastAPI servers answer with an error object of their own shape.
+    @Test func aVLLMErrorObjectIsNamed() async throws {
+        let server = try FakeOpenAIServer(["--reply-format", "vllm-error"])
+        await #expect {
+            _ = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+        } throws: { error in
+            (error as? RuntimeError)?.message.contains("answered with an error: This model's maximum context length is 4096 tokens") == true
+        }
+    }
+
+    /// A model that refuses fails its step saying what it said, and is not asked again.
+    @Test func aRefusalFailsTheStepWithItsText() async throws {
+        let planner = try FakeOpenAIServer([])
+        let executor = try FakeOpenAIServer(["--reply-format", "refusal"])
+        let t = try TemporaryJournal()
+        var options = RunnerOptions()
+        options.maxReplans = 0
+        let result = try await PlanRunner(
+            journal: t.journal, planner: OpenAIPlanner(client: OpenAIClient(model: "p", baseURL: planner.baseURL, settings: settings())),
+            executor: OpenAIExecutor(client: OpenAIClient(model: "m", baseURL: executor.baseURL, settings: settings())), options: options
+        ).start(.init(goal: "explain WAL"))
+        let failures = try t.journal.events(of: result.run).filter { $0.kind == "step.failed" }
+        #expect(!failures.isEmpty && failures.allSatisfy { $0.data("error")?["type"]?.stringValue == "refused" })
+        #expect(failures.first?.data("error")?["message"]?.stringValue == "m refused: I'm sorry, I can't help with that.")
+        // One request per attempt: a refusal is not retried.
+        #expect(try executor.requests().count == failures.count)
+    }
+
     @Test func aReplyWithAByteOrderMarkIsRead() async throws {
         let server = try FakeOpenAIServer(["--reply-format", "bom"])
         let reply = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
