@@ -47,6 +47,20 @@ import Testing
         #expect(!(try journalText()).contains("hunter2"))
     }
 
+    /// A server that reports no usage is said once per model; a key in the base URL's query is
+    /// sent, and neither shown nor journaled.
+    @Test func aModelWithoutUsageIsSaidOnceAndAQueryKeyIsNeverShown() async throws {
+        let server = try FakeOpenAIServer(["--model", "pm", "--no-usage"])
+        let spec = "openai:pm@" + server.baseURL + "?api-version=1&subscription-key=hunter2"
+        let result = try await sandbox.planj("run", "--goal", "g", "--planner", spec, "--executor", spec, "--quiet", environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let warning = "planj: warning: pm reported no token usage: its calls are journaled without tokens or cost"
+        #expect(result.stderr.components(separatedBy: warning).count == 2, "\(result.stderr)")
+        #expect(try server.requests().allSatisfy { ($0["path"] as? String)?.hasSuffix("&subscription-key=hunter2") == true })
+        let journaled = try journalText()
+        #expect(!journaled.contains("hunter2") && journaled.contains("subscription-key=***"))
+    }
+
     @Test func aRequestTimeoutIsSetOnTheCommandLineAndNamedWithItsAttempts() async throws {
         let server = try FakeOpenAIServer(["--hang"])
         let result = try await sandbox.planj(

@@ -11,8 +11,24 @@ import Synchronization
 /// status 1 unless the run succeeded.
 enum RunDriver {
     /// Progress on stderr: a status line with notable transitions on a terminal, otherwise one
-    /// line per step transition; nothing with `quiet`.
+    /// line per step transition; nothing with `quiet`. In either case, a warning the first time a
+    /// model's reply reports no token usage.
     static func observer(quiet: Bool) -> (@Sendable (JournalEvent) -> Void)? {
+        let progress = progressObserver(quiet: quiet)
+        let unmetered = Mutex<Set<String>>([])
+        return { event in
+            if event.knownKind == .callModel, event.data("usage") == nil, let model = event.dataString("model"),
+                unmetered.withLock({ $0.insert(model).inserted })
+            {
+                Output.error(
+                    (Output.stderrIsTerminal ? "\r\u{1B}[K" : "") + "planj: warning: \(TerminalText.safe(model)) reported no "
+                        + "token usage: its calls are journaled without tokens or cost, which --budget-usd cannot count")
+            }
+            progress?(event)
+        }
+    }
+
+    private static func progressObserver(quiet: Bool) -> (@Sendable (JournalEvent) -> Void)? {
         if quiet { return nil }
         if Output.stderrIsTerminal {
             let display = ProgressDisplay()
