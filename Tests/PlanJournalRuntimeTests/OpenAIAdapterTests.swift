@@ -287,13 +287,15 @@ import Testing
         let reply = try await OpenAIClient(model: "m", baseURL: flaky.baseURL, settings: s).chat([message], purpose: "test")
         #expect(reply.content == "fake-model did a")
         #expect(try flaky.requests().count == 2)
+        // The answer it could not use is journaled before the one it used (the server may bill it).
+        #expect(reply.calls.count == 2 && reply.calls[0].response?["error"]?.stringValue?.contains("upstream overloaded") == true)
         let broken = try FakeOpenAIServer(["--error-first", "100"])
         s.retries = 1
         await #expect {
             _ = try await OpenAIClient(model: "m", baseURL: broken.baseURL, settings: s).chat([message], purpose: "test")
         } throws: { error in
             let e = error as? RuntimeError
-            return e?.type == "bad_reply" && e?.message.contains("upstream overloaded") == true
+            return e?.type == "bad_reply" && e?.message.contains("upstream overloaded") == true && e?.calls.count == 2
         }
     }
 }

@@ -67,6 +67,6 @@ extension OpenAIExecutor: Judge {
                 ]),
                 .record(["role": .string("user"), "content": .string(user)]),
             ], purpose: "judge")
-        return Judgement.read(.string(reply.content ?? ""), calls: [reply.call])
+        return Judgement.read(.string(reply.content ?? ""), calls: reply.calls)
     }
 }

@@ -48,7 +48,7 @@ public struct OpenAIPlanner: Planner {
              .record(["role": .string("user"), "content": .string(user)])],
             purpose: request.replan == nil ? "plan" : "replan")
         do {
-            return try PlanReply.proposal(from: .string(reply.content ?? ""), calls: [reply.call])
+            return try PlanReply.proposal(from: .string(reply.content ?? ""), calls: reply.calls)
         } catch var error as RuntimeError {
             if let note = reply.cutOffNote { error.message += " (\(note))" }
             throw error
@@ -106,7 +106,7 @@ public struct OpenAIExecutor: Executor {
         }
         for _ in 0..<maxRounds {
             let reply = try await client.chat(messages, tools: functions, purpose: "execute")
-            try await context.record(reply.call)
+            for call in reply.calls { try await context.record(call) }
             if let note = reply.cutOffNote {
                 // A truncated answer is no result, and calls with cut arguments are not to be run.
                 throw RuntimeError("cut_off", "\(name): \(note)", retryable: false)
@@ -193,13 +193,13 @@ public struct OpenAIReviewer: Reviewer {
         guard let value = try? PlanReply.parse(reply.content ?? "", holding: "verdict"), let verdict = value["verdict"]?.stringValue else {
             throw RuntimeError(
                 "bad_reply", "\(name): the review is not a JSON verdict" + (reply.cutOffNote.map { " (\($0))" } ?? ""),
-                calls: [reply.call])
+                calls: reply.calls)
         }
         // An amended plan, when the reviewer gives one (`amended`); an unreadable one is no plan.
         let steps = value["steps"].flatMap { _ in try? PlanReply.proposal(from: value).steps }
         return PlanReview(
             verdict: verdict, score: PlanReview.score(value["score"]),
-            comments: PlanReview.comments(value["comments"]), steps: steps, calls: [reply.call])
+            comments: PlanReview.comments(value["comments"]), steps: steps, calls: reply.calls)
     }
 }
 
@@ -226,11 +226,11 @@ public struct OpenAIAnalyzer: GoalAnalyzer {
             ]),
              .record(["role": .string("user"), "content": .string("Goal: \(goal)\nTools: \(tools.isEmpty ? "none" : tools.joined(separator: ", "))")])],
             purpose: "analyze")
-        guard let value = try? PlanReply.parse(reply.content ?? "", holding: "summary"), let analysis = GoalAnalysis(wire: value, calls: [reply.call]) else {
+        guard let value = try? PlanReply.parse(reply.content ?? "", holding: "summary"), let analysis = GoalAnalysis(wire: value, calls: reply.calls) else {
             throw RuntimeError(
                 "bad_reply",
                 "\(name): the goal analysis is not a JSON object with a summary" + (reply.cutOffNote.map { " (\($0))" } ?? ""),
-                calls: [reply.call])
+                calls: reply.calls)
         }
         return analysis
     }

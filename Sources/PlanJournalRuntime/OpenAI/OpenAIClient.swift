@@ -40,6 +40,12 @@ public struct OpenAIClient: Sendable {
         public var finishReason: String?
         /// The call, ready to journal.
         public var call: ModelCall
+        /// Earlier answers of the server to the same request that could not be used (retried),
+        /// ready to journal: the server may have billed them.
+        public var discarded: [ModelCall] = []
+
+        /// The calls to journal: ``discarded``, then ``call``.
+        public var calls: [ModelCall] { discarded + [call] }
 
         /// Whether the reply was cut off before the model finished it: it hit the token limit
         /// (`length`) or a content filter (`content_filter`).
@@ -91,8 +97,8 @@ public struct OpenAIClient: Sendable {
         body.write(to: &bytes)
 
         // The latency of the attempt answered, not of the retries and waits before it.
-        let ((reply, message, finishReason), latency) = try await send(to: endpoint, headers: headers, body: bytes) { data in
-            try completion(in: data)
+        let ((reply, message, finishReason), latency, discarded) = try await send(to: endpoint, headers: headers, body: bytes) {
+            data in try completion(in: data, purpose: purpose)
         }
         let usage = Self.usage(reply["usage"])
         let content = Self.text(of: message["content"])
@@ -118,15 +124,16 @@ public struct OpenAIClient: Sendable {
         let history = Self.historyMessage(content: message["content"], calls: calls)
         return Reply(
             message: message, historyMessage: history, content: content, toolCalls: calls, finishReason: finishReason,
-            call: record)
+            call: record, discarded: discarded)
     }
 
     /// The reply, its first choice's message and that choice's finish reason. The body may open
     /// with a UTF-8 byte order mark, and may be a server-sent event stream of
     /// `chat.completion.chunk`s (put together by ``ChatCompletionStream``).
     /// - Throws: a retryable `bad_reply` when `reply` is not a chat completion, naming what it is
-    ///   (the server's error when it sent one with a 2xx status).
-    private func completion(in reply: HTTPReply) throws -> (JSONValue, JSONValue, String?) {
+    ///   (the server's error when it sent one with a 2xx status), with the call it was made of
+    ///   (for `purpose`) for the journal.
+    private func completion(in reply: HTTPReply, purpose: String) throws -> (JSONValue, JSONValue, String?) {
         let body = LineBuffer.droppingByteOrderMark(reply.body[...])
         let contentType = reply.header("Content-Type") ?? ""
         // A JSON object sent as an event stream is read as the object it is.
@@ -160,15 +167,22 @@ public struct OpenAIClient: Sendable {
         }
         // Some servers and proxies answer 2xx with an error object, or (vLLM and other FastAPI
         // servers) are one: {"object": "error", "message": ...}.
+        let failure: String
         if let error = parsed?["error"] ?? (parsed?["object"]?.stringValue == "error" ? parsed : nil) {
-            let text = error["message"]?.stringValue ?? error.stringValue ?? "\(error)"
-            throw RuntimeError("bad_reply", "\(model)@\(baseURL) answered with an error: \(text)", retryable: true)
+            failure = "\(model)@\(baseURL) answered with an error: \(error["message"]?.stringValue ?? error.stringValue ?? "\(error)")"
+        } else {
+            var what = Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)
+            if parsed == nil, let syntaxError { what += " (\(syntaxError))" }
+            failure = "\(model)@\(baseURL) answered HTTP \(reply.status) with \(what), not a chat completion"
         }
-        var what = Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)
-        if parsed == nil, let syntaxError { what += " (\(syntaxError))" }
-        throw RuntimeError(
-            "bad_reply", "\(model)@\(baseURL) answered HTTP \(reply.status) with \(what), not a chat completion",
-            retryable: true)
+        // The answer is journaled all the same (as what went wrong, with any usage it reports).
+        let usage = Self.usage(parsed?["usage"])
+        let call = ModelCall(
+            model: parsed?["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model, purpose: purpose,
+            response: .record(["error": .string(failure)]), inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0,
+            costUSD: usage.flatMap { usage in settings.price(of: model)?.cost(input: usage.input, output: usage.output) },
+            usageReported: usage != nil)
+        throw RuntimeError("bad_reply", failure, retryable: true, calls: [call])
     }
 
     /// What a 2xx body that is not a chat completion is, in words, with its start.
@@ -265,13 +279,16 @@ public struct OpenAIClient: Sendable {
     static func serverDown(_ status: Int) -> Bool { (502...504).contains(status) }
 
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
-    /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx), and how long that attempt took.
+    /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx), how long that attempt
+    /// took, and the calls of the errors `read` threw before (thrown with the last failure).
     private func send<T>(
         to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: (HTTPReply) throws -> T
-    ) async throws -> (T, latency: Duration) {
+    ) async throws -> (T, latency: Duration, discarded: [ModelCall]) {
         let target = endpoint.chatCompletionsURL
         var delay = settings.backoff
         var attempt = 0
+        // The calls of 2xx answers `read` refused.
+        var discarded: [ModelCall] = []
         while true {
             attempt += 1
             let failure: RuntimeError
@@ -282,8 +299,10 @@ public struct OpenAIClient: Sendable {
                     target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
                 if (200..<300).contains(reply.status) {
                     do {
-                        return (try read(reply), attemptStarted.duration(to: .now))
-                    } catch let error as RuntimeError where error.retryable {
+                        return (try read(reply), attemptStarted.duration(to: .now), discarded)
+                    } catch var error as RuntimeError where error.retryable {
+                        discarded += error.calls
+                        error.calls = []
                         failure = error
                     }
                 } else {
@@ -318,7 +337,11 @@ public struct OpenAIClient: Sendable {
             } catch TransportFailure.unreadable(let reason) {
                 failure = RuntimeError("bad_reply", "\(model)@\(baseURL): \(reason)", retryable: false)
             }
-            guard failure.retryable, attempt <= settings.retries else { throw failure }
+            guard failure.retryable, attempt <= settings.retries else {
+                var given = failure
+                given.calls = discarded + given.calls
+                throw given
+            }
             try await Task.sleep(for: retryAfter ?? delay)
             delay *= 2
         }
