@@ -28,6 +28,46 @@ import Testing
         return false
     }
 
+    /// A run resumed from another directory starts its `cmd:` programs where it started: a spec
+    /// that names a file there by a bare name (`cmd:python3 agent.py`, as `node agent.js` is
+    /// written) still finds it, and the program's own relative paths too.
+    @Test func aRunResumedElsewhereStartsItsProgramsWhereItStarted() async throws {
+        let s = try PlanjSandbox("planj-resume-elsewhere")
+        // Answers "A:<step>", writing where it runs; the first time it gets step total, it hangs
+        // until planj is gone.
+        let agent = """
+            import json, os, sys, time
+            for line in sys.stdin:
+                r = json.loads(line)
+                step = r["params"]["step"]["id"]
+                open("ran-here", "a").write(step + "\\n")
+                if step == "total" and not os.path.exists("stalled"):
+                    open("stalled", "w").close()
+                    parent = os.getppid()
+                    while os.getppid() == parent: time.sleep(0.05)
+                    os._exit(0)
+                print(json.dumps({"id": r["id"], "result": {"output": "A:" + step}}), flush=True)
+            """
+        try agent.write(toFile: s.path("agent.py"), atomically: true, encoding: .utf8)
+        let p = try PlanjBinary.process(
+            ["--journal", s.journal, "run", "--goal", "one two three four", "--planner", self.agent, "--executor", "cmd:python3 agent.py",
+             "--run-id", "r", "--quiet"], in: s.directory)
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        let j = try Journal(path: s.journal)
+        #expect(try await wait(for: "r", in: j) { $0.kind == "step.started" && $0.dataString("step_id") == "total" })
+        kill(p.processIdentifier, SIGKILL)
+        await p.exited()
+        let elsewhere = s.path("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let resumed = try await PlanjBinary.run(["--journal", s.journal, "resume", "r"], in: elsewhere)
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try j.run("r").status == "succeeded")
+        #expect(!FileManager.default.fileExists(atPath: elsewhere + "/ran-here"))
+        #expect(try String(contentsOfFile: s.path("ran-here"), encoding: .utf8).hasSuffix("total\ntotal\n"))
+    }
+
     /// The fork goes on with the replay's executor (not its parent's), and its duration is its own.
     @Test func aKilledForkResumesWithTheReplaysExecutor() async throws {
         let s = try PlanjSandbox("planj-fork-resume")

@@ -192,7 +192,7 @@ extension Planj {
             let http = try openAI.settings().adding(recorded?.prices ?? [:])
             let toolSpecs = liveTools.isEmpty ? recorded?.tools ?? [] : liveTools
             let (plannerAdapter, executorAdapter, mode) = (
-                try adapter(planner, Adapters.planner, http), try adapter(spec, Adapters.executor, http), try toolMode()
+                try adapter(planner, { try Adapters.planner($0, http: $1) }, http), try adapter(spec, { try Adapters.executor($0, http: $1) }, http), try toolMode()
             )
             let fallback = try Self.recordedPlanner(of: run, in: journal, executor: spec, http: http)
             if fallback == nil && spec != "recorded" && planner == "recorded" {
@@ -200,7 +200,9 @@ extension Planj {
                     "planj: note: run \(run) recorded no planner: a replan the recording does not have is not made "
                         + "(give --planner SPEC to make them)")
             }
-            let tools = try Adapters.tools(toolSpecs, demo: spec == "demo" || recorded?.executor == "demo")
+            // The recorded tools run where the original started; those given here, here.
+            let tools = try Adapters.tools(
+                toolSpecs, demo: spec == "demo" || recorded?.executor == "demo", directory: liveTools.isEmpty ? recorded?.directory : nil)
             let options = try limits.options(base: replayer.recordedOptions(of: run))
             let specs = RecordedSpecs(planner: planner, executor: spec, tools: toolSpecs, prices: http.prices).members
             let observer = RunDriver.observer(quiet: output.quiet)
@@ -237,8 +239,8 @@ extension Planj {
             }
             let replayer = Replayer(journal: journal)
             let http = try openAI.settings()
-            let plannerAdapter = try adapter(planner, Adapters.planner, http)
-            let executorAdapter = try adapter(spec, Adapters.executor, http)
+            let plannerAdapter = try adapter(planner, { try Adapters.planner($0, http: $1) }, http)
+            let executorAdapter = try adapter(spec, { try Adapters.executor($0, http: $1) }, http)
             let tools = try Adapters.tools(liveTools, demo: spec == "demo")
             let mode = try toolMode()
             let specs = RecordedSpecs(planner: planner, executor: spec, tools: liveTools, prices: http.prices).members

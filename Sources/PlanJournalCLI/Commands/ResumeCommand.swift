@@ -55,7 +55,7 @@ extension Planj {
                         context: .init(run: run))
                 }
                 var specs = recorded ?? RecordedSpecs(planner: plannerSpec, executor: executorSpec)
-                (specs.planner, specs.executor) = (plannerSpec, executorSpec)
+                (specs.planner, specs.executor) = (planner.map(specs.given) ?? plannerSpec, executor.map(specs.given) ?? executorSpec)
                 let settings = try openAI.settings().adding(specs.prices)
                 // The limits of the last resume, which may have been given new ones.
                 let options = try limits.options(base: RunnerOptions(lastDriven: try journal.events(of: run)))
@@ -84,9 +84,11 @@ extension Planj {
             let demo = executorSpec == "demo" || originalExecutor == "demo"
             let replayer = Replayer(journal: journal)
             let (id, observer) = (run, RunDriver.observer(quiet: output.quiet))
-            let plannerAdapter = try live(plannerSpec).map { try Adapters.planner($0, http: settings) }
-            let executorAdapter = try live(executorSpec).map { try Adapters.executor($0, http: settings) }
-            let tools = try Adapters.tools(recorded?.tools ?? [], demo: demo)
+            // The recorded programs run where the replay started; those given here, here.
+            let directory = { (given: String?) in given == nil ? recorded?.directory : nil }
+            let plannerAdapter = try live(plannerSpec).map { try Adapters.planner($0, http: settings, directory: directory(planner)) }
+            let executorAdapter = try live(executorSpec).map { try Adapters.executor($0, http: settings, directory: directory(executor)) }
+            let tools = try Adapters.tools(recorded?.tools ?? [], demo: demo, directory: recorded?.directory)
             try await RunDriver.drive(json: output.json, closing: journal) {
                 try await replayer.resumeFork(
                     id, record: record, planner: plannerAdapter, executor: executorAdapter, fallbackPlanner: fallback,

@@ -20,6 +20,9 @@ public struct RecordedSpecs: Sendable {
     /// The models' prices (`--price`), so that a resume counts the cost of its calls, and its
     /// budget, as the run did.
     public var prices: [String: TokenPrice] = [:]
+    /// Where the `cmd:` programs run: the directory the run started in, when it is another than
+    /// this process's (a resume elsewhere); `nil` for this process's.
+    public var directory: String?
 
     /// Specs as given (`nil` for roles left out).
     public init(
@@ -54,7 +57,7 @@ public struct RecordedSpecs: Sendable {
                         })))
         }
         // Where relative paths in cmd: specs start from, for a resume elsewhere.
-        m.append(.init("cwd", .string(FileManager.default.currentDirectoryPath)))
+        m.append(.init("cwd", .string(directory ?? FileManager.default.currentDirectoryPath)))
         return m
     }
 
@@ -70,15 +73,18 @@ public struct RecordedSpecs: Sendable {
             return nil
         }
         let o = RunnerOptions(recorded: config)
-        // Relative paths in cmd: specs name files where the run started.
-        let cwd = config?["cwd"]?.stringValue
-        let here = FileManager.default.currentDirectoryPath
-        let resolve = { (spec: String) in cwd.map { $0 == here ? spec : AdapterSpec.resolvingRelativePaths(spec, against: $0) } ?? spec }
-        let specs = RecordedSpecs(
-            planner: resolve(planner), executor: resolve(executor), reviewer: config?["reviewer_spec"]?.stringValue.map(resolve),
-            analyzer: config?["analyzer_spec"]?.stringValue.map(resolve), judge: config?["judge_spec"]?.stringValue.map(resolve),
-            tools: (config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? []).map(resolve),
-            prices: recordedPrices(config))
+        var specs = RecordedSpecs(
+            planner: planner, executor: executor, reviewer: config?["reviewer_spec"]?.stringValue,
+            analyzer: config?["analyzer_spec"]?.stringValue, judge: config?["judge_spec"]?.stringValue,
+            tools: config?["tool_specs"]?.arrayValue?.compactMap(\.stringValue) ?? [], prices: recordedPrices(config))
+        // The programs run where the run started (`cmd:node agent.js` names a file there), when
+        // that directory is still there.
+        var isDirectory: ObjCBool = false
+        if let cwd = config?["cwd"]?.stringValue, cwd != FileManager.default.currentDirectoryPath,
+            FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue
+        {
+            specs.directory = cwd
+        }
         return (specs, o)
     }
 
@@ -95,6 +101,12 @@ public struct RecordedSpecs: Sendable {
         return prices
     }
 
+    /// A spec given on this command line in place of a recorded one: programs run in
+    /// ``directory``, so its relative paths are made absolute from this process's directory.
+    public func given(_ spec: String) -> String {
+        directory == nil ? spec : AdapterSpec.resolvingRelativePaths(spec, against: FileManager.default.currentDirectoryPath)
+    }
+
     /// The specs and options `planj run` recorded for `run` in its `run.started`, if it did.
     public static func recorded(of run: String, in journal: Journal) throws -> (RecordedSpecs, RunnerOptions)? {
         try journal.events(of: run, from: 1, to: 1).first.flatMap { read($0) }
@@ -109,7 +121,8 @@ public struct RecordedSpecs: Sendable {
         journal: Journal, options: RunnerOptions, http: OpenAISettings, observer: (@Sendable (JournalEvent) -> Void)?
     ) throws -> PlanRunner {
         let adapters = try Adapters(
-            planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools, http: http)
+            planner: planner, executor: executor, reviewer: reviewer, analyzer: analyzer, judge: judge, tools: tools, http: http,
+            directory: directory)
         return PlanRunner(
             journal: journal, planner: adapters.planner, executor: adapters.executor, reviewer: adapters.reviewer,
             analyzer: adapters.analyzer, judge: adapters.judge, tools: adapters.tools, options: options, observer: observer)

@@ -7,11 +7,13 @@ import Synchronization
 /// answering, not every call after them.
 final class RestartingChannel: Sendable {
     private let arguments: [String]
+    private let directory: String?
     private let current: Mutex<SubprocessChannel>
 
-    init(arguments: [String]) throws {
+    init(arguments: [String], directory: String? = nil) throws {
         self.arguments = arguments
-        current = Mutex(try SubprocessChannel(arguments: arguments))
+        self.directory = directory
+        current = Mutex(try SubprocessChannel(arguments: arguments, directory: directory))
     }
 
     /// ``SubprocessChannel/call(_:_:)`` on the running program, started again first if it ended.
@@ -43,7 +45,7 @@ final class RestartingChannel: Sendable {
             SubprocessChannel.report("\(ending): starting it again")
             // One that closed its output may still run.
             channel.stopInBackground()
-            channel = try SubprocessChannel(arguments: arguments)
+            channel = try SubprocessChannel(arguments: arguments, directory: directory)
             return channel
         }
     }

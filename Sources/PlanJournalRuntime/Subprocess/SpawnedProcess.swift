@@ -47,9 +47,10 @@ final class SpawnedProcess: Sendable {
         }
     }
 
-    /// Starts `executable` with `arguments` (the first is its name, as `argv[0]`).
+    /// Starts `executable` with `arguments` (the first is its name, as `argv[0]`), in `directory`
+    /// when one is given (else in this process's).
     /// - Throws: ``RuntimeError`` `subprocess` naming the program and the reason.
-    init(executable: String, arguments: [String]) throws {
+    init(executable: String, arguments: [String], directory: String? = nil) throws {
         var toChild: [Int32] = [-1, -1]
         var fromChild: [Int32] = [-1, -1]
         guard Self.pipeClosedOnExec(&toChild) else { throw Self.failure(executable, errno) }
@@ -64,6 +65,12 @@ final class SpawnedProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        if let directory {
+            guard let addChdir = Self.addChdir, addChdir(&actions, directory) == 0 else {
+                close(toChild[0]); close(toChild[1]); close(fromChild[0]); close(fromChild[1])
+                throw RuntimeError("subprocess", "cannot start \(executable) in \(directory)")
+            }
+        }
         // Descriptors opened without close-on-exec (by libraries) are not the child's business.
         for fd in Self.openDescriptors() where fd > 2 && fd != toChild[0] && fd != fromChild[1] {
             posix_spawn_file_actions_addclose(&actions, fd)
@@ -103,6 +110,14 @@ final class SpawnedProcess: Sendable {
     /// This process's environment, with `PYTHONUNBUFFERED=1` unless it sets that: a Python agent
     /// that prints its reply without `flush=True` would otherwise hold it in its buffer (a pipe
     /// is not a terminal) and planj would wait for it for ever.
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later; Swift's Glibc module does
+    /// not declare it), looked up once.
+    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { return nil }
+        return unsafeBitCast(
+            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
+    }()
+
     static func environment() -> [String] {
         var entries: [String] = []
         var k = 0

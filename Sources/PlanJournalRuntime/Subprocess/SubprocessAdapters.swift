@@ -6,9 +6,9 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
     public let name: String
     let channel: RestartingChannel
 
-    /// Starts the program.
-    public init(arguments: [String]) throws {
-        channel = try RestartingChannel(arguments: arguments)
+    /// Starts the program, in `directory` when one is given.
+    public init(arguments: [String], directory: String? = nil) throws {
+        channel = try RestartingChannel(arguments: arguments, directory: directory)
         name = "cmd:" + arguments.joined(separator: " ")
     }
 
@@ -121,9 +121,10 @@ public struct SubprocessTool: Tool {
     public let name: String
     let channel: RestartingChannel
 
-    public init(name: String, arguments: [String]) throws {
+    /// Starts the program, in `directory` when one is given.
+    public init(name: String, arguments: [String], directory: String? = nil) throws {
         self.name = name
-        channel = try RestartingChannel(arguments: arguments)
+        channel = try RestartingChannel(arguments: arguments, directory: directory)
     }
 
     public func call(_ args: JSONValue) async throws -> ToolOutput {
