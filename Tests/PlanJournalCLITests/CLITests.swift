@@ -175,6 +175,12 @@ import Testing
         #expect(definition["owner"] as? String == "bo" && definition["timeout_s"] as? Int == 30)
         #expect(definition["requires_approval"] as? Bool == false && (definition["depends_on"] as? [Any])?.isEmpty == true)
         #expect(try await planj("--journal", journal, "show", "own", "--step", "s1").stdout.contains("owner: bo\ntimeout_s: 30\n"))
+        // The events naming the step are printed as written: numbers keep their spelling.
+        let numbers = #"{"run":"own","seq":4,"ts":4,"kind":"step.completed","data":{"step_id":"s1","output":{"e":1E400,"z":-0,"i":2.0,"n":12345678901234567890}}}"#
+        #expect(try await planj("--journal", journal, "ingest", "-", stdin: numbers + "\n").status == 0)
+        let exact = try await planj("--journal", journal, "show", "own", "--step", "s1", "--json")
+        #expect(exact.stdout.contains(#""output":{"e":1E400,"z":-0,"i":2.0,"n":12345678901234567890}"#), "\(exact.stdout)")
+        #expect(try JSONValue(parsing: exact.stdout)["events"]?.arrayValue?.count == 1)
     }
 
     @Test func textOutputCarriesNoControlCharactersFromRuns() async throws {

@@ -57,7 +57,7 @@ extension Planj {
                                 + ids.prefix(12).joined(separator: ", ") + (ids.count > 12 ? ", …" : "") + ")",
                             context: .init(journalPath: journal.displayPath, run: state.run))
                     }
-                    if json { Output.json(detail) } else { Output.line(detail.text()) }
+                    if json { Output.json(detail, splicing: detail.events) } else { Output.line(detail.text()) }
                 } else if json {
                     Output.json(state)
                 } else {

@@ -94,6 +94,38 @@ enum Output {
         write(Array(data) + [UInt8(ascii: "\n")])
     }
 
+    /// Prints `value` as JSON on standard output, each string ``rawPlaceholder(_:)`` `k` in it
+    /// replaced by `raw[k]`, JSON text printed as it is: an agent's numbers keep their spelling
+    /// (`1E400`, `-0`, `2.0`), which no `JSONEncoder` writes.
+    static func json(_ value: some Encodable, splicing raw: [[UInt8]]) {
+        guard let data = try? jsonEncoder(pretty: true).encode(value) else { return }
+        var out: [UInt8] = []
+        out.reserveCapacity(data.count + raw.reduce(0) { $0 + $1.count })
+        let mark = Array(#""\u0001raw:"#.utf8)
+        var i = data.startIndex
+        while i < data.endIndex {
+            if data[i] == UInt8(ascii: "\""), data[i...].starts(with: mark) {
+                var j = i + mark.count
+                var k = 0
+                while j < data.endIndex, (48...57).contains(data[j]) {
+                    k = k * 10 + Int(data[j] - 48)
+                    j += 1
+                }
+                if j < data.endIndex, data[j] == UInt8(ascii: "\""), k < raw.count {
+                    out += raw[k]
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(data[i])
+            i += 1
+        }
+        write(out + [UInt8(ascii: "\n")])
+    }
+
+    /// The string ``json(_:splicing:)`` replaces by its `k`th raw JSON text.
+    static func rawPlaceholder(_ k: Int) -> String { "\u{1}raw:\(k)" }
+
     /// Prints `elements` as one pretty JSON array on standard output, as ``json(_:pretty:)`` would
     /// print `Array(elements)`, encoding and writing one element at a time: a journal's 100,000
     /// runs took 310 MB encoded as one array.

@@ -11,8 +11,9 @@ struct StepDetail: Encodable {
     var definition: PlanStep?
     /// That definition as the plan event wrote it, fields of the agent's own included.
     var written: JSONValue?
-    /// The events whose `data.step_id` is the step's, as recorded.
-    var events: [JSONValue]
+    /// The events whose `data.step_id` is the step's, as recorded (their JSON text, for
+    /// ``Output/json(_:splicing:)``).
+    var events: [[UInt8]]
     /// The same events, for the text form.
     private let stepEvents: [JournalEvent]
 
@@ -25,7 +26,7 @@ struct StepDetail: Encodable {
         definition = state.plans.last { $0.steps.contains { $0.id == id } }?.steps.first { $0.id == id }
         self.written = written
         stepEvents = events
-        self.events = events.compactMap { try? JSONValue(parsing: $0.bytes) }
+        self.events = events.map(\.bytes)
     }
 
     /// The definition of step `id` that plan event `e` writes (in `steps`, `added` or `changed`),
@@ -52,7 +53,8 @@ struct StepDetail: Encodable {
             }
             try c.encode(JSONValue.object(members), forKey: .definition)
         }
-        try c.encode(events, forKey: .events)
+        // Placeholders of the events, which are printed as written.
+        try c.encode(events.indices.map(Output.rawPlaceholder), forKey: .events)
     }
 
     /// The text form: a heading, the definition, then each event with its data, one field a line.
