@@ -27,6 +27,20 @@ import Testing
         #expect(rb["echo"]?.stringValue == "two")
     }
 
+    /// A reply with no id, an id that is no number, or an id no request had, cannot be a late
+    /// answer: the one call waiting fails saying so, instead of waiting for ever.
+    @Test(.timeLimit(.minutes(1)), arguments: [#"{"result": {"ok": 1}}"#, #"{"id": "abc", "result": 1}"#, #"{"id": 99999, "result": 1}"#])
+    func aReplyWithoutItsRequestsIDFailsTheOneCallWaiting(reply: String) async throws {
+        let program = "import sys\nfor line in sys.stdin:\n    print('\(reply)', flush=True)"
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", program])
+        await #expect {
+            _ = try await channel.call("plan", .record([:]))
+        } throws: { error in
+            let message = (error as? RuntimeError)?.message ?? ""
+            return message.contains("did not answer call 1 with its id") && message.contains("a reply must carry its request's \"id\"")
+        }
+    }
+
     @Test func aProgramThatExitsFailsTheCallsWaitingOnIt() async throws {
         let channel = try SubprocessChannel(arguments: ["python3", "-c", "import sys; sys.stdin.readline(); sys.exit(7)"])
         await #expect {

@@ -125,6 +125,26 @@ extension SubprocessChannel {
         }
     }
 
+    /// A reply whose id no request had (`what`): when one call waits, it is surely that call's,
+    /// which fails saying so (it would wait for ever); with several, they are named in a note.
+    static func misaddressed(_ what: String, _ shared: Shared, _ commandLine: String) {
+        let waiting: (ids: [Int], only: CheckedContinuation<JSONValue, any Error>?) = shared.state.withLock { s in
+            let ids = s.pending.keys.sorted()
+            guard ids.count == 1 else { return (ids, nil) }
+            s.starts[ids[0]] = nil
+            return (ids, s.pending.removeValue(forKey: ids[0]))
+        }
+        if let only = waiting.only {
+            only.resume(
+                throwing: RuntimeError(
+                    "subprocess_error",
+                    "\(commandLine) did not answer call \(waiting.ids[0]) with its id: \(what) (a reply must carry its request's \"id\")"))
+        } else {
+            let calls = waiting.ids.isEmpty ? "no call waits" : "calls \(waiting.ids.map(String.init).joined(separator: ", ")) wait"
+            notify(commandLine, what + " (ignored; \(calls): a reply must carry its request's \"id\")")
+        }
+    }
+
     /// Resumes the call `line` answers with its result or error (or notes why it cannot).
     static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
         let id: Int
@@ -139,14 +159,26 @@ extension SubprocessChannel {
             (id, reply) = (n, nil)
             notify(commandLine, "stdout line \(lineNumber) answers id \(n) but is not valid JSON: \(why)")
         case .other:
-            notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(String(decoding: line.prefix(200), as: UTF8.self))")
+            let shown = String(decoding: line.prefix(200), as: UTF8.self)
+            if let value = try? JSONValue(parsing: Array(String(decoding: line, as: UTF8.self).utf8)),
+                value["result"] != nil || value["error"] != nil
+            {
+                misaddressed("stdout line \(lineNumber) is a reply without a request's id (id \(value["id"].map { "\($0)" } ?? "missing")): \(shown)", shared, commandLine)
+                return
+            }
+            notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(shown)")
             return
         }
         guard let continuation = shared.state.withLock({ s in
             s.starts[id] = nil
             return s.pending.removeValue(forKey: id)
         }) else {
-            notify(commandLine, "stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)")
+            if id >= shared.state.withLock({ $0.nextID }) || id < 1 {
+                misaddressed("stdout line \(lineNumber) answers id \(id), which no request had", shared, commandLine)
+            } else {
+                // A late answer to a call that stopped waiting (cancelled, timed out).
+                notify(commandLine, "stdout line \(lineNumber) answers id \(id), which no call waits for (ignored)")
+            }
             return
         }
         guard let reply else {
