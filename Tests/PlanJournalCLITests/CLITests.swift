@@ -874,6 +874,9 @@ import Testing
         #expect(conflict.status == 1 && conflict.stdout.contains(#""code":"append.conflict""#))
         #expect(conflict.stdout.contains("already holds a different event at seq 1 (run.started"), "\(conflict.stdout)")
         #expect(conflict.stdout.contains("write yours after the head"), "\(conflict.stdout)")
+        // The head, for an agent to go on from without reading the message.
+        let runHead = before.split(separator: "\n").count
+        #expect(conflict.stdout.contains(#""head":\#(runHead)"#), "\(conflict.stdout)")
         // A run that has ended takes nothing after its head either: the advice says so.
         let ended = try RunBuilder.complete(run: "ended", steps: 1).events
         #expect(try await planj("--journal", journal, "ingest", "-", stdin: ended.map { String(decoding: $0.bytes, as: UTF8.self) + "\n" }.joined()).status == 0)
@@ -913,7 +916,7 @@ import Testing
         #expect(misspelt.status == 0 && misspelt.stdout.isEmpty && misspelt.stderr.contains("(did you mean step.completed?)"), "\(misspelt.stderr)")
         let past = try await planj("--journal", journal, "events", run, "--from", "5000")
         #expect(past.status == 0 && past.stdout.isEmpty && past.stderr.contains("--from 5000 is past the run's end"), "\(past.stderr)")
-        // With --expect-head, a seq past the head + 1 is a gap, not another writer's doing.
+        // A seq past the head + 1 is a gap, not another writer's doing (--expect-head changes nothing).
         let ahead = first.replacingOccurrences(of: #""seq":1,"#, with: #""seq":99,"#)
         let gap = try await planj("--journal", journal, "append", "--expect-head", stdin: ahead + "\n")
         #expect(gap.status == 1 && gap.stdout.contains(#""code":"event.invalid""#) && gap.stdout.contains(#""field":"seq""#))

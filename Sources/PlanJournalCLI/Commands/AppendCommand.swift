@@ -18,9 +18,10 @@ extension Planj {
                 "duplicate":true (and the head_hash it had then) and not written twice, so an agent that
                 lost an acknowledgement can send the line again. Otherwise, when the event is rejected (the journal is unchanged by it):
                   {"ok":false,"line":2,"error":{"code":"event.invalid","field":"data.goal",…}}
-                Lines after a rejected one are still appended. With --expect-head, the first event's seq must
-                follow the run's head exactly (an expected-version check). The exit status is 1 when any line
-                was rejected. When the journal itself fails (a full disk, a database server gone), that
+                Lines after a rejected one are still appended. Each event's seq says where it goes, which is
+                the expected-version check: a seq the run holds with another event is a conflict
+                ("append.conflict", the run's head in "head": write yours after it), a gap is invalid. The
+                exit status is 1 when any line was rejected. When the journal itself fails (a full disk, a database server gone), that
                 line's error is printed and planj stops with exit status 8: the lines after it are not read.
                 An acknowledged event survives a crash of planj or of the agent; with --durability full, also
                 of the machine or the database server.
@@ -28,7 +29,7 @@ extension Planj {
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "Make each append expect the run's head to be the previous seq exactly (a conflict otherwise).")
+        @Flag(help: "Kept for scripts that give it: each event's seq already says where it goes.")
         var expectHead = false
 
         @Option(help: "The longest line accepted as one event, in bytes (16 MiB, as ingest takes it, so that what append writes ingests back).")
@@ -89,7 +90,9 @@ extension Planj {
                         if error.context.run == nil { error.context.run = ParsedLine.salvageRunID(line) }
                         if error.context.seq == nil { error.context.seq = ParsedLine.salvageSeq(line) }
                         rejected += 1
-                        Output.json(Nack(line: number, error: .init(error)), pretty: false)
+                        var json = ErrorJSON(error)
+                        if error.code == .conflict, let run = error.context.run { json.head = try? journal.run(run).events }
+                        Output.json(Nack(line: number, error: json), pretty: false)
                         // The event was fine, the journal is not: every later line would fail too.
                         if ![.syntax, .invalidEvent, .conflict, .notFound].contains(error.code) { throw error }
                     }

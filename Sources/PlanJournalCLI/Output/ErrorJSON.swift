@@ -14,6 +14,9 @@ struct ErrorJSON: Encodable {
     var run: String?
     var seq: Int64?
     var field: String?
+    /// The run's head, for a conflict over a seq it holds (`append`): where the agent's next
+    /// event goes.
+    var head: Int64?
 
     init(_ e: JournalError) {
         exitStatus = e.code.exitStatus
