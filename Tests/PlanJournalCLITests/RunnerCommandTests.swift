@@ -171,6 +171,25 @@ import Testing
         #expect(again.contains(#""output":{"n":3,"words":["a","b"]}"#) && again.contains(#""output":0.30000000000000004"#), "\(again)")
     }
 
+    /// A planner program that dies once is started again and asked again (as `--max-attempts`
+    /// allows), rather than ending the run for good.
+    @Test func aPlannerThatDiesOnceIsAskedAgain() async throws {
+        let script = directory + "/dies-once.py"
+        let marker = directory + "/died"
+        try """
+            import json, os, sys
+            for line in sys.stdin:
+                r = json.loads(line)
+                if not os.path.exists('\(marker)'):
+                    open('\(marker)', 'w').close()
+                    sys.exit(3)
+                print(json.dumps({"id": r["id"], "result": {"steps": [{"id": "only", "description": "do it"}]}}), flush=True)
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let ran = try await planj("run", "--goal", "g", "--planner", "cmd:python3 " + script, "--executor", "demo", "--quiet")
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test func aPlannerThatDiesIsNamedWithItsExitStatusInTheSummary() async throws {
         let script = directory + "/dies.py"
         try "import sys\nsys.stdin.readline()\nsys.exit(3)\n".write(toFile: script, atomically: true, encoding: .utf8)

@@ -164,15 +164,8 @@ extension PlanRunner {
     func askPlanner(_ request: PlanningRequest, purpose: String, deadline: RunDeadline, recorder: RunRecorder)
         async throws -> PlannerAnswer
     {
-        let proposal: PlanProposal
-        do {
-            proposal = try await deadline.bound(watching: cancelWatch(recorder)) { try await planner.plan(request) }
-        } catch {
-            if let ending = Ending.interrupted(by: error) { return .failure(ending) }
-            let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
-            for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
-            return .failure(Ending(stoppedBy: failure.type == RuntimeError.Types.invalidPlan ? "invalid_plan" : "planner_error", error: failure))
-        }
+        let answer = try await proposal(for: request, deadline: deadline, recorder: recorder)
+        guard case .success(let proposal) = answer else { return answer }
         for call in proposal.calls {
             var call = call
             if call.purpose.isEmpty { call.purpose = purpose }
@@ -186,6 +179,29 @@ extension PlanRunner {
                 Ending(stoppedBy: "invalid_plan", error: RuntimeError(RuntimeError.Types.invalidPlan, "the planner's plan is invalid: \(error.message)")))
         }
         return .success(proposal)
+    }
+
+    /// The planner's proposal; a retryable failure (a program that crashed) gets the call asked
+    /// again, up to `maxAttempts` times in all, before it ends the run. The calls of failures are
+    /// journaled.
+    private func proposal(for request: PlanningRequest, deadline: RunDeadline, recorder: RunRecorder) async throws
+        -> PlannerAnswer
+    {
+        var attempt = 1
+        while true {
+            do {
+                return .success(try await deadline.bound(watching: cancelWatch(recorder)) { try await planner.plan(request) })
+            } catch {
+                if let ending = Ending.interrupted(by: error) { return .failure(ending) }
+                let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
+                for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
+                guard failure.retryable, !failure.adapterUnusable, attempt < options.maxAttempts else {
+                    let stop = failure.type == RuntimeError.Types.invalidPlan ? "invalid_plan" : "planner_error"
+                    return .failure(Ending(stoppedBy: stop, error: failure))
+                }
+                attempt += 1
+            }
+        }
     }
 
     /// Looks at the journal every poll interval while the runner waits on its planner, analyzer
