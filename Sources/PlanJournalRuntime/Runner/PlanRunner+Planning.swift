@@ -181,9 +181,9 @@ extension PlanRunner {
         return .success(proposal)
     }
 
-    /// The planner's proposal; a retryable failure (a program that crashed) gets the call asked
-    /// again, up to `maxAttempts` times in all, before it ends the run. The calls of failures are
-    /// journaled.
+    /// The planner's proposal; a `cmd:` planner that ended (crashed) while asked is started and
+    /// asked again, up to `maxAttempts` times in all, before it ends the run (an HTTP planner's
+    /// retries are its client's). The calls of failures are journaled.
     private func proposal(for request: PlanningRequest, deadline: RunDeadline, recorder: RunRecorder) async throws
         -> PlannerAnswer
     {
@@ -195,7 +195,7 @@ extension PlanRunner {
                 if let ending = Ending.interrupted(by: error) { return .failure(ending) }
                 let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
                 for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
-                guard failure.retryable, !failure.adapterUnusable, attempt < options.maxAttempts else {
+                guard failure.type == "subprocess", failure.retryable, attempt < options.maxAttempts else {
                     let stop = failure.type == RuntimeError.Types.invalidPlan ? "invalid_plan" : "planner_error"
                     return .failure(Ending(stoppedBy: stop, error: failure))
                 }
