@@ -196,7 +196,7 @@ import Testing
         let text = try await planj("run", "--goal", "g", "--planner", "cmd:python3 " + script, "--executor", "demo", "--quiet")
         #expect(text.status == 1)
         #expect(text.stdout.contains("failed (stopped by planner_error)"))
-        #expect(text.stdout.contains("error: subprocess: python3 \(script) exited with status 3"), "\(text.stdout)")
+        #expect(text.stdout.contains("error: subprocess: planner (python3 \(script)) exited with status 3"), "\(text.stdout)")
         let json = try await planj("run", "--goal", "g", "--planner", "cmd:python3 " + script, "--executor", "demo", "--json")
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let error = object?["error"] as? [String: Any]

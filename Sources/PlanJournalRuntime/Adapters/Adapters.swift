@@ -81,7 +81,7 @@ public struct Adapters: Sendable {
             case .judge: throw RuntimeError("usage", "the demo has no judge: use cmd: or openai:")
             }
         case .command(let words):
-            adapter = try SubprocessAgent(arguments: words, directory: directory)
+            adapter = try SubprocessAgent(arguments: words, directory: directory, role: "\(role)")
         case .openAI(let model, let baseURL):
             let client = OpenAIClient(model: model, baseURL: baseURL, settings: http)
             switch role {

@@ -8,12 +8,14 @@ import Synchronization
 final class RestartingChannel: Sendable {
     private let arguments: [String]
     private let directory: String?
+    private let role: String?
     private let current: Mutex<SubprocessChannel>
 
-    init(arguments: [String], directory: String? = nil) throws {
+    init(arguments: [String], directory: String? = nil, role: String? = nil) throws {
         self.arguments = arguments
         self.directory = directory
-        current = Mutex(try SubprocessChannel(arguments: arguments, directory: directory))
+        self.role = role
+        current = Mutex(try SubprocessChannel(arguments: arguments, directory: directory, role: role))
     }
 
     /// ``SubprocessChannel/call(_:_:)`` on the running program, started again first if it ended.
@@ -45,7 +47,7 @@ final class RestartingChannel: Sendable {
             SubprocessChannel.report("\(ending): starting it again")
             // One that closed its output may still run.
             channel.stopInBackground()
-            channel = try SubprocessChannel(arguments: arguments, directory: directory)
+            channel = try SubprocessChannel(arguments: arguments, directory: directory, role: role)
             return channel
         }
     }

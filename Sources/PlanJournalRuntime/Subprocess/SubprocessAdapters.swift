@@ -6,9 +6,10 @@ public struct SubprocessAgent: Planner, Executor, Reviewer, GoalAnalyzer {
     public let name: String
     let channel: RestartingChannel
 
-    /// Starts the program, in `directory` when one is given.
-    public init(arguments: [String], directory: String? = nil) throws {
-        channel = try RestartingChannel(arguments: arguments, directory: directory)
+    /// Starts the program, in `directory` when one is given; `role` (`planner`, `executor`…)
+    /// names it in notes and errors.
+    public init(arguments: [String], directory: String? = nil, role: String? = nil) throws {
+        channel = try RestartingChannel(arguments: arguments, directory: directory, role: role)
         name = "cmd:" + arguments.joined(separator: " ")
     }
 
@@ -124,7 +125,7 @@ public struct SubprocessTool: Tool {
     /// Starts the program, in `directory` when one is given.
     public init(name: String, arguments: [String], directory: String? = nil) throws {
         self.name = name
-        channel = try RestartingChannel(arguments: arguments, directory: directory)
+        channel = try RestartingChannel(arguments: arguments, directory: directory, role: "tool \(name)")
     }
 
     public func call(_ args: JSONValue) async throws -> ToolOutput {

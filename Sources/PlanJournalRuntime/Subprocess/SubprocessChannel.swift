@@ -34,13 +34,14 @@ public final class SubprocessChannel: Sendable {
     }
 
     /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments, in `directory`
-    /// when one is given.
+    /// when one is given. Notes and errors name it by its command line, after `role` (`executor`,
+    /// `tool search`) when one is given.
     /// - Throws: ``RuntimeError`` `usage` when there is no such program or it cannot be started.
-    public init(arguments: [String], directory: String? = nil) throws {
+    public init(arguments: [String], directory: String? = nil, role: String? = nil) throws {
         guard let program = arguments.first else { throw RuntimeError("usage", "cmd: needs a program") }
         let ending = RuntimeError("subprocess", "planj is ending: no program is started")
         guard !Self.closed.withLock({ $0 }) else { throw ending }
-        commandLine = arguments.joined(separator: " ")
+        commandLine = role.map { "\($0) (\(arguments.joined(separator: " ")))" } ?? arguments.joined(separator: " ")
         process = try SpawnedProcess(
             executable: try ProgramLocator.locate(program, from: directory), arguments: arguments, directory: directory)
         Self.live.withLock { $0[ObjectIdentifier(self)] = WeakChannel(self) }
