@@ -760,6 +760,12 @@ import Testing
             let appended = try await planj("--journal", journal, "append", stdin: text)
             #expect(appended.status == 1 && appended.stdout.contains("separated by carriage returns alone"), "\(appended.stdout)")
         }
+        // Pretty-printed JSON (JSON.stringify(e, null, 2), json.dumps(e, indent=2)) is told to be written compact.
+        let pretty = "{\n  \"run\": \"cr\",\n  \"seq\": 1\n}\n"
+        let ingested = try await planj("--journal", journal, "ingest", "-", stdin: pretty)
+        #expect(ingested.status != 0 && ingested.stderr.contains("each event must be one line"), "\(ingested.stderr)")
+        let appended = try await planj("--journal", journal, "append", stdin: pretty)
+        #expect(appended.status == 1 && appended.stdout.contains("each event must be one line"), "\(appended.stdout)")
     }
 
     /// A demo pace that could not be waited for (nan, huge, negative) is refused before a run starts.

@@ -85,7 +85,7 @@ extension Planj {
                         var error =
                             thrown.code == .conflict
                             ? explained(thrown, line: line, in: journal)
-                            : thrown.code == .syntax ? ParsedLine.carriageReturnsAlone(line) ?? thrown : thrown
+                            : thrown.code == .syntax ? ParsedLine.carriageReturnsAlone(line) ?? Self.advised(thrown, line) : thrown
                         // A line that does not parse says its run and seq when it still shows them, as ingest's do.
                         if error.context.run == nil { error.context.run = ParsedLine.salvageRunID(line) }
                         if error.context.seq == nil { error.context.seq = ParsedLine.salvageSeq(line) }
@@ -138,6 +138,14 @@ extension Planj {
             return JournalError(
                 .invalidEvent, "seq jumps from \(head) to \(event.seq): seq must be continuous",
                 context: .init(run: event.run, seq: event.seq, field: "seq"))
+        }
+
+        /// A syntax error with advice for a line that opens an object and ends there (pretty JSON).
+        private static func advised(_ error: JournalError, _ line: [UInt8]) -> JournalError {
+            guard let advice = ParsedLine.openedObjectOnly(line) else { return error }
+            var advised = error
+            advised.message += advice
+            return advised
         }
 
         struct Ack: Encodable {

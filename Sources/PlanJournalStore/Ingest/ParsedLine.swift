@@ -48,6 +48,9 @@ package enum ParsedLine: Sendable {
                 error.context.seq = salvageSeq(line)
                 return .invalid(error, line: number, run: salvageRunID(line))
             }
+            if error.code == .syntax, let opened = openedObjectOnly(line) {
+                return .invalid(JournalError(.syntax, error.message + opened), line: number, run: nil)
+            }
             if unterminated && error.code == .syntax {
                 return .torn(.init(line: number, bytes: line.count, run: salvageRunID(line), reason: error.message))
             }
@@ -56,6 +59,16 @@ package enum ParsedLine: Sendable {
             if error.context.seq == nil { error.context.seq = salvageSeq(line) }
             return .invalid(error, line: number, run: error.context.run ?? salvageRunID(line))
         }
+    }
+
+    /// Advice for a line that opens an object and ends there (`{`, or `{"run": "r1",`): pretty-
+    /// printed JSON, whose events span several lines; `nil` for other lines.
+    package static func openedObjectOnly(_ line: [UInt8]) -> String? {
+        let text = line.drop(while: LineBuffer.isWhitespace)
+        guard text.first == UInt8(ascii: "{"), let last = text.last(where: { !LineBuffer.isWhitespace($0) }),
+            last == UInt8(ascii: "{") || last == UInt8(ascii: ",")
+        else { return nil }
+        return " (each event must be one line: JSON written pretty, over several lines, is not JSON Lines; write it compact)"
     }
 
     /// The run id of a line that does not parse, when the line still shows one: a `"run"` key of
