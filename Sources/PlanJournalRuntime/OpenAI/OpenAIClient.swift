@@ -112,15 +112,13 @@ public struct OpenAIClient: Sendable {
             // The function-calling API before tool calls, which some servers still speak.
             calls = [ToolCall(id: name, name: name, arguments: Self.arguments(legacy["arguments"]), isFunctionCall: true)]
         }
-        let price = settings.price(of: model) ?? reply["model"]?.stringValue.flatMap { settings.prices[$0] }
-        let cost = usage.flatMap { usage in price?.cost(input: usage.input, output: usage.output) }
         let record = ModelCall(
-            model: reply["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model, purpose: purpose, prompt: .array(messages),
+            model: servedModel(reply), purpose: purpose, prompt: .array(messages),
             // The text when there is some; else the whole message (its tool calls, its reasoning).
             response: content.flatMap { $0.isEmpty ? nil : JSONValue.string($0) } ?? message,
             inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0,
             latencyMs: Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15,
-            costUSD: cost, finishReason: finishReason, usageReported: usage != nil)
+            costUSD: cost(of: usage, reply: reply), finishReason: finishReason, usageReported: usage != nil)
         let history = Self.historyMessage(content: message["content"], calls: calls)
         return Reply(
             message: message, historyMessage: history, content: content, toolCalls: calls, finishReason: finishReason,
@@ -178,9 +176,8 @@ public struct OpenAIClient: Sendable {
         // The answer is journaled all the same (as what went wrong, with any usage it reports).
         let usage = Self.usage(parsed?["usage"])
         let call = ModelCall(
-            model: parsed?["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model, purpose: purpose,
-            response: .record(["error": .string(failure)]), inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0,
-            costUSD: usage.flatMap { usage in settings.price(of: model)?.cost(input: usage.input, output: usage.output) },
+            model: servedModel(parsed), purpose: purpose, response: .record(["error": .string(failure)]),
+            inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0, costUSD: cost(of: usage, reply: parsed),
             usageReported: usage != nil)
         throw RuntimeError("bad_reply", failure, retryable: true, calls: [call])
     }
@@ -198,6 +195,20 @@ public struct OpenAIClient: Sendable {
         if parsed != nil { return "JSON" + type + ": " + start }
         return "text that is not JSON" + type + ": " + start
     }
+
+    /// The model a reply names (as the server calls it: `gpt-4o-2024-08-06`), else the one asked.
+    private func servedModel(_ reply: JSONValue?) -> String {
+        reply?["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model
+    }
+
+    /// What `usage` costs at the price of the model asked, else of the one the reply names;
+    /// `nil` when either is unknown.
+    private func cost(of usage: (input: Int64, output: Int64)?, reply: JSONValue?) -> Double? {
+        guard let usage, let price = settings.price(of: model) ?? reply?["model"]?.stringValue.flatMap({ settings.prices[$0] })
+        else { return nil }
+        return price.cost(input: usage.input, output: usage.output)
+    }
+
     /// The tokens a reply's `usage` counts (`prompt_tokens` and `completion_tokens`, or
     /// `input_tokens` and `output_tokens`; a count that is no whole number of 0 or more is 0);
     /// `nil` when the server did not count them.
