@@ -67,7 +67,7 @@ final class SpawnedProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         if let directory {
             guard let addChdir = Self.addChdir, addChdir(&actions, directory) == 0 else {
-                close(toChild[0]); close(toChild[1]); close(fromChild[0]); close(fromChild[1])
+                for fd in toChild + fromChild { close(fd) }
                 throw RuntimeError("subprocess", "cannot start \(executable) in \(directory)")
             }
         }
@@ -107,17 +107,17 @@ final class SpawnedProcess: Sendable {
         output = FileHandle(fileDescriptor: fromChild[0], closeOnDealloc: true)
     }
 
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later; Swift's Glibc module does
+    /// not declare it), looked up once.
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map {
+        unsafeBitCast($0, to: AddChdir.self)
+    }
+
     /// This process's environment, with `PYTHONUNBUFFERED=1` unless it sets that: a Python agent
     /// that prints its reply without `flush=True` would otherwise hold it in its buffer (a pipe
     /// is not a terminal) and planj would wait for it for ever.
-    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later; Swift's Glibc module does
-    /// not declare it), looked up once.
-    private static let addChdir: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(
-            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
-    }()
-
     static func environment() -> [String] {
         var entries: [String] = []
         var k = 0
