@@ -39,6 +39,8 @@ extension RuntimeError {
         public static let runCancelled = "run_cancelled"
         /// The run to resume has completed.
         public static let alreadyCompleted = "already_completed"
+        /// A `cmd:` program ended, or could not be started or written to.
+        public static let subprocess = "subprocess"
         /// The OTLP collector could not be reached or refused the export (exit status 8).
         public static let otlpExport = "otlp_export"
     }

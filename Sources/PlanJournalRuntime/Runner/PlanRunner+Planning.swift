@@ -195,7 +195,7 @@ extension PlanRunner {
                 if let ending = Ending.interrupted(by: error) { return .failure(ending) }
                 let failure = (error as? RuntimeError) ?? RuntimeError("planner_error", "\(error)")
                 for call in failure.calls { try await recorder.record(call, stepID: nil, actor: "planner") }
-                guard failure.type == "subprocess", failure.retryable, attempt < options.maxAttempts else {
+                guard failure.type == RuntimeError.Types.subprocess, failure.retryable, attempt < options.maxAttempts else {
                     let stop = failure.type == RuntimeError.Types.invalidPlan ? "invalid_plan" : "planner_error"
                     return .failure(Ending(stoppedBy: stop, error: failure))
                 }
