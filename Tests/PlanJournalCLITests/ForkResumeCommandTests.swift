@@ -19,6 +19,24 @@ import Testing
         return p
     }
 
+    /// An executor that answers `<prefix>:<step>`, noting each step in `ran-here` where it runs;
+    /// the first time it gets step total (no `stalled` file there yet), it hangs until planj is gone.
+    private static func stallingAgent(answering prefix: String) -> String {
+        """
+        import json, os, sys, time
+        for line in sys.stdin:
+            r = json.loads(line)
+            step = r["params"]["step"]["id"]
+            open("ran-here", "a").write(step + "\\n")
+            if step == "total" and not os.path.exists("stalled"):
+                open("stalled", "w").close()
+                parent = os.getppid()
+                while os.getppid() == parent: time.sleep(0.05)
+                os._exit(0)
+            print(json.dumps({"id": r["id"], "result": {"output": "\(prefix):" + step}}), flush=True)
+        """
+    }
+
     /// Whether an event of `run` matching `found` appears within 30 s.
     private func wait(for run: String, in j: Journal, _ found: (JournalEvent) -> Bool) async throws -> Bool {
         for _ in 0..<1500 {
@@ -33,21 +51,7 @@ import Testing
     /// written) still finds it, and the program's own relative paths too.
     @Test func aRunResumedElsewhereStartsItsProgramsWhereItStarted() async throws {
         let s = try PlanjSandbox("planj-resume-elsewhere")
-        // Answers "A:<step>", writing where it runs; the first time it gets step total, it hangs
-        // until planj is gone.
-        let agent = """
-            import json, os, sys, time
-            for line in sys.stdin:
-                r = json.loads(line)
-                step = r["params"]["step"]["id"]
-                open("ran-here", "a").write(step + "\\n")
-                if step == "total" and not os.path.exists("stalled"):
-                    open("stalled", "w").close()
-                    parent = os.getppid()
-                    while os.getppid() == parent: time.sleep(0.05)
-                    os._exit(0)
-                print(json.dumps({"id": r["id"], "result": {"output": "A:" + step}}), flush=True)
-            """
+        let agent = Self.stallingAgent(answering: "A")
         try agent.write(toFile: s.path("agent.py"), atomically: true, encoding: .utf8)
         let p = try PlanjBinary.process(
             ["--journal", s.journal, "run", "--goal", "one two three four", "--planner", self.agent, "--executor", "cmd:python3 agent.py",
@@ -71,19 +75,7 @@ import Testing
     /// The fork goes on with the replay's executor (not its parent's), and its duration is its own.
     @Test func aKilledForkResumesWithTheReplaysExecutor() async throws {
         let s = try PlanjSandbox("planj-fork-resume")
-        // Answers "B:<step>"; the first time it gets step total, it hangs until planj is gone.
-        let other = """
-            import json, os, sys, time
-            for line in sys.stdin:
-                r = json.loads(line)
-                step = r["params"]["step"]["id"]
-                if step == "total" and not os.path.exists('\(s.path("stalled"))'):
-                    open('\(s.path("stalled"))', 'w').close()
-                    parent = os.getppid()
-                    while os.getppid() == parent: time.sleep(0.05)
-                    os._exit(0)
-                print(json.dumps({"id": r["id"], "result": {"output": "B:" + step}}), flush=True)
-            """
+        let other = Self.stallingAgent(answering: "B")
         try other.write(toFile: s.path("other.py"), atomically: true, encoding: .utf8)
         let original = try await s.planj(
             "run", "--goal", "one two three four", "--planner", agent, "--executor", agent, "--run-id", "orig", "--quiet")
