@@ -193,8 +193,8 @@ class Handler(BaseHTTPRequestHandler):
         if n <= args.fail_first:
             return self.send(args.fail_status, {"error": {"message": "rate limited" if args.fail_status == 429 else "unavailable"}},
                              {"Retry-After": "0"})
-        if args.dialect == "strict":
-            refusal = strict_refusal(body)
+        if args.dialect in ("strict", "thinking"):
+            refusal = strict_refusal(body) if args.dialect == "strict" else thinking_refusal(body)
             if refusal:
                 return self.send(400, {"error": {"message": refusal, "type": "invalid_request_error"}})
         if n <= args.error_first:
@@ -223,6 +223,10 @@ class Handler(BaseHTTPRequestHandler):
             message = functions(message)
         elif args.dialect == "strict":
             message = strict(message)
+        elif args.dialect == "thinking":
+            message = dict(message, reasoning_content="I should call the tool." if message.get("tool_calls") else "")
+            for call in message.get("tool_calls") or []:
+                call["extra_content"] = {"google": {"thought_signature": "SIG-" + call["id"]}}
         finish = args.finish_reason or ("tool_calls" if message.get("tool_calls")
                                         else "function_call" if message.get("function_call") else "stop")
         reply = {
@@ -258,6 +262,18 @@ def strict_refusal(body):
     return None
 
 
+def thinking_refusal(body):
+    """What DeepSeek's thinking mode or Gemini 3 would answer 400 about in `body`, or None."""
+    for i, m in enumerate(body.get("messages", [])):
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            if "reasoning_content" not in m:
+                return f"Missing reasoning_content field in the assistant message at message index {i}"
+            for call in m["tool_calls"]:
+                if ((call.get("extra_content") or {}).get("google") or {}).get("thought_signature") != "SIG-" + call.get("id", ""):
+                    return "Function call is missing a thought_signature in functionCall parts."
+    return None
+
+
 def strict(message):
     """The message as Groq (a reasoning field) and Ollama (content "" beside tool calls) shape it,
     with a second call and no call ids, as Gemini's endpoint sends them."""
@@ -277,6 +293,8 @@ def sse(reply):
     reason with the usage, then [DONE]."""
     message = reply["choices"][0]["message"]
     chunks = [{"role": "assistant"}]
+    if "reasoning_content" in message:
+        chunks.append({"reasoning_content": message["reasoning_content"]})
     text = message.get("content")
     if isinstance(text, str):
         chunks += [{"content": text[i:i + 10]} for i in range(0, len(text), 10)]
@@ -287,8 +305,11 @@ def sse(reply):
             # Each call whole in one chunk, without its index (Gemini's endpoint, some proxies).
             chunks.append({"tool_calls": [{k: v for k, v in call.items() if k != "index"}]})
             continue
-        chunks.append({"tool_calls": [{"index": i, "id": call.get("id"), "type": "function",
-                                       "function": {"name": call["function"]["name"], "arguments": arguments[:half]}}]})
+        first = {"index": i, "id": call.get("id"), "type": "function",
+                 "function": {"name": call["function"]["name"], "arguments": arguments[:half]}}
+        if "extra_content" in call:
+            first["extra_content"] = call["extra_content"]
+        chunks.append({"tool_calls": [first]})
         chunks.append({"tool_calls": [{"index": i, "function": {"arguments": arguments[half:]}}]})
     out = b": a comment line\n\n"
     for delta in chunks:
@@ -334,10 +355,12 @@ def main():
     p.add_argument("--require-key")
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--error-first", type=int, default=0)
-    p.add_argument("--dialect", choices=["openai", "variant", "functions", "strict"], default="openai",
+    p.add_argument("--dialect", choices=["openai", "variant", "functions", "strict", "thinking"], default="openai",
                    help="strict: refuses what Groq and Gemini refuse (assistant messages with fields beyond the "
                         "standard ones, additionalProperties in a tool's parameters, a tool result naming no call) "
-                        "and replies as they may: two tool calls without ids, content \"\", a reasoning field")
+                        "and replies as they may: two tool calls without ids, content \"\", a reasoning field; "
+                        "thinking: as DeepSeek's thinking mode and Gemini 3, replies with reasoning_content and each tool "
+                        "call's extra_content (a thought signature), and refuses a tool-call turn sent back without them")
     p.add_argument("--no-usage", action="store_true", help="replies without usage")
     p.add_argument("--fail-status", type=int, default=429, help="the status of the --fail-first replies")
     p.add_argument("--malformed-plan", action="store_true")

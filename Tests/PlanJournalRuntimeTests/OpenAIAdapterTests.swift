@@ -242,6 +242,17 @@ import Testing
         #expect(withCalls.count == 3 && withCalls.allSatisfy { $0.data("response")?["tool_calls"]?.arrayValue?.count == 2 })
     }
 
+    /// DeepSeek's thinking mode refuses a tool-call turn sent back without its `reasoning_content`,
+    /// Gemini 3 one without each call's `extra_content` (its thought signature): the fake's
+    /// thinking dialect refuses the same, and both go back, streamed or not.
+    @Test(arguments: ["json", "sse"])
+    func whatThinkingServersAskToGetBackGoesBack(format: String) async throws {
+        let server = try FakeOpenAIServer(["--model", "think-m", "--dialect", "thinking", "--reply-format", format])
+        let (result, events) = try await explainWAL(with: OpenAIClient(model: "think-m", baseURL: server.baseURL, settings: settings()))
+        #expect(result.status == "succeeded", "\(result.error?.message ?? "")")
+        #expect(events.filter { $0.kind == "call.tool" }.count == 3)
+    }
+
     /// A server that does not count tokens leaves `usage` out of the call: unknown, not 0.
     @Test func aReplyWithoutUsageGetsNoUsageAndNoCost() async throws {
         let server = try FakeOpenAIServer(["--no-usage"])

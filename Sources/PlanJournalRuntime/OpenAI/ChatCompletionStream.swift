@@ -27,6 +27,8 @@ struct ChatCompletionStream {
         var id: String?
         var name = ""
         var arguments = ""
+        /// Gemini's `extra_content` (a thought signature), to go back with the call.
+        var extraContent: JSONValue?
     }
 
     /// Whether `bytes` (after any byte order mark) look like an event stream: they open with a
@@ -87,6 +89,7 @@ struct ChatCompletionStream {
             let index = call["index"]?.int64Value.map { Int($0) } ?? indexOfUnindexed(call)
             var parts = toolCalls[index] ?? ToolCallParts()
             if let id = call["id"]?.stringValue { parts.id = id }
+            if let extra = call["extra_content"], extra != .null { parts.extraContent = extra }
             parts.name += call["function"]?["name"]?.stringValue ?? ""
             parts.arguments += call["function"]?["arguments"]?.stringValue ?? ""
             toolCalls[index] = parts
@@ -136,6 +139,7 @@ struct ChatCompletionStream {
                             .record([
                                 "id": .string(parts.id ?? "call_\(index)"), "type": .string("function"),
                                 "function": .record(["name": .string(parts.name), "arguments": .string(parts.arguments)]),
+                                "extra_content": parts.extraContent,
                             ])
                         })))
         }

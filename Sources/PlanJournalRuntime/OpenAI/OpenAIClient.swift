@@ -30,8 +30,9 @@ public struct OpenAIClient: Sendable {
         /// The assistant message as the server sent it.
         public var message: JSONValue
         /// The assistant message to send back in the next request of a tool loop: its role, content
-        /// and calls in the standard fields only (strict servers refuse the others, such as
-        /// `reasoning`), each call with an id and its arguments as a string.
+        /// and calls in the standard fields (each call with an id and its arguments as a string),
+        /// and the fields servers ask to get back (``echoedFields``); no other field, as strict
+        /// servers (Groq) refuse them.
         public var historyMessage: JSONValue
         public var content: String?
         public var toolCalls: [ToolCall]
@@ -66,6 +67,8 @@ public struct OpenAIClient: Sendable {
         /// Whether the server asked with the older `function_call` field instead of `tool_calls`
         /// (its result then goes back as a `function` message, not a `tool` message).
         public var isFunctionCall = false
+        /// The call's `extra_content`, which Gemini asks to get back with it (its thought signature).
+        public var extraContent: JSONValue?
 
         /// The message that gives the model this call's result.
         public func resultMessage(_ content: String) -> JSONValue {
@@ -106,7 +109,8 @@ public struct OpenAIClient: Sendable {
             guard let name = call["function"]?["name"]?.stringValue else { return nil }
             // An id the server left out is made up, each call's its own (its result names it).
             let id = call["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "call_\(k)"
-            return ToolCall(id: id, name: name, arguments: Self.arguments(call["function"]?["arguments"]))
+            return ToolCall(
+                id: id, name: name, arguments: Self.arguments(call["function"]?["arguments"]), extraContent: call["extra_content"])
         }
         if calls.isEmpty, let legacy = message["function_call"], let name = legacy["name"]?.stringValue {
             // The function-calling API before tool calls, which some servers still speak.
@@ -119,7 +123,7 @@ public struct OpenAIClient: Sendable {
             inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0,
             latencyMs: Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15,
             costUSD: cost(of: usage, reply: reply), finishReason: finishReason, usageReported: usage != nil)
-        let history = Self.historyMessage(content: message["content"], calls: calls)
+        let history = Self.historyMessage(message, calls: calls)
         return Reply(
             message: message, historyMessage: history, content: content, toolCalls: calls, finishReason: finishReason,
             call: record, discarded: discarded)
@@ -220,21 +224,29 @@ public struct OpenAIClient: Sendable {
         return (max(input?.int64Value ?? 0, 0), max(output?.int64Value ?? 0, 0))
     }
 
-    /// The assistant message of a reply as it goes back to the server in a tool loop (see
-    /// ``Reply/historyMessage``).
-    static func historyMessage(content: JSONValue?, calls: [ToolCall]) -> JSONValue {
-        var message: [JSONValue.Member] = [.init("role", .string("assistant")), .init("content", content ?? .null)]
+    /// The fields of an assistant message beyond the standard ones that go back in a tool loop,
+    /// as the servers that send them require: DeepSeek's thinking mode refuses a tool-call turn
+    /// without its `reasoning_content`, and Gemini 3 one without its `extra_content` (the
+    /// thought signature, also kept on each call).
+    static let echoedFields = ["reasoning_content", "extra_content"]
+
+    /// The assistant message `sent` as it goes back to the server in a tool loop, with `calls`
+    /// (see ``Reply/historyMessage``).
+    static func historyMessage(_ sent: JSONValue, calls: [ToolCall]) -> JSONValue {
+        var message: [JSONValue.Member] = [.init("role", .string("assistant")), .init("content", sent["content"] ?? .null)]
+        for field in echoedFields { if let value = sent[field] { message.append(.init(field, value)) } }
         if let call = calls.first, call.isFunctionCall {
             message.append(
                 .init("function_call", .record(["name": .string(call.name), "arguments": .string(call.arguments)])))
         } else if !calls.isEmpty {
-            let sent: [JSONValue] = calls.map { call in
+            let echoed: [JSONValue] = calls.map { call in
                 .record([
                     "id": .string(call.id), "type": .string("function"),
                     "function": .record(["name": .string(call.name), "arguments": .string(call.arguments)]),
+                    "extra_content": call.extraContent,
                 ])
             }
-            message.append(.init("tool_calls", .array(sent)))
+            message.append(.init("tool_calls", .array(echoed)))
         }
         return .object(message)
     }
