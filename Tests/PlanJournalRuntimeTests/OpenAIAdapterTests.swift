@@ -359,14 +359,20 @@ import Testing
         #expect(reply.content == "fake-model did \u{FFFD}\u{FFFD} a")
     }
 
-    /// vLLM and other FastAPI servers answer with an error object of their own shape.
-    @Test func aVLLMErrorObjectIsNamed() async throws {
+    /// vLLM and other FastAPI servers answer with an error object of their own shape; one with a
+    /// 4xx code is the request's fault, and not asked again.
+    @Test func aVLLMErrorObjectIsNamedAndItsBadRequestNotRetried() async throws {
         let server = try FakeOpenAIServer(["--reply-format", "vllm-error"])
+        var s = settings()
+        s.retries = 3
         await #expect {
-            _ = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: settings()).chat([message], purpose: "test")
+            _ = try await OpenAIClient(model: "m", baseURL: server.baseURL, settings: s).chat([message], purpose: "test")
         } throws: { error in
-            (error as? RuntimeError)?.message.contains("answered with an error: This model's maximum context length is 4096 tokens") == true
+            let e = error as? RuntimeError
+            return e?.message.contains("answered with an error: This model's maximum context length is 4096 tokens") == true
+                && e?.retryable == false && e?.calls.count == 1
         }
+        #expect(try server.requests().count == 1)
     }
 
     /// A model that refuses fails its step saying what it said, and is not asked again.

@@ -41,6 +41,19 @@ import Testing
         }
     }
 
+    /// With several calls waiting, such a reply could answer any of them: they all fail.
+    @Test(.timeLimit(.minutes(1))) func aReplyWithoutAnIDFailsEveryCallWaiting() async throws {
+        let program = "import sys, time\nsys.stdin.readline(); sys.stdin.readline(); time.sleep(0.2)\nprint('{\"result\": 1}', flush=True)\ntime.sleep(30)"
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", program])
+        async let a: Result<JSONValue, any Error> = { do { return .success(try await channel.call("plan", .record([:]))) } catch { return .failure(error) } }()
+        async let b: Result<JSONValue, any Error> = { do { return .success(try await channel.call("plan", .record([:]))) } catch { return .failure(error) } }()
+        for result in await [a, b] {
+            guard case .failure(let error) = result else { Issue.record("a call got an answer"); continue }
+            #expect((error as? RuntimeError)?.message.contains("did not answer calls 1, 2 with their ids") == true, "\(error)")
+        }
+        channel.stop()
+    }
+
     @Test func aProgramThatExitsFailsTheCallsWaitingOnIt() async throws {
         let channel = try SubprocessChannel(arguments: ["python3", "-c", "import sys; sys.stdin.readline(); sys.exit(7)"])
         await #expect {

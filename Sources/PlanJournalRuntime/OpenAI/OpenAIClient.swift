@@ -170,8 +170,13 @@ public struct OpenAIClient: Sendable {
         // Some servers and proxies answer 2xx with an error object, or (vLLM and other FastAPI
         // servers) are one: {"object": "error", "message": ...}.
         let failure: String
+        var retryable = true
         if let error = parsed?["error"] ?? (parsed?["object"]?.stringValue == "error" ? parsed : nil) {
             failure = "\(model)@\(baseURL) answered with an error: \(error["message"]?.stringValue ?? error.stringValue ?? "\(error)")"
+            // One that says it is the request's fault (vLLM's 400 for a prompt over the context
+            // length) comes again for the same request.
+            let code = error["code"]?.int64Value ?? error["code"]?.stringValue.flatMap { Int64($0) }
+            if let code, (400..<500).contains(code), ![408, 409, 429].contains(code) { retryable = false }
         } else {
             var what = Self.describe(body, contentType: contentType, isStream: isStream, parsed: parsed)
             if parsed == nil, let syntaxError { what += " (\(syntaxError))" }
@@ -183,7 +188,7 @@ public struct OpenAIClient: Sendable {
             model: servedModel(parsed), purpose: purpose, response: .record(["error": .string(failure)]),
             inputTokens: usage?.input ?? 0, outputTokens: usage?.output ?? 0, costUSD: cost(of: usage, reply: parsed),
             usageReported: usage != nil)
-        throw RuntimeError("bad_reply", failure, retryable: true, calls: [call])
+        throw RuntimeError("bad_reply", failure, retryable: retryable, calls: [call])
     }
 
     /// What a 2xx body that is not a chat completion is, in words, with its start.
@@ -303,7 +308,8 @@ public struct OpenAIClient: Sendable {
 
     /// Sends with retries; returns what `read` makes of the body of the first 2xx reply it accepts
     /// (a retryable ``RuntimeError`` from `read` is retried like a 5xx), how long that attempt
-    /// took, and the calls of the errors `read` threw before (thrown with the last failure).
+    /// took, and the calls of the errors `read` threw before (thrown with the last failure, and
+    /// with one `read` throws that is not retryable).
     private func send<T>(
         to endpoint: OpenAIEndpoint, headers: [(String, String)], body: [UInt8], read: (HTTPReply) throws -> T
     ) async throws -> (T, latency: Duration, discarded: [ModelCall]) {
@@ -323,7 +329,7 @@ public struct OpenAIClient: Sendable {
                 if (200..<300).contains(reply.status) {
                     do {
                         return (try read(reply), attemptStarted.duration(to: .now), discarded)
-                    } catch var error as RuntimeError where error.retryable {
+                    } catch var error as RuntimeError {
                         discarded += error.calls
                         error.calls = []
                         failure = error

@@ -125,23 +125,24 @@ extension SubprocessChannel {
         }
     }
 
-    /// A reply whose id no request had (`what`): when one call waits, it is surely that call's,
-    /// which fails saying so (it would wait for ever); with several, they are named in a note.
+    /// A reply whose id no request had (`what`): it answers one of the calls waiting, which
+    /// cannot tell which, so they all fail saying so (they would wait for ever).
     static func misaddressed(_ what: String, _ shared: Shared, _ commandLine: String) {
-        let waiting: (ids: [Int], only: CheckedContinuation<JSONValue, any Error>?) = shared.state.withLock { s in
-            let ids = s.pending.keys.sorted()
-            guard ids.count == 1 else { return (ids, nil) }
-            s.starts[ids[0]] = nil
-            return (ids, s.pending.removeValue(forKey: ids[0]))
+        let waiting: [(Int, CheckedContinuation<JSONValue, any Error>)] = shared.state.withLock { s in
+            s.starts.removeAll()
+            defer { s.pending.removeAll() }
+            return s.pending.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
-        if let only = waiting.only {
-            only.resume(
+        guard !waiting.isEmpty else {
+            notify(commandLine, what + " (ignored; no call waits: a reply must carry its request's \"id\")")
+            return
+        }
+        let ids = waiting.map { String($0.0) }.joined(separator: ", ")
+        let calls = waiting.count == 1 ? "call \(ids) with its id" : "calls \(ids) with their ids"
+        for (_, continuation) in waiting {
+            continuation.resume(
                 throwing: RuntimeError(
-                    "subprocess_error",
-                    "\(commandLine) did not answer call \(waiting.ids[0]) with its id: \(what) (a reply must carry its request's \"id\")"))
-        } else {
-            let calls = waiting.ids.isEmpty ? "no call waits" : "calls \(waiting.ids.map(String.init).joined(separator: ", ")) wait"
-            notify(commandLine, what + " (ignored; \(calls): a reply must carry its request's \"id\")")
+                    "subprocess_error", "\(commandLine) did not answer \(calls): \(what) (a reply must carry its request's \"id\")"))
         }
     }
 
