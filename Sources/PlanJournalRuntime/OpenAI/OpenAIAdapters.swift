@@ -124,7 +124,12 @@ public struct OpenAIExecutor: Executor {
                         retryable: true)
                 }
                 // The answer without the model's reasoning (the call keeps the whole reply).
-                return StepAnswer(output: PlanReply.withoutReasoning(content).trimmingCharacters(in: .whitespacesAndNewlines))
+                let answer = PlanReply.withoutReasoning(content).trimmingCharacters(in: .whitespacesAndNewlines)
+                if answer.isEmpty && content.contains("<think>") {
+                    throw RuntimeError(
+                        "bad_reply", "\(name) replied with reasoning only (a <think> section and no answer after it)", retryable: true)
+                }
+                return StepAnswer(output: answer)
             }
             messages.append(reply.historyMessage)
             for call in reply.toolCalls {
