@@ -18,6 +18,19 @@ import Testing
         return Array("@\(events.count) \(lines.count)\n".utf8) + lines
     }
 
+    /// The journal of `t` opened again with `log` as its append log, which it cannot all replay:
+    /// the journal and its warning, once the warning's kept copy of the log is checked (it holds
+    /// `log` as it was) and removed.
+    private func opened(_ t: TemporaryJournal, withLog log: [UInt8]) throws -> (Journal, warning: String) {
+        try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let reopened = try t.reopen()
+        let warning = try #require(reopened.unreplayedAppends)
+        let kept = try #require(warning.components(separatedBy: "is kept in ").last)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(log))
+        try? FileManager.default.removeItem(atPath: kept)
+        return (reopened, warning)
+    }
+
     @Test func aLogLeftByAWriterThatDiedIsReplayedWhenTheJournalOpens() async throws {
         let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
         let run = try RunBuilder.complete(run: "a", steps: 3)
@@ -63,14 +76,9 @@ import Testing
         var damaged = record(run.events[4..<6])
         damaged[damaged.firstIndex(of: UInt8(ascii: "{"))!] = UInt8(ascii: "x")
         let log = record(run.events[2..<4]) + damaged + record(run.events[6..<8])
-        try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
-        let reopened = try t.reopen()
+        let (reopened, warning) = try opened(t, withLog: log)
         #expect(try reopened.events(of: "a").map(\.bytes) == run.events[0..<4].map(\.bytes))
-        let warning = try #require(reopened.unreplayedAppends)
         #expect(warning.contains("could not be added to the journal (record 2 does not parse; run a seq 7-8"), "\(warning)")
-        let kept = try #require(warning.components(separatedBy: "is kept in ").last)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(log))
-        try? FileManager.default.removeItem(atPath: kept)
         // Replayed once: the next opening has nothing to say.
         #expect(try t.reopen().unreplayedAppends == nil)
     }
@@ -91,14 +99,9 @@ import Testing
         let parsed = try #require(AppendLogFormat.parse(changed, count: changed.count).records.first)
         #expect(try parsed.lines.map { try JournalEvent(canonical: $0).seq } == [5, 6] && !parsed.intact)
         let log = first + changed + AppendLogFormat.record(of: Array(run.events[4..<6]))
-        try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
-        let reopened = try t.reopen()
+        let (reopened, warning) = try opened(t, withLog: log)
         #expect(try reopened.events(of: "a").map(\.bytes) == run.events[0..<6].map(\.bytes))
-        let warning = try #require(reopened.unreplayedAppends)
         #expect(warning.contains("could not be added to the journal (record 2 fails its checksum)"), "\(warning)")
-        let kept = try #require(warning.components(separatedBy: "is kept in ").last)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: kept)) == Data(log))
-        try? FileManager.default.removeItem(atPath: kept)
         #expect(try reopened.verify().ok)
     }
 
