@@ -42,11 +42,17 @@ public enum ChildProcess {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
-        try p.run()
+        // Told by Foundation's own monitor, not `waitUntilExit()` (see `Process.exited()`).
+        let group = DispatchGroup()
+        group.enter()
+        p.terminationHandler = { _ in group.leave() }
+        do { try p.run() } catch {
+            p.terminationHandler = nil
+            throw error
+        }
         let process = Unchecked(p)
         return await withCheckedContinuation { continuation in
             let streams = Streams()
-            let group = DispatchGroup()
             group.enter()
             DispatchQueue.global().async {
                 streams.stdout = out.fileHandleForReading.readDataToEndOfFile()
@@ -65,7 +71,6 @@ public enum ChildProcess {
                 try? input.fileHandleForWriting.close()
             }
             group.notify(queue: .global()) {
-                process.value.waitUntilExit()
                 continuation.resume(
                     returning: Result(
                         status: process.value.terminationStatus, stdout: String(decoding: streams.stdout, as: UTF8.self),

@@ -49,7 +49,7 @@ public final class LoopbackScript {
 
     deinit {
         try? stdin.close()
-        process.waitUntilExit()
+        process.exitedBlocking()
         try? FileManager.default.removeItem(atPath: logPath)
     }
 }

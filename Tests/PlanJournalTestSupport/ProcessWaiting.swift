@@ -5,15 +5,22 @@ import Foundation
 /// threads (two on a 2-core machine), and the other tests' timers and tasks wait behind it.
 extension Process {
     /// Waits until the process has exited; its termination status.
+    ///
+    /// Polls `isRunning` rather than calling `waitUntilExit()`: on Linux that publishes the
+    /// waiting thread's run loop in an unsynchronized property the process-monitor thread reads,
+    /// and tests that waited on many processes at once crashed in it (SIGSEGV).
     @discardableResult
     public func exited() async -> Int32 {
-        let process = UncheckedProcess(self)
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.value.waitUntilExit()
-                continuation.resume(returning: process.value.terminationStatus)
-            }
+        while isRunning {
+            // A cancelled task's sleep returns at once; it still waits without spinning.
+            if (try? await Task.sleep(for: .milliseconds(5))) == nil { usleep(5_000) }
         }
+        return terminationStatus
+    }
+
+    /// Waits until the process has exited, blocking the calling thread (for `deinit`s).
+    public func exitedBlocking() {
+        while isRunning { usleep(2_000) }
     }
 }
 
@@ -33,10 +40,4 @@ extension Pipe {
             DispatchQueue.global().async { continuation.resume(returning: handle.availableData) }
         }
     }
-}
-
-/// A `Process`, used from one dispatch block at a time.
-private struct UncheckedProcess: @unchecked Sendable {
-    let value: Process
-    init(_ value: Process) { self.value = value }
 }
