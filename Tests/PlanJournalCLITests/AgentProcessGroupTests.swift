@@ -72,8 +72,8 @@ import Testing
     @Test func ctrlCStopsTheAgentsAndTheirChildren() async throws {
         let (p, _) = try await startedRun("interrupted")
         let pids = try await pids("planner") + pids("executor")
-        defer { pids.forEach { kill($0, SIGKILL) } }
-        kill(p.processIdentifier, SIGINT)
+        defer { pids.forEach { ProcessTable.kill($0, ifItRuns: ["agent.py", "sleep"]) } }
+        p.signal(SIGINT)
         await p.exited()
         #expect(p.terminationStatus == 1)
         for pid in pids { #expect(hasEnded(pid), "process \(pid) still runs") }
@@ -84,8 +84,8 @@ import Testing
     @Test func aSecondCtrlCKillsStubbornAgentsAndTheirChildren() async throws {
         let (p, errors) = try await startedRun("quit", environment: ["STUBBORN": "1"])
         let pids = try await pids("planner") + pids("executor")
-        defer { pids.forEach { kill($0, SIGKILL) } }
-        kill(p.processIdentifier, SIGINT)
+        defer { pids.forEach { ProcessTable.kill($0, ifItRuns: ["agent.py", "sleep"]) } }
+        p.signal(SIGINT)
         // Once planj has taken the first.
         var said = ""
         while !said.contains("Ctrl-C again") {
@@ -93,7 +93,7 @@ import Testing
             try #require(!chunk.isEmpty, "planj ended: \(said)")
             said += String(decoding: chunk, as: UTF8.self)
         }
-        kill(p.processIdentifier, SIGINT)
+        p.signal(SIGINT)
         await p.exited()
         #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGINT)
         for pid in pids { #expect(hasEnded(pid), "process \(pid) still runs") }

@@ -87,7 +87,7 @@ import Testing
         let deadline = ContinuousClock.now + limit
         while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
+            p.signal(SIGKILL)
             await p.exited()
             killAgents()
             return nil
@@ -100,6 +100,6 @@ import Testing
     /// Kills the agents a killed planj left behind (in process groups of their own).
     func killAgents() {
         let pids = (try? String(contentsOfFile: sandbox.path("agents.pid"), encoding: .utf8)) ?? ""
-        for pid in pids.split(separator: "\n").compactMap({ pid_t($0) }) { kill(pid, SIGKILL) }
+        for pid in pids.split(separator: "\n").compactMap({ pid_t($0) }) { ProcessTable.kill(pid, ifItRuns: ["agent.py"]) }
     }
 }

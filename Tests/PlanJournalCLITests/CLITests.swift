@@ -564,7 +564,7 @@ import Testing
         }
         while p.isRunning && !holdsCopy() { try await Task.sleep(for: .milliseconds(10)) }
         #expect(p.isRunning)
-        kill(p.processIdentifier, SIGINT)
+        p.signal(SIGINT)
         await p.exited()
         try? input.fileHandleForWriting.close()
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
@@ -813,7 +813,7 @@ import Testing
         let line = #"{"run":"cut","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"#
         input.fileHandleForWriting.write(Data((line + "\n").utf8))
         try await Task.sleep(for: .milliseconds(500))
-        kill(ingest.processIdentifier, signal)
+        ingest.signal(signal)
         while ingest.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         let stderr = String(decoding: await errors.readAll(), as: UTF8.self)
         #expect(ingest.terminationStatus == status, "\(stderr)")

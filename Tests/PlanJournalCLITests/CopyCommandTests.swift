@@ -223,7 +223,7 @@ import Testing
         while Date() < deadline, p.isRunning, ((try? FileManager.default.attributesOfItem(atPath: dest + "-wal")[.size] as? Int) ?? 0) < 200_000 {
             try await Task.sleep(for: .milliseconds(10))
         }
-        kill(p.processIdentifier, SIGKILL)
+        p.signal(SIGKILL)
         await p.exited()
         #expect(p.terminationReason == .uncaughtSignal, "the copy ended before it was killed")
         let partial = try await runs(dest)

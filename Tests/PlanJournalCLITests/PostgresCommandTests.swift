@@ -226,7 +226,8 @@ import Testing
         while ended.isEmpty {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 Issue.record("the ingest took no run lock (running: \(process.isRunning)): \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
-                process.terminate()
+                // Not once it has ended: its pid may be another process's by then.
+                if process.isRunning { process.terminate() }
                 return
             }
             let r = try await ChildProcess.run(

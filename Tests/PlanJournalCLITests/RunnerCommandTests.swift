@@ -319,13 +319,17 @@ import Testing
             } == true
             if !stalled { try await Task.sleep(for: .milliseconds(20)) }
         }
-        #expect(stalled)
+        if !stalled {
+            // The callers signal the process: not once it has ended (its pid may be another's).
+            if p.isRunning { p.terminate() }
+            try #require(stalled, "the run's second step never started")
+        }
         return (p, errors)
     }
 
     @Test func aKilledRunIsFinishedByResumeWithEveryStepCompletedOnce() async throws {
         let p = try await stalledRun("killed").process
-        kill(p.processIdentifier, SIGKILL)
+        p.signal(SIGKILL)
         await p.exited()
         let j = try Journal(path: journal)
         #expect(try j.state(of: "killed").endedAt == nil)
@@ -343,7 +347,7 @@ import Testing
     /// with its agent programs stopped; Ctrl-C is what cancels a run.
     @Test(.timeLimit(.minutes(1))) func sigtermLeavesTheRunResumable() async throws {
         let (p, errors) = try await stalledRun("termed")
-        kill(p.processIdentifier, SIGTERM)
+        p.signal(SIGTERM)
         await p.exited()
         // (Read to its end: an agent left running would hold it open.)
         let stderr = String(decoding: await errors.readAll(), as: UTF8.self)

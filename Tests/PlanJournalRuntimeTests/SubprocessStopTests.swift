@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import PlanJournalTestSupport
 @testable import PlanJournalRuntime
 import Testing
 
@@ -23,8 +24,8 @@ import Testing
         let child = try #require(try await channel.call("plan", .record([:]))["child"]?.int64Value)
         let program = channel.pid
         let unblock = {
-            kill(pid_t(child), SIGKILL)
-            kill(program, SIGKILL)
+            ProcessTable.kill(pid_t(child), ifItRuns: ["sleep"])
+            ProcessTable.kill(program, ifItRuns: ["python3"])
         }
         defer { unblock() }
         let request = JSONValue.record(["text": .string(String(repeating: "x", count: 300_000))])
@@ -63,7 +64,7 @@ import Testing
         ])
         _ = try await channel.call("ping", .record([:]))
         let child = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        defer { kill(child, SIGKILL) }
+        defer { ProcessTable.kill(child, ifItRuns: ["sleep"]) }
         channel.stop(grace: .milliseconds(100))
         #expect(channel.ending?.contains("exited with status 0") == true, "\(channel.ending ?? "")")
         #expect(Self.hasEnded(child), "the program's child still runs")
@@ -82,7 +83,7 @@ import Testing
             """
         let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
         let child = pid_t(try #require(try await channel.call("plan", .record([:]))["child"]?.int64Value))
-        defer { kill(child, SIGKILL) }
+        defer { ProcessTable.kill(child, ifItRuns: ["sleep"]) }
         channel.stop(grace: .milliseconds(100))
         #expect(channel.ending?.contains("was killed by signal 9") == true)
         #expect(Self.hasEnded(child), "the program's child still runs")

@@ -18,6 +18,13 @@ extension Process {
         return terminationStatus
     }
 
+    /// Sends `signal` to the process while it runs; nothing once it has ended: its pid may be
+    /// another process's by then (pids are reused, soon on a machine whose pid_max is 32768), and
+    /// a stray SIGTERM ended another test's `planj` as it started.
+    public func signal(_ signal: Int32) {
+        if isRunning { kill(processIdentifier, signal) }
+    }
+
     /// Waits until the process has exited, blocking the calling thread (for `deinit`s).
     public func exitedBlocking() {
         while isRunning { usleep(2_000) }
@@ -38,6 +45,20 @@ extension Pipe {
         let handle = fileHandleForReading
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: handle.availableData) }
+        }
+    }
+}
+
+/// Processes known by pid only (written to a file by an agent, or told in a reply).
+public enum ProcessTable {
+    /// Sends `signal` to `pid` if a process with that pid still runs a command line holding one
+    /// of `words`: a test cleaning up after processes that should have ended must not signal
+    /// another process that has their pid by now.
+    public static func kill(_ pid: pid_t, _ signal: Int32 = SIGKILL, ifItRuns words: [String]) {
+        guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return }
+        let arguments = line.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if arguments.contains(where: { argument in words.contains { argument.contains($0) } }) {
+            Glibc.kill(pid, signal)
         }
     }
 }
