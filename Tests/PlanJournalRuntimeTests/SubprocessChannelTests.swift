@@ -27,6 +27,27 @@ import Testing
         #expect(rb["echo"]?.stringValue == "two")
     }
 
+    /// Log lines that quote messages are not replies: text before a JSON object naming an id (the
+    /// call's, or one never sent), text that names an id but is no JSON, and the request itself
+    /// written back are noted and skipped; the call gets its real reply.
+    @Test(.timeLimit(.minutes(1))) func logLinesThatQuoteMessagesAreNotReplies() async throws {
+        let program = #"""
+            import json, sys
+            line = sys.stdin.readline()
+            r = json.loads(line)
+            print("INFO got " + line.strip(), flush=True)
+            print('INFO {"id": %d, "result": {"cut' % r["id"], flush=True)
+            print('{"id": 42, "result": {"cut', flush=True)
+            print(line.strip(), flush=True)
+            print(json.dumps({"id": r["id"], "result": {"ok": True}}), flush=True)
+            sys.stdin.read()
+            """#
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", program])
+        let result = try await channel.call("plan", .record(["goal": .string("g")]))
+        #expect(result["ok"]?.boolValue == true, "\(result)")
+        channel.stop()
+    }
+
     /// A reply with no id, an id that is no number, or an id no request had, cannot be a late
     /// answer: the one call waiting fails saying so, instead of waiting for ever.
     @Test(.timeLimit(.minutes(1)), arguments: [#"{"result": {"ok": 1}}"#, #"{"id": "abc", "result": 1}"#, #"{"id": 99999, "result": 1}"#])

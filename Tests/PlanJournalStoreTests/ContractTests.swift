@@ -60,6 +60,27 @@ import Testing
         #expect(plain.rejected.first?.message.contains("Unicode") == false)
     }
 
+    /// A kind written with escapes (`run.c\u006fmpleted`, as a serializer that escapes letters
+    /// writes it) is the kind it spells for every reader, as it is for validation: read back, the
+    /// event is a known kind, kept as written, and the fold ends the run.
+    @Test func aKindWrittenWithEscapesIsTheKindItSpells() throws {
+        let t = try TemporaryJournal()
+        let lines = [
+            #"{"run":"r","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.st\u0061rted","data":{"goal":"g"}}"#,
+            #"{"run":"r","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"plan.proposed","data":{"version":1,"steps":[{"id":"a"}]}}"#,
+            #"{"run":"r","seq":3,"ts":"2026-11-24T10:00:02Z","kind":"step.started","data":{"step_id":"a"}}"#,
+            #"{"run":"r","seq":4,"ts":"2026-11-24T10:00:03Z","kind":"step.completed","data":{"step_id":"a","output":"x"}}"#,
+            #"{"run":"r","seq":5,"ts":"2026-11-24T10:00:04Z","kind":"run.c\u006fmpleted","data":{"status":"succeeded"}}"#,
+        ]
+        let report = try t.journal.ingest(text: lines.joined(separator: "\n") + "\n")
+        #expect(report.rejected.isEmpty, "\(report.rejected)")
+        let events = try t.reopen().events(of: "r")
+        #expect(events.map(\.knownKind) == [.runStarted, .planProposed, .stepStarted, .stepCompleted, .runCompleted])
+        #expect(events.last?.jsonLine.contains(#""kind":"run.c\u006fmpleted""#) == true)
+        let state = try t.journal.state(of: "r")
+        #expect(state.status == "succeeded" && state.endedAt != nil)
+    }
+
     /// Text with a NUL (a goal, say) is stored whole in the catalog, not cut at the NUL as a C
     /// string would be.
     @Test func aNULInsideTextIsKeptInTheCatalog() throws {

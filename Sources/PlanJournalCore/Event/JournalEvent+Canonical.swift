@@ -83,7 +83,11 @@ package struct CanonicalLineReader {
                         known = k
                         kind = k.rawValue
                     } else {
-                        kind = JSONString.decode(buffer, value)
+                        // Not spelt as a known kind: it may still be one written with escapes
+                        // (`run.c\u006fmpleted`), which validation took as the kind it means.
+                        let decoded = JSONString.decode(buffer, value)
+                        kind = decoded
+                        known = EventKind(rawValue: decoded)
                     }
                 case 5 where CanonicalScan.equals(s, key, "actor"):
                     if s[value.lowerBound] == UInt8(ascii: "\"") { actor = JSONString.decode(buffer, value) }

@@ -25,6 +25,8 @@ enum ReplyLine {
         let text = Array(String(decoding: line, as: UTF8.self).utf8)
         do {
             let value = try JSONValue(parsing: text)
+            // A request written back (echoed, or logged as it came) is not its reply.
+            if value["method"] != nil && value["result"] == nil && value["error"] == nil { return .other }
             return id(of: value["id"]).map { .reply(id: $0, value) } ?? .other
         } catch {
             if let lenient = withoutNonFiniteNumbers(text), let value = try? JSONValue(parsing: lenient),
@@ -32,9 +34,15 @@ enum ReplyLine {
             {
                 return .replyWithNonFiniteNumbers(id: id, value)
             }
-            guard let id = salvagedID(text) else { return .other }
+            // Only a line that is an object from its start may be a reply cut or garbled; text
+            // before it (`INFO sent {"id": 3, ...`) makes it a log line.
+            guard text.first(where: { !Self.isWhitespace($0) }) == UInt8(ascii: "{"), let id = salvagedID(text) else { return .other }
             return .unreadable(id: id, "\(error)")
         }
+    }
+
+    private static func isWhitespace(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n")
     }
 
     /// The id as sent, or as a string of it or a number with a fraction of zero (JSON-RPC

@@ -174,7 +174,11 @@ extension SubprocessChannel {
             s.starts[id] = nil
             return s.pending.removeValue(forKey: id)
         }) else {
-            if id >= shared.state.withLock({ $0.nextID }) || id < 1 {
+            if reply == nil {
+                // Text that names an id but is no JSON (a log line quoting a message, say) answers
+                // nothing for certain: it fails no call.
+                notify(commandLine, "stdout line \(lineNumber) is not a reply, and no call waits for id \(id) (ignored)")
+            } else if id >= shared.state.withLock({ $0.nextID }) || id < 1 {
                 misaddressed("stdout line \(lineNumber) answers id \(id), which no request had", shared, commandLine)
             } else {
                 // A late answer to a call that stopped waiting (cancelled, timed out).
