@@ -337,6 +337,24 @@ import Testing
         #expect(piped.stdout.contains("wipe \u{FFFD}\\[2J now"))
     }
 
+    /// A conflict and an invalid run in one ingest give 4 whatever their order, in one file or
+    /// across files: a script can branch on it.
+    @Test func aConflictAndAnInvalidRunExitWithFourInEitherOrder() async throws {
+        let run = try RunBuilder.complete(run: "held", steps: 2)
+        try run.jsonl.write(toFile: directory + "/held.jsonl", atomically: true, encoding: .utf8)
+        #expect(try await planj("--journal", journal, "ingest", "held.jsonl").status == 0)
+        let changed = run.events.map(\.jsonLine)[0].replacingOccurrences(of: "\"goal\":\"", with: "\"goal\":\"other ") + "\n"
+        let invalid = "{\"run\":\"bad\",\"seq\":2}\n"
+        try changed.write(toFile: directory + "/conflict.jsonl", atomically: true, encoding: .utf8)
+        try invalid.write(toFile: directory + "/invalid.jsonl", atomically: true, encoding: .utf8)
+        try (changed + invalid).write(toFile: directory + "/both.jsonl", atomically: true, encoding: .utf8)
+        try (invalid + changed).write(toFile: directory + "/both-reversed.jsonl", atomically: true, encoding: .utf8)
+        for files in [["conflict.jsonl", "invalid.jsonl"], ["invalid.jsonl", "conflict.jsonl"], ["both.jsonl"], ["both-reversed.jsonl"]] {
+            let r = try await PlanjBinary.run(["--journal", journal, "ingest"] + files, in: directory)
+            #expect(r.status == 4, "\(files): \(r.stderr)")
+        }
+    }
+
     @Test func severalFilesAreIngestedInTurnAndARunMayContinueAcrossThem() async throws {
         let run = try RunBuilder.complete(run: "rotated", steps: 4)
         let lines = run.events.map { $0.jsonLine + "\n" }

@@ -83,6 +83,25 @@ import Testing
         #expect(try t.reopen().unreplayedAppends == nil)
     }
 
+    /// A log kept aside is named by every `verify` (not only in the warning of the command that
+    /// opened the journal), until it is removed.
+    @Test func verifyNamesAKeptLogUntilItIsRemoved() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        var damaged = record(run.events[2..<4])
+        damaged[damaged.firstIndex(of: UInt8(ascii: "{"))!] = UInt8(ascii: "x")
+        try Data(damaged).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        _ = try t.reopen()
+        for _ in 0..<2 {
+            let report = try t.reopen().verify()
+            #expect(report.keptAppendLogs.count == 1 && report.keptAppendLogs[0].hasPrefix(t.path + "-pjlog.unreplayed-"), "\(report)")
+            #expect(try t.reopen().verify(run: "a").keptAppendLogs.count == 1)
+        }
+        try FileManager.default.removeItem(atPath: try #require(try t.reopen().keptAppendLogs().first))
+        #expect(try t.reopen().verify().keptAppendLogs.isEmpty)
+    }
+
     /// A byte of a record changed where the lines stay valid events (a letter of the actor) fails
     /// the record's checksum: it is not replayed as if the writer had written it, and said. The
     /// records after it are replayed when they can be.

@@ -26,6 +26,28 @@ import Testing
         Dictionary(uniqueKeysWithValues: try j.runs(status: nil, limit: nil).map { ($0.id, $0.headHash) })
     }
 
+    /// A run the source holds damaged is reported and skipped with its fork; the runs after it
+    /// are still copied (a nightly backup must not stop at it), and copying again does the same.
+    @Test func aDamagedRunOfTheSourceIsSkippedAndTheOthersCopied() async throws {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(chunkBytes: 2048))
+        for id in ["a", "b", "c"] {
+            let run = try RunBuilder.complete(run: id, steps: 3, payloadBytes: 40)
+            _ = try await t.journal.append(run.events, to: id, expecting: .noRun)
+        }
+        _ = try t.journal.fork("b", at: 4, as: "b-fork")
+        try StoredEventTamperer.flipMiddleByte(
+            ofChunk: "SELECT c.cid, c.body FROM chunks c JOIN runs r ON r.rid = c.rid WHERE r.id = 'b' ORDER BY c.cid", in: t.path)
+        let source = try t.reopen()
+        let destination = try TemporaryJournal()
+        for _ in 0..<2 {
+            let report = try await JournalCopier(from: source, to: destination.journal).copy()
+            #expect(report.unreadable.map(\.run) == ["b"] && report.unreadable.first?.code == "journal.corrupt", "\(report)")
+            #expect(report.runsSkipped.sorted() == ["b", "b-fork"] && !report.ok)
+            #expect(Set(try destination.journal.runs().map(\.id)) == ["a", "c"])
+        }
+        #expect(try destination.journal.verify().ok)
+    }
+
     @Test func aPJLFileCarriesForksAndSealsBackIntoAJournal() async throws {
         let (t, key) = try await makeSource()
         let file = t.directory + "/all.pjl"

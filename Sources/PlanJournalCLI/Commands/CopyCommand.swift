@@ -23,7 +23,10 @@ extension Planj {
                 stopped. A run that differs between SOURCE and DEST (another
                 event at some seq) is a conflict: it is reported with the
                 first differing seq and left as it is, the other runs are
-                still copied, and the exit status is 4.
+                still copied, and the exit status is 4. A run the source
+                holds damaged (see `planj verify`) is reported and skipped,
+                with its forks; the others are still copied, and the exit
+                status is 6.
 
                 Into a .pjl file, the selected runs go into one file, written
                 whole or not at all: an LZ4 frame of JSON Lines that
@@ -100,19 +103,31 @@ extension Planj {
             }
         }
 
-        /// Prints conflicts, the summary line and the JSON report; throws exit status 4 on a conflict.
+        /// Prints conflicts and damaged runs, the summary line and the JSON report; throws exit status 6 when
+        /// a run of the source is damaged, else 4 on a conflict.
         private func finish(_ report: CopyReport) throws {
             for c in report.conflicts {
                 Output.error("planj: conflict: " + c.error.description)
+            }
+            for u in report.unreadable {
+                Output.error("planj: copy: run \(u.run)\(u.seq.map { " seq \($0)" } ?? ""): not copied, the source cannot read it: \(u.message)")
             }
             if json { Output.json(report) }
             var text = "copied \(Output.count(report.runsCopied.count, "run")) (\(Output.count(report.eventsWritten, "event"))"
             if report.sealsWritten > 0 { text += ", \(Output.count(report.sealsWritten, "seal"))" }
             text += ") from \(Journal.displayName(source)) to \(Journal.displayName(destination))"
             if !report.runsAlreadyThere.isEmpty { text += "; \(report.runsAlreadyThere.count) already there" }
-            if !report.runsSkipped.isEmpty { text += "; \(report.runsSkipped.count) skipped (conflict)" }
+            if !report.runsSkipped.isEmpty {
+                let why = [
+                    report.conflicts.isEmpty ? nil : Output.count(report.conflicts.count, "conflict"),
+                    report.unreadable.isEmpty ? nil : "\(report.unreadable.count) damaged in the source",
+                ].compactMap { $0 }.joined(separator: ", ")
+                text += "; \(report.runsSkipped.count) skipped (\(why))"
+            }
             text += String(format: " (%.2f s)", report.seconds)
             Output.error(text)
+            // Damage (6) before conflicts (4): the source needs looking at.
+            if !report.unreadable.isEmpty { throw ExitCode(JournalError.Code.corrupt.exitStatus) }
             if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
         }
     }

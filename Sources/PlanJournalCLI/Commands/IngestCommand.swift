@@ -77,7 +77,8 @@ extension Planj {
                             do {
                                 try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
                             } catch {
-                                failure = failure ?? (error as? ExitCode) ?? .failure
+                                let code = ((error as? ExitCode) ?? .failure).rawValue
+                                failure = ExitCode(IngestCommandSupport.severest([code] + (failure.map { [$0.rawValue] } ?? [])))
                             }
                         }
                         if several && !json { Output.error(total.summary(files: files.count)) }
@@ -97,6 +98,14 @@ extension Planj {
 
 /// What `ingest` and `import` share: progress and the closing report.
 enum IngestCommandSupport {
+    /// The exit status of an ingest or import that rejected runs with `statuses`, whatever their
+    /// order: a conflict (4) before invalid input (3), as the journal holds other data than the
+    /// input; then the first.
+    static func severest(_ statuses: [Int32]) -> Int32 {
+        let conflict = JournalError.Code.conflict.exitStatus
+        return statuses.contains(conflict) ? conflict : statuses.first ?? 1
+    }
+
     /// `PLANJOURNAL_INGEST_GROUP_BYTES` sets ``IngestOptions/groupBytes`` (0: a transaction per
     /// file) and `PLANJOURNAL_INGEST_BUFFERED_BYTES` ``IngestOptions/bufferedBytes``, for tests,
     /// the crash harness and benchmarks.
@@ -227,8 +236,8 @@ enum IngestCommandSupport {
                         + "land in 1970; multiply by 1000000 or 1000, or write an RFC 3339 time")
             }
         }
-        if let first = report.rejected.first {
-            throw ExitCode(first.error(source: report.source).code.exitStatus)
+        if !report.rejected.isEmpty {
+            throw ExitCode(severest(report.rejected.map { $0.error(source: report.source).code.exitStatus }))
         }
     }
 }

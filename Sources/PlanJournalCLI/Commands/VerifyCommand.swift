@@ -46,6 +46,11 @@ extension Planj {
                 if json {
                     Output.json(report)
                 } else {
+                    for copy in report.keptAppendLogs {
+                        Output.error(
+                            "planj: note: \(copy) is an append log kept aside because some of its records could not be added "
+                                + "to the journal: it may hold acknowledged appends the journal lacks; look at it, then remove it")
+                    }
                     for p in report.problems {
                         Output.error(
                             "planj: verify: \(Journal.displayName(global.journalPath))\(p.run.isEmpty ? "" : ": run \(p.run)")\(p.seq.map { " seq \($0)" } ?? ""): [\(p.code)] \(p.message)")

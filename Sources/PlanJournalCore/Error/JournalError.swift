@@ -101,6 +101,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// Whether this reports stored bytes that are damaged (``Code/corrupt``, ``Code/chainBroken``).
+    public var isDamage: Bool { code == .corrupt || code == .chainBroken }
+
     /// One line: where, then what: `journal.sqlite: line 2: run r-bad seq 3: data.step_id: ...`.
     public var description: String {
         var parts: [String] = []

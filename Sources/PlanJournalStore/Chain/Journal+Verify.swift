@@ -1,3 +1,4 @@
+import Foundation
 import PlanJournalCore
 import Synchronization
 
@@ -16,6 +17,12 @@ public struct VerifyReport: Sendable, Codable, Hashable {
     /// Every failed check: damage to the file itself first, then each run's. A run's event checks
     /// stop at its first missing, damaged or changed event; its seals are still checked.
     public var problems: [Problem] = []
+
+    /// Copies of the journal's append log kept aside because some of their records could not be
+    /// replayed (``Journal/unreplayedAppends`` said so when it happened): they may hold
+    /// acknowledged appends the journal lacks, or only a record a crash cut short. Not a problem
+    /// of the stored bytes, so ``ok`` does not count them; listed until they are removed.
+    public var keptAppendLogs: [String] = []
 
     /// Whether every check passed.
     public var ok: Bool { problems.isEmpty }
@@ -81,8 +88,10 @@ extension Journal {
                 }
             }
         }
+        let kept = keptAppendLogs()
         return reports.withLock { parts in
             var total = VerifyReport(problems: fileProblems)
+            total.keptAppendLogs = kept
             for part in parts {
                 total.runs += part.runs
                 total.events += part.events
@@ -93,6 +102,17 @@ extension Journal {
             }
             return total
         }
+    }
+
+    /// The copies of this journal's append log kept aside because some of their records could not
+    /// be replayed (`<journal>-pjlog.unreplayed-*`); none for PostgreSQL.
+    func keptAppendLogs() -> [String] {
+        guard !JournalBackend.isPostgres(path) else { return [] }
+        let log = AppendLog.path(journalPath: JournalFileName.resolved(path))
+        let directory = (log as NSString).deletingLastPathComponent
+        let prefix = (log as NSString).lastPathComponent + ".unreplayed-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        return names.filter { $0.hasPrefix(prefix) }.sorted().map { directory.isEmpty ? $0 : directory + "/" + $0 }
     }
 
     /// SQLite's own check of the whole file: every page, and every index against its table. The

@@ -8,7 +8,8 @@ public struct CopyReport: Sendable, Codable, Hashable {
     /// Runs the destination already held whole (the source's head seq and hash, perhaps with
     /// events after them).
     public var runsAlreadyThere: [String] = []
-    /// Runs not copied because of a conflict (see ``conflicts``).
+    /// Runs not copied because of a conflict (see ``conflicts``) or because the source cannot
+    /// read them (see ``unreadable``), and the forks of those runs.
     public var runsSkipped: [String] = []
     /// Events appended to the destination.
     public var eventsWritten: Int64 = 0
@@ -16,13 +17,27 @@ public struct CopyReport: Sendable, Codable, Hashable {
     public var eventsAlreadyThere: Int64 = 0
     /// Seals newly stored in the destination.
     public var sealsWritten: Int = 0
-    /// One entry per skipped run.
+    /// One entry per run skipped for a conflict (or for its parent's skip).
     public var conflicts: [Conflict] = []
+    /// One entry per run the source holds damaged (`journal.corrupt`, `journal.chain_broken`).
+    public var unreadable: [Unreadable] = []
     /// Wall time in seconds.
     public var seconds: Double = 0
 
     /// Whether every selected run is now in the destination.
-    public var ok: Bool { conflicts.isEmpty }
+    public var ok: Bool { conflicts.isEmpty && unreadable.isEmpty }
+
+    /// A run of the source that cannot be read whole.
+    public struct Unreadable: Sendable, Codable, Hashable {
+        /// The run not copied.
+        public var run: String
+        /// Where the damage is, when known.
+        public var seq: Int64?
+        /// What is damaged, for people.
+        public var message: String
+        /// The error's code (`journal.corrupt`, `journal.chain_broken`).
+        public var code: String
+    }
 
     /// Why a run was not copied.
     public struct Conflict: Sendable, Codable, Hashable {

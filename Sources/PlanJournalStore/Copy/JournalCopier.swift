@@ -95,12 +95,30 @@ public struct JournalCopier {
                 report.runsSkipped.append(run.id)
                 report.conflicts.append(
                     .init(run: run.id, seq: error.context.seq, message: error.message))
+            } catch where error.isDamage && sourceCannotRead(run) {
+                // A damaged run of the source: the others are still copied (a nightly copy must
+                // not stop backing up every run after it).
+                failed.insert(ExactString(run.id))
+                report.runsSkipped.append(run.id)
+                report.unreadable.append(.init(run: run.id, seq: error.context.seq, message: error.message, code: error.code.name))
             }
         }
         options.progress?(CopyProgress(runsDone: runs.count, runsTotal: runs.count, eventsWritten: report.eventsWritten, run: nil))
         let d = clock.now - started
         report.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         return report
+    }
+
+    /// Whether the source fails to read `run` whole (its events or its seals): the damage an
+    /// error of the copy named is the source's, not the destination's.
+    private func sourceCannotRead(_ run: RunSummary) -> Bool {
+        do throws(JournalError) {
+            try source.forEachEvent(of: run.id, from: 1, to: run.events) { _ in }
+            _ = try source.seals(of: run.id)
+            return false
+        } catch {
+            return error.isDamage
+        }
     }
 
     /// Copies one run whose parent (if any) is already in the destination.
