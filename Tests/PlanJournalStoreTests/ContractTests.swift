@@ -81,6 +81,21 @@ import Testing
         #expect(state.status == "succeeded" && state.endedAt != nil)
     }
 
+    /// Files that each start with a byte order mark, concatenated (`cat a.jsonl b.jsonl`), carry
+    /// one into the middle of the input: it is skipped at the start of any line, as at the
+    /// start of the input, and the events read back without it.
+    @Test func aByteOrderMarkStartingAnyLineIsSkipped() throws {
+        let t = try TemporaryJournal()
+        let bom = "\u{FEFF}"
+        let text = bom + #"{"run":"bm","seq":1,"ts":"2026-11-24T10:00:00Z","kind":"run.started","data":{"goal":"g"}}"# + "\r\n"
+            + bom + #"{"run":"bm","seq":2,"ts":"2026-11-24T10:00:01Z","kind":"note","data":{}}"# + "\r\n"
+        let report = try t.journal.ingest(text: text)
+        #expect(report.rejected.isEmpty && report.eventsWritten == 2, "\(report.rejected)")
+        #expect(try t.journal.events(of: "bm").allSatisfy { $0.jsonLine.hasPrefix("{") })
+        let appended = try JournalEvent(parsing: bom + #"{"run":"bm","seq":3,"ts":"2026-11-24T10:00:02Z","kind":"note","data":{}}"#)
+        #expect(appended.seq == 3 && appended.jsonLine.hasPrefix("{"))
+    }
+
     /// Text with a NUL (a goal, say) is stored whole in the catalog, not cut at the NUL as a C
     /// string would be.
     @Test func aNULInsideTextIsKeptInTheCatalog() throws {

@@ -204,6 +204,8 @@ import Testing
         _ = try t.journal.seal(run: "victim", with: mine)
         #expect(statuses(try t.journal.checkSeals(run: "victim", trusting: [mine.publicKey])) == [.untrustedKey, .valid])
         #expect(try t.journal.verify(run: "victim", trusting: [mine.publicKey, theirs.publicKey]).ok)
+        // Co-signed by a key not trusted: the trusted seal is what the check asks for.
+        #expect(try t.journal.verify(run: "victim", trusting: [mine.publicKey]).ok)
         // An unsealed run with trusted keys.
         #expect(statuses(try t.journal.checkSeals(run: "victim", trusting: [])) == [.valid, .valid])
     }
@@ -256,10 +258,13 @@ import Testing
         #expect(report.rejected.isEmpty)
         #expect(try fresh.journal.seals(of: "victim") == seals)
         #expect(try fresh.journal.verify(trusting: [key.publicKey, other.publicKey]).ok)
-        // With --trust, every seal must be by a trusted key: the other key's seal is named.
-        let partly = try fresh.journal.verify(trusting: [key.publicKey])
-        #expect(partly.problems.map(\.code) == [JournalError.Code.sealUntrusted.name])
-        #expect(partly.problems.first?.message.contains(other.publicKey.keyID) == true)
+        // With --trust, the run needs a seal by a trusted key; a co-signer's seal is no problem.
+        #expect(try fresh.journal.verify(trusting: [key.publicKey]).ok)
+        // Trusting neither: no trusted seal, and the keys that did seal are named.
+        let stranger = SealingKey()
+        let untrusted = try fresh.journal.verify(trusting: [stranger.publicKey])
+        #expect(untrusted.problems.map(\.code) == [JournalError.Code.sealUntrusted.name])
+        #expect(untrusted.problems.first?.message.contains(other.publicKey.keyID) == true)
         // Importing again adds nothing.
         _ = try fresh.journal.importPJL(file: file)
         #expect(try fresh.journal.seals(of: "victim").count == 2)

@@ -112,7 +112,7 @@ enum DiffText {
         var counts = "steps: \(t.same) same, \(t.differs) differ, \(t.onlyInA) only in a, \(t.onlyInB) only in b"
         if t.removedInA + t.removedInB > 0 { counts += ", \(t.removedInA) removed in a, \(t.removedInB) removed in b" }
         out.append(counts)
-        out.append(String(format: "tokens %lld vs %lld, cost $%.4f vs $%.4f", t.tokensA, t.tokensB, t.costUSDA, t.costUSDB))
+        out.append("tokens \(t.tokensA) vs \(t.tokensB), cost \(t.costUSDA.dollarText) vs \(t.costUSDB.dollarText)")
         return out.joined(separator: "\n")
     }
 }

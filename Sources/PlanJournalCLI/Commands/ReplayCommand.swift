@@ -165,7 +165,7 @@ extension Planj {
                     var line = String(format: "[%4lld] %@ %@", entry.seq, entry.kind.padding(toLength: 16, withPad: " ", startingAt: 0), entry.actor ?? "")
                     if let v = entry.planVersion { line += "  plan v\(v.from.map(String.init) ?? "-") → v\(v.to.map(String.init) ?? "-")" }
                     for (id, c) in entry.steps.sorted(by: { $0.key < $1.key }) { line += "  \(id): \(c.from ?? "-") → \(c.to ?? "-")" }
-                    line += String(format: "   (%lld tokens, $%.4f)", entry.tokens, entry.costUSD)
+                    line += "   (\(entry.tokens) tokens, \(entry.costUSD.dollarText))"
                     Output.line(line)
                 }
             }

@@ -69,7 +69,7 @@ extension Planj {
                 for r in runs {
                     table.rows.append([
                         r.id, r.status, String(r.events), r.startedAt.map { String($0.description.prefix(19)) } ?? "-",
-                        String(r.tokens), String(format: "$%.4f", r.costUSD),
+                        String(r.tokens), r.costUSD.dollarText,
                         (r.parent.map { "[fork of \($0) @\(r.forkSeq ?? 0)] " } ?? "") + (r.goal ?? ""),
                     ])
                 }

@@ -91,7 +91,7 @@ enum PlanStateText {
             table.rows.append([
                 step.id, step.status.rawValue, String(step.attempts),
                 step.durationMs.map { String(format: "%.1fs", $0 / 1000) } ?? "-",
-                String(step.tokens), String(format: "$%.4f", step.costUSD),
+                String(step.tokens), step.costUSD.dollarText,
                 step.error ?? step.outputSummary ?? "",
             ])
         }
@@ -119,9 +119,8 @@ enum PlanStateText {
         for r in s.replans { out.append("replan at seq \(r.seq): \(r.reason)") }
         let t = s.totals
         out.append(
-            String(
-                format: "totals: %lld events, %lld input + %lld output tokens, $%.4f, %d model calls, %d tool calls",
-                t.events, t.inputTokens, t.outputTokens, t.costUSD, t.modelCalls, t.toolCalls))
+            "totals: \(t.events) events, \(t.inputTokens) input + \(t.outputTokens) output tokens, \(t.costUSD.dollarText), "
+                + "\(t.modelCalls) model calls, \(t.toolCalls) tool calls")
         if let answer = s.finalAnswer { out.append("final answer: \(TextTable.clip(answer, 200))") }
         return out.joined(separator: "\n")
     }

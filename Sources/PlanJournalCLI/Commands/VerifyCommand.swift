@@ -16,9 +16,10 @@ extension Planj {
                 Seals (`planj seal`) are checked too: each seal's Ed25519 signature,
                 and that the events it covers still hash to what it signed. A broken
                 seal or an event changed after sealing is a problem (seal.broken, exit
-                status 6). With --trust KEY.pub (repeatable), each seal must also be by
-                a trusted key and each run needs a seal by one; a run that fails only
-                that (seal.untrusted) gives exit status 1.
+                status 6). With --trust KEY.pub (repeatable), each run also needs a
+                valid seal by one of those keys (seals by other keys are checked all
+                the same, and may be there too); a run that fails only that
+                (seal.untrusted) gives exit status 1.
 
                   planj verify                        every run, every stored seal
                   planj verify RUN --trust ci.key.pub RUN sealed by this key, unchanged

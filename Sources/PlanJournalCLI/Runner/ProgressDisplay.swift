@@ -35,7 +35,7 @@ final class ProgressDisplay: Sendable {
         var line = "plan v\(s.currentVersion ?? 0) · \(tally.done)/\(tally.planned) done"
         if !tally.running.isEmpty { line += " · running \(TextTable.clip(tally.running.prefix(20).joined(separator: ", "), 50))" }
         if let start = s.startedAt, let now = s.updatedAt { line += String(format: " · %.1fs", start.milliseconds(to: now) / 1000) }
-        line += String(format: " · %lld tokens · $%.4f", s.totals.tokens, s.totals.costUSD)
+        line += " · \(s.totals.tokens) tokens · " + s.totals.costUSD.dollarText
         return line
     }
 }

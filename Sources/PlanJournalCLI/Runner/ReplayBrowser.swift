@@ -64,7 +64,7 @@ struct ReplayBrowser {
         lines.append(TextTable.clip(events[k].jsonLine, 300))
         lines.append("")
         lines.append(PlanTree.render(state))
-        lines.append(String(format: "%lld tokens, $%.4f so far", entry.tokens, entry.costUSD))
+        lines.append("\(entry.tokens) tokens, \(entry.costUSD.dollarText) so far")
         lines.append(Self.help)
         Output.line(lines.joined(separator: "\n"))
     }

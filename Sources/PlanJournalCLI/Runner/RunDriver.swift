@@ -138,9 +138,8 @@ enum RunDriver {
         if let start = r.startedAt, let end = r.state.endedAt { seconds = start.milliseconds(to: end) / 1000 }
         var lines = [
             "run \(r.run): \(r.status)\(r.stoppedBy.flatMap { $0 == r.status ? nil : " (stopped by \($0))" } ?? "")",
-            String(
-                format: "  %d of %d steps completed, %d replans, %lld tokens, $%.4f, %.2fs, %lld events", done, inPlan,
-                t.replans, t.tokens, t.costUSD, seconds, t.events),
+            String(format: "  %d of %d steps completed, %d replans, %lld tokens, ", done, inPlan, t.replans, t.tokens)
+                + t.costUSD.dollarText + String(format: ", %.2fs, %lld events", seconds, t.events),
         ]
         if let error = r.error { lines.append("  error: \(error.type): \(TextTable.clip(error.message, 300))") }
         if let answer = r.finalAnswer { lines.append("  answer: \(TextTable.clip(answer.replacingOccurrences(of: "\n", with: " "), 160))") }

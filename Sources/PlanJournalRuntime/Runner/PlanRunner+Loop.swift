@@ -160,7 +160,7 @@ extension PlanRunner {
         if let budget = options.budgetUSD {
             // Staged model calls count against the budget too.
             if recorder.hasStaged { try await recorder.flush() }
-            if recorder.costUSD > budget { return .limit("budget_usd", String(format: "model calls cost more than the budget of $%.4f", budget)) }
+            if recorder.costUSD > budget { return .limit("budget_usd", "model calls cost more than the budget of \(budget.dollarText)") }
         }
         // A pass starts again after a step's approval is denied: its skip (and its dependents')
         // is journaled before anything starts, as a resumed run, which finds it denied, does.

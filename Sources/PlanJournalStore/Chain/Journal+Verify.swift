@@ -35,7 +35,7 @@ public struct VerifyReport: Sendable, Codable, Hashable {
         public var seq: Int64?
         /// `journal.corrupt`, `journal.chain_broken`, `seal.broken` (a seal's signature does not
         /// verify, or an event was changed after sealing) or `seal.untrusted` (with trusted keys: a
-        /// seal by another key, or a run with no trusted seal).
+        /// run with no sound seal by one of them, or events after the last).
         public var code: String
         /// What failed, naming the seqs concerned.
         public var message: String
@@ -255,9 +255,11 @@ extension Journal {
                 if check.seal != nil { report.seals += 1 }
                 let code: JournalError.Code
                 switch check.status {
-                case .valid: continue
+                // A sound seal by a key not trusted is no problem by itself (a run may be
+                // co-signed); a run needs one by a trusted key (`.unsealed` otherwise).
+                case .valid, .untrustedKey: continue
                 case .signatureInvalid, .changedAfterSealing: code = .sealBroken
-                case .untrustedKey, .unsealed, .unsealedTail: code = .sealUntrusted
+                case .unsealed, .unsealedTail: code = .sealUntrusted
                 }
                 report.problems.append(.init(run: row.id, seq: check.seq, code: code.name, message: check.message))
             }

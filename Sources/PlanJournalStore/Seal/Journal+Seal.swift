@@ -205,10 +205,12 @@ extension JournalReader {
         }
         if !trusted.isEmpty, !trustedSeal {
             let keys = trusted.map(\.keyID).sorted().joined(separator: ", ")
+            let others = Set(out.filter { $0.status == .untrustedKey }.compactMap { $0.seal?.keyID }).sorted()
             out.append(
                 SealCheck(
                     run: row.id, seal: nil, status: .unsealed, seq: nil,
-                    message: "the run has no seal by a trusted key (\(keys))"))
+                    message: "the run has no seal by a trusted key (\(keys))"
+                        + (others.isEmpty ? "" : "; it is sealed by \(others.joined(separator: ", ")), not trusted")))
         }
         return out
     }

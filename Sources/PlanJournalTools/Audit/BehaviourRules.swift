@@ -130,7 +130,7 @@ struct BehaviourRules {
         if let budget, s.totals.costUSD > budget {
             add(
                 .warning, "limit.budget", costCrossed?.seq, costCrossed?.dataString("step_id"),
-                String(format: "cost $%.4f exceeds the run's budget of $%.4f", s.totals.costUSD, budget))
+                "cost \(s.totals.costUSD.dollarText) exceeds the run's budget of \(budget.dollarText)")
         }
         if let maxTokens, s.totals.tokens > maxTokens {
             add(
@@ -191,7 +191,7 @@ struct BehaviourRules {
         }
         let median = Self.median(done.map(\.costUSD))
         for step in done where step.costUSD > median * policy.outlierFactor && step.costUSD - median >= policy.expensiveStepMinimumUSD {
-            add(.info, "behaviour.expensive-step", nil, step.id, String(format: "cost $%.4f against the run's median step of $%.4f", step.costUSD, median))
+            add(.info, "behaviour.expensive-step", nil, step.id, "cost \(step.costUSD.dollarText) against the run's median step of \(median.dollarText)")
         }
     }
 

@@ -65,7 +65,7 @@ public enum HTMLReport {
         let totals: [(String, String)] = [
             (elapsed, "time"),
             ("\(t.tokens)", "tokens (\(t.inputTokens) in, \(t.outputTokens) out)"),
-            (String(format: "$%.4f", t.costUSD), "cost"),
+            (t.costUSD.dollarText, "cost"),
             ("\(t.modelCalls)", "model calls"),
             ("\(t.toolCalls)", "tool calls"),
             ("\(done)/\(s.steps.count)", "steps completed"),

@@ -14,9 +14,8 @@ public enum MarkdownReport {
         }
         let t = s.totals
         out.append(
-            String(
-                format: "**Totals:** %lld events, %lld input + %lld output tokens, $%.4f, %d model calls, %d tool calls, %d replans",
-                t.events, t.inputTokens, t.outputTokens, t.costUSD, t.modelCalls, t.toolCalls, t.replans))
+            "**Totals:** \(t.events) events, \(t.inputTokens) input + \(t.outputTokens) output tokens, \(t.costUSD.dollarText), "
+                + "\(t.modelCalls) model calls, \(t.toolCalls) tool calls, \(t.replans) replans")
         out += ["", "## Plan versions", ""]
         for p in s.plans {
             var line = "- **v\(p.version)** (seq \(p.seq), \(p.origin))"
@@ -41,7 +40,7 @@ public enum MarkdownReport {
             out.append(
                 "| \(code(step.id, inTable: true)) | \(step.status.rawValue) | \(step.attempts) | "
                     + (step.durationMs.map { String(format: "%.2fs", $0 / 1000) } ?? "-")
-                    + " | \(step.tokens) | " + String(format: "$%.4f", step.costUSD) + " | "
+                    + " | \(step.tokens) | " + step.costUSD.dollarText + " | "
                     + cell(step.error ?? step.outputSummary ?? "") + " |")
         }
         if !s.approvals.isEmpty {

@@ -36,7 +36,7 @@ enum StepDetailsHTML {
             var facts: [String] = ["\(step.attempts) attempt\(step.attempts == 1 ? "" : "s")"]
             if let ms = step.durationMs { facts.append(TimelineSVG.formatMs(ms)) }
             if step.tokens > 0 { facts.append("\(step.tokens) tokens") }
-            if step.costUSD > 0 { facts.append(String(format: "$%.4f", step.costUSD)) }
+            if step.costUSD > 0 { facts.append(step.costUSD.dollarText) }
             if step.toolCalls > 0 { facts.append("\(step.toolCalls) tool call\(step.toolCalls == 1 ? "" : "s")") }
             summary += #" <span class="muted">\#(facts.joined(separator: " · "))</span>"#
             if let error = step.error { summary += #" <span class="err-inline">\#(H.text(H.truncated(error, 120)))</span>"# }
@@ -84,7 +84,7 @@ enum StepDetailsHTML {
             if let usage = e.data("usage"), let i = usage["input_tokens"]?.int64Value, let o = usage["output_tokens"]?.int64Value {
                 parts.append("\(i) + \(o) tokens")
             }
-            if let c = e.dataDouble("cost_usd") { parts.append(String(format: "$%.4f", c)) }
+            if let c = e.dataDouble("cost_usd") { parts.append(c.dollarText) }
             if let l = e.dataMilliseconds("latency_ms") { parts.append(TimelineSVG.formatMs(l)) }
             head = parts.joined(separator: " · ")
             if let p = e.data("prompt")?.textValue { blocks.append(block("prompt", p)) }
