@@ -48,6 +48,25 @@ import Testing
         channel.stop()
     }
 
+    /// A reply nested deeper than planj reads is valid JSON the program will write again: its
+    /// call fails saying so, and not as retryable.
+    @Test(.timeLimit(.minutes(1))) func aReplyNestedPastTheLimitFailsItsCallForGood() async throws {
+        let program = #"""
+            import json, sys
+            for line in sys.stdin:
+                r = json.loads(line)
+                print('{"id": %d, "result": {"output": %s}}' % (r["id"], "[" * 250 + "]" * 250), flush=True)
+            """#
+        let channel = try SubprocessChannel(arguments: ["python3", "-c", program])
+        await #expect {
+            _ = try await channel.call("execute", .record([:]))
+        } throws: { error in
+            guard let error = error as? RuntimeError else { return false }
+            return !error.retryable && error.message.contains("nested deeper than 200 levels, planj's limit")
+        }
+        channel.stop()
+    }
+
     /// A reply with no id, an id that is no number, or an id no request had, cannot be a late
     /// answer: the one call waiting fails saying so, instead of waiting for ever.
     @Test(.timeLimit(.minutes(1)), arguments: [#"{"result": {"ok": 1}}"#, #"{"id": "abc", "result": 1}"#, #"{"id": 99999, "result": 1}"#])

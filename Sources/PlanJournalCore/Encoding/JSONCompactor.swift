@@ -94,7 +94,7 @@ struct JSONCompactor {
     }
 
     private mutating func copyObject<Out: JSONOutput>(into out: inout Out, depth: Int) throws(JSONSyntaxError) {
-        guard depth <= Self.maxDepth else { throw JSONSyntaxError("nesting deeper than \(Self.maxDepth)", at: i) }
+        guard depth <= Self.maxDepth else { throw JSONSyntaxError.tooDeep(at: i) }
         i += 1
         out.append(UInt8(ascii: "{"))
         if consume(UInt8(ascii: "}")) {
@@ -118,7 +118,7 @@ struct JSONCompactor {
     }
 
     private mutating func copyArray<Out: JSONOutput>(into out: inout Out, depth: Int) throws(JSONSyntaxError) {
-        guard depth <= Self.maxDepth else { throw JSONSyntaxError("nesting deeper than \(Self.maxDepth)", at: i) }
+        guard depth <= Self.maxDepth else { throw JSONSyntaxError.tooDeep(at: i) }
         i += 1
         out.append(UInt8(ascii: "["))
         if consume(UInt8(ascii: "]")) {

@@ -12,4 +12,18 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var description: String { "\(reason) at byte \(offset + 1)" }
+
+    /// Nesting deeper than ``JSONCompactor/maxDepth``, planj's limit: valid JSON all the same,
+    /// which the same writer will write again.
+    public static func tooDeep(at offset: Int) -> JSONSyntaxError {
+        JSONSyntaxError(nestingReason, at: offset)
+    }
+
+    /// The deepest nesting of arrays and objects planj reads.
+    public static var nestingLimit: Int { JSONCompactor.maxDepth }
+
+    /// Whether this is ``tooDeep(at:)``.
+    public var isNestingLimit: Bool { reason == Self.nestingReason }
+
+    private static let nestingReason = "nesting deeper than \(JSONCompactor.maxDepth) levels, planj's limit"
 }

@@ -163,7 +163,7 @@ struct JSONValueReader {
         guard scanner.i < src.count else { throw JSONSyntaxError("unexpected end of input, expected a value", at: scanner.i) }
         switch src[scanner.i] {
         case UInt8(ascii: "{"):
-            guard depth <= JSONCompactor.maxDepth else { throw JSONSyntaxError("nesting too deep", at: scanner.i) }
+            guard depth <= JSONCompactor.maxDepth else { throw JSONSyntaxError.tooDeep(at: scanner.i) }
             scanner.i += 1
             var members: [JSONValue.Member] = []
             if scanner.consume(UInt8(ascii: "}")) { return .object(members) }
@@ -177,7 +177,7 @@ struct JSONValueReader {
                 return .object(members)
             }
         case UInt8(ascii: "["):
-            guard depth <= JSONCompactor.maxDepth else { throw JSONSyntaxError("nesting too deep", at: scanner.i) }
+            guard depth <= JSONCompactor.maxDepth else { throw JSONSyntaxError.tooDeep(at: scanner.i) }
             scanner.i += 1
             var elements: [JSONValue] = []
             if scanner.consume(UInt8(ascii: "]")) { return .array(elements) }

@@ -10,8 +10,9 @@ enum ReplyLine {
         case reply(id: Int, JSONValue)
         /// A reply that held the bare words `NaN`, `Infinity` or `-Infinity`, read as `null`.
         case replyWithNonFiniteNumbers(id: Int, JSONValue)
-        /// A line that names a call's id but is not valid JSON (why is in the text).
-        case unreadable(id: Int, String)
+        /// A line that names a call's id but is not valid JSON (why is in the text), or is
+        /// nested deeper than planj reads (`tooDeep`: asking again gets the same).
+        case unreadable(id: Int, String, tooDeep: Bool)
         /// Not a reply at all (a log line, say).
         case other
     }
@@ -37,7 +38,7 @@ enum ReplyLine {
             // Only a line that is an object from its start may be a reply cut or garbled; text
             // before it (`INFO sent {"id": 3, ...`) makes it a log line.
             guard text.first(where: { !Self.isWhitespace($0) }) == UInt8(ascii: "{"), let id = salvagedID(text) else { return .other }
-            return .unreadable(id: id, "\(error)")
+            return .unreadable(id: id, "\(error)", tooDeep: error.isNestingLimit)
         }
     }
 

@@ -103,7 +103,7 @@ extension SubprocessChannel {
         let what = "stdout line \(lineNumber) is \(length) bytes, over the \(maxReplyBytes)-byte limit for one reply"
         var id: Int?
         switch ReplyLine.read(line) {
-        case .reply(let n, _), .replyWithNonFiniteNumbers(let n, _), .unreadable(let n, _): id = n
+        case .reply(let n, _), .replyWithNonFiniteNumbers(let n, _), .unreadable(let n, _, _): id = n
         case .other: id = ReplyLine.trailingID(end[...])
         }
         let waiting: [(Int, CheckedContinuation<JSONValue, any Error>)] = shared.state.withLock { s in
@@ -150,14 +150,15 @@ extension SubprocessChannel {
     static func deliver(_ line: [UInt8], lineNumber: Int, shared: Shared, commandLine: String) {
         let id: Int
         let reply: JSONValue?
+        var tooDeep = false
         switch ReplyLine.read(line[...]) {
         case .reply(let n, let value):
             (id, reply) = (n, value)
         case .replyWithNonFiniteNumbers(let n, let value):
             (id, reply) = (n, value)
             notify(commandLine, "stdout line \(lineNumber) answers id \(n) with NaN or Infinity, read as null")
-        case .unreadable(let n, let why):
-            (id, reply) = (n, nil)
+        case .unreadable(let n, let why, let deep):
+            (id, reply, tooDeep) = (n, nil, deep)
             notify(commandLine, "stdout line \(lineNumber) answers id \(n) but is not valid JSON: \(why)")
         case .other:
             let shown = String(decoding: line.prefix(200), as: UTF8.self)
@@ -189,9 +190,13 @@ extension SubprocessChannel {
         guard let reply else {
             // As a reply the program's end cut off: the program said nothing of whether to try
             // again (a model's text written into the line unescaped may come out right next time).
+            // One nested past planj's limit is valid JSON the program will write again: not retried.
             continuation.resume(
                 throwing: RuntimeError(
-                    "subprocess_error", "\(commandLine) answered call \(id) with a line that is not valid JSON", retryable: true))
+                    "subprocess_error",
+                    "\(commandLine) answered call \(id) with a line that is "
+                        + (tooDeep ? "nested deeper than \(JSONSyntaxError.nestingLimit) levels, planj's limit" : "not valid JSON"),
+                    retryable: !tooDeep))
             return
         }
         if let error = reply["error"], error != .null {
