@@ -129,8 +129,11 @@ import Testing
         let ids = (0..<2000).map { "step\($0)" }
         let steps = ids.map { #"{"id":"\#($0)","description":"do \#($0)"}"# }.joined(separator: ",")
         try b.add("plan.proposed", #"{"version":1,"steps":[\#(steps)]}"#, actor: "planner")
+        // Notes between the steps: events enough for snapshots a quarter of their size apart.
+        let note = String(repeating: "n", count: 600)
         for id in ids {
             try b.add("step.started", #"{"step_id":"\#(id)","attempt":1}"#, actor: "executor")
+            for _ in 0..<3 { try b.add("note", #"{"message":"\#(note)"}"#, actor: "executor") }
             try b.add("step.completed", #"{"step_id":"\#(id)","output":"ok"}"#, actor: "executor")
         }
         try b.add("run.completed", #"{"status":"succeeded"}"#)
