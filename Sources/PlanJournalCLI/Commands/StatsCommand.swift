@@ -26,7 +26,7 @@ extension Planj {
                     "runs:         \(s.runs)",
                     "events:       \(s.events)",
                     "chunks:       \(s.chunks) (\(s.referencingChunks) referencing repeated strings stored earlier)",
-                    "snapshots:    \(s.snapshots)",
+                    "snapshots:    \(s.snapshots) (\(s.snapshotBytes) bytes)",
                     "dictionaries: \(s.dictionaries)",
                     "JSON Lines:   \(s.jsonlBytes) bytes",
                     "on disk:      \(s.fileBytes) bytes (\(Journal.isDatabaseURL(global.journalPath) ? "its tables and indexes" : "database and WAL"))",
@@ -34,7 +34,7 @@ extension Planj {
                 let ratio = String(format: "%.2f", s.compressionRatio)
                 if s.readModelBytes > 0 {
                     lines.append("read model:   \(s.readModelBytes) bytes of them (planj sql's tables)")
-                    lines.append("compression:  \(ratio)x (the events alone)")
+                    lines.append("compression:  \(ratio)x (the journal less the read model)")
                 } else {
                     lines.append("compression:  \(ratio)x")
                 }

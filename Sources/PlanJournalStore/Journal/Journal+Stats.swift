@@ -14,6 +14,8 @@ public struct JournalStats: Sendable, Codable, Hashable {
     public var referencingChunks: Int
     /// Stored plan-state snapshots.
     public var snapshots: Int
+    /// Bytes of the stored (compressed) snapshot bodies, part of ``fileBytes``.
+    public var snapshotBytes: Int64
     /// Shared compression dictionaries.
     public var dictionaries: Int
     /// Bytes of the runs' canonical JSON Lines.
@@ -26,7 +28,8 @@ public struct JournalStats: Sendable, Codable, Hashable {
     /// Bytes of the SQL read model's tables and indexes, part of ``fileBytes`` (0 before the
     /// first `planj sql`, or where the engine cannot tell).
     public var readModelBytes: Int64
-    /// `jsonlBytes / (fileBytes - readModelBytes)`: what the events take, derived tables aside.
+    /// `jsonlBytes / (fileBytes - readModelBytes)`: the journal's size against its JSON Lines,
+    /// the SQL read model aside (snapshots, catalog and indexes included).
     public var compressionRatio: Double
 }
 
@@ -44,6 +47,7 @@ extension Journal {
             let chunks = try scalar("SELECT count(*) FROM chunks")
             let referencing = try scalar("SELECT count(*) FROM chunks WHERE (codec & \(ChunkRow.referencesFlag)) != 0")
             let snapshots = try scalar("SELECT count(*) FROM snapshots")
+            let snapshotBytes = try scalar("SELECT CAST(coalesce(sum(length(body)), 0) AS BIGINT) FROM snapshots")
             let dictionaries = try scalar("SELECT count(*) FROM dictionaries")
             let jsonl = try scalar("SELECT CAST(coalesce(sum(raw_bytes), 0) AS BIGINT) FROM runs")
             let stored = try scalar("SELECT CAST(coalesce(sum(length(body)), 0) AS BIGINT) FROM chunks")
@@ -61,7 +65,7 @@ extension Journal {
             let eventBytes = files - readModel
             return JournalStats(
                 runs: Int(runs), events: count, chunks: Int(chunks), referencingChunks: Int(referencing),
-                snapshots: Int(snapshots),
+                snapshots: Int(snapshots), snapshotBytes: snapshotBytes,
                 dictionaries: Int(dictionaries), jsonlBytes: jsonl, chunkBytes: stored, fileBytes: files,
                 readModelBytes: readModel, compressionRatio: eventBytes > 0 ? Double(jsonl) / Double(eventBytes) : 0)
         }
