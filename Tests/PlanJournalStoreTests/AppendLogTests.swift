@@ -18,6 +18,22 @@ import Testing
         return Array("@\(events.count) \(lines.count)\n".utf8) + lines
     }
 
+    /// A journal (write windows off) holding the first two events of run `a`, a three-step run
+    /// (returned too).
+    private func journalWithTwoEvents() async throws -> (TemporaryJournal, RunBuilder) {
+        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
+        let run = try RunBuilder.complete(run: "a", steps: 3)
+        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        return (t, run)
+    }
+
+    /// The record of `events` with its first line made unparsable (its `{` changed).
+    private func unparsable(_ events: ArraySlice<JournalEvent>) -> [UInt8] {
+        var damaged = record(events)
+        damaged[damaged.firstIndex(of: UInt8(ascii: "{"))!] = UInt8(ascii: "x")
+        return damaged
+    }
+
     /// The journal of `t` opened again with `log` as its append log, which it cannot all replay:
     /// the journal and its warning, once the warning's kept copy of the log is checked (it holds
     /// `log` as it was) and removed.
@@ -32,9 +48,7 @@ import Testing
     }
 
     @Test func aLogLeftByAWriterThatDiedIsReplayedWhenTheJournalOpens() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let (t, run) = try await journalWithTwoEvents()
         // Committed before the writer died (skipped), then two appends that were not, then one
         // cut short by the kill (never acknowledged: dropped).
         var log = record(run.events[0..<2]) + record(run.events[2..<4]) + record(run.events[4..<6])
@@ -54,9 +68,7 @@ import Testing
     /// one) ends the records there, as a record cut short does; it never stops a writer opening.
     @Test(arguments: ["@1 -5", "@-1 5", "@1 9223372036854775807", "@9223372036854775807 1", "@1 99999999"])
     func aDamagedRecordHeaderEndsTheLog(header: String) async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let (t, run) = try await journalWithTwoEvents()
         let log = record(run.events[2..<4]) + Array("\(header)\n{\"x\":1}\n".utf8)
         try Data(log).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
         let reopened = try t.reopen()
@@ -70,12 +82,8 @@ import Testing
     /// are not dropped unseen: the journal opens with a warning naming them, and the log as it
     /// was is kept beside the journal.
     @Test func aDamagedRecordIsSaidAndTheLogKept() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
-        var damaged = record(run.events[4..<6])
-        damaged[damaged.firstIndex(of: UInt8(ascii: "{"))!] = UInt8(ascii: "x")
-        let log = record(run.events[2..<4]) + damaged + record(run.events[6..<8])
+        let (t, run) = try await journalWithTwoEvents()
+        let log = record(run.events[2..<4]) + unparsable(run.events[4..<6]) + record(run.events[6..<8])
         let (reopened, warning) = try opened(t, withLog: log)
         #expect(try reopened.events(of: "a").map(\.bytes) == run.events[0..<4].map(\.bytes))
         #expect(warning.contains("could not be added to the journal (record 2 does not parse; run a seq 7-8"), "\(warning)")
@@ -86,12 +94,8 @@ import Testing
     /// A log kept aside is named by every `verify` (not only in the warning of the command that
     /// opened the journal), until it is removed.
     @Test func verifyNamesAKeptLogUntilItIsRemoved() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
-        var damaged = record(run.events[2..<4])
-        damaged[damaged.firstIndex(of: UInt8(ascii: "{"))!] = UInt8(ascii: "x")
-        try Data(damaged).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
+        let (t, run) = try await journalWithTwoEvents()
+        try Data(unparsable(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
         _ = try t.reopen()
         for _ in 0..<2 {
             let report = try t.reopen().verify()
@@ -106,9 +110,7 @@ import Testing
     /// the record's checksum: it is not replayed as if the writer had written it, and said. The
     /// records after it are replayed when they can be.
     @Test func aRecordThatFailsItsChecksumIsNotReplayed() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let (t, run) = try await journalWithTwoEvents()
         let first = AppendLogFormat.record(of: Array(run.events[2..<4]))
         var changed = AppendLogFormat.record(of: Array(run.events[4..<6]))
         let key = Array(#""actor":""#.utf8)
@@ -128,9 +130,7 @@ import Testing
     /// SQLite keeps the WAL: a log left by a writer that used the real name is replayed, and a
     /// writer using the link leaves no log of its own beside the link.
     @Test func theLogOfAJournalOpenedThroughALinkIsBesideItsFile() async throws {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let (t, run) = try await journalWithTwoEvents()
         try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
         let links = t.directory + "/links"
         try FileManager.default.createDirectory(atPath: links, withIntermediateDirectories: true)
@@ -146,9 +146,7 @@ import Testing
     /// A closed journal holding seqs 1-2 of run `a`, and a log (left by a writer that died) with
     /// seqs 3-4.
     private func journalWithALoggedAppend() async throws -> (TemporaryJournal, RunBuilder) {
-        let t = try TemporaryJournal(configuration: JournalConfiguration(commitWindowMicroseconds: 0))
-        let run = try RunBuilder.complete(run: "a", steps: 3)
-        _ = try await t.journal.append(Array(run.events[0..<2]), to: "a", expecting: .noRun)
+        let (t, run) = try await journalWithTwoEvents()
         try t.journal.close()
         try Data(record(run.events[2..<4])).write(to: URL(fileURLWithPath: t.path + "-pjlog"))
         return (t, run)
