@@ -61,7 +61,7 @@ extension Planj {
                             do {
                                 try await importFile(file, into: journal, several: several, total: &total)
                             } catch let code as ExitCode {
-                                failure = ExitCode(IngestCommandSupport.severest([code.rawValue] + (failure.map { [$0.rawValue] } ?? [])))
+                                failure = ExitCode(IngestCommandSupport.severest((failure.map { [$0.rawValue] } ?? []) + [code.rawValue]))
                             } catch let error as JournalError {
                                 let error = error.adding(journalPath: Journal.displayName(journal.path))
                                 // Only this file is at fault: the others are still imported.

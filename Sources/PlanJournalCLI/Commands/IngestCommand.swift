@@ -78,7 +78,7 @@ extension Planj {
                                 try IngestCommandSupport.finish(report, json: json, summaryLine: !several)
                             } catch {
                                 let code = ((error as? ExitCode) ?? .failure).rawValue
-                                failure = ExitCode(IngestCommandSupport.severest([code] + (failure.map { [$0.rawValue] } ?? [])))
+                                failure = ExitCode(IngestCommandSupport.severest((failure.map { [$0.rawValue] } ?? []) + [code]))
                             }
                         }
                         if several && !json { Output.error(total.summary(files: files.count)) }
