@@ -27,8 +27,20 @@ struct PlanjMain {
             }
         } catch {
             guard Planj.exitCode(for: error) == .validationFailure else { Planj.exit(withError: error) }
-            try? FileHandle.standardError.write(contentsOf: Data((Planj.fullMessage(for: error) + "\n").utf8))
+            // With --json, this error is JSON too, as every other error that stops a command is.
+            let arguments = CommandLine.arguments.dropFirst().prefix { $0 != "--" }
+            let text =
+                arguments.contains("--json")
+                ? usageErrorJSON(Planj.message(for: error)) : Planj.fullMessage(for: error)
+            try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
             exit(2)
         }
     }
+}
+
+/// A usage error as the JSON line errors are printed in (`{"error":{"code":"usage",…}}`).
+private func usageErrorJSON(_ message: String) -> String {
+    let error: [String: Any] = ["code": "usage", "exit_status": 2, "message": message]
+    let data = (try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    return String(decoding: data, as: UTF8.self)
 }

@@ -342,6 +342,20 @@ import Testing
         #expect(piped.stdout.contains("wipe \u{FFFD}\\[2J now"))
     }
 
+    /// With --json, a usage error the argument parser finds is JSON on standard error too, as
+    /// every other error that stops a command is; without, it is text with the usage.
+    @Test func usageErrorsAreJSONWithJSON() async throws {
+        for arguments in [["runs", "--status", "weird", "--json"], ["audit", "--json"], ["show", "r", "--at", "0", "--json"]] {
+            let r = try await PlanjBinary.run(["--journal", journal] + arguments, in: directory)
+            let object = try JSONSerialization.jsonObject(with: Data(r.stderr.utf8)) as? [String: Any]
+            let error = try #require(object?["error"] as? [String: Any], "\(arguments): \(r.stderr)")
+            #expect(r.status == 2 && error["code"] as? String == "usage" && error["exit_status"] as? Int == 2)
+            #expect(!(error["message"] as? String ?? "").isEmpty)
+        }
+        let text = try await planj("--journal", journal, "runs", "--status", "weird")
+        #expect(text.status == 2 && text.stderr.contains("Usage:"), "\(text.stderr)")
+    }
+
     /// A conflict and an invalid run in one ingest give 4 whatever their order, in one file or
     /// across files: a script can branch on it.
     @Test func aConflictAndAnInvalidRunExitWithFourInEitherOrder() async throws {
