@@ -126,9 +126,7 @@ extension Planj {
             }
             text += String(format: " (%.2f s)", report.seconds)
             Output.error(text)
-            // Damage (6) before conflicts (4): the source needs looking at.
-            if !report.unreadable.isEmpty { throw ExitCode(JournalError.Code.corrupt.exitStatus) }
-            if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
+            if let status = report.failureStatus { throw ExitCode(status) }
         }
     }
 }

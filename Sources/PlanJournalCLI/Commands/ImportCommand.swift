@@ -130,15 +130,13 @@ extension Planj {
             } else {
                 for c in report.conflicts { Output.error("planj: conflict: " + c.error.description) }
             }
-            if !report.unreadable.isEmpty, several || json { throw ExitCode(JournalError.Code.corrupt.exitStatus) }
-            if let first = report.conflicts.first, several || json { throw ExitCode(first.error.code.exitStatus) }
+            if let status = report.failureStatus, several || json { throw ExitCode(status) }
             guard !several && !json else { return }
             var text = "imported \(Output.count(report.eventsWritten, "event")) of \(Output.count(report.runsCopied.count, "run")) from \(file)"
             if report.eventsAlreadyThere > 0 { text += ", skipped \(report.eventsAlreadyThere) already in the journal" }
             if !report.runsSkipped.isEmpty { text += ", \(Output.count(report.runsSkipped.count, "run")) in conflict" }
             Output.error(text + String(format: " (%.2f s)", report.seconds))
-            if !report.unreadable.isEmpty { throw ExitCode(JournalError.Code.corrupt.exitStatus) }
-            if let first = report.conflicts.first { throw ExitCode(first.error.code.exitStatus) }
+            if let status = report.failureStatus { throw ExitCode(status) }
         }
     }
 }

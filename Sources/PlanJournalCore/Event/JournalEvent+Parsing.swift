@@ -103,7 +103,7 @@ private struct EnvelopeParser {
         let src = s.src
         // A byte order mark starting the line: files saved by some editors start with one, and
         // concatenated (`cat a.jsonl b.jsonl`) they carry it into the middle of the input.
-        if src.count >= 3, src[0] == 0xEF, src[1] == 0xBB, src[2] == 0xBF { s.i = 3 }
+        if src.starts(with: LineBuffer.byteOrderMark) { s.i = LineBuffer.byteOrderMark.count }
         try s.expect(UInt8(ascii: "{"), "'{' to open the event")
         var v: (Int, Range<Int>)?
         var seqToken: Range<Int>?

@@ -37,13 +37,9 @@ enum ReplyLine {
             }
             // Only a line that is an object from its start may be a reply cut or garbled; text
             // before it (`INFO sent {"id": 3, ...`) makes it a log line.
-            guard text.first(where: { !Self.isWhitespace($0) }) == UInt8(ascii: "{"), let id = salvagedID(text) else { return .other }
+            guard text.first(where: { !LineBuffer.isWhitespace($0) }) == UInt8(ascii: "{"), let id = salvagedID(text) else { return .other }
             return .unreadable(id: id, "\(error)", tooDeep: error.isNestingLimit)
         }
-    }
-
-    private static func isWhitespace(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\n")
     }
 
     /// The id as sent, or as a string of it or a number with a fraction of zero (JSON-RPC

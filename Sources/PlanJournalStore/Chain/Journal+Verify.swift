@@ -1,4 +1,3 @@
-import Foundation
 import PlanJournalCore
 import Synchronization
 
@@ -108,11 +107,7 @@ extension Journal {
     /// be replayed (`<journal>-pjlog.unreplayed-*`); none for PostgreSQL.
     func keptAppendLogs() -> [String] {
         guard !JournalBackend.isPostgres(path) else { return [] }
-        let log = AppendLog.path(journalPath: JournalFileName.resolved(path))
-        let directory = (log as NSString).deletingLastPathComponent
-        let prefix = (log as NSString).lastPathComponent + ".unreplayed-"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
-        return names.filter { $0.hasPrefix(prefix) }.sorted().map { directory.isEmpty ? $0 : directory + "/" + $0 }
+        return AppendLog.keptCopies(of: AppendLog.path(journalPath: JournalFileName.resolved(path)))
     }
 
     /// SQLite's own check of the whole file: every page, and every index against its table. The

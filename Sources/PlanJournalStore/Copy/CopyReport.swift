@@ -27,6 +27,13 @@ public struct CopyReport: Sendable, Codable, Hashable {
     /// Whether every selected run is now in the destination.
     public var ok: Bool { conflicts.isEmpty && unreadable.isEmpty }
 
+    /// The exit status a command reports this copy with: 6 when a run of the source is damaged
+    /// (the source needs looking at first), else 4 on a conflict; `nil` when ``ok``.
+    public var failureStatus: Int32? {
+        if !unreadable.isEmpty { return JournalError.Code.corrupt.exitStatus }
+        return conflicts.first?.error.code.exitStatus
+    }
+
     /// A run of the source that cannot be read whole.
     public struct Unreadable: Sendable, Codable, Hashable {
         /// The run not copied.

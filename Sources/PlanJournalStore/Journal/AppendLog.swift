@@ -303,6 +303,17 @@ final class AppendLog {
         return (parsed.journal, parsed.records, broken)
     }
 
+    /// What follows the log's name in the name of a copy ``keepCopy()`` kept.
+    private static let keptSuffix = ".unreplayed-"
+
+    /// The copies ``keepCopy()`` kept beside the log at `path`, oldest first.
+    static func keptCopies(of path: String) -> [String] {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + keptSuffix
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        return names.filter { $0.hasPrefix(prefix) }.sorted().map { directory.isEmpty ? $0 : directory + "/" + $0 }
+    }
+
     /// Writes the log's bytes (less the zeros after them) to a new file beside it, named after
     /// the time and this process (`-pjlog.unreplayed-TIME-PID`): kept for the user when some of
     /// its records could not be replayed, before the log is emptied. The copy's path, or `nil`
@@ -312,7 +323,7 @@ final class AppendLog {
         while read > 0 && data[read - 1] == 0 { read -= 1 }
         data.removeSubrange(read...)
         // A name no other copy has (two replays within a second must not overwrite each other).
-        let stem = path + ".unreplayed-" + String(Int64(Date().timeIntervalSince1970)) + "-" + String(getpid())
+        let stem = path + Self.keptSuffix + String(Int64(Date().timeIntervalSince1970)) + "-" + String(getpid())
         for k in 0..<100 {
             let copy = k == 0 ? stem : stem + "-\(k)"
             let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
