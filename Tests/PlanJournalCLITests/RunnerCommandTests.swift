@@ -261,6 +261,9 @@ import Testing
         #expect(try j.state(of: "c1").step("publish")?.status == .skipped)
         let again = try await planj("cancel", "c1")
         #expect(again.status == 4 && again.stderr.contains("has completed (cancelled)"))
+        // Resuming it is the same conflict, with the same exit status.
+        let resumed = try await planj("resume", "c1", "--json")
+        #expect(resumed.status == 4 && resumed.stderr.contains("\"runtime.already_completed\""), "\(resumed.stderr)")
 
         // A run whose process is gone: c1 as it was when it asked for the approval.
         let asked = try #require(try j.events(of: "c1").first { $0.kind == "approval.requested" })

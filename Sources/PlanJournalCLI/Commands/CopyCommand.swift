@@ -91,7 +91,7 @@ extension Planj {
         func run() async throws {
             try await reportingErrors(json: json, verbose: verbose) {
                 let endpoints = try CopyEndpoints(source: source, destination: destination, force: force)
-                let progress = CopyProgressLine(enabled: !quiet && Output.stderrIsTerminal)
+                let progress = ThrottledProgressLine(enabled: !quiet && Output.stderrIsTerminal)
                 let options = CopyOptions(
                     runs: runs, since: try RunSelection.since(since), status: status,
                     batchEvents: batchEvents, progress: progress.show)

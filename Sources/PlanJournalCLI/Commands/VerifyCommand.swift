@@ -40,10 +40,18 @@ extension Planj {
         @Flag(help: "Print the report as JSON.")
         var json = false
 
+        @Flag(help: "Print no progress on standard error.")
+        var quiet = false
+
         func run() async throws {
             try await reportingErrors(json: json, verbose: global.verbose) {
                 let trusted = try trust.map { (file) throws(JournalError) in try SealPublicKey(file: file) }
-                let report = try global.openExisting().verify(run: run, trusting: trusted)
+                let journal = try global.openExisting()
+                let progress = ThrottledProgressLine(enabled: !quiet && Output.stderrIsTerminal)
+                // The SQLite file's own check comes first, and takes a while on a large file.
+                if run == nil { progress.show("verify: checking the file") }
+                let report = try journal.verify(run: run, trusting: trusted, progress: progress.show)
+                progress.clear()
                 if json {
                     Output.json(report)
                 } else {

@@ -34,6 +34,20 @@ struct ErrorJSON: Encodable {
     init(_ e: RuntimeError) {
         code = "runtime." + e.type
         message = e.message
-        exitStatus = e.type == RuntimeError.Types.usage ? 2 : e.type == RuntimeError.Types.otlpExport ? 8 : 1
+        exitStatus = e.exitStatus
+    }
+}
+
+extension RuntimeError {
+    /// The exit status planj ends with for this error: 2 for a usage error (a bad spec), 4 for a
+    /// run that has already completed (its state conflicts with the request, as for `cancel`), 8
+    /// when the OTLP collector could not be reached or refused the export (I/O), else 1.
+    var exitStatus: Int32 {
+        switch type {
+        case Types.usage: 2
+        case Types.alreadyCompleted: 4
+        case Types.otlpExport: 8
+        default: 1
+        }
     }
 }

@@ -153,15 +153,14 @@ enum Output {
         write(out)
     }
 
-    /// Reports a runner or adapter error; exit status 2 for usage errors (a bad spec), 8 when the
-    /// OTLP collector could not be reached or refused the export (I/O), else 1.
+    /// Reports a runner or adapter error; its exit status is ``RuntimeError/exitStatus``.
     static func fail(_ error: RuntimeError, json: Bool) -> ExitCode {
         if json {
             if let data = try? jsonEncoder().encode(["error": ErrorJSON(error)]) { writeError(Array(data) + [0x0A]) }
         } else {
             self.error("planj: error: \(error.message)")
         }
-        return ExitCode(error.type == RuntimeError.Types.usage ? 2 : error.type == RuntimeError.Types.otlpExport ? 8 : 1)
+        return ExitCode(error.exitStatus)
     }
 
     /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.

@@ -1,7 +1,7 @@
 import PlanJournalCore
 import Synchronization
 
-/// What ``Journal/verify(run:)`` found.
+/// What ``Journal/verify(run:trusting:progress:)`` found.
 public struct VerifyReport: Sendable, Codable, Hashable {
     /// Runs checked.
     public var runs: Int = 0
@@ -41,6 +41,16 @@ public struct VerifyReport: Sendable, Codable, Hashable {
     }
 }
 
+/// How far a ``Journal/verify(run:trusting:progress:)`` has come.
+public struct VerifyProgress: Sendable, Hashable {
+    /// Runs checked so far.
+    public var runsChecked: Int
+    /// Runs to check.
+    public var runs: Int
+    /// Events checked so far.
+    public var events: Int64
+}
+
 extension Journal {
     /// Recomputes every hash chain and checks every stored byte that carries meaning: chunk bodies
     /// (decoded, split, each event's run and seq), chunk and head hashes, fork links, and snapshots
@@ -53,10 +63,13 @@ extension Journal {
     /// - Parameters:
     ///   - run: one run, or every run when `nil`.
     ///   - trusted: the keys whose seals count; empty: seals are checked for integrity only.
+    ///   - progress: called after each run is checked (from the thread that checked it).
     /// - Throws: `.notFound` for an unknown run, `.io` when the database fails; problems found are in the report.
     /// - Complexity: O(events) (twice for a sealed run); memory is a batch of chunks per thread,
     ///   plus 4 bytes per event of a sealed run.
-    public func verify(run: String? = nil, trusting trusted: [SealPublicKey] = []) throws(JournalError) -> VerifyReport {
+    public func verify(
+        run: String? = nil, trusting trusted: [SealPublicKey] = [], progress: (@Sendable (VerifyProgress) -> Void)? = nil
+    ) throws(JournalError) -> VerifyReport {
         var fileProblems: [VerifyReport.Problem] = []
         let rows = try withReader { (r) throws(JournalError) -> [RunRow] in
             if let run { return [try r.requireRun(run)] }
@@ -69,6 +82,7 @@ extension Journal {
         // reported in the order listed.
         let keys = Set(trusted)
         let reports = Mutex([VerifyReport](repeating: VerifyReport(), count: rows.count))
+        let done = Mutex(VerifyProgress(runsChecked: 0, runs: rows.count, events: 0))
         try ParallelWork.run(count: rows.count) { (take) throws(JournalError) in
             try withReader { (r) throws(JournalError) in
                 // Read every dictionary again: verify trusts nothing it read before.
@@ -84,6 +98,14 @@ extension Journal {
                         Self.verifySeals(row, reader: r, trusting: keys, into: &report)
                     }
                     reports.withLock { $0[k] = report }
+                    if let progress {
+                        progress(
+                            done.withLock { d in
+                                d.runsChecked += 1
+                                d.events += report.events
+                                return d
+                            })
+                    }
                 }
             }
         }

@@ -10,7 +10,7 @@ public struct RunAudit: Sendable, Codable, Hashable {
     public var status: String
     /// Its number of events as the catalog has it (a fork's shared events included).
     public var events: Int64
-    /// Integrity findings first (``Journal/verify(run:trusting:)``), then ordering and behaviour
+    /// Integrity findings first (``Journal/verify(run:trusting:progress:)``), then ordering and behaviour
     /// findings by seq.
     public var findings: [Finding]
 
