@@ -217,6 +217,10 @@ import Testing
         if FileManager.default.fileExists(atPath: "/dev/full") {
             let full = try await ChildProcess.run("/bin/sh", ["-c", "\(run) events 01JDQ8Z7K2V3M4N5P6Q7R8S9T0 > /dev/full"], in: directory)
             #expect(full.status == 8 && full.stderr.contains("cannot write the output: No space left on device"))
+            // With --json, that error is JSON too.
+            let fullJSON = try await ChildProcess.run("/bin/sh", ["-c", "\(run) runs --json > /dev/full"], in: directory)
+            let error = try JSONValue(parsing: Array(fullJSON.stderr.utf8))["error"]
+            #expect(fullJSON.status == 8 && error?["code"]?.stringValue == "journal.io", "\(fullJSON.stderr)")
         }
         #expect(try await planj("--journal", journal, "verify").status == 0)
     }
@@ -837,10 +841,11 @@ import Testing
     }
 
     /// Ctrl-C (or SIGTERM) before an ingest's input ends says that what it read is not in the
-    /// journal, then ends planj with the signal's status; the journal is as it was.
-    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
-    func anInterruptedIngestSaysWhatIsNotInTheJournal(signal: Int32, status: Int32) async throws {
-        let ingest = try PlanjBinary.process(["--journal", journal, "ingest", "-"], in: directory)
+    /// journal, then ends planj with the signal's status; the journal is as it was. With `--json`,
+    /// it says so as a JSON error.
+    @Test(arguments: [(SIGINT, Int32(130), false), (SIGTERM, Int32(143), false), (SIGINT, Int32(130), true)])
+    func anInterruptedIngestSaysWhatIsNotInTheJournal(signal: Int32, status: Int32, json: Bool) async throws {
+        let ingest = try PlanjBinary.process(["--journal", journal, "ingest", "-"] + (json ? ["--json"] : []), in: directory)
         let input = Pipe()
         let errors = Pipe()
         ingest.standardInput = input
@@ -854,8 +859,12 @@ import Testing
         while ingest.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         let stderr = String(decoding: await errors.readAll(), as: UTF8.self)
         #expect(ingest.terminationStatus == status, "\(stderr)")
-        #expect(stderr.contains("interrupted: what this ingest read since it last committed is not in the journal"))
+        #expect(stderr.contains("interrupted: what this ingest read since it last committed is not in the journal") != json)
         #expect(stderr.contains("`planj append`"))
+        if json {
+            let error = try #require(JSONValue(parsing: Array(stderr.utf8))["error"], "\(stderr)")
+            #expect(error["code"]?.stringValue == "interrupted" && error["message"]?.stringValue?.hasPrefix("SIGINT: what this ingest read") == true)
+        }
         #expect(try await planj("--journal", journal, "runs").stderr.contains("no runs in"))
     }
 

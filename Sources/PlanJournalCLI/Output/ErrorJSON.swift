@@ -30,6 +30,13 @@ struct ErrorJSON: Encodable {
         field = e.context.field
     }
 
+    /// An error of planj's own that no journal or runner reports (`interrupted`).
+    init(code: String, message: String, exitStatus: Int32) {
+        self.code = code
+        self.message = message
+        self.exitStatus = exitStatus
+    }
+
     /// A runner's or adapter's error: code `runtime.TYPE`.
     init(_ e: RuntimeError) {
         code = "runtime." + e.type

@@ -10,8 +10,18 @@ enum Output {
     /// descriptor), the command ends with exit status 8, saying so on standard error.
     static func write(_ bytes: [UInt8]) {
         guard let failure = writeAll(bytes, to: 1) else { return }
-        writeError(Array("planj: error: cannot write the output: \(failure)\n".utf8))
-        exit(8)
+        let error = JournalError(.io, "cannot write the output: \(failure)")
+        _ = fail(error, json: errorsAsJSON.load(ordering: .relaxed), verbose: false)
+        exit(error.code.exitStatus)
+    }
+
+    /// Set while a command runs with `--json`: errors found outside its body (its output cannot be
+    /// written, a signal stops it) are then JSON on standard error too.
+    static let errorsAsJSON = Atomic(false)
+
+    /// Writes `error` on standard error as the JSON line `{"error":{…}}`.
+    static func writeErrorJSON(_ error: ErrorJSON) {
+        if let data = try? jsonEncoder().encode(["error": error]) { writeError(Array(data) + [0x0A]) }
     }
 
     /// Writes `bytes` to standard error; failures are ignored (there is nowhere left to report them).
@@ -156,7 +166,7 @@ enum Output {
     /// Reports a runner or adapter error; its exit status is ``RuntimeError/exitStatus``.
     static func fail(_ error: RuntimeError, json: Bool) -> ExitCode {
         if json {
-            if let data = try? jsonEncoder().encode(["error": ErrorJSON(error)]) { writeError(Array(data) + [0x0A]) }
+            writeErrorJSON(ErrorJSON(error))
         } else {
             self.error("planj: error: \(error.message)")
         }
@@ -166,9 +176,7 @@ enum Output {
     /// Reports `error` on standard error (as JSON with `json`) and returns the exit code for it.
     static func fail(_ error: JournalError, json: Bool, verbose: Bool) -> ExitCode {
         if json {
-            if let data = try? jsonEncoder().encode(["error": ErrorJSON(error)]) {
-                writeError(Array(data) + [0x0A])
-            }
+            writeErrorJSON(ErrorJSON(error))
         } else {
             self.error("planj: error: " + (verbose ? error.detailedDescription() : error.description))
         }
@@ -178,6 +186,7 @@ enum Output {
 
 /// Runs a command body, turning a ``JournalError`` into its message and exit status.
 func reportingErrors(json: Bool = false, verbose: Bool = false, _ body: () async throws -> Void) async throws {
+    Output.errorsAsJSON.store(json, ordering: .relaxed)
     do {
         try await body()
     } catch let error as JournalError {
