@@ -39,7 +39,8 @@ import Testing
         for format in ["jsonl", "pjl", "md"] {
             let r = try await s.planj("export", "r", "--format", format, "-o", s.path("out.jsonl"))
             #expect(r.status == 6, "\(format): \(r.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: s.path("out.jsonl.partial")), "\(format)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: s.directory).filter { $0.hasPrefix("out.jsonl.partial") }
+            #expect(left.isEmpty, "\(format): \(left)")
             #expect(try String(contentsOfFile: s.path("out.jsonl"), encoding: .utf8) == "earlier")
         }
     }
@@ -73,8 +74,8 @@ import Testing
         }
     }
 
-    /// A link planted at the temporary name (`FILE.partial`, in a folder another user can
-    /// write) is removed, never written through: the file it names stays as it was.
+    /// A link planted at a temporary name (`FILE.partial`, an older planj's, in a folder another
+    /// user can write) is removed, never written through: the file it names stays as it was.
     @Test func aLinkAtTheTemporaryNameIsNotFollowed() async throws {
         let s = try await secretSandbox()
         try "victim".write(toFile: s.path("victim.txt"), atomically: true, encoding: .utf8)
@@ -85,6 +86,56 @@ import Testing
         let written = try FileManager.default.attributesOfItem(atPath: s.path("r.md"))
         #expect(written[.type] as? FileAttributeType == .typeRegular)
         #expect(try String(contentsOfFile: s.path("r.md"), encoding: .utf8).hasPrefix("# Run "))
+    }
+
+    /// Each export writes a temporary of its own (`FILE.partial-PID`), so two exports to one
+    /// file never finish each other's: a live writer's temporary is left alone, and those of
+    /// writers that are gone (killed) are removed by the next export to that file.
+    @Test func temporariesAreTheWritersOwnAndLeftoversOfDeadWritersGo() async throws {
+        let s = try await secretSandbox()
+        let live = Process()
+        live.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        live.arguments = ["30"]
+        try live.run()
+        defer { live.signal(SIGKILL) }
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        await dead.exited()
+        for pid in [live.processIdentifier, dead.processIdentifier] {
+            try "left".write(toFile: s.path("r.md.partial-\(pid)"), atomically: false, encoding: .utf8)
+        }
+        let r = try await s.planj("export", SecretRun.run, "--format", "md", "-o", "r.md")
+        #expect(r.status == 0, "\(r.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: s.directory).filter { $0.hasPrefix("r.md.") }
+        #expect(left == ["r.md.partial-\(live.processIdentifier)"])
+    }
+
+    /// Stopped by Ctrl-C or SIGTERM, export removes the files it had not finished, names them,
+    /// and ends with the signal's status; the files it finished stay.
+    @Test(.timeLimit(.minutes(2)), arguments: [SIGINT, SIGTERM])
+    func anInterruptedExportRemovesWhatItHadNotFinished(signal: Int32) async throws {
+        let s = try PlanjSandbox("planj-export-interrupted")
+        let runs = try (0..<150).map { try RunBuilder.complete(run: "r\($0)", steps: 30, payloadBytes: 1500).jsonl }
+        #expect(try await s.planj("ingest", "-", stdin: runs.joined()).status == 0)
+        let folder = s.path("out")
+        let p = try PlanjBinary.process(["--journal", s.journal, "export", "--all", "--format", "html", "-o", folder], in: s.directory)
+        let errors = Pipe()
+        p.standardError = errors
+        try p.run()
+        func partials() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.contains(".partial-") }
+        }
+        while p.isRunning && partials().isEmpty { try await Task.sleep(for: .milliseconds(2)) }
+        p.signal(signal)
+        await p.exited()
+        let stderr = String(decoding: await errors.readAll(), as: UTF8.self)
+        #expect(p.terminationStatus == 128 + signal, "\(stderr)")
+        #expect(partials().isEmpty)
+        #expect(stderr.contains("planj: interrupted: unfinished, so removed: "), "\(stderr)")
+        let finished = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(finished.count < 150)
+        for file in finished { #expect(try String(contentsOfFile: folder + "/" + file, encoding: .utf8).hasSuffix("</html>\n")) }
     }
 
     @Test func noFormatLeaksASecretPlantedInAnyField() async throws {
@@ -211,10 +262,11 @@ import Testing
         let log = try String(contentsOfFile: s.path("log.txt"), encoding: .utf8)
         #expect(log.hasPrefix("old\n# Run ") && log.hasSuffix("end\n"))
 
-        // A journal where the temporary file would go is not written over; a private file stays private.
+        // A journal where an older planj's temporary file would go is left as it is; a private file stays private.
         try FileManager.default.copyItem(atPath: s.journal, toPath: s.path("kept.md.partial"))
         let partial = try await s.planj("export", SecretRun.run, "--format", "md", "-o", "kept.md")
-        #expect(partial.status == 2 && partial.stderr.contains("kept.md.partial: is a SQLite database"))
+        #expect(partial.status == 0, "\(partial.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: s.path("kept.md.partial"))) == Data(contentsOf: URL(fileURLWithPath: s.journal)))
         try "x".write(toFile: s.path("private.md"), atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: s.path("private.md"))
         #expect(try await s.planj("export", SecretRun.run, "--format", "md", "-o", "private.md").status == 0)

@@ -89,7 +89,8 @@ extension Planj {
         }
 
         func run() async throws {
-            try await reportingErrors(json: json, verbose: verbose) {
+            // Stopped by a signal, a .pjl destination not finished is removed and named.
+            try await reportingErrors(json: json, verbose: verbose) { try await InterruptNotice.during(nil) {
                 let endpoints = try CopyEndpoints(source: source, destination: destination, force: force)
                 let progress = ThrottledProgressLine(enabled: !quiet && Output.stderrIsTerminal)
                 let options = CopyOptions(
@@ -100,7 +101,7 @@ extension Planj {
                 try into.finish()
                 progress.clear()
                 try finish(report)
-            }
+            } }
         }
 
         /// Prints conflicts and damaged runs, the summary line and the JSON report; throws exit status 6 when

@@ -150,7 +150,8 @@ extension Planj {
 
         func run() async throws {
             let format = chosenFormat
-            try await reportingErrors(json: json, verbose: global.verbose) {
+            // Stopped by a signal, planj removes the files it had not finished and names them.
+            try await reportingErrors(json: json, verbose: global.verbose) { try await InterruptNotice.during(nil) {
                 if format == .pjl && output == nil && Output.stdoutIsATTY {
                     throw JournalError(.usage, "a .pjl file is binary: name a file with -o, or redirect the output")
                 }
@@ -245,7 +246,7 @@ extension Planj {
                                 + "e-mail addresses…), as recorded; --redact hides them (for sharing)")
                     }
                 }
-            }
+            } }
         }
 
         /// Writes one run to `sink` (when there is one) in the chosen format, and sends its OTLP

@@ -82,7 +82,7 @@ extension Planj {
 
         /// Said when a signal stops an import.
         static let interrupted =
-            "planj: interrupted: the file being imported is not in the journal; the files before it are. "
+            "the file being imported is not in the journal; the files before it are. "
             + "Importing the same files again skips what the journal holds."
 
         /// Imports one file, through the copier when it holds forks. Standard input or a pipe is

@@ -90,7 +90,7 @@ extension Planj {
 
         /// Said when a signal stops an ingest.
         static let interrupted =
-            "planj: interrupted: what this ingest read since it last committed is not in the journal (it commits "
+            "what this ingest read since it last committed is not in the journal (it commits "
             + "when its input ends, or between files). Ingesting the same input again skips what the journal "
             + "holds; feed a live stream to `planj append`, which commits each event as it comes."
     }

@@ -63,7 +63,7 @@ final class OutputFile {
         do {
             try OutputPath.moveIntoPlace(temporary, target)
         } catch {
-            unlink(temporary)
+            OutputPath.removeTemporary(temporary)
             throw error
         }
     }
@@ -72,10 +72,10 @@ final class OutputFile {
     private var finished = false
 
     /// A file left unfinished (its command failed: a full disk, a damaged run) goes, rather than
-    /// holding its space as `FILE.partial`.
+    /// holding its space as `FILE.partial-PID`.
     deinit {
         guard let temporary, !finished else { return }
         try? handle.close()
-        unlink(temporary)
+        OutputPath.removeTemporary(temporary)
     }
 }

@@ -54,7 +54,7 @@ public final class PortableDestination: CopyDestination {
     deinit {
         if !finished {
             if closesHandle { try? handle.close() }
-            if let partialPath { try? FileManager.default.removeItem(atPath: partialPath) }
+            if let partialPath { OutputPath.removeTemporary(partialPath) }
         }
     }
 

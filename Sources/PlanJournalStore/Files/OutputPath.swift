@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import Synchronization
 
 /// A path that a command writes a file to (an export, a `.pjl` copy, a key): what may be there
 /// already, and how the finished file replaces it.
@@ -51,12 +52,15 @@ public enum OutputPath {
         }
     }
 
-    /// Creates the temporary file that becomes `file` when complete (`file.partial`, replacing a
-    /// leftover of an interrupted run, never a database or a directory), with the permissions
-    /// `file` has if it exists (an export kept private stays private).
+    /// Creates the temporary file that becomes `file` when complete (`file.partial-PID`, after
+    /// this process; never a database or a directory), with the permissions `file` has if it
+    /// exists (an export kept private stays private). Two processes writing one file each write a
+    /// temporary of their own, and the last to finish replaces the file whole. Leftovers of
+    /// processes that are gone (killed) are removed first, as is `file.partial`, an older planj's.
     /// - Throws: `.usage` for a database or directory there, `.io` when it cannot be created.
     public static func createTemporary(for file: String) throws(JournalError) -> (path: String, handle: FileHandle) {
-        let temporary = file + ".partial"
+        removeLeftovers(of: file)
+        let temporary = file + partialSuffix + String(getpid())
         try checkReplaceable(temporary)
         var info = stat()
         let mode = lstat(file, &info) == 0 && info.st_mode & S_IFMT == S_IFREG ? info.st_mode & 0o777 : nil
@@ -65,7 +69,7 @@ public enum OutputPath {
         // into the file it names.
         var fd: Int32 = -1
         for _ in 0..<3 where fd < 0 {
-            unlink(temporary)  // a leftover of an interrupted run (a link itself, not what it names)
+            unlink(temporary)  // a leftover of a process of the same pid (a link itself, not what it names)
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ?? 0o644)
             if fd < 0 && errno != EEXIST { break }
         }
@@ -76,7 +80,53 @@ public enum OutputPath {
             throw JournalError(.io, "cannot write the output file (\(hint))", context: .init(file: file))
         }
         if let mode { _ = fchmod(fd, mode) }  // exactly, whatever the umask took away
+        unfinished.withLock { _ = $0.insert(temporary) }
         return (temporary, FileHandle(fileDescriptor: fd, closeOnDealloc: true))
+    }
+
+    /// What follows a file's name in the name of its temporary, before the writer's pid.
+    private static let partialSuffix = ".partial-"
+
+    /// Temporaries of this process not yet moved into place or removed.
+    private static let unfinished = Mutex<Set<String>>([])
+
+    /// Removes a temporary that will not be finished (its command failed).
+    public static func removeTemporary(_ temporary: String) {
+        unfinished.withLock { _ = $0.remove(temporary) }
+        unlink(temporary)
+    }
+
+    /// Removes every temporary of this process not yet finished (planj is ending on a signal),
+    /// and returns the files they were to become.
+    public static func removeUnfinished() -> [String] {
+        unfinished.withLock { paths in
+            defer { paths.removeAll() }
+            return paths.sorted().map { path in
+                unlink(path)
+                return String(path[..<(path.range(of: partialSuffix, options: .backwards)?.lowerBound ?? path.endIndex)])
+            }
+        }
+    }
+
+    /// Removes the temporaries of `file` whose writers are gone: `file.partial-PID` of a pid
+    /// that no process has, and `file.partial` (an older planj's name). A live writer's stays.
+    private static func removeLeftovers(of file: String) {
+        let directory = (file as NSString).deletingLastPathComponent
+        let name = (file as NSString).lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
+        for other in names where other == name + ".partial" || other.hasPrefix(name + partialSuffix) {
+            if other != name + ".partial" {
+                guard let pid = pid_t(other.dropFirst(name.count + partialSuffix.count)), pid > 0, pid != getpid(),
+                    kill(pid, 0) != 0, errno == ESRCH
+                else { continue }
+            }
+            // A plain file or a link (never what it names); not a database or a folder put there.
+            let path = directory.isEmpty ? other : directory + "/" + other
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            let type = info.st_mode & S_IFMT
+            if type == S_IFLNK || (type == S_IFREG && !isSQLiteDatabase(path)) { unlink(path) }
+        }
     }
 
     /// The descriptor a path names: `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`.
@@ -103,9 +153,10 @@ public enum OutputPath {
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
+            removeTemporary(temporary)
             throw JournalError(.io, "cannot move the finished file into place: \(reason)", context: .init(file: path))
         }
+        unfinished.withLock { _ = $0.remove(temporary) }
     }
 
     /// Whether `path` is a file that starts as a SQLite database does.
