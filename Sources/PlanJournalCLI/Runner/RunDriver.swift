@@ -68,7 +68,9 @@ enum RunDriver {
         let task = Task { try await body() }
         let progress = DriveProgress()
         signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT)
+        // A queue of their own: the global pool's threads may all be busy (a long fold, a parallel read).
+        let signals = DispatchQueue(label: "planj.run-signals")
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: signals)
         interrupt.setEventHandler {
             guard progress.interrupted.exchange(true, ordering: .acquiringAndReleasing) else {
                 Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
@@ -84,7 +86,7 @@ enum RunDriver {
         }
         interrupt.resume()
         signal(SIGTERM, SIG_IGN)
-        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM)
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: signals)
         terminate.setEventHandler {
             progress.terminating.store(true, ordering: .releasing)
             Output.error(
