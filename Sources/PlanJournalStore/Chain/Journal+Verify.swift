@@ -18,8 +18,9 @@ public struct VerifyReport: Sendable, Codable, Hashable {
     public var problems: [Problem] = []
 
     /// Copies of the journal's append log kept aside because some of their records could not be
-    /// replayed (``Journal/unreplayedAppends`` said so when it happened): they may hold
-    /// acknowledged appends the journal lacks, or only a record a crash cut short. Not a problem
+    /// replayed (``Journal/unreplayedAppends`` said so when it happened): damaged records, which
+    /// may be acknowledged appends the journal lacks, or records of a journal file since made
+    /// again. (A record a crash cut short was never acknowledged, and is not kept.) Not a problem
     /// of the stored bytes, so ``ok`` does not count them; listed until they are removed.
     public var keptAppendLogs: [String] = []
 

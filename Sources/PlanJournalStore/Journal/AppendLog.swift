@@ -291,16 +291,13 @@ final class AppendLog {
     }
 
     /// The journal the log belongs to (`nil` for a log without its `@=` line), its complete
-    /// records, oldest first (each append's event lines, without newlines), and whether a record
-    /// header stands where they end: one that is damaged, or whose write a crash cut off (a
-    /// batch's records show only once all of them are written, so a writer that died mid-batch
-    /// leaves none there).
-    func records() -> (journal: String?, records: [AppendLogFormat.Record], brokenAfter: Bool) {
-        guard size > 0 else { return (nil, [], false) }
+    /// records, oldest first (each append's event lines, without newlines), and what follows them
+    /// (a batch's records show only once all of them are written, so a writer that died mid-batch
+    /// leaves none there; beyond the mapping, a record a crash cut short is ``AppendLogFormat/Tail/cutOff``).
+    func records() -> (journal: String?, records: [AppendLogFormat.Record], tail: AppendLogFormat.Tail) {
+        guard size > 0 else { return (nil, [], .none) }
         let parsed = parse()
-        var next: UInt8 = 0
-        let broken = pread(fd, &next, 1, off_t(parsed.end)) == 1 && next == UInt8(ascii: "@")
-        return (parsed.journal, parsed.records, broken)
+        return (parsed.journal, parsed.records, parsed.tail)
     }
 
     /// What follows the log's name in the name of a copy ``keepCopy()`` kept.
@@ -337,8 +334,8 @@ final class AppendLog {
         return nil
     }
 
-    /// Reads the log's journal id, its complete records and where they end.
-    private func parse() -> (journal: String?, records: [AppendLogFormat.Record], end: Int) {
+    /// Reads the log's journal id, its complete records, where they end and what follows.
+    private func parse() -> (journal: String?, records: [AppendLogFormat.Record], end: Int, tail: AppendLogFormat.Tail) {
         let (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
         return AppendLogFormat.parse(data, count: read)
     }

@@ -57,14 +57,30 @@ enum AppendLogFormat {
         first.map { Array($0) == [UInt8(ascii: "@")] } ?? false
     }
 
+    /// What follows a log's complete records.
+    enum Tail: Equatable {
+        /// Nothing: the records end where the log does (or an emptied log's bytes follow).
+        case none
+        /// A record that runs past the bytes written (its header has no end, or its lines are
+        /// fewer than its length says): a crash cut its write short, so it was never
+        /// acknowledged and is no loss.
+        case cutOff
+        /// A record whose header or lines are damaged where the log's bytes go on.
+        case damaged
+    }
+
     /// The journal id of a log's first `read` bytes in `data` (`nil` without a stamp line), its
-    /// complete records, oldest first, and where they end. A record whose lines fail their
-    /// checksum is one all the same (its framing holds): it is returned not ``Record/intact``.
+    /// complete records, oldest first, where they end, and what follows them. A record whose
+    /// lines fail their checksum is one all the same (its framing holds): it is returned not
+    /// ``Record/intact``.
     /// - Complexity: O(`read`).
-    static func parse(_ data: [UInt8], count read: Int) -> (journal: String?, records: [Record], end: Int) {
+    static func parse(_ data: [UInt8], count read: Int) -> (journal: String?, records: [Record], end: Int, tail: Tail) {
         var out: [Record] = []
         var i = 0
         var journal: String?
+        // The bytes written: a log's file is zeroes past them (event lines never hold a zero byte).
+        var written = read
+        while written > 0 && data[written - 1] == 0 { written -= 1 }
         if read > 1, data[0] == UInt8(ascii: "@"), data[1] == UInt8(ascii: "="),
             let nl = data[..<read].firstIndex(of: UInt8(ascii: "\n"))
         {
@@ -72,23 +88,23 @@ enum AppendLogFormat {
             i = nl + 1
         }
         while i < read, data[i] == UInt8(ascii: "@") {
-            guard let nl = data[i..<read].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            guard let nl = data[i..<written].firstIndex(of: UInt8(ascii: "\n")) else { return (journal, out, i, .cutOff) }
             let header = String(decoding: data[(i + 1)..<nl], as: UTF8.self).split(separator: " ")
-            // A damaged header (a negative or huge length) ends the records as a torn one does.
-            guard header.count == 2 || header.count == 3, let count = Int(header[0]), let bytes = Int(header[1]),
-                count >= 0, bytes >= 0, bytes <= read - (nl + 1)
-            else { break }
+            // A damaged header (a negative length, say) ends the records.
+            guard header.count == 2 || header.count == 3, let count = Int(header[0]), let bytes = Int(header[1]), count >= 0, bytes >= 0
+            else { return (journal, out, i, .damaged) }
+            guard bytes <= written - (nl + 1) else { return (journal, out, i, .cutOff) }
             let body = (nl + 1)..<(nl + 1 + bytes)
             var intact = true
             if header.count == 3 {
-                guard header[2].utf8.count == 16, let sum = UInt64(header[2], radix: 16) else { break }
+                guard header[2].utf8.count == 16, let sum = UInt64(header[2], radix: 16) else { return (journal, out, i, .damaged) }
                 intact = XXH64.hash(data.span.bytes.extracting(body), seed: 0) == sum
             }
             let lines = data[body].split(separator: UInt8(ascii: "\n")).map { Array($0) }
-            guard lines.count == count else { break }
+            guard lines.count == count else { return (journal, out, i, .damaged) }
             out.append(Record(lines: lines, intact: intact))
             i = body.upperBound
         }
-        return (journal, out, i)
+        return (journal, out, i, .none)
     }
 }

@@ -112,7 +112,7 @@ extension JournalWriter {
     ///   them when `otherJournal`: the log belongs to another journal, this file was deleted and
     ///   made again since, and nothing of it is replayed).
     private func replay(_ log: AppendLog) throws(JournalError) -> (otherJournal: Bool, unreplayed: [String]) {
-        let (owner, records, brokenAfter) = log.records()
+        let (owner, records, tail) = log.records()
         if let owner, owner != journalID {
             return (true, records.isEmpty ? [] : ["its records are another journal's (this file was made again since)"])
         }
@@ -145,7 +145,8 @@ extension JournalWriter {
                 }
             }
         }
-        if brokenAfter { unreplayed.append("a damaged or cut-off record after record \(records.count)") }
+        // A record cut short by a crash was never acknowledged: not a loss, so nothing to keep.
+        if tail == .damaged { unreplayed.append("a damaged record after record \(records.count)") }
         return (false, unreplayed)
     }
 
