@@ -18,7 +18,7 @@ POST /v1/chat/completions until killed. What it answers depends on the request's
   no tool result yet, a function call to the first tool; otherwise the answer text
   "MODEL did STEP", or "MODEL did STEP differently" for --differ-step (and "... (after a different
   input)" for steps whose dependency outputs say "differently").
---fail-first N answers the first N requests with 429 (Retry-After: 0); --error-first N answers them
+--fail-first N answers the first N requests with 429 (Retry-After: 0, or --retry-after S); --error-first N answers them
 with HTTP 200 and an `error` object instead, as some proxies do. --dialect variant speaks the way
 other OpenAI-compatible servers do: `content` as an array of text parts, tool-call `arguments` as
 an object, `usage` as input_tokens/output_tokens, and plans and answers after a <think> section (with braces in it);
@@ -192,7 +192,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, {"error": {"message": "bad key"}})
         if n <= args.fail_first:
             return self.send(args.fail_status, {"error": {"message": "rate limited" if args.fail_status == 429 else "unavailable"}},
-                             {"Retry-After": "0"})
+                             {"Retry-After": args.retry_after})
         if args.dialect in ("strict", "thinking"):
             refusal = strict_refusal(body) if args.dialect == "strict" else thinking_refusal(body)
             if refusal:
@@ -363,6 +363,7 @@ def main():
                         "call's extra_content (a thought signature), and refuses a tool-call turn sent back without them")
     p.add_argument("--no-usage", action="store_true", help="replies without usage")
     p.add_argument("--fail-status", type=int, default=429, help="the status of the --fail-first replies")
+    p.add_argument("--retry-after", default="0", help="the Retry-After header of the --fail-first replies (seconds)")
     p.add_argument("--malformed-plan", action="store_true")
     p.add_argument("--reply-format", choices=["json", "gzip", "chunked", "sse", "sse-noindex", "sse-error", "sse-cut", "json-as-sse", "bom", "html", "empty", "nonutf8", "vllm-error", "refusal"], default="json")
     p.add_argument("--finish-reason")

@@ -1,5 +1,6 @@
 import Foundation
 import PlanJournalCore
+import PlanJournalRuntime
 import PlanJournalStore
 import PlanJournalTestSupport
 import Testing
@@ -73,6 +74,27 @@ import Testing
         #expect(help.stdout.contains("--request-timeout <seconds>"))
         let bad = try await sandbox.planj("run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--request-timeout", "0")
         #expect(bad.status != 0 && bad.stderr.contains("--request-timeout must be a number of seconds above 0"))
+    }
+
+    /// A run whose --timeout passes while a call waits to retry names what it was retrying
+    /// after: the planner's in the run's error, a step's in its `step.failed`.
+    @Test func aTimeoutDuringRetriesNamesWhatWasRetried() async throws {
+        let server = try FakeOpenAIServer(["--model", "pm", "--fail-first", "100", "--retry-after", "30"])
+        let spec = "openai:pm@" + server.baseURL
+        let cause = "a call was retrying after: pm@\(server.baseURL) answered HTTP 429"
+        let planning = try await sandbox.planj(
+            "run", "--goal", "g", "--planner", spec, "--executor", "demo", "--timeout", "1", "--quiet", environment: environment)
+        #expect(planning.status == 1 && planning.stdout.contains("the run took longer than --timeout (\(cause)"), "\(planning.stdout)")
+        let stepping = try await sandbox.planj(
+            "run", "--goal", "one two", "--planner", "demo", "--executor", spec, "--timeout", "1", "--run-id", "s", "--quiet",
+            environment: environment)
+        #expect(stepping.status == 1, "\(stepping.stdout)")
+        let failed = try Journal(path: sandbox.journal).events(of: "s").filter { $0.kind == "step.failed" }
+        #expect(!failed.isEmpty)
+        for e in failed {
+            #expect(e.isCutOffAttempt)
+            #expect(String(decoding: e.dataBytes, as: UTF8.self).contains("(it was retrying after: pm@"), "\(String(decoding: e.bytes, as: UTF8.self))")
+        }
     }
 
     @Test func anUnknownModelIsNotRetriedAndTheErrorNamesModelAndServer() async throws {

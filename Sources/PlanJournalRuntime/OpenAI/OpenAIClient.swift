@@ -318,14 +318,21 @@ public struct OpenAIClient: Sendable {
         var attempt = 0
         // The calls of 2xx answers `read` refused.
         var discarded: [ModelCall] = []
+        // The failure of the attempt before this one: what a cancelled retry names.
+        var previous: RuntimeError?
         while true {
             attempt += 1
             let failure: RuntimeError
             var retryAfter: Duration?
             do {
                 let attemptStarted = ContinuousClock.now
-                let reply = try await HTTPTransport.post(
-                    target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
+                let reply: HTTPReply
+                do {
+                    reply = try await HTTPTransport.post(
+                        target, headers: headers, body: body, timeout: settings.timeout, proxies: settings.proxies)
+                } catch let cancelled as CancellationError {
+                    throw previous.map { RetryInterrupted(cause: $0) } ?? cancelled
+                }
                 if (200..<300).contains(reply.status) {
                     do {
                         return (try read(reply), attemptStarted.duration(to: .now), discarded)
@@ -371,7 +378,12 @@ public struct OpenAIClient: Sendable {
                 given.calls = discarded + given.calls
                 throw given
             }
-            try await Task.sleep(for: retryAfter ?? delay)
+            do {
+                try await Task.sleep(for: retryAfter ?? delay)
+            } catch {
+                throw RetryInterrupted(cause: failure)
+            }
+            previous = failure
             delay *= 2
         }
     }

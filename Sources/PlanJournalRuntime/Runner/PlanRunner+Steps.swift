@@ -51,7 +51,9 @@ extension PlanRunner {
             answer = try await executor.execute(request, context: context)
             try Task.checkCancellation()
         } catch {
-            if Task.isCancelled || error is CancellationError { return cancelled(request, recorder: recorder) }
+            if Task.isCancelled || error is CancellationError || error is RetryInterrupted {
+                return cancelled(request, recorder: recorder, retrying: RetryInterrupted.cause(of: error))
+            }
             // The journal failed under the executor (recording a tool or model call): the run
             // stops, as on any journal failure, rather than record a failure of the executor's
             // and try the step again with part of its attempt missing from the journal.
@@ -111,8 +113,10 @@ extension PlanRunner {
 
     /// The attempt the run's end cut off: journaled as failed (`cancelled`, by actor `system`, as
     /// no executor's own failure is), to be tried again.
-    private func cancelled(_ request: StepRequest, recorder: RunRecorder) -> StepFinish {
-        var entry = failureEntry(request, RuntimeError("cancelled", JournalEvent.cutOffMessage, retryable: true))
+    /// - Parameter cause: the failure the executor was retrying after when the run stopped.
+    private func cancelled(_ request: StepRequest, recorder: RunRecorder, retrying cause: RuntimeError? = nil) -> StepFinish {
+        let message = JournalEvent.cutOffMessage + (cause.map { " (it was retrying after: \($0.message))" } ?? "")
+        var entry = failureEntry(request, RuntimeError("cancelled", message, retryable: true))
         entry.actor = "system"
         recorder.stage([entry])
         return StepFinish(stepID: request.step.id, outcome: .cancelled)

@@ -8,7 +8,10 @@ struct RunDeadline: Sendable {
     }
 
     /// Thrown by ``bound(watching:_:)`` when the deadline passes first.
-    struct Passed: Error {}
+    struct Passed: Error {
+        /// The failure the call was retrying after when the deadline passed.
+        var retrying: RuntimeError?
+    }
 
     /// Thrown by ``bound(watching:_:)`` when a cancellation is asked for first (`planj cancel`).
     struct CancelAsked: Error {
@@ -43,7 +46,18 @@ struct RunDeadline: Sendable {
             while let first = try await group.next() {
                 switch first {
                 case .value(let value)?: return value
-                case .passed?: throw Passed()
+                case .passed?:
+                    // What `body` ends with once cancelled names what it was retrying after, if anything.
+                    group.cancelAll()
+                    var retrying: RuntimeError?
+                    while true {
+                        do {
+                            guard try await group.next() != nil else { break }
+                        } catch {
+                            retrying = RetryInterrupted.cause(of: error) ?? retrying
+                        }
+                    }
+                    throw Passed(retrying: retrying)
                 case .cancelAsked(let reason)?: throw CancelAsked(reason: reason)
                 case nil: continue
                 }
@@ -57,7 +71,10 @@ extension PlanRunner.Ending {
     /// The ending of a run whose planner, analyzer or reviewer call did not come back: the
     /// deadline passed, or the run was cancelled (Ctrl-C, `planj cancel`); `nil` for any other error.
     static func interrupted(by error: any Error) -> Self? {
-        if error is RunDeadline.Passed { return .limit("timeout", "the run took longer than --timeout") }
+        if let passed = error as? RunDeadline.Passed {
+            return .limit(
+                "timeout", "the run took longer than --timeout" + (passed.retrying.map { " (a call was retrying after: \($0.message))" } ?? ""))
+        }
         if let asked = error as? RunDeadline.CancelAsked { return .cancelled(asked.reason) }
         if error is CancellationError || Task.isCancelled { return Self(stoppedBy: "cancelled", cancelled: true) }
         return nil
