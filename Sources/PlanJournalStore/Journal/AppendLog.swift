@@ -263,8 +263,16 @@ final class AppendLog {
             syncer?.wrote()
             return
         }
-        try FileDescriptor(fd).write(
-            pending, at: size, failure: "cannot write the append log", context: .init(file: path))
+        do {
+            try FileDescriptor(fd).write(
+                pending, at: size, failure: "cannot write the append log", context: .init(file: path))
+        } catch {
+            // What part of the batch got written (a full disk cuts a write short) must not read as
+            // a record: a zero where it starts ends the log's records (these were never acknowledged).
+            var zero: UInt8 = 0
+            _ = pwrite(fd, &zero, 1, off_t(size))
+            throw error
+        }
         size += pending.count
         dirty = max(dirty, size)
         syncer?.wrote()
@@ -314,10 +322,11 @@ final class AppendLog {
     /// Writes the log's bytes (less the zeros after them) to a new file beside it, named after
     /// the time and this process (`-pjlog.unreplayed-TIME-PID`): kept for the user when some of
     /// its records could not be replayed, before the log is emptied. The copy's path, or `nil`
-    /// when it cannot be written.
+    /// when it cannot be written or the log holds nothing but zeroes.
     func keepCopy() -> String? {
         var (data, read) = FileDescriptor(fd).readAvailable(count: currentSize(), at: 0)
         while read > 0 && data[read - 1] == 0 { read -= 1 }
+        guard read > 0 else { return nil }  // nothing but zeroes: nothing to keep
         data.removeSubrange(read...)
         // A name no other copy has (two replays within a second must not overwrite each other).
         let stem = path + Self.keptSuffix + String(Int64(Date().timeIntervalSince1970)) + "-" + String(getpid())
