@@ -249,6 +249,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk).filter { $0.contains("unreplayed") }.isEmpty)
     }
 
+    /// A copy into a journal on a full disk says the disk is full (exit status 8), every time:
+    /// its write window's commit failed, and the read that followed it found the run missing
+    /// ("no run with this id", exit status 5). Needs root, for a tmpfs of 1.5 MB.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/bin/mount")))
+    func aCopyOntoAFullDiskSaysSo() async throws {
+        let input = directory + "/corpus.jsonl"
+        let made = try await ChildProcess.run(
+            "python3", [Fixtures.repositoryRoot + "/tools/gen_corpus.py", "--seed", "3", "--events", "3000", "--out", input])
+        try #require(made.status == 0, "\(made.stderr)")
+        #expect(try await planj("--journal", journal, "ingest", "--quiet", input).status == 0)
+        let disk = directory + "/full-copy"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        guard try await ChildProcess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1500k", "tmpfs", disk]).status == 0 else { return }
+        defer { _ = Foundation.system("umount '\(disk)'") }
+        for _ in 0..<2 {
+            let copy = try await planj("copy", journal, disk + "/c.sqlite")
+            #expect(copy.status == 8 && copy.stderr.contains("disk holding the journal is full"), "\(copy.status) \(copy.stderr)")
+        }
+    }
+
     /// An append cut short by the file size limit (`ulimit -f`, as a full disk would) leaves
     /// every acknowledged event in the journal, and the record the limit cut off in the append
     /// log, never acknowledged, is dropped without a warning that acknowledged appends might be lost.

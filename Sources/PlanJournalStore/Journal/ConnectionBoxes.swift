@@ -15,6 +15,9 @@ final class WriterBox: @unchecked Sendable {
     let logsAppends: Bool
     /// Whether the append log's replay failed when the journal opened and is tried again.
     let replayPending: Atomic<Bool>
+    /// Whether a window's commit failed with its appends left in the append log
+    /// (``JournalWriter/commitFailure``): reads replay it first.
+    let commitFailed = Atomic<Bool>(false)
 
     /// Puts `writer` behind the lock; the box owns it from now on.
     init(_ writer: JournalWriter) {
@@ -26,6 +29,7 @@ final class WriterBox: @unchecked Sendable {
     /// Publishes whether the writer's window is open (with the lock held).
     func noteWindow() {
         windowOpen.store(writer.windowStart != nil, ordering: .releasing)
+        commitFailed.store(writer.commitFailure != nil, ordering: .releasing)
     }
 
     /// Runs `body` with the writer, the lock held (blocking the calling thread until it is free);

@@ -117,19 +117,37 @@ public final class Journal: Sendable {
 
     /// Commits the writer's open write window, so reads (of any connection) see every append
     /// that has returned.
-    func commitWindow() {
+    /// - Throws: why the window could not commit (a full disk): a read would miss appends that
+    ///   returned, which stay in the append log until a commit or replay succeeds.
+    func commitWindow() throws(JournalError) {
         if writer.replayPending.load(ordering: .acquiring) {
             writer.with { w in writer.replayPending.store(!w.retryReplay(), ordering: .releasing) }
         }
-        guard writer.windowOpen.load(ordering: .acquiring) else { return }
-        writer.with { w in try? w.commitWindow() }
+        guard writer.windowOpen.load(ordering: .acquiring) || writer.commitFailed.load(ordering: .acquiring) else { return }
+        try writer.with { (w) throws(JournalError) in
+            try w.commitWindow()
+            if w.commitFailure != nil {
+                do throws(JournalError) {
+                    try w.recoverAppendLog()
+                } catch {
+                    throw JournalError(
+                        error.code,
+                        "appends that returned are in the append log, not yet in the database: \(error.message)",
+                        context: error.context)
+                }
+            }
+        }
     }
 
     // MARK: - Reading
 
     /// Runs `body` with a reader connection from the pool.
     func withReader<T>(_ body: (JournalReader) throws(JournalError) -> T) throws(JournalError) -> T {
-        commitWindow()
+        do {
+            try commitWindow()
+        } catch {
+            throw error.adding(journalPath: displayPath)
+        }
         let box: ReaderBox
         if let pooled = readers.withLock({ $0.popLast() }) {
             box = pooled

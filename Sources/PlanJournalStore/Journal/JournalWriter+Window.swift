@@ -67,8 +67,10 @@ extension JournalWriter {
             if db.inTransaction { try? db.run("ROLLBACK") }
             dropCache()
             try? recoverAppendLog()
+            if let log = appendLog, log.exclusive, log.size > 0 { commitFailure = error }
             throw error
         }
+        commitFailure = nil
         appendLog?.empty()
         appendLog?.makeShared()
     }
@@ -97,6 +99,7 @@ extension JournalWriter {
         guard let log = appendLog else { return }
         var unreplayed: [String] = []
         try db.transaction { () throws(JournalError) in unreplayed = try replay(log).unreplayed }
+        commitFailure = nil
         dropCache()
         if !unreplayed.isEmpty {
             // What cannot be replayed is not thrown away unseen: the log is kept aside, and said.

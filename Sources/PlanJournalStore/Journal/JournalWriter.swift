@@ -66,6 +66,9 @@ final class JournalWriter {
     /// Set when records of the append log could not be replayed (damaged, or another
     /// journal's): what was lost and where the log was kept, for a warning.
     var damagedLog: String?
+    /// Why the last window's commit failed while its acknowledged appends are still only in the
+    /// append log (a full disk); reads replay the log first, and fail with this until they can.
+    var commitFailure: JournalError?
     /// The chunk ``checkStored(_:rid:head:)`` read last, split into lines: consecutive events of
     /// an input checked against the journal are mostly in the same chunk.
     var lastStoredLookup: (rid: Int64, chunk: ChunkRow, lines: [ArraySlice<UInt8>])?
