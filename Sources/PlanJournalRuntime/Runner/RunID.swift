@@ -7,7 +7,9 @@ public enum RunID {
     /// A new ULID for the current time.
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
-        return make(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000), using: &generator)
+        // A clock set before 1970 (or past what a ULID holds) gives the nearest time one can hold.
+        let milliseconds = (Date().timeIntervalSince1970 * 1000).rounded(.down)
+        return make(milliseconds: UInt64(min(max(milliseconds, 0), Double(1 << 48 - 1))), using: &generator)
     }
 
     /// A ULID for `milliseconds` since the epoch with randomness from `generator`.
