@@ -74,6 +74,13 @@ struct GlobalOptions: ParsableArguments {
         }
         let journal = try Journal(path: path, configuration: configuration)
         if let warning = journal.unreplayedAppends { Output.error("planj: warning: \(Journal.displayName(path)): \(warning)") }
+        if let old = journal.upgradedFrom {
+            let recomputed = try journal.refreshCatalog()
+            let refreshed = recomputed.isEmpty ? "" : "; the catalog of \(Output.count(recomputed.count, "run")) was recomputed from the events"
+            Output.error(
+                "planj: note: \(Journal.displayName(path)): upgraded from format version \(old) to \(Journal.supportedFormatVersion)"
+                    + " (planj builds older than this one can no longer open it)\(refreshed)")
+        }
         return journal
     }
 }

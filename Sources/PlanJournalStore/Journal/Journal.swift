@@ -37,8 +37,15 @@ public final class Journal: Sendable {
         self.configuration = configuration
         let writer = try JournalWriter(path: path, config: configuration)
         unreplayedAppends = writer.unreplayedLog ?? writer.damagedLog
+        upgradedFrom = writer.upgradedFrom
         self.writer = WriterBox(writer)
     }
+
+    /// The format version the journal had when this planj opened it and upgraded it (an older
+    /// planj wrote it, and can no longer open it); `nil` when it was current, or new. Older
+    /// builds counted some values otherwise (a token count written as 2.0): call
+    /// ``refreshCatalog()`` then, as `planj` does, so that the catalog agrees with the events.
+    public let upgradedFrom: Int?
 
     /// Set when the append log beside the file holds acknowledged appends that could not be
     /// added to the journal when it opened (the disk is full, or this user cannot write the

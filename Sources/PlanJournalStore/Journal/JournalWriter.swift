@@ -66,6 +66,8 @@ final class JournalWriter {
     /// Set when records of the append log could not be replayed (damaged, or another
     /// journal's): what was lost and where the log was kept, for a warning.
     var damagedLog: String?
+    /// The format version of a journal an older planj wrote, which opening it upgraded.
+    private(set) var upgradedFrom: Int?
     /// Why the last window's commit failed while its acknowledged appends are still only in the
     /// append log (a full disk); reads replay the log first, and fail with this until they can.
     var commitFailure: JournalError?
@@ -109,7 +111,7 @@ final class JournalWriter {
             // rewrites pages the window dirtied, and each is journaled first).
             try sqlite.execute("PRAGMA temp_store=MEMORY")
         }
-        try Schema.migrate(db)
+        upgradedFrom = try Schema.migrate(db)
         try dictionaries.load()
         // A journal this process cannot write has no id made: its log is not replayed either.
         if appendLog != nil { journalID = try? Self.journalIdentity(db) }

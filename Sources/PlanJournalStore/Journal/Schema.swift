@@ -113,19 +113,24 @@ enum Schema {
     /// Safe to run from several processes at once: the migrations run inside a write transaction
     /// (SQLite's write lock; on PostgreSQL the journal's advisory lock, and DDL is transactional),
     /// and the version is read again once the lock is held.
+    /// - Returns: the format version a journal written by an older planj had before this call
+    ///   upgraded it; `nil` when nothing was upgraded (a current journal, or a new one).
     /// - Throws: `.unsupportedVersion` when the journal is newer than this build.
-    static func migrate(_ db: any SQLDatabase) throws(JournalError) {
+    @discardableResult
+    static func migrate(_ db: any SQLDatabase) throws(JournalError) -> Int? {
         // A read without the write lock first, so opening a current journal neither writes nor
         // waits for a writer (a long ingest holds the lock).
         let current = try versionWithoutLock(db)
         try refuseNewer(current, db)
-        guard current < migrations.count else { return }
+        guard current < migrations.count else { return nil }
+        var upgraded: Int?
         try db.transaction { () throws(JournalError) in
             try db.execute(createMeta)
             // Re-read inside the write lock: another process may have migrated meanwhile.
             let now = try version(db)
             try refuseNewer(now, db)
             guard now < migrations.count else { return }
+            if now > 0 { upgraded = now }
             let at = Timestamp.now.description
             for (k, m) in migrations.enumerated() where k >= now {
                 switch db.dialect {
@@ -136,6 +141,7 @@ enum Schema {
             }
             try setMeta("format_version", String(migrations.count), db)
         }
+        return upgraded
     }
 
     /// The format version, read without the write lock (0 for a new journal). It only looks:
