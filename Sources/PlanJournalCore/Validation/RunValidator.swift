@@ -53,7 +53,8 @@ public struct RunValidator: Sendable {
                 ? "seq \(e.seq) repeats: the run is already at seq \(lastSeq)"
                 : lastSeq == 0
                     ? "seq jumps from 0 to \(e.seq): a run starts at seq 1 (a fork's own events need the fork "
-                        + "made first: planj fork PARENT --at \(e.seq - 1) --as=\(run.shellWord), or a .pjl export, which carries it)"
+                        + "made first: planj fork PARENT --at \(e.seq - 1) --as=\(run.shellWord), then this again; a .pjl file that "
+                        + "this planj exports carries the fork itself)"
                     : "seq jumps from \(lastSeq) to \(e.seq): seq must be continuous"
             throw .invalid("seq", message)
         }
