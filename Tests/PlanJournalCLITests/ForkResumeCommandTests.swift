@@ -72,6 +72,26 @@ import Testing
         #expect(try String(contentsOfFile: s.path("ran-here"), encoding: .utf8).hasSuffix("total\ntotal\n"))
     }
 
+    /// A re-execution killed after it made its fork but before the fork's first own event (the
+    /// one that names the replay, which `resume` needs) left a fork no command could go on with:
+    /// the same replay again takes that fork up, under the name it chose or the one given.
+    @Test func aReplayTakesUpTheForkAKilledReplayLeftEmpty() async throws {
+        let s = try PlanjSandbox("planj-replay-empty-fork")
+        #expect(try await s.planj("run", "--goal", "one two three", "--planner", "demo", "--executor", "demo", "--run-id", "orig", "--quiet").status == 0)
+        // As a killed replay leaves it: the fork, and nothing of its own.
+        #expect(try await s.planj("fork", "orig", "--at", "5", "--as", "orig.replay-1").status == 0)
+        #expect(try await s.planj("fork", "orig", "--at", "5", "--as", "given").status == 0)
+        for extra in [[], ["--as", "given"]] {
+            let r = try await s.planj(["replay", "orig", "--executor", "demo", "--from", "6", "--quiet"] + extra)
+            #expect(r.status == 0 || r.status == 1, "\(extra): \(r.stderr)")
+        }
+        let j = try Journal(path: s.journal)
+        #expect(Set(try j.runs().map(\.id)) == ["orig", "orig.replay-1", "given"])
+        for id in ["orig.replay-1", "given"] {
+            #expect(try j.run(id).events > 5 && j.state(of: id).status != "running", "\(id)")
+        }
+    }
+
     /// The fork goes on with the replay's executor (not its parent's), and its duration is its own.
     @Test func aKilledForkResumesWithTheReplaysExecutor() async throws {
         let s = try PlanjSandbox("planj-fork-resume")

@@ -186,7 +186,7 @@ extension Planj {
             // A what-if fork starts where the first overridden step first started, unless told otherwise.
             let firstOverride = try replaced.keys.min { try replayer.forkPoint(of: run, step: $0) < replayer.forkPoint(of: run, step: $1) }
             let seq = try from.map { $0 - 1 } ?? replayer.forkPoint(of: run, step: fromStep ?? firstOverride)
-            let id = try forkID ?? Self.nextForkID(of: run, in: journal)
+            let id = try forkID ?? Self.nextForkID(of: run, at: seq, in: journal)
             // What the original recorded stands where nothing is given: its tools, and its prices.
             let recorded = try RecordedSpecs.recorded(of: run, in: journal)?.0
             let http = try openAI.settings().adding(recorded?.prices ?? [:])
@@ -257,7 +257,8 @@ extension Planj {
                     var next = 0
                     func launch() throws {
                         let run = runs[next]
-                        let id = try Self.nextForkID(of: run, in: journal)
+                        // (A run with no fork point fails in its task, with the others going on.)
+                        let id = try Self.nextForkID(of: run, at: (try? replayer.forkPoint(of: run)) ?? -1, in: journal)
                         next += 1
                         group.addTask {
                             do {
@@ -374,9 +375,14 @@ extension Planj {
             try RecordedSpecs.recorded(of: run, in: journal)?.0.executor
         }
 
-        private static func nextForkID(of run: String, in journal: Journal) throws -> String {
+        /// `RUN.replay-N` for the first N that names no run, or a fork of `run` at `seq` that a
+        /// killed re-execution left without an event of its own (taken up again).
+        private static func nextForkID(of run: String, at seq: Int64, in journal: Journal) throws -> String {
             var n = 1
-            while (try? journal.run("\(run).replay-\(n)")) != nil { n += 1 }
+            while (try? journal.run("\(run).replay-\(n)")) != nil {
+                if try Replayer.isUnstartedFork("\(run).replay-\(n)", of: run, at: seq, in: journal) { break }
+                n += 1
+            }
             return "\(run).replay-\(n)"
         }
     }

@@ -92,6 +92,14 @@ public struct Replayer: Sendable {
     ///   - recordedDecisions: whether approval points get the original's decisions (journaled as
     ///     the `policy`'s, naming who decided); `false`: the approval policy of `options` decides
     ///     them (`ask` waits for `planj approve`).
+    /// Whether `id` is a fork of `run` at `seq` with no event of its own: one a re-execution
+    /// made and was killed before it wrote its first (which names the replay, for `resume`).
+    /// A re-execution of `run` from `seq` as `id` takes it up instead of failing on the id.
+    public static func isUnstartedFork(_ id: String, of run: String, at seq: Int64, in journal: Journal) throws -> Bool {
+        guard let fork = try journal.existingRun(id) else { return false }
+        return fork.parent == run && fork.forkSeq == seq && fork.events == seq
+    }
+
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
         overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive, fallbackPlanner: (any Planner)? = nil,
@@ -109,7 +117,9 @@ public struct Replayer: Sendable {
         guard shared.endedAt == nil else {
             throw RuntimeError("usage", "run \(run) had completed by seq \(seq): re-execute from an earlier seq")
         }
-        _ = try journal.fork(run, at: seq, as: forkID)
+        if !(try Self.isUnstartedFork(forkID, of: run, at: seq, in: journal)) {
+            _ = try journal.fork(run, at: seq, as: forkID)
+        }
         let options = options ?? Self.recordedOptions(of: events)
         let runner = forkRunner(
             recording, state: shared, planner: planner, executor: executor,
