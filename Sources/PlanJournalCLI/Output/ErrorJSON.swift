@@ -48,12 +48,13 @@ struct ErrorJSON: Encodable {
 extension RuntimeError {
     /// The exit status planj ends with for this error: 2 for a usage error (a bad spec), 4 for a
     /// run that has already completed (its state conflicts with the request, as for `cancel`), 8
-    /// when the OTLP collector could not be reached or refused the export (I/O), else 1.
+    /// when the OTLP collector could not be reached or refused the export, or the system refused
+    /// a process or descriptor (I/O), else 1.
     var exitStatus: Int32 {
         switch type {
         case Types.usage: 2
         case Types.alreadyCompleted: 4
-        case Types.otlpExport: 8
+        case Types.otlpExport, Types.resources: 8
         default: 1
         }
     }

@@ -43,6 +43,8 @@ extension RuntimeError {
         public static let subprocess = "subprocess"
         /// The OTLP collector could not be reached or refused the export (exit status 8).
         public static let otlpExport = "otlp_export"
+        /// The system refused a resource: a process, memory or a file descriptor (exit status 8).
+        public static let resources = "resources"
     }
 }
 

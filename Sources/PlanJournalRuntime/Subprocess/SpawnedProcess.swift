@@ -217,6 +217,11 @@ final class SpawnedProcess: Sendable {
         // The file exists and is executable (``ProgramLocator/locate(_:)``): ENOENT means the
         // interpreter of its `#!` line is missing.
         let hint = code == ENOENT ? " (is the interpreter on its #! line installed?)" : ""
-        return RuntimeError("usage", "cannot start \(executable): \(reason)\(hint)")
+        // Out of processes, memory or descriptors: the system's limits, not the spec.
+        if [EAGAIN, ENOMEM, EMFILE, ENFILE].contains(code) {
+            return RuntimeError(
+                RuntimeError.Types.resources, "cannot start \(executable): \(reason) (the system's limits: ulimit -u, -v or -n)")
+        }
+        return RuntimeError(RuntimeError.Types.usage, "cannot start \(executable): \(reason)\(hint)")
     }
 }
