@@ -267,6 +267,11 @@ import Testing
             let copy = try await planj("copy", journal, disk + "/c.sqlite")
             #expect(copy.status == 8 && copy.stderr.contains("disk holding the journal is full"), "\(copy.status) \(copy.stderr)")
         }
+        // An export of every run stops at the first file the disk cannot take, and names it
+        // (it went on, one line a run).
+        let export = try await planj("--journal", journal, "export", "--all", "--format", "html", "-o", disk + "/out")
+        let lines = export.stderr.split(separator: "\n").filter { $0.contains("cannot write the output") }
+        #expect(export.status == 8 && lines.count == 1 && lines[0].contains(disk + "/out/"), "\(export.stderr.prefix(500))")
     }
 
     /// An append cut short by the file size limit (`ulimit -f`, as a full disk would) leaves

@@ -184,7 +184,7 @@ extension Planj {
                                 let sink = try OutputFile(path: path)
                                 try await export(run, journal, redactor, &tally, to: sink, collector: exporter, noting: &entry)
                                 try sink.close()
-                            } catch let error as JournalError {
+                            } catch let error as JournalError where error.code != .io {
                                 // A run that cannot be read: the others are exported all the same.
                                 entry.error = ErrorJSON(error.adding(run: run))
                                 entry.file = nil
@@ -302,23 +302,31 @@ extension Planj {
         ) throws -> [ExportSummary.Entry] {
             let extensionName = chosenFormat.fileExtension
             let done = Atomic<Int>(0)
+            // An I/O error (a full disk) is not one run's: the first stops the export.
+            let stopped = Mutex<JournalError?>(nil)
             let exported = ParallelWork.map(count: runs.count) { k in
                 let path = folder + "/" + names[k] + "." + extensionName
                 let shown = ExportFileNames.shown(runs[k], redactor)
                 var mine = Redactor.Tally()
                 var entry = ExportSummary.Entry(run: shown, file: path)
+                if stopped.withLock({ $0 != nil }) { return (entry, mine) }
                 do throws(JournalError) {
                     let sink = try OutputFile(path: path)
                     _ = try write(runs[k], journal, redactor, &mine, to: sink)
                     try sink.close()
                     entry.bytes = sink.bytesWritten
                 } catch {
+                    if error.code == .io { stopped.withLock { $0 = $0 ?? error } }
                     // A run that cannot be read: the others are exported all the same.
                     (entry.error, entry.file, mine) = (ErrorJSON(error.adding(run: runs[k])), nil, Redactor.Tally())
                 }
                 let finished = done.add(1, ordering: .relaxed).newValue
                 if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(shown)") }
                 return (entry, mine)
+            }
+            if let error = stopped.withLock({ $0 }) {
+                if Output.stderrIsTerminal { Output.progress(nil) }
+                throw error
             }
             for (_, mine) in exported { tally.add(mine) }
             return exported.map(\.0)
