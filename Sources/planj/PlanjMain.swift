@@ -10,6 +10,13 @@ struct PlanjMain {
     static func main() async {
         StandardDescriptors.openIfClosed()
         AllocatorTuning.apply()
+        if let limit = DescriptorLimit.ensure() {
+            try? FileHandle.standardError.write(
+                contentsOf: Data(
+                    ("planj: error: planj needs at least \(DescriptorLimit.minimum) open files, and the limit is \(limit) "
+                        + "(ulimit -n): raise it and try again\n").utf8))
+            exit(8)
+        }
         do {
             // `planj help NAME` of no command printed the overview and succeeded.
             let arguments = Array(CommandLine.arguments.dropFirst())

@@ -294,6 +294,16 @@ import Testing
         #expect(report["kept_append_logs"]?.arrayValue?.isEmpty == true)
     }
 
+    /// With too few open files (`ulimit -n 16`), planj says so and ends, rather than trap inside
+    /// Dispatch part way through a run; a low soft limit under a higher hard one is raised.
+    @Test func tooFewOpenFilesAreSaidBeforeAnythingStarts() async throws {
+        let binary = try #require(Fixtures.planjBinary)
+        let hard = try await ChildProcess.run("/bin/sh", ["-c", "ulimit -n 16; '\(binary)' --journal '\(journal)' demo --pace 0"], in: directory)
+        #expect(hard.status == 8 && hard.stderr.contains("planj needs at least 64 open files, and the limit is 16"), "\(hard.stderr)")
+        let soft = try await ChildProcess.run("/bin/sh", ["-c", "ulimit -Sn 16; '\(binary)' --journal '\(journal)' demo --pace 0 --quiet"], in: directory)
+        #expect(soft.status == 0, "\(soft.stderr)")
+    }
+
     /// A SQLite file of another application is not a journal: no command adds planj's tables to
     /// it. A damaged format version is corruption, not an attempt to create the tables again.
     @Test func aForeignOrDamagedDatabaseIsRefusedUntouched() async throws {
