@@ -285,13 +285,21 @@ import Testing
         let binary = try #require(Fixtures.planjBinary)
         let limited = try await ChildProcess.run(
             "/bin/sh", ["-c", "ulimit -f 800; '\(binary)' --journal '\(journal)' append < '\(input)'"], in: directory)
-        #expect(limited.status == 8, "\(limited.stderr.suffix(300))")
+        #expect(limited.status == 8 && limited.stderr.contains("(ulimit -f)"), "\(limited.stderr.suffix(300))")
         let acknowledged = limited.stdout.split(separator: "\n").filter { $0.contains(#""ok":true"#) }.count
         let verify = try await planj("--journal", journal, "verify", "--json")
         #expect(verify.status == 0 && !verify.stderr.contains("could not be added"), "\(verify.stderr)")
         let report = try JSONValue(parsing: verify.stdout)
         #expect(report["events"]?.int64Value == Int64(acknowledged) && acknowledged > 0, "\(acknowledged) acknowledged: \(verify.stdout)")
         #expect(report["kept_append_logs"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// A journal path longer than SQLite opens says so (it was "unable to open database file").
+    @Test func aJournalPathTooLongForSQLiteIsNamedSo() async throws {
+        let folder = directory + "/" + String(repeating: "d", count: 250) + "/" + String(repeating: "e", count: 250)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let r = try await planj("--journal", folder + "/j.sqlite", "ingest", Fixtures.validContract)
+        #expect(r.status == 8 && r.stderr.contains("and SQLite opens paths of at most 511"), "\(r.stderr)")
     }
 
     /// With too few open files (`ulimit -n 16`), planj says so and ends, rather than trap inside

@@ -227,6 +227,12 @@ final class SQLiteConnection: SQLDatabase {
     /// Why a file cannot be opened, in words SQLite's "unable to open database file" lacks: a
     /// directory, a missing folder, a file or folder this user may not use.
     private static func openProblem(_ path: String) -> String? {
+        // SQLite's unix files take paths of at most 512 bytes (its MAX_PATHNAME), once absolute.
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        if absolute.utf8.count >= 512 {
+            return "its path is \(absolute.utf8.count) bytes long, and SQLite opens paths of at most 511: "
+                + "use a shorter path (a symbolic link to its folder, say)"
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
@@ -262,9 +268,21 @@ final class SQLiteConnection: SQLDatabase {
             : primary == SQLITE_FULL || rc == (SQLITE_IOERR | (19 << 8))
                 ? ": the disk holding the journal is full (readers need room for its -shm file too); free some space"
                     + " and try again: nothing written is lost"
-                : ""
+            : primary == SQLITE_CANTOPEN
+                ? ": the journal's file, or its -wal or -shm beside it, could not be opened (too many open files, or a -wal"
+                    + " without its -shm where this user cannot create one: copy the journal with both somewhere writable)"
+            : primary == SQLITE_IOERR ? Self.fileSizeLimitHint() : ""
         return JournalError(
             code, "SQLite: \(message) (code \(rc))\(hint)", context: .init(journalPath: path), cause: SQLiteError(code: rc))
+    }
+}
+
+extension SQLiteConnection {
+    /// Names the file size limit (`ulimit -f`) when one is set: a write past it fails as an I/O error.
+    static func fileSizeLimitHint() -> String {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return "" }
+        return ": this process may write files of at most \(limit.rlim_cur) bytes (ulimit -f); nothing written is lost"
     }
 }
 
