@@ -25,6 +25,31 @@ import Testing
         #expect(try !t.journal.refreshReadModel().rebuilt)
     }
 
+    /// A refresh of many runs commits a few hundred at a time; one that stops part way (its
+    /// process killed, here a failing insert) leaves the read model marked unfinished, which
+    /// `planj sql --no-refresh` reports, until a refresh completes it.
+    @Test func aRefreshThatStopsPartWayIsMarkedUnfinished() async throws {
+        let t = try TemporaryJournal()
+        for k in 0..<300 {
+            let run = try RunBuilder.complete(run: "r\(k)", steps: 1)
+            _ = try await t.journal.append(run.events, to: run.events[0].run, expecting: .noRun)
+        }
+        let db = try SQLiteConnection(path: t.path)
+        _ = try t.journal.refreshReadModel()  // creates the tables
+        try db.execute("DELETE FROM read_runs; DELETE FROM read_steps; DELETE FROM read_calls")
+        // The run refreshed last (the catalog's order) is in the second batch of 256.
+        let last = try #require(try t.journal.runs().last?.id)
+        try db.execute("CREATE TRIGGER stop BEFORE INSERT ON read_runs WHEN NEW.run = '\(last)' BEGIN SELECT RAISE(FAIL, 'killed'); END")
+        #expect(throws: JournalError.self) { try t.journal.refreshReadModel() }
+        #expect(try t.journal.readModelIsUnfinished())
+        let written = try t.journal.query("SELECT count(*) FROM read_runs").rows
+        #expect(written == [[.integer(256)]], "\(written)")
+        try db.execute("DROP TRIGGER stop")
+        #expect(try t.journal.refreshReadModel().refreshed == 44)
+        #expect(try !t.journal.readModelIsUnfinished())
+        #expect(try t.journal.query("SELECT count(*) FROM read_runs").rows == [[.integer(300)]])
+    }
+
     /// Refreshing after each append or once at the end gives the same rows when a retry calls a
     /// tool under the call_id of an earlier call: each call keeps its own observation, and a call
     /// not observed yet has none.

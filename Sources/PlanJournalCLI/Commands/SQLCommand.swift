@@ -48,11 +48,22 @@ extension Planj {
                 // little for it, then the query reads the tables as they are.
                 let journal = try global.openExisting(configuration: JournalConfiguration(busyTimeoutMilliseconds: Self.lockWait))
                 let refreshed: Refresh = noRefresh ? .skipped("no_refresh") : try refresh(journal)
+                let unfinished: Bool
+                if case .skipped = refreshed, (try? journal.readModelIsUnfinished()) == true {
+                    unfinished = true
+                    Output.error(
+                        "planj: note: the read model's last refresh did not finish (its process was stopped), so some runs "
+                            + "are missing from the tables: planj sql without --no-refresh completes them")
+                } else {
+                    unfinished = false
+                }
                 guard let query else {
                     switch (json, refreshed) {
                     case (true, .done(let report)): Output.json(report)
                     case (true, .skipped(let why)):
-                        Output.line(JSONValue.record(["skipped": .bool(true), "reason": .string(why)]).jsonText)
+                        Output.line(
+                            JSONValue.record(["skipped": .bool(true), "reason": .string(why), "unfinished": unfinished ? .bool(true) : nil])
+                                .jsonText)
                     case (false, _): Output.line(Self.tables())
                     }
                     return

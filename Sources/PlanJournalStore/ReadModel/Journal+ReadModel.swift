@@ -35,7 +35,7 @@ extension Journal {
         var report = ReadModelReport(runs: catalog.count, refreshed: 0, events: 0, rows: 0, rebuilt: rebuilt)
         var batch: [ReadModelRows] = []
         var batchRows = 0
-        for summary in stale {
+        for (k, summary) in stale.enumerated() {
             var rows = ReadModelRows(run: summary.id)
             let mark = folded[ExactString(summary.id)] ?? 0
             // The state at the last refresh (from its nearest snapshot), then one pass over the
@@ -51,17 +51,27 @@ extension Journal {
             batchRows += rows.count
             batch.append(rows)
             if batch.count >= 256 || batchRows >= 20_000 {
-                report.rows += try writeReadModel(batch)
+                report.rows += try writeReadModel(batch, unfinished: k < stale.count - 1)
                 report.refreshed += batch.count
                 progress(report.refreshed, stale.count)
                 batch.removeAll(keepingCapacity: true)
                 batchRows = 0
             }
         }
-        report.rows += try writeReadModel(batch)
+        report.rows += try writeReadModel(batch, unfinished: false)
         report.refreshed += batch.count
         if !batch.isEmpty { progress(report.refreshed, stale.count) }
         return report
+    }
+
+    /// Whether the read model's last refresh wrote some of its batches and never finished (its
+    /// process was killed): its tables lack some runs until the next refresh.
+    public func readModelIsUnfinished() throws(JournalError) -> Bool {
+        try withReader { (r) throws(JournalError) in
+            let read = try r.db.statement("SELECT 1 FROM meta WHERE key = 'read_model.unfinished'")
+            defer { read.reset() }
+            return try read.step()
+        }
     }
 
     /// Creates the tables if missing, dropping those of another definition first.
@@ -118,11 +128,16 @@ extension Journal {
         return true
     }
 
-    /// Writes `batch` in one transaction. - Returns: the rows written.
-    private func writeReadModel(_ batch: [ReadModelRows]) throws(JournalError) -> Int {
+    /// Writes `batch` in one transaction, marking the refresh `unfinished` (more batches follow)
+    /// or not in `meta`. - Returns: the rows written.
+    private func writeReadModel(_ batch: [ReadModelRows], unfinished: Bool) throws(JournalError) -> Int {
         guard !batch.isEmpty else { return 0 }
         return try withWriter { (w) throws(JournalError) in
             try w.db.transaction { () throws(JournalError) -> Int in
+                try w.db.execute(
+                    unfinished
+                        ? "INSERT INTO meta(key, value) VALUES ('read_model.unfinished', '1') ON CONFLICT(key) DO NOTHING"
+                        : "DELETE FROM meta WHERE key = 'read_model.unfinished'")
                 var count = 0
                 for rows in batch {
                     try w.db.statement("DELETE FROM read_steps WHERE run = ?").bind(rows.id).run()
