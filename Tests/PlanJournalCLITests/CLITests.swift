@@ -294,6 +294,28 @@ import Testing
         #expect(report["kept_append_logs"]?.arrayValue?.isEmpty == true)
     }
 
+    /// In a shared sticky folder, another user who only read the journal leaves its -wal and
+    /// -shm, which the owner cannot write: the owner's write names that file and its user (it
+    /// said the owner could not write the journal or its folder). Needs root, for setpriv.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func anotherUsersSideFilesAreNamed() async throws {
+        let shared = directory + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o1777], ofItemAtPath: directory)
+        try FileManager.default.setAttributes([.posixPermissions: 0o1777], ofItemAtPath: shared)
+        let binary = try #require(Fixtures.planjBinary)
+        let file = shared + "/j.sqlite"
+        func planjAs(_ uid: Int, _ arguments: String) async throws -> ChildProcess.Result {
+            try await ChildProcess.run(
+                "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/bin/sh", "-c", "'\(binary)' --journal '\(file)' \(arguments)"],
+                in: shared)
+        }
+        #expect(try await planjAs(65534, "ingest '\(Fixtures.validContract)'").status == 0)
+        #expect(try await planjAs(4242, "runs").status == 0)
+        let write = try await planjAs(65534, "ingest '\(Fixtures.validContract)'")
+        #expect(write.status == 8 && write.stderr.contains("belongs to another user (uid 4242)"), "\(write.stderr)")
+    }
+
     /// A journal path longer than SQLite opens says so (it was "unable to open database file").
     @Test func aJournalPathTooLongForSQLiteIsNamedSo() async throws {
         let folder = directory + "/" + String(repeating: "d", count: 250) + "/" + String(repeating: "e", count: 250)

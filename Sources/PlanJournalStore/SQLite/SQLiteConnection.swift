@@ -258,8 +258,9 @@ final class SQLiteConnection: SQLDatabase {
             primary == SQLITE_NOTADB
             ? ": this file is not a SQLite database, so not a journal (check --journal or $PLANJOURNAL_PATH)"
             : primary == SQLITE_READONLY
-            ? ": this user cannot write the journal or its folder (in WAL mode even readers write the -shm file beside it);"
-                + " make both writable, or copy the journal (with its -wal and -pjlog files) somewhere writable"
+            ? Self.foreignSideFiles(path)
+                ?? (": this user cannot write the journal or its folder (in WAL mode even readers write the -shm file beside it);"
+                    + " make both writable, or copy the journal (with its -wal and -pjlog files) somewhere writable")
             : primary == SQLITE_BUSY
                 ? ": another process held the journal's write lock for longer than the busy timeout (a long ingest,"
                     + " or a writer stopped with Ctrl-Z or SIGSTOP); try again once it ends"
@@ -278,6 +279,20 @@ final class SQLiteConnection: SQLDatabase {
 }
 
 extension SQLiteConnection {
+    /// Names the journal's `-wal` or `-shm` file when another user's and not writable by this
+    /// one (that user opened the journal; in a sticky folder such as /tmp only they or root can
+    /// remove it): why a journal this user owns reads as read-only.
+    static func foreignSideFiles(_ path: String) -> String? {
+        for suffix in ["-wal", "-shm"] {
+            let side = JournalFileName.resolved(path) + suffix
+            var info = stat()
+            guard stat(side, &info) == 0, info.st_uid != geteuid(), access(side, W_OK) != 0 else { continue }
+            return ": \(side) belongs to another user (uid \(info.st_uid)), who opened the journal, and this user cannot write it;"
+                + " that user (or root) can remove it once no planj has the journal open, or make it writable by this user"
+        }
+        return nil
+    }
+
     /// Names the file size limit (`ulimit -f`) when one is set: a write past it fails as an I/O error.
     static func fileSizeLimitHint() -> String {
         var limit = rlimit()
