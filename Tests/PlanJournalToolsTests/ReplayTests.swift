@@ -374,8 +374,16 @@ import Testing
         let running = Task { try await runner.start(.init(goal: "deny and cancel", runID: "dc")) }
         let other = try t.reopen()
         for try await e in other.subscribe(to: "dc", pollInterval: .milliseconds(10)) where e.kind == "approval.requested" {
-            try await other.resolveApproval(run: "dc", step: "gate", granted: false, approver: "ana")
-            _ = try await other.requestCancel(run: "dc", actor: "human:ana")
+            // Both in one append, as `planj approve` and `planj cancel` write them: the runner reads
+            // them in one pass however slowly this test runs (two appends could straddle a poll).
+            let head = try other.run("dc").events
+            let denial = try JournalEvent(
+                run: "dc", seq: head + 1, ts: .now, kind: "approval.resolved", actor: "human:ana",
+                data: .record(["decision": .string("denied"), "step_id": .string("gate"), "version": .int(1)]))
+            let cancel = try JournalEvent(
+                run: "dc", seq: head + 2, ts: .now, kind: "note", actor: "human:ana",
+                data: .record(["text": .string("cancel requested"), "cancel": .bool(true)]))
+            _ = try await other.append([denial, cancel], to: "dc", expecting: .exactly(head))
             break
         }
         let result = try await running.value
