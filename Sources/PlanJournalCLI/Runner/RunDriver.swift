@@ -73,7 +73,10 @@ enum RunDriver {
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: signals)
         interrupt.setEventHandler {
             guard progress.interrupted.exchange(true, ordering: .acquiringAndReleasing) else {
-                Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+                // A run that has completed is not cancelled: planj is only printing its summary.
+                if !progress.finished.load(ordering: .acquiring) {
+                    Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+                }
                 task.cancel()
                 return
             }
