@@ -25,9 +25,21 @@ extension Process {
         if isRunning { kill(processIdentifier, signal) }
     }
 
-    /// Waits until the process has exited, blocking the calling thread (for `deinit`s).
+    /// Waits until the process has exited, blocking the calling thread (for `deinit`s). It looks
+    /// at the process itself, not only at `isRunning`: Foundation notices an exit on Dispatch's
+    /// pool, and deinits blocked here on both of a two-core machine's pool threads kept it from
+    /// ever noticing (the test run hung, its servers' processes zombies).
     public func exitedBlocking() {
-        while isRunning { usleep(2_000) }
+        while isRunning && !Self.hasEnded(processIdentifier) { usleep(2_000) }
+    }
+
+    /// Whether process `pid` has ended: gone, or a zombie (exited, not yet reaped).
+    static func hasEnded(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        // "PID (COMMAND) STATE …": the command may hold spaces and parentheses, the state follows the last ")".
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+        return state == "Z" || state == "X"
     }
 }
 
