@@ -52,7 +52,9 @@ struct GlobalOptions: ParsableArguments {
     ///   to the server).
     func openExisting(configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) -> Journal {
         let path = journalPath
-        if !Journal.isDatabaseURL(path) && !FileManager.default.fileExists(atPath: path) {
+        // A symbolic link to nothing is not "no journal": opening it says what is wrong with it.
+        let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+        if !Journal.isDatabaseURL(path) && !FileManager.default.fileExists(atPath: path) && !isLink {
             throw JournalError(
                 .journalNotFound,
                 "no journal here: commands that record runs create it (ingest, import, run, demo, append); check the path, --journal or $PLANJOURNAL_PATH",

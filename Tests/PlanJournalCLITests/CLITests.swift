@@ -64,7 +64,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory + "/folder", withIntermediateDirectories: true)
         try "hello\n".write(toFile: directory + "/notes.txt", atomically: true, encoding: .utf8)
         let folder = try await planj("--journal", directory + "/folder", "ingest", "-", stdin: "")
-        #expect(folder.status == 8 && folder.stderr.contains("it is a directory; name the journal's file"), "\(folder.stderr)")
+        #expect(folder.status == 2 && folder.stderr.contains("it is a directory; name the journal's file"), "\(folder.stderr)")
+        #expect(try await planj("--journal", directory + "/folder", "runs").status == 2)
         let text = try await planj("--journal", directory + "/notes.txt", "runs")
         #expect(text.status == 6 && text.stderr.contains("not a SQLite database, so not a journal"), "\(text.stderr)")
         #expect(try String(contentsOfFile: directory + "/notes.txt", encoding: .utf8) == "hello\n")
@@ -210,9 +211,17 @@ import Testing
         #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
         let binary = try #require(Fixtures.planjBinary)
         let run = "'\(binary)' --journal '\(journal)'"
-        for (command, status) in [("\(run) runs >&-", 0), ("\(run) events 01JDQ8Z7K2V3M4N5P6Q7R8S9T0 2>&-", 0), ("\(run) append <&-", 0)] {
-            let r = try await ChildProcess.run("/bin/sh", ["-c", command], in: directory)
+        // A closed standard output is an error (the output would be lost), as a full disk is; a
+        // closed standard input has nothing to read; a closed standard error is no matter.
+        let id = "01JDQ8Z7K2V3M4N5P6Q7R8S9T0"
+        for (command, status) in [
+            ("runs >&-", 8), ("events \(id) >&-", 8), ("export \(id) --format jsonl >&-", 8), ("events \(id) 2>&-", 0),
+            ("append <&-", 2), ("ingest - <&-", 2), ("import - <&-", 2),
+        ] {
+            let r = try await ChildProcess.run("/bin/sh", ["-c", "\(run) \(command)"], in: directory)
             #expect(r.status == status && !r.stderr.contains("Fatal error"), "\(command): \(r.status) \(r.stderr.prefix(300))")
+            if status == 8 { #expect(r.stderr.contains("cannot write the output: standard output is closed"), "\(command)") }
+            if status == 2 { #expect(r.stderr.contains("standard input is closed"), "\(command): \(r.stderr)") }
         }
         if FileManager.default.fileExists(atPath: "/dev/full") {
             let full = try await ChildProcess.run("/bin/sh", ["-c", "\(run) events 01JDQ8Z7K2V3M4N5P6Q7R8S9T0 > /dev/full"], in: directory)
@@ -292,6 +301,29 @@ import Testing
         let report = try JSONValue(parsing: verify.stdout)
         #expect(report["events"]?.int64Value == Int64(acknowledged) && acknowledged > 0, "\(acknowledged) acknowledged: \(verify.stdout)")
         #expect(report["kept_append_logs"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// A run the journal stops part way (the file size limit, as a full disk would) is named in
+    /// the error, with how to go on (the operator had to look for it with `planj runs`).
+    @Test func aRunTheJournalStopsIsNamed() async throws {
+        let binary = try #require(Fixtures.planjBinary)
+        let first = try await planj("--journal", journal, "demo", "--pace", "0", "--quiet", "--json")
+        try #require(first.status == 0, "\(first.stderr)")
+        var stopped = 0
+        for blocks in [160, 170, 200] {
+            let copy = directory + "/limited-\(blocks).sqlite"
+            try FileManager.default.copyItem(atPath: journal, toPath: copy)
+            let limited = try await ChildProcess.run(
+                "/bin/sh", ["-c", "ulimit -f \(blocks); '\(binary)' --journal '\(copy)' demo --pace 0 --quiet"], in: directory)
+            guard limited.status != 0 else { continue }
+            stopped += 1
+            let runs = try await planj("--journal", copy, "runs", "--json")
+            let ids = try JSONValue(parsing: runs.stdout).arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            let run = try #require(ids.first { !first.stdout.contains($0) }, "\(runs.stdout)")
+            #expect(limited.status == 8 && limited.stderr.contains(": run \(run): "), "\(limited.stderr)")
+            #expect(limited.stderr.contains("planj: note: this was run \(run); if it did not finish, `planj resume \(run)`"))
+        }
+        #expect(stopped > 0)
     }
 
     /// In a shared sticky folder, another user who only read the journal leaves its -wal and
@@ -803,6 +835,23 @@ import Testing
         }
         let device = try await planj("--journal", "/dev/null", "runs")
         #expect(device.status == 2 && device.stderr.contains("it is a device"), "\(device.stderr)")
+    }
+
+    /// A journal path that is a symbolic link to nothing, or a loop of links, says so (it said
+    /// "no journal here" to reading commands and "not a regular file" to writing ones), and
+    /// nothing is created through it.
+    @Test func aBrokenSymbolicLinkAsTheJournalSaysWhatIsWrong() async throws {
+        let dangling = directory + "/dangling.sqlite", loop = directory + "/loop.sqlite"
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: directory + "/gone/j.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        for command in [["runs"], ["ingest", "-"], ["verify"]] {
+            let toNothing = try await PlanjBinary.run(["--journal", dangling] + command, in: directory, stdin: "")
+            #expect(toNothing.status == 2, "\(command): \(toNothing.stderr)")
+            #expect(toNothing.stderr.contains("it is a symbolic link to \(directory)/gone/j.sqlite, which does not exist"), "\(toNothing.stderr)")
+            let looping = try await PlanjBinary.run(["--journal", loop] + command, in: directory, stdin: "")
+            #expect(looping.status == 2 && looping.stderr.contains("a loop of links"), "\(command): \(looping.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/gone"))
     }
 
     /// A journal in a folder this user cannot write (no `-wal` beside it) is read as it is:

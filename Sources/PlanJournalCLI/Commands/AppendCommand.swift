@@ -46,6 +46,7 @@ extension Planj {
                 case "full": config.durability = .full
                 default: throw JournalError(.usage, "--durability must be normal or full")
                 }
+                try StandardDescriptors.requireInput()
                 let journal = try global.open(configuration: config)
                 var rejected = 0
                 var notedEpoch = false

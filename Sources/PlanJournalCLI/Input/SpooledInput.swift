@@ -19,6 +19,7 @@ final class SpooledInput {
         let name = NSTemporaryDirectory() + "planj-input-\(UUID().uuidString)"
         let input: FileHandle
         if source == "-" {
+            try StandardDescriptors.requireInput()
             input = FileHandle.standardInput
         } else {
             let fd = open(source, O_RDONLY | O_CLOEXEC)
@@ -27,7 +28,9 @@ final class SpooledInput {
         }
         descriptor = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw JournalError(.io, "cannot create a temporary file to hold the input", context: .init(file: name))
+            throw JournalError(
+                .io, "cannot create a temporary file to hold the input: \(String(cString: strerror(errno))) (TMPDIR names the folder)",
+                context: .init(file: name))
         }
         #if os(Linux)
             unlink(name)
@@ -36,13 +39,22 @@ final class SpooledInput {
             (path, named) = (name, true)
         #endif
         let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
-        do {
-            while let block = try input.read(upToCount: 1 << 20), !block.isEmpty {
-                try output.write(contentsOf: block)
+        // Every property is set: deinit closes (and removes) the file when this throws.
+        while true {
+            let block: Data?
+            do {
+                block = try input.read(upToCount: 1 << 20)
+            } catch {
+                throw JournalError(.io, "cannot read the input: \(ErrorReason.of(error))", context: .init(file: source))
             }
-        } catch {
-            // Every property is set: deinit closes (and removes) the file.
-            throw JournalError(.io, "cannot read the input: \(ErrorReason.of(error))", context: .init(file: source))
+            guard let block, !block.isEmpty else { break }
+            do {
+                try output.write(contentsOf: block)
+            } catch {
+                throw JournalError(
+                    .io, "cannot copy the input to a temporary file in \(NSTemporaryDirectory()): \(ErrorReason.of(error)) (TMPDIR names the folder)",
+                    context: .init(file: source))
+            }
         }
     }
 

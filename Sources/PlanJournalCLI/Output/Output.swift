@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlanJournalCore
 import PlanJournalRuntime
+import PlanJournalStore
 import Synchronization
 
 /// Writing to standard output and error, and turning errors into exit statuses.
@@ -36,6 +37,8 @@ enum Output {
     /// Writes all of `bytes` to `fd`; the reason when that fails (FileHandle's non-throwing
     /// `write` traps instead).
     private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
+        // planj opened /dev/null on it (``StandardDescriptors``): the output would be lost.
+        if fd == 1 && StandardDescriptors.wasClosed(1) { return closedOutput }
         do {
             try FileHandle(fileDescriptor: fd, closeOnDealloc: false).write(contentsOf: bytes)
             return nil
@@ -43,6 +46,9 @@ enum Output {
             return ErrorReason.of(error)
         }
     }
+
+    /// Why standard output cannot be written when it was closed at start (`planj runs >&-`).
+    static let closedOutput = "standard output is closed"
 
     /// Prints a line on standard output, its control characters made harmless (``TerminalText``).
     static func line(_ text: String) {

@@ -39,6 +39,9 @@ final class OutputFile {
     private(set) var bytesWritten = 0
 
     func write(_ bytes: [UInt8]) throws(JournalError) {
+        if path == nil || path == "-", StandardDescriptors.wasClosed(1) {
+            throw JournalError(.io, "cannot write the output: \(Output.closedOutput)")
+        }
         do {
             try handle.write(contentsOf: Data(bytes))
         } catch {

@@ -17,6 +17,7 @@ enum RunDriver {
         let progress = progressObserver(quiet: quiet)
         let unmetered = Mutex<Set<String>>([])
         return { event in
+            startedRun.withLock { if $0 == nil { $0 = event.run } }
             if event.knownKind == .callModel, event.data("usage") == nil, let model = event.dataString("model"),
                 unmetered.withLock({ $0.insert(model).inserted })
             {
@@ -39,6 +40,10 @@ enum RunDriver {
         }
     }
 
+    /// The run the command's runner journaled first (its id, seen by ``observer(quiet:)``), named
+    /// by an error of the journal that stops it.
+    private static let startedRun = Mutex<String?>(nil)
+
     /// - Parameter journal: closed when the run ends (``Journal/close()``): what the run appended
     ///   goes into the database file rather than stay in the append log and the WAL.
     static func drive(json: Bool, closing journal: Journal, _ body: @escaping @Sendable () async throws -> RunResult)
@@ -50,6 +55,14 @@ enum RunDriver {
             result = try await cancellable(body)
         } catch let error as RuntimeError {
             throw RuntimeFailure(error)
+        } catch let error as JournalError {
+            // The journal failed the run part way (a full disk, a lost server): name the run,
+            // which `planj resume` takes up once the cause is gone.
+            guard let run = startedRun.withLock({ $0 }), error.context.run == nil else { throw error }
+            if error.code == .io || error.code == .commitUncertain {
+                Output.error("planj: note: this was run \(run); if it did not finish, `planj resume \(run)` goes on once that is fixed")
+            }
+            throw error.adding(run: run)
         }
         if json {
             Output.json(RunResultJSON(result))

@@ -55,13 +55,35 @@ enum JournalFileName {
     /// Why the existing file at `path` cannot be a journal (a device, a pipe, a socket), if so:
     /// SQLite would create `<device>-journal` beside it and fail with an I/O error.
     static func notARegularFile(_ path: String) -> String? {
+        if let broken = brokenLink(path) { return broken }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved(path)),
             let type = attributes[.type] as? FileAttributeType
         else { return nil }
         switch type {
-        case .typeRegular, .typeDirectory: return nil
-        case .typeCharacterSpecial, .typeBlockSpecial: return "it is a device, not a file"
-        default: return "it is not a regular file"
+        case .typeRegular: return nil
+        case .typeDirectory:
+            let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
+            return "it is a directory; name the journal's file (such as \(folder)/planjournal.sqlite)"
+        case .typeCharacterSpecial, .typeBlockSpecial: return "it is a device, not a file; name a journal's file"
+        default: return "it is not a regular file (a pipe or a socket); name a journal's file"
+        }
+    }
+
+    /// Why `path`, a symbolic link, leads to no file, if it does not: the link loops, or the
+    /// file it names does not exist (SQLite would create that file; planj does not guess that a
+    /// journal was meant to be there).
+    static func brokenLink(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, stat(path, &info) != 0 else { return nil }
+        switch errno {
+        case ELOOP:
+            return "it is a symbolic link that leads back to itself (a loop of links)"
+        case ENOENT:
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            return "it is a symbolic link to \(target), which does not exist; "
+                + "give that path to create a journal there, or remove the link"
+        default:
+            return nil
         }
     }
 }

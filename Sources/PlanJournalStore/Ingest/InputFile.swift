@@ -22,6 +22,7 @@ struct InputFile: ~Copyable {
     init(path: String) throws(JournalError) {
         self.path = path
         if path == "-" {
+            try StandardDescriptors.requireInput()
             fd = 0
             ownsDescriptor = false
             return

@@ -27,7 +27,7 @@ final class SQLiteConnection: SQLDatabase {
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
             : (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         if let problem = JournalFileName.notARegularFile(path) {
-            throw JournalError(.usage, "cannot open the journal: \(problem); name a journal's file", context: .init(journalPath: path))
+            throw JournalError(.usage, "cannot open the journal: \(problem)", context: .init(journalPath: path))
         }
         var handle: OpaquePointer?
         let rc = sqlite3_open_v2(immutable ? JournalFileName.immutableURI(path) : JournalFileName.sqlitePath(path), &handle, flags, nil)
@@ -225,7 +225,7 @@ final class SQLiteConnection: SQLDatabase {
     }
 
     /// Why a file cannot be opened, in words SQLite's "unable to open database file" lacks: a
-    /// directory, a missing folder, a file or folder this user may not use.
+    /// path too long, a missing folder, a file or folder this user may not use.
     private static func openProblem(_ path: String) -> String? {
         // SQLite's unix files take paths of at most 512 bytes (its MAX_PATHNAME), once absolute.
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
@@ -233,12 +233,8 @@ final class SQLiteConnection: SQLDatabase {
             return "its path is \(absolute.utf8.count) bytes long, and SQLite opens paths of at most 511: "
                 + "use a shorter path (a symbolic link to its folder, say)"
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue {
-                let folder = path.hasSuffix("/") ? String(path.dropLast()) : path
-                return "it is a directory; name the journal's file (such as \(folder)/planjournal.sqlite)"
-            }
+        // A directory is refused before SQLite is asked (``JournalFileName/notARegularFile(_:)``).
+        if FileManager.default.fileExists(atPath: path) {
             return FileManager.default.isWritableFile(atPath: path) ? nil : "permission denied (this user cannot write it)"
         }
         let folder = (path as NSString).deletingLastPathComponent
