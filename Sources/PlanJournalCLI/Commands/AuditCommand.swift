@@ -80,13 +80,14 @@ extension Planj {
             throws(JournalError) -> [RunAudit]
         {
             let done = Atomic<Int>(0)
+            let progress = ThrottledProgressLine(enabled: runs.count > 1 && Output.stderrIsTerminal)
             let audits = try ParallelWork.map(count: runs.count) { (k) throws(JournalError) in
                 let audit = try RunAudit(run: runs[k], in: journal, trusting: trusted)
                 let finished = done.add(1, ordering: .relaxed).newValue
-                if runs.count > 1 && Output.stderrIsTerminal { Output.progress("audited \(finished)/\(runs.count): \(runs[k])") }
+                progress.show("audited \(finished)/\(runs.count): \(runs[k])", final: finished == runs.count)
                 return audit
             }
-            if runs.count > 1 && Output.stderrIsTerminal { Output.progress(nil) }
+            progress.clear()
             return audits
         }
 

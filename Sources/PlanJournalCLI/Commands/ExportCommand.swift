@@ -173,11 +173,12 @@ extension Planj {
                         throw JournalError(.io, "cannot create the folder: \(ErrorReason.of(error))", context: .init(file: folder))
                     }
                     let names = try ExportFileNames.fileNames(runs, journal, redactor)
+                    let progress = ThrottledProgressLine(enabled: Output.stderrIsTerminal)
                     if exporter == nil {
-                        summary.runs = try exportInParallel(runs, names: names, journal, redactor, &tally, into: folder)
+                        summary.runs = try exportInParallel(runs, names: names, journal, redactor, &tally, into: folder, progress: progress)
                     } else {
                         for (k, run) in runs.enumerated() {
-                            if Output.stderrIsTerminal { Output.progress("exporting \(k + 1)/\(runs.count): \(ExportFileNames.shown(run, redactor))") }
+                            progress.show("exporting \(k + 1)/\(runs.count): \(ExportFileNames.shown(run, redactor))")
                             let path = folder + "/" + names[k] + "." + format.fileExtension
                             var entry = ExportSummary.Entry(run: ExportFileNames.shown(run, redactor), file: path)
                             do {
@@ -192,7 +193,7 @@ extension Planj {
                             summary.runs.append(entry)
                         }
                     }
-                    if Output.stderrIsTerminal { Output.progress(nil) }
+                    progress.clear()
                     let done = runs.count - summary.failed.count
                     Output.error(
                         "exported \(Output.count(done, "run")) to \(folder)/"
@@ -298,7 +299,7 @@ extension Planj {
         /// threads (redaction and rendering are CPU work); the entries come back in `runs` order.
         private func exportInParallel(
             _ runs: [String], names: [String], _ journal: Journal, _ redactor: Redactor?, _ tally: inout Redactor.Tally,
-            into folder: String
+            into folder: String, progress: ThrottledProgressLine
         ) throws -> [ExportSummary.Entry] {
             let extensionName = chosenFormat.fileExtension
             let done = Atomic<Int>(0)
@@ -321,11 +322,11 @@ extension Planj {
                     (entry.error, entry.file, mine) = (ErrorJSON(error.adding(run: runs[k])), nil, Redactor.Tally())
                 }
                 let finished = done.add(1, ordering: .relaxed).newValue
-                if Output.stderrIsTerminal { Output.progress("exported \(finished)/\(runs.count): \(shown)") }
+                progress.show("exported \(finished)/\(runs.count): \(shown)", final: finished == runs.count)
                 return (entry, mine)
             }
             if let error = stopped.withLock({ $0 }) {
-                if Output.stderrIsTerminal { Output.progress(nil) }
+                progress.clear()
                 throw error
             }
             for (_, mine) in exported { tally.add(mine) }

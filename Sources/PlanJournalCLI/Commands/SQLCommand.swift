@@ -90,12 +90,12 @@ extension Planj {
         }
 
         private func refresh(_ journal: Journal) throws(JournalError) -> Refresh {
-            let showProgress = Output.stderrIsTerminal
-            defer { if showProgress { Output.progress(nil) } }
+            let progress = ThrottledProgressLine(enabled: Output.stderrIsTerminal)
+            defer { progress.clear() }
             do {
                 return .done(
                     try journal.refreshReadModel { done, total in
-                        if showProgress { Output.progress("read model: \(done) of \(total) runs") }
+                        progress.show("read model: \(done) of \(total) runs", final: done == total)
                     })
             } catch where error.isLockTimeout {
                 guard (try? journal.query("SELECT 1 FROM read_runs LIMIT 0")) != nil else {

@@ -3,7 +3,7 @@ import PlanJournalStore
 import Synchronization
 
 /// A one-line progress report on standard error (a terminal only), redrawn at most ten times a
-/// second: what `copy` and `verify` show while they work.
+/// second: what `copy`, `verify`, `export --all`, `audit` and `sql` show while they work.
 final class ThrottledProgressLine: Sendable {
     private let enabled: Bool
     private let last = Mutex<ContinuousClock.Instant?>(nil)
