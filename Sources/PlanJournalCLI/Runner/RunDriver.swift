@@ -80,30 +80,23 @@ enum RunDriver {
     static func cancellable<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = Task { try await body() }
         let progress = DriveProgress()
-        signal(SIGINT, SIG_IGN)
-        // A queue of their own: the global pool's threads may all be busy (a long fold, a parallel read).
-        let signals = DispatchQueue(label: "planj.run-signals")
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: signals)
-        interrupt.setEventHandler {
-            guard progress.interrupted.exchange(true, ordering: .acquiringAndReleasing) else {
-                // A run that has completed is not cancelled: planj is only printing its summary.
-                if !progress.finished.load(ordering: .acquiring) {
-                    Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+        let catcher = SignalCatcher([SIGINT, SIGTERM]) { number in
+            guard number == SIGTERM else {
+                guard progress.interrupted.exchange(true, ordering: .acquiringAndReleasing) else {
+                    // A run that has completed is not cancelled: planj is only printing its summary.
+                    if !progress.finished.load(ordering: .acquiring) {
+                        Output.error("planj: interrupted: cancelling the run (Ctrl-C again to quit at once)")
+                    }
+                    task.cancel()
+                    return
                 }
-                task.cancel()
+                // The agents, in process groups of their own, do not get the terminal's Ctrl-C: they
+                // end with planj, which ends as Ctrl-C ends a program.
+                SubprocessChannel.killAll()
+                signal(SIGINT, SIG_DFL)
+                kill(getpid(), SIGINT)
                 return
             }
-            // The agents, in process groups of their own, do not get the terminal's Ctrl-C: they
-            // end with planj, which ends as Ctrl-C ends a program.
-            SubprocessChannel.killAll()
-            signal(SIGINT, SIG_DFL)
-            // To the process (this dispatch thread blocks it), as the terminal sends it.
-            kill(getpid(), SIGINT)
-        }
-        interrupt.resume()
-        signal(SIGTERM, SIG_IGN)
-        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: signals)
-        terminate.setEventHandler {
             progress.terminating.store(true, ordering: .releasing)
             Output.error(
                 progress.finished.load(ordering: .acquiring)
@@ -118,13 +111,11 @@ enum RunDriver {
             // replays: as after a crash, which the journal is made to survive.
             _exit(128 + SIGTERM)
         }
-        terminate.resume()
-        let sources = [interrupt, terminate]
         defer {
             // (With Ctrl-C still heard: a second one, while agents that ignore their input's end
             // take their grace periods, quits at once.)
             SubprocessChannel.stopAll()
-            sources.forEach { $0.cancel() }
+            catcher.stop()
         }
         let result = await task.result
         progress.finished.store(true, ordering: .releasing)
