@@ -280,4 +280,25 @@ import Testing
         let help = try await planj("copy", "--help")
         #expect(help.stdout.contains("Examples:") && help.stdout.contains("planj copy"))
     }
+
+    /// Ctrl-C during a copy into a journal says that the runs copied so far stay and that the
+    /// same copy goes on (it ended with no word); the same copy then finishes the job.
+    @Test(.timeLimit(.minutes(2))) func anInterruptedCopySaysHowToGoOn() async throws {
+        let runs = try (0..<400).map { try RunBuilder.complete(run: "r\($0)", steps: 30, payloadBytes: 1500).jsonl }
+        #expect(try await PlanjBinary.run(["--journal", source, "ingest", "-"], in: box.directory, stdin: runs.joined()).status == 0)
+        let destination = box.path("into.sqlite")
+        let p = try PlanjBinary.process(["copy", source, destination], in: box.directory)
+        let errors = Pipe()
+        p.standardError = errors
+        try p.run()
+        while p.isRunning && !FileManager.default.fileExists(atPath: destination) { try await Task.sleep(for: .milliseconds(2)) }
+        p.signal(SIGINT)
+        await p.exited()
+        let stderr = String(decoding: await errors.readAll(), as: UTF8.self)
+        #expect(p.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("planj: interrupted: the runs copied so far are in \(destination); the same planj copy goes on"), "\(stderr)")
+        let again = try await planj("copy", source, destination)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try await self.runs(destination).count == 400)
+    }
 }

@@ -89,8 +89,13 @@ extension Planj {
         }
 
         func run() async throws {
-            // Stopped by a signal, a .pjl destination not finished is removed and named.
-            try await reportingErrors(json: json, verbose: verbose) { try await InterruptNotice.during(nil) {
+            // Stopped by a signal, a .pjl destination not finished is removed and named; into a
+            // journal, the runs copied so far stay, and the same copy goes on.
+            let interrupted =
+                CopyEndpoints.isPortable(destination)
+                ? nil
+                : "the runs copied so far are in \(Journal.displayName(destination)); the same planj copy goes on where it stopped."
+            try await reportingErrors(json: json, verbose: verbose) { try await InterruptNotice.during(interrupted) {
                 let endpoints = try CopyEndpoints(source: source, destination: destination, force: force)
                 let progress = ThrottledProgressLine(enabled: !quiet && Output.stderrIsTerminal)
                 let options = CopyOptions(
