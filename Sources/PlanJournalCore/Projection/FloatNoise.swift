@@ -6,12 +6,12 @@ extension Double {
     ///
     /// For what planj prints and stores in its read model, never for what it folds: sums are
     /// kept exact so that snapshots equal the fold of their events.
-    public var withoutFloatNoise: Double { rounded(toDigitsOf: self) }
+    package var withoutFloatNoise: Double { rounded(toDigitsOf: self) }
 
     /// `self - other` without float noise: rounded at the twelfth significant digit of the
     /// larger of the two, where their own noise is (`0.730091 - 0.73` is `0.000091`, where the
     /// difference's own twelve digits would keep `9.10000000001e-05`).
-    public func minusWithoutFloatNoise(_ other: Double) -> Double {
+    package func minusWithoutFloatNoise(_ other: Double) -> Double {
         (self - other).rounded(toDigitsOf: Swift.max(abs(self), abs(other)))
     }
 

@@ -97,14 +97,14 @@ public struct PlanProjection: Projection {
         case .callModel:
             let (input, output) = e.usageTokens
             let cost = e.costUSD
-            s.totals.inputTokens +| input
-            s.totals.outputTokens +| output
-            s.totals.costUSD +| cost
+            s.totals.inputTokens.addSaturating(input)
+            s.totals.outputTokens.addSaturating(output)
+            s.totals.costUSD.addSaturating(cost)
             s.totals.modelCalls += 1
             update(&s, e, adding: false) { step in
-                step.inputTokens +| input
-                step.outputTokens +| output
-                step.costUSD +| cost
+                step.inputTokens.addSaturating(input)
+                step.outputTokens.addSaturating(output)
+                step.costUSD.addSaturating(cost)
                 step.modelCalls += 1
             }
         case .callTool:

@@ -3,20 +3,18 @@
 /// instead of trapping.
 extension FixedWidthInteger {
     /// `self + other`, held at `.max` or `.min` where it would overflow.
-    @inlinable public func saturatingAdd(_ other: Self) -> Self {
+    @inlinable package func saturatingAdd(_ other: Self) -> Self {
         let (sum, overflow) = addingReportingOverflow(other)
         return overflow ? (other > 0 ? .max : .min) : sum
     }
 
     /// Adds `other` in place, held at the type's bounds (see ``saturatingAdd(_:)``).
-    @inlinable public static func +| (lhs: inout Self, rhs: Self) { lhs = lhs.saturatingAdd(rhs) }
+    @inlinable package mutating func addSaturating(_ other: Self) { self = saturatingAdd(other) }
 }
-
-infix operator +| : AssignmentPrecedence
 
 extension Int64 {
     /// `value` rounded toward zero and held within `Int64`'s bounds; NaN is 0.
-    @inlinable public init(saturating value: Double) {
+    @inlinable package init(saturating value: Double) {
         if value.isNaN {
             self = 0
         } else if value >= 9_223_372_036_854_775_807.0 {
@@ -31,10 +29,10 @@ extension Int64 {
 
 extension Double {
     /// `self + other`, held within the finite doubles (sums of costs never become infinite or NaN).
-    @inlinable public func saturatingAdd(_ other: Double) -> Double {
+    @inlinable package func saturatingAdd(_ other: Double) -> Double {
         Swift.min(Swift.max(self + other, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
     }
 
     /// Adds `other` in place, held within the finite doubles (see ``saturatingAdd(_:)``).
-    @inlinable public static func +| (lhs: inout Double, rhs: Double) { lhs = lhs.saturatingAdd(rhs) }
+    @inlinable package mutating func addSaturating(_ other: Double) { self = saturatingAdd(other) }
 }

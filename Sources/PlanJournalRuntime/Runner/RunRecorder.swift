@@ -286,9 +286,9 @@ public actor RunRecorder {
         shared.withLock { s in
             if external { s.external += events }
             for event in calls {
-                s.costUSD +| event.costUSD
-                s.inputTokens +| event.usageTokens.input
-                s.outputTokens +| event.usageTokens.output
+                s.costUSD.addSaturating(event.costUSD)
+                s.inputTokens.addSaturating(event.usageTokens.input)
+                s.outputTokens.addSaturating(event.usageTokens.output)
             }
         }
     }

@@ -61,7 +61,7 @@ public final class Journal: Sendable {
 
     /// Makes every later append of this process fail, whatever its journal: planj ends (SIGTERM)
     /// and what the runs it drives would journal next must not land while it does.
-    public static func stopWritingForGood() {
+    package static func stopWritingForGood() {
         writesStopped.store(true, ordering: .releasing)
     }
 

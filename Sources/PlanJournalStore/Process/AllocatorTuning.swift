@@ -12,13 +12,13 @@ import Glibc
 /// took about 8% of a rebuild's CPU. Keeping up to `trimThreshold` of freed memory for reuse cuts
 /// the faults 13-fold and the system time of a rebuild by about 30%. Memory in use is unchanged,
 /// so peak RSS stays flat in the journal's size; it grows by at most the threshold per arena.
-public enum AllocatorTuning {
+package enum AllocatorTuning {
     /// Tunes glibc's `malloc` once, early in `main`: freed memory up to `trimThreshold` bytes is
     /// kept for reuse, and blocks below `mmapThreshold` come from the heap rather than from a
     /// mapping of their own. Does nothing where glibc is not the allocator, and leaves a setting
     /// alone when its environment variable (`MALLOC_TRIM_THRESHOLD_`, `MALLOC_MMAP_THRESHOLD_`)
     /// already sets it.
-    public static func apply(trimThreshold: Int = 32 << 20, mmapThreshold: Int = 4 << 20) {
+    package static func apply(trimThreshold: Int = 32 << 20, mmapThreshold: Int = 4 << 20) {
         #if canImport(Glibc)
         if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = mallopt(M_MMAP_THRESHOLD, Int32(mmapThreshold)) }
         if getenv("MALLOC_TRIM_THRESHOLD_") == nil { _ = mallopt(M_TRIM_THRESHOLD, Int32(trimThreshold)) }

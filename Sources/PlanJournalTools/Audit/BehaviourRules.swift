@@ -121,8 +121,8 @@ struct BehaviourRules {
         var tokensCrossed: JournalEvent?
         if budget != nil || maxTokens != nil {
             for e in events where e.knownKind == .callModel {
-                cost +| e.costUSD
-                tokens +| e.usageTokens.input.saturatingAdd(e.usageTokens.output)
+                cost.addSaturating(e.costUSD)
+                tokens.addSaturating(e.usageTokens.input.saturatingAdd(e.usageTokens.output))
                 if let budget, costCrossed == nil, cost > budget { costCrossed = e }
                 if let maxTokens, tokensCrossed == nil, tokens > maxTokens { tokensCrossed = e }
             }

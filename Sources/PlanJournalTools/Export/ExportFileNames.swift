@@ -4,10 +4,10 @@ import PlanJournalStore
 
 /// The names runs get in an export of many (one file per run): safe on every file system, and
 /// never the same for two runs, even when redaction makes their ids alike.
-public enum ExportFileNames {
+package enum ExportFileNames {
     /// A file name for a run id: safe characters kept, others replaced, and a hash of the id
     /// (or of `identity`) added when anything was replaced, so two ids never share a file.
-    public static func fileName(_ run: String, identity: String? = nil) -> String {
+    package static func fileName(_ run: String, identity: String? = nil) -> String {
         let safe = String(run.unicodeScalars.map { s in
             s.isASCII && (CharacterSet.alphanumerics.contains(s) || "-_.".unicodeScalars.contains(s)) ? Character(s) : "_"
         })
@@ -21,7 +21,7 @@ public enum ExportFileNames {
     /// (redacted), told apart where two would be the same (a run named as another's name with its
     /// hash, or names that differ only in case, which a case-insensitive file system takes as
     /// one), by `-2`, `-3`, … in run order.
-    public static func fileNames(_ runs: [String], _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> [String] {
+    package static func fileNames(_ runs: [String], _ journal: Journal, _ redactor: Redactor?) throws(JournalError) -> [String] {
         var taken = Set<String>()
         var out: [String] = []
         for run in runs {
@@ -47,7 +47,7 @@ public enum ExportFileNames {
 
     /// The id of `run` as the export shows it: redacted when redaction is on. Not the first
     /// event's: a fork's first events are its parent's, and carry its id.
-    public static func shown(_ run: String, _ redactor: Redactor?) -> String {
+    package static func shown(_ run: String, _ redactor: Redactor?) -> String {
         var scratch = Redactor.Tally()
         return redactor?.redact(runID: run, tally: &scratch) ?? run
     }

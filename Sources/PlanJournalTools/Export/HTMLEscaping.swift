@@ -4,12 +4,12 @@ import Foundation
 ///
 /// Every string the report writes from a run, in element text or in an attribute value, goes
 /// through ``text(_:)``; JSON placed in a `<script>` goes through ``scriptJSON(_:)``.
-public enum HTMLEscaping {
+package enum HTMLEscaping {
     /// `s` safe as element text and as a double- or single-quoted attribute value: `& < > " '`
     /// become character references, control characters other than tab and newline (which HTML
     /// forbids) become U+FFFD, and bidirectional controls (U+202A–U+202E, U+2066–U+2069) are shown
     /// as `[U+202E]` instead of reordering the page.
-    public static func text(_ s: String) -> String {
+    package static func text(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -40,7 +40,7 @@ public enum HTMLEscaping {
     /// JSON text safe inside `<script>…</script>`: `<`, `>`, `&`, U+2028 and U+2029 become `\uXXXX`
     /// escapes (the same JSON value), so the text can never close the script element or start a
     /// comment.
-    public static func scriptJSON(_ json: String) -> String {
+    package static func scriptJSON(_ json: String) -> String {
         var out = ""
         out.reserveCapacity(json.utf8.count)
         for scalar in json.unicodeScalars {

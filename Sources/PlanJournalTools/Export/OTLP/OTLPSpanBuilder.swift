@@ -166,12 +166,12 @@ struct OTLPSpanBuilder {
         let usage = e.data("usage")
         if let input = usage?["input_tokens"]?.int64Value {
             attributes.append(.int("gen_ai.usage.input_tokens", input))
-            inputTokens +| max(0, input)
+            inputTokens.addSaturating(max(0, input))
             sawUsage = true
         }
         if let output = usage?["output_tokens"]?.int64Value {
             attributes.append(.int("gen_ai.usage.output_tokens", output))
-            outputTokens +| max(0, output)
+            outputTokens.addSaturating(max(0, output))
             sawUsage = true
         }
         if let purpose = e.data("purpose").flatMap({ OTLPAttribute.from("planjournal.purpose", $0) }) { attributes.append(purpose) }
