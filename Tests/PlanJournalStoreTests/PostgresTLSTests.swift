@@ -93,6 +93,52 @@ import Testing
         }
     }
 
+    /// A host name that resolves to an address the certificate names, while the certificate does
+    /// not name the host: refused, as libpq refuses it (NIOSSL's own check took the address, so
+    /// whoever answers DNS for the name could pass with a certificate issued for their address).
+    @Test func verifyFullRefusesANameOnlyItsAddressMatches() throws {
+        guard let server, let ca else { return }
+        // A name of this machine, other than localhost, that resolves to 127.0.0.1.
+        guard let name = [ProcessInfo.processInfo.hostName, "runsc", "vm"].first(where: { $0 != "localhost" && Self.isLoopback($0) })
+        else {
+            print("PostgresTLSTests: no other name for 127.0.0.1 here; the check of a name against an address is not tested")
+            return
+        }
+        #expect(try Self.usesTLS(Self.url(server, host: name, ["sslmode": "verify-ca", "sslrootcert": ca])))
+        do {
+            _ = try PGConnection(url: Self.url(server, host: name, ["sslmode": "verify-full", "sslrootcert": ca]))
+            Issue.record("verify-full accepted \(name), which the certificate does not name, for its address")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.message.contains("TLS certificate verification failed for host \(name)"), "\(error)")
+            #expect(error.message.contains("not issued for \(name)"), "\(error)")
+        }
+        #expect(try Self.usesTLS(Self.url(server, host: "localhost", ["sslmode": "verify-full", "sslrootcert": ca])))
+    }
+
+    /// Whether `name` resolves to 127.0.0.1.
+    static func isLoopback(_ name: String) -> Bool {
+        var result: UnsafeMutablePointer<addrinfo>?
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        guard getaddrinfo(name, nil, &hints, &result) == 0, let first = result else { return false }
+        defer { freeaddrinfo(result) }
+        return first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+            $0.pointee.sin_addr.s_addr == inet_addr("127.0.0.1")
+        }
+    }
+
+    /// Names in a certificate: exact (any case, a final dot ignored) or a wildcard for one label.
+    @Test func certificateNamesMatchAsLibpqMatchesThem() {
+        #expect(PGHostNameCheck.matches("db.example.com", "DB.Example.com"))
+        #expect(PGHostNameCheck.matches("db.example.com", "db.example.com."))
+        #expect(PGHostNameCheck.matches("db.example.com", "*.example.com"))
+        #expect(!PGHostNameCheck.matches("a.db.example.com", "*.example.com"))
+        #expect(!PGHostNameCheck.matches("example.com", "*.example.com"))
+        #expect(!PGHostNameCheck.matches("db.example.com", "example.com"))
+        #expect(!PGHostNameCheck.matches("vm", "localhost"))
+    }
+
     @Test func anUnreadableRootCertificateFileIsAClearUsageError() throws {
         guard let server else { return }
         let missing = NSTemporaryDirectory() + "no-such-ca-\(UUID().uuidString).crt"

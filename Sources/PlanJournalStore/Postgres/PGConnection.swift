@@ -100,6 +100,9 @@ final class PGConnection: SQLDatabase {
         return PGSocket.connect(host: target.host, port: target.port, on: loop).flatMap { channel in
             let configuration: PostgresConnection.Configuration
             do {
+                if target.sslMode == .verifyFull && !PGSocket.isIPAddress(target.host) {
+                    try channel.pipeline.syncOperations.addHandler(PGHostNameCheck(host: target.host), position: .first)
+                }
                 configuration = try Self.configuration(target, channel: channel)!
             } catch {
                 channel.close(promise: nil)

@@ -22,7 +22,11 @@ enum PGTLS {
         case .verifyCA:
             return .require(try context(verification: .noHostnameVerification, rootCert: target.sslRootCert, target: target))
         case .verifyFull:
-            return .require(try context(verification: .fullVerification, rootCert: target.sslRootCert, target: target))
+            // A host given by name is checked against the names of the certificate only
+            // (``PGHostNameCheck``): NIOSSL's check also takes the address connected to.
+            let verification: CertificateVerification =
+                PGSocket.isIPAddress(target.host) ? .fullVerification : .noHostnameVerification
+            return .require(try context(verification: verification, rootCert: target.sslRootCert, target: target))
         }
     }
 
