@@ -25,6 +25,31 @@ import Testing
         #expect(result.state.step("g")?.status == .completed && result.state.step("after")?.status == .completed)
     }
 
+    /// An approval source that answers a word the contract does not have fails the run's start
+    /// with a usage error naming it, before anything about it is journaled (it threw the journal's
+    /// `event.invalid` on `data.decision`); the same run resumes once the source answers properly.
+    @Test func anApprovalSourcesUnknownWordIsAUsageErrorAndTheRunResumes() async throws {
+        struct Typo: ApprovalSource {
+            func decision(stepID: String?, version: Int?) -> ApprovalDecision? { ApprovalDecision(decision: "approved", actor: "human:ana") }
+        }
+        struct Grant: ApprovalSource {
+            func decision(stepID: String?, version: Int?) -> ApprovalDecision? { .granted(by: "human:ana") }
+        }
+        let t = try TemporaryJournal()
+        do {
+            _ = try await PlanRunner(journal: t.journal, planner: Self.planner, executor: Self.executor, approvals: Typo())
+                .start(.init(goal: "approvals", runID: "typo"))
+            Issue.record("the run went on with an approval of \"approved\"")
+        } catch let error as RuntimeError {
+            #expect(error.type == RuntimeError.Types.usage && error.message.contains(#""approved", which is neither granted nor denied"#))
+        }
+        #expect(try t.journal.events(of: "typo").allSatisfy { $0.knownKind != .approvalResolved })
+        let resumed = try await PlanRunner(journal: t.journal, planner: Self.planner, executor: Self.executor, approvals: Grant())
+            .resume(run: "typo")
+        #expect(resumed.status != "running")
+        #expect(try t.journal.events(of: "typo").contains { $0.knownKind == .approvalResolved && $0.dataString("decision") == "granted" })
+    }
+
     /// Denies g under plan version 1, grants it under version 2 (a source a resumed process asks
     /// the same way).
     struct DenyFirstVersion: ApprovalSource {

@@ -37,4 +37,26 @@ public struct ApprovalDecision: Sendable, Hashable {
         self.actor = actor
         self.comment = comment
     }
+
+    /// A grant by `actor`.
+    public static func granted(by actor: String, comment: String? = nil) -> ApprovalDecision {
+        ApprovalDecision(decision: "granted", actor: actor, comment: comment)
+    }
+
+    /// A denial by `actor`.
+    public static func denied(by actor: String, comment: String? = nil) -> ApprovalDecision {
+        ApprovalDecision(decision: "denied", actor: actor, comment: comment)
+    }
+
+    /// This decision, when it is one the contract has.
+    /// - Throws: ``RuntimeError`` `usage` for any other word (before anything is journaled: the
+    ///   run stays resumable).
+    func checked() throws -> ApprovalDecision {
+        guard decision == "granted" || decision == "denied" else {
+            throw RuntimeError(
+                RuntimeError.Types.usage,
+                "the approval source answered \"\(decision)\", which is neither granted nor denied")
+        }
+        return self
+    }
 }

@@ -253,7 +253,7 @@ extension PlanRunner {
             p.approvalRequested.insert(step.id)
         }
         let decision =
-            approvals?.decision(stepID: step.id, planVersion: p.version)
+            try approvals?.decision(stepID: step.id, planVersion: p.version)?.checked()
             ?? (options.approval == .auto
                 ? ApprovalDecision(decision: "granted", actor: "policy", comment: "granted by policy --approve auto") : nil)
         guard let decision else { return }

@@ -112,7 +112,7 @@ extension PlanRunner {
         }
         p.planApproval = .requested
         let decision =
-            approvals?.decision(stepID: nil, version: p.version)
+            try approvals?.decision(stepID: nil, version: p.version)?.checked()
             ?? (options.approval == .auto
                 ? ApprovalDecision(decision: "granted", actor: "policy", comment: "granted by policy --approve auto") : nil)
         if let decision {

@@ -88,6 +88,11 @@ public struct PlanRunner: Sendable {
     }
 
     /// Starts a new run and drives it to its end.
+    ///
+    /// Cancelling the task that awaits it (or `journal.requestCancel(run:actor:reason:)`) cancels the run: it is
+    /// journaled as `cancelled`, its unfinished steps skipped, and it cannot be resumed. A run
+    /// left as journaled, resumable with ``resume(run:note:)``, is one whose process ends without
+    /// finishing it (planj does so on SIGTERM).
     /// - Throws: `JournalError` when the journal cannot be written (the run then stays resumable);
     ///   `.conflict` when a run with the given id exists or another process drives it.
     public func start(_ setup: Setup) async throws -> RunResult {
@@ -107,7 +112,7 @@ public struct PlanRunner: Sendable {
 
     /// Continues a run that was interrupted (crash, kill, a stop at an approval point) from its
     /// journal: completed steps are not run again; a step started but never finished runs again as a
-    /// new attempt.
+    /// new attempt. Cancelling the task that awaits it cancels the run, as for ``start(_:)``.
     /// - Parameter note: members added to the `note` this journals first (`message` `resumed`): a
     ///   replay records its fork's adapters and limits there, for a later `resume` of the fork.
     /// - Throws: ``RuntimeError`` `already_completed` when the run has ended; `JournalError` `.notFound`,

@@ -16,7 +16,9 @@ public struct RunnerOptions: Sendable {
     public var maxSteps = 200
     /// Replans per run.
     public var maxReplans = 3
-    /// Stop when the run's model calls cost more than this.
+    /// Stop when the run's model calls cost more than this. It is checked as each call's cost
+    /// is journaled: steps running in parallel may each have a call under way by then, so a run
+    /// can end past it by up to `parallel` calls.
     public var budgetUSD: Double?
     /// Stop when the run takes longer than this (this process's part of it).
     public var timeout: Duration?

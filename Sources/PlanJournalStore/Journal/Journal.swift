@@ -33,6 +33,8 @@ public final class Journal: Sendable {
     /// - Throws: `.io` when the file cannot be opened or the server reached, `.usage` for a
     ///   malformed URL, `.unsupportedVersion` when a newer planj wrote it.
     public init(path: String, configuration: JournalConfiguration = JournalConfiguration()) throws(JournalError) {
+        // SQLite would open a private temporary database, gone when it closes.
+        guard !path.isEmpty else { throw JournalError(.usage, "the journal's path is empty: name a file or a postgres:// URL") }
         self.path = path
         self.configuration = configuration
         let writer = try JournalWriter(path: path, config: configuration)
@@ -74,8 +76,9 @@ public final class Journal: Sendable {
     ///   - expecting: the head the caller believes the run has.
     /// - Throws: `.conflict` (nothing written) when the head is not as expected; `.invalidEvent` when
     ///   an event breaks the contract or `run` is no run id; `.usage` for a negative expected head;
-    ///   `.io` when writing fails, after ``stopWritingForGood()``, and when the journal's file was
+    ///   `.io` when writing fails, after planj stopped writing for good (SIGTERM), and when the journal's file was
     ///   deleted or replaced (noticed within a few milliseconds: see ``JournalFileIdentity``).
+    @discardableResult
     public func append(_ events: [JournalEvent], to run: String, expecting: ExpectedSeq = .any) async throws(JournalError)
         -> AppendResult
     {

@@ -5,6 +5,10 @@ import PlanJournalCore
 /// versions, replans and approvals as instant events.
 public enum ChromeTrace {
     /// The trace of one run's events (in order).
+    ///
+    /// Renders what it is given: secrets in the run's events are in the output unless they were
+    /// redacted first, as `planj export` does, by making the export with
+    /// ``RedactedExport/prepare(_:of:redactor:audited:tally:)`` and a ``Redactor``.
     public static func render(run: String, events: [JournalEvent]) -> JSONValue {
         var trace: [JSONValue] = [
             meta("process_name", tid: 0, name: "run \(run)"), meta("thread_name", tid: 0, name: "run"),

@@ -10,6 +10,10 @@ import PlanJournalCore
 /// scripts off: links to steps are plain anchors.
 public enum HTMLReport {
     /// The page for `export`.
+    ///
+    /// Renders what it is given: secrets in the run's events are in the output unless they were
+    /// redacted first, as `planj export` does, by making the export with
+    /// ``RedactedExport/prepare(_:of:redactor:audited:tally:)`` and a ``Redactor``.
     public static func render(_ export: RunExport) -> String {
         typealias H = HTMLEscaping
         let state = export.state

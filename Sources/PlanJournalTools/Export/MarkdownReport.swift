@@ -5,6 +5,10 @@ import PlanJournalCore
 /// steps with their outcomes, approvals, replans, audit findings, the final answer and totals.
 public enum MarkdownReport {
     /// The report of a run's state, with the audit's `findings` (none: no findings section).
+    ///
+    /// Renders what it is given: secrets in the run's events are in the output unless they were
+    /// redacted first, as `planj export` does, by making the export with
+    /// ``RedactedExport/prepare(_:of:redactor:audited:tally:)`` and a ``Redactor``.
     public static func render(_ s: PlanState, findings: [Finding] = []) -> String {
         var out = ["# Run " + text(s.run), ""]
         if let goal = s.goal { out.append("**Goal:** " + text(goal)) }

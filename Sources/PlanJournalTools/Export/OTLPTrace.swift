@@ -15,6 +15,10 @@ public enum OTLPTrace {
 
     /// The `ExportTraceServiceRequest` of one run. `service.name` is the agent's name from
     /// `run.started` (`planjournal` when it has none).
+    ///
+    /// Renders what it is given: secrets in the run's events are in the output unless they were
+    /// redacted first, as `planj export` does, by making the export with
+    /// ``RedactedExport/prepare(_:of:redactor:audited:tally:)`` and a ``Redactor``.
     public static func render(_ export: RunExport) -> JSONValue {
         render([export])
     }

@@ -75,6 +75,14 @@ public struct Replayer: Sendable {
         return options
     }
 
+    /// Whether `id` is a fork of `run` at `seq` with no event of its own: one a re-execution
+    /// made and was killed before it wrote its first (which names the replay, for `resume`).
+    /// A re-execution of `run` from `seq` as `id` takes it up instead of failing on the id.
+    public static func isUnstartedFork(_ id: String, of run: String, at seq: Int64, in journal: Journal) throws -> Bool {
+        guard let fork = try journal.existingRun(id) else { return false }
+        return fork.parent == run && fork.forkSeq == seq && fork.events == seq
+    }
+
     /// Forks `run` at `seq` as `forkID` and drives the fork to its end with `planner` and
     /// `executor` (`nil`: answers recorded in `run`); approval points get the recorded decisions. Each step's `step.completed` says where its
     /// answer came from (`source`: `recorded`, `live` or `override`).
@@ -92,14 +100,6 @@ public struct Replayer: Sendable {
     ///   - recordedDecisions: whether approval points get the original's decisions (journaled as
     ///     the `policy`'s, naming who decided); `false`: the approval policy of `options` decides
     ///     them (`ask` waits for `planj approve`).
-    /// Whether `id` is a fork of `run` at `seq` with no event of its own: one a re-execution
-    /// made and was killed before it wrote its first (which names the replay, for `resume`).
-    /// A re-execution of `run` from `seq` as `id` takes it up instead of failing on the id.
-    public static func isUnstartedFork(_ id: String, of run: String, at seq: Int64, in journal: Journal) throws -> Bool {
-        guard let fork = try journal.existingRun(id) else { return false }
-        return fork.parent == run && fork.forkSeq == seq && fork.events == seq
-    }
-
     public func reexecute(
         _ run: String, at seq: Int64, as forkID: String, planner: (any Planner)?, executor: (any Executor)?,
         overrides: [String: String] = [:], toolMode: ToolMode = .recordedElseLive, fallbackPlanner: (any Planner)? = nil,
