@@ -71,6 +71,15 @@ extension Journal {
     public func verify(
         run: String? = nil, trusting trusted: [SealPublicKey] = [], progress: (@Sendable (VerifyProgress) -> Void)? = nil
     ) throws(JournalError) -> VerifyReport {
+        try verify(run: run, trusting: trusted, progress: progress, listingKeptLogs: true)
+    }
+
+    /// ``verify(run:trusting:progress:)``, without looking for kept append logs unless
+    /// `listingKeptLogs`: an audit of every run, one at a time, listed the journal's folder for
+    /// each (4,776 times over 60,000 files: 95 s instead of 2).
+    package func verify(
+        run: String?, trusting trusted: [SealPublicKey], progress: (@Sendable (VerifyProgress) -> Void)?, listingKeptLogs: Bool
+    ) throws(JournalError) -> VerifyReport {
         var fileProblems: [VerifyReport.Problem] = []
         let rows = try withReader { (r) throws(JournalError) -> [RunRow] in
             if let run { return [try r.requireRun(run)] }
@@ -110,7 +119,7 @@ extension Journal {
                 }
             }
         }
-        let kept = keptAppendLogs()
+        let kept = listingKeptLogs ? keptAppendLogs() : []
         return reports.withLock { parts in
             var total = VerifyReport(problems: fileProblems)
             total.keptAppendLogs = kept

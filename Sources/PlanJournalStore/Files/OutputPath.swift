@@ -67,41 +67,54 @@ public enum OutputPath {
         // Created new, never through a link: in a folder another user can write, a link put at
         // this name (before, or between creating and opening it) would have the export written
         // into the file it names.
-        var fd: Int32 = -1
-        for _ in 0..<3 where fd < 0 {
-            unlink(temporary)  // a leftover of a process of the same pid (a link itself, not what it names)
-            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ?? 0o644)
-            if fd < 0 && errno != EEXIST { break }
+        // Created and registered under the lock a signal's ``removeUnfinished()`` takes: a file
+        // made while planj is ending would stay (created after the removal, or before its
+        // registration), and none is made once it has begun.
+        let (fd, failure): (Int32, Int32) = unfinished.withLock { state in
+            guard !state.stopping else { return (-1, ECANCELED) }
+            var fd: Int32 = -1
+            for _ in 0..<3 where fd < 0 {
+                unlink(temporary)  // a leftover of a process of the same pid (a link itself, not what it names)
+                fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ?? 0o644)
+                if fd < 0 && errno != EEXIST { break }
+            }
+            if fd >= 0 { state.paths.insert(temporary) }
+            return (fd, fd >= 0 ? 0 : errno)
         }
         guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = String(cString: strerror(failure))
             let folder = (file as NSString).deletingLastPathComponent
             let hint = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? reason : "no directory \(folder)"
             throw JournalError(.io, "cannot write the output file (\(hint))", context: .init(file: file))
         }
         if let mode { _ = fchmod(fd, mode) }  // exactly, whatever the umask took away
-        unfinished.withLock { _ = $0.insert(temporary) }
         return (temporary, FileHandle(fileDescriptor: fd, closeOnDealloc: true))
     }
 
     /// What follows a file's name in the name of its temporary, before the writer's pid.
     private static let partialSuffix = ".partial-"
 
-    /// Temporaries of this process not yet moved into place or removed.
-    private static let unfinished = Mutex<Set<String>>([])
+    /// Temporaries of this process not yet moved into place or removed, and whether planj is
+    /// ending (no more are made).
+    private struct Temporaries {
+        var paths: Set<String> = []
+        var stopping = false
+    }
+    private static let unfinished = Mutex(Temporaries())
 
     /// Removes a temporary that will not be finished (its command failed).
     public static func removeTemporary(_ temporary: String) {
-        unfinished.withLock { _ = $0.remove(temporary) }
+        unfinished.withLock { _ = $0.paths.remove(temporary) }
         unlink(temporary)
     }
 
     /// Removes every temporary of this process not yet finished (planj is ending on a signal),
-    /// and returns the files they were to become.
+    /// and returns the files they were to become; none is made after it.
     public static func removeUnfinished() -> [String] {
-        unfinished.withLock { paths in
-            defer { paths.removeAll() }
-            return paths.sorted().map { path in
+        unfinished.withLock { state in
+            state.stopping = true
+            defer { state.paths.removeAll() }
+            return state.paths.sorted().map { path in
                 unlink(path)
                 return String(path[..<(path.range(of: partialSuffix, options: .backwards)?.lowerBound ?? path.endIndex)])
             }
@@ -113,8 +126,7 @@ public enum OutputPath {
     private static func removeLeftovers(of file: String) {
         let directory = (file as NSString).deletingLastPathComponent
         let name = (file as NSString).lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
-        for other in names where other == name + ".partial" || other.hasPrefix(name + partialSuffix) {
+        for other in partialNames(in: directory) where other == name + ".partial" || other.hasPrefix(name + partialSuffix) {
             if other != name + ".partial" {
                 guard let pid = pid_t(other.dropFirst(name.count + partialSuffix.count)), pid > 0, pid != getpid(),
                     kill(pid, 0) != 0, errno == ESRCH
@@ -128,6 +140,19 @@ public enum OutputPath {
             if type == S_IFLNK || (type == S_IFREG && !isSQLiteDatabase(path)) { unlink(path) }
         }
     }
+
+    /// The names in `directory` that hold `.partial`, as it was when this process first looked
+    /// (leftovers are of writers gone before it): `export --all` listed its folder again for each
+    /// file it wrote, a listing as long as the export.
+    private static func partialNames(in directory: String) -> [String] {
+        if let known = partialsByDirectory.withLock({ $0[directory] }) { return known }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        let partials = names.filter { $0.contains(".partial") }
+        partialsByDirectory.withLock { $0[directory] = partials }
+        return partials
+    }
+
+    private static let partialsByDirectory = Mutex<[String: [String]]>([:])
 
     /// The descriptor a path names: `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`.
     static func descriptor(_ path: String) -> Int32? {
@@ -151,12 +176,17 @@ public enum OutputPath {
         guard lstat(temporary, &at) == 0, at.st_mode & S_IFMT == S_IFREG else {
             throw JournalError(.io, "the finished file was replaced by something else before it was moved into place", context: .init(file: temporary))
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            removeTemporary(temporary)
-            throw JournalError(.io, "cannot move the finished file into place: \(reason)", context: .init(file: path))
+        // Under the lock a signal's removal takes: a file it names as removed was not moved here.
+        let failure: Int32? = unfinished.withLock { state in
+            guard !state.stopping, state.paths.contains(temporary) else { return ECANCELED }
+            guard rename(temporary, path) == 0 else { return errno }
+            state.paths.remove(temporary)
+            return nil
         }
-        unfinished.withLock { _ = $0.remove(temporary) }
+        if let failure {
+            removeTemporary(temporary)
+            throw JournalError(.io, "cannot move the finished file into place: \(String(cString: strerror(failure)))", context: .init(file: path))
+        }
     }
 
     /// Whether `path` is a file that starts as a SQLite database does.

@@ -28,7 +28,7 @@ public struct RunAudit: Sendable, Codable, Hashable {
         self.run = run
         status = summary.status
         events = summary.events
-        findings = try journal.verify(run: run, trusting: trusted).problems.map {
+        findings = try journal.verify(run: run, trusting: trusted, progress: nil, listingKeptLogs: false).problems.map {
             Finding(.error, $0.code.hasPrefix("seal.") ? $0.code : "integrity.\($0.code)", run: $0.run, seq: $0.seq, $0.message)
         }
         let events: [JournalEvent]
