@@ -1,7 +1,6 @@
+import Foundation
 import NIOCore
 import NIOSSL
-import SwiftASN1
-import X509
 
 /// `sslmode=verify-full` for a host given by name, as libpq checks it: the server's certificate
 /// must hold that name (a DNS name of its subject alternative names, or its common name when it
@@ -49,15 +48,13 @@ final class PGHostNameCheck: ChannelOutboundHandler, RemovableChannelHandler {
     /// The DNS names `certificate` is issued for: its subject alternative names of that kind, or
     /// its common name when it has none (as libpq reads them).
     static func names(of certificate: NIOSSLCertificate) -> [String] {
-        guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else { return [] }
-        var dns: [String] = []
-        if let names = try? parsed.extensions.subjectAlternativeNames {
-            for name in names {
-                if case .dnsName(let value) = name { dns.append(value) }
-            }
-        }
+        let dns = certificate._subjectAlternativeNames().filter { $0.nameType == .dnsName }
+            .map { String(decoding: $0.contents, as: UTF8.self) }
         if !dns.isEmpty { return dns }
-        return parsed.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }.map { String(describing: $0.value) }
+        // NIOSSL shows the common name only in its description: `…;common_name=NAME;…>`.
+        let text = certificate.description
+        guard let start = text.range(of: ";common_name=")?.upperBound else { return [] }
+        return [String(text[start...].prefix { $0 != ";" && $0 != ">" })]
     }
 
     /// Whether `name` (from a certificate) names `host`: equal ignoring case, or a wildcard
