@@ -8,6 +8,22 @@ import Synchronization
 import Testing
 
 @Suite struct ReplayTests {
+    /// A run that never started a step has nothing to replay: a condition of the data (exit
+    /// status 1), not a usage error (2), which the command line was not.
+    @Test func aRunWithoutStepsHasNothingToReplay() async throws {
+        let t = try TemporaryJournal()
+        var b = RunBuilder(run: "idle")
+        try b.add("run.started", #"{"goal":"g"}"#)
+        try b.add("plan.proposed", #"{"version":1,"steps":[{"id":"a"}]}"#)
+        _ = try await t.journal.append(b.events, to: "idle", expecting: .noRun)
+        do {
+            _ = try Replayer(journal: t.journal).forkPoint(of: "idle")
+            Issue.record("a fork point of a run that never started a step")
+        } catch let error as RuntimeError {
+            #expect(error.type == RuntimeError.Types.nothingToReplay && error.message.contains("never started a step"))
+        }
+    }
+
     /// Every sample run that started a step replays deterministically from its recording.
     @Test func sampleRunsReplayDeterministicallyWithTheRecordedPlannerAndExecutor() async throws {
         let t = try TemporaryJournal()

@@ -45,6 +45,12 @@ extension RuntimeError {
         public static let otlpExport = "otlp_export"
         /// The system refused a resource: a process, memory or a file descriptor (exit status 8).
         public static let resources = "resources"
+        /// The run never started the step (or any step) a replay would fork before (exit status 1).
+        public static let nothingToReplay = "nothing_to_replay"
+        /// A step's executor or tool failed (journaled in `step.failed`).
+        public static let executorError = "executor_error"
+        /// The executor asked for a tool the registry does not have (journaled in `step.failed`).
+        public static let toolNotFound = "tool_not_found"
     }
 }
 

@@ -58,7 +58,7 @@ extension PlanRunner {
             // stops, as on any journal failure, rather than record a failure of the executor's
             // and try the step again with part of its attempt missing from the journal.
             if let journalFailure = error as? JournalError { throw journalFailure }
-            let failure = (error as? RuntimeError) ?? RuntimeError("executor_error", "\(error)", retryable: true)
+            let failure = (error as? RuntimeError) ?? RuntimeError(RuntimeError.Types.executorError, "\(error)", retryable: true)
             if failure.type == RuntimeError.Types.runCancelled {
                 recorder.stage([
                     RunRecorder.Entry(

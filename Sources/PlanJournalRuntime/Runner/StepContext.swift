@@ -30,7 +30,7 @@ public struct StepContext: Sendable {
         let started = Timestamp.now
         do {
             guard let tool = tools[name] else {
-                throw RuntimeError("tool_not_found", "no tool named '\(name)' (tools: \(tools.names.joined(separator: ", ")))")
+                throw RuntimeError(RuntimeError.Types.toolNotFound, "no tool named '\(name)' (tools: \(tools.names.joined(separator: ", ")))")
             }
             let output = try await tool.call(args)
             try await observe(name, callID: callID, output, durationMs: started.milliseconds(to: .now))

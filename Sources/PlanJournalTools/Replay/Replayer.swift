@@ -13,13 +13,13 @@ public struct Replayer: Sendable {
 
     /// Where a re-execution forks: right before the first `step.started` (of `step`, when given),
     /// so the plan, its review and approvals are shared and every step from there runs again.
-    /// - Throws: `JournalError` `.notFound`; ``RuntimeError`` `usage` when the run never started
+    /// - Throws: `JournalError` `.notFound`; ``RuntimeError`` `nothing_to_replay` when the run never started
     ///   that step or any step.
     public func forkPoint(of run: String, step: String? = nil) throws -> Int64 {
         let events = try journal.events(of: run)
         guard let first = events.first(where: { $0.knownKind == .stepStarted && (step == nil || $0.dataString("step_id") == step) })
         else {
-            throw RuntimeError("usage", "run \(run) never started \(step.map { "step \($0)" } ?? "a step"): nothing to replay from")
+            throw RuntimeError(RuntimeError.Types.nothingToReplay, "run \(run) never started \(step.map { "step \($0)" } ?? "a step"): nothing to replay from")
         }
         return first.seq - 1
     }
