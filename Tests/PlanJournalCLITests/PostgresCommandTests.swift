@@ -92,6 +92,28 @@ import Testing
         #expect(array.status == 2 && array.stderr.contains("cast it to text (arr::text)"))
     }
 
+    /// A role granted SELECT only queries the read model as it is, saying it could not bring it
+    /// up to date (it failed: "permission denied for table meta", exit 8).
+    @Test func sqlOfARoleThatOnlyReadsQueriesTheTablesAsTheyAre() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        #expect(try await planj("--journal", journal, "sql", "SELECT 1 AS x").status == 0)
+        let role = "ro_" + UUID().uuidString.prefix(8).lowercased()
+        for statement in ["CREATE ROLE \(role) LOGIN", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)"] {
+            let made = try await ChildProcess.run("psql", [journal, "-q", "-c", statement])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        let more = try RunBuilder.complete(run: "later", steps: 2).jsonl
+        #expect(try await PlanjBinary.run(["--journal", journal, "ingest", "-"], in: box.directory, stdin: more).status == 0)
+        var reader = try #require(URLComponents(string: journal))
+        reader.user = role
+        let read = try await planj("--journal", try #require(reader.string), "sql", "SELECT count(*) AS n FROM read_runs", "--json")
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stderr.contains("cannot write the journal, so the read model was not brought up to date"), "\(read.stderr)")
+        #expect(read.stdout.contains(#""n":2"#), "\(read.stdout)")
+    }
+
     @Test func copySQLiteToPostgresAndBackKeepsHeadHashes() async throws {
         guard let server = Self.server() else { return }
         let source = box.path("source.sqlite")

@@ -110,6 +110,13 @@ enum PGErrors {
     }
 
     /// Whether `error` means the connection is gone (so is any transaction it had open).
+    /// Whether the server refused a write for want of a privilege (a role granted SELECT only:
+    /// SQLSTATE 42501) or because the transaction may only read (a standby: 25006).
+    static func isRefusedWrite(_ error: any Error) -> Bool {
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return state == "42501" || state == "25006"
+    }
+
     static func isConnectionLoss(_ error: any Error) -> Bool {
         // The socket's own failures: refused, reset, timed out (``PGSocket``'s keepalive).
         if error is NIOConnectionError || error is IOError || error is ChannelError { return true }

@@ -9,9 +9,10 @@ extension JournalError {
         return (cause as? SQLiteError)?.isBusy ?? PGErrors.isLockTimeout(cause)
     }
 
-    /// Whether the error says this process cannot write the journal (its file or folder).
+    /// Whether the error says this process cannot write the journal: its file or folder, or on
+    /// PostgreSQL, a role without the privilege or a server that only reads (a standby).
     public var isReadOnly: Bool {
-        code == .io && (cause as? SQLiteError)?.isReadOnly == true
+        (cause as? SQLiteError)?.isReadOnly == true || cause.map(PGErrors.isRefusedWrite) == true
     }
 
     /// Whether the same read may succeed later: a lock held too long, or a PostgreSQL connection
