@@ -92,6 +92,30 @@ import Testing
         #expect(array.status == 2 && array.stderr.contains("cast it to text (arr::text)"))
     }
 
+    /// `planj sql` sends PostgreSQL only statements that read, and words its refusals as on
+    /// SQLite: a read-only transaction still ran `COPY … TO PROGRAM` (a shell command on the
+    /// server's host, for a superuser).
+    @Test func sqlOnPostgresRunsOnlyStatementsThatRead() async throws {
+        guard let server = Self.server() else { return }
+        let journal = try await database(on: server)
+        #expect(try await planj("--journal", journal, "ingest", Fixtures.validContract).status == 0)
+        let marker = box.path("copied-by-the-server")
+        let copy = try await planj("--journal", journal, "sql", "COPY (SELECT 1) TO PROGRAM 'touch \(marker)'")
+        #expect(copy.status == 2 && copy.stderr.contains("only statements that read are run"), "\(copy.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        let sqlite = box.path("parity.sqlite")
+        #expect(try await planj("--journal", sqlite, "ingest", Fixtures.validContract).status == 0)
+        for query in ["SELECT 1; DELETE FROM runs", "DELETE FROM runs"] {
+            let pg = try await planj("--journal", journal, "sql", query)
+            let lite = try await planj("--journal", sqlite, "sql", query)
+            #expect(pg.status == 2 && lite.status == 2, "\(query): \(pg.stderr) \(lite.stderr)")
+            let said = { (r: PlanjBinary.Result) in r.stderr.split(separator: ": ").last.map(String.init) ?? "" }
+            #expect(said(pg) == said(lite), "\(query): \(pg.stderr) against \(lite.stderr)")
+        }
+        let commented = try await planj("--journal", journal, "sql", "/* how many */\n(SELECT count(*) AS n FROM runs)", "--json")
+        #expect(commented.status == 0 && commented.stdout.contains(#""n":2"#), "\(commented.stdout)\(commented.stderr)")
+    }
+
     /// A role granted SELECT only queries the read model as it is, saying it could not bring it
     /// up to date (it failed: "permission denied for table meta", exit 8).
     @Test func sqlOfARoleThatOnlyReadsQueriesTheTablesAsTheyAre() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -244,9 +245,48 @@ final class PGConnection: SQLDatabase {
     /// Runs one statement a user typed in a read-only transaction, rolled back after.
     /// - Returns: the names of the columns (none when no row came back) and the rows.
     func readOnlyQuery(_ sql: String) throws(JournalError) -> (columns: [String], rows: [[SQLValue]]) {
+        // A read-only transaction still runs `COPY … TO PROGRAM` (a shell command on the server's
+        // host, for a superuser) and writes of other kinds: only statements that read are sent.
+        guard let word = Self.firstWord(sql), Self.readingWords.contains(word) else {
+            throw JournalError(
+                .usage, "the query would change the journal; only statements that read are run")
+        }
         try run("BEGIN READ ONLY")
         defer { try? run("ROLLBACK") }
-        return try queryWithColumns(sql, [])
+        do {
+            return try queryWithColumns(sql, [])
+        } catch {
+            // Said as on SQLite.
+            let state = (error.cause as? PSQLError)?.serverInfo?[.sqlState]
+            if state == "25006" {
+                throw JournalError(.usage, "the query would change the journal; only statements that read are run", cause: error)
+            }
+            if state == "42601", error.message.contains("multiple commands") {
+                throw JournalError(.usage, "give one SQL statement at a time (found more after the first)", cause: error)
+            }
+            throw error
+        }
+    }
+
+    /// The statements ``readOnlyQuery(_:)`` runs, by their first word.
+    private static let readingWords: Set<String> = ["select", "with", "values", "table", "explain", "show"]
+
+    /// The first word of `sql`, lowercased, after blanks, comments and opening parentheses.
+    static func firstWord(_ sql: String) -> String? {
+        var rest = Substring(sql)
+        while true {
+            rest = rest.drop { $0.isWhitespace || $0 == "(" }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*") {
+                guard let end = rest.range(of: "*/") else { return nil }
+                rest = rest[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        let word = rest.prefix { $0.isLetter }
+        return word.isEmpty ? nil : word.lowercased()
     }
 
     /// ``query(_:_:)`` with the names of the columns (read from the first row: none without rows).
