@@ -1,6 +1,10 @@
 import PlanJournalCore
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @testable import PlanJournalStore
 
 /// Parsing `postgres://` journal names (no server needed).
@@ -17,8 +21,15 @@ import Testing
     }
 
     @Test func defaultsFollowLibpq() throws {
+        // The user running the process (not $USER, which libpq does not read either).
+        let me = String(cString: try #require(getpwuid(geteuid())?.pointee.pw_name))
         let u = try PostgresURL("postgresql://localhost", environment: ["USER": "ana", "PGPASSWORD": "pw"])
-        #expect(u.host == "localhost" && u.port == 5432 && u.user == "ana" && u.password == "pw" && u.database == "ana")
+        #expect(u.host == "localhost" && u.port == 5432 && u.user == me && u.password == "pw" && u.database == me)
+        #expect(u.connectTimeoutSeconds == 10)
+        let w = try PostgresURL("postgres://localhost?connect_timeout=1", environment: ["PGDATABASE": "journals", "PGCONNECT_TIMEOUT": "30"])
+        #expect(w.database == "journals" && w.connectTimeoutSeconds == 2)
+        #expect(try PostgresURL("postgres://localhost", environment: ["PGCONNECT_TIMEOUT": "30"]).connectTimeoutSeconds == 30)
+        #expect(throws: JournalError.self) { try PostgresURL("postgres://localhost?connect_timeout=soon") }
         let v = try PostgresURL("postgres://[::1]:5433/j?sslmode=disable", environment: ["PGUSER": "svc"])
         #expect(v.host == "::1" && v.port == 5433 && v.user == "svc" && v.database == "j")
         #expect(v.redacted == "postgres://svc@[::1]:5433/j")

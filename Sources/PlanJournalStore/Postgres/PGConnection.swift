@@ -85,7 +85,7 @@ final class PGConnection: SQLDatabase {
         var configuration = PostgresConnection.Configuration(
             establishedChannel: channel, tls: tls, username: target.user, password: target.password,
             database: target.database)
-        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.connectTimeout = target.connectTimeout
         // What postgres-nio does for a host it connects to itself: the certificate names the host.
         configuration.options.tlsServerName = PGSocket.isIPAddress(target.host) ? nil : target.host
         if let name = target.applicationName {
@@ -98,7 +98,7 @@ final class PGConnection: SQLDatabase {
     /// fails with a ``JournalError``.
     static func open(_ target: PostgresURL) -> EventLoopFuture<PostgresConnection> {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        return PGSocket.connect(host: target.host, port: target.port, on: loop).flatMap { channel in
+        return PGSocket.connect(host: target.host, port: target.port, timeout: target.connectTimeout, on: loop).flatMap { channel in
             let configuration: PostgresConnection.Configuration
             do {
                 if target.sslMode == .verifyFull && !PGSocket.isIPAddress(target.host) {

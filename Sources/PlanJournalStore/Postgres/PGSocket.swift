@@ -21,10 +21,10 @@ enum PGSocket {
     /// How long data sent may stay unacknowledged before the connection counts as lost.
     static let unacknowledgedMilliseconds: Int = 60_000
 
-    /// Connects to `host`:`port` on `loop` with these settings.
-    static func connect(host: String, port: Int, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
+    /// Connects to `host`:`port` on `loop` with these settings, giving up after `timeout`.
+    static func connect(host: String, port: Int, timeout: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
         ClientBootstrap(group: loop)
-            .connectTimeout(.seconds(10))
+            .connectTimeout(timeout)
             .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
             .channelOption(ChannelOptions.tcpOption(.init(rawValue: TCP_KEEPIDLE)), value: idleSeconds)
             .channelOption(ChannelOptions.tcpOption(.init(rawValue: TCP_KEEPINTVL)), value: intervalSeconds)

@@ -1,13 +1,15 @@
 import Foundation
+import NIOCore
 import PlanJournalCore
 
 /// A `postgres://user[:password]@host[:port]/database[?param=value&…]` journal name, parsed and
 /// checked.
 ///
-/// As with libpq, the user defaults to `$PGUSER` then `$USER`, the port to 5432, the database to
-/// the user's name, and the password to `$PGPASSWORD`. Parameters: `sslmode` (default
-/// `$PGSSLMODE`, else `prefer`, see ``SSLMode``), `sslrootcert` (default `$PGSSLROOTCERT`, else
-/// `~/.postgresql/root.crt` when it exists) and `application_name`.
+/// As with libpq, the user defaults to `$PGUSER` then the user running planj, the port to 5432,
+/// the database to `$PGDATABASE` then the user's name, and the password to `$PGPASSWORD`.
+/// Parameters: `sslmode` (default `$PGSSLMODE`, else `prefer`, see ``SSLMode``), `sslrootcert`
+/// (default `$PGSSLROOTCERT`, else `~/.postgresql/root.crt` when it exists), `application_name`
+/// and `connect_timeout` (seconds, default `$PGCONNECT_TIMEOUT`, else 10).
 struct PostgresURL: Sendable, Equatable {
     var host: String
     var port: Int
@@ -24,6 +26,9 @@ struct PostgresURL: Sendable, Equatable {
     /// `PGSSLMODE=require`, or the default).
     var sslModeSource: String
     var applicationName: String?
+    /// Seconds connecting may take (`connect_timeout=SECONDS`, else `$PGCONNECT_TIMEOUT`; 10).
+    var connectTimeoutSeconds: Int64 = 10
+    var connectTimeout: TimeAmount { .seconds(connectTimeoutSeconds) }
 
     /// libpq's `sslmode` values this planj supports (`allow` is not: it would need a second
     /// connection attempt without TLS).
@@ -72,15 +77,17 @@ struct PostgresURL: Sendable, Equatable {
         }
         // URLComponents' user, password and path are decoded already: `%25` is a `%` (decoded again,
         // `100%sure` was no password at all).
-        let user = parts.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
+        // libpq's defaults: $PGUSER, else the name of the user running this process.
+        let user = parts.user ?? environment["PGUSER"] ?? Self.processUser ?? environment["USER"] ?? "postgres"
         guard !user.isEmpty else { throw bad("the user name is empty") }
         self.user = user
         password = parts.password ?? environment["PGPASSWORD"]
         let path = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
         guard !path.contains("/") else { throw bad("the database name holds a slash") }
-        database = path.isEmpty ? user : path
+        database = path.isEmpty ? environment["PGDATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? user : path
         var mode: (value: String, source: String)?
         var rootCert: String?
+        var timeout: (value: String, source: String)?
         applicationName = nil
         for item in parts.queryItems ?? [] {
             let value = item.value ?? ""
@@ -88,9 +95,18 @@ struct PostgresURL: Sendable, Equatable {
             case "sslmode": mode = (value, "sslmode=\(value)")
             case "sslrootcert": rootCert = value
             case "application_name": applicationName = value
+            case "connect_timeout": timeout = (value, "connect_timeout=\(value)")
             default:
-                throw bad("unknown parameter \(item.name) (known: sslmode, sslrootcert, application_name)")
+                throw bad("unknown parameter \(item.name) (known: sslmode, sslrootcert, application_name, connect_timeout)")
             }
+        }
+        if timeout == nil, let env = environment["PGCONNECT_TIMEOUT"], !env.isEmpty { timeout = (env, "PGCONNECT_TIMEOUT=\(env)") }
+        if let timeout {
+            guard let seconds = Int64(timeout.value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else {
+                throw bad("\(timeout.source) is not a number of seconds")
+            }
+            // libpq: 0 waits for ever; less than 2 s counts as 2.
+            connectTimeoutSeconds = seconds == 0 ? 86_400 : max(2, seconds)
         }
         if mode == nil, let env = environment["PGSSLMODE"], !env.isEmpty { mode = (env, "PGSSLMODE=\(env)") }
         if rootCert == nil, let env = environment["PGSSLROOTCERT"], !env.isEmpty { rootCert = env }
@@ -120,6 +136,12 @@ struct PostgresURL: Sendable, Equatable {
         sslRootCert = rootCert
         // libpq: under `require`, a root certificate that exists makes it verify the chain.
         if sslMode == .require && sslRootCert != nil { sslMode = .verifyCA }
+    }
+
+    /// The name of the user this process runs as, as libpq takes it for the default user.
+    private static var processUser: String? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 
     /// `url` with any password (`user:password@`, or a `password=` parameter, which is refused)
