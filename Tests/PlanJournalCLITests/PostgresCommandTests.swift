@@ -116,6 +116,23 @@ import Testing
         #expect(commented.status == 0 && commented.stdout.contains(#""n":2"#), "\(commented.stdout)\(commented.stderr)")
     }
 
+    /// A database that does not store UTF-8 is refused for a new journal (planj's UTF-8 was kept
+    /// as LATIN1 bytes, which psql and every other client read garbled).
+    @Test func aDatabaseInAnotherEncodingIsRefused() async throws {
+        guard let server = Self.server() else { return }
+        let name = "latin_" + UUID().uuidString.prefix(8).lowercased()
+        let made = try await ChildProcess.run(
+            "psql", [server, "-q", "-c", "CREATE DATABASE \(name) ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"])
+        try #require(made.status == 0, "\(made.stderr)")
+        var parts = try #require(URLComponents(string: server))
+        parts.path = "/" + name
+        let journal = try #require(parts.string)
+        let ingested = try await planj("--journal", journal, "ingest", Fixtures.validContract)
+        #expect(ingested.status == 2 && ingested.stderr.contains("the database's encoding is LATIN1"), "\(ingested.stderr)")
+        let tables = try await ChildProcess.run("psql", [journal, "-Atc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"])
+        #expect(tables.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(tables.stdout)")
+    }
+
     /// A role granted SELECT only queries the read model as it is, saying it could not bring it
     /// up to date (it failed: "permission denied for table meta", exit 8).
     @Test func sqlOfARoleThatOnlyReadsQueriesTheTablesAsTheyAre() async throws {

@@ -123,6 +123,7 @@ enum Schema {
         let current = try versionWithoutLock(db)
         try refuseNewer(current, db)
         guard current < migrations.count else { return nil }
+        if current == 0 && db.dialect == .postgres { try refuseNonUTF8(db) }
         var upgraded: Int?
         try db.transaction { () throws(JournalError) in
             try db.execute(createMeta)
@@ -142,6 +143,20 @@ enum Schema {
             try setMeta("format_version", String(migrations.count), db)
         }
         return upgraded
+    }
+
+    /// Throws when a new PostgreSQL journal's database does not store text as UTF-8 (LATIN1,
+    /// SQL_ASCII): planj's UTF-8 would be kept as bytes of another encoding, which every other
+    /// client (`psql`, the read model's users) reads garbled.
+    private static func refuseNonUTF8(_ db: any SQLDatabase) throws(JournalError) {
+        let encoding = try db.statement("SELECT current_setting('server_encoding')")
+        defer { encoding.reset() }
+        guard try encoding.step(), let name = encoding.text(0), name.uppercased() != "UTF8" else { return }
+        throw JournalError(
+            .usage,
+            "the database's encoding is \(name), and planj writes UTF-8 text, which other clients would read garbled: "
+                + "make the journal in a database created with ENCODING 'UTF8' (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)",
+            context: .init(journalPath: db.path))
     }
 
     /// The format version, read without the write lock (0 for a new journal). It only looks:
