@@ -116,6 +116,50 @@ import Testing
         #expect(commented.status == 0 && commented.stdout.contains(#""n":2"#), "\(commented.stdout)\(commented.stderr)")
     }
 
+    /// A restart of the server while `planj demo` runs is waited out (reconnecting for up to 30
+    /// s): the run completes (it ended with exit 8 and the run left running). On a server of its
+    /// own, started and restarted with tools/pg.
+    @Test(.timeLimit(.minutes(3))) func aRunOutlivesARestartOfTheServer() async throws {
+        guard Self.server() != nil else { return }
+        let folder = box.path("own-server")
+        // Run with their output in files, and waited for by the status they leave: Foundation
+        // did not see the shell that starts the server end (the test hung).
+        let tools = Fixtures.repositoryRoot + "/tools/pg"
+        func script(_ name: String, _ tag: String) async throws -> Bool {
+            let status = "\(folder).\(tag).status"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "bash '\(tools)/\(name)' '\(folder)' > '\(folder).\(tag).out' 2>&1; echo $? > '\(status)'"]
+            try p.run()
+            for _ in 0..<1200 where !FileManager.default.fileExists(atPath: status) { try await Task.sleep(for: .milliseconds(50)) }
+            return (try? String(contentsOfFile: status, encoding: .utf8))?.hasPrefix("0") == true
+        }
+        try #require(try await script("start.sh", "start"), "\((try? String(contentsOfFile: folder + ".start.out", encoding: .utf8)) ?? "")")
+        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/bash"), arguments: [tools + "/stop.sh", folder]).waitUntilExit() }
+        let printed = try String(contentsOfFile: folder + ".start.out", encoding: .utf8)
+        let url = try #require(printed.split(separator: "\n").first { $0.hasPrefix("postgres://") }.map(String.init))
+        let journal = url + "?sslmode=disable"
+        let demo = try PlanjBinary.process(["--journal", journal, "demo", "--pace", "3", "--quiet", "--json"], in: box.directory)
+        let output = Pipe(), errors = Pipe()
+        (demo.standardOutput, demo.standardError) = (output, errors)
+        try demo.run()
+        // Some events in, then the restart.
+        var events = 0
+        for _ in 0..<300 where events < 8 {
+            try await Task.sleep(for: .milliseconds(50))
+            let runs = try await planj("--journal", journal, "runs", "--json")
+            events = (try? JSONValue(parsing: runs.stdout))?.arrayValue?.first?["events"]?.int64Value.map(Int.init) ?? 0
+        }
+        try #require(events >= 8 && demo.isRunning, "the demo went too fast to be restarted under (\(events) events)")
+        try #require(try await script("restart.sh", "restart"))
+        await demo.exited()
+        let said = String(decoding: await errors.readAll(), as: UTF8.self)
+        #expect(demo.terminationStatus == 0, "\(said)")
+        let result = try JSONValue(parsing: String(decoding: await output.readAll(), as: UTF8.self))
+        #expect(result["status"]?.stringValue == "succeeded", "\(result)")
+        #expect(try await planj("--journal", journal, "verify").status == 0)
+    }
+
     /// A database that does not store UTF-8 is refused for a new journal (planj's UTF-8 was kept
     /// as LATIN1 bytes, which psql and every other client read garbled).
     @Test func aDatabaseInAnotherEncodingIsRefused() async throws {

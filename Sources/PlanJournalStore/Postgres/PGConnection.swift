@@ -56,7 +56,9 @@ final class PGConnection: SQLDatabase {
         _ = try Self.configuration(target)
         self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
         self.durability = durability
-        connection = try Self.connect(target)
+        // A server starting up or shutting down says so: wait for it, as for a reconnection (a
+        // refused socket, though, is more often a wrong host or port than a restart).
+        connection = try Self.reconnect(target, whenRefused: false)
         try applySettings()
     }
 
@@ -364,10 +366,29 @@ final class PGConnection: SQLDatabase {
         if connection.isClosed {
             // The server went away between transactions (restart, failover, idle timeout):
             // connect again. Inside a transaction the error stands, and the caller rolls back.
-            connection = try Self.connect(target)
+            connection = try Self.reconnect(target, whenRefused: true)
             try applySettings()
         }
         return false
+    }
+
+    /// Connects, waiting (up to 30 s, pauses doubling from 100 ms to 2 s) while the server cannot
+    /// take connections (starting up, shutting down, too many connections) and, `whenRefused`,
+    /// while it refuses or drops the socket: a restart or a failover took a `planj run` down with
+    /// it ("the database system is shutting down"), although nothing was lost.
+    private static func reconnect(_ target: PostgresURL, whenRefused: Bool) throws(JournalError) -> PostgresConnection {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                return try connect(target)
+            } catch where ContinuousClock.now + pause < deadline
+                && error.cause.map({ PGErrors.mayConnectLater($0, whenRefused: whenRefused) }) == true
+            {
+                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
+                pause = min(pause * 2, .seconds(2))
+            }
+        }
     }
 
     private static func isCommit(_ sql: String) -> Bool {

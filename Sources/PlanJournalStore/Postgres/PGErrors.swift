@@ -117,6 +117,14 @@ enum PGErrors {
         return state == "42501" || state == "25006"
     }
 
+    /// Whether a failed connection attempt may succeed soon: the server said it cannot take
+    /// connections now (57P03: starting up or shutting down; 53300: too many connections), or,
+    /// `whenRefused`, refused or closed the socket (restarting).
+    static func mayConnectLater(_ error: any Error, whenRefused: Bool) -> Bool {
+        if let state = (error as? PSQLError)?.serverInfo?[.sqlState] { return state == "57P03" || state == "53300" }
+        return whenRefused && isConnectionLoss(error)
+    }
+
     static func isConnectionLoss(_ error: any Error) -> Bool {
         // The socket's own failures: refused, reset, timed out (``PGSocket``'s keepalive).
         if error is NIOConnectionError || error is IOError || error is ChannelError { return true }
