@@ -4,11 +4,5 @@
 # Usage: bash tools/pg/restart.sh DIR      Exits non-zero if it does not come back.
 set -euo pipefail
 dir="${1:?usage: bash tools/pg/restart.sh DIR}"
-bin=""
-for v in 17 16 15 14 13; do
-    if [ -x "/usr/lib/postgresql/$v/bin/pg_ctl" ]; then bin="/usr/lib/postgresql/$v/bin"; break; fi
-done
-[ -n "$bin" ] || bin="$(dirname "$(command -v pg_ctl)")"
-as=()
-if [ "$(id -u)" = 0 ]; then as=(runuser -u postgres --); fi
+source "$(dirname "$0")/server_bin.sh"
 "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null

@@ -14,20 +14,12 @@ durable=0
 if [ "${1:-}" = "--durable" ]; then durable=1; shift; fi
 dir="${1:-$(mktemp -d /tmp/planj-pg.XXXXXX)}"
 mkdir -p "$dir"
-bin=""
-for v in 17 16 15 14 13; do
-    if [ -x "/usr/lib/postgresql/$v/bin/initdb" ]; then bin="/usr/lib/postgresql/$v/bin"; break; fi
-done
-if [ -z "$bin" ]; then
-    command -v initdb >/dev/null || { echo "pg/start: no PostgreSQL server found (apt-get install postgresql)" >&2; exit 1; }
-    bin="$(dirname "$(command -v initdb)")"
-fi
-as=()
+source "$(dirname "$0")/server_bin.sh"
+[ -n "$bin" ] || { echo "pg/start: no PostgreSQL server found (apt-get install postgresql)" >&2; exit 1; }
 if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
     chown postgres "$dir"
     chmod 755 "$dir"
-    as=(runuser -u postgres --)
 fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-locale -N >"$dir/initdb.log" 2>&1 \
