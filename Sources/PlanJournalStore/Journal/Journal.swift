@@ -70,7 +70,8 @@ public final class Journal: Sendable {
     /// Appends `events` (all of one run, continuing its seq) as one atomic batch.
     ///
     /// Concurrent appends are grouped into shared transactions (group commit); each still succeeds
-    /// or fails on its own.
+    /// or fails on its own. No `events` only checks `expecting` (its result's `firstSeq` is then
+    /// one past its `lastSeq`, the head).
     /// - Parameters:
     ///   - run: the run id every event must carry.
     ///   - expecting: the head the caller believes the run has.
