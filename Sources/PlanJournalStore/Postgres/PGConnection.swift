@@ -250,8 +250,7 @@ final class PGConnection: SQLDatabase {
         // A read-only transaction still runs `COPY … TO PROGRAM` (a shell command on the server's
         // host, for a superuser) and writes of other kinds: only statements that read are sent.
         guard let word = Self.firstWord(sql), Self.readingWords.contains(word) else {
-            throw JournalError(
-                .usage, "the query would change the journal; only statements that read are run")
+            throw QueryRefusal.writes()
         }
         try run("BEGIN READ ONLY")
         defer { try? run("ROLLBACK") }
@@ -261,10 +260,10 @@ final class PGConnection: SQLDatabase {
             // Said as on SQLite.
             let state = (error.cause as? PSQLError)?.serverInfo?[.sqlState]
             if state == "25006" {
-                throw JournalError(.usage, "the query would change the journal; only statements that read are run", cause: error)
+                throw QueryRefusal.writes(cause: error)
             }
             if state == "42601", error.message.contains("multiple commands") {
-                throw JournalError(.usage, "give one SQL statement at a time (found more after the first)", cause: error)
+                throw QueryRefusal.severalStatements(cause: error)
             }
             throw error
         }

@@ -19,7 +19,7 @@ final class PGHostNameCheck: ChannelOutboundHandler, RemovableChannelHandler {
     private var checked = false
     private var refused = false
 
-    init(host: String) { self.host = host.lowercased().hasSuffix(".") ? String(host.lowercased().dropLast()) : host.lowercased() }
+    init(host: String) { self.host = Self.normalized(host) }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if !checked && !refused, let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self),
@@ -57,11 +57,16 @@ final class PGHostNameCheck: ChannelOutboundHandler, RemovableChannelHandler {
         return [String(text[start...].prefix { $0 != ";" && $0 != ">" })]
     }
 
+    /// `name` lowercased, without a final dot (`DB.Example.com.` is `db.example.com`).
+    private static func normalized(_ name: String) -> String {
+        let lower = name.lowercased()
+        return lower.hasSuffix(".") ? String(lower.dropLast()) : lower
+    }
+
     /// Whether `name` (from a certificate) names `host`: equal ignoring case, or a wildcard
     /// `*.rest` standing for exactly one label of `host`.
     static func matches(_ host: String, _ name: String) -> Bool {
-        var pattern = name.lowercased()
-        if pattern.hasSuffix(".") { pattern.removeLast() }
+        let pattern = normalized(name)
         guard pattern.hasPrefix("*.") else { return pattern == host }
         guard let dot = host.firstIndex(of: "."), host.startIndex < dot else { return false }
         return host[dot...] == pattern.dropFirst()

@@ -134,7 +134,7 @@ final class SQLiteConnection: SQLDatabase {
         let restRC = sqlite3_prepare_v2(db, rest, -1, &next, nil)
         sqlite3_finalize(next)
         guard restRC == SQLITE_OK, next == nil else {
-            throw JournalError(.usage, "give one SQL statement at a time (found more after the first)")
+            throw QueryRefusal.severalStatements()
         }
         return statement
     }
@@ -151,7 +151,7 @@ final class SQLiteConnection: SQLDatabase {
         guard rc == SQLITE_OK else { throw error(rc, lastMessage) }
         let statement = try prepareOnce(sql)
         guard statement.isReadOnly else {
-            throw JournalError(.usage, "the query would change the journal; only statements that read are run")
+            throw QueryRefusal.writes()
         }
         let columns = statement.columnNames
         try header(columns)
