@@ -47,6 +47,18 @@ import Testing
         }
     }
 
+    /// Only the writer creates the file: a reader (or the checkpointer) opened after the journal
+    /// was deleted made an empty database in its place, which the writer then took for a
+    /// replacement.
+    @Test func aReaderOpenedAfterTheJournalIsDeletedMakesNoFile() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "d", steps: 2)
+        _ = try await t.journal.append([run.events[0]], to: "d", expecting: .noRun)
+        for suffix in ["", "-wal", "-shm", "-pjlog"] { unlink(t.path + suffix) }
+        #expect { try t.journal.run("d") } throws: { ($0 as? JournalError)?.message.contains("is gone (deleted or moved") == true }
+        #expect(!FileManager.default.fileExists(atPath: t.path))
+    }
+
     @Test func aStaleExpectedSeqThrowsConflictAndWritesNothing() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "a", steps: 2)

@@ -110,6 +110,40 @@ import Testing
         #expect(try journal.verify(run: nil, trusting: []).ok)
     }
 
+    /// A connection lost before the append's `COMMIT` was sent (a server restart, an
+    /// administrator ending it) rolled the append back: it is done again on a new connection
+    /// and acknowledged once (it failed with "the PostgreSQL server closed the connection").
+    @Test(.timeLimit(.minutes(1)))
+    func anAppendWhoseConnectionIsLostBeforeItsCommitIsDoneAgain() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let run = try RunBuilder.complete(run: "lost", steps: 2)
+        _ = try await journal.append([run.events[0]], to: "lost", expecting: .noRun)
+        // The first update of the run's row ends its own connection; a sequence counts the
+        // updates outside every transaction.
+        let admin = try PGConnection(url: journal.path)
+        try admin.execute("CREATE SEQUENCE lose_once")
+        try admin.execute(
+            """
+            CREATE FUNCTION lose_once() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN
+              IF nextval('lose_once') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF;
+              RETURN NEW;
+            END $$
+            """)
+        try admin.execute("CREATE TRIGGER lose_once BEFORE UPDATE ON runs FOR EACH ROW EXECUTE FUNCTION lose_once()")
+        let result = try await journal.append([run.events[1]], to: "lost", expecting: .exactly(1))
+        #expect(result.firstSeq == 2 && result.lastSeq == 2)
+        let updates = try admin.query("SELECT last_value FROM lose_once", [])
+        guard case .int(2)? = updates.first?.first else {
+            Issue.record("the run's row was not updated twice (lost once, then done again): \(updates)")
+            return
+        }
+        try admin.execute("DROP TRIGGER lose_once ON runs")
+        #expect(try fixture.reopen(journal).run("lost").events == 2)
+        #expect(try journal.verify().ok)
+    }
+
     @Test func aJournalFromANewerPlanjIsRefused() throws {
         guard let fixture else { return }
         let journal = try fixture.makeJournal()

@@ -48,7 +48,9 @@ final class Checkpointer: @unchecked Sendable {
 
     private func work() {
         // A connection of its own: SQLite connections are used by one thread at a time.
-        let db = try? SQLiteConnection(path: path)
+        // It never creates the file: deleted before this thread started, the journal is not made
+        // again empty (the writer would take that for a replaced file).
+        let db = try? SQLiteConnection(path: path, creating: false)
         // Whether the last checkpoint left pages behind (commits that came in meanwhile, or a
         // reader's snapshot): then it is tried again shortly, even without a request, until the
         // WAL is all copied (readers then read the database file alone) or no progress is made.

@@ -163,7 +163,8 @@ public final class Journal: Sendable {
         if let pooled = readers.withLock({ $0.popLast() }) {
             box = pooled
         } else {
-            let db = try JournalBackend.connect(path, configuration: configuration)
+            // The writer made the file: a reader finding none must not make an empty one.
+            let db = try JournalBackend.connect(path, configuration: configuration, creating: false)
             box = ReaderBox(JournalReader(db: db))
         }
         defer { readers.withLock { if $0.count < 4 { $0.append(box) } } }

@@ -57,7 +57,16 @@ extension JournalWriter {
     /// durability the log must be synced before they are acknowledged: the outcome's ticket
     /// does that, outside the writer's lock, so the next group need not wait for the disk.
     func commitGroup(_ requests: [AppendRequest]) -> GroupOutcome {
-        let results = appendGroup(requests)
+        var results = appendGroup(requests)
+        if db.transactionWasLost {
+            // A PostgreSQL server restarted or ended the connection mid-transaction: nothing of
+            // it was committed, so it is done again on a new connection, once, from what the
+            // database holds (a dictionary the lost transaction trained is gone with it).
+            dropCache()
+            dictionaries.forgetSamples()
+            try? dictionaries.load()
+            results = appendGroup(requests)
+        }
         // What the group wrote to the log is synced unless a commit made it durable meanwhile.
         let ticket = config.durability == .full ? appendLog?.syncer?.ticket() : nil
         return GroupOutcome(results: results, ticket: ticket)

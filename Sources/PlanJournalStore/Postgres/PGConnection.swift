@@ -29,6 +29,9 @@ final class PGConnection: SQLDatabase {
     /// statement fails until the caller ends the transaction (`ROLLBACK` then succeeds, `COMMIT`
     /// fails), and nothing the caller sends meanwhile can commit on a new connection.
     private var lostTransaction: JournalError?
+    /// Whether the transaction begun last was lost with the connection before its `COMMIT` was
+    /// sent: the server rolled it back, so the writer may do it again (``SQLDatabase/transactionWasLost``).
+    private(set) var transactionWasLost = false
 
     /// The key of the transaction-level advisory lock every write transaction takes first:
     /// exclusively for whole-journal writes (ingest, forks, seals, copies, migrations), shared by
@@ -204,15 +207,18 @@ final class PGConnection: SQLDatabase {
     private func begin(locking sql: String) throws(JournalError) {
         do {
             try sendBegin(locking: sql)
-        } catch where connection.isClosed {
-            // The connection was found closed only now (the server ended it while idle): nothing was
-            // written in this transaction, so open a new connection and begin again, once.
+        } catch where connection.isClosed || error.cause.map(PGErrors.isConnectionLoss) == true {
+            // The connection was found lost only now (the server ended it while idle, and the
+            // event loop had not yet seen it closed): nothing was written in this transaction, so
+            // open a new connection and begin again, once.
+            try reopen()
             try sendBegin(locking: sql)
         }
     }
 
     private func sendBegin(locking sql: String) throws(JournalError) {
         if try ready(for: "BEGIN") { return }
+        transactionWasLost = false
         let begun = connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
         inTransaction = true
         var failure: JournalError?
@@ -291,7 +297,10 @@ final class PGConnection: SQLDatabase {
     }
 
     /// ``query(_:_:)`` with the names of the columns (read from the first row: none without rows).
-    private func queryWithColumns(_ sql: String, _ binds: [SQLValue]) throws(JournalError)
+    /// A statement sent outside a transaction that only reads (`SELECT`, `SHOW`) and fails with
+    /// the connection is sent once more on a new one: the connection may have been ended while
+    /// idle before the event loop saw it closed.
+    private func queryWithColumns(_ sql: String, _ binds: [SQLValue], resending: Bool = true) throws(JournalError)
         -> (columns: [String], rows: [[SQLValue]])
     {
         var bindings = PostgresBindings(capacity: binds.count)
@@ -319,6 +328,10 @@ final class PGConnection: SQLDatabase {
                 inTransaction = false
             } else if inTransaction && lost {
                 lostTransaction = mapped
+                transactionWasLost = true
+            } else if lost && resending && Self.onlyReads(sql) {
+                try reopen()
+                return try queryWithColumns(sql, binds, resending: false)
             }
             throw mapped
         }
@@ -351,6 +364,7 @@ final class PGConnection: SQLDatabase {
             lostTransaction = JournalError(
                 .io, "the PostgreSQL server closed the connection; the transaction in progress was not committed",
                 context: .init(journalPath: path))
+            transactionWasLost = true
         }
         if let lost = lostTransaction {
             let head = sql.prefix(12).uppercased()
@@ -365,10 +379,17 @@ final class PGConnection: SQLDatabase {
         if connection.isClosed {
             // The server went away between transactions (restart, failover, idle timeout):
             // connect again. Inside a transaction the error stands, and the caller rolls back.
-            connection = try Self.reconnect(target, whenRefused: true)
-            try applySettings()
+            try reopen()
         }
         return false
+    }
+
+    /// Replaces the connection, lost between transactions, with a new one (``reconnect(_:whenRefused:)``).
+    private func reopen() throws(JournalError) {
+        let old = connection
+        if !old.isClosed { old.close().whenComplete { _ in withExtendedLifetime(old) {} } }
+        connection = try Self.reconnect(target, whenRefused: true)
+        try applySettings()
     }
 
     /// Connects, waiting (up to 30 s, pauses doubling from 100 ms to 2 s) while the server cannot
@@ -388,6 +409,12 @@ final class PGConnection: SQLDatabase {
                 pause = min(pause * 2, .seconds(2))
             }
         }
+    }
+
+    /// Whether `sql` only reads: planj's own `SELECT`s and `SHOW`s outside a transaction.
+    private static func onlyReads(_ sql: String) -> Bool {
+        let head = sql.prefix(7).uppercased()
+        return head.hasPrefix("SELECT ") || head.hasPrefix("SHOW ")
     }
 
     private static func isCommit(_ sql: String) -> Bool {

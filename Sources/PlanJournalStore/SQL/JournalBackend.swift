@@ -9,16 +9,18 @@ enum JournalBackend {
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
 
-    /// Opens a connection to the journal `path` (the SQLite file is created if needed; a
-    /// PostgreSQL database must exist).
+    /// Opens a connection to the journal `path` (the SQLite file is created if needed and
+    /// `creating`; a PostgreSQL database must exist).
     /// - Throws: `.usage` for a malformed URL, `.io` when the engine cannot be reached.
-    static func connect(_ path: String, configuration: JournalConfiguration) throws(JournalError) -> any SQLDatabase {
+    static func connect(_ path: String, configuration: JournalConfiguration, creating: Bool = true) throws(JournalError)
+        -> any SQLDatabase
+    {
         if isPostgres(path) {
             return try PGConnection(
                 url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                 durability: configuration.durability)
         }
-        let db = try SQLiteConnection(path: path)
+        let db = try SQLiteConnection(path: path, creating: creating)
         db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
         return db
     }

@@ -42,9 +42,15 @@ protocol SQLDatabase: AnyObject {
     var changes: Int { get }
     /// Whether a transaction is open.
     var inTransaction: Bool { get }
+    /// Whether the transaction begun last ended because the connection to the server was lost
+    /// before its `COMMIT` was sent: the server rolled it back, so it can be done again whole
+    /// (the next transaction connects again). Always `false` for a SQLite file.
+    var transactionWasLost: Bool { get }
 }
 
 extension SQLDatabase {
+    var transactionWasLost: Bool { false }
+
     /// Runs `body` in a write transaction, committing on success and rolling back on error.
     func transaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
         try enclosed(begin: { () throws(JournalError) in try beginWrite() }, body)

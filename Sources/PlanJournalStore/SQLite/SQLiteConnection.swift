@@ -18,14 +18,17 @@ final class SQLiteConnection: SQLDatabase {
     /// only, without the `-wal` and `-shm` files.
     let immutable: Bool
 
-    /// Opens (creating if needed) the database at `path`.
-    init(path: String, readOnly: Bool = false) throws(JournalError) {
+    /// Opens the database at `path`, creating it when `creating` and it does not exist.
+    ///
+    /// Only a journal's writer creates its file: a reader or checkpointer opening after the file
+    /// was deleted must fail, not leave an empty database where the journal was.
+    init(path: String, readOnly: Bool = false, creating: Bool = true) throws(JournalError) {
         self.path = path
         immutable = JournalFileName.isReadOnlySnapshot(path)
         let flags =
             immutable
             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
-            : (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+            : (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (creating ? SQLITE_OPEN_CREATE : 0))) | SQLITE_OPEN_NOMUTEX
         if let problem = JournalFileName.notARegularFile(path) {
             throw JournalError(.usage, "cannot open the journal: \(problem)", context: .init(journalPath: path))
         }
@@ -36,7 +39,7 @@ final class SQLiteConnection: SQLDatabase {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
             db = nil
-            throw JournalError(.io, "cannot open the journal: \(Self.openProblem(path) ?? message)", context: .init(journalPath: path))
+            throw JournalError(.io, "cannot open the journal: \(Self.openProblem(path, creating: creating) ?? message)", context: .init(journalPath: path))
         }
         sqlite3_extended_result_codes(handle, 1)
     }
@@ -226,7 +229,7 @@ final class SQLiteConnection: SQLDatabase {
 
     /// Why a file cannot be opened, in words SQLite's "unable to open database file" lacks: a
     /// path too long, a missing folder, a file or folder this user may not use.
-    private static func openProblem(_ path: String) -> String? {
+    private static func openProblem(_ path: String, creating: Bool) -> String? {
         // SQLite's unix files take paths of at most 512 bytes (its MAX_PATHNAME), once absolute.
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         if absolute.utf8.count >= 512 {
@@ -237,6 +240,7 @@ final class SQLiteConnection: SQLDatabase {
         if FileManager.default.fileExists(atPath: path) {
             return FileManager.default.isWritableFile(atPath: path) ? nil : "permission denied (this user cannot write it)"
         }
+        if !creating { return "the file \(path) is gone (deleted or moved since the journal was opened)" }
         let folder = (path as NSString).deletingLastPathComponent
         let parent = folder.isEmpty ? "." : folder
         if !FileManager.default.fileExists(atPath: parent) { return "there is no folder \(parent)" }
