@@ -149,6 +149,10 @@ import Testing
         await p.exited()
         #expect(p.terminationStatus != 0)
         #expect(try j.run("fork").status == "cancelled")
+        // With an error object, as a `planj cancel` journals it (it was `null`).
+        let end = try #require(try j.events(of: "fork").last)
+        #expect(end.data("error")?["type"]?.stringValue == "run_cancelled", "\(end.data("error") ?? .null)")
+        #expect(end.data("error")?["message"]?.stringValue?.contains("Ctrl-C") == true)
         #expect(try j.verify(run: "fork").ok)
     }
 }

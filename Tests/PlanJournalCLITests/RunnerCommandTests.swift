@@ -241,7 +241,9 @@ import Testing
         let approvals = try j.state(of: "ask1").approvals
         #expect(approvals.last.map { "\($0.decision) \($0.actor ?? "")" } == "granted human:ana")
         let again = try await planj("approve", "ask1")
-        #expect(again.status == 4 && again.stderr.contains("has completed"))
+        #expect(again.status == 4 && again.stderr.contains("run ask1 has completed (succeeded); nothing to approve"), "\(again.stderr)")
+        let againJSON = try await planj("approve", "ask1", "--json")
+        #expect(againJSON.status == 4 && againJSON.stderr.contains("\"runtime.already_completed\""), "\(againJSON.stderr)")
         let watch = try await planj("watch", "ask1")
         #expect(watch.status == 0)
         #expect(watch.stdout.contains("✓ publish [completed]") && watch.stdout.contains("run succeeded"))
@@ -259,9 +261,10 @@ import Testing
         #expect(p.terminationStatus == 1)
         #expect(output.contains("\"cancelled\"") && output.contains("cancelled by human:ana: wrong goal"))
         #expect(try j.state(of: "c1").step("publish")?.status == .skipped)
-        let again = try await planj("cancel", "c1")
-        #expect(again.status == 4 && again.stderr.contains("has completed (cancelled)"))
-        // Resuming it is the same conflict, with the same exit status.
+        let again = try await planj("cancel", "c1", "--json")
+        #expect(again.status == 4 && again.stderr.contains("has completed (cancelled)"), "\(again.stderr)")
+        #expect(again.stderr.contains("\"runtime.already_completed\""), "\(again.stderr)")
+        // Resuming it is the same error, with the same exit status.
         let resumed = try await planj("resume", "c1", "--json")
         #expect(resumed.status == 4 && resumed.stderr.contains("\"runtime.already_completed\""), "\(resumed.stderr)")
 

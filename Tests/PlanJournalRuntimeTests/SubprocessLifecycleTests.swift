@@ -53,16 +53,38 @@ import Testing
     }
 
     /// A line of a program's output that is not a reply is ignored, with a note to the handler
-    /// a library user set (standard error by default).
+    /// a library user set (standard error by default). The late answer to a call whose task was
+    /// cancelled is ignored without one (after a Ctrl-C or `planj cancel`, a run warned that the
+    /// agent "answers id N, which no call waits for").
     @Test func notesAboutAProgramGoWhereTheUserSays() async throws {
         let notes = Mutex<[String]>([])
         SubprocessChannel.reportNotes { note in notes.withLock { $0.append(note) } }
         defer { SubprocessChannel.reportNotes { try? FileHandle.standardError.write(contentsOf: Data("planj: \($0)\n".utf8)) } }
-        let script = "import json, sys\nr = json.loads(sys.stdin.readline())\nprint('loading model...')\nprint(json.dumps({'id': r['id'], 'result': {}}), flush=True)"
+        let script = """
+            import json, sys, time
+            r = json.loads(sys.stdin.readline())
+            print('loading model...', flush=True)
+            time.sleep(0.5)
+            print(json.dumps({'id': r['id'], 'result': {}}), flush=True)
+            r = json.loads(sys.stdin.readline())
+            print(json.dumps({'id': r['id'], 'result': {'second': True}}), flush=True)
+            """
         let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
         defer { channel.stop() }
-        _ = try await channel.call("plan", .record([:]))
-        #expect(notes.withLock { $0 }.contains { $0.hasSuffix("stdout line 1 is not a reply (ignored): loading model...") })
+        let cancelled = Task { try await channel.call("plan", .record([:])) }
+        // Cancelled once the program has read it (its note came).
+        for _ in 0..<400 where !notes.withLock({ $0.contains { $0.hasSuffix("loading model...") } }) {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await cancelled.value }
+        // Answered after the first call's late answer was read.
+        let second = try await channel.call("plan", .record([:]))
+        #expect(second["second"]?.boolValue == true, "\(second)")
+        // (Other tests' programs send notes to the same handler meanwhile.)
+        let said = notes.withLock { $0 }.filter { $0.contains("'second': True") }
+        #expect(said.contains { $0.hasSuffix("stdout line 1 is not a reply (ignored): loading model...") }, "\(said)")
+        #expect(!said.contains { $0.contains("answers id") }, "\(said)")
     }
 
     /// A cancelled call returns at once, though the program never answers it.
@@ -163,6 +185,10 @@ import Testing
         #expect(first != second)
         // (Not stopAll(), which would stop the programs of tests running beside this one.)
         SubprocessChannel.waitForBackgroundStops()
+        // (Its stop waits half a second for each signal to act: on a loaded machine the end may
+        // come a little after; the program itself would sleep 30 s.)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while kill(pid_t(first), 0) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(kill(pid_t(first), 0) == -1 && errno == ESRCH)
     }
 

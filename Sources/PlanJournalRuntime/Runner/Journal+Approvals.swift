@@ -64,17 +64,19 @@ extension Journal {
     ///   - step: the step whose request to decide; `nil`: the plan's, or the one open step's.
     ///   - approver: who decides, recorded as actor `human:APPROVER`.
     /// - Returns: the appended event.
-    /// - Throws: `JournalError`: `.notFound` for an unknown run; `.conflict` when the run has
-    ///   completed or does not wait for that decision; `.usage` when several steps wait and
-    ///   `step` is `nil`.
+    /// - Throws: ``RuntimeError`` `already_completed` when the run has completed;
+    ///   `JournalError`: `.notFound` for an unknown run, `.conflict` when the run does not wait
+    ///   for that decision, `.usage` when several steps wait and `step` is `nil`.
     @discardableResult
     public func resolveApproval(
         run: String, step: String? = nil, granted: Bool, approver: String, comment: String? = nil
     ) async throws -> JournalEvent {
         while true {
             let events = try self.events(of: run)
-            guard events.last?.knownKind != .runCompleted else {
-                throw JournalError(.conflict, "the run has completed; nothing to approve", context: .init(run: run))
+            if let end = events.last, end.knownKind == .runCompleted {
+                throw RuntimeError(
+                    RuntimeError.Types.alreadyCompleted,
+                    "run \(run) has completed (\(end.dataString("status") ?? "no status")); nothing to approve")
             }
             let target = try OpenApprovals(events).target(step: step, run: run)
             let head = events.last?.seq ?? 0

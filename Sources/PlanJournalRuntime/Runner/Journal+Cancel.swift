@@ -8,14 +8,15 @@ extension Journal {
     /// run ends it as cancelled.
     /// - Parameter actor: who asks, recorded as the note's actor (`human:ana`).
     /// - Returns: the appended note.
-    /// - Throws: `JournalError`: `.notFound` for an unknown run; `.conflict` when it has completed.
+    /// - Throws: ``RuntimeError`` `already_completed` when it has completed; `JournalError`
+    ///   `.notFound` for an unknown run.
     @discardableResult
     public func requestCancel(run: String, actor: String, reason: String? = nil) async throws -> JournalEvent {
         while true {
             let summary = try self.run(run)
             if summary.endedAt != nil {
-                throw JournalError(
-                    .conflict, "the run has completed (\(summary.status)); nothing to cancel", context: .init(run: run))
+                throw RuntimeError(
+                    RuntimeError.Types.alreadyCompleted, "run \(run) has completed (\(summary.status)); nothing to cancel")
             }
             let head = summary.events
             let note = try JournalEvent(

@@ -17,6 +17,9 @@ extension PlanRunner {
         static func cancelled(_ reason: String) -> Ending {
             Ending(stoppedBy: "cancelled", error: RuntimeError(RuntimeError.Types.runCancelled, reason), cancelled: true)
         }
+        /// Cancelled by its task's cancellation (Ctrl-C in planj): said with an error object
+        /// as a `planj cancel` is, so scripts read every cancellation the same way.
+        static let taskCancelled = cancelled("interrupted: the task driving the run was cancelled (Ctrl-C in planj)")
     }
 
     /// What wakes the loop.
@@ -79,7 +82,7 @@ extension PlanRunner {
                 // Another driver must not have taken the run over (a lost database session).
                 try p.claim?.confirm()
                 if Task.isCancelled {
-                    ending = Ending(stoppedBy: "cancelled", cancelled: true)
+                    ending = .taskCancelled
                     break
                 }
                 var waiting = false

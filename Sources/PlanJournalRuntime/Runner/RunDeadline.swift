@@ -76,7 +76,7 @@ extension PlanRunner.Ending {
                 "timeout", "the run took longer than --timeout" + (passed.retrying.map { " (a call was retrying after: \($0.message))" } ?? ""))
         }
         if let asked = error as? RunDeadline.CancelAsked { return .cancelled(asked.reason) }
-        if error is CancellationError || Task.isCancelled { return Self(stoppedBy: "cancelled", cancelled: true) }
+        if error is CancellationError || Task.isCancelled { return .taskCancelled }
         return nil
     }
 }

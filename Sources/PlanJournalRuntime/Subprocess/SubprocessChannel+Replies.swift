@@ -171,11 +171,14 @@ extension SubprocessChannel {
             notify(commandLine, "stdout line \(lineNumber) is not a reply (ignored): \(shown)")
             return
         }
-        guard let continuation = shared.state.withLock({ s in
+        let (continuation, abandoned) = shared.state.withLock { s in
             s.starts[id] = nil
-            return s.pending.removeValue(forKey: id)
-        }) else {
-            if reply == nil {
+            return (s.pending.removeValue(forKey: id), s.abandoned.remove(id) != nil)
+        }
+        guard let continuation else {
+            if abandoned {
+                // The answer to a call planj stopped waiting for: expected after a cancellation.
+            } else if reply == nil {
                 // Text that names an id but is no JSON (a log line quoting a message, say) answers
                 // nothing for certain: it fails no call.
                 notify(commandLine, "stdout line \(lineNumber) is not a reply, and no call waits for id \(id) (ignored)")

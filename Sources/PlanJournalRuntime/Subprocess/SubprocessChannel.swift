@@ -31,6 +31,9 @@ public final class SubprocessChannel: Sendable {
         /// How the program ended, once it has.
         var ended: SpawnedProcess.Termination?
         var outputEnded = false
+        /// Calls planj stopped waiting for (their tasks were cancelled: Ctrl-C, `planj cancel`, a
+        /// timeout): a late answer to one is expected, and ignored without a word.
+        var abandoned: Set<Int> = []
     }
 
     /// Starts `arguments[0]` (looked up on `PATH`) with the rest as its arguments, in `directory`
@@ -171,7 +174,7 @@ public final class SubprocessChannel: Sendable {
                     return
                 }
                 if Task.isCancelled {
-                    Self.fail(id, CancellationError(), shared)
+                    Self.abandon(id, shared)
                     return
                 }
                 process.write(
@@ -191,7 +194,7 @@ public final class SubprocessChannel: Sendable {
                     })
             }
         } onCancel: {
-            Self.fail(id, CancellationError(), shared)
+            Self.abandon(id, shared)
         }
     }
 
@@ -209,5 +212,17 @@ public final class SubprocessChannel: Sendable {
             s.starts[id] = nil
             return s.pending.removeValue(forKey: id)
         }?.resume(throwing: error)
+    }
+
+    /// Fails call `id`, whose task was cancelled, with `CancellationError`, unless it has ended;
+    /// the program's answer to it, should one come, is then ignored without a word.
+    private static func abandon(_ id: Int, _ shared: Shared) {
+        shared.state.withLock { s in
+            // (A request not yet written never will be: no answer can come.)
+            let written = s.starts.removeValue(forKey: id) != nil
+            let waiting = s.pending.removeValue(forKey: id)
+            if waiting != nil && written { s.abandoned.insert(id) }
+            return waiting
+        }?.resume(throwing: CancellationError())
     }
 }
