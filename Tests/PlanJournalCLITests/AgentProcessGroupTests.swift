@@ -49,7 +49,7 @@ import Testing
     }
 
     /// `planj run` with the agent as planner and executor, its step started.
-    func startedRun(_ id: String, environment: [String: String] = [:]) async throws -> (Process, Pipe) {
+    func startedRun(_ id: String, environment: [String: String] = [:]) async throws -> (TestProcess, Pipe) {
         let p = try PlanjBinary.process(
             ["--journal", sandbox.journal, "run", "--goal", "g", "--planner", agent("planner"), "--executor", agent("executor"),
              "--run-id", id, "--quiet"], in: sandbox.directory, environment: environment)

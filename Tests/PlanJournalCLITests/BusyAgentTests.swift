@@ -70,7 +70,7 @@ import Testing
     }
 
     /// `planj run` with the agent as planner and executor, started.
-    func start(_ options: [String]) throws -> Process {
+    func start(_ options: [String]) throws -> TestProcess {
         let agent = "cmd:python3 agent.py"
         let p = try PlanjBinary.process(
             ["--journal", sandbox.journal, "run", "--goal", "g", "--planner", agent, "--executor", agent, "--parallel", String(steps),
@@ -83,7 +83,7 @@ import Testing
 
     /// What `p` printed, once it has ended; `nil` (`p` and its agents killed) if it runs for longer
     /// than `limit`.
-    func waitForEnd(_ p: Process, upTo limit: Duration) async throws -> String? {
+    func waitForEnd(_ p: TestProcess, upTo limit: Duration) async throws -> String? {
         let deadline = ContinuousClock.now + limit
         while p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if p.isRunning {

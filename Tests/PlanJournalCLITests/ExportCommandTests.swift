@@ -93,12 +93,12 @@ import Testing
     /// writers that are gone (killed) are removed by the next export to that file.
     @Test func temporariesAreTheWritersOwnAndLeftoversOfDeadWritersGo() async throws {
         let s = try await secretSandbox()
-        let live = Process()
+        let live = TestProcess()
         live.executableURL = URL(fileURLWithPath: "/bin/sleep")
         live.arguments = ["30"]
         try live.run()
         defer { live.signal(SIGKILL) }
-        let dead = Process()
+        let dead = TestProcess()
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         await dead.exited()

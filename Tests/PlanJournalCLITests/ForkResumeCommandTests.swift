@@ -9,7 +9,7 @@ import Testing
     let agent = "cmd:python3 " + Fixtures.repositoryRoot + "/tools/agents/example_agent.py"
 
     /// `planj replay orig --executor cmd:python3 SCRIPT --as fork`, started and not waited for.
-    private func replay(in s: PlanjSandbox, executor script: String, extra: [String] = []) throws -> Process {
+    private func replay(in s: PlanjSandbox, executor script: String, extra: [String] = []) throws -> TestProcess {
         let p = try PlanjBinary.process(
             ["--journal", s.journal, "replay", "orig", "--executor", "cmd:python3 \(script)", "--as", "fork", "--quiet"] + extra,
             in: s.directory)

@@ -127,7 +127,7 @@ import Testing
         let tools = Fixtures.repositoryRoot + "/tools/pg"
         func script(_ name: String, _ tag: String) async throws -> Bool {
             let status = "\(folder).\(tag).status"
-            let p = Process()
+            let p = TestProcess()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", "bash '\(tools)/\(name)' '\(folder)' > '\(folder).\(tag).out' 2>&1; echo $? > '\(status)'"]
             try p.run()
@@ -135,7 +135,7 @@ import Testing
             return (try? String(contentsOfFile: status, encoding: .utf8))?.hasPrefix("0") == true
         }
         try #require(try await script("start.sh", "start"), "\((try? String(contentsOfFile: folder + ".start.out", encoding: .utf8)) ?? "")")
-        defer { _ = try? Process.run(URL(fileURLWithPath: "/bin/bash"), arguments: [tools + "/stop.sh", folder]).waitUntilExit() }
+        defer { _ = try? TestProcess.run(URL(fileURLWithPath: "/bin/bash"), arguments: [tools + "/stop.sh", folder]).waitUntilExit() }
         let printed = try String(contentsOfFile: folder + ".start.out", encoding: .utf8)
         let url = try #require(printed.split(separator: "\n").first { $0.hasPrefix("postgres://") }.map(String.init))
         let journal = url + "?sslmode=disable"

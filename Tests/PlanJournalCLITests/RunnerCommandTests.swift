@@ -206,7 +206,7 @@ import Testing
 
     /// Starts `planj run` of the demo agent in ask mode (its publish step is gated) and returns
     /// once the run waits for a human, with the process and its standard output.
-    private func demoWaitingForApproval(_ run: String) async throws -> (Process, Pipe) {
+    private func demoWaitingForApproval(_ run: String) async throws -> (TestProcess, Pipe) {
         let p = try PlanjBinary.process(
             ["--journal", journal, "run", "--goal", "g", "--planner", "demo", "--executor", "demo", "--approve", "ask",
              "--run-id", run, "--json", "--quiet"], in: directory)
@@ -308,7 +308,7 @@ import Testing
 
     /// `planj run` of the example agent as run `id`, once its second step has started: that step
     /// hangs (EXAMPLE_AGENT_STALL) until the process is killed, however slow the machine.
-    private func stalledRun(_ id: String) async throws -> (process: Process, errors: Pipe) {
+    private func stalledRun(_ id: String) async throws -> (process: TestProcess, errors: Pipe) {
         let p = try PlanjBinary.process(
             ["--journal", journal, "run", "--goal", "one two three four five six", "--planner", agent, "--executor", agent,
              "--run-id", id, "--parallel", "1", "--quiet"], in: directory,

@@ -61,19 +61,18 @@ import Testing
         SubprocessChannel.reportNotes { note in notes.withLock { $0.append(note) } }
         defer { SubprocessChannel.reportNotes { try? FileHandle.standardError.write(contentsOf: Data("planj: \($0)\n".utf8)) } }
         let script = """
-            import json, sys, time
-            r = json.loads(sys.stdin.readline())
+            import json, sys
+            first = json.loads(sys.stdin.readline())
             print('loading model...', flush=True)
-            time.sleep(0.5)
-            print(json.dumps({'id': r['id'], 'result': {}}), flush=True)
-            r = json.loads(sys.stdin.readline())
-            print(json.dumps({'id': r['id'], 'result': {'second': True}}), flush=True)
+            second = json.loads(sys.stdin.readline())
+            print(json.dumps({'id': first['id'], 'result': {}}), flush=True)
+            print(json.dumps({'id': second['id'], 'result': {'second': True}}), flush=True)
             """
         let channel = try SubprocessChannel(arguments: ["python3", "-c", script])
         defer { channel.stop() }
         let cancelled = Task { try await channel.call("plan", .record([:])) }
-        // Cancelled once the program has read it (its note came).
-        for _ in 0..<400 where !notes.withLock({ $0.contains { $0.hasSuffix("loading model...") } }) {
+        // Cancelled once the program has read it (its note came); it answers only after the next.
+        for _ in 0..<1200 where !notes.withLock({ $0.contains { $0.hasSuffix("loading model...") } }) {
             try await Task.sleep(for: .milliseconds(25))
         }
         cancelled.cancel()

@@ -21,7 +21,7 @@ public enum ChildProcess {
         _ command: String, _ arguments: [String], in directory: String? = nil, stdin: Data? = nil,
         environment: [String: String]? = nil
     ) async throws -> Result {
-        let p = Process()
+        let p = TestProcess()
         if command.hasPrefix("/") {
             p.executableURL = URL(fileURLWithPath: command)
             p.arguments = arguments
@@ -34,15 +34,15 @@ public enum ChildProcess {
         return try await run(p, stdin: stdin)
     }
 
-    /// Runs a configured `Process` (its standard streams are replaced) and waits for it.
-    public static func run(_ p: Process, stdin: Data? = nil) async throws -> Result {
+    /// Runs a configured ``TestProcess`` (its standard streams are replaced) and waits for it.
+    public static func run(_ p: TestProcess, stdin: Data? = nil) async throws -> Result {
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
-        // Told by Foundation's own monitor, not `waitUntilExit()` (see `Process.exited()`).
+        // Told by the process's own waiter thread, not by blocking a thread in `waitUntilExit()`.
         let group = DispatchGroup()
         group.enter()
         p.terminationHandler = { _ in group.leave() }
@@ -50,7 +50,6 @@ public enum ChildProcess {
             p.terminationHandler = nil
             throw error
         }
-        let process = Unchecked(p)
         return await withCheckedContinuation { continuation in
             let streams = Streams()
             group.enter()
@@ -73,7 +72,7 @@ public enum ChildProcess {
             group.notify(queue: .global()) {
                 continuation.resume(
                     returning: Result(
-                        status: process.value.terminationStatus, stdout: String(decoding: streams.stdout, as: UTF8.self),
+                        status: p.terminationStatus, stdout: String(decoding: streams.stdout, as: UTF8.self),
                         stderr: String(decoding: streams.stderr, as: UTF8.self), stdoutData: streams.stdout))
             }
         }
@@ -83,11 +82,5 @@ public enum ChildProcess {
     private final class Streams: @unchecked Sendable {
         var stdout = Data()
         var stderr = Data()
-    }
-
-    /// A `Process`, used from one dispatch block at a time.
-    private struct Unchecked: @unchecked Sendable {
-        let value: Process
-        init(_ value: Process) { self.value = value }
     }
 }

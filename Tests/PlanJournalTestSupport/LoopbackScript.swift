@@ -8,14 +8,14 @@ public final class LoopbackScript {
     public let url: String
     /// The script's log: one JSON line per request received.
     public let logPath: String
-    private let process: Process
+    private let process: TestProcess
     private let stdin: FileHandle
 
     /// Starts `tools/SCRIPT` with `arguments`; `arguments` gets the log path where the script
     /// expects it (`logArguments(logPath)`).
     public init(script: String, _ logArguments: (String) -> [String]) throws {
         logPath = NSTemporaryDirectory() + (script as NSString).lastPathComponent + "-" + UUID().uuidString + ".log"
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", Fixtures.repositoryRoot + "/tools/" + script] + logArguments(logPath)
         let out = Pipe()
@@ -49,7 +49,7 @@ public final class LoopbackScript {
 
     deinit {
         try? stdin.close()
-        process.exitedBlocking()
+        process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: logPath)
     }
 }

@@ -28,12 +28,12 @@ public enum PlanjBinary {
 
     /// A `planj` process, not started yet (for tests that kill it).
     public static func process(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws
-        -> Process
+        -> TestProcess
     {
         guard let binary = Fixtures.planjBinary else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "build planj first (swift build)"])
         }
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: directory)

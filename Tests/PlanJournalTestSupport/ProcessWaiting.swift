@@ -1,14 +1,11 @@
 import Foundation
 
-/// Waits for a child process, or reads its output to the end, on a dispatch thread: a test
-/// blocked in `waitUntilExit()` or `readDataToEndOfFile()` holds one of the cooperative pool's
-/// threads (two on a 2-core machine), and the other tests' timers and tasks wait behind it.
-extension Process {
-    /// Waits until the process has exited; its termination status.
-    ///
-    /// Polls `isRunning` rather than calling `waitUntilExit()`: on Linux that publishes the
-    /// waiting thread's run loop in an unsynchronized property the process-monitor thread reads,
-    /// and tests that waited on many processes at once crashed in it (SIGSEGV).
+/// Waits for a child process, or reads its output to the end, without blocking the cooperative
+/// pool: a test blocked in `waitUntilExit()` or `readDataToEndOfFile()` holds one of its threads
+/// (two on a 2-core machine), and the other tests' timers and tasks wait behind it.
+extension TestProcess {
+    /// Waits until the process has exited (polling, without holding a thread); its termination
+    /// status.
     @discardableResult
     public func exited() async -> Int32 {
         while isRunning {
@@ -16,30 +13,6 @@ extension Process {
             if (try? await Task.sleep(for: .milliseconds(5))) == nil { usleep(5_000) }
         }
         return terminationStatus
-    }
-
-    /// Sends `signal` to the process while it runs; nothing once it has ended: its pid may be
-    /// another process's by then (pids are reused, soon on a machine whose pid_max is 32768), and
-    /// a stray SIGTERM ended another test's `planj` as it started.
-    public func signal(_ signal: Int32) {
-        if isRunning { kill(processIdentifier, signal) }
-    }
-
-    /// Waits until the process has exited, blocking the calling thread (for `deinit`s). It looks
-    /// at the process itself, not only at `isRunning`: Foundation notices an exit on Dispatch's
-    /// pool, and deinits blocked here on both of a two-core machine's pool threads kept it from
-    /// ever noticing (the test run hung, its servers' processes zombies).
-    public func exitedBlocking() {
-        while isRunning && !Self.hasEnded(processIdentifier) { usleep(2_000) }
-    }
-
-    /// Whether process `pid` has ended: gone, or a zombie (exited, not yet reaped).
-    static func hasEnded(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        // "PID (COMMAND) STATE …": the command may hold spaces and parentheses, the state follows the last ")".
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
-        return state == "Z" || state == "X"
     }
 }
 
