@@ -138,17 +138,39 @@ extension Journal {
                     unfinished
                         ? "INSERT INTO meta(key, value) VALUES ('read_model.unfinished', '1') ON CONFLICT(key) DO NOTHING"
                         : "DELETE FROM meta WHERE key = 'read_model.unfinished'")
-                var count = 0
-                for rows in batch {
-                    try w.db.statement("DELETE FROM read_steps WHERE run = ?").bind(rows.id).run()
-                    try w.db.statement(ReadModelRows.insertRun).bindAll(rows.run).run()
-                    for step in rows.steps { try w.db.statement(ReadModelRows.insertStep).bindAll(step).run() }
-                    for call in rows.calls { try w.db.statement(ReadModelRows.insertCall).bindAll(call).run() }
-                    for o in rows.observations { try w.db.statement(ReadModelRows.observe).bindAll(o).run() }
-                    count += rows.count
+                // Many rows per statement: on PostgreSQL each statement is a round trip.
+                try Self.inChunks(batch.map(\.id), w.db) { n in
+                    "DELETE FROM read_steps WHERE run IN (" + Array(repeating: "?", count: n).joined(separator: ", ") + ")"
                 }
-                return count
+                try Self.inChunks(batch.map(\.run), w.db, ReadModelRows.insertRuns)
+                try Self.inChunks(batch.flatMap(\.steps), w.db, ReadModelRows.insertSteps)
+                try Self.inChunks(batch.flatMap(\.calls), w.db, ReadModelRows.insertCalls)
+                // Observations of calls folded in an earlier refresh, in order.
+                for rows in batch {
+                    for o in rows.observations { try w.db.statement(ReadModelRows.observe).bindAll(o).run() }
+                }
+                return batch.reduce(0) { $0 + $1.count }
             }
         }
+    }
+
+    /// Runs the statement `sql(n)` for `n` of `rows` at a time, with their values as its
+    /// parameters in order: 64 at most, then halving, so a few statements (each prepared once)
+    /// take any number of rows.
+    private static func inChunks(
+        _ rows: [[SQLValue]], _ db: any SQLDatabase, _ sql: (Int) -> String
+    ) throws(JournalError) {
+        var start = 0
+        var size = 64
+        while start < rows.count {
+            while size > rows.count - start { size /= 2 }
+            try db.statement(sql(size)).bindAll(rows[start..<start + size].flatMap { $0 }).run()
+            start += size
+        }
+    }
+
+    /// ``inChunks(_:_:_:)`` of single values.
+    private static func inChunks(_ values: [SQLValue], _ db: any SQLDatabase, _ sql: (Int) -> String) throws(JournalError) {
+        try inChunks(values.map { [$0] }, db, sql)
     }
 }

@@ -8,22 +8,36 @@ struct ReadModelRows {
     var run: [SQLValue] = []
     /// Its `read_steps` rows (all of them: they replace the stored ones).
     var steps: [[SQLValue]] = []
-    /// `read_calls` rows of the events folded since the last refresh.
+    /// `read_calls` rows of the events folded since the last refresh, with what their
+    /// observations since then said.
     var calls: [[SQLValue]] = []
-    /// What the observations since the last refresh said of tool calls: ok, duration_ms, bytes,
-    /// then run (twice), step_id, call_id and the observation's seq (the parameters of
-    /// ``ReadModelRows/observe``).
+    /// What the observations since the last refresh said of tool calls made before it: ok,
+    /// duration_ms, bytes, then run (twice), step_id, call_id and the observation's seq (the
+    /// parameters of ``ReadModelRows/observe``).
     var observations: [[SQLValue]] = []
 
-    static let insertRun = ReadModelTables.insert(
-        into: "read_runs", conflict: "ON CONFLICT(run) DO UPDATE SET", updatingAllBut: ["run"])
-    static let insertStep = ReadModelTables.insert(into: "read_steps")
-    /// A call's row up to `latency_ms`: what the call event says (its observation fills the rest).
-    static let insertCall = ReadModelTables.insert(
-        into: "read_calls", through: "latency_ms", conflict: "ON CONFLICT(run, seq) DO NOTHING")
+    /// The upsert of `rows` `read_runs` rows.
+    static func insertRuns(_ rows: Int) -> String {
+        ReadModelTables.insert(into: "read_runs", conflict: "ON CONFLICT(run) DO UPDATE SET", updatingAllBut: ["run"], rows: rows)
+    }
+    /// The insert of `rows` `read_steps` rows.
+    static func insertSteps(_ rows: Int) -> String { ReadModelTables.insert(into: "read_steps", rows: rows) }
+    /// The insert of `rows` `read_calls` rows.
+    static func insertCalls(_ rows: Int) -> String {
+        ReadModelTables.insert(into: "read_calls", conflict: "ON CONFLICT(run, seq) DO NOTHING", rows: rows)
+    }
+    /// The last of ``calls`` that is a tool call, by its step id and call id (byte for byte, as
+    /// SQL compares them).
+    private var lastToolCall: [ToolCallKey: Int] = [:]
+    private struct ToolCallKey: Hashable {
+        let step: ExactString
+        let call: ExactString
+    }
+    /// Where a call's observation goes in its row: `ok`, `duration_ms`, `bytes`.
+    private static let observedColumns = 12..<15
     /// An observation describes the latest tool call of its step before it with its `call_id`: an
     /// agent may use one id again (`c1` on each attempt, or in each of two parallel steps), and
-    /// each call keeps its own observation.
+    /// each call keeps its own observation. (For a call folded in an earlier refresh.)
     static let observe = """
         UPDATE read_calls SET ok = ?, duration_ms = ?, bytes = ? WHERE run = ? AND kind = 'tool' AND seq = (
             SELECT max(seq) FROM read_calls WHERE run = ? AND step_id = ? AND call_id = ? AND kind = 'tool' AND seq < ?)
@@ -79,27 +93,40 @@ struct ReadModelRows {
                 Self.text(event.dataString("model")), Self.text(event.dataString("purpose")),
                 Self.text(event.dataString("call_id")), Self.int(event.dataMemberInt("usage", "input_tokens").map { max(0, $0) }),
                 Self.int(event.dataMemberInt("usage", "output_tokens").map { max(0, $0) }), Self.real(event.dataDouble("cost_usd")),
-                Self.real(event.dataDouble("latency_ms")),
+                Self.real(event.dataDouble("latency_ms")), .null, .null, .null,
             ])
         case .callTool:
+            if let step = stepID, let callID = event.dataString("call_id") {
+                lastToolCall[ToolCallKey(step: ExactString(step), call: ExactString(callID))] = calls.count
+            }
             calls.append([
                 id, .int(event.seq), .text(event.ts.description), .text("tool"), Self.text(stepID),
                 Self.text(event.dataString("tool")), .null, Self.text(event.dataString("call_id")), .null, .null, .null,
-                .null,
+                .null, .null, .null, .null,
             ])
         case .stepObserved:
             guard let callID = event.dataString("call_id"), let step = stepID else { return }
-            observations.append([
+            observed += 1
+            let said = [
                 Self.int(event.dataBool("ok").map { $0 ? 1 : 0 }), Self.real(event.dataDouble("duration_ms")),
-                Self.int(event.dataInt("bytes")), id, id, .text(step), .text(callID), .int(event.seq),
-            ])
+                Self.int(event.dataInt("bytes")),
+            ]
+            // The latest tool call before it (every call here is) of its step with its id; one
+            // folded before this refresh is updated in SQL.
+            if let k = lastToolCall[ToolCallKey(step: ExactString(step), call: ExactString(callID))] {
+                calls[k].replaceSubrange(Self.observedColumns, with: said)
+            } else {
+                observations.append(said + [id, id, .text(step), .text(callID), .int(event.seq)])
+            }
         default:
             break
         }
     }
 
     /// How many rows this writes.
-    var count: Int { 1 + steps.count + calls.count + observations.count }
+    var count: Int { 1 + steps.count + calls.count + observed }
+    /// Observations of tool calls since the last refresh (each a call's update).
+    private var observed = 0
 
     private static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
     private static func int(_ n: Int64?) -> SQLValue { n.map { .int($0) } ?? .null }

@@ -78,16 +78,18 @@ public enum ReadModelTables {
         }
     }
 
-    /// An `INSERT` of `table`'s columns in their order (up to `through`, when given), with one
-    /// parameter each, then `conflict`; with `updatingAllBut`, an upsert setting every other
-    /// inserted column from `excluded`.
+    /// An `INSERT` of `rows` rows of `table`'s columns in their order (up to `through`, when
+    /// given), with one parameter each, then `conflict`; with `updatingAllBut`, an upsert setting
+    /// every other inserted column from `excluded`.
     static func insert(
-        into table: String, through last: String? = nil, conflict: String = "", updatingAllBut keys: Set<String>? = nil
+        into table: String, through last: String? = nil, conflict: String = "", updatingAllBut keys: Set<String>? = nil,
+        rows: Int = 1
     ) -> String {
         let all = (all.first { $0.name == table }?.columns ?? []).map(\.name)
         let names = last.flatMap { l in all.firstIndex(of: l).map { Array(all[...$0]) } } ?? all
-        var sql = "INSERT INTO \(table)(\(names.joined(separator: ", "))) VALUES ("
-            + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")"
+        let row = "(" + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")"
+        var sql = "INSERT INTO \(table)(\(names.joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: max(1, rows)).joined(separator: ", ")
         if !conflict.isEmpty { sql += " " + conflict }
         if let keys {
             sql += " " + names.filter { !keys.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
