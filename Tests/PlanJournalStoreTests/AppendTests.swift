@@ -59,6 +59,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: t.path))
     }
 
+    /// Appends whose `COMMIT` lost its connection are settled by what the journal holds: one
+    /// whose events are there succeeds, one whose run ends where it would start is done again,
+    /// one whose seqs hold other events stays uncertain.
+    @Test func appendsOfAnUncertainCommitAreSettledByWhatTheJournalHolds() async throws {
+        let t = try TemporaryJournal()
+        let run = try RunBuilder.complete(run: "u", steps: 2)
+        _ = try await t.journal.append(Array(run.events[0..<3]), to: "u", expecting: .noRun)
+        var other = run.events[2]
+        other = try JournalEvent(run: "u", seq: other.seq, ts: other.ts, kind: "note", data: .record(["text": .string("not ours")]))
+        let requests = [
+            AppendRequest(events: Array(run.events[1..<3]), run: "u", expecting: .exactly(1)),
+            AppendRequest(events: Array(run.events[3..<5]), run: "u", expecting: .exactly(3)),
+            AppendRequest(events: [other], run: "u", expecting: .exactly(2)),
+        ]
+        let uncertain = JournalError(.commitUncertain, "the connection was lost as it committed")
+        let settled = try t.journal.withWriter { (w) throws(JournalError) in
+            w.settleUncertain(requests, requests.map { _ in .failure(uncertain) })
+        }
+        #expect((try? settled[0].get()).map { [$0.firstSeq, $0.lastSeq] } == [2, 3])
+        #expect((try? settled[1].get()).map { [$0.firstSeq, $0.lastSeq] } == [4, 5])
+        #expect(throws: JournalError.self) { try settled[2].get() }
+        #expect(try t.journal.events(of: "u").map(\.bytes) == run.events[0..<5].map(\.bytes))
+        #expect(try t.journal.verify().ok)
+    }
+
     @Test func aStaleExpectedSeqThrowsConflictAndWritesNothing() async throws {
         let t = try TemporaryJournal()
         let run = try RunBuilder.complete(run: "a", steps: 2)

@@ -43,7 +43,9 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         /// The file system or the database engine failed.
         public static let io = Code("journal.io", 8)
         /// The connection to the database server was lost while it committed: the write may or may
-        /// not be in the journal (read the run's head before writing it again).
+        /// not be in the journal (read the run's head before writing it again). An append reads
+        /// it on a new connection itself, and fails so only when another writer wrote the run
+        /// meanwhile or the server cannot be reached again.
         public static let commitUncertain = Code("journal.commit_uncertain", 8)
         /// A command was used wrongly (bad option value, an input file that does not exist).
         public static let usage = Code("usage", 2)

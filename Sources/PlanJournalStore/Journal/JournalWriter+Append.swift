@@ -67,9 +67,54 @@ extension JournalWriter {
             try? dictionaries.load()
             results = appendGroup(requests)
         }
+        if results.contains(where: { if case .failure(let e) = $0 { e.code == .commitUncertain } else { false } }) {
+            results = settleUncertain(requests, results)
+        }
         // What the group wrote to the log is synced unless a commit made it durable meanwhile.
         let ticket = config.durability == .full ? appendLog?.syncer?.ticket() : nil
         return GroupOutcome(results: results, ticket: ticket)
+    }
+
+    /// What became of appends whose `COMMIT` lost its connection (a PostgreSQL server restarted
+    /// or ended it as it committed), read on a new connection: an append whose events are the
+    /// run's, byte for byte (the same chain hash), was committed and succeeds; one whose run
+    /// still ends where it expected was not, and is done again, once; any other keeps its
+    /// `.commitUncertain` error.
+    func settleUncertain(
+        _ requests: [AppendRequest], _ results: [Result<AppendResult, JournalError>]
+    ) -> [Result<AppendResult, JournalError>] {
+        dropCache()
+        var settled = results
+        var again: [Int] = []
+        for (k, r) in requests.enumerated() {
+            guard case .failure(let error) = results[k], error.code == .commitUncertain else { continue }
+            do {
+                if let result = try committed(r) { settled[k] = .success(result) } else { again.append(k) }
+            } catch {
+                // Left uncertain: the run moved on, or it could not be read.
+            }
+        }
+        guard !again.isEmpty else { return settled }
+        let redone = appendGroup(again.map { requests[$0] })
+        for (k, result) in zip(again, redone) { settled[k] = result }
+        return settled
+    }
+
+    /// Whether `request` is in the journal: its result when its events are there, `nil` when
+    /// its run still ends where they would start.
+    /// - Throws: when neither (another writer appended meanwhile), or the journal cannot be read.
+    private func committed(_ request: AppendRequest) throws(JournalError) -> AppendResult? {
+        guard let first = request.events.first?.seq, let last = request.events.last?.seq else { return nil }
+        let row = try reader.run(named: request.run)
+        let head = row?.headSeq ?? 0
+        if head == first - 1 { return nil }
+        guard let row, head >= last else { throw JournalError(.commitUncertain, "neither committed nor free") }
+        let start = first == 1 ? HashChain.genesis : try reader.chainHash(of: row, at: first - 1)
+        let stored = try reader.chainHash(of: row, at: last)
+        guard PrecomputedChain(request.events, from: start).heads.last == stored else {
+            throw JournalError(.commitUncertain, "other events at its seqs")
+        }
+        return AppendResult(run: request.run, firstSeq: first, lastSeq: last, head: stored)
     }
 
     /// ``commitGroup(_:)`` but for the ticket.
