@@ -144,6 +144,57 @@ import Testing
         #expect(try journal.verify().ok)
     }
 
+    /// A further connection of a process that reached the server before (a reader opened in
+    /// the middle of a run) waits while the server refuses connections, as a reconnection does:
+    /// a restart failed `planj run` with "connection refused" when a reader was opened then. A
+    /// first connection still fails at once (more often a wrong port than a restart).
+    @Test(.timeLimit(.minutes(1)))
+    func aFurtherConnectionWaitsOutARefusingServer() async throws {
+        guard let fixture else { return }
+        var server = try #require(URLComponents(string: fixture.serverURL))
+        let target = (server.host ?? "127.0.0.1", server.port ?? 5432)
+        // A port nothing listens on until a forwarder to the server takes it a second from now.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0 }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        close(probe)
+        server.port = port
+        var query = (server.queryItems ?? []).filter { $0.name != "sslmode" }
+        query.append(URLQueryItem(name: "sslmode", value: "disable"))
+        server.queryItems = query
+        let url = try #require(server.string)
+        #expect(throws: JournalError.self) { _ = try PGConnection(url: url) }
+        let forwarder = """
+            import socket, threading, time
+            time.sleep(1)
+            listener = socket.create_server(("127.0.0.1", \(port)))
+            def pipe(a, b):
+                while True:
+                    data = a.recv(65536)
+                    if not data: break
+                    b.sendall(data)
+                b.close()
+            while True:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(("\(target.0)", \(target.1)))
+                threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+                threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+            """
+        let p = TestProcess()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", forwarder]
+        try p.run()
+        defer { p.signal(SIGKILL) }
+        let connection = try PGConnection(url: url, waitingWhenRefused: true)
+        #expect(try connection.query("SELECT 1", []).count == 1)
+    }
+
     @Test func aJournalFromANewerPlanjIsRefused() throws {
         guard let fixture else { return }
         let journal = try fixture.makeJournal()

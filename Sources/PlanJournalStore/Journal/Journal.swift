@@ -164,7 +164,7 @@ public final class Journal: Sendable {
             box = pooled
         } else {
             // The writer made the file: a reader finding none must not make an empty one.
-            let db = try JournalBackend.connect(path, configuration: configuration, creating: false)
+            let db = try JournalBackend.connect(path, configuration: configuration, first: false)
             box = ReaderBox(JournalReader(db: db))
         }
         defer { readers.withLock { if $0.count < 4 { $0.append(box) } } }

@@ -87,8 +87,10 @@ public final class RunClaim: @unchecked Sendable {
     static func claim(_ run: String, journal path: String, configuration: JournalConfiguration) throws(JournalError) -> RunClaim {
         let taken = Self.taken(run, path)
         if JournalBackend.isPostgres(path) {
+            // (The journal's own connection reached the server before this one.)
             let connection = try PGConnection(
-                url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, durability: configuration.durability)
+                url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, durability: configuration.durability,
+                waitingWhenRefused: true)
             let rows = try connection.query(tryLock(run), [])
             guard case .int(1)? = rows.first?.first else { throw taken }
             return RunClaim(session: connection, run: run, path: path, configuration: configuration)

@@ -49,8 +49,11 @@ final class PGConnection: SQLDatabase {
     /// - Throws: `.usage` for a malformed URL or an unusable `sslrootcert` file; `.io` naming the
     ///   server when it cannot be reached, refuses the login, or fails TLS as `sslmode` asks it
     ///   (``PGTLS``).
+    ///   - waitingWhenRefused: whether a refused socket is waited for (up to 30 s) as in a
+    ///     reconnection: for a further connection of a process that reached the server before.
     init(
-        url: String, lockTimeoutMilliseconds: Int32 = 30_000, durability: JournalConfiguration.Durability = .normal
+        url: String, lockTimeoutMilliseconds: Int32 = 30_000, durability: JournalConfiguration.Durability = .normal,
+        waitingWhenRefused: Bool = false
     ) throws(JournalError) {
         let target = try PostgresURL(url)
         path = target.redacted
@@ -60,8 +63,9 @@ final class PGConnection: SQLDatabase {
         self.lockTimeoutMilliseconds = max(0, lockTimeoutMilliseconds)
         self.durability = durability
         // A server starting up or shutting down says so: wait for it, as for a reconnection (a
-        // refused socket, though, is more often a wrong host or port than a restart).
-        connection = try Self.reconnect(target, whenRefused: false)
+        // refused socket, though, is more often a wrong host or port than a restart, unless the
+        // server was reached before).
+        connection = try Self.reconnect(target, whenRefused: waitingWhenRefused)
         try applySettings()
     }
 

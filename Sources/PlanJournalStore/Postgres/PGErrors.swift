@@ -109,7 +109,6 @@ enum PGErrors {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
     }
 
-    /// Whether `error` means the connection is gone (so is any transaction it had open).
     /// Whether the server refused a write for want of a privilege (a role granted SELECT only:
     /// SQLSTATE 42501) or because the transaction may only read (a standby: 25006).
     static func isRefusedWrite(_ error: any Error) -> Bool {
@@ -118,13 +117,15 @@ enum PGErrors {
     }
 
     /// Whether a failed connection attempt may succeed soon: the server said it cannot take
-    /// connections now (57P03: starting up or shutting down; 53300: too many connections), or,
-    /// `whenRefused`, refused or closed the socket (restarting).
+    /// connections now (57P03: starting up or shutting down; 53300: too many connections) or
+    /// ended the login as it shut down (57P01, 57P02), or, `whenRefused`, refused or closed the
+    /// socket (restarting).
     static func mayConnectLater(_ error: any Error, whenRefused: Bool) -> Bool {
-        if let state = (error as? PSQLError)?.serverInfo?[.sqlState] { return state == "57P03" || state == "53300" }
+        if let state = (error as? PSQLError)?.serverInfo?[.sqlState] { return ["57P03", "53300", "57P01", "57P02"].contains(state) }
         return whenRefused && isConnectionLoss(error)
     }
 
+    /// Whether `error` means the connection is gone (so is any transaction it had open).
     static func isConnectionLoss(_ error: any Error) -> Bool {
         // The socket's own failures: refused, reset, timed out (``PGSocket``'s keepalive).
         if error is NIOConnectionError || error is IOError || error is ChannelError { return true }

@@ -46,7 +46,7 @@ extension Journal {
     ) throws(JournalError) {
         do throws(JournalError) {
             if JournalBackend.isPostgres(path) {
-                let db = try JournalBackend.connect(path, configuration: configuration)
+                let db = try JournalBackend.connect(path, configuration: configuration, first: false)
                 guard let pg = db as? PGConnection else { throw JournalError(.io, "not a PostgreSQL connection") }
                 let (columns, rows) = try pg.readOnlyQuery(sql)
                 try header(columns)

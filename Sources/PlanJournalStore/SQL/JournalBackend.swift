@@ -9,18 +9,20 @@ enum JournalBackend {
         return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
     }
 
-    /// Opens a connection to the journal `path` (the SQLite file is created if needed and
-    /// `creating`; a PostgreSQL database must exist).
+    /// Opens a connection to the journal `path` (a PostgreSQL database must exist).
+    /// - Parameter first: whether it is the journal's first connection in this process: only
+    ///   that one creates a missing SQLite file, and a further one to PostgreSQL waits out a
+    ///   refused socket as a reconnection does (the server was reached before: it is restarting).
     /// - Throws: `.usage` for a malformed URL, `.io` when the engine cannot be reached.
-    static func connect(_ path: String, configuration: JournalConfiguration, creating: Bool = true) throws(JournalError)
+    static func connect(_ path: String, configuration: JournalConfiguration, first: Bool = true) throws(JournalError)
         -> any SQLDatabase
     {
         if isPostgres(path) {
             return try PGConnection(
                 url: path, lockTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-                durability: configuration.durability)
+                durability: configuration.durability, waitingWhenRefused: !first)
         }
-        let db = try SQLiteConnection(path: path, creating: creating)
+        let db = try SQLiteConnection(path: path, creating: first)
         db.setBusyTimeout(milliseconds: configuration.busyTimeoutMilliseconds)
         return db
     }
