@@ -223,7 +223,8 @@ final class PGConnection: SQLDatabase {
     private func sendBegin(locking sql: String) throws(JournalError) {
         if try ready(for: "BEGIN") { return }
         transactionWasLost = false
-        let begun = connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
+        let sentOn = connection
+        let begun = sentOn.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
         inTransaction = true
         var failure: JournalError?
         do {
@@ -232,7 +233,7 @@ final class PGConnection: SQLDatabase {
             failure = error
         }
         do {
-            _ = try begun.wait()
+            _ = try Self.answer(begun, on: sentOn)
         } catch {
             failure = failure ?? PGErrors.journalError(error, journal: path, connecting: false)
         }
@@ -322,7 +323,8 @@ final class PGConnection: SQLDatabase {
         if try ready(for: sql) { return ([], []) }
         let result: PostgresQueryResult
         do {
-            result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            let sentOn = connection
+            result = try Self.answer(sentOn.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger), on: sentOn)
         } catch {
             var mapped = PGErrors.journalError(error, journal: path, connecting: false)
             let lost = connection.isClosed || PGErrors.isConnectionLoss(error)
@@ -386,6 +388,30 @@ final class PGConnection: SQLDatabase {
             try reopen()
         }
         return false
+    }
+
+    /// Waits for the answer to a query sent on `connection`, giving up (as a lost connection)
+    /// once the connection has been closed for a second with the answer still missing:
+    /// postgres-nio may leave a query sent as its connection closes pending for ever (a `planj
+    /// demo` hung so in `BEGIN` while its server restarted).
+    private static func answer<T: Sendable>(_ future: EventLoopFuture<T>, on connection: PostgresConnection) throws -> T {
+        let box = AnswerBox<T>()
+        future.whenComplete { result in
+            box.result.withLock { $0 = result }
+            box.done.signal()
+        }
+        var closedChecks = 0
+        while box.done.wait(timeout: .now() + .seconds(1)) == .timedOut {
+            closedChecks = connection.isClosed ? closedChecks + 1 : 0
+            if closedChecks >= 2 { throw ChannelError.ioOnClosedChannel }
+        }
+        return try box.result.withLock { $0! }.get()
+    }
+
+    /// Where ``answer(_:on:)`` gets its result.
+    private final class AnswerBox<T: Sendable>: Sendable {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
     }
 
     /// Replaces the connection, lost between transactions, with a new one (``reconnect(_:whenRefused:)``).
