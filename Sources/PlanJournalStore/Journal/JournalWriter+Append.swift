@@ -60,11 +60,8 @@ extension JournalWriter {
         var results = appendGroup(requests)
         if db.transactionWasLost {
             // A PostgreSQL server restarted or ended the connection mid-transaction: nothing of
-            // it was committed, so it is done again on a new connection, once, from what the
-            // database holds (a dictionary the lost transaction trained is gone with it).
-            dropCache()
-            dictionaries.forgetSamples()
-            try? dictionaries.load()
+            // it was committed, so it is done again on a new connection, once.
+            forgetLostTransaction()
             results = appendGroup(requests)
         }
         if results.contains(where: { if case .failure(let e) = $0 { e.code == .commitUncertain } else { false } }) {
@@ -83,7 +80,7 @@ extension JournalWriter {
     func settleUncertain(
         _ requests: [AppendRequest], _ results: [Result<AppendResult, JournalError>]
     ) -> [Result<AppendResult, JournalError>] {
-        dropCache()
+        forgetLostTransaction()
         var settled = results
         var again: [Int] = []
         for (k, r) in requests.enumerated() {
@@ -98,6 +95,14 @@ extension JournalWriter {
         let redone = appendGroup(again.map { requests[$0] })
         for (k, result) in zip(again, redone) { settled[k] = result }
         return settled
+    }
+
+    /// Forgets what a transaction whose connection was lost left cached (cursors, held chunks, a
+    /// dictionary it trained), so what follows starts from what the database holds.
+    private func forgetLostTransaction() {
+        dropCache()
+        dictionaries.forgetSamples()
+        try? dictionaries.load()
     }
 
     /// Whether `request` is in the journal: its result when its events are there, `nil` when
