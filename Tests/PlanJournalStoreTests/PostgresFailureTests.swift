@@ -195,6 +195,40 @@ import Testing
         #expect(try connection.query("SELECT 1", []).count == 1)
     }
 
+    /// A database's (or role's) `statement_timeout` shorter than the busy timeout does not cut
+    /// an append waiting for another writer of its run (it failed "canceling statement due to
+    /// statement timeout"); a query of `planj sql` still runs under it.
+    @Test(.timeLimit(.minutes(1)))
+    func aStatementTimeoutDoesNotCutAWriterWaitingItsTurn() async throws {
+        guard let fixture else { return }
+        let journal = try fixture.makeJournal()
+        let run = try RunBuilder.complete(run: "st", steps: 2)
+        _ = try await journal.append([run.events[0]], to: "st", expecting: .noRun)
+        let admin = try PGConnection(url: journal.path)
+        let name = try admin.query("SELECT current_database()", []).first?.first
+        guard case .text(let database)? = name else { throw JournalError(.io, "no database name") }
+        try admin.execute("ALTER DATABASE \(database) SET statement_timeout = '200ms'")
+        let reopened = try fixture.reopen(journal)
+        // Another session holds the run's lock for a second.
+        let holding = Task {
+            try await ChildProcess.run(
+                "psql",
+                [
+                    journal.path, "-q", "-c",
+                    "SET statement_timeout = 0; BEGIN; SELECT pg_advisory_xact_lock(\(PGLockKeys.key(run: "st"))); "
+                        + "SELECT pg_sleep(1); COMMIT;",
+                ])
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try PostgresConcurrencyTests.heldRunLocks(journal.path) == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let result = try await reopened.append([run.events[1]], to: "st", expecting: .exactly(1))
+        #expect(result.lastSeq == 2)
+        #expect(try await holding.value.status == 0)
+        #expect(throws: JournalError.self) { _ = try reopened.query("SELECT pg_sleep(0.5)") }
+    }
+
     @Test func aJournalFromANewerPlanjIsRefused() throws {
         guard let fixture else { return }
         let journal = try fixture.makeJournal()

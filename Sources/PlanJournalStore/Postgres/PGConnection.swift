@@ -73,9 +73,16 @@ final class PGConnection: SQLDatabase {
     private let durability: JournalConfiguration.Durability
 
     /// Session settings, after each (re)connection.
+    ///
+    /// planj bounds its own waits (`lock_timeout`, the busy timeout) and sends no long statement
+    /// of its own, so a role's or database's `statement_timeout` is lifted for its sessions: one
+    /// shorter than the busy timeout made writers of the same run fail instead of taking turns.
+    /// Queries of `planj sql` run under it (``readOnlyQuery(_:)``).
     private func applySettings() throws(JournalError) {
-        _ = try query("SET lock_timeout = \(lockTimeoutMilliseconds)", [])
-        _ = try query("SET synchronous_commit = \(durability == .full ? "on" : "off")", [])
+        _ = try query(
+            "SELECT set_config('lock_timeout', '\(lockTimeoutMilliseconds)', false), "
+                + "set_config('synchronous_commit', '\(durability == .full ? "on" : "off")', false), "
+                + "set_config('statement_timeout', '0', false)", [])
     }
 
     /// postgres-nio's logs go nowhere: errors reach the caller as ``JournalError``s.
@@ -265,6 +272,8 @@ final class PGConnection: SQLDatabase {
         }
         try run("BEGIN READ ONLY")
         defer { try? run("ROLLBACK") }
+        // The role's or database's own limit, which planj's sessions lift (``applySettings()``).
+        try run("SET LOCAL statement_timeout TO DEFAULT")
         do {
             return try queryWithColumns(sql, [])
         } catch {
