@@ -79,10 +79,11 @@ final class PGConnection: SQLDatabase {
     /// shorter than the busy timeout made writers of the same run fail instead of taking turns.
     /// Queries of `planj sql` run under it (``readOnlyQuery(_:)``).
     private func applySettings() throws(JournalError) {
-        _ = try query(
+        // (Not sent again on a new connection: this runs as a connection is made.)
+        _ = try queryWithColumns(
             "SELECT set_config('lock_timeout', '\(lockTimeoutMilliseconds)', false), "
                 + "set_config('synchronous_commit', '\(durability == .full ? "on" : "off")', false), "
-                + "set_config('statement_timeout', '0', false)", [])
+                + "set_config('statement_timeout', '0', false)", [], resending: false)
     }
 
     /// postgres-nio's logs go nowhere: errors reach the caller as ``JournalError``s.
